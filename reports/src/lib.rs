@@ -1,0 +1,28 @@
+//! Everything derived from a finished trace (DESIGN.md principle 3): the
+//! `trace.jsonl` contract and the compact `trace.txt` that snapshot tests
+//! hold. Writers take records and the topology (for node names) and never run
+//! a simulation.
+//!
+//! # Example
+//!
+//! ```
+//! use reports::jsonl;
+//! use sim_core::{NodeKind, SimTime, TopologyBuilder, TraceRecord, Value};
+//!
+//! let mut t = TopologyBuilder::new();
+//! let a = t.add_node("a", NodeKind::Host).unwrap();
+//! let topo = t.build();
+//! let rec = TraceRecord {
+//!     t: SimTime(1500),
+//!     node: a,
+//!     kind: "ping_request",
+//!     fields: vec![("seq", Value::U64(0))],
+//! };
+//! let mut out = Vec::new();
+//! jsonl::write(&mut out, &topo, &[rec]).unwrap();
+//! assert_eq!(String::from_utf8(out).unwrap(),
+//!            "{\"t_ns\":1500,\"node\":\"a\",\"kind\":\"ping_request\",\"seq\":0}\n");
+//! ```
+
+pub mod jsonl;
+pub mod text;

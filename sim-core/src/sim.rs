@@ -1,0 +1,690 @@
+//! The simulator: clock, event loop, timers, links and endpoint dispatch.
+//!
+//! # Contract
+//!
+//! [`Simulator::run_until`] pops events in (time, insertion) order. Each event
+//! is one of: an endpoint's start, a timer expiry, a packet arriving at the far
+//! end of a link direction, or (only while tracing) a packet starting its
+//! transmission. Endpoints see the world only through [`Context`]: the current
+//! time, sending, timers, their RNG stream and the tracer. Nothing here knows
+//! what the payload means; the payload type `P` only has to describe itself
+//! for the trace.
+//!
+//! # Timers
+//!
+//! A timer is a slot allocated once by its owner ([`Context::new_timer`]) and
+//! then armed, re-armed and cancelled as often as the model likes, each in
+//! O(1). Re-arming to a later deadline (TCP pushes its retransmission timer
+//! back on every ACK) does not touch the queue: the entry already queued fires
+//! early, sees the later deadline and re-queues itself once. Cancelling only
+//! clears the deadline; the queued entry is skipped when it comes up.
+//!
+//! # Links
+//!
+//! Each direction of a link is a drop-tail FIFO in front of a transmitter. A
+//! packet offered at time `t` is dropped if the waiting room is full;
+//! otherwise it starts transmission when the one before it finishes, takes
+//! `size * 8 / rate` on the wire, and arrives `delay` (plus jitter) after
+//! that. Loss is decided as the packet is queued but takes effect on the wire:
+//! a lost packet still occupies the transmitter, and its drop is traced at the
+//! time it would have arrived, at the receiving node.
+
+use std::collections::VecDeque;
+
+use crate::queue::RadixQueue;
+use crate::rng::RngStream;
+use crate::time::{SimDuration, SimTime};
+use crate::topology::{LinkDirId, NodeId, QueueLimit, Topology};
+use crate::trace::{Fields, TraceRecord, Tracer, Value};
+
+/// What a packet's payload must offer the core: copying (for duplication)
+/// and a description for the trace.
+pub trait Payload: Clone + 'static {
+    /// Appends the fields that describe this payload (protocol, ports, flags,
+    /// sequence numbers...) to a trace record.
+    fn trace_fields(&self, out: &mut Fields);
+}
+
+/// Unique (per run) identity of a packet, kept by its duplicates.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct PacketId(pub u64);
+
+/// A packet: addressing, its size on the wire, and a typed payload that the
+/// core moves (never copies) from hop to hop.
+#[derive(Clone, Debug)]
+pub struct Packet<P> {
+    /// Identity, for tracing.
+    pub id: PacketId,
+    /// Sending node.
+    pub src: NodeId,
+    /// Destination node.
+    pub dst: NodeId,
+    /// Bytes on the wire, headers included; decides serialisation time and
+    /// queue occupancy.
+    pub size: u32,
+    /// What the endpoint model put in it.
+    pub payload: P,
+}
+
+/// A protocol model hosted on a node: the plug-in point for TCP, TLS,
+/// applications and anything a user writes.
+pub trait Endpoint<P: Payload> {
+    /// Called once at time zero, before any packet or timer.
+    fn start(&mut self, _cx: &mut Context<'_, P>) {}
+    /// A packet addressed to this node arrived.
+    fn on_packet(&mut self, cx: &mut Context<'_, P>, packet: Packet<P>);
+    /// A timer this endpoint armed has expired; `token` is the one it gave
+    /// [`Context::new_timer`].
+    fn on_timer(&mut self, cx: &mut Context<'_, P>, token: u64);
+    /// Named figures for the run summary (counts, times in ns), in a fixed
+    /// order. Called after the run; should list the same names before it.
+    fn metrics(&self) -> Vec<(String, Value)> {
+        Vec::new()
+    }
+}
+
+/// A timer slot, owned by one node's endpoint.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct TimerId(u32);
+
+const NEVER: u64 = u64::MAX;
+
+#[derive(Debug)]
+struct TimerSlot {
+    owner: NodeId,
+    token: u64,
+    /// When it should fire; `NEVER` when disarmed.
+    deadline: u64,
+    /// Time of the queue entry that is live for this slot; `NEVER` if none.
+    queued: u64,
+    /// Tags the live queue entry; older entries carry older generations.
+    generation: u32,
+}
+
+/// Events are 16 bytes so the queue stays cache-friendly.
+#[derive(Clone, Copy, Debug)]
+enum Ev {
+    Start(NodeId),
+    Timer { slot: u32, generation: u32 },
+    Arrive { slot: u32 },
+    TxStart { slot: u32 },
+}
+
+#[derive(Debug)]
+struct InFlight<P> {
+    packet: Packet<P>,
+    dir: LinkDirId,
+    lost: bool,
+}
+
+/// Counters of one link direction, for the summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    /// Packets accepted into the queue (duplicates included).
+    pub sent: u64,
+    /// Bytes accepted into the queue.
+    pub bytes: u64,
+    /// Packets that reached the far end.
+    pub delivered: u64,
+    /// Packets refused by a full queue.
+    pub dropped_queue_full: u64,
+    /// Packets lost on the wire.
+    pub lost: u64,
+    /// Extra copies made.
+    pub duplicated: u64,
+}
+
+#[derive(Debug)]
+struct LinkState {
+    /// When the transmitter is next free.
+    busy_until: SimTime,
+    /// (start, end, bytes) of packets not yet fully transmitted, in order.
+    backlog: VecDeque<(SimTime, SimTime, u32)>,
+    /// Bytes in `backlog`.
+    backlog_bytes: u64,
+    /// Latest arrival time scheduled, for FIFO delivery under jitter.
+    last_arrival: SimTime,
+    rng: RngStream,
+    stats: LinkStats,
+}
+
+/// Everything but the endpoints, so an endpoint can be called with a context
+/// that borrows the rest.
+struct Core<P> {
+    now: SimTime,
+    seed: u64,
+    queue: RadixQueue<Ev>,
+    topo: Topology,
+    links: Vec<LinkState>,
+    flights: Vec<Option<InFlight<P>>>,
+    free_flights: Vec<u32>,
+    timers: Vec<TimerSlot>,
+    free_timers: Vec<u32>,
+    node_rngs: Vec<RngStream>,
+    next_packet: u64,
+    events: u64,
+    tracer: Tracer,
+}
+
+/// The discrete-event simulator for payload type `P`.
+pub struct Simulator<P: Payload> {
+    core: Core<P>,
+    endpoints: Vec<Option<Box<dyn Endpoint<P>>>>,
+}
+
+/// An endpoint's view of the simulation while it handles an event.
+pub struct Context<'a, P: Payload> {
+    core: &'a mut Core<P>,
+    node: NodeId,
+}
+
+/// Why [`Simulator::attach`] refused an endpoint.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AttachError {
+    /// The node already runs an endpoint.
+    #[error("node {0:?} already has an endpoint")]
+    Occupied(String),
+}
+
+impl<P: Payload> Simulator<P> {
+    /// A simulator over `topo` whose randomness all derives from `seed`.
+    /// With `tracing` false no record is built at all.
+    pub fn new(topo: Topology, seed: u64, tracing: bool) -> Self {
+        let links = topo
+            .link_dirs()
+            .iter()
+            .map(|d| LinkState {
+                busy_until: SimTime::ZERO,
+                backlog: VecDeque::new(),
+                backlog_bytes: 0,
+                last_arrival: SimTime::ZERO,
+                rng: RngStream::derive(
+                    seed,
+                    &format!("link/{}->{}", topo.name(d.from), topo.name(d.to)),
+                ),
+                stats: LinkStats::default(),
+            })
+            .collect();
+        let node_rngs = topo
+            .nodes()
+            .iter()
+            .map(|n| RngStream::derive(seed, &format!("node/{}", n.name)))
+            .collect();
+        let n = topo.nodes().len();
+        Simulator {
+            core: Core {
+                now: SimTime::ZERO,
+                seed,
+                queue: RadixQueue::new(),
+                topo,
+                links,
+                flights: Vec::new(),
+                free_flights: Vec::new(),
+                timers: Vec::new(),
+                free_timers: Vec::new(),
+                node_rngs,
+                next_packet: 0,
+                events: 0,
+                tracer: Tracer::new(tracing),
+            },
+            endpoints: (0..n).map(|_| None).collect(),
+        }
+    }
+
+    /// Runs `endpoint` on `node`; its `start` is called at time zero (or now,
+    /// if the run has begun).
+    pub fn attach(
+        &mut self,
+        node: NodeId,
+        endpoint: Box<dyn Endpoint<P>>,
+    ) -> Result<(), AttachError> {
+        let slot = &mut self.endpoints[node.index()];
+        if slot.is_some() {
+            return Err(AttachError::Occupied(self.core.topo.name(node).to_string()));
+        }
+        *slot = Some(endpoint);
+        let now = self.core.now.as_nanos();
+        self.core.queue.push(now, Ev::Start(node));
+        Ok(())
+    }
+
+    /// Arms a one-shot timer for `node`'s endpoint that delivers `token` at
+    /// `at`: how scenario actions reach endpoints.
+    pub fn schedule(&mut self, node: NodeId, at: SimTime, token: u64) {
+        let id = self.core.new_timer(node, token);
+        self.core.set_timer(id, at);
+    }
+
+    /// Current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.core.now
+    }
+
+    /// The topology being simulated.
+    pub fn topology(&self) -> &Topology {
+        &self.core.topo
+    }
+
+    /// The endpoint on `node`, if any.
+    pub fn endpoint(&self, node: NodeId) -> Option<&dyn Endpoint<P>> {
+        self.endpoints[node.index()].as_deref()
+    }
+
+    /// Counters of a link direction.
+    pub fn link_stats(&self, dir: LinkDirId) -> LinkStats {
+        self.core.links[dir.0 as usize].stats
+    }
+
+    /// Events handled so far.
+    pub fn events_handled(&self) -> u64 {
+        self.core.events
+    }
+
+    /// Trace records so far, in event order.
+    pub fn trace(&self) -> &[TraceRecord] {
+        self.core.tracer.records()
+    }
+
+    /// Hands over the trace records so far.
+    pub fn take_trace(&mut self) -> Vec<TraceRecord> {
+        self.core.tracer.take()
+    }
+
+    /// Handles every event up to and including time `until`, then sets the
+    /// clock to `until` (or leaves it at the last event if the queue ran dry
+    /// first and `until` is [`SimTime::MAX`]). Returns true if events remain.
+    pub fn run_until(&mut self, until: SimTime) -> bool {
+        loop {
+            match self.core.queue.peek_key() {
+                Some(t) if t <= until.as_nanos() => {}
+                Some(_) => {
+                    self.core.now = until;
+                    return true;
+                }
+                None => {
+                    if until != SimTime::MAX {
+                        self.core.now = until;
+                    }
+                    return false;
+                }
+            }
+            let (t, ev) = self.core.queue.pop().expect("peeked");
+            self.core.now = SimTime(t);
+            self.core.events += 1;
+            self.dispatch(ev);
+        }
+    }
+
+    fn dispatch(&mut self, ev: Ev) {
+        match ev {
+            Ev::Start(node) => self.with_endpoint(node, |ep, cx| ep.start(cx)),
+            Ev::Timer { slot, generation } => {
+                let now = self.core.now.as_nanos();
+                let s = &mut self.core.timers[slot as usize];
+                if s.generation != generation {
+                    return; // superseded by an earlier re-arm
+                }
+                s.queued = NEVER;
+                if s.deadline == NEVER {
+                    return; // cancelled
+                }
+                if s.deadline > now {
+                    // Pushed back while queued: queue once more at the deadline.
+                    s.generation = s.generation.wrapping_add(1);
+                    s.queued = s.deadline;
+                    let ev = Ev::Timer {
+                        slot,
+                        generation: s.generation,
+                    };
+                    self.core.queue.push(s.deadline, ev);
+                    return;
+                }
+                s.deadline = NEVER;
+                let (owner, token) = (s.owner, s.token);
+                self.with_endpoint(owner, |ep, cx| ep.on_timer(cx, token));
+            }
+            Ev::TxStart { slot } => self.core.trace_link("link_transmit", slot, None),
+            Ev::Arrive { slot } => {
+                let f = self.core.flights[slot as usize]
+                    .take()
+                    .expect("live flight");
+                self.core.free_flights.push(slot);
+                let dir = &self.core.topo.link_dirs()[f.dir.0 as usize];
+                let at = dir.to;
+                if f.lost {
+                    self.core.links[f.dir.0 as usize].stats.lost += 1;
+                    if self.core.tracer.enabled() {
+                        self.core
+                            .trace_packet(at, "link_drop", &f, Some("random_loss"));
+                    }
+                    return;
+                }
+                self.core.links[f.dir.0 as usize].stats.delivered += 1;
+                if self.core.tracer.enabled() {
+                    self.core.trace_packet(at, "link_deliver", &f, None);
+                }
+                let packet = f.packet;
+                if packet.dst == at {
+                    if self.endpoints[at.index()].is_some() {
+                        self.with_endpoint(at, |ep, cx| ep.on_packet(cx, packet));
+                    } else if self.core.tracer.enabled() {
+                        let mut fields = vec![("id", Value::U64(packet.id.0))];
+                        fields.push(("reason", "no_endpoint".into()));
+                        self.core
+                            .tracer
+                            .record(self.core.now, at, "packet_unhandled", fields);
+                    }
+                } else {
+                    self.core.forward(at, packet);
+                }
+            }
+        }
+    }
+
+    fn with_endpoint(
+        &mut self,
+        node: NodeId,
+        f: impl FnOnce(&mut dyn Endpoint<P>, &mut Context<'_, P>),
+    ) {
+        let Some(mut ep) = self.endpoints[node.index()].take() else {
+            return;
+        };
+        let mut cx = Context {
+            core: &mut self.core,
+            node,
+        };
+        f(ep.as_mut(), &mut cx);
+        self.endpoints[node.index()] = Some(ep);
+    }
+}
+
+impl<P: Payload> Core<P> {
+    fn new_timer(&mut self, owner: NodeId, token: u64) -> TimerId {
+        let slot = TimerSlot {
+            owner,
+            token,
+            deadline: NEVER,
+            queued: NEVER,
+            generation: 0,
+        };
+        if let Some(i) = self.free_timers.pop() {
+            let generation = self.timers[i as usize].generation.wrapping_add(1);
+            self.timers[i as usize] = TimerSlot { generation, ..slot };
+            TimerId(i)
+        } else {
+            self.timers.push(slot);
+            TimerId(self.timers.len() as u32 - 1)
+        }
+    }
+
+    #[inline]
+    fn set_timer(&mut self, id: TimerId, at: SimTime) {
+        // A deadline in the past fires now.
+        let at = at.max(self.now).as_nanos();
+        let s = &mut self.timers[id.0 as usize];
+        s.deadline = at;
+        if s.queued <= at {
+            return; // the queued entry fires first and re-queues itself
+        }
+        s.generation = s.generation.wrapping_add(1);
+        s.queued = at;
+        let ev = Ev::Timer {
+            slot: id.0,
+            generation: s.generation,
+        };
+        self.queue.push(at, ev);
+    }
+
+    fn alloc_flight(&mut self, f: InFlight<P>) -> u32 {
+        if let Some(i) = self.free_flights.pop() {
+            self.flights[i as usize] = Some(f);
+            i
+        } else {
+            self.flights.push(Some(f));
+            self.flights.len() as u32 - 1
+        }
+    }
+
+    /// Sends `packet` on from node `at` towards its destination.
+    fn forward(&mut self, at: NodeId, packet: Packet<P>) {
+        // A node sending to itself has no link to cross; the core has no
+        // loopback interface, so such a packet is traced and dropped.
+        let Some(dir) = self.topo.next_hop(at, packet.dst) else {
+            if self.tracer.enabled() {
+                let reason = if packet.dst == at {
+                    "loopback"
+                } else {
+                    "no_route"
+                };
+                let fields = vec![
+                    ("id", Value::U64(packet.id.0)),
+                    ("dst", Value::Node(packet.dst)),
+                    ("reason", reason.into()),
+                ];
+                self.tracer
+                    .record(self.now, at, "packet_unroutable", fields);
+            }
+            return;
+        };
+        self.enqueue(dir, packet, false);
+    }
+
+    fn enqueue(&mut self, dir: LinkDirId, packet: Packet<P>, is_copy: bool) {
+        let now = self.now;
+        let spec = &self.topo.link_dirs()[dir.0 as usize];
+        let params = &spec.params;
+        let link = &mut self.links[dir.0 as usize];
+        while let Some(&(_, end, bytes)) = link.backlog.front() {
+            if end > now {
+                break;
+            }
+            link.backlog.pop_front();
+            link.backlog_bytes -= u64::from(bytes);
+        }
+        // The waiting room excludes the packet being transmitted.
+        let (waiting_pkts, waiting_bytes) = match link.backlog.front() {
+            Some(&(start, _, bytes)) if start <= now => (
+                link.backlog.len() as u64 - 1,
+                link.backlog_bytes - u64::from(bytes),
+            ),
+            _ => (link.backlog.len() as u64, link.backlog_bytes),
+        };
+        let full = match params.queue {
+            QueueLimit::Packets(n) => waiting_pkts >= u64::from(n),
+            QueueLimit::Bytes(b) => waiting_bytes + u64::from(packet.size) > b,
+        };
+        let tracing = self.tracer.enabled();
+        if full {
+            link.stats.dropped_queue_full += 1;
+            if tracing {
+                let f = InFlight {
+                    packet,
+                    dir,
+                    lost: false,
+                };
+                self.trace_packet(spec.from, "link_drop", &f, Some("queue_full"));
+            }
+            return;
+        }
+        let start = link.busy_until.max(now);
+        let tx = params
+            .rate
+            .map_or(SimDuration::ZERO, |r| r.transmit_time(packet.size));
+        let end = start + tx;
+        link.busy_until = end;
+        link.backlog.push_back((start, end, packet.size));
+        link.backlog_bytes += u64::from(packet.size);
+        link.stats.sent += 1;
+        link.stats.bytes += u64::from(packet.size);
+        // Draws happen in a fixed order per packet: loss, duplicate, jitter.
+        let lost = link.rng.chance(params.loss);
+        let dup = !is_copy && link.rng.chance(params.duplicate);
+        let mut arrive = end + params.delay;
+        if params.jitter > SimDuration::ZERO {
+            arrive += SimDuration(link.rng.below(params.jitter.as_nanos() + 1));
+        }
+        if !params.reorder {
+            arrive = arrive.max(link.last_arrival);
+        }
+        link.last_arrival = link.last_arrival.max(arrive);
+        if dup {
+            link.stats.duplicated += 1;
+        }
+        let copy = dup.then(|| packet.clone());
+        let from = spec.from;
+        let slot = self.alloc_flight(InFlight { packet, dir, lost });
+        if tracing {
+            let depth = waiting_pkts;
+            self.trace_link_depth(from, slot, is_copy, depth);
+            if start > now {
+                self.queue.push(start.as_nanos(), Ev::TxStart { slot });
+            } else {
+                self.trace_link("link_transmit", slot, None);
+            }
+        }
+        self.queue.push(arrive.as_nanos(), Ev::Arrive { slot });
+        if let Some(copy) = copy {
+            self.enqueue(dir, copy, true);
+        }
+    }
+
+    fn trace_link_depth(&mut self, at: NodeId, slot: u32, is_copy: bool, depth: u64) {
+        let f = self.flights[slot as usize].as_ref().expect("live flight");
+        let mut fields = link_fields(&self.topo, f);
+        fields.push(("queued", Value::U64(depth)));
+        if is_copy {
+            fields.push(("duplicate", Value::Bool(true)));
+        }
+        f.packet.payload.trace_fields(&mut fields);
+        self.tracer.record(self.now, at, "link_enqueue", fields);
+    }
+
+    fn trace_link(&mut self, kind: &'static str, slot: u32, reason: Option<&'static str>) {
+        let f = self.flights[slot as usize].as_ref().expect("live flight");
+        let at = self.topo.link_dirs()[f.dir.0 as usize].from;
+        let mut fields = link_fields(&self.topo, f);
+        if let Some(r) = reason {
+            fields.push(("reason", r.into()));
+        }
+        f.packet.payload.trace_fields(&mut fields);
+        self.tracer.record(self.now, at, kind, fields);
+    }
+
+    fn trace_packet(
+        &mut self,
+        at: NodeId,
+        kind: &'static str,
+        f: &InFlight<P>,
+        reason: Option<&'static str>,
+    ) {
+        let mut fields = link_fields(&self.topo, f);
+        if let Some(r) = reason {
+            fields.push(("reason", r.into()));
+        }
+        f.packet.payload.trace_fields(&mut fields);
+        self.tracer.record(self.now, at, kind, fields);
+    }
+}
+
+/// The fields every link record starts with.
+fn link_fields<P>(topo: &Topology, f: &InFlight<P>) -> Fields {
+    let d = &topo.link_dirs()[f.dir.0 as usize];
+    vec![
+        ("id", Value::U64(f.packet.id.0)),
+        ("from", Value::Node(d.from)),
+        ("to", Value::Node(d.to)),
+        ("src", Value::Node(f.packet.src)),
+        ("dst", Value::Node(f.packet.dst)),
+        ("size", Value::U64(u64::from(f.packet.size))),
+    ]
+}
+
+impl<P: Payload> Context<'_, P> {
+    /// Current simulated time.
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.core.now
+    }
+
+    /// The node this endpoint runs on.
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// The topology (for names and addresses).
+    pub fn topology(&self) -> &Topology {
+        &self.core.topo
+    }
+
+    /// The run's seed, for deriving further streams.
+    pub fn run_seed(&self) -> u64 {
+        self.core.seed
+    }
+
+    /// This node's random stream (`node/<name>`).
+    pub fn rng(&mut self) -> &mut RngStream {
+        &mut self.core.node_rngs[self.node.index()]
+    }
+
+    /// Sends a packet of `size` bytes to `dst`; returns its id. A packet to
+    /// an unreachable node is traced as `packet_unroutable` and dropped.
+    pub fn send(&mut self, dst: NodeId, size: u32, payload: P) -> PacketId {
+        let id = PacketId(self.core.next_packet);
+        self.core.next_packet += 1;
+        let packet = Packet {
+            id,
+            src: self.node,
+            dst,
+            size,
+            payload,
+        };
+        self.core.forward(self.node, packet);
+        id
+    }
+
+    /// Allocates a timer slot that will deliver `token` to this endpoint.
+    pub fn new_timer(&mut self, token: u64) -> TimerId {
+        self.core.new_timer(self.node, token)
+    }
+
+    /// Arms (or re-arms) a timer to fire at `at`; a time in the past fires
+    /// now. O(1).
+    #[inline]
+    pub fn set_timer(&mut self, id: TimerId, at: SimTime) {
+        debug_assert_eq!(self.core.timers[id.0 as usize].owner, self.node);
+        self.core.set_timer(id, at);
+    }
+
+    /// Disarms a timer. O(1).
+    #[inline]
+    pub fn cancel_timer(&mut self, id: TimerId) {
+        self.core.timers[id.0 as usize].deadline = NEVER;
+    }
+
+    /// When a timer will fire, if armed.
+    pub fn timer_deadline(&self, id: TimerId) -> Option<SimTime> {
+        match self.core.timers[id.0 as usize].deadline {
+            NEVER => None,
+            t => Some(SimTime(t)),
+        }
+    }
+
+    /// Returns a timer slot for reuse; the timer is disarmed.
+    pub fn free_timer(&mut self, id: TimerId) {
+        self.cancel_timer(id);
+        self.core.free_timers.push(id.0);
+    }
+
+    /// Whether trace records are kept; build a record only when true.
+    #[inline]
+    pub fn tracing(&self) -> bool {
+        self.core.tracer.enabled()
+    }
+
+    /// Records an event at this node and the current time.
+    pub fn trace(&mut self, kind: &'static str, fields: Fields) {
+        self.core
+            .tracer
+            .record(self.core.now, self.node, kind, fields);
+    }
+}
