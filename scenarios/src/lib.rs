@@ -1,1 +1,75 @@
-pub fn x() {}
+//! Scenario files for netsim: the JSON format ([`format`]), checking and
+//! resolving it into a [`Plan`] ([`build`]), running it and judging its
+//! expectations ([`run`]), writing the results ([`output`]), and the `netsim`
+//! binary that ties them together. The shipped scenarios live in
+//! `scenarios/library/`.
+//!
+//! # Example
+//!
+//! ```
+//! let text = r#"{
+//!   "name": "two-hosts",
+//!   "topology": {
+//!     "nodes": ["a", "b"],
+//!     "links": [{"between": ["a", "b"], "delay": "10ms", "bandwidth": "100Mbps"}]
+//!   },
+//!   "endpoints": [{"node": "a", "ping": {"target": "b", "count": 2, "size": 1500}}],
+//!   "expect": [{"metric": "a.ping.rtt_max_ns", "equals": "20.24ms"}]
+//! }"#;
+//! let plan = scenarios::plan_from_str(text).unwrap();
+//! let out = scenarios::run::run(&plan, plan.default_seed);
+//! assert_eq!(out.outcome, scenarios::run::Outcome::Passed);
+//!
+//! let bad = text.replace("\"10ms\"", "\"10 parsecs\"");
+//! let err = scenarios::plan_from_str(&bad).unwrap_err();
+//! assert!(err.to_string().starts_with("topology.links[0].delay: \"10 parsecs\" is not a duration"));
+//! ```
+
+pub mod build;
+pub mod error;
+pub mod format;
+pub mod output;
+pub mod payload;
+pub mod run;
+
+use std::path::Path;
+
+pub use build::Plan;
+pub use error::{Error, InputError};
+
+/// Parses scenario JSON, reporting the path of the first bad value.
+pub fn parse(text: &str) -> Result<format::ScenarioFile, InputError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let file: format::ScenarioFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        InputError::at(path, e.into_inner().to_string())
+    })?;
+    de.end()
+        .map_err(|e| InputError::at("", format!("unexpected text after the scenario: {e}")))?;
+    Ok(file)
+}
+
+/// Parses and checks scenario JSON.
+pub fn plan_from_str(text: &str) -> Result<Plan, InputError> {
+    build::plan(&parse(text)?)
+}
+
+/// Reads, parses and checks a scenario file.
+pub fn load(path: &Path) -> Result<Plan, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    plan_from_str(&text).map_err(|error| Error::Invalid {
+        file: path.to_path_buf(),
+        error,
+    })
+}
+
+/// The JSON Schema of scenario files, pretty-printed.
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(format::ScenarioFile);
+    let mut s = serde_json::to_string_pretty(&schema).expect("schema serialises");
+    s.push('\n');
+    s
+}

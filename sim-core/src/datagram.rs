@@ -58,6 +58,9 @@ struct PingStats {
     sent: u32,
     received: u32,
     duplicates: u32,
+    /// Replies that arrived after the reply to a later request.
+    reordered: u32,
+    highest: Option<u32>,
     rtt_min: Option<u64>,
     rtt_max: u64,
     rtt_sum: u128,
@@ -94,11 +97,9 @@ impl DatagramHost {
 
 impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
     fn start(&mut self, cx: &mut Context<'_, P>) {
-        if let Some(job) = self.jobs.first() {
-            if job.count > 0 {
-                let t = cx.new_timer(0);
-                cx.set_timer(t, job.start);
-            }
+        if let Some(job) = self.jobs.first().filter(|j| j.count > 0) {
+            let t = cx.new_timer(0);
+            cx.set_timer(t, job.start);
         }
     }
 
@@ -108,12 +109,6 @@ impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
         };
         let seq = token as u32;
         let now = cx.now();
-        cx.send(
-            job.target,
-            job.size,
-            P::from_echo(Echo::Request { seq, sent_at: now }),
-        );
-        self.stats.sent += 1;
         if cx.tracing() {
             let fields = vec![
                 ("target", Value::Node(job.target)),
@@ -121,6 +116,12 @@ impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
             ];
             cx.trace("ping_request", fields);
         }
+        cx.send(
+            job.target,
+            job.size,
+            P::from_echo(Echo::Request { seq, sent_at: now }),
+        );
+        self.stats.sent += 1;
         if seq + 1 < job.count {
             let t = cx.new_timer(u64::from(seq + 1));
             cx.set_timer(t, now + job.interval);
@@ -151,6 +152,10 @@ impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
                 if dup {
                     s.duplicates += 1;
                 } else {
+                    if s.highest.is_some_and(|h| seq < h) {
+                        s.reordered += 1;
+                    }
+                    s.highest = Some(s.highest.map_or(seq, |h| h.max(seq)));
                     s.received += 1;
                     s.rtt_min = Some(s.rtt_min.map_or(rtt, |m| m.min(rtt)));
                     s.rtt_max = s.rtt_max.max(rtt);
@@ -171,36 +176,26 @@ impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
     }
 
     fn metrics(&self) -> Vec<(String, Value)> {
-        let mut m = vec![("echo.answered".to_string(), Value::U64(self.answered))];
+        let mut m = vec![("echo.answered", self.answered)];
         if !self.jobs.is_empty() {
             let s = &self.stats;
-            let mean = if s.received > 0 {
-                (s.rtt_sum / u128::from(s.received)) as u64
-            } else {
-                0
+            let mean = match s.received {
+                0 => 0,
+                n => (s.rtt_sum / u128::from(n)) as u64,
             };
             m.extend([
-                ("ping.sent".to_string(), Value::U64(u64::from(s.sent))),
-                (
-                    "ping.received".to_string(),
-                    Value::U64(u64::from(s.received)),
-                ),
-                (
-                    "ping.lost".to_string(),
-                    Value::U64(u64::from(s.sent - s.received)),
-                ),
-                (
-                    "ping.duplicates".to_string(),
-                    Value::U64(u64::from(s.duplicates)),
-                ),
-                (
-                    "ping.rtt_min_ns".to_string(),
-                    Value::U64(s.rtt_min.unwrap_or(0)),
-                ),
-                ("ping.rtt_mean_ns".to_string(), Value::U64(mean)),
-                ("ping.rtt_max_ns".to_string(), Value::U64(s.rtt_max)),
+                ("ping.sent", u64::from(s.sent)),
+                ("ping.received", u64::from(s.received)),
+                ("ping.lost", u64::from(s.sent - s.received)),
+                ("ping.duplicates", u64::from(s.duplicates)),
+                ("ping.reordered", u64::from(s.reordered)),
+                ("ping.rtt_min_ns", s.rtt_min.unwrap_or(0)),
+                ("ping.rtt_mean_ns", mean),
+                ("ping.rtt_max_ns", s.rtt_max),
             ]);
         }
-        m
+        m.into_iter()
+            .map(|(k, v)| (k.to_string(), Value::U64(v)))
+            .collect()
     }
 }

@@ -34,7 +34,7 @@ use std::collections::VecDeque;
 use crate::queue::RadixQueue;
 use crate::rng::RngStream;
 use crate::time::{SimDuration, SimTime};
-use crate::topology::{LinkDirId, NodeId, QueueLimit, Topology};
+use crate::topology::{LinkDirId, LinkParams, NodeId, QueueLimit, Topology, TopologyError};
 use crate::trace::{Fields, TraceRecord, Tracer, Value};
 
 /// What a packet's payload must offer the core: copying (for duplication)
@@ -260,6 +260,37 @@ impl<P: Payload> Simulator<P> {
         self.core.now
     }
 
+    /// Changes a link direction's behaviour from now on. Packets already
+    /// queued or on the wire keep the timing they were given; routes are not
+    /// recomputed. The change is traced as `link_change`.
+    pub fn set_link_params(
+        &mut self,
+        dir: LinkDirId,
+        params: LinkParams,
+    ) -> Result<(), TopologyError> {
+        self.core.topo.set_params(dir, params)?;
+        if self.core.tracer.enabled() {
+            let d = &self.core.topo.link_dirs()[dir.0 as usize];
+            let p = &d.params;
+            let mut fields = vec![
+                ("from", Value::Node(d.from)),
+                ("to", Value::Node(d.to)),
+                ("delay_ns", Value::U64(p.delay.as_nanos())),
+            ];
+            if let Some(r) = p.rate {
+                fields.push(("rate_bps", Value::U64(r.bits_per_sec())));
+            }
+            fields.push(("loss", Value::F64(p.loss)));
+            fields.push(("duplicate", Value::F64(p.duplicate)));
+            fields.push(("jitter_ns", Value::U64(p.jitter.as_nanos())));
+            let from = d.from;
+            self.core
+                .tracer
+                .record(self.core.now, from, "link_change", fields);
+        }
+        Ok(())
+    }
+
     /// The topology being simulated.
     pub fn topology(&self) -> &Topology {
         &self.core.topo
@@ -290,28 +321,33 @@ impl<P: Payload> Simulator<P> {
         self.core.tracer.take()
     }
 
-    /// Handles every event up to and including time `until`, then sets the
-    /// clock to `until` (or leaves it at the last event if the queue ran dry
-    /// first and `until` is [`SimTime::MAX`]). Returns true if events remain.
+    /// Handles every event up to and including time `until`. If events remain
+    /// after it, the clock is set to `until` and this returns true; if the
+    /// queue ran dry, the clock stays at the last event and this returns
+    /// false.
     pub fn run_until(&mut self, until: SimTime) -> bool {
-        loop {
-            match self.core.queue.peek_key() {
-                Some(t) if t <= until.as_nanos() => {}
-                Some(_) => {
-                    self.core.now = until;
-                    return true;
-                }
-                None => {
-                    if until != SimTime::MAX {
-                        self.core.now = until;
-                    }
-                    return false;
-                }
+        while let Some(t) = self.core.queue.peek_key() {
+            if t > until.as_nanos() {
+                self.core.now = until;
+                return true;
             }
             let (t, ev) = self.core.queue.pop().expect("peeked");
             self.core.now = SimTime(t);
             self.core.events += 1;
             self.dispatch(ev);
+        }
+        false
+    }
+
+    /// Handles every event strictly before `t`, then sets the clock to `t`,
+    /// so that what the caller does next happens at `t` before any event
+    /// queued for `t`.
+    pub fn advance_to(&mut self, t: SimTime) {
+        if t > self.core.now {
+            if t.as_nanos() > 0 {
+                self.run_until(SimTime(t.as_nanos() - 1));
+            }
+            self.core.now = self.core.now.max(t);
         }
     }
 

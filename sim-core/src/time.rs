@@ -245,7 +245,7 @@ fn parse_scaled(
         let digits: u128 = frac_part.parse().map_err(|_| malformed())?;
         let denom = 10u128.pow(frac_part.len() as u32);
         let scaled = digits * u128::from(scale);
-        if scaled % denom != 0 {
+        if !scaled.is_multiple_of(denom) {
             return Err(ParseQuantityError::OutOfRange {
                 text: text.to_string(),
                 reason: "is finer than the smallest unit (1ns, or 1bps)",

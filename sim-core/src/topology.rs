@@ -304,6 +304,30 @@ impl Topology {
         }
     }
 
+    /// Changes one direction's parameters mid-run. Routes are not
+    /// recomputed: they stay as the delays at build time made them.
+    pub(crate) fn set_params(
+        &mut self,
+        dir: LinkDirId,
+        params: LinkParams,
+    ) -> Result<(), TopologyError> {
+        check_params(&params)?;
+        self.dirs[dir.0 as usize].params = params;
+        Ok(())
+    }
+
+    /// The link directions between `a` and `b`, both ways, in declaration
+    /// order.
+    pub fn dirs_between(&self, a: NodeId, b: NodeId) -> Vec<LinkDirId> {
+        (0..self.dirs.len() as u32)
+            .filter(|&i| {
+                let d = &self.dirs[i as usize];
+                (d.from == a && d.to == b) || (d.from == b && d.to == a)
+            })
+            .map(LinkDirId)
+            .collect()
+    }
+
     /// True when packets from `src` can reach `dst`.
     pub fn reachable(&self, src: NodeId, dst: NodeId) -> bool {
         src == dst || self.next_hop(src, dst).is_some()

@@ -1,0 +1,154 @@
+//! Writing a run's files: `trace.jsonl`, `trace.txt` and `summary.json`.
+//!
+//! Every file is first written under a temporary name in the output folder and
+//! renamed into place only when all of them are complete, so a folder never
+//! holds a half-written output.
+
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use sim_core::{Topology, Value};
+
+use crate::build::Plan;
+use crate::error::Error;
+use crate::run::{ExpectResult, Outcome, RunOutput};
+
+/// Names of the files a run writes, in the order they are written.
+pub const FILES: [&str; 3] = ["trace.jsonl", "trace.txt", "summary.json"];
+
+fn to_json(topo: &Topology, v: &Value) -> serde_json::Value {
+    match v {
+        Value::U64(n) => (*n).into(),
+        Value::I64(n) => (*n).into(),
+        Value::F64(x) => {
+            serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, Into::into)
+        }
+        Value::Bool(b) => (*b).into(),
+        Value::Str(s) => s.to_string().into(),
+        Value::Node(n) => topo.name(*n).into(),
+        Value::List(items) => items.iter().map(|i| to_json(topo, i)).collect(),
+    }
+}
+
+/// A number as JSON: whole numbers without a fraction.
+fn number(x: f64) -> serde_json::Value {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        (x as i64).into()
+    } else {
+        serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into)
+    }
+}
+
+/// Metrics as a JSON object in their fixed order.
+struct Metrics<'a>(&'a Topology, &'a [(String, Value)]);
+
+impl Serialize for Metrics<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.1.len()))?;
+        for (k, v) in self.1 {
+            m.serialize_entry(k, &to_json(self.0, v))?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct ExpectLine<'a> {
+    expect: &'a str,
+    passed: bool,
+    observed: serde_json::Value,
+}
+
+impl<'a> From<&'a ExpectResult> for ExpectLine<'a> {
+    fn from(e: &'a ExpectResult) -> Self {
+        ExpectLine {
+            expect: &e.expect,
+            passed: e.passed,
+            observed: number(e.observed),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    netsim: &'static str,
+    scenario: &'a str,
+    seed: u64,
+    outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    end_time_ns: u64,
+    events: u64,
+    expectations: Vec<ExpectLine<'a>>,
+    metrics: Metrics<'a>,
+}
+
+/// The `summary.json` text of a run.
+pub fn summary_json(plan: &Plan, out: &RunOutput) -> String {
+    let s = Summary {
+        netsim: env!("CARGO_PKG_VERSION"),
+        scenario: &plan.name,
+        seed: out.seed,
+        outcome: out.outcome,
+        error: out.error.as_deref(),
+        end_time_ns: out.end_time.as_nanos(),
+        events: out.events,
+        expectations: out.expectations.iter().map(ExpectLine::from).collect(),
+        metrics: Metrics(&plan.topology, &out.metrics),
+    };
+    let mut text = serde_json::to_string_pretty(&s).expect("summary serialises");
+    text.push('\n');
+    text
+}
+
+fn write_file(
+    path: &Path,
+    f: impl FnOnce(&mut BufWriter<fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut w = BufWriter::new(fs::File::create(path)?);
+    f(&mut w)?;
+    w.flush()?;
+    w.into_inner().map_err(|e| e.into_error())?.sync_all()
+}
+
+/// Writes the run's files into `dir` (created if missing) and returns their
+/// paths.
+pub fn write_outputs(dir: &Path, plan: &Plan, out: &RunOutput) -> Result<Vec<PathBuf>, Error> {
+    let werr = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    fs::create_dir_all(dir).map_err(werr(dir))?;
+    let topo = &plan.topology;
+    let tmp = |name: &str| dir.join(format!(".{name}.partial"));
+    let result = (|| {
+        write_file(&tmp(FILES[0]), |w| {
+            reports::jsonl::write(w, topo, &out.records)
+        })
+        .map_err(werr(&tmp(FILES[0])))?;
+        write_file(&tmp(FILES[1]), |w| {
+            w.write_all(reports::text::render(topo, &out.records).as_bytes())
+        })
+        .map_err(werr(&tmp(FILES[1])))?;
+        write_file(&tmp(FILES[2]), |w| {
+            w.write_all(summary_json(plan, out).as_bytes())
+        })
+        .map_err(werr(&tmp(FILES[2])))?;
+        let mut done = Vec::new();
+        for name in FILES {
+            let to = dir.join(name);
+            fs::rename(tmp(name), &to).map_err(werr(&to))?;
+            done.push(to);
+        }
+        Ok(done)
+    })();
+    if result.is_err() {
+        for name in FILES {
+            let _ = fs::remove_file(tmp(name));
+        }
+    }
+    result
+}
