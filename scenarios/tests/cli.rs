@@ -1,0 +1,321 @@
+//! The `netsim` binary as a user meets it: exit codes, messages, files.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BASE: &str = r#"{
+  "name": "base",
+  "topology": {
+    "nodes": ["a", "b", "c"],
+    "routers": ["r"],
+    "links": [
+      {"between": ["a", "r"], "delay": "10ms", "bandwidth": "100Mbps"},
+      {"between": ["r", "b"], "delay": "10ms", "bandwidth": "100Mbps", "loss": 0.1}
+    ]
+  },
+  "endpoints": [{"node": "a", "ping": {"target": "b", "count": 20, "interval": "10ms"}}],
+  "expect": [{"metric": "a.ping.sent", "equals": 20}]
+}"#;
+
+fn netsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netsim"))
+        .args(args)
+        .output()
+        .expect("netsim runs")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+/// Runs `text` as a scenario and returns (exit code, stderr, files in out).
+fn run_text(text: &str) -> (i32, String, Vec<String>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "s.json", text);
+    let out = tmp.path().join("out");
+    let o = netsim(&["run", &file, "--out", out.to_str().unwrap()]);
+    let files = std::fs::read_dir(&out)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect()
+        })
+        .unwrap_or_default();
+    (
+        o.status.code().unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+        files,
+    )
+}
+
+#[track_caller]
+fn assert_bad(text: &str, expected: &str) {
+    let (code, stderr, files) = run_text(text);
+    assert_eq!(code, 2, "stderr: {stderr}");
+    assert!(
+        stderr.contains(expected),
+        "expected {expected:?} in: {stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "one clear message: {stderr}");
+    assert!(files.is_empty(), "bad input wrote {files:?}");
+    // `check` reports the same and exits the same way.
+    let tmp = tempfile::tempdir().unwrap();
+    let o = netsim(&["check", &write(tmp.path(), "s.json", text)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8(o.stderr).unwrap().contains(expected));
+}
+
+#[test]
+fn the_base_scenario_is_valid() {
+    let (code, stderr, files) = run_text(BASE);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(files.len(), 3);
+}
+
+#[test]
+fn malformed_json_names_line_and_column() {
+    assert_bad(
+        &BASE.replace("\"name\": \"base\",", "\"name\": \"base\""),
+        "line 3 column 3",
+    );
+    assert_bad("", "EOF while parsing");
+    assert_bad(
+        &format!("{BASE} extra"),
+        "unexpected text after the scenario",
+    );
+}
+
+#[test]
+fn an_unknown_node_is_named_with_its_path() {
+    assert_bad(
+        &BASE.replace(r#"["r", "b"]"#, r#"["r", "x"]"#),
+        r#"topology.links[1].between[1]: unknown node "x""#,
+    );
+    assert_bad(
+        &BASE.replace(r#""target": "b""#, r#""target": "zz""#),
+        r#"endpoints[0].ping.target: unknown node "zz""#,
+    );
+    assert_bad(
+        &BASE.replace(r#"{"node": "a", "ping""#, r#"{"node": "q", "ping""#),
+        r#"endpoints[0].node: unknown node "q""#,
+    );
+}
+
+#[test]
+fn a_link_to_itself_is_refused() {
+    assert_bad(
+        &BASE.replace(r#"["a", "r"]"#, r#"["a", "a"]"#),
+        r#"topology.links[0].between: a link from "a" to itself is not allowed"#,
+    );
+}
+
+#[test]
+fn bad_durations_are_refused() {
+    assert_bad(
+        &BASE.replace(
+            r#""delay": "10ms", "bandwidth": "100Mbps", "loss""#,
+            r#""delay": "10 parsecs", "bandwidth": "100Mbps", "loss""#,
+        ),
+        r#"topology.links[1].delay: "10 parsecs" is not a duration"#,
+    );
+    assert_bad(
+        &BASE.replace(r#""interval": "10ms""#, r#""interval": "-5ms""#),
+        r#"endpoints[0].ping.interval: "-5ms" is negative"#,
+    );
+    assert_bad(
+        &BASE.replace(r#""interval": "10ms""#, r#""interval": 10"#),
+        "endpoints[0].ping.interval: invalid type: integer `10`, expected a string",
+    );
+}
+
+#[test]
+fn bad_rates_are_refused() {
+    assert_bad(
+        &BASE.replace(
+            r#""bandwidth": "100Mbps", "loss""#,
+            r#""bandwidth": "fast", "loss""#,
+        ),
+        r#"topology.links[1].bandwidth: "fast" is not a rate"#,
+    );
+}
+
+#[test]
+fn probabilities_outside_zero_to_one_are_refused() {
+    assert_bad(
+        &BASE.replace(r#""loss": 0.1"#, r#""loss": 1.5"#),
+        "topology.links[1].loss: 1.5 is not a probability",
+    );
+    assert_bad(
+        &BASE.replace(r#""loss": 0.1"#, r#""loss": -0.1"#),
+        "topology.links[1].loss: -0.1 is not a probability",
+    );
+}
+
+#[test]
+fn an_unreachable_destination_is_refused() {
+    assert_bad(
+        &BASE.replace(r#""target": "b""#, r#""target": "c""#),
+        r#"endpoints[0].ping.target: "c" cannot be reached from "a""#,
+    );
+}
+
+#[test]
+fn unknown_fields_are_refused() {
+    assert_bad(
+        &BASE.replace(r#""loss": 0.1"#, r#""los": 0.1"#),
+        "topology.links[1].los: unknown field `los`, expected one of",
+    );
+    assert_bad(
+        &BASE.replace(r#""name": "base""#, r#""name": "base", "colour": "red""#),
+        "unknown field `colour`",
+    );
+    assert_bad(
+        &BASE.replace(r#""count": 20"#, r#""count": 20, "ttl": 3"#),
+        "endpoints[0].ping.ttl: unknown field `ttl`",
+    );
+}
+
+#[test]
+fn other_impossible_values_are_refused() {
+    assert_bad(
+        &BASE.replace(r#""loss": 0.1"#, r#""queue_packets": 0"#),
+        "topology.links[1].queue_packets: 0 is not allowed here",
+    );
+    assert_bad(
+        &BASE.replace(
+            r#""loss": 0.1"#,
+            r#""queue_packets": 5, "queue_bytes": 9000"#,
+        ),
+        "topology.links[1]: give queue_packets or queue_bytes, not both",
+    );
+    assert_bad(
+        &BASE.replace(r#""count": 20"#, r#""count": 20, "size": 10"#),
+        "endpoints[0].ping.size: 10 bytes is impossible",
+    );
+    assert_bad(
+        &BASE.replace(
+            r#""nodes": ["a", "b", "c"]"#,
+            r#""nodes": ["a", "b", "c", "a"]"#,
+        ),
+        r#"topology.nodes[3]: node "a" is declared twice"#,
+    );
+    assert_bad(
+        &BASE.replace(r#"{"node": "a", "ping""#, r#"{"node": "r", "ping""#),
+        r#"endpoints[0].node: "r" is a router"#,
+    );
+    assert_bad(
+        &BASE.replace(r#""metric": "a.ping.sent""#, r#""metric": "a.ping.snt""#),
+        r#"expect[0].metric: unknown metric "a.ping.snt""#,
+    );
+    assert_bad(
+        &BASE.replace(r#", "equals": 20"#, ""),
+        "expect[0]: give at least one bound",
+    );
+    assert_bad(
+        &BASE
+            .replace(r#""stop_at""#, "")
+            .replace(r#""name": "base""#, r#""name": "base", "stop_at": "0s""#),
+        "stop_at: must be later than 0s",
+    );
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let o = netsim(&["run", "/nonexistent/scenario.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("cannot read /nonexistent/scenario.json"),
+        "{err}"
+    );
+}
+
+#[test]
+fn failed_expectations_exit_1_and_say_what_was_observed() {
+    let text = BASE.replace(
+        r#"[{"metric": "a.ping.sent", "equals": 20}]"#,
+        r#"[{"metric": "a.ping.sent", "equals": 20}, {"metric": "a.ping.rtt_min_ns", "at_most": "30ms"}]"#,
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "s.json", &text);
+    let out = tmp.path().join("out");
+    let o = netsim(&["run", &file, "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        stdout.contains("ok   a.ping.sent = 20 (observed 20)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAIL a.ping.rtt_min_ns <= 30ms (observed 40.02688ms)"),
+        "{stdout}"
+    );
+    // The evidence is still written.
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["outcome"], "failed");
+    assert_eq!(summary["expectations"][1]["passed"], false);
+    assert_eq!(summary["expectations"][1]["observed"], 40_026_880);
+    assert!(out.join("trace.jsonl").exists());
+}
+
+#[test]
+fn same_seed_gives_identical_files_and_other_seeds_differ() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "s.json", BASE);
+    let run = |seed: &str, dir: &str| {
+        let out = tmp.path().join(dir);
+        let o = netsim(&["run", &file, "--seed", seed, "--out", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0));
+        ["trace.jsonl", "trace.txt", "summary.json"].map(|f| std::fs::read(out.join(f)).unwrap())
+    };
+    let first = run("7", "one");
+    let again = run("7", "two");
+    assert_eq!(first, again);
+    let other = run("8", "three");
+    assert_ne!(first[0], other[0], "loss on r-b must differ between seeds");
+}
+
+#[test]
+fn every_trace_line_follows_the_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "s.json", BASE);
+    let out = tmp.path().join("out");
+    netsim(&["run", &file, "--out", out.to_str().unwrap()]);
+    let text = std::fs::read_to_string(out.join("trace.jsonl")).unwrap();
+    let mut last = 0;
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        // t_ns, node and kind come first, in that order.
+        assert!(line.starts_with("{\"t_ns\":"), "{line}");
+        let node_at = line.find(",\"node\":").unwrap();
+        let kind_at = line.find(",\"kind\":").unwrap();
+        assert!(node_at < kind_at, "{line}");
+        assert!(v["kind"].is_string());
+        let t = v["t_ns"].as_u64().unwrap();
+        assert!(t >= last, "events in time order");
+        last = t;
+        assert!(["a", "b", "c", "r"].contains(&v["node"].as_str().unwrap()));
+    }
+}
+
+#[test]
+fn schema_prints_a_json_schema_naming_every_section() {
+    let o = netsim(&["schema"]);
+    assert!(o.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let props = schema["properties"].as_object().unwrap();
+    for key in [
+        "name",
+        "topology",
+        "endpoints",
+        "actions",
+        "expect",
+        "seed",
+        "stop_at",
+    ] {
+        assert!(props.contains_key(key), "schema lacks {key}");
+    }
+    assert_eq!(schema["additionalProperties"], false);
+}

@@ -1,0 +1,106 @@
+//! Every scenario shipped in `scenarios/library/` validates against the
+//! printed JSON Schema, runs, passes its expectations, and keeps its text
+//! trace as a reviewed snapshot.
+
+use std::path::PathBuf;
+
+use scenarios::run::{Outcome, run};
+
+fn library() -> Vec<(String, String)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("library");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_str().unwrap().to_string();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn the_library_is_not_empty() {
+    assert!(library().len() >= 6);
+}
+
+#[test]
+fn every_library_scenario_validates_against_the_schema() {
+    let schema: serde_json::Value = serde_json::from_str(&scenarios::schema()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema");
+    for (name, text) in library() {
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+    }
+    // And the schema really constrains: a misspelt field fails it.
+    let bad: serde_json::Value =
+        serde_json::from_str(r#"{"name": "x", "topology": {"nodes": ["a"]}, "expct": []}"#)
+            .unwrap();
+    assert!(!validator.is_valid(&bad));
+}
+
+#[test]
+fn every_library_scenario_passes_and_its_trace_is_unchanged() {
+    for (name, text) in library() {
+        let plan = scenarios::plan_from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(plan.name, name, "file name and scenario name agree");
+        let out = run(&plan, plan.default_seed);
+        let failed: Vec<_> = out.expectations.iter().filter(|e| !e.passed).collect();
+        assert_eq!(
+            out.outcome,
+            Outcome::Passed,
+            "{name}: {failed:?} {:?}",
+            out.error
+        );
+        let trace = reports::text::render(&plan.topology, &out.records);
+        insta::assert_snapshot!(name, trace);
+    }
+}
+
+/// The expectations check what the names promise: change the behaviour
+/// and they fail.
+#[test]
+fn library_expectations_fail_when_the_behaviour_changes() {
+    let cases = [
+        // A longer queue drops fewer packets.
+        (
+            "queue-overflow",
+            r#""queue_packets": 10"#,
+            r#""queue_packets": 20"#,
+        ),
+        // A slower link changes the exact round trip.
+        (
+            "ping-across-router",
+            r#"{"between": ["r", "b"], "delay": "10ms""#,
+            r#"{"between": ["r", "b"], "delay": "11ms""#,
+        ),
+        // No reordering allowed: nothing is reordered.
+        (
+            "jitter-reorder",
+            r#""reorder": true"#,
+            r#""reorder": false"#,
+        ),
+        // The outage never ends.
+        (
+            "link-outage",
+            r#""set": {"loss": 0.0}"#,
+            r#""set": {"loss": 1.0}"#,
+        ),
+        // Equal delays: the faster-serialising path through r1 ties, and
+        // the declared-first link wins.
+        ("shortest-path", r#""delay": "30ms""#, r#""delay": "5ms""#),
+    ];
+    let lib = library();
+    for (name, from, to) in cases {
+        let text = &lib.iter().find(|(n, _)| n == name).unwrap().1;
+        assert!(text.contains(from), "{name} has {from}");
+        let plan = scenarios::plan_from_str(&text.replace(from, to)).unwrap();
+        let out = run(&plan, plan.default_seed);
+        assert_eq!(out.outcome, Outcome::Failed, "{name} with {to} should fail");
+    }
+}
