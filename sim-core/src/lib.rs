@@ -57,6 +57,7 @@
 pub mod datagram;
 pub mod queue;
 pub mod rng;
+pub mod sched;
 pub mod sim;
 pub mod time;
 pub mod topology;
@@ -64,6 +65,7 @@ pub mod trace;
 
 pub use queue::RadixQueue;
 pub use rng::RngStream;
+pub use sched::Scheduler;
 pub use sim::{
     AttachError, Context, Endpoint, LinkStats, Packet, PacketId, Payload, Simulator, TimerId,
 };

@@ -31,8 +31,8 @@
 
 use std::collections::VecDeque;
 
-use crate::queue::RadixQueue;
 use crate::rng::RngStream;
+use crate::sched::Scheduler;
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{LinkDirId, LinkParams, NodeId, QueueLimit, Topology, TopologyError};
 use crate::trace::{Fields, TraceRecord, Tracer, Value};
@@ -151,9 +151,8 @@ struct LinkState {
 /// Everything but the endpoints, so an endpoint can be called with a context
 /// that borrows the rest.
 struct Core<P> {
-    now: SimTime,
+    sched: Scheduler<Ev>,
     seed: u64,
-    queue: RadixQueue<Ev>,
     topo: Topology,
     links: Vec<LinkState>,
     flights: Vec<Option<InFlight<P>>>,
@@ -162,7 +161,6 @@ struct Core<P> {
     free_timers: Vec<u32>,
     node_rngs: Vec<RngStream>,
     next_packet: u64,
-    events: u64,
     tracer: Tracer,
 }
 
@@ -213,9 +211,8 @@ impl<P: Payload> Simulator<P> {
         let n = topo.nodes().len();
         Simulator {
             core: Core {
-                now: SimTime::ZERO,
+                sched: Scheduler::new(),
                 seed,
-                queue: RadixQueue::new(),
                 topo,
                 links,
                 flights: Vec::new(),
@@ -224,7 +221,6 @@ impl<P: Payload> Simulator<P> {
                 free_timers: Vec::new(),
                 node_rngs,
                 next_packet: 0,
-                events: 0,
                 tracer: Tracer::new(tracing),
             },
             endpoints: (0..n).map(|_| None).collect(),
@@ -243,8 +239,8 @@ impl<P: Payload> Simulator<P> {
             return Err(AttachError::Occupied(self.core.topo.name(node).to_string()));
         }
         *slot = Some(endpoint);
-        let now = self.core.now.as_nanos();
-        self.core.queue.push(now, Ev::Start(node));
+        let now = self.core.sched.now();
+        self.core.sched.schedule(now, Ev::Start(node));
         Ok(())
     }
 
@@ -257,7 +253,7 @@ impl<P: Payload> Simulator<P> {
 
     /// Current simulated time.
     pub fn now(&self) -> SimTime {
-        self.core.now
+        self.core.sched.now()
     }
 
     /// Changes a link direction's behaviour from now on. Packets already
@@ -286,7 +282,7 @@ impl<P: Payload> Simulator<P> {
             let from = d.from;
             self.core
                 .tracer
-                .record(self.core.now, from, "link_change", fields);
+                .record(self.core.sched.now(), from, "link_change", fields);
         }
         Ok(())
     }
@@ -308,7 +304,7 @@ impl<P: Payload> Simulator<P> {
 
     /// Events handled so far.
     pub fn events_handled(&self) -> u64 {
-        self.core.events
+        self.core.sched.handled()
     }
 
     /// Trace records so far, in event order.
@@ -326,14 +322,12 @@ impl<P: Payload> Simulator<P> {
     /// queue ran dry, the clock stays at the last event and this returns
     /// false.
     pub fn run_until(&mut self, until: SimTime) -> bool {
-        while let Some(t) = self.core.queue.peek_key() {
-            if t > until.as_nanos() {
-                self.core.now = until;
+        while let Some(t) = self.core.sched.next_time() {
+            if t > until {
+                self.core.sched.advance_to(until);
                 return true;
             }
-            let (t, ev) = self.core.queue.pop().expect("peeked");
-            self.core.now = SimTime(t);
-            self.core.events += 1;
+            let (_, ev) = self.core.sched.pop().expect("peeked");
             self.dispatch(ev);
         }
         false
@@ -343,11 +337,9 @@ impl<P: Payload> Simulator<P> {
     /// so that what the caller does next happens at `t` before any event
     /// queued for `t`.
     pub fn advance_to(&mut self, t: SimTime) {
-        if t > self.core.now {
-            if t.as_nanos() > 0 {
-                self.run_until(SimTime(t.as_nanos() - 1));
-            }
-            self.core.now = self.core.now.max(t);
+        if t > self.core.sched.now() {
+            self.run_until(SimTime(t.as_nanos() - 1));
+            self.core.sched.advance_to(t);
         }
     }
 
@@ -355,7 +347,7 @@ impl<P: Payload> Simulator<P> {
         match ev {
             Ev::Start(node) => self.with_endpoint(node, |ep, cx| ep.start(cx)),
             Ev::Timer { slot, generation } => {
-                let now = self.core.now.as_nanos();
+                let now = self.core.sched.now().as_nanos();
                 let s = &mut self.core.timers[slot as usize];
                 if s.generation != generation {
                     return; // superseded by an earlier re-arm
@@ -372,7 +364,7 @@ impl<P: Payload> Simulator<P> {
                         slot,
                         generation: s.generation,
                     };
-                    self.core.queue.push(s.deadline, ev);
+                    self.core.sched.schedule(SimTime(s.deadline), ev);
                     return;
                 }
                 s.deadline = NEVER;
@@ -406,9 +398,12 @@ impl<P: Payload> Simulator<P> {
                     } else if self.core.tracer.enabled() {
                         let mut fields = vec![("id", Value::U64(packet.id.0))];
                         fields.push(("reason", "no_endpoint".into()));
-                        self.core
-                            .tracer
-                            .record(self.core.now, at, "packet_unhandled", fields);
+                        self.core.tracer.record(
+                            self.core.sched.now(),
+                            at,
+                            "packet_unhandled",
+                            fields,
+                        );
                     }
                 } else {
                     self.core.forward(at, packet);
@@ -456,7 +451,7 @@ impl<P: Payload> Core<P> {
     #[inline]
     fn set_timer(&mut self, id: TimerId, at: SimTime) {
         // A deadline in the past fires now.
-        let at = at.max(self.now).as_nanos();
+        let at = at.max(self.sched.now()).as_nanos();
         let s = &mut self.timers[id.0 as usize];
         s.deadline = at;
         if s.queued <= at {
@@ -468,7 +463,7 @@ impl<P: Payload> Core<P> {
             slot: id.0,
             generation: s.generation,
         };
-        self.queue.push(at, ev);
+        self.sched.schedule(SimTime(at), ev);
     }
 
     fn alloc_flight(&mut self, f: InFlight<P>) -> u32 {
@@ -498,7 +493,7 @@ impl<P: Payload> Core<P> {
                     ("reason", reason.into()),
                 ];
                 self.tracer
-                    .record(self.now, at, "packet_unroutable", fields);
+                    .record(self.sched.now(), at, "packet_unroutable", fields);
             }
             return;
         };
@@ -506,7 +501,7 @@ impl<P: Payload> Core<P> {
     }
 
     fn enqueue(&mut self, dir: LinkDirId, packet: Packet<P>, is_copy: bool) {
-        let now = self.now;
+        let now = self.sched.now();
         let spec = &self.topo.link_dirs()[dir.0 as usize];
         let params = &spec.params;
         let link = &mut self.links[dir.0 as usize];
@@ -573,12 +568,12 @@ impl<P: Payload> Core<P> {
             let depth = waiting_pkts;
             self.trace_link_depth(from, slot, is_copy, depth);
             if start > now {
-                self.queue.push(start.as_nanos(), Ev::TxStart { slot });
+                self.sched.schedule(start, Ev::TxStart { slot });
             } else {
                 self.trace_link("link_transmit", slot, None);
             }
         }
-        self.queue.push(arrive.as_nanos(), Ev::Arrive { slot });
+        self.sched.schedule(arrive, Ev::Arrive { slot });
         if let Some(copy) = copy {
             self.enqueue(dir, copy, true);
         }
@@ -592,7 +587,8 @@ impl<P: Payload> Core<P> {
             fields.push(("duplicate", Value::Bool(true)));
         }
         f.packet.payload.trace_fields(&mut fields);
-        self.tracer.record(self.now, at, "link_enqueue", fields);
+        self.tracer
+            .record(self.sched.now(), at, "link_enqueue", fields);
     }
 
     fn trace_link(&mut self, kind: &'static str, slot: u32, reason: Option<&'static str>) {
@@ -603,7 +599,7 @@ impl<P: Payload> Core<P> {
             fields.push(("reason", r.into()));
         }
         f.packet.payload.trace_fields(&mut fields);
-        self.tracer.record(self.now, at, kind, fields);
+        self.tracer.record(self.sched.now(), at, kind, fields);
     }
 
     fn trace_packet(
@@ -618,7 +614,7 @@ impl<P: Payload> Core<P> {
             fields.push(("reason", r.into()));
         }
         f.packet.payload.trace_fields(&mut fields);
-        self.tracer.record(self.now, at, kind, fields);
+        self.tracer.record(self.sched.now(), at, kind, fields);
     }
 }
 
@@ -639,7 +635,7 @@ impl<P: Payload> Context<'_, P> {
     /// Current simulated time.
     #[inline]
     pub fn now(&self) -> SimTime {
-        self.core.now
+        self.core.sched.now()
     }
 
     /// The node this endpoint runs on.
@@ -721,6 +717,6 @@ impl<P: Payload> Context<'_, P> {
     pub fn trace(&mut self, kind: &'static str, fields: Fields) {
         self.core
             .tracer
-            .record(self.core.now, self.node, kind, fields);
+            .record(self.core.sched.now(), self.node, kind, fields);
     }
 }
