@@ -84,7 +84,12 @@ impl Endpoint<Nothing> for Rearm {
         let now = cx.now();
         cx.set_timer(self.timers[c], now + RTO);
         self.acks_left -= 1;
-        if self.acks_left > 0 {
+        if self.acks_left == 0 {
+            // The transfer is over: the connections close their timers.
+            for &t in &self.timers {
+                cx.cancel_timer(t);
+            }
+        } else {
             let gap = SimDuration((self.rng.exponential(1000.0) + 0.5) as u64);
             cx.set_timer(self.ack.expect("started"), now + gap);
         }
