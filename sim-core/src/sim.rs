@@ -371,7 +371,7 @@ impl<P: Payload> Simulator<P> {
                 let (owner, token) = (s.owner, s.token);
                 self.with_endpoint(owner, |ep, cx| ep.on_timer(cx, token));
             }
-            Ev::TxStart { slot } => self.core.trace_link("link_transmit", slot, None),
+            Ev::TxStart { slot } => self.core.trace_slot("link_transmit", slot, &[]),
             Ev::Arrive { slot } => {
                 let f = self.core.flights[slot as usize]
                     .take()
@@ -382,14 +382,18 @@ impl<P: Payload> Simulator<P> {
                 if f.lost {
                     self.core.links[f.dir.0 as usize].stats.lost += 1;
                     if self.core.tracer.enabled() {
-                        self.core
-                            .trace_packet(at, "link_drop", &f, Some("random_loss"));
+                        let c = &mut self.core;
+                        let extra = [("reason", Value::from("random_loss"))];
+                        let now = c.sched.now();
+                        trace_flight(&mut c.tracer, &c.topo, now, at, "link_drop", &f, &extra);
                     }
                     return;
                 }
                 self.core.links[f.dir.0 as usize].stats.delivered += 1;
                 if self.core.tracer.enabled() {
-                    self.core.trace_packet(at, "link_deliver", &f, None);
+                    let c = &mut self.core;
+                    let now = c.sched.now();
+                    trace_flight(&mut c.tracer, &c.topo, now, at, "link_deliver", &f, &[]);
                 }
                 let packet = f.packet;
                 if packet.dst == at {
@@ -533,7 +537,17 @@ impl<P: Payload> Core<P> {
                     dir,
                     lost: false,
                 };
-                self.trace_packet(spec.from, "link_drop", &f, Some("queue_full"));
+                let extra = [("reason", Value::from("queue_full"))];
+                let from = spec.from;
+                trace_flight(
+                    &mut self.tracer,
+                    &self.topo,
+                    now,
+                    from,
+                    "link_drop",
+                    &f,
+                    &extra,
+                );
             }
             return;
         }
@@ -562,15 +576,17 @@ impl<P: Payload> Core<P> {
             link.stats.duplicated += 1;
         }
         let copy = dup.then(|| packet.clone());
-        let from = spec.from;
         let slot = self.alloc_flight(InFlight { packet, dir, lost });
         if tracing {
-            let depth = waiting_pkts;
-            self.trace_link_depth(from, slot, is_copy, depth);
+            let mut extra = vec![("queued", Value::U64(waiting_pkts))];
+            if is_copy {
+                extra.push(("duplicate", Value::Bool(true)));
+            }
+            self.trace_slot("link_enqueue", slot, &extra);
             if start > now {
                 self.sched.schedule(start, Ev::TxStart { slot });
             } else {
-                self.trace_link("link_transmit", slot, None);
+                self.trace_slot("link_transmit", slot, &[]);
             }
         }
         self.sched.schedule(arrive, Ev::Arrive { slot });
@@ -579,56 +595,45 @@ impl<P: Payload> Core<P> {
         }
     }
 
-    fn trace_link_depth(&mut self, at: NodeId, slot: u32, is_copy: bool, depth: u64) {
-        let f = self.flights[slot as usize].as_ref().expect("live flight");
-        let mut fields = link_fields(&self.topo, f);
-        fields.push(("queued", Value::U64(depth)));
-        if is_copy {
-            fields.push(("duplicate", Value::Bool(true)));
-        }
-        f.packet.payload.trace_fields(&mut fields);
-        self.tracer
-            .record(self.sched.now(), at, "link_enqueue", fields);
-    }
-
-    fn trace_link(&mut self, kind: &'static str, slot: u32, reason: Option<&'static str>) {
+    /// Traces a link event for the packet in flight slot `slot`, at the
+    /// direction's sending node.
+    fn trace_slot(&mut self, kind: &'static str, slot: u32, extra: &[(&'static str, Value)]) {
         let f = self.flights[slot as usize].as_ref().expect("live flight");
         let at = self.topo.link_dirs()[f.dir.0 as usize].from;
-        let mut fields = link_fields(&self.topo, f);
-        if let Some(r) = reason {
-            fields.push(("reason", r.into()));
-        }
-        f.packet.payload.trace_fields(&mut fields);
-        self.tracer.record(self.sched.now(), at, kind, fields);
-    }
-
-    fn trace_packet(
-        &mut self,
-        at: NodeId,
-        kind: &'static str,
-        f: &InFlight<P>,
-        reason: Option<&'static str>,
-    ) {
-        let mut fields = link_fields(&self.topo, f);
-        if let Some(r) = reason {
-            fields.push(("reason", r.into()));
-        }
-        f.packet.payload.trace_fields(&mut fields);
-        self.tracer.record(self.sched.now(), at, kind, fields);
+        trace_flight(
+            &mut self.tracer,
+            &self.topo,
+            self.sched.now(),
+            at,
+            kind,
+            f,
+            extra,
+        );
     }
 }
 
-/// The fields every link record starts with.
-fn link_fields<P>(topo: &Topology, f: &InFlight<P>) -> Fields {
+/// Records a link event: the link fields, then `extra`, then the payload's.
+fn trace_flight<P: Payload>(
+    tracer: &mut Tracer,
+    topo: &Topology,
+    now: SimTime,
+    at: NodeId,
+    kind: &'static str,
+    f: &InFlight<P>,
+    extra: &[(&'static str, Value)],
+) {
     let d = &topo.link_dirs()[f.dir.0 as usize];
-    vec![
+    let mut fields = vec![
         ("id", Value::U64(f.packet.id.0)),
         ("from", Value::Node(d.from)),
         ("to", Value::Node(d.to)),
         ("src", Value::Node(f.packet.src)),
         ("dst", Value::Node(f.packet.dst)),
         ("size", Value::U64(u64::from(f.packet.size))),
-    ]
+    ];
+    fields.extend_from_slice(extra);
+    f.packet.payload.trace_fields(&mut fields);
+    tracer.record(now, at, kind, fields);
 }
 
 impl<P: Payload> Context<'_, P> {
