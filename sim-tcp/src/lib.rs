@@ -1,19 +1,42 @@
 //! RFC 9293 TCP for netsim, as a sans-IO connection hosted on sim-core nodes.
 //!
-//! So far this crate holds the foundation every part of the TCP model needs:
-//! sequence-number arithmetic modulo 2^32 ([`seq::SeqNum`]). The connection
-//! state machine, timers, retransmission and congestion control are tracked
-//! in the project's TCP issue and are not yet here.
+//! [`conn::Connection`] is one TCP connection as a plain struct: feed it
+//! segments, timer expiries and application calls with the current time; poll
+//! it for segments to send, its next deadline and events for the application
+//! and the trace. [`stack::TcpStack`] holds a node's listeners and
+//! connections, demultiplexes segments and answers segments for unknown
+//! connections with RST. Neither touches the scheduler: a host adapter does.
 //!
-//! # Example
+//! # Example: a handshake between two connections, by hand
 //!
 //! ```
+//! use sim_core::SimTime;
+//! use sim_tcp::conn::Connection;
 //! use sim_tcp::seq::SeqNum;
-//! let near_wrap = SeqNum(u32::MAX - 10);
-//! let after = near_wrap + 20;
-//! assert_eq!(after, SeqNum(9));
-//! assert!(near_wrap < after); // compared modulo 2^32, RFC 9293 section 3.4
-//! assert_eq!(after - near_wrap, 20);
+//! use sim_tcp::{State, TcpConfig};
+//!
+//! let cfg = TcpConfig::default();
+//! let now = SimTime::ZERO;
+//! let mut client = Connection::connect(cfg.clone(), now, 5000, 80, SeqNum(100));
+//! let syn = client.poll_transmit().unwrap();
+//! let mut server = Connection::accept(cfg, now, 80, 5000, SeqNum(300), &syn).unwrap();
+//! let syn_ack = server.poll_transmit().unwrap();
+//! client.handle_segment(now, &syn_ack);
+//! let ack = client.poll_transmit().unwrap();
+//! server.handle_segment(now, &ack);
+//! assert_eq!(client.state(), State::Established);
+//! assert_eq!(server.state(), State::Established);
 //! ```
 
+pub mod config;
+pub mod congestion;
+pub mod conn;
+pub mod reassembly;
+pub mod rtt;
+pub mod segment;
 pub mod seq;
+pub mod state;
+
+pub use config::{CongestionKind, InitialWindow, Profile, TcpConfig};
+pub use segment::{Data, Flags, Segment};
+pub use state::State;

@@ -1,0 +1,117 @@
+//! Every knob of the TCP model, with two named profiles.
+//!
+//! `rfc` follows the RFCs' defaults; `linux` follows Linux's where it differs
+//! (DESIGN.md principle 6). Scenarios start from a profile and override any
+//! field.
+
+use sim_core::SimDuration;
+
+/// Which congestion control a connection runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CongestionKind {
+    /// RFC 5681 with the RFC 6582 fast-recovery modification.
+    NewReno,
+}
+
+/// The initial congestion window.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum InitialWindow {
+    /// RFC 5681 §3.1: 2, 3 or 4 segments depending on the MSS.
+    Rfc5681,
+    /// A fixed number of segments (RFC 6928 allows 10).
+    Segments(u32),
+}
+
+/// Named sets of defaults.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Profile {
+    /// The RFCs' defaults.
+    Rfc,
+    /// Linux's defaults where they differ.
+    Linux,
+}
+
+/// Configuration of one TCP endpoint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TcpConfig {
+    /// MSS we announce: the largest segment we can receive (RFC 9293 §3.7.1).
+    pub mss: u16,
+    /// Receive buffer in bytes: the largest window we advertise.
+    pub rcv_buf: u32,
+    /// Announce and accept window scaling (RFC 7323).
+    pub window_scaling: bool,
+    /// RTO before any RTT sample (RFC 6298 §2.1: 1 s).
+    pub initial_rto: SimDuration,
+    /// Lower bound on RTO (RFC 6298 §2.4: 1 s; Linux: 200 ms).
+    pub min_rto: SimDuration,
+    /// Upper bound on RTO (RFC 6298 §2.5: at least 60 s; Linux: 120 s).
+    pub max_rto: SimDuration,
+    /// Clock granularity G in RTO = SRTT + max(G, 4 RTTVAR).
+    pub clock_granularity: SimDuration,
+    /// How long TIME_WAIT lasts: 2 MSL (RFC 9293: MSL 2 min; Linux: 60 s).
+    pub time_wait: SimDuration,
+    /// Give up on a peer that never sends its FIN (not in the RFC; Linux:
+    /// 60 s).
+    pub fin_wait_2_timeout: Option<SimDuration>,
+    /// Delayed-ACK timeout, `None` to ACK every segment at once (RFC 9293
+    /// §3.8.6.3: under 0.5 s; BSD 200 ms; Linux 40 ms).
+    pub delayed_ack: Option<SimDuration>,
+    /// Nagle's algorithm (RFC 896; RFC 9293 §3.7.4), on by default.
+    pub nagle: bool,
+    /// Initial congestion window.
+    pub initial_window: InitialWindow,
+    /// SYN (and SYN-ACK) retransmissions before giving up. RFC 1122
+    /// §4.2.3.5 asks for at least 3 minutes: with a 1 s initial RTO, 7
+    /// retransmissions reach 255 s. Linux: 6.
+    pub syn_retries: u32,
+    /// Data retransmissions before giving up (RFC 1122 R2 ≥ 100 s; Linux
+    /// `tcp_retries2` = 15).
+    pub data_retries: u32,
+    /// RFC 1337: ignore RST in TIME_WAIT (no TIME_WAIT assassination).
+    pub rfc1337: bool,
+    /// Congestion control.
+    pub congestion: CongestionKind,
+}
+
+impl TcpConfig {
+    /// The defaults of a profile.
+    pub fn profile(p: Profile) -> Self {
+        let rfc = TcpConfig {
+            mss: 1460,
+            rcv_buf: 65_535,
+            window_scaling: true,
+            initial_rto: SimDuration::from_secs(1),
+            min_rto: SimDuration::from_secs(1),
+            max_rto: SimDuration::from_secs(60),
+            clock_granularity: SimDuration::from_millis(1),
+            time_wait: SimDuration::from_secs(240),
+            fin_wait_2_timeout: None,
+            delayed_ack: Some(SimDuration::from_millis(200)),
+            nagle: true,
+            initial_window: InitialWindow::Rfc5681,
+            syn_retries: 7,
+            data_retries: 15,
+            rfc1337: true,
+            congestion: CongestionKind::NewReno,
+        };
+        match p {
+            Profile::Rfc => rfc,
+            Profile::Linux => TcpConfig {
+                min_rto: SimDuration::from_millis(200),
+                max_rto: SimDuration::from_secs(120),
+                time_wait: SimDuration::from_secs(60),
+                fin_wait_2_timeout: Some(SimDuration::from_secs(60)),
+                delayed_ack: Some(SimDuration::from_millis(40)),
+                initial_window: InitialWindow::Segments(10),
+                syn_retries: 6,
+                ..rfc
+            },
+        }
+    }
+}
+
+impl Default for TcpConfig {
+    fn default() -> Self {
+        TcpConfig::profile(Profile::Rfc)
+    }
+}

@@ -1,0 +1,144 @@
+//! NewReno: RFC 5681 slow start and congestion avoidance with the RFC 6582
+//! fast-recovery window rules.
+
+use super::CongestionControl;
+
+/// NewReno's window state.
+#[derive(Debug, Clone)]
+pub struct NewReno {
+    cwnd: u32,
+    ssthresh: u32,
+    /// Bytes acknowledged towards the next one-SMSS increase in congestion
+    /// avoidance.
+    acked_in_ca: u32,
+}
+
+impl NewReno {
+    /// Starts with `initial_window` and an "arbitrarily high" ssthresh
+    /// (RFC 5681 §3.1).
+    pub fn new(initial_window: u32) -> Self {
+        NewReno {
+            cwnd: initial_window,
+            ssthresh: u32::MAX,
+            acked_in_ca: 0,
+        }
+    }
+}
+
+/// RFC 5681 equation (4): ssthresh = max(FlightSize / 2, 2 * SMSS).
+pub fn half_flight(flight_size: u32, smss: u32) -> u32 {
+    (flight_size / 2).max(2 * smss)
+}
+
+impl CongestionControl for NewReno {
+    fn name(&self) -> &'static str {
+        "newreno"
+    }
+    fn cwnd(&self) -> u32 {
+        self.cwnd
+    }
+    fn ssthresh(&self) -> u32 {
+        self.ssthresh
+    }
+
+    fn on_ack(&mut self, acked: u32, smss: u32) {
+        if self.cwnd < self.ssthresh {
+            // Slow start, RFC 5681 equation (2): cwnd += min(N, SMSS).
+            self.cwnd = self.cwnd.saturating_add(acked.min(smss));
+        } else {
+            // Congestion avoidance: one SMSS per cwnd of acknowledged data
+            // (RFC 5681 §3.1, the byte-counting variant it recommends).
+            self.acked_in_ca = self.acked_in_ca.saturating_add(acked);
+            if self.acked_in_ca >= self.cwnd {
+                self.acked_in_ca -= self.cwnd;
+                self.cwnd = self.cwnd.saturating_add(smss);
+            }
+        }
+    }
+
+    fn on_fast_retransmit(&mut self, flight_size: u32, smss: u32) {
+        self.ssthresh = half_flight(flight_size, smss);
+        // RFC 5681 §3.2 step 3: inflate by the three segments that left.
+        self.cwnd = self.ssthresh + 3 * smss;
+        self.acked_in_ca = 0;
+    }
+
+    fn on_dup_ack_in_recovery(&mut self, smss: u32) {
+        self.cwnd = self.cwnd.saturating_add(smss);
+    }
+
+    fn on_partial_ack(&mut self, acked: u32, smss: u32) {
+        // RFC 6582 §3.2 step 5: deflate by the amount acknowledged, add back
+        // one SMSS if at least one SMSS was acknowledged.
+        self.cwnd = self.cwnd.saturating_sub(acked);
+        if acked >= smss {
+            self.cwnd = self.cwnd.saturating_add(smss);
+        }
+        self.cwnd = self.cwnd.max(smss);
+    }
+
+    fn on_recovery_end(&mut self, flight_size: u32, smss: u32) {
+        // RFC 6582 §3.2 step 6, option (1): min(ssthresh, max(FlightSize,
+        // SMSS) + SMSS), which avoids a burst.
+        self.cwnd = self.ssthresh.min(flight_size.max(smss) + smss);
+    }
+
+    fn on_timeout(&mut self, flight_size: u32, smss: u32, first: bool) {
+        if first {
+            self.ssthresh = half_flight(flight_size, smss);
+        }
+        // Loss window: one segment (RFC 5681 §3.1).
+        self.cwnd = smss;
+        self.acked_in_ca = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MSS: u32 = 1000;
+
+    #[test]
+    fn slow_start_grows_by_one_mss_per_ack_then_linearly() {
+        let mut c = NewReno::new(2 * MSS);
+        c.on_ack(MSS, MSS);
+        c.on_ack(MSS, MSS);
+        assert_eq!(c.cwnd(), 4 * MSS);
+        c.on_timeout(8 * MSS, MSS, true);
+        assert_eq!((c.cwnd(), c.ssthresh()), (MSS, 4 * MSS));
+        for _ in 0..3 {
+            c.on_ack(MSS, MSS);
+        }
+        assert_eq!(c.cwnd(), 4 * MSS, "slow start up to ssthresh");
+        // Congestion avoidance: 4 ACKs of one MSS at cwnd 4 MSS add one MSS.
+        for _ in 0..3 {
+            c.on_ack(MSS, MSS);
+        }
+        assert_eq!(c.cwnd(), 4 * MSS);
+        c.on_ack(MSS, MSS);
+        assert_eq!(c.cwnd(), 5 * MSS);
+    }
+
+    #[test]
+    fn fast_recovery_inflates_deflates_and_ends_at_ssthresh() {
+        let mut c = NewReno::new(10 * MSS);
+        c.on_fast_retransmit(10 * MSS, MSS);
+        assert_eq!((c.ssthresh(), c.cwnd()), (5 * MSS, 8 * MSS));
+        c.on_dup_ack_in_recovery(MSS);
+        assert_eq!(c.cwnd(), 9 * MSS);
+        c.on_partial_ack(3 * MSS, MSS);
+        assert_eq!(c.cwnd(), 7 * MSS);
+        c.on_recovery_end(6 * MSS, MSS);
+        assert_eq!(c.cwnd(), 5 * MSS);
+    }
+
+    #[test]
+    fn repeated_timeouts_keep_ssthresh() {
+        let mut c = NewReno::new(10 * MSS);
+        c.on_timeout(10 * MSS, MSS, true);
+        c.on_timeout(MSS, MSS, false);
+        assert_eq!(c.ssthresh(), 5 * MSS);
+        assert_eq!(c.cwnd(), MSS);
+    }
+}

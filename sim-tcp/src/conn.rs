@@ -1,0 +1,1334 @@
+//! One TCP connection as a sans-IO state machine.
+//!
+//! # Contract
+//!
+//! A [`Connection`] never reads a clock and never sends anything itself.
+//!
+//! - Inputs, each with the current time: [`handle_segment`] (a segment for
+//!   this connection arrived), [`handle_timeout`] (the deadline from
+//!   [`next_timeout`] has come), and the application's calls [`send`],
+//!   [`read`], [`close`] and [`abort`].
+//! - Outputs, to poll after every input: [`poll_transmit`] for segments to
+//!   put on the wire (in order), [`poll_event`] for what the application and
+//!   the trace should learn (state changes with their cause, data delivered,
+//!   RTT and window updates), and [`next_timeout`] for when it next needs
+//!   waking.
+//!
+//! Segment processing follows RFC 9293 §3.10.7 in its order: sequence
+//! number check, RST, SYN, ACK, text, FIN, with RFC 5961's challenge ACKs.
+//! Retransmission timing follows RFC 6298, congestion control RFC 5681 with
+//! the RFC 6582 fast-recovery changes.
+//!
+//! Sequence space is tracked as absolute 64-bit indices (index 0 is the SYN,
+//! data byte `k` is index `k + 1`), converted to 32-bit sequence numbers only
+//! on the wire, so long transfers never confuse wraparound with progress.
+//!
+//! [`handle_segment`]: Connection::handle_segment
+//! [`handle_timeout`]: Connection::handle_timeout
+//! [`next_timeout`]: Connection::next_timeout
+//! [`send`]: Connection::send
+//! [`read`]: Connection::read
+//! [`close`]: Connection::close
+//! [`abort`]: Connection::abort
+//! [`poll_transmit`]: Connection::poll_transmit
+//! [`poll_event`]: Connection::poll_event
+
+use std::collections::VecDeque;
+
+use sim_core::{SimDuration, SimTime};
+
+use crate::config::{CongestionKind, InitialWindow, TcpConfig};
+use crate::congestion::{CongestionControl, NewReno};
+use crate::reassembly::Reassembly;
+use crate::rtt::RttEstimator;
+use crate::segment::{Data, Flags, Segment};
+use crate::seq::SeqNum;
+use crate::state::State;
+
+/// MSS assumed when the peer sends none (RFC 9293 §3.7.1, IPv4).
+pub const DEFAULT_MSS: u16 = 536;
+
+/// Largest window scale shift (RFC 7323 §2.3).
+const MAX_WSCALE: u8 = 14;
+
+/// What the connection tells its application and the trace.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// The state changed, and why (`rcv SYN,ACK`, `close`, `timeout`...).
+    StateChange {
+        /// Old state.
+        from: State,
+        /// New state.
+        to: State,
+        /// What caused it.
+        cause: &'static str,
+    },
+    /// The handshake completed.
+    Connected,
+    /// In-order data for the application.
+    Delivered(Data),
+    /// The peer's FIN arrived in order: it will send no more.
+    PeerClosed,
+    /// The peer reset the connection.
+    Reset,
+    /// An active open failed (`refused` by RST, or `timeout`).
+    ConnectFailed(&'static str),
+    /// Retransmissions were exhausted; the connection was dropped.
+    TimedOut,
+    /// The connection reached CLOSED and can be forgotten.
+    Closed,
+    /// New data was acknowledged (bytes).
+    Acked(u64),
+    /// A new RTT sample changed the estimator.
+    Rtt {
+        /// Smoothed RTT.
+        srtt: SimDuration,
+        /// RTT variation.
+        rttvar: SimDuration,
+        /// Retransmission timeout.
+        rto: SimDuration,
+    },
+    /// The congestion window or threshold changed.
+    Cwnd {
+        /// Congestion window, bytes.
+        cwnd: u32,
+        /// Slow-start threshold, bytes.
+        ssthresh: u32,
+    },
+    /// A segment was answered with a challenge ACK (RFC 5961).
+    ChallengeAck(&'static str),
+    /// A segment was dropped by the rules of RFC 9293, and why.
+    Dropped(&'static str),
+}
+
+/// A segment to send, and whether it repeats data already sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transmit {
+    /// The segment.
+    pub seg: Segment,
+    /// True for a retransmission (of a SYN, data or FIN).
+    pub retransmission: bool,
+}
+
+/// Counters for the run summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConnStats {
+    /// Segments sent, retransmissions included.
+    pub segments_sent: u64,
+    /// Segments retransmitted.
+    pub retransmissions: u64,
+    /// Retransmission timeouts.
+    pub timeouts: u64,
+    /// Fast retransmits.
+    pub fast_retransmits: u64,
+    /// Application bytes acknowledged by the peer.
+    pub bytes_acked: u64,
+    /// Application bytes delivered in order to our application.
+    pub bytes_delivered: u64,
+    /// Segments received.
+    pub segments_received: u64,
+}
+
+/// One TCP connection (a TCB, RFC 9293 §3.3.1).
+#[derive(Debug)]
+pub struct Connection {
+    cfg: TcpConfig,
+    state: State,
+    local_port: u16,
+    remote_port: u16,
+    /// Opened from LISTEN (a RST in SYN_RCVD returns there).
+    passive: bool,
+    /// The application closed while in SYN_RCVD; FIN follows ESTABLISHED.
+    close_after_open: bool,
+
+    // Send sequence space (indices from ISS).
+    iss: SeqNum,
+    snd_una: u64,
+    snd_nxt: u64,
+    /// One past the highest index ever sent.
+    snd_max: u64,
+    snd_wnd: u32,
+    snd_wl1: SeqNum,
+    snd_wl2: SeqNum,
+    max_snd_wnd: u32,
+    snd_wscale: u8,
+    rcv_wscale: u8,
+    /// The peer's SYN offered window scaling.
+    peer_wscale: bool,
+    /// Bytes the application has written.
+    written: u64,
+    fin_queued: bool,
+    eff_mss: u32,
+
+    // Receive sequence space (indices from IRS).
+    irs: SeqNum,
+    rcv_nxt: u64,
+    /// Right edge of the window last advertised.
+    rcv_adv: u64,
+    /// Bytes delivered but not yet read by the application.
+    unread: u64,
+    auto_read: bool,
+    fin_received: bool,
+    ooo: Reassembly,
+    /// Index of a FIN seen beyond a gap.
+    ooo_fin: Option<u64>,
+
+    // Timers.
+    rtx_deadline: Option<SimTime>,
+    persist_deadline: Option<SimTime>,
+    persist_backoff: u32,
+    delack_deadline: Option<SimTime>,
+    timewait_deadline: Option<SimTime>,
+    finwait2_deadline: Option<SimTime>,
+    /// Consecutive retransmission timeouts without progress.
+    retries: u32,
+    syn_timed_out: bool,
+
+    // RTT and congestion.
+    rtt: RttEstimator,
+    /// (index that must be acknowledged, time sent) of the timed segment.
+    timed: Option<(u64, SimTime)>,
+    cc: Box<dyn CongestionControl>,
+    dupacks: u32,
+    in_recovery: bool,
+    /// `snd_max` when recovery or the last timeout began (RFC 6582).
+    recover: u64,
+    first_partial: bool,
+
+    // ACK policy.
+    ack_now: bool,
+    bytes_since_ack: u64,
+
+    out: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+    stats: ConnStats,
+}
+
+fn wscale_for(buf: u32) -> u8 {
+    let mut s = 0;
+    while s < MAX_WSCALE && (buf >> s) > 65_535 {
+        s += 1;
+    }
+    s
+}
+
+impl Connection {
+    fn blank(cfg: TcpConfig, local_port: u16, remote_port: u16, iss: SeqNum) -> Self {
+        let rtt = RttEstimator::new(
+            cfg.initial_rto,
+            cfg.min_rto,
+            cfg.max_rto,
+            cfg.clock_granularity,
+        );
+        let eff_mss = u32::from(DEFAULT_MSS);
+        let cc: Box<dyn CongestionControl> = match cfg.congestion {
+            CongestionKind::NewReno => Box::new(NewReno::new(eff_mss)),
+        };
+        Connection {
+            state: State::Closed,
+            local_port,
+            remote_port,
+            passive: false,
+            close_after_open: false,
+            iss,
+            snd_una: 0,
+            snd_nxt: 0,
+            snd_max: 0,
+            snd_wnd: 0,
+            snd_wl1: SeqNum(0),
+            snd_wl2: SeqNum(0),
+            max_snd_wnd: 0,
+            snd_wscale: 0,
+            rcv_wscale: 0,
+            peer_wscale: false,
+            written: 0,
+            fin_queued: false,
+            eff_mss,
+            irs: SeqNum(0),
+            rcv_nxt: 0,
+            rcv_adv: 0,
+            unread: 0,
+            auto_read: true,
+            fin_received: false,
+            ooo: Reassembly::new(),
+            ooo_fin: None,
+            rtx_deadline: None,
+            persist_deadline: None,
+            persist_backoff: 0,
+            delack_deadline: None,
+            timewait_deadline: None,
+            finwait2_deadline: None,
+            retries: 0,
+            syn_timed_out: false,
+            rtt,
+            timed: None,
+            cc,
+            dupacks: 0,
+            in_recovery: false,
+            recover: 0,
+            first_partial: false,
+            ack_now: false,
+            bytes_since_ack: 0,
+            out: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: ConnStats::default(),
+            cfg,
+        }
+    }
+
+    /// Active open (RFC 9293 §3.10.1): sends a SYN with `iss`.
+    pub fn connect(
+        cfg: TcpConfig,
+        now: SimTime,
+        local_port: u16,
+        remote_port: u16,
+        iss: SeqNum,
+    ) -> Self {
+        let mut c = Connection::blank(cfg, local_port, remote_port, iss);
+        c.rcv_wscale = if c.cfg.window_scaling {
+            wscale_for(c.cfg.rcv_buf)
+        } else {
+            0
+        };
+        c.set_state(State::SynSent, "connect");
+        c.transmit(now);
+        c
+    }
+
+    /// Passive open: a listener received `syn` (RFC 9293 §3.10.7.2, third
+    /// check) and answers with a SYN,ACK from `iss`. Returns `None` if
+    /// `syn` is not a bare SYN, which a listener must not accept.
+    pub fn accept(
+        cfg: TcpConfig,
+        now: SimTime,
+        local_port: u16,
+        remote_port: u16,
+        iss: SeqNum,
+        syn: &Segment,
+    ) -> Option<Self> {
+        if !syn.has(Flags::SYN) || syn.has(Flags::ACK) || syn.has(Flags::RST) {
+            return None;
+        }
+        let mut c = Connection::blank(cfg, local_port, remote_port, iss);
+        c.passive = true;
+        c.state = State::Listen;
+        c.take_peer_syn(syn);
+        c.snd_wnd = u32::from(syn.wnd);
+        c.max_snd_wnd = c.snd_wnd;
+        c.snd_wl1 = syn.seq;
+        c.set_state(State::SynRcvd, "rcv SYN");
+        c.transmit(now);
+        Some(c)
+    }
+
+    /// Records the peer's SYN: IRS, options, and our window scale answer.
+    fn take_peer_syn(&mut self, syn: &Segment) {
+        self.irs = syn.seq;
+        self.rcv_nxt = 1;
+        self.eff_mss = u32::from(syn.mss.unwrap_or(DEFAULT_MSS).min(self.cfg.mss)).max(1);
+        self.peer_wscale = syn.wscale.is_some();
+        // RFC 7323 §2.2: scaling is used only if both SYNs carry the option.
+        match (syn.wscale, self.cfg.window_scaling) {
+            (Some(s), true) => {
+                self.snd_wscale = s.min(MAX_WSCALE);
+                self.rcv_wscale = wscale_for(self.cfg.rcv_buf);
+            }
+            _ => {
+                self.snd_wscale = 0;
+                self.rcv_wscale = 0;
+            }
+        }
+        self.rcv_adv = self.rcv_nxt + u64::from(self.cfg.rcv_buf.min(65_535));
+        let iw = match self.cfg.initial_window {
+            // RFC 5681 §3.1.
+            InitialWindow::Rfc5681 => match self.eff_mss {
+                m if m > 2190 => 2 * m,
+                m if m > 1095 => 3 * m,
+                m => 4 * m,
+            },
+            InitialWindow::Segments(n) => n.max(1) * self.eff_mss,
+        };
+        self.cc = match self.cfg.congestion {
+            CongestionKind::NewReno => Box::new(NewReno::new(iw)),
+        };
+    }
+
+    // ----- accessors -----
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+    /// Our port.
+    pub fn local_port(&self) -> u16 {
+        self.local_port
+    }
+    /// The peer's port.
+    pub fn remote_port(&self) -> u16 {
+        self.remote_port
+    }
+    /// Counters so far.
+    pub fn stats(&self) -> ConnStats {
+        self.stats
+    }
+    /// True once CLOSED: the connection can be forgotten.
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+    /// The effective send MSS.
+    pub fn mss(&self) -> u32 {
+        self.eff_mss
+    }
+    /// SND.UNA, SND.NXT and the highest sequence number sent, as wire
+    /// sequence numbers, for invariant checks.
+    pub fn send_pointers(&self) -> (SeqNum, SeqNum, SeqNum) {
+        (
+            self.seq(self.snd_una),
+            self.seq(self.snd_nxt),
+            self.seq(self.snd_max),
+        )
+    }
+    /// Congestion window and slow-start threshold.
+    pub fn cwnd(&self) -> (u32, u32) {
+        (self.cc.cwnd(), self.cc.ssthresh())
+    }
+    /// Bytes written by the application and not yet acknowledged.
+    pub fn unacked_bytes(&self) -> u64 {
+        (1 + self.written).saturating_sub(self.snd_una.max(1))
+    }
+    /// Whether data is delivered as read at once (the default) or held
+    /// until [`read`](Self::read), closing the window as it fills.
+    pub fn set_auto_read(&mut self, on: bool) {
+        self.auto_read = on;
+    }
+
+    fn seq(&self, index: u64) -> SeqNum {
+        self.iss + index as u32
+    }
+    fn rcv_seq(&self, index: u64) -> SeqNum {
+        self.irs + index as u32
+    }
+    fn fin_index(&self) -> u64 {
+        1 + self.written
+    }
+    fn fin_sent(&self) -> bool {
+        self.fin_queued && self.snd_max > self.fin_index()
+    }
+    fn fin_acked(&self) -> bool {
+        self.fin_queued && self.snd_una > self.fin_index()
+    }
+
+    // ----- outputs -----
+
+    /// The next segment to send, if any.
+    pub fn poll_transmit(&mut self) -> Option<Segment> {
+        self.poll_transmit_full().map(|t| t.seg)
+    }
+
+    /// The next segment to send, with whether it is a retransmission.
+    ///
+    /// A pure ACK that is owed is built only here, when nothing else is
+    /// queued: anything the application does between an input and this call
+    /// (close on the peer's FIN, answer a request) carries the ACK instead.
+    pub fn poll_transmit_full(&mut self) -> Option<Transmit> {
+        if self.out.is_empty() && self.ack_now && self.state.is_synchronized() {
+            self.emit_ack();
+        }
+        self.out.pop_front()
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called.
+    pub fn next_timeout(&self) -> Option<SimTime> {
+        [
+            self.rtx_deadline,
+            self.persist_deadline,
+            self.delack_deadline,
+            self.timewait_deadline,
+            self.finwait2_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    fn set_state(&mut self, to: State, cause: &'static str) {
+        let from = self.state;
+        if from == to {
+            return;
+        }
+        self.state = to;
+        self.events
+            .push_back(Event::StateChange { from, to, cause });
+        match to {
+            State::Closed | State::Listen => {
+                self.clear_timers();
+                if to == State::Closed {
+                    self.events.push_back(Event::Closed);
+                }
+            }
+            State::TimeWait => {
+                self.clear_timers();
+            }
+            _ => {}
+        }
+    }
+
+    fn clear_timers(&mut self) {
+        self.rtx_deadline = None;
+        self.persist_deadline = None;
+        self.delack_deadline = None;
+        self.timewait_deadline = None;
+        self.finwait2_deadline = None;
+    }
+
+    fn enter_time_wait(&mut self, now: SimTime, cause: &'static str) {
+        self.set_state(State::TimeWait, cause);
+        // RFC 9293 §3.10.7.4, eighth step: start the 2 MSL timer.
+        self.timewait_deadline = Some(now + self.cfg.time_wait);
+    }
+
+    fn cwnd_event(&mut self) {
+        let (cwnd, ssthresh) = (self.cc.cwnd(), self.cc.ssthresh());
+        self.events.push_back(Event::Cwnd { cwnd, ssthresh });
+    }
+
+    /// Window field to advertise; slides the advertised right edge forward
+    /// only by useful amounts (receiver SWS avoidance, RFC 9293 §3.8.6.2.2)
+    /// and never moves it back (§3.8.6: do not shrink the window).
+    fn window_field(&mut self, syn: bool) -> u16 {
+        let buf = u64::from(self.cfg.rcv_buf);
+        let free = buf.saturating_sub(self.unread);
+        let wnd = self.rcv_adv.saturating_sub(self.rcv_nxt);
+        let threshold = (buf / 2).min(u64::from(self.eff_mss));
+        if free > wnd && free - wnd >= threshold {
+            self.rcv_adv = self.rcv_nxt + free;
+        }
+        let wnd = self.rcv_adv.saturating_sub(self.rcv_nxt);
+        if syn {
+            wnd.min(65_535) as u16
+        } else {
+            (wnd >> self.rcv_wscale).min(65_535) as u16
+        }
+    }
+
+    /// Builds and queues a segment covering indices `[from, from + len)` of
+    /// data, with SYN and/or FIN as asked.
+    fn emit(&mut self, from: u64, len: u32, syn: bool, fin: bool) {
+        let mut flags = Flags::default();
+        if syn {
+            flags = flags | Flags::SYN;
+        }
+        if fin {
+            flags = flags | Flags::FIN;
+        }
+        let synchronized = self.state != State::SynSent;
+        if synchronized {
+            flags = flags | Flags::ACK;
+        }
+        if len > 0 {
+            flags = flags | Flags::PSH;
+        }
+        let end = from + u64::from(len) + u64::from(syn) + u64::from(fin);
+        let retransmission = from < self.snd_max && (len > 0 || syn || fin);
+        let seg = Segment {
+            src_port: self.local_port,
+            dst_port: self.remote_port,
+            seq: self.seq(from),
+            ack: if synchronized {
+                self.rcv_seq(self.rcv_nxt)
+            } else {
+                SeqNum(0)
+            },
+            flags,
+            wnd: self.window_field(syn),
+            mss: syn.then_some(self.cfg.mss),
+            // RFC 7323 §2.2: a SYN,ACK carries the option only if the SYN did.
+            wscale: (syn && self.cfg.window_scaling && (!self.passive || self.peer_wscale))
+                .then_some(self.rcv_wscale),
+            data: Data {
+                offset: from.saturating_sub(1),
+                len,
+            },
+        };
+        if synchronized {
+            // Every segment carries the ACK: no separate one is owed.
+            self.ack_now = false;
+            self.delack_deadline = None;
+            self.bytes_since_ack = 0;
+        }
+        self.stats.segments_sent += 1;
+        if retransmission {
+            self.stats.retransmissions += 1;
+            // Karn's rule: a retransmitted segment gives no RTT sample.
+            if self.timed.is_some_and(|(t_end, _)| t_end > from) {
+                self.timed = None;
+            }
+        }
+        self.snd_max = self.snd_max.max(end);
+        self.out.push_back(Transmit {
+            seg,
+            retransmission,
+        });
+    }
+
+    /// A segment-less ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
+    fn emit_ack(&mut self) {
+        let nxt = self.snd_nxt;
+        self.emit(nxt, 0, false, false);
+    }
+
+    /// RFC 5961 challenge ACK.
+    fn challenge_ack(&mut self, why: &'static str) {
+        self.events.push_back(Event::ChallengeAck(why));
+        self.emit_ack();
+    }
+
+    /// A reset with the given sequence number and no ACK.
+    fn emit_rst(&mut self, seq: SeqNum) {
+        self.out.push_back(Transmit {
+            seg: Segment {
+                src_port: self.local_port,
+                dst_port: self.remote_port,
+                seq,
+                flags: Flags::RST,
+                ..Segment::default()
+            },
+            retransmission: false,
+        });
+        self.stats.segments_sent += 1;
+    }
+
+    /// Sends whatever the state, windows, Nagle and pending ACKs allow.
+    fn transmit(&mut self, now: SimTime) {
+        match self.state {
+            State::Closed | State::Listen | State::TimeWait => {}
+            State::SynSent | State::SynRcvd => {
+                if self.snd_nxt == 0 {
+                    let timed = self.snd_max == 0;
+                    self.emit(0, 0, true, false);
+                    self.snd_nxt = 1;
+                    if timed {
+                        self.timed = Some((1, now));
+                    }
+                }
+            }
+            _ => self.transmit_data(now),
+        }
+        // RFC 6298 (5.1): run the timer while anything is outstanding.
+        if self.snd_nxt > self.snd_una
+            && self.rtx_deadline.is_none()
+            && self.state != State::TimeWait
+        {
+            self.rtx_deadline = Some(now + self.rtt.rto());
+        }
+    }
+
+    fn transmit_data(&mut self, now: SimTime) {
+        loop {
+            let data_end = 1 + self.written;
+            let avail = data_end.saturating_sub(self.snd_nxt);
+            let in_flight = self.snd_nxt - self.snd_una;
+            let wnd = u64::from(self.snd_wnd.min(self.cc.cwnd()));
+            let usable = wnd.saturating_sub(in_flight);
+            let mss = u64::from(self.eff_mss);
+            let len = avail.min(usable).min(mss);
+            // The FIN rides on the segment that reaches its index (again,
+            // after a timeout rewinds SND.NXT), if the peer's window is open.
+            let fin_here = self.fin_queued && self.snd_nxt + len == data_end && self.snd_wnd > 0;
+            if len > 0 {
+                // Sender SWS avoidance and Nagle (RFC 9293 §3.8.6.2.1,
+                // §3.7.4): a full segment; or all that is queued when
+                // nothing is unacknowledged (or Nagle is off); or at least
+                // half the largest window the peer has offered.
+                let full = len == mss;
+                let all = len == avail;
+                let half_window = self.max_snd_wnd > 0 && len >= u64::from(self.max_snd_wnd / 2);
+                let retransmitting = self.snd_nxt < self.snd_max;
+                if !(full
+                    || (all && (!self.cfg.nagle || in_flight == 0))
+                    || half_window
+                    || retransmitting)
+                {
+                    break;
+                }
+                let from = self.snd_nxt;
+                if from >= self.snd_max && self.timed.is_none() {
+                    self.timed = Some((from + len, now));
+                }
+                self.emit(from, len as u32, false, fin_here);
+                self.snd_nxt += len + u64::from(fin_here);
+                continue;
+            }
+            if avail == 0 && fin_here {
+                let from = self.snd_nxt;
+                self.emit(from, 0, false, true);
+                self.snd_nxt += 1;
+            }
+            break;
+        }
+        // Zero window with data waiting and nothing in flight: probe
+        // (RFC 9293 §3.8.6.1).
+        let waiting = 1 + self.written > self.snd_nxt;
+        if waiting && self.snd_wnd == 0 && self.snd_nxt == self.snd_una {
+            if self.persist_deadline.is_none() {
+                self.persist_deadline = Some(now + self.persist_interval());
+            }
+        } else if self.snd_wnd > 0 {
+            self.persist_deadline = None;
+            self.persist_backoff = 0;
+        }
+    }
+
+    fn persist_interval(&self) -> SimDuration {
+        let base = self.rtt.rto().as_nanos();
+        let backed = base.saturating_mul(1 << self.persist_backoff.min(16));
+        SimDuration(backed.min(self.cfg.max_rto.as_nanos()))
+    }
+
+    /// Resends the first unacknowledged segment (fast retransmit, partial
+    /// ACK).
+    fn retransmit_front(&mut self) {
+        let from = self.snd_una;
+        let data_end = (1 + self.written).min(self.snd_max);
+        let len = data_end.saturating_sub(from).min(u64::from(self.eff_mss)) as u32;
+        let fin = self.fin_sent() && from + u64::from(len) == self.fin_index();
+        if len > 0 || fin {
+            self.emit(from, len, false, fin);
+        }
+    }
+
+    // ----- application calls -----
+
+    /// Queues `bytes` more application bytes (RFC 9293 §3.10.2). Returns
+    /// false, queuing nothing, if the connection can no longer send.
+    pub fn send(&mut self, now: SimTime, bytes: u64) -> bool {
+        let open = matches!(
+            self.state,
+            State::SynSent | State::SynRcvd | State::Established | State::CloseWait
+        );
+        if !open || self.fin_queued {
+            return false;
+        }
+        self.written += bytes;
+        self.transmit(now);
+        true
+    }
+
+    /// The application consumed `bytes` of delivered data; the window may
+    /// reopen (RFC 9293 §3.10.3).
+    pub fn read(&mut self, now: SimTime, bytes: u64) {
+        let before = self.rcv_adv.saturating_sub(self.rcv_nxt);
+        self.unread = self.unread.saturating_sub(bytes);
+        let buf = u64::from(self.cfg.rcv_buf);
+        let free = buf.saturating_sub(self.unread);
+        let threshold = (buf / 2).min(u64::from(self.eff_mss));
+        if self.state.is_synchronized() && free > before && free - before >= threshold {
+            // Tell the sender the window opened.
+            self.ack_now = true;
+        }
+        self.transmit(now);
+    }
+
+    /// The application will send no more (RFC 9293 §3.10.4).
+    pub fn close(&mut self, now: SimTime) {
+        match self.state {
+            State::SynSent => self.set_state(State::Closed, "close"),
+            State::SynRcvd => {
+                // Queue the FIN until ESTABLISHED.
+                self.close_after_open = true;
+            }
+            State::Established => {
+                self.fin_queued = true;
+                self.set_state(State::FinWait1, "close");
+            }
+            State::CloseWait => {
+                self.fin_queued = true;
+                self.set_state(State::LastAck, "close");
+            }
+            _ => {}
+        }
+        self.transmit(now);
+    }
+
+    /// Resets the connection (RFC 9293 §3.10.5).
+    pub fn abort(&mut self, _now: SimTime) {
+        if matches!(
+            self.state,
+            State::SynRcvd
+                | State::Established
+                | State::FinWait1
+                | State::FinWait2
+                | State::CloseWait
+        ) {
+            let seq = self.seq(self.snd_nxt);
+            self.emit_rst(seq);
+        }
+        self.set_state(State::Closed, "abort");
+    }
+
+    // ----- timers -----
+
+    /// Handles every deadline that has come (RFC 9293 §3.10.8).
+    pub fn handle_timeout(&mut self, now: SimTime) {
+        let due = |d: Option<SimTime>| d.is_some_and(|t| t <= now);
+        if due(self.timewait_deadline) {
+            self.timewait_deadline = None;
+            self.set_state(State::Closed, "2MSL timeout");
+            return;
+        }
+        if due(self.finwait2_deadline) {
+            self.finwait2_deadline = None;
+            self.set_state(State::Closed, "FIN_WAIT_2 timeout");
+            return;
+        }
+        if due(self.delack_deadline) {
+            self.delack_deadline = None;
+            self.ack_now = true;
+        }
+        if due(self.rtx_deadline) {
+            self.rtx_deadline = None;
+            self.on_retransmission_timeout(now);
+        }
+        if due(self.persist_deadline) {
+            self.persist_deadline = None;
+            self.on_persist_timeout(now);
+        }
+        self.transmit(now);
+    }
+
+    fn on_retransmission_timeout(&mut self, now: SimTime) {
+        if self.snd_nxt == self.snd_una && self.snd_max == self.snd_una {
+            return;
+        }
+        self.retries += 1;
+        self.stats.timeouts += 1;
+        self.timed = None;
+        match self.state {
+            State::SynSent | State::SynRcvd => {
+                if self.retries > self.cfg.syn_retries {
+                    if self.state == State::SynSent || !self.passive {
+                        self.events.push_back(Event::ConnectFailed("timeout"));
+                    }
+                    self.set_state(State::Closed, "timeout");
+                    return;
+                }
+                self.syn_timed_out = true;
+                self.rtt.back_off();
+                self.snd_nxt = 0;
+            }
+            _ => {
+                if self.retries > self.cfg.data_retries {
+                    self.events.push_back(Event::TimedOut);
+                    let seq = self.seq(self.snd_nxt);
+                    self.emit_rst(seq);
+                    self.set_state(State::Closed, "timeout");
+                    return;
+                }
+                let flight = (self.snd_max - self.snd_una).min(u64::from(u32::MAX)) as u32;
+                self.cc.on_timeout(flight, self.eff_mss, self.retries == 1);
+                self.cwnd_event();
+                // RFC 6582 §4: record the highest sequence sent and leave
+                // recovery; RFC 6298 (5.5): back the timer off.
+                self.recover = self.snd_max;
+                self.in_recovery = false;
+                self.dupacks = 0;
+                self.rtt.back_off();
+                // Go back to the first unacknowledged byte (RFC 6298 (5.4)
+                // retransmits it; the rest follows as the window allows).
+                self.snd_nxt = self.snd_una;
+            }
+        }
+        self.rtx_deadline = Some(now + self.rtt.rto());
+    }
+
+    fn on_persist_timeout(&mut self, now: SimTime) {
+        let waiting = 1 + self.written > self.snd_nxt;
+        if !waiting || self.snd_wnd > 0 || !self.state.is_synchronized() {
+            return;
+        }
+        // A one-byte probe beyond the closed window; SND.NXT stays, so the
+        // byte is sent again normally once the window opens.
+        let from = self.snd_nxt;
+        self.emit(from, 1, false, false);
+        self.persist_backoff += 1;
+        self.persist_deadline = Some(now + self.persist_interval());
+    }
+
+    // ----- segment arrival (RFC 9293 §3.10.7) -----
+
+    /// Processes a segment addressed to this connection.
+    pub fn handle_segment(&mut self, now: SimTime, seg: &Segment) {
+        self.stats.segments_received += 1;
+        match self.state {
+            State::Closed | State::Listen => {}
+            State::SynSent => self.segment_in_syn_sent(now, seg),
+            _ => self.segment_in_synchronized(now, seg),
+        }
+        self.transmit(now);
+    }
+
+    /// RFC 9293 §3.10.7.3.
+    fn segment_in_syn_sent(&mut self, now: SimTime, seg: &Segment) {
+        // First: the ACK must acknowledge our SYN: ISS < SEG.ACK <= SND.NXT.
+        let ack_ok = if seg.has(Flags::ACK) {
+            if !(seg.ack > self.iss && seg.ack <= self.seq(self.snd_max)) {
+                if !seg.has(Flags::RST) {
+                    self.emit_rst(seg.ack);
+                }
+                self.events
+                    .push_back(Event::Dropped("unacceptable ACK in SYN_SENT"));
+                return;
+            }
+            true
+        } else {
+            false
+        };
+        // Second: RST. Only one acknowledging our SYN is believed (RFC 5961
+        // §3.2 for SYN_SENT).
+        if seg.has(Flags::RST) {
+            if ack_ok {
+                self.events.push_back(Event::ConnectFailed("refused"));
+                self.set_state(State::Closed, "rcv RST");
+            } else {
+                self.events
+                    .push_back(Event::Dropped("RST without ACK in SYN_SENT"));
+            }
+            return;
+        }
+        // Fourth: SYN.
+        if !seg.has(Flags::SYN) {
+            self.events
+                .push_back(Event::Dropped("neither SYN nor RST in SYN_SENT"));
+            return;
+        }
+        self.take_peer_syn(seg);
+        self.snd_wnd = u32::from(seg.wnd);
+        self.max_snd_wnd = self.snd_wnd;
+        self.snd_wl1 = seg.seq;
+        self.snd_wl2 = seg.ack;
+        if ack_ok {
+            self.snd_una = 1;
+            self.take_rtt_sample(now, 1);
+            self.rtx_deadline = None;
+            self.retries = 0;
+            if self.syn_timed_out {
+                self.rtt.at_least_3s_after_syn_timeout();
+            }
+            self.set_state(State::Established, "rcv SYN,ACK");
+            self.events.push_back(Event::Connected);
+            self.cwnd_event();
+            self.ack_now = true;
+        } else {
+            // Simultaneous open: answer with SYN,ACK (our same ISS).
+            self.set_state(State::SynRcvd, "rcv SYN");
+            self.snd_nxt = 0;
+        }
+    }
+
+    /// RFC 9293 §3.10.7.4, for SYN_RCVD and every later state.
+    fn segment_in_synchronized(&mut self, now: SimTime, seg: &Segment) {
+        let seg_len = u64::from(seg.seg_len());
+        let rcv_wnd = self.rcv_adv.saturating_sub(self.rcv_nxt);
+        let rel = i64::from(seg.seq.0.wrapping_sub(self.rcv_seq(self.rcv_nxt).0) as i32);
+        let start = self.rcv_nxt as i64 + rel;
+        let in_wnd = |x: i64| x >= self.rcv_nxt as i64 && x < (self.rcv_nxt + rcv_wnd) as i64;
+        // First: sequence number acceptability.
+        let acceptable = match (seg_len, rcv_wnd) {
+            (0, 0) => rel == 0,
+            (0, _) => in_wnd(start),
+            (_, 0) => false,
+            (_, _) => in_wnd(start) || in_wnd(start + seg_len as i64 - 1),
+        };
+        let mut ack_only = false;
+        if !acceptable {
+            if seg.has(Flags::RST) {
+                self.events
+                    .push_back(Event::Dropped("RST outside the window"));
+                return;
+            }
+            if self.state == State::SynRcvd && seg.has(Flags::SYN) && seg.seq == self.irs {
+                if !self.passive && seg.has(Flags::ACK) {
+                    // Simultaneous open: the peer's SYN,ACK repeats its SYN
+                    // and acknowledges ours. Take the acknowledgment (RFC
+                    // 9293 Figure 8 shows this reaching ESTABLISHED; by the
+                    // letter of §3.10.7.4 it would be answered with an ACK
+                    // and the peer's next ACK would do it).
+                    let mut rest = seg.clone();
+                    rest.flags = Flags(seg.flags.0 & !Flags::SYN.0);
+                    rest.seq = seg.seq + 1;
+                    self.segment_in_synchronized(now, &rest);
+                    return;
+                }
+                // The peer repeated its SYN: our SYN,ACK was lost. Answer it
+                // again rather than with a bare ACK (what deployed stacks do;
+                // RFC 9293 would send an ACK and wait for our timer).
+                self.events
+                    .push_back(Event::Dropped("duplicate SYN in SYN_RCVD"));
+                self.snd_nxt = 0;
+                return;
+            }
+            if self.state == State::TimeWait
+                && seg.has(Flags::FIN)
+                && start + seg_len as i64 == self.rcv_nxt as i64
+            {
+                // The peer retransmitted its FIN: our last ACK was lost.
+                // Acknowledge it and restart the 2 MSL timeout (§3.10.7.4,
+                // eighth step, TIME-WAIT).
+                self.timewait_deadline = Some(now + self.cfg.time_wait);
+                self.events
+                    .push_back(Event::Dropped("retransmitted FIN in TIME_WAIT"));
+                self.emit_ack();
+                return;
+            }
+            if rcv_wnd == 0 && rel == 0 {
+                // Zero window: still process the ACK (§3.10.7.4: "special
+                // allowance should be made to accept valid ACKs").
+                ack_only = true;
+                self.ack_now = true;
+            } else {
+                self.events
+                    .push_back(Event::Dropped("outside the receive window"));
+                self.ack_now = true;
+                return;
+            }
+        }
+
+        // Second: RST (RFC 5961 §3.2: only an exact match resets).
+        if seg.has(Flags::RST) {
+            if rel != 0 {
+                self.challenge_ack("RST in window but not at RCV.NXT");
+                return;
+            }
+            match self.state {
+                State::SynRcvd if self.passive => self.set_state(State::Listen, "rcv RST"),
+                State::SynRcvd => {
+                    self.events.push_back(Event::ConnectFailed("refused"));
+                    self.set_state(State::Closed, "rcv RST");
+                }
+                State::TimeWait if self.cfg.rfc1337 => {
+                    self.events
+                        .push_back(Event::Dropped("RST in TIME_WAIT (RFC 1337)"));
+                }
+                State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
+                    self.events.push_back(Event::Reset);
+                    self.set_state(State::Closed, "rcv RST");
+                }
+                _ => self.set_state(State::Closed, "rcv RST"),
+            }
+            return;
+        }
+
+        // Fourth: SYN. In SYN_RCVD from a passive open, return to LISTEN;
+        // everywhere else a challenge ACK (RFC 5961 §4, RFC 9293).
+        if seg.has(Flags::SYN) {
+            if self.state == State::SynRcvd && self.passive {
+                self.set_state(State::Listen, "rcv SYN");
+            } else {
+                self.challenge_ack("SYN in a synchronized state");
+            }
+            return;
+        }
+
+        // Fifth: ACK.
+        if !seg.has(Flags::ACK) {
+            self.events.push_back(Event::Dropped("no ACK"));
+            return;
+        }
+        if self.state == State::SynRcvd {
+            if seg.ack > self.seq(self.snd_una) && seg.ack <= self.seq(self.snd_max) {
+                self.snd_wnd = u32::from(seg.wnd) << self.snd_wscale;
+                self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
+                self.snd_wl1 = seg.seq;
+                self.snd_wl2 = seg.ack;
+                self.set_state(State::Established, "rcv ACK of SYN");
+                self.events.push_back(Event::Connected);
+                self.cwnd_event();
+                if self.syn_timed_out {
+                    self.rtt.at_least_3s_after_syn_timeout();
+                }
+                if self.close_after_open {
+                    self.fin_queued = true;
+                    self.set_state(State::FinWait1, "close");
+                }
+            } else {
+                self.emit_rst(seg.ack);
+                self.events.push_back(Event::Dropped(
+                    "ACK in SYN_RCVD does not acknowledge our SYN",
+                ));
+                return;
+            }
+        }
+        if !self.process_ack(now, seg) {
+            return;
+        }
+        match self.state {
+            // A segment that also carries the peer's FIN goes straight to
+            // TIME_WAIT in the eighth step ("if our FIN has been ACKed
+            // (perhaps in this segment)"); otherwise FIN_WAIT_2 now.
+            State::FinWait1 if self.fin_acked() && !seg.has(Flags::FIN) => {
+                self.enter_fin_wait_2(now)
+            }
+            State::Closing if self.fin_acked() => self.enter_time_wait(now, "rcv ACK of FIN"),
+            State::LastAck if self.fin_acked() => {
+                self.set_state(State::Closed, "rcv ACK of FIN");
+                return;
+            }
+            _ => {}
+        }
+        if ack_only {
+            return;
+        }
+
+        // Seventh: segment text.
+        if seg.data.len > 0 {
+            match self.state {
+                State::Established | State::FinWait1 | State::FinWait2 => {
+                    self.receive_data(now, start, seg.data);
+                }
+                _ => self
+                    .events
+                    .push_back(Event::Dropped("data after the peer's FIN")),
+            }
+        }
+
+        // Eighth: FIN, once everything before it has arrived.
+        if seg.has(Flags::FIN) {
+            let fin_at = start + i64::from(seg.data.len);
+            if fin_at >= self.rcv_nxt as i64 {
+                self.ooo_fin = Some(fin_at as u64);
+            }
+        }
+        if self.ooo_fin == Some(self.rcv_nxt) && !self.fin_received {
+            self.ooo_fin = None;
+            self.process_fin(now);
+        }
+        if self.state == State::FinWait1 && self.fin_acked() {
+            // The FIN it carried was beyond a gap.
+            self.enter_fin_wait_2(now);
+        }
+    }
+
+    fn enter_fin_wait_2(&mut self, now: SimTime) {
+        self.set_state(State::FinWait2, "rcv ACK of FIN");
+        if let Some(t) = self.cfg.fin_wait_2_timeout {
+            self.finwait2_deadline = Some(now + t);
+        }
+    }
+
+    /// Takes an RTT sample if the timed segment is now acknowledged.
+    fn take_rtt_sample(&mut self, now: SimTime, acked_to: u64) {
+        if let Some((end, sent)) = self.timed
+            && acked_to >= end
+        {
+            self.timed = None;
+            self.rtt.sample(now.saturating_since(sent));
+            let srtt = self.rtt.srtt().unwrap_or_default();
+            self.events.push_back(Event::Rtt {
+                srtt,
+                rttvar: self.rtt.rttvar(),
+                rto: self.rtt.rto(),
+            });
+        }
+    }
+
+    /// The fifth step for ESTABLISHED and later states. Returns false when
+    /// the segment must be dropped.
+    fn process_ack(&mut self, now: SimTime, seg: &Segment) -> bool {
+        let una_seq = self.seq(self.snd_una);
+        if seg.ack > self.seq(self.snd_max) {
+            // Acknowledges something not yet sent: ACK and drop.
+            self.ack_now = true;
+            self.events
+                .push_back(Event::Dropped("ACK of data not yet sent"));
+            return false;
+        }
+        if seg.ack < una_seq {
+            // RFC 5961 §5.2: too old to be plausible?
+            if una_seq - seg.ack > self.max_snd_wnd.max(1) {
+                self.ack_now = true;
+                self.events
+                    .push_back(Event::Dropped("ACK older than the send window"));
+                return false;
+            }
+            return true; // an old duplicate: ignore the ACK field
+        }
+        let acked_to = self.snd_una + u64::from(seg.ack - una_seq);
+        let old_wnd = self.snd_wnd;
+        // Window update, if this segment is newer than the last one used.
+        if self.snd_wl1 < seg.seq || (self.snd_wl1 == seg.seq && self.snd_wl2 <= seg.ack) {
+            self.snd_wnd = u32::from(seg.wnd) << self.snd_wscale;
+            self.snd_wl1 = seg.seq;
+            self.snd_wl2 = seg.ack;
+            self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
+        }
+        if acked_to > self.snd_una {
+            self.on_new_ack(now, acked_to);
+        } else if self.snd_nxt > self.snd_una
+            && seg.data.len == 0
+            && !seg.has(Flags::SYN)
+            && !seg.has(Flags::FIN)
+            && self.snd_wnd == old_wnd
+        {
+            // A duplicate ACK as RFC 5681 §2 defines it.
+            self.on_dup_ack();
+        }
+        true
+    }
+
+    fn on_new_ack(&mut self, now: SimTime, acked_to: u64) {
+        let data_acked = {
+            let data_end = 1 + self.written;
+            let lo = self.snd_una.max(1).min(data_end);
+            let hi = acked_to.min(data_end);
+            hi.saturating_sub(lo)
+        };
+        let acked = (acked_to - self.snd_una).min(u64::from(u32::MAX)) as u32;
+        self.take_rtt_sample(now, acked_to);
+        self.retries = 0;
+        let mss = self.eff_mss;
+        let mut restart_timer = true;
+        if self.in_recovery {
+            if acked_to >= self.recover {
+                // Full acknowledgment: recovery is over (RFC 6582 §3.2 (6)).
+                self.in_recovery = false;
+                let flight = (self.snd_max - acked_to).min(u64::from(u32::MAX)) as u32;
+                self.cc.on_recovery_end(flight, mss);
+            } else {
+                // Partial acknowledgment (RFC 6582 §3.2 (5)): retransmit the
+                // next hole, deflate the window, and reset the timer only
+                // for the first partial ACK.
+                self.snd_una = acked_to;
+                self.snd_nxt = self.snd_nxt.max(acked_to);
+                self.retransmit_front();
+                self.cc.on_partial_ack(acked, mss);
+                restart_timer = self.first_partial;
+                self.first_partial = false;
+            }
+        } else {
+            self.cc.on_ack(acked, mss);
+        }
+        self.cwnd_event();
+        self.dupacks = 0;
+        self.snd_una = acked_to;
+        self.snd_nxt = self.snd_nxt.max(acked_to);
+        if data_acked > 0 {
+            self.stats.bytes_acked += data_acked;
+            self.events.push_back(Event::Acked(data_acked));
+        }
+        // RFC 6298 (5.2) and (5.3).
+        if self.snd_una >= self.snd_max {
+            self.rtx_deadline = None;
+        } else if restart_timer {
+            self.rtx_deadline = Some(now + self.rtt.rto());
+        }
+    }
+
+    fn on_dup_ack(&mut self) {
+        self.dupacks += 1;
+        let mss = self.eff_mss;
+        if self.in_recovery {
+            self.cc.on_dup_ack_in_recovery(mss);
+            self.cwnd_event();
+        } else if self.dupacks == 3 && self.snd_una > self.recover {
+            // Fast retransmit (RFC 5681 §3.2; RFC 6582 §3.2 (2): only when
+            // the ACK covers more than `recover`).
+            self.in_recovery = true;
+            self.first_partial = true;
+            self.recover = self.snd_max;
+            let flight = (self.snd_max - self.snd_una).min(u64::from(u32::MAX)) as u32;
+            self.cc.on_fast_retransmit(flight, mss);
+            self.cwnd_event();
+            self.stats.fast_retransmits += 1;
+            self.retransmit_front();
+        }
+    }
+
+    /// In-order data goes to the application; data beyond a gap waits.
+    fn receive_data(&mut self, now: SimTime, start: i64, data: Data) {
+        // Trim what was already received and what lies beyond the window.
+        let mut s = start;
+        let mut d = data;
+        if s < self.rcv_nxt as i64 {
+            let cut = (self.rcv_nxt as i64 - s) as u64;
+            if cut >= u64::from(d.len) {
+                self.ack_now = true;
+                return;
+            }
+            d.offset += cut;
+            d.len -= cut as u32;
+            s = self.rcv_nxt as i64;
+        }
+        let s = s as u64;
+        let right = self.rcv_adv.max(self.rcv_nxt);
+        if s + u64::from(d.len) > right {
+            d.len = right.saturating_sub(s) as u32;
+        }
+        if d.len == 0 {
+            self.ack_now = true;
+            return;
+        }
+        if s > self.rcv_nxt {
+            // A gap: hold it and send a duplicate ACK at once (RFC 5681 §4.2).
+            self.ooo.insert(s, d);
+            self.ack_now = true;
+            return;
+        }
+        let filled_hole = !self.ooo.is_empty();
+        self.deliver(d);
+        self.ooo.discard_before(self.rcv_nxt);
+        while let Some(next) = self.ooo.take_at(self.rcv_nxt) {
+            self.deliver(next);
+        }
+        if filled_hole {
+            self.ack_now = true;
+            return;
+        }
+        // Delayed ACK: at least every second full-sized segment, never
+        // later than the delay (RFC 9293 §3.8.6.3, RFC 5681 §4.2).
+        self.bytes_since_ack += u64::from(d.len);
+        match self.cfg.delayed_ack {
+            Some(delay) if self.bytes_since_ack < 2 * u64::from(self.eff_mss) => {
+                if self.delack_deadline.is_none() {
+                    self.delack_deadline = Some(now + delay);
+                }
+            }
+            _ => self.ack_now = true,
+        }
+    }
+
+    fn deliver(&mut self, d: Data) {
+        self.rcv_nxt += u64::from(d.len);
+        if !self.auto_read {
+            self.unread += u64::from(d.len);
+        }
+        self.stats.bytes_delivered += u64::from(d.len);
+        self.events.push_back(Event::Delivered(d));
+    }
+
+    /// The eighth step: the peer's FIN, in order.
+    fn process_fin(&mut self, now: SimTime) {
+        self.rcv_nxt += 1;
+        self.fin_received = true;
+        self.ack_now = true;
+        self.events.push_back(Event::PeerClosed);
+        match self.state {
+            State::SynRcvd | State::Established => self.set_state(State::CloseWait, "rcv FIN"),
+            State::FinWait1 => {
+                if self.fin_acked() {
+                    // FIN and the ACK of our FIN in one segment.
+                    self.enter_time_wait(now, "rcv FIN,ACK");
+                } else {
+                    self.set_state(State::Closing, "rcv FIN");
+                }
+            }
+            State::FinWait2 => self.enter_time_wait(now, "rcv FIN"),
+            State::TimeWait => self.timewait_deadline = Some(now + self.cfg.time_wait),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! TCP segments as the model sends them: header fields, the options netsim
+//! models (MSS, window scale), and the payload described by its position in
+//! the sender's byte stream instead of by its bytes.
+//!
+//! Application data is a deterministic pattern: byte `k` of a stream is
+//! [`pattern_byte`]`(k)`. A segment carries the stream offset of its first
+//! byte, so the receiver can check that every byte it delivers is the byte
+//! the sender wrote at that position, without any byte being copied.
+
+use std::fmt;
+
+use crate::seq::SeqNum;
+
+/// The control bits (RFC 9293 §3.1).
+#[derive(Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Flags(pub u8);
+
+impl Flags {
+    /// No more data from sender.
+    pub const FIN: Flags = Flags(0x01);
+    /// Synchronise sequence numbers.
+    pub const SYN: Flags = Flags(0x02);
+    /// Reset the connection.
+    pub const RST: Flags = Flags(0x04);
+    /// Push function.
+    pub const PSH: Flags = Flags(0x08);
+    /// Acknowledgment field is significant.
+    pub const ACK: Flags = Flags(0x10);
+
+    /// True if every bit of `other` is set.
+    pub const fn contains(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl std::ops::BitOr for Flags {
+    type Output = Flags;
+    fn bitor(self, o: Flags) -> Flags {
+        Flags(self.0 | o.0)
+    }
+}
+
+impl fmt::Display for Flags {
+    /// `SYN`, `SYN,ACK`, `FIN,ACK`, `RST`...: the order textbooks write them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = [
+            (Flags::SYN, "SYN"),
+            (Flags::FIN, "FIN"),
+            (Flags::RST, "RST"),
+            (Flags::PSH, "PSH"),
+            (Flags::ACK, "ACK"),
+        ];
+        let mut first = true;
+        for (flag, name) in names {
+            if self.contains(flag) {
+                if !first {
+                    f.write_str(",")?;
+                }
+                f.write_str(name)?;
+                first = false;
+            }
+        }
+        if first {
+            f.write_str("none")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Flags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// The byte at position `k` of every application stream.
+pub fn pattern_byte(k: u64) -> u8 {
+    let x = k.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (x >> 56) as u8
+}
+
+/// A run of application bytes: `len` bytes starting at `offset` of the
+/// sender's stream.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Data {
+    /// Stream offset of the first byte.
+    pub offset: u64,
+    /// Number of bytes.
+    pub len: u32,
+}
+
+/// A TCP segment.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Segment {
+    /// Sender's port.
+    pub src_port: u16,
+    /// Receiver's port.
+    pub dst_port: u16,
+    /// Sequence number of the first octet (of the SYN, if set).
+    pub seq: SeqNum,
+    /// Next sequence number the sender expects, if ACK is set.
+    pub ack: SeqNum,
+    /// Control bits.
+    pub flags: Flags,
+    /// Window field as sent (scaled down by the sender's shift, except in
+    /// SYN segments: RFC 7323 §2.2).
+    pub wnd: u16,
+    /// MSS option (SYN segments only).
+    pub mss: Option<u16>,
+    /// Window scale option (SYN segments only).
+    pub wscale: Option<u8>,
+    /// Application data.
+    pub data: Data,
+}
+
+/// IPv4 header without options.
+pub const IP_HEADER: u32 = 20;
+/// TCP header without options.
+pub const TCP_HEADER: u32 = 20;
+
+impl Segment {
+    /// SEG.LEN: data octets plus one for SYN and one for FIN (RFC 9293
+    /// §3.4).
+    pub fn seg_len(&self) -> u32 {
+        self.data.len
+            + u32::from(self.flags.contains(Flags::SYN))
+            + u32::from(self.flags.contains(Flags::FIN))
+    }
+
+    /// Bytes of TCP options, padded to a multiple of four.
+    pub fn options_len(&self) -> u32 {
+        let raw: u32 = self.mss.map_or(0, |_| 4) + self.wscale.map_or(0, |_| 3);
+        raw.div_ceil(4) * 4
+    }
+
+    /// Size on the wire: IPv4 and TCP headers, options and data.
+    pub fn wire_size(&self) -> u32 {
+        IP_HEADER + TCP_HEADER + self.options_len() + self.data.len
+    }
+
+    /// True if `flag` is set.
+    pub fn has(&self, flag: Flags) -> bool {
+        self.flags.contains(flag)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_print_in_textbook_order() {
+        assert_eq!((Flags::ACK | Flags::SYN).to_string(), "SYN,ACK");
+        assert_eq!(
+            (Flags::FIN | Flags::ACK | Flags::PSH).to_string(),
+            "FIN,PSH,ACK"
+        );
+        assert_eq!(Flags::default().to_string(), "none");
+    }
+
+    #[test]
+    fn seg_len_counts_syn_and_fin() {
+        let mut s = Segment {
+            flags: Flags::SYN,
+            ..Segment::default()
+        };
+        assert_eq!(s.seg_len(), 1);
+        s.flags = Flags::FIN | Flags::ACK;
+        s.data.len = 100;
+        assert_eq!(s.seg_len(), 101);
+    }
+
+    #[test]
+    fn wire_size_includes_headers_and_options() {
+        let syn = Segment {
+            flags: Flags::SYN,
+            mss: Some(1460),
+            wscale: Some(7),
+            ..Segment::default()
+        };
+        assert_eq!(syn.wire_size(), 20 + 20 + 8);
+        let data = Segment {
+            data: Data {
+                offset: 0,
+                len: 1448,
+            },
+            ..Segment::default()
+        };
+        assert_eq!(data.wire_size(), 1488);
+    }
+}
