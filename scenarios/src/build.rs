@@ -6,34 +6,19 @@
 
 use std::collections::BTreeSet;
 
-use sim_core::datagram::{DatagramHost, PingJob};
+use sim_core::datagram::PingJob;
 use sim_core::{
-    Endpoint, LinkDirId, LinkParams, NodeId, NodeKind, QueueLimit, SimDuration, SimTime, Topology,
-    TopologyBuilder, Value,
+    Endpoint, FaultAction, LinkDirId, LinkParams, NodeId, NodeKind, QueueLimit, SimDuration,
+    SimTime, Topology, TopologyBuilder, Value,
 };
+use sim_tcp::{InitialWindow, Profile, State, TcpConfig};
 
 use crate::error::InputError;
-use crate::format::{ExpectSpec, LinkParamsSpec, Quantity, ScenarioFile};
+use crate::format::{
+    CloseWhen, ExpectSpec, LinkParamsSpec, ProfileName, Quantity, ScenarioFile, TcpSpec,
+};
+use crate::host::{Host, HostAction, HostApp, OnPeerClose, Role, TcpApp};
 use crate::payload::Wire;
-
-/// What a host runs.
-#[derive(Debug, Clone, PartialEq)]
-pub enum HostApp {
-    /// Only answers echo requests.
-    Echo,
-    /// Pings, and answers echo requests.
-    Ping(PingJob),
-}
-
-impl HostApp {
-    /// A fresh endpoint for one run.
-    pub fn endpoint(&self) -> Box<dyn Endpoint<Wire>> {
-        match self {
-            HostApp::Echo => Box::new(DatagramHost::new()),
-            HostApp::Ping(job) => Box::new(DatagramHost::with_ping(job.clone())),
-        }
-    }
-}
 
 /// A change of link parameters at a time.
 #[derive(Debug, Clone)]
@@ -51,6 +36,31 @@ pub struct LinkAction {
 pub enum Measure {
     /// A named figure from the run's metrics.
     Metric(String),
+    /// A node's connection goes through these states consecutively.
+    PassesThrough {
+        /// The host.
+        node: NodeId,
+        /// The run of states.
+        states: Vec<State>,
+    },
+    /// A node's connection is in a state at a time.
+    InState {
+        /// The host.
+        node: NodeId,
+        /// The state.
+        state: State,
+        /// When.
+        at: SimTime,
+    },
+    /// A node's connection ends the run in a state, reached by a time.
+    EndsIn {
+        /// The host.
+        node: NodeId,
+        /// The final state.
+        state: State,
+        /// Latest time to reach it.
+        by: Option<SimTime>,
+    },
     /// The number of trace events matching a filter.
     Count {
         /// Event kind.
@@ -79,6 +89,37 @@ pub struct Expectation {
     pub at_most: Option<Quantity>,
 }
 
+/// A checked fault rule.
+#[derive(Debug, Clone)]
+pub struct FaultRule {
+    /// Link directions it watches.
+    pub dirs: Vec<LinkDirId>,
+    /// Field values a packet must have.
+    pub fields: Vec<(String, serde_json::Value)>,
+    /// First affected match (1-based).
+    pub first: u32,
+    /// Number of matches affected; 0 for all from `first` on.
+    pub times: u32,
+    /// Window of send times.
+    pub after: SimTime,
+    /// End of the window (exclusive).
+    pub before: SimTime,
+    /// What happens.
+    pub action: FaultAction,
+}
+
+/// True when a trace value equals a value written in a scenario (nodes
+/// compare by name).
+pub fn value_matches(v: &Value, want: &serde_json::Value, topology: &Topology) -> bool {
+    match (v, want) {
+        (Value::Str(s), serde_json::Value::String(w)) => s == w,
+        (Value::Node(n), serde_json::Value::String(w)) => topology.name(*n) == w,
+        (Value::Bool(b), serde_json::Value::Bool(w)) => b == w,
+        (_, serde_json::Value::Number(w)) => as_number(v) == w.as_f64(),
+        _ => false,
+    }
+}
+
 /// A scenario checked and resolved, ready to run any number of times.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -94,6 +135,10 @@ pub struct Plan {
     pub hosts: Vec<(NodeId, HostApp)>,
     /// Link changes, in time order (stable for equal times).
     pub actions: Vec<LinkAction>,
+    /// Application actions: (time, host, what), in file order.
+    pub node_actions: Vec<(SimTime, NodeId, HostAction)>,
+    /// Fault rules, in file order (the first that fires wins).
+    pub faults: Vec<FaultRule>,
     /// What must hold.
     pub expectations: Vec<Expectation>,
 }
@@ -248,45 +293,19 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
                 ),
             ));
         }
-        let Some(p) = &e.ping else {
-            return Err(InputError::at(
-                path,
-                "names no application (expected one of: ping)",
-            ));
+        let app = match (&e.ping, &e.tcp) {
+            (Some(p), None) => ping_app(p, &format!("{path}.ping"), at, &e.node, &topology)?,
+            (None, Some(t)) => {
+                HostApp::Tcp(tcp_app(t, &format!("{path}.tcp"), at, &e.node, &topology)?)
+            }
+            _ => {
+                return Err(InputError::at(
+                    path,
+                    "give exactly one application: \"ping\" or \"tcp\"",
+                ));
+            }
         };
-        let ppath = format!("{path}.ping");
-        let target = node(format!("{ppath}.target"), &p.target)?;
-        if target == at {
-            return Err(InputError::at(
-                format!("{ppath}.target"),
-                "a host cannot ping itself",
-            ));
-        }
-        if !topology.reachable(at, target) {
-            return Err(InputError::at(
-                format!("{ppath}.target"),
-                format!(
-                    "{:?} cannot be reached from {:?}: no path joins them",
-                    p.target, e.node
-                ),
-            ));
-        }
-        let size = p.size.unwrap_or(DEFAULT_PING_SIZE);
-        if !(MIN_PING_SIZE..=65_535).contains(&size) {
-            return Err(InputError::at(
-                format!("{ppath}.size"),
-                format!(
-                    "{size} bytes is impossible for an echo packet (from {MIN_PING_SIZE} to 65535)"
-                ),
-            ));
-        }
-        apps[at.index()] = Some(HostApp::Ping(PingJob {
-            target,
-            count: p.count,
-            interval: p.interval.map_or(SimDuration::from_secs(1), |d| d.0),
-            size,
-            start: SimTime::ZERO + p.at.map_or(SimDuration::ZERO, |d| d.0),
-        }));
+        apps[at.index()] = Some(app);
     }
     let hosts: Vec<(NodeId, HostApp)> = apps
         .into_iter()
@@ -300,39 +319,49 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
     }
 
     let mut actions = Vec::new();
+    let mut node_actions = Vec::new();
     for (i, a) in file.actions.iter().enumerate() {
         let path = format!("actions[{i}]");
-        let x = node(format!("{path}.link[0]"), &a.link[0])?;
-        let y = node(format!("{path}.link[1]"), &a.link[1])?;
-        let mut dirs = topology.dirs_between(x, y);
-        if dirs.is_empty() {
-            return Err(InputError::at(
-                format!("{path}.link"),
-                format!("no link joins {:?} and {:?}", a.link[0], a.link[1]),
-            ));
-        }
-        if let Some(from) = &a.from {
-            let f = node(format!("{path}.from"), from)?;
-            if f != x && f != y {
+        let at = SimTime::ZERO + a.at.0;
+        match (&a.link, &a.node) {
+            (Some(link), None) => actions.push(link_action(a, link, &path, at, &topology)?),
+            (None, Some(n)) => {
+                let node = node(format!("{path}.node"), n)?;
+                if !matches!(
+                    hosts.iter().find(|(h, _)| *h == node),
+                    Some((_, HostApp::Tcp(_)))
+                ) {
+                    return Err(InputError::at(
+                        format!("{path}.node"),
+                        format!("{n:?} runs no TCP application to act on"),
+                    ));
+                }
+                let what = match (a.close, a.abort, a.send) {
+                    (Some(true), None, None) => HostAction::Close,
+                    (None, Some(true), None) => HostAction::Abort,
+                    (None, None, Some(bytes)) => HostAction::Send(bytes),
+                    _ => {
+                        return Err(InputError::at(
+                            path,
+                            "a node action needs exactly one of \"close\": true, \"abort\": true or \"send\": bytes",
+                        ));
+                    }
+                };
+                if a.set.is_some() || a.from.is_some() {
+                    return Err(InputError::at(
+                        path,
+                        "\"set\" and \"from\" go with \"link\", not \"node\"",
+                    ));
+                }
+                node_actions.push((at, node, what));
+            }
+            _ => {
                 return Err(InputError::at(
-                    format!("{path}.from"),
-                    format!(
-                        "{from:?} is not an end of the link {:?} - {:?}",
-                        a.link[0], a.link[1]
-                    ),
+                    path,
+                    "give either \"link\" (with \"set\") or \"node\" (with close, abort or send)",
                 ));
             }
-            dirs.retain(|d| topology.link_dirs()[d.0 as usize].from == f);
         }
-        check_queue(&a.set, &format!("{path}.set"))?;
-        // Catch an impossible combination now rather than mid-run.
-        let mut probe = LinkParams::default();
-        apply(&a.set, &mut probe);
-        actions.push(LinkAction {
-            at: SimTime::ZERO + a.at.0,
-            dirs,
-            set: a.set.clone(),
-        });
     }
     actions.sort_by_key(|a| a.at);
 
@@ -341,7 +370,14 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
         .expect
         .iter()
         .enumerate()
-        .map(|(i, e)| expectation(i, e, &topology, &known))
+        .map(|(i, e)| expectation(i, e, &topology, &hosts, &known))
+        .collect::<Result<_, _>>()?;
+
+    let faults = file
+        .faults
+        .iter()
+        .enumerate()
+        .map(|(i, f)| fault_rule(f, &format!("faults[{i}]"), &topology))
         .collect::<Result<_, _>>()?;
 
     Ok(Plan {
@@ -351,7 +387,387 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
         topology,
         hosts,
         actions,
+        node_actions,
+        faults,
         expectations,
+    })
+}
+
+fn fault_rule(
+    f: &crate::format::FaultSpec,
+    path: &str,
+    topology: &Topology,
+) -> Result<FaultRule, InputError> {
+    let from = topology.node(&f.from).ok_or_else(|| {
+        InputError::at(format!("{path}.from"), format!("unknown node {:?}", f.from))
+    })?;
+    let to =
+        match &f.to {
+            Some(t) => Some(topology.node(t).ok_or_else(|| {
+                InputError::at(format!("{path}.to"), format!("unknown node {t:?}"))
+            })?),
+            None => None,
+        };
+    let dirs: Vec<LinkDirId> = topology
+        .link_dirs()
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.from == from && to.is_none_or(|t| d.to == t))
+        .map(|(i, _)| LinkDirId(i as u32))
+        .collect();
+    if dirs.is_empty() {
+        return Err(InputError::at(
+            path,
+            format!(
+                "no link leaves {:?}{}",
+                f.from,
+                f.to.as_ref()
+                    .map_or(String::new(), |t| format!(" towards {t:?}"))
+            ),
+        ));
+    }
+    let action = match (f.drop, f.duplicate, f.delay) {
+        (Some(true), None, None) => FaultAction::Drop,
+        (None, Some(true), None) => FaultAction::Duplicate,
+        (None, None, Some(d)) => FaultAction::Delay(d.0),
+        _ => {
+            return Err(InputError::at(
+                path,
+                "give exactly one action: \"drop\": true, \"duplicate\": true or \"delay\": duration",
+            ));
+        }
+    };
+    let first = f.nth.unwrap_or(1);
+    if first == 0 {
+        return Err(InputError::at(
+            format!("{path}.nth"),
+            "matches are counted from 1",
+        ));
+    }
+    Ok(FaultRule {
+        dirs,
+        fields: f
+            .match_fields
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        first,
+        times: f.times.unwrap_or(1),
+        after: SimTime::ZERO + f.after.map_or(SimDuration::ZERO, |d| d.0),
+        before: f.before.map_or(SimTime::MAX, |d| SimTime::ZERO + d.0),
+        action,
+    })
+}
+
+fn link_action(
+    a: &crate::format::ActionSpec,
+    link: &[String; 2],
+    path: &str,
+    at: SimTime,
+    topology: &Topology,
+) -> Result<LinkAction, InputError> {
+    let node = |p: String, name: &str| {
+        topology
+            .node(name)
+            .ok_or_else(|| InputError::at(p, format!("unknown node {name:?}")))
+    };
+    let x = node(format!("{path}.link[0]"), &link[0])?;
+    let y = node(format!("{path}.link[1]"), &link[1])?;
+    let mut dirs = topology.dirs_between(x, y);
+    if dirs.is_empty() {
+        return Err(InputError::at(
+            format!("{path}.link"),
+            format!("no link joins {:?} and {:?}", link[0], link[1]),
+        ));
+    }
+    if let Some(from) = &a.from {
+        let f = node(format!("{path}.from"), from)?;
+        if f != x && f != y {
+            return Err(InputError::at(
+                format!("{path}.from"),
+                format!(
+                    "{from:?} is not an end of the link {:?} - {:?}",
+                    link[0], link[1]
+                ),
+            ));
+        }
+        dirs.retain(|d| topology.link_dirs()[d.0 as usize].from == f);
+    }
+    let Some(set) = &a.set else {
+        return Err(InputError::at(path, "a link action needs \"set\""));
+    };
+    if a.close.is_some() || a.abort.is_some() || a.send.is_some() {
+        return Err(InputError::at(
+            path,
+            "close, abort and send go with \"node\", not \"link\"",
+        ));
+    }
+    check_queue(set, &format!("{path}.set"))?;
+    Ok(LinkAction {
+        at,
+        dirs,
+        set: set.clone(),
+    })
+}
+
+fn ping_app(
+    p: &crate::format::PingSpec,
+    ppath: &str,
+    at: NodeId,
+    name: &str,
+    topology: &Topology,
+) -> Result<HostApp, InputError> {
+    let target = topology.node(&p.target).ok_or_else(|| {
+        InputError::at(
+            format!("{ppath}.target"),
+            format!("unknown node {:?}", p.target),
+        )
+    })?;
+    if target == at {
+        return Err(InputError::at(
+            format!("{ppath}.target"),
+            "a host cannot ping itself",
+        ));
+    }
+    if !topology.reachable(at, target) {
+        return Err(InputError::at(
+            format!("{ppath}.target"),
+            format!(
+                "{:?} cannot be reached from {name:?}: no path joins them",
+                p.target
+            ),
+        ));
+    }
+    let size = p.size.unwrap_or(DEFAULT_PING_SIZE);
+    if !(MIN_PING_SIZE..=65_535).contains(&size) {
+        return Err(InputError::at(
+            format!("{ppath}.size"),
+            format!(
+                "{size} bytes is impossible for an echo packet (from {MIN_PING_SIZE} to 65535)"
+            ),
+        ));
+    }
+    Ok(HostApp::Ping(PingJob {
+        target,
+        count: p.count,
+        interval: p.interval.map_or(SimDuration::from_secs(1), |d| d.0),
+        size,
+        start: SimTime::ZERO + p.at.map_or(SimDuration::ZERO, |d| d.0),
+    }))
+}
+
+fn tcp_app(
+    t: &TcpSpec,
+    path: &str,
+    at: NodeId,
+    name: &str,
+    topology: &Topology,
+) -> Result<TcpApp, InputError> {
+    let role = match (&t.listen, &t.connect) {
+        (Some(port), None) => {
+            if *port == 0 {
+                return Err(InputError::at(
+                    format!("{path}.listen"),
+                    "port 0 cannot be listened on",
+                ));
+            }
+            if t.local_port.is_some() || t.at.is_some() {
+                return Err(InputError::at(
+                    path,
+                    "\"local_port\" and \"at\" go with \"connect\"",
+                ));
+            }
+            Role::Listen {
+                port: *port,
+                backlog: t.backlog.unwrap_or(128).max(1),
+            }
+        }
+        (None, Some(target)) => {
+            let cpath = format!("{path}.connect");
+            let (host, port) = target.rsplit_once(':').ok_or_else(|| {
+                InputError::at(&cpath, format!("{target:?} is not \"node:port\""))
+            })?;
+            let port: u16 = port.parse().ok().filter(|p| *p > 0).ok_or_else(|| {
+                InputError::at(&cpath, format!("{port:?} is not a port (1 to 65535)"))
+            })?;
+            let remote = topology
+                .node(host)
+                .ok_or_else(|| InputError::at(&cpath, format!("unknown node {host:?}")))?;
+            if remote == at {
+                return Err(InputError::at(
+                    &cpath,
+                    "a host cannot connect to itself (there is no loopback)",
+                ));
+            }
+            if !topology.reachable(at, remote) {
+                return Err(InputError::at(
+                    &cpath,
+                    format!("{host:?} cannot be reached from {name:?}: no path joins them"),
+                ));
+            }
+            if t.backlog.is_some() {
+                return Err(InputError::at(path, "\"backlog\" goes with \"listen\""));
+            }
+            Role::Connect {
+                remote,
+                port,
+                local_port: t.local_port,
+                at: SimTime::ZERO + t.at.map_or(SimDuration::ZERO, |d| d.0),
+            }
+        }
+        _ => {
+            return Err(InputError::at(
+                path,
+                "give exactly one of \"listen\" or \"connect\"",
+            ));
+        }
+    };
+    let mut cfg = TcpConfig::profile(match t.profile.unwrap_or(ProfileName::Rfc) {
+        ProfileName::Rfc => Profile::Rfc,
+        ProfileName::Linux => Profile::Linux,
+    });
+    if let Some(m) = t.mss {
+        if !(64..=65_495).contains(&m) {
+            return Err(InputError::at(
+                format!("{path}.mss"),
+                format!("{m} is not a usable MSS (64 to 65495)"),
+            ));
+        }
+        cfg.mss = m;
+    }
+    if let Some(b) = t.rcv_buf {
+        if !(1..=(65_535 << 14)).contains(&b) {
+            return Err(InputError::at(
+                format!("{path}.rcv_buf"),
+                format!("{b} bytes cannot be advertised (1 to 65535 x 2^14)"),
+            ));
+        }
+        cfg.rcv_buf = b;
+    }
+    if let Some(n) = t.nagle {
+        cfg.nagle = n;
+    }
+    if let Some(d) = t.delayed_ack {
+        cfg.delayed_ack = (d.0 > SimDuration::ZERO).then_some(d.0);
+    }
+    if let Some(w) = t.initial_window {
+        if w == 0 {
+            return Err(InputError::at(
+                format!("{path}.initial_window"),
+                "must be at least 1 segment",
+            ));
+        }
+        cfg.initial_window = InitialWindow::Segments(w);
+    }
+    if let Some(d) = t.time_wait {
+        cfg.time_wait = d.0;
+    }
+    if let Some(d) = t.min_rto {
+        cfg.min_rto = d.0;
+    }
+    if let Some(n) = t.syn_retries {
+        cfg.syn_retries = n;
+    }
+    if let Some(b) = t.rfc1337 {
+        cfg.rfc1337 = b;
+    }
+    if let Some(b) = t.window_scaling {
+        cfg.window_scaling = b;
+    }
+    let close = t.close.unwrap_or(CloseWhen::OnPeerClose);
+    Ok(TcpApp {
+        role,
+        send: t.send.unwrap_or(0),
+        close_after_send: close == CloseWhen::AfterSend,
+        on_peer_close: if close == CloseWhen::Never {
+            OnPeerClose::Ignore
+        } else {
+            OnPeerClose::Close
+        },
+        stall_reading_until: t.stall_reading_until.map(|d| SimTime::ZERO + d.0),
+        cfg,
+        iss: t.iss,
+    })
+}
+
+fn state_name(name: &str, path: String) -> Result<State, InputError> {
+    State::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
+        InputError::at(
+            path,
+            format!(
+                "{name:?} is not a TCP state; the states are {}",
+                names.join(", ")
+            ),
+        )
+    })
+}
+
+fn state_expectation(
+    index: usize,
+    e: &ExpectSpec,
+    path: &str,
+    topology: &Topology,
+    hosts: &[(NodeId, HostApp)],
+) -> Result<Expectation, InputError> {
+    let Some(name) = &e.node else {
+        return Err(InputError::at(path, "a state expectation needs \"node\""));
+    };
+    let node = topology
+        .node(name)
+        .ok_or_else(|| InputError::at(format!("{path}.node"), format!("unknown node {name:?}")))?;
+    if !matches!(
+        hosts.iter().find(|(h, _)| *h == node),
+        Some((_, HostApp::Tcp(_)))
+    ) {
+        return Err(InputError::at(
+            format!("{path}.node"),
+            format!("{name:?} runs no TCP application"),
+        ));
+    }
+    if e.equals.is_some() || e.at_least.is_some() || e.at_most.is_some() {
+        return Err(InputError::at(
+            path,
+            "bounds go with \"metric\" or \"count\"",
+        ));
+    }
+    let measure = if let Some(list) = &e.passes_through {
+        if list.is_empty() {
+            return Err(InputError::at(
+                format!("{path}.passes_through"),
+                "name at least one state",
+            ));
+        }
+        let states = list
+            .iter()
+            .enumerate()
+            .map(|(k, n)| state_name(n, format!("{path}.passes_through[{k}]")))
+            .collect::<Result<_, _>>()?;
+        Measure::PassesThrough { node, states }
+    } else if let Some(st) = &e.in_state {
+        let Some(at) = e.at else {
+            return Err(InputError::at(path, "\"in_state\" needs \"at\""));
+        };
+        Measure::InState {
+            node,
+            state: state_name(st, format!("{path}.in_state"))?,
+            at: SimTime::ZERO + at.0,
+        }
+    } else {
+        let st = e.ends_in.as_ref().expect("one was given");
+        Measure::EndsIn {
+            node,
+            state: state_name(st, format!("{path}.ends_in"))?,
+            by: e.by.map(|d| SimTime::ZERO + d.0),
+        }
+    };
+    Ok(Expectation {
+        index,
+        description: e.description.clone(),
+        measure,
+        equals: None,
+        at_least: None,
+        at_most: None,
     })
 }
 
@@ -359,9 +775,32 @@ fn expectation(
     index: usize,
     e: &ExpectSpec,
     topology: &Topology,
+    hosts: &[(NodeId, HostApp)],
     known: &BTreeSet<String>,
 ) -> Result<Expectation, InputError> {
     let path = format!("expect[{index}]");
+    let given = [
+        e.metric.is_some(),
+        e.count.is_some(),
+        e.passes_through.is_some(),
+        e.in_state.is_some(),
+        e.ends_in.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        return Err(InputError::at(
+            path,
+            "give exactly one of \"metric\", \"count\", \"passes_through\", \"in_state\" or \"ends_in\"",
+        ));
+    }
+    if e.passes_through.is_some() || e.in_state.is_some() || e.ends_in.is_some() {
+        return state_expectation(index, e, &path, topology, hosts);
+    }
+    if e.node.is_some() || e.at.is_some() || e.by.is_some() {
+        return Err(InputError::at(
+            path,
+            "\"node\", \"at\" and \"by\" go with passes_through, in_state or ends_in",
+        ));
+    }
     let measure = match (&e.metric, &e.count) {
         (Some(m), None) => {
             if !known.contains(m) {
@@ -420,7 +859,7 @@ fn expectation(
 pub fn metric_names(topology: &Topology, hosts: &[(NodeId, HostApp)]) -> BTreeSet<String> {
     let mut names: BTreeSet<String> = run_metric_names().iter().map(|s| s.to_string()).collect();
     for (node, app) in hosts {
-        for (k, _) in app.endpoint().metrics() {
+        for (k, _) in Endpoint::<Wire>::metrics(&Host::new(app, Vec::new())) {
             names.insert(format!("{}.{k}", topology.name(*node)));
         }
     }

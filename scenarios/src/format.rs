@@ -40,9 +40,51 @@ pub struct ScenarioFile {
     /// Changes to the network at given times.
     #[serde(default)]
     pub actions: Vec<ActionSpec>,
+    /// Packets to drop, delay or duplicate on purpose.
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
     /// What must be true of the run for it to pass.
     #[serde(default)]
     pub expect: Vec<ExpectSpec>,
+}
+
+/// A fault: packets leaving `from` (towards `to`, if given) whose fields
+/// match `match` are counted; matches number `nth` to `nth + times - 1` get
+/// the action. Exactly one of `drop`, `duplicate` or `delay`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// The node the packet leaves (sender or router).
+    pub from: String,
+    /// The next hop; any link leaving `from` if absent.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Field values the packet must have, as its trace lines show them
+    /// (`"flags": "ACK"`, `"len": 0`, `"proto": "tcp"`, `"dst": "b"`).
+    #[serde(default, rename = "match")]
+    pub match_fields: BTreeMap<String, serde_json::Value>,
+    /// The first match affected, counting from 1 (default 1).
+    #[serde(default)]
+    pub nth: Option<u32>,
+    /// How many matches are affected from `nth` on (default 1; 0 means
+    /// every one).
+    #[serde(default)]
+    pub times: Option<u32>,
+    /// Only packets sent at or after this time.
+    #[serde(default)]
+    pub after: Option<Duration>,
+    /// Only packets sent before this time.
+    #[serde(default)]
+    pub before: Option<Duration>,
+    /// Drop the packet.
+    #[serde(default)]
+    pub drop: Option<bool>,
+    /// Send the packet twice.
+    #[serde(default)]
+    pub duplicate: Option<bool>,
+    /// Deliver the packet this much later (later packets may overtake it).
+    #[serde(default)]
+    pub delay: Option<Duration>,
 }
 
 fn default_seed() -> u64 {
@@ -152,6 +194,102 @@ pub struct EndpointSpec {
     /// Send echo requests and time the replies.
     #[serde(default)]
     pub ping: Option<PingSpec>,
+    /// Run a TCP application.
+    #[serde(default)]
+    pub tcp: Option<TcpSpec>,
+}
+
+/// A TCP profile: the RFCs' defaults or Linux's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileName {
+    /// RFC defaults: min RTO 1 s, 2 MSL = 4 min, delayed ACK 200 ms,
+    /// initial window per RFC 5681.
+    Rfc,
+    /// Linux defaults: min RTO 200 ms, TIME_WAIT 60 s, FIN_WAIT_2 timeout
+    /// 60 s, delayed ACK 40 ms, initial window 10.
+    Linux,
+}
+
+/// When a TCP application closes its side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseWhen {
+    /// Right after queuing its data: the FIN follows the last byte.
+    AfterSend,
+    /// As soon as the peer's FIN arrives (the default).
+    OnPeerClose,
+    /// Never by itself (a peer's FIN leaves it in CLOSE_WAIT); actions may
+    /// still close it.
+    Never,
+}
+
+/// A TCP application: `listen` or `connect`, what to send, when to close,
+/// and protocol settings that override the profile.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TcpSpec {
+    /// Accept connections on this port.
+    #[serde(default)]
+    pub listen: Option<u16>,
+    /// SYN queue length of the listener (default 128).
+    #[serde(default)]
+    pub backlog: Option<u32>,
+    /// Open a connection to `"node:port"`.
+    #[serde(default)]
+    pub connect: Option<String>,
+    /// When to connect (default `"0s"`).
+    #[serde(default)]
+    pub at: Option<Duration>,
+    /// Our port for `connect` (default: an ephemeral port from 49152).
+    #[serde(default)]
+    pub local_port: Option<u16>,
+    /// Bytes to send on each connection once it is established.
+    #[serde(default)]
+    pub send: Option<u64>,
+    /// When to close (default `on_peer_close`).
+    #[serde(default)]
+    pub close: Option<CloseWhen>,
+    /// Leave received data unread until this time: the receive window fills
+    /// and closes.
+    #[serde(default)]
+    pub stall_reading_until: Option<Duration>,
+    /// Defaults to start from (default `rfc`).
+    #[serde(default)]
+    pub profile: Option<ProfileName>,
+    /// Fixed initial sequence number (default: drawn from the node's stream).
+    #[serde(default)]
+    pub iss: Option<u32>,
+    /// MSS to announce (default 1460).
+    #[serde(default)]
+    pub mss: Option<u16>,
+    /// Receive buffer, bytes (default 65535).
+    #[serde(default)]
+    pub rcv_buf: Option<u32>,
+    /// Nagle's algorithm (default on).
+    #[serde(default)]
+    pub nagle: Option<bool>,
+    /// Delayed-ACK timeout; `"0s"` acknowledges every segment at once.
+    #[serde(default)]
+    pub delayed_ack: Option<Duration>,
+    /// Initial congestion window in segments (default per profile).
+    #[serde(default)]
+    pub initial_window: Option<u32>,
+    /// TIME_WAIT length, 2 MSL (default per profile).
+    #[serde(default)]
+    pub time_wait: Option<Duration>,
+    /// Lower bound on the retransmission timeout.
+    #[serde(default)]
+    pub min_rto: Option<Duration>,
+    /// SYN retransmissions before giving up.
+    #[serde(default)]
+    pub syn_retries: Option<u32>,
+    /// Ignore RST in TIME_WAIT (RFC 1337; default on).
+    #[serde(default)]
+    pub rfc1337: Option<bool>,
+    /// Offer window scaling (RFC 7323; default on).
+    #[serde(default)]
+    pub window_scaling: Option<bool>,
 }
 
 /// A ping: `count` echo requests, one every `interval`.
@@ -178,20 +316,35 @@ fn one() -> u32 {
     1
 }
 
-/// A change to the network at a time, taking effect before anything else that
-/// happens at that time.
+/// Something that happens at a time, before anything else at that time:
+/// a link changes (`link` and `set`), or a host's application acts (`node`
+/// with `close`, `abort` or `send`).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionSpec {
     /// When.
     pub at: Duration,
     /// The link to change, by its two nodes.
-    pub link: [String; 2],
-    /// Only the direction leaving this node (default: both).
+    #[serde(default)]
+    pub link: Option<[String; 2]>,
+    /// With `link`: only the direction leaving this node (default: both).
     #[serde(default)]
     pub from: Option<String>,
-    /// The parameters to change; routes are not recomputed.
-    pub set: LinkParamsSpec,
+    /// With `link`: the parameters to change; routes are not recomputed.
+    #[serde(default)]
+    pub set: Option<LinkParamsSpec>,
+    /// The host whose application acts.
+    #[serde(default)]
+    pub node: Option<String>,
+    /// Close every TCP connection of `node`.
+    #[serde(default)]
+    pub close: Option<bool>,
+    /// Reset every TCP connection of `node`.
+    #[serde(default)]
+    pub abort: Option<bool>,
+    /// Send this many more bytes on every TCP connection of `node`.
+    #[serde(default)]
+    pub send: Option<u64>,
 }
 
 /// One expectation: a `metric` or a `count` of trace events, with bounds.
@@ -209,6 +362,28 @@ pub struct ExpectSpec {
     /// field values.
     #[serde(default)]
     pub count: Option<CountSpec>,
+    /// With `passes_through`, `in_state` or `ends_in`: the host whose TCP
+    /// connections are checked.
+    #[serde(default)]
+    pub node: Option<String>,
+    /// One of the node's connections goes through exactly these states, one
+    /// right after the other (`["FIN_WAIT_1", "TIME_WAIT"]` fails if
+    /// FIN_WAIT_2 came between).
+    #[serde(default)]
+    pub passes_through: Option<Vec<String>>,
+    /// One of the node's connections is in this state at time `at`.
+    #[serde(default)]
+    pub in_state: Option<String>,
+    /// With `in_state`: when.
+    #[serde(default)]
+    pub at: Option<Duration>,
+    /// One of the node's connections ends the run in this state, reached no
+    /// later than `by` (if given).
+    #[serde(default)]
+    pub ends_in: Option<String>,
+    /// With `ends_in`: the latest time to reach it.
+    #[serde(default)]
+    pub by: Option<Duration>,
     /// The value must equal this.
     #[serde(default)]
     pub equals: Option<Quantity>,

@@ -28,6 +28,7 @@
 pub mod build;
 pub mod error;
 pub mod format;
+pub mod host;
 pub mod output;
 pub mod payload;
 pub mod run;

@@ -14,7 +14,7 @@ use sim_core::{Topology, Value};
 
 use crate::build::Plan;
 use crate::error::Error;
-use crate::run::{ExpectResult, Outcome, RunOutput};
+use crate::run::{ExpectResult, Observed, Outcome, RunOutput};
 
 /// Names of the files a run writes, in the order they are written.
 pub const FILES: [&str; 3] = ["trace.jsonl", "trace.txt", "summary.json"];
@@ -67,7 +67,10 @@ impl<'a> From<&'a ExpectResult> for ExpectLine<'a> {
         ExpectLine {
             expect: &e.expect,
             passed: e.passed,
-            observed: number(e.observed),
+            observed: match &e.observed {
+                Observed::Number(x) => number(*x),
+                Observed::Text(t) => t.clone().into(),
+            },
         }
     }
 }

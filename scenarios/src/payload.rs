@@ -2,26 +2,55 @@
 
 use sim_core::datagram::{CarriesEcho, Echo};
 use sim_core::{Fields, Payload, Value};
+use sim_tcp::Segment;
 
 /// A packet's payload.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Wire {
     /// An ICMP-style echo request or reply.
     Echo(Echo),
+    /// A TCP segment, and whether its sender was retransmitting.
+    Tcp {
+        /// The segment.
+        seg: Segment,
+        /// True when it repeats sequence space already sent.
+        retransmission: bool,
+    },
 }
 
 impl Payload for Wire {
     fn trace_fields(&self, out: &mut Fields) {
         match self {
-            Wire::Echo(Echo::Request { seq, .. }) => {
+            Wire::Echo(e) => {
+                let (msg, seq) = match e {
+                    Echo::Request { seq, .. } => ("request", seq),
+                    Echo::Reply { seq, .. } => ("reply", seq),
+                };
                 out.push(("proto", "echo".into()));
-                out.push(("msg", "request".into()));
+                out.push(("msg", msg.into()));
                 out.push(("seq", Value::from(*seq)));
             }
-            Wire::Echo(Echo::Reply { seq, .. }) => {
-                out.push(("proto", "echo".into()));
-                out.push(("msg", "reply".into()));
-                out.push(("seq", Value::from(*seq)));
+            Wire::Tcp {
+                seg,
+                retransmission,
+            } => {
+                out.push(("proto", "tcp".into()));
+                out.push(("sport", Value::from(u32::from(seg.src_port))));
+                out.push(("dport", Value::from(u32::from(seg.dst_port))));
+                out.push(("flags", seg.flags.to_string().into()));
+                out.push(("seq", Value::from(seg.seq.0)));
+                out.push(("ack", Value::from(seg.ack.0)));
+                out.push(("len", Value::from(seg.data.len)));
+                out.push(("wnd", Value::from(u32::from(seg.wnd))));
+                if let Some(m) = seg.mss {
+                    out.push(("mss", Value::from(u32::from(m))));
+                }
+                if let Some(w) = seg.wscale {
+                    out.push(("wscale", Value::from(u32::from(w))));
+                }
+                if *retransmission {
+                    out.push(("rtx", Value::Bool(true)));
+                }
             }
         }
     }
@@ -34,6 +63,7 @@ impl CarriesEcho for Wire {
     fn as_echo(&self) -> Option<&Echo> {
         match self {
             Wire::Echo(e) => Some(e),
+            Wire::Tcp { .. } => None,
         }
     }
 }

@@ -5,9 +5,15 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use serde::Serialize;
 use sim_core::{LinkDirId, LinkParams, SimTime, Simulator, TraceRecord, Value};
 
-use crate::build::{Expectation, LINK_METRICS, Measure, Plan, apply, as_number, link_metric};
+use crate::build::{
+    Expectation, FaultRule, LINK_METRICS, Measure, Plan, apply, as_number, link_metric,
+    value_matches,
+};
 use crate::format::Quantity;
+use crate::host::{Host, action_token};
 use crate::payload::Wire;
+use sim_core::NodeId;
+use sim_tcp::State;
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -30,10 +36,22 @@ pub struct ExpectResult {
     pub expect: String,
     /// Whether it held.
     pub passed: bool,
-    /// The value measured.
-    pub observed: f64,
-    /// The value measured, as a duration when the bounds are durations.
+    /// The value measured: a number, or for state expectations the
+    /// states seen.
+    pub observed: Observed,
+    /// The value measured as text (a duration when the bounds are
+    /// durations).
     pub observed_text: String,
+}
+
+/// What an expectation measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Observed {
+    /// A metric or a count.
+    Number(f64),
+    /// State sequences or states, described.
+    Text(String),
 }
 
 /// Everything one run produced.
@@ -60,8 +78,20 @@ pub struct RunOutput {
 pub fn run(plan: &Plan, seed: u64) -> RunOutput {
     let mut sim: Simulator<Wire> = Simulator::new(plan.topology.clone(), seed, true);
     for (node, app) in &plan.hosts {
-        sim.attach(*node, app.endpoint())
+        let mine: Vec<_> = plan
+            .node_actions
+            .iter()
+            .filter(|(_, n, _)| n == node)
+            .collect();
+        let host = Host::new(app, mine.iter().map(|(_, _, a)| *a).collect());
+        sim.attach(*node, Box::new(host))
             .expect("plan gives each host one endpoint");
+        for (i, (at, _, _)) in mine.iter().enumerate() {
+            sim.schedule(*node, *at, action_token(i));
+        }
+    }
+    if !plan.faults.is_empty() {
+        sim.set_fault_hook(fault_hook(plan));
     }
     // A model that panics is a netsim bug; keep the trace up to it as
     // evidence instead of losing the run.
@@ -90,12 +120,48 @@ pub fn run(plan: &Plan, seed: u64) -> RunOutput {
         seed,
         records,
         metrics,
-        end_time: sim.now(),
+        end_time: end_time(&sim, plan),
         events: sim.events_handled(),
         expectations,
         outcome,
         error,
     }
+}
+
+/// The hook that applies the plan's fault rules: each rule counts the
+/// packets that match it, in the order they are offered to links.
+fn fault_hook(plan: &Plan) -> sim_core::FaultHook<Wire> {
+    let rules: Vec<FaultRule> = plan.faults.clone();
+    let topology = plan.topology.clone();
+    let mut seen = vec![0u32; rules.len()];
+    Box::new(move |now, dir, packet| {
+        let mut fields: sim_core::Fields = vec![
+            ("src", Value::Node(packet.src)),
+            ("dst", Value::Node(packet.dst)),
+            ("size", Value::U64(u64::from(packet.size))),
+        ];
+        sim_core::Payload::trace_fields(&packet.payload, &mut fields);
+        for (rule, count) in rules.iter().zip(seen.iter_mut()) {
+            if !rule.dirs.contains(&dir) || now < rule.after || now >= rule.before {
+                continue;
+            }
+            let hit = rule.fields.iter().all(|(k, want)| {
+                fields
+                    .iter()
+                    .find(|(name, _)| name == k)
+                    .is_some_and(|(_, v)| value_matches(v, want, &topology))
+            });
+            if !hit {
+                continue;
+            }
+            *count += 1;
+            let n = *count;
+            if n >= rule.first && (rule.times == 0 || n < rule.first + rule.times) {
+                return rule.action;
+            }
+        }
+        sim_core::FaultAction::Pass
+    })
 }
 
 /// Runs to `stop_at` (or until nothing is left to happen), applying each
@@ -113,13 +179,23 @@ fn drive(sim: &mut Simulator<Wire>, plan: &Plan) {
     sim.run_until(plan.stop_at);
 }
 
+/// The run ends at the horizon if work remained, otherwise at its last real
+/// event (not at a cancelled timer's leftover queue entry).
+fn end_time(sim: &Simulator<Wire>, plan: &Plan) -> SimTime {
+    if sim.now() >= plan.stop_at {
+        plan.stop_at
+    } else {
+        sim.last_activity()
+    }
+}
+
 fn collect_metrics(sim: &Simulator<Wire>, plan: &Plan) -> Vec<(String, Value)> {
     let topo = sim.topology();
     let mut m = vec![
         ("run.events".to_string(), Value::U64(sim.events_handled())),
         (
             "run.end_time_ns".to_string(),
-            Value::U64(sim.now().as_nanos()),
+            Value::U64(end_time(sim, plan).as_nanos()),
         ),
     ];
     for (node, _) in &plan.hosts {
@@ -147,16 +223,8 @@ fn collect_metrics(sim: &Simulator<Wire>, plan: &Plan) -> Vec<(String, Value)> {
 }
 
 fn matches(rec: &TraceRecord, plan: &Plan, field: &str, want: &serde_json::Value) -> bool {
-    let Some(v) = rec.field(field) else {
-        return false;
-    };
-    match (v, want) {
-        (Value::Str(s), serde_json::Value::String(w)) => s == w,
-        (Value::Node(n), serde_json::Value::String(w)) => plan.topology.name(*n) == w,
-        (Value::Bool(b), serde_json::Value::Bool(w)) => b == w,
-        (_, serde_json::Value::Number(w)) => as_number(v) == w.as_f64(),
-        _ => false,
-    }
+    rec.field(field)
+        .is_some_and(|v| value_matches(v, want, &plan.topology))
 }
 
 fn measure(
@@ -177,6 +245,118 @@ fn measure(
             .filter(|r| node.is_none_or(|n| r.node == n))
             .filter(|r| fields.iter().all(|(k, v)| matches(r, plan, k, v)))
             .count() as f64,
+        _ => f64::NAN,
+    }
+}
+
+/// Each connection of `node`, as (time, state) steps in trace order: its
+/// first record's `from` at that record's time, then every `to`.
+fn state_histories(node: NodeId, records: &[TraceRecord]) -> Vec<Vec<(SimTime, State)>> {
+    let mut order: Vec<(u64, NodeId, u64)> = Vec::new();
+    let mut hist: Vec<Vec<(SimTime, State)>> = Vec::new();
+    for r in records
+        .iter()
+        .filter(|r| r.kind == "tcp_state" && r.node == node)
+    {
+        let num = |k| match r.field(k) {
+            Some(Value::U64(n)) => *n,
+            _ => 0,
+        };
+        let peer = match r.field("peer") {
+            Some(Value::Node(n)) => *n,
+            _ => NodeId(u32::MAX),
+        };
+        let key = (num("lport"), peer, num("pport"));
+        let state = |k| match r.field(k) {
+            Some(Value::Str(s)) => State::from_name(s),
+            _ => None,
+        };
+        let (Some(from), Some(to)) = (state("from"), state("to")) else {
+            continue;
+        };
+        let i = match order.iter().position(|k| *k == key) {
+            Some(i) => i,
+            None => {
+                order.push(key);
+                hist.push(vec![(r.t, from)]);
+                hist.len() - 1
+            }
+        };
+        hist[i].push((r.t, to));
+    }
+    hist
+}
+
+fn describe_histories(h: &[Vec<(SimTime, State)>]) -> String {
+    if h.is_empty() {
+        return "no TCP connection".to_string();
+    }
+    h.iter()
+        .map(|c| {
+            c.iter()
+                .map(|(_, s)| s.name())
+                .collect::<Vec<_>>()
+                .join(" -> ")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Judges a state expectation: (passed, what was seen).
+fn judge_states(e: &Expectation, records: &[TraceRecord]) -> (bool, String) {
+    match &e.measure {
+        Measure::PassesThrough { node, states } => {
+            let h = state_histories(*node, records);
+            let passed = h.iter().any(|c| {
+                let seq: Vec<State> = c.iter().map(|(_, s)| *s).collect();
+                seq.windows(states.len()).any(|w| w == states.as_slice())
+            });
+            (passed, describe_histories(&h))
+        }
+        Measure::InState { node, state, at } => {
+            let h = state_histories(*node, records);
+            let at_t: Vec<State> = h
+                .iter()
+                .map(|c| {
+                    c.iter()
+                        .take_while(|(t, _)| t <= at)
+                        .last()
+                        .map_or(State::Closed, |(_, s)| *s)
+                })
+                .collect();
+            let seen: Vec<&str> = at_t.iter().map(|s| s.name()).collect();
+            (
+                at_t.contains(state),
+                format!(
+                    "at {at}: {}",
+                    if seen.is_empty() {
+                        "no TCP connection".to_string()
+                    } else {
+                        seen.join(", ")
+                    }
+                ),
+            )
+        }
+        Measure::EndsIn { node, state, by } => {
+            let h = state_histories(*node, records);
+            let ends: Vec<(SimTime, State)> = h.iter().filter_map(|c| c.last().copied()).collect();
+            let passed = ends
+                .iter()
+                .any(|(t, s)| s == state && by.is_none_or(|b| *t <= b));
+            let seen: Vec<String> = ends
+                .iter()
+                .map(|(t, s)| format!("{} at {t}", s.name()))
+                .collect();
+            (
+                passed,
+                if seen.is_empty() {
+                    "no TCP connection".to_string()
+                } else {
+                    seen.join(", ")
+                },
+            )
+        }
+        _ => (false, String::new()),
     }
 }
 
@@ -184,6 +364,39 @@ fn measure(
 /// `count(link_drop at r reason=queue_full) >= 1`.
 pub fn describe(e: &Expectation, plan: &Plan) -> String {
     let what = match &e.measure {
+        Measure::PassesThrough { node, states } => {
+            let names: Vec<&str> = states.iter().map(|s| s.name()).collect();
+            let mut s = format!(
+                "{} passes through {}",
+                plan.topology.name(*node),
+                names.join(" -> ")
+            );
+            if let Some(d) = &e.description {
+                s = format!("{d} ({s})");
+            }
+            return s;
+        }
+        Measure::InState { node, state, at } => {
+            let mut s = format!(
+                "{} is in {} at {at}",
+                plan.topology.name(*node),
+                state.name()
+            );
+            if let Some(d) = &e.description {
+                s = format!("{d} ({s})");
+            }
+            return s;
+        }
+        Measure::EndsIn { node, state, by } => {
+            let mut s = format!("{} ends in {}", plan.topology.name(*node), state.name());
+            if let Some(b) = by {
+                s.push_str(&format!(" by {b}"));
+            }
+            if let Some(d) = &e.description {
+                s = format!("{d} ({s})");
+            }
+            return s;
+        }
         Measure::Metric(m) => m.clone(),
         Measure::Count { kind, node, fields } => {
             let mut s = format!("count({kind}");
@@ -224,6 +437,19 @@ fn judge(
     metrics: &[(String, Value)],
     records: &[TraceRecord],
 ) -> ExpectResult {
+    if matches!(
+        e.measure,
+        Measure::PassesThrough { .. } | Measure::InState { .. } | Measure::EndsIn { .. }
+    ) {
+        let (passed, seen) = judge_states(e, records);
+        return ExpectResult {
+            index: e.index,
+            expect: describe(e, plan),
+            passed,
+            observed: Observed::Text(seen.clone()),
+            observed_text: seen,
+        };
+    }
     let observed = measure(e, plan, metrics, records);
     let passed = e.equals.is_none_or(|q| observed == q.value())
         && e.at_least.is_none_or(|q| observed >= q.value())
@@ -241,7 +467,7 @@ fn judge(
         index: e.index,
         expect: describe(e, plan),
         passed,
-        observed,
+        observed: Observed::Number(observed),
         observed_text,
     }
 }

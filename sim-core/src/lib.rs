@@ -67,7 +67,8 @@ pub use queue::RadixQueue;
 pub use rng::RngStream;
 pub use sched::Scheduler;
 pub use sim::{
-    AttachError, Context, Endpoint, LinkStats, Packet, PacketId, Payload, Simulator, TimerId,
+    AttachError, Context, Endpoint, FaultAction, FaultHook, LinkStats, Packet, PacketId, Payload,
+    Simulator, TimerId,
 };
 pub use time::{ParseQuantityError, Rate, SimDuration, SimTime, parse_duration, parse_rate};
 pub use topology::{

@@ -83,6 +83,24 @@ pub trait Endpoint<P: Payload> {
     }
 }
 
+/// What a fault rule does to a packet entering a link direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultAction {
+    /// Nothing: the link treats it normally.
+    Pass,
+    /// Drop it before it is queued (traced as `link_drop`, reason `fault`).
+    Drop,
+    /// Deliver it this much later than the link would (it may be overtaken).
+    Delay(SimDuration),
+    /// Send it twice.
+    Duplicate,
+}
+
+/// Decides, for each packet offered to a link direction, whether a fault
+/// applies. Called only when installed, in packet order, so rules that count
+/// matches are deterministic.
+pub type FaultHook<P> = Box<dyn FnMut(SimTime, LinkDirId, &Packet<P>) -> FaultAction>;
+
 /// A timer slot, owned by one node's endpoint.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct TimerId(u32);
@@ -162,6 +180,11 @@ struct Core<P> {
     node_rngs: Vec<RngStream>,
     next_packet: u64,
     tracer: Tracer,
+    fault: Option<FaultHook<P>>,
+    /// Events that did something (stale timer entries excluded).
+    effective: u64,
+    /// Time of the last such event.
+    last_effective: SimTime,
 }
 
 /// The discrete-event simulator for payload type `P`.
@@ -222,6 +245,9 @@ impl<P: Payload> Simulator<P> {
                 node_rngs,
                 next_packet: 0,
                 tracer: Tracer::new(tracing),
+                fault: None,
+                effective: 0,
+                last_effective: SimTime::ZERO,
             },
             endpoints: (0..n).map(|_| None).collect(),
         }
@@ -254,6 +280,11 @@ impl<P: Payload> Simulator<P> {
     /// Current simulated time.
     pub fn now(&self) -> SimTime {
         self.core.sched.now()
+    }
+
+    /// Installs the fault hook consulted for every packet offered to a link.
+    pub fn set_fault_hook(&mut self, hook: FaultHook<P>) {
+        self.core.fault = Some(hook);
     }
 
     /// Changes a link direction's behaviour from now on. Packets already
@@ -302,9 +333,16 @@ impl<P: Payload> Simulator<P> {
         self.core.links[dir.0 as usize].stats
     }
 
-    /// Events handled so far.
+    /// Events handled so far that did something: queue entries of
+    /// cancelled or re-armed timers are not counted.
     pub fn events_handled(&self) -> u64 {
-        self.core.sched.handled()
+        self.core.effective
+    }
+
+    /// When the last event that did something happened: the natural end of
+    /// a run whose queue ran dry.
+    pub fn last_activity(&self) -> SimTime {
+        self.core.last_effective
     }
 
     /// Trace records so far, in event order.
@@ -344,6 +382,21 @@ impl<P: Payload> Simulator<P> {
     }
 
     fn dispatch(&mut self, ev: Ev) {
+        if let Ev::Timer { slot, generation } = ev {
+            let s = &self.core.timers[slot as usize];
+            let live = s.generation == generation && s.deadline != NEVER;
+            if !live || s.deadline > self.core.sched.now().as_nanos() {
+                // Stale, cancelled, or pushed back: bookkeeping only.
+                self.dispatch_inner(ev);
+                return;
+            }
+        }
+        self.core.effective += 1;
+        self.core.last_effective = self.core.sched.now();
+        self.dispatch_inner(ev);
+    }
+
+    fn dispatch_inner(&mut self, ev: Ev) {
         match ev {
             Ev::Start(node) => self.with_endpoint(node, |ep, cx| ep.start(cx)),
             Ev::Timer { slot, generation } => {
@@ -506,6 +559,31 @@ impl<P: Payload> Core<P> {
 
     fn enqueue(&mut self, dir: LinkDirId, packet: Packet<P>, is_copy: bool) {
         let now = self.sched.now();
+        let fault = match (&mut self.fault, is_copy) {
+            (Some(hook), false) => hook(now, dir, &packet),
+            _ => FaultAction::Pass,
+        };
+        if fault == FaultAction::Drop {
+            if self.tracer.enabled() {
+                let f = InFlight {
+                    packet,
+                    dir,
+                    lost: false,
+                };
+                let extra = [("reason", Value::from("fault"))];
+                let from = self.topo.link_dirs()[dir.0 as usize].from;
+                trace_flight(
+                    &mut self.tracer,
+                    &self.topo,
+                    now,
+                    from,
+                    "link_drop",
+                    &f,
+                    &extra,
+                );
+            }
+            return;
+        }
         let spec = &self.topo.link_dirs()[dir.0 as usize];
         let params = &spec.params;
         let link = &mut self.links[dir.0 as usize];
@@ -563,15 +641,21 @@ impl<P: Payload> Core<P> {
         link.stats.bytes += u64::from(packet.size);
         // Draws happen in a fixed order per packet: loss, duplicate, jitter.
         let lost = link.rng.chance(params.loss);
-        let dup = !is_copy && link.rng.chance(params.duplicate);
+        let dup =
+            !is_copy && (link.rng.chance(params.duplicate) || fault == FaultAction::Duplicate);
         let mut arrive = end + params.delay;
+        if let FaultAction::Delay(d) = fault {
+            arrive += d;
+        }
         if params.jitter > SimDuration::ZERO {
             arrive += SimDuration(link.rng.below(params.jitter.as_nanos() + 1));
         }
-        if !params.reorder {
+        if !params.reorder && !matches!(fault, FaultAction::Delay(_)) {
             arrive = arrive.max(link.last_arrival);
         }
-        link.last_arrival = link.last_arrival.max(arrive);
+        if !matches!(fault, FaultAction::Delay(_)) {
+            link.last_arrival = link.last_arrival.max(arrive);
+        }
         if dup {
             link.stats.duplicated += 1;
         }

@@ -1187,7 +1187,10 @@ impl Connection {
             let hi = acked_to.min(data_end);
             hi.saturating_sub(lo)
         };
-        let acked = (acked_to - self.snd_una).min(u64::from(u32::MAX)) as u32;
+        // Congestion control counts data bytes, not the SYN's or FIN's
+        // sequence numbers.
+        let acked = data_acked.min(u64::from(u32::MAX)) as u32;
+        let before = (self.cc.cwnd(), self.cc.ssthresh());
         self.take_rtt_sample(now, acked_to);
         self.retries = 0;
         let mss = self.eff_mss;
@@ -1209,10 +1212,12 @@ impl Connection {
                 restart_timer = self.first_partial;
                 self.first_partial = false;
             }
-        } else {
+        } else if acked > 0 {
             self.cc.on_ack(acked, mss);
         }
-        self.cwnd_event();
+        if (self.cc.cwnd(), self.cc.ssthresh()) != before {
+            self.cwnd_event();
+        }
         self.dupacks = 0;
         self.snd_una = acked_to;
         self.snd_nxt = self.snd_nxt.max(acked_to);

@@ -35,6 +35,7 @@ pub mod reassembly;
 pub mod rtt;
 pub mod segment;
 pub mod seq;
+pub mod stack;
 pub mod state;
 
 pub use config::{CongestionKind, InitialWindow, Profile, TcpConfig};

@@ -1,0 +1,555 @@
+//! The endpoint every scenario host runs: it answers echo requests, runs a
+//! ping or a TCP application, and turns what the models report into trace
+//! records.
+//!
+//! The TCP stack is sans-IO; this adapter is the only place that connects
+//! it to the simulator. After every input it drains, in order, the stack's
+//! events (so the application can react before anything is sent, and an
+//! ACK can ride on its reply), its segments, and its timer deadlines.
+
+use std::collections::BTreeMap;
+
+use sim_core::datagram::{DatagramHost, PingJob};
+use sim_core::{Context, Endpoint, NodeId, Packet, RngStream, SimTime, TimerId, Value};
+use sim_tcp::TcpConfig;
+use sim_tcp::conn::Event;
+use sim_tcp::stack::{ConnId, Quad, StackEvent, TcpStack};
+
+use crate::payload::Wire;
+
+/// How a TCP application opens its connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Role {
+    /// Accept connections on a port.
+    Listen {
+        /// The port.
+        port: u16,
+        /// SYN queue length.
+        backlog: u32,
+    },
+    /// Open one connection.
+    Connect {
+        /// Peer node.
+        remote: NodeId,
+        /// Peer port.
+        port: u16,
+        /// Our port (ephemeral if `None`).
+        local_port: Option<u16>,
+        /// When.
+        at: SimTime,
+    },
+}
+
+/// What to do when the peer closes its direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnPeerClose {
+    /// Close ours too (what most applications do).
+    Close,
+    /// Never close: the connection stays in CLOSE_WAIT.
+    Ignore,
+}
+
+/// A TCP application: open, send, close, as the scenario says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TcpApp {
+    /// Listen or connect.
+    pub role: Role,
+    /// Bytes to send on each connection once it is established, as fast as
+    /// the windows allow.
+    pub send: u64,
+    /// Close right after queuing `send` (the FIN follows the data).
+    pub close_after_send: bool,
+    /// Reaction to the peer's FIN.
+    pub on_peer_close: OnPeerClose,
+    /// Hold received data unread until this time (the window closes as it
+    /// fills), then read it all and from then on at once.
+    pub stall_reading_until: Option<SimTime>,
+    /// Protocol settings.
+    pub cfg: TcpConfig,
+    /// Fixed initial sequence number, for readable traces.
+    pub iss: Option<u32>,
+}
+
+/// Something a scenario action makes a host do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostAction {
+    /// Close every connection.
+    Close,
+    /// Reset every connection.
+    Abort,
+    /// Queue more bytes on every connection.
+    Send(u64),
+}
+
+/// What a host runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostApp {
+    /// Only answers echo requests.
+    Echo,
+    /// Pings, and answers echo requests.
+    Ping(PingJob),
+    /// Runs a TCP application, and answers echo requests.
+    Tcp(TcpApp),
+}
+
+const KIND_SHIFT: u32 = 56;
+const KIND_ECHO: u64 = 0;
+const KIND_CONN: u64 = 1;
+const KIND_CONNECT: u64 = 2;
+const KIND_ACTION: u64 = 3;
+const KIND_READ: u64 = 4;
+
+fn token(kind: u64, value: u64) -> u64 {
+    (kind << KIND_SHIFT) | value
+}
+
+/// The timer token that delivers action `index` of a host.
+pub fn action_token(index: usize) -> u64 {
+    token(KIND_ACTION, index as u64)
+}
+
+/// Per-connection application state.
+#[derive(Debug, Default, Clone)]
+struct ConnApp {
+    /// Next stream offset expected from the peer.
+    expected: u64,
+    /// When the connection was opened (connect or accept).
+    opened: Option<SimTime>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Totals {
+    established: u64,
+    written: u64,
+    bytes_acked: u64,
+    bytes_delivered: u64,
+    integrity_errors: u64,
+    segments_sent: u64,
+    retransmissions: u64,
+    timeouts: u64,
+    fast_retransmits: u64,
+    resets: u64,
+    connect_failed: u64,
+    timed_out: u64,
+    handshake_ns: Option<u64>,
+    last_ack_at: Option<SimTime>,
+    first_delivery: Option<SimTime>,
+    last_delivery: Option<SimTime>,
+}
+
+#[derive(Debug)]
+struct TcpHost {
+    app: TcpApp,
+    stack: Option<TcpStack>,
+    timers: Vec<Option<TimerId>>,
+    conns: BTreeMap<ConnId, ConnApp>,
+    totals: Totals,
+    reading: bool,
+}
+
+/// The endpoint on every scenario host.
+#[derive(Debug)]
+pub struct Host {
+    echo: DatagramHost,
+    tcp: Option<TcpHost>,
+    actions: Vec<HostAction>,
+}
+
+impl Host {
+    /// A host running `app`, with the actions the scenario gives it.
+    pub fn new(app: &HostApp, actions: Vec<HostAction>) -> Self {
+        let echo = match app {
+            HostApp::Ping(job) => DatagramHost::with_ping(job.clone()),
+            _ => DatagramHost::new(),
+        };
+        let tcp = match app {
+            HostApp::Tcp(a) => Some(TcpHost {
+                reading: a.stall_reading_until.is_none(),
+                app: a.clone(),
+                stack: None,
+                timers: Vec::new(),
+                conns: BTreeMap::new(),
+                totals: Totals::default(),
+            }),
+            _ => None,
+        };
+        Host { echo, tcp, actions }
+    }
+}
+
+fn quad_fields(q: Quad) -> Vec<(&'static str, Value)> {
+    vec![
+        ("lport", Value::from(u32::from(q.local_port))),
+        ("peer", Value::Node(q.remote)),
+        ("pport", Value::from(u32::from(q.remote_port))),
+    ]
+}
+
+impl TcpHost {
+    fn stack(&mut self) -> &mut TcpStack {
+        self.stack.as_mut().expect("started")
+    }
+
+    fn start(&mut self, cx: &mut Context<'_, Wire>) {
+        let name = cx.topology().name(cx.node()).to_string();
+        let isn = RngStream::derive(cx.run_seed(), &format!("tcp/{name}/isn"));
+        let mut stack = TcpStack::new(self.app.cfg.clone(), isn, self.app.iss);
+        match self.app.role {
+            Role::Listen { port, backlog } => stack.listen(port, backlog),
+            Role::Connect { at, .. } => {
+                let t = cx.new_timer(token(KIND_CONNECT, 0));
+                cx.set_timer(t, at);
+            }
+        }
+        if let Some(until) = self.app.stall_reading_until {
+            let t = cx.new_timer(token(KIND_READ, 0));
+            cx.set_timer(t, until);
+        }
+        self.stack = Some(stack);
+    }
+
+    fn open(&mut self, cx: &mut Context<'_, Wire>, id: ConnId) {
+        self.conns.insert(
+            id,
+            ConnApp {
+                expected: 0,
+                opened: Some(cx.now()),
+            },
+        );
+        if !self.reading {
+            self.stack().set_auto_read(id, false);
+        }
+    }
+
+    fn on_timer(
+        &mut self,
+        cx: &mut Context<'_, Wire>,
+        kind: u64,
+        value: u64,
+        actions: &[HostAction],
+    ) {
+        let now = cx.now();
+        match kind {
+            KIND_CONN => self.stack().on_timeout(now, ConnId(value as u32)),
+            KIND_CONNECT => {
+                if let Role::Connect {
+                    remote,
+                    port,
+                    local_port,
+                    ..
+                } = self.app.role
+                {
+                    let id = self.stack().connect(now, remote, port, local_port);
+                    self.open(cx, id);
+                }
+            }
+            KIND_READ => {
+                self.reading = true;
+                let ids: Vec<ConnId> = self.conns.keys().copied().collect();
+                for id in ids {
+                    self.stack().set_auto_read(id, true);
+                    self.stack().read(now, id, u64::MAX);
+                }
+            }
+            KIND_ACTION => {
+                let ids: Vec<ConnId> = self.conns.keys().copied().collect();
+                let action = actions.get(value as usize).copied();
+                for id in ids {
+                    match action {
+                        Some(HostAction::Close) => self.stack().close(now, id),
+                        Some(HostAction::Abort) => self.stack().abort(now, id),
+                        Some(HostAction::Send(n)) => {
+                            self.totals.written += n;
+                            self.stack().send(now, id, n);
+                        }
+                        None => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.pump(cx);
+    }
+
+    /// Drains events, then segments, then timers, until the stack is quiet.
+    fn pump(&mut self, cx: &mut Context<'_, Wire>) {
+        loop {
+            let mut busy = false;
+            while let Some(ev) = self.stack().poll_event() {
+                busy = true;
+                self.on_event(cx, ev);
+            }
+            while let Some((dst, t)) = self.stack().poll_transmit() {
+                busy = true;
+                let size = t.seg.wire_size();
+                cx.send(
+                    dst,
+                    size,
+                    Wire::Tcp {
+                        seg: t.seg,
+                        retransmission: t.retransmission,
+                    },
+                );
+            }
+            while let Some((id, deadline)) = self.stack().poll_timer() {
+                let i = id.0 as usize;
+                if self.timers.len() <= i {
+                    self.timers.resize(i + 1, None);
+                }
+                match deadline {
+                    Some(at) => {
+                        let t = match self.timers[i] {
+                            Some(t) => t,
+                            None => {
+                                let t = cx.new_timer(token(KIND_CONN, u64::from(id.0)));
+                                self.timers[i] = Some(t);
+                                t
+                            }
+                        };
+                        cx.set_timer(t, at);
+                    }
+                    None => {
+                        if let Some(t) = self.timers[i] {
+                            cx.cancel_timer(t);
+                        }
+                    }
+                }
+            }
+            if !busy {
+                break;
+            }
+        }
+    }
+
+    fn on_event(&mut self, cx: &mut Context<'_, Wire>, ev: StackEvent) {
+        let now = cx.now();
+        match ev {
+            StackEvent::Accepted { conn, .. } => self.open(cx, conn),
+            StackEvent::Unmatched { reason, from, port } => {
+                if cx.tracing() {
+                    let fields = vec![
+                        ("from", Value::Node(from)),
+                        ("port", Value::from(u32::from(port))),
+                        ("reason", reason.into()),
+                    ];
+                    cx.trace("tcp_unmatched", fields);
+                }
+            }
+            StackEvent::Conn(id, e) => {
+                let quad = self.stack().quad(id);
+                if cx.tracing()
+                    && let Some(q) = quad
+                {
+                    trace_conn_event(cx, q, &e);
+                }
+                self.react(now, id, e);
+            }
+        }
+    }
+
+    fn react(&mut self, now: SimTime, id: ConnId, e: Event) {
+        match e {
+            Event::Connected => {
+                self.totals.established += 1;
+                let opened = self.conns.get(&id).and_then(|c| c.opened);
+                if self.totals.handshake_ns.is_none()
+                    && let Some(t0) = opened
+                {
+                    self.totals.handshake_ns = Some(now.saturating_since(t0).as_nanos());
+                }
+                if self.app.send > 0 {
+                    self.totals.written += self.app.send;
+                    let n = self.app.send;
+                    self.stack().send(now, id, n);
+                }
+                if self.app.close_after_send {
+                    self.stack().close(now, id);
+                }
+            }
+            Event::Delivered(d) => {
+                let c = self.conns.entry(id).or_default();
+                if d.offset != c.expected {
+                    self.totals.integrity_errors += 1;
+                }
+                c.expected = d.offset + u64::from(d.len);
+                self.totals.bytes_delivered += u64::from(d.len);
+                self.totals.first_delivery.get_or_insert(now);
+                self.totals.last_delivery = Some(now);
+            }
+            Event::PeerClosed => {
+                if self.app.on_peer_close == OnPeerClose::Close {
+                    self.stack().close(now, id);
+                }
+            }
+            Event::Acked(n) => {
+                self.totals.bytes_acked += n;
+                if self.totals.bytes_acked >= self.totals.written {
+                    self.totals.last_ack_at = Some(now);
+                }
+            }
+            Event::Reset => self.totals.resets += 1,
+            Event::ConnectFailed(_) => self.totals.connect_failed += 1,
+            Event::TimedOut => self.totals.timed_out += 1,
+            Event::Closed => {
+                if let Some(c) = self.stack().conn(id) {
+                    let s = c.stats();
+                    self.totals.segments_sent += s.segments_sent;
+                    self.totals.retransmissions += s.retransmissions;
+                    self.totals.timeouts += s.timeouts;
+                    self.totals.fast_retransmits += s.fast_retransmits;
+                }
+                self.conns.remove(&id);
+            }
+            Event::StateChange { .. }
+            | Event::Rtt { .. }
+            | Event::Cwnd { .. }
+            | Event::ChallengeAck(_)
+            | Event::Dropped(_) => {}
+        }
+    }
+
+    fn metrics(&self) -> Vec<(String, Value)> {
+        let mut t = self.totals;
+        if let Some(stack) = &self.stack {
+            // Connections still open count too.
+            for id in self.conns.keys() {
+                if let Some(c) = stack.conn(*id) {
+                    let s = c.stats();
+                    t.segments_sent += s.segments_sent;
+                    t.retransmissions += s.retransmissions;
+                    t.timeouts += s.timeouts;
+                    t.fast_retransmits += s.fast_retransmits;
+                }
+            }
+        }
+        let opened = self.stack.as_ref().map_or(0, |s| s.connections_opened());
+        let transfer_ns = match (t.last_ack_at, t.written) {
+            (Some(at), w) if w > 0 => at.as_nanos(),
+            _ => 0,
+        };
+        let delivery_ns = match (t.first_delivery, t.last_delivery) {
+            (Some(a), Some(b)) => b.saturating_since(a).as_nanos(),
+            _ => 0,
+        };
+        [
+            ("tcp.connections", opened),
+            ("tcp.established", t.established),
+            ("tcp.bytes_written", t.written),
+            ("tcp.bytes_acked", t.bytes_acked),
+            ("tcp.bytes_delivered", t.bytes_delivered),
+            ("tcp.integrity_errors", t.integrity_errors),
+            ("tcp.segments_sent", t.segments_sent),
+            ("tcp.retransmissions", t.retransmissions),
+            ("tcp.timeouts", t.timeouts),
+            ("tcp.fast_retransmits", t.fast_retransmits),
+            ("tcp.resets_received", t.resets),
+            ("tcp.connect_failed", t.connect_failed),
+            ("tcp.timed_out", t.timed_out),
+            ("tcp.handshake_ns", t.handshake_ns.unwrap_or(0)),
+            ("tcp.all_acked_at_ns", transfer_ns),
+            ("tcp.delivery_span_ns", delivery_ns),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Value::U64(v)))
+        .collect()
+    }
+}
+
+fn trace_conn_event(cx: &mut Context<'_, Wire>, q: Quad, e: &Event) {
+    let mut f = quad_fields(q);
+    let kind = match e {
+        Event::StateChange { from, to, cause } => {
+            f.push(("from", from.name().into()));
+            f.push(("to", to.name().into()));
+            f.push(("cause", (*cause).into()));
+            "tcp_state"
+        }
+        Event::Delivered(d) => {
+            f.push(("offset", Value::U64(d.offset)));
+            f.push(("bytes", Value::from(d.len)));
+            "tcp_deliver"
+        }
+        Event::Rtt { srtt, rttvar, rto } => {
+            f.push(("srtt_ns", Value::U64(srtt.as_nanos())));
+            f.push(("rttvar_ns", Value::U64(rttvar.as_nanos())));
+            f.push(("rto_ns", Value::U64(rto.as_nanos())));
+            "tcp_rtt"
+        }
+        Event::Cwnd { cwnd, ssthresh } => {
+            f.push(("cwnd", Value::from(*cwnd)));
+            f.push(("ssthresh", Value::from(*ssthresh)));
+            "tcp_cwnd"
+        }
+        Event::ChallengeAck(why) => {
+            f.push(("reason", (*why).into()));
+            "tcp_challenge_ack"
+        }
+        Event::Dropped(why) => {
+            f.push(("reason", (*why).into()));
+            "tcp_drop"
+        }
+        Event::Acked(_) => return,
+        Event::Connected => app_event(&mut f, "connected"),
+        Event::PeerClosed => app_event(&mut f, "peer_closed"),
+        Event::Reset => app_event(&mut f, "reset"),
+        Event::ConnectFailed(why) => {
+            f.push(("reason", (*why).into()));
+            app_event(&mut f, "connect_failed")
+        }
+        Event::TimedOut => app_event(&mut f, "timed_out"),
+        Event::Closed => app_event(&mut f, "closed"),
+    };
+    cx.trace(kind, f);
+}
+
+fn app_event(f: &mut Vec<(&'static str, Value)>, what: &'static str) -> &'static str {
+    f.push(("event", what.into()));
+    "tcp_app"
+}
+
+impl Endpoint<Wire> for Host {
+    fn start(&mut self, cx: &mut Context<'_, Wire>) {
+        Endpoint::<Wire>::start(&mut self.echo, cx);
+        if let Some(t) = &mut self.tcp {
+            t.start(cx);
+        }
+    }
+
+    fn on_packet(&mut self, cx: &mut Context<'_, Wire>, packet: Packet<Wire>) {
+        match &packet.payload {
+            Wire::Echo(_) => self.echo.on_packet(cx, packet),
+            Wire::Tcp { seg, .. } => {
+                if let Some(t) = &mut self.tcp {
+                    let now = cx.now();
+                    t.stack().on_segment(now, packet.src, seg);
+                    t.pump(cx);
+                } else if cx.tracing() {
+                    let fields = vec![
+                        ("from", Value::Node(packet.src)),
+                        ("port", Value::from(u32::from(seg.dst_port))),
+                        ("reason", "no TCP on this host".into()),
+                    ];
+                    cx.trace("tcp_unmatched", fields);
+                }
+            }
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Context<'_, Wire>, token: u64) {
+        let kind = token >> KIND_SHIFT;
+        let value = token & ((1 << KIND_SHIFT) - 1);
+        if kind == KIND_ECHO {
+            self.echo.on_timer(cx, value);
+        } else if let Some(t) = &mut self.tcp {
+            t.on_timer(cx, kind, value, &self.actions);
+        }
+    }
+
+    fn metrics(&self) -> Vec<(String, Value)> {
+        let mut m = Endpoint::<Wire>::metrics(&self.echo);
+        if let Some(t) = &self.tcp {
+            m.extend(t.metrics());
+        }
+        m
+    }
+}

@@ -1,0 +1,433 @@
+//! A node's TCP: listeners, connections, and segments for nobody.
+//!
+//! # Contract
+//!
+//! Like [`Connection`], a [`TcpStack`] is sans-IO. Feed it segments
+//! ([`on_segment`]), timer expiries ([`on_timeout`]) and application calls;
+//! then drain, in this order, [`poll_event`] (so the application can react,
+//! and its reaction can share the segments), [`poll_transmit`] and
+//! [`poll_timer`]. Connections are found by their 4-tuple in a hash map
+//! (O(1), TIME_WAIT included); nothing iterates that map, so no output
+//! depends on its order.
+//!
+//! [`on_segment`]: TcpStack::on_segment
+//! [`on_timeout`]: TcpStack::on_timeout
+//! [`poll_event`]: TcpStack::poll_event
+//! [`poll_transmit`]: TcpStack::poll_transmit
+//! [`poll_timer`]: TcpStack::poll_timer
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use sim_core::{NodeId, RngStream, SimTime};
+
+use crate::config::TcpConfig;
+use crate::conn::{Connection, Event, Transmit};
+use crate::segment::{Flags, Segment};
+use crate::seq::SeqNum;
+use crate::state::State;
+
+/// A connection's handle within its stack.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct ConnId(pub u32);
+
+/// The far end and both ports: how segments find their connection.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Quad {
+    /// Our port.
+    pub local_port: u16,
+    /// The peer node.
+    pub remote: NodeId,
+    /// The peer's port.
+    pub remote_port: u16,
+}
+
+/// What the stack reports besides connection events.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StackEvent {
+    /// An event of one connection.
+    Conn(ConnId, Event),
+    /// A listener created a connection for an incoming SYN.
+    Accepted {
+        /// The listening port.
+        port: u16,
+        /// The new connection.
+        conn: ConnId,
+    },
+    /// A segment was dropped or answered without reaching a connection.
+    Unmatched {
+        /// Why (`closed port`, `SYN queue full`...).
+        reason: &'static str,
+        /// Who sent it.
+        from: NodeId,
+        /// Its destination port.
+        port: u16,
+    },
+}
+
+#[derive(Debug)]
+struct Listener {
+    /// Most connections in SYN_RCVD at once (the SYN queue).
+    backlog: u32,
+    half_open: u32,
+    cfg: TcpConfig,
+}
+
+#[derive(Debug)]
+struct Slot {
+    conn: Connection,
+    quad: Quad,
+    /// The listening port it came from, while it counts against the backlog.
+    half_open_of: Option<u16>,
+}
+
+/// All TCP of one node.
+#[derive(Debug)]
+pub struct TcpStack {
+    cfg: TcpConfig,
+    isn: RngStream,
+    pinned_iss: Option<u32>,
+    listeners: BTreeMap<u16, Listener>,
+    slots: Vec<Option<Slot>>,
+    free: Vec<u32>,
+    by_quad: HashMap<Quad, ConnId>,
+    /// Connections touched since outputs were last drained, in order.
+    dirty: Vec<ConnId>,
+    stray: VecDeque<(NodeId, Transmit)>,
+    events: VecDeque<StackEvent>,
+    next_port: u16,
+    /// Connections ever opened.
+    opened: u64,
+}
+
+const FIRST_EPHEMERAL: u16 = 49_152;
+
+impl TcpStack {
+    /// A stack with default settings `cfg`, drawing ISNs from `isn` unless
+    /// `pinned_iss` fixes them (for readable teaching traces).
+    pub fn new(cfg: TcpConfig, isn: RngStream, pinned_iss: Option<u32>) -> Self {
+        TcpStack {
+            cfg,
+            isn,
+            pinned_iss,
+            listeners: BTreeMap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            by_quad: HashMap::new(),
+            dirty: Vec::new(),
+            stray: VecDeque::new(),
+            events: VecDeque::new(),
+            next_port: FIRST_EPHEMERAL,
+            opened: 0,
+        }
+    }
+
+    fn iss(&mut self) -> SeqNum {
+        // RFC 9293 §3.4.1 wants ISNs that are hard to guess; in a simulation
+        // they come from the node's stream, or are pinned by the scenario.
+        SeqNum(self.pinned_iss.unwrap_or_else(|| self.isn.next_u32()))
+    }
+
+    /// Listens on `port` with a SYN queue of `backlog` connections.
+    pub fn listen(&mut self, port: u16, backlog: u32) {
+        let cfg = self.cfg.clone();
+        self.listeners.insert(
+            port,
+            Listener {
+                backlog: backlog.max(1),
+                half_open: 0,
+                cfg,
+            },
+        );
+    }
+
+    /// Opens a connection to `remote:remote_port` from `local_port` (an
+    /// ephemeral port if `None`).
+    pub fn connect(
+        &mut self,
+        now: SimTime,
+        remote: NodeId,
+        remote_port: u16,
+        local_port: Option<u16>,
+    ) -> ConnId {
+        let local_port = local_port.unwrap_or_else(|| self.ephemeral_port(remote, remote_port));
+        let iss = self.iss();
+        let conn = Connection::connect(self.cfg.clone(), now, local_port, remote_port, iss);
+        let quad = Quad {
+            local_port,
+            remote,
+            remote_port,
+        };
+        self.insert(quad, conn, None)
+    }
+
+    fn ephemeral_port(&mut self, remote: NodeId, remote_port: u16) -> u16 {
+        loop {
+            let p = self.next_port;
+            self.next_port = if p == u16::MAX {
+                FIRST_EPHEMERAL
+            } else {
+                p + 1
+            };
+            let quad = Quad {
+                local_port: p,
+                remote,
+                remote_port,
+            };
+            if !self.by_quad.contains_key(&quad) && !self.listeners.contains_key(&p) {
+                return p;
+            }
+        }
+    }
+
+    fn insert(&mut self, quad: Quad, conn: Connection, half_open_of: Option<u16>) -> ConnId {
+        let slot = Slot {
+            conn,
+            quad,
+            half_open_of,
+        };
+        let id = if let Some(i) = self.free.pop() {
+            self.slots[i as usize] = Some(slot);
+            ConnId(i)
+        } else {
+            self.slots.push(Some(slot));
+            ConnId(self.slots.len() as u32 - 1)
+        };
+        self.by_quad.insert(quad, id);
+        self.opened += 1;
+        self.touch(id);
+        id
+    }
+
+    fn touch(&mut self, id: ConnId) {
+        if !self.dirty.contains(&id) {
+            self.dirty.push(id);
+        }
+    }
+
+    /// The connection behind a handle, while it exists.
+    pub fn conn(&self, id: ConnId) -> Option<&Connection> {
+        self.slots.get(id.0 as usize)?.as_ref().map(|s| &s.conn)
+    }
+
+    /// The 4-tuple of a connection.
+    pub fn quad(&self, id: ConnId) -> Option<Quad> {
+        self.slots.get(id.0 as usize)?.as_ref().map(|s| s.quad)
+    }
+
+    /// Connections ever opened on this stack.
+    pub fn connections_opened(&self) -> u64 {
+        self.opened
+    }
+
+    /// Connections that exist now.
+    pub fn live_connections(&self) -> usize {
+        self.by_quad.len()
+    }
+
+    fn with_conn(&mut self, id: ConnId, f: impl FnOnce(&mut Connection)) {
+        if let Some(Some(slot)) = self.slots.get_mut(id.0 as usize) {
+            f(&mut slot.conn);
+            self.touch(id);
+        }
+    }
+
+    /// Queues `bytes` of application data.
+    pub fn send(&mut self, now: SimTime, id: ConnId, bytes: u64) {
+        self.with_conn(id, |c| {
+            c.send(now, bytes);
+        });
+    }
+
+    /// The application read `bytes`.
+    pub fn read(&mut self, now: SimTime, id: ConnId, bytes: u64) {
+        self.with_conn(id, |c| c.read(now, bytes));
+    }
+
+    /// Hold delivered data until read (`false`), or read it at once.
+    pub fn set_auto_read(&mut self, id: ConnId, on: bool) {
+        self.with_conn(id, |c| c.set_auto_read(on));
+    }
+
+    /// Closes our direction.
+    pub fn close(&mut self, now: SimTime, id: ConnId) {
+        self.with_conn(id, |c| c.close(now));
+    }
+
+    /// Resets the connection.
+    pub fn abort(&mut self, now: SimTime, id: ConnId) {
+        self.with_conn(id, |c| c.abort(now));
+    }
+
+    /// A connection's timer expired.
+    pub fn on_timeout(&mut self, now: SimTime, id: ConnId) {
+        self.with_conn(id, |c| c.handle_timeout(now));
+    }
+
+    /// A segment from `from` arrived.
+    pub fn on_segment(&mut self, now: SimTime, from: NodeId, seg: &Segment) {
+        let quad = Quad {
+            local_port: seg.dst_port,
+            remote: from,
+            remote_port: seg.src_port,
+        };
+        if let Some(&id) = self.by_quad.get(&quad) {
+            self.with_conn(id, |c| c.handle_segment(now, seg));
+            return;
+        }
+        if self.listeners.contains_key(&seg.dst_port) {
+            self.segment_to_listener(now, quad, seg);
+        } else {
+            self.segment_to_closed_port(from, seg, "closed port");
+        }
+    }
+
+    /// RFC 9293 §3.10.7.1: a segment for no connection is answered with a
+    /// reset, unless it is one.
+    fn segment_to_closed_port(&mut self, from: NodeId, seg: &Segment, reason: &'static str) {
+        self.events.push_back(StackEvent::Unmatched {
+            reason,
+            from,
+            port: seg.dst_port,
+        });
+        if seg.has(Flags::RST) {
+            return;
+        }
+        let mut rst = Segment {
+            src_port: seg.dst_port,
+            dst_port: seg.src_port,
+            ..Segment::default()
+        };
+        if seg.has(Flags::ACK) {
+            rst.seq = seg.ack;
+            rst.flags = Flags::RST;
+        } else {
+            rst.seq = SeqNum(0);
+            rst.ack = seg.seq + seg.seg_len();
+            rst.flags = Flags::RST | Flags::ACK;
+        }
+        self.stray.push_back((
+            from,
+            Transmit {
+                seg: rst,
+                retransmission: false,
+            },
+        ));
+    }
+
+    /// RFC 9293 §3.10.7.2.
+    fn segment_to_listener(&mut self, now: SimTime, quad: Quad, seg: &Segment) {
+        let from = quad.remote;
+        if seg.has(Flags::RST) {
+            return;
+        }
+        if seg.has(Flags::ACK) {
+            // An ACK for no connection: <SEQ=SEG.ACK><CTL=RST>.
+            self.segment_to_closed_port(from, seg, "ACK to a listener");
+            return;
+        }
+        if !seg.has(Flags::SYN) {
+            self.events.push_back(StackEvent::Unmatched {
+                reason: "neither SYN nor RST to a listener",
+                from,
+                port: seg.dst_port,
+            });
+            return;
+        }
+        let l = self.listeners.get(&seg.dst_port).expect("listener exists");
+        if l.half_open >= l.backlog {
+            self.events.push_back(StackEvent::Unmatched {
+                reason: "SYN queue full",
+                from,
+                port: seg.dst_port,
+            });
+            return;
+        }
+        let cfg = l.cfg.clone();
+        let iss = self.iss();
+        let Some(conn) = Connection::accept(cfg, now, seg.dst_port, seg.src_port, iss, seg) else {
+            return;
+        };
+        if let Some(l) = self.listeners.get_mut(&seg.dst_port) {
+            l.half_open += 1;
+        }
+        let id = self.insert(quad, conn, Some(seg.dst_port));
+        self.events.push_back(StackEvent::Accepted {
+            port: seg.dst_port,
+            conn: id,
+        });
+    }
+
+    /// Moves events out of touched connections; call before
+    /// [`poll_transmit`](Self::poll_transmit).
+    pub fn poll_event(&mut self) -> Option<StackEvent> {
+        if let Some(e) = self.events.pop_front() {
+            return Some(e);
+        }
+        for i in 0..self.dirty.len() {
+            let id = self.dirty[i];
+            let Some(Some(slot)) = self.slots.get_mut(id.0 as usize) else {
+                continue;
+            };
+            if let Some(e) = slot.conn.poll_event() {
+                // A connection that leaves SYN_RCVD no longer counts against
+                // its listener's backlog.
+                if let (
+                    Event::StateChange {
+                        from: State::SynRcvd,
+                        ..
+                    },
+                    Some(port),
+                ) = (&e, slot.half_open_of)
+                {
+                    slot.half_open_of = None;
+                    if let Some(l) = self.listeners.get_mut(&port) {
+                        l.half_open = l.half_open.saturating_sub(1);
+                    }
+                }
+                return Some(StackEvent::Conn(id, e));
+            }
+        }
+        None
+    }
+
+    /// The next segment to send and its destination node.
+    pub fn poll_transmit(&mut self) -> Option<(NodeId, Transmit)> {
+        if let Some(t) = self.stray.pop_front() {
+            return Some(t);
+        }
+        for i in 0..self.dirty.len() {
+            let id = self.dirty[i];
+            let Some(Some(slot)) = self.slots.get_mut(id.0 as usize) else {
+                continue;
+            };
+            if let Some(t) = slot.conn.poll_transmit_full() {
+                return Some((slot.quad.remote, t));
+            }
+        }
+        None
+    }
+
+    /// For each touched connection, its next deadline (`None`: no timer, or
+    /// the connection is gone). Forgets connections that reached CLOSED (or
+    /// went back to LISTEN). Call after the other polls.
+    pub fn poll_timer(&mut self) -> Option<(ConnId, Option<SimTime>)> {
+        let id = self.dirty.first().copied()?;
+        self.dirty.remove(0);
+        let Some(Some(slot)) = self.slots.get(id.0 as usize) else {
+            return Some((id, None));
+        };
+        let state = slot.conn.state();
+        if matches!(state, State::Closed | State::Listen) {
+            let slot = self.slots[id.0 as usize].take().expect("slot");
+            if let Some(port) = slot.half_open_of
+                && let Some(l) = self.listeners.get_mut(&port)
+            {
+                l.half_open = l.half_open.saturating_sub(1);
+            }
+            self.by_quad.remove(&slot.quad);
+            self.free.push(id.0);
+            return Some((id, None));
+        }
+        Some((id, slot.conn.next_timeout()))
+    }
+}
