@@ -139,6 +139,9 @@ pub struct Plan {
     pub node_actions: Vec<(SimTime, NodeId, HostAction)>,
     /// Fault rules, in file order (the first that fires wins).
     pub faults: Vec<FaultRule>,
+    /// Crafted segments: (time, entry node, claimed source, destination,
+    /// segment).
+    pub injections: Vec<(SimTime, NodeId, NodeId, NodeId, sim_tcp::Segment)>,
     /// What must hold.
     pub expectations: Vec<Expectation>,
 }
@@ -336,14 +339,15 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
                         format!("{n:?} runs no TCP application to act on"),
                     ));
                 }
-                let what = match (a.close, a.abort, a.send) {
-                    (Some(true), None, None) => HostAction::Close,
-                    (None, Some(true), None) => HostAction::Abort,
-                    (None, None, Some(bytes)) => HostAction::Send(bytes),
+                let what = match (a.close, a.abort, a.send, a.crash) {
+                    (Some(true), None, None, None) => HostAction::Close,
+                    (None, Some(true), None, None) => HostAction::Abort,
+                    (None, None, Some(bytes), None) => HostAction::Send(bytes),
+                    (None, None, None, Some(true)) => HostAction::Crash,
                     _ => {
                         return Err(InputError::at(
                             path,
-                            "a node action needs exactly one of \"close\": true, \"abort\": true or \"send\": bytes",
+                            "a node action needs exactly one of \"close\": true, \"abort\": true, \"crash\": true or \"send\": bytes",
                         ));
                     }
                 };
@@ -380,6 +384,13 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
         .map(|(i, f)| fault_rule(f, &format!("faults[{i}]"), &topology))
         .collect::<Result<_, _>>()?;
 
+    let injections = file
+        .inject
+        .iter()
+        .enumerate()
+        .map(|(i, inj)| injection(inj, &format!("inject[{i}]"), &topology))
+        .collect::<Result<_, _>>()?;
+
     Ok(Plan {
         name: file.name.clone(),
         default_seed: file.seed,
@@ -389,8 +400,71 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
         actions,
         node_actions,
         faults,
+        injections,
         expectations,
     })
+}
+
+/// Reads control bits written as `"SYN,ACK"`.
+pub fn parse_flags(text: &str) -> Option<sim_tcp::Flags> {
+    let mut f = sim_tcp::Flags::default();
+    for name in text.split(',').map(str::trim) {
+        f = f | match name {
+            "SYN" => sim_tcp::Flags::SYN,
+            "ACK" => sim_tcp::Flags::ACK,
+            "FIN" => sim_tcp::Flags::FIN,
+            "RST" => sim_tcp::Flags::RST,
+            "PSH" => sim_tcp::Flags::PSH,
+            _ => return None,
+        };
+    }
+    Some(f)
+}
+
+fn injection(
+    inj: &crate::format::InjectSpec,
+    path: &str,
+    topology: &Topology,
+) -> Result<(SimTime, NodeId, NodeId, NodeId, sim_tcp::Segment), InputError> {
+    let node = |p: String, name: &str| {
+        topology
+            .node(name)
+            .ok_or_else(|| InputError::at(p, format!("unknown node {name:?}")))
+    };
+    let entry = node(format!("{path}.from"), &inj.from)?;
+    let src = match &inj.src {
+        Some(s) => node(format!("{path}.src"), s)?,
+        None => entry,
+    };
+    let dst = node(format!("{path}.to"), &inj.to)?;
+    if entry != dst && !topology.reachable(entry, dst) {
+        return Err(InputError::at(
+            format!("{path}.to"),
+            format!("{:?} cannot be reached from {:?}", inj.to, inj.from),
+        ));
+    }
+    let t = &inj.tcp;
+    let flags = parse_flags(&t.flags).ok_or_else(|| {
+        InputError::at(
+            format!("{path}.tcp.flags"),
+            format!("{:?} is not a list of SYN, ACK, FIN, RST, PSH", t.flags),
+        )
+    })?;
+    let seg = sim_tcp::Segment {
+        src_port: t.sport,
+        dst_port: t.dport,
+        seq: sim_tcp::seq::SeqNum(t.seq),
+        ack: sim_tcp::seq::SeqNum(t.ack),
+        flags,
+        wnd: t.wnd.unwrap_or(65_535),
+        mss: None,
+        wscale: None,
+        data: sim_tcp::Data {
+            offset: 0,
+            len: t.len,
+        },
+    };
+    Ok((SimTime::ZERO + inj.at.0, entry, src, dst, seg))
 }
 
 fn fault_rule(
@@ -496,7 +570,7 @@ fn link_action(
     let Some(set) = &a.set else {
         return Err(InputError::at(path, "a link action needs \"set\""));
     };
-    if a.close.is_some() || a.abort.is_some() || a.send.is_some() {
+    if a.close.is_some() || a.abort.is_some() || a.send.is_some() || a.crash.is_some() {
         return Err(InputError::at(
             path,
             "close, abort and send go with \"node\", not \"link\"",
@@ -673,6 +747,15 @@ fn tcp_app(
     }
     if let Some(b) = t.window_scaling {
         cfg.window_scaling = b;
+    }
+    if let Some(b) = t.two_way_handshake {
+        if t.listen.is_none() {
+            return Err(InputError::at(
+                format!("{path}.two_way_handshake"),
+                "only a listening server can use the two-way handshake",
+            ));
+        }
+        cfg.two_way_handshake = b;
     }
     let close = t.close.unwrap_or(CloseWhen::OnPeerClose);
     Ok(TcpApp {

@@ -40,6 +40,9 @@ pub struct ScenarioFile {
     /// Changes to the network at given times.
     #[serde(default)]
     pub actions: Vec<ActionSpec>,
+    /// Crafted segments to put into the network.
+    #[serde(default)]
+    pub inject: Vec<InjectSpec>,
     /// Packets to drop, delay or duplicate on purpose.
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
@@ -290,6 +293,11 @@ pub struct TcpSpec {
     /// Offer window scaling (RFC 7323; default on).
     #[serde(default)]
     pub window_scaling: Option<bool>,
+    /// Not TCP: a naive server that considers itself connected on a bare
+    /// SYN (a two-way handshake), to show what the three-way handshake
+    /// prevents.
+    #[serde(default)]
+    pub two_way_handshake: Option<bool>,
 }
 
 /// A ping: `count` echo requests, one every `interval`.
@@ -345,6 +353,51 @@ pub struct ActionSpec {
     /// Send this many more bytes on every TCP connection of `node`.
     #[serde(default)]
     pub send: Option<u64>,
+    /// `node` crashes: its connections vanish without sending anything (its
+    /// listeners come back at once, as after a quick reboot).
+    #[serde(default)]
+    pub crash: Option<bool>,
+}
+
+/// A crafted TCP segment put into the network at a time.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InjectSpec {
+    /// When.
+    pub at: Duration,
+    /// The node where it enters the network.
+    pub from: String,
+    /// The source address it claims (default: `from`); may be spoofed.
+    #[serde(default)]
+    pub src: Option<String>,
+    /// Its destination.
+    pub to: String,
+    /// The segment.
+    pub tcp: InjectTcp,
+}
+
+/// The header of an injected segment.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InjectTcp {
+    /// Source port.
+    pub sport: u16,
+    /// Destination port.
+    pub dport: u16,
+    /// Control bits, comma-separated: `"SYN"`, `"RST"`, `"FIN,ACK"`.
+    pub flags: String,
+    /// Sequence number.
+    #[serde(default)]
+    pub seq: u32,
+    /// Acknowledgment number.
+    #[serde(default)]
+    pub ack: u32,
+    /// Bytes of data.
+    #[serde(default)]
+    pub len: u32,
+    /// Window field (default 65535).
+    #[serde(default)]
+    pub wnd: Option<u16>,
 }
 
 /// One expectation: a `metric` or a `count` of trace events, with bounds.

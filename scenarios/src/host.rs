@@ -79,6 +79,8 @@ pub enum HostAction {
     Abort,
     /// Queue more bytes on every connection.
     Send(u64),
+    /// Lose every connection's state without a word (a crash).
+    Crash,
 }
 
 /// What a host runs.
@@ -258,6 +260,7 @@ impl TcpHost {
                     match action {
                         Some(HostAction::Close) => self.stack().close(now, id),
                         Some(HostAction::Abort) => self.stack().abort(now, id),
+                        Some(HostAction::Crash) => self.stack().forget(id),
                         Some(HostAction::Send(n)) => {
                             self.totals.written += n;
                             self.stack().send(now, id, n);

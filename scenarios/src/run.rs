@@ -90,6 +90,14 @@ pub fn run(plan: &Plan, seed: u64) -> RunOutput {
             sim.schedule(*node, *at, action_token(i));
         }
     }
+    for (at, entry, src, dst, seg) in &plan.injections {
+        let size = seg.wire_size();
+        let payload = Wire::Tcp {
+            seg: seg.clone(),
+            retransmission: false,
+        };
+        sim.inject(*at, *entry, *src, *dst, size, payload);
+    }
     if !plan.faults.is_empty() {
         sim.set_fault_hook(fault_hook(plan));
     }

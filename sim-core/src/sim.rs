@@ -126,6 +126,7 @@ enum Ev {
     Timer { slot: u32, generation: u32 },
     Arrive { slot: u32 },
     TxStart { slot: u32 },
+    Inject { slot: u32 },
 }
 
 #[derive(Debug)]
@@ -181,6 +182,8 @@ struct Core<P> {
     next_packet: u64,
     tracer: Tracer,
     fault: Option<FaultHook<P>>,
+    /// Packets waiting to be injected, with the node they enter at.
+    injections: Vec<Option<(NodeId, Packet<P>)>>,
     /// Events that did something (stale timer entries excluded).
     effective: u64,
     /// Time of the last such event.
@@ -246,6 +249,7 @@ impl<P: Payload> Simulator<P> {
                 next_packet: 0,
                 tracer: Tracer::new(tracing),
                 fault: None,
+                injections: Vec::new(),
                 effective: 0,
                 last_effective: SimTime::ZERO,
             },
@@ -280,6 +284,30 @@ impl<P: Payload> Simulator<P> {
     /// Current simulated time.
     pub fn now(&self) -> SimTime {
         self.core.sched.now()
+    }
+
+    /// Puts a crafted packet into the network at `entry` at time `at`: from
+    /// there it is routed to `dst` like any other. `src` may name any node
+    /// (a spoofed source). Traced as `packet_injected`.
+    pub fn inject(
+        &mut self,
+        at: SimTime,
+        entry: NodeId,
+        src: NodeId,
+        dst: NodeId,
+        size: u32,
+        payload: P,
+    ) {
+        let packet = Packet {
+            id: PacketId(u64::MAX),
+            src,
+            dst,
+            size,
+            payload,
+        };
+        let slot = self.core.injections.len() as u32;
+        self.core.injections.push(Some((entry, packet)));
+        self.core.sched.schedule(at, Ev::Inject { slot });
     }
 
     /// Installs the fault hook consulted for every packet offered to a link.
@@ -425,6 +453,33 @@ impl<P: Payload> Simulator<P> {
                 self.with_endpoint(owner, |ep, cx| ep.on_timer(cx, token));
             }
             Ev::TxStart { slot } => self.core.trace_slot("link_transmit", slot, &[]),
+            Ev::Inject { slot } => {
+                let Some((entry, mut packet)) = self.core.injections[slot as usize].take() else {
+                    return;
+                };
+                packet.id = PacketId(self.core.next_packet);
+                self.core.next_packet += 1;
+                if self.core.tracer.enabled() {
+                    let mut fields = vec![
+                        ("id", Value::U64(packet.id.0)),
+                        ("src", Value::Node(packet.src)),
+                        ("dst", Value::Node(packet.dst)),
+                        ("size", Value::U64(u64::from(packet.size))),
+                    ];
+                    packet.payload.trace_fields(&mut fields);
+                    let now = self.core.sched.now();
+                    self.core
+                        .tracer
+                        .record(now, entry, "packet_injected", fields);
+                }
+                if packet.dst == entry {
+                    if self.endpoints[entry.index()].is_some() {
+                        self.with_endpoint(entry, |ep, cx| ep.on_packet(cx, packet));
+                    }
+                } else {
+                    self.core.forward(entry, packet);
+                }
+            }
             Ev::Arrive { slot } => {
                 let f = self.core.flights[slot as usize]
                     .take()

@@ -71,6 +71,10 @@ pub struct TcpConfig {
     pub rfc1337: bool,
     /// Congestion control.
     pub congestion: CongestionKind,
+    /// Not TCP: a deliberately naive server that considers a connection
+    /// established as soon as a SYN arrives (a two-way handshake). Only for
+    /// showing what the three-way handshake prevents (RFC 9293 §3.5).
+    pub two_way_handshake: bool,
 }
 
 impl TcpConfig {
@@ -93,6 +97,7 @@ impl TcpConfig {
             data_retries: 15,
             rfc1337: true,
             congestion: CongestionKind::NewReno,
+            two_way_handshake: false,
         };
         match p {
             Profile::Rfc => rfc,

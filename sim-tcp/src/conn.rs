@@ -316,6 +316,16 @@ impl Connection {
         c.snd_wnd = u32::from(syn.wnd);
         c.max_snd_wnd = c.snd_wnd;
         c.snd_wl1 = syn.seq;
+        if c.cfg.two_way_handshake {
+            // The teaching contrast: established on the SYN alone. Its
+            // SYN,ACK expects no acknowledgment.
+            c.set_state(State::Established, "rcv SYN (two-way handshake)");
+            c.emit(0, 0, true, false);
+            c.snd_una = 1;
+            c.snd_nxt = 1;
+            c.events.push_back(Event::Connected);
+            return Some(c);
+        }
         c.set_state(State::SynRcvd, "rcv SYN");
         c.transmit(now);
         Some(c)
@@ -671,14 +681,16 @@ impl Connection {
             }
             break;
         }
-        // Zero window with data waiting and nothing in flight: probe
-        // (RFC 9293 §3.8.6.1).
+        // Data waits, nothing is in flight, yet nothing could be sent: the
+        // peer's window is zero, or too small for sender SWS avoidance to
+        // allow a segment. The persist timer probes a zero window (RFC 9293
+        // §3.8.6.1) and is the SWS override timeout otherwise (§3.8.6.2.1).
         let waiting = 1 + self.written > self.snd_nxt;
-        if waiting && self.snd_wnd == 0 && self.snd_nxt == self.snd_una {
+        if waiting && self.snd_nxt == self.snd_una {
             if self.persist_deadline.is_none() {
                 self.persist_deadline = Some(now + self.persist_interval());
             }
-        } else if self.snd_wnd > 0 {
+        } else {
             self.persist_deadline = None;
             self.persist_backoff = 0;
         }
@@ -771,6 +783,15 @@ impl Connection {
         self.set_state(State::Closed, "abort");
     }
 
+    /// The host lost this connection's state (a crash or reboot): it
+    /// vanishes without a word to the peer, leaving the peer's side
+    /// half-open (RFC 9293 §3.5.2).
+    pub fn forget(&mut self) {
+        self.out.clear();
+        self.ack_now = false;
+        self.set_state(State::Closed, "host crashed");
+    }
+
     // ----- timers -----
 
     /// Handles every deadline that has come (RFC 9293 §3.10.8).
@@ -848,12 +869,26 @@ impl Connection {
 
     fn on_persist_timeout(&mut self, now: SimTime) {
         let waiting = 1 + self.written > self.snd_nxt;
-        if !waiting || self.snd_wnd > 0 || !self.state.is_synchronized() {
+        if !waiting || self.snd_nxt != self.snd_una || !self.state.is_synchronized() {
+            return;
+        }
+        let from = self.snd_nxt;
+        if self.snd_wnd > 0 {
+            // SWS override: send what the small window allows.
+            let avail = (1 + self.written) - self.snd_nxt;
+            let len = avail
+                .min(u64::from(self.snd_wnd))
+                .min(u64::from(self.eff_mss));
+            if self.timed.is_none() && from >= self.snd_max {
+                self.timed = Some((from + len, now));
+            }
+            self.emit(from, len as u32, false, false);
+            self.snd_nxt += len;
+            self.rtx_deadline = Some(now + self.rtt.rto());
             return;
         }
         // A one-byte probe beyond the closed window; SND.NXT stays, so the
         // byte is sent again normally once the window opens.
-        let from = self.snd_nxt;
         self.emit(from, 1, false, false);
         self.persist_backoff += 1;
         self.persist_deadline = Some(now + self.persist_interval());

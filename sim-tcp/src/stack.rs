@@ -258,6 +258,11 @@ impl TcpStack {
         self.with_conn(id, |c| c.abort(now));
     }
 
+    /// Forgets the connection silently (the host crashed).
+    pub fn forget(&mut self, id: ConnId) {
+        self.with_conn(id, |c| c.forget());
+    }
+
     /// A connection's timer expired.
     pub fn on_timeout(&mut self, now: SimTime, id: ConnId) {
         self.with_conn(id, |c| c.handle_timeout(now));
