@@ -398,6 +398,10 @@ impl Connection {
             self.seq(self.snd_max),
         )
     }
+    /// RCV.NXT as a wire sequence number.
+    pub fn recv_next(&self) -> SeqNum {
+        self.rcv_seq(self.rcv_nxt)
+    }
     /// Congestion window and slow-start threshold.
     pub fn cwnd(&self) -> (u32, u32) {
         (self.cc.cwnd(), self.cc.ssthresh())
@@ -410,6 +414,51 @@ impl Connection {
     /// until [`read`](Self::read), closing the window as it fills.
     pub fn set_auto_read(&mut self, on: bool) {
         self.auto_read = on;
+    }
+
+    /// Checks the TCB's invariants: SND.UNA ≤ SND.NXT ≤ highest sent, no
+    /// more sent than written (plus SYN and FIN), the advertised window not
+    /// behind RCV.NXT nor beyond the buffer, held data inside the window.
+    /// For tests; returns what is wrong.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let end = 1 + self.written + u64::from(self.fin_queued);
+        if !(self.snd_una <= self.snd_nxt && self.snd_nxt <= self.snd_max) {
+            return Err(format!(
+                "send pointers out of order: una {} nxt {} max {}",
+                self.snd_una, self.snd_nxt, self.snd_max
+            ));
+        }
+        // A zero-window probe may reach one byte past SND.NXT.
+        if self.snd_max > end.max(self.snd_nxt + 1) {
+            return Err(format!(
+                "sent up to {} but only {} exists",
+                self.snd_max, end
+            ));
+        }
+        if self.state.is_synchronized() && self.state != State::SynRcvd || self.rcv_nxt > 0 {
+            if self.rcv_adv < self.rcv_nxt && self.rcv_adv != 0 {
+                return Err(format!(
+                    "window right edge {} behind RCV.NXT {}",
+                    self.rcv_adv, self.rcv_nxt
+                ));
+            }
+            if self.rcv_adv.saturating_sub(self.rcv_nxt) > u64::from(self.cfg.rcv_buf) {
+                return Err("advertised window larger than the buffer".to_string());
+            }
+        }
+        if self.unread > u64::from(self.cfg.rcv_buf) {
+            return Err(format!(
+                "{} unread bytes exceed the {}-byte buffer",
+                self.unread, self.cfg.rcv_buf
+            ));
+        }
+        if self.ooo.bytes() > u64::from(self.cfg.rcv_buf) {
+            return Err("out-of-order data exceeds the buffer".to_string());
+        }
+        if self.cc.cwnd() == 0 {
+            return Err("congestion window is zero".to_string());
+        }
+        Ok(())
     }
 
     fn seq(&self, index: u64) -> SeqNum {
