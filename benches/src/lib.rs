@@ -268,3 +268,77 @@ pub mod links {
         }
     }
 }
+
+/// TCP workloads, as scenarios run without tracing: the same workloads ns-3
+/// was measured with on this kind of machine (issue 4).
+pub mod tcp {
+    use scenarios::run::{Outcome, run_with};
+
+    /// 100,000,000 bytes over one 1 Gbps, 5 ms link, NewReno, MSS 1448,
+    /// 128 KiB buffers, `loss` on the data direction.
+    pub fn bulk_scenario(bytes: u64, loss: f64) -> scenarios::Plan {
+        let text = format!(
+            r#"{{
+  "name": "bench-bulk",
+  "stop_at": "1h",
+  "topology": {{
+    "nodes": ["a", "b"],
+    "links": [{{"between": ["a", "b"], "delay": "5ms", "bandwidth": "1Gbps",
+               "one_way": [{{"from": "a", "loss": {loss}}}]}}]
+  }},
+  "endpoints": [
+    {{"node": "b", "tcp": {{"listen": 80, "mss": 1448, "rcv_buf": 131072}}}},
+    {{"node": "a", "tcp": {{"connect": "b:80", "mss": 1448, "rcv_buf": 131072,
+                          "send": {bytes}, "close": "after_send"}}}}
+  ],
+  "expect": [{{"metric": "b.tcp.bytes_delivered", "equals": {bytes}}}]
+}}"#
+        );
+        scenarios::plan_from_str(&text).expect("valid bench scenario")
+    }
+
+    /// 10,000 connections of 1,000 bytes each, 100 at a time, each closed
+    /// normally, over a 1 Gbps, 5 ms link.
+    pub fn short_connections_scenario(connections: u64, concurrency: u32) -> scenarios::Plan {
+        let text = format!(
+            r#"{{
+  "name": "bench-short",
+  "stop_at": "1h",
+  "topology": {{
+    "nodes": ["a", "b"],
+    "links": [{{"between": ["a", "b"], "delay": "5ms", "bandwidth": "1Gbps"}}]
+  }},
+  "endpoints": [
+    {{"node": "b", "tcp": {{"listen": 80, "backlog": 1024}}}},
+    {{"node": "a", "tcp": {{"connect": "b:80", "send": 1000, "close": "after_send",
+                          "connections": {connections}, "concurrency": {concurrency}}}}}
+  ],
+  "expect": [
+    {{"metric": "b.tcp.bytes_delivered", "equals": {total}}},
+    {{"metric": "a.tcp.established", "equals": {connections}}}
+  ]
+}}"#,
+            total = connections * 1000
+        );
+        scenarios::plan_from_str(&text).expect("valid bench scenario")
+    }
+
+    /// Runs a plan untraced; panics unless its expectations pass.
+    pub fn run_checked(plan: &scenarios::Plan) -> u64 {
+        let out = run_with(plan, 1, false);
+        assert_eq!(out.outcome, Outcome::Passed, "{:?}", out.expectations);
+        out.events
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn the_workloads_complete() {
+            run_checked(&bulk_scenario(2_000_000, 0.0));
+            run_checked(&bulk_scenario(2_000_000, 0.01));
+            run_checked(&short_connections_scenario(300, 20));
+        }
+    }
+}

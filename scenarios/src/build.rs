@@ -757,6 +757,26 @@ fn tcp_app(
         }
         cfg.two_way_handshake = b;
     }
+    let connections = t.connections.unwrap_or(1);
+    let concurrency = t.concurrency.unwrap_or(1);
+    if (t.connections.is_some() || t.concurrency.is_some()) && t.connect.is_none() {
+        return Err(InputError::at(
+            path,
+            "\"connections\" and \"concurrency\" go with \"connect\"",
+        ));
+    }
+    if connections == 0 || concurrency == 0 {
+        return Err(InputError::at(
+            path,
+            "\"connections\" and \"concurrency\" must be at least 1",
+        ));
+    }
+    if connections > 1 && t.local_port.is_some() {
+        return Err(InputError::at(
+            format!("{path}.local_port"),
+            "several connections cannot share one fixed local port",
+        ));
+    }
     let close = t.close.unwrap_or(CloseWhen::OnPeerClose);
     Ok(TcpApp {
         role,
@@ -768,6 +788,8 @@ fn tcp_app(
             OnPeerClose::Close
         },
         stall_reading_until: t.stall_reading_until.map(|d| SimTime::ZERO + d.0),
+        connections,
+        concurrency,
         cfg,
         iss: t.iss,
     })

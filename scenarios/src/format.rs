@@ -247,6 +247,13 @@ pub struct TcpSpec {
     /// Our port for `connect` (default: an ephemeral port from 49152).
     #[serde(default)]
     pub local_port: Option<u16>,
+    /// With `connect`: how many connections to open in all, one after
+    /// another as earlier ones finish (default 1).
+    #[serde(default)]
+    pub connections: Option<u64>,
+    /// With `connect`: how many may be open at once (default 1).
+    #[serde(default)]
+    pub concurrency: Option<u32>,
     /// Bytes to send on each connection once it is established.
     #[serde(default)]
     pub send: Option<u64>,

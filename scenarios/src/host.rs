@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 
 use sim_core::datagram::{DatagramHost, PingJob};
 use sim_core::{Context, Endpoint, NodeId, Packet, RngStream, SimTime, TimerId, Value};
-use sim_tcp::TcpConfig;
 use sim_tcp::conn::Event;
 use sim_tcp::stack::{ConnId, Quad, StackEvent, TcpStack};
+use sim_tcp::{State, TcpConfig};
 
 use crate::payload::Wire;
 
@@ -64,6 +64,10 @@ pub struct TcpApp {
     /// Hold received data unread until this time (the window closes as it
     /// fills), then read it all and from then on at once.
     pub stall_reading_until: Option<SimTime>,
+    /// Connections to open in all (a client), one after another.
+    pub connections: u64,
+    /// How many of them may be open at once.
+    pub concurrency: u32,
     /// Protocol settings.
     pub cfg: TcpConfig,
     /// Fixed initial sequence number, for readable traces.
@@ -117,6 +121,8 @@ struct ConnApp {
     expected: u64,
     /// When the connection was opened (connect or accept).
     opened: Option<SimTime>,
+    /// A client connection that has counted as done.
+    finished: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -142,6 +148,10 @@ struct Totals {
 #[derive(Debug)]
 struct TcpHost {
     app: TcpApp,
+    /// Connections opened so far by a client.
+    opened: u64,
+    /// Client connections not yet finished.
+    active: u32,
     stack: Option<TcpStack>,
     timers: Vec<Option<TimerId>>,
     conns: BTreeMap<ConnId, ConnApp>,
@@ -166,6 +176,8 @@ impl Host {
         };
         let tcp = match app {
             HostApp::Tcp(a) => Some(TcpHost {
+                opened: 0,
+                active: 0,
                 reading: a.stall_reading_until.is_none(),
                 app: a.clone(),
                 stack: None,
@@ -216,11 +228,33 @@ impl TcpHost {
             ConnApp {
                 expected: 0,
                 opened: Some(cx.now()),
+                finished: false,
             },
         );
         if !self.reading {
             self.stack().set_auto_read(id, false);
         }
+    }
+
+    /// Opens the client's next connection, if any remain.
+    fn connect_next(&mut self, cx: &mut Context<'_, Wire>) {
+        let Role::Connect {
+            remote,
+            port,
+            local_port,
+            ..
+        } = self.app.role
+        else {
+            return;
+        };
+        if self.opened >= self.app.connections.max(1) {
+            return;
+        }
+        self.opened += 1;
+        self.active += 1;
+        let now = cx.now();
+        let id = self.stack().connect(now, remote, port, local_port);
+        self.open(cx, id);
     }
 
     fn on_timer(
@@ -234,15 +268,9 @@ impl TcpHost {
         match kind {
             KIND_CONN => self.stack().on_timeout(now, ConnId(value as u32)),
             KIND_CONNECT => {
-                if let Role::Connect {
-                    remote,
-                    port,
-                    local_port,
-                    ..
-                } = self.app.role
-                {
-                    let id = self.stack().connect(now, remote, port, local_port);
-                    self.open(cx, id);
+                let first = self.app.concurrency.max(1);
+                for _ in 0..first {
+                    self.connect_next(cx);
                 }
             }
             KIND_READ => {
@@ -344,6 +372,26 @@ impl TcpHost {
                     && let Some(q) = quad
                 {
                     trace_conn_event(cx, q, &e);
+                }
+                // A client connection is finished once both directions are
+                // closed (TIME_WAIT, or CLOSED however it got there): the
+                // next one may open.
+                let done = matches!(
+                    e,
+                    Event::StateChange {
+                        to: State::TimeWait | State::Closed,
+                        ..
+                    }
+                );
+                let client = matches!(self.app.role, Role::Connect { .. });
+                if done
+                    && client
+                    && let Some(c) = self.conns.get_mut(&id)
+                    && !c.finished
+                {
+                    c.finished = true;
+                    self.active = self.active.saturating_sub(1);
+                    self.connect_next(cx);
                 }
                 self.react(now, id, e);
             }
