@@ -296,15 +296,16 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
                 ),
             ));
         }
-        let app = match (&e.ping, &e.tcp) {
-            (Some(p), None) => ping_app(p, &format!("{path}.ping"), at, &e.node, &topology)?,
-            (None, Some(t)) => {
+        let app = match (&e.ping, &e.tcp, &e.syn_flood) {
+            (Some(p), None, None) => ping_app(p, &format!("{path}.ping"), at, &e.node, &topology)?,
+            (None, Some(t), None) => {
                 HostApp::Tcp(tcp_app(t, &format!("{path}.tcp"), at, &e.node, &topology)?)
             }
+            (None, None, Some(f)) => flood_app(f, &format!("{path}.syn_flood"), at, &topology)?,
             _ => {
                 return Err(InputError::at(
                     path,
-                    "give exactly one application: \"ping\" or \"tcp\"",
+                    "give exactly one application: \"ping\", \"tcp\" or \"syn_flood\"",
                 ));
             }
         };
@@ -658,15 +659,8 @@ fn tcp_app(
         }
         (None, Some(target)) => {
             let cpath = format!("{path}.connect");
-            let (host, port) = target.rsplit_once(':').ok_or_else(|| {
-                InputError::at(&cpath, format!("{target:?} is not \"node:port\""))
-            })?;
-            let port: u16 = port.parse().ok().filter(|p| *p > 0).ok_or_else(|| {
-                InputError::at(&cpath, format!("{port:?} is not a port (1 to 65535)"))
-            })?;
-            let remote = topology
-                .node(host)
-                .ok_or_else(|| InputError::at(&cpath, format!("unknown node {host:?}")))?;
+            let (remote, port) = node_port(target, &cpath, topology)?;
+            let host = target.rsplit_once(':').map_or(target.as_str(), |(h, _)| h);
             if remote == at {
                 return Err(InputError::at(
                     &cpath,
@@ -748,6 +742,15 @@ fn tcp_app(
     if let Some(b) = t.window_scaling {
         cfg.window_scaling = b;
     }
+    if let Some(b) = t.syn_cookies {
+        if t.listen.is_none() {
+            return Err(InputError::at(
+                format!("{path}.syn_cookies"),
+                "SYN cookies are for a listener",
+            ));
+        }
+        cfg.syn_cookies = b;
+    }
     if let Some(b) = t.two_way_handshake {
         if t.listen.is_none() {
             return Err(InputError::at(
@@ -793,6 +796,56 @@ fn tcp_app(
         cfg,
         iss: t.iss,
     })
+}
+
+/// Reads `"node:port"`.
+fn node_port(text: &str, path: &str, topology: &Topology) -> Result<(NodeId, u16), InputError> {
+    let (host, port) = text
+        .rsplit_once(':')
+        .ok_or_else(|| InputError::at(path, format!("{text:?} is not \"node:port\"")))?;
+    let port: u16 = port
+        .parse()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| InputError::at(path, format!("{port:?} is not a port (1 to 65535)")))?;
+    let node = topology
+        .node(host)
+        .ok_or_else(|| InputError::at(path, format!("unknown node {host:?}")))?;
+    Ok((node, port))
+}
+
+fn flood_app(
+    f: &crate::format::SynFloodSpec,
+    path: &str,
+    at: NodeId,
+    topology: &Topology,
+) -> Result<HostApp, InputError> {
+    let tpath = format!("{path}.target");
+    let (target, port) = node_port(&f.target, &tpath, topology)?;
+    if !topology.reachable(at, target) || target == at {
+        return Err(InputError::at(
+            tpath,
+            format!("{:?} cannot be reached from here", f.target),
+        ));
+    }
+    let spoof = f
+        .spoof
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            topology.node(n).ok_or_else(|| {
+                InputError::at(format!("{path}.spoof[{i}]"), format!("unknown node {n:?}"))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HostApp::SynFlood(crate::host::SynFlood {
+        target,
+        port,
+        count: f.count,
+        interval: f.interval.map_or(SimDuration::from_millis(1), |d| d.0),
+        at: SimTime::ZERO + f.at.map_or(SimDuration::ZERO, |d| d.0),
+        spoof,
+    }))
 }
 
 fn state_name(name: &str, path: String) -> Result<State, InputError> {

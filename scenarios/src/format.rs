@@ -200,6 +200,30 @@ pub struct EndpointSpec {
     /// Run a TCP application.
     #[serde(default)]
     pub tcp: Option<TcpSpec>,
+    /// Flood a TCP port with SYNs from spoofed addresses.
+    #[serde(default)]
+    pub syn_flood: Option<SynFloodSpec>,
+}
+
+/// A SYN flood: `count` bare SYNs to `target`, one every `interval`, each
+/// claiming to come from the next address of `spoof` (round robin) and a
+/// new source port.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SynFloodSpec {
+    /// `"node:port"` to flood.
+    pub target: String,
+    /// Number of SYNs.
+    pub count: u64,
+    /// Gap between SYNs (default `"1ms"`).
+    #[serde(default)]
+    pub interval: Option<Duration>,
+    /// When the first leaves (default `"0s"`).
+    #[serde(default)]
+    pub at: Option<Duration>,
+    /// Source addresses to claim (default: the flooding host itself).
+    #[serde(default)]
+    pub spoof: Vec<String>,
 }
 
 /// A TCP profile: the RFCs' defaults or Linux's.
@@ -300,6 +324,10 @@ pub struct TcpSpec {
     /// Offer window scaling (RFC 7323; default on).
     #[serde(default)]
     pub window_scaling: Option<bool>,
+    /// With `listen`: answer SYNs with SYN cookies when the SYN queue is
+    /// full (RFC 4987).
+    #[serde(default)]
+    pub syn_cookies: Option<bool>,
     /// Not TCP: a naive server that considers itself connected on a bare
     /// SYN (a two-way handshake), to show what the three-way handshake
     /// prevents.

@@ -7,7 +7,38 @@
 //! events (so the application can react before anything is sent, and an
 //! ACK can ride on its reply), its segments, and its timer deadlines.
 
-use std::collections::BTreeMap;
+/// Per-connection application state, indexed by connection id: ids are
+/// dense (the stack reuses freed ones), so a vector beats a map, and
+/// iterating it visits connections in id order, deterministically.
+#[derive(Debug, Default)]
+struct ConnTable(Vec<Option<ConnApp>>);
+
+impl ConnTable {
+    fn insert(&mut self, id: ConnId, c: ConnApp) {
+        let i = id.0 as usize;
+        if self.0.len() <= i {
+            self.0.resize_with(i + 1, || None);
+        }
+        self.0[i] = Some(c);
+    }
+    fn get(&self, id: ConnId) -> Option<&ConnApp> {
+        self.0.get(id.0 as usize)?.as_ref()
+    }
+    fn get_mut(&mut self, id: ConnId) -> Option<&mut ConnApp> {
+        self.0.get_mut(id.0 as usize)?.as_mut()
+    }
+    fn remove(&mut self, id: ConnId) {
+        if let Some(slot) = self.0.get_mut(id.0 as usize) {
+            *slot = None;
+        }
+    }
+    fn ids(&self) -> Vec<ConnId> {
+        (0..self.0.len())
+            .filter(|&i| self.0[i].is_some())
+            .map(|i| ConnId(i as u32))
+            .collect()
+    }
+}
 
 use sim_core::datagram::{DatagramHost, PingJob};
 use sim_core::{Context, Endpoint, NodeId, Packet, RngStream, SimTime, TimerId, Value};
@@ -87,6 +118,23 @@ pub enum HostAction {
     Crash,
 }
 
+/// A SYN flood to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SynFlood {
+    /// Victim node.
+    pub target: NodeId,
+    /// Victim port.
+    pub port: u16,
+    /// SYNs to send.
+    pub count: u64,
+    /// Gap between SYNs.
+    pub interval: sim_core::SimDuration,
+    /// First SYN.
+    pub at: SimTime,
+    /// Claimed sources, round robin (empty: the flooder itself).
+    pub spoof: Vec<NodeId>,
+}
+
 /// What a host runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HostApp {
@@ -96,6 +144,8 @@ pub enum HostApp {
     Ping(PingJob),
     /// Runs a TCP application, and answers echo requests.
     Tcp(TcpApp),
+    /// Floods a port with spoofed SYNs.
+    SynFlood(SynFlood),
 }
 
 const KIND_SHIFT: u32 = 56;
@@ -104,6 +154,7 @@ const KIND_CONN: u64 = 1;
 const KIND_CONNECT: u64 = 2;
 const KIND_ACTION: u64 = 3;
 const KIND_READ: u64 = 4;
+const KIND_FLOOD: u64 = 5;
 
 fn token(kind: u64, value: u64) -> u64 {
     (kind << KIND_SHIFT) | value
@@ -154,7 +205,7 @@ struct TcpHost {
     active: u32,
     stack: Option<TcpStack>,
     timers: Vec<Option<TimerId>>,
-    conns: BTreeMap<ConnId, ConnApp>,
+    conns: ConnTable,
     totals: Totals,
     reading: bool,
 }
@@ -164,6 +215,8 @@ struct TcpHost {
 pub struct Host {
     echo: DatagramHost,
     tcp: Option<TcpHost>,
+    /// The flood, SYNs sent, and its timer.
+    flood: Option<(SynFlood, u64, Option<TimerId>)>,
     actions: Vec<HostAction>,
 }
 
@@ -182,12 +235,21 @@ impl Host {
                 app: a.clone(),
                 stack: None,
                 timers: Vec::new(),
-                conns: BTreeMap::new(),
+                conns: ConnTable::default(),
                 totals: Totals::default(),
             }),
             _ => None,
         };
-        Host { echo, tcp, actions }
+        let flood = match app {
+            HostApp::SynFlood(f) => Some((f.clone(), 0, None)),
+            _ => None,
+        };
+        Host {
+            echo,
+            tcp,
+            flood,
+            actions,
+        }
     }
 }
 
@@ -275,14 +337,14 @@ impl TcpHost {
             }
             KIND_READ => {
                 self.reading = true;
-                let ids: Vec<ConnId> = self.conns.keys().copied().collect();
+                let ids = self.conns.ids();
                 for id in ids {
                     self.stack().set_auto_read(id, true);
                     self.stack().read(now, id, u64::MAX);
                 }
             }
             KIND_ACTION => {
-                let ids: Vec<ConnId> = self.conns.keys().copied().collect();
+                let ids = self.conns.ids();
                 let action = actions.get(value as usize).copied();
                 for id in ids {
                     match action {
@@ -386,7 +448,7 @@ impl TcpHost {
                 let client = matches!(self.app.role, Role::Connect { .. });
                 if done
                     && client
-                    && let Some(c) = self.conns.get_mut(&id)
+                    && let Some(c) = self.conns.get_mut(id)
                     && !c.finished
                 {
                     c.finished = true;
@@ -402,7 +464,7 @@ impl TcpHost {
         match e {
             Event::Connected => {
                 self.totals.established += 1;
-                let opened = self.conns.get(&id).and_then(|c| c.opened);
+                let opened = self.conns.get(id).and_then(|c| c.opened);
                 if self.totals.handshake_ns.is_none()
                     && let Some(t0) = opened
                 {
@@ -418,7 +480,10 @@ impl TcpHost {
                 }
             }
             Event::Delivered(d) => {
-                let c = self.conns.entry(id).or_default();
+                if self.conns.get(id).is_none() {
+                    self.conns.insert(id, ConnApp::default());
+                }
+                let c = self.conns.get_mut(id).expect("inserted");
                 if d.offset != c.expected {
                     self.totals.integrity_errors += 1;
                 }
@@ -449,7 +514,7 @@ impl TcpHost {
                     self.totals.timeouts += s.timeouts;
                     self.totals.fast_retransmits += s.fast_retransmits;
                 }
-                self.conns.remove(&id);
+                self.conns.remove(id);
             }
             Event::StateChange { .. }
             | Event::Rtt { .. }
@@ -463,8 +528,8 @@ impl TcpHost {
         let mut t = self.totals;
         if let Some(stack) = &self.stack {
             // Connections still open count too.
-            for id in self.conns.keys() {
-                if let Some(c) = stack.conn(*id) {
+            for id in self.conns.ids() {
+                if let Some(c) = stack.conn(id) {
                     let s = c.stats();
                     t.segments_sent += s.segments_sent;
                     t.retransmissions += s.retransmissions;
@@ -558,11 +623,62 @@ fn app_event(f: &mut Vec<(&'static str, Value)>, what: &'static str) -> &'static
     "tcp_app"
 }
 
+impl Host {
+    /// Sends the next SYN of the flood and schedules the one after.
+    fn flood_once(&mut self, cx: &mut Context<'_, Wire>) {
+        let Some((f, sent, timer)) = &mut self.flood else {
+            return;
+        };
+        let i = *sent;
+        *sent += 1;
+        let (src, sport) = if f.spoof.is_empty() {
+            (cx.node(), 1024 + (i % 64_512) as u16)
+        } else {
+            let n = f.spoof.len() as u64;
+            (f.spoof[(i % n) as usize], 1024 + ((i / n) % 64_512) as u16)
+        };
+        let seq = sim_tcp::seq::SeqNum(cx.rng().next_u32());
+        let seg = sim_tcp::Segment {
+            src_port: sport,
+            dst_port: f.port,
+            seq,
+            flags: sim_tcp::Flags::SYN,
+            wnd: 65_535,
+            mss: Some(1460),
+            ..sim_tcp::Segment::default()
+        };
+        let size = seg.wire_size();
+        let (target, interval, count) = (f.target, f.interval, f.count);
+        cx.send_as(
+            src,
+            target,
+            size,
+            Wire::Tcp {
+                seg,
+                retransmission: false,
+            },
+        );
+        if *sent < count
+            && let Some(t) = *timer
+        {
+            let next = cx.now() + interval;
+            cx.set_timer(t, next);
+        }
+    }
+}
+
 impl Endpoint<Wire> for Host {
     fn start(&mut self, cx: &mut Context<'_, Wire>) {
         Endpoint::<Wire>::start(&mut self.echo, cx);
         if let Some(t) = &mut self.tcp {
             t.start(cx);
+        }
+        if let Some((f, _, timer)) = &mut self.flood
+            && f.count > 0
+        {
+            let t = cx.new_timer(token(KIND_FLOOD, 0));
+            cx.set_timer(t, f.at);
+            *timer = Some(t);
         }
     }
 
@@ -591,6 +707,8 @@ impl Endpoint<Wire> for Host {
         let value = token & ((1 << KIND_SHIFT) - 1);
         if kind == KIND_ECHO {
             self.echo.on_timer(cx, value);
+        } else if kind == KIND_FLOOD {
+            self.flood_once(cx);
         } else if let Some(t) = &mut self.tcp {
             t.on_timer(cx, kind, value, &self.actions);
         }
@@ -600,6 +718,9 @@ impl Endpoint<Wire> for Host {
         let mut m = Endpoint::<Wire>::metrics(&self.echo);
         if let Some(t) = &self.tcp {
             m.extend(t.metrics());
+        }
+        if let Some((_, sent, _)) = &self.flood {
+            m.push(("flood.syns_sent".to_string(), Value::U64(*sent)));
         }
         m
     }

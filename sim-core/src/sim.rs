@@ -818,6 +818,22 @@ impl<P: Payload> Context<'_, P> {
         id
     }
 
+    /// Sends a packet that claims to come from `src` (address spoofing, for
+    /// attack scenarios); it still enters the network here.
+    pub fn send_as(&mut self, src: NodeId, dst: NodeId, size: u32, payload: P) -> PacketId {
+        let id = PacketId(self.core.next_packet);
+        self.core.next_packet += 1;
+        let packet = Packet {
+            id,
+            src,
+            dst,
+            size,
+            payload,
+        };
+        self.core.forward(self.node, packet);
+        id
+    }
+
     /// Allocates a timer slot that will deliver `token` to this endpoint.
     pub fn new_timer(&mut self, token: u64) -> TimerId {
         self.core.new_timer(self.node, token)

@@ -71,6 +71,8 @@ pub struct TcpConfig {
     pub rfc1337: bool,
     /// Congestion control.
     pub congestion: CongestionKind,
+    /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
+    pub syn_cookies: bool,
     /// Not TCP: a deliberately naive server that considers a connection
     /// established as soon as a SYN arrives (a two-way handshake). Only for
     /// showing what the three-way handshake prevents (RFC 9293 §3.5).
@@ -97,6 +99,7 @@ impl TcpConfig {
             data_retries: 15,
             rfc1337: true,
             congestion: CongestionKind::NewReno,
+            syn_cookies: false,
             two_way_handshake: false,
         };
         match p {

@@ -34,6 +34,7 @@
 //! [`poll_event`]: Connection::poll_event
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use sim_core::{SimDuration, SimTime};
 
@@ -132,7 +133,9 @@ pub struct ConnStats {
 /// One TCP connection (a TCB, RFC 9293 §3.3.1).
 #[derive(Debug)]
 pub struct Connection {
-    cfg: TcpConfig,
+    /// Shared by every connection of a listener or stack: one copy, not one
+    /// per connection (a million half-open connections must fit in memory).
+    cfg: Arc<TcpConfig>,
     state: State,
     local_port: u16,
     remote_port: u16,
@@ -213,7 +216,7 @@ fn wscale_for(buf: u32) -> u8 {
 }
 
 impl Connection {
-    fn blank(cfg: TcpConfig, local_port: u16, remote_port: u16, iss: SeqNum) -> Self {
+    fn blank(cfg: Arc<TcpConfig>, local_port: u16, remote_port: u16, iss: SeqNum) -> Self {
         let rtt = RttEstimator::new(
             cfg.initial_rto,
             cfg.min_rto,
@@ -278,13 +281,13 @@ impl Connection {
 
     /// Active open (RFC 9293 §3.10.1): sends a SYN with `iss`.
     pub fn connect(
-        cfg: TcpConfig,
+        cfg: impl Into<Arc<TcpConfig>>,
         now: SimTime,
         local_port: u16,
         remote_port: u16,
         iss: SeqNum,
     ) -> Self {
-        let mut c = Connection::blank(cfg, local_port, remote_port, iss);
+        let mut c = Connection::blank(cfg.into(), local_port, remote_port, iss);
         c.rcv_wscale = if c.cfg.window_scaling {
             wscale_for(c.cfg.rcv_buf)
         } else {
@@ -299,7 +302,7 @@ impl Connection {
     /// check) and answers with a SYN,ACK from `iss`. Returns `None` if
     /// `syn` is not a bare SYN, which a listener must not accept.
     pub fn accept(
-        cfg: TcpConfig,
+        cfg: impl Into<Arc<TcpConfig>>,
         now: SimTime,
         local_port: u16,
         remote_port: u16,
@@ -309,7 +312,7 @@ impl Connection {
         if !syn.has(Flags::SYN) || syn.has(Flags::ACK) || syn.has(Flags::RST) {
             return None;
         }
-        let mut c = Connection::blank(cfg, local_port, remote_port, iss);
+        let mut c = Connection::blank(cfg.into(), local_port, remote_port, iss);
         c.passive = true;
         c.state = State::Listen;
         c.take_peer_syn(syn);
@@ -329,6 +332,36 @@ impl Connection {
         c.set_state(State::SynRcvd, "rcv SYN");
         c.transmit(now);
         Some(c)
+    }
+
+    /// Rebuilds a connection from a valid SYN cookie: as if in SYN_RCVD
+    /// with our SYN,ACK (ISS = the cookie) sent, so that the ACK carrying the
+    /// cookie, fed next, completes the handshake. The SYN's window scale
+    /// option did not survive.
+    pub fn from_cookie(
+        cfg: impl Into<Arc<TcpConfig>>,
+        local_port: u16,
+        remote_port: u16,
+        iss: SeqNum,
+        peer_isn: SeqNum,
+        mss: u16,
+    ) -> Self {
+        let mut c = Connection::blank(cfg.into(), local_port, remote_port, iss);
+        c.passive = true;
+        c.state = State::Listen;
+        let syn = Segment {
+            src_port: remote_port,
+            dst_port: local_port,
+            seq: peer_isn,
+            flags: Flags::SYN,
+            mss: Some(mss),
+            ..Segment::default()
+        };
+        c.take_peer_syn(&syn);
+        c.snd_nxt = 1;
+        c.snd_max = 1;
+        c.set_state(State::SynRcvd, "rcv ACK with SYN cookie");
+        c
     }
 
     /// Records the peer's SYN: IRS, options, and our window scale answer.
@@ -398,6 +431,18 @@ impl Connection {
             self.seq(self.snd_max),
         )
     }
+    /// Gives back the memory of the output queues if they are empty: for
+    /// connections that sit idle in large numbers (SYN_RCVD under a flood,
+    /// TIME_WAIT after many short connections).
+    pub fn compact(&mut self) {
+        if self.out.is_empty() {
+            self.out = VecDeque::new();
+        }
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
+    }
+
     /// RCV.NXT as a wire sequence number.
     pub fn recv_next(&self) -> SeqNum {
         self.rcv_seq(self.rcv_nxt)

@@ -31,6 +31,7 @@
 pub mod config;
 pub mod congestion;
 pub mod conn;
+pub mod cookie;
 pub mod reassembly;
 pub mod rtt;
 pub mod segment;

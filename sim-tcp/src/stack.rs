@@ -17,11 +17,13 @@
 //! [`poll_timer`]: TcpStack::poll_timer
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 
 use sim_core::{NodeId, RngStream, SimTime};
 
 use crate::config::TcpConfig;
-use crate::conn::{Connection, Event, Transmit};
+use crate::conn::{Connection, DEFAULT_MSS, Event, Transmit};
+use crate::cookie::CookieJar;
 use crate::segment::{Flags, Segment};
 use crate::seq::SeqNum;
 use crate::state::State;
@@ -69,7 +71,7 @@ struct Listener {
     /// Most connections in SYN_RCVD at once (the SYN queue).
     backlog: u32,
     half_open: u32,
-    cfg: TcpConfig,
+    cfg: Arc<TcpConfig>,
 }
 
 #[derive(Debug)]
@@ -83,7 +85,7 @@ struct Slot {
 /// All TCP of one node.
 #[derive(Debug)]
 pub struct TcpStack {
-    cfg: TcpConfig,
+    cfg: Arc<TcpConfig>,
     isn: RngStream,
     pinned_iss: Option<u32>,
     listeners: BTreeMap<u16, Listener>,
@@ -97,6 +99,7 @@ pub struct TcpStack {
     next_port: u16,
     /// Connections ever opened.
     opened: u64,
+    cookies: CookieJar,
 }
 
 const FIRST_EPHEMERAL: u16 = 49_152;
@@ -104,9 +107,11 @@ const FIRST_EPHEMERAL: u16 = 49_152;
 impl TcpStack {
     /// A stack with default settings `cfg`, drawing ISNs from `isn` unless
     /// `pinned_iss` fixes them (for readable teaching traces).
-    pub fn new(cfg: TcpConfig, isn: RngStream, pinned_iss: Option<u32>) -> Self {
+    pub fn new(cfg: TcpConfig, mut isn: RngStream, pinned_iss: Option<u32>) -> Self {
+        let cookies = CookieJar::new(isn.next_u64());
         TcpStack {
-            cfg,
+            cookies,
+            cfg: Arc::new(cfg),
             isn,
             pinned_iss,
             listeners: BTreeMap::new(),
@@ -326,6 +331,9 @@ impl TcpStack {
             return;
         }
         if seg.has(Flags::ACK) {
+            if self.accept_cookie(now, quad, seg) {
+                return;
+            }
             // An ACK for no connection: <SEQ=SEG.ACK><CTL=RST>.
             self.segment_to_closed_port(from, seg, "ACK to a listener");
             return;
@@ -340,6 +348,10 @@ impl TcpStack {
         }
         let l = self.listeners.get(&seg.dst_port).expect("listener exists");
         if l.half_open >= l.backlog {
+            if l.cfg.syn_cookies {
+                self.send_cookie(now, quad, seg);
+                return;
+            }
             self.events.push_back(StackEvent::Unmatched {
                 reason: "SYN queue full",
                 from,
@@ -360,6 +372,83 @@ impl TcpStack {
             port: seg.dst_port,
             conn: id,
         });
+    }
+
+    /// Answers a SYN with a SYN,ACK whose ISN is a cookie, keeping no state
+    /// (RFC 4987 §3.6).
+    fn send_cookie(&mut self, now: SimTime, quad: Quad, syn: &Segment) {
+        let mss = syn.mss.unwrap_or(DEFAULT_MSS);
+        let cookie = self.cookies.make(
+            now,
+            quad.local_port,
+            quad.remote,
+            quad.remote_port,
+            syn.seq,
+            mss,
+        );
+        let cfg = &self.listeners[&quad.local_port].cfg;
+        let reply = Segment {
+            src_port: quad.local_port,
+            dst_port: quad.remote_port,
+            seq: cookie,
+            ack: syn.seq + 1,
+            flags: Flags::SYN | Flags::ACK,
+            wnd: cfg.rcv_buf.min(65_535) as u16,
+            mss: Some(cfg.mss),
+            wscale: None,
+            ..Segment::default()
+        };
+        self.events.push_back(StackEvent::Unmatched {
+            reason: "SYN queue full: SYN cookie sent",
+            from: quad.remote,
+            port: quad.local_port,
+        });
+        self.stray.push_back((
+            quad.remote,
+            Transmit {
+                seg: reply,
+                retransmission: false,
+            },
+        ));
+    }
+
+    /// An ACK to a listener may carry a SYN cookie; if it does, the
+    /// connection is rebuilt and the ACK completes it.
+    fn accept_cookie(&mut self, now: SimTime, quad: Quad, seg: &Segment) -> bool {
+        let Some(l) = self.listeners.get(&quad.local_port) else {
+            return false;
+        };
+        if !l.cfg.syn_cookies || seg.has(Flags::SYN) || seg.has(Flags::RST) {
+            return false;
+        }
+        let cookie = SeqNum(seg.ack.0.wrapping_sub(1));
+        let peer_isn = SeqNum(seg.seq.0.wrapping_sub(1));
+        let Some(mss) = self.cookies.check(
+            now,
+            quad.local_port,
+            quad.remote,
+            quad.remote_port,
+            peer_isn,
+            cookie,
+        ) else {
+            return false;
+        };
+        let cfg = l.cfg.clone();
+        let mut conn = Connection::from_cookie(
+            cfg,
+            quad.local_port,
+            quad.remote_port,
+            cookie,
+            peer_isn,
+            mss,
+        );
+        conn.handle_segment(now, seg);
+        let id = self.insert(quad, conn, None);
+        self.events.push_back(StackEvent::Accepted {
+            port: quad.local_port,
+            conn: id,
+        });
+        true
     }
 
     /// Moves events out of touched connections; call before
@@ -418,10 +507,13 @@ impl TcpStack {
     pub fn poll_timer(&mut self) -> Option<(ConnId, Option<SimTime>)> {
         let id = self.dirty.first().copied()?;
         self.dirty.remove(0);
-        let Some(Some(slot)) = self.slots.get(id.0 as usize) else {
+        let Some(Some(slot)) = self.slots.get_mut(id.0 as usize) else {
             return Some((id, None));
         };
         let state = slot.conn.state();
+        if matches!(state, State::SynRcvd | State::TimeWait) {
+            slot.conn.compact();
+        }
         if matches!(state, State::Closed | State::Listen) {
             let slot = self.slots[id.0 as usize].take().expect("slot");
             if let Some(port) = slot.half_open_of
