@@ -712,6 +712,12 @@ fn tcp_app(
         }
         cfg.rcv_buf = b;
     }
+    if let Some(c) = t.congestion {
+        cfg.congestion = match c {
+            crate::format::CongestionName::Newreno => sim_tcp::CongestionKind::NewReno,
+            crate::format::CongestionName::Cubic => sim_tcp::CongestionKind::Cubic,
+        };
+    }
     if let Some(n) = t.nagle {
         cfg.nagle = n;
     }

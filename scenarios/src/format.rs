@@ -238,6 +238,16 @@ pub enum ProfileName {
     Linux,
 }
 
+/// A congestion-control algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CongestionName {
+    /// RFC 5681 with RFC 6582's fast recovery (the default).
+    Newreno,
+    /// RFC 9438.
+    Cubic,
+}
+
 /// When a TCP application closes its side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -294,6 +304,9 @@ pub struct TcpSpec {
     /// Fixed initial sequence number (default: drawn from the node's stream).
     #[serde(default)]
     pub iss: Option<u32>,
+    /// Congestion control (default `newreno`).
+    #[serde(default)]
+    pub congestion: Option<CongestionName>,
     /// MSS to announce (default 1460).
     #[serde(default)]
     pub mss: Option<u16>,

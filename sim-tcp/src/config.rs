@@ -11,6 +11,8 @@ use sim_core::SimDuration;
 pub enum CongestionKind {
     /// RFC 5681 with the RFC 6582 fast-recovery modification.
     NewReno,
+    /// RFC 9438.
+    Cubic,
 }
 
 /// The initial congestion window.

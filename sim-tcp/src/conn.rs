@@ -39,7 +39,7 @@ use std::sync::Arc;
 use sim_core::{SimDuration, SimTime};
 
 use crate::config::{CongestionKind, InitialWindow, TcpConfig};
-use crate::congestion::{CongestionControl, NewReno};
+use crate::congestion::{CongestionControl, Cubic, NewReno};
 use crate::reassembly::Reassembly;
 use crate::rtt::RttEstimator;
 use crate::segment::{Data, Flags, Segment};
@@ -207,6 +207,13 @@ pub struct Connection {
     stats: ConnStats,
 }
 
+fn new_cc(kind: CongestionKind, initial_window: u32, smss: u32) -> Box<dyn CongestionControl> {
+    match kind {
+        CongestionKind::NewReno => Box::new(NewReno::new(initial_window)),
+        CongestionKind::Cubic => Box::new(Cubic::new(initial_window, smss)),
+    }
+}
+
 fn wscale_for(buf: u32) -> u8 {
     let mut s = 0;
     while s < MAX_WSCALE && (buf >> s) > 65_535 {
@@ -224,9 +231,7 @@ impl Connection {
             cfg.clock_granularity,
         );
         let eff_mss = u32::from(DEFAULT_MSS);
-        let cc: Box<dyn CongestionControl> = match cfg.congestion {
-            CongestionKind::NewReno => Box::new(NewReno::new(eff_mss)),
-        };
+        let cc = new_cc(cfg.congestion, eff_mss, eff_mss);
         Connection {
             state: State::Closed,
             local_port,
@@ -391,9 +396,7 @@ impl Connection {
             },
             InitialWindow::Segments(n) => n.max(1) * self.eff_mss,
         };
-        self.cc = match self.cfg.congestion {
-            CongestionKind::NewReno => Box::new(NewReno::new(iw)),
-        };
+        self.cc = new_cc(self.cfg.congestion, iw, self.eff_mss);
     }
 
     // ----- accessors -----
@@ -1342,7 +1345,7 @@ impl Connection {
                 self.first_partial = false;
             }
         } else if acked > 0 {
-            self.cc.on_ack(acked, mss);
+            self.cc.on_ack(acked, mss, now, self.rtt.srtt());
         }
         if (self.cc.cwnd(), self.cc.ssthresh()) != before {
             self.cwnd_event();

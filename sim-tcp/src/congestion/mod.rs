@@ -4,9 +4,13 @@
 //! ACK counting, the NewReno `recover` point, retransmission); an algorithm
 //! only decides the window in response to these events.
 
+mod cubic;
 mod newreno;
 
+pub use cubic::Cubic;
 pub use newreno::NewReno;
+
+use sim_core::{SimDuration, SimTime};
 
 /// A congestion-control algorithm. Sizes are in bytes.
 pub trait CongestionControl: std::fmt::Debug {
@@ -16,8 +20,9 @@ pub trait CongestionControl: std::fmt::Debug {
     fn cwnd(&self) -> u32;
     /// The slow-start threshold.
     fn ssthresh(&self) -> u32;
-    /// New data was acknowledged outside recovery.
-    fn on_ack(&mut self, acked: u32, smss: u32);
+    /// New data was acknowledged outside recovery, at `now`, with the
+    /// current smoothed RTT (CUBIC's window is a function of time).
+    fn on_ack(&mut self, acked: u32, smss: u32, now: SimTime, srtt: Option<SimDuration>);
     /// Three duplicate ACKs: fast retransmit begins (RFC 5681 §3.2 steps 2-3).
     fn on_fast_retransmit(&mut self, flight_size: u32, smss: u32);
     /// Another duplicate ACK during fast recovery (RFC 5681 §3.2 step 4).

@@ -1,6 +1,8 @@
 //! NewReno: RFC 5681 slow start and congestion avoidance with the RFC 6582
 //! fast-recovery window rules.
 
+use sim_core::{SimDuration, SimTime};
+
 use super::CongestionControl;
 
 /// NewReno's window state.
@@ -41,7 +43,7 @@ impl CongestionControl for NewReno {
         self.ssthresh
     }
 
-    fn on_ack(&mut self, acked: u32, smss: u32) {
+    fn on_ack(&mut self, acked: u32, smss: u32, _now: SimTime, _srtt: Option<SimDuration>) {
         if self.cwnd < self.ssthresh {
             // Slow start, RFC 5681 equation (2): cwnd += min(N, SMSS).
             self.cwnd = self.cwnd.saturating_add(acked.min(smss));
@@ -102,21 +104,21 @@ mod tests {
     #[test]
     fn slow_start_grows_by_one_mss_per_ack_then_linearly() {
         let mut c = NewReno::new(2 * MSS);
-        c.on_ack(MSS, MSS);
-        c.on_ack(MSS, MSS);
+        c.on_ack(MSS, MSS, SimTime::ZERO, None);
+        c.on_ack(MSS, MSS, SimTime::ZERO, None);
         assert_eq!(c.cwnd(), 4 * MSS);
         c.on_timeout(8 * MSS, MSS, true);
         assert_eq!((c.cwnd(), c.ssthresh()), (MSS, 4 * MSS));
         for _ in 0..3 {
-            c.on_ack(MSS, MSS);
+            c.on_ack(MSS, MSS, SimTime::ZERO, None);
         }
         assert_eq!(c.cwnd(), 4 * MSS, "slow start up to ssthresh");
         // Congestion avoidance: 4 ACKs of one MSS at cwnd 4 MSS add one MSS.
         for _ in 0..3 {
-            c.on_ack(MSS, MSS);
+            c.on_ack(MSS, MSS, SimTime::ZERO, None);
         }
         assert_eq!(c.cwnd(), 4 * MSS);
-        c.on_ack(MSS, MSS);
+        c.on_ack(MSS, MSS, SimTime::ZERO, None);
         assert_eq!(c.cwnd(), 5 * MSS);
     }
 

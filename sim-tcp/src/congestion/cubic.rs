@@ -1,0 +1,209 @@
+//! CUBIC (RFC 9438): after a loss the window follows a cubic function of the
+//! time since it, concave up to the old maximum and convex beyond it, with a
+//! Reno-friendly floor so it never does worse than NewReno would.
+//!
+//! Arithmetic is in floating point as the RFC writes it; the cube root comes
+//! from `libm`, so the result is bit-identical on every platform.
+
+use sim_core::{SimDuration, SimTime};
+
+use super::CongestionControl;
+
+/// RFC 9438 §5.1: C = 0.4 (segments / s^3).
+const C: f64 = 0.4;
+/// RFC 9438 §4.6: multiplicative decrease factor.
+const BETA: f64 = 0.7;
+/// RFC 9438 §4.3: additive increase of the Reno-friendly estimate.
+const ALPHA: f64 = 3.0 * (1.0 - BETA) / (1.0 + BETA);
+
+/// CUBIC's state; windows in segments, as the RFC keeps them.
+#[derive(Debug, Clone)]
+pub struct Cubic {
+    /// Congestion window, segments (fractional).
+    cwnd: f64,
+    /// Slow-start threshold, segments.
+    ssthresh: f64,
+    /// Window before the last reduction (W_max).
+    w_max: f64,
+    /// Start of the current congestion-avoidance epoch.
+    epoch: Option<SimTime>,
+    /// Time to reach W_max from the epoch start (K), seconds.
+    k: f64,
+    /// Reno-friendly estimate (W_est).
+    w_est: f64,
+    smss: f64,
+}
+
+impl Cubic {
+    /// Starts with `initial_window` bytes of `smss`-byte segments.
+    pub fn new(initial_window: u32, smss: u32) -> Self {
+        let smss = f64::from(smss.max(1));
+        Cubic {
+            cwnd: f64::from(initial_window) / smss,
+            ssthresh: f64::from(u32::MAX) / smss,
+            w_max: 0.0,
+            epoch: None,
+            k: 0.0,
+            w_est: 0.0,
+            smss,
+        }
+    }
+
+    fn reduce(&mut self, smss: u32) {
+        self.smss = f64::from(smss.max(1));
+        // RFC 9438 §4.7 fast convergence: release bandwidth to new flows.
+        self.w_max = if self.cwnd < self.w_max {
+            self.cwnd * (1.0 + BETA) / 2.0
+        } else {
+            self.cwnd
+        };
+        self.ssthresh = (self.cwnd * BETA).max(2.0);
+        self.epoch = None;
+    }
+
+    fn bytes(&self, segments: f64) -> u32 {
+        (segments * self.smss).clamp(self.smss, f64::from(u32::MAX)) as u32
+    }
+}
+
+impl CongestionControl for Cubic {
+    fn name(&self) -> &'static str {
+        "cubic"
+    }
+    fn cwnd(&self) -> u32 {
+        self.bytes(self.cwnd)
+    }
+    fn ssthresh(&self) -> u32 {
+        self.bytes(self.ssthresh)
+    }
+
+    fn on_ack(&mut self, acked: u32, smss: u32, now: SimTime, srtt: Option<SimDuration>) {
+        self.smss = f64::from(smss.max(1));
+        let acked_seg = f64::from(acked) / self.smss;
+        if self.cwnd < self.ssthresh {
+            // Slow start (RFC 9438 §4.10 keeps RFC 5681's).
+            self.cwnd += acked_seg.min(1.0);
+            return;
+        }
+        let epoch = *self.epoch.get_or_insert_with(|| {
+            // A new epoch: K from the distance to W_max (§4.2).
+            self.k = if self.cwnd < self.w_max {
+                libm::cbrt((self.w_max - self.cwnd) / C)
+            } else {
+                self.w_max = self.cwnd;
+                0.0
+            };
+            self.w_est = self.cwnd;
+            now
+        });
+        let t = now.saturating_since(epoch).as_nanos() as f64 / 1e9;
+        let rtt = srtt.map_or(0.1, |d| d.as_nanos() as f64 / 1e9);
+        // §4.2: W_cubic(t + RTT), the target one RTT ahead, kept within
+        // [cwnd, 1.5 cwnd] (§4.4, §4.5).
+        let dt = t + rtt - self.k;
+        let target = (C * dt * dt * dt + self.w_max).clamp(self.cwnd, 1.5 * self.cwnd);
+        // §4.3: the Reno-friendly estimate.
+        self.w_est += ALPHA * acked_seg / self.cwnd;
+        let cubic_increase = (target - self.cwnd) / self.cwnd * acked_seg;
+        if self.w_est > self.cwnd + cubic_increase {
+            self.cwnd = self.w_est;
+        } else {
+            self.cwnd += cubic_increase;
+        }
+    }
+
+    fn on_fast_retransmit(&mut self, _flight_size: u32, smss: u32) {
+        self.reduce(smss);
+        // Fast recovery as RFC 5681 inflates it, from the reduced window.
+        self.cwnd = self.ssthresh + 3.0;
+    }
+
+    fn on_dup_ack_in_recovery(&mut self, _smss: u32) {
+        self.cwnd += 1.0;
+    }
+
+    fn on_partial_ack(&mut self, acked: u32, smss: u32) {
+        let s = f64::from(smss.max(1));
+        let acked_seg = f64::from(acked) / s;
+        self.cwnd = (self.cwnd - acked_seg + if acked_seg >= 1.0 { 1.0 } else { 0.0 }).max(1.0);
+    }
+
+    fn on_recovery_end(&mut self, _flight_size: u32, _smss: u32) {
+        self.cwnd = self.ssthresh;
+    }
+
+    fn on_timeout(&mut self, _flight_size: u32, smss: u32, first: bool) {
+        if first {
+            self.reduce(smss);
+        }
+        self.cwnd = 1.0;
+        self.epoch = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MSS: u32 = 1000;
+
+    fn ms(n: u64) -> SimTime {
+        SimTime(n * 1_000_000)
+    }
+
+    #[test]
+    fn a_loss_cuts_the_window_by_beta() {
+        let mut c = Cubic::new(100 * MSS, MSS);
+        c.ssthresh = 50.0; // in congestion avoidance
+        c.on_fast_retransmit(100 * MSS, MSS);
+        c.on_recovery_end(0, MSS);
+        assert_eq!(c.cwnd(), 70 * MSS);
+        assert_eq!(c.ssthresh(), 70 * MSS);
+    }
+
+    #[test]
+    fn the_window_returns_to_w_max_after_k_seconds_then_grows_beyond() {
+        let mut c = Cubic::new(100 * MSS, MSS);
+        c.ssthresh = 50.0;
+        c.on_fast_retransmit(100 * MSS, MSS);
+        c.on_recovery_end(0, MSS);
+        // K = cbrt((100 - 70) / 0.4) = cbrt(75) = 4.217 s.
+        let rtt = Some(SimDuration::from_millis(100));
+        let mut t = 0;
+        let mut at_k = 0;
+        while t < 8_000 {
+            // One window of ACKs per RTT.
+            let acks = c.cwnd / 1.0;
+            for _ in 0..(acks as u32) {
+                c.on_ack(MSS, MSS, ms(t), rtt);
+            }
+            t += 100;
+            if t == 4_200 {
+                at_k = c.cwnd();
+            }
+        }
+        assert!(
+            (95 * MSS..=105 * MSS).contains(&at_k),
+            "near W_max at K: {at_k}"
+        );
+        // Convex growth beyond W_max, on the curve: W_cubic(8.1 s) =
+        // 0.4 (8.1 - 4.217)^3 + 100 = 123.4 segments; the window trails the
+        // target one RTT ahead by a little.
+        let w = f64::from(c.cwnd()) / f64::from(MSS);
+        assert!(
+            (117.0..=124.0).contains(&w),
+            "on the cubic curve at 8 s: {w}"
+        );
+        assert!(c.k > 4.2 && c.k < 4.22, "K = {}", c.k);
+    }
+
+    #[test]
+    fn fast_convergence_lowers_w_max_when_losses_come_sooner() {
+        let mut c = Cubic::new(100 * MSS, MSS);
+        c.ssthresh = 50.0;
+        c.on_fast_retransmit(100 * MSS, MSS);
+        c.on_recovery_end(0, MSS);
+        c.on_fast_retransmit(70 * MSS, MSS);
+        assert!((c.w_max - 70.0 * 1.7 / 2.0).abs() < 1e-9);
+    }
+}
