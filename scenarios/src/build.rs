@@ -739,6 +739,27 @@ fn tcp_app(
     if let Some(d) = t.min_rto {
         cfg.min_rto = d.0;
     }
+    if let Some(d) = t.max_rto {
+        cfg.max_rto = d.0;
+    }
+    if let Some(d) = t.initial_rto {
+        cfg.initial_rto = d.0;
+    }
+    if cfg.min_rto > cfg.max_rto {
+        return Err(InputError::at(
+            path,
+            format!(
+                "min_rto ({}) is above max_rto ({})",
+                cfg.min_rto, cfg.max_rto
+            ),
+        ));
+    }
+    if let Some(n) = t.data_retries {
+        cfg.data_retries = n;
+    }
+    if let Some(d) = t.fin_wait_2_timeout {
+        cfg.fin_wait_2_timeout = (d.0 > SimDuration::ZERO).then_some(d.0);
+    }
     if let Some(n) = t.syn_retries {
         cfg.syn_retries = n;
     }

@@ -328,6 +328,19 @@ pub struct TcpSpec {
     /// Lower bound on the retransmission timeout.
     #[serde(default)]
     pub min_rto: Option<Duration>,
+    /// Upper bound on the retransmission timeout.
+    #[serde(default)]
+    pub max_rto: Option<Duration>,
+    /// Retransmission timeout before any RTT sample (default 1 s).
+    #[serde(default)]
+    pub initial_rto: Option<Duration>,
+    /// Data retransmissions before giving up (default 15).
+    #[serde(default)]
+    pub data_retries: Option<u32>,
+    /// Give up on a peer's FIN after this long in FIN_WAIT_2 (`"0s"`: never,
+    /// the rfc default; linux: 60 s).
+    #[serde(default)]
+    pub fin_wait_2_timeout: Option<Duration>,
     /// SYN retransmissions before giving up.
     #[serde(default)]
     pub syn_retries: Option<u32>,

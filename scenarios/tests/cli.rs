@@ -319,3 +319,75 @@ fn schema_prints_a_json_schema_naming_every_section() {
     }
     assert_eq!(schema["additionalProperties"], false);
 }
+
+const TCP: &str = r#"{
+  "name": "tcp",
+  "topology": {"nodes": ["a", "b"], "links": [{"between": ["a", "b"], "delay": "10ms"}]},
+  "endpoints": [
+    {"node": "b", "tcp": {"listen": 80}},
+    {"node": "a", "tcp": {"connect": "b:80"}}
+  ],
+  "expect": [{"node": "a", "passes_through": ["SYN_SENT", "ESTABLISHED"]}]
+}"#;
+
+#[test]
+fn tcp_mistakes_are_named_with_their_paths() {
+    let (code, stderr, _) = run_text(TCP);
+    assert_eq!(code, 0, "{stderr}");
+    assert_bad(
+        &TCP.replace(r#""b:80""#, r#""b""#),
+        r#"endpoints[1].tcp.connect: "b" is not "node:port""#,
+    );
+    assert_bad(
+        &TCP.replace(r#""b:80""#, r#""b:0""#),
+        r#"endpoints[1].tcp.connect: "0" is not a port"#,
+    );
+    assert_bad(
+        &TCP.replace(r#""b:80""#, r#""q:80""#),
+        r#"endpoints[1].tcp.connect: unknown node "q""#,
+    );
+    assert_bad(
+        &TCP.replace(r#""b:80""#, r#""a:80""#),
+        "endpoints[1].tcp.connect: a host cannot connect to itself",
+    );
+    assert_bad(
+        &TCP.replace(r#"{"listen": 80}"#, r#"{"listen": 80, "connect": "a:1"}"#),
+        r#"endpoints[0].tcp: give exactly one of "listen" or "connect""#,
+    );
+    assert_bad(
+        &TCP.replace(r#"["SYN_SENT", "ESTABLISHED"]"#, r#"["SYN-SENT"]"#),
+        r#"expect[0].passes_through[0]: "SYN-SENT" is not a TCP state"#,
+    );
+    assert_bad(
+        &TCP.replace(
+            r#"{"connect": "b:80"}"#,
+            r#"{"connect": "b:80", "min_rto": "2s", "max_rto": "1s"}"#,
+        ),
+        "endpoints[1].tcp: min_rto (2s) is above max_rto (1s)",
+    );
+    assert_bad(
+        &TCP.replace(
+            r#"{"connect": "b:80"}"#,
+            r#"{"connect": "b:80", "mss": 10}"#,
+        ),
+        "endpoints[1].tcp.mss: 10 is not a usable MSS",
+    );
+    assert_bad(
+        &TCP.replace(
+            r#""expect""#,
+            r#""actions": [{"at": "1s", "node": "a", "close": true, "abort": true}], "expect""#,
+        ),
+        "actions[0]: a node action needs exactly one of",
+    );
+    assert_bad(
+        &TCP.replace(
+            r#""expect""#,
+            r#""faults": [{"from": "a", "drop": true, "delay": "1ms"}], "expect""#,
+        ),
+        "faults[0]: give exactly one action",
+    );
+    assert_bad(
+        &TCP.replace(r#""expect""#, r#""inject": [{"at": "1s", "from": "a", "to": "b", "tcp": {"sport": 1, "dport": 80, "flags": "SYN,BOGUS"}}], "expect""#),
+        r#"inject[0].tcp.flags: "SYN,BOGUS" is not a list of SYN, ACK, FIN, RST, PSH"#,
+    );
+}
