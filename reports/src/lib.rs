@@ -25,4 +25,5 @@
 //! ```
 
 pub mod jsonl;
+pub mod plot;
 pub mod text;

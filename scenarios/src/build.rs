@@ -144,6 +144,12 @@ pub struct Plan {
     pub injections: Vec<(SimTime, NodeId, NodeId, NodeId, sim_tcp::Segment)>,
     /// What must hold.
     pub expectations: Vec<Expectation>,
+    /// Metrics a batch keeps, summarises and plots.
+    pub batch_metrics: Vec<String>,
+    /// What must hold of a batch.
+    pub batch_expect: Vec<crate::format::BatchExpectSpec>,
+    /// A reference curve for the batch's plots.
+    pub reference: Option<crate::format::ReferenceSpec>,
 }
 
 /// Ping's default: 20 bytes of IPv4 header, 8 of ICMP, 56 of data.
@@ -378,6 +384,53 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
         .map(|(i, e)| expectation(i, e, &topology, &hosts, &known))
         .collect::<Result<_, _>>()?;
 
+    let batch_metrics = if file.metrics.is_empty() {
+        known
+            .iter()
+            .filter(|m| !m.starts_with("link."))
+            .cloned()
+            .collect()
+    } else {
+        for (i, m) in file.metrics.iter().enumerate() {
+            if !known.contains(m) {
+                return Err(InputError::at(
+                    format!("metrics[{i}]"),
+                    format!("unknown metric {m:?}"),
+                ));
+            }
+        }
+        file.metrics.clone()
+    };
+    for (i, b) in file.batch_expect.iter().enumerate() {
+        let path = format!("batch_expect[{i}]");
+        match (&b.metric, b.success_rate) {
+            (Some(m), None) => {
+                if !batch_metrics.contains(m) {
+                    return Err(InputError::at(
+                        format!("{path}.metric"),
+                        format!("{m:?} is not among the batch's metrics"),
+                    ));
+                }
+            }
+            (None, Some(true)) => {
+                if b.stat.is_some() {
+                    return Err(InputError::at(path, "\"stat\" goes with \"metric\""));
+                }
+            }
+            _ => {
+                return Err(InputError::at(
+                    path,
+                    "give exactly one of \"metric\" or \"success_rate\": true",
+                ));
+            }
+        }
+        if b.equals.is_none() && b.at_least.is_none() && b.at_most.is_none() {
+            return Err(InputError::at(
+                path,
+                "give at least one bound: \"equals\", \"at_least\" or \"at_most\"",
+            ));
+        }
+    }
     let faults = file
         .faults
         .iter()
@@ -403,6 +456,9 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
         faults,
         injections,
         expectations,
+        batch_metrics,
+        batch_expect: file.batch_expect.clone(),
+        reference: file.reference.clone(),
     })
 }
 

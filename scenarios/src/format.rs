@@ -49,6 +49,88 @@ pub struct ScenarioFile {
     /// What must be true of the run for it to pass.
     #[serde(default)]
     pub expect: Vec<ExpectSpec>,
+    /// The metrics that matter in a batch: summarised, plotted and kept in
+    /// `runs.jsonl` (default: every metric that is not a link counter).
+    #[serde(default)]
+    pub metrics: Vec<String>,
+    /// What must be true of a batch, for each point of a sweep.
+    #[serde(default)]
+    pub batch_expect: Vec<BatchExpectSpec>,
+    /// A formula drawn with a metric in the batch's metric-versus-parameter
+    /// plot, for comparison.
+    #[serde(default)]
+    pub reference: Option<ReferenceSpec>,
+}
+
+/// A reference curve for a batch plot.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceSpec {
+    /// The metric it is drawn with.
+    pub metric: String,
+    /// The swept parameter (by name) on the x axis: a loss probability.
+    pub param: String,
+    /// The Mathis et al. steady-state TCP throughput,
+    /// MSS / RTT x sqrt(3/2) / sqrt(p), in bits per second.
+    pub mathis: MathisSpec,
+}
+
+/// Parameters of the Mathis formula.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MathisSpec {
+    /// Segment size, bytes.
+    pub mss: u32,
+    /// Round-trip time.
+    pub rtt: Duration,
+}
+
+/// A statistic of a metric over a batch's runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Stat {
+    /// Arithmetic mean.
+    Mean,
+    /// Sample standard deviation.
+    Std,
+    /// Smallest value.
+    Min,
+    /// Median (nearest rank).
+    P50,
+    /// 90th percentile (nearest rank).
+    P90,
+    /// 99th percentile (nearest rank).
+    P99,
+    /// Largest value.
+    Max,
+}
+
+/// A batch expectation: a `stat` of a `metric`, or the `success_rate` (the
+/// fraction of runs whose expectations all passed), with bounds.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchExpectSpec {
+    /// Words to show with the result.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The metric.
+    #[serde(default)]
+    pub metric: Option<String>,
+    /// Which statistic of it (default `mean`).
+    #[serde(default)]
+    pub stat: Option<Stat>,
+    /// Measure the fraction of runs that passed instead.
+    #[serde(default)]
+    pub success_rate: Option<bool>,
+    /// The value must equal this.
+    #[serde(default)]
+    pub equals: Option<Quantity>,
+    /// The value must be at least this.
+    #[serde(default)]
+    pub at_least: Option<Quantity>,
+    /// The value must be at most this.
+    #[serde(default)]
+    pub at_most: Option<Quantity>,
 }
 
 /// A fault: packets leaving `from` (towards `to`, if given) whose fields

@@ -191,6 +191,9 @@ struct Totals {
     connect_failed: u64,
     timed_out: u64,
     handshake_ns: Option<u64>,
+    first_connected: Option<SimTime>,
+    /// The latest acknowledgment of new data.
+    last_progress: Option<SimTime>,
     last_ack_at: Option<SimTime>,
     first_delivery: Option<SimTime>,
     last_delivery: Option<SimTime>,
@@ -464,6 +467,7 @@ impl TcpHost {
         match e {
             Event::Connected => {
                 self.totals.established += 1;
+                self.totals.first_connected.get_or_insert(now);
                 let opened = self.conns.get(id).and_then(|c| c.opened);
                 if self.totals.handshake_ns.is_none()
                     && let Some(t0) = opened
@@ -499,6 +503,7 @@ impl TcpHost {
             }
             Event::Acked(n) => {
                 self.totals.bytes_acked += n;
+                self.totals.last_progress = Some(now);
                 if self.totals.bytes_acked >= self.totals.written {
                     self.totals.last_ack_at = Some(now);
                 }
@@ -543,6 +548,15 @@ impl TcpHost {
             (Some(at), w) if w > 0 => at.as_nanos(),
             _ => 0,
         };
+        // Application bytes acknowledged per second, from the first
+        // connection's establishment to the last acknowledgment.
+        let goodput_bps = match (t.first_connected, t.last_progress) {
+            (Some(a), Some(b)) if b > a => {
+                (u128::from(t.bytes_acked) * 8 * 1_000_000_000
+                    / u128::from(b.saturating_since(a).as_nanos())) as u64
+            }
+            _ => 0,
+        };
         let delivery_ns = match (t.first_delivery, t.last_delivery) {
             (Some(a), Some(b)) => b.saturating_since(a).as_nanos(),
             _ => 0,
@@ -564,6 +578,7 @@ impl TcpHost {
             ("tcp.handshake_ns", t.handshake_ns.unwrap_or(0)),
             ("tcp.all_acked_at_ns", transfer_ns),
             ("tcp.delivery_span_ns", delivery_ns),
+            ("tcp.goodput_bps", goodput_bps),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), Value::U64(v)))

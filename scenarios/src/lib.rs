@@ -25,6 +25,7 @@
 //! assert!(err.to_string().starts_with("topology.links[0].delay: \"10 parsecs\" is not a duration"));
 //! ```
 
+pub mod batch;
 pub mod build;
 pub mod error;
 pub mod format;
@@ -32,6 +33,8 @@ pub mod host;
 pub mod output;
 pub mod payload;
 pub mod run;
+pub mod stats;
+pub mod sweep;
 
 use std::path::Path;
 
@@ -48,6 +51,47 @@ pub fn parse(text: &str) -> Result<format::ScenarioFile, InputError> {
     de.end()
         .map_err(|e| InputError::at("", format!("unexpected text after the scenario: {e}")))?;
     Ok(file)
+}
+
+/// Parses a scenario document (sweeps already expanded).
+pub fn parse_value(doc: serde_json::Value) -> Result<format::ScenarioFile, InputError> {
+    serde_path_to_error::deserialize(doc).map_err(|e| {
+        let path = e.path().to_string();
+        InputError::at(path, e.into_inner().to_string())
+    })
+}
+
+/// Checks point `point` of a (possibly swept) scenario. Errors say which
+/// point, by its parameter values.
+pub fn plan_point(sweep: &sweep::Sweep, point: usize) -> Result<Plan, InputError> {
+    build::plan(&parse_value(sweep.document(point))?).map_err(|mut e| {
+        if !sweep.params.is_empty() {
+            let at: Vec<String> = sweep
+                .values(point)
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            e.message = format!("{} (at sweep point {point}: {})", e.message, at.join(", "));
+        }
+        e
+    })
+}
+
+/// Reads a scenario file and finds its sweeps; the text is checked for
+/// syntax (with line and column) first.
+pub fn load_sweep(path: &Path) -> Result<sweep::Sweep, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let invalid = |error| Error::Invalid {
+        file: path.to_path_buf(),
+        error,
+    };
+    // Syntax errors with line and column, from the text itself.
+    serde_json::from_str::<serde_json::Value>(&text)
+        .map_err(|e| invalid(InputError::at("", e.to_string())))?;
+    sweep::Sweep::parse(&text).map_err(invalid)
 }
 
 /// Parses and checks scenario JSON.

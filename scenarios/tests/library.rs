@@ -70,9 +70,13 @@ fn every_library_scenario_validates_against_the_schema() {
     let schema: serde_json::Value = serde_json::from_str(&scenarios::schema()).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema");
     for (name, text) in library() {
-        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
-        assert!(errors.is_empty(), "{name}: {errors:?}");
+        // A sweep file stands for one scenario per point; each must be valid.
+        let sweep = scenarios::sweep::Sweep::parse(&text).unwrap();
+        for point in 0..sweep.points() {
+            let doc = sweep.document(point);
+            let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{name} point {point}: {errors:?}");
+        }
     }
     // And the schema really constrains: a misspelt field fails it.
     let bad: serde_json::Value =
@@ -84,17 +88,31 @@ fn every_library_scenario_validates_against_the_schema() {
 #[test]
 fn every_library_scenario_passes_and_its_trace_is_unchanged() {
     for (name, text) in library() {
-        let plan = scenarios::plan_from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(plan.name, name, "file name and scenario name agree");
-        let out = run(&plan, plan.default_seed);
-        let failed: Vec<_> = out.expectations.iter().filter(|e| !e.passed).collect();
-        assert_eq!(
-            out.outcome,
-            Outcome::Passed,
-            "{name}: {failed:?} {:?}",
-            out.error
-        );
-        insta::assert_snapshot!(name, snapshot_text(&plan, &out));
+        let sweep = scenarios::sweep::Sweep::parse(&text).unwrap();
+        let mut snapshot = String::new();
+        for point in 0..sweep.points() {
+            let plan =
+                scenarios::plan_point(&sweep, point).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(plan.name, name, "file name and scenario name agree");
+            let out = run(&plan, plan.default_seed);
+            let failed: Vec<_> = out.expectations.iter().filter(|e| !e.passed).collect();
+            assert_eq!(
+                out.outcome,
+                Outcome::Passed,
+                "{name} point {point}: {failed:?} {:?}",
+                out.error
+            );
+            if sweep.points() > 1 {
+                let at: Vec<String> = sweep
+                    .values(point)
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                snapshot.push_str(&format!("## point {point}: {}\n", at.join(", ")));
+            }
+            snapshot.push_str(&snapshot_text(&plan, &out));
+        }
+        insta::assert_snapshot!(name, snapshot);
     }
 }
 

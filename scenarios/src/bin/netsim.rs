@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::io::IsTerminal;
+
 use clap::{Parser, Subcommand};
 use scenarios::Error;
 use scenarios::run::Outcome;
@@ -32,6 +34,39 @@ enum Command {
         /// Output folder (default: out/<scenario name>).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// For a scenario with sweeps: which point (as numbered in a
+        /// batch's runs.jsonl; default 0).
+        #[arg(long)]
+        point: Option<usize>,
+    },
+    /// Run every seed (and every sweep point) of a scenario in parallel.
+    Batch {
+        /// The scenario file (JSON).
+        scenario: PathBuf,
+        /// Seeds to run: A..B (B excluded) or A..=B.
+        #[arg(long, value_parser = parse_seeds)]
+        seeds: std::ops::Range<u64>,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Output folder (default: out/<scenario name>-batch).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Keep every run's trace files under OUT/traces/.
+        #[arg(long)]
+        keep_traces: bool,
+        /// Run only slice K of N of the (point, seed) space, for a cluster.
+        #[arg(long, value_parser = parse_shard)]
+        shard: Option<(u64, u64)>,
+    },
+    /// Combine the folders of a sharded batch into one batch's files.
+    Merge {
+        /// The shard folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged files.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Check a scenario without running it.
     Check {
@@ -40,6 +75,72 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files.
     Schema,
+}
+
+fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
+    let bad = || format!("{s:?} is not a seed range like 0..1000 or 1..=100");
+    let (a, b, inclusive) = if let Some((a, b)) = s.split_once("..=") {
+        (a, b, true)
+    } else if let Some((a, b)) = s.split_once("..") {
+        (a, b, false)
+    } else {
+        return Err(bad());
+    };
+    let a: u64 = a.trim().parse().map_err(|_| bad())?;
+    let b: u64 = b.trim().parse().map_err(|_| bad())?;
+    let end = if inclusive {
+        b.checked_add(1).ok_or_else(bad)?
+    } else {
+        b
+    };
+    if end <= a {
+        return Err(format!("{s:?} holds no seed"));
+    }
+    Ok(a..end)
+}
+
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("{s:?} is not a shard like 3/10");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: u64 = k.trim().parse().map_err(|_| bad())?;
+    let n: u64 = n.trim().parse().map_err(|_| bad())?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard {k}/{n}: K must be from 1 to N"));
+    }
+    Ok((k, n))
+}
+
+fn report_batch(outcome: &scenarios::batch::BatchOutcome, dir: &std::path::Path) -> ExitCode {
+    let [passed, failed, errors] = outcome.outcomes;
+    println!(
+        "{} runs: {passed} passed, {failed} failed, {errors} errors",
+        outcome.runs
+    );
+    for (job, o, e) in outcome.failures.iter().take(10) {
+        let why = e.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
+        let mark = if *o == Outcome::Failed {
+            "FAIL "
+        } else {
+            "ERROR"
+        };
+        println!(
+            "  {mark} point {} seed {}{why} (reproduce: netsim run SCENARIO --seed {} --point {})",
+            job.point, job.seed, job.seed, job.point
+        );
+    }
+    for e in &outcome.expectations {
+        let mark = if e.passed { "ok  " } else { "FAIL" };
+        println!(
+            "  {mark} point {}: {} (observed {})",
+            e.point, e.expect, e.observed
+        );
+    }
+    println!("  wrote {}", dir.display());
+    if outcome.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 fn main() -> ExitCode {
@@ -70,12 +171,80 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Batch {
+            scenario,
+            seeds,
+            jobs,
+            out,
+            keep_traces,
+            shard,
+        } => {
+            let batch = scenarios::batch::Batch::load(&scenario)?;
+            let dir =
+                out.unwrap_or_else(|| PathBuf::from("out").join(format!("{}-batch", batch.name())));
+            let jobs =
+                jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let total = batch.jobs(&seeds, shard).len() as u64;
+            // A progress bar only for a person watching.
+            let bar = if std::io::stderr().is_terminal() {
+                let b = indicatif::ProgressBar::new(total);
+                b.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{bar:40} {pos}/{len} runs  {per_sec}  eta {eta}",
+                    )
+                    .expect("valid template"),
+                );
+                b
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let opts = scenarios::batch::BatchOptions {
+                seeds,
+                jobs,
+                shard,
+                keep_traces,
+            };
+            let outcome = batch.run(&opts, &dir, &|n| bar.set_position(n))?;
+            bar.finish_and_clear();
+            Ok(report_batch(&outcome, &dir))
+        }
+        Command::Merge { dirs, out } => {
+            let (_, outcome) = scenarios::batch::merge(&dirs, &out)?;
+            Ok(report_batch(&outcome, &out))
+        }
         Command::Run {
             scenario,
             seed,
             out,
+            point,
         } => {
-            let plan = scenarios::load(&scenario)?;
+            let sweep = scenarios::load_sweep(&scenario)?;
+            let plan = if sweep.params.is_empty() && point.unwrap_or(0) == 0 {
+                scenarios::load(&scenario)?
+            } else {
+                let k = point.unwrap_or(0);
+                if k >= sweep.points() {
+                    return Err(Error::Usage(format!(
+                        "--point {k}: the scenario has {} sweep points (0 to {})",
+                        sweep.points(),
+                        sweep.points() - 1
+                    )));
+                }
+                let values: Vec<String> = sweep
+                    .values(k)
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect();
+                eprintln!(
+                    "netsim: sweep point {k} of {}: {}",
+                    sweep.points(),
+                    values.join(", ")
+                );
+                scenarios::plan_point(&sweep, k).map_err(|error| Error::Invalid {
+                    file: scenario.clone(),
+                    error,
+                })?
+            };
             let seed = seed.unwrap_or(plan.default_seed);
             let dir = out.unwrap_or_else(|| PathBuf::from("out").join(&plan.name));
             let result = scenarios::run::run(&plan, seed);

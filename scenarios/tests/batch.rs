@@ -1,0 +1,349 @@
+//! `netsim batch` and `netsim merge` as users run them: outputs independent
+//! of the thread count, shards that merge into the unsharded result, failing
+//! seeds reported and reproducible, statistics that match the runs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn netsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netsim"))
+        .args(args)
+        .output()
+        .expect("netsim runs")
+}
+
+fn library(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("library")
+        .join(format!("{name}.json"))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Every file of a batch folder, by name, with its bytes.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_str().unwrap().to_string(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+const LOSSY: &str = r#"{
+  "name": "lossy-handshake",
+  "stop_at": "10min",
+  "topology": {"nodes": ["a", "b"], "links": [{"between": ["a", "b"], "delay": {"sweep": ["5ms", "20ms"], "name": "delay"}, "loss": 0.1}]},
+  "endpoints": [
+    {"node": "b", "tcp": {"listen": 80}},
+    {"node": "a", "tcp": {"connect": "b:80", "send": 2000, "close": "after_send"}}
+  ],
+  "metrics": ["a.tcp.handshake_ns", "a.tcp.retransmissions"],
+  "expect": [{"description": "no retransmission", "metric": "a.tcp.retransmissions", "equals": 0}]
+}"#;
+
+fn write_tmp(dir: &Path, text: &str) -> String {
+    let p = dir.join("s.json");
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn outputs_do_not_depend_on_the_number_of_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = library("sweep-goodput-vs-loss");
+    let mut all = Vec::new();
+    for jobs in ["1", "2"] {
+        let out = tmp.path().join(format!("j{jobs}"));
+        let o = netsim(&[
+            "batch",
+            &file,
+            "--seeds",
+            "0..6",
+            "--jobs",
+            jobs,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        all.push(files(&out));
+    }
+    assert_eq!(all[0], all[1]);
+    let names: Vec<&str> = all[0].iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.contains(&"runs.jsonl") && names.contains(&"summary.json"));
+    assert!(
+        names.contains(&"a.tcp.goodput_bps-vs-loss.png"),
+        "{names:?}"
+    );
+    let runs = String::from_utf8(
+        all[0]
+            .iter()
+            .find(|(n, _)| n == "runs.jsonl")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    assert_eq!(runs.lines().count(), 5 * 6);
+}
+
+#[test]
+fn shards_merge_into_the_unsharded_batch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write_tmp(tmp.path(), LOSSY);
+    let whole = tmp.path().join("whole");
+    netsim(&[
+        "batch",
+        &file,
+        "--seeds",
+        "0..40",
+        "--jobs",
+        "2",
+        "--out",
+        whole.to_str().unwrap(),
+    ]);
+    let mut shard_dirs = Vec::new();
+    for k in 1..=3 {
+        let d = tmp.path().join(format!("shard{k}"));
+        let o = netsim(&[
+            "batch",
+            &file,
+            "--seeds",
+            "0..40",
+            "--shard",
+            &format!("{k}/3"),
+            "--out",
+            d.to_str().unwrap(),
+        ]);
+        assert!(o.status.code().is_some());
+        shard_dirs.push(d.to_str().unwrap().to_string());
+    }
+    // Shards hold disjoint slices.
+    let sizes: Vec<usize> = shard_dirs
+        .iter()
+        .map(|d| {
+            std::fs::read_to_string(Path::new(d).join("runs.jsonl"))
+                .unwrap()
+                .lines()
+                .count()
+        })
+        .collect();
+    assert_eq!(sizes.iter().sum::<usize>(), 80);
+    let merged = tmp.path().join("merged");
+    let mut args = vec!["merge"];
+    args.extend(shard_dirs.iter().map(String::as_str));
+    args.extend(["--out", merged.to_str().unwrap()]);
+    let o = netsim(&args);
+    assert!(
+        o.status.code().is_some(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(files(&whole), files(&merged));
+    // A missing shard is refused.
+    let o = netsim(&[
+        "merge",
+        &shard_dirs[0],
+        &shard_dirs[1],
+        "--out",
+        tmp.path().join("x").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shards [3] of 3 are missing"));
+}
+
+#[test]
+fn a_failing_seed_is_reported_and_reproducible() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write_tmp(tmp.path(), LOSSY);
+    let out = tmp.path().join("b");
+    let o = netsim(&[
+        "batch",
+        &file,
+        "--seeds",
+        "0..30",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    // 10% loss: some runs retransmit and fail their expectation.
+    assert_eq!(o.status.code(), Some(1));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert!(stdout.contains("FAIL  point"), "{stdout}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let failed = &summary["failed_runs"][0];
+    let (point, seed) = (
+        failed["point"].as_u64().unwrap(),
+        failed["seed"].as_u64().unwrap(),
+    );
+    // The batch's record of that run...
+    let runs = std::fs::read_to_string(out.join("runs.jsonl")).unwrap();
+    let line: serde_json::Value = runs
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["point"] == point && v["seed"] == seed)
+        .unwrap();
+    assert_eq!(line["outcome"], "failed");
+    // ... is what `netsim run --seed --point` gives.
+    let one = tmp.path().join("one");
+    let o = netsim(&[
+        "run",
+        &file,
+        "--seed",
+        &seed.to_string(),
+        "--point",
+        &point.to_string(),
+        "--out",
+        one.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(one.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        s["metrics"]["a.tcp.retransmissions"],
+        line["metrics"]["a.tcp.retransmissions"]
+    );
+    assert_eq!(
+        s["metrics"]["a.tcp.handshake_ns"],
+        line["metrics"]["a.tcp.handshake_ns"]
+    );
+}
+
+#[test]
+fn summary_statistics_match_the_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write_tmp(tmp.path(), LOSSY);
+    let out = tmp.path().join("b");
+    netsim(&[
+        "batch",
+        &file,
+        "--seeds",
+        "0..101",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let runs = std::fs::read_to_string(out.join("runs.jsonl")).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    for point in 0..2u64 {
+        let mut v: Vec<f64> = runs
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|r| r["point"] == point)
+            .map(|r| r["metrics"]["a.tcp.handshake_ns"].as_f64().unwrap())
+            .collect();
+        assert_eq!(v.len(), 101);
+        v.sort_by(f64::total_cmp);
+        let s = &summary["points"][point as usize]["metrics"]["a.tcp.handshake_ns"];
+        let mean = v.iter().sum::<f64>() / 101.0;
+        assert!((s["mean"].as_f64().unwrap() - mean).abs() < 1e-6 * mean);
+        // Nearest rank over 101 values: p50 is the 51st, p90 the 91st, p99
+        // the 100th.
+        assert_eq!(s["p50"].as_f64().unwrap(), v[50]);
+        assert_eq!(s["p90"].as_f64().unwrap(), v[90]);
+        assert_eq!(s["p99"].as_f64().unwrap(), v[99]);
+        assert_eq!(s["min"].as_f64().unwrap(), v[0]);
+        assert_eq!(s["max"].as_f64().unwrap(), v[100]);
+        assert_eq!(s["count"], 101);
+    }
+    assert_eq!(summary["points"][1]["params"]["delay"], "20ms");
+}
+
+#[test]
+fn batch_expectations_fail_with_exit_1_and_name_the_point() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = LOSSY.replace(
+        r#""expect": [{"description": "no retransmission", "metric": "a.tcp.retransmissions", "equals": 0}]"#,
+        r#""batch_expect": [{"metric": "a.tcp.handshake_ns", "stat": "p50", "at_most": "30ms"}]"#,
+    );
+    let file = write_tmp(tmp.path(), &text);
+    let o = netsim(&[
+        "batch",
+        &file,
+        "--seeds",
+        "0..50",
+        "--out",
+        tmp.path().join("b").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    // 5 ms: the median handshake is 10 ms; 20 ms: 40 ms, over the bound.
+    assert!(
+        stdout.contains("ok   point 0: p50(a.tcp.handshake_ns) <= 30ms"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAIL point 1: p50(a.tcp.handshake_ns) <= 30ms"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_batch_arguments_are_clear_errors() {
+    let file = library("three-way-handshake");
+    for (args, msg) in [
+        (vec!["--seeds", "5..5"], "holds no seed"),
+        (vec!["--seeds", "1-10"], "is not a seed range"),
+        (
+            vec!["--seeds", "0..10", "--shard", "4/3"],
+            "K must be from 1 to N",
+        ),
+    ] {
+        let mut a = vec!["batch", file.as_str()];
+        a.extend(args);
+        let o = netsim(&a);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(msg),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+/// The showcase: goodput falls with loss as 1/sqrt(p), within the Mathis
+/// formula's range where its assumptions (no timeouts) hold.
+#[test]
+fn goodput_follows_mathis_where_timeouts_are_rare() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("b");
+    let o = netsim(&[
+        "batch",
+        &library("sweep-goodput-vs-loss"),
+        "--seeds",
+        "0..12",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let mut last = f64::INFINITY;
+    for p in summary["points"].as_array().unwrap() {
+        let loss = p["params"]["loss"].as_f64().unwrap();
+        let g = p["metrics"]["a.tcp.goodput_bps"]["p50"].as_f64().unwrap();
+        assert!(g < last, "goodput must fall as loss grows ({loss}: {g})");
+        last = g;
+        let mathis = 1460.0 * 8.0 / 0.02024 * 1.5f64.sqrt() / loss.sqrt();
+        if loss <= 0.01 {
+            let ratio = g / mathis;
+            assert!(
+                (0.6..=1.6).contains(&ratio),
+                "loss {loss}: {g} is {ratio} x Mathis"
+            );
+        }
+    }
+}
