@@ -88,10 +88,18 @@ pub fn load_sweep(path: &Path) -> Result<sweep::Sweep, Error> {
         file: path.to_path_buf(),
         error,
     };
-    // Syntax errors with line and column, from the text itself.
-    serde_json::from_str::<serde_json::Value>(&text)
-        .map_err(|e| invalid(InputError::at("", e.to_string())))?;
+    check_syntax(&text).map_err(invalid)?;
     sweep::Sweep::parse(&text).map_err(invalid)
+}
+
+/// Checks that `text` is one JSON document, reporting syntax errors with
+/// line and column.
+pub fn check_syntax(text: &str) -> Result<(), InputError> {
+    use serde::Deserialize;
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_json::Value::deserialize(&mut de).map_err(|e| InputError::at("", e.to_string()))?;
+    de.end()
+        .map_err(|e| InputError::at("", format!("unexpected text after the scenario: {e}")))
 }
 
 /// Parses and checks scenario JSON.
