@@ -119,9 +119,7 @@ impl Batch {
             file: path.to_path_buf(),
             error,
         };
-        // Syntax errors with line and column, from the text itself.
-        serde_json::from_str::<Json>(&text)
-            .map_err(|e| invalid(InputError::at("", e.to_string())))?;
+        crate::check_syntax(&text).map_err(invalid)?;
         Batch::from_text(text).map_err(invalid)
     }
 
