@@ -544,14 +544,17 @@ impl Batch {
         }
         w.flush().map_err(werr(&tmp_runs))?;
         drop(w);
-        self.finish(
-            opts.seeds.clone(),
-            opts.shard,
-            tally,
-            jobs.len() as u64,
-            dir,
-            tmp_runs,
-        )
+        // Plots are drawn on the batch's own threads too.
+        pool.install(|| {
+            self.finish(
+                opts.seeds.clone(),
+                opts.shard,
+                tally,
+                jobs.len() as u64,
+                dir,
+                tmp_runs,
+            )
+        })
     }
 
     /// Writes summary and metadata (the runs file is already at `tmp_runs`)
@@ -766,36 +769,46 @@ impl Batch {
     /// parameter (median and p10-p90 band, one line per value of the other
     /// parameters). Returns the files written.
     pub fn plot(&self, values: &[Vec<Vec<f64>>], dir: &Path) -> Result<Vec<PathBuf>, Error> {
-        use reports::plot::{Reference, Scale, Series, ecdf, histogram, metric_vs_param};
+        // Drawn in parallel (on the caller's rayon pool), written in order.
+        let drawn: Vec<Vec<(String, Vec<u8>)>> = (0..self.metrics().len())
+            .into_par_iter()
+            .map(|m| self.draw_metric(m, values))
+            .collect();
         let mut written = Vec::new();
-        let mut save = |name: String, png: Vec<u8>| -> Result<(), Error> {
+        for (name, png) in drawn.into_iter().flatten() {
             let to = dir.join(&name);
             let tmp = dir.join(format!(".{name}.partial"));
-            let werr = |source| Error::Write {
+            fs::write(&tmp, png).map_err(|source| Error::Write {
                 path: to.clone(),
                 source,
-            };
-            fs::write(&tmp, png).map_err(werr)?;
+            })?;
             fs::rename(&tmp, &to).map_err(|source| Error::Write {
                 path: to.clone(),
                 source,
             })?;
             written.push(to);
-            Ok(())
-        };
-        for (m, name) in self.metrics().iter().enumerate() {
+        }
+        Ok(written)
+    }
+
+    /// The plots of metric `m`, as (file name, PNG bytes).
+    fn draw_metric(&self, m: usize, values: &[Vec<Vec<f64>>]) -> Vec<(String, Vec<u8>)> {
+        use reports::plot::{Reference, Scale, Series, ecdf, histogram, metric_vs_param};
+        let name = &self.metrics()[m];
+        let mut out = Vec::new();
+        {
             let scale = Scale::for_metric(name);
             let label = scale.label(name);
             if self.sweep.params.is_empty() {
                 let v: Vec<f64> = values[0][m].iter().map(|x| x * scale.factor).collect();
                 // A metric with no finite value has nothing to draw.
                 if let Ok(png) = histogram(&format!("{} — {name}", self.name()), &label, &v) {
-                    save(format!("{}-hist.png", file_part(name)), png)?;
+                    out.push((format!("{}-hist.png", file_part(name)), png));
                 }
                 if let Ok(png) = ecdf(&format!("{} — {name}", self.name()), &label, &v) {
-                    save(format!("{}-cdf.png", file_part(name)), png)?;
+                    out.push((format!("{}-cdf.png", file_part(name)), png));
                 }
-                continue;
+                return out;
             }
             for (pi, param) in self.sweep.params.iter().enumerate() {
                 let (xs, names, unit) = axis(&param.values);
@@ -879,13 +892,13 @@ impl Batch {
                     reference.as_ref(),
                     names.as_deref(),
                 ) {
-                    save(
+                    out.push((
                         format!("{}-vs-{}.png", file_part(name), file_part(&param.name)),
                         png,
-                    )?;
+                    ));
                 }
             }
         }
-        Ok(written)
+        out
     }
 }
