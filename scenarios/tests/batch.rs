@@ -347,3 +347,36 @@ fn goodput_follows_mathis_where_timeouts_are_rare() {
         }
     }
 }
+
+#[test]
+fn traces_are_kept_only_when_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = library("three-way-handshake");
+    let plain = tmp.path().join("plain");
+    netsim(&[
+        "batch",
+        &file,
+        "--seeds",
+        "0..3",
+        "--out",
+        plain.to_str().unwrap(),
+    ]);
+    assert!(!plain.join("traces").exists());
+    let kept = tmp.path().join("kept");
+    let o = netsim(&[
+        "batch",
+        &file,
+        "--seeds",
+        "0..3",
+        "--keep-traces",
+        "--out",
+        kept.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    for seed in 0..3 {
+        let d = kept.join("traces").join(format!("p0-s{seed}"));
+        for f in ["trace.jsonl", "trace.txt", "summary.json"] {
+            assert!(d.join(f).exists(), "{}", d.join(f).display());
+        }
+    }
+}
