@@ -25,5 +25,6 @@
 //! ```
 
 pub mod jsonl;
+pub mod pcap;
 pub mod plot;
 pub mod text;

@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::run::{ExpectResult, Observed, Outcome, RunOutput};
 
 /// Names of the files a run writes, in the order they are written.
-pub const FILES: [&str; 3] = ["trace.jsonl", "trace.txt", "summary.json"];
+pub const FILES: [&str; 4] = ["trace.jsonl", "trace.txt", "summary.json", "trace.pcap"];
 
 fn to_json(topo: &Topology, v: &Value) -> serde_json::Value {
     match v {
@@ -140,6 +140,10 @@ pub fn write_outputs(dir: &Path, plan: &Plan, out: &RunOutput) -> Result<Vec<Pat
             w.write_all(summary_json(plan, out).as_bytes())
         })
         .map_err(werr(&tmp(FILES[2])))?;
+        write_file(&tmp(FILES[3]), |w| {
+            reports::pcap::write(w, topo, &out.records)
+        })
+        .map_err(werr(&tmp(FILES[3])))?;
         let mut done = Vec::new();
         for name in FILES {
             let to = dir.join(name);

@@ -41,6 +41,11 @@ impl Payload for Wire {
                 out.push(("seq", Value::from(seg.seq.0)));
                 out.push(("ack", Value::from(seg.ack.0)));
                 out.push(("len", Value::from(seg.data.len)));
+                if seg.data.len > 0 {
+                    // Where the data sits in the sender's stream: the pcap
+                    // rebuilds the bytes from it.
+                    out.push(("off", Value::U64(seg.data.offset)));
+                }
                 out.push(("wnd", Value::from(u32::from(seg.wnd))));
                 if let Some(m) = seg.mss {
                     out.push(("mss", Value::from(u32::from(m))));

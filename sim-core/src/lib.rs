@@ -55,6 +55,7 @@
 //! ```
 
 pub mod datagram;
+pub mod pattern;
 pub mod queue;
 pub mod rng;
 pub mod sched;

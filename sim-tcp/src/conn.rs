@@ -180,6 +180,9 @@ pub struct Connection {
     rtx_deadline: Option<SimTime>,
     persist_deadline: Option<SimTime>,
     persist_backoff: u32,
+    /// The index of a byte sent only as a zero-window probe: sending it
+    /// again with the data after it is not a retransmission.
+    probed: Option<u64>,
     delack_deadline: Option<SimTime>,
     timewait_deadline: Option<SimTime>,
     finwait2_deadline: Option<SimTime>,
@@ -263,6 +266,7 @@ impl Connection {
             rtx_deadline: None,
             persist_deadline: None,
             persist_backoff: 0,
+            probed: None,
             delack_deadline: None,
             timewait_deadline: None,
             finwait2_deadline: None,
@@ -641,7 +645,11 @@ impl Connection {
             flags = flags | Flags::PSH;
         }
         let end = from + u64::from(len) + u64::from(syn) + u64::from(fin);
-        let retransmission = from < self.snd_max && (len > 0 || syn || fin);
+        let retransmission =
+            from < self.snd_max && (len > 0 || syn || fin) && self.probed != Some(from);
+        if self.probed == Some(from) && len > 1 {
+            self.probed = None;
+        }
         let seg = Segment {
             src_port: self.local_port,
             dst_port: self.remote_port,
@@ -987,6 +995,7 @@ impl Connection {
         // A one-byte probe beyond the closed window; SND.NXT stays, so the
         // byte is sent again normally once the window opens.
         self.emit(from, 1, false, false);
+        self.probed = Some(from);
         self.persist_backoff += 1;
         self.persist_deadline = Some(now + self.persist_interval());
     }

@@ -73,11 +73,7 @@ impl fmt::Debug for Flags {
     }
 }
 
-/// The byte at position `k` of every application stream.
-pub fn pattern_byte(k: u64) -> u8 {
-    let x = k.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (x >> 56) as u8
-}
+pub use sim_core::pattern::byte as pattern_byte;
 
 /// A run of application bytes: `len` bytes starting at `offset` of the
 /// sender's stream.

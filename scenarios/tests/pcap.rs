@@ -1,0 +1,105 @@
+//! Every library scenario's capture opens in tshark with no malformed packet
+//! and no checksum error, holds one packet per packet sent, and tshark's TCP
+//! analysis flags our retransmissions as retransmissions. `.ci/run`
+//! installs tshark; without it this test is skipped locally and fails
+//! under `CI=true`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn tshark(args: &[&str]) -> Option<String> {
+    let o = Command::new("tshark").args(args).output().ok()?;
+    assert!(
+        o.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    Some(String::from_utf8(o.stdout).unwrap())
+}
+
+#[test]
+fn tshark_reads_every_library_capture_cleanly() {
+    if Command::new("tshark").arg("--version").output().is_err() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "tshark is missing: .ci/run must install it (apt-get install tshark)"
+        );
+        eprintln!("tshark not installed: skipping (run .ci/run or apt-get install tshark)");
+        return;
+    }
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("library");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut retransmitting = 0;
+    for f in files {
+        let name = f.file_stem().unwrap().to_str().unwrap().to_string();
+        let sweep = scenarios::sweep::Sweep::parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let plan = scenarios::plan_point(&sweep, 0).unwrap();
+        let out = scenarios::run::run(&plan, plan.default_seed);
+        let d = tmp.path().join(&name);
+        scenarios::output::write_outputs(&d, &plan, &out).unwrap();
+        let pcap = d.join("trace.pcap");
+        let p = pcap.to_str().unwrap();
+        let bad = tshark(&[
+            "-n",
+            "-r",
+            p,
+            "-o",
+            "tcp.check_checksum:TRUE",
+            "-o",
+            "ip.check_checksum:TRUE",
+            "-Y",
+            "_ws.malformed || _ws.expert.severity >= error || tcp.checksum.status == 0 || ip.checksum.status == 0 || icmp.checksum.status == 0",
+        ])
+        .unwrap();
+        assert!(bad.trim().is_empty(), "{name}: tshark reports:\n{bad}");
+        // One captured packet per packet that left a host.
+        let sent: std::collections::BTreeSet<u64> = out
+            .records
+            .iter()
+            .filter(|r| r.kind == "link_transmit")
+            .filter_map(|r| match r.field("id") {
+                Some(sim_core::Value::U64(id)) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        let count = tshark(&["-n", "-r", p, "-T", "fields", "-e", "frame.number"]).unwrap();
+        assert_eq!(count.lines().count(), sent.len(), "{name}");
+        // Data retransmissions in our trace are retransmissions to tshark.
+        let ours = out
+            .records
+            .iter()
+            .filter(|r| r.kind == "link_transmit")
+            .filter(|r| r.field("rtx") == Some(&sim_core::Value::Bool(true)))
+            .filter(|r| matches!(r.field("len"), Some(sim_core::Value::U64(n)) if *n > 0))
+            .count();
+        if ours > 0 {
+            let flagged = tshark(&[
+                "-n",
+                "-r",
+                p,
+                "-Y",
+                "tcp.analysis.retransmission || tcp.analysis.fast_retransmission || tcp.analysis.spurious_retransmission",
+                "-T",
+                "fields",
+                "-e",
+                "frame.number",
+            ])
+            .unwrap();
+            assert!(
+                flagged.lines().count() > 0,
+                "{name}: {ours} retransmissions, none flagged by tshark"
+            );
+            retransmitting += 1;
+        }
+    }
+    assert!(
+        retransmitting >= 3,
+        "only {retransmitting} scenarios retransmit data"
+    );
+}
