@@ -70,7 +70,7 @@ fn assert_bad(text: &str, expected: &str) {
 fn the_base_scenario_is_valid() {
     let (code, stderr, files) = run_text(BASE);
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(files.len(), 3);
+    assert_eq!(files.len(), 4, "{files:?}");
 }
 
 #[test]
@@ -268,7 +268,8 @@ fn same_seed_gives_identical_files_and_other_seeds_differ() {
         let out = tmp.path().join(dir);
         let o = netsim(&["run", &file, "--seed", seed, "--out", out.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(0));
-        ["trace.jsonl", "trace.txt", "summary.json"].map(|f| std::fs::read(out.join(f)).unwrap())
+        ["trace.jsonl", "trace.txt", "summary.json", "trace.pcap"]
+            .map(|f| std::fs::read(out.join(f)).unwrap())
     };
     let first = run("7", "one");
     let again = run("7", "two");
