@@ -24,7 +24,10 @@
 //!            "{\"t_ns\":1500,\"node\":\"a\",\"kind\":\"ping_request\",\"seq\":0}\n");
 //! ```
 
+pub mod conn_plots;
+pub mod glyphs;
 pub mod jsonl;
+pub mod ladder;
 pub mod pcap;
 pub mod plot;
 pub mod text;

@@ -21,14 +21,14 @@ impl std::fmt::Display for PlotError {
 
 impl std::error::Error for PlotError {}
 
-fn err(e: impl std::fmt::Display) -> PlotError {
+pub(crate) fn err(e: impl std::fmt::Display) -> PlotError {
     PlotError(e.to_string())
 }
 
 static FONTS: Once = Once::new();
 
 /// Registers the embedded fonts once (tests draw in parallel).
-fn fonts() {
+pub(crate) fn fonts() {
     FONTS.call_once(|| {
         // register_font's error has no Debug: map it to a panic message;
         // the embedded fonts are known to be valid.
@@ -112,11 +112,16 @@ pub fn tick(x: f64) -> String {
 }
 
 fn encode(buf: Vec<u8>) -> Result<Vec<u8>, PlotError> {
-    let img = image::RgbImage::from_raw(W, H, buf).ok_or_else(|| err("bad image buffer"))?;
+    encode_rgb(buf, W, H)
+}
+
+/// PNG bytes of an RGB buffer of `w` x `h` pixels.
+pub(crate) fn encode_rgb(buf: Vec<u8>, w: u32, h: u32) -> Result<Vec<u8>, PlotError> {
+    let img = image::RgbImage::from_raw(w, h, buf).ok_or_else(|| err("bad image buffer"))?;
     let mut png = Vec::new();
     use image::ImageEncoder;
     image::codecs::png::PngEncoder::new(&mut png)
-        .write_image(img.as_raw(), W, H, image::ColorType::Rgb8)
+        .write_image(img.as_raw(), w, h, image::ColorType::Rgb8)
         .map_err(err)?;
     Ok(png)
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
-use sim_core::{Topology, Value};
+use sim_core::{SimTime, Topology, Value};
 
 use crate::build::Plan;
 use crate::error::Error;
@@ -120,12 +120,24 @@ fn write_file(
 /// Writes the run's files into `dir` (created if missing) and returns their
 /// paths.
 pub fn write_outputs(dir: &Path, plan: &Plan, out: &RunOutput) -> Result<Vec<PathBuf>, Error> {
+    write_outputs_window(dir, plan, out, SimTime::ZERO, SimTime::MAX)
+}
+
+/// As [`write_outputs`], with the ladder diagram drawn for `[from, to]`.
+pub fn write_outputs_window(
+    dir: &Path,
+    plan: &Plan,
+    out: &RunOutput,
+    from: SimTime,
+    to: SimTime,
+) -> Result<Vec<PathBuf>, Error> {
     let werr = |path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Write { path, source }
     };
     fs::create_dir_all(dir).map_err(werr(dir))?;
     let topo = &plan.topology;
+    let pictures = pictures(plan, out, from, to);
     let tmp = |name: &str| dir.join(format!(".{name}.partial"));
     let result = (|| {
         write_file(&tmp(FILES[0]), |w| {
@@ -144,8 +156,15 @@ pub fn write_outputs(dir: &Path, plan: &Plan, out: &RunOutput) -> Result<Vec<Pat
             reports::pcap::write(w, topo, &out.records)
         })
         .map_err(werr(&tmp(FILES[3])))?;
+        for (name, png) in &pictures {
+            write_file(&tmp(name), |w| w.write_all(png)).map_err(werr(&tmp(name)))?;
+        }
         let mut done = Vec::new();
-        for name in FILES {
+        for name in FILES
+            .iter()
+            .copied()
+            .chain(pictures.iter().map(|(n, _)| n.as_str()))
+        {
             let to = dir.join(name);
             fs::rename(tmp(name), &to).map_err(werr(&to))?;
             done.push(to);
@@ -153,9 +172,50 @@ pub fn write_outputs(dir: &Path, plan: &Plan, out: &RunOutput) -> Result<Vec<Pat
         Ok(done)
     })();
     if result.is_err() {
-        for name in FILES {
+        for name in FILES
+            .iter()
+            .copied()
+            .chain(pictures.iter().map(|(n, _)| n.as_str()))
+        {
             let _ = fs::remove_file(tmp(name));
         }
     }
     result
+}
+
+/// The run's pictures as (file name, PNG bytes): `ladder.png` (for the
+/// window `[from, to]`), `states.png`, and `seq-<conn>.png` and
+/// `cwnd-<conn>.png` for each connection that sent data. A picture with
+/// nothing to show is left out.
+pub fn pictures(
+    plan: &Plan,
+    out: &RunOutput,
+    from: SimTime,
+    to: SimTime,
+) -> Vec<(String, Vec<u8>)> {
+    let mut v = Vec::new();
+    let title = format!("{} (seed {})", plan.name, out.seed);
+    if let Ok(Some(png)) = reports::ladder::ladder(&title, &plan.topology, &out.records, from, to) {
+        v.push(("ladder.png".to_string(), png));
+    }
+    let topo = &plan.topology;
+    if let Ok(Some(png)) =
+        reports::conn_plots::states(&format!("{title}: TCP states"), topo, &out.records)
+    {
+        v.push(("states.png".to_string(), png));
+    }
+    for c in reports::conn_plots::data_senders(&out.records) {
+        let name = reports::conn_plots::conn_name(topo, c);
+        if let Ok(png) =
+            reports::conn_plots::sequence(&format!("{title}: {name} sequence"), &out.records, c)
+        {
+            v.push((format!("seq-{name}.png"), png));
+        }
+        if let Ok(png) =
+            reports::conn_plots::cwnd(&format!("{title}: {name} window and RTT"), &out.records, c)
+        {
+            v.push((format!("cwnd-{name}.png"), png));
+        }
+    }
+    v
 }

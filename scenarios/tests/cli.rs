@@ -70,7 +70,17 @@ fn assert_bad(text: &str, expected: &str) {
 fn the_base_scenario_is_valid() {
     let (code, stderr, files) = run_text(BASE);
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(files.len(), 4, "{files:?}");
+    for f in [
+        "trace.jsonl",
+        "trace.txt",
+        "summary.json",
+        "trace.pcap",
+        "ladder.png",
+    ] {
+        assert!(files.iter().any(|x| x == f), "{f} missing from {files:?}");
+    }
+    // Nothing half-written is left behind.
+    assert!(files.iter().all(|f| !f.ends_with(".partial")), "{files:?}");
 }
 
 #[test]

@@ -38,6 +38,12 @@ enum Command {
         /// batch's runs.jsonl; default 0).
         #[arg(long)]
         point: Option<usize>,
+        /// Draw the ladder diagram from this time (like "1.5s").
+        #[arg(long, value_parser = parse_time)]
+        from: Option<sim_core::SimTime>,
+        /// Draw the ladder diagram up to this time.
+        #[arg(long, value_parser = parse_time)]
+        to: Option<sim_core::SimTime>,
     },
     /// Run every seed (and every sweep point) of a scenario in parallel.
     Batch {
@@ -75,6 +81,12 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files.
     Schema,
+}
+
+fn parse_time(s: &str) -> Result<sim_core::SimTime, String> {
+    sim_core::parse_duration(s)
+        .map(|d| sim_core::SimTime::ZERO + d)
+        .map_err(|e| e.to_string())
 }
 
 fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
@@ -217,6 +229,8 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             seed,
             out,
             point,
+            from,
+            to,
         } => {
             let sweep = scenarios::load_sweep(&scenario)?;
             let plan = if sweep.params.is_empty() && point.unwrap_or(0) == 0 {
@@ -248,7 +262,13 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             let seed = seed.unwrap_or(plan.default_seed);
             let dir = out.unwrap_or_else(|| PathBuf::from("out").join(&plan.name));
             let result = scenarios::run::run(&plan, seed);
-            let files = scenarios::output::write_outputs(&dir, &plan, &result)?;
+            let files = scenarios::output::write_outputs_window(
+                &dir,
+                &plan,
+                &result,
+                from.unwrap_or(sim_core::SimTime::ZERO),
+                to.unwrap_or(sim_core::SimTime::MAX),
+            )?;
             println!(
                 "{}: seed {seed}: {} ({} events, ended at {})",
                 plan.name,

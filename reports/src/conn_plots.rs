@@ -1,0 +1,476 @@
+//! Per-run plots of TCP connections, from the trace: `states.png` (a band
+//! per connection, coloured by state over time) and, for each connection
+//! that sent data, `seq-<conn>.png` (the time-sequence graph: data sent,
+//! retransmissions, ACKs received and the receive window's right edge) and
+//! `cwnd-<conn>.png` (cwnd and ssthresh, with SRTT and RTO on a second axis).
+//! Long transfers are decimated to a few thousand points per series.
+
+use std::collections::BTreeMap;
+
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use sim_core::{NodeId, SimTime, Topology, TraceRecord, Value};
+
+use crate::ladder::state_colour;
+use crate::plot::{PlotError, encode_rgb, err, fonts};
+
+const W: u32 = 1000;
+/// Most points drawn per series.
+const MAX_POINTS: usize = 4000;
+/// Most connections that get their own sequence and cwnd plots.
+pub const MAX_CONNECTIONS: usize = 8;
+
+/// A connection seen from one end: (node, local port, peer, peer port).
+pub type Conn = (NodeId, u64, NodeId, u64);
+
+fn num(r: &TraceRecord, k: &str) -> Option<u64> {
+    match r.field(k)? {
+        Value::U64(n) => Some(*n),
+        _ => None,
+    }
+}
+
+fn node(r: &TraceRecord, k: &str) -> Option<NodeId> {
+    match r.field(k)? {
+        Value::Node(n) => Some(*n),
+        _ => None,
+    }
+}
+
+fn text<'a>(r: &'a TraceRecord, k: &str) -> Option<&'a str> {
+    match r.field(k)? {
+        Value::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn conn_of(r: &TraceRecord) -> Option<Conn> {
+    Some((r.node, num(r, "lport")?, node(r, "peer")?, num(r, "pport")?))
+}
+
+/// A file-name part for a connection: `a-49152-b-80`.
+pub fn conn_name(topo: &Topology, c: Conn) -> String {
+    format!("{}-{}-{}-{}", topo.name(c.0), c.1, topo.name(c.2), c.3)
+}
+
+fn secs(t: SimTime) -> f64 {
+    t.as_nanos() as f64 / 1e9
+}
+
+fn thin<T: Clone>(v: Vec<T>) -> Vec<T> {
+    let stride = v.len().div_ceil(MAX_POINTS).max(1);
+    v.into_iter().step_by(stride).collect()
+}
+
+/// Time on the state timeline: ln(1 + t / 1 ms), so a handshake of a few
+/// milliseconds and a four-minute TIME_WAIT both show.
+fn log_t(t: SimTime) -> f64 {
+    (1.0 + t.as_nanos() as f64 / 1e6).ln()
+}
+
+/// A tick label for a log-time position.
+fn log_tick(u: f64) -> String {
+    let ms = (u.exp() - 1.0).max(0.0);
+    if ms < 1.0 {
+        format!("{:.2}ms", ms)
+    } else if ms < 1000.0 {
+        format!("{}ms", crate::plot::tick((ms * 10.0).round() / 10.0))
+    } else {
+        format!("{}s", crate::plot::tick((ms / 100.0).round() / 10.0))
+    }
+}
+
+/// `states.png`, or `None` without TCP.
+pub fn states(
+    title: &str,
+    topo: &Topology,
+    records: &[TraceRecord],
+) -> Result<Option<Vec<u8>>, PlotError> {
+    let mut spans: BTreeMap<Conn, Vec<(SimTime, String)>> = BTreeMap::new();
+    let mut order: Vec<Conn> = Vec::new();
+    let mut end = SimTime::ZERO;
+    for r in records {
+        end = end.max(r.t);
+        if r.kind != "tcp_state" {
+            continue;
+        }
+        let (Some(c), Some(from), Some(to)) = (conn_of(r), text(r, "from"), text(r, "to")) else {
+            continue;
+        };
+        let v = spans.entry(c).or_default();
+        if v.is_empty() {
+            order.push(c);
+            v.push((r.t, from.to_string()));
+        }
+        v.push((r.t, to.to_string()));
+    }
+    if order.is_empty() {
+        return Ok(None);
+    }
+    fonts();
+    let order: Vec<Conn> = order.into_iter().take(40).collect();
+    let n = order.len();
+    let legend_w = 170u32;
+    let h = (150 + 34 * n as u32).max(330);
+    let u_end = log_t(end).max(0.1) * 1.02;
+    let mut buf = vec![0u8; (W * h * 3) as usize];
+    let mut states_seen: Vec<String> = Vec::new();
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (W, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let (chart_area, _legend_area) = root.split_horizontally(W - legend_w);
+        let names: Vec<String> = order
+            .iter()
+            .map(|c| format!("{} :{} > {}", topo.name(c.0), c.1, topo.name(c.2)))
+            .collect();
+        let mut chart = ChartBuilder::on(&chart_area)
+            .caption(title, ("sans-serif", 22, FontStyle::Bold))
+            .margin(14)
+            .x_label_area_size(44)
+            .y_label_area_size(150)
+            .build_cartesian_2d(0f64..u_end, 0f64..n as f64)
+            .map_err(err)?;
+        let label_names = names.clone();
+        chart
+            .configure_mesh()
+            .x_desc("time (log scale)")
+            .x_label_formatter(&|u: &f64| log_tick(*u))
+            .y_labels(n.max(1) * 2 + 1)
+            .y_label_formatter(&move |y: &f64| {
+                let i = y.floor() as usize;
+                if (y - i as f64 - 0.5).abs() < 0.01 && i < label_names.len() {
+                    label_names[n - 1 - i].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .disable_y_mesh()
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 16))
+            .draw()
+            .map_err(err)?;
+        for (i, c) in order.iter().enumerate() {
+            let row = (n - 1 - i) as f64;
+            let v = &spans[c];
+            for (k, (t, st)) in v.iter().enumerate() {
+                // CLOSED before the first change and after the last is no
+                // connection at all: left blank.
+                if st == "CLOSED" {
+                    continue;
+                }
+                let t1 = v.get(k + 1).map_or(end, |x| x.0);
+                let (u0, u1) = (log_t(*t), log_t(t1).max(log_t(*t) + u_end * 0.003));
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(u0, row + 0.15), (u1, row + 0.85)],
+                        state_colour(st).filled(),
+                    )))
+                    .map_err(err)?;
+                if !states_seen.contains(st) {
+                    states_seen.push(st.clone());
+                }
+            }
+        }
+        root.present().map_err(err)?;
+    }
+    // The legend, in its own column, in the order states were first seen.
+    let x0 = f64::from(W - legend_w) + 10.0;
+    let mut labels = Vec::new();
+    for (i, st) in states_seen.iter().enumerate() {
+        let y = 60.0 + 22.0 * i as f64;
+        let c = state_colour(st);
+        for py in (y as u32 + 3)..(y as u32 + 15) {
+            for px in (x0 as u32)..(x0 as u32 + 16) {
+                let k = ((py * W + px) * 3) as usize;
+                buf[k..k + 3].copy_from_slice(&[c.0, c.1, c.2]);
+            }
+        }
+        labels.push(crate::glyphs::Label {
+            x: x0 + 22.0,
+            y,
+            size: 14.0,
+            rgb: [30, 30, 30],
+            text: st.clone(),
+            bold: false,
+            bg: None,
+        });
+    }
+    crate::glyphs::draw(&mut buf, W, h, &labels);
+    encode_rgb(buf, W, h).map(Some)
+}
+
+/// Connections that sent data, in order of their first data segment.
+pub fn data_senders(records: &[TraceRecord]) -> Vec<Conn> {
+    let mut v: Vec<Conn> = Vec::new();
+    for r in records.iter().filter(|r| r.kind == "link_transmit") {
+        if text(r, "proto") != Some("tcp") || num(r, "len").unwrap_or(0) == 0 {
+            continue;
+        }
+        let (Some(src), Some(from)) = (node(r, "src"), node(r, "from")) else {
+            continue;
+        };
+        if src != from {
+            continue; // forwarded by a router
+        }
+        let (Some(sp), Some(dst), Some(dp)) = (num(r, "sport"), node(r, "dst"), num(r, "dport"))
+        else {
+            continue;
+        };
+        let c = (src, sp, dst, dp);
+        if !v.contains(&c) {
+            v.push(c);
+        }
+    }
+    v.truncate(MAX_CONNECTIONS);
+    v
+}
+
+/// The time-sequence graph of connection `c`'s sending side.
+pub fn sequence(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>, PlotError> {
+    let (me, lport, peer, pport) = c;
+    let mut isn: Option<u64> = None;
+    let mut sent = Vec::new();
+    let mut rtx = Vec::new();
+    let mut acks = Vec::new();
+    let mut edge = Vec::new();
+    let mut peer_scale = 0u32;
+    let rel =
+        |isn: Option<u64>, v: u64| f64::from((v as u32).wrapping_sub(isn.unwrap_or(0) as u32));
+    for r in records.iter().filter(|r| text(r, "proto") == Some("tcp")) {
+        let flags = text(r, "flags").unwrap_or("");
+        if r.kind == "link_transmit"
+            && node(r, "src") == Some(me)
+            && node(r, "from") == Some(me)
+            && num(r, "sport") == Some(lport)
+            && num(r, "dport") == Some(pport)
+        {
+            let seq = num(r, "seq").unwrap_or(0);
+            if flags.contains("SYN") {
+                isn.get_or_insert(seq);
+            }
+            let len = num(r, "len").unwrap_or(0);
+            if len > 0 {
+                let p = (secs(r.t), rel(isn, seq) + len as f64);
+                if r.field("rtx") == Some(&Value::Bool(true)) {
+                    rtx.push(p);
+                } else {
+                    sent.push(p);
+                }
+            }
+        } else if r.kind == "link_deliver"
+            && r.node == me
+            && node(r, "src") == Some(peer)
+            && num(r, "sport") == Some(pport)
+            && num(r, "dport") == Some(lport)
+        {
+            if flags.contains("SYN") {
+                peer_scale = num(r, "wscale").unwrap_or(0) as u32;
+                continue;
+            }
+            if flags.contains("ACK") {
+                let ack = rel(isn, num(r, "ack").unwrap_or(0));
+                acks.push((secs(r.t), ack));
+                let wnd = (num(r, "wnd").unwrap_or(0) << peer_scale) as f64;
+                edge.push((secs(r.t), ack + wnd));
+            }
+        }
+    }
+    let series = [thin(sent), thin(rtx), thin(acks), thin(edge)];
+    let xs = series.iter().flatten().map(|p| p.0);
+    let ys = series.iter().flatten().map(|p| p.1);
+    let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    });
+    let y1 = ys.fold(1.0f64, f64::max);
+    if !x0.is_finite() {
+        return Err(err("no data segment"));
+    }
+    fonts();
+    let h = 620;
+    let mut buf = vec![0u8; (W * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (W, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let pad = ((x1 - x0) * 0.02).max(1e-4);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22, FontStyle::Bold))
+            .margin(14)
+            .x_label_area_size(44)
+            .y_label_area_size(90)
+            .build_cartesian_2d((x0 - pad)..(x1 + pad), 0f64..(y1 * 1.05))
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("time (s)")
+            .y_desc("relative sequence number (bytes)")
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 16))
+            .draw()
+            .map_err(err)?;
+        let [sent, rtx, acks, edge] = series;
+        let blue = RGBColor(31, 119, 180);
+        let red = RGBColor(214, 39, 40);
+        let green = RGBColor(44, 160, 44);
+        let grey = RGBColor(150, 150, 150);
+        chart
+            .draw_series(LineSeries::new(edge, grey.stroke_width(1)))
+            .map_err(err)?
+            .label("receive window right edge")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], grey.stroke_width(2))
+            });
+        chart
+            .draw_series(LineSeries::new(acks, green.stroke_width(2)))
+            .map_err(err)?
+            .label("ACK received")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], green.stroke_width(2))
+            });
+        chart
+            .draw_series(sent.iter().map(|p| Circle::new(*p, 2, blue.filled())))
+            .map_err(err)?
+            .label("data sent (segment end)")
+            .legend(move |(x, y)| Circle::new((x + 9, y), 3, blue.filled()));
+        chart
+            .draw_series(rtx.iter().map(|p| Cross::new(*p, 5, red.stroke_width(2))))
+            .map_err(err)?
+            .label("retransmission")
+            .legend(move |(x, y)| Cross::new((x + 9, y), 4, red.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    encode_rgb(buf, W, h)
+}
+
+/// cwnd and ssthresh of connection `c` (KB), with SRTT and RTO (ms) on a
+/// second axis.
+pub fn cwnd(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>, PlotError> {
+    let mut cw = Vec::new();
+    let mut ss = Vec::new();
+    let mut srtt = Vec::new();
+    let mut rto = Vec::new();
+    for r in records.iter().filter(|r| conn_of(r) == Some(c)) {
+        match r.kind {
+            "tcp_cwnd" => {
+                let t = secs(r.t);
+                cw.push((t, num(r, "cwnd").unwrap_or(0) as f64 / 1000.0));
+                let s = num(r, "ssthresh").unwrap_or(0);
+                // "Arbitrarily high" before the first loss: not drawn.
+                if s < (1 << 31) {
+                    ss.push((t, s as f64 / 1000.0));
+                }
+            }
+            "tcp_rtt" => {
+                let t = secs(r.t);
+                srtt.push((t, num(r, "srtt_ns").unwrap_or(0) as f64 / 1e6));
+                rto.push((t, num(r, "rto_ns").unwrap_or(0) as f64 / 1e6));
+            }
+            _ => {}
+        }
+    }
+    if cw.is_empty() {
+        return Err(err("no cwnd record"));
+    }
+    let (cw, ss, srtt, rto) = (thin(cw), thin(ss), thin(srtt), thin(rto));
+    let x0 = cw
+        .first()
+        .map_or(0.0, |p| p.0)
+        .min(srtt.first().map_or(f64::INFINITY, |p| p.0));
+    let x1 = cw
+        .iter()
+        .chain(&srtt)
+        .map(|p| p.0)
+        .fold(x0 + 1e-3, f64::max);
+    let y1 = cw.iter().chain(&ss).map(|p| p.1).fold(1.0, f64::max) * 1.1;
+    let r1 = rto.iter().chain(&srtt).map(|p| p.1).fold(1.0, f64::max) * 1.1;
+    fonts();
+    let h = 620;
+    let mut buf = vec![0u8; (W * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (W, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22, FontStyle::Bold))
+            .margin(14)
+            .x_label_area_size(44)
+            .y_label_area_size(80)
+            .right_y_label_area_size(80)
+            .build_cartesian_2d(x0..x1, 0f64..y1)
+            .map_err(err)?
+            .set_secondary_coord(x0..x1, 0f64..r1);
+        chart
+            .configure_mesh()
+            .x_desc("time (s)")
+            .y_desc("window (kB)")
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 16))
+            .draw()
+            .map_err(err)?;
+        chart
+            .configure_secondary_axes()
+            .y_desc("time (ms)")
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 16))
+            .draw()
+            .map_err(err)?;
+        let blue = RGBColor(31, 119, 180);
+        let orange = RGBColor(255, 127, 14);
+        let green = RGBColor(44, 160, 44);
+        let purple = RGBColor(148, 103, 189);
+        let step = |v: Vec<(f64, f64)>| -> Vec<(f64, f64)> {
+            let mut out = Vec::with_capacity(v.len() * 2);
+            for (i, p) in v.iter().enumerate() {
+                if i > 0 {
+                    out.push((p.0, v[i - 1].1));
+                }
+                out.push(*p);
+            }
+            out
+        };
+        chart
+            .draw_series(LineSeries::new(step(cw), blue.stroke_width(2)))
+            .map_err(err)?
+            .label("cwnd (kB)")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], blue.stroke_width(2))
+            });
+        chart
+            .draw_series(LineSeries::new(step(ss), orange.stroke_width(2)))
+            .map_err(err)?
+            .label("ssthresh (kB)")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], orange.stroke_width(2))
+            });
+        chart
+            .draw_secondary_series(LineSeries::new(srtt, green.stroke_width(1)))
+            .map_err(err)?
+            .label("SRTT (ms)")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], green.stroke_width(2))
+            });
+        chart
+            .draw_secondary_series(LineSeries::new(rto, purple.stroke_width(1)))
+            .map_err(err)?
+            .label("RTO (ms)")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], purple.stroke_width(2))
+            });
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    encode_rgb(buf, W, h)
+}
