@@ -25,6 +25,7 @@
 //! ```
 
 pub mod conn_plots;
+pub mod connections;
 pub mod glyphs;
 pub mod jsonl;
 pub mod ladder;

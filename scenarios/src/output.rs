@@ -87,7 +87,31 @@ struct Summary<'a> {
     events: u64,
     expectations: Vec<ExpectLine<'a>>,
     metrics: Metrics<'a>,
+    connections: Vec<ConnLine>,
 }
+
+/// One TCP connection end in the summary.
+#[derive(Serialize)]
+struct ConnLine {
+    node: String,
+    lport: u64,
+    peer: String,
+    pport: u64,
+    final_state: String,
+    opened_ns: Option<u64>,
+    established_ns: Option<u64>,
+    /// From opening to ESTABLISHED.
+    handshake_ns: Option<u64>,
+    ended_ns: Option<u64>,
+    segments_sent: u64,
+    retransmissions: u64,
+    bytes_sent: u64,
+    bytes_delivered: u64,
+}
+
+/// At most this many connections are listed (a batch of short connections
+/// has thousands; the metrics total them all).
+const MAX_LISTED_CONNECTIONS: usize = 100;
 
 /// The `summary.json` text of a run.
 pub fn summary_json(plan: &Plan, out: &RunOutput) -> String {
@@ -101,6 +125,33 @@ pub fn summary_json(plan: &Plan, out: &RunOutput) -> String {
         events: out.events,
         expectations: out.expectations.iter().map(ExpectLine::from).collect(),
         metrics: Metrics(&plan.topology, &out.metrics),
+        connections: reports::connections::figures(&out.records)
+            .into_iter()
+            .take(MAX_LISTED_CONNECTIONS)
+            .map(|c| {
+                let name = |n: Option<sim_core::NodeId>| {
+                    n.map_or(String::new(), |n| plan.topology.name(n).to_string())
+                };
+                ConnLine {
+                    node: name(c.node),
+                    lport: c.lport,
+                    peer: name(c.peer),
+                    pport: c.pport,
+                    final_state: c.final_state,
+                    opened_ns: c.opened.map(|t| t.as_nanos()),
+                    established_ns: c.established.map(|t| t.as_nanos()),
+                    handshake_ns: c
+                        .opened
+                        .zip(c.established)
+                        .map(|(a, b)| b.saturating_since(a).as_nanos()),
+                    ended_ns: c.ended.map(|t| t.as_nanos()),
+                    segments_sent: c.segments_sent,
+                    retransmissions: c.retransmissions,
+                    bytes_sent: c.bytes_sent,
+                    bytes_delivered: c.bytes_delivered,
+                }
+            })
+            .collect(),
     };
     let mut text = serde_json::to_string_pretty(&s).expect("summary serialises");
     text.push('\n');

@@ -1,6 +1,6 @@
 //! The `netsim` binary as a user meets it: exit codes, messages, files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const BASE: &str = r#"{
@@ -401,4 +401,34 @@ fn tcp_mistakes_are_named_with_their_paths() {
         &TCP.replace(r#""expect""#, r#""inject": [{"at": "1s", "from": "a", "to": "b", "tcp": {"sport": 1, "dport": 80, "flags": "SYN,BOGUS"}}], "expect""#),
         r#"inject[0].tcp.flags: "SYN,BOGUS" is not a list of SYN, ACK, FIN, RST, PSH"#,
     );
+}
+
+#[test]
+fn the_summary_lists_each_connection() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("library/bulk-1pct-loss.json");
+    let out = tmp.path().join("o");
+    let o = netsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let c = s["connections"].as_array().unwrap();
+    assert_eq!(c.len(), 2);
+    let a = &c[0];
+    assert_eq!(
+        (a["node"].as_str(), a["peer"].as_str()),
+        (Some("a"), Some("b"))
+    );
+    assert_eq!(a["final_state"], "CLOSED");
+    assert_eq!(a["established_ns"], a["handshake_ns"]);
+    // Every byte once, plus what was retransmitted.
+    let rtx = a["retransmissions"].as_u64().unwrap();
+    assert!(rtx >= 1);
+    assert_eq!(a["bytes_sent"].as_u64().unwrap(), 200_000 + 1460 * rtx);
+    assert_eq!(c[1]["bytes_delivered"], 200_000);
 }

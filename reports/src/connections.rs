@@ -1,0 +1,122 @@
+//! Per-connection figures for `summary.json`, derived from the trace: for
+//! each TCP connection end, when it opened, reached ESTABLISHED and ended,
+//! its final state, and the segments, retransmissions and bytes it sent and
+//! delivered.
+
+use std::collections::BTreeMap;
+
+use sim_core::{NodeId, SimTime, TraceRecord, Value};
+
+/// One connection end's figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnFigures {
+    /// The node.
+    pub node: Option<NodeId>,
+    /// Local port.
+    pub lport: u64,
+    /// Peer node.
+    pub peer: Option<NodeId>,
+    /// Peer port.
+    pub pport: u64,
+    /// First state change (connect or SYN received).
+    pub opened: Option<SimTime>,
+    /// Reached ESTABLISHED.
+    pub established: Option<SimTime>,
+    /// Reached CLOSED (or went back to LISTEN).
+    pub ended: Option<SimTime>,
+    /// The last state.
+    pub final_state: String,
+    /// Segments it put on the wire.
+    pub segments_sent: u64,
+    /// Of which retransmissions.
+    pub retransmissions: u64,
+    /// Data bytes in segments sent (retransmissions included).
+    pub bytes_sent: u64,
+    /// Bytes delivered in order to its application.
+    pub bytes_delivered: u64,
+}
+
+fn num(r: &TraceRecord, k: &str) -> Option<u64> {
+    match r.field(k)? {
+        Value::U64(n) => Some(*n),
+        _ => None,
+    }
+}
+
+fn node(r: &TraceRecord, k: &str) -> Option<NodeId> {
+    match r.field(k)? {
+        Value::Node(n) => Some(*n),
+        _ => None,
+    }
+}
+
+/// Every connection end in the trace, in order of first appearance.
+pub fn figures(records: &[TraceRecord]) -> Vec<ConnFigures> {
+    type Key = (NodeId, u64, NodeId, u64);
+    let mut order: Vec<Key> = Vec::new();
+    let mut map: BTreeMap<Key, ConnFigures> = BTreeMap::new();
+    for r in records {
+        match r.kind {
+            "tcp_state" | "tcp_deliver" => {
+                let (Some(lport), Some(peer), Some(pport)) =
+                    (num(r, "lport"), node(r, "peer"), num(r, "pport"))
+                else {
+                    continue;
+                };
+                let key = (r.node, lport, peer, pport);
+                let c = map.entry(key).or_insert_with(|| {
+                    order.push(key);
+                    ConnFigures {
+                        node: Some(r.node),
+                        lport,
+                        peer: Some(peer),
+                        pport,
+                        ..ConnFigures::default()
+                    }
+                });
+                if r.kind == "tcp_deliver" {
+                    c.bytes_delivered += num(r, "bytes").unwrap_or(0);
+                    continue;
+                }
+                c.opened.get_or_insert(r.t);
+                let to = match r.field("to") {
+                    Some(Value::Str(s)) => s.to_string(),
+                    _ => continue,
+                };
+                if to == "ESTABLISHED" {
+                    c.established.get_or_insert(r.t);
+                }
+                if to == "CLOSED" || to == "LISTEN" {
+                    c.ended = Some(r.t);
+                }
+                c.final_state = to;
+            }
+            "link_transmit" => {
+                // Segments as they leave the connection's own host.
+                if !matches!(r.field("proto"), Some(Value::Str(p)) if p == "tcp") {
+                    continue;
+                }
+                let (Some(src), Some(from)) = (node(r, "src"), node(r, "from")) else {
+                    continue;
+                };
+                if src != from {
+                    continue;
+                }
+                let (Some(sp), Some(dst), Some(dp)) =
+                    (num(r, "sport"), node(r, "dst"), num(r, "dport"))
+                else {
+                    continue;
+                };
+                if let Some(c) = map.get_mut(&(src, sp, dst, dp)) {
+                    c.segments_sent += 1;
+                    c.bytes_sent += num(r, "len").unwrap_or(0);
+                    if r.field("rtx") == Some(&Value::Bool(true)) {
+                        c.retransmissions += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    order.into_iter().filter_map(|k| map.remove(&k)).collect()
+}
