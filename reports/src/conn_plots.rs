@@ -236,7 +236,12 @@ pub fn sequence(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>
     let mut peer_scale = 0u32;
     let rel =
         |isn: Option<u64>, v: u64| f64::from((v as u32).wrapping_sub(isn.unwrap_or(0) as u32));
-    for r in records.iter().filter(|r| text(r, "proto") == Some("tcp")) {
+    // Cheap tests first: a million-event trace is scanned once.
+    let candidates = records.iter().filter(|r| {
+        (r.kind == "link_transmit" || (r.kind == "link_deliver" && r.node == me))
+            && text(r, "proto") == Some("tcp")
+    });
+    for r in candidates {
         let flags = text(r, "flags").unwrap_or("");
         if r.kind == "link_transmit"
             && node(r, "src") == Some(me)
@@ -356,7 +361,9 @@ pub fn cwnd(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>, Pl
     let mut ss = Vec::new();
     let mut srtt = Vec::new();
     let mut rto = Vec::new();
-    for r in records.iter().filter(|r| conn_of(r) == Some(c)) {
+    for r in records.iter().filter(|r| {
+        (r.kind == "tcp_cwnd" || r.kind == "tcp_rtt") && r.node == c.0 && conn_of(r) == Some(c)
+    }) {
         match r.kind {
             "tcp_cwnd" => {
                 let t = secs(r.t);

@@ -34,6 +34,12 @@ pub fn write_value(out: &mut impl Write, topo: &Topology, v: &Value) -> io::Resu
 }
 
 fn write_str(out: &mut impl Write, s: &str) -> io::Result<()> {
+    // Names, kinds and flags never need escaping: write them as they are.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.write_all(b"\"")?;
+        out.write_all(s.as_bytes())?;
+        return out.write_all(b"\"");
+    }
     out.write_all(
         serde_json::to_string(s)
             .map_err(io::Error::other)?

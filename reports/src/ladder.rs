@@ -129,13 +129,36 @@ fn collect(
     let mut open: HashMap<(u64, NodeId, NodeId), VecDeque<usize>> = HashMap::new();
     let mut msgs: Vec<Msg> = Vec::new();
     let mut states = Vec::new();
+    // Messages in the window beyond those kept are only counted.
+    let mut extra = 0usize;
+    let mut unfinished = 0usize;
     for r in records {
+        if r.t > to && unfinished == 0 {
+            break;
+        }
+        let in_window = r.t >= from && r.t <= to;
+        let full = msgs.len() >= MAX_MESSAGES;
+        if in_window && full {
+            let refused = r.kind == "link_drop"
+                && !matches!(r.field("reason"), Some(Value::Str(s)) if s == "random_loss");
+            if r.kind == "link_transmit" || refused {
+                extra += 1;
+                continue;
+            }
+            if unfinished == 0 && r.kind != "tcp_state" {
+                continue;
+            }
+        }
         match r.kind {
             "link_transmit" => {
+                if !in_window {
+                    continue;
+                }
                 let (Some(id), Some(f), Some(t)) = (num(r, "id"), node(r, "from"), node(r, "to"))
                 else {
                     continue;
                 };
+                unfinished += 1;
                 open.entry((id, f, t)).or_default().push_back(msgs.len());
                 msgs.push(Msg {
                     from: f,
@@ -153,6 +176,9 @@ fn collect(
                 };
                 let reason = text(r, "reason");
                 if r.kind == "link_drop" && reason != Some("random_loss") {
+                    if !in_window {
+                        continue;
+                    }
                     // Refused before transmission: a cross at the sender.
                     msgs.push(Msg {
                         from: f,
@@ -167,6 +193,7 @@ fn collect(
                 if let Some(i) = open.get_mut(&(id, f, t)).and_then(|q| q.pop_front()) {
                     msgs[i].t1 = Some(r.t);
                     msgs[i].lost = r.kind == "link_drop";
+                    unfinished -= 1;
                 }
             }
             "tcp_state" => {
@@ -179,12 +206,8 @@ fn collect(
     }
     // Packets still in flight when the run ended have no arrival.
     msgs.retain(|m| m.t1 != Some(SimTime::MAX));
-    let in_window: Vec<Msg> = msgs
-        .into_iter()
-        .filter(|m| m.t0 >= from && m.t0 <= to)
-        .collect();
-    let total = in_window.len();
-    let shown: Vec<Msg> = in_window.into_iter().take(MAX_MESSAGES).collect();
+    let total = msgs.len() + extra;
+    let shown = msgs;
     let last = shown
         .iter()
         .map(|m| m.t1.unwrap_or(m.t0))

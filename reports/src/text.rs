@@ -9,30 +9,48 @@ use std::fmt::Write as _;
 
 use sim_core::{SimDuration, Topology, TraceRecord, Value};
 
-fn value(topo: &Topology, v: &Value) -> String {
+fn value(out: &mut String, topo: &Topology, v: &Value) {
     match v {
-        Value::U64(n) => n.to_string(),
-        Value::I64(n) => n.to_string(),
-        Value::F64(x) => format!("{x}"),
-        Value::Bool(b) => b.to_string(),
-        Value::Str(s) => s.to_string(),
-        Value::Node(n) => topo.name(*n).to_string(),
+        Value::U64(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::I64(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::F64(x) => {
+            let _ = write!(out, "{x}");
+        }
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Str(s) => out.push_str(s),
+        Value::Node(n) => out.push_str(topo.name(*n)),
         Value::List(items) => {
-            let parts: Vec<String> = items.iter().map(|i| value(topo, i)).collect();
-            format!("[{}]", parts.join(","))
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                value(out, topo, item);
+            }
+            out.push(']');
         }
     }
 }
 
-/// Renders one record as a line (without the newline).
-pub fn line(topo: &Topology, r: &TraceRecord) -> String {
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        "{:>12} {:<6} ",
-        SimDuration(r.t.as_nanos()).to_string(),
-        topo.name(r.node)
-    );
+/// Appends one record's line (without the newline) to `s`.
+pub fn push_line(s: &mut String, topo: &Topology, r: &TraceRecord) {
+    let start = s.len();
+    let _ = write!(s, "{}", SimDuration(r.t.as_nanos()));
+    let width = s.len() - start;
+    if width < 12 {
+        s.insert_str(start, &" ".repeat(12 - width));
+    }
+    s.push(' ');
+    let name = topo.name(r.node);
+    s.push_str(name);
+    for _ in name.len()..6 {
+        s.push(' ');
+    }
+    s.push(' ');
     let link_event = r.kind.strip_prefix("link_");
     let mut skip: &[&str] = &[];
     if let (Some(what), Some(Value::Node(from)), Some(Value::Node(to))) =
@@ -47,22 +65,47 @@ pub fn line(topo: &Topology, r: &TraceRecord) -> String {
         if skip.contains(k) {
             continue;
         }
-        let rendered = match (*k, v) {
-            (k, Value::U64(ns)) if k.ends_with("_ns") => SimDuration(*ns).to_string(),
-            _ => value(topo, v),
-        };
-        let key = k.strip_suffix("_ns").unwrap_or(k);
-        let _ = write!(s, " {key}={rendered}");
+        s.push(' ');
+        match (k.strip_suffix("_ns"), v) {
+            (Some(key), Value::U64(ns)) => {
+                let _ = write!(s, "{key}={}", SimDuration(*ns));
+            }
+            (_, v) => {
+                s.push_str(k);
+                s.push('=');
+                value(s, topo, v);
+            }
+        }
     }
+}
+
+/// Renders one record as a line (without the newline).
+pub fn line(topo: &Topology, r: &TraceRecord) -> String {
+    let mut s = String::new();
+    push_line(&mut s, topo, r);
     s
 }
 
 /// Renders every record, one a line, each ending in a newline.
 pub fn render(topo: &Topology, records: &[TraceRecord]) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
+    write(&mut out, topo, records).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the trace is UTF-8")
+}
+
+/// Writes every record, one a line, to `out` (streaming: a long trace is
+/// never held as one string).
+pub fn write(
+    out: &mut impl std::io::Write,
+    topo: &Topology,
+    records: &[TraceRecord],
+) -> std::io::Result<()> {
+    let mut buf = String::with_capacity(256);
     for r in records {
-        out.push_str(&line(topo, r));
-        out.push('\n');
+        buf.clear();
+        push_line(&mut buf, topo, r);
+        buf.push('\n');
+        out.write_all(buf.as_bytes())?;
     }
-    out
+    Ok(())
 }

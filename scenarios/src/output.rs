@@ -196,7 +196,7 @@ pub fn write_outputs_window(
         })
         .map_err(werr(&tmp(FILES[0])))?;
         write_file(&tmp(FILES[1]), |w| {
-            w.write_all(reports::text::render(topo, &out.records).as_bytes())
+            reports::text::write(w, topo, &out.records)
         })
         .map_err(werr(&tmp(FILES[1])))?;
         write_file(&tmp(FILES[2]), |w| {

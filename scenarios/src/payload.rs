@@ -37,7 +37,7 @@ impl Payload for Wire {
                 out.push(("proto", "tcp".into()));
                 out.push(("sport", Value::from(u32::from(seg.src_port))));
                 out.push(("dport", Value::from(u32::from(seg.dst_port))));
-                out.push(("flags", seg.flags.to_string().into()));
+                out.push(("flags", Value::Str(seg.flags.name())));
                 out.push(("seq", Value::from(seg.seq.0)));
                 out.push(("ack", Value::from(seg.ack.0)));
                 out.push(("len", Value::from(seg.data.len)));

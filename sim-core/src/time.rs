@@ -96,13 +96,17 @@ impl Sub for SimTime {
 /// trailing zeros trimmed (`10.12ms`, `1.5s`, `250us`).
 fn write_scaled(f: &mut fmt::Formatter<'_>, ns: u64, unit_ns: u64, unit: &str) -> fmt::Result {
     let whole = ns / unit_ns;
-    let frac = ns % unit_ns;
+    let mut frac = ns % unit_ns;
     if frac == 0 {
         return write!(f, "{whole}{unit}");
     }
-    let digits = unit_ns.ilog10() as usize;
-    let s = format!("{frac:0digits$}");
-    write!(f, "{whole}.{}{unit}", s.trim_end_matches('0'))
+    // The fraction's digits, trailing zeros dropped, without allocating.
+    let mut digits = unit_ns.ilog10() as usize;
+    while frac.is_multiple_of(10) {
+        frac /= 10;
+        digits -= 1;
+    }
+    write!(f, "{whole}.{frac:0digits$}{unit}")
 }
 
 impl fmt::Display for SimDuration {

@@ -40,6 +40,26 @@ impl std::ops::BitOr for Flags {
     }
 }
 
+impl Flags {
+    /// The flags as `SYN,ACK`-style text, without allocating for the
+    /// combinations TCP uses (tracing calls this for every segment).
+    pub fn name(self) -> std::borrow::Cow<'static, str> {
+        let known = match self.0 {
+            0x02 => "SYN",
+            0x12 => "SYN,ACK",
+            0x10 => "ACK",
+            0x18 => "PSH,ACK",
+            0x11 => "FIN,ACK",
+            0x19 => "FIN,PSH,ACK",
+            0x04 => "RST",
+            0x14 => "RST,ACK",
+            0x01 => "FIN",
+            _ => return std::borrow::Cow::Owned(self.to_string()),
+        };
+        std::borrow::Cow::Borrowed(known)
+    }
+}
+
 impl fmt::Display for Flags {
     /// `SYN`, `SYN,ACK`, `FIN,ACK`, `RST`...: the order textbooks write them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
