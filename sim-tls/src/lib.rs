@@ -1,13 +1,22 @@
-//! TLS 1.2 (RFC 5246) and TLS 1.3 (RFC 8446) for netsim, as sans-IO client
-//! and server running over sim-tcp's byte stream.
+//! TLS 1.2 (RFC 5246) and TLS 1.3 (RFC 8446) for netsim.
 //!
-//! Nothing is implemented yet: the handshakes, certificates and trust stores,
-//! record layer and alerts are the subject of the project's TLS issue. The
-//! crate exists so the workspace layout of DESIGN.md holds from the start and
-//! dependants can be wired up.
+//! So far this crate holds the parts every handshake needs, each tested on
+//! its own: the real hashes and key schedules ([`crypto`]: SHA-256
+//! transcripts, the TLS 1.2 PRF, HKDF and TLS 1.3's labels, Finished
+//! values), the cipher suite registry with per-suite record overheads
+//! ([`suite`]), alerts ([`alert`]), and certificates with chain validation
+//! against trust stores ([`cert`]). The sans-IO client and server, the
+//! record layer over sim-tcp and the scenario integration are the rest of
+//! the project's TLS issue.
 //!
 //! # Example
 //!
 //! ```
-//! // The crate currently exports no items.
+//! use sim_tls::crypto::{derive_secret, hex, hkdf_extract, sha256};
+//! // The TLS 1.3 key schedule starts from HKDF-Extract(0, 0) (RFC 8446 §7.1).
+//! let early = hkdf_extract(&[], &[0u8; 32]);
+//! let derived = derive_secret(&early, "derived", &sha256(&[]));
+//! assert_eq!(hex(&derived)[..8], *"6f2615a1");
 //! ```
+
+pub mod crypto;
