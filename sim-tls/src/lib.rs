@@ -19,4 +19,6 @@
 //! assert_eq!(hex(&derived)[..8], *"6f2615a1");
 //! ```
 
+pub mod alert;
 pub mod crypto;
+pub mod suite;
