@@ -20,5 +20,6 @@
 //! ```
 
 pub mod alert;
+pub mod cert;
 pub mod crypto;
 pub mod suite;
