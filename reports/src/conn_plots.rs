@@ -23,29 +23,13 @@ pub const MAX_CONNECTIONS: usize = 8;
 /// A connection seen from one end: (node, local port, peer, peer port).
 pub type Conn = (NodeId, u64, NodeId, u64);
 
-fn num(r: &TraceRecord, k: &str) -> Option<u64> {
-    match r.field(k)? {
-        Value::U64(n) => Some(*n),
-        _ => None,
-    }
-}
-
-fn node(r: &TraceRecord, k: &str) -> Option<NodeId> {
-    match r.field(k)? {
-        Value::Node(n) => Some(*n),
-        _ => None,
-    }
-}
-
-fn text<'a>(r: &'a TraceRecord, k: &str) -> Option<&'a str> {
-    match r.field(k)? {
-        Value::Str(s) => Some(s),
-        _ => None,
-    }
-}
-
 fn conn_of(r: &TraceRecord) -> Option<Conn> {
-    Some((r.node, num(r, "lport")?, node(r, "peer")?, num(r, "pport")?))
+    Some((
+        r.node,
+        r.u64("lport")?,
+        r.node_field("peer")?,
+        r.u64("pport")?,
+    ))
 }
 
 /// A file-name part for a connection: `a-49152-b-80`.
@@ -94,7 +78,7 @@ pub fn states(
         if r.kind != "tcp_state" {
             continue;
         }
-        let (Some(c), Some(from), Some(to)) = (conn_of(r), text(r, "from"), text(r, "to")) else {
+        let (Some(c), Some(from), Some(to)) = (conn_of(r), r.text("from"), r.text("to")) else {
             continue;
         };
         let v = spans.entry(c).or_default();
@@ -203,16 +187,16 @@ pub fn states(
 pub fn data_senders(records: &[TraceRecord]) -> Vec<Conn> {
     let mut v: Vec<Conn> = Vec::new();
     for r in records.iter().filter(|r| r.kind == "link_transmit") {
-        if text(r, "proto") != Some("tcp") || num(r, "len").unwrap_or(0) == 0 {
+        if r.text("proto") != Some("tcp") || r.u64("len").unwrap_or(0) == 0 {
             continue;
         }
-        let (Some(src), Some(from)) = (node(r, "src"), node(r, "from")) else {
+        let (Some(src), Some(from)) = (r.node_field("src"), r.node_field("from")) else {
             continue;
         };
         if src != from {
             continue; // forwarded by a router
         }
-        let (Some(sp), Some(dst), Some(dp)) = (num(r, "sport"), node(r, "dst"), num(r, "dport"))
+        let (Some(sp), Some(dst), Some(dp)) = (r.u64("sport"), r.node_field("dst"), r.u64("dport"))
         else {
             continue;
         };
@@ -239,21 +223,21 @@ pub fn sequence(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>
     // Cheap tests first: a million-event trace is scanned once.
     let candidates = records.iter().filter(|r| {
         (r.kind == "link_transmit" || (r.kind == "link_deliver" && r.node == me))
-            && text(r, "proto") == Some("tcp")
+            && r.text("proto") == Some("tcp")
     });
     for r in candidates {
-        let flags = text(r, "flags").unwrap_or("");
+        let flags = r.text("flags").unwrap_or("");
         if r.kind == "link_transmit"
-            && node(r, "src") == Some(me)
-            && node(r, "from") == Some(me)
-            && num(r, "sport") == Some(lport)
-            && num(r, "dport") == Some(pport)
+            && r.node_field("src") == Some(me)
+            && r.node_field("from") == Some(me)
+            && r.u64("sport") == Some(lport)
+            && r.u64("dport") == Some(pport)
         {
-            let seq = num(r, "seq").unwrap_or(0);
+            let seq = r.u64("seq").unwrap_or(0);
             if flags.contains("SYN") {
                 isn.get_or_insert(seq);
             }
-            let len = num(r, "len").unwrap_or(0);
+            let len = r.u64("len").unwrap_or(0);
             if len > 0 {
                 let p = (secs(r.t), rel(isn, seq) + len as f64);
                 if r.field("rtx") == Some(&Value::Bool(true)) {
@@ -264,18 +248,18 @@ pub fn sequence(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>
             }
         } else if r.kind == "link_deliver"
             && r.node == me
-            && node(r, "src") == Some(peer)
-            && num(r, "sport") == Some(pport)
-            && num(r, "dport") == Some(lport)
+            && r.node_field("src") == Some(peer)
+            && r.u64("sport") == Some(pport)
+            && r.u64("dport") == Some(lport)
         {
             if flags.contains("SYN") {
-                peer_scale = num(r, "wscale").unwrap_or(0) as u32;
+                peer_scale = r.u64("wscale").unwrap_or(0) as u32;
                 continue;
             }
             if flags.contains("ACK") {
-                let ack = rel(isn, num(r, "ack").unwrap_or(0));
+                let ack = rel(isn, r.u64("ack").unwrap_or(0));
                 acks.push((secs(r.t), ack));
-                let wnd = (num(r, "wnd").unwrap_or(0) << peer_scale) as f64;
+                let wnd = (r.u64("wnd").unwrap_or(0) << peer_scale) as f64;
                 edge.push((secs(r.t), ack + wnd));
             }
         }
@@ -367,8 +351,8 @@ pub fn cwnd(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>, Pl
         match r.kind {
             "tcp_cwnd" => {
                 let t = secs(r.t);
-                cw.push((t, num(r, "cwnd").unwrap_or(0) as f64 / 1000.0));
-                let s = num(r, "ssthresh").unwrap_or(0);
+                cw.push((t, r.u64("cwnd").unwrap_or(0) as f64 / 1000.0));
+                let s = r.u64("ssthresh").unwrap_or(0);
                 // "Arbitrarily high" before the first loss: not drawn.
                 if s < (1 << 31) {
                     ss.push((t, s as f64 / 1000.0));
@@ -376,8 +360,8 @@ pub fn cwnd(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>, Pl
             }
             "tcp_rtt" => {
                 let t = secs(r.t);
-                srtt.push((t, num(r, "srtt_ns").unwrap_or(0) as f64 / 1e6));
-                rto.push((t, num(r, "rto_ns").unwrap_or(0) as f64 / 1e6));
+                srtt.push((t, r.u64("srtt_ns").unwrap_or(0) as f64 / 1e6));
+                rto.push((t, r.u64("rto_ns").unwrap_or(0) as f64 / 1e6));
             }
             _ => {}
         }

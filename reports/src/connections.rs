@@ -36,20 +36,6 @@ pub struct ConnFigures {
     pub bytes_delivered: u64,
 }
 
-fn num(r: &TraceRecord, k: &str) -> Option<u64> {
-    match r.field(k)? {
-        Value::U64(n) => Some(*n),
-        _ => None,
-    }
-}
-
-fn node(r: &TraceRecord, k: &str) -> Option<NodeId> {
-    match r.field(k)? {
-        Value::Node(n) => Some(*n),
-        _ => None,
-    }
-}
-
 /// Every connection end in the trace, in order of first appearance.
 pub fn figures(records: &[TraceRecord]) -> Vec<ConnFigures> {
     type Key = (NodeId, u64, NodeId, u64);
@@ -59,7 +45,7 @@ pub fn figures(records: &[TraceRecord]) -> Vec<ConnFigures> {
         match r.kind {
             "tcp_state" | "tcp_deliver" => {
                 let (Some(lport), Some(peer), Some(pport)) =
-                    (num(r, "lport"), node(r, "peer"), num(r, "pport"))
+                    (r.u64("lport"), r.node_field("peer"), r.u64("pport"))
                 else {
                     continue;
                 };
@@ -75,7 +61,7 @@ pub fn figures(records: &[TraceRecord]) -> Vec<ConnFigures> {
                     }
                 });
                 if r.kind == "tcp_deliver" {
-                    c.bytes_delivered += num(r, "bytes").unwrap_or(0);
+                    c.bytes_delivered += r.u64("bytes").unwrap_or(0);
                     continue;
                 }
                 c.opened.get_or_insert(r.t);
@@ -96,20 +82,20 @@ pub fn figures(records: &[TraceRecord]) -> Vec<ConnFigures> {
                 if !matches!(r.field("proto"), Some(Value::Str(p)) if p == "tcp") {
                     continue;
                 }
-                let (Some(src), Some(from)) = (node(r, "src"), node(r, "from")) else {
+                let (Some(src), Some(from)) = (r.node_field("src"), r.node_field("from")) else {
                     continue;
                 };
                 if src != from {
                     continue;
                 }
                 let (Some(sp), Some(dst), Some(dp)) =
-                    (num(r, "sport"), node(r, "dst"), num(r, "dport"))
+                    (r.u64("sport"), r.node_field("dst"), r.u64("dport"))
                 else {
                     continue;
                 };
                 if let Some(c) = map.get_mut(&(src, sp, dst, dp)) {
                     c.segments_sent += 1;
-                    c.bytes_sent += num(r, "len").unwrap_or(0);
+                    c.bytes_sent += r.u64("len").unwrap_or(0);
                     if r.field("rtx") == Some(&Value::Bool(true)) {
                         c.retransmissions += 1;
                     }

@@ -35,37 +35,16 @@ struct Msg {
     label: String,
 }
 
-fn num(r: &TraceRecord, k: &str) -> Option<u64> {
-    match r.field(k)? {
-        Value::U64(n) => Some(*n),
-        _ => None,
-    }
-}
-
-fn text<'a>(r: &'a TraceRecord, k: &str) -> Option<&'a str> {
-    match r.field(k)? {
-        Value::Str(s) => Some(s),
-        _ => None,
-    }
-}
-
-fn node(r: &TraceRecord, k: &str) -> Option<NodeId> {
-    match r.field(k)? {
-        Value::Node(n) => Some(*n),
-        _ => None,
-    }
-}
-
 /// Initial sequence numbers, by (sending node, port), for directions that
 /// used exactly one; a direction with several (a stale SYN, say) keeps
 /// absolute numbers, which is what makes such a ladder readable.
 fn initial_sequence_numbers(records: &[TraceRecord]) -> HashMap<(NodeId, u64), u64> {
     let mut seen: HashMap<(NodeId, u64), Vec<u64>> = HashMap::new();
     for r in records.iter().filter(|r| r.kind == "link_transmit") {
-        if text(r, "proto") == Some("tcp")
-            && text(r, "flags").is_some_and(|f| f.starts_with("SYN"))
+        if r.text("proto") == Some("tcp")
+            && r.text("flags").is_some_and(|f| f.starts_with("SYN"))
             && let (Some(src), Some(port), Some(seq)) =
-                (node(r, "src"), num(r, "sport"), num(r, "seq"))
+                (r.node_field("src"), r.u64("sport"), r.u64("seq"))
         {
             let v = seen.entry((src, port)).or_default();
             if !v.contains(&seq) {
@@ -80,28 +59,28 @@ fn initial_sequence_numbers(records: &[TraceRecord]) -> HashMap<(NodeId, u64), u
 }
 
 fn label(r: &TraceRecord, isn: &HashMap<(NodeId, u64), u64>) -> String {
-    match text(r, "proto") {
+    match r.text("proto") {
         Some("tcp") => {
-            let flags = text(r, "flags").unwrap_or("?");
+            let flags = r.text("flags").unwrap_or("?");
             let rel = |v: u64, key: Option<(NodeId, u64)>| match key.and_then(|k| isn.get(&k)) {
                 Some(base) => (v as u32).wrapping_sub(*base as u32),
                 None => v as u32,
             };
-            let own = node(r, "src").zip(num(r, "sport"));
-            let peer = node(r, "dst").zip(num(r, "dport"));
-            let mut s = format!("{flags} seq={}", rel(num(r, "seq").unwrap_or(0), own));
+            let own = r.node_field("src").zip(r.u64("sport"));
+            let peer = r.node_field("dst").zip(r.u64("dport"));
+            let mut s = format!("{flags} seq={}", rel(r.u64("seq").unwrap_or(0), own));
             if flags.contains("ACK") {
-                s.push_str(&format!(" ack={}", rel(num(r, "ack").unwrap_or(0), peer)));
+                s.push_str(&format!(" ack={}", rel(r.u64("ack").unwrap_or(0), peer)));
             }
-            let len = num(r, "len").unwrap_or(0);
+            let len = r.u64("len").unwrap_or(0);
             if len > 0 {
                 s.push_str(&format!(" len={len}"));
             }
             if flags.contains("SYN") {
-                if let Some(m) = num(r, "mss") {
+                if let Some(m) = r.u64("mss") {
                     s.push_str(&format!(" mss={m}"));
                 }
-            } else if num(r, "wnd") == Some(0) && !flags.contains("RST") {
+            } else if r.u64("wnd") == Some(0) && !flags.contains("RST") {
                 s.push_str(" win=0");
             }
             if r.field("rtx") == Some(&Value::Bool(true)) {
@@ -111,11 +90,11 @@ fn label(r: &TraceRecord, isn: &HashMap<(NodeId, u64), u64>) -> String {
         }
         Some("echo") => format!(
             "echo {} #{}",
-            text(r, "msg").unwrap_or("?"),
-            num(r, "seq").unwrap_or(0)
+            r.text("msg").unwrap_or("?"),
+            r.u64("seq").unwrap_or(0)
         ),
         Some(p) => p.to_string(),
-        None => format!("packet {}", num(r, "id").unwrap_or(0)),
+        None => format!("packet {}", r.u64("id").unwrap_or(0)),
     }
 }
 
@@ -154,7 +133,8 @@ fn collect(
                 if !in_window {
                     continue;
                 }
-                let (Some(id), Some(f), Some(t)) = (num(r, "id"), node(r, "from"), node(r, "to"))
+                let (Some(id), Some(f), Some(t)) =
+                    (r.u64("id"), r.node_field("from"), r.node_field("to"))
                 else {
                     continue;
                 };
@@ -170,11 +150,12 @@ fn collect(
                 });
             }
             "link_deliver" | "link_drop" => {
-                let (Some(id), Some(f), Some(t)) = (num(r, "id"), node(r, "from"), node(r, "to"))
+                let (Some(id), Some(f), Some(t)) =
+                    (r.u64("id"), r.node_field("from"), r.node_field("to"))
                 else {
                     continue;
                 };
-                let reason = text(r, "reason");
+                let reason = r.text("reason");
                 if r.kind == "link_drop" && reason != Some("random_loss") {
                     if !in_window {
                         continue;
@@ -197,7 +178,7 @@ fn collect(
                 }
             }
             "tcp_state" => {
-                if let Some(to_state) = text(r, "to") {
+                if let Some(to_state) = r.text("to") {
                     states.push((r.t, r.node, to_state.to_string()));
                 }
             }

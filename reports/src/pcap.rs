@@ -14,7 +14,7 @@
 use std::collections::HashSet;
 use std::io::{self, Write};
 
-use sim_core::{NodeId, Topology, TraceRecord, Value};
+use sim_core::{NodeId, Topology, TraceRecord};
 
 /// The IPv4 address of a node.
 pub fn address(node: NodeId) -> [u8; 4] {
@@ -40,27 +40,6 @@ pub fn checksum(data: &[u8], acc: u32) -> u16 {
         s = (s & 0xffff) + (s >> 16);
     }
     !(s as u16)
-}
-
-fn num(r: &TraceRecord, k: &str) -> Option<u64> {
-    match r.field(k)? {
-        Value::U64(n) => Some(*n),
-        _ => None,
-    }
-}
-
-fn text<'a>(r: &'a TraceRecord, k: &str) -> Option<&'a str> {
-    match r.field(k)? {
-        Value::Str(s) => Some(s),
-        _ => None,
-    }
-}
-
-fn node(r: &TraceRecord, k: &str) -> Option<NodeId> {
-    match r.field(k)? {
-        Value::Node(n) => Some(*n),
-        _ => None,
-    }
 }
 
 fn flag_bits(flags: &str) -> u8 {
@@ -93,28 +72,28 @@ fn ipv4(proto: u8, id: u64, src: NodeId, dst: NodeId, payload: &[u8]) -> Vec<u8>
 
 fn tcp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
     let mut opts = Vec::new();
-    if let Some(m) = num(r, "mss") {
+    if let Some(m) = r.u64("mss") {
         opts.extend([2, 4]);
         opts.extend((m as u16).to_be_bytes());
     }
-    if let Some(w) = num(r, "wscale") {
+    if let Some(w) = r.u64("wscale") {
         opts.extend([3, 3, w as u8]);
     }
     while opts.len() % 4 != 0 {
         opts.push(1); // NOP
     }
-    let len = num(r, "len")? as usize;
+    let len = r.u64("len")? as usize;
     let mut t = Vec::with_capacity(20 + opts.len() + len);
-    t.extend((num(r, "sport")? as u16).to_be_bytes());
-    t.extend((num(r, "dport")? as u16).to_be_bytes());
-    t.extend((num(r, "seq")? as u32).to_be_bytes());
-    t.extend((num(r, "ack")? as u32).to_be_bytes());
+    t.extend((r.u64("sport")? as u16).to_be_bytes());
+    t.extend((r.u64("dport")? as u16).to_be_bytes());
+    t.extend((r.u64("seq")? as u32).to_be_bytes());
+    t.extend((r.u64("ack")? as u32).to_be_bytes());
     t.push((((20 + opts.len()) / 4) as u8) << 4);
-    t.push(flag_bits(text(r, "flags")?));
-    t.extend((num(r, "wnd")? as u16).to_be_bytes());
+    t.push(flag_bits(r.text("flags")?));
+    t.extend((r.u64("wnd")? as u16).to_be_bytes());
     t.extend([0, 0, 0, 0]); // checksum, urgent pointer
     t.extend(opts);
-    sim_core::pattern::fill(&mut t, num(r, "off").unwrap_or(0), len);
+    sim_core::pattern::fill(&mut t, r.u64("off").unwrap_or(0), len);
     // Pseudo-header: addresses, protocol, TCP length.
     let mut pseudo = Vec::with_capacity(12);
     pseudo.extend(address(src));
@@ -123,12 +102,12 @@ fn tcp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
     pseudo.extend((t.len() as u16).to_be_bytes());
     let c = checksum(&t, sum16(&pseudo, 0));
     t[16..18].copy_from_slice(&c.to_be_bytes());
-    Some(ipv4(6, num(r, "id")?, src, dst, &t))
+    Some(ipv4(6, r.u64("id")?, src, dst, &t))
 }
 
 fn icmp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
-    let size = num(r, "size")? as usize;
-    let ty = match text(r, "msg")? {
+    let size = r.u64("size")? as usize;
+    let ty = match r.text("msg")? {
         "request" => 8,
         _ => 0,
     };
@@ -136,11 +115,11 @@ fn icmp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
     let ident = if ty == 8 { src.0 } else { dst.0 } as u16;
     let mut m = vec![ty, 0, 0, 0];
     m.extend(ident.to_be_bytes());
-    m.extend((num(r, "seq")? as u16).to_be_bytes());
+    m.extend((r.u64("seq")? as u16).to_be_bytes());
     m.resize(size.saturating_sub(20).max(8), 0);
     let c = checksum(&m, 0);
     m[2..4].copy_from_slice(&c.to_be_bytes());
-    Some(ipv4(1, num(r, "id")?, src, dst, &m))
+    Some(ipv4(1, r.u64("id")?, src, dst, &m))
 }
 
 /// Writes the capture of `records`.
@@ -154,14 +133,14 @@ pub fn write(out: &mut impl Write, _topo: &Topology, records: &[TraceRecord]) ->
     out.write_all(&101u32.to_le_bytes())?; // LINKTYPE_RAW: raw IPv4
     let mut seen = HashSet::new();
     for r in records.iter().filter(|r| r.kind == "link_transmit") {
-        let Some(id) = num(r, "id") else { continue };
+        let Some(id) = r.u64("id") else { continue };
         if !seen.insert(id) {
             continue;
         }
-        let (Some(src), Some(dst)) = (node(r, "src"), node(r, "dst")) else {
+        let (Some(src), Some(dst)) = (r.node_field("src"), r.node_field("dst")) else {
             continue;
         };
-        let packet = match text(r, "proto") {
+        let packet = match r.text("proto") {
             Some("tcp") => tcp(r, src, dst),
             Some("echo") => icmp(r, src, dst),
             _ => None,

@@ -22,7 +22,7 @@ use serde_json::Value as Json;
 
 use crate::build::{Plan, as_number};
 use crate::error::{Error, InputError};
-use crate::format::{BatchExpectSpec, Quantity, Stat};
+use crate::format::{BatchExpectSpec, Stat};
 use crate::run::{Observed, Outcome, run_with};
 use crate::stats::Summary;
 use crate::sweep::Sweep;
@@ -111,16 +111,7 @@ impl Batch {
 
     /// Reads and checks a scenario file.
     pub fn load(path: &Path) -> Result<Batch, Error> {
-        let text = fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let invalid = |error| Error::Invalid {
-            file: path.to_path_buf(),
-            error,
-        };
-        crate::check_syntax(&text).map_err(invalid)?;
-        Batch::from_text(text).map_err(invalid)
+        crate::read_scenario(path, Batch::from_text)
     }
 
     /// The scenario's name.
@@ -340,22 +331,12 @@ fn describe_batch(b: &BatchExpectSpec) -> String {
         }
         _ => "success_rate".to_string(),
     };
-    let mut parts = Vec::new();
-    let q = |x: &Quantity| x.to_string();
-    if let Some(x) = &b.equals {
-        parts.push(format!("{what} = {}", q(x)));
-    }
-    if let Some(x) = &b.at_least {
-        parts.push(format!("{what} >= {}", q(x)));
-    }
-    if let Some(x) = &b.at_most {
-        parts.push(format!("{what} <= {}", q(x)));
-    }
-    let s = parts.join(" and ");
-    match &b.description {
-        Some(d) => format!("{d} ({s})"),
-        None => s,
-    }
+    let bounds = crate::format::Bounds {
+        equals: b.equals,
+        at_least: b.at_least,
+        at_most: b.at_most,
+    };
+    bounds.describe(&what, b.description.as_deref())
 }
 
 impl Batch {
@@ -384,9 +365,12 @@ impl Batch {
                         }
                     }
                 };
-                let ok = b.equals.is_none_or(|q| observed == q.value())
-                    && b.at_least.is_none_or(|q| observed >= q.value())
-                    && b.at_most.is_none_or(|q| observed <= q.value());
+                let ok = crate::format::Bounds {
+                    equals: b.equals,
+                    at_least: b.at_least,
+                    at_most: b.at_most,
+                }
+                .hold(observed);
                 out.push(BatchExpectResult {
                     expect: describe_batch(b),
                     point,

@@ -738,6 +738,46 @@ impl Quantity {
     }
 }
 
+/// The bounds of an expectation: `equals`, `at_least`, `at_most`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Bounds {
+    /// The value must equal this.
+    pub equals: Option<Quantity>,
+    /// The value must be at least this.
+    pub at_least: Option<Quantity>,
+    /// The value must be at most this.
+    pub at_most: Option<Quantity>,
+}
+
+impl Bounds {
+    /// Whether `observed` lies within every bound given.
+    pub fn hold(&self, observed: f64) -> bool {
+        self.equals.is_none_or(|q| observed == q.value())
+            && self.at_least.is_none_or(|q| observed >= q.value())
+            && self.at_most.is_none_or(|q| observed <= q.value())
+    }
+
+    /// The expectation in words: `what = 3 and what <= 20ms`, with the
+    /// user's description in front if there is one.
+    pub fn describe(&self, what: &str, description: Option<&str>) -> String {
+        let mut parts = Vec::new();
+        if let Some(q) = &self.equals {
+            parts.push(format!("{what} = {q}"));
+        }
+        if let Some(q) = &self.at_least {
+            parts.push(format!("{what} >= {q}"));
+        }
+        if let Some(q) = &self.at_most {
+            parts.push(format!("{what} <= {q}"));
+        }
+        let s = parts.join(" and ");
+        match description {
+            Some(d) => format!("{d} ({s})"),
+            None => s,
+        }
+    }
+}
+
 impl fmt::Display for Quantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

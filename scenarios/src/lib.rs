@@ -77,9 +77,12 @@ pub fn plan_point(sweep: &sweep::Sweep, point: usize) -> Result<Plan, InputError
     })
 }
 
-/// Reads a scenario file and finds its sweeps; the text is checked for
-/// syntax (with line and column) first.
-pub fn load_sweep(path: &Path) -> Result<sweep::Sweep, Error> {
+/// Reads a scenario file whose JSON syntax is sound (errors with line and
+/// column), then hands its text to `then`; errors name the file.
+pub fn read_scenario<T>(
+    path: &Path,
+    then: impl FnOnce(String) -> Result<T, InputError>,
+) -> Result<T, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -89,7 +92,12 @@ pub fn load_sweep(path: &Path) -> Result<sweep::Sweep, Error> {
         error,
     };
     check_syntax(&text).map_err(invalid)?;
-    sweep::Sweep::parse(&text).map_err(invalid)
+    then(text).map_err(invalid)
+}
+
+/// Reads a scenario file and finds its sweeps.
+pub fn load_sweep(path: &Path) -> Result<sweep::Sweep, Error> {
+    read_scenario(path, |text| sweep::Sweep::parse(&text))
 }
 
 /// Checks that `text` is one JSON document, reporting syntax errors with

@@ -439,22 +439,15 @@ pub fn describe(e: &Expectation, plan: &Plan) -> String {
             s
         }
     };
-    let mut parts = Vec::new();
-    let fmt = |q: &Quantity| q.to_string();
-    if let Some(q) = &e.equals {
-        parts.push(format!("{what} = {}", fmt(q)));
+    bounds(e).describe(&what, e.description.as_deref())
+}
+
+fn bounds(e: &Expectation) -> crate::format::Bounds {
+    crate::format::Bounds {
+        equals: e.equals,
+        at_least: e.at_least,
+        at_most: e.at_most,
     }
-    if let Some(q) = &e.at_least {
-        parts.push(format!("{what} >= {}", fmt(q)));
-    }
-    if let Some(q) = &e.at_most {
-        parts.push(format!("{what} <= {}", fmt(q)));
-    }
-    let mut s = parts.join(" and ");
-    if let Some(d) = &e.description {
-        s = format!("{d} ({s})");
-    }
-    s
 }
 
 fn judge(
@@ -477,9 +470,7 @@ fn judge(
         };
     }
     let observed = measure(e, plan, metrics, records);
-    let passed = e.equals.is_none_or(|q| observed == q.value())
-        && e.at_least.is_none_or(|q| observed >= q.value())
-        && e.at_most.is_none_or(|q| observed <= q.value());
+    let passed = bounds(e).hold(observed);
     let in_time = [e.equals, e.at_least, e.at_most]
         .iter()
         .flatten()

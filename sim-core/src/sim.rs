@@ -805,17 +805,8 @@ impl<P: Payload> Context<'_, P> {
     /// Sends a packet of `size` bytes to `dst`; returns its id. A packet to
     /// an unreachable node is traced as `packet_unroutable` and dropped.
     pub fn send(&mut self, dst: NodeId, size: u32, payload: P) -> PacketId {
-        let id = PacketId(self.core.next_packet);
-        self.core.next_packet += 1;
-        let packet = Packet {
-            id,
-            src: self.node,
-            dst,
-            size,
-            payload,
-        };
-        self.core.forward(self.node, packet);
-        id
+        let me = self.node;
+        self.send_as(me, dst, size, payload)
     }
 
     /// Sends a packet that claims to come from `src` (address spoofing, for

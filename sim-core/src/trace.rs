@@ -89,6 +89,30 @@ impl TraceRecord {
     pub fn field(&self, name: &str) -> Option<&Value> {
         self.fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
     }
+
+    /// A numeric field.
+    pub fn u64(&self, name: &str) -> Option<u64> {
+        match self.field(name)? {
+            Value::U64(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// A text field.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        match self.field(name)? {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A node field.
+    pub fn node_field(&self, name: &str) -> Option<NodeId> {
+        match self.field(name)? {
+            Value::Node(n) => Some(*n),
+            _ => None,
+        }
+    }
 }
 
 /// Collects records in event order when enabled.
