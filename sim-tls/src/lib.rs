@@ -22,4 +22,5 @@
 pub mod alert;
 pub mod cert;
 pub mod crypto;
+pub mod msg;
 pub mod suite;

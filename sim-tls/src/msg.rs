@@ -1,0 +1,611 @@
+//! Handshake messages and their bytes.
+//!
+//! Messages are encoded with TLS's real framing (a one-byte type and a
+//! three-byte length, RFC 8446 §4 / RFC 5246 §7.4) and close to their real
+//! layouts, so that their sizes are realistic and the transcript hash covers
+//! exactly the bytes that crossed the network: change one byte in flight and
+//! Finished fails. Certificates and public-key values are symbolic (see
+//! [`crate::keys`]) but occupy their real sizes. Decoding checks every
+//! length and answers malformed input with [`DecodeError`], never a panic.
+
+use crate::cert::{Certificate, KeyId};
+use crate::suite::Version;
+
+/// Handshake message types (RFC 8446 §4).
+pub mod kind {
+    /// ClientHello.
+    pub const CLIENT_HELLO: u8 = 1;
+    /// ServerHello.
+    pub const SERVER_HELLO: u8 = 2;
+    /// EncryptedExtensions (TLS 1.3).
+    pub const ENCRYPTED_EXTENSIONS: u8 = 8;
+    /// Certificate.
+    pub const CERTIFICATE: u8 = 11;
+    /// ServerKeyExchange (TLS 1.2 ECDHE).
+    pub const SERVER_KEY_EXCHANGE: u8 = 12;
+    /// ServerHelloDone (TLS 1.2).
+    pub const SERVER_HELLO_DONE: u8 = 14;
+    /// CertificateVerify (TLS 1.3).
+    pub const CERTIFICATE_VERIFY: u8 = 15;
+    /// ClientKeyExchange (TLS 1.2).
+    pub const CLIENT_KEY_EXCHANGE: u8 = 16;
+    /// Finished.
+    pub const FINISHED: u8 = 20;
+}
+
+/// Extension types used here.
+mod ext {
+    pub const SERVER_NAME: u16 = 0;
+    pub const SUPPORTED_VERSIONS: u16 = 43;
+    pub const KEY_SHARE: u16 = 51;
+}
+
+/// The x25519 group.
+pub const X25519: u16 = 0x001d;
+
+/// A message was truncated or malformed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct DecodeError;
+
+/// A decoded handshake message.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Message {
+    /// The client's offer.
+    ClientHello(ClientHello),
+    /// The server's choice.
+    ServerHello(ServerHello),
+    /// TLS 1.3's encrypted extensions (none are used).
+    EncryptedExtensions,
+    /// The server's chain, leaf first.
+    Certificate(Vec<Certificate>),
+    /// The server's signed ECDHE share (TLS 1.2).
+    ServerKeyExchange {
+        /// The ephemeral public value.
+        share: Vec<u8>,
+        /// The signature over the randoms and the share.
+        signature: Vec<u8>,
+    },
+    /// End of the server's first flight (TLS 1.2).
+    ServerHelloDone,
+    /// The server's signature over the transcript (TLS 1.3).
+    CertificateVerify(Vec<u8>),
+    /// The client's key exchange (TLS 1.2): an RSA-encrypted premaster
+    /// secret, or an ECDHE public value.
+    ClientKeyExchange(Vec<u8>),
+    /// verify_data.
+    Finished(Vec<u8>),
+}
+
+/// A ClientHello.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ClientHello {
+    /// client_random.
+    pub random: [u8; 32],
+    /// Offered suites, by code, in preference order.
+    pub suites: Vec<u16>,
+    /// Offered versions (supported_versions), highest first.
+    pub versions: Vec<Version>,
+    /// SNI.
+    pub server_name: Option<String>,
+    /// An x25519 key share, if offered.
+    pub key_share: Option<Vec<u8>>,
+}
+
+/// A ServerHello.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ServerHello {
+    /// server_random.
+    pub random: [u8; 32],
+    /// The chosen suite's code.
+    pub suite: u16,
+    /// The chosen version.
+    pub version: Version,
+    /// The server's x25519 share (TLS 1.3).
+    pub key_share: Option<Vec<u8>>,
+}
+
+struct W(Vec<u8>);
+
+impl W {
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u16(&mut self, v: u16) {
+        self.0.extend(v.to_be_bytes());
+    }
+    fn u24(&mut self, v: usize) {
+        self.0.extend(&(v as u32).to_be_bytes()[1..]);
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.0.extend_from_slice(b);
+    }
+    /// A vector with a length prefix of `len_bytes` bytes.
+    fn vec(&mut self, len_bytes: usize, body: impl FnOnce(&mut W)) {
+        let at = self.0.len();
+        self.0.extend(std::iter::repeat_n(0, len_bytes));
+        body(self);
+        let n = self.0.len() - at - len_bytes;
+        let be = (n as u32).to_be_bytes();
+        self.0[at..at + len_bytes].copy_from_slice(&be[4 - len_bytes..]);
+    }
+}
+
+/// Reads with bounds checks.
+struct R<'a> {
+    b: &'a [u8],
+}
+
+impl<'a> R<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if self.b.len() < n {
+            return Err(DecodeError);
+        }
+        let (a, rest) = self.b.split_at(n);
+        self.b = rest;
+        Ok(a)
+    }
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> Result<u16, DecodeError> {
+        let b = self.take(2)?;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+    fn u24(&mut self) -> Result<usize, DecodeError> {
+        let b = self.take(3)?;
+        Ok((usize::from(b[0]) << 16) | (usize::from(b[1]) << 8) | usize::from(b[2]))
+    }
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        let b = self.take(4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn u64(&mut self) -> Result<u64, DecodeError> {
+        let b = self.take(8)?;
+        Ok(u64::from_be_bytes(b.try_into().map_err(|_| DecodeError)?))
+    }
+    fn vec(&mut self, len_bytes: usize) -> Result<R<'a>, DecodeError> {
+        let n = match len_bytes {
+            1 => usize::from(self.u8()?),
+            2 => usize::from(self.u16()?),
+            _ => self.u24()?,
+        };
+        Ok(R { b: self.take(n)? })
+    }
+    fn end(&self) -> Result<(), DecodeError> {
+        if self.b.is_empty() {
+            Ok(())
+        } else {
+            Err(DecodeError)
+        }
+    }
+    fn string(&mut self) -> Result<String, DecodeError> {
+        let v = self.vec(1)?;
+        String::from_utf8(v.b.to_vec()).map_err(|_| DecodeError)
+    }
+}
+
+fn version_code(v: Version) -> u16 {
+    v.code()
+}
+
+fn version_of(code: u16) -> Option<Version> {
+    match code {
+        0x0303 => Some(Version::Tls12),
+        0x0304 => Some(Version::Tls13),
+        _ => None,
+    }
+}
+
+/// A certificate's symbolic body, padded to its DER size.
+fn encode_cert(w: &mut W, c: &Certificate) {
+    let at = w.0.len();
+    w.0.extend(c.serial.to_be_bytes());
+    w.vec(1, |w| w.bytes(c.subject.as_bytes()));
+    w.vec(1, |w| w.bytes(c.issuer.as_bytes()));
+    w.0.extend(c.not_before.to_be_bytes());
+    w.0.extend(c.not_after.to_be_bytes());
+    w.0.extend(c.key.0.to_be_bytes());
+    w.0.extend(c.signed_by.0.to_be_bytes());
+    w.u8(u8::from(c.is_ca));
+    w.u8(c.san.len().min(255) as u8);
+    for n in c.san.iter().take(255) {
+        w.vec(1, |w| w.bytes(n.as_bytes()));
+    }
+    // The rest of a real certificate: the key, extensions, the signature.
+    let used = w.0.len() - at;
+    w.0.extend(std::iter::repeat_n(
+        0,
+        (c.size as usize).saturating_sub(used),
+    ));
+}
+
+fn decode_cert(r: &mut R<'_>) -> Result<Certificate, DecodeError> {
+    let size = r.b.len() as u32;
+    let serial = r.u64()?;
+    let subject = r.string()?;
+    let issuer = r.string()?;
+    let not_before = r.u64()? as i64;
+    let not_after = r.u64()? as i64;
+    let key = KeyId(r.u32()?);
+    let signed_by = KeyId(r.u32()?);
+    let is_ca = match r.u8()? {
+        0 => false,
+        1 => true,
+        _ => return Err(DecodeError),
+    };
+    let n = r.u8()?;
+    let mut san = Vec::new();
+    for _ in 0..n {
+        san.push(r.string()?);
+    }
+    Ok(Certificate {
+        serial,
+        subject,
+        san,
+        issuer,
+        not_before,
+        not_after,
+        key,
+        signed_by,
+        is_ca,
+        size,
+    })
+}
+
+impl Message {
+    /// The handshake type byte.
+    pub fn kind(&self) -> u8 {
+        match self {
+            Message::ClientHello(_) => kind::CLIENT_HELLO,
+            Message::ServerHello(_) => kind::SERVER_HELLO,
+            Message::EncryptedExtensions => kind::ENCRYPTED_EXTENSIONS,
+            Message::Certificate(_) => kind::CERTIFICATE,
+            Message::ServerKeyExchange { .. } => kind::SERVER_KEY_EXCHANGE,
+            Message::ServerHelloDone => kind::SERVER_HELLO_DONE,
+            Message::CertificateVerify(_) => kind::CERTIFICATE_VERIFY,
+            Message::ClientKeyExchange(_) => kind::CLIENT_KEY_EXCHANGE,
+            Message::Finished(_) => kind::FINISHED,
+        }
+    }
+
+    /// The name used in traces and ladders.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Message::ClientHello(_) => "ClientHello",
+            Message::ServerHello(_) => "ServerHello",
+            Message::EncryptedExtensions => "EncryptedExtensions",
+            Message::Certificate(_) => "Certificate",
+            Message::ServerKeyExchange { .. } => "ServerKeyExchange",
+            Message::ServerHelloDone => "ServerHelloDone",
+            Message::CertificateVerify(_) => "CertificateVerify",
+            Message::ClientKeyExchange(_) => "ClientKeyExchange",
+            Message::Finished(_) => "Finished",
+        }
+    }
+
+    /// The message with its four-byte handshake header.
+    pub fn encode(&self, version: Version) -> Vec<u8> {
+        let mut w = W(vec![self.kind()]);
+        w.vec(3, |w| match self {
+            Message::ClientHello(ch) => {
+                w.u16(0x0303); // legacy_version
+                w.bytes(&ch.random);
+                w.vec(1, |_| {}); // legacy_session_id
+                w.vec(2, |w| ch.suites.iter().for_each(|s| w.u16(*s)));
+                w.vec(1, |w| w.u8(0)); // compression: null
+                w.vec(2, |w| {
+                    if let Some(name) = &ch.server_name {
+                        w.u16(ext::SERVER_NAME);
+                        w.vec(2, |w| {
+                            w.vec(2, |w| {
+                                w.u8(0);
+                                w.vec(2, |w| w.bytes(name.as_bytes()));
+                            })
+                        });
+                    }
+                    w.u16(ext::SUPPORTED_VERSIONS);
+                    w.vec(2, |w| {
+                        w.vec(1, |w| {
+                            ch.versions.iter().for_each(|v| w.u16(version_code(*v)))
+                        })
+                    });
+                    if let Some(share) = &ch.key_share {
+                        w.u16(ext::KEY_SHARE);
+                        w.vec(2, |w| {
+                            w.vec(2, |w| {
+                                w.u16(X25519);
+                                w.vec(2, |w| w.bytes(share));
+                            })
+                        });
+                    }
+                });
+            }
+            Message::ServerHello(sh) => {
+                w.u16(0x0303);
+                w.bytes(&sh.random);
+                w.vec(1, |_| {});
+                w.u16(sh.suite);
+                w.u8(0);
+                w.vec(2, |w| {
+                    w.u16(ext::SUPPORTED_VERSIONS);
+                    w.vec(2, |w| w.u16(version_code(sh.version)));
+                    if let Some(share) = &sh.key_share {
+                        w.u16(ext::KEY_SHARE);
+                        w.vec(2, |w| {
+                            w.u16(X25519);
+                            w.vec(2, |w| w.bytes(share));
+                        });
+                    }
+                });
+            }
+            Message::EncryptedExtensions => w.vec(2, |_| {}),
+            Message::Certificate(chain) => {
+                if version == Version::Tls13 {
+                    w.vec(1, |_| {}); // certificate_request_context
+                }
+                w.vec(3, |w| {
+                    for c in chain {
+                        w.vec(3, |w| encode_cert(w, c));
+                        if version == Version::Tls13 {
+                            w.vec(2, |_| {}); // per-certificate extensions
+                        }
+                    }
+                });
+            }
+            Message::ServerKeyExchange { share, signature } => {
+                w.u8(3); // named_curve
+                w.u16(X25519);
+                w.vec(1, |w| w.bytes(share));
+                w.u16(0x0401); // rsa_pkcs1_sha256
+                w.vec(2, |w| w.bytes(signature));
+            }
+            Message::ServerHelloDone => {}
+            Message::CertificateVerify(sig) => {
+                w.u16(0x0804); // rsa_pss_rsae_sha256
+                w.vec(2, |w| w.bytes(sig));
+            }
+            Message::ClientKeyExchange(v) => w.vec(2, |w| w.bytes(v)),
+            Message::Finished(v) => w.bytes(v),
+        });
+        w.0
+    }
+
+    /// Decodes one message (with its header) under `version` (which changes
+    /// the Certificate layout).
+    pub fn decode(bytes: &[u8], version: Version) -> Result<Message, DecodeError> {
+        let mut r = R { b: bytes };
+        let t = r.u8()?;
+        let mut b = r.vec(3)?;
+        r.end()?;
+        let m = match t {
+            kind::CLIENT_HELLO => {
+                b.u16()?;
+                let random: [u8; 32] = b.take(32)?.try_into().map_err(|_| DecodeError)?;
+                b.vec(1)?;
+                let mut s = b.vec(2)?;
+                let mut suites = Vec::new();
+                while !s.b.is_empty() {
+                    suites.push(s.u16()?);
+                }
+                b.vec(1)?;
+                let mut exts = b.vec(2)?;
+                let (mut versions, mut server_name, mut key_share) = (Vec::new(), None, None);
+                while !exts.b.is_empty() {
+                    let et = exts.u16()?;
+                    let mut e = exts.vec(2)?;
+                    match et {
+                        ext::SERVER_NAME => {
+                            let mut list = e.vec(2)?;
+                            list.u8()?;
+                            let name = list.vec(2)?;
+                            server_name =
+                                Some(String::from_utf8(name.b.to_vec()).map_err(|_| DecodeError)?);
+                        }
+                        ext::SUPPORTED_VERSIONS => {
+                            let mut l = e.vec(1)?;
+                            while !l.b.is_empty() {
+                                if let Some(v) = version_of(l.u16()?) {
+                                    versions.push(v);
+                                }
+                            }
+                        }
+                        ext::KEY_SHARE => {
+                            let mut l = e.vec(2)?;
+                            while !l.b.is_empty() {
+                                let group = l.u16()?;
+                                let k = l.vec(2)?;
+                                if group == X25519 {
+                                    key_share = Some(k.b.to_vec());
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                b.end()?;
+                Message::ClientHello(ClientHello {
+                    random,
+                    suites,
+                    versions,
+                    server_name,
+                    key_share,
+                })
+            }
+            kind::SERVER_HELLO => {
+                b.u16()?;
+                let random: [u8; 32] = b.take(32)?.try_into().map_err(|_| DecodeError)?;
+                b.vec(1)?;
+                let suite = b.u16()?;
+                b.u8()?;
+                let mut exts = b.vec(2)?;
+                let (mut version, mut key_share) = (None, None);
+                while !exts.b.is_empty() {
+                    let et = exts.u16()?;
+                    let mut e = exts.vec(2)?;
+                    match et {
+                        ext::SUPPORTED_VERSIONS => version = version_of(e.u16()?),
+                        ext::KEY_SHARE => {
+                            if e.u16()? != X25519 {
+                                return Err(DecodeError);
+                            }
+                            key_share = Some(e.vec(2)?.b.to_vec());
+                        }
+                        _ => {}
+                    }
+                }
+                b.end()?;
+                Message::ServerHello(ServerHello {
+                    random,
+                    suite,
+                    version: version.ok_or(DecodeError)?,
+                    key_share,
+                })
+            }
+            kind::ENCRYPTED_EXTENSIONS => {
+                b.vec(2)?;
+                b.end()?;
+                Message::EncryptedExtensions
+            }
+            kind::CERTIFICATE => {
+                if version == Version::Tls13 {
+                    b.vec(1)?;
+                }
+                let mut list = b.vec(3)?;
+                b.end()?;
+                let mut chain = Vec::new();
+                while !list.b.is_empty() {
+                    let mut c = list.vec(3)?;
+                    chain.push(decode_cert(&mut c)?);
+                    if version == Version::Tls13 {
+                        list.vec(2)?;
+                    }
+                }
+                Message::Certificate(chain)
+            }
+            kind::SERVER_KEY_EXCHANGE => {
+                if b.u8()? != 3 || b.u16()? != X25519 {
+                    return Err(DecodeError);
+                }
+                let share = b.vec(1)?.b.to_vec();
+                b.u16()?;
+                let signature = b.vec(2)?.b.to_vec();
+                b.end()?;
+                Message::ServerKeyExchange { share, signature }
+            }
+            kind::SERVER_HELLO_DONE => {
+                b.end()?;
+                Message::ServerHelloDone
+            }
+            kind::CERTIFICATE_VERIFY => {
+                b.u16()?;
+                let sig = b.vec(2)?.b.to_vec();
+                b.end()?;
+                Message::CertificateVerify(sig)
+            }
+            kind::CLIENT_KEY_EXCHANGE => {
+                let v = b.vec(2)?.b.to_vec();
+                b.end()?;
+                Message::ClientKeyExchange(v)
+            }
+            kind::FINISHED => {
+                let n = b.b.len();
+                if n != 12 && n != 32 {
+                    return Err(DecodeError);
+                }
+                Message::Finished(b.take(n)?.to_vec())
+            }
+            _ => return Err(DecodeError),
+        };
+        Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ch() -> Message {
+        Message::ClientHello(ClientHello {
+            random: [7; 32],
+            suites: vec![0x1301, 0xC02F],
+            versions: vec![Version::Tls13, Version::Tls12],
+            server_name: Some("www.example.com".into()),
+            key_share: Some(vec![9; 32]),
+        })
+    }
+
+    #[test]
+    fn messages_round_trip() {
+        let cert = Certificate {
+            serial: 1,
+            subject: "s".into(),
+            san: vec!["a.example".into()],
+            issuer: "i".into(),
+            not_before: -5,
+            not_after: 99,
+            key: KeyId(3),
+            signed_by: KeyId(2),
+            is_ca: false,
+            size: 900,
+        };
+        for v in [Version::Tls12, Version::Tls13] {
+            for m in [
+                ch(),
+                Message::ServerHello(ServerHello {
+                    random: [1; 32],
+                    suite: 0x1301,
+                    version: v,
+                    key_share: Some(vec![4; 32]),
+                }),
+                Message::EncryptedExtensions,
+                Message::Certificate(vec![cert.clone(), cert.clone()]),
+                Message::ServerKeyExchange {
+                    share: vec![5; 32],
+                    signature: vec![6; 256],
+                },
+                Message::ServerHelloDone,
+                Message::CertificateVerify(vec![8; 256]),
+                Message::ClientKeyExchange(vec![2; 256]),
+                Message::Finished(vec![3; 12]),
+            ] {
+                let bytes = m.encode(v);
+                assert_eq!(Message::decode(&bytes, v), Ok(m.clone()), "{}", m.name());
+            }
+        }
+    }
+
+    #[test]
+    fn sizes_are_realistic() {
+        let cert = Certificate {
+            serial: 1,
+            subject: "s".into(),
+            san: vec![],
+            issuer: "i".into(),
+            not_before: 0,
+            not_after: 1,
+            key: KeyId(3),
+            signed_by: KeyId(2),
+            is_ca: false,
+            size: 1400,
+        };
+        // 4 header + 3 list + (3 + 1400) per certificate, in TLS 1.2.
+        let m = Message::Certificate(vec![cert.clone(), cert]);
+        assert_eq!(m.encode(Version::Tls12).len(), 4 + 3 + 2 * 1403);
+        assert!((90..250).contains(&ch().encode(Version::Tls13).len()));
+    }
+
+    #[test]
+    fn every_truncation_is_a_decode_error() {
+        let bytes = ch().encode(Version::Tls13);
+        for n in 0..bytes.len() {
+            assert_eq!(
+                Message::decode(&bytes[..n], Version::Tls13),
+                Err(DecodeError),
+                "cut at {n}"
+            );
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        assert_eq!(Message::decode(&long, Version::Tls13), Err(DecodeError));
+    }
+}
