@@ -4,10 +4,13 @@
 //! its own: the real hashes and key schedules ([`crypto`]: SHA-256
 //! transcripts, the TLS 1.2 PRF, HKDF and TLS 1.3's labels, Finished
 //! values), the cipher suite registry with per-suite record overheads
-//! ([`suite`]), alerts ([`alert`]), and certificates with chain validation
-//! against trust stores ([`cert`]). The sans-IO client and server, the
-//! record layer over sim-tcp and the scenario integration are the rest of
-//! the project's TLS issue.
+//! ([`suite`]), alerts ([`alert`]), certificates with chain validation
+//! against trust stores ([`cert`]), the handshake message codec ([`msg`])
+//! and symbolic keys ([`keys`]). [`handshake`] puts them together as a
+//! sans-IO [`handshake::Client`] and [`handshake::Server`] for TLS 1.3 1-RTT
+//! and TLS 1.2 RSA/ECDHE_RSA full handshakes, with the RFC's alerts for
+//! every failure. The record layer over sim-tcp and the scenario
+//! integration are the rest of the project's TLS issue.
 //!
 //! # Example
 //!
@@ -22,5 +25,7 @@
 pub mod alert;
 pub mod cert;
 pub mod crypto;
+pub mod handshake;
+pub mod keys;
 pub mod msg;
 pub mod suite;

@@ -113,9 +113,6 @@ impl W {
     fn u16(&mut self, v: u16) {
         self.0.extend(v.to_be_bytes());
     }
-    fn u24(&mut self, v: usize) {
-        self.0.extend(&(v as u32).to_be_bytes()[1..]);
-    }
     fn bytes(&mut self, b: &[u8]) {
         self.0.extend_from_slice(b);
     }

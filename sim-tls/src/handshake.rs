@@ -1,0 +1,1282 @@
+//! The TLS handshake as sans-IO client and server.
+//!
+//! # Contract
+//!
+//! [`Client`] and [`Server`] never touch a socket or a clock. Feed each the
+//! peer's handshake messages (as bytes, one message at a time), its
+//! ChangeCipherSpec and its alerts with [`handle`](Client::handle); then
+//! drain [`poll_output`](Client::poll_output) for what to send (handshake
+//! messages with their names, ChangeCipherSpec, an alert) and
+//! [`poll_event`](Client::poll_event) for what happened (established with
+//! the negotiated version and suite, alerts sent and received, an untrusted
+//! certificate accepted on the user's say-so).
+//!
+//! Flows: TLS 1.3 1-RTT with (EC)DHE (RFC 8446 §2: ClientHello /
+//! ServerHello, EncryptedExtensions, Certificate, CertificateVerify,
+//! Finished / Finished) and TLS 1.2 full handshakes with RSA or ECDHE_RSA key
+//! exchange (RFC 5246 §7.3). Every message is hashed into the transcript as
+//! sent or received; Finished values come from the real key schedules, so a
+//! message changed in flight fails the Finished check (`decrypt_error`).
+//! A message a state does not expect is `unexpected_message`; one that does
+//! not decode is `decode_error`. Downgrades are caught twice over: the TLS
+//! 1.3 sentinel in ServerHello.random (RFC 8446 §4.1.3) and
+//! TLS_FALLBACK_SCSV (RFC 7507). Not yet here: HelloRetryRequest,
+//! resumption, 0-RTT, and record protection (the record layer wraps these
+//! messages).
+
+use std::collections::VecDeque;
+
+use crate::alert::Alert;
+use crate::cert::{CertError, Certificate, KeyId, Revocations, TrustStore, validate};
+use crate::crypto::{
+    Hash, Transcript, derive_secret, finished12, finished13, hkdf_extract, prf12, sha256,
+};
+use crate::keys::{PrivateKey, dh_shared, open, seal, sign, verify};
+use crate::msg::{ClientHello, Message, ServerHello};
+use crate::suite::{KeyExchange, Suite, Version};
+
+/// What to send.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Output {
+    /// A handshake message: its name and bytes.
+    Handshake(&'static str, Vec<u8>),
+    /// ChangeCipherSpec (TLS 1.2).
+    ChangeCipherSpec,
+    /// A fatal alert; nothing follows it.
+    Alert(Alert),
+}
+
+/// What arrived.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Input<'a> {
+    /// One handshake message, header included.
+    Handshake(&'a [u8]),
+    /// ChangeCipherSpec.
+    ChangeCipherSpec,
+    /// An alert from the peer.
+    Alert(Alert),
+}
+
+/// What happened.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Event {
+    /// The handshake completed.
+    Established {
+        /// Negotiated version.
+        version: Version,
+        /// Negotiated suite.
+        suite: Suite,
+    },
+    /// We sent a fatal alert, and why.
+    AlertSent(Alert, String),
+    /// The peer sent an alert.
+    AlertReceived(Alert),
+    /// The certificate failed validation but the client was told to go on
+    /// (a user clicking through the warning).
+    UntrustedAccepted(CertError),
+}
+
+/// A client's settings.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Versions offered, highest first.
+    pub versions: Vec<Version>,
+    /// Suites offered, in preference order.
+    pub suites: Vec<Suite>,
+    /// The host name (SNI) the certificate must name.
+    pub server_name: String,
+    /// Trusted roots.
+    pub trust: TrustStore,
+    /// Known revocations.
+    pub revoked: Revocations,
+    /// Calendar time for validity checks, seconds since the Unix epoch.
+    pub now_unix: i64,
+    /// Go on despite a certificate failure.
+    pub accept_untrusted: bool,
+    /// Refuse weak suites even if the server picks one it was offered.
+    pub refuse_weak: bool,
+    /// This connection is a browser's retry at lower versions after a
+    /// failed attempt, so the ClientHello carries TLS_FALLBACK_SCSV
+    /// (RFC 7507 §4).
+    pub fallback: bool,
+}
+
+/// A server's settings.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Versions accepted.
+    pub versions: Vec<Version>,
+    /// Suites in the server's order of preference.
+    pub suites: Vec<Suite>,
+    /// Its chain, leaf first.
+    pub chain: Vec<Certificate>,
+    /// The leaf's private key.
+    pub key: PrivateKey,
+}
+
+/// "TLS 1.3, server CertificateVerify": 64 spaces, the context, a zero, the
+/// transcript hash (RFC 8446 §4.4.3).
+fn cert_verify_content(transcript_hash: &Hash) -> Vec<u8> {
+    let mut m = vec![0x20; 64];
+    m.extend_from_slice(b"TLS 1.3, server CertificateVerify");
+    m.push(0);
+    m.extend_from_slice(transcript_hash);
+    m
+}
+
+/// The TLS 1.3 handshake traffic secrets from the shared secret and the
+/// transcript through ServerHello (RFC 8446 §7.1).
+fn handshake_secrets13(shared: &Hash, hello_hash: &Hash) -> (Hash, Hash) {
+    let early = hkdf_extract(&[], &[0u8; 32]);
+    let derived = derive_secret(&early, "derived", &sha256(&[]));
+    let hs = hkdf_extract(&derived, shared);
+    (
+        derive_secret(&hs, "c hs traffic", hello_hash),
+        derive_secret(&hs, "s hs traffic", hello_hash),
+    )
+}
+
+/// TLS_FALLBACK_SCSV, a signalling value in the suite list (RFC 7507 §2).
+pub const FALLBACK_SCSV: u16 = 0x5600;
+
+/// The last eight bytes of ServerHello.random from a TLS 1.3 server that
+/// negotiates TLS 1.2: "DOWNGRD" and 01 (RFC 8446 §4.1.3).
+pub const DOWNGRADE_SENTINEL_12: [u8; 8] = *b"DOWNGRD\x01";
+
+fn master12(premaster: &[u8], client_random: &[u8; 32], server_random: &[u8; 32]) -> Vec<u8> {
+    let mut seed = client_random.to_vec();
+    seed.extend_from_slice(server_random);
+    prf12(premaster, "master secret", &seed, 48)
+}
+
+/// Shared plumbing of both ends.
+#[derive(Debug, Default)]
+struct Io {
+    transcript: Transcript,
+    out: VecDeque<Output>,
+    events: VecDeque<Event>,
+    version: Option<Version>,
+}
+
+impl Io {
+    fn send(&mut self, m: &Message, version: Version) {
+        let bytes = m.encode(version);
+        self.transcript.add(&bytes);
+        self.out.push_back(Output::Handshake(m.name(), bytes));
+    }
+    fn fail<S>(&mut self, alert: Alert, why: impl Into<String>) -> Option<S> {
+        self.out.push_back(Output::Alert(alert));
+        self.events.push_back(Event::AlertSent(alert, why.into()));
+        None
+    }
+}
+
+#[derive(Debug)]
+enum ClientState {
+    ExpectServerHello,
+    // TLS 1.3
+    ExpectEncryptedExtensions {
+        c_hs: Hash,
+        s_hs: Hash,
+    },
+    ExpectCertificate13 {
+        c_hs: Hash,
+        s_hs: Hash,
+    },
+    ExpectCertificateVerify {
+        c_hs: Hash,
+        s_hs: Hash,
+        leaf: KeyId,
+    },
+    ExpectFinished13 {
+        c_hs: Hash,
+        s_hs: Hash,
+    },
+    // TLS 1.2
+    ExpectCertificate12 {
+        server_random: [u8; 32],
+    },
+    ExpectServerKeyExchange {
+        server_random: [u8; 32],
+        leaf: KeyId,
+    },
+    ExpectServerHelloDone {
+        server_random: [u8; 32],
+        leaf: KeyId,
+        server_share: Option<Vec<u8>>,
+    },
+    ExpectChangeCipherSpec {
+        master: Vec<u8>,
+    },
+    ExpectFinished12 {
+        master: Vec<u8>,
+    },
+    Connected,
+    Failed,
+}
+
+/// A TLS client.
+#[derive(Debug)]
+pub struct Client {
+    cfg: ClientConfig,
+    random: [u8; 32],
+    share: Vec<u8>,
+    suite: Option<Suite>,
+    state: ClientState,
+    io: Io,
+}
+
+impl Client {
+    /// A client that sends its ClientHello at once. `random` is its
+    /// client_random and `ephemeral` its key-share value, both drawn by the
+    /// host from its RNG stream.
+    pub fn new(cfg: ClientConfig, random: [u8; 32], ephemeral: [u8; 32]) -> Self {
+        let offer13 = cfg.versions.contains(&Version::Tls13);
+        let ch = ClientHello {
+            random,
+            suites: cfg
+                .suites
+                .iter()
+                .filter(|s| cfg.versions.contains(&s.version()))
+                .map(|s| s.code())
+                .chain(cfg.fallback.then_some(FALLBACK_SCSV))
+                .collect(),
+            versions: cfg.versions.clone(),
+            server_name: Some(cfg.server_name.clone()),
+            key_share: offer13.then(|| ephemeral.to_vec()),
+        };
+        let mut c = Client {
+            cfg,
+            random,
+            share: ephemeral.to_vec(),
+            suite: None,
+            state: ClientState::ExpectServerHello,
+            io: Io::default(),
+        };
+        c.io.send(&Message::ClientHello(ch), Version::Tls12);
+        c
+    }
+
+    /// The next thing to send.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.io.out.pop_front()
+    }
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.io.events.pop_front()
+    }
+    /// True once the handshake completed.
+    pub fn is_established(&self) -> bool {
+        matches!(self.state, ClientState::Connected)
+    }
+    /// True after an alert either way.
+    pub fn has_failed(&self) -> bool {
+        matches!(self.state, ClientState::Failed)
+    }
+
+    /// Processes one input.
+    pub fn handle(&mut self, input: Input<'_>) {
+        let state = std::mem::replace(&mut self.state, ClientState::Failed);
+        if matches!(state, ClientState::Failed) {
+            return;
+        }
+        self.state = self.step(state, input).unwrap_or(ClientState::Failed);
+    }
+
+    fn step(&mut self, state: ClientState, input: Input<'_>) -> Option<ClientState> {
+        use ClientState as S;
+        let bytes = match input {
+            Input::Alert(a) => {
+                self.io.events.push_back(Event::AlertReceived(a));
+                return None;
+            }
+            Input::ChangeCipherSpec => {
+                return match state {
+                    S::ExpectChangeCipherSpec { master } => Some(S::ExpectFinished12 { master }),
+                    // TLS 1.3 middlebox compatibility CCS is ignored.
+                    s if self.io.version == Some(Version::Tls13) => Some(s),
+                    _ => self
+                        .io
+                        .fail(Alert::UnexpectedMessage, "ChangeCipherSpec out of order"),
+                };
+            }
+            Input::Handshake(b) => b,
+        };
+        let version = self.io.version.unwrap_or(Version::Tls12);
+        let Ok(msg) = Message::decode(bytes, version) else {
+            return self
+                .io
+                .fail(Alert::DecodeError, "malformed handshake message");
+        };
+        match (state, msg) {
+            (S::ExpectServerHello, Message::ServerHello(sh)) => self.server_hello(bytes, sh),
+            (S::ExpectEncryptedExtensions { c_hs, s_hs }, Message::EncryptedExtensions) => {
+                self.io.transcript.add(bytes);
+                Some(S::ExpectCertificate13 { c_hs, s_hs })
+            }
+            (S::ExpectCertificate13 { c_hs, s_hs }, Message::Certificate(chain)) => {
+                self.io.transcript.add(bytes);
+                let leaf = self.check_chain(&chain)?;
+                Some(S::ExpectCertificateVerify { c_hs, s_hs, leaf })
+            }
+            (S::ExpectCertificateVerify { c_hs, s_hs, leaf }, Message::CertificateVerify(sig)) => {
+                let content = cert_verify_content(&self.io.transcript.hash());
+                if !verify(leaf, &content, &sig) {
+                    return self
+                        .io
+                        .fail(Alert::DecryptError, "CertificateVerify does not verify");
+                }
+                self.io.transcript.add(bytes);
+                Some(S::ExpectFinished13 { c_hs, s_hs })
+            }
+            (S::ExpectFinished13 { c_hs, s_hs }, Message::Finished(vd)) => {
+                if vd != finished13(&s_hs, &self.io.transcript.hash()) {
+                    return self.io.fail(
+                        Alert::DecryptError,
+                        "the server's Finished does not match our transcript",
+                    );
+                }
+                self.io.transcript.add(bytes);
+                let mine = finished13(&c_hs, &self.io.transcript.hash());
+                self.io
+                    .send(&Message::Finished(mine.to_vec()), Version::Tls13);
+                self.established()
+            }
+            (S::ExpectCertificate12 { server_random }, Message::Certificate(chain)) => {
+                self.io.transcript.add(bytes);
+                let leaf = self.check_chain(&chain)?;
+                match self.suite.map(Suite::key_exchange) {
+                    Some(KeyExchange::EcdheRsa) => Some(S::ExpectServerKeyExchange {
+                        server_random,
+                        leaf,
+                    }),
+                    _ => Some(S::ExpectServerHelloDone {
+                        server_random,
+                        leaf,
+                        server_share: None,
+                    }),
+                }
+            }
+            (
+                S::ExpectServerKeyExchange {
+                    server_random,
+                    leaf,
+                },
+                Message::ServerKeyExchange { share, signature },
+            ) => {
+                let mut signed = self.random.to_vec();
+                signed.extend_from_slice(&server_random);
+                signed.extend_from_slice(&share);
+                if !verify(leaf, &signed, &signature) {
+                    return self.io.fail(
+                        Alert::DecryptError,
+                        "ServerKeyExchange signature does not verify",
+                    );
+                }
+                self.io.transcript.add(bytes);
+                Some(S::ExpectServerHelloDone {
+                    server_random,
+                    leaf,
+                    server_share: Some(share),
+                })
+            }
+            (
+                S::ExpectServerHelloDone {
+                    server_random,
+                    leaf,
+                    server_share,
+                },
+                Message::ServerHelloDone,
+            ) => {
+                self.io.transcript.add(bytes);
+                let (kx, premaster) = match server_share {
+                    Some(share) => (self.share.clone(), dh_shared(&self.share, &share).to_vec()),
+                    None => {
+                        // RFC 5246 §7.4.7.1: version, then 46 random bytes.
+                        let mut pm = vec![3, 3];
+                        pm.extend_from_slice(
+                            &sha256(&[&self.random[..], b"premaster"].concat())[..23],
+                        );
+                        pm.extend_from_slice(
+                            &sha256(&[&self.share[..], b"premaster"].concat())[..23],
+                        );
+                        (seal(leaf, &pm), pm)
+                    }
+                };
+                self.io
+                    .send(&Message::ClientKeyExchange(kx), Version::Tls12);
+                let master = master12(&premaster, &self.random, &server_random);
+                self.io.out.push_back(Output::ChangeCipherSpec);
+                let vd = finished12(&master, true, &self.io.transcript.hash());
+                self.io.send(&Message::Finished(vd), Version::Tls12);
+                Some(S::ExpectChangeCipherSpec { master })
+            }
+            (S::ExpectFinished12 { master }, Message::Finished(vd)) => {
+                if vd != finished12(&master, false, &self.io.transcript.hash()) {
+                    return self.io.fail(
+                        Alert::DecryptError,
+                        "the server's Finished does not match our transcript",
+                    );
+                }
+                self.io.transcript.add(bytes);
+                self.established()
+            }
+            (_, m) => self.io.fail(
+                Alert::UnexpectedMessage,
+                format!("{} in this state", m.name()),
+            ),
+        }
+    }
+
+    fn established(&mut self) -> Option<ClientState> {
+        let (Some(version), Some(suite)) = (self.io.version, self.suite) else {
+            return self.io.fail(Alert::InternalError, "no version or suite");
+        };
+        self.io
+            .events
+            .push_back(Event::Established { version, suite });
+        Some(ClientState::Connected)
+    }
+
+    /// Validates the server's chain; returns the leaf's key.
+    fn check_chain(&mut self, chain: &[Certificate]) -> Option<KeyId> {
+        let c = &self.cfg;
+        match validate(chain, &c.server_name, c.now_unix, &c.trust, &c.revoked) {
+            Ok(()) => {}
+            Err(e) if self.cfg.accept_untrusted && !matches!(e, CertError::Empty) => {
+                self.io.events.push_back(Event::UntrustedAccepted(e));
+            }
+            Err(e) => {
+                let alert = e.alert();
+                return self.io.fail(alert, e.to_string());
+            }
+        }
+        chain.first().map(|l| l.key)
+    }
+
+    fn server_hello(&mut self, bytes: &[u8], sh: ServerHello) -> Option<ClientState> {
+        if !self.cfg.versions.contains(&sh.version) {
+            return self.io.fail(
+                Alert::ProtocolVersion,
+                format!("server chose TLS {} which we did not offer", sh.version),
+            );
+        }
+        let offered = self
+            .cfg
+            .suites
+            .iter()
+            .copied()
+            .find(|s| s.code() == sh.suite);
+        let Some(suite) = offered.filter(|s| s.version() == sh.version) else {
+            return self.io.fail(
+                Alert::IllegalParameter,
+                format!(
+                    "server chose suite {:#06x} which we did not offer",
+                    sh.suite
+                ),
+            );
+        };
+        if self.cfg.refuse_weak && suite.is_weak() {
+            return self.io.fail(
+                Alert::InsufficientSecurity,
+                format!("{suite} is refused by policy"),
+            );
+        }
+        // RFC 8446 §4.1.3: a client that offered TLS 1.3 and gets TLS 1.2
+        // from a server whose random carries the sentinel is being
+        // downgraded by someone in between.
+        if sh.version == Version::Tls12
+            && self.cfg.versions.contains(&Version::Tls13)
+            && sh.random[24..] == DOWNGRADE_SENTINEL_12
+        {
+            return self.io.fail(
+                Alert::IllegalParameter,
+                "downgrade sentinel in ServerHello.random: a TLS 1.3 server was forced to TLS 1.2",
+            );
+        }
+        self.io.version = Some(sh.version);
+        self.suite = Some(suite);
+        self.io.transcript.add(bytes);
+        match sh.version {
+            Version::Tls13 => {
+                let Some(theirs) = sh.key_share else {
+                    return self.io.fail(
+                        Alert::IllegalParameter,
+                        "TLS 1.3 ServerHello without a key share",
+                    );
+                };
+                let shared = dh_shared(&self.share, &theirs);
+                let (c_hs, s_hs) = handshake_secrets13(&shared, &self.io.transcript.hash());
+                Some(ClientState::ExpectEncryptedExtensions { c_hs, s_hs })
+            }
+            Version::Tls12 => Some(ClientState::ExpectCertificate12 {
+                server_random: sh.random,
+            }),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum ServerState {
+    ExpectClientHello,
+    ExpectFinished13 {
+        c_hs: Hash,
+    },
+    ExpectClientKeyExchange {
+        client_random: [u8; 32],
+        server_random: [u8; 32],
+    },
+    ExpectChangeCipherSpec {
+        master: Vec<u8>,
+    },
+    ExpectFinished12 {
+        master: Vec<u8>,
+    },
+    Connected,
+    Failed,
+}
+
+/// A TLS server.
+#[derive(Debug)]
+pub struct Server {
+    cfg: ServerConfig,
+    random: [u8; 32],
+    share: Vec<u8>,
+    suite: Option<Suite>,
+    state: ServerState,
+    io: Io,
+}
+
+impl Server {
+    /// A server waiting for a ClientHello; `random` and `ephemeral` come
+    /// from the host's RNG stream.
+    pub fn new(cfg: ServerConfig, random: [u8; 32], ephemeral: [u8; 32]) -> Self {
+        Server {
+            cfg,
+            random,
+            share: ephemeral.to_vec(),
+            suite: None,
+            state: ServerState::ExpectClientHello,
+            io: Io::default(),
+        }
+    }
+
+    /// The next thing to send.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.io.out.pop_front()
+    }
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.io.events.pop_front()
+    }
+    /// True once the handshake completed.
+    pub fn is_established(&self) -> bool {
+        matches!(self.state, ServerState::Connected)
+    }
+    /// True after an alert either way.
+    pub fn has_failed(&self) -> bool {
+        matches!(self.state, ServerState::Failed)
+    }
+
+    /// Processes one input.
+    pub fn handle(&mut self, input: Input<'_>) {
+        let state = std::mem::replace(&mut self.state, ServerState::Failed);
+        if matches!(state, ServerState::Failed) {
+            return;
+        }
+        self.state = self.step(state, input).unwrap_or(ServerState::Failed);
+    }
+
+    fn step(&mut self, state: ServerState, input: Input<'_>) -> Option<ServerState> {
+        use ServerState as S;
+        let bytes = match input {
+            Input::Alert(a) => {
+                self.io.events.push_back(Event::AlertReceived(a));
+                return None;
+            }
+            Input::ChangeCipherSpec => {
+                return match state {
+                    S::ExpectChangeCipherSpec { master } => Some(S::ExpectFinished12 { master }),
+                    s if self.io.version == Some(Version::Tls13) => Some(s),
+                    _ => self
+                        .io
+                        .fail(Alert::UnexpectedMessage, "ChangeCipherSpec out of order"),
+                };
+            }
+            Input::Handshake(b) => b,
+        };
+        let version = self.io.version.unwrap_or(Version::Tls12);
+        let Ok(msg) = Message::decode(bytes, version) else {
+            return self
+                .io
+                .fail(Alert::DecodeError, "malformed handshake message");
+        };
+        match (state, msg) {
+            (S::ExpectClientHello, Message::ClientHello(ch)) => self.client_hello(bytes, ch),
+            (S::ExpectFinished13 { c_hs }, Message::Finished(vd)) => {
+                if vd != finished13(&c_hs, &self.io.transcript.hash()) {
+                    return self.io.fail(
+                        Alert::DecryptError,
+                        "the client's Finished does not match our transcript",
+                    );
+                }
+                self.io.transcript.add(bytes);
+                self.established()
+            }
+            (
+                S::ExpectClientKeyExchange {
+                    client_random,
+                    server_random,
+                },
+                Message::ClientKeyExchange(kx),
+            ) => {
+                self.io.transcript.add(bytes);
+                let premaster = match self.suite.map(Suite::key_exchange) {
+                    Some(KeyExchange::EcdheRsa) => dh_shared(&self.share, &kx).to_vec(),
+                    // RFC 5246 §7.4.7.1: a premaster that does not decrypt
+                    // is replaced by random bytes, so the failure shows only
+                    // at Finished (no Bleichenbacher oracle).
+                    _ => open(self.cfg.key, &kx).unwrap_or_else(|| sha256(&self.random).to_vec()),
+                };
+                let master = master12(&premaster, &client_random, &server_random);
+                Some(S::ExpectChangeCipherSpec { master })
+            }
+            (S::ExpectFinished12 { master }, Message::Finished(vd)) => {
+                if vd != finished12(&master, true, &self.io.transcript.hash()) {
+                    return self.io.fail(
+                        Alert::DecryptError,
+                        "the client's Finished does not match our transcript",
+                    );
+                }
+                self.io.transcript.add(bytes);
+                self.io.out.push_back(Output::ChangeCipherSpec);
+                let mine = finished12(&master, false, &self.io.transcript.hash());
+                self.io.send(&Message::Finished(mine), Version::Tls12);
+                self.established()
+            }
+            (_, m) => self.io.fail(
+                Alert::UnexpectedMessage,
+                format!("{} in this state", m.name()),
+            ),
+        }
+    }
+
+    fn established(&mut self) -> Option<ServerState> {
+        let (Some(version), Some(suite)) = (self.io.version, self.suite) else {
+            return self.io.fail(Alert::InternalError, "no version or suite");
+        };
+        self.io
+            .events
+            .push_back(Event::Established { version, suite });
+        Some(ServerState::Connected)
+    }
+
+    fn client_hello(&mut self, bytes: &[u8], ch: ClientHello) -> Option<ServerState> {
+        // A client without supported_versions speaks TLS 1.2 (RFC 8446 §4.2.1).
+        let offered = if ch.versions.is_empty() {
+            vec![Version::Tls12]
+        } else {
+            ch.versions.clone()
+        };
+        let Some(version) = [Version::Tls13, Version::Tls12]
+            .into_iter()
+            .find(|v| self.cfg.versions.contains(v) && offered.contains(v))
+        else {
+            return self
+                .io
+                .fail(Alert::ProtocolVersion, "no TLS version in common");
+        };
+        // RFC 7507 §3: a fallback retry below a version we support means
+        // the first attempt was broken on purpose.
+        let our_best = self.cfg.versions.iter().max();
+        if ch.suites.contains(&FALLBACK_SCSV) && offered.iter().max() < our_best {
+            return self.io.fail(
+                Alert::InappropriateFallback,
+                "TLS_FALLBACK_SCSV from a client whose best version is below ours",
+            );
+        }
+        // The server's preference among the client's offer.
+        let Some(suite) = self
+            .cfg
+            .suites
+            .iter()
+            .copied()
+            .find(|s| s.version() == version && ch.suites.contains(&s.code()))
+        else {
+            return self
+                .io
+                .fail(Alert::HandshakeFailure, "no cipher suite in common");
+        };
+        let key_share = match (version, &ch.key_share) {
+            (Version::Tls13, Some(k)) => Some(k.clone()),
+            (Version::Tls13, None) => {
+                // A HelloRetryRequest would ask for a share; not modelled yet.
+                return self
+                    .io
+                    .fail(Alert::HandshakeFailure, "no acceptable key share");
+            }
+            _ => None,
+        };
+        self.io.version = Some(version);
+        self.suite = Some(suite);
+        self.io.transcript.add(bytes);
+        let mut random = self.random;
+        if version == Version::Tls12 && self.cfg.versions.contains(&Version::Tls13) {
+            random[24..].copy_from_slice(&DOWNGRADE_SENTINEL_12);
+        }
+        let sh = ServerHello {
+            random,
+            suite: suite.code(),
+            version,
+            key_share: key_share.as_ref().map(|_| self.share.clone()),
+        };
+        self.io.send(&Message::ServerHello(sh), version);
+        match version {
+            Version::Tls13 => {
+                let theirs = key_share.unwrap_or_default();
+                let shared = dh_shared(&self.share, &theirs);
+                let (c_hs, s_hs) = handshake_secrets13(&shared, &self.io.transcript.hash());
+                self.io.send(&Message::EncryptedExtensions, version);
+                self.io
+                    .send(&Message::Certificate(self.cfg.chain.clone()), version);
+                let content = cert_verify_content(&self.io.transcript.hash());
+                self.io.send(
+                    &Message::CertificateVerify(sign(self.cfg.key, &content)),
+                    version,
+                );
+                let vd = finished13(&s_hs, &self.io.transcript.hash());
+                self.io.send(&Message::Finished(vd.to_vec()), version);
+                Some(ServerState::ExpectFinished13 { c_hs })
+            }
+            Version::Tls12 => {
+                self.io
+                    .send(&Message::Certificate(self.cfg.chain.clone()), version);
+                if suite.key_exchange() == KeyExchange::EcdheRsa {
+                    let mut signed = ch.random.to_vec();
+                    signed.extend_from_slice(&random);
+                    signed.extend_from_slice(&self.share);
+                    let ske = Message::ServerKeyExchange {
+                        share: self.share.clone(),
+                        signature: sign(self.cfg.key, &signed),
+                    };
+                    self.io.send(&ske, version);
+                }
+                self.io.send(&Message::ServerHelloDone, version);
+                Some(ServerState::ExpectClientKeyExchange {
+                    client_random: ch.random,
+                    server_random: random,
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+    const YEAR: i64 = 365 * 86_400;
+
+    fn cert(subject: &str, issuer: &str, key: u32, signed_by: u32, ca: bool) -> Certificate {
+        Certificate {
+            serial: u64::from(key),
+            subject: subject.into(),
+            san: vec![subject.into()],
+            issuer: issuer.into(),
+            not_before: NOW - YEAR,
+            not_after: NOW + YEAR,
+            key: KeyId(key),
+            signed_by: KeyId(signed_by),
+            is_ca: ca,
+            size: 1200,
+        }
+    }
+
+    fn configs(versions: &[Version], suites: &[Suite]) -> (ClientConfig, ServerConfig) {
+        let root = cert("Root CA", "Root CA", 1, 1, true);
+        let inter = cert("Intermediate CA", "Root CA", 2, 1, true);
+        let leaf = cert("www.example.com", "Intermediate CA", 3, 2, false);
+        let mut trust = TrustStore::new();
+        trust.add(root);
+        let client = ClientConfig {
+            versions: versions.to_vec(),
+            suites: suites.to_vec(),
+            server_name: "www.example.com".into(),
+            trust,
+            revoked: Revocations::new(),
+            now_unix: NOW,
+            accept_untrusted: false,
+            refuse_weak: false,
+            fallback: false,
+        };
+        let server = ServerConfig {
+            versions: versions.to_vec(),
+            suites: suites.to_vec(),
+            chain: vec![leaf, inter],
+            key: PrivateKey(KeyId(3)),
+        };
+        (client, server)
+    }
+
+    /// What crossed the wire, as "C>ClientHello", "S>CCS", "C>alert:..." lines.
+    struct Run {
+        wire: Vec<String>,
+        client: Vec<Event>,
+        server: Vec<Event>,
+        client_up: bool,
+        server_up: bool,
+    }
+
+    /// Runs a handshake to quiescence; `tamper(from_client, name, bytes)` may
+    /// change any handshake message in flight.
+    fn run(
+        c: ClientConfig,
+        s: ServerConfig,
+        mut tamper: impl FnMut(bool, &str, &mut Vec<u8>),
+    ) -> Run {
+        let mut client = Client::new(c, [7; 32], [8; 32]);
+        let mut server = Server::new(s, [9; 32], [10; 32]);
+        let mut wire = Vec::new();
+        for _ in 0..20 {
+            let mut moved = false;
+            while let Some(o) = client.poll_output() {
+                moved = true;
+                deliver(true, o, &mut wire, &mut tamper, |i| server.handle(i));
+            }
+            while let Some(o) = server.poll_output() {
+                moved = true;
+                deliver(false, o, &mut wire, &mut tamper, |i| client.handle(i));
+            }
+            if !moved {
+                break;
+            }
+        }
+        Run {
+            wire,
+            client: std::iter::from_fn(|| client.poll_event()).collect(),
+            server: std::iter::from_fn(|| server.poll_event()).collect(),
+            client_up: client.is_established(),
+            server_up: server.is_established(),
+        }
+    }
+
+    fn deliver(
+        from_client: bool,
+        o: Output,
+        wire: &mut Vec<String>,
+        tamper: &mut impl FnMut(bool, &str, &mut Vec<u8>),
+        mut to: impl FnMut(Input<'_>),
+    ) {
+        let who = if from_client { "C" } else { "S" };
+        match o {
+            Output::Handshake(name, mut bytes) => {
+                tamper(from_client, name, &mut bytes);
+                wire.push(format!("{who}>{name}"));
+                to(Input::Handshake(&bytes));
+            }
+            Output::ChangeCipherSpec => {
+                wire.push(format!("{who}>CCS"));
+                to(Input::ChangeCipherSpec);
+            }
+            Output::Alert(a) => {
+                wire.push(format!("{who}>alert:{}", a.name()));
+                to(Input::Alert(a));
+            }
+        }
+    }
+
+    /// A change to the test configurations.
+    type Change = fn(&mut ClientConfig, &mut ServerConfig);
+
+    fn no_tamper(_: bool, _: &str, _: &mut Vec<u8>) {}
+
+    fn alert_sent(events: &[Event]) -> Option<Alert> {
+        events.iter().find_map(|e| match e {
+            Event::AlertSent(a, _) => Some(*a),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn tls13_one_rtt_flight_order() {
+        let (c, s) = configs(
+            &[Version::Tls13, Version::Tls12],
+            &[Suite::TLS_AES_128_GCM_SHA256],
+        );
+        let r = run(c, s, no_tamper);
+        assert_eq!(
+            r.wire,
+            [
+                "C>ClientHello",
+                "S>ServerHello",
+                "S>EncryptedExtensions",
+                "S>Certificate",
+                "S>CertificateVerify",
+                "S>Finished",
+                "C>Finished"
+            ]
+        );
+        let up = Event::Established {
+            version: Version::Tls13,
+            suite: Suite::TLS_AES_128_GCM_SHA256,
+        };
+        assert_eq!(r.client, std::slice::from_ref(&up));
+        assert_eq!(r.server, [up]);
+        assert!(r.client_up && r.server_up);
+    }
+
+    #[test]
+    fn tls12_rsa_and_ecdhe_flights() {
+        let (c, s) = configs(&[Version::Tls12], &[Suite::TLS_RSA_WITH_AES_128_GCM_SHA256]);
+        let r = run(c, s, no_tamper);
+        assert_eq!(
+            r.wire,
+            [
+                "C>ClientHello",
+                "S>ServerHello",
+                "S>Certificate",
+                "S>ServerHelloDone",
+                "C>ClientKeyExchange",
+                "C>CCS",
+                "C>Finished",
+                "S>CCS",
+                "S>Finished"
+            ]
+        );
+        assert!(r.client_up && r.server_up);
+
+        let (c, s) = configs(
+            &[Version::Tls12],
+            &[Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256],
+        );
+        let r = run(c, s, no_tamper);
+        assert_eq!(r.wire[3], "S>ServerKeyExchange");
+        assert_eq!(r.wire.len(), 10);
+        assert!(r.client_up && r.server_up);
+    }
+
+    #[test]
+    fn every_suite_completes_in_its_version() {
+        for suite in Suite::ALL {
+            let (c, s) = configs(&[suite.version()], &[suite]);
+            let r = run(c, s, no_tamper);
+            assert!(r.client_up && r.server_up, "{suite}: {:?}", r.wire);
+            assert_eq!(
+                r.client,
+                [Event::Established {
+                    version: suite.version(),
+                    suite
+                }]
+            );
+        }
+    }
+
+    #[test]
+    fn the_server_picks_its_own_preference_and_the_highest_version() {
+        let (mut c, mut s) = configs(
+            &[Version::Tls13, Version::Tls12],
+            &[Suite::TLS_AES_128_GCM_SHA256, Suite::TLS_AES_256_GCM_SHA384],
+        );
+        c.suites.push(Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+        s.suites = vec![
+            Suite::TLS_AES_256_GCM_SHA384,
+            Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ];
+        let r = run(c.clone(), s.clone(), no_tamper);
+        assert_eq!(
+            r.server,
+            [Event::Established {
+                version: Version::Tls13,
+                suite: Suite::TLS_AES_256_GCM_SHA384
+            }]
+        );
+        // A TLS 1.2-only server falls back.
+        s.versions = vec![Version::Tls12];
+        let r = run(c, s, no_tamper);
+        assert_eq!(
+            r.client,
+            [Event::Established {
+                version: Version::Tls12,
+                suite: Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+            }]
+        );
+    }
+
+    #[test]
+    fn no_common_suite_or_version_is_refused() {
+        let (c, mut s) = configs(&[Version::Tls12], &[Suite::TLS_RSA_WITH_AES_128_CBC_SHA]);
+        s.suites = vec![Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256];
+        let r = run(c, s, no_tamper);
+        assert_eq!(r.wire, ["C>ClientHello", "S>alert:handshake_failure"]);
+        assert_eq!(r.client, [Event::AlertReceived(Alert::HandshakeFailure)]);
+        assert!(!r.client_up && !r.server_up);
+
+        let (c, mut s) = configs(&[Version::Tls12], &[Suite::TLS_RSA_WITH_AES_128_CBC_SHA]);
+        s.versions = vec![Version::Tls13];
+        let r = run(c, s, no_tamper);
+        assert_eq!(r.wire, ["C>ClientHello", "S>alert:protocol_version"]);
+    }
+
+    #[test]
+    fn certificate_failures_send_the_rfc_alerts() {
+        let cases: [(&str, Change, Alert); 5] = [
+            (
+                "untrusted root",
+                |c, _| c.trust = TrustStore::new(),
+                Alert::UnknownCa,
+            ),
+            (
+                "expired",
+                |c, _| c.now_unix = NOW + 2 * YEAR,
+                Alert::CertificateExpired,
+            ),
+            (
+                "wrong name",
+                |c, _| c.server_name = "evil.example.net".into(),
+                Alert::BadCertificate,
+            ),
+            (
+                "revoked",
+                |c, _| c.revoked.revoke("Intermediate CA", 3),
+                Alert::CertificateRevoked,
+            ),
+            (
+                "self-signed",
+                |_, s| {
+                    s.chain = vec![cert("www.example.com", "www.example.com", 3, 3, false)];
+                },
+                Alert::UnknownCa,
+            ),
+        ];
+        for version in [Version::Tls13, Version::Tls12] {
+            let suite = if version == Version::Tls13 {
+                Suite::TLS_AES_128_GCM_SHA256
+            } else {
+                Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+            };
+            for (what, change, alert) in cases {
+                let (mut c, mut s) = configs(&[version], &[suite]);
+                change(&mut c, &mut s);
+                let r = run(c, s, no_tamper);
+                assert_eq!(
+                    alert_sent(&r.client),
+                    Some(alert),
+                    "{what} in TLS {version}"
+                );
+                assert_eq!(r.server, [Event::AlertReceived(alert)], "{what}");
+                assert_eq!(r.wire.last().unwrap(), &format!("C>alert:{}", alert.name()));
+                assert!(!r.client_up && !r.server_up);
+            }
+        }
+    }
+
+    #[test]
+    fn accept_untrusted_goes_on_and_says_so() {
+        let (mut c, s) = configs(&[Version::Tls13], &[Suite::TLS_AES_128_GCM_SHA256]);
+        c.trust = TrustStore::new();
+        c.accept_untrusted = true;
+        let r = run(c, s, no_tamper);
+        assert!(r.client_up && r.server_up);
+        assert!(matches!(
+            r.client[0],
+            Event::UntrustedAccepted(CertError::UnknownIssuer { .. })
+        ));
+    }
+
+    /// An attacker rewrites the ClientHello's supported_versions so a TLS
+    /// 1.3 server picks TLS 1.2; the sentinel stops the client at the
+    /// ServerHello, before it sends anything under the weaker version.
+    #[test]
+    fn the_downgrade_sentinel_catches_a_version_rollback() {
+        let both = [Version::Tls13, Version::Tls12];
+        let suites = [
+            Suite::TLS_AES_128_GCM_SHA256,
+            Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ];
+        let (c, s) = configs(&both, &suites);
+        let r = run(c, s, |from_client, name, bytes| {
+            if from_client && name == "ClientHello" {
+                // supported_versions: 00 2b, length 00 05, list 04 03 04 03 03.
+                let at = bytes
+                    .windows(4)
+                    .position(|w| w == [0x00, 0x2b, 0x00, 0x05])
+                    .unwrap();
+                bytes[at + 5..at + 7].copy_from_slice(&[3, 3]);
+            }
+        });
+        assert_eq!(
+            alert_sent(&r.client),
+            Some(Alert::IllegalParameter),
+            "{:?}",
+            r.wire
+        );
+        assert!(!r.wire.iter().any(|m| m == "C>ClientKeyExchange"));
+
+        // A genuine TLS 1.2-only client talking to the same server is fine:
+        // it did not offer TLS 1.3, so the sentinel means nothing to it.
+        let (mut c, s) = configs(&both, &suites);
+        c.versions = vec![Version::Tls12];
+        let r = run(c, s, no_tamper);
+        assert!(r.client_up && r.server_up, "{:?}", r.wire);
+    }
+
+    #[test]
+    fn fallback_scsv_is_refused_by_a_server_that_could_do_better() {
+        let suites = [
+            Suite::TLS_AES_128_GCM_SHA256,
+            Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ];
+        let (mut c, s) = configs(&[Version::Tls13, Version::Tls12], &suites);
+        c.versions = vec![Version::Tls12];
+        c.fallback = true;
+        let r = run(c.clone(), s, no_tamper);
+        assert_eq!(r.wire, ["C>ClientHello", "S>alert:inappropriate_fallback"]);
+        // A TLS 1.2-only server has nothing better to offer.
+        let (_, mut s) = configs(&[Version::Tls12], &suites);
+        s.versions = vec![Version::Tls12];
+        let r = run(c, s, no_tamper);
+        assert!(r.client_up && r.server_up, "{:?}", r.wire);
+    }
+
+    #[test]
+    fn refuse_weak_policy() {
+        let (mut c, s) = configs(&[Version::Tls12], &[Suite::TLS_RSA_WITH_RC4_128_SHA]);
+        c.refuse_weak = true;
+        let r = run(c, s, no_tamper);
+        assert_eq!(alert_sent(&r.client), Some(Alert::InsufficientSecurity));
+    }
+
+    /// A downgrade attempt: an on-path attacker strikes the strong suites
+    /// from the ClientHello. Both ends negotiate, but the transcripts differ,
+    /// so the Finished check catches it (RFC 5246 §7.4.9, RFC 8446 §4.4.4).
+    #[test]
+    fn a_tampered_client_hello_fails_at_finished() {
+        for (version, strong, weak) in [
+            (
+                Version::Tls12,
+                Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+                Suite::TLS_RSA_WITH_RC4_128_SHA,
+            ),
+            (
+                Version::Tls13,
+                Suite::TLS_AES_256_GCM_SHA384,
+                Suite::TLS_AES_128_GCM_SHA256,
+            ),
+        ] {
+            let (c, mut s) = configs(&[version], &[strong, weak]);
+            s.suites = vec![strong, weak];
+            let r = run(c, s, |from_client, name, bytes| {
+                if from_client && name == "ClientHello" {
+                    // Overwrite the strong code with the weak one in place.
+                    let code = strong.code().to_be_bytes();
+                    let at = bytes.windows(2).position(|w| w == code).unwrap();
+                    bytes[at..at + 2].copy_from_slice(&weak.code().to_be_bytes());
+                }
+            });
+            let failed = [&r.client, &r.server]
+                .into_iter()
+                .find_map(|e| alert_sent(e))
+                .expect("someone notices");
+            assert_eq!(failed, Alert::DecryptError, "TLS {version}: {:?}", r.wire);
+            assert!(!r.client_up || !r.server_up);
+            assert!(!(r.client_up && r.server_up));
+        }
+    }
+
+    #[test]
+    fn a_forged_certificate_verify_is_refused() {
+        let (c, s) = configs(&[Version::Tls13], &[Suite::TLS_AES_128_GCM_SHA256]);
+        let r = run(c, s, |from_client, name, bytes| {
+            if !from_client && name == "CertificateVerify" {
+                let n = bytes.len();
+                bytes[n - 1] ^= 1;
+            }
+        });
+        assert_eq!(alert_sent(&r.client), Some(Alert::DecryptError));
+    }
+
+    #[test]
+    fn out_of_order_and_truncated_messages() {
+        // A Finished where a ServerHello belongs.
+        let (c, _) = configs(&[Version::Tls13], &[Suite::TLS_AES_128_GCM_SHA256]);
+        let mut client = Client::new(c, [1; 32], [2; 32]);
+        let _ = client.poll_output();
+        client.handle(Input::Handshake(
+            &Message::Finished(vec![0; 32]).encode(Version::Tls13),
+        ));
+        assert_eq!(
+            client.poll_output(),
+            Some(Output::Alert(Alert::UnexpectedMessage))
+        );
+        assert!(client.has_failed());
+        // Nothing more after a fatal alert.
+        client.handle(Input::ChangeCipherSpec);
+        assert_eq!(client.poll_output(), None);
+
+        // A truncated ClientHello.
+        let (c, s) = configs(&[Version::Tls13], &[Suite::TLS_AES_128_GCM_SHA256]);
+        let r = run(c, s, |from_client, _, bytes| {
+            if from_client {
+                bytes.truncate(bytes.len() / 2);
+            }
+        });
+        assert_eq!(r.wire, ["C>ClientHello", "S>alert:decode_error"]);
+
+        // A TLS 1.2 CCS before the server's flight.
+        let (_, s) = configs(&[Version::Tls12], &[Suite::TLS_RSA_WITH_AES_128_GCM_SHA256]);
+        let mut server = Server::new(s, [1; 32], [2; 32]);
+        server.handle(Input::ChangeCipherSpec);
+        assert_eq!(
+            server.poll_output(),
+            Some(Output::Alert(Alert::UnexpectedMessage))
+        );
+    }
+
+    /// Flipping or truncating any byte of any message never panics, and it
+    /// never leaves both ends believing they agree unless the change was
+    /// one the protocol does not protect (none here).
+    #[test]
+    fn random_mutations_never_panic_or_agree_silently() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..600 {
+            let (version, suite) = match round % 3 {
+                0 => (Version::Tls13, Suite::TLS_AES_128_GCM_SHA256),
+                1 => (Version::Tls12, Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
+                _ => (Version::Tls12, Suite::TLS_RSA_WITH_AES_128_GCM_SHA256),
+            };
+            let (c, s) = configs(&[version], &[suite]);
+            let target = (next() % 8) as usize;
+            let pos = next();
+            let bit = 1u8 << (next() % 8);
+            let truncate = next() % 4 == 0;
+            let mut seen = 0;
+            let mut changed = false;
+            let r = run(c, s, |_, _, bytes| {
+                if seen == target && !bytes.is_empty() {
+                    let at = (pos % bytes.len() as u64) as usize;
+                    if truncate {
+                        bytes.truncate(at);
+                    } else {
+                        bytes[at] ^= bit;
+                    }
+                    changed = true;
+                }
+                seen += 1;
+            });
+            if changed {
+                assert!(
+                    !(r.client_up && r.server_up),
+                    "round {round}: a change went unnoticed: {:?}",
+                    r.wire
+                );
+            }
+        }
+    }
+}
