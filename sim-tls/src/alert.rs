@@ -11,6 +11,8 @@ pub enum Alert {
     UnexpectedMessage,
     /// A record failed its MAC or AEAD check.
     BadRecordMac,
+    /// A record was longer than the protocol allows.
+    RecordOverflow,
     /// No acceptable parameters (suite, version, group) in common.
     HandshakeFailure,
     /// A certificate was corrupt or its signature did not verify.
@@ -46,6 +48,7 @@ impl Alert {
             Alert::CloseNotify => 0,
             Alert::UnexpectedMessage => 10,
             Alert::BadRecordMac => 20,
+            Alert::RecordOverflow => 22,
             Alert::HandshakeFailure => 40,
             Alert::BadCertificate => 42,
             Alert::CertificateRevoked => 44,
@@ -68,6 +71,7 @@ impl Alert {
             Alert::CloseNotify => "close_notify",
             Alert::UnexpectedMessage => "unexpected_message",
             Alert::BadRecordMac => "bad_record_mac",
+            Alert::RecordOverflow => "record_overflow",
             Alert::HandshakeFailure => "handshake_failure",
             Alert::BadCertificate => "bad_certificate",
             Alert::CertificateRevoked => "certificate_revoked",

@@ -9,8 +9,10 @@
 //! and symbolic keys ([`keys`]). [`handshake`] puts them together as a
 //! sans-IO [`handshake::Client`] and [`handshake::Server`] for TLS 1.3 1-RTT
 //! and TLS 1.2 RSA/ECDHE_RSA full handshakes, with the RFC's alerts for
-//! every failure. The record layer over sim-tcp and the scenario
-//! integration are the rest of the project's TLS issue.
+//! every failure. [`record`] frames, fragments and protects records with
+//! byte-exact wire sizes, catching any change in flight as
+//! `bad_record_mac`. Running these over sim-tcp's byte stream and the
+//! scenario integration are the rest of the project's TLS issue.
 //!
 //! # Example
 //!
@@ -28,4 +30,5 @@ pub mod crypto;
 pub mod handshake;
 pub mod keys;
 pub mod msg;
+pub mod record;
 pub mod suite;
