@@ -41,6 +41,26 @@ pub enum Alert {
     InternalError,
 }
 
+const ALL: [Alert; 17] = [
+    Alert::CloseNotify,
+    Alert::UnexpectedMessage,
+    Alert::BadRecordMac,
+    Alert::RecordOverflow,
+    Alert::HandshakeFailure,
+    Alert::BadCertificate,
+    Alert::CertificateRevoked,
+    Alert::CertificateExpired,
+    Alert::CertificateUnknown,
+    Alert::IllegalParameter,
+    Alert::UnknownCa,
+    Alert::DecodeError,
+    Alert::DecryptError,
+    Alert::ProtocolVersion,
+    Alert::InsufficientSecurity,
+    Alert::InappropriateFallback,
+    Alert::InternalError,
+];
+
 impl Alert {
     /// The AlertDescription code on the wire.
     pub const fn code(self) -> u8 {
@@ -88,6 +108,11 @@ impl Alert {
         }
     }
 
+    /// The alert for a wire code, if it is one this model knows.
+    pub fn from_code(code: u8) -> Option<Alert> {
+        ALL.into_iter().find(|a| a.code() == code)
+    }
+
     /// Every alert is fatal except close_notify.
     pub const fn is_fatal(self) -> bool {
         !matches!(self, Alert::CloseNotify)
@@ -112,5 +137,9 @@ mod tests {
         assert_eq!(Alert::InappropriateFallback.code(), 86);
         assert_eq!(Alert::CertificateExpired.to_string(), "certificate_expired");
         assert!(!Alert::CloseNotify.is_fatal());
+        for a in ALL {
+            assert_eq!(Alert::from_code(a.code()), Some(a));
+        }
+        assert_eq!(Alert::from_code(255), None);
     }
 }

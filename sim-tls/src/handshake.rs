@@ -33,6 +33,7 @@ use crate::crypto::{
 };
 use crate::keys::{PrivateKey, dh_shared, open, seal, sign, verify};
 use crate::msg::{ClientHello, Message, ServerHello};
+use crate::record::TrafficKeys;
 use crate::suite::{KeyExchange, Suite, Version};
 
 /// What to send.
@@ -44,6 +45,12 @@ pub enum Output {
     ChangeCipherSpec,
     /// A fatal alert; nothing follows it.
     Alert(Alert),
+    /// Protect everything sent after this point with these keys (the
+    /// record layer's sequence number restarts at zero).
+    WriteKeys(TrafficKeys),
+    /// Everything received from the next record on is protected with these
+    /// keys.
+    ReadKeys(TrafficKeys),
 }
 
 /// What arrived.
@@ -124,15 +131,34 @@ fn cert_verify_content(transcript_hash: &Hash) -> Vec<u8> {
     m
 }
 
-/// The TLS 1.3 handshake traffic secrets from the shared secret and the
-/// transcript through ServerHello (RFC 8446 §7.1).
-fn handshake_secrets13(shared: &Hash, hello_hash: &Hash) -> (Hash, Hash) {
+/// The TLS 1.3 handshake traffic secrets and the master secret from the
+/// shared secret and the transcript through ServerHello (RFC 8446 §7.1).
+fn handshake_secrets13(shared: &Hash, hello_hash: &Hash) -> (Hash, Hash, Hash) {
     let early = hkdf_extract(&[], &[0u8; 32]);
     let derived = derive_secret(&early, "derived", &sha256(&[]));
     let hs = hkdf_extract(&derived, shared);
+    let master = hkdf_extract(&derive_secret(&hs, "derived", &sha256(&[])), &[0u8; 32]);
     (
         derive_secret(&hs, "c hs traffic", hello_hash),
         derive_secret(&hs, "s hs traffic", hello_hash),
+        master,
+    )
+}
+
+/// The TLS 1.3 application traffic keys (client, server) from the master
+/// secret and the transcript through the server's Finished (RFC 8446 §7.1).
+fn application_keys13(master: &Hash, through_server_finished: &Hash) -> (TrafficKeys, TrafficKeys) {
+    (
+        TrafficKeys::tls13(&derive_secret(
+            master,
+            "c ap traffic",
+            through_server_finished,
+        )),
+        TrafficKeys::tls13(&derive_secret(
+            master,
+            "s ap traffic",
+            through_server_finished,
+        )),
     )
 }
 
@@ -156,9 +182,30 @@ struct Io {
     out: VecDeque<Output>,
     events: VecDeque<Event>,
     version: Option<Version>,
+    /// TLS 1.3 master secret, once known.
+    master13: Hash,
+    /// Keys to switch to at the next ChangeCipherSpec (TLS 1.2): read keys
+    /// when one arrives, write keys when we send one.
+    read_at_ccs: Option<TrafficKeys>,
+    write_at_ccs: Option<TrafficKeys>,
 }
 
 impl Io {
+    /// Sends ChangeCipherSpec and switches to the pending write keys.
+    fn send_ccs(&mut self) {
+        self.out.push_back(Output::ChangeCipherSpec);
+        if let Some(k) = self.write_at_ccs.take() {
+            self.out.push_back(Output::WriteKeys(k));
+        }
+    }
+
+    /// A ChangeCipherSpec arrived: switch to the pending read keys.
+    fn got_ccs(&mut self) {
+        if let Some(k) = self.read_at_ccs.take() {
+            self.out.push_back(Output::ReadKeys(k));
+        }
+    }
+
     fn send(&mut self, m: &Message, version: Version) {
         let bytes = m.encode(version);
         self.transcript.add(&bytes);
@@ -273,6 +320,10 @@ impl Client {
     pub fn has_failed(&self) -> bool {
         matches!(self.state, ClientState::Failed)
     }
+    /// The negotiated suite, once the hellos are done.
+    pub fn suite(&self) -> Option<Suite> {
+        self.suite
+    }
 
     /// Processes one input.
     pub fn handle(&mut self, input: Input<'_>) {
@@ -292,7 +343,10 @@ impl Client {
             }
             Input::ChangeCipherSpec => {
                 return match state {
-                    S::ExpectChangeCipherSpec { master } => Some(S::ExpectFinished12 { master }),
+                    S::ExpectChangeCipherSpec { master } => {
+                        self.io.got_ccs();
+                        Some(S::ExpectFinished12 { master })
+                    }
                     // TLS 1.3 middlebox compatibility CCS is ignored.
                     s if self.io.version == Some(Version::Tls13) => Some(s),
                     _ => self
@@ -337,9 +391,16 @@ impl Client {
                     );
                 }
                 self.io.transcript.add(bytes);
+                let (c_ap, s_ap) =
+                    application_keys13(&self.io.master13, &self.io.transcript.hash());
                 let mine = finished13(&c_hs, &self.io.transcript.hash());
+                self.io.out.push_back(Output::ReadKeys(s_ap));
+                self.io
+                    .out
+                    .push_back(Output::WriteKeys(TrafficKeys::tls13(&c_hs)));
                 self.io
                     .send(&Message::Finished(mine.to_vec()), Version::Tls13);
+                self.io.out.push_back(Output::WriteKeys(c_ap));
                 self.established()
             }
             (S::ExpectCertificate12 { server_random }, Message::Certificate(chain)) => {
@@ -406,7 +467,10 @@ impl Client {
                 self.io
                     .send(&Message::ClientKeyExchange(kx), Version::Tls12);
                 let master = master12(&premaster, &self.random, &server_random);
-                self.io.out.push_back(Output::ChangeCipherSpec);
+                let (cw, sw) = TrafficKeys::tls12(&master, &self.random, &server_random);
+                self.io.write_at_ccs = Some(cw);
+                self.io.read_at_ccs = Some(sw);
+                self.io.send_ccs();
                 let vd = finished12(&master, true, &self.io.transcript.hash());
                 self.io.send(&Message::Finished(vd), Version::Tls12);
                 Some(S::ExpectChangeCipherSpec { master })
@@ -506,7 +570,11 @@ impl Client {
                     );
                 };
                 let shared = dh_shared(&self.share, &theirs);
-                let (c_hs, s_hs) = handshake_secrets13(&shared, &self.io.transcript.hash());
+                let (c_hs, s_hs, master) = handshake_secrets13(&shared, &self.io.transcript.hash());
+                self.io.master13 = master;
+                self.io
+                    .out
+                    .push_back(Output::ReadKeys(TrafficKeys::tls13(&s_hs)));
                 Some(ClientState::ExpectEncryptedExtensions { c_hs, s_hs })
             }
             Version::Tls12 => Some(ClientState::ExpectCertificate12 {
@@ -521,6 +589,7 @@ enum ServerState {
     ExpectClientHello,
     ExpectFinished13 {
         c_hs: Hash,
+        c_ap: TrafficKeys,
     },
     ExpectClientKeyExchange {
         client_random: [u8; 32],
@@ -577,6 +646,10 @@ impl Server {
     pub fn has_failed(&self) -> bool {
         matches!(self.state, ServerState::Failed)
     }
+    /// The negotiated suite, once the hellos are done.
+    pub fn suite(&self) -> Option<Suite> {
+        self.suite
+    }
 
     /// Processes one input.
     pub fn handle(&mut self, input: Input<'_>) {
@@ -596,7 +669,10 @@ impl Server {
             }
             Input::ChangeCipherSpec => {
                 return match state {
-                    S::ExpectChangeCipherSpec { master } => Some(S::ExpectFinished12 { master }),
+                    S::ExpectChangeCipherSpec { master } => {
+                        self.io.got_ccs();
+                        Some(S::ExpectFinished12 { master })
+                    }
                     s if self.io.version == Some(Version::Tls13) => Some(s),
                     _ => self
                         .io
@@ -613,7 +689,7 @@ impl Server {
         };
         match (state, msg) {
             (S::ExpectClientHello, Message::ClientHello(ch)) => self.client_hello(bytes, ch),
-            (S::ExpectFinished13 { c_hs }, Message::Finished(vd)) => {
+            (S::ExpectFinished13 { c_hs, c_ap }, Message::Finished(vd)) => {
                 if vd != finished13(&c_hs, &self.io.transcript.hash()) {
                     return self.io.fail(
                         Alert::DecryptError,
@@ -621,6 +697,7 @@ impl Server {
                     );
                 }
                 self.io.transcript.add(bytes);
+                self.io.out.push_back(Output::ReadKeys(c_ap));
                 self.established()
             }
             (
@@ -639,6 +716,9 @@ impl Server {
                     _ => open(self.cfg.key, &kx).unwrap_or_else(|| sha256(&self.random).to_vec()),
                 };
                 let master = master12(&premaster, &client_random, &server_random);
+                let (cw, sw) = TrafficKeys::tls12(&master, &client_random, &server_random);
+                self.io.read_at_ccs = Some(cw);
+                self.io.write_at_ccs = Some(sw);
                 Some(S::ExpectChangeCipherSpec { master })
             }
             (S::ExpectFinished12 { master }, Message::Finished(vd)) => {
@@ -649,7 +729,7 @@ impl Server {
                     );
                 }
                 self.io.transcript.add(bytes);
-                self.io.out.push_back(Output::ChangeCipherSpec);
+                self.io.send_ccs();
                 let mine = finished12(&master, false, &self.io.transcript.hash());
                 self.io.send(&Message::Finished(mine), Version::Tls12);
                 self.established()
@@ -735,7 +815,10 @@ impl Server {
             Version::Tls13 => {
                 let theirs = key_share.unwrap_or_default();
                 let shared = dh_shared(&self.share, &theirs);
-                let (c_hs, s_hs) = handshake_secrets13(&shared, &self.io.transcript.hash());
+                let (c_hs, s_hs, master) = handshake_secrets13(&shared, &self.io.transcript.hash());
+                self.io
+                    .out
+                    .push_back(Output::WriteKeys(TrafficKeys::tls13(&s_hs)));
                 self.io.send(&Message::EncryptedExtensions, version);
                 self.io
                     .send(&Message::Certificate(self.cfg.chain.clone()), version);
@@ -746,7 +829,14 @@ impl Server {
                 );
                 let vd = finished13(&s_hs, &self.io.transcript.hash());
                 self.io.send(&Message::Finished(vd.to_vec()), version);
-                Some(ServerState::ExpectFinished13 { c_hs })
+                // The server may send from here on (RFC 8446 §2: 0.5-RTT
+                // data); the client's Finished still comes under c_hs.
+                let (c_ap, s_ap) = application_keys13(&master, &self.io.transcript.hash());
+                self.io.out.push_back(Output::WriteKeys(s_ap));
+                self.io
+                    .out
+                    .push_back(Output::ReadKeys(TrafficKeys::tls13(&c_hs)));
+                Some(ServerState::ExpectFinished13 { c_hs, c_ap })
             }
             Version::Tls12 => {
                 self.io
@@ -883,6 +973,7 @@ mod tests {
                 wire.push(format!("{who}>alert:{}", a.name()));
                 to(Input::Alert(a));
             }
+            Output::WriteKeys(_) | Output::ReadKeys(_) => {}
         }
     }
 

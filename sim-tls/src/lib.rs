@@ -11,8 +11,11 @@
 //! and TLS 1.2 RSA/ECDHE_RSA full handshakes, with the RFC's alerts for
 //! every failure. [`record`] frames, fragments and protects records with
 //! byte-exact wire sizes, catching any change in flight as
-//! `bad_record_mac`. Running these over sim-tcp's byte stream and the
-//! scenario integration are the rest of the project's TLS issue.
+//! `bad_record_mac`. [`conn::Connection`] joins the two into one sans-IO
+//! TLS endpoint over any byte stream: bytes in, bytes out, application data
+//! and events (every record with its wire size) for traces. Carrying it
+//! over sim-tcp in scenarios, with DNS and HTTP around it, is the rest of
+//! the project's TLS issue.
 //!
 //! # Example
 //!
@@ -26,6 +29,7 @@
 
 pub mod alert;
 pub mod cert;
+pub mod conn;
 pub mod crypto;
 pub mod handshake;
 pub mod keys;

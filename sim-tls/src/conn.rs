@@ -1,0 +1,526 @@
+//! A TLS connection over a byte stream: the handshake and the record layer
+//! together, still sans-IO.
+//!
+//! [`Connection`] takes whatever bytes the transport delivered
+//! ([`read_tls`](Connection::read_tls)), in any split, and hands back the
+//! bytes to send ([`take_tls`](Connection::take_tls)), the application
+//! bytes received ([`take_app`](Connection::take_app)) and what happened
+//! ([`poll_event`](Connection::poll_event)), including every record sent
+//! and received with its wire size so a trace can show the flights.
+//!
+//! Each handshake message goes in its own record; keys change exactly where
+//! the handshake says (after ChangeCipherSpec in TLS 1.2; after ServerHello
+//! and after Finished in TLS 1.3), so an observer sees the certificate in
+//! TLS 1.2 and only sizes in TLS 1.3. Application data written before the
+//! handshake completes waits for it (no 0-RTT yet).
+
+use std::collections::VecDeque;
+
+use crate::alert::Alert;
+use crate::handshake::{Client, ClientConfig, Event, Input, Output, Server, ServerConfig};
+use crate::record::{ContentType, Deframer, HandshakeJoiner, Opener, Sealer};
+use crate::suite::{MAX_FRAGMENT, Suite};
+
+/// What a connection reports.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum ConnEvent {
+    /// A handshake event (established, alerts, an untrusted certificate
+    /// accepted).
+    Handshake(Event),
+    /// A record went out: what it carried (a handshake message's name,
+    /// "ChangeCipherSpec", "Alert" or "ApplicationData"), the plaintext
+    /// length and the bytes on the wire.
+    RecordSent {
+        /// What it carried.
+        what: &'static str,
+        /// Plaintext bytes.
+        plaintext: usize,
+        /// Wire bytes, header included.
+        wire: usize,
+    },
+    /// A record arrived and opened.
+    RecordReceived {
+        /// Its real content type.
+        content: ContentType,
+        /// Plaintext bytes.
+        plaintext: usize,
+        /// Wire bytes, header included.
+        wire: usize,
+    },
+    /// The peer closed with close_notify.
+    Closed,
+}
+
+#[derive(Debug)]
+enum Handshake {
+    Client(Box<Client>),
+    Server(Box<Server>),
+}
+
+impl Handshake {
+    fn poll_output(&mut self) -> Option<Output> {
+        match self {
+            Handshake::Client(c) => c.poll_output(),
+            Handshake::Server(s) => s.poll_output(),
+        }
+    }
+    fn poll_event(&mut self) -> Option<Event> {
+        match self {
+            Handshake::Client(c) => c.poll_event(),
+            Handshake::Server(s) => s.poll_event(),
+        }
+    }
+    fn handle(&mut self, input: Input<'_>) {
+        match self {
+            Handshake::Client(c) => c.handle(input),
+            Handshake::Server(s) => s.handle(input),
+        }
+    }
+    fn suite(&self) -> Option<Suite> {
+        match self {
+            Handshake::Client(c) => c.suite(),
+            Handshake::Server(s) => s.suite(),
+        }
+    }
+    fn is_established(&self) -> bool {
+        match self {
+            Handshake::Client(c) => c.is_established(),
+            Handshake::Server(s) => s.is_established(),
+        }
+    }
+}
+
+/// Where the connection is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Status {
+    /// Handshaking.
+    Handshaking,
+    /// Application data flows.
+    Established,
+    /// Closed in order (close_notify sent or received).
+    Closed,
+    /// Ended by a fatal alert, sent or received.
+    Failed(Alert),
+}
+
+/// One end of a TLS connection.
+#[derive(Debug)]
+pub struct Connection {
+    hs: Handshake,
+    sealer: Sealer,
+    opener: Opener,
+    deframer: Deframer,
+    joiner: HandshakeJoiner,
+    tls_out: Vec<u8>,
+    app_in: Vec<u8>,
+    app_waiting: Vec<u8>,
+    events: VecDeque<ConnEvent>,
+    status: Status,
+}
+
+impl Connection {
+    /// A client; its ClientHello is ready in [`take_tls`](Self::take_tls).
+    pub fn client(cfg: ClientConfig, random: [u8; 32], ephemeral: [u8; 32]) -> Self {
+        let mut c = Self::with(Handshake::Client(Box::new(Client::new(
+            cfg, random, ephemeral,
+        ))));
+        c.drain_handshake();
+        c
+    }
+
+    /// A server waiting for a ClientHello.
+    pub fn server(cfg: ServerConfig, random: [u8; 32], ephemeral: [u8; 32]) -> Self {
+        Self::with(Handshake::Server(Box::new(Server::new(
+            cfg, random, ephemeral,
+        ))))
+    }
+
+    fn with(hs: Handshake) -> Self {
+        Connection {
+            hs,
+            sealer: Sealer::plaintext(),
+            opener: Opener::plaintext(),
+            deframer: Deframer::new(),
+            joiner: HandshakeJoiner::new(),
+            tls_out: Vec::new(),
+            app_in: Vec::new(),
+            app_waiting: Vec::new(),
+            events: VecDeque::new(),
+            status: Status::Handshaking,
+        }
+    }
+
+    /// Where the connection is.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The negotiated suite, once the hellos are done.
+    pub fn suite(&self) -> Option<Suite> {
+        self.hs.suite()
+    }
+
+    /// Bytes to hand to the transport.
+    pub fn take_tls(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.tls_out)
+    }
+
+    /// Application bytes received so far and not yet taken.
+    pub fn take_app(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.app_in)
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<ConnEvent> {
+        self.events.pop_front()
+    }
+
+    /// Queues application bytes; they go out once the handshake is done.
+    pub fn write_app(&mut self, data: &[u8]) {
+        match self.status {
+            Status::Established => self.send(ContentType::ApplicationData, "ApplicationData", data),
+            Status::Handshaking => self.app_waiting.extend_from_slice(data),
+            Status::Closed | Status::Failed(_) => {}
+        }
+    }
+
+    /// Closes in order with close_notify (RFC 8446 §6.1).
+    pub fn close(&mut self) {
+        if matches!(self.status, Status::Handshaking | Status::Established) {
+            self.send(ContentType::Alert, "Alert", &[1, Alert::CloseNotify.code()]);
+            self.status = Status::Closed;
+        }
+    }
+
+    /// Takes bytes from the transport, in whatever pieces they came.
+    pub fn read_tls(&mut self, bytes: &[u8]) {
+        self.deframer.push(bytes);
+        while matches!(self.status, Status::Handshaking | Status::Established) {
+            let Some(next) = self.deframer.pop() else {
+                break;
+            };
+            let record = match next {
+                Ok(r) => r,
+                Err(a) => return self.fatal(a, "malformed record header"),
+            };
+            let (content, plain) = match self.opener.open(&record) {
+                Ok(x) => x,
+                Err(a) => return self.fatal(a, "record failed its protection check"),
+            };
+            self.events.push_back(ConnEvent::RecordReceived {
+                content,
+                plaintext: plain.len(),
+                wire: record.wire_len(),
+            });
+            match content {
+                ContentType::Handshake => {
+                    self.joiner.push(&plain);
+                    while let Some(m) = self.joiner.pop() {
+                        self.hs.handle(Input::Handshake(&m));
+                        self.drain_handshake();
+                        if !matches!(self.status, Status::Handshaking | Status::Established) {
+                            return;
+                        }
+                    }
+                }
+                ContentType::ChangeCipherSpec => {
+                    if plain != [1] {
+                        return self
+                            .fatal(Alert::DecodeError, "ChangeCipherSpec is not the byte 1");
+                    }
+                    self.hs.handle(Input::ChangeCipherSpec);
+                    self.drain_handshake();
+                }
+                ContentType::Alert => {
+                    let Some(alert) = plain.get(1).and_then(|c| Alert::from_code(*c)) else {
+                        return self.fatal(Alert::DecodeError, "alert does not decode");
+                    };
+                    if alert == Alert::CloseNotify {
+                        self.events.push_back(ConnEvent::Closed);
+                        self.status = Status::Closed;
+                    } else {
+                        self.hs.handle(Input::Alert(alert));
+                        self.drain_handshake();
+                        self.status = Status::Failed(alert);
+                    }
+                }
+                ContentType::ApplicationData => {
+                    if self.status != Status::Established {
+                        return self.fatal(
+                            Alert::UnexpectedMessage,
+                            "application data before the handshake finished",
+                        );
+                    }
+                    self.app_in.extend_from_slice(&plain);
+                }
+            }
+        }
+    }
+
+    /// Seals `data` as records of at most 2^14 bytes, one event each.
+    fn send(&mut self, content: ContentType, what: &'static str, data: &[u8]) {
+        let mut pieces: Vec<&[u8]> = data.chunks(MAX_FRAGMENT).collect();
+        if pieces.is_empty() {
+            pieces.push(&[]);
+        }
+        for piece in pieces {
+            let wire = self.sealer.seal(content, piece);
+            self.events.push_back(ConnEvent::RecordSent {
+                what,
+                plaintext: piece.len(),
+                wire: wire.len(),
+            });
+            self.tls_out.extend_from_slice(&wire);
+        }
+    }
+
+    /// Sends a fatal alert we raised at the record layer.
+    fn fatal(&mut self, alert: Alert, why: &str) {
+        self.send(ContentType::Alert, "Alert", &[2, alert.code()]);
+        self.events
+            .push_back(ConnEvent::Handshake(Event::AlertSent(alert, why.into())));
+        self.status = Status::Failed(alert);
+    }
+
+    /// Moves the handshake's outputs onto the wire and its events out.
+    fn drain_handshake(&mut self) {
+        while let Some(out) = self.hs.poll_output() {
+            match out {
+                Output::Handshake(name, bytes) => self.send(ContentType::Handshake, name, &bytes),
+                Output::ChangeCipherSpec => {
+                    self.send(ContentType::ChangeCipherSpec, "ChangeCipherSpec", &[1])
+                }
+                Output::Alert(a) => {
+                    self.send(ContentType::Alert, "Alert", &[2, a.code()]);
+                    self.status = Status::Failed(a);
+                }
+                Output::WriteKeys(k) | Output::ReadKeys(k) => {
+                    let Some(suite) = self.hs.suite() else {
+                        continue;
+                    };
+                    if matches!(out, Output::WriteKeys(_)) {
+                        self.sealer = Sealer::new(suite, k);
+                    } else {
+                        self.opener = Opener::new(suite, k);
+                    }
+                }
+            }
+        }
+        while let Some(e) = self.hs.poll_event() {
+            self.events.push_back(ConnEvent::Handshake(e));
+        }
+        if self.status == Status::Handshaking && self.hs.is_established() {
+            self.status = Status::Established;
+            let waiting = std::mem::take(&mut self.app_waiting);
+            if !waiting.is_empty() {
+                self.send(ContentType::ApplicationData, "ApplicationData", &waiting);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::{Certificate, KeyId, Revocations, TrustStore};
+    use crate::keys::PrivateKey;
+    use crate::suite::Suite;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn cert(subject: &str, issuer: &str, key: u32, signed_by: u32, ca: bool) -> Certificate {
+        Certificate {
+            serial: u64::from(key),
+            subject: subject.into(),
+            san: vec![subject.into()],
+            issuer: issuer.into(),
+            not_before: NOW - 86_400,
+            not_after: NOW + 86_400,
+            key: KeyId(key),
+            signed_by: KeyId(signed_by),
+            is_ca: ca,
+            size: 1200,
+        }
+    }
+
+    fn ends(suite: Suite) -> (Connection, Connection) {
+        let mut trust = TrustStore::new();
+        trust.add(cert("Root CA", "Root CA", 1, 1, true));
+        let versions = vec![suite.version()];
+        let c = ClientConfig {
+            versions: versions.clone(),
+            suites: vec![suite],
+            server_name: "www.example.com".into(),
+            trust,
+            revoked: Revocations::new(),
+            now_unix: NOW,
+            accept_untrusted: false,
+            refuse_weak: false,
+            fallback: false,
+        };
+        let s = ServerConfig {
+            versions,
+            suites: vec![suite],
+            chain: vec![
+                cert("www.example.com", "Intermediate CA", 3, 2, false),
+                cert("Intermediate CA", "Root CA", 2, 1, true),
+            ],
+            key: PrivateKey(KeyId(3)),
+        };
+        (
+            Connection::client(c, [1; 32], [2; 32]),
+            Connection::server(s, [3; 32], [4; 32]),
+        )
+    }
+
+    /// Moves bytes both ways in `chunk`-sized pieces until nothing moves;
+    /// returns everything each side sent.
+    fn pump(c: &mut Connection, s: &mut Connection, chunk: usize) -> (Vec<u8>, Vec<u8>) {
+        let (mut up, mut down) = (Vec::new(), Vec::new());
+        loop {
+            let a = c.take_tls();
+            let b = s.take_tls();
+            if a.is_empty() && b.is_empty() {
+                return (up, down);
+            }
+            a.chunks(chunk).for_each(|p| s.read_tls(p));
+            b.chunks(chunk).for_each(|p| c.read_tls(p));
+            up.extend(a);
+            down.extend(b);
+        }
+    }
+
+    const SUITES: [Suite; 4] = [
+        Suite::TLS_AES_128_GCM_SHA256,
+        Suite::TLS_RSA_WITH_AES_128_CBC_SHA,
+        Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        Suite::TLS_RSA_WITH_RC4_128_SHA,
+    ];
+
+    #[test]
+    fn handshake_and_data_over_any_byte_split() {
+        for suite in SUITES {
+            for chunk in [1, 7, 536, 1460, usize::MAX] {
+                let (mut c, mut s) = ends(suite);
+                c.write_app(b"GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n");
+                pump(&mut c, &mut s, chunk);
+                assert_eq!(c.status(), Status::Established, "{suite} split {chunk}");
+                assert_eq!(s.status(), Status::Established);
+                assert_eq!(
+                    s.take_app(),
+                    b"GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n"
+                );
+                let body: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+                s.write_app(&body);
+                s.close();
+                pump(&mut c, &mut s, chunk);
+                assert_eq!(c.take_app(), body, "{suite} split {chunk}");
+                assert_eq!(c.status(), Status::Closed);
+            }
+        }
+    }
+
+    #[test]
+    fn records_on_the_wire_have_the_suites_sizes() {
+        let (mut c, mut s) = ends(Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+        pump(&mut c, &mut s, usize::MAX);
+        s.write_app(&[0; 20_000]);
+        let sent: Vec<ConnEvent> = std::iter::from_fn(|| s.poll_event()).collect();
+        let data: Vec<(usize, usize)> = sent
+            .iter()
+            .filter_map(|e| match e {
+                ConnEvent::RecordSent {
+                    what: "ApplicationData",
+                    plaintext,
+                    wire,
+                } => Some((*plaintext, *wire)),
+                _ => None,
+            })
+            .collect();
+        // 16384 + 3616, each with 5 header + 8 nonce + 16 tag.
+        assert_eq!(data, [(16_384, 16_413), (3_616, 3_645)]);
+        let names: Vec<&str> = sent
+            .iter()
+            .filter_map(|e| match e {
+                ConnEvent::RecordSent { what, .. } => Some(*what),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "ServerHello",
+                "Certificate",
+                "ServerKeyExchange",
+                "ServerHelloDone",
+                "ChangeCipherSpec",
+                "Finished",
+                "ApplicationData",
+                "ApplicationData"
+            ]
+        );
+    }
+
+    /// What an on-path observer sees: in TLS 1.2 the certificate crosses
+    /// in the clear; in TLS 1.3 everything after ServerHello is protected.
+    /// The request is never readable.
+    #[test]
+    fn an_observer_sees_the_tls12_certificate_but_not_the_tls13_one() {
+        for (suite, cert_visible) in [
+            (Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, true),
+            (Suite::TLS_AES_128_GCM_SHA256, false),
+        ] {
+            let (mut c, mut s) = ends(suite);
+            c.write_app(b"password=hunter2");
+            let (up, down) = pump(&mut c, &mut s, usize::MAX);
+            let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+            assert_eq!(has(&down, b"Intermediate CA"), cert_visible, "{suite}");
+            assert!(has(&up, b"www.example.com"), "SNI is in the clear");
+            assert!(!has(&up, b"hunter2"));
+        }
+    }
+
+    #[test]
+    fn a_changed_record_is_bad_record_mac_and_the_peer_hears_it() {
+        for suite in SUITES {
+            let (mut c, mut s) = ends(suite);
+            pump(&mut c, &mut s, usize::MAX);
+            c.write_app(b"transfer 100 to alice");
+            let mut wire = c.take_tls();
+            let n = wire.len();
+            wire[n - 3] ^= 0x01;
+            s.read_tls(&wire);
+            assert_eq!(s.status(), Status::Failed(Alert::BadRecordMac), "{suite}");
+            assert!(s.take_app().is_empty());
+            pump(&mut c, &mut s, usize::MAX);
+            assert_eq!(c.status(), Status::Failed(Alert::BadRecordMac));
+            let heard: Vec<ConnEvent> = std::iter::from_fn(|| c.poll_event()).collect();
+            assert!(heard.contains(&ConnEvent::Handshake(Event::AlertReceived(
+                Alert::BadRecordMac
+            ))));
+        }
+    }
+
+    #[test]
+    fn handshake_alerts_travel_as_records() {
+        // A TLS 1.3-only client and a TLS 1.2-only server.
+        let (mut c, _) = ends(Suite::TLS_AES_128_GCM_SHA256);
+        let (_, mut s) = ends(Suite::TLS_RSA_WITH_AES_128_GCM_SHA256);
+        pump(&mut c, &mut s, usize::MAX);
+        assert_eq!(s.status(), Status::Failed(Alert::ProtocolVersion));
+        assert_eq!(c.status(), Status::Failed(Alert::ProtocolVersion));
+    }
+
+    #[test]
+    fn garbage_from_the_transport_is_refused_cleanly() {
+        let (_, mut s) = ends(Suite::TLS_AES_128_GCM_SHA256);
+        s.read_tls(b"GET / HTTP/1.1\r\n\r\n");
+        assert_eq!(s.status(), Status::Failed(Alert::UnexpectedMessage));
+        let out = s.take_tls();
+        assert_eq!(out, [21, 3, 3, 0, 2, 2, 10], "a clear fatal alert record");
+        // Application data before the handshake.
+        let (_, mut s) = ends(Suite::TLS_AES_128_GCM_SHA256);
+        s.read_tls(&[23, 3, 3, 0, 1, 0]);
+        assert_eq!(s.status(), Status::Failed(Alert::UnexpectedMessage));
+    }
+}
