@@ -322,54 +322,15 @@ impl Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cert::{Certificate, KeyId, Revocations, TrustStore};
-    use crate::keys::PrivateKey;
+    use crate::pki::DemoPki;
     use crate::suite::Suite;
 
-    const NOW: i64 = 1_700_000_000;
-
-    fn cert(subject: &str, issuer: &str, key: u32, signed_by: u32, ca: bool) -> Certificate {
-        Certificate {
-            serial: u64::from(key),
-            subject: subject.into(),
-            san: vec![subject.into()],
-            issuer: issuer.into(),
-            not_before: NOW - 86_400,
-            not_after: NOW + 86_400,
-            key: KeyId(key),
-            signed_by: KeyId(signed_by),
-            is_ca: ca,
-            size: 1200,
-        }
-    }
-
     fn ends(suite: Suite) -> (Connection, Connection) {
-        let mut trust = TrustStore::new();
-        trust.add(cert("Root CA", "Root CA", 1, 1, true));
-        let versions = vec![suite.version()];
-        let c = ClientConfig {
-            versions: versions.clone(),
-            suites: vec![suite],
-            server_name: "www.example.com".into(),
-            trust,
-            revoked: Revocations::new(),
-            now_unix: NOW,
-            accept_untrusted: false,
-            refuse_weak: false,
-            fallback: false,
-        };
-        let s = ServerConfig {
-            versions,
-            suites: vec![suite],
-            chain: vec![
-                cert("www.example.com", "Intermediate CA", 3, 2, false),
-                cert("Intermediate CA", "Root CA", 2, 1, true),
-            ],
-            key: PrivateKey(KeyId(3)),
-        };
+        let pki = DemoPki::new("www.example.com", 1_700_000_000);
+        let v = [suite.version()];
         (
-            Connection::client(c, [1; 32], [2; 32]),
-            Connection::server(s, [3; 32], [4; 32]),
+            Connection::client(pki.client(&v, &[suite]), [1; 32], [2; 32]),
+            Connection::server(pki.server(&v, &[suite]), [3; 32], [4; 32]),
         )
     }
 
@@ -474,7 +435,7 @@ mod tests {
             c.write_app(b"password=hunter2");
             let (up, down) = pump(&mut c, &mut s, usize::MAX);
             let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
-            assert_eq!(has(&down, b"Intermediate CA"), cert_visible, "{suite}");
+            assert_eq!(has(&down, b"Demo Intermediate CA"), cert_visible, "{suite}");
             assert!(has(&up, b"www.example.com"), "SNI is in the clear");
             assert!(!has(&up, b"hunter2"));
         }

@@ -864,49 +864,18 @@ impl Server {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pki::DemoPki;
 
     const NOW: i64 = 1_700_000_000;
     const YEAR: i64 = 365 * 86_400;
 
     fn cert(subject: &str, issuer: &str, key: u32, signed_by: u32, ca: bool) -> Certificate {
-        Certificate {
-            serial: u64::from(key),
-            subject: subject.into(),
-            san: vec![subject.into()],
-            issuer: issuer.into(),
-            not_before: NOW - YEAR,
-            not_after: NOW + YEAR,
-            key: KeyId(key),
-            signed_by: KeyId(signed_by),
-            is_ca: ca,
-            size: 1200,
-        }
+        crate::pki::certificate(subject, issuer, key, signed_by, ca, NOW)
     }
 
     fn configs(versions: &[Version], suites: &[Suite]) -> (ClientConfig, ServerConfig) {
-        let root = cert("Root CA", "Root CA", 1, 1, true);
-        let inter = cert("Intermediate CA", "Root CA", 2, 1, true);
-        let leaf = cert("www.example.com", "Intermediate CA", 3, 2, false);
-        let mut trust = TrustStore::new();
-        trust.add(root);
-        let client = ClientConfig {
-            versions: versions.to_vec(),
-            suites: suites.to_vec(),
-            server_name: "www.example.com".into(),
-            trust,
-            revoked: Revocations::new(),
-            now_unix: NOW,
-            accept_untrusted: false,
-            refuse_weak: false,
-            fallback: false,
-        };
-        let server = ServerConfig {
-            versions: versions.to_vec(),
-            suites: suites.to_vec(),
-            chain: vec![leaf, inter],
-            key: PrivateKey(KeyId(3)),
-        };
-        (client, server)
+        let pki = DemoPki::new("www.example.com", NOW);
+        (pki.client(versions, suites), pki.server(versions, suites))
     }
 
     /// What crossed the wire, as "C>ClientHello", "S>CCS", "C>alert:..." lines.
@@ -1129,7 +1098,7 @@ mod tests {
             ),
             (
                 "revoked",
-                |c, _| c.revoked.revoke("Intermediate CA", 3),
+                |c, _| c.revoked.revoke("Demo Intermediate CA", 3),
                 Alert::CertificateRevoked,
             ),
             (
