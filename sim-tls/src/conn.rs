@@ -17,6 +17,7 @@
 use std::collections::VecDeque;
 
 use crate::alert::Alert;
+use crate::cost::PkOps;
 use crate::handshake::{Client, ClientConfig, Event, Input, Output, Server, ServerConfig};
 use crate::record::{ContentType, Deframer, HandshakeJoiner, Opener, Sealer};
 use crate::suite::{MAX_FRAGMENT, Suite};
@@ -80,6 +81,12 @@ impl Handshake {
         match self {
             Handshake::Client(c) => c.suite(),
             Handshake::Server(s) => s.suite(),
+        }
+    }
+    fn pk_ops(&self) -> PkOps {
+        match self {
+            Handshake::Client(c) => c.pk_ops(),
+            Handshake::Server(s) => s.pk_ops(),
         }
     }
     fn is_established(&self) -> bool {
@@ -158,6 +165,13 @@ impl Connection {
     /// The negotiated suite, once the hellos are done.
     pub fn suite(&self) -> Option<Suite> {
         self.hs.suite()
+    }
+
+    /// Public-key operations performed so far: a host charges
+    /// [`CpuCosts::time`](crate::cost::CpuCosts::time) of the increase
+    /// after each [`read_tls`](Self::read_tls) before sending what it made.
+    pub fn pk_ops(&self) -> PkOps {
+        self.hs.pk_ops()
     }
 
     /// Bytes to hand to the transport.

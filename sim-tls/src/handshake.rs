@@ -28,6 +28,7 @@ use std::collections::VecDeque;
 
 use crate::alert::Alert;
 use crate::cert::{CertError, Certificate, KeyId, Revocations, TrustStore, validate};
+use crate::cost::PkOps;
 use crate::crypto::{
     Hash, Transcript, derive_secret, finished12, finished13, hkdf_extract, prf12, sha256,
 };
@@ -188,6 +189,8 @@ struct Io {
     /// when one arrives, write keys when we send one.
     read_at_ccs: Option<TrafficKeys>,
     write_at_ccs: Option<TrafficKeys>,
+    /// Public-key operations performed so far.
+    ops: PkOps,
 }
 
 impl Io {
@@ -300,6 +303,9 @@ impl Client {
             state: ClientState::ExpectServerHello,
             io: Io::default(),
         };
+        if offer13 {
+            c.io.ops.ecdhe_keygen += 1;
+        }
         c.io.send(&Message::ClientHello(ch), Version::Tls12);
         c
     }
@@ -319,6 +325,10 @@ impl Client {
     /// True after an alert either way.
     pub fn has_failed(&self) -> bool {
         matches!(self.state, ClientState::Failed)
+    }
+    /// Public-key operations performed so far (for a CPU cost model).
+    pub fn pk_ops(&self) -> PkOps {
+        self.io.ops
     }
     /// The negotiated suite, once the hellos are done.
     pub fn suite(&self) -> Option<Suite> {
@@ -375,6 +385,7 @@ impl Client {
             }
             (S::ExpectCertificateVerify { c_hs, s_hs, leaf }, Message::CertificateVerify(sig)) => {
                 let content = cert_verify_content(&self.io.transcript.hash());
+                self.io.ops.rsa_public += 1;
                 if !verify(leaf, &content, &sig) {
                     return self
                         .io
@@ -428,6 +439,7 @@ impl Client {
                 let mut signed = self.random.to_vec();
                 signed.extend_from_slice(&server_random);
                 signed.extend_from_slice(&share);
+                self.io.ops.rsa_public += 1;
                 if !verify(leaf, &signed, &signature) {
                     return self.io.fail(
                         Alert::DecryptError,
@@ -451,7 +463,13 @@ impl Client {
             ) => {
                 self.io.transcript.add(bytes);
                 let (kx, premaster) = match server_share {
-                    Some(share) => (self.share.clone(), dh_shared(&self.share, &share).to_vec()),
+                    Some(share) => {
+                        if !self.cfg.versions.contains(&Version::Tls13) {
+                            self.io.ops.ecdhe_keygen += 1;
+                        }
+                        self.io.ops.ecdhe_derive += 1;
+                        (self.share.clone(), dh_shared(&self.share, &share).to_vec())
+                    }
                     None => {
                         // RFC 5246 §7.4.7.1: version, then 46 random bytes.
                         let mut pm = vec![3, 3];
@@ -461,6 +479,7 @@ impl Client {
                         pm.extend_from_slice(
                             &sha256(&[&self.share[..], b"premaster"].concat())[..23],
                         );
+                        self.io.ops.rsa_public += 1;
                         (seal(leaf, &pm), pm)
                     }
                 };
@@ -504,6 +523,8 @@ impl Client {
 
     /// Validates the server's chain; returns the leaf's key.
     fn check_chain(&mut self, chain: &[Certificate]) -> Option<KeyId> {
+        // One signature check per certificate sent.
+        self.io.ops.rsa_public += chain.len() as u32;
         let c = &self.cfg;
         match validate(chain, &c.server_name, c.now_unix, &c.trust, &c.revoked) {
             Ok(()) => {}
@@ -569,6 +590,7 @@ impl Client {
                         "TLS 1.3 ServerHello without a key share",
                     );
                 };
+                self.io.ops.ecdhe_derive += 1;
                 let shared = dh_shared(&self.share, &theirs);
                 let (c_hs, s_hs, master) = handshake_secrets13(&shared, &self.io.transcript.hash());
                 self.io.master13 = master;
@@ -646,6 +668,10 @@ impl Server {
     pub fn has_failed(&self) -> bool {
         matches!(self.state, ServerState::Failed)
     }
+    /// Public-key operations performed so far (for a CPU cost model).
+    pub fn pk_ops(&self) -> PkOps {
+        self.io.ops
+    }
     /// The negotiated suite, once the hellos are done.
     pub fn suite(&self) -> Option<Suite> {
         self.suite
@@ -709,11 +735,17 @@ impl Server {
             ) => {
                 self.io.transcript.add(bytes);
                 let premaster = match self.suite.map(Suite::key_exchange) {
-                    Some(KeyExchange::EcdheRsa) => dh_shared(&self.share, &kx).to_vec(),
+                    Some(KeyExchange::EcdheRsa) => {
+                        self.io.ops.ecdhe_derive += 1;
+                        dh_shared(&self.share, &kx).to_vec()
+                    }
                     // RFC 5246 §7.4.7.1: a premaster that does not decrypt
                     // is replaced by random bytes, so the failure shows only
                     // at Finished (no Bleichenbacher oracle).
-                    _ => open(self.cfg.key, &kx).unwrap_or_else(|| sha256(&self.random).to_vec()),
+                    _ => {
+                        self.io.ops.rsa_private += 1;
+                        open(self.cfg.key, &kx).unwrap_or_else(|| sha256(&self.random).to_vec())
+                    }
                 };
                 let master = master12(&premaster, &client_random, &server_random);
                 let (cw, sw) = TrafficKeys::tls12(&master, &client_random, &server_random);
@@ -814,6 +846,9 @@ impl Server {
         match version {
             Version::Tls13 => {
                 let theirs = key_share.unwrap_or_default();
+                self.io.ops.ecdhe_keygen += 1;
+                self.io.ops.ecdhe_derive += 1;
+                self.io.ops.rsa_private += 1; // CertificateVerify
                 let shared = dh_shared(&self.share, &theirs);
                 let (c_hs, s_hs, master) = handshake_secrets13(&shared, &self.io.transcript.hash());
                 self.io
@@ -845,6 +880,8 @@ impl Server {
                     let mut signed = ch.random.to_vec();
                     signed.extend_from_slice(&random);
                     signed.extend_from_slice(&self.share);
+                    self.io.ops.ecdhe_keygen += 1;
+                    self.io.ops.rsa_private += 1;
                     let ske = Message::ServerKeyExchange {
                         share: self.share.clone(),
                         signature: sign(self.cfg.key, &signed),
@@ -885,6 +922,7 @@ mod tests {
         server: Vec<Event>,
         client_up: bool,
         server_up: bool,
+        ops: (PkOps, PkOps),
     }
 
     /// Runs a handshake to quiescence; `tamper(from_client, name, bytes)` may
@@ -917,6 +955,7 @@ mod tests {
             server: std::iter::from_fn(|| server.poll_event()).collect(),
             client_up: client.is_established(),
             server_up: server.is_established(),
+            ops: (client.pk_ops(), server.pk_ops()),
         }
     }
 
@@ -1197,6 +1236,37 @@ mod tests {
         s.versions = vec![Version::Tls12];
         let r = run(c, s, no_tamper);
         assert!(r.client_up && r.server_up, "{:?}", r.wire);
+    }
+
+    /// Who pays for what: the server signs or decrypts once, the client
+    /// checks both certificates and any signed message.
+    #[test]
+    fn public_key_operations_per_flow() {
+        let ops = |suite: Suite| {
+            let (c, s) = configs(&[suite.version()], &[suite]);
+            run(c, s, no_tamper).ops
+        };
+        let pk = |rsa_private, rsa_public, ecdhe_keygen, ecdhe_derive| PkOps {
+            rsa_private,
+            rsa_public,
+            ecdhe_keygen,
+            ecdhe_derive,
+        };
+        assert_eq!(
+            ops(Suite::TLS_AES_128_GCM_SHA256),
+            (pk(0, 3, 1, 1), pk(1, 0, 1, 1))
+        );
+        assert_eq!(
+            ops(Suite::TLS_RSA_WITH_AES_128_GCM_SHA256),
+            (pk(0, 3, 0, 0), pk(1, 0, 0, 0))
+        );
+        assert_eq!(
+            ops(Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
+            (pk(0, 3, 1, 1), pk(1, 0, 1, 1))
+        );
+        // With the default costs the server's RSA operation dominates.
+        let server = crate::cost::CpuCosts::default().time(ops(Suite::TLS_AES_128_GCM_SHA256).1);
+        assert_eq!(server, sim_core::SimDuration::from_micros(1_730 + 45 + 39));
     }
 
     #[test]

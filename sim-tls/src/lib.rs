@@ -14,6 +14,7 @@
 //! change in flight as `bad_record_mac`. [`conn::Connection`] joins the two
 //! into one sans-IO TLS endpoint over any byte stream: bytes in, bytes out,
 //! application data and events (every record with its wire size) for traces.
+//! [`cost`] counts each end's public-key operations and prices them.
 //! Carrying it over sim-tcp in scenarios, with DNS and HTTP around it, is
 //! the rest of the project's TLS issue.
 //!
@@ -43,6 +44,7 @@
 pub mod alert;
 pub mod cert;
 pub mod conn;
+pub mod cost;
 pub mod crypto;
 pub mod handshake;
 pub mod keys;
