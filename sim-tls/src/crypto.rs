@@ -41,6 +41,16 @@ impl Transcript {
     pub fn add(&mut self, message: &[u8]) {
         self.h.update(message);
     }
+    /// Replaces everything so far by the synthetic message_hash message
+    /// that stands for the first ClientHello after a HelloRetryRequest
+    /// (RFC 8446 §4.4.1).
+    pub fn replace_with_message_hash(&mut self) {
+        let h = self.hash();
+        self.h = Sha256::new();
+        self.h.update([254, 0, 0, 32]);
+        self.h.update(h);
+    }
+
     /// The hash of everything so far (the transcript continues).
     pub fn hash(&self) -> Hash {
         self.h.clone().finalize().into()

@@ -20,9 +20,12 @@
 //! A message a state does not expect is `unexpected_message`; one that does
 //! not decode is `decode_error`. Downgrades are caught twice over: the TLS
 //! 1.3 sentinel in ServerHello.random (RFC 8446 §4.1.3) and
-//! TLS_FALLBACK_SCSV (RFC 7507). Not yet here: HelloRetryRequest,
-//! resumption, 0-RTT, and record protection (the record layer wraps these
-//! messages).
+//! TLS_FALLBACK_SCSV (RFC 7507). A TLS 1.3 client whose key share is in
+//! a group the server does not take gets a HelloRetryRequest for a common
+//! group (RFC 8446 §4.1.4), with the first ClientHello folded into a
+//! message_hash in both transcripts (§4.4.1). Not yet here: resumption,
+//! 0-RTT. Record protection is the record layer's ([`crate::record`]),
+//! driven by the WriteKeys/ReadKeys outputs.
 
 use std::collections::VecDeque;
 
@@ -32,10 +35,10 @@ use crate::cost::PkOps;
 use crate::crypto::{
     Hash, Transcript, derive_secret, finished12, finished13, hkdf_extract, prf12, sha256,
 };
-use crate::keys::{PrivateKey, dh_shared, open, seal, sign, verify};
+use crate::keys::{PrivateKey, dh_shared, key_share, open, seal, sign, verify};
 use crate::msg::{ClientHello, Message, ServerHello};
 use crate::record::TrafficKeys;
-use crate::suite::{KeyExchange, Suite, Version};
+use crate::suite::{Group, KeyExchange, Suite, Version};
 
 /// What to send.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -91,6 +94,9 @@ pub struct ClientConfig {
     pub versions: Vec<Version>,
     /// Suites offered, in preference order.
     pub suites: Vec<Suite>,
+    /// Key-exchange groups supported, in preference order; the ClientHello
+    /// carries a TLS 1.3 key share for the first only.
+    pub groups: Vec<Group>,
     /// The host name (SNI) the certificate must name.
     pub server_name: String,
     /// Trusted roots.
@@ -116,6 +122,8 @@ pub struct ServerConfig {
     pub versions: Vec<Version>,
     /// Suites in the server's order of preference.
     pub suites: Vec<Suite>,
+    /// Groups in the server's order of preference (TLS 1.3).
+    pub groups: Vec<Group>,
     /// Its chain, leaf first.
     pub chain: Vec<Certificate>,
     /// The leaf's private key.
@@ -270,7 +278,16 @@ enum ClientState {
 pub struct Client {
     cfg: ClientConfig,
     random: [u8; 32],
+    /// The ephemeral secret behind every share we send.
+    ephemeral: [u8; 32],
+    /// TLS 1.2 ECDHE public value.
     share: Vec<u8>,
+    /// The TLS 1.3 key share sent, and its group.
+    share13: Option<(Group, Vec<u8>)>,
+    /// The ClientHello as sent, to repeat after a HelloRetryRequest, and
+    /// the suite that request named (set once one came).
+    hello: ClientHello,
+    retry_suite: Option<u16>,
     suite: Option<Suite>,
     state: ClientState,
     io: Io,
@@ -293,17 +310,35 @@ impl Client {
                 .collect(),
             versions: cfg.versions.clone(),
             server_name: Some(cfg.server_name.clone()),
-            key_share: offer13.then(|| ephemeral.to_vec()),
+            groups: if offer13 {
+                cfg.groups.iter().map(|g| g.code()).collect()
+            } else {
+                Vec::new()
+            },
+            key_share: None,
+        };
+        let share13 = cfg
+            .groups
+            .first()
+            .filter(|_| offer13)
+            .map(|&g| (g, key_share(&ephemeral, g)));
+        let ch = ClientHello {
+            key_share: share13.as_ref().map(|(g, k)| (g.code(), k.clone())),
+            ..ch
         };
         let mut c = Client {
             cfg,
             random,
+            ephemeral,
             share: ephemeral.to_vec(),
+            share13,
+            hello: ch.clone(),
+            retry_suite: None,
             suite: None,
             state: ClientState::ExpectServerHello,
             io: Io::default(),
         };
-        if offer13 {
+        if c.share13.is_some() {
             c.io.ops.ecdhe_keygen += 1;
         }
         c.io.send(&Message::ClientHello(ch), Version::Tls12);
@@ -374,6 +409,9 @@ impl Client {
         };
         match (state, msg) {
             (S::ExpectServerHello, Message::ServerHello(sh)) => self.server_hello(bytes, sh),
+            (S::ExpectServerHello, Message::HelloRetryRequest { suite, group }) => {
+                self.hello_retry(bytes, suite, group)
+            }
             (S::ExpectEncryptedExtensions { c_hs, s_hs }, Message::EncryptedExtensions) => {
                 self.io.transcript.add(bytes);
                 Some(S::ExpectCertificate13 { c_hs, s_hs })
@@ -539,6 +577,49 @@ impl Client {
         chain.first().map(|l| l.key)
     }
 
+    /// RFC 8446 §4.1.4: answer a HelloRetryRequest with a second
+    /// ClientHello carrying a share in the group asked for, after folding
+    /// the first ClientHello into a message_hash (§4.4.1).
+    fn hello_retry(&mut self, bytes: &[u8], suite: u16, group: u16) -> Option<ClientState> {
+        if self.retry_suite.is_some() {
+            return self
+                .io
+                .fail(Alert::UnexpectedMessage, "a second HelloRetryRequest");
+        }
+        let offered = self
+            .cfg
+            .suites
+            .iter()
+            .any(|s| s.code() == suite && s.version() == Version::Tls13);
+        if !self.cfg.versions.contains(&Version::Tls13) || !offered {
+            return self.io.fail(
+                Alert::IllegalParameter,
+                format!(
+                    "HelloRetryRequest names suite {suite:#06x} which we did not offer in TLS 1.3"
+                ),
+            );
+        }
+        let wanted = Group::from_code(group).filter(|g| self.cfg.groups.contains(g));
+        let Some(wanted) =
+            wanted.filter(|g| self.share13.as_ref().is_none_or(|(sent, _)| sent != g))
+        else {
+            return self.io.fail(
+                Alert::IllegalParameter,
+                format!("HelloRetryRequest asks for group {group:#06x}, which we did not offer or already sent"),
+            );
+        };
+        self.retry_suite = Some(suite);
+        self.io.transcript.replace_with_message_hash();
+        self.io.transcript.add(bytes);
+        let share = key_share(&self.ephemeral, wanted);
+        self.io.ops.ecdhe_keygen += 1;
+        self.hello.key_share = Some((wanted.code(), share.clone()));
+        self.share13 = Some((wanted, share));
+        let ch = self.hello.clone();
+        self.io.send(&Message::ClientHello(ch), Version::Tls12);
+        Some(ClientState::ExpectServerHello)
+    }
+
     fn server_hello(&mut self, bytes: &[u8], sh: ServerHello) -> Option<ClientState> {
         if !self.cfg.versions.contains(&sh.version) {
             return self.io.fail(
@@ -579,19 +660,34 @@ impl Client {
                 "downgrade sentinel in ServerHello.random: a TLS 1.3 server was forced to TLS 1.2",
             );
         }
+        // RFC 8446 §4.1.4: the suite after a HelloRetryRequest is the one
+        // it named.
+        if self.retry_suite.is_some_and(|s| s != sh.suite) {
+            return self.io.fail(
+                Alert::IllegalParameter,
+                "ServerHello suite differs from the HelloRetryRequest's",
+            );
+        }
         self.io.version = Some(sh.version);
         self.suite = Some(suite);
         self.io.transcript.add(bytes);
         match sh.version {
             Version::Tls13 => {
-                let Some(theirs) = sh.key_share else {
+                let ours = self.share13.clone();
+                let (Some((group, theirs)), Some((sent, mine))) = (sh.key_share, ours) else {
                     return self.io.fail(
                         Alert::IllegalParameter,
                         "TLS 1.3 ServerHello without a key share",
                     );
                 };
+                if group != sent.code() {
+                    return self.io.fail(
+                        Alert::IllegalParameter,
+                        "ServerHello key share is not in the group we sent",
+                    );
+                }
                 self.io.ops.ecdhe_derive += 1;
-                let shared = dh_shared(&self.share, &theirs);
+                let shared = dh_shared(&mine, &theirs);
                 let (c_hs, s_hs, master) = handshake_secrets13(&shared, &self.io.transcript.hash());
                 self.io.master13 = master;
                 self.io
@@ -609,6 +705,10 @@ impl Client {
 #[derive(Debug)]
 enum ServerState {
     ExpectClientHello,
+    /// After a HelloRetryRequest for this group.
+    ExpectSecondClientHello {
+        group: Group,
+    },
     ExpectFinished13 {
         c_hs: Hash,
         c_ap: TrafficKeys,
@@ -632,6 +732,8 @@ enum ServerState {
 pub struct Server {
     cfg: ServerConfig,
     random: [u8; 32],
+    ephemeral: [u8; 32],
+    retried: bool,
     share: Vec<u8>,
     suite: Option<Suite>,
     state: ServerState,
@@ -645,6 +747,8 @@ impl Server {
         Server {
             cfg,
             random,
+            ephemeral,
+            retried: false,
             share: ephemeral.to_vec(),
             suite: None,
             state: ServerState::ExpectClientHello,
@@ -715,6 +819,16 @@ impl Server {
         };
         match (state, msg) {
             (S::ExpectClientHello, Message::ClientHello(ch)) => self.client_hello(bytes, ch),
+            (S::ExpectSecondClientHello { group }, Message::ClientHello(ch)) => {
+                // RFC 8446 §4.1.4: the share must be in the group we asked for.
+                if ch.key_share.as_ref().map(|(g, _)| *g) != Some(group.code()) {
+                    return self.io.fail(
+                        Alert::IllegalParameter,
+                        "second ClientHello without a share in the group we asked for",
+                    );
+                }
+                self.client_hello(bytes, ch)
+            }
             (S::ExpectFinished13 { c_hs, c_ap }, Message::Finished(vd)) => {
                 if vd != finished13(&c_hs, &self.io.transcript.hash()) {
                     return self.io.fail(
@@ -819,15 +933,42 @@ impl Server {
                 .io
                 .fail(Alert::HandshakeFailure, "no cipher suite in common");
         };
-        let key_share = match (version, &ch.key_share) {
-            (Version::Tls13, Some(k)) => Some(k.clone()),
-            (Version::Tls13, None) => {
-                // A HelloRetryRequest would ask for a share; not modelled yet.
-                return self
-                    .io
-                    .fail(Alert::HandshakeFailure, "no acceptable key share");
+        let client_share = match version {
+            Version::Tls13 => {
+                let sent = ch
+                    .key_share
+                    .as_ref()
+                    .and_then(|(g, k)| Some((Group::from_code(*g)?, k.clone())))
+                    .filter(|(g, _)| self.cfg.groups.contains(g));
+                if sent.is_none() {
+                    // RFC 8446 §4.1.4: no usable share, but maybe a group in
+                    // common: ask for a share in our favourite of those.
+                    let common = self
+                        .cfg
+                        .groups
+                        .iter()
+                        .copied()
+                        .find(|g| ch.groups.contains(&g.code()));
+                    return match common {
+                        Some(group) if !self.retried => {
+                            self.retried = true;
+                            self.io.transcript.add(bytes);
+                            self.io.transcript.replace_with_message_hash();
+                            let hrr = Message::HelloRetryRequest {
+                                suite: suite.code(),
+                                group: group.code(),
+                            };
+                            self.io.send(&hrr, Version::Tls13);
+                            Some(ServerState::ExpectSecondClientHello { group })
+                        }
+                        _ => self
+                            .io
+                            .fail(Alert::HandshakeFailure, "no key-exchange group in common"),
+                    };
+                }
+                sent
             }
-            _ => None,
+            Version::Tls12 => None,
         };
         self.io.version = Some(version);
         self.suite = Some(suite);
@@ -840,16 +981,18 @@ impl Server {
             random,
             suite: suite.code(),
             version,
-            key_share: key_share.as_ref().map(|_| self.share.clone()),
+            key_share: client_share
+                .as_ref()
+                .map(|(g, _)| (g.code(), key_share(&self.ephemeral, *g))),
         };
         self.io.send(&Message::ServerHello(sh), version);
         match version {
             Version::Tls13 => {
-                let theirs = key_share.unwrap_or_default();
+                let (group, theirs) = client_share.unwrap_or((Group::X25519, Vec::new()));
                 self.io.ops.ecdhe_keygen += 1;
                 self.io.ops.ecdhe_derive += 1;
                 self.io.ops.rsa_private += 1; // CertificateVerify
-                let shared = dh_shared(&self.share, &theirs);
+                let shared = dh_shared(&key_share(&self.ephemeral, group), &theirs);
                 let (c_hs, s_hs, master) = handshake_secrets13(&shared, &self.io.transcript.hash());
                 self.io
                     .out
@@ -1267,6 +1410,94 @@ mod tests {
         // With the default costs the server's RSA operation dominates.
         let server = crate::cost::CpuCosts::default().time(ops(Suite::TLS_AES_128_GCM_SHA256).1);
         assert_eq!(server, sim_core::SimDuration::from_micros(1_730 + 45 + 39));
+    }
+
+    /// RFC 8446 §4.1.4: the client's share is in a group the server does
+    /// not take, but they have one in common: one extra round trip.
+    #[test]
+    fn hello_retry_request_gets_a_share_in_a_common_group() {
+        let (c, mut s) = configs(&[Version::Tls13], &[Suite::TLS_AES_128_GCM_SHA256]);
+        s.groups = vec![Group::Secp384r1, Group::Secp256r1];
+        let r = run(c, s, no_tamper);
+        assert_eq!(
+            r.wire,
+            [
+                "C>ClientHello",
+                "S>HelloRetryRequest",
+                "C>ClientHello",
+                "S>ServerHello",
+                "S>EncryptedExtensions",
+                "S>Certificate",
+                "S>CertificateVerify",
+                "S>Finished",
+                "C>Finished"
+            ]
+        );
+        assert!(r.client_up && r.server_up);
+        // Two key pairs on the client: x25519, then P-256.
+        assert_eq!(r.ops.0.ecdhe_keygen, 2);
+
+        // No group in common at all.
+        let (c, mut s) = configs(&[Version::Tls13], &[Suite::TLS_AES_128_GCM_SHA256]);
+        s.groups = vec![Group::Secp384r1];
+        let r = run(c, s, no_tamper);
+        assert_eq!(r.wire, ["C>ClientHello", "S>alert:handshake_failure"]);
+    }
+
+    #[test]
+    fn a_bad_hello_retry_request_is_refused() {
+        // The request names a group the client never offered.
+        let (c, mut s) = configs(&[Version::Tls13], &[Suite::TLS_AES_128_GCM_SHA256]);
+        s.groups = vec![Group::Secp256r1];
+        let r = run(c, s, |from_client, name, bytes| {
+            if !from_client && name == "HelloRetryRequest" {
+                let n = bytes.len();
+                bytes[n - 2..].copy_from_slice(&Group::Secp384r1.code().to_be_bytes());
+            }
+        });
+        assert_eq!(
+            alert_sent(&r.client),
+            Some(Alert::IllegalParameter),
+            "{:?}",
+            r.wire
+        );
+
+        // A second request after the first.
+        let (c, _) = configs(&[Version::Tls13], &[Suite::TLS_AES_128_GCM_SHA256]);
+        let mut client = Client::new(c, [1; 32], [2; 32]);
+        let hrr = Message::HelloRetryRequest {
+            suite: Suite::TLS_AES_128_GCM_SHA256.code(),
+            group: Group::Secp256r1.code(),
+        }
+        .encode(Version::Tls13);
+        client.handle(Input::Handshake(&hrr));
+        assert!(!client.has_failed());
+        client.handle(Input::Handshake(&hrr));
+        let out: Vec<Output> = std::iter::from_fn(|| client.poll_output()).collect();
+        assert_eq!(out.last(), Some(&Output::Alert(Alert::UnexpectedMessage)));
+
+        // A second ClientHello that still has the wrong share.
+        let (c, mut s) = configs(&[Version::Tls13], &[Suite::TLS_AES_128_GCM_SHA256]);
+        s.groups = vec![Group::Secp256r1];
+        let mut seen = 0;
+        let r = run(c, s, |from_client, name, bytes| {
+            if from_client && name == "ClientHello" {
+                seen += 1;
+                if seen == 2 {
+                    // The last extension is key_share: group, length, and
+                    // a 65-byte P-256 share. Name P-384 instead.
+                    let at = bytes.len() - 65 - 4;
+                    assert_eq!(bytes[at..at + 2], [0x00, 0x17]);
+                    bytes[at + 1] = 0x18;
+                }
+            }
+        });
+        assert_eq!(
+            alert_sent(&r.server),
+            Some(Alert::IllegalParameter),
+            "{:?}",
+            r.wire
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@
 
 use crate::cert::KeyId;
 use crate::crypto::{Hash, sha256};
+use crate::suite::Group;
 
 /// Bytes of an RSA-2048 signature or ciphertext.
 pub const RSA_SIZE: usize = 256;
@@ -81,6 +82,19 @@ pub fn dh_shared(a: &[u8], b: &[u8]) -> Hash {
     m.extend_from_slice(lo);
     m.extend_from_slice(hi);
     sha256(&m)
+}
+
+/// The public key share for `group` from an ephemeral secret, sized as
+/// the group's real shares are.
+pub fn key_share(ephemeral: &[u8; 32], group: Group) -> Vec<u8> {
+    let mut out = Vec::with_capacity(group.share_len());
+    let mut block = sha256(&[&ephemeral[..], &group.code().to_be_bytes()].concat());
+    while out.len() < group.share_len() {
+        out.extend_from_slice(&block);
+        block = sha256(&block);
+    }
+    out.truncate(group.share_len());
+    out
 }
 
 #[cfg(test)]

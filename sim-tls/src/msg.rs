@@ -38,7 +38,15 @@ mod ext {
     pub const SERVER_NAME: u16 = 0;
     pub const SUPPORTED_VERSIONS: u16 = 43;
     pub const KEY_SHARE: u16 = 51;
+    pub const SUPPORTED_GROUPS: u16 = 10;
 }
+
+/// The random of a HelloRetryRequest: SHA-256 of "HelloRetryRequest"
+/// (RFC 8446 §4.1.3).
+pub const HRR_RANDOM: [u8; 32] = [
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+];
 
 /// The x25519 group.
 pub const X25519: u16 = 0x001d;
@@ -54,6 +62,14 @@ pub enum Message {
     ClientHello(ClientHello),
     /// The server's choice.
     ServerHello(ServerHello),
+    /// TLS 1.3: a ServerHello asking for a key share in another group
+    /// (RFC 8446 §4.1.4).
+    HelloRetryRequest {
+        /// The suite the server will choose.
+        suite: u16,
+        /// The group it wants a share for.
+        group: u16,
+    },
     /// TLS 1.3's encrypted extensions (none are used).
     EncryptedExtensions,
     /// The server's chain, leaf first.
@@ -87,8 +103,10 @@ pub struct ClientHello {
     pub versions: Vec<Version>,
     /// SNI.
     pub server_name: Option<String>,
-    /// An x25519 key share, if offered.
-    pub key_share: Option<Vec<u8>>,
+    /// Groups supported (supported_groups), by code, in preference order.
+    pub groups: Vec<u16>,
+    /// A key share (group code, public value), if offered.
+    pub key_share: Option<(u16, Vec<u8>)>,
 }
 
 /// A ServerHello.
@@ -100,8 +118,8 @@ pub struct ServerHello {
     pub suite: u16,
     /// The chosen version.
     pub version: Version,
-    /// The server's x25519 share (TLS 1.3).
-    pub key_share: Option<Vec<u8>>,
+    /// The server's key share (group code, public value), TLS 1.3.
+    pub key_share: Option<(u16, Vec<u8>)>,
 }
 
 struct W(Vec<u8>);
@@ -254,7 +272,7 @@ impl Message {
     pub fn kind(&self) -> u8 {
         match self {
             Message::ClientHello(_) => kind::CLIENT_HELLO,
-            Message::ServerHello(_) => kind::SERVER_HELLO,
+            Message::ServerHello(_) | Message::HelloRetryRequest { .. } => kind::SERVER_HELLO,
             Message::EncryptedExtensions => kind::ENCRYPTED_EXTENSIONS,
             Message::Certificate(_) => kind::CERTIFICATE,
             Message::ServerKeyExchange { .. } => kind::SERVER_KEY_EXCHANGE,
@@ -270,6 +288,7 @@ impl Message {
         match self {
             Message::ClientHello(_) => "ClientHello",
             Message::ServerHello(_) => "ServerHello",
+            Message::HelloRetryRequest { .. } => "HelloRetryRequest",
             Message::EncryptedExtensions => "EncryptedExtensions",
             Message::Certificate(_) => "Certificate",
             Message::ServerKeyExchange { .. } => "ServerKeyExchange",
@@ -306,11 +325,17 @@ impl Message {
                             ch.versions.iter().for_each(|v| w.u16(version_code(*v)))
                         })
                     });
-                    if let Some(share) = &ch.key_share {
+                    if !ch.groups.is_empty() {
+                        w.u16(ext::SUPPORTED_GROUPS);
+                        w.vec(2, |w| {
+                            w.vec(2, |w| ch.groups.iter().for_each(|g| w.u16(*g)))
+                        });
+                    }
+                    if let Some((group, share)) = &ch.key_share {
                         w.u16(ext::KEY_SHARE);
                         w.vec(2, |w| {
                             w.vec(2, |w| {
-                                w.u16(X25519);
+                                w.u16(*group);
                                 w.vec(2, |w| w.bytes(share));
                             })
                         });
@@ -326,13 +351,26 @@ impl Message {
                 w.vec(2, |w| {
                     w.u16(ext::SUPPORTED_VERSIONS);
                     w.vec(2, |w| w.u16(version_code(sh.version)));
-                    if let Some(share) = &sh.key_share {
+                    if let Some((group, share)) = &sh.key_share {
                         w.u16(ext::KEY_SHARE);
                         w.vec(2, |w| {
-                            w.u16(X25519);
+                            w.u16(*group);
                             w.vec(2, |w| w.bytes(share));
                         });
                     }
+                });
+            }
+            Message::HelloRetryRequest { suite, group } => {
+                w.u16(0x0303);
+                w.bytes(&HRR_RANDOM);
+                w.vec(1, |_| {});
+                w.u16(*suite);
+                w.u8(0);
+                w.vec(2, |w| {
+                    w.u16(ext::SUPPORTED_VERSIONS);
+                    w.vec(2, |w| w.u16(Version::Tls13.code()));
+                    w.u16(ext::KEY_SHARE);
+                    w.vec(2, |w| w.u16(*group));
                 });
             }
             Message::EncryptedExtensions => w.vec(2, |_| {}),
@@ -387,6 +425,7 @@ impl Message {
                 b.vec(1)?;
                 let mut exts = b.vec(2)?;
                 let (mut versions, mut server_name, mut key_share) = (Vec::new(), None, None);
+                let mut groups = Vec::new();
                 while !exts.b.is_empty() {
                     let et = exts.u16()?;
                     let mut e = exts.vec(2)?;
@@ -406,14 +445,19 @@ impl Message {
                                 }
                             }
                         }
+                        ext::SUPPORTED_GROUPS => {
+                            let mut l = e.vec(2)?;
+                            while !l.b.is_empty() {
+                                groups.push(l.u16()?);
+                            }
+                        }
                         ext::KEY_SHARE => {
                             let mut l = e.vec(2)?;
                             while !l.b.is_empty() {
                                 let group = l.u16()?;
                                 let k = l.vec(2)?;
-                                if group == X25519 {
-                                    key_share = Some(k.b.to_vec());
-                                }
+                                // This model's clients send one share.
+                                key_share.get_or_insert((group, k.b.to_vec()));
                             }
                         }
                         _ => {}
@@ -425,6 +469,7 @@ impl Message {
                     suites,
                     versions,
                     server_name,
+                    groups,
                     key_share,
                 })
             }
@@ -435,22 +480,31 @@ impl Message {
                 let suite = b.u16()?;
                 b.u8()?;
                 let mut exts = b.vec(2)?;
-                let (mut version, mut key_share) = (None, None);
+                let hrr = random == HRR_RANDOM;
+                let (mut version, mut key_share, mut hrr_group) = (None, None, None);
                 while !exts.b.is_empty() {
                     let et = exts.u16()?;
                     let mut e = exts.vec(2)?;
                     match et {
                         ext::SUPPORTED_VERSIONS => version = version_of(e.u16()?),
+                        ext::KEY_SHARE if hrr => hrr_group = Some(e.u16()?),
                         ext::KEY_SHARE => {
-                            if e.u16()? != X25519 {
-                                return Err(DecodeError);
-                            }
-                            key_share = Some(e.vec(2)?.b.to_vec());
+                            let group = e.u16()?;
+                            key_share = Some((group, e.vec(2)?.b.to_vec()));
                         }
                         _ => {}
                     }
                 }
                 b.end()?;
+                if hrr {
+                    if version != Some(Version::Tls13) {
+                        return Err(DecodeError);
+                    }
+                    return Ok(Message::HelloRetryRequest {
+                        suite,
+                        group: hrr_group.ok_or(DecodeError)?,
+                    });
+                }
                 Message::ServerHello(ServerHello {
                     random,
                     suite,
@@ -527,7 +581,8 @@ mod tests {
             suites: vec![0x1301, 0xC02F],
             versions: vec![Version::Tls13, Version::Tls12],
             server_name: Some("www.example.com".into()),
-            key_share: Some(vec![9; 32]),
+            groups: vec![0x001d, 0x0017],
+            key_share: Some((0x001d, vec![9; 32])),
         })
     }
 
@@ -552,8 +607,12 @@ mod tests {
                     random: [1; 32],
                     suite: 0x1301,
                     version: v,
-                    key_share: Some(vec![4; 32]),
+                    key_share: Some((0x001d, vec![4; 32])),
                 }),
+                Message::HelloRetryRequest {
+                    suite: 0x1301,
+                    group: 0x0017,
+                },
                 Message::EncryptedExtensions,
                 Message::Certificate(vec![cert.clone(), cert.clone()]),
                 Message::ServerKeyExchange {
@@ -569,6 +628,11 @@ mod tests {
                 assert_eq!(Message::decode(&bytes, v), Ok(m.clone()), "{}", m.name());
             }
         }
+    }
+
+    #[test]
+    fn the_retry_random_is_the_hash_of_its_name() {
+        assert_eq!(crate::crypto::sha256(b"HelloRetryRequest"), HRR_RANDOM);
     }
 
     #[test]

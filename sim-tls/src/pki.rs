@@ -6,7 +6,7 @@
 use crate::cert::{Certificate, KeyId, Revocations, TrustStore};
 use crate::handshake::{ClientConfig, ServerConfig};
 use crate::keys::PrivateKey;
-use crate::suite::{Suite, Version};
+use crate::suite::{Group, Suite, Version};
 
 /// One year in seconds.
 pub const YEAR: i64 = 365 * 86_400;
@@ -81,6 +81,7 @@ impl DemoPki {
         ClientConfig {
             versions: versions.to_vec(),
             suites: suites.to_vec(),
+            groups: vec![Group::X25519, Group::Secp256r1],
             server_name: self.leaf.subject.clone(),
             trust: self.trust(),
             revoked: Revocations::new(),
@@ -96,6 +97,7 @@ impl DemoPki {
         ServerConfig {
             versions: versions.to_vec(),
             suites: suites.to_vec(),
+            groups: vec![Group::X25519, Group::Secp256r1, Group::Secp384r1],
             chain: vec![self.leaf.clone(), self.intermediate.clone()],
             key: self.leaf_key,
         }

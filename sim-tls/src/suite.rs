@@ -32,6 +32,60 @@ impl fmt::Display for Version {
     }
 }
 
+/// Key-exchange groups (the supported_groups registry).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Group {
+    /// x25519 (RFC 7748).
+    X25519,
+    /// NIST P-256.
+    Secp256r1,
+    /// NIST P-384.
+    Secp384r1,
+}
+
+impl Group {
+    /// Every group, in registry order.
+    pub const ALL: [Group; 3] = [Group::Secp256r1, Group::Secp384r1, Group::X25519];
+
+    /// The NamedGroup code point.
+    pub const fn code(self) -> u16 {
+        match self {
+            Group::Secp256r1 => 0x0017,
+            Group::Secp384r1 => 0x0018,
+            Group::X25519 => 0x001d,
+        }
+    }
+
+    /// The group for a code point.
+    pub fn from_code(code: u16) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.code() == code)
+    }
+
+    /// The registry name.
+    pub fn from_name(name: &str) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.name() == name)
+    }
+
+    /// The registry name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Group::Secp256r1 => "secp256r1",
+            Group::Secp384r1 => "secp384r1",
+            Group::X25519 => "x25519",
+        }
+    }
+
+    /// Bytes of a key share: 32 for x25519, an uncompressed point for the
+    /// NIST curves (RFC 8446 §4.2.8.2).
+    pub const fn share_len(self) -> usize {
+        match self {
+            Group::X25519 => 32,
+            Group::Secp256r1 => 65,
+            Group::Secp384r1 => 97,
+        }
+    }
+}
+
 /// How the premaster (or shared) secret is agreed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum KeyExchange {
