@@ -23,8 +23,12 @@
 //! TLS_FALLBACK_SCSV (RFC 7507). A TLS 1.3 client whose key share is in
 //! a group the server does not take gets a HelloRetryRequest for a common
 //! group (RFC 8446 §4.1.4), with the first ClientHello folded into a
-//! message_hash in both transcripts (§4.4.1). Not yet here: resumption,
-//! 0-RTT. Record protection is the record layer's ([`crate::record`]),
+//! message_hash in both transcripts (§4.4.1). TLS 1.2 sessions resume by
+//! session id from the server's [`SessionCache`] or by RFC 5077 ticket, in
+//! the abbreviated handshake (server Finished first), and full handshakes
+//! use the extended master secret when both ends offer it (RFC 7627),
+//! which a resumption may not change. Not yet here: TLS 1.3 PSK
+//! resumption and 0-RTT. Record protection is the record layer's ([`crate::record`]),
 //! driven by the WriteKeys/ReadKeys outputs.
 
 use std::collections::VecDeque;
@@ -38,6 +42,7 @@ use crate::crypto::{
 use crate::keys::{PrivateKey, dh_shared, key_share, open, seal, sign, verify};
 use crate::msg::{ClientHello, Message, ServerHello};
 use crate::record::TrafficKeys;
+use crate::session::{ClientSession, ServerSession, SessionCache, open_ticket, seal_ticket};
 use crate::suite::{Group, KeyExchange, Suite, Version};
 
 /// What to send.
@@ -85,6 +90,11 @@ pub enum Event {
     /// The certificate failed validation but the client was told to go on
     /// (a user clicking through the warning).
     UntrustedAccepted(CertError),
+    /// The handshake resumes an earlier session (TLS 1.2 abbreviated
+    /// handshake): no certificate, no key exchange.
+    Resumed,
+    /// A client's full handshake left a session it can resume later.
+    NewSession(ClientSession),
 }
 
 /// A client's settings.
@@ -113,6 +123,13 @@ pub struct ClientConfig {
     /// failed attempt, so the ClientHello carries TLS_FALLBACK_SCSV
     /// (RFC 7507 §4).
     pub fallback: bool,
+    /// A TLS 1.2 session to resume (by its ticket if it has one, else by
+    /// its id).
+    pub resume: Option<ClientSession>,
+    /// Ask for a session ticket (an empty session_ticket extension).
+    pub tickets: bool,
+    /// Offer the extended master secret (RFC 7627).
+    pub ems: bool,
 }
 
 /// A server's settings.
@@ -128,6 +145,10 @@ pub struct ServerConfig {
     pub chain: Vec<Certificate>,
     /// The leaf's private key.
     pub key: PrivateKey,
+    /// Give TLS 1.2 sessions ids and keep them here for resumption.
+    pub sessions: Option<SessionCache>,
+    /// Issue session tickets sealed with this key (RFC 5077).
+    pub ticket_key: Option<Hash>,
 }
 
 /// "TLS 1.3, server CertificateVerify": 64 spaces, the context, a zero, the
@@ -177,6 +198,12 @@ pub const FALLBACK_SCSV: u16 = 0x5600;
 /// The last eight bytes of ServerHello.random from a TLS 1.3 server that
 /// negotiates TLS 1.2: "DOWNGRD" and 01 (RFC 8446 §4.1.3).
 pub const DOWNGRADE_SENTINEL_12: [u8; 8] = *b"DOWNGRD\x01";
+
+/// RFC 7627 §4: the master secret bound to the session hash (the
+/// transcript through ClientKeyExchange).
+fn extended_master12(premaster: &[u8], session_hash: &Hash) -> Vec<u8> {
+    prf12(premaster, "extended master secret", session_hash, 48)
+}
 
 fn master12(premaster: &[u8], client_random: &[u8; 32], server_random: &[u8; 32]) -> Vec<u8> {
     let mut seed = client_random.to_vec();
@@ -288,9 +315,26 @@ pub struct Client {
     /// the suite that request named (set once one came).
     hello: ClientHello,
     retry_suite: Option<u16>,
+    /// TLS 1.2 session bookkeeping.
+    s12: Session12,
     suite: Option<Suite>,
     state: ClientState,
     io: Io,
+}
+
+/// TLS 1.2 session facts gathered during a handshake.
+#[derive(Debug, Default)]
+struct Session12 {
+    /// This handshake resumes a session.
+    resumed: bool,
+    /// The session's id (the server's, or the one echoed on resumption).
+    id: Vec<u8>,
+    /// Extended master secret negotiated.
+    ems: bool,
+    /// A NewSessionTicket is promised (client) or owed (server).
+    ticket: bool,
+    /// The ticket received (client).
+    ticket_bytes: Option<Vec<u8>>,
 }
 
 impl Client {
@@ -315,6 +359,18 @@ impl Client {
             } else {
                 Vec::new()
             },
+            session_id: cfg
+                .resume
+                .as_ref()
+                .map(|r| r.id.clone())
+                .unwrap_or_default(),
+            ticket: match &cfg.resume {
+                Some(ClientSession {
+                    ticket: Some(t), ..
+                }) => Some(t.clone()),
+                _ => cfg.tickets.then(Vec::new),
+            },
+            ems: cfg.ems && cfg.versions.contains(&Version::Tls12),
             key_share: None,
         };
         let share13 = cfg
@@ -334,6 +390,7 @@ impl Client {
             share13,
             hello: ch.clone(),
             retry_suite: None,
+            s12: Session12::default(),
             suite: None,
             state: ClientState::ExpectServerHello,
             io: Io::default(),
@@ -523,13 +580,24 @@ impl Client {
                 };
                 self.io
                     .send(&Message::ClientKeyExchange(kx), Version::Tls12);
-                let master = master12(&premaster, &self.random, &server_random);
+                let master = if self.s12.ems {
+                    extended_master12(&premaster, &self.io.transcript.hash())
+                } else {
+                    master12(&premaster, &self.random, &server_random)
+                };
                 let (cw, sw) = TrafficKeys::tls12(&master, &self.random, &server_random);
                 self.io.write_at_ccs = Some(cw);
                 self.io.read_at_ccs = Some(sw);
                 self.io.send_ccs();
                 let vd = finished12(&master, true, &self.io.transcript.hash());
                 self.io.send(&Message::Finished(vd), Version::Tls12);
+                Some(S::ExpectChangeCipherSpec { master })
+            }
+            (S::ExpectChangeCipherSpec { master }, Message::NewSessionTicket { ticket, .. })
+                if self.s12.ticket && self.s12.ticket_bytes.is_none() =>
+            {
+                self.io.transcript.add(bytes);
+                self.s12.ticket_bytes = Some(ticket);
                 Some(S::ExpectChangeCipherSpec { master })
             }
             (S::ExpectFinished12 { master }, Message::Finished(vd)) => {
@@ -540,6 +608,30 @@ impl Client {
                     );
                 }
                 self.io.transcript.add(bytes);
+                if self.s12.resumed {
+                    // Abbreviated handshake: the client's Finished comes
+                    // last (RFC 5246 §7.3, figure 2).
+                    self.io.send_ccs();
+                    let mine = finished12(&master, true, &self.io.transcript.hash());
+                    self.io.send(&Message::Finished(mine), Version::Tls12);
+                } else if let Some(suite) = self.suite
+                    && (!self.s12.id.is_empty() || self.s12.ticket_bytes.is_some())
+                {
+                    let id = if self.s12.id.is_empty() {
+                        // RFC 5077 §3.4: a ticket session gets an id the
+                        // client makes up, to recognise a resumption.
+                        sha256(&[&self.random[..], b"ticket session"].concat()).to_vec()
+                    } else {
+                        self.s12.id.clone()
+                    };
+                    self.io.events.push_back(Event::NewSession(ClientSession {
+                        id,
+                        ticket: self.s12.ticket_bytes.clone(),
+                        master: master.clone(),
+                        suite,
+                        ems: self.s12.ems,
+                    }));
+                }
                 self.established()
             }
             (_, m) => self.io.fail(
@@ -695,10 +787,54 @@ impl Client {
                     .push_back(Output::ReadKeys(TrafficKeys::tls13(&s_hs)));
                 Some(ClientState::ExpectEncryptedExtensions { c_hs, s_hs })
             }
-            Version::Tls12 => Some(ClientState::ExpectCertificate12 {
-                server_random: sh.random,
-            }),
+            Version::Tls12 if self.resuming(&sh) => {
+                let Some(r) = self.cfg.resume.clone() else {
+                    return self.io.fail(Alert::InternalError, "no session");
+                };
+                // RFC 5246 §7.4.1.3: a resumed session keeps its suite;
+                // RFC 7627 §5.3: and its kind of master secret.
+                if r.suite.code() != sh.suite {
+                    return self
+                        .io
+                        .fail(Alert::IllegalParameter, "resumption with another suite");
+                }
+                if r.ems != sh.ems {
+                    return self.io.fail(
+                        Alert::HandshakeFailure,
+                        "resumption changes the extended master secret",
+                    );
+                }
+                self.s12.resumed = true;
+                self.s12.ticket = sh.ticket_ack;
+                self.io.events.push_back(Event::Resumed);
+                let (cw, sw) = TrafficKeys::tls12(&r.master, &self.random, &sh.random);
+                self.io.write_at_ccs = Some(cw);
+                self.io.read_at_ccs = Some(sw);
+                Some(ClientState::ExpectChangeCipherSpec { master: r.master })
+            }
+            Version::Tls12 => {
+                if sh.ems && !self.hello.ems {
+                    return self.io.fail(
+                        Alert::IllegalParameter,
+                        "extended_master_secret we did not offer",
+                    );
+                }
+                self.s12.id = sh.session_id.clone();
+                self.s12.ems = sh.ems;
+                self.s12.ticket = sh.ticket_ack;
+                Some(ClientState::ExpectCertificate12 {
+                    server_random: sh.random,
+                })
+            }
         }
+    }
+
+    /// True when a TLS 1.2 ServerHello accepts the session we offered:
+    /// it echoes our id (RFC 5246 §7.4.1.3, RFC 5077 §3.4).
+    fn resuming(&self, sh: &ServerHello) -> bool {
+        self.cfg.resume.is_some()
+            && !sh.session_id.is_empty()
+            && sh.session_id == self.hello.session_id
     }
 }
 
@@ -734,6 +870,7 @@ pub struct Server {
     random: [u8; 32],
     ephemeral: [u8; 32],
     retried: bool,
+    s12: Session12,
     share: Vec<u8>,
     suite: Option<Suite>,
     state: ServerState,
@@ -749,6 +886,7 @@ impl Server {
             random,
             ephemeral,
             retried: false,
+            s12: Session12::default(),
             share: ephemeral.to_vec(),
             suite: None,
             state: ServerState::ExpectClientHello,
@@ -861,7 +999,11 @@ impl Server {
                         open(self.cfg.key, &kx).unwrap_or_else(|| sha256(&self.random).to_vec())
                     }
                 };
-                let master = master12(&premaster, &client_random, &server_random);
+                let master = if self.s12.ems {
+                    extended_master12(&premaster, &self.io.transcript.hash())
+                } else {
+                    master12(&premaster, &client_random, &server_random)
+                };
                 let (cw, sw) = TrafficKeys::tls12(&master, &client_random, &server_random);
                 self.io.read_at_ccs = Some(cw);
                 self.io.write_at_ccs = Some(sw);
@@ -875,9 +1017,12 @@ impl Server {
                     );
                 }
                 self.io.transcript.add(bytes);
-                self.io.send_ccs();
-                let mine = finished12(&master, false, &self.io.transcript.hash());
-                self.io.send(&Message::Finished(mine), Version::Tls12);
+                if !self.s12.resumed {
+                    self.store_session(&master);
+                    self.io.send_ccs();
+                    let mine = finished12(&master, false, &self.io.transcript.hash());
+                    self.io.send(&Message::Finished(mine), Version::Tls12);
+                }
                 self.established()
             }
             (_, m) => self.io.fail(
@@ -895,6 +1040,55 @@ impl Server {
             .events
             .push_back(Event::Established { version, suite });
         Some(ServerState::Connected)
+    }
+
+    /// After a full handshake: cache the session, and send a ticket if one
+    /// is owed (RFC 5077 §3.1: NewSessionTicket before ChangeCipherSpec).
+    fn store_session(&mut self, master: &[u8]) {
+        let Some(suite) = self.suite else { return };
+        let session = ServerSession {
+            master: master.to_vec(),
+            suite,
+            ems: self.s12.ems,
+        };
+        if let Some(cache) = &self.cfg.sessions
+            && !self.s12.id.is_empty()
+        {
+            cache.put(self.s12.id.clone(), session.clone());
+        }
+        if self.s12.ticket
+            && let Some(key) = &self.cfg.ticket_key
+        {
+            let nonce: [u8; 16] = sha256(&[&self.random[..], b"ticket iv"].concat())[..16]
+                .try_into()
+                .expect("16 bytes");
+            let ticket = seal_ticket(key, &nonce, &session);
+            self.io.send(
+                &Message::NewSessionTicket {
+                    lifetime: 7200,
+                    ticket,
+                },
+                Version::Tls12,
+            );
+        }
+    }
+
+    /// The session a TLS 1.2 ClientHello may resume: by ticket first, else
+    /// by id; only with the same suite offered, and never across a change
+    /// of master-secret kind (RFC 7627 §5.3).
+    fn resumable(&self, ch: &ClientHello) -> Option<ServerSession> {
+        let from_ticket = match (&ch.ticket, &self.cfg.ticket_key) {
+            (Some(t), Some(key)) if !t.is_empty() => open_ticket(key, t),
+            _ => None,
+        };
+        let from_id = || {
+            let cache = self.cfg.sessions.as_ref()?;
+            (!ch.session_id.is_empty()).then(|| cache.get(&ch.session_id))?
+        };
+        from_ticket
+            .or_else(from_id)
+            .filter(|s| ch.suites.contains(&s.suite.code()) && self.cfg.suites.contains(&s.suite))
+            .filter(|s| s.ems == ch.ems)
     }
 
     fn client_hello(&mut self, bytes: &[u8], ch: ClientHello) -> Option<ServerState> {
@@ -977,10 +1171,53 @@ impl Server {
         if version == Version::Tls12 && self.cfg.versions.contains(&Version::Tls13) {
             random[24..].copy_from_slice(&DOWNGRADE_SENTINEL_12);
         }
+        if version == Version::Tls12
+            && let Some(session) = self.resumable(&ch)
+        {
+            // Abbreviated handshake (RFC 5246 §7.3): echo the id, then
+            // ChangeCipherSpec and Finished at once.
+            self.suite = Some(session.suite);
+            self.s12.resumed = true;
+            self.s12.ems = session.ems;
+            self.io.events.push_back(Event::Resumed);
+            let sh = ServerHello {
+                random,
+                suite: session.suite.code(),
+                version,
+                key_share: None,
+                session_id: ch.session_id.clone(),
+                ticket_ack: false,
+                ems: session.ems,
+            };
+            self.io.send(&Message::ServerHello(sh), version);
+            let (cw, sw) = TrafficKeys::tls12(&session.master, &ch.random, &random);
+            self.io.read_at_ccs = Some(cw);
+            self.io.write_at_ccs = Some(sw);
+            self.io.send_ccs();
+            let vd = finished12(&session.master, false, &self.io.transcript.hash());
+            self.io.send(&Message::Finished(vd), version);
+            return Some(ServerState::ExpectChangeCipherSpec {
+                master: session.master,
+            });
+        }
+        if version == Version::Tls12 {
+            self.s12.ems = ch.ems;
+            self.s12.ticket = ch.ticket.is_some() && self.cfg.ticket_key.is_some();
+            if self.cfg.sessions.is_some() {
+                self.s12.id = sha256(&[&random[..], b"session id"].concat()).to_vec();
+            }
+        }
         let sh = ServerHello {
             random,
             suite: suite.code(),
             version,
+            session_id: match version {
+                Version::Tls12 => self.s12.id.clone(),
+                // RFC 8446 §4.1.3: legacy_session_id_echo.
+                Version::Tls13 => ch.session_id.clone(),
+            },
+            ticket_ack: self.s12.ticket,
+            ems: self.s12.ems,
             key_share: client_share
                 .as_ref()
                 .map(|(g, _)| (g.code(), key_share(&self.ephemeral, *g))),
@@ -1045,6 +1282,7 @@ impl Server {
 mod tests {
     use super::*;
     use crate::pki::DemoPki;
+    use crate::session::SessionCache;
 
     const NOW: i64 = 1_700_000_000;
     const YEAR: i64 = 365 * 86_400;
@@ -1070,13 +1308,20 @@ mod tests {
 
     /// Runs a handshake to quiescence; `tamper(from_client, name, bytes)` may
     /// change any handshake message in flight.
-    fn run(
+    fn run(c: ClientConfig, s: ServerConfig, tamper: impl FnMut(bool, &str, &mut Vec<u8>)) -> Run {
+        run_seeded(0, c, s, tamper)
+    }
+
+    /// A run whose randoms depend on `seed`, for tests that need several
+    /// distinct connections (fresh randoms give fresh session ids).
+    fn run_seeded(
+        seed: u8,
         c: ClientConfig,
         s: ServerConfig,
         mut tamper: impl FnMut(bool, &str, &mut Vec<u8>),
     ) -> Run {
-        let mut client = Client::new(c, [7; 32], [8; 32]);
-        let mut server = Server::new(s, [9; 32], [10; 32]);
+        let mut client = Client::new(c, [7 + seed; 32], [8 + seed; 32]);
+        let mut server = Server::new(s, [100 + seed; 32], [200 + seed; 32]);
         let mut wire = Vec::new();
         for _ in 0..20 {
             let mut moved = false;
@@ -1498,6 +1743,131 @@ mod tests {
             "{:?}",
             r.wire
         );
+    }
+
+    fn new_session(events: &[Event]) -> Option<ClientSession> {
+        events.iter().find_map(|e| match e {
+            Event::NewSession(s) => Some(s.clone()),
+            _ => None,
+        })
+    }
+
+    const RSA12: Suite = Suite::TLS_RSA_WITH_AES_128_CBC_SHA;
+
+    /// RFC 5246 §7.3: a session id the server cached lets the next
+    /// connection skip certificate and key exchange, one round trip less.
+    #[test]
+    fn tls12_resumption_by_session_id() {
+        let cache = SessionCache::new();
+        let (c, mut s) = configs(&[Version::Tls12], &[RSA12]);
+        s.sessions = Some(cache.clone());
+        let first = run_seeded(1, c.clone(), s.clone(), no_tamper);
+        assert!(first.client_up && first.server_up);
+        let session = new_session(&first.client).expect("a session to keep");
+        assert_eq!(session.id.len(), 32);
+        assert_eq!(cache.len(), 1);
+
+        let mut c2 = c.clone();
+        c2.resume = Some(session.clone());
+        let r = run_seeded(2, c2, s.clone(), no_tamper);
+        assert_eq!(
+            r.wire,
+            [
+                "C>ClientHello",
+                "S>ServerHello",
+                "S>CCS",
+                "S>Finished",
+                "C>CCS",
+                "C>Finished"
+            ]
+        );
+        assert!(r.client_up && r.server_up);
+        assert!(r.client.contains(&Event::Resumed) && r.server.contains(&Event::Resumed));
+        // No public-key work at all.
+        assert_eq!(r.ops, (PkOps::default(), PkOps::default()));
+
+        // A server that forgot the session does a full handshake instead.
+        let mut c3 = c;
+        c3.resume = Some(session);
+        s.sessions = Some(SessionCache::new());
+        let r = run_seeded(3, c3, s, no_tamper);
+        assert!(r.wire.contains(&"S>Certificate".to_string()));
+        assert!(
+            r.client_up && r.server_up && !r.client.contains(&Event::Resumed),
+            "{:?} {:?} {:?}",
+            r.wire,
+            r.client,
+            r.server
+        );
+    }
+
+    /// RFC 5077: the server keeps nothing; the client brings the session
+    /// back sealed in a ticket.
+    #[test]
+    fn tls12_resumption_by_ticket() {
+        let (mut c, mut s) = configs(
+            &[Version::Tls12],
+            &[Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256],
+        );
+        c.tickets = true;
+        s.ticket_key = Some([42; 32]);
+        let first = run_seeded(4, c.clone(), s.clone(), no_tamper);
+        assert_eq!(
+            &first.wire[first.wire.len() - 3..],
+            ["S>NewSessionTicket", "S>CCS", "S>Finished"]
+        );
+        let session = new_session(&first.client).expect("a ticket session");
+        assert_eq!(session.ticket.as_ref().map(Vec::len), Some(115));
+
+        let mut c2 = c.clone();
+        c2.resume = Some(session.clone());
+        let r = run_seeded(5, c2.clone(), s.clone(), no_tamper);
+        assert_eq!(r.wire.len(), 6, "{:?}", r.wire);
+        assert!(r.client_up && r.server_up && r.server.contains(&Event::Resumed));
+
+        // A ticket changed in flight is not resumed; and as the
+        // ClientHello changed, the full handshake then fails at Finished.
+        let r = run_seeded(6, c2.clone(), s.clone(), |from_client, name, bytes| {
+            if from_client && name == "ClientHello" {
+                let t = session.ticket.as_ref().unwrap();
+                let p = bytes.windows(16).position(|w| w == &t[..16]).unwrap();
+                bytes[p + 40] ^= 1;
+            }
+        });
+        assert!(!r.server.contains(&Event::Resumed), "{:?}", r.wire);
+        assert_eq!(alert_sent(&r.server), Some(Alert::DecryptError));
+        // A ticket sealed under a key the server no longer has: a full
+        // handshake.
+        s.ticket_key = Some([43; 32]);
+        let r = run_seeded(7, c2, s, no_tamper);
+        assert!(r.client_up && r.server_up && !r.server.contains(&Event::Resumed));
+    }
+
+    /// RFC 7627: the master secret is bound to the session hash, and a
+    /// session made with it is never resumed without it (§5.3).
+    #[test]
+    fn extended_master_secret() {
+        let (c, s) = configs(&[Version::Tls12], &[RSA12]);
+        let cache = SessionCache::new();
+        let s = ServerConfig {
+            sessions: Some(cache),
+            ..s
+        };
+        let with = new_session(&run_seeded(8, c.clone(), s.clone(), no_tamper).client).unwrap();
+        let without = {
+            let mut c = c.clone();
+            c.ems = false;
+            new_session(&run_seeded(9, c, s.clone(), no_tamper).client).unwrap()
+        };
+        assert!(with.ems && !without.ems);
+        assert_ne!(with.master, without.master);
+        // Offering the EMS session without EMS: no resumption.
+        let mut c2 = c;
+        c2.ems = false;
+        c2.resume = Some(with);
+        let r = run_seeded(10, c2, s, no_tamper);
+        assert!(r.client_up && r.server_up);
+        assert!(!r.server.contains(&Event::Resumed));
     }
 
     #[test]

@@ -51,4 +51,5 @@ pub mod keys;
 pub mod msg;
 pub mod pki;
 pub mod record;
+pub mod session;
 pub mod suite;

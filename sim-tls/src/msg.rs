@@ -17,6 +17,8 @@ pub mod kind {
     pub const CLIENT_HELLO: u8 = 1;
     /// ServerHello.
     pub const SERVER_HELLO: u8 = 2;
+    /// NewSessionTicket (RFC 5077 §3.3).
+    pub const NEW_SESSION_TICKET: u8 = 4;
     /// EncryptedExtensions (TLS 1.3).
     pub const ENCRYPTED_EXTENSIONS: u8 = 8;
     /// Certificate.
@@ -39,6 +41,8 @@ mod ext {
     pub const SUPPORTED_VERSIONS: u16 = 43;
     pub const KEY_SHARE: u16 = 51;
     pub const SUPPORTED_GROUPS: u16 = 10;
+    pub const EXTENDED_MASTER_SECRET: u16 = 23;
+    pub const SESSION_TICKET: u16 = 35;
 }
 
 /// The random of a HelloRetryRequest: SHA-256 of "HelloRetryRequest"
@@ -90,6 +94,13 @@ pub enum Message {
     ClientKeyExchange(Vec<u8>),
     /// verify_data.
     Finished(Vec<u8>),
+    /// A session ticket for later resumption (TLS 1.2, RFC 5077 §3.3).
+    NewSessionTicket {
+        /// Lifetime hint, seconds.
+        lifetime: u32,
+        /// The opaque ticket.
+        ticket: Vec<u8>,
+    },
 }
 
 /// A ClientHello.
@@ -105,6 +116,13 @@ pub struct ClientHello {
     pub server_name: Option<String>,
     /// Groups supported (supported_groups), by code, in preference order.
     pub groups: Vec<u16>,
+    /// legacy_session_id: a TLS 1.2 session to resume, or empty.
+    pub session_id: Vec<u8>,
+    /// The session_ticket extension (RFC 5077): absent, empty (tickets
+    /// welcome) or a ticket to resume with.
+    pub ticket: Option<Vec<u8>>,
+    /// extended_master_secret offered (RFC 7627).
+    pub ems: bool,
     /// A key share (group code, public value), if offered.
     pub key_share: Option<(u16, Vec<u8>)>,
 }
@@ -120,6 +138,12 @@ pub struct ServerHello {
     pub version: Version,
     /// The server's key share (group code, public value), TLS 1.3.
     pub key_share: Option<(u16, Vec<u8>)>,
+    /// The session id (TLS 1.2): new, or the client's when resuming.
+    pub session_id: Vec<u8>,
+    /// An empty session_ticket extension: a ticket will follow.
+    pub ticket_ack: bool,
+    /// extended_master_secret accepted.
+    pub ems: bool,
 }
 
 struct W(Vec<u8>);
@@ -280,6 +304,7 @@ impl Message {
             Message::CertificateVerify(_) => kind::CERTIFICATE_VERIFY,
             Message::ClientKeyExchange(_) => kind::CLIENT_KEY_EXCHANGE,
             Message::Finished(_) => kind::FINISHED,
+            Message::NewSessionTicket { .. } => kind::NEW_SESSION_TICKET,
         }
     }
 
@@ -296,6 +321,7 @@ impl Message {
             Message::CertificateVerify(_) => "CertificateVerify",
             Message::ClientKeyExchange(_) => "ClientKeyExchange",
             Message::Finished(_) => "Finished",
+            Message::NewSessionTicket { .. } => "NewSessionTicket",
         }
     }
 
@@ -306,7 +332,7 @@ impl Message {
             Message::ClientHello(ch) => {
                 w.u16(0x0303); // legacy_version
                 w.bytes(&ch.random);
-                w.vec(1, |_| {}); // legacy_session_id
+                w.vec(1, |w| w.bytes(&ch.session_id)); // legacy_session_id
                 w.vec(2, |w| ch.suites.iter().for_each(|s| w.u16(*s)));
                 w.vec(1, |w| w.u8(0)); // compression: null
                 w.vec(2, |w| {
@@ -325,6 +351,14 @@ impl Message {
                             ch.versions.iter().for_each(|v| w.u16(version_code(*v)))
                         })
                     });
+                    if let Some(t) = &ch.ticket {
+                        w.u16(ext::SESSION_TICKET);
+                        w.vec(2, |w| w.bytes(t));
+                    }
+                    if ch.ems {
+                        w.u16(ext::EXTENDED_MASTER_SECRET);
+                        w.vec(2, |_| {});
+                    }
                     if !ch.groups.is_empty() {
                         w.u16(ext::SUPPORTED_GROUPS);
                         w.vec(2, |w| {
@@ -345,10 +379,18 @@ impl Message {
             Message::ServerHello(sh) => {
                 w.u16(0x0303);
                 w.bytes(&sh.random);
-                w.vec(1, |_| {});
+                w.vec(1, |w| w.bytes(&sh.session_id));
                 w.u16(sh.suite);
                 w.u8(0);
                 w.vec(2, |w| {
+                    if sh.ticket_ack {
+                        w.u16(ext::SESSION_TICKET);
+                        w.vec(2, |_| {});
+                    }
+                    if sh.ems {
+                        w.u16(ext::EXTENDED_MASTER_SECRET);
+                        w.vec(2, |_| {});
+                    }
                     w.u16(ext::SUPPORTED_VERSIONS);
                     w.vec(2, |w| w.u16(version_code(sh.version)));
                     if let Some((group, share)) = &sh.key_share {
@@ -401,6 +443,10 @@ impl Message {
             }
             Message::ClientKeyExchange(v) => w.vec(2, |w| w.bytes(v)),
             Message::Finished(v) => w.bytes(v),
+            Message::NewSessionTicket { lifetime, ticket } => {
+                w.0.extend(lifetime.to_be_bytes());
+                w.vec(2, |w| w.bytes(ticket));
+            }
         });
         w.0
     }
@@ -416,7 +462,10 @@ impl Message {
             kind::CLIENT_HELLO => {
                 b.u16()?;
                 let random: [u8; 32] = b.take(32)?.try_into().map_err(|_| DecodeError)?;
-                b.vec(1)?;
+                let session_id = b.vec(1)?.b.to_vec();
+                if session_id.len() > 32 {
+                    return Err(DecodeError);
+                }
                 let mut s = b.vec(2)?;
                 let mut suites = Vec::new();
                 while !s.b.is_empty() {
@@ -426,6 +475,7 @@ impl Message {
                 let mut exts = b.vec(2)?;
                 let (mut versions, mut server_name, mut key_share) = (Vec::new(), None, None);
                 let mut groups = Vec::new();
+                let (mut ticket, mut ems) = (None, false);
                 while !exts.b.is_empty() {
                     let et = exts.u16()?;
                     let mut e = exts.vec(2)?;
@@ -445,6 +495,8 @@ impl Message {
                                 }
                             }
                         }
+                        ext::SESSION_TICKET => ticket = Some(e.b.to_vec()),
+                        ext::EXTENDED_MASTER_SECRET => ems = true,
                         ext::SUPPORTED_GROUPS => {
                             let mut l = e.vec(2)?;
                             while !l.b.is_empty() {
@@ -470,24 +522,33 @@ impl Message {
                     versions,
                     server_name,
                     groups,
+                    session_id,
+                    ticket,
+                    ems,
                     key_share,
                 })
             }
             kind::SERVER_HELLO => {
                 b.u16()?;
                 let random: [u8; 32] = b.take(32)?.try_into().map_err(|_| DecodeError)?;
-                b.vec(1)?;
+                let session_id = b.vec(1)?.b.to_vec();
+                if session_id.len() > 32 {
+                    return Err(DecodeError);
+                }
                 let suite = b.u16()?;
                 b.u8()?;
                 let mut exts = b.vec(2)?;
                 let hrr = random == HRR_RANDOM;
                 let (mut version, mut key_share, mut hrr_group) = (None, None, None);
+                let (mut ticket_ack, mut ems) = (false, false);
                 while !exts.b.is_empty() {
                     let et = exts.u16()?;
                     let mut e = exts.vec(2)?;
                     match et {
                         ext::SUPPORTED_VERSIONS => version = version_of(e.u16()?),
                         ext::KEY_SHARE if hrr => hrr_group = Some(e.u16()?),
+                        ext::SESSION_TICKET => ticket_ack = true,
+                        ext::EXTENDED_MASTER_SECRET => ems = true,
                         ext::KEY_SHARE => {
                             let group = e.u16()?;
                             key_share = Some((group, e.vec(2)?.b.to_vec()));
@@ -510,6 +571,9 @@ impl Message {
                     suite,
                     version: version.ok_or(DecodeError)?,
                     key_share,
+                    session_id,
+                    ticket_ack,
+                    ems,
                 })
             }
             kind::ENCRYPTED_EXTENSIONS => {
@@ -565,6 +629,12 @@ impl Message {
                 }
                 Message::Finished(b.take(n)?.to_vec())
             }
+            kind::NEW_SESSION_TICKET => {
+                let lifetime = u32::from_be_bytes(b.take(4)?.try_into().map_err(|_| DecodeError)?);
+                let ticket = b.vec(2)?.b.to_vec();
+                b.end()?;
+                Message::NewSessionTicket { lifetime, ticket }
+            }
             _ => return Err(DecodeError),
         };
         Ok(m)
@@ -582,6 +652,9 @@ mod tests {
             versions: vec![Version::Tls13, Version::Tls12],
             server_name: Some("www.example.com".into()),
             groups: vec![0x001d, 0x0017],
+            session_id: vec![5; 32],
+            ticket: Some(vec![6; 120]),
+            ems: true,
             key_share: Some((0x001d, vec![9; 32])),
         })
     }
@@ -608,7 +681,14 @@ mod tests {
                     suite: 0x1301,
                     version: v,
                     key_share: Some((0x001d, vec![4; 32])),
+                    session_id: vec![3; 32],
+                    ticket_ack: true,
+                    ems: true,
                 }),
+                Message::NewSessionTicket {
+                    lifetime: 7200,
+                    ticket: vec![1; 120],
+                },
                 Message::HelloRetryRequest {
                     suite: 0x1301,
                     group: 0x0017,
@@ -652,7 +732,17 @@ mod tests {
         // 4 header + 3 list + (3 + 1400) per certificate, in TLS 1.2.
         let m = Message::Certificate(vec![cert.clone(), cert]);
         assert_eq!(m.encode(Version::Tls12).len(), 4 + 3 + 2 * 1403);
-        assert!((90..250).contains(&ch().encode(Version::Tls13).len()));
+        // A ClientHello is a few hundred bytes; a ticket adds its length.
+        let Message::ClientHello(mut hello) = ch() else {
+            unreachable!()
+        };
+        let with_ticket = Message::ClientHello(hello.clone())
+            .encode(Version::Tls13)
+            .len();
+        hello.ticket = None;
+        let plain = Message::ClientHello(hello).encode(Version::Tls13).len();
+        assert!((150..300).contains(&plain), "{plain}");
+        assert_eq!(with_ticket, plain + 4 + 120);
     }
 
     #[test]

@@ -89,6 +89,9 @@ impl DemoPki {
             accept_untrusted: false,
             refuse_weak: false,
             fallback: false,
+            resume: None,
+            tickets: false,
+            ems: true,
         }
     }
 
@@ -100,6 +103,8 @@ impl DemoPki {
             groups: vec![Group::X25519, Group::Secp256r1, Group::Secp384r1],
             chain: vec![self.leaf.clone(), self.intermediate.clone()],
             key: self.leaf_key,
+            sessions: None,
+            ticket_key: None,
         }
     }
 }
