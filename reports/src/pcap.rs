@@ -4,14 +4,15 @@
 //! Classic pcap with nanosecond timestamps (magic `a1b23c4d`) and link type
 //! 101 (raw IPv4). Each node gets the address 10.x.y.z of its index plus
 //! one. TCP segments get their real header (flags, sequence numbers, window,
-//! MSS and window-scale options) and their data bytes rebuilt from the
-//! stream pattern; echo messages become ICMP echo requests and replies. IP,
+//! MSS and window-scale options) and their data bytes: the real ones where
+//! the trace holds them (`tcp_payload` records, for TLS), else rebuilt from
+//! the stream pattern; echo messages become ICMP echo requests and replies. IP,
 //! TCP and ICMP checksums are computed, so a capture shows no checksum
 //! errors. Everything comes from the trace records (the first
 //! `link_transmit` of each packet id), so the capture is exact to the
 //! nanosecond and the same trace always gives the same bytes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 use sim_core::{NodeId, Topology, TraceRecord};
@@ -70,7 +71,18 @@ fn ipv4(proto: u8, id: u64, src: NodeId, dst: NodeId, payload: &[u8]) -> Vec<u8>
     h
 }
 
-fn tcp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
+/// Bytes from the lower-case hex of a `tcp_payload` record.
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn tcp(r: &TraceRecord, src: NodeId, dst: NodeId, data: Option<&Vec<u8>>) -> Option<Vec<u8>> {
     let mut opts = Vec::new();
     if let Some(m) = r.u64("mss") {
         opts.extend([2, 4]);
@@ -93,7 +105,10 @@ fn tcp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
     t.extend((r.u64("wnd")? as u16).to_be_bytes());
     t.extend([0, 0, 0, 0]); // checksum, urgent pointer
     t.extend(opts);
-    sim_core::pattern::fill(&mut t, r.u64("off").unwrap_or(0), len);
+    match data.filter(|d| d.len() == len) {
+        Some(d) => t.extend_from_slice(d),
+        None => sim_core::pattern::fill(&mut t, r.u64("off").unwrap_or(0), len),
+    }
     // Pseudo-header: addresses, protocol, TCP length.
     let mut pseudo = Vec::with_capacity(12);
     pseudo.extend(address(src));
@@ -131,6 +146,13 @@ pub fn write(out: &mut impl Write, _topo: &Topology, records: &[TraceRecord]) ->
     out.write_all(&0u32.to_le_bytes())?;
     out.write_all(&262_144u32.to_le_bytes())?;
     out.write_all(&101u32.to_le_bytes())?; // LINKTYPE_RAW: raw IPv4
+    // Streams with real content (TLS) left their bytes in `tcp_payload`
+    // records, by packet id.
+    let payloads: HashMap<u64, Vec<u8>> = records
+        .iter()
+        .filter(|r| r.kind == "tcp_payload")
+        .filter_map(|r| Some((r.u64("id")?, unhex(r.text("data")?)?)))
+        .collect();
     let mut seen = HashSet::new();
     for r in records.iter().filter(|r| r.kind == "link_transmit") {
         let Some(id) = r.u64("id") else { continue };
@@ -141,7 +163,7 @@ pub fn write(out: &mut impl Write, _topo: &Topology, records: &[TraceRecord]) ->
             continue;
         };
         let packet = match r.text("proto") {
-            Some("tcp") => tcp(r, src, dst),
+            Some("tcp") => tcp(r, src, dst, payloads.get(&id)),
             Some("echo") => icmp(r, src, dst),
             _ => None,
         };

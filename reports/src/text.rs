@@ -61,6 +61,10 @@ pub fn push_line(s: &mut String, topo: &Topology, r: &TraceRecord) {
     } else {
         s.push_str(r.kind);
     }
+    if r.kind == "tcp_payload" {
+        // The bytes themselves are for the pcap; their count says enough.
+        skip = &["data"];
+    }
     for (k, v) in &r.fields {
         if skip.contains(k) {
             continue;

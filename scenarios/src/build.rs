@@ -19,6 +19,7 @@ use crate::format::{
 };
 use crate::host::{Host, HostAction, HostApp, OnPeerClose, Role, TcpApp};
 use crate::payload::Wire;
+use crate::tls_app::{TlsApp, TlsSide};
 
 /// A change of link parameters at a time.
 #[derive(Debug, Clone)]
@@ -864,6 +865,11 @@ fn tcp_app(
         ));
     }
     let close = t.close.unwrap_or(CloseWhen::OnPeerClose);
+    if t.tls.is_some() && t.nagle.is_none() {
+        // Browsers and common servers set TCP_NODELAY: a flight of
+        // handshake records must not wait for an ACK.
+        cfg.nagle = false;
+    }
     Ok(TcpApp {
         role,
         send: t.send.unwrap_or(0),
@@ -878,7 +884,211 @@ fn tcp_app(
         concurrency,
         cfg,
         iss: t.iss,
+        tls: match &t.tls {
+            Some(spec) => {
+                if t.send.is_some() {
+                    return Err(InputError::at(
+                        format!("{path}.send"),
+                        "with \"tls\" the data is the TLS request and response; leave \"send\" out",
+                    ));
+                }
+                let peer = t
+                    .connect
+                    .as_deref()
+                    .map(|c| c.rsplit_once(':').map_or(c, |(h, _)| h));
+                Some(tls_app(spec, &format!("{path}.tls"), peer, name)?)
+            }
+            None => None,
+        },
     })
+}
+
+/// The demo CRL, known to every client: the serial a `"revoked": true`
+/// certificate carries.
+const REVOKED_SERIAL: u64 = 666;
+
+/// TLS settings for a client (`peer` is the node it connects to) or a
+/// server (`peer` is `None`; `name` is its own node name).
+fn tls_app(
+    spec: &crate::format::TlsSpec,
+    path: &str,
+    peer: Option<&str>,
+    name: &str,
+) -> Result<TlsApp, InputError> {
+    use crate::format::{IssuerName, TlsVersionName};
+    use sim_tls::suite::{Group, Suite, Version};
+
+    let versions: Vec<Version> = spec
+        .versions
+        .clone()
+        .unwrap_or(vec![TlsVersionName::Tls13, TlsVersionName::Tls12])
+        .into_iter()
+        .map(|v| match v {
+            TlsVersionName::Tls12 => Version::Tls12,
+            TlsVersionName::Tls13 => Version::Tls13,
+        })
+        .collect();
+    if versions.is_empty() {
+        return Err(InputError::at(
+            format!("{path}.versions"),
+            "offer at least one version",
+        ));
+    }
+    let suites: Vec<Suite> = match &spec.suites {
+        Some(names) => names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                Suite::from_name(n).ok_or_else(|| {
+                    InputError::at(
+                        format!("{path}.suites[{i}]"),
+                        format!("unknown cipher suite {n:?} (registry names, such as \"TLS_AES_128_GCM_SHA256\")"),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        None => vec![
+            Suite::TLS_AES_128_GCM_SHA256,
+            Suite::TLS_AES_256_GCM_SHA384,
+            Suite::TLS_CHACHA20_POLY1305_SHA256,
+            Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            Suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            Suite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+            Suite::TLS_RSA_WITH_AES_128_CBC_SHA,
+        ],
+    };
+    if !suites.iter().any(|s| versions.contains(&s.version())) {
+        return Err(InputError::at(
+            format!("{path}.suites"),
+            "none of these suites belongs to a version offered",
+        ));
+    }
+    let groups: Option<Vec<Group>> = match &spec.groups {
+        Some(names) => Some(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    Group::from_name(n).ok_or_else(|| {
+                        InputError::at(
+                            format!("{path}.groups[{i}]"),
+                            format!("unknown group {n:?} (x25519, secp256r1 or secp384r1)"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        None => None,
+    };
+    let date = spec.date.unwrap_or(1_700_000_000);
+    let misplaced = |field: &str, role: &str| {
+        Err(InputError::at(
+            format!("{path}.{field}"),
+            format!("\"{field}\" is for the {role}"),
+        ))
+    };
+    match peer {
+        Some(server) => {
+            if spec.certificate.is_some() {
+                return misplaced("certificate", "server");
+            }
+            if spec.response.is_some() {
+                return misplaced("response", "server");
+            }
+            let host = spec
+                .server_name
+                .clone()
+                .unwrap_or_else(|| server.to_string());
+            let pki = sim_tls::pki::DemoPki::new(&host, date);
+            let mut cfg = pki.client(&versions, &suites);
+            if let Some(g) = groups {
+                cfg.groups = g;
+            }
+            cfg.accept_untrusted = spec.accept_untrusted.unwrap_or(false);
+            cfg.refuse_weak = spec.refuse_weak.unwrap_or(false);
+            cfg.revoked
+                .revoke(&pki.intermediate.subject, REVOKED_SERIAL);
+            Ok(TlsApp {
+                side: TlsSide::Client(Box::new(cfg)),
+                request: spec.request.unwrap_or(300),
+                response: 0,
+                costs: sim_tls::cost::CpuCosts::default(),
+            })
+        }
+        None => {
+            for (field, set) in [
+                ("server_name", spec.server_name.is_some()),
+                ("request", spec.request.is_some()),
+                ("accept_untrusted", spec.accept_untrusted.is_some()),
+                ("refuse_weak", spec.refuse_weak.is_some()),
+            ] {
+                if set {
+                    return misplaced(field, "client");
+                }
+            }
+            let c = spec
+                .certificate
+                .clone()
+                .unwrap_or(crate::format::CertificateSpec {
+                    names: None,
+                    issuer: None,
+                    expired: None,
+                    revoked: None,
+                    size: None,
+                });
+            let names = c.names.clone().unwrap_or_else(|| vec![name.to_string()]);
+            let Some(first) = names.first() else {
+                return Err(InputError::at(
+                    format!("{path}.certificate.names"),
+                    "a certificate names at least one host",
+                ));
+            };
+            let pki = sim_tls::pki::DemoPki::new(first, date);
+            let mut cfg = pki.server(&versions, &suites);
+            if let Some(g) = groups {
+                cfg.groups = g;
+            }
+            let mut leaf = pki.leaf.clone();
+            leaf.san = names.clone();
+            if let Some(size) = c.size {
+                if !(200..=16_000).contains(&size) {
+                    return Err(InputError::at(
+                        format!("{path}.certificate.size"),
+                        format!("{size} bytes is not a certificate size (200 to 16000)"),
+                    ));
+                }
+                leaf.size = size;
+            }
+            if c.expired == Some(true) {
+                leaf.not_before = date - 2 * sim_tls::pki::YEAR;
+                leaf.not_after = date - 86_400;
+            }
+            if c.revoked == Some(true) {
+                leaf.serial = REVOKED_SERIAL;
+            }
+            cfg.chain = match c.issuer.unwrap_or(IssuerName::Trusted) {
+                IssuerName::Trusted => vec![leaf, pki.intermediate.clone()],
+                IssuerName::UnknownCa => {
+                    let rogue =
+                        sim_tls::pki::certificate("Unknown CA", "Unknown CA", 20, 20, true, date);
+                    leaf.issuer = rogue.subject.clone();
+                    leaf.signed_by = rogue.key;
+                    vec![leaf, rogue]
+                }
+                IssuerName::SelfSigned => {
+                    leaf.issuer = leaf.subject.clone();
+                    leaf.signed_by = leaf.key;
+                    vec![leaf]
+                }
+            };
+            Ok(TlsApp {
+                side: TlsSide::Server(Box::new(cfg)),
+                request: 1,
+                response: spec.response.unwrap_or(10_000),
+                costs: sim_tls::cost::CpuCosts::default(),
+            })
+        }
+    }
 }
 
 /// Reads `"node:port"`.

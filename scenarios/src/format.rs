@@ -441,6 +441,95 @@ pub struct TcpSpec {
     /// prevents.
     #[serde(default)]
     pub two_way_handshake: Option<bool>,
+    /// Run TLS over every connection: the client sends a request and the
+    /// server answers, both encrypted (`send` must then be absent).
+    #[serde(default)]
+    pub tls: Option<TlsSpec>,
+}
+
+/// A TLS version by its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum TlsVersionName {
+    /// RFC 5246.
+    #[serde(rename = "1.2")]
+    Tls12,
+    /// RFC 8446.
+    #[serde(rename = "1.3")]
+    Tls13,
+}
+
+/// Who issued the server's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IssuerName {
+    /// The demo intermediate under the root every client trusts (default).
+    Trusted,
+    /// A CA the clients do not know.
+    UnknownCa,
+    /// Nobody: the certificate signs itself.
+    SelfSigned,
+}
+
+/// The server's certificate.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateSpec {
+    /// DNS names it holds (default: the server's node name).
+    #[serde(default)]
+    pub names: Option<Vec<String>>,
+    /// Who issued it (default `trusted`).
+    #[serde(default)]
+    pub issuer: Option<IssuerName>,
+    /// Its validity ended a day before the scenario's date.
+    #[serde(default)]
+    pub expired: Option<bool>,
+    /// Its issuer revoked it, and clients know (a CRL or stapled OCSP).
+    #[serde(default)]
+    pub revoked: Option<bool>,
+    /// Its size on the wire, bytes (default 1400).
+    #[serde(default)]
+    pub size: Option<u32>,
+}
+
+/// TLS settings of a client or a server.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSpec {
+    /// Versions offered or accepted (default `["1.3", "1.2"]`).
+    #[serde(default)]
+    pub versions: Option<Vec<TlsVersionName>>,
+    /// Cipher suites by registry name, in preference order (default: the
+    /// TLS 1.3 suites, then ECDHE_RSA and RSA with AES-GCM, then
+    /// TLS_RSA_WITH_AES_128_CBC_SHA).
+    #[serde(default)]
+    pub suites: Option<Vec<String>>,
+    /// Key-exchange groups (`x25519`, `secp256r1`, `secp384r1`) in
+    /// preference order; a client sends a key share for the first.
+    #[serde(default)]
+    pub groups: Option<Vec<String>>,
+    /// Client: the host name it asks for (SNI) and checks the certificate
+    /// against (default: the server's node name).
+    #[serde(default)]
+    pub server_name: Option<String>,
+    /// Client: request bytes (default 300).
+    #[serde(default)]
+    pub request: Option<u64>,
+    /// Server: response bytes (default 10000).
+    #[serde(default)]
+    pub response: Option<u64>,
+    /// Client: go on despite a certificate failure.
+    #[serde(default)]
+    pub accept_untrusted: Option<bool>,
+    /// Client: refuse RC4, 3DES and MD5 suites.
+    #[serde(default)]
+    pub refuse_weak: Option<bool>,
+    /// Server: its certificate.
+    #[serde(default)]
+    pub certificate: Option<CertificateSpec>,
+    /// Calendar time at simulated time zero, Unix seconds (default
+    /// 1700000000, November 2023): what validity is checked against.
+    #[serde(default)]
+    pub date: Option<i64>,
 }
 
 /// A ping: `count` echo requests, one every `interval`.

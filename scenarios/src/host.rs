@@ -40,6 +40,8 @@ impl ConnTable {
     }
 }
 
+use std::sync::Arc;
+
 use sim_core::datagram::{DatagramHost, PingJob};
 use sim_core::{Context, Endpoint, NodeId, Packet, RngStream, SimTime, TimerId, Value};
 use sim_tcp::conn::Event;
@@ -47,6 +49,7 @@ use sim_tcp::stack::{ConnId, Quad, StackEvent, TcpStack};
 use sim_tcp::{State, TcpConfig};
 
 use crate::payload::Wire;
+use crate::tls_app::{Step, TlsApp, TlsConn, TlsSide, hex};
 
 /// How a TCP application opens its connection.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,6 +106,8 @@ pub struct TcpApp {
     pub cfg: TcpConfig,
     /// Fixed initial sequence number, for readable traces.
     pub iss: Option<u32>,
+    /// Run TLS over each connection (the `send` bytes are then unused).
+    pub tls: Option<TlsApp>,
 }
 
 /// Something a scenario action makes a host do.
@@ -166,8 +171,10 @@ pub fn action_token(index: usize) -> u64 {
 }
 
 /// Per-connection application state.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 struct ConnApp {
+    /// TLS riding on this connection.
+    tls: Option<Box<TlsConn>>,
     /// Next stream offset expected from the peer.
     expected: u64,
     /// When the connection was opened (connect or accept).
@@ -199,9 +206,28 @@ struct Totals {
     last_delivery: Option<SimTime>,
 }
 
+/// TLS figures of a host.
+#[derive(Debug, Default, Clone, Copy)]
+struct TlsTotals {
+    handshakes: u64,
+    resumed: u64,
+    alerts_sent: u64,
+    alerts_received: u64,
+    app_bytes: u64,
+    responses: u64,
+    cpu_ns: u64,
+    /// First handshake: from TCP open to TLS established.
+    handshake_ns: Option<u64>,
+    /// First response: from TCP open to its last byte.
+    page_ns: Option<u64>,
+}
+
 #[derive(Debug)]
 struct TcpHost {
     app: TcpApp,
+    /// Draws client/server randoms and ephemeral keys.
+    tls_rng: Option<RngStream>,
+    tls_totals: TlsTotals,
     /// Connections opened so far by a client.
     opened: u64,
     /// Client connections not yet finished.
@@ -235,6 +261,8 @@ impl Host {
                 opened: 0,
                 active: 0,
                 reading: a.stall_reading_until.is_none(),
+                tls_rng: None,
+                tls_totals: TlsTotals::default(),
                 app: a.clone(),
                 stack: None,
                 timers: Vec::new(),
@@ -273,6 +301,9 @@ impl TcpHost {
         let name = cx.topology().name(cx.node()).to_string();
         let isn = RngStream::derive(cx.run_seed(), &format!("tcp/{name}/isn"));
         let mut stack = TcpStack::new(self.app.cfg.clone(), isn, self.app.iss);
+        if self.app.tls.is_some() {
+            self.tls_rng = Some(RngStream::derive(cx.run_seed(), &format!("tls/{name}")));
+        }
         match self.app.role {
             Role::Listen { port, backlog } => stack.listen(port, backlog),
             Role::Connect { at, .. } => {
@@ -294,6 +325,7 @@ impl TcpHost {
                 expected: 0,
                 opened: Some(cx.now()),
                 finished: false,
+                tls: None,
             },
         );
         if !self.reading {
@@ -378,14 +410,27 @@ impl TcpHost {
             while let Some((dst, t)) = self.stack().poll_transmit() {
                 busy = true;
                 let size = t.seg.wire_size();
-                cx.send(
+                let bytes = self.stream_bytes(dst, &t.seg);
+                let id = cx.send(
                     dst,
                     size,
                     Wire::Tcp {
                         seg: t.seg,
                         retransmission: t.retransmission,
+                        bytes: bytes.clone(),
                     },
                 );
+                if let Some(b) = bytes
+                    && cx.tracing()
+                {
+                    // The pcap view rebuilds these segments from this.
+                    let fields = vec![
+                        ("id", Value::U64(id.0)),
+                        ("bytes", Value::from(b.len() as u64)),
+                        ("data", Value::from(hex(&b))),
+                    ];
+                    cx.trace("tcp_payload", fields);
+                }
             }
             while let Some((id, deadline)) = self.stack().poll_timer() {
                 let i = id.0 as usize;
@@ -417,10 +462,147 @@ impl TcpHost {
         }
     }
 
+    /// The real bytes a data segment carries, for a TLS connection.
+    fn stream_bytes(&self, dst: NodeId, seg: &sim_tcp::Segment) -> Option<Arc<[u8]>> {
+        if seg.data.len == 0 {
+            return None;
+        }
+        let stack = self.stack.as_ref()?;
+        let id = stack.lookup(Quad {
+            local_port: seg.src_port,
+            remote: dst,
+            remote_port: seg.dst_port,
+        })?;
+        let tls = self.conns.get(id)?.tls.as_ref()?;
+        tls.bytes(seg.data.offset, seg.data.len).map(Arc::from)
+    }
+
+    /// Files the bytes of an arriving segment with its TLS connection.
+    fn file_bytes(&mut self, from: NodeId, seg: &sim_tcp::Segment, bytes: &[u8]) {
+        let Some(stack) = self.stack.as_ref() else {
+            return;
+        };
+        let Some(id) = stack.lookup(Quad {
+            local_port: seg.dst_port,
+            remote: from,
+            remote_port: seg.src_port,
+        }) else {
+            return;
+        };
+        if let Some(tls) = self.conns.get_mut(id).and_then(|c| c.tls.as_mut()) {
+            tls.arrived(seg.data.offset, bytes);
+        }
+    }
+
+    fn tls_random(&mut self) -> ([u8; 32], [u8; 32]) {
+        let rng = self.tls_rng.as_mut().expect("TLS hosts have a stream");
+        let mut draw = || {
+            let mut b = [0u8; 32];
+            for c in b.chunks_mut(8) {
+                c.copy_from_slice(&rng.next_u64().to_le_bytes());
+            }
+            b
+        };
+        (draw(), draw())
+    }
+
+    /// TLS's part in a connection event. Returns true when it took care of
+    /// the peer's FIN (so the plain TCP reaction must not close again).
+    fn tls_event(&mut self, cx: &mut Context<'_, Wire>, id: ConnId, e: &Event) -> bool {
+        let Some(app) = self.app.tls.clone() else {
+            return false;
+        };
+        let now = cx.now();
+        let step = match (e, &app.side) {
+            (Event::Connected, TlsSide::Client(cfg)) => {
+                let (random, eph) = self.tls_random();
+                let mut conn = TlsConn::client(cfg, random, eph, app.request);
+                let step = conn.step(&app);
+                if let Some(c) = self.conns.get_mut(id) {
+                    c.tls = Some(Box::new(conn));
+                }
+                step
+            }
+            (Event::Delivered(d), _) => {
+                let Some(tls) = self.conns.get_mut(id).and_then(|c| c.tls.as_mut()) else {
+                    return false;
+                };
+                tls.delivered(d.offset, d.len, &app)
+            }
+            (Event::PeerClosed, _) => {
+                let Some(tls) = self.conns.get_mut(id).and_then(|c| c.tls.as_mut()) else {
+                    return false;
+                };
+                tls.peer_closed(&app)
+            }
+            _ => return false,
+        };
+        self.apply_tls(cx, now, id, step, &app);
+        matches!(e, Event::PeerClosed)
+    }
+
+    fn apply_tls(
+        &mut self,
+        cx: &mut Context<'_, Wire>,
+        now: SimTime,
+        id: ConnId,
+        step: Step,
+        app: &TlsApp,
+    ) {
+        if cx.tracing()
+            && let Some(q) = self.stack().quad(id)
+        {
+            for (kind, fields) in step.traces {
+                let mut f = quad_fields(q);
+                f.extend(fields);
+                cx.trace(kind, f);
+            }
+        }
+        let t = &mut self.tls_totals;
+        let opened = self.conns.get(id).and_then(|c| c.opened);
+        let since_open = |now: SimTime| opened.map(|o| now.saturating_since(o).as_nanos());
+        if step.established {
+            t.handshakes += 1;
+            if t.handshake_ns.is_none() {
+                t.handshake_ns = since_open(now);
+            }
+        }
+        t.resumed += u64::from(step.resumed);
+        t.alerts_sent += u64::from(step.alert_sent.is_some());
+        t.alerts_received += u64::from(step.alert_received.is_some());
+        t.app_bytes += step.app_bytes;
+        t.cpu_ns += app.costs.time(step.ops).0;
+        if step.response_complete {
+            t.responses += 1;
+            if t.page_ns.is_none() {
+                t.page_ns = since_open(now);
+            }
+        }
+        if step.send > 0 {
+            self.totals.written += step.send;
+            self.stack().send(now, id, step.send);
+        }
+        if step.close {
+            self.stack().close(now, id);
+        }
+    }
+
     fn on_event(&mut self, cx: &mut Context<'_, Wire>, ev: StackEvent) {
         let now = cx.now();
         match ev {
-            StackEvent::Accepted { conn, .. } => self.open(cx, conn),
+            StackEvent::Accepted { conn, .. } => {
+                self.open(cx, conn);
+                if let Some(TlsApp {
+                    side: TlsSide::Server(cfg),
+                    ..
+                }) = self.app.tls.clone()
+                {
+                    let (random, eph) = self.tls_random();
+                    if let Some(c) = self.conns.get_mut(conn) {
+                        c.tls = Some(Box::new(TlsConn::server(&cfg, random, eph)));
+                    }
+                }
+            }
             StackEvent::Unmatched { reason, from, port } => {
                 if cx.tracing() {
                     let fields = vec![
@@ -458,7 +640,10 @@ impl TcpHost {
                     self.active = self.active.saturating_sub(1);
                     self.connect_next(cx);
                 }
-                self.react(now, id, e);
+                let tls_closed = self.tls_event(cx, id, &e);
+                if !(tls_closed && matches!(e, Event::PeerClosed)) {
+                    self.react(now, id, e);
+                }
             }
         }
     }
@@ -581,8 +766,27 @@ impl TcpHost {
             ("tcp.goodput_bps", goodput_bps),
         ]
         .into_iter()
+        .chain(self.tls_metrics())
         .map(|(k, v)| (k.to_string(), Value::U64(v)))
         .collect()
+    }
+
+    fn tls_metrics(&self) -> Vec<(&'static str, u64)> {
+        if self.app.tls.is_none() {
+            return Vec::new();
+        }
+        let t = self.tls_totals;
+        vec![
+            ("tls.handshakes", t.handshakes),
+            ("tls.resumed", t.resumed),
+            ("tls.alerts_sent", t.alerts_sent),
+            ("tls.alerts_received", t.alerts_received),
+            ("tls.app_bytes_received", t.app_bytes),
+            ("tls.responses", t.responses),
+            ("tls.cpu_ns", t.cpu_ns),
+            ("tls.handshake_ns", t.handshake_ns.unwrap_or(0)),
+            ("tls.page_ns", t.page_ns.unwrap_or(0)),
+        ]
     }
 }
 
@@ -671,6 +875,7 @@ impl Host {
             Wire::Tcp {
                 seg,
                 retransmission: false,
+                bytes: None,
             },
         );
         if *sent < count
@@ -700,8 +905,11 @@ impl Endpoint<Wire> for Host {
     fn on_packet(&mut self, cx: &mut Context<'_, Wire>, packet: Packet<Wire>) {
         match &packet.payload {
             Wire::Echo(_) => self.echo.on_packet(cx, packet),
-            Wire::Tcp { seg, .. } => {
+            Wire::Tcp { seg, bytes, .. } => {
                 if let Some(t) = &mut self.tcp {
+                    if let Some(b) = bytes {
+                        t.file_bytes(packet.src, seg, b);
+                    }
                     let now = cx.now();
                     t.stack().on_segment(now, packet.src, seg);
                     t.pump(cx);

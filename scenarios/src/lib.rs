@@ -35,6 +35,7 @@ pub mod payload;
 pub mod run;
 pub mod stats;
 pub mod sweep;
+pub mod tls_app;
 
 use std::path::Path;
 

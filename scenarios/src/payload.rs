@@ -2,6 +2,8 @@
 
 use sim_core::datagram::{CarriesEcho, Echo};
 use sim_core::{Fields, Payload, Value};
+use std::sync::Arc;
+
 use sim_tcp::Segment;
 
 /// A packet's payload.
@@ -15,6 +17,9 @@ pub enum Wire {
         seg: Segment,
         /// True when it repeats sequence space already sent.
         retransmission: bool,
+        /// The data's real bytes, for streams whose content matters (TLS);
+        /// other streams carry the pattern that the data's offset implies.
+        bytes: Option<Arc<[u8]>>,
     },
 }
 
@@ -33,6 +38,7 @@ impl Payload for Wire {
             Wire::Tcp {
                 seg,
                 retransmission,
+                ..
             } => {
                 out.push(("proto", "tcp".into()));
                 out.push(("sport", Value::from(u32::from(seg.src_port))));

@@ -102,6 +102,7 @@ pub fn run_with(plan: &Plan, seed: u64, trace: bool) -> RunOutput {
         let payload = Wire::Tcp {
             seg: seg.clone(),
             retransmission: false,
+            bytes: None,
         };
         sim.inject(*at, *entry, *src, *dst, size, payload);
     }

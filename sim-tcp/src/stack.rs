@@ -214,6 +214,11 @@ impl TcpStack {
         self.slots.get(id.0 as usize)?.as_ref().map(|s| &s.conn)
     }
 
+    /// The connection with this 4-tuple, while it exists.
+    pub fn lookup(&self, quad: Quad) -> Option<ConnId> {
+        self.by_quad.get(&quad).copied()
+    }
+
     /// The 4-tuple of a connection.
     pub fn quad(&self, id: ConnId) -> Option<Quad> {
         self.slots.get(id.0 as usize)?.as_ref().map(|s| s.quad)

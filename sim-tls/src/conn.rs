@@ -123,6 +123,7 @@ pub struct Connection {
     app_waiting: Vec<u8>,
     events: VecDeque<ConnEvent>,
     status: Status,
+    close_sent: bool,
 }
 
 impl Connection {
@@ -154,6 +155,7 @@ impl Connection {
             app_waiting: Vec::new(),
             events: VecDeque::new(),
             status: Status::Handshaking,
+            close_sent: false,
         }
     }
 
@@ -198,10 +200,16 @@ impl Connection {
         }
     }
 
-    /// Closes in order with close_notify (RFC 8446 §6.1).
+    /// Closes in order with close_notify (RFC 8446 §6.1), also in answer
+    /// to the peer's.
     pub fn close(&mut self) {
-        if matches!(self.status, Status::Handshaking | Status::Established) {
+        let open = matches!(
+            self.status,
+            Status::Handshaking | Status::Established | Status::Closed
+        );
+        if open && !self.close_sent {
             self.send(ContentType::Alert, "Alert", &[1, Alert::CloseNotify.code()]);
+            self.close_sent = true;
             self.status = Status::Closed;
         }
     }
@@ -337,7 +345,7 @@ impl Connection {
 mod tests {
     use super::*;
     use crate::pki::DemoPki;
-    use crate::suite::Suite;
+    use crate::suite::{Suite, Version};
 
     fn ends(suite: Suite) -> (Connection, Connection) {
         let pki = DemoPki::new("www.example.com", 1_700_000_000);
@@ -484,6 +492,22 @@ mod tests {
         pump(&mut c, &mut s, usize::MAX);
         assert_eq!(s.status(), Status::Failed(Alert::ProtocolVersion));
         assert_eq!(c.status(), Status::Failed(Alert::ProtocolVersion));
+    }
+
+    /// After ServerHello, TLS 1.3 alerts travel protected; the server must
+    /// still read the client's certificate complaint.
+    #[test]
+    fn a_tls13_certificate_alert_reaches_the_server() {
+        let pki = DemoPki::new("www.example.com", 1_700_000_000);
+        let v = [Version::Tls13];
+        let s = [Suite::TLS_AES_128_GCM_SHA256];
+        let mut cfg = pki.client(&v, &s);
+        cfg.trust = crate::cert::TrustStore::new();
+        let mut c = Connection::client(cfg, [1; 32], [2; 32]);
+        let mut srv = Connection::server(pki.server(&v, &s), [3; 32], [4; 32]);
+        pump(&mut c, &mut srv, usize::MAX);
+        assert_eq!(c.status(), Status::Failed(Alert::UnknownCa));
+        assert_eq!(srv.status(), Status::Failed(Alert::UnknownCa));
     }
 
     #[test]

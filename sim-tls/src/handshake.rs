@@ -502,9 +502,6 @@ impl Client {
                 let mine = finished13(&c_hs, &self.io.transcript.hash());
                 self.io.out.push_back(Output::ReadKeys(s_ap));
                 self.io
-                    .out
-                    .push_back(Output::WriteKeys(TrafficKeys::tls13(&c_hs)));
-                self.io
                     .send(&Message::Finished(mine.to_vec()), Version::Tls13);
                 self.io.out.push_back(Output::WriteKeys(c_ap));
                 self.established()
@@ -782,9 +779,15 @@ impl Client {
                 let shared = dh_shared(&mine, &theirs);
                 let (c_hs, s_hs, master) = handshake_secrets13(&shared, &self.io.transcript.hash());
                 self.io.master13 = master;
+                // From here both directions are protected with the
+                // handshake keys, the client's alerts included (RFC 8446
+                // §2: everything after ServerHello is encrypted).
                 self.io
                     .out
                     .push_back(Output::ReadKeys(TrafficKeys::tls13(&s_hs)));
+                self.io
+                    .out
+                    .push_back(Output::WriteKeys(TrafficKeys::tls13(&c_hs)));
                 Some(ClientState::ExpectEncryptedExtensions { c_hs, s_hs })
             }
             Version::Tls12 if self.resuming(&sh) => {

@@ -46,6 +46,7 @@ pub mod cert;
 pub mod conn;
 pub mod cost;
 pub mod crypto;
+pub mod der;
 pub mod handshake;
 pub mod keys;
 pub mod msg;

@@ -8,7 +8,7 @@
 //! [`crate::keys`]) but occupy their real sizes. Decoding checks every
 //! length and answers malformed input with [`DecodeError`], never a panic.
 
-use crate::cert::{Certificate, KeyId};
+use crate::cert::Certificate;
 use crate::suite::Version;
 
 /// Handshake message types (RFC 8446 §4).
@@ -194,14 +194,6 @@ impl<'a> R<'a> {
         let b = self.take(3)?;
         Ok((usize::from(b[0]) << 16) | (usize::from(b[1]) << 8) | usize::from(b[2]))
     }
-    fn u32(&mut self) -> Result<u32, DecodeError> {
-        let b = self.take(4)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    }
-    fn u64(&mut self) -> Result<u64, DecodeError> {
-        let b = self.take(8)?;
-        Ok(u64::from_be_bytes(b.try_into().map_err(|_| DecodeError)?))
-    }
     fn vec(&mut self, len_bytes: usize) -> Result<R<'a>, DecodeError> {
         let n = match len_bytes {
             1 => usize::from(self.u8()?),
@@ -217,10 +209,6 @@ impl<'a> R<'a> {
             Err(DecodeError)
         }
     }
-    fn string(&mut self) -> Result<String, DecodeError> {
-        let v = self.vec(1)?;
-        String::from_utf8(v.b.to_vec()).map_err(|_| DecodeError)
-    }
 }
 
 fn version_code(v: Version) -> u16 {
@@ -235,60 +223,15 @@ fn version_of(code: u16) -> Option<Version> {
     }
 }
 
-/// A certificate's symbolic body, padded to its DER size.
+/// A certificate as X.509 DER (see [`crate::der`]).
 fn encode_cert(w: &mut W, c: &Certificate) {
-    let at = w.0.len();
-    w.0.extend(c.serial.to_be_bytes());
-    w.vec(1, |w| w.bytes(c.subject.as_bytes()));
-    w.vec(1, |w| w.bytes(c.issuer.as_bytes()));
-    w.0.extend(c.not_before.to_be_bytes());
-    w.0.extend(c.not_after.to_be_bytes());
-    w.0.extend(c.key.0.to_be_bytes());
-    w.0.extend(c.signed_by.0.to_be_bytes());
-    w.u8(u8::from(c.is_ca));
-    w.u8(c.san.len().min(255) as u8);
-    for n in c.san.iter().take(255) {
-        w.vec(1, |w| w.bytes(n.as_bytes()));
-    }
-    // The rest of a real certificate: the key, extensions, the signature.
-    let used = w.0.len() - at;
-    w.0.extend(std::iter::repeat_n(
-        0,
-        (c.size as usize).saturating_sub(used),
-    ));
+    w.bytes(&crate::der::encode(c));
 }
 
 fn decode_cert(r: &mut R<'_>) -> Result<Certificate, DecodeError> {
-    let size = r.b.len() as u32;
-    let serial = r.u64()?;
-    let subject = r.string()?;
-    let issuer = r.string()?;
-    let not_before = r.u64()? as i64;
-    let not_after = r.u64()? as i64;
-    let key = KeyId(r.u32()?);
-    let signed_by = KeyId(r.u32()?);
-    let is_ca = match r.u8()? {
-        0 => false,
-        1 => true,
-        _ => return Err(DecodeError),
-    };
-    let n = r.u8()?;
-    let mut san = Vec::new();
-    for _ in 0..n {
-        san.push(r.string()?);
-    }
-    Ok(Certificate {
-        serial,
-        subject,
-        san,
-        issuer,
-        not_before,
-        not_after,
-        key,
-        signed_by,
-        is_ca,
-        size,
-    })
+    let c = crate::der::decode(r.b).map_err(|_| DecodeError)?;
+    r.b = &[];
+    Ok(c)
 }
 
 impl Message {
@@ -644,6 +587,7 @@ impl Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cert::KeyId;
 
     fn ch() -> Message {
         Message::ClientHello(ClientHello {

@@ -1,0 +1,401 @@
+//! TLS over a host's TCP connections: an HTTPS-like exchange in which the
+//! client sends a request of a given size and the server answers with a
+//! response of a given size, both protected by `sim_tls`.
+//!
+//! TCP in netsim moves stream positions, not bytes; a TLS connection needs
+//! its bytes. So each TLS connection keeps what it wrote (`tx`, indexed by
+//! stream offset), the host puts the bytes of every segment it sends into
+//! the packet, and the receiving host files them by offset until TCP
+//! delivers that range in order. Retransmissions carry the same bytes
+//! again; a segment changed in flight carries changed bytes, which the
+//! record layer then refuses.
+
+use std::collections::VecDeque;
+
+use sim_core::Value;
+use sim_tls::alert::Alert;
+use sim_tls::conn::{ConnEvent, Connection, Status};
+use sim_tls::cost::{CpuCosts, PkOps};
+use sim_tls::handshake::{ClientConfig, Event as TlsEvent, ServerConfig};
+
+/// Which end of TLS a host plays, with its settings.
+#[derive(Debug, Clone)]
+pub enum TlsSide {
+    /// Connects, sends the request, reads the response, closes.
+    Client(Box<ClientConfig>),
+    /// Accepts, answers each request with the response.
+    Server(Box<ServerConfig>),
+}
+
+/// TLS on top of a TCP application.
+#[derive(Debug, Clone)]
+pub struct TlsApp {
+    /// Client or server.
+    pub side: TlsSide,
+    /// Bytes of application data the client sends.
+    pub request: u64,
+    /// Bytes of application data the server answers with.
+    pub response: u64,
+    /// Prices of public-key operations (reported as `tls.cpu_ns`).
+    pub costs: CpuCosts,
+}
+
+impl PartialEq for TlsApp {
+    /// Configurations hold trust stores and caches without equality; two
+    /// apps are equal when they print the same.
+    fn eq(&self, other: &Self) -> bool {
+        format!("{self:?}") == format!("{other:?}")
+    }
+}
+
+/// Received bytes by stream offset, until TCP delivers them in order.
+#[derive(Debug, Default)]
+struct RxBytes {
+    /// Stream offset of `buf[0]`.
+    base: u64,
+    buf: VecDeque<u8>,
+}
+
+impl RxBytes {
+    /// Files `data`, which starts at stream `offset`; bytes before the
+    /// delivered point are old news (a retransmission) and are skipped.
+    fn put(&mut self, offset: u64, data: &[u8]) {
+        let end = offset + data.len() as u64;
+        if end <= self.base {
+            return;
+        }
+        let skip = self.base.saturating_sub(offset) as usize;
+        let at = (offset + skip as u64 - self.base) as usize;
+        let data = &data[skip..];
+        if self.buf.len() < at + data.len() {
+            self.buf.resize(at + data.len(), 0);
+        }
+        for (i, b) in data.iter().enumerate() {
+            self.buf[at + i] = *b;
+        }
+    }
+
+    /// The bytes TCP just delivered, `len` from `offset`.
+    fn take(&mut self, offset: u64, len: usize) -> Option<Vec<u8>> {
+        if offset != self.base || self.buf.len() < len {
+            return None;
+        }
+        self.base += len as u64;
+        Some(self.buf.drain(..len).collect())
+    }
+}
+
+/// One TLS connection riding on a TCP connection.
+#[derive(Debug)]
+pub struct TlsConn {
+    conn: Connection,
+    client: bool,
+    /// Everything written to TCP, by stream offset.
+    tx: Vec<u8>,
+    rx: RxBytes,
+    /// Application bytes received.
+    got: u64,
+    /// Client: the response's head as far as received, then the total
+    /// length it announced (head plus Content-Length).
+    head: Vec<u8>,
+    expect: Option<u64>,
+    responded: bool,
+    done: bool,
+    ops_seen: PkOps,
+}
+
+/// What a TLS connection did, for the host's trace and totals.
+#[derive(Debug, Default)]
+pub struct Step {
+    /// Bytes to queue on TCP.
+    pub send: u64,
+    /// Close the TCP connection (after what is queued).
+    pub close: bool,
+    /// Trace records: kind and fields.
+    pub traces: Vec<(&'static str, Vec<(&'static str, Value)>)>,
+    /// Handshake completed now.
+    pub established: bool,
+    /// The session was resumed.
+    pub resumed: bool,
+    /// The whole response arrived now (client).
+    pub response_complete: bool,
+    /// A fatal alert we sent.
+    pub alert_sent: Option<Alert>,
+    /// A fatal alert we received.
+    pub alert_received: Option<Alert>,
+    /// Application bytes received now.
+    pub app_bytes: u64,
+    /// Public-key operations performed now.
+    pub ops: PkOps,
+}
+
+impl TlsConn {
+    /// A client connection: the ClientHello is ready to go.
+    pub fn client(cfg: &ClientConfig, random: [u8; 32], ephemeral: [u8; 32], request: u64) -> Self {
+        let mut conn = Connection::client(cfg.clone(), random, ephemeral);
+        conn.write_app(&request_bytes(request));
+        Self::with(conn, true)
+    }
+
+    /// A server connection waiting for a ClientHello.
+    pub fn server(cfg: &ServerConfig, random: [u8; 32], ephemeral: [u8; 32]) -> Self {
+        Self::with(Connection::server(cfg.clone(), random, ephemeral), false)
+    }
+
+    fn with(conn: Connection, client: bool) -> Self {
+        TlsConn {
+            conn,
+            client,
+            tx: Vec::new(),
+            rx: RxBytes::default(),
+            got: 0,
+            head: Vec::new(),
+            expect: None,
+            responded: false,
+            done: false,
+            ops_seen: PkOps::default(),
+        }
+    }
+
+    /// The bytes of stream range `offset .. offset + len`, as written.
+    pub fn bytes(&self, offset: u64, len: u32) -> Option<&[u8]> {
+        let start = usize::try_from(offset).ok()?;
+        self.tx.get(start..start + len as usize)
+    }
+
+    /// Files bytes that arrived in a segment.
+    pub fn arrived(&mut self, offset: u64, data: &[u8]) {
+        self.rx.put(offset, data);
+    }
+
+    /// TCP delivered `len` bytes at `offset`: feed them to TLS.
+    pub fn delivered(&mut self, offset: u64, len: u32, app: &TlsApp) -> Step {
+        match self.rx.take(offset, len as usize) {
+            Some(bytes) => self.conn.read_tls(&bytes),
+            // A segment without bytes (one a crafted injection made up):
+            // to TLS that is garbage on the stream.
+            None => self.conn.read_tls(&vec![0xFF; len as usize]),
+        }
+        self.step(app)
+    }
+
+    /// The peer closed its direction of TCP.
+    pub fn peer_closed(&mut self, app: &TlsApp) -> Step {
+        let mut s = self.step(app);
+        if !self.done {
+            self.done = true;
+            s.close = true;
+        }
+        s
+    }
+
+    /// Moves what TLS produced to TCP and reports it.
+    pub fn step(&mut self, app: &TlsApp) -> Step {
+        let mut s = Step::default();
+        let mut closed_by_peer = false;
+        while let Some(e) = self.conn.poll_event() {
+            match e {
+                ConnEvent::RecordSent {
+                    what,
+                    plaintext,
+                    wire,
+                } => s.traces.push((
+                    "tls_record",
+                    vec![
+                        ("dir", "send".into()),
+                        ("what", what.into()),
+                        ("plaintext", Value::from(plaintext as u64)),
+                        ("wire", Value::from(wire as u64)),
+                    ],
+                )),
+                ConnEvent::RecordReceived {
+                    content,
+                    plaintext,
+                    wire,
+                } => s.traces.push((
+                    "tls_record",
+                    vec![
+                        ("dir", "recv".into()),
+                        ("what", content_name(content).into()),
+                        ("plaintext", Value::from(plaintext as u64)),
+                        ("wire", Value::from(wire as u64)),
+                    ],
+                )),
+                ConnEvent::Closed => {
+                    closed_by_peer = true;
+                    s.traces
+                        .push(("tls_state", vec![("event", "close_notify_received".into())]));
+                }
+                ConnEvent::Handshake(h) => handshake_event(h, &mut s),
+            }
+        }
+        let ops = self.conn.pk_ops();
+        s.ops = ops - self.ops_seen;
+        self.ops_seen = ops;
+        let app_in = self.conn.take_app();
+        s.app_bytes = app_in.len() as u64;
+        self.got += s.app_bytes;
+        if self.client && self.expect.is_none() {
+            self.head.extend_from_slice(&app_in);
+            self.expect = response_length(&self.head);
+        }
+        if self.conn.status() == Status::Established {
+            if !self.client && !self.responded && self.got >= app.request {
+                self.responded = true;
+                self.conn.write_app(&response_bytes(app.response));
+                self.drain_events_into(&mut s);
+            }
+            if self.client && !self.done && self.expect.is_some_and(|n| self.got >= n) {
+                // The whole page is here: close_notify, then FIN.
+                s.response_complete = true;
+                self.done = true;
+                self.conn.close();
+                s.close = true;
+                self.drain_events_into(&mut s);
+            }
+        }
+        if closed_by_peer && !self.done {
+            // RFC 8446 §6.1: answer close_notify with our own.
+            self.done = true;
+            self.conn.close();
+            s.close = true;
+            self.drain_events_into(&mut s);
+        }
+        if matches!(self.conn.status(), Status::Failed(_)) && !self.done {
+            self.done = true;
+            s.close = true;
+        }
+        let out = self.conn.take_tls();
+        s.send = out.len() as u64;
+        self.tx.extend_from_slice(&out);
+        s
+    }
+
+    fn drain_events_into(&mut self, s: &mut Step) {
+        while let Some(e) = self.conn.poll_event() {
+            if let ConnEvent::RecordSent {
+                what,
+                plaintext,
+                wire,
+            } = e
+            {
+                s.traces.push((
+                    "tls_record",
+                    vec![
+                        ("dir", "send".into()),
+                        ("what", what.into()),
+                        ("plaintext", Value::from(plaintext as u64)),
+                        ("wire", Value::from(wire as u64)),
+                    ],
+                ));
+            }
+        }
+    }
+}
+
+fn handshake_event(h: TlsEvent, s: &mut Step) {
+    let fields = match h {
+        TlsEvent::Established { version, suite } => {
+            s.established = true;
+            vec![
+                ("event", "established".into()),
+                ("version", Value::from(version.to_string())),
+                ("suite", Value::from(suite.name())),
+            ]
+        }
+        TlsEvent::AlertSent(a, why) => {
+            s.alert_sent = Some(a);
+            vec![
+                ("event", "alert_sent".into()),
+                ("alert", a.name().into()),
+                ("reason", Value::from(why)),
+            ]
+        }
+        TlsEvent::AlertReceived(a) => {
+            s.alert_received = Some(a);
+            vec![
+                ("event", "alert_received".into()),
+                ("alert", a.name().into()),
+            ]
+        }
+        TlsEvent::UntrustedAccepted(e) => vec![
+            ("event", "untrusted_accepted".into()),
+            ("reason", Value::from(e.to_string())),
+        ],
+        TlsEvent::Resumed => {
+            s.resumed = true;
+            vec![("event", "resumed".into())]
+        }
+        TlsEvent::NewSession(_) => vec![("event", "new_session".into())],
+    };
+    s.traces.push(("tls_state", fields));
+}
+
+fn content_name(c: sim_tls::record::ContentType) -> &'static str {
+    use sim_tls::record::ContentType as C;
+    match c {
+        C::ChangeCipherSpec => "ChangeCipherSpec",
+        C::Alert => "Alert",
+        C::Handshake => "Handshake",
+        C::ApplicationData => "ApplicationData",
+    }
+}
+
+/// An HTTP/1.1 GET padded to `n` bytes (the request the client sends).
+fn request_bytes(n: u64) -> Vec<u8> {
+    let mut r = b"GET / HTTP/1.1\r\nHost: server\r\n\r\n".to_vec();
+    r.resize(n as usize, b' ');
+    r
+}
+
+/// A response whose body is `n` bytes, announced by Content-Length.
+fn response_bytes(n: u64) -> Vec<u8> {
+    let mut r = format!("HTTP/1.1 200 OK\r\nContent-Length: {n}\r\n\r\n").into_bytes();
+    r.resize(r.len() + n as usize, b'x');
+    r
+}
+
+/// The whole length of a response (head and body), once its head is in.
+fn response_length(head: &[u8]) -> Option<u64> {
+    let end = head.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let text = std::str::from_utf8(&head[..end]).ok()?;
+    let body = text.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("content-length")
+            .then(|| v.trim().parse::<u64>().ok())?
+    })?;
+    Some(end as u64 + body)
+}
+
+/// Lower-case hex, for the `tcp_payload` trace record.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn received_bytes_are_filed_by_offset_and_taken_in_order() {
+        let mut rx = RxBytes::default();
+        rx.put(5, b"world");
+        rx.put(0, b"hello");
+        assert_eq!(rx.take(0, 5).as_deref(), Some(&b"hello"[..]));
+        // A retransmission overlapping what was delivered.
+        rx.put(3, b"loworld");
+        assert_eq!(rx.take(5, 5).as_deref(), Some(&b"world"[..]));
+        assert_eq!(rx.take(10, 1), None);
+    }
+
+    #[test]
+    fn the_client_knows_the_page_length_from_its_head() {
+        let r = response_bytes(20_000);
+        assert_eq!(response_length(&r[..10]), None);
+        assert_eq!(response_length(&r), Some(r.len() as u64));
+        assert_eq!(
+            r.len(),
+            20_000 + "HTTP/1.1 200 OK\r\nContent-Length: 20000\r\n\r\n".len()
+        );
+    }
+}
