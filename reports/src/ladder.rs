@@ -58,7 +58,41 @@ fn initial_sequence_numbers(records: &[TraceRecord]) -> HashMap<(NodeId, u64), u
         .collect()
 }
 
-fn label(r: &TraceRecord, isn: &HashMap<(NodeId, u64), u64>) -> String {
+/// TLS records sent, by (sending node, port): stream offset and name.
+type TlsRecords = HashMap<(NodeId, u64), Vec<(u64, String)>>;
+
+fn tls_records(records: &[TraceRecord]) -> TlsRecords {
+    let mut m: TlsRecords = HashMap::new();
+    for r in records
+        .iter()
+        .filter(|r| r.kind == "tls_record" && r.text("dir") == Some("send"))
+    {
+        if let (Some(port), Some(off), Some(what)) = (r.u64("lport"), r.u64("off"), r.text("what"))
+        {
+            m.entry((r.node, port))
+                .or_default()
+                .push((off, what.to_string()));
+        }
+    }
+    m
+}
+
+/// The TLS records that start inside a segment, named once each in order
+/// (`ApplicationData` repeated collapses to one).
+fn tls_names(r: &TraceRecord, tls: &TlsRecords) -> Option<String> {
+    let (src, port) = (r.node_field("src")?, r.u64("sport")?);
+    let (off, len) = (r.u64("off")?, r.u64("len")?);
+    let list = tls.get(&(src, port))?;
+    let mut names: Vec<&str> = Vec::new();
+    for (o, what) in list {
+        if (off..off + len).contains(o) && names.last() != Some(&what.as_str()) {
+            names.push(what);
+        }
+    }
+    (!names.is_empty()).then(|| names.join(", "))
+}
+
+fn label(r: &TraceRecord, isn: &HashMap<(NodeId, u64), u64>, tls: &TlsRecords) -> String {
     match r.text("proto") {
         Some("tcp") => {
             let flags = r.text("flags").unwrap_or("?");
@@ -86,6 +120,9 @@ fn label(r: &TraceRecord, isn: &HashMap<(NodeId, u64), u64>) -> String {
             if r.field("rtx") == Some(&Value::Bool(true)) {
                 s.push_str(" (rtx)");
             }
+            if let Some(names) = tls_names(r, tls) {
+                s.push_str(&format!(" [{names}]"));
+            }
             s
         }
         Some("echo") => format!(
@@ -105,6 +142,7 @@ fn collect(
     to: SimTime,
 ) -> (Vec<Msg>, Vec<(SimTime, NodeId, String)>, usize) {
     let isn = initial_sequence_numbers(records);
+    let tls = tls_records(records);
     let mut open: HashMap<(u64, NodeId, NodeId), VecDeque<usize>> = HashMap::new();
     let mut msgs: Vec<Msg> = Vec::new();
     let mut states = Vec::new();
@@ -146,7 +184,7 @@ fn collect(
                     t0: r.t,
                     t1: Some(SimTime::MAX),
                     lost: false,
-                    label: label(r, &isn),
+                    label: label(r, &isn, &tls),
                 });
             }
             "link_deliver" | "link_drop" => {
@@ -167,7 +205,11 @@ fn collect(
                         t0: r.t,
                         t1: None,
                         lost: true,
-                        label: format!("{} dropped: {}", label(r, &isn), reason.unwrap_or("?")),
+                        label: format!(
+                            "{} dropped: {}",
+                            label(r, &isn, &tls),
+                            reason.unwrap_or("?")
+                        ),
                     });
                     continue;
                 }

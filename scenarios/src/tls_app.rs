@@ -92,6 +92,8 @@ pub struct TlsConn {
     client: bool,
     /// Everything written to TCP, by stream offset.
     tx: Vec<u8>,
+    /// Stream offset of the next record reported sent.
+    sent_off: u64,
     rx: RxBytes,
     /// Application bytes received.
     got: u64,
@@ -147,6 +149,7 @@ impl TlsConn {
             conn,
             client,
             tx: Vec::new(),
+            sent_off: 0,
             rx: RxBytes::default(),
             got: 0,
             head: Vec::new(),
@@ -199,15 +202,7 @@ impl TlsConn {
                     what,
                     plaintext,
                     wire,
-                } => s.traces.push((
-                    "tls_record",
-                    vec![
-                        ("dir", "send".into()),
-                        ("what", what.into()),
-                        ("plaintext", Value::from(plaintext as u64)),
-                        ("wire", Value::from(wire as u64)),
-                    ],
-                )),
+                } => self.record_sent(&mut s, what, plaintext, wire),
                 ConnEvent::RecordReceived {
                     content,
                     plaintext,
@@ -279,17 +274,25 @@ impl TlsConn {
                 wire,
             } = e
             {
-                s.traces.push((
-                    "tls_record",
-                    vec![
-                        ("dir", "send".into()),
-                        ("what", what.into()),
-                        ("plaintext", Value::from(plaintext as u64)),
-                        ("wire", Value::from(wire as u64)),
-                    ],
-                ));
+                self.record_sent(s, what, plaintext, wire);
             }
         }
+    }
+
+    /// A record went out; `off` is where it starts in the TCP stream, so a
+    /// ladder can name the segments that carry it.
+    fn record_sent(&mut self, s: &mut Step, what: &'static str, plaintext: usize, wire: usize) {
+        s.traces.push((
+            "tls_record",
+            vec![
+                ("dir", "send".into()),
+                ("what", what.into()),
+                ("plaintext", Value::from(plaintext as u64)),
+                ("wire", Value::from(wire as u64)),
+                ("off", Value::U64(self.sent_off)),
+            ],
+        ));
+        self.sent_off += wire as u64;
     }
 }
 
