@@ -40,6 +40,7 @@ impl ConnTable {
     }
 }
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use sim_core::datagram::{DatagramHost, PingJob};
@@ -160,6 +161,7 @@ const KIND_CONNECT: u64 = 2;
 const KIND_ACTION: u64 = 3;
 const KIND_READ: u64 = 4;
 const KIND_FLOOD: u64 = 5;
+const KIND_CPU: u64 = 6;
 
 fn token(kind: u64, value: u64) -> u64 {
     (kind << KIND_SHIFT) | value
@@ -228,6 +230,12 @@ struct TcpHost {
     /// Draws client/server randoms and ephemeral keys.
     tls_rng: Option<RngStream>,
     tls_totals: TlsTotals,
+    /// The host's one CPU is busy with public-key work until then.
+    cpu_busy_until: SimTime,
+    /// TLS output held back until the CPU work that made it is done:
+    /// (release time, connection, bytes to send, close after), in order.
+    held: VecDeque<(SimTime, ConnId, u64, bool)>,
+    cpu_timer: Option<TimerId>,
     /// Connections opened so far by a client.
     opened: u64,
     /// Client connections not yet finished.
@@ -263,6 +271,9 @@ impl Host {
                 reading: a.stall_reading_until.is_none(),
                 tls_rng: None,
                 tls_totals: TlsTotals::default(),
+                cpu_busy_until: SimTime::ZERO,
+                held: VecDeque::new(),
+                cpu_timer: None,
                 app: a.clone(),
                 stack: None,
                 timers: Vec::new(),
@@ -370,6 +381,7 @@ impl TcpHost {
                     self.connect_next(cx);
                 }
             }
+            KIND_CPU => self.release_held(cx, now),
             KIND_READ => {
                 self.reading = true;
                 let ids = self.conns.ids();
@@ -571,20 +583,90 @@ impl TcpHost {
         t.alerts_sent += u64::from(step.alert_sent.is_some());
         t.alerts_received += u64::from(step.alert_received.is_some());
         t.app_bytes += step.app_bytes;
-        t.cpu_ns += app.costs.time(step.ops).0;
+        let cost = app.costs.time(step.ops);
+        t.cpu_ns += cost.0;
         if step.response_complete {
             t.responses += 1;
             if t.page_ns.is_none() {
                 t.page_ns = since_open(now);
             }
         }
-        if step.send > 0 {
-            self.totals.written += step.send;
-            self.stack().send(now, id, step.send);
+        self.totals.written += step.send;
+        // The public-key work behind this output runs on the host's one
+        // CPU after whatever it is already doing; the output waits for it
+        // (and output already waiting keeps its place in line).
+        let mut release = now;
+        if cost.0 > 0 {
+            let start = self.cpu_busy_until.max(now);
+            release = start + cost;
+            self.cpu_busy_until = release;
+            if cx.tracing()
+                && let Some(q) = self.stack().quad(id)
+            {
+                let mut f = quad_fields(q);
+                f.push(("rsa_private", Value::from(step.ops.rsa_private)));
+                f.push(("rsa_public", Value::from(step.ops.rsa_public)));
+                f.push((
+                    "ecdhe",
+                    Value::from(step.ops.ecdhe_keygen + step.ops.ecdhe_derive),
+                ));
+                f.push(("busy_ns", Value::U64(cost.0)));
+                f.push((
+                    "wait_ns",
+                    Value::U64(start.saturating_since(now).as_nanos()),
+                ));
+                cx.trace("tls_cpu", f);
+            }
         }
-        if step.close {
+        if let Some(&(last, ..)) = self.held.back() {
+            release = release.max(last);
+        }
+        if release > now {
+            if step.send > 0 || step.close {
+                self.held.push_back((release, id, step.send, step.close));
+                self.arm_cpu_timer(cx);
+            }
+            return;
+        }
+        self.emit(now, id, step.send, step.close);
+    }
+
+    fn emit(&mut self, now: SimTime, id: ConnId, send: u64, close: bool) {
+        if send > 0 {
+            self.stack().send(now, id, send);
+        }
+        if close {
             self.stack().close(now, id);
         }
+    }
+
+    fn arm_cpu_timer(&mut self, cx: &mut Context<'_, Wire>) {
+        let Some(&(at, ..)) = self.held.front() else {
+            return;
+        };
+        let t = match self.cpu_timer {
+            Some(t) => t,
+            None => {
+                let t = cx.new_timer(token(KIND_CPU, 0));
+                self.cpu_timer = Some(t);
+                t
+            }
+        };
+        cx.set_timer(t, at);
+    }
+
+    /// Sends what the CPU has finished computing.
+    fn release_held(&mut self, cx: &mut Context<'_, Wire>, now: SimTime) {
+        while let Some(&(at, id, send, close)) = self.held.front() {
+            if at > now {
+                break;
+            }
+            self.held.pop_front();
+            if self.conns.get(id).is_some() {
+                self.emit(now, id, send, close);
+            }
+        }
+        self.arm_cpu_timer(cx);
     }
 
     fn on_event(&mut self, cx: &mut Context<'_, Wire>, ev: StackEvent) {

@@ -95,7 +95,11 @@ fn bad_tls_settings_name_the_field() {
             "is for the client",
         ),
         (
-            scenario("", r#""versions": ["1.3"], "suites": ["TLS_RSA_WITH_AES_128_CBC_SHA"]"#, ""),
+            scenario(
+                "",
+                r#""versions": ["1.3"], "suites": ["TLS_RSA_WITH_AES_128_CBC_SHA"]"#,
+                "",
+            ),
             "endpoints[0].tcp.tls.suites",
             "none of these suites",
         ),
@@ -104,14 +108,12 @@ fn bad_tls_settings_name_the_field() {
             "endpoints[0].tcp.tls.groups[0]",
             "unknown group",
         ),
-        (
-            scenario("", r#""versions": ["1.4"]"#, ""),
-            "versions",
-            "",
-        ),
+        (scenario("", r#""versions": ["1.4"]"#, ""), "versions", ""),
     ];
     for (text, path, words) in cases {
-        let err = run_text(&text, 1).err().unwrap_or_else(|| panic!("{path}: accepted"));
+        let err = run_text(&text, 1)
+            .err()
+            .unwrap_or_else(|| panic!("{path}: accepted"));
         assert!(err.contains(path) && err.contains(words), "{path}: {err}");
     }
     let with_send = scenario("", "", "").replace(
@@ -120,4 +122,38 @@ fn bad_tls_settings_name_the_field() {
     );
     let err = run_text(&with_send, 1).err().unwrap();
     assert!(err.contains("endpoints[1].tcp.send"), "{err}");
+}
+
+/// Twenty clients at once: the server's single CPU does one RSA-2048
+/// private operation after another, so late handshakes wait for earlier
+/// ones (server capacity, not just latency).
+#[test]
+fn concurrent_handshakes_queue_on_the_server_cpu() {
+    let text = scenario(
+        "",
+        r#""versions": ["1.2"], "suites": ["TLS_RSA_WITH_AES_128_GCM_SHA256"], "response": 1000"#,
+        r#""versions": ["1.2"], "suites": ["TLS_RSA_WITH_AES_128_GCM_SHA256"]"#,
+    )
+    .replace(
+        r#""connect": "www:443","#,
+        r#""connect": "www:443", "connections": 20, "concurrency": 20,"#,
+    );
+    let out = run_text(&text, 1).unwrap();
+    assert_eq!(metric(&out, "client.tls.responses"), 20);
+    assert_eq!(metric(&out, "www.tls.cpu_ns"), 20 * 1_730_000);
+    let waits: Vec<u64> = out
+        .records
+        .iter()
+        .filter(|r| r.kind == "tls_cpu" && r.node == sim_core::NodeId(1))
+        .filter_map(|r| match r.field("wait_ns") {
+            Some(Value::U64(w)) => Some(*w),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(waits.len(), 20);
+    // The ClientKeyExchanges arrive spread out (the client's own CPU
+    // checks twenty chains first), yet at the peak several private-key
+    // operations are ahead in line.
+    let worst = *waits.iter().max().unwrap();
+    assert!(worst >= 5 * 1_730_000, "worst wait {worst} ns");
 }
