@@ -14,6 +14,7 @@ use sim_core::{
 use sim_tcp::{InitialWindow, Profile, State, TcpConfig};
 
 use crate::error::InputError;
+use crate::format::TamperName;
 use crate::format::{
     CloseWhen, ExpectSpec, LinkParamsSpec, ProfileName, Quantity, ScenarioFile, TcpSpec,
 };
@@ -558,14 +559,16 @@ fn fault_rule(
             ),
         ));
     }
-    let action = match (f.drop, f.duplicate, f.delay) {
-        (Some(true), None, None) => FaultAction::Drop,
-        (None, Some(true), None) => FaultAction::Duplicate,
-        (None, None, Some(d)) => FaultAction::Delay(d.0),
+    let action = match (f.drop, f.duplicate, f.delay, f.tamper) {
+        (Some(true), None, None, None) => FaultAction::Drop,
+        (None, Some(true), None, None) => FaultAction::Duplicate,
+        (None, None, Some(d), None) => FaultAction::Delay(d.0),
+        (None, None, None, Some(TamperName::Corrupt)) => FaultAction::Modified("corrupt"),
+        (None, None, None, Some(TamperName::Downgrade)) => FaultAction::Modified("downgrade"),
         _ => {
             return Err(InputError::at(
                 path,
-                "give exactly one action: \"drop\": true, \"duplicate\": true or \"delay\": duration",
+                "give exactly one action: \"drop\": true, \"duplicate\": true, \"delay\": duration or \"tamper\": \"corrupt\" | \"downgrade\"",
             ));
         }
     };

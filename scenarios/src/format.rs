@@ -170,6 +170,21 @@ pub struct FaultSpec {
     /// Deliver the packet this much later (later packets may overtake it).
     #[serde(default)]
     pub delay: Option<Duration>,
+    /// Change the packet in flight, as an on-path attacker would.
+    #[serde(default)]
+    pub tamper: Option<TamperName>,
+}
+
+/// What an on-path attacker does to a TLS segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TamperName {
+    /// Flip one bit of the segment's last byte (inside a record's MAC or
+    /// tag, or its ciphertext): the receiver must answer bad_record_mac.
+    Corrupt,
+    /// Rewrite a ClientHello's cipher-suite list to its last (weakest)
+    /// suite: a downgrade attempt that the Finished check must catch.
+    Downgrade,
 }
 
 fn default_seed() -> u64 {

@@ -161,7 +161,7 @@ fn fault_hook(plan: &Plan) -> sim_core::FaultHook<Wire> {
     let rules: Vec<FaultRule> = plan.faults.clone();
     let topology = plan.topology.clone();
     let mut seen = vec![0u32; rules.len()];
-    Box::new(move |now, dir, packet| {
+    Box::new(move |now, dir, packet: &mut sim_core::Packet<Wire>| {
         let mut fields: sim_core::Fields = vec![
             ("src", Value::Node(packet.src)),
             ("dst", Value::Node(packet.dst)),
@@ -184,6 +184,23 @@ fn fault_hook(plan: &Plan) -> sim_core::FaultHook<Wire> {
             *count += 1;
             let n = *count;
             if n >= rule.first && (rule.times == 0 || n < rule.first + rule.times) {
+                if let sim_core::FaultAction::Modified(how) = rule.action {
+                    // Only a segment with real (TLS) bytes can be changed.
+                    let changed = match &mut packet.payload {
+                        Wire::Tcp { bytes: Some(b), .. } => {
+                            let mut v = b.to_vec();
+                            let done = crate::tls_app::tamper(how, &mut v);
+                            *b = std::sync::Arc::from(v);
+                            done
+                        }
+                        _ => false,
+                    };
+                    return if changed {
+                        rule.action
+                    } else {
+                        sim_core::FaultAction::Pass
+                    };
+                }
                 return rule.action;
             }
         }

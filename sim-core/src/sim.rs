@@ -94,12 +94,16 @@ pub enum FaultAction {
     Delay(SimDuration),
     /// Send it twice.
     Duplicate,
+    /// The hook changed the packet in flight (an on-path attacker); it goes
+    /// on as changed, traced as `link_tamper` with this reason.
+    Modified(&'static str),
 }
 
 /// Decides, for each packet offered to a link direction, whether a fault
-/// applies. Called only when installed, in packet order, so rules that count
-/// matches are deterministic.
-pub type FaultHook<P> = Box<dyn FnMut(SimTime, LinkDirId, &Packet<P>) -> FaultAction>;
+/// applies, and may change the packet (then answering
+/// [`FaultAction::Modified`]). Called only when installed, in packet order,
+/// so rules that count matches are deterministic.
+pub type FaultHook<P> = Box<dyn FnMut(SimTime, LinkDirId, &mut Packet<P>) -> FaultAction>;
 
 /// A timer slot, owned by one node's endpoint.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -612,12 +616,32 @@ impl<P: Payload> Core<P> {
         self.enqueue(dir, packet, false);
     }
 
-    fn enqueue(&mut self, dir: LinkDirId, packet: Packet<P>, is_copy: bool) {
+    fn enqueue(&mut self, dir: LinkDirId, mut packet: Packet<P>, is_copy: bool) {
         let now = self.sched.now();
         let fault = match (&mut self.fault, is_copy) {
-            (Some(hook), false) => hook(now, dir, &packet),
+            (Some(hook), false) => hook(now, dir, &mut packet),
             _ => FaultAction::Pass,
         };
+        if let FaultAction::Modified(reason) = fault
+            && self.tracer.enabled()
+        {
+            let f = InFlight {
+                packet: packet.clone(),
+                dir,
+                lost: false,
+            };
+            let extra = [("reason", Value::from(reason))];
+            let from = self.topo.link_dirs()[dir.0 as usize].from;
+            trace_flight(
+                &mut self.tracer,
+                &self.topo,
+                now,
+                from,
+                "link_tamper",
+                &f,
+                &extra,
+            );
+        }
         if fault == FaultAction::Drop {
             if self.tracer.enabled() {
                 let f = InFlight {
