@@ -1011,11 +1011,16 @@ fn tls_app(
             cfg.refuse_weak = spec.refuse_weak.unwrap_or(false);
             cfg.revoked
                 .revoke(&pki.intermediate.subject, REVOKED_SERIAL);
+            if spec.session_cache.is_some() {
+                return misplaced("session_cache", "server");
+            }
+            cfg.tickets = spec.tickets.unwrap_or(false);
             Ok(TlsApp {
                 side: TlsSide::Client(Box::new(cfg)),
                 request: spec.request.unwrap_or(300),
                 response: 0,
                 costs: sim_tls::cost::CpuCosts::default(),
+                resume: spec.resume.unwrap_or(false),
             })
         }
         None => {
@@ -1024,6 +1029,7 @@ fn tls_app(
                 ("request", spec.request.is_some()),
                 ("accept_untrusted", spec.accept_untrusted.is_some()),
                 ("refuse_weak", spec.refuse_weak.is_some()),
+                ("resume", spec.resume.is_some()),
             ] {
                 if set {
                     return misplaced(field, "client");
@@ -1084,11 +1090,22 @@ fn tls_app(
                     vec![leaf]
                 }
             };
+            if spec.session_cache == Some(true) {
+                cfg.sessions = Some(sim_tls::session::SessionCache::new());
+            }
+            if spec.tickets == Some(true) {
+                // The ticket key is the server's own secret; derived from
+                // its name so runs are reproducible.
+                cfg.ticket_key = Some(sim_tls::crypto::sha256(
+                    format!("ticket key of {name}").as_bytes(),
+                ));
+            }
             Ok(TlsApp {
                 side: TlsSide::Server(Box::new(cfg)),
                 request: 1,
                 response: spec.response.unwrap_or(10_000),
                 costs: sim_tls::cost::CpuCosts::default(),
+                resume: false,
             })
         }
     }

@@ -538,6 +538,16 @@ pub struct TlsSpec {
     /// Client: refuse RC4, 3DES and MD5 suites.
     #[serde(default)]
     pub refuse_weak: Option<bool>,
+    /// Client: keep each connection's TLS 1.2 session and offer it on the
+    /// next connection (by ticket if it has one, else by session id).
+    #[serde(default)]
+    pub resume: Option<bool>,
+    /// Server: give TLS 1.2 sessions ids and cache them for resumption.
+    #[serde(default)]
+    pub session_cache: Option<bool>,
+    /// Server: issue session tickets (RFC 5077); client: ask for them.
+    #[serde(default)]
+    pub tickets: Option<bool>,
     /// Server: its certificate.
     #[serde(default)]
     pub certificate: Option<CertificateSpec>,

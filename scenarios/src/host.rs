@@ -229,6 +229,8 @@ struct TcpHost {
     app: TcpApp,
     /// Draws client/server randoms and ephemeral keys.
     tls_rng: Option<RngStream>,
+    /// The last session a client connection left, to resume on the next.
+    tls_session: Option<sim_tls::session::ClientSession>,
     tls_totals: TlsTotals,
     /// The host's one CPU is busy with public-key work until then.
     cpu_busy_until: SimTime,
@@ -270,6 +272,7 @@ impl Host {
                 active: 0,
                 reading: a.stall_reading_until.is_none(),
                 tls_rng: None,
+                tls_session: None,
                 tls_totals: TlsTotals::default(),
                 cpu_busy_until: SimTime::ZERO,
                 held: VecDeque::new(),
@@ -528,7 +531,11 @@ impl TcpHost {
         let step = match (e, &app.side) {
             (Event::Connected, TlsSide::Client(cfg)) => {
                 let (random, eph) = self.tls_random();
-                let mut conn = TlsConn::client(cfg, random, eph, app.request);
+                let mut cfg = cfg.clone();
+                if app.resume {
+                    cfg.resume = self.tls_session.clone();
+                }
+                let mut conn = TlsConn::client(&cfg, random, eph, app.request);
                 let step = conn.step(&app);
                 if let Some(c) = self.conns.get_mut(id) {
                     c.tls = Some(Box::new(conn));
@@ -580,6 +587,9 @@ impl TcpHost {
             }
         }
         t.resumed += u64::from(step.resumed);
+        if let Some(session) = step.new_session.clone() {
+            self.tls_session = Some(session);
+        }
         t.alerts_sent += u64::from(step.alert_sent.is_some());
         t.alerts_received += u64::from(step.alert_received.is_some());
         t.app_bytes += step.app_bytes;

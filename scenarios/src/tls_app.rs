@@ -38,6 +38,8 @@ pub struct TlsApp {
     pub response: u64,
     /// Prices of public-key operations (reported as `tls.cpu_ns`).
     pub costs: CpuCosts,
+    /// Client: offer each connection's session on the next one.
+    pub resume: bool,
 }
 
 impl PartialEq for TlsApp {
@@ -121,6 +123,8 @@ pub struct Step {
     pub resumed: bool,
     /// The whole response arrived now (client).
     pub response_complete: bool,
+    /// A session the client may resume later.
+    pub new_session: Option<sim_tls::session::ClientSession>,
     /// A fatal alert we sent.
     pub alert_sent: Option<Alert>,
     /// A fatal alert we received.
@@ -329,7 +333,14 @@ fn handshake_event(h: TlsEvent, s: &mut Step) {
             s.resumed = true;
             vec![("event", "resumed".into())]
         }
-        TlsEvent::NewSession(_) => vec![("event", "new_session".into())],
+        TlsEvent::NewSession(session) => {
+            let ticket = session.ticket.is_some();
+            s.new_session = Some(session);
+            vec![
+                ("event", "new_session".into()),
+                ("ticket", Value::Bool(ticket)),
+            ]
+        }
     };
     s.traces.push(("tls_state", fields));
 }
