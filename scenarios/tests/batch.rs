@@ -380,3 +380,58 @@ fn traces_are_kept_only_when_asked() {
         }
     }
 }
+
+/// The TLS showcase: a TLS 1.3 server saves one round trip per page over a
+/// TLS 1.2 one, so the median gap is about 2 x the one-way delay at every
+/// point, and the TLS batch is the same whatever the thread count.
+#[test]
+fn https_page_time_tls13_saves_a_round_trip_at_every_rtt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = library("sweep-https-page-vs-rtt");
+    let mut all = Vec::new();
+    for jobs in ["1", "2"] {
+        let out = tmp.path().join(format!("j{jobs}"));
+        let o = netsim(&[
+            "batch",
+            &file,
+            "--seeds",
+            "0..4",
+            "--jobs",
+            jobs,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        all.push(files(&out));
+    }
+    assert_eq!(all[0], all[1]);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&all[0].iter().find(|(n, _)| n == "summary.json").unwrap().1)
+            .unwrap();
+    let points = summary["points"].as_array().unwrap();
+    let median = |tls: &str, delay: &str| -> f64 {
+        let p = points
+            .iter()
+            .find(|p| p["params"]["server_tls"][0] == tls && p["params"]["delay"] == delay)
+            .unwrap_or_else(|| panic!("{tls} {delay}"));
+        p["metrics"]["client.tls.page_ns"]["p50"].as_f64().unwrap()
+    };
+    for (delay, ms) in [
+        ("5ms", 5.0),
+        ("10ms", 10.0),
+        ("20ms", 20.0),
+        ("40ms", 40.0),
+        ("80ms", 80.0),
+    ] {
+        let gap = (median("1.2", delay) - median("1.3", delay)) / 1e6;
+        assert!(
+            (1.8 * ms..=2.5 * ms).contains(&gap),
+            "delay {delay}: TLS 1.2 - TLS 1.3 = {gap} ms"
+        );
+    }
+}
