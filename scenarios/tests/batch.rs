@@ -56,10 +56,11 @@ fn write_tmp(dir: &Path, text: &str) -> String {
     p.to_str().unwrap().to_string()
 }
 
-#[test]
-fn outputs_do_not_depend_on_the_number_of_threads() {
+/// Runs a library batch with one and with two threads, checks the outputs
+/// are the same, and returns them.
+fn on_one_and_two_threads(name: &str, seeds: &str) -> Vec<Vec<(String, Vec<u8>)>> {
     let tmp = tempfile::tempdir().unwrap();
-    let file = library("sweep-goodput-vs-loss");
+    let file = library(name);
     let mut all = Vec::new();
     for jobs in ["1", "2"] {
         let out = tmp.path().join(format!("j{jobs}"));
@@ -67,7 +68,7 @@ fn outputs_do_not_depend_on_the_number_of_threads() {
             "batch",
             &file,
             "--seeds",
-            "0..6",
+            seeds,
             "--jobs",
             jobs,
             "--out",
@@ -81,7 +82,16 @@ fn outputs_do_not_depend_on_the_number_of_threads() {
         );
         all.push(files(&out));
     }
-    assert_eq!(all[0], all[1]);
+    assert_eq!(
+        all[0], all[1],
+        "{name}: outputs differ between 1 and 2 threads"
+    );
+    all
+}
+
+#[test]
+fn outputs_do_not_depend_on_the_number_of_threads() {
+    let all = on_one_and_two_threads("sweep-goodput-vs-loss", "0..6");
     let names: Vec<&str> = all[0].iter().map(|(n, _)| n.as_str()).collect();
     assert!(names.contains(&"runs.jsonl") && names.contains(&"summary.json"));
     assert!(
@@ -386,30 +396,7 @@ fn traces_are_kept_only_when_asked() {
 /// point, and the TLS batch is the same whatever the thread count.
 #[test]
 fn https_page_time_tls13_saves_a_round_trip_at_every_rtt() {
-    let tmp = tempfile::tempdir().unwrap();
-    let file = library("sweep-https-page-vs-rtt");
-    let mut all = Vec::new();
-    for jobs in ["1", "2"] {
-        let out = tmp.path().join(format!("j{jobs}"));
-        let o = netsim(&[
-            "batch",
-            &file,
-            "--seeds",
-            "0..4",
-            "--jobs",
-            jobs,
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stdout)
-        );
-        all.push(files(&out));
-    }
-    assert_eq!(all[0], all[1]);
+    let all = on_one_and_two_threads("sweep-https-page-vs-rtt", "0..4");
     let summary: serde_json::Value =
         serde_json::from_slice(&all[0].iter().find(|(n, _)| n == "summary.json").unwrap().1)
             .unwrap();

@@ -211,6 +211,16 @@ fn master12(premaster: &[u8], client_random: &[u8; 32], server_random: &[u8; 32]
     prf12(premaster, "master secret", &seed, 48)
 }
 
+/// An input after [`Io::take`].
+enum Taken<'a> {
+    /// Nothing more to do: the handshake has ended.
+    Stop,
+    /// ChangeCipherSpec, for the state machine to place.
+    ChangeCipherSpec,
+    /// A decoded handshake message and its bytes.
+    Message(&'a [u8], Box<Message>),
+}
+
 /// Shared plumbing of both ends.
 #[derive(Debug, Default)]
 struct Io {
@@ -234,6 +244,28 @@ impl Io {
         self.out.push_back(Output::ChangeCipherSpec);
         if let Some(k) = self.write_at_ccs.take() {
             self.out.push_back(Output::WriteKeys(k));
+        }
+    }
+
+    /// The handling every input shares: an alert ends the handshake, a
+    /// handshake message is decoded (or answered with decode_error).
+    fn take<'a>(&mut self, input: Input<'a>) -> Taken<'a> {
+        match input {
+            Input::Alert(a) => {
+                self.events.push_back(Event::AlertReceived(a));
+                Taken::Stop
+            }
+            Input::ChangeCipherSpec => Taken::ChangeCipherSpec,
+            Input::Handshake(bytes) => {
+                let version = self.version.unwrap_or(Version::Tls12);
+                match Message::decode(bytes, version) {
+                    Ok(msg) => Taken::Message(bytes, Box::new(msg)),
+                    Err(_) => {
+                        self.fail::<()>(Alert::DecodeError, "malformed handshake message");
+                        Taken::Stop
+                    }
+                }
+            }
         }
     }
 
@@ -438,12 +470,9 @@ impl Client {
 
     fn step(&mut self, state: ClientState, input: Input<'_>) -> Option<ClientState> {
         use ClientState as S;
-        let bytes = match input {
-            Input::Alert(a) => {
-                self.io.events.push_back(Event::AlertReceived(a));
-                return None;
-            }
-            Input::ChangeCipherSpec => {
+        let (bytes, msg) = match self.io.take(input) {
+            Taken::Stop => return None,
+            Taken::ChangeCipherSpec => {
                 return match state {
                     S::ExpectChangeCipherSpec { master } => {
                         self.io.got_ccs();
@@ -456,13 +485,7 @@ impl Client {
                         .fail(Alert::UnexpectedMessage, "ChangeCipherSpec out of order"),
                 };
             }
-            Input::Handshake(b) => b,
-        };
-        let version = self.io.version.unwrap_or(Version::Tls12);
-        let Ok(msg) = Message::decode(bytes, version) else {
-            return self
-                .io
-                .fail(Alert::DecodeError, "malformed handshake message");
+            Taken::Message(bytes, msg) => (bytes, *msg),
         };
         match (state, msg) {
             (S::ExpectServerHello, Message::ServerHello(sh)) => self.server_hello(bytes, sh),
@@ -933,12 +956,9 @@ impl Server {
 
     fn step(&mut self, state: ServerState, input: Input<'_>) -> Option<ServerState> {
         use ServerState as S;
-        let bytes = match input {
-            Input::Alert(a) => {
-                self.io.events.push_back(Event::AlertReceived(a));
-                return None;
-            }
-            Input::ChangeCipherSpec => {
+        let (bytes, msg) = match self.io.take(input) {
+            Taken::Stop => return None,
+            Taken::ChangeCipherSpec => {
                 return match state {
                     S::ExpectChangeCipherSpec { master } => {
                         self.io.got_ccs();
@@ -950,13 +970,7 @@ impl Server {
                         .fail(Alert::UnexpectedMessage, "ChangeCipherSpec out of order"),
                 };
             }
-            Input::Handshake(b) => b,
-        };
-        let version = self.io.version.unwrap_or(Version::Tls12);
-        let Ok(msg) = Message::decode(bytes, version) else {
-            return self
-                .io
-                .fail(Alert::DecodeError, "malformed handshake message");
+            Taken::Message(bytes, msg) => (bytes, *msg),
         };
         match (state, msg) {
             (S::ExpectClientHello, Message::ClientHello(ch)) => self.client_hello(bytes, ch),
