@@ -2,7 +2,7 @@
 //! 1 Gbps / 5 ms with and without 1% loss, and 10,000 short connections, 100
 //! at a time. Run with `cargo bench -p benches --bench tcp`.
 
-use benches::tcp::{bulk_scenario, run_checked, short_connections_scenario};
+use benches::tcp::{bulk_scenario, https_pages_scenario, run_checked, short_connections_scenario};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn tcp(c: &mut Criterion) {
@@ -15,6 +15,10 @@ fn tcp(c: &mut Criterion) {
     let short = short_connections_scenario(10_000, 100);
     g.bench_function("10k_short_connections_100_concurrent", |b| {
         b.iter(|| run_checked(&short))
+    });
+    let https = https_pages_scenario(10_000);
+    g.bench_function("10k_https_pages_tls13_100_concurrent", |b| {
+        b.iter(|| run_checked(&https))
     });
     g.finish();
 }

@@ -1,4 +1,5 @@
-//! Wall time of the TCP workloads of issue 4, one line each:
+//! Wall time of the TCP workloads of issue 4 and the HTTPS workload of
+//! issue 5, one line each:
 //!
 //! ```text
 //! cargo run --release -p benches --example tcp
@@ -6,7 +7,7 @@
 
 use std::time::Instant;
 
-use benches::tcp::{bulk_scenario, run_checked, short_connections_scenario};
+use benches::tcp::{bulk_scenario, https_pages_scenario, run_checked, short_connections_scenario};
 
 fn main() {
     let cases = [
@@ -15,6 +16,10 @@ fn main() {
         (
             "10,000 short connections, 100 concurrent",
             short_connections_scenario(10_000, 100),
+        ),
+        (
+            "10,000 HTTPS page loads (TLS 1.3, 20 kB, 20 ms RTT), 100 concurrent",
+            https_pages_scenario(10_000),
         ),
     ];
     for (name, plan) in cases {

@@ -323,6 +323,30 @@ pub mod tcp {
         scenarios::plan_from_str(&text).expect("valid bench scenario")
     }
 
+    /// `pages` complete HTTPS page loads (TLS 1.3, 20 kB each), 100 at a
+    /// time, over a 1 Gbps link with a 20 ms round trip: TCP handshake,
+    /// TLS handshake with certificate checks and CPU cost, GET, response,
+    /// close_notify and FIN.
+    pub fn https_pages_scenario(pages: u64) -> scenarios::Plan {
+        let text = format!(
+            r#"{{
+  "name": "bench-https",
+  "stop_at": "1h",
+  "topology": {{
+    "nodes": ["client", "www"],
+    "links": [{{"between": ["client", "www"], "delay": "10ms", "bandwidth": "1Gbps"}}]
+  }},
+  "endpoints": [
+    {{"node": "www", "tcp": {{"listen": 443, "backlog": 4096, "tls": {{"versions": ["1.3"], "response": 20000}}}}}},
+    {{"node": "client", "tcp": {{"connect": "www:443", "connections": {pages}, "concurrency": 100,
+                               "tls": {{"versions": ["1.3"]}}}}}}
+  ],
+  "expect": [{{"metric": "client.tls.responses", "equals": {pages}}}]
+}}"#
+        );
+        scenarios::plan_from_str(&text).expect("valid bench scenario")
+    }
+
     /// Runs a plan untraced; panics unless its expectations pass.
     pub fn run_checked(plan: &scenarios::Plan) -> u64 {
         let out = run_with(plan, 1, false);
@@ -339,6 +363,7 @@ pub mod tcp {
             run_checked(&bulk_scenario(2_000_000, 0.0));
             run_checked(&bulk_scenario(2_000_000, 0.01));
             run_checked(&short_connections_scenario(300, 20));
+            run_checked(&https_pages_scenario(200));
         }
     }
 }

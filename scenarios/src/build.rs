@@ -899,7 +899,12 @@ fn tcp_app(
                     .connect
                     .as_deref()
                     .map(|c| c.rsplit_once(':').map_or(c, |(h, _)| h));
-                Some(tls_app(spec, &format!("{path}.tls"), peer, name)?)
+                Some(std::sync::Arc::new(tls_app(
+                    spec,
+                    &format!("{path}.tls"),
+                    peer,
+                    name,
+                )?))
             }
             None => None,
         },

@@ -108,7 +108,8 @@ pub struct TcpApp {
     /// Fixed initial sequence number, for readable traces.
     pub iss: Option<u32>,
     /// Run TLS over each connection (the `send` bytes are then unused).
-    pub tls: Option<TlsApp>,
+    /// Shared, because every connection event consults it.
+    pub tls: Option<Arc<TlsApp>>,
 }
 
 /// Something a scenario action makes a host do.
@@ -684,14 +685,12 @@ impl TcpHost {
         match ev {
             StackEvent::Accepted { conn, .. } => {
                 self.open(cx, conn);
-                if let Some(TlsApp {
-                    side: TlsSide::Server(cfg),
-                    ..
-                }) = self.app.tls.clone()
+                if let Some(app) = self.app.tls.clone()
+                    && let TlsSide::Server(cfg) = &app.side
                 {
                     let (random, eph) = self.tls_random();
                     if let Some(c) = self.conns.get_mut(conn) {
-                        c.tls = Some(Box::new(TlsConn::server(&cfg, random, eph)));
+                        c.tls = Some(Box::new(TlsConn::server(cfg, random, eph)));
                     }
                 }
             }

@@ -10,8 +10,6 @@
 //! again; a segment changed in flight carries changed bytes, which the
 //! record layer then refuses.
 
-use std::collections::VecDeque;
-
 use sim_core::Value;
 use sim_tls::alert::Alert;
 use sim_tls::conn::{ConnEvent, Connection, Status};
@@ -55,7 +53,7 @@ impl PartialEq for TlsApp {
 struct RxBytes {
     /// Stream offset of `buf[0]`.
     base: u64,
-    buf: VecDeque<u8>,
+    buf: Vec<u8>,
 }
 
 impl RxBytes {
@@ -72,18 +70,19 @@ impl RxBytes {
         if self.buf.len() < at + data.len() {
             self.buf.resize(at + data.len(), 0);
         }
-        for (i, b) in data.iter().enumerate() {
-            self.buf[at + i] = *b;
-        }
+        self.buf[at..at + data.len()].copy_from_slice(data);
     }
 
-    /// The bytes TCP just delivered, `len` from `offset`.
-    fn take(&mut self, offset: u64, len: usize) -> Option<Vec<u8>> {
+    /// Hands the bytes TCP just delivered, `len` from `offset`, to `f`;
+    /// false if they are not all here.
+    fn take(&mut self, offset: u64, len: usize, f: impl FnOnce(&[u8])) -> bool {
         if offset != self.base || self.buf.len() < len {
-            return None;
+            return false;
         }
         self.base += len as u64;
-        Some(self.buf.drain(..len).collect())
+        f(&self.buf[..len]);
+        self.buf.drain(..len);
+        true
     }
 }
 
@@ -177,11 +176,14 @@ impl TlsConn {
 
     /// TCP delivered `len` bytes at `offset`: feed them to TLS.
     pub fn delivered(&mut self, offset: u64, len: u32, app: &TlsApp) -> Step {
-        match self.rx.take(offset, len as usize) {
-            Some(bytes) => self.conn.read_tls(&bytes),
+        let conn = &mut self.conn;
+        if !self
+            .rx
+            .take(offset, len as usize, |bytes| conn.read_tls(bytes))
+        {
             // A segment without bytes (one a crafted injection made up):
             // to TLS that is garbage on the stream.
-            None => self.conn.read_tls(&vec![0xFF; len as usize]),
+            self.conn.read_tls(&vec![0xFF; len as usize]);
         }
         self.step(app)
     }
@@ -266,7 +268,11 @@ impl TlsConn {
         }
         let out = self.conn.take_tls();
         s.send = out.len() as u64;
-        self.tx.extend_from_slice(&out);
+        if self.tx.is_empty() {
+            self.tx = out;
+        } else {
+            self.tx.extend_from_slice(&out);
+        }
         s
     }
 
@@ -434,13 +440,18 @@ mod tests {
     #[test]
     fn received_bytes_are_filed_by_offset_and_taken_in_order() {
         let mut rx = RxBytes::default();
+        let take = |rx: &mut RxBytes, at: u64, n: usize| {
+            let mut got = None;
+            rx.take(at, n, |b| got = Some(b.to_vec()));
+            got
+        };
         rx.put(5, b"world");
         rx.put(0, b"hello");
-        assert_eq!(rx.take(0, 5).as_deref(), Some(&b"hello"[..]));
+        assert_eq!(take(&mut rx, 0, 5).as_deref(), Some(&b"hello"[..]));
         // A retransmission overlapping what was delivered.
         rx.put(3, b"loworld");
-        assert_eq!(rx.take(5, 5).as_deref(), Some(&b"world"[..]));
-        assert_eq!(rx.take(10, 1), None);
+        assert_eq!(take(&mut rx, 5, 5).as_deref(), Some(&b"world"[..]));
+        assert_eq!(take(&mut rx, 10, 1), None);
     }
 
     #[test]

@@ -279,20 +279,21 @@ impl Connection {
         }
     }
 
-    /// Seals `data` as records of at most 2^14 bytes, one event each.
+    /// Seals `data` as records of at most 2^14 bytes, one event each,
+    /// straight onto the outgoing bytes.
     fn send(&mut self, content: ContentType, what: &'static str, data: &[u8]) {
         let mut pieces: Vec<&[u8]> = data.chunks(MAX_FRAGMENT).collect();
         if pieces.is_empty() {
             pieces.push(&[]);
         }
         for piece in pieces {
-            let wire = self.sealer.seal(content, piece);
+            let before = self.tls_out.len();
+            self.sealer.seal_into(content, piece, &mut self.tls_out);
             self.events.push_back(ConnEvent::RecordSent {
                 what,
                 plaintext: piece.len(),
-                wire: wire.len(),
+                wire: self.tls_out.len() - before,
             });
-            self.tls_out.extend_from_slice(&wire);
         }
     }
 

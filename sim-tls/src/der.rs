@@ -188,10 +188,16 @@ fn tbs(c: &Certificate, padding: usize) -> Vec<u8> {
     ])
 }
 
-fn assemble(c: &Certificate, padding: usize) -> Vec<u8> {
+/// The whole certificate around `tbs`; `signed` false leaves the
+/// signature zero, which has the same length (for sizing without hashing).
+fn assemble(c: &Certificate, padding: usize, signed: bool) -> Vec<u8> {
     let tbs = tbs(c, padding);
     let mut sig = vec![0u8];
-    sig.extend(sign(PrivateKey(c.signed_by), &tbs));
+    if signed {
+        sig.extend(sign(PrivateKey(c.signed_by), &tbs));
+    } else {
+        sig.resize(1 + crate::keys::RSA_SIZE, 0);
+    }
     seq(&[tbs, algorithm(SHA256_WITH_RSA), tlv(BIT_STRING, &sig)])
 }
 
@@ -199,24 +205,23 @@ fn assemble(c: &Certificate, padding: usize) -> Vec<u8> {
 /// (length fields grow at 128 and 256 bytes, so a size a byte or two
 /// past such a step may come out slightly larger).
 pub fn encode(c: &Certificate) -> Vec<u8> {
-    let bare = assemble(c, 0);
+    let bare = assemble(c, 0, false).len();
     let target = c.size as usize;
-    if target <= bare.len() {
-        return bare;
+    if target <= bare {
+        return assemble(c, 0, true);
     }
-    // The padding extension costs its own framing: aim, then correct.
-    let mut pad = target - bare.len();
-    let mut best = bare;
+    // The padding extension costs its own framing: aim, then correct
+    // (sizing unsigned, signing once).
+    let mut pad = target - bare;
     for _ in 0..8 {
-        let der = assemble(c, pad);
-        match der.len().cmp(&target) {
-            std::cmp::Ordering::Equal => return der,
-            std::cmp::Ordering::Greater => pad -= (der.len() - target).min(pad),
-            std::cmp::Ordering::Less => pad += target - der.len(),
+        let len = assemble(c, pad, false).len();
+        match len.cmp(&target) {
+            std::cmp::Ordering::Equal => break,
+            std::cmp::Ordering::Greater => pad -= (len - target).min(pad),
+            std::cmp::Ordering::Less => pad += target - len,
         }
-        best = der;
     }
-    best
+    assemble(c, pad, true)
 }
 
 struct Reader<'a>(&'a [u8]);

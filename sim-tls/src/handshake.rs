@@ -32,6 +32,7 @@
 //! driven by the WriteKeys/ReadKeys outputs.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::alert::Alert;
 use crate::cert::{CertError, Certificate, KeyId, Revocations, TrustStore, validate};
@@ -149,6 +150,34 @@ pub struct ServerConfig {
     pub sessions: Option<SessionCache>,
     /// Issue session tickets sealed with this key (RFC 5077).
     pub ticket_key: Option<Hash>,
+    /// The chain's Certificate message as last encoded, shared by the
+    /// connections of this configuration (DER encoding and signing cost
+    /// more than the rest of a handshake); re-encoded when the chain or
+    /// the version differs.
+    pub certificate_cache: CertificateCache,
+}
+
+/// See [`ServerConfig::certificate_cache`].
+#[derive(Clone, Debug, Default)]
+pub struct CertificateCache(Arc<Mutex<Option<EncodedChain>>>);
+
+/// A chain, the version it was encoded for, and the message bytes.
+type EncodedChain = (Vec<Certificate>, Version, Vec<u8>);
+
+impl CertificateCache {
+    /// The Certificate message for `chain` under `version`.
+    fn encoded(&self, chain: &[Certificate], version: Version) -> Vec<u8> {
+        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((c, v, bytes)) = slot.as_ref()
+            && c == chain
+            && *v == version
+        {
+            return bytes.clone();
+        }
+        let bytes = Message::Certificate(chain.to_vec()).encode(version);
+        *slot = Some((chain.to_vec(), version, bytes.clone()));
+        bytes
+    }
 }
 
 /// "TLS 1.3, server CertificateVerify": 64 spaces, the context, a zero, the
@@ -277,9 +306,11 @@ impl Io {
     }
 
     fn send(&mut self, m: &Message, version: Version) {
-        let bytes = m.encode(version);
+        self.send_encoded(m.name(), m.encode(version));
+    }
+    fn send_encoded(&mut self, name: &'static str, bytes: Vec<u8>) {
         self.transcript.add(&bytes);
-        self.out.push_back(Output::Handshake(m.name(), bytes));
+        self.out.push_back(Output::Handshake(name, bytes));
     }
     fn fail<S>(&mut self, alert: Alert, why: impl Into<String>) -> Option<S> {
         self.out.push_back(Output::Alert(alert));
@@ -1252,8 +1283,8 @@ impl Server {
                     .out
                     .push_back(Output::WriteKeys(TrafficKeys::tls13(&s_hs)));
                 self.io.send(&Message::EncryptedExtensions, version);
-                self.io
-                    .send(&Message::Certificate(self.cfg.chain.clone()), version);
+                let cert = self.cfg.certificate_cache.encoded(&self.cfg.chain, version);
+                self.io.send_encoded("Certificate", cert);
                 let content = cert_verify_content(&self.io.transcript.hash());
                 self.io.send(
                     &Message::CertificateVerify(sign(self.cfg.key, &content)),
@@ -1271,8 +1302,8 @@ impl Server {
                 Some(ServerState::ExpectFinished13 { c_hs, c_ap })
             }
             Version::Tls12 => {
-                self.io
-                    .send(&Message::Certificate(self.cfg.chain.clone()), version);
+                let cert = self.cfg.certificate_cache.encoded(&self.cfg.chain, version);
+                self.io.send_encoded("Certificate", cert);
                 if suite.key_exchange() == KeyExchange::EcdheRsa {
                     let mut signed = ch.random.to_vec();
                     signed.extend_from_slice(&random);

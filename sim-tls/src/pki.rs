@@ -105,6 +105,7 @@ impl DemoPki {
             key: self.leaf_key,
             sessions: None,
             ticket_key: None,
+            certificate_cache: Default::default(),
         }
     }
 }

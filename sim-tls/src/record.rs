@@ -24,8 +24,6 @@
 //! padding included, is the same `bad_record_mac`, as RFC 5246 §6.2.3.2
 //! asks so that there is no padding oracle.
 
-use std::collections::VecDeque;
-
 use crate::alert::Alert;
 use crate::crypto::{Hash, hkdf_expand_label, hmac_sha256, prf12};
 use crate::suite::{MAX_FRAGMENT, Protection, Suite, Version};
@@ -210,17 +208,23 @@ impl Sealer {
     /// concatenated as they go on the wire. Empty data still makes one
     /// record (an empty application data record is legal).
     pub fn seal(&mut self, ty: ContentType, data: &[u8]) -> Vec<u8> {
-        let mut wire = Vec::new();
-        let mut chunks: Vec<&[u8]> = data.chunks(MAX_FRAGMENT).collect();
-        if chunks.is_empty() {
-            chunks.push(&[]);
-        }
-        for chunk in chunks {
-            self.seal_one(ty, chunk, &mut wire);
-        }
+        let mut wire = Vec::with_capacity(data.len() + 64);
+        self.seal_into(ty, data, &mut wire);
         wire
     }
 
+    /// As [`seal`](Self::seal), appending to `wire` (no copy of the
+    /// records afterwards).
+    pub fn seal_into(&mut self, ty: ContentType, data: &[u8], wire: &mut Vec<u8>) {
+        if data.is_empty() {
+            self.seal_one(ty, data, wire);
+        }
+        for chunk in data.chunks(MAX_FRAGMENT) {
+            self.seal_one(ty, chunk, wire);
+        }
+    }
+
+    /// One record, built in place at the end of `wire`.
     fn seal_one(&mut self, ty: ContentType, data: &[u8], wire: &mut Vec<u8>) {
         let Some((suite, keys)) = &self.protect else {
             wire.extend_from_slice(&header(ty.code(), data.len()));
@@ -237,56 +241,48 @@ impl Sealer {
             ty
         };
         let hdr = header(outer.code(), len);
-        let body = match suite.protection() {
+        wire.reserve(5 + len);
+        wire.extend_from_slice(&hdr);
+        let at = wire.len();
+        match suite.protection() {
             Protection::Aead {
                 explicit_nonce,
                 tag,
             } => {
-                let mut ct = data.to_vec();
+                let n = usize::from(explicit_nonce);
+                wire.extend_from_slice(&seq.to_be_bytes()[8 - n..]);
+                wire.extend_from_slice(data);
                 if tls13 {
-                    ct.push(ty.code()); // TLSInnerPlaintext.type
+                    wire.push(ty.code()); // TLSInnerPlaintext.type
                 }
-                let mut body = seq.to_be_bytes()[8 - usize::from(explicit_nonce)..].to_vec();
-                keys.keystream(seq, &body, &mut ct);
-                body.extend_from_slice(&ct);
-                let t = keys.tag(seq, &hdr, &body, usize::from(tag));
-                body.extend_from_slice(&t);
-                body
+                let (nonce, ct) = wire[at..].split_at_mut(n);
+                keys.keystream(seq, nonce, ct);
+                let t = keys.tag(seq, &hdr, &wire[at..], usize::from(tag));
+                wire.extend_from_slice(&t);
             }
             Protection::Stream { mac } => {
                 // MAC-then-encrypt (RFC 5246 §6.2.3.1).
-                let mut ct = data.to_vec();
-                ct.extend_from_slice(&keys.tag(
-                    seq,
-                    &header(ty.code(), data.len()),
-                    data,
-                    usize::from(mac),
-                ));
-                keys.keystream(seq, &[], &mut ct);
-                ct
+                let m = keys.tag(seq, &header(ty.code(), data.len()), data, usize::from(mac));
+                wire.extend_from_slice(data);
+                wire.extend_from_slice(&m);
+                keys.keystream(seq, &[], &mut wire[at..]);
             }
             Protection::Cbc { block, mac } => {
                 let block = usize::from(block);
-                let mut ct = data.to_vec();
-                ct.extend_from_slice(&keys.tag(
-                    seq,
-                    &header(ty.code(), data.len()),
-                    data,
-                    usize::from(mac),
-                ));
+                let m = keys.tag(seq, &header(ty.code(), data.len()), data, usize::from(mac));
+                wire.extend_from_slice(
+                    &hmac_sha256(&keys.iv, &[b"iv", &seq.to_be_bytes()])[..block],
+                );
+                wire.extend_from_slice(data);
+                wire.extend_from_slice(&m);
                 // Padding: pad_len + 1 bytes each worth pad_len (§6.2.3.2).
-                let pad = len - block - ct.len();
-                ct.extend(std::iter::repeat_n((pad - 1) as u8, pad));
-                let mut body =
-                    hmac_sha256(&keys.iv, &[b"iv", &seq.to_be_bytes()])[..block].to_vec();
-                keys.keystream(seq, &body, &mut ct);
-                body.extend_from_slice(&ct);
-                body
+                let pad = len - (wire.len() - at);
+                wire.extend(std::iter::repeat_n((pad - 1) as u8, pad));
+                let (iv, ct) = wire[at..].split_at_mut(block);
+                keys.keystream(seq, iv, ct);
             }
-        };
-        debug_assert_eq!(body.len(), len);
-        wire.extend_from_slice(&hdr);
-        wire.extend_from_slice(&body);
+        }
+        debug_assert_eq!(wire.len() - at, len);
     }
 }
 
@@ -426,7 +422,9 @@ impl Record {
 /// Cuts a byte stream into records wherever TCP happened to split it.
 #[derive(Clone, Debug, Default)]
 pub struct Deframer {
-    buf: VecDeque<u8>,
+    /// Bytes received; `buf[start..]` are not yet framed.
+    buf: Vec<u8>,
+    start: usize,
     failed: Option<Alert>,
 }
 
@@ -438,12 +436,21 @@ impl Deframer {
 
     /// Appends bytes as they arrived.
     pub fn push(&mut self, bytes: &[u8]) {
-        self.buf.extend(bytes);
+        // Drop what was framed: free when nothing is left over, else once
+        // it is at least half the buffer (so moves stay linear overall).
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        } else if self.start > 0 && self.start * 2 >= self.buf.len() {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(bytes);
     }
 
     /// Bytes held that do not yet make a whole record.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.start
     }
 
     /// The next whole record, `None` if more bytes are needed, or the alert
@@ -452,10 +459,11 @@ impl Deframer {
         if let Some(a) = self.failed {
             return Some(Err(a));
         }
-        if self.buf.len() < 5 {
+        let rest = &self.buf[self.start..];
+        if rest.len() < 5 {
             return None;
         }
-        let h: Vec<u8> = self.buf.iter().take(5).copied().collect();
+        let h = [rest[0], rest[1], rest[2], rest[3], rest[4]];
         let len = usize::from(u16::from_be_bytes([h[3], h[4]]));
         let fail = if ContentType::from_code(h[0]).is_none() {
             Some(Alert::UnexpectedMessage)
@@ -470,13 +478,14 @@ impl Deframer {
             self.failed = Some(a);
             return Some(Err(a));
         }
-        if self.buf.len() < 5 + len {
+        if rest.len() < 5 + len {
             return None;
         }
-        self.buf.drain(..5);
+        let body = rest[5..5 + len].to_vec();
+        self.start += 5 + len;
         Some(Ok(Record {
             outer_type: h[0],
-            body: self.buf.drain(..len).collect(),
+            body,
         }))
     }
 }
