@@ -223,6 +223,13 @@ struct TlsTotals {
     handshake_ns: Option<u64>,
     /// First response: from TCP open to its last byte.
     page_ns: Option<u64>,
+    /// The first connection's other phases, from its TCP open.
+    tcp_connected_ns: Option<u64>,
+    request_sent_ns: Option<u64>,
+    first_byte_ns: Option<u64>,
+    closed_ns: Option<u64>,
+    /// The connection those phases belong to.
+    first_conn: Option<ConnId>,
 }
 
 #[derive(Debug)]
@@ -529,6 +536,28 @@ impl TcpHost {
             return false;
         };
         let now = cx.now();
+        let since_open = self
+            .conns
+            .get(id)
+            .and_then(|c| c.opened)
+            .map(|o| now.saturating_since(o).as_nanos());
+        let t = &mut self.tls_totals;
+        if t.first_conn.is_none() && matches!(e, Event::Connected) {
+            t.first_conn = Some(id);
+            t.tcp_connected_ns = since_open;
+        }
+        // Closed: both directions are done (TIME_WAIT or CLOSED).
+        let done = matches!(
+            e,
+            Event::Closed
+                | Event::StateChange {
+                    to: State::TimeWait | State::Closed,
+                    ..
+                }
+        );
+        if t.first_conn == Some(id) && done && t.closed_ns.is_none() {
+            t.closed_ns = since_open;
+        }
         let step = match (e, &app.side) {
             (Event::Connected, TlsSide::Client(cfg)) => {
                 let (random, eph) = self.tls_random();
@@ -594,6 +623,14 @@ impl TcpHost {
         t.alerts_sent += u64::from(step.alert_sent.is_some());
         t.alerts_received += u64::from(step.alert_received.is_some());
         t.app_bytes += step.app_bytes;
+        if t.first_conn == Some(id) {
+            if step.app_sent && t.request_sent_ns.is_none() {
+                t.request_sent_ns = since_open(now);
+            }
+            if step.app_bytes > 0 && t.first_byte_ns.is_none() {
+                t.first_byte_ns = since_open(now);
+            }
+        }
         let cost = app.costs.time(step.ops);
         t.cpu_ns += cost.0;
         if step.response_complete {
@@ -875,8 +912,12 @@ impl TcpHost {
             ("tls.app_bytes_received", t.app_bytes),
             ("tls.responses", t.responses),
             ("tls.cpu_ns", t.cpu_ns),
+            ("tls.tcp_connected_ns", t.tcp_connected_ns.unwrap_or(0)),
             ("tls.handshake_ns", t.handshake_ns.unwrap_or(0)),
+            ("tls.request_sent_ns", t.request_sent_ns.unwrap_or(0)),
+            ("tls.first_byte_ns", t.first_byte_ns.unwrap_or(0)),
             ("tls.page_ns", t.page_ns.unwrap_or(0)),
+            ("tls.closed_ns", t.closed_ns.unwrap_or(0)),
         ]
     }
 }

@@ -130,6 +130,8 @@ pub struct Step {
     pub alert_received: Option<Alert>,
     /// Application bytes received now.
     pub app_bytes: u64,
+    /// Application data went out now.
+    pub app_sent: bool,
     /// Public-key operations performed now.
     pub ops: PkOps,
 }
@@ -292,6 +294,7 @@ impl TlsConn {
     /// A record went out; `off` is where it starts in the TCP stream, so a
     /// ladder can name the segments that carry it.
     fn record_sent(&mut self, s: &mut Step, what: &'static str, plaintext: usize, wire: usize) {
+        s.app_sent |= what == "ApplicationData";
         s.traces.push((
             "tls_record",
             vec![
