@@ -289,6 +289,13 @@ impl Io {
                 let version = self.version.unwrap_or(Version::Tls12);
                 match Message::decode(bytes, version) {
                     Ok(msg) => Taken::Message(bytes, Box::new(msg)),
+                    // Before the hellos only a hello is expected, and the
+                    // layout of other messages is not known yet: anything
+                    // else is out of place before it is malformed.
+                    Err(_) if self.version.is_none() && !matches!(bytes.first(), Some(1 | 2)) => {
+                        self.fail::<()>(Alert::UnexpectedMessage, "a message before the hellos");
+                        Taken::Stop
+                    }
                     Err(_) => {
                         self.fail::<()>(Alert::DecodeError, "malformed handshake message");
                         Taken::Stop
@@ -1916,6 +1923,115 @@ mod tests {
         let r = run_seeded(10, c2, s, no_tamper);
         assert!(r.client_up && r.server_up);
         assert!(!r.server.contains(&Event::Resumed));
+    }
+
+    /// What one side emitted on the wire in a clean handshake: handshake
+    /// messages (kind byte, bytes) and ChangeCipherSpec as `None`.
+    type Flight = Vec<Option<(u8, Vec<u8>)>>;
+
+    fn record(version: Version, suite: Suite) -> (ClientConfig, ServerConfig, Flight, Flight) {
+        let (c, s) = configs(&[version], &[suite]);
+        let mut client = Client::new(c.clone(), [7; 32], [8; 32]);
+        let mut server = Server::new(s.clone(), [9; 32], [10; 32]);
+        let (mut cf, mut sf) = (Vec::new(), Vec::new());
+        for _ in 0..10 {
+            while let Some(o) = client.poll_output() {
+                match o {
+                    Output::Handshake(_, b) => {
+                        server.handle(Input::Handshake(&b));
+                        cf.push(Some((b[0], b)));
+                    }
+                    Output::ChangeCipherSpec => {
+                        server.handle(Input::ChangeCipherSpec);
+                        cf.push(None);
+                    }
+                    _ => {}
+                }
+            }
+            while let Some(o) = server.poll_output() {
+                match o {
+                    Output::Handshake(_, b) => {
+                        client.handle(Input::Handshake(&b));
+                        sf.push(Some((b[0], b)));
+                    }
+                    Output::ChangeCipherSpec => {
+                        client.handle(Input::ChangeCipherSpec);
+                        sf.push(None);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(client.is_established() && server.is_established());
+        (c, s, cf, sf)
+    }
+
+    fn feed(h: &mut dyn FnMut(Input<'_>), item: &Option<(u8, Vec<u8>)>) {
+        match item {
+            Some((_, b)) => h(Input::Handshake(b)),
+            None => h(Input::ChangeCipherSpec),
+        }
+    }
+
+    /// RFC 8446 §6.2 / RFC 5246 §7.2.2: after every prefix of the peer's
+    /// messages, every handshake message of another kind than the one
+    /// expected is unexpected_message, on both sides and in every flow.
+    #[test]
+    fn every_message_out_of_place_is_unexpected_message() {
+        for (version, suite) in [
+            (Version::Tls13, Suite::TLS_AES_128_GCM_SHA256),
+            (Version::Tls12, Suite::TLS_RSA_WITH_AES_128_GCM_SHA256),
+            (Version::Tls12, Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
+        ] {
+            let (c, s, cf, sf) = record(version, suite);
+            let all: Vec<&(u8, Vec<u8>)> = cf.iter().chain(&sf).flatten().collect();
+            let mut checked = 0;
+            // The client against the server's messages.
+            for k in 0..=sf.len() {
+                let expected = sf.get(k).map(|m| m.as_ref().map(|(kind, _)| *kind));
+                for (kind, bytes) in all.iter().map(|m| (m.0, &m.1)) {
+                    if expected == Some(Some(kind)) {
+                        continue;
+                    }
+                    let mut client = Client::new(c.clone(), [7; 32], [8; 32]);
+                    for item in &sf[..k] {
+                        feed(&mut |i| client.handle(i), item);
+                    }
+                    while client.poll_output().is_some() {}
+                    client.handle(Input::Handshake(bytes));
+                    let last = std::iter::from_fn(|| client.poll_output()).last();
+                    assert_eq!(
+                        last,
+                        Some(Output::Alert(Alert::UnexpectedMessage)),
+                        "{suite}: client after {k} server messages, given kind {kind}"
+                    );
+                    checked += 1;
+                }
+            }
+            // The server against the client's messages.
+            for k in 0..=cf.len() {
+                let expected = cf.get(k).map(|m| m.as_ref().map(|(kind, _)| *kind));
+                for (kind, bytes) in all.iter().map(|m| (m.0, &m.1)) {
+                    if expected == Some(Some(kind)) {
+                        continue;
+                    }
+                    let mut server = Server::new(s.clone(), [9; 32], [10; 32]);
+                    for item in &cf[..k] {
+                        feed(&mut |i| server.handle(i), item);
+                    }
+                    while server.poll_output().is_some() {}
+                    server.handle(Input::Handshake(bytes));
+                    let last = std::iter::from_fn(|| server.poll_output()).last();
+                    assert_eq!(
+                        last,
+                        Some(Output::Alert(Alert::UnexpectedMessage)),
+                        "{suite}: server after {k} client messages, given kind {kind}"
+                    );
+                    checked += 1;
+                }
+            }
+            assert!(checked > 30, "{suite}: {checked}");
+        }
     }
 
     #[test]
