@@ -868,7 +868,7 @@ fn tcp_app(
         ));
     }
     let close = t.close.unwrap_or(CloseWhen::OnPeerClose);
-    if t.tls.is_some() && t.nagle.is_none() {
+    if (t.tls.is_some() || t.http.is_some()) && t.nagle.is_none() {
         // Browsers and common servers set TCP_NODELAY: a flight of
         // handshake records must not wait for an ACK.
         cfg.nagle = false;
@@ -887,8 +887,47 @@ fn tcp_app(
         concurrency,
         cfg,
         iss: t.iss,
-        tls: match &t.tls {
-            Some(spec) => {
+        tls: match (&t.tls, &t.http) {
+            (Some(_), Some(_)) => {
+                return Err(InputError::at(path, "give \"tls\" or \"http\", not both"));
+            }
+            (None, Some(h)) => {
+                if t.send.is_some() {
+                    return Err(InputError::at(
+                        format!("{path}.send"),
+                        "with \"http\" the data is the request and response; leave \"send\" out",
+                    ));
+                }
+                let client = t.connect.is_some();
+                let misplaced = if client {
+                    h.response.is_some()
+                } else {
+                    h.request.is_some()
+                };
+                if misplaced {
+                    let (field, role) = if client {
+                        ("response", "server")
+                    } else {
+                        ("request", "client")
+                    };
+                    return Err(InputError::at(
+                        format!("{path}.http.{field}"),
+                        format!("\"{field}\" is for the {role}"),
+                    ));
+                }
+                Some(std::sync::Arc::new(TlsApp {
+                    side: if client {
+                        TlsSide::PlainClient
+                    } else {
+                        TlsSide::PlainServer
+                    },
+                    request: h.request.unwrap_or(300),
+                    response: h.response.unwrap_or(10_000),
+                    costs: sim_tls::cost::CpuCosts::default(),
+                    resume: false,
+                }))
+            }
+            (Some(spec), None) => {
                 if t.send.is_some() {
                     return Err(InputError::at(
                         format!("{path}.send"),
@@ -906,7 +945,7 @@ fn tcp_app(
                     name,
                 )?))
             }
-            None => None,
+            (None, None) => None,
         },
     })
 }

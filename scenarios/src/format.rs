@@ -460,6 +460,21 @@ pub struct TcpSpec {
     /// server answers, both encrypted (`send` must then be absent).
     #[serde(default)]
     pub tls: Option<TlsSpec>,
+    /// The same request and response in the clear (plain HTTP/1.1).
+    #[serde(default)]
+    pub http: Option<HttpSpec>,
+}
+
+/// A plain-HTTP client or server.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSpec {
+    /// Client: request bytes (default 300).
+    #[serde(default)]
+    pub request: Option<u64>,
+    /// Server: response body bytes (default 10000).
+    #[serde(default)]
+    pub response: Option<u64>,
 }
 
 /// A TLS version by its number.

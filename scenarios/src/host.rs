@@ -559,6 +559,14 @@ impl TcpHost {
             t.closed_ns = since_open;
         }
         let step = match (e, &app.side) {
+            (Event::Connected, TlsSide::PlainClient) => {
+                let mut conn = TlsConn::plain(true, app.request);
+                let step = conn.step(&app);
+                if let Some(c) = self.conns.get_mut(id) {
+                    c.tls = Some(Box::new(conn));
+                }
+                step
+            }
             (Event::Connected, TlsSide::Client(cfg)) => {
                 let (random, eph) = self.tls_random();
                 let mut cfg = cfg.clone();
@@ -722,12 +730,17 @@ impl TcpHost {
         match ev {
             StackEvent::Accepted { conn, .. } => {
                 self.open(cx, conn);
-                if let Some(app) = self.app.tls.clone()
-                    && let TlsSide::Server(cfg) = &app.side
-                {
-                    let (random, eph) = self.tls_random();
-                    if let Some(c) = self.conns.get_mut(conn) {
-                        c.tls = Some(Box::new(TlsConn::server(cfg, random, eph)));
+                if let Some(app) = self.app.tls.clone() {
+                    let stream = match &app.side {
+                        TlsSide::Server(cfg) => {
+                            let (random, eph) = self.tls_random();
+                            Some(TlsConn::server(cfg, random, eph))
+                        }
+                        TlsSide::PlainServer => Some(TlsConn::plain(false, 0)),
+                        _ => None,
+                    };
+                    if let (Some(s), Some(c)) = (stream, self.conns.get_mut(conn)) {
+                        c.tls = Some(Box::new(s));
                     }
                 }
             }
@@ -894,17 +907,20 @@ impl TcpHost {
             ("tcp.goodput_bps", goodput_bps),
         ]
         .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
         .chain(self.tls_metrics())
-        .map(|(k, v)| (k.to_string(), Value::U64(v)))
+        .map(|(k, v)| (k, Value::U64(v)))
         .collect()
     }
 
-    fn tls_metrics(&self) -> Vec<(&'static str, u64)> {
-        if self.app.tls.is_none() {
+    fn tls_metrics(&self) -> Vec<(String, u64)> {
+        let Some(app) = &self.app.tls else {
             return Vec::new();
-        }
+        };
+        // Plain HTTP reports the same phases under http.*.
+        let family = if app.side.is_plain() { "http" } else { "tls" };
         let t = self.tls_totals;
-        vec![
+        let all = vec![
             ("tls.handshakes", t.handshakes),
             ("tls.resumed", t.resumed),
             ("tls.alerts_sent", t.alerts_sent),
@@ -918,7 +934,22 @@ impl TcpHost {
             ("tls.first_byte_ns", t.first_byte_ns.unwrap_or(0)),
             ("tls.page_ns", t.page_ns.unwrap_or(0)),
             ("tls.closed_ns", t.closed_ns.unwrap_or(0)),
-        ]
+        ];
+        all.into_iter()
+            .filter(|(k, _)| {
+                family == "tls"
+                    || !matches!(
+                        *k,
+                        "tls.handshakes"
+                            | "tls.resumed"
+                            | "tls.alerts_sent"
+                            | "tls.alerts_received"
+                            | "tls.cpu_ns"
+                            | "tls.handshake_ns"
+                    )
+            })
+            .map(|(k, v)| (k.replacen("tls", family, 1), v))
+            .collect()
     }
 }
 

@@ -16,13 +16,87 @@ use sim_tls::conn::{ConnEvent, Connection, Status};
 use sim_tls::cost::{CpuCosts, PkOps};
 use sim_tls::handshake::{ClientConfig, Event as TlsEvent, ServerConfig};
 
-/// Which end of TLS a host plays, with its settings.
+/// Which end a host plays, with its TLS settings (or plain HTTP).
 #[derive(Debug, Clone)]
 pub enum TlsSide {
     /// Connects, sends the request, reads the response, closes.
     Client(Box<ClientConfig>),
     /// Accepts, answers each request with the response.
     Server(Box<ServerConfig>),
+    /// The same client over plain TCP (HTTP without TLS).
+    PlainClient,
+    /// The same server over plain TCP.
+    PlainServer,
+}
+
+impl TlsSide {
+    /// True for plain HTTP.
+    pub fn is_plain(&self) -> bool {
+        matches!(self, TlsSide::PlainClient | TlsSide::PlainServer)
+    }
+}
+
+/// The byte stream an application talks through: TLS, or nothing at all.
+#[derive(Debug)]
+enum Stream {
+    Tls(Box<Connection>),
+    Plain {
+        out: Vec<u8>,
+        app_in: Vec<u8>,
+        closed: bool,
+    },
+}
+
+impl Stream {
+    fn read_tls(&mut self, bytes: &[u8]) {
+        match self {
+            Stream::Tls(c) => c.read_tls(bytes),
+            Stream::Plain { app_in, .. } => app_in.extend_from_slice(bytes),
+        }
+    }
+    fn poll_event(&mut self) -> Option<ConnEvent> {
+        match self {
+            Stream::Tls(c) => c.poll_event(),
+            Stream::Plain { .. } => None,
+        }
+    }
+    fn pk_ops(&self) -> PkOps {
+        match self {
+            Stream::Tls(c) => c.pk_ops(),
+            Stream::Plain { .. } => PkOps::default(),
+        }
+    }
+    fn take_app(&mut self) -> Vec<u8> {
+        match self {
+            Stream::Tls(c) => c.take_app(),
+            Stream::Plain { app_in, .. } => std::mem::take(app_in),
+        }
+    }
+    fn status(&self) -> Status {
+        match self {
+            Stream::Tls(c) => c.status(),
+            Stream::Plain { closed: true, .. } => Status::Closed,
+            Stream::Plain { .. } => Status::Established,
+        }
+    }
+    fn write_app(&mut self, data: &[u8]) {
+        match self {
+            Stream::Tls(c) => c.write_app(data),
+            Stream::Plain { out, .. } => out.extend_from_slice(data),
+        }
+    }
+    fn close(&mut self) {
+        match self {
+            Stream::Tls(c) => c.close(),
+            Stream::Plain { closed, .. } => *closed = true,
+        }
+    }
+    fn take_tls(&mut self) -> Vec<u8> {
+        match self {
+            Stream::Tls(c) => c.take_tls(),
+            Stream::Plain { out, .. } => std::mem::take(out),
+        }
+    }
 }
 
 /// TLS on top of a TCP application.
@@ -89,7 +163,7 @@ impl RxBytes {
 /// One TLS connection riding on a TCP connection.
 #[derive(Debug)]
 pub struct TlsConn {
-    conn: Connection,
+    conn: Stream,
     client: bool,
     /// Everything written to TCP, by stream offset.
     tx: Vec<u8>,
@@ -141,15 +215,31 @@ impl TlsConn {
     pub fn client(cfg: &ClientConfig, random: [u8; 32], ephemeral: [u8; 32], request: u64) -> Self {
         let mut conn = Connection::client(cfg.clone(), random, ephemeral);
         conn.write_app(&request_bytes(request));
-        Self::with(conn, true)
+        Self::with(Stream::Tls(Box::new(conn)), true)
     }
 
     /// A server connection waiting for a ClientHello.
     pub fn server(cfg: &ServerConfig, random: [u8; 32], ephemeral: [u8; 32]) -> Self {
-        Self::with(Connection::server(cfg.clone(), random, ephemeral), false)
+        Self::with(
+            Stream::Tls(Box::new(Connection::server(cfg.clone(), random, ephemeral))),
+            false,
+        )
     }
 
-    fn with(conn: Connection, client: bool) -> Self {
+    /// A plain-HTTP client (the request goes at once) or server.
+    pub fn plain(client: bool, request: u64) -> Self {
+        let mut conn = Stream::Plain {
+            out: Vec::new(),
+            app_in: Vec::new(),
+            closed: false,
+        };
+        if client {
+            conn.write_app(&request_bytes(request));
+        }
+        Self::with(conn, client)
+    }
+
+    fn with(conn: Stream, client: bool) -> Self {
         TlsConn {
             conn,
             client,
@@ -270,6 +360,9 @@ impl TlsConn {
         }
         let out = self.conn.take_tls();
         s.send = out.len() as u64;
+        if matches!(self.conn, Stream::Plain { .. }) && s.send > 0 {
+            s.app_sent = true;
+        }
         if self.tx.is_empty() {
             self.tx = out;
         } else {

@@ -116,6 +116,15 @@ fn bad_tls_settings_name_the_field() {
             .unwrap_or_else(|| panic!("{path}: accepted"));
         assert!(err.contains(path) && err.contains(words), "{path}: {err}");
     }
+    let both = scenario("", "", "").replace(
+        r#""connect": "www:443","#,
+        r#""connect": "www:443", "http": {},"#,
+    );
+    let err = run_text(&both, 1).err().unwrap();
+    assert!(
+        err.contains("endpoints[1].tcp") && err.contains("not both"),
+        "{err}"
+    );
     let with_send = scenario("", "", "").replace(
         r#""connect": "www:443","#,
         r#""connect": "www:443", "send": 100,"#,
