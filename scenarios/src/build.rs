@@ -902,7 +902,7 @@ fn tcp_app(
                 let misplaced = if client {
                     h.response.is_some()
                 } else {
-                    h.request.is_some()
+                    h.request.is_some() || h.requests.is_some()
                 };
                 if misplaced {
                     let (field, role) = if client {
@@ -925,6 +925,10 @@ fn tcp_app(
                     response: h.response.unwrap_or(10_000),
                     costs: sim_tls::cost::CpuCosts::default(),
                     resume: false,
+                    requests: requests_per_connection(
+                        h.requests,
+                        &format!("{path}.http.requests"),
+                    )?,
                 }))
             }
             (Some(spec), None) => {
@@ -948,6 +952,17 @@ fn tcp_app(
             (None, None) => None,
         },
     })
+}
+
+/// Requests per connection: at least one.
+fn requests_per_connection(n: Option<u64>, path: &str) -> Result<u64, InputError> {
+    match n {
+        Some(0) => Err(InputError::at(
+            path,
+            "a connection makes at least one request",
+        )),
+        n => Ok(n.unwrap_or(1)),
+    }
 }
 
 /// The demo CRL, known to every client: the serial a `"revoked": true`
@@ -1065,6 +1080,7 @@ fn tls_app(
                 response: 0,
                 costs: sim_tls::cost::CpuCosts::default(),
                 resume: spec.resume.unwrap_or(false),
+                requests: requests_per_connection(spec.requests, &format!("{path}.requests"))?,
             })
         }
         None => {
@@ -1074,6 +1090,7 @@ fn tls_app(
                 ("accept_untrusted", spec.accept_untrusted.is_some()),
                 ("refuse_weak", spec.refuse_weak.is_some()),
                 ("resume", spec.resume.is_some()),
+                ("requests", spec.requests.is_some()),
             ] {
                 if set {
                     return misplaced(field, "client");
@@ -1150,6 +1167,7 @@ fn tls_app(
                 response: spec.response.unwrap_or(10_000),
                 costs: sim_tls::cost::CpuCosts::default(),
                 resume: false,
+                requests: 1,
             })
         }
     }

@@ -475,6 +475,10 @@ pub struct HttpSpec {
     /// Server: response body bytes (default 10000).
     #[serde(default)]
     pub response: Option<u64>,
+    /// Client: requests per connection, one after another (keep-alive;
+    /// default 1).
+    #[serde(default)]
+    pub requests: Option<u64>,
 }
 
 /// A TLS version by its number.
@@ -547,6 +551,10 @@ pub struct TlsSpec {
     /// Server: response bytes (default 10000).
     #[serde(default)]
     pub response: Option<u64>,
+    /// Client: requests per connection, one after another (HTTP/1.1
+    /// keep-alive; the last says `Connection: close`; default 1).
+    #[serde(default)]
+    pub requests: Option<u64>,
     /// Client: go on despite a certificate failure.
     #[serde(default)]
     pub accept_untrusted: Option<bool>,

@@ -560,7 +560,7 @@ impl TcpHost {
         }
         let step = match (e, &app.side) {
             (Event::Connected, TlsSide::PlainClient) => {
-                let mut conn = TlsConn::plain(true, app.request);
+                let mut conn = TlsConn::plain(true, &app);
                 let step = conn.step(&app);
                 if let Some(c) = self.conns.get_mut(id) {
                     c.tls = Some(Box::new(conn));
@@ -573,7 +573,7 @@ impl TcpHost {
                 if app.resume {
                     cfg.resume = self.tls_session.clone();
                 }
-                let mut conn = TlsConn::client(&cfg, random, eph, app.request);
+                let mut conn = TlsConn::client(&cfg, random, eph, &app);
                 let step = conn.step(&app);
                 if let Some(c) = self.conns.get_mut(id) {
                     c.tls = Some(Box::new(conn));
@@ -736,7 +736,7 @@ impl TcpHost {
                             let (random, eph) = self.tls_random();
                             Some(TlsConn::server(cfg, random, eph))
                         }
-                        TlsSide::PlainServer => Some(TlsConn::plain(false, 0)),
+                        TlsSide::PlainServer => Some(TlsConn::plain(false, &app)),
                         _ => None,
                     };
                     if let (Some(s), Some(c)) = (stream, self.conns.get_mut(conn)) {

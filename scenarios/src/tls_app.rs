@@ -112,6 +112,9 @@ pub struct TlsApp {
     pub costs: CpuCosts,
     /// Client: offer each connection's session on the next one.
     pub resume: bool,
+    /// Client: requests on each connection, one after another (HTTP/1.1
+    /// keep-alive); the last says `Connection: close`.
+    pub requests: u64,
 }
 
 impl PartialEq for TlsApp {
@@ -176,7 +179,12 @@ pub struct TlsConn {
     /// length it announced (head plus Content-Length).
     head: Vec<u8>,
     expect: Option<u64>,
-    responded: bool,
+    /// Client: responses still to ask for; server: request bytes not
+    /// yet answered.
+    requests_left: u64,
+    pending: Vec<u8>,
+    /// Client: application bytes that belonged to earlier responses.
+    page_base: u64,
     done: bool,
     ops_seen: PkOps,
 }
@@ -212,10 +220,12 @@ pub struct Step {
 
 impl TlsConn {
     /// A client connection: the ClientHello is ready to go.
-    pub fn client(cfg: &ClientConfig, random: [u8; 32], ephemeral: [u8; 32], request: u64) -> Self {
+    pub fn client(cfg: &ClientConfig, random: [u8; 32], ephemeral: [u8; 32], app: &TlsApp) -> Self {
         let mut conn = Connection::client(cfg.clone(), random, ephemeral);
-        conn.write_app(&request_bytes(request));
-        Self::with(Stream::Tls(Box::new(conn)), true)
+        conn.write_app(&request_bytes(app.request, app.requests <= 1));
+        let mut c = Self::with(Stream::Tls(Box::new(conn)), true);
+        c.requests_left = app.requests.max(1);
+        c
     }
 
     /// A server connection waiting for a ClientHello.
@@ -227,16 +237,18 @@ impl TlsConn {
     }
 
     /// A plain-HTTP client (the request goes at once) or server.
-    pub fn plain(client: bool, request: u64) -> Self {
+    pub fn plain(client: bool, app: &TlsApp) -> Self {
         let mut conn = Stream::Plain {
             out: Vec::new(),
             app_in: Vec::new(),
             closed: false,
         };
         if client {
-            conn.write_app(&request_bytes(request));
+            conn.write_app(&request_bytes(app.request, app.requests <= 1));
         }
-        Self::with(conn, client)
+        let mut c = Self::with(conn, client);
+        c.requests_left = app.requests.max(1);
+        c
     }
 
     fn with(conn: Stream, client: bool) -> Self {
@@ -249,7 +261,9 @@ impl TlsConn {
             got: 0,
             head: Vec::new(),
             expect: None,
-            responded: false,
+            requests_left: 0,
+            pending: Vec::new(),
+            page_base: 0,
             done: false,
             ops_seen: PkOps::default(),
         }
@@ -332,18 +346,37 @@ impl TlsConn {
             self.head.extend_from_slice(&app_in);
             self.expect = response_length(&self.head);
         }
+        if !self.client {
+            self.pending.extend_from_slice(&app_in);
+        }
         if self.conn.status() == Status::Established {
-            if !self.client && !self.responded && self.got >= app.request {
-                self.responded = true;
+            // The server answers every complete request (its head ends with
+            // an empty line), in order.
+            while !self.client
+                && let Some(end) = self.pending.windows(4).position(|w| w == b"\r\n\r\n")
+            {
+                self.pending.drain(..end + 4);
                 self.conn.write_app(&response_bytes(app.response));
                 self.drain_events_into(&mut s);
             }
-            if self.client && !self.done && self.expect.is_some_and(|n| self.got >= n) {
-                // The whole page is here: close_notify, then FIN.
+            if self.client
+                && !self.done
+                && self.expect.is_some_and(|n| self.got - self.page_base >= n)
+            {
                 s.response_complete = true;
-                self.done = true;
-                self.conn.close();
-                s.close = true;
+                self.requests_left -= 1;
+                if self.requests_left > 0 {
+                    // Keep-alive: the next request on the same connection.
+                    self.page_base += self.expect.take().unwrap_or(0);
+                    self.head.clear();
+                    self.conn
+                        .write_app(&request_bytes(app.request, self.requests_left == 1));
+                } else {
+                    // The whole page is here: close_notify, then FIN.
+                    self.done = true;
+                    self.conn.close();
+                    s.close = true;
+                }
                 self.drain_events_into(&mut s);
             }
         }
@@ -457,10 +490,22 @@ fn content_name(c: sim_tls::record::ContentType) -> &'static str {
     }
 }
 
-/// An HTTP/1.1 GET padded to `n` bytes (the request the client sends).
-fn request_bytes(n: u64) -> Vec<u8> {
-    let mut r = b"GET / HTTP/1.1\r\nHost: server\r\n\r\n".to_vec();
-    r.resize(n as usize, b' ');
+/// An HTTP/1.1 GET of `n` bytes where possible (a padding header makes up
+/// the size); `last` asks the server to close after answering.
+fn request_bytes(n: u64, last: bool) -> Vec<u8> {
+    let mut r = b"GET / HTTP/1.1\r\nHost: server\r\n".to_vec();
+    if last {
+        r.extend_from_slice(b"Connection: close\r\n");
+    }
+    let pad_header = b"X-Pad: ".len() + 2;
+    let want = n as usize;
+    if want >= r.len() + pad_header + 2 {
+        r.extend_from_slice(b"X-Pad: ");
+        let pad = want - r.len() - 4;
+        r.extend(std::iter::repeat_n(b'x', pad));
+        r.extend_from_slice(b"\r\n");
+    }
+    r.extend_from_slice(b"\r\n");
     r
 }
 
