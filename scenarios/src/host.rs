@@ -487,7 +487,8 @@ impl TcpHost {
 
     /// The real bytes a data segment carries, for a TLS connection.
     fn stream_bytes(&self, dst: NodeId, seg: &sim_tcp::Segment) -> Option<Arc<[u8]>> {
-        if seg.data.len == 0 {
+        // Every data segment passes here: plain TCP apps pay one test.
+        if seg.data.len == 0 || self.app.tls.is_none() {
             return None;
         }
         let stack = self.stack.as_ref()?;
@@ -781,8 +782,8 @@ impl TcpHost {
                     self.active = self.active.saturating_sub(1);
                     self.connect_next(cx);
                 }
-                let tls_closed = self.tls_event(cx, id, &e);
-                if !(tls_closed && matches!(e, Event::PeerClosed)) {
+                let peer_close_handled = self.tls_event(cx, id, &e);
+                if !peer_close_handled {
                     self.react(now, id, e);
                 }
             }
@@ -917,38 +918,37 @@ impl TcpHost {
         let Some(app) = &self.app.tls else {
             return Vec::new();
         };
+        let t = self.tls_totals;
+        let mut m = Vec::new();
+        if !app.side.is_plain() {
+            m.extend([
+                ("handshakes", t.handshakes),
+                ("resumed", t.resumed),
+                ("alerts_sent", t.alerts_sent),
+                ("alerts_received", t.alerts_received),
+            ]);
+        }
+        m.extend([
+            ("app_bytes_received", t.app_bytes),
+            ("responses", t.responses),
+        ]);
+        if !app.side.is_plain() {
+            m.push(("cpu_ns", t.cpu_ns));
+        }
+        m.push(("tcp_connected_ns", t.tcp_connected_ns.unwrap_or(0)));
+        if !app.side.is_plain() {
+            m.push(("handshake_ns", t.handshake_ns.unwrap_or(0)));
+        }
+        m.extend([
+            ("request_sent_ns", t.request_sent_ns.unwrap_or(0)),
+            ("first_byte_ns", t.first_byte_ns.unwrap_or(0)),
+            ("page_ns", t.page_ns.unwrap_or(0)),
+            ("closed_ns", t.closed_ns.unwrap_or(0)),
+        ]);
         // Plain HTTP reports the same phases under http.*.
         let family = if app.side.is_plain() { "http" } else { "tls" };
-        let t = self.tls_totals;
-        let all = vec![
-            ("tls.handshakes", t.handshakes),
-            ("tls.resumed", t.resumed),
-            ("tls.alerts_sent", t.alerts_sent),
-            ("tls.alerts_received", t.alerts_received),
-            ("tls.app_bytes_received", t.app_bytes),
-            ("tls.responses", t.responses),
-            ("tls.cpu_ns", t.cpu_ns),
-            ("tls.tcp_connected_ns", t.tcp_connected_ns.unwrap_or(0)),
-            ("tls.handshake_ns", t.handshake_ns.unwrap_or(0)),
-            ("tls.request_sent_ns", t.request_sent_ns.unwrap_or(0)),
-            ("tls.first_byte_ns", t.first_byte_ns.unwrap_or(0)),
-            ("tls.page_ns", t.page_ns.unwrap_or(0)),
-            ("tls.closed_ns", t.closed_ns.unwrap_or(0)),
-        ];
-        all.into_iter()
-            .filter(|(k, _)| {
-                family == "tls"
-                    || !matches!(
-                        *k,
-                        "tls.handshakes"
-                            | "tls.resumed"
-                            | "tls.alerts_sent"
-                            | "tls.alerts_received"
-                            | "tls.cpu_ns"
-                            | "tls.handshake_ns"
-                    )
-            })
-            .map(|(k, v)| (k.replacen("tls", family, 1), v))
+        m.into_iter()
+            .map(|(k, v)| (format!("{family}.{k}"), v))
             .collect()
     }
 }

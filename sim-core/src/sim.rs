@@ -616,51 +616,40 @@ impl<P: Payload> Core<P> {
         self.enqueue(dir, packet, false);
     }
 
+    /// Traces `packet` at the sending end of `dir` (dropped or changed
+    /// there) with its reason, and hands it back.
+    fn trace_at_sender(
+        &mut self,
+        kind: &'static str,
+        packet: Packet<P>,
+        dir: LinkDirId,
+        reason: &'static str,
+    ) -> Packet<P> {
+        let f = InFlight {
+            packet,
+            dir,
+            lost: false,
+        };
+        if self.tracer.enabled() {
+            let from = self.topo.link_dirs()[dir.0 as usize].from;
+            let extra = [("reason", Value::from(reason))];
+            let now = self.sched.now();
+            trace_flight(&mut self.tracer, &self.topo, now, from, kind, &f, &extra);
+        }
+        f.packet
+    }
+
     fn enqueue(&mut self, dir: LinkDirId, mut packet: Packet<P>, is_copy: bool) {
         let now = self.sched.now();
         let fault = match (&mut self.fault, is_copy) {
             (Some(hook), false) => hook(now, dir, &mut packet),
             _ => FaultAction::Pass,
         };
-        if let FaultAction::Modified(reason) = fault
-            && self.tracer.enabled()
-        {
-            let f = InFlight {
-                packet: packet.clone(),
-                dir,
-                lost: false,
-            };
-            let extra = [("reason", Value::from(reason))];
-            let from = self.topo.link_dirs()[dir.0 as usize].from;
-            trace_flight(
-                &mut self.tracer,
-                &self.topo,
-                now,
-                from,
-                "link_tamper",
-                &f,
-                &extra,
-            );
+        if let FaultAction::Modified(reason) = fault {
+            packet = self.trace_at_sender("link_tamper", packet, dir, reason);
         }
         if fault == FaultAction::Drop {
-            if self.tracer.enabled() {
-                let f = InFlight {
-                    packet,
-                    dir,
-                    lost: false,
-                };
-                let extra = [("reason", Value::from("fault"))];
-                let from = self.topo.link_dirs()[dir.0 as usize].from;
-                trace_flight(
-                    &mut self.tracer,
-                    &self.topo,
-                    now,
-                    from,
-                    "link_drop",
-                    &f,
-                    &extra,
-                );
-            }
+            self.trace_at_sender("link_drop", packet, dir, "fault");
             return;
         }
         let spec = &self.topo.link_dirs()[dir.0 as usize];
@@ -688,24 +677,7 @@ impl<P: Payload> Core<P> {
         let tracing = self.tracer.enabled();
         if full {
             link.stats.dropped_queue_full += 1;
-            if tracing {
-                let f = InFlight {
-                    packet,
-                    dir,
-                    lost: false,
-                };
-                let extra = [("reason", Value::from("queue_full"))];
-                let from = spec.from;
-                trace_flight(
-                    &mut self.tracer,
-                    &self.topo,
-                    now,
-                    from,
-                    "link_drop",
-                    &f,
-                    &extra,
-                );
-            }
+            self.trace_at_sender("link_drop", packet, dir, "queue_full");
             return;
         }
         let start = link.busy_until.max(now);
