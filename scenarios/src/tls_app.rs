@@ -91,6 +91,12 @@ impl Stream {
             Stream::Plain { closed, .. } => *closed = true,
         }
     }
+    fn suite(&self) -> Option<sim_tls::suite::Suite> {
+        match self {
+            Stream::Tls(c) => c.suite(),
+            Stream::Plain { .. } => None,
+        }
+    }
     fn take_tls(&mut self) -> Vec<u8> {
         match self {
             Stream::Tls(c) => c.take_tls(),
@@ -187,6 +193,8 @@ pub struct TlsConn {
     page_base: u64,
     done: bool,
     ops_seen: PkOps,
+    /// The negotiated suite has been reported.
+    negotiated: bool,
 }
 
 /// What a TLS connection did, for the host's trace and totals.
@@ -266,6 +274,7 @@ impl TlsConn {
             page_base: 0,
             done: false,
             ops_seen: PkOps::default(),
+            negotiated: false,
         }
     }
 
@@ -307,6 +316,13 @@ impl TlsConn {
     /// Moves what TLS produced to TCP and reports it.
     pub fn step(&mut self, app: &TlsApp) -> Step {
         let mut s = Step::default();
+        let closed_by_peer = self.drain_events(&mut s);
+        self.after_events(app, s, closed_by_peer)
+    }
+
+    /// Turns the connection's events into trace records; true if the peer
+    /// sent close_notify.
+    fn drain_events(&mut self, s: &mut Step) -> bool {
         let mut closed_by_peer = false;
         while let Some(e) = self.conn.poll_event() {
             match e {
@@ -314,7 +330,7 @@ impl TlsConn {
                     what,
                     plaintext,
                     wire,
-                } => self.record_sent(&mut s, what, plaintext, wire),
+                } => self.record_sent(s, what, plaintext, wire),
                 ConnEvent::RecordReceived {
                     content,
                     plaintext,
@@ -333,9 +349,28 @@ impl TlsConn {
                     s.traces
                         .push(("tls_state", vec![("event", "close_notify_received".into())]));
                 }
-                ConnEvent::Handshake(h) => handshake_event(h, &mut s),
+                ConnEvent::Handshake(h) => handshake_event(h, s),
             }
         }
+        if !self.negotiated
+            && let Some(suite) = self.conn.suite()
+        {
+            // The suite (and so the version) the hellos settled on.
+            self.negotiated = true;
+            s.traces.push((
+                "tls_state",
+                vec![
+                    ("event", "negotiated".into()),
+                    ("version", Value::from(suite.version().to_string())),
+                    ("suite", Value::from(suite.name())),
+                ],
+            ));
+        }
+        closed_by_peer
+    }
+
+    /// Moves application data and closes as the exchange requires.
+    fn after_events(&mut self, app: &TlsApp, mut s: Step, closed_by_peer: bool) -> Step {
         let ops = self.conn.pk_ops();
         s.ops = ops - self.ops_seen;
         self.ops_seen = ops;
@@ -357,7 +392,7 @@ impl TlsConn {
             {
                 self.pending.drain(..end + 4);
                 self.conn.write_app(&response_bytes(app.response));
-                self.drain_events_into(&mut s);
+                self.drain_events(&mut s);
             }
             if self.client
                 && !self.done
@@ -377,7 +412,7 @@ impl TlsConn {
                     self.conn.close();
                     s.close = true;
                 }
-                self.drain_events_into(&mut s);
+                self.drain_events(&mut s);
             }
         }
         if closed_by_peer && !self.done {
@@ -385,7 +420,7 @@ impl TlsConn {
             self.done = true;
             self.conn.close();
             s.close = true;
-            self.drain_events_into(&mut s);
+            self.drain_events(&mut s);
         }
         if matches!(self.conn.status(), Status::Failed(_)) && !self.done {
             self.done = true;
@@ -402,19 +437,6 @@ impl TlsConn {
             self.tx.extend_from_slice(&out);
         }
         s
-    }
-
-    fn drain_events_into(&mut self, s: &mut Step) {
-        while let Some(e) = self.conn.poll_event() {
-            if let ConnEvent::RecordSent {
-                what,
-                plaintext,
-                wire,
-            } = e
-            {
-                self.record_sent(s, what, plaintext, wire);
-            }
-        }
     }
 
     /// A record went out; `off` is where it starts in the TCP stream, so a
