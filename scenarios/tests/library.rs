@@ -2,8 +2,9 @@
 //! printed JSON Schema, runs, passes its expectations, and keeps its text
 //! trace as a reviewed snapshot.
 
-use std::path::PathBuf;
+mod common;
 
+use common::library;
 use scenarios::run::{Outcome, run};
 
 /// Traces longer than this are snapshotted as their significant events (a
@@ -41,23 +42,6 @@ fn snapshot_text(plan: &scenarios::Plan, out: &scenarios::run::RunOutput) -> Str
         text.push_str(&format!("{k} = {v:?}\n"));
     }
     text
-}
-
-fn library() -> Vec<(String, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("library");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let name = p.file_stem().unwrap().to_str().unwrap().to_string();
-            (name, std::fs::read_to_string(&p).unwrap())
-        })
-        .collect()
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! installs tshark; without it this test is skipped locally and fails
 //! under `CI=true`.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Command;
 
 fn tshark(args: &[&str]) -> Option<String> {
@@ -27,18 +28,10 @@ fn tshark_reads_every_library_capture_cleanly() {
         eprintln!("tshark not installed: skipping (run .ci/run or apt-get install tshark)");
         return;
     }
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("library");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
     let tmp = tempfile::tempdir().unwrap();
     let mut retransmitting = 0;
-    for f in files {
-        let name = f.file_stem().unwrap().to_str().unwrap().to_string();
-        let sweep = scenarios::sweep::Sweep::parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
+    for (name, text) in common::library() {
+        let sweep = scenarios::sweep::Sweep::parse(&text).unwrap();
         let plan = scenarios::plan_point(&sweep, 0).unwrap();
         let out = scenarios::run::run(&plan, plan.default_seed);
         let d = tmp.path().join(&name);

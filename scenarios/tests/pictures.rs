@@ -1,23 +1,15 @@
 //! The pictures of every library scenario: they decode, are not blank, and
 //! are the same bytes on every run.
 
-use std::path::PathBuf;
+mod common;
 
 use sim_core::SimTime;
 
 #[test]
 fn every_library_scenario_draws_deterministic_non_blank_pictures() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("library");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
     let mut with_seq = 0;
-    for f in files {
-        let name = f.file_stem().unwrap().to_str().unwrap().to_string();
-        let sweep = scenarios::sweep::Sweep::parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
+    for (name, text) in common::library() {
+        let sweep = scenarios::sweep::Sweep::parse(&text).unwrap();
         let plan = scenarios::plan_point(&sweep, 0).unwrap();
         let out = scenarios::run::run(&plan, plan.default_seed);
         let pics = scenarios::output::pictures(&plan, &out, SimTime::ZERO, SimTime::MAX);
@@ -51,7 +43,7 @@ fn every_library_scenario_draws_deterministic_non_blank_pictures() {
 
 #[test]
 fn the_ladder_window_selects_messages() {
-    let f = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("library/four-way-close.json");
+    let f = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("library/four-way-close.json");
     let plan = scenarios::plan_from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
     let out = scenarios::run::run(&plan, 1);
     let all = reports::ladder::ladder(

@@ -2140,6 +2140,7 @@ mod tests {
             x ^= x << 17;
             x
         };
+        let mut mutated = 0;
         for round in 0..600 {
             let (version, suite) = match round % 3 {
                 0 => (Version::Tls13, Suite::TLS_AES_128_GCM_SHA256),
@@ -2166,6 +2167,7 @@ mod tests {
                 seen += 1;
             });
             if changed {
+                mutated += 1;
                 assert!(
                     !(r.client_up && r.server_up),
                     "round {round}: a change went unnoticed: {:?}",
@@ -2173,5 +2175,7 @@ mod tests {
                 );
             }
         }
+        // Most rounds really changed a message (a test of nothing otherwise).
+        assert!(mutated > 300, "only {mutated} rounds changed anything");
     }
 }
