@@ -130,6 +130,23 @@ fn label(r: &TraceRecord, isn: &HashMap<(NodeId, u64), u64>, tls: &TlsRecords) -
             r.text("msg").unwrap_or("?"),
             r.u64("seq").unwrap_or(0)
         ),
+        Some("dns") => {
+            let name = r.text("name").unwrap_or("?");
+            match (r.text("msg"), r.text("rcode")) {
+                (Some("query"), _) => format!("DNS A? {name}"),
+                (_, Some("NOERROR")) => {
+                    let addr = match r.field("addr") {
+                        Some(Value::Node(n)) => {
+                            let [a, b, c, d] = n.ipv4();
+                            format!("{a}.{b}.{c}.{d}")
+                        }
+                        _ => "?".to_string(),
+                    };
+                    format!("DNS {name} A {addr} ttl={}", r.u64("ttl").unwrap_or(0))
+                }
+                (_, rcode) => format!("DNS {name} {}", rcode.unwrap_or("?")),
+            }
+        }
         Some(p) => p.to_string(),
         None => format!("packet {}", r.u64("id").unwrap_or(0)),
     }

@@ -6,7 +6,8 @@
 //! one. TCP segments get their real header (flags, sequence numbers, window,
 //! MSS and window-scale options) and their data bytes: the real ones where
 //! the trace holds them (`tcp_payload` records, for TLS), else rebuilt from
-//! the stream pattern; echo messages become ICMP echo requests and replies. IP,
+//! the stream pattern; echo messages become ICMP echo requests and replies;
+//! DNS messages become UDP datagrams with their RFC 1035 bytes. IP, UDP,
 //! TCP and ICMP checksums are computed, so a capture shows no checksum
 //! errors. Everything comes from the trace records (the first
 //! `link_transmit` of each packet id), so the capture is exact to the
@@ -19,8 +20,7 @@ use sim_core::{NodeId, Topology, TraceRecord};
 
 /// The IPv4 address of a node.
 pub fn address(node: NodeId) -> [u8; 4] {
-    let v = node.0 + 1;
-    [10, (v >> 16) as u8, (v >> 8) as u8, v as u8]
+    node.ipv4()
 }
 
 fn sum16(data: &[u8], mut acc: u32) -> u32 {
@@ -120,6 +120,29 @@ fn tcp(r: &TraceRecord, src: NodeId, dst: NodeId, data: Option<&Vec<u8>>) -> Opt
     Some(ipv4(6, r.u64("id")?, src, dst, &t))
 }
 
+/// A UDP datagram whose payload the record holds as hex in `data` (DNS).
+fn udp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
+    let data = unhex(r.text("data")?)?;
+    let mut u = Vec::with_capacity(8 + data.len());
+    u.extend((r.u64("sport")? as u16).to_be_bytes());
+    u.extend((r.u64("dport")? as u16).to_be_bytes());
+    u.extend(((8 + data.len()) as u16).to_be_bytes());
+    u.extend([0, 0]);
+    u.extend(data);
+    let mut pseudo = Vec::with_capacity(12);
+    pseudo.extend(address(src));
+    pseudo.extend(address(dst));
+    pseudo.extend([0, 17]);
+    pseudo.extend((u.len() as u16).to_be_bytes());
+    // RFC 768: a computed zero is sent as all ones.
+    let c = match checksum(&u, sum16(&pseudo, 0)) {
+        0 => 0xffff,
+        c => c,
+    };
+    u[6..8].copy_from_slice(&c.to_be_bytes());
+    Some(ipv4(17, r.u64("id")?, src, dst, &u))
+}
+
 fn icmp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
     let size = r.u64("size")? as usize;
     let ty = match r.text("msg")? {
@@ -165,6 +188,7 @@ pub fn write(out: &mut impl Write, _topo: &Topology, records: &[TraceRecord]) ->
         let packet = match r.text("proto") {
             Some("tcp") => tcp(r, src, dst, payloads.get(&id)),
             Some("echo") => icmp(r, src, dst),
+            Some("dns") => udp(r, src, dst),
             _ => None,
         };
         let Some(p) = packet else { continue };

@@ -18,7 +18,7 @@ use crate::format::TamperName;
 use crate::format::{
     CloseWhen, ExpectSpec, LinkParamsSpec, ProfileName, Quantity, ScenarioFile, TcpSpec,
 };
-use crate::host::{Host, HostAction, HostApp, OnPeerClose, Role, TcpApp};
+use crate::host::{Host, HostAction, HostApp, OnPeerClose, Role, Target, TcpApp};
 use crate::payload::Wire;
 use crate::tls_app::{TlsApp, TlsSide};
 
@@ -304,16 +304,23 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
                 ),
             ));
         }
-        let app = match (&e.ping, &e.tcp, &e.syn_flood) {
-            (Some(p), None, None) => ping_app(p, &format!("{path}.ping"), at, &e.node, &topology)?,
-            (None, Some(t), None) => {
+        let app = match (&e.ping, &e.tcp, &e.syn_flood, &e.dns_server) {
+            (Some(p), None, None, None) => {
+                ping_app(p, &format!("{path}.ping"), at, &e.node, &topology)?
+            }
+            (None, Some(t), None, None) => {
                 HostApp::Tcp(tcp_app(t, &format!("{path}.tcp"), at, &e.node, &topology)?)
             }
-            (None, None, Some(f)) => flood_app(f, &format!("{path}.syn_flood"), at, &topology)?,
+            (None, None, Some(f), None) => {
+                flood_app(f, &format!("{path}.syn_flood"), at, &topology)?
+            }
+            (None, None, None, Some(d)) => {
+                HostApp::DnsServer(dns_zone(d, &format!("{path}.dns_server"), &topology)?)
+            }
             _ => {
                 return Err(InputError::at(
                     path,
-                    "give exactly one application: \"ping\", \"tcp\" or \"syn_flood\"",
+                    "give exactly one application: \"ping\", \"tcp\", \"syn_flood\" or \"dns_server\"",
                 ));
             }
         };
@@ -324,6 +331,23 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
         .enumerate()
         .filter_map(|(i, a)| a.map(|a| (NodeId(i as u32), a)))
         .collect();
+    // A resolver's server must run one.
+    for (i, e) in file.endpoints.iter().enumerate() {
+        let Some(server) = e.tcp.as_ref().and_then(|t| t.dns.as_ref()?.server.as_ref()) else {
+            continue;
+        };
+        let runs_dns = topology.node(server).is_some_and(|n| {
+            hosts
+                .iter()
+                .any(|(h, a)| *h == n && matches!(a, HostApp::DnsServer(_)))
+        });
+        if !runs_dns {
+            return Err(InputError::at(
+                format!("endpoints[{i}].tcp.dns.server"),
+                format!("{server:?} runs no \"dns_server\""),
+            ));
+        }
+    }
 
     let stop_at = SimTime::ZERO + file.stop_at.map_or(SimDuration::from_secs(3600), |d| d.0);
     if stop_at == SimTime::ZERO {
@@ -719,20 +743,44 @@ fn tcp_app(
         }
         (None, Some(target)) => {
             let cpath = format!("{path}.connect");
-            let (remote, port) = node_port(target, &cpath, topology)?;
-            let host = target.rsplit_once(':').map_or(target.as_str(), |(h, _)| h);
-            if remote == at {
-                return Err(InputError::at(
-                    &cpath,
-                    "a host cannot connect to itself (there is no loopback)",
-                ));
-            }
-            if !topology.reachable(at, remote) {
-                return Err(InputError::at(
-                    &cpath,
-                    format!("{host:?} cannot be reached from {name:?}: no path joins them"),
-                ));
-            }
+            let (remote, port) = match &t.dns {
+                Some(dns) => {
+                    let (host, port) = split_port(target, &cpath, "name")?;
+                    crate::dns::check_name(host).map_err(|m| InputError::at(&cpath, m))?;
+                    let dpath = format!("{path}.dns");
+                    let resolver = resolver_config(dns, &dpath, at, topology)?;
+                    if resolver.server.is_none()
+                        && !resolver.hosts.contains_key(&crate::dns::canonical(host))
+                    {
+                        return Err(InputError::at(
+                            &dpath,
+                            format!(
+                                "{host:?} is not in \"hosts\" and there is no \"server\" to ask"
+                            ),
+                        ));
+                    }
+                    let name = host.into();
+                    let resolver = std::sync::Arc::new(resolver);
+                    (Target::Name { name, resolver }, port)
+                }
+                None => {
+                    let (remote, port) = node_port(target, &cpath, topology)?;
+                    let host = target.rsplit_once(':').map_or(target.as_str(), |(h, _)| h);
+                    if remote == at {
+                        return Err(InputError::at(
+                            &cpath,
+                            "a host cannot connect to itself (there is no loopback)",
+                        ));
+                    }
+                    if !topology.reachable(at, remote) {
+                        return Err(InputError::at(
+                            &cpath,
+                            format!("{host:?} cannot be reached from {name:?}: no path joins them"),
+                        ));
+                    }
+                    (Target::Node(remote), port)
+                }
+            };
             if t.backlog.is_some() {
                 return Err(InputError::at(path, "\"backlog\" goes with \"listen\""));
             }
@@ -750,6 +798,12 @@ fn tcp_app(
             ));
         }
     };
+    if t.dns.is_some() && t.connect.is_none() {
+        return Err(InputError::at(
+            format!("{path}.dns"),
+            "\"dns\" goes with \"connect\"",
+        ));
+    }
     let mut cfg = TcpConfig::profile(match t.profile.unwrap_or(ProfileName::Rfc) {
         ProfileName::Rfc => Profile::Rfc,
         ProfileName::Linux => Profile::Linux,
@@ -1173,16 +1227,123 @@ fn tls_app(
     }
 }
 
-/// Reads `"node:port"`.
-fn node_port(text: &str, path: &str, topology: &Topology) -> Result<(NodeId, u16), InputError> {
+/// Splits `"host:port"`; `form` names what the host part is.
+fn split_port<'a>(text: &'a str, path: &str, form: &str) -> Result<(&'a str, u16), InputError> {
     let (host, port) = text
         .rsplit_once(':')
-        .ok_or_else(|| InputError::at(path, format!("{text:?} is not \"node:port\"")))?;
+        .ok_or_else(|| InputError::at(path, format!("{text:?} is not \"{form}:port\"")))?;
     let port: u16 = port
         .parse()
         .ok()
         .filter(|p| *p > 0)
         .ok_or_else(|| InputError::at(path, format!("{port:?} is not a port (1 to 65535)")))?;
+    Ok((host, port))
+}
+
+/// A DNS server's zone.
+fn dns_zone(
+    d: &crate::format::DnsServerSpec,
+    path: &str,
+    topology: &Topology,
+) -> Result<crate::dns::Zone, InputError> {
+    let mut zone = crate::dns::Zone::default();
+    for (name, r) in &d.zone {
+        let rpath = format!("{path}.zone.{name}");
+        crate::dns::check_name(name).map_err(|m| InputError::at(&rpath, m))?;
+        let addr = topology.node(&r.address).ok_or_else(|| {
+            InputError::at(
+                format!("{rpath}.address"),
+                format!("unknown node {:?}", r.address),
+            )
+        })?;
+        let ttl = match r.ttl {
+            None => 300,
+            Some(d) => ttl_seconds(d.0, &format!("{rpath}.ttl"))?,
+        };
+        if zone
+            .records
+            .insert(crate::dns::canonical(name), (addr, ttl))
+            .is_some()
+        {
+            return Err(InputError::at(
+                rpath,
+                "the same name twice (names ignore case and a final dot)",
+            ));
+        }
+    }
+    Ok(zone)
+}
+
+/// A TTL: whole seconds that fit its 32 bits (RFC 2181 §8: up to 2^31 - 1).
+fn ttl_seconds(d: SimDuration, path: &str) -> Result<u32, InputError> {
+    let ns = d.as_nanos();
+    if !ns.is_multiple_of(1_000_000_000) || ns / 1_000_000_000 > (1 << 31) - 1 {
+        return Err(InputError::at(
+            path,
+            "a TTL is whole seconds, at most 2147483647s",
+        ));
+    }
+    Ok((ns / 1_000_000_000) as u32)
+}
+
+/// A client's resolver settings.
+fn resolver_config(
+    d: &crate::format::DnsClientSpec,
+    path: &str,
+    at: NodeId,
+    topology: &Topology,
+) -> Result<crate::dns::ResolverConfig, InputError> {
+    use crate::dns::ResolverConfig;
+    let server = match &d.server {
+        None => None,
+        Some(s) => {
+            let spath = format!("{path}.server");
+            let n = topology
+                .node(s)
+                .ok_or_else(|| InputError::at(&spath, format!("unknown node {s:?}")))?;
+            if n == at || !topology.reachable(at, n) {
+                return Err(InputError::at(
+                    spath,
+                    format!("{s:?} cannot be reached from here"),
+                ));
+            }
+            Some(n)
+        }
+    };
+    let mut hosts = std::collections::BTreeMap::new();
+    for (name, node) in &d.hosts {
+        let hpath = format!("{path}.hosts.{name}");
+        crate::dns::check_name(name).map_err(|m| InputError::at(&hpath, m))?;
+        let n = topology
+            .node(node)
+            .ok_or_else(|| InputError::at(&hpath, format!("unknown node {node:?}")))?;
+        hosts.insert(crate::dns::canonical(name), n);
+    }
+    let timeout = d.timeout.map_or(ResolverConfig::DEFAULT_TIMEOUT, |t| t.0);
+    if timeout == SimDuration::ZERO {
+        return Err(InputError::at(
+            format!("{path}.timeout"),
+            "must be longer than 0s",
+        ));
+    }
+    let attempts = d.attempts.unwrap_or(ResolverConfig::DEFAULT_ATTEMPTS);
+    if attempts == 0 {
+        return Err(InputError::at(
+            format!("{path}.attempts"),
+            "at least one query is needed",
+        ));
+    }
+    Ok(ResolverConfig {
+        server,
+        hosts,
+        timeout,
+        attempts,
+    })
+}
+
+/// Reads `"node:port"`.
+fn node_port(text: &str, path: &str, topology: &Topology) -> Result<(NodeId, u16), InputError> {
+    let (host, port) = split_port(text, path, "node")?;
     let node = topology
         .node(host)
         .ok_or_else(|| InputError::at(path, format!("unknown node {host:?}")))?;

@@ -300,6 +300,46 @@ pub struct EndpointSpec {
     /// Flood a TCP port with SYNs from spoofed addresses.
     #[serde(default)]
     pub syn_flood: Option<SynFloodSpec>,
+    /// Answer DNS queries from a zone.
+    #[serde(default)]
+    pub dns_server: Option<DnsServerSpec>,
+}
+
+/// An authoritative DNS server on UDP port 53.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DnsServerSpec {
+    /// Names and their A records; other names get NXDOMAIN.
+    pub zone: std::collections::BTreeMap<String, ZoneRecordSpec>,
+}
+
+/// One A record.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneRecordSpec {
+    /// The node the name points at.
+    pub address: String,
+    /// How long resolvers may cache it (default `"300s"`; whole seconds).
+    #[serde(default)]
+    pub ttl: Option<Duration>,
+}
+
+/// A client's resolver: `connect` then names a DNS name, looked up first.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DnsClientSpec {
+    /// The node running the DNS server to ask.
+    #[serde(default)]
+    pub server: Option<String>,
+    /// Names answered locally without a query (a hosts file): name to node.
+    #[serde(default)]
+    pub hosts: std::collections::BTreeMap<String, String>,
+    /// How long to wait for each answer (default `"5s"`, as glibc).
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+    /// Queries per lookup, the first included (default 2, as glibc).
+    #[serde(default)]
+    pub attempts: Option<u32>,
 }
 
 /// A SYN flood: `count` bare SYNs to `target`, one every `interval`, each
@@ -463,6 +503,9 @@ pub struct TcpSpec {
     /// The same request and response in the clear (plain HTTP/1.1).
     #[serde(default)]
     pub http: Option<HttpSpec>,
+    /// With `connect`: resolve its host part with DNS first.
+    #[serde(default)]
+    pub dns: Option<DnsClientSpec>,
 }
 
 /// A plain-HTTP client or server.

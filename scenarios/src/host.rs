@@ -49,6 +49,7 @@ use sim_tcp::conn::Event;
 use sim_tcp::stack::{ConnId, Quad, StackEvent, TcpStack};
 use sim_tcp::{State, TcpConfig};
 
+use crate::dns::{Lookup, Outcome, Resolver, ResolverConfig, Zone};
 use crate::payload::Wire;
 use crate::tls_app::{Step, TlsApp, TlsConn, TlsSide, hex};
 
@@ -64,14 +65,28 @@ pub enum Role {
     },
     /// Open one connection.
     Connect {
-        /// Peer node.
-        remote: NodeId,
+        /// Peer node, or the name to look up.
+        remote: Target,
         /// Peer port.
         port: u16,
         /// Our port (ephemeral if `None`).
         local_port: Option<u16>,
         /// When.
         at: SimTime,
+    },
+}
+
+/// Whom a client connects to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// A node, by its name in the scenario.
+    Node(NodeId),
+    /// A DNS name, resolved before each connection.
+    Name {
+        /// The name.
+        name: Arc<str>,
+        /// How.
+        resolver: Arc<ResolverConfig>,
     },
 }
 
@@ -153,6 +168,8 @@ pub enum HostApp {
     Tcp(TcpApp),
     /// Floods a port with spoofed SYNs.
     SynFlood(SynFlood),
+    /// Answers DNS queries from its zone.
+    DnsServer(Zone),
 }
 
 const KIND_SHIFT: u32 = 56;
@@ -163,6 +180,7 @@ const KIND_ACTION: u64 = 3;
 const KIND_READ: u64 = 4;
 const KIND_FLOOD: u64 = 5;
 const KIND_CPU: u64 = 6;
+const KIND_DNS: u64 = 7;
 
 fn token(kind: u64, value: u64) -> u64 {
     (kind << KIND_SHIFT) | value
@@ -182,6 +200,8 @@ struct ConnApp {
     expected: u64,
     /// When the connection was opened (connect or accept).
     opened: Option<SimTime>,
+    /// When its page load began: the DNS lookup before it, or the open.
+    started: Option<SimTime>,
     /// A client connection that has counted as done.
     finished: bool,
 }
@@ -219,11 +239,13 @@ struct TlsTotals {
     app_bytes: u64,
     responses: u64,
     cpu_ns: u64,
-    /// First handshake: from TCP open to TLS established.
+    /// The first lookup's answer, from its start.
+    dns_ns: Option<u64>,
+    /// First handshake: from the page load's start to TLS established.
     handshake_ns: Option<u64>,
-    /// First response: from TCP open to its last byte.
+    /// First response: from the page load's start to its last byte.
     page_ns: Option<u64>,
-    /// The first connection's other phases, from its TCP open.
+    /// The first connection's other phases, from its page load's start.
     tcp_connected_ns: Option<u64>,
     request_sent_ns: Option<u64>,
     first_byte_ns: Option<u64>,
@@ -250,6 +272,13 @@ struct TcpHost {
     opened: u64,
     /// Client connections not yet finished.
     active: u32,
+    /// Looks the target's name up, if it has one.
+    resolver: Option<Resolver>,
+    dns_timer: Option<TimerId>,
+    /// Start times of connections waiting for the name.
+    waiting: Vec<SimTime>,
+    /// Connections given up because the name did not resolve.
+    dns_failed: u64,
     stack: Option<TcpStack>,
     timers: Vec<Option<TimerId>>,
     conns: ConnTable,
@@ -257,11 +286,19 @@ struct TcpHost {
     reading: bool,
 }
 
+/// What a DNS server did.
+#[derive(Debug, Default, Clone, Copy)]
+struct DnsServerStats {
+    answered: u64,
+    nxdomain: u64,
+}
+
 /// The endpoint on every scenario host.
 #[derive(Debug)]
 pub struct Host {
     echo: DatagramHost,
     tcp: Option<TcpHost>,
+    dns_server: Option<(Zone, DnsServerStats)>,
     /// The flood, SYNs sent, and its timer.
     flood: Option<(SynFlood, u64, Option<TimerId>)>,
     actions: Vec<HostAction>,
@@ -278,6 +315,10 @@ impl Host {
             HostApp::Tcp(a) => Some(TcpHost {
                 opened: 0,
                 active: 0,
+                resolver: None,
+                dns_timer: None,
+                waiting: Vec::new(),
+                dns_failed: 0,
                 reading: a.stall_reading_until.is_none(),
                 tls_rng: None,
                 tls_session: None,
@@ -297,9 +338,14 @@ impl Host {
             HostApp::SynFlood(f) => Some((f.clone(), 0, None)),
             _ => None,
         };
+        let dns_server = match app {
+            HostApp::DnsServer(z) => Some((z.clone(), DnsServerStats::default())),
+            _ => None,
+        };
         Host {
             echo,
             tcp,
+            dns_server,
             flood,
             actions,
         }
@@ -326,6 +372,14 @@ impl TcpHost {
         if self.app.tls.is_some() {
             self.tls_rng = Some(RngStream::derive(cx.run_seed(), &format!("tls/{name}")));
         }
+        if let Role::Connect {
+            remote: Target::Name { resolver, .. },
+            ..
+        } = &self.app.role
+        {
+            let rng = RngStream::derive(cx.run_seed(), &format!("dns/{name}"));
+            self.resolver = Some(Resolver::new(resolver.clone(), rng));
+        }
         match self.app.role {
             Role::Listen { port, backlog } => stack.listen(port, backlog),
             Role::Connect { at, .. } => {
@@ -340,12 +394,13 @@ impl TcpHost {
         self.stack = Some(stack);
     }
 
-    fn open(&mut self, cx: &mut Context<'_, Wire>, id: ConnId) {
+    fn open(&mut self, cx: &mut Context<'_, Wire>, id: ConnId, started: SimTime) {
         self.conns.insert(
             id,
             ConnApp {
                 expected: 0,
                 opened: Some(cx.now()),
+                started: Some(started),
                 finished: false,
                 tls: None,
             },
@@ -355,15 +410,10 @@ impl TcpHost {
         }
     }
 
-    /// Opens the client's next connection, if any remain.
+    /// Opens the client's next connection, if any remain: at once, or
+    /// once its name is resolved.
     fn connect_next(&mut self, cx: &mut Context<'_, Wire>) {
-        let Role::Connect {
-            remote,
-            port,
-            local_port,
-            ..
-        } = self.app.role
-        else {
+        let Role::Connect { remote, .. } = &self.app.role else {
             return;
         };
         if self.opened >= self.app.connections.max(1) {
@@ -372,8 +422,142 @@ impl TcpHost {
         self.opened += 1;
         self.active += 1;
         let now = cx.now();
+        let name = match remote {
+            Target::Node(node) => {
+                let node = *node;
+                return self.connect_to(cx, node, now);
+            }
+            Target::Name { name, .. } => name.clone(),
+        };
+        let resolver = self.resolver.as_mut().expect("named targets have one");
+        match resolver.lookup(now, &name) {
+            Lookup::Ready(addr, source) => {
+                let outcome = Outcome::Resolved { addr, source };
+                self.dns_event(cx, now, &name, outcome);
+                self.connect_to(cx, addr, now);
+            }
+            Lookup::Pending => {
+                self.waiting.push(now);
+                self.pump_dns(cx);
+            }
+            Lookup::Failed(f) => {
+                // Only without a server, which the scenario check rules
+                // out unless the hosts table holds the name: no recursion.
+                self.dns_event(cx, now, &name, Outcome::Failed(f));
+                self.give_up(cx);
+            }
+        }
+    }
+
+    fn connect_to(&mut self, cx: &mut Context<'_, Wire>, remote: NodeId, started: SimTime) {
+        let Role::Connect {
+            port, local_port, ..
+        } = self.app.role
+        else {
+            return;
+        };
+        let now = cx.now();
         let id = self.stack().connect(now, remote, port, local_port);
-        self.open(cx, id);
+        self.open(cx, id, started);
+    }
+
+    /// A connection that never opened, because its name did not resolve.
+    fn give_up(&mut self, cx: &mut Context<'_, Wire>) {
+        self.dns_failed += 1;
+        self.active = self.active.saturating_sub(1);
+        self.connect_next(cx);
+    }
+
+    /// Traces a resolver event, and notes the first lookup's time.
+    fn dns_event(&mut self, cx: &mut Context<'_, Wire>, started: SimTime, name: &str, o: Outcome) {
+        let now = cx.now();
+        if let Outcome::Resolved { .. } = o {
+            self.tls_totals
+                .dns_ns
+                .get_or_insert(now.saturating_since(started).as_nanos());
+        }
+        if !cx.tracing() {
+            return;
+        }
+        let mut f = vec![("name", Value::from(name.to_string()))];
+        let kind = match o {
+            Outcome::Resolved { addr, source } => {
+                f.push(("addr", Value::Node(addr)));
+                f.push(("source", source.name().into()));
+                "resolved"
+            }
+            Outcome::Retried { attempt } => {
+                f.push(("attempt", Value::from(attempt)));
+                "retry"
+            }
+            Outcome::Failed(why) => {
+                f.push(("reason", why.name().into()));
+                "failed"
+            }
+        };
+        f.insert(0, ("event", kind.into()));
+        cx.trace("dns", f);
+    }
+
+    /// Sends the resolver's queries, acts on its answers and sets its timer.
+    fn pump_dns(&mut self, cx: &mut Context<'_, Wire>) {
+        loop {
+            let Some(r) = self.resolver.as_mut() else {
+                return;
+            };
+            let server = r.server();
+            let mut busy = false;
+            while let Some(m) = r.poll_transmit() {
+                busy = true;
+                if let Some(server) = server {
+                    cx.send(server, m.wire_size(), Wire::Dns(m));
+                }
+            }
+            let deadline = r.deadline();
+            let event = r.poll_event();
+            match (deadline, self.dns_timer) {
+                (Some(at), Some(t)) => cx.set_timer(t, at),
+                (Some(at), None) => {
+                    let t = cx.new_timer(token(KIND_DNS, 0));
+                    cx.set_timer(t, at);
+                    self.dns_timer = Some(t);
+                }
+                (None, Some(t)) => cx.cancel_timer(t),
+                (None, None) => {}
+            }
+            let Some(e) = event else {
+                if busy {
+                    continue;
+                }
+                return;
+            };
+            // One name per application: every waiting connection wants it.
+            let first = self.waiting.first().copied().unwrap_or(cx.now());
+            self.dns_event(cx, first, &e.name, e.outcome);
+            match e.outcome {
+                Outcome::Resolved { addr, .. } => {
+                    for started in std::mem::take(&mut self.waiting) {
+                        self.connect_to(cx, addr, started);
+                    }
+                }
+                Outcome::Failed(_) => {
+                    for _ in std::mem::take(&mut self.waiting) {
+                        self.give_up(cx);
+                    }
+                }
+                Outcome::Retried { .. } => {}
+            }
+        }
+    }
+
+    /// A DNS message for this host's resolver.
+    fn on_dns(&mut self, cx: &mut Context<'_, Wire>, from: NodeId, m: &crate::dns::Message) {
+        let now = cx.now();
+        if let Some(r) = self.resolver.as_mut() {
+            r.on_message(now, from, m);
+            self.pump_dns(cx);
+            self.pump(cx);
+        }
     }
 
     fn on_timer(
@@ -393,6 +577,12 @@ impl TcpHost {
                 }
             }
             KIND_CPU => self.release_held(cx, now),
+            KIND_DNS => {
+                if let Some(r) = self.resolver.as_mut() {
+                    r.on_timeout(now);
+                }
+                self.pump_dns(cx);
+            }
             KIND_READ => {
                 self.reading = true;
                 let ids = self.conns.ids();
@@ -540,7 +730,7 @@ impl TcpHost {
         let since_open = self
             .conns
             .get(id)
-            .and_then(|c| c.opened)
+            .and_then(|c| c.started)
             .map(|o| now.saturating_since(o).as_nanos());
         let t = &mut self.tls_totals;
         if t.first_conn.is_none() && matches!(e, Event::Connected) {
@@ -617,8 +807,8 @@ impl TcpHost {
             }
         }
         let t = &mut self.tls_totals;
-        let opened = self.conns.get(id).and_then(|c| c.opened);
-        let since_open = |now: SimTime| opened.map(|o| now.saturating_since(o).as_nanos());
+        let started = self.conns.get(id).and_then(|c| c.started);
+        let since_open = |now: SimTime| started.map(|o| now.saturating_since(o).as_nanos());
         if step.established {
             t.handshakes += 1;
             if t.handshake_ns.is_none() {
@@ -730,7 +920,7 @@ impl TcpHost {
         let now = cx.now();
         match ev {
             StackEvent::Accepted { conn, .. } => {
-                self.open(cx, conn);
+                self.open(cx, conn, now);
                 if let Some(app) = self.app.tls.clone() {
                     let stream = match &app.side {
                         TlsSide::Server(cfg) => {
@@ -909,8 +1099,48 @@ impl TcpHost {
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
+        .chain(self.dns_metrics())
         .chain(self.tls_metrics())
         .map(|(k, v)| (k, Value::U64(v)))
+        .collect()
+    }
+
+    /// Whether the client looks its peer's name up (before and after the
+    /// run starts alike, so the metric names are known from the plan).
+    fn resolves(&self) -> bool {
+        matches!(
+            self.app.role,
+            Role::Connect {
+                remote: Target::Name { .. },
+                ..
+            }
+        )
+    }
+
+    fn dns_metrics(&self) -> Vec<(String, u64)> {
+        if !self.resolves() {
+            return Vec::new();
+        }
+        let s = self
+            .resolver
+            .as_ref()
+            .map(|r| r.stats())
+            .unwrap_or_default();
+        [
+            ("lookups", s.lookups),
+            ("hosts_hits", s.hosts_hits),
+            ("cache_hits", s.cache_hits),
+            ("queries_sent", s.queries_sent),
+            ("timeouts", s.timeouts),
+            ("answers", s.answers),
+            ("nxdomain", s.nxdomain),
+            ("failures", s.failures),
+            ("unmatched", s.unmatched),
+            ("connections_abandoned", self.dns_failed),
+            ("first_lookup_ns", self.tls_totals.dns_ns.unwrap_or(0)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (format!("dns.{k}"), v))
         .collect()
     }
 
@@ -934,6 +1164,9 @@ impl TcpHost {
         ]);
         if !app.side.is_plain() {
             m.push(("cpu_ns", t.cpu_ns));
+        }
+        if self.resolves() {
+            m.push(("dns_ns", t.dns_ns.unwrap_or(0)));
         }
         m.push(("tcp_connected_ns", t.tcp_connected_ns.unwrap_or(0)));
         if !app.side.is_plain() {
@@ -1050,6 +1283,39 @@ impl Host {
     }
 }
 
+impl Host {
+    /// A DNS message: a query for the server, an answer for the resolver.
+    fn on_dns(&mut self, cx: &mut Context<'_, Wire>, from: NodeId, m: &crate::dns::Message) {
+        if let Some((zone, stats)) = &mut self.dns_server
+            && m.answer.is_none()
+            && m.dst_port == crate::dns::PORT
+        {
+            let reply = crate::dns::serve(zone, m);
+            stats.answered += 1;
+            if reply.answer == Some(crate::dns::Answer::NxDomain) {
+                stats.nxdomain += 1;
+            }
+            cx.send(from, reply.wire_size(), Wire::Dns(reply));
+            return;
+        }
+        if let Some(t) = &mut self.tcp
+            && t.resolver.is_some()
+            && m.answer.is_some()
+        {
+            t.on_dns(cx, from, m);
+            return;
+        }
+        if cx.tracing() {
+            let fields = vec![
+                ("from", Value::Node(from)),
+                ("port", Value::from(u32::from(m.dst_port))),
+                ("reason", "no DNS server or resolver on this port".into()),
+            ];
+            cx.trace("udp_unmatched", fields);
+        }
+    }
+}
+
 impl Endpoint<Wire> for Host {
     fn start(&mut self, cx: &mut Context<'_, Wire>) {
         Endpoint::<Wire>::start(&mut self.echo, cx);
@@ -1068,6 +1334,7 @@ impl Endpoint<Wire> for Host {
     fn on_packet(&mut self, cx: &mut Context<'_, Wire>, packet: Packet<Wire>) {
         match &packet.payload {
             Wire::Echo(_) => self.echo.on_packet(cx, packet),
+            Wire::Dns(m) => self.on_dns(cx, packet.src, m),
             Wire::Tcp { seg, bytes, .. } => {
                 if let Some(t) = &mut self.tcp {
                     if let Some(b) = bytes {
@@ -1107,6 +1374,10 @@ impl Endpoint<Wire> for Host {
         }
         if let Some((_, sent, _)) = &self.flood {
             m.push(("flood.syns_sent".to_string(), Value::U64(*sent)));
+        }
+        if let Some((_, s)) = &self.dns_server {
+            m.push(("dns.queries_answered".to_string(), Value::U64(s.answered)));
+            m.push(("dns.nxdomain_sent".to_string(), Value::U64(s.nxdomain)));
         }
         m
     }

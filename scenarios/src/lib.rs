@@ -27,6 +27,7 @@
 
 pub mod batch;
 pub mod build;
+pub mod dns;
 pub mod error;
 pub mod format;
 pub mod host;

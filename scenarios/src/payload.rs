@@ -21,6 +21,8 @@ pub enum Wire {
         /// other streams carry the pattern that the data's offset implies.
         bytes: Option<Arc<[u8]>>,
     },
+    /// A DNS message over UDP.
+    Dns(crate::dns::Message),
 }
 
 impl Payload for Wire {
@@ -63,6 +65,31 @@ impl Payload for Wire {
                     out.push(("rtx", Value::Bool(true)));
                 }
             }
+            Wire::Dns(m) => {
+                use crate::dns::Answer;
+                out.push(("proto", "dns".into()));
+                out.push(("sport", Value::from(u32::from(m.src_port))));
+                out.push(("dport", Value::from(u32::from(m.dst_port))));
+                let msg = if m.answer.is_some() {
+                    "response"
+                } else {
+                    "query"
+                };
+                out.push(("msg", msg.into()));
+                out.push(("dns_id", Value::from(u32::from(m.id))));
+                out.push(("name", Value::from(m.name.to_string())));
+                match m.answer {
+                    Some(Answer::Address { addr, ttl }) => {
+                        out.push(("rcode", "NOERROR".into()));
+                        out.push(("addr", Value::Node(addr)));
+                        out.push(("ttl", Value::from(ttl)));
+                    }
+                    Some(Answer::NxDomain) => out.push(("rcode", "NXDOMAIN".into())),
+                    None => {}
+                }
+                // The message's bytes, for the pcap.
+                out.push(("data", Value::from(crate::tls_app::hex(&m.encode()))));
+            }
         }
     }
 }
@@ -74,7 +101,7 @@ impl CarriesEcho for Wire {
     fn as_echo(&self) -> Option<&Echo> {
         match self {
             Wire::Echo(e) => Some(e),
-            Wire::Tcp { .. } => None,
+            Wire::Tcp { .. } | Wire::Dns(_) => None,
         }
     }
 }

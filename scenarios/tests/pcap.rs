@@ -46,8 +46,10 @@ fn tshark_reads_every_library_capture_cleanly() {
             "tcp.check_checksum:TRUE",
             "-o",
             "ip.check_checksum:TRUE",
+            "-o",
+            "udp.check_checksum:TRUE",
             "-Y",
-            "_ws.malformed || _ws.expert.severity >= error || tcp.checksum.status == 0 || ip.checksum.status == 0 || icmp.checksum.status == 0",
+            "_ws.malformed || _ws.expert.severity >= error || tcp.checksum.status == 0 || ip.checksum.status == 0 || icmp.checksum.status == 0 || udp.checksum.status == 0",
         ])
         .unwrap();
         assert!(bad.trim().is_empty(), "{name}: tshark reports:\n{bad}");

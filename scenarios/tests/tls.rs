@@ -3,8 +3,10 @@
 //! deterministic and seeds matter, and bad TLS settings are refused with
 //! the path of the field.
 
-use scenarios::run::{Outcome, RunOutput, run};
-use sim_core::Value;
+mod common;
+
+use common::{metric, run_text};
+use scenarios::run::{Outcome, RunOutput};
 
 fn scenario(link: &str, server: &str, client: &str) -> String {
     format!(
@@ -18,19 +20,6 @@ fn scenario(link: &str, server: &str, client: &str) -> String {
   ]
 }}"#
     )
-}
-
-fn run_text(text: &str, seed: u64) -> Result<RunOutput, String> {
-    let sweep = scenarios::sweep::Sweep::parse(text).map_err(|e| e.to_string())?;
-    let plan = scenarios::plan_point(&sweep, 0).map_err(|e| e.to_string())?;
-    Ok(run(&plan, seed))
-}
-
-fn metric(out: &RunOutput, name: &str) -> u64 {
-    match out.metrics.iter().find(|(k, _)| k == name) {
-        Some((_, Value::U64(v))) => *v,
-        other => panic!("{name}: {other:?}"),
-    }
 }
 
 /// With 3% loss both ways, jitter and reordering, TCP retransmits and
@@ -155,7 +144,7 @@ fn concurrent_handshakes_queue_on_the_server_cpu() {
         .iter()
         .filter(|r| r.kind == "tls_cpu" && r.node == sim_core::NodeId(1))
         .filter_map(|r| match r.field("wait_ns") {
-            Some(Value::U64(w)) => Some(*w),
+            Some(sim_core::Value::U64(w)) => Some(*w),
             _ => None,
         })
         .collect();

@@ -23,6 +23,13 @@ impl NodeId {
     pub fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The node's IPv4 address, 10.x.y.z of its index plus one: what DNS
+    /// answers hold and what the pcap shows.
+    pub fn ipv4(self) -> [u8; 4] {
+        let v = self.0 + 1;
+        [10, (v >> 16) as u8, (v >> 8) as u8, v as u8]
+    }
 }
 
 /// Index of one direction of a link: link `k` has directions `2k` (first

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 /// Every scenario in `scenarios/library/`: (name, text), in name order.
+#[allow(dead_code)]
 pub fn library() -> Vec<(String, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("library");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -18,4 +19,22 @@ pub fn library() -> Vec<(String, String)> {
             (name, std::fs::read_to_string(&p).unwrap())
         })
         .collect()
+}
+
+/// Plans point 0 of a scenario text and runs it with `seed`; bad input
+/// comes back as its message.
+#[allow(dead_code)]
+pub fn run_text(text: &str, seed: u64) -> Result<scenarios::run::RunOutput, String> {
+    let sweep = scenarios::sweep::Sweep::parse(text).map_err(|e| e.to_string())?;
+    let plan = scenarios::plan_point(&sweep, 0).map_err(|e| e.to_string())?;
+    Ok(scenarios::run::run(&plan, seed))
+}
+
+/// A whole-number metric of a run.
+#[allow(dead_code)]
+pub fn metric(out: &scenarios::run::RunOutput, name: &str) -> u64 {
+    match out.metrics.iter().find(|(k, _)| k == name) {
+        Some((_, sim_core::Value::U64(v))) => *v,
+        other => panic!("{name}: {other:?}"),
+    }
 }

@@ -1,0 +1,640 @@
+//! DNS over UDP (RFC 1035): a stub resolver with a hosts table and a cache
+//! that honours TTLs, and a server answering A queries from its zone.
+//!
+//! Both are sans-IO: the resolver is told the time and the messages that
+//! arrive, and hands back the messages to send, the next deadline and what
+//! it resolved. Messages travel as typed values; [`Message::encode`] gives
+//! their exact RFC 1035 bytes, which set their size on the wire and fill the
+//! pcap. An address is a node: A records hold the node's IPv4 address
+//! ([`NodeId::ipv4`]).
+//!
+//! Simplifications (also in the README's model notes): one question per
+//! message, A records only, no CNAMEs, no recursion (the server is
+//! authoritative for every name it holds and answers NXDOMAIN for the rest),
+//! negative answers are not cached (RFC 2308 would cache them for the SOA
+//! minimum), and no TCP fallback (answers are far below 512 bytes).
+//!
+//! ```
+//! use scenarios::dns::{Lookup, Resolver, ResolverConfig, Zone, serve};
+//! use sim_core::{NodeId, RngStream, SimDuration, SimTime};
+//! use std::collections::BTreeMap;
+//! use std::sync::Arc;
+//!
+//! let www = NodeId(2);
+//! let mut records = BTreeMap::new();
+//! records.insert("www.example.com".to_string(), (www, 300));
+//! let zone = Zone { records };
+//! let cfg = ResolverConfig {
+//!     server: Some(NodeId(1)),
+//!     hosts: BTreeMap::new(),
+//!     timeout: SimDuration::from_secs(5),
+//!     attempts: 2,
+//! };
+//! let mut r = Resolver::new(Arc::new(cfg), RngStream::derive(1, "dns"));
+//! let name: Arc<str> = Arc::from("www.example.com");
+//! assert_eq!(r.lookup(SimTime::ZERO, &name), Lookup::Pending);
+//! let query = r.poll_transmit().unwrap();
+//! let answer = serve(&zone, &query);
+//! r.on_message(SimTime::ZERO, NodeId(1), &answer);
+//! let event = r.poll_event().unwrap();
+//! assert_eq!(event.outcome, scenarios::dns::Outcome::Resolved { addr: www, source: scenarios::dns::Source::Server });
+//! // The answer is cached for its TTL.
+//! assert!(matches!(r.lookup(SimTime::ZERO, &name), Lookup::Ready(a, _) if a == www));
+//! ```
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+use sim_core::{NodeId, RngStream, SimDuration, SimTime};
+
+/// The DNS port (RFC 1035 §4.2.1).
+pub const PORT: u16 = 53;
+
+/// Bytes of an IPv4 header plus a UDP header.
+const IP_UDP_HEADERS: u32 = 20 + 8;
+
+/// What a response says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// The name's A record.
+    Address {
+        /// The node the name points at.
+        addr: NodeId,
+        /// How long the answer may be cached, seconds.
+        ttl: u32,
+    },
+    /// No such name (RCODE 3).
+    NxDomain,
+}
+
+/// A DNS message with one question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// Transaction id, matched between query and response.
+    pub id: u16,
+    /// UDP source port.
+    pub src_port: u16,
+    /// UDP destination port.
+    pub dst_port: u16,
+    /// The name asked about.
+    pub name: Arc<str>,
+    /// `None` for a query.
+    pub answer: Option<Answer>,
+}
+
+impl Message {
+    /// The message as RFC 1035 §4.1 lays it out (without the UDP header).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(64);
+        b.extend(self.id.to_be_bytes());
+        // Flags: RD on every message (a stub asks for recursion); a
+        // response also has QR and AA (the server is authoritative).
+        let flags: u16 = match self.answer {
+            None => 0x0100,
+            Some(Answer::Address { .. }) => 0x8500,
+            Some(Answer::NxDomain) => 0x8503,
+        };
+        b.extend(flags.to_be_bytes());
+        let ancount = u16::from(matches!(self.answer, Some(Answer::Address { .. })));
+        for n in [1, ancount, 0, 0] {
+            b.extend(u16::to_be_bytes(n));
+        }
+        for label in self.name.split('.').filter(|l| !l.is_empty()) {
+            b.push(label.len() as u8);
+            b.extend(label.as_bytes());
+        }
+        b.push(0);
+        b.extend([0, 1, 0, 1]); // QTYPE A, QCLASS IN
+        if let Some(Answer::Address { addr, ttl }) = self.answer {
+            b.extend([0xc0, 12]); // the name, by pointer to the question
+            b.extend([0, 1, 0, 1]);
+            b.extend(ttl.to_be_bytes());
+            b.extend([0, 4]);
+            b.extend(addr.ipv4());
+        }
+        b
+    }
+
+    /// Bytes on the wire: IP and UDP headers plus the message.
+    pub fn wire_size(&self) -> u32 {
+        IP_UDP_HEADERS + self.encode().len() as u32
+    }
+}
+
+/// Checks a DNS name (RFC 1035 §2.3.4: labels of 1 to 63 bytes, 253 in
+/// all; letters, digits and hyphens, as RFC 952 host names have them).
+pub fn check_name(name: &str) -> Result<(), String> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.is_empty() || name.len() > 253 {
+        return Err(format!("{name:?} is not a DNS name (1 to 253 bytes)"));
+    }
+    for label in name.split('.') {
+        if label.is_empty() || label.len() > 63 {
+            return Err(format!(
+                "{name:?} is not a DNS name: each label holds 1 to 63 bytes"
+            ));
+        }
+        if !label
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+        {
+            return Err(format!(
+                "{name:?} is not a DNS name: labels hold letters, digits and hyphens"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Names compare without regard to case or a final dot (RFC 4343).
+pub fn canonical(name: &str) -> String {
+    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
+}
+
+/// An authoritative server's records: name to (node, TTL in seconds).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Zone {
+    /// Canonical names and their A records.
+    pub records: BTreeMap<String, (NodeId, u32)>,
+}
+
+/// The server's answer to `query`: the A record, or NXDOMAIN.
+pub fn serve(zone: &Zone, query: &Message) -> Message {
+    let answer = match zone.records.get(&canonical(&query.name)) {
+        Some(&(addr, ttl)) => Answer::Address { addr, ttl },
+        None => Answer::NxDomain,
+    };
+    Message {
+        id: query.id,
+        src_port: query.dst_port,
+        dst_port: query.src_port,
+        name: query.name.clone(),
+        answer: Some(answer),
+    }
+}
+
+/// A client's resolver settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolverConfig {
+    /// The server it asks (`None`: only the hosts table).
+    pub server: Option<NodeId>,
+    /// Names answered locally, never asked (canonical names).
+    pub hosts: BTreeMap<String, NodeId>,
+    /// How long to wait for each answer.
+    pub timeout: SimDuration,
+    /// Queries per lookup, the first included.
+    pub attempts: u32,
+}
+
+impl ResolverConfig {
+    /// glibc's defaults (resolv.conf(5)): 5 s timeout, 2 attempts.
+    pub const DEFAULT_TIMEOUT: SimDuration = SimDuration::from_secs(5);
+    /// See [`Self::DEFAULT_TIMEOUT`].
+    pub const DEFAULT_ATTEMPTS: u32 = 2;
+}
+
+/// Where an address came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The hosts table.
+    Hosts,
+    /// The cache, within the answer's TTL.
+    Cache,
+    /// The server, just now.
+    Server,
+}
+
+impl Source {
+    /// The trace's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Hosts => "hosts",
+            Source::Cache => "cache",
+            Source::Server => "server",
+        }
+    }
+}
+
+/// Why a lookup failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The server says the name does not exist.
+    NxDomain,
+    /// Every attempt timed out.
+    Timeout,
+    /// The name is not in the hosts table and there is no server to ask.
+    NoServer,
+}
+
+impl Failure {
+    /// The trace's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Failure::NxDomain => "nxdomain",
+            Failure::Timeout => "timeout",
+            Failure::NoServer => "no_server",
+        }
+    }
+}
+
+/// The answer to [`Resolver::lookup`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// Known already.
+    Ready(NodeId, Source),
+    /// Cannot be known.
+    Failed(Failure),
+    /// A query is out; an [`Event`] will tell.
+    Pending,
+}
+
+/// How a pending lookup ended, or a step on the way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The name's address.
+    Resolved {
+        /// The address.
+        addr: NodeId,
+        /// Where it came from.
+        source: Source,
+    },
+    /// No address.
+    Failed(Failure),
+    /// An attempt timed out and the query went again.
+    Retried {
+        /// The attempt now under way, from 2.
+        attempt: u32,
+    },
+}
+
+/// Something the resolver did, for the application and the trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// The name.
+    pub name: Arc<str>,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+/// A query waiting for its answer.
+#[derive(Debug)]
+struct Pending {
+    msg: Message,
+    attempt: u32,
+    deadline: SimTime,
+}
+
+/// Counters for the summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Lookups asked for.
+    pub lookups: u64,
+    /// Answered by the hosts table.
+    pub hosts_hits: u64,
+    /// Answered from the cache.
+    pub cache_hits: u64,
+    /// Queries sent, retries included.
+    pub queries_sent: u64,
+    /// Attempts that timed out.
+    pub timeouts: u64,
+    /// Addresses the server gave.
+    pub answers: u64,
+    /// NXDOMAIN responses.
+    pub nxdomain: u64,
+    /// Lookups that failed.
+    pub failures: u64,
+    /// Responses matching no pending query (late, duplicated or forged).
+    pub unmatched: u64,
+}
+
+/// A stub resolver (RFC 1123 §6.1.3.1) with a cache.
+#[derive(Debug)]
+pub struct Resolver {
+    cfg: Arc<ResolverConfig>,
+    /// Transaction ids and source ports are random (RFC 5452 §9.2).
+    rng: RngStream,
+    /// Canonical name to (address, expiry).
+    cache: HashMap<String, (NodeId, SimTime)>,
+    pending: Vec<Pending>,
+    transmit: VecDeque<Message>,
+    events: VecDeque<Event>,
+    stats: Stats,
+}
+
+impl Resolver {
+    /// A resolver with an empty cache.
+    pub fn new(cfg: Arc<ResolverConfig>, rng: RngStream) -> Self {
+        Resolver {
+            cfg,
+            rng,
+            cache: HashMap::new(),
+            pending: Vec::new(),
+            transmit: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// Its counters.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Looks `name` up: from the hosts table, the cache, or by a query
+    /// (one per name: lookups of a name already asked about wait for the
+    /// same answer).
+    pub fn lookup(&mut self, now: SimTime, name: &Arc<str>) -> Lookup {
+        self.stats.lookups += 1;
+        let key = canonical(name);
+        if let Some(&addr) = self.cfg.hosts.get(&key) {
+            self.stats.hosts_hits += 1;
+            return Lookup::Ready(addr, Source::Hosts);
+        }
+        // RFC 1035 §3.2.1: a TTL is how long the record may be cached; it
+        // is used while strictly younger than that.
+        match self.cache.get(&key) {
+            Some(&(addr, expires)) if now < expires => {
+                self.stats.cache_hits += 1;
+                return Lookup::Ready(addr, Source::Cache);
+            }
+            Some(_) => {
+                self.cache.remove(&key);
+            }
+            None => {}
+        }
+        let Some(_) = self.cfg.server else {
+            self.stats.failures += 1;
+            return Lookup::Failed(Failure::NoServer);
+        };
+        if self.pending.iter().any(|p| canonical(&p.msg.name) == key) {
+            return Lookup::Pending;
+        }
+        let id = self.rng.next_u32() as u16;
+        // An ephemeral port (49152-65535), fresh for each query.
+        let port = 49_152 + (self.rng.next_u32() % 16_384) as u16;
+        let msg = Message {
+            id,
+            src_port: port,
+            dst_port: PORT,
+            name: name.clone(),
+            answer: None,
+        };
+        self.send(now, msg, 1);
+        Lookup::Pending
+    }
+
+    fn send(&mut self, now: SimTime, msg: Message, attempt: u32) {
+        self.stats.queries_sent += 1;
+        self.transmit.push_back(msg.clone());
+        self.pending.push(Pending {
+            msg,
+            attempt,
+            deadline: now + self.cfg.timeout,
+        });
+    }
+
+    /// A message arrived from `from`. Responses count only when they come
+    /// from the server asked, to the port asked from, with the id and name
+    /// asked (RFC 5452 §4); anything else is ignored.
+    pub fn on_message(&mut self, now: SimTime, from: NodeId, msg: &Message) {
+        let Some(answer) = msg.answer else {
+            return;
+        };
+        let i = self.pending.iter().position(|p| {
+            Some(from) == self.cfg.server
+                && p.msg.id == msg.id
+                && p.msg.src_port == msg.dst_port
+                && canonical(&p.msg.name) == canonical(&msg.name)
+        });
+        let Some(i) = i else {
+            self.stats.unmatched += 1;
+            return;
+        };
+        let p = self.pending.swap_remove(i);
+        let outcome = match answer {
+            Answer::Address { addr, ttl } => {
+                self.stats.answers += 1;
+                let expires = now + SimDuration::from_secs(u64::from(ttl));
+                self.cache.insert(canonical(&p.msg.name), (addr, expires));
+                Outcome::Resolved {
+                    addr,
+                    source: Source::Server,
+                }
+            }
+            Answer::NxDomain => {
+                self.stats.nxdomain += 1;
+                self.stats.failures += 1;
+                Outcome::Failed(Failure::NxDomain)
+            }
+        };
+        self.events.push_back(Event {
+            name: p.msg.name,
+            outcome,
+        });
+    }
+
+    /// Retries or gives up on every query whose deadline has come.
+    pub fn on_timeout(&mut self, now: SimTime) {
+        let mut i = 0;
+        while i < self.pending.len() {
+            if self.pending[i].deadline > now {
+                i += 1;
+                continue;
+            }
+            // Keep the order of the rest: deadlines stay sorted by sending.
+            let p = self.pending.remove(i);
+            self.stats.timeouts += 1;
+            let outcome = if p.attempt < self.cfg.attempts {
+                // The same query again, same id and port, so a late answer
+                // to the first still counts (as glibc's resolver does).
+                let attempt = p.attempt + 1;
+                self.send(now, p.msg.clone(), attempt);
+                Outcome::Retried { attempt }
+            } else {
+                self.stats.failures += 1;
+                Outcome::Failed(Failure::Timeout)
+            };
+            self.events.push_back(Event {
+                name: p.msg.name,
+                outcome,
+            });
+        }
+    }
+
+    /// The next message to send to the server.
+    pub fn poll_transmit(&mut self) -> Option<Message> {
+        self.transmit.pop_front()
+    }
+
+    /// The next thing that happened.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Self::on_timeout`] must next be called.
+    pub fn deadline(&self) -> Option<SimTime> {
+        self.pending.iter().map(|p| p.deadline).min()
+    }
+
+    /// The server the resolver asks.
+    pub fn server(&self) -> Option<NodeId> {
+        self.cfg.server
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SERVER: NodeId = NodeId(1);
+    const WWW: NodeId = NodeId(2);
+
+    fn zone(ttl: u32) -> Zone {
+        let mut records = BTreeMap::new();
+        records.insert("www.example.com".into(), (WWW, ttl));
+        Zone { records }
+    }
+
+    fn resolver(hosts: &[(&str, NodeId)]) -> Resolver {
+        let cfg = ResolverConfig {
+            server: Some(SERVER),
+            hosts: hosts.iter().map(|(n, a)| (n.to_string(), *a)).collect(),
+            timeout: SimDuration::from_secs(1),
+            attempts: 3,
+        };
+        Resolver::new(Arc::new(cfg), RngStream::derive(7, "dns"))
+    }
+
+    fn at(s: u64) -> SimTime {
+        SimTime::ZERO + SimDuration::from_secs(s)
+    }
+
+    fn name(n: &str) -> Arc<str> {
+        Arc::from(n)
+    }
+
+    #[test]
+    fn a_query_encodes_as_rfc_1035_lays_it_out() {
+        let q = Message {
+            id: 0x1234,
+            src_port: 50_000,
+            dst_port: PORT,
+            name: name("www.example.com"),
+            answer: None,
+        };
+        let b = q.encode();
+        assert_eq!(&b[..12], &[0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(&b[12..29], b"\x03www\x07example\x03com\x00");
+        assert_eq!(&b[29..], &[0, 1, 0, 1]);
+        assert_eq!(q.wire_size(), 28 + 33);
+        let a = serve(&zone(300), &q).encode();
+        assert_eq!(&a[2..4], &[0x85, 0x00]);
+        assert_eq!(&a[6..8], &[0, 1], "one answer");
+        assert_eq!(
+            &a[33..],
+            &[0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 10, 0, 0, 3]
+        );
+        let mut nx = q.clone();
+        nx.name = name("nope.example.com");
+        let n = serve(&zone(300), &nx).encode();
+        assert_eq!(n[3] & 0x0f, 3, "RCODE NXDOMAIN");
+        assert_eq!(&n[6..8], &[0, 0], "no answer");
+    }
+
+    #[test]
+    fn hosts_table_answers_without_a_query() {
+        let mut r = resolver(&[("www.example.com", WWW)]);
+        assert_eq!(
+            r.lookup(at(0), &name("WWW.Example.com.")),
+            Lookup::Ready(WWW, Source::Hosts)
+        );
+        assert_eq!(r.poll_transmit(), None);
+    }
+
+    #[test]
+    fn answers_are_cached_for_their_ttl_and_no_longer() {
+        let mut r = resolver(&[]);
+        let n = name("www.example.com");
+        assert_eq!(r.lookup(at(0), &n), Lookup::Pending);
+        // A second lookup while the first is out sends nothing more.
+        assert_eq!(r.lookup(at(0), &n), Lookup::Pending);
+        let q = r.poll_transmit().unwrap();
+        assert_eq!(r.poll_transmit(), None);
+        r.on_message(at(0), SERVER, &serve(&zone(10), &q));
+        assert_eq!(
+            r.poll_event().unwrap().outcome,
+            Outcome::Resolved {
+                addr: WWW,
+                source: Source::Server
+            }
+        );
+        assert_eq!(r.lookup(at(9), &n), Lookup::Ready(WWW, Source::Cache));
+        assert_eq!(r.lookup(at(10), &n), Lookup::Pending, "expired at its TTL");
+        assert!(r.poll_transmit().is_some());
+        assert_eq!(r.stats().cache_hits, 1);
+        assert_eq!(r.stats().queries_sent, 2);
+    }
+
+    #[test]
+    fn lost_queries_are_retried_then_given_up() {
+        let mut r = resolver(&[]);
+        let n = name("www.example.com");
+        r.lookup(at(0), &n);
+        let first = r.poll_transmit().unwrap();
+        assert_eq!(r.deadline(), Some(at(1)));
+        r.on_timeout(at(1));
+        assert_eq!(r.poll_transmit().unwrap(), first, "the same query again");
+        assert_eq!(
+            r.poll_event().unwrap().outcome,
+            Outcome::Retried { attempt: 2 }
+        );
+        r.on_timeout(at(2));
+        r.poll_transmit().unwrap();
+        r.poll_event();
+        r.on_timeout(at(3));
+        assert_eq!(r.poll_transmit(), None, "three attempts in all");
+        assert_eq!(
+            r.poll_event().unwrap().outcome,
+            Outcome::Failed(Failure::Timeout)
+        );
+        assert_eq!(r.deadline(), None);
+        // The late answer to the given-up query is ignored.
+        r.on_message(at(4), SERVER, &serve(&zone(10), &first));
+        assert_eq!(r.poll_event(), None);
+        assert_eq!(r.stats().unmatched, 1);
+    }
+
+    #[test]
+    fn nxdomain_fails_and_forged_answers_are_ignored() {
+        let mut r = resolver(&[]);
+        let n = name("nope.example.com");
+        r.lookup(at(0), &n);
+        let q = r.poll_transmit().unwrap();
+        let mut forged = serve(&zone(10), &q);
+        forged.id = forged.id.wrapping_add(1);
+        r.on_message(at(0), SERVER, &forged);
+        let mut elsewhere = serve(&zone(10), &q);
+        elsewhere.dst_port = elsewhere.dst_port.wrapping_add(1);
+        r.on_message(at(0), SERVER, &elsewhere);
+        r.on_message(at(0), WWW, &serve(&zone(10), &q));
+        assert_eq!(r.poll_event(), None);
+        r.on_message(at(0), SERVER, &serve(&zone(10), &q));
+        assert_eq!(
+            r.poll_event().unwrap().outcome,
+            Outcome::Failed(Failure::NxDomain)
+        );
+        assert_eq!(r.stats().unmatched, 3);
+        // NXDOMAIN is not cached: the next lookup asks again.
+        assert_eq!(r.lookup(at(0), &n), Lookup::Pending);
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(check_name("www.example.com").is_ok());
+        assert!(check_name("www.example.com.").is_ok());
+        assert!(check_name("a..b").is_err());
+        assert!(check_name("under_score.com").is_err());
+        assert!(check_name(&"a".repeat(64)).is_err());
+        assert!(check_name("").is_err());
+    }
+}
