@@ -58,8 +58,9 @@ fn initial_sequence_numbers(records: &[TraceRecord]) -> HashMap<(NodeId, u64), u
         .collect()
 }
 
-/// TLS records sent, by (sending node, port): stream offset and name.
-type TlsRecords = HashMap<(NodeId, u64), Vec<(u64, String)>>;
+/// TLS records sent, by connection (sending node and port, peer node and
+/// port): stream offset and name.
+type TlsRecords = HashMap<(NodeId, u64, NodeId, u64), Vec<(u64, String)>>;
 
 fn tls_records(records: &[TraceRecord]) -> TlsRecords {
     let mut m: TlsRecords = HashMap::new();
@@ -67,9 +68,14 @@ fn tls_records(records: &[TraceRecord]) -> TlsRecords {
         .iter()
         .filter(|r| r.kind == "tls_record" && r.text("dir") == Some("send"))
     {
-        if let (Some(port), Some(off), Some(what)) = (r.u64("lport"), r.u64("off"), r.text("what"))
-        {
-            m.entry((r.node, port))
+        if let (Some(port), Some(peer), Some(pport), Some(off), Some(what)) = (
+            r.u64("lport"),
+            r.node_field("peer"),
+            r.u64("pport"),
+            r.u64("off"),
+            r.text("what"),
+        ) {
+            m.entry((r.node, port, peer, pport))
                 .or_default()
                 .push((off, what.to_string()));
         }
@@ -81,8 +87,9 @@ fn tls_records(records: &[TraceRecord]) -> TlsRecords {
 /// (`ApplicationData` repeated collapses to one).
 fn tls_names(r: &TraceRecord, tls: &TlsRecords) -> Option<String> {
     let (src, port) = (r.node_field("src")?, r.u64("sport")?);
+    let (dst, dport) = (r.node_field("dst")?, r.u64("dport")?);
     let (off, len) = (r.u64("off")?, r.u64("len")?);
-    let list = tls.get(&(src, port))?;
+    let list = tls.get(&(src, port, dst, dport))?;
     let mut names: Vec<&str> = Vec::new();
     for (o, what) in list {
         if (off..off + len).contains(o) && names.last() != Some(&what.as_str()) {

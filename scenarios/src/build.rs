@@ -1124,10 +1124,17 @@ fn tls_app(
             cfg.refuse_weak = spec.refuse_weak.unwrap_or(false);
             cfg.revoked
                 .revoke(&pki.intermediate.subject, REVOKED_SERIAL);
-            if spec.session_cache.is_some() {
-                return misplaced("session_cache", "server");
+            for (field, set) in [
+                ("session_cache", spec.session_cache.is_some()),
+                ("max_early_data", spec.max_early_data.is_some()),
+                ("accept_early_data", spec.accept_early_data.is_some()),
+            ] {
+                if set {
+                    return misplaced(field, "server");
+                }
             }
             cfg.tickets = spec.tickets.unwrap_or(false);
+            cfg.early_data = spec.early_data.unwrap_or(false);
             Ok(TlsApp {
                 side: TlsSide::Client(Box::new(cfg)),
                 request: spec.request.unwrap_or(300),
@@ -1144,6 +1151,7 @@ fn tls_app(
                 ("accept_untrusted", spec.accept_untrusted.is_some()),
                 ("refuse_weak", spec.refuse_weak.is_some()),
                 ("resume", spec.resume.is_some()),
+                ("early_data", spec.early_data.is_some()),
                 ("requests", spec.requests.is_some()),
             ] {
                 if set {
@@ -1215,6 +1223,20 @@ fn tls_app(
                     format!("ticket key of {name}").as_bytes(),
                 ));
             }
+            cfg.max_early_data = spec.max_early_data.unwrap_or(0);
+            if cfg.max_early_data > sim_tls::suite::MAX_FRAGMENT as u32 {
+                return Err(InputError::at(
+                    format!("{path}.max_early_data"),
+                    "at most 16384 bytes (one record) in this model",
+                ));
+            }
+            if cfg.max_early_data > 0 && cfg.ticket_key.is_none() {
+                return Err(InputError::at(
+                    format!("{path}.max_early_data"),
+                    "early data rides on tickets: set \"tickets\": true",
+                ));
+            }
+            cfg.accept_early_data = spec.accept_early_data.unwrap_or(true);
             Ok(TlsApp {
                 side: TlsSide::Server(Box::new(cfg)),
                 request: 1,

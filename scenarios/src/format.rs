@@ -604,14 +604,28 @@ pub struct TlsSpec {
     /// Client: refuse RC4, 3DES and MD5 suites.
     #[serde(default)]
     pub refuse_weak: Option<bool>,
-    /// Client: keep each connection's TLS 1.2 session and offer it on the
-    /// next connection (by ticket if it has one, else by session id).
+    /// Client: keep each connection's session and offer it on the next
+    /// connection (TLS 1.2: by ticket if it has one, else by session id;
+    /// TLS 1.3: the last ticket, as a PSK).
     #[serde(default)]
     pub resume: Option<bool>,
+    /// Client: send the request as early data (0-RTT) when resuming with a
+    /// TLS 1.3 ticket that allows it.
+    #[serde(default)]
+    pub early_data: Option<bool>,
+    /// Server: its TLS 1.3 tickets allow this many bytes of early data
+    /// (default 0: none; at most 16384 here).
+    #[serde(default)]
+    pub max_early_data: Option<u32>,
+    /// Server: take early data offered with such a ticket (default true);
+    /// false refuses it, as a server whose replay protection says no.
+    #[serde(default)]
+    pub accept_early_data: Option<bool>,
     /// Server: give TLS 1.2 sessions ids and cache them for resumption.
     #[serde(default)]
     pub session_cache: Option<bool>,
-    /// Server: issue session tickets (RFC 5077); client: ask for them.
+    /// Server: issue session tickets (RFC 5077 in TLS 1.2; after every
+    /// TLS 1.3 handshake, RFC 8446 §4.6.1); client: ask for them (TLS 1.2).
     #[serde(default)]
     pub tickets: Option<bool>,
     /// Server: its certificate.

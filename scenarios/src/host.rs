@@ -241,6 +241,8 @@ struct TlsTotals {
     cpu_ns: u64,
     /// The first lookup's answer, from its start.
     dns_ns: Option<u64>,
+    /// Handshake round trips before the first connection's request.
+    round_trips: Option<u64>,
     /// First handshake: from the page load's start to TLS established.
     handshake_ns: Option<u64>,
     /// First response: from the page load's start to its last byte.
@@ -261,6 +263,8 @@ struct TcpHost {
     tls_rng: Option<RngStream>,
     /// The last session a client connection left, to resume on the next.
     tls_session: Option<sim_tls::session::ClientSession>,
+    /// The last TLS 1.3 ticket, and when it came.
+    tls_ticket13: Option<(sim_tls::session::Ticket13, SimTime)>,
     tls_totals: TlsTotals,
     /// The host's one CPU is busy with public-key work until then.
     cpu_busy_until: SimTime,
@@ -322,6 +326,7 @@ impl Host {
                 reading: a.stall_reading_until.is_none(),
                 tls_rng: None,
                 tls_session: None,
+                tls_ticket13: None,
                 tls_totals: TlsTotals::default(),
                 cpu_busy_until: SimTime::ZERO,
                 held: VecDeque::new(),
@@ -763,6 +768,11 @@ impl TcpHost {
                 let mut cfg = cfg.clone();
                 if app.resume {
                     cfg.resume = self.tls_session.clone();
+                    if let Some((t, at)) = &self.tls_ticket13 {
+                        cfg.resume13 = Some(t.clone());
+                        let age = now.saturating_since(*at).as_nanos() / 1_000_000;
+                        cfg.ticket_age_ms = u32::try_from(age).unwrap_or(u32::MAX);
+                    }
                 }
                 let mut conn = TlsConn::client(&cfg, random, eph, &app);
                 let step = conn.step(&app);
@@ -819,10 +829,16 @@ impl TcpHost {
         if let Some(session) = step.new_session.clone() {
             self.tls_session = Some(session);
         }
+        if let Some(ticket) = step.new_ticket.clone() {
+            self.tls_ticket13 = Some((ticket, now));
+        }
         t.alerts_sent += u64::from(step.alert_sent.is_some());
         t.alerts_received += u64::from(step.alert_received.is_some());
         t.app_bytes += step.app_bytes;
         if t.first_conn == Some(id) {
+            if let Some(n) = step.round_trips {
+                t.round_trips.get_or_insert(u64::from(n));
+            }
             if step.app_sent && t.request_sent_ns.is_none() {
                 t.request_sent_ns = since_open(now);
             }
@@ -1157,6 +1173,9 @@ impl TcpHost {
                 ("alerts_sent", t.alerts_sent),
                 ("alerts_received", t.alerts_received),
             ]);
+            if matches!(app.side, TlsSide::Client(_)) {
+                m.push(("round_trips", t.round_trips.unwrap_or(0)));
+            }
         }
         m.extend([
             ("app_bytes_received", t.app_bytes),

@@ -72,6 +72,12 @@ impl Stream {
             Stream::Plain { app_in, .. } => std::mem::take(app_in),
         }
     }
+    fn can_write(&self) -> bool {
+        match self {
+            Stream::Tls(c) => c.can_write(),
+            Stream::Plain { closed, .. } => !closed,
+        }
+    }
     fn status(&self) -> Status {
         match self {
             Stream::Tls(c) => c.status(),
@@ -195,6 +201,12 @@ pub struct TlsConn {
     ops_seen: PkOps,
     /// The negotiated suite has been reported.
     negotiated: bool,
+    /// Client: handshake round trips so far, counted until the first
+    /// application data goes: a flight sent and then an answer received
+    /// is one.
+    round_trips: u32,
+    awaiting_reply: bool,
+    app_started: bool,
 }
 
 /// What a TLS connection did, for the host's trace and totals.
@@ -214,6 +226,8 @@ pub struct Step {
     pub response_complete: bool,
     /// A session the client may resume later.
     pub new_session: Option<sim_tls::session::ClientSession>,
+    /// A TLS 1.3 ticket the client may resume with later.
+    pub new_ticket: Option<sim_tls::session::Ticket13>,
     /// A fatal alert we sent.
     pub alert_sent: Option<Alert>,
     /// A fatal alert we received.
@@ -224,6 +238,9 @@ pub struct Step {
     pub app_sent: bool,
     /// Public-key operations performed now.
     pub ops: PkOps,
+    /// Client: the first application data went now, after this many
+    /// handshake round trips.
+    pub round_trips: Option<u32>,
 }
 
 impl TlsConn {
@@ -275,6 +292,9 @@ impl TlsConn {
             done: false,
             ops_seen: PkOps::default(),
             negotiated: false,
+            round_trips: 0,
+            awaiting_reply: false,
+            app_started: false,
         }
     }
 
@@ -335,12 +355,26 @@ impl TlsConn {
                     content,
                     plaintext,
                     wire,
-                } => s.traces.push((
+                } => {
+                    if self.awaiting_reply && !self.app_started {
+                        self.awaiting_reply = false;
+                        self.round_trips += 1;
+                    }
+                    s.traces.push((
+                        "tls_record",
+                        vec![
+                            ("dir", "recv".into()),
+                            ("what", content_name(content).into()),
+                            ("plaintext", Value::from(plaintext as u64)),
+                            ("wire", Value::from(wire as u64)),
+                        ],
+                    ))
+                }
+                ConnEvent::RecordSkipped { wire } => s.traces.push((
                     "tls_record",
                     vec![
-                        ("dir", "recv".into()),
-                        ("what", content_name(content).into()),
-                        ("plaintext", Value::from(plaintext as u64)),
+                        ("dir", "skip".into()),
+                        ("what", "EarlyData".into()),
                         ("wire", Value::from(wire as u64)),
                     ],
                 )),
@@ -384,36 +418,37 @@ impl TlsConn {
         if !self.client {
             self.pending.extend_from_slice(&app_in);
         }
-        if self.conn.status() == Status::Established {
-            // The server answers every complete request (its head ends with
-            // an empty line), in order.
-            while !self.client
-                && let Some(end) = self.pending.windows(4).position(|w| w == b"\r\n\r\n")
-            {
-                self.pending.drain(..end + 4);
-                self.conn.write_app(&response_bytes(app.response));
-                self.drain_events(&mut s);
+        // The server answers every complete request (its head ends with an
+        // empty line), in order, as soon as it may write: a TLS 1.3 server
+        // answers early data at once (0.5-RTT).
+        while !self.client
+            && self.conn.can_write()
+            && let Some(end) = self.pending.windows(4).position(|w| w == b"\r\n\r\n")
+        {
+            self.pending.drain(..end + 4);
+            self.conn.write_app(&response_bytes(app.response));
+            self.drain_events(&mut s);
+        }
+        if self.conn.status() == Status::Established
+            && self.client
+            && !self.done
+            && self.expect.is_some_and(|n| self.got - self.page_base >= n)
+        {
+            s.response_complete = true;
+            self.requests_left -= 1;
+            if self.requests_left > 0 {
+                // Keep-alive: the next request on the same connection.
+                self.page_base += self.expect.take().unwrap_or(0);
+                self.head.clear();
+                self.conn
+                    .write_app(&request_bytes(app.request, self.requests_left == 1));
+            } else {
+                // The whole page is here: close_notify, then FIN.
+                self.done = true;
+                self.conn.close();
+                s.close = true;
             }
-            if self.client
-                && !self.done
-                && self.expect.is_some_and(|n| self.got - self.page_base >= n)
-            {
-                s.response_complete = true;
-                self.requests_left -= 1;
-                if self.requests_left > 0 {
-                    // Keep-alive: the next request on the same connection.
-                    self.page_base += self.expect.take().unwrap_or(0);
-                    self.head.clear();
-                    self.conn
-                        .write_app(&request_bytes(app.request, self.requests_left == 1));
-                } else {
-                    // The whole page is here: close_notify, then FIN.
-                    self.done = true;
-                    self.conn.close();
-                    s.close = true;
-                }
-                self.drain_events(&mut s);
-            }
+            self.drain_events(&mut s);
         }
         if closed_by_peer && !self.done {
             // RFC 8446 §6.1: answer close_notify with our own.
@@ -442,7 +477,8 @@ impl TlsConn {
     /// A record went out; `off` is where it starts in the TCP stream, so a
     /// ladder can name the segments that carry it.
     fn record_sent(&mut self, s: &mut Step, what: &'static str, plaintext: usize, wire: usize) {
-        s.app_sent |= what == "ApplicationData";
+        let app = matches!(what, "ApplicationData" | "EarlyData");
+        s.app_sent |= app;
         s.traces.push((
             "tls_record",
             vec![
@@ -454,6 +490,21 @@ impl TlsConn {
             ],
         ));
         self.sent_off += wire as u64;
+        if self.client && !self.app_started {
+            if app {
+                self.app_started = true;
+                s.round_trips = Some(self.round_trips);
+                s.traces.push((
+                    "tls_state",
+                    vec![
+                        ("event", "first_app_data".into()),
+                        ("round_trips", Value::from(self.round_trips)),
+                    ],
+                ));
+            } else {
+                self.awaiting_reply = true;
+            }
+        }
     }
 }
 
@@ -490,6 +541,23 @@ fn handshake_event(h: TlsEvent, s: &mut Step) {
             s.resumed = true;
             vec![("event", "resumed".into())]
         }
+        TlsEvent::NewTicket(ticket) => {
+            let max = ticket.max_early_data;
+            s.new_ticket = Some(ticket);
+            vec![
+                ("event", "new_ticket".into()),
+                ("max_early_data", Value::from(max)),
+            ]
+        }
+        TlsEvent::EarlyData { accepted } => vec![(
+            "event",
+            if accepted {
+                "early_data_accepted"
+            } else {
+                "early_data_rejected"
+            }
+            .into(),
+        )],
         TlsEvent::NewSession(session) => {
             let ticket = session.ticket.is_some();
             s.new_session = Some(session);

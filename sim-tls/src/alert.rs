@@ -37,11 +37,13 @@ pub enum Alert {
     InsufficientSecurity,
     /// A downgrade was detected (TLS_FALLBACK_SCSV, RFC 7507).
     InappropriateFallback,
+    /// A required extension is missing (RFC 8446 §6.2).
+    MissingExtension,
     /// Something went wrong inside the endpoint.
     InternalError,
 }
 
-const ALL: [Alert; 17] = [
+const ALL: [Alert; 18] = [
     Alert::CloseNotify,
     Alert::UnexpectedMessage,
     Alert::BadRecordMac,
@@ -58,6 +60,7 @@ const ALL: [Alert; 17] = [
     Alert::ProtocolVersion,
     Alert::InsufficientSecurity,
     Alert::InappropriateFallback,
+    Alert::MissingExtension,
     Alert::InternalError,
 ];
 
@@ -82,6 +85,7 @@ impl Alert {
             Alert::InsufficientSecurity => 71,
             Alert::InternalError => 80,
             Alert::InappropriateFallback => 86,
+            Alert::MissingExtension => 109,
         }
     }
 
@@ -105,6 +109,7 @@ impl Alert {
             Alert::InsufficientSecurity => "insufficient_security",
             Alert::InternalError => "internal_error",
             Alert::InappropriateFallback => "inappropriate_fallback",
+            Alert::MissingExtension => "missing_extension",
         }
     }
 

@@ -12,13 +12,16 @@
 //! the handshake says (after ChangeCipherSpec in TLS 1.2; after ServerHello
 //! and after Finished in TLS 1.3), so an observer sees the certificate in
 //! TLS 1.2 and only sizes in TLS 1.3. Application data written before the
-//! handshake completes waits for it (no 0-RTT yet).
+//! handshake completes waits for it, except a resuming TLS 1.3 client's
+//! early data (0-RTT: sent at once under the early keys, and again after
+//! the handshake if the server refuses it) and a TLS 1.3 server's data
+//! after its Finished (0.5-RTT).
 
 use std::collections::VecDeque;
 
 use crate::alert::Alert;
 use crate::cost::PkOps;
-use crate::handshake::{Client, ClientConfig, Event, Input, Output, Server, ServerConfig};
+use crate::handshake::{Client, ClientConfig, Early, Event, Input, Output, Server, ServerConfig};
 use crate::record::{ContentType, Deframer, HandshakeJoiner, Opener, Sealer};
 use crate::suite::{MAX_FRAGMENT, Suite};
 
@@ -36,6 +39,12 @@ pub enum ConnEvent {
         what: &'static str,
         /// Plaintext bytes.
         plaintext: usize,
+        /// Wire bytes, header included.
+        wire: usize,
+    },
+    /// A record that did not open was skipped: early data the server
+    /// refused (RFC 8446 §4.2.10).
+    RecordSkipped {
         /// Wire bytes, header included.
         wire: usize,
     },
@@ -124,6 +133,17 @@ pub struct Connection {
     events: VecDeque<ConnEvent>,
     status: Status,
     close_sent: bool,
+    /// Client: early data may still go, this many bytes.
+    early_budget: Option<usize>,
+    /// Client: the early data sent, to send again if refused.
+    early_sent: Vec<u8>,
+    /// Server: application data is taken before the handshake ends
+    /// (accepted early data).
+    early_in: bool,
+    /// Server: bytes of refused early data still to skip.
+    skip: usize,
+    /// Server: application data may go before the handshake ends.
+    write_open: bool,
 }
 
 impl Connection {
@@ -156,6 +176,11 @@ impl Connection {
             events: VecDeque::new(),
             status: Status::Handshaking,
             close_sent: false,
+            early_budget: None,
+            early_sent: Vec::new(),
+            early_in: false,
+            skip: 0,
+            write_open: false,
         }
     }
 
@@ -191,11 +216,28 @@ impl Connection {
         self.events.pop_front()
     }
 
-    /// Queues application bytes; they go out once the handshake is done.
+    /// True when [`write_app`](Self::write_app) sends at once.
+    pub fn can_write(&self) -> bool {
+        self.status == Status::Established
+            || (self.status == Status::Handshaking && self.write_open)
+    }
+
+    /// Sends application bytes, or queues them until the handshake is
+    /// done; a client with early data allowed sends them as early data.
     pub fn write_app(&mut self, data: &[u8]) {
         match self.status {
             Status::Established => self.send(ContentType::ApplicationData, "ApplicationData", data),
-            Status::Handshaking => self.app_waiting.extend_from_slice(data),
+            Status::Handshaking if self.write_open => {
+                self.send(ContentType::ApplicationData, "ApplicationData", data)
+            }
+            Status::Handshaking => match self.early_budget {
+                Some(left) if self.app_waiting.is_empty() && data.len() <= left => {
+                    self.early_budget = Some(left - data.len());
+                    self.early_sent.extend_from_slice(data);
+                    self.send(ContentType::ApplicationData, "EarlyData", data);
+                }
+                _ => self.app_waiting.extend_from_slice(data),
+            },
             Status::Closed | Status::Failed(_) => {}
         }
     }
@@ -226,7 +268,17 @@ impl Connection {
                 Err(a) => return self.fatal(a, "malformed record header"),
             };
             let (content, plain) = match self.opener.open(&record) {
-                Ok(x) => x,
+                Ok(x) => {
+                    self.skip = 0;
+                    x
+                }
+                Err(_) if record.wire_len() <= self.skip => {
+                    self.skip -= record.wire_len();
+                    self.events.push_back(ConnEvent::RecordSkipped {
+                        wire: record.wire_len(),
+                    });
+                    continue;
+                }
                 Err(a) => return self.fatal(a, "record failed its protection check"),
             };
             self.events.push_back(ConnEvent::RecordReceived {
@@ -267,7 +319,7 @@ impl Connection {
                     }
                 }
                 ContentType::ApplicationData => {
-                    if self.status != Status::Established {
+                    if self.status != Status::Established && !self.early_in {
                         return self.fatal(
                             Alert::UnexpectedMessage,
                             "application data before the handshake finished",
@@ -323,10 +375,30 @@ impl Connection {
                     };
                     if matches!(out, Output::WriteKeys(_)) {
                         self.sealer = Sealer::new(suite, k);
+                        // New write keys end the early data.
+                        self.early_budget = None;
                     } else {
                         self.opener = Opener::new(suite, k);
                     }
                 }
+                Output::Early(Early::Send { suite, keys, max }) => {
+                    self.sealer = Sealer::new(suite, keys);
+                    self.early_budget = Some(max as usize);
+                    let waiting = std::mem::take(&mut self.app_waiting);
+                    if !waiting.is_empty() {
+                        self.write_app(&waiting);
+                    }
+                }
+                Output::Early(Early::Rejected) => {
+                    self.early_budget = None;
+                    let mut again = std::mem::take(&mut self.early_sent);
+                    again.append(&mut self.app_waiting);
+                    self.app_waiting = again;
+                }
+                Output::Early(Early::Accept) => self.early_in = true,
+                Output::Early(Early::End) => self.early_in = false,
+                Output::Early(Early::Skip { max }) => self.skip = max as usize,
+                Output::WriteOpen => self.write_open = true,
             }
         }
         while let Some(e) = self.hs.poll_event() {
@@ -334,6 +406,7 @@ impl Connection {
         }
         if self.status == Status::Handshaking && self.hs.is_established() {
             self.status = Status::Established;
+            self.early_sent.clear();
             let waiting = std::mem::take(&mut self.app_waiting);
             if !waiting.is_empty() {
                 self.send(ContentType::ApplicationData, "ApplicationData", &waiting);
@@ -522,5 +595,85 @@ mod tests {
         let (_, mut s) = ends(Suite::TLS_AES_128_GCM_SHA256);
         s.read_tls(&[23, 3, 3, 0, 1, 0]);
         assert_eq!(s.status(), Status::Failed(Alert::UnexpectedMessage));
+    }
+
+    /// A client and server where the client holds a TLS 1.3 ticket (from
+    /// a first connection) that allows early data; the server accepts it
+    /// if `accept`.
+    fn resuming(accept: bool) -> (Connection, Connection) {
+        let pki = DemoPki::new("www.example.com", 1_700_000_000);
+        let v = [Version::Tls13];
+        let suites = [Suite::TLS_AES_128_GCM_SHA256];
+        let mut scfg = pki.server(&v, &suites);
+        scfg.ticket_key = Some([5; 32]);
+        scfg.max_early_data = 16_384;
+        scfg.accept_early_data = accept;
+        let mut c = Connection::client(pki.client(&v, &suites), [1; 32], [2; 32]);
+        let mut s = Connection::server(scfg.clone(), [3; 32], [4; 32]);
+        pump(&mut c, &mut s, usize::MAX);
+        let ticket = std::iter::from_fn(|| c.poll_event()).find_map(|e| match e {
+            ConnEvent::Handshake(Event::NewTicket(t)) => Some(t),
+            _ => None,
+        });
+        let mut ccfg = pki.client(&v, &suites);
+        ccfg.resume13 = ticket;
+        ccfg.early_data = true;
+        (
+            Connection::client(ccfg, [6; 32], [7; 32]),
+            Connection::server(scfg, [8; 32], [9; 32]),
+        )
+    }
+
+    const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n";
+
+    #[test]
+    fn accepted_early_data_reaches_the_server_with_the_client_hello() {
+        let (mut c, mut s) = resuming(true);
+        c.write_app(GET);
+        // One flight from the client: ClientHello and the request.
+        s.read_tls(&c.take_tls());
+        assert_eq!(s.status(), Status::Handshaking);
+        assert_eq!(s.take_app(), GET, "0-RTT: the request is in");
+        // 0.5-RTT: the server answers before the client's Finished.
+        assert!(s.can_write());
+        s.write_app(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        c.read_tls(&s.take_tls());
+        assert_eq!(c.status(), Status::Established);
+        assert_eq!(
+            c.take_app(),
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+        );
+        s.read_tls(&c.take_tls());
+        assert_eq!(s.status(), Status::Established);
+        assert!(s.take_app().is_empty(), "the request came once");
+        let sent: Vec<&str> = std::iter::from_fn(|| c.poll_event())
+            .filter_map(|e| match e {
+                ConnEvent::RecordSent { what, .. } => Some(what),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            sent,
+            ["ClientHello", "EarlyData", "EndOfEarlyData", "Finished"]
+        );
+    }
+
+    #[test]
+    fn refused_early_data_is_skipped_then_sent_again() {
+        let (mut c, mut s) = resuming(false);
+        c.write_app(GET);
+        s.read_tls(&c.take_tls());
+        assert!(s.take_app().is_empty(), "refused: not read");
+        assert!(
+            matches!(s.status(), Status::Handshaking),
+            "skipped, not fatal"
+        );
+        pump(&mut c, &mut s, usize::MAX);
+        assert_eq!(s.status(), Status::Established);
+        assert_eq!(s.take_app(), GET, "sent again after the handshake, once");
+        let skipped = std::iter::from_fn(|| s.poll_event())
+            .filter(|e| matches!(e, ConnEvent::RecordSkipped { .. }))
+            .count();
+        assert_eq!(skipped, 1);
     }
 }

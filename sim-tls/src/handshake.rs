@@ -27,9 +27,13 @@
 //! session id from the server's [`SessionCache`] or by RFC 5077 ticket, in
 //! the abbreviated handshake (server Finished first), and full handshakes
 //! use the extended master secret when both ends offer it (RFC 7627),
-//! which a resumption may not change. Not yet here: TLS 1.3 PSK
-//! resumption and 0-RTT. Record protection is the record layer's ([`crate::record`]),
-//! driven by the WriteKeys/ReadKeys outputs.
+//! which a resumption may not change. TLS 1.3 servers with a ticket key
+//! issue a NewSessionTicket after the handshake; a client resumes with it
+//! as a PSK (RFC 8446 §2.2, psk_dhe_ke, binder over the truncated
+//! ClientHello) and may send early data (§2.3), which the server accepts
+//! (EndOfEarlyData closes it) or refuses (its records are skipped).
+//! Record protection is the record layer's ([`crate::record`]), driven by
+//! the WriteKeys/ReadKeys/Early outputs.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -38,12 +42,15 @@ use crate::alert::Alert;
 use crate::cert::{CertError, Certificate, KeyId, Revocations, TrustStore, validate};
 use crate::cost::PkOps;
 use crate::crypto::{
-    Hash, Transcript, derive_secret, finished12, finished13, hkdf_extract, prf12, sha256,
+    Hash, Transcript, derive_secret, finished12, finished13, hkdf_expand_label, hkdf_extract,
+    prf12, sha256,
 };
 use crate::keys::{PrivateKey, dh_shared, key_share, open, seal, sign, verify};
-use crate::msg::{ClientHello, Message, ServerHello};
+use crate::msg::{ClientHello, Message, PSK_DHE_KE, PskOffer, ServerHello};
 use crate::record::TrafficKeys;
-use crate::session::{ClientSession, ServerSession, SessionCache, open_ticket, seal_ticket};
+use crate::session::{
+    ClientSession, ServerSession, SessionCache, Ticket13, open_ticket, seal_ticket,
+};
 use crate::suite::{Group, KeyExchange, Suite, Version};
 
 /// What to send.
@@ -58,9 +65,44 @@ pub enum Output {
     /// Protect everything sent after this point with these keys (the
     /// record layer's sequence number restarts at zero).
     WriteKeys(TrafficKeys),
+    /// A step of TLS 1.3 early data, for the record layer.
+    Early(Early),
+    /// The server may send application data from here, before the
+    /// client's Finished arrives (0.5-RTT data, RFC 8446 §2).
+    WriteOpen,
     /// Everything received from the next record on is protected with these
     /// keys.
     ReadKeys(TrafficKeys),
+}
+
+/// Early data (0-RTT, RFC 8446 §2.3 and §4.2.10) as the record layer
+/// sees it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Early {
+    /// Client: application data may go now, before the server answers,
+    /// up to `max` bytes, protected with `keys` under the ticket's `suite`.
+    Send {
+        /// The resumed session's suite.
+        suite: Suite,
+        /// client_early_traffic_secret's keys.
+        keys: TrafficKeys,
+        /// max_early_data_size of the ticket.
+        max: u32,
+    },
+    /// Client: the server refused the early data; send it again once the
+    /// handshake is done.
+    Rejected,
+    /// Server: application data under the current read keys (the early
+    /// keys) is accepted, until EndOfEarlyData.
+    Accept,
+    /// Server: records that do not open are early data it refused: skip
+    /// up to `max` bytes of them.
+    Skip {
+        /// Bytes to skip at most.
+        max: u32,
+    },
+    /// Server: EndOfEarlyData arrived.
+    End,
 }
 
 /// What arrived.
@@ -92,10 +134,17 @@ pub enum Event {
     /// (a user clicking through the warning).
     UntrustedAccepted(CertError),
     /// The handshake resumes an earlier session (TLS 1.2 abbreviated
-    /// handshake): no certificate, no key exchange.
+    /// handshake; TLS 1.3 PSK): no certificate.
     Resumed,
     /// A client's full handshake left a session it can resume later.
     NewSession(ClientSession),
+    /// A TLS 1.3 ticket arrived (client).
+    NewTicket(Ticket13),
+    /// What became of the client's early data, on either side.
+    EarlyData {
+        /// The server took it.
+        accepted: bool,
+    },
 }
 
 /// A client's settings.
@@ -131,6 +180,13 @@ pub struct ClientConfig {
     pub tickets: bool,
     /// Offer the extended master secret (RFC 7627).
     pub ems: bool,
+    /// A TLS 1.3 ticket to resume with (a PSK, RFC 8446 §2.2).
+    pub resume13: Option<Ticket13>,
+    /// Send the first application data as early data (0-RTT) when the
+    /// ticket allows it.
+    pub early_data: bool,
+    /// How old `resume13` is, milliseconds (the host knows the clock).
+    pub ticket_age_ms: u32,
 }
 
 /// A server's settings.
@@ -155,6 +211,12 @@ pub struct ServerConfig {
     /// more than the rest of a handshake); re-encoded when the chain or
     /// the version differs.
     pub certificate_cache: CertificateCache,
+    /// TLS 1.3 tickets (issued when `ticket_key` is set) allow this much
+    /// early data (0: none).
+    pub max_early_data: u32,
+    /// Take early data offered with such a ticket; false refuses it (as a
+    /// server does whose anti-replay check fails, RFC 8446 §8).
+    pub accept_early_data: bool,
 }
 
 /// See [`ServerConfig::certificate_cache`].
@@ -190,11 +252,31 @@ fn cert_verify_content(transcript_hash: &Hash) -> Vec<u8> {
     m
 }
 
+/// The TLS 1.3 early secret: HKDF-Extract over the PSK, or zeros without
+/// one (RFC 8446 §7.1).
+fn early_secret13(psk: Option<&[u8; 32]>) -> Hash {
+    hkdf_extract(&[], psk.unwrap_or(&[0u8; 32]))
+}
+
+/// The PSK binder over a ClientHello truncated before its binders (RFC
+/// 8446 §4.2.11.2): a Finished computed with the binder key.
+fn psk_binder(early: &Hash, truncated_hello_hash: &Hash) -> Hash {
+    let binder_key = derive_secret(early, "res binder", &sha256(&[]));
+    finished13(&binder_key, truncated_hello_hash)
+}
+
+/// The PSK a TLS 1.3 ticket stands for (RFC 8446 §4.6.1).
+fn ticket_psk(resumption_master: &Hash, nonce: &[u8]) -> [u8; 32] {
+    hkdf_expand_label(resumption_master, "resumption", nonce, 32)
+        .try_into()
+        .expect("32 bytes")
+}
+
 /// The TLS 1.3 handshake traffic secrets and the master secret from the
-/// shared secret and the transcript through ServerHello (RFC 8446 §7.1).
-fn handshake_secrets13(shared: &Hash, hello_hash: &Hash) -> (Hash, Hash, Hash) {
-    let early = hkdf_extract(&[], &[0u8; 32]);
-    let derived = derive_secret(&early, "derived", &sha256(&[]));
+/// early secret, the shared secret and the transcript through ServerHello
+/// (RFC 8446 §7.1).
+fn handshake_secrets13(early: &Hash, shared: &Hash, hello_hash: &Hash) -> (Hash, Hash, Hash) {
+    let derived = derive_secret(early, "derived", &sha256(&[]));
     let hs = hkdf_extract(&derived, shared);
     let master = hkdf_extract(&derive_secret(&hs, "derived", &sha256(&[])), &[0u8; 32]);
     (
@@ -257,6 +339,8 @@ struct Io {
     out: VecDeque<Output>,
     events: VecDeque<Event>,
     version: Option<Version>,
+    /// TLS 1.3 early secret (from the PSK, or zeros), once known.
+    early13: Hash,
     /// TLS 1.3 master secret, once known.
     master13: Hash,
     /// Keys to switch to at the next ChangeCipherSpec (TLS 1.2): read keys
@@ -333,6 +417,8 @@ enum ClientState {
     ExpectEncryptedExtensions {
         c_hs: Hash,
         s_hs: Hash,
+        /// A PSK was accepted: no certificate follows.
+        resumed: bool,
     },
     ExpectCertificate13 {
         c_hs: Hash,
@@ -387,9 +473,26 @@ pub struct Client {
     retry_suite: Option<u16>,
     /// TLS 1.2 session bookkeeping.
     s12: Session12,
+    /// The TLS 1.3 ticket offered as a PSK, and what became of early data.
+    ticket: Option<Ticket13>,
+    early: EarlyState,
+    /// The handshake write keys wait for the server's Finished (we were
+    /// sending early data when ServerHello came).
+    hs_keys_deferred: bool,
+    /// resumption_master_secret, for the tickets that follow.
+    res_master: Option<Hash>,
     suite: Option<Suite>,
     state: ClientState,
     io: Io,
+}
+
+/// A TLS 1.3 client's early data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EarlyState {
+    NotOffered,
+    Offered,
+    Accepted,
+    Rejected,
 }
 
 /// TLS 1.2 session facts gathered during a handshake.
@@ -442,6 +545,33 @@ impl Client {
             },
             ems: cfg.ems && cfg.versions.contains(&Version::Tls12),
             key_share: None,
+            psk_modes: Vec::new(),
+            early_data: false,
+            psk: None,
+        };
+        // A TLS 1.3 ticket is offered only with its own suite on offer.
+        let ticket = cfg
+            .resume13
+            .clone()
+            .filter(|t| offer13 && cfg.suites.contains(&t.suite));
+        let early = ticket
+            .as_ref()
+            .is_some_and(|t| cfg.early_data && t.max_early_data > 0);
+        let ch = ClientHello {
+            // RFC 8446 §4.2.9: a PSK needs psk_key_exchange_modes.
+            psk_modes: if ticket.is_some() {
+                vec![PSK_DHE_KE]
+            } else {
+                Vec::new()
+            },
+            early_data: early,
+            psk: ticket.as_ref().map(|t| PskOffer {
+                identity: t.ticket.clone(),
+                // RFC 8446 §4.2.11.1.
+                obfuscated_age: cfg.ticket_age_ms.wrapping_add(t.age_add),
+                binder: vec![0; 32],
+            }),
+            ..ch
         };
         let share13 = cfg
             .groups
@@ -461,6 +591,14 @@ impl Client {
             hello: ch.clone(),
             retry_suite: None,
             s12: Session12::default(),
+            ticket,
+            early: if early {
+                EarlyState::Offered
+            } else {
+                EarlyState::NotOffered
+            },
+            hs_keys_deferred: false,
+            res_master: None,
             suite: None,
             state: ClientState::ExpectServerHello,
             io: Io::default(),
@@ -468,8 +606,36 @@ impl Client {
         if c.share13.is_some() {
             c.io.ops.ecdhe_keygen += 1;
         }
-        c.io.send(&Message::ClientHello(ch), Version::Tls12);
+        c.send_hello();
         c
+    }
+
+    /// Sends `self.hello`, its PSK binder computed over the transcript so
+    /// far and the hello up to its binders (RFC 8446 §4.2.11.2); with early
+    /// data, the early keys follow.
+    fn send_hello(&mut self) {
+        let mut bytes = Message::ClientHello(self.hello.clone()).encode(Version::Tls12);
+        if let Some(t) = &self.ticket {
+            self.io.early13 = early_secret13(Some(&t.psk));
+            let mut partial = self.io.transcript.clone();
+            partial.add(&bytes[..bytes.len() - self.hello.binders_len()]);
+            let binder = psk_binder(&self.io.early13, &partial.hash());
+            let n = bytes.len();
+            bytes[n - 32..].copy_from_slice(&binder);
+            if let Some(p) = self.hello.psk.as_mut() {
+                p.binder = binder.to_vec();
+            }
+        }
+        self.io.send_encoded("ClientHello", bytes);
+        if let (EarlyState::Offered, Some(t)) = (self.early, &self.ticket) {
+            // RFC 8446 §7.1: client_early_traffic_secret over the hello.
+            let secret = derive_secret(&self.io.early13, "c e traffic", &self.io.transcript.hash());
+            self.io.out.push_back(Output::Early(Early::Send {
+                suite: t.suite,
+                keys: TrafficKeys::tls13(&secret),
+                max: t.max_early_data,
+            }));
+        }
     }
 
     /// The next thing to send.
@@ -530,9 +696,41 @@ impl Client {
             (S::ExpectServerHello, Message::HelloRetryRequest { suite, group }) => {
                 self.hello_retry(bytes, suite, group)
             }
-            (S::ExpectEncryptedExtensions { c_hs, s_hs }, Message::EncryptedExtensions) => {
+            (
+                S::ExpectEncryptedExtensions {
+                    c_hs,
+                    s_hs,
+                    resumed,
+                },
+                Message::EncryptedExtensions { early_data },
+            ) => {
                 self.io.transcript.add(bytes);
-                Some(S::ExpectCertificate13 { c_hs, s_hs })
+                match (self.early, early_data) {
+                    (EarlyState::Offered, accepted) => {
+                        self.early = if accepted {
+                            EarlyState::Accepted
+                        } else {
+                            // RFC 8446 §4.2.10: sent again after the
+                            // handshake, by the application's choice; a
+                            // browser does.
+                            self.io.out.push_back(Output::Early(Early::Rejected));
+                            EarlyState::Rejected
+                        };
+                        self.io.events.push_back(Event::EarlyData { accepted });
+                    }
+                    (_, true) => {
+                        return self.io.fail(
+                            Alert::IllegalParameter,
+                            "early_data accepted that we did not send",
+                        );
+                    }
+                    (_, false) => {}
+                }
+                if resumed {
+                    Some(S::ExpectFinished13 { c_hs, s_hs })
+                } else {
+                    Some(S::ExpectCertificate13 { c_hs, s_hs })
+                }
             }
             (S::ExpectCertificate13 { c_hs, s_hs }, Message::Certificate(chain)) => {
                 self.io.transcript.add(bytes);
@@ -560,12 +758,53 @@ impl Client {
                 self.io.transcript.add(bytes);
                 let (c_ap, s_ap) =
                     application_keys13(&self.io.master13, &self.io.transcript.hash());
-                let mine = finished13(&c_hs, &self.io.transcript.hash());
                 self.io.out.push_back(Output::ReadKeys(s_ap));
+                // RFC 8446 §4.5: accepted early data ends with
+                // EndOfEarlyData under the early keys; then the handshake
+                // keys carry our Finished.
+                if self.early == EarlyState::Accepted {
+                    self.io.send(&Message::EndOfEarlyData, Version::Tls13);
+                }
+                if self.hs_keys_deferred {
+                    self.io
+                        .out
+                        .push_back(Output::WriteKeys(TrafficKeys::tls13(&c_hs)));
+                }
+                let mine = finished13(&c_hs, &self.io.transcript.hash());
                 self.io
                     .send(&Message::Finished(mine.to_vec()), Version::Tls13);
                 self.io.out.push_back(Output::WriteKeys(c_ap));
+                // RFC 8446 §7.1: the resumption master secret covers the
+                // transcript through the client's Finished.
+                self.res_master = Some(derive_secret(
+                    &self.io.master13,
+                    "res master",
+                    &self.io.transcript.hash(),
+                ));
                 self.established()
+            }
+            (
+                S::Connected,
+                Message::NewSessionTicket13 {
+                    lifetime,
+                    age_add,
+                    nonce,
+                    ticket,
+                    max_early_data,
+                },
+            ) if self.res_master.is_some() => {
+                let (Some(res), Some(suite)) = (self.res_master, self.suite) else {
+                    return Some(S::Connected);
+                };
+                self.io.events.push_back(Event::NewTicket(Ticket13 {
+                    ticket,
+                    psk: ticket_psk(&res, &nonce),
+                    suite,
+                    age_add,
+                    lifetime,
+                    max_early_data: max_early_data.unwrap_or(0),
+                }));
+                Some(S::Connected)
             }
             (S::ExpectCertificate12 { server_random }, Message::Certificate(chain)) => {
                 self.io.transcript.add(bytes);
@@ -765,8 +1004,18 @@ impl Client {
         self.io.ops.ecdhe_keygen += 1;
         self.hello.key_share = Some((wanted.code(), share.clone()));
         self.share13 = Some((wanted, share));
-        let ch = self.hello.clone();
-        self.io.send(&Message::ClientHello(ch), Version::Tls12);
+        // RFC 8446 §4.1.2: the second hello drops early_data (the server
+        // skipped what was sent), keeps the PSK with a binder over the new
+        // transcript.
+        self.hello.early_data = false;
+        if self.early == EarlyState::Offered {
+            self.early = EarlyState::Rejected;
+            self.io.out.push_back(Output::Early(Early::Rejected));
+            self.io
+                .events
+                .push_back(Event::EarlyData { accepted: false });
+        }
+        self.send_hello();
         Some(ClientState::ExpectServerHello)
     }
 
@@ -836,20 +1085,47 @@ impl Client {
                         "ServerHello key share is not in the group we sent",
                     );
                 }
+                // RFC 8446 §4.2.11: the server selects the one PSK we
+                // offered, or none (a full handshake).
+                let resumed = match sh.psk {
+                    None => false,
+                    Some(0) if self.ticket.as_ref().is_some_and(|t| t.suite == suite) => true,
+                    Some(i) => {
+                        return self.io.fail(
+                            Alert::IllegalParameter,
+                            format!("ServerHello selects PSK {i}, which we did not offer"),
+                        );
+                    }
+                };
+                if !resumed {
+                    self.io.early13 = early_secret13(None);
+                } else {
+                    self.io.events.push_back(Event::Resumed);
+                }
                 self.io.ops.ecdhe_derive += 1;
                 let shared = dh_shared(&mine, &theirs);
-                let (c_hs, s_hs, master) = handshake_secrets13(&shared, &self.io.transcript.hash());
+                let (c_hs, s_hs, master) =
+                    handshake_secrets13(&self.io.early13, &shared, &self.io.transcript.hash());
                 self.io.master13 = master;
                 // From here both directions are protected with the
                 // handshake keys, the client's alerts included (RFC 8446
-                // §2: everything after ServerHello is encrypted).
+                // §2: everything after ServerHello is encrypted), except
+                // that a client sending early data keeps the early keys
+                // until EndOfEarlyData (§4.5).
                 self.io
                     .out
                     .push_back(Output::ReadKeys(TrafficKeys::tls13(&s_hs)));
-                self.io
-                    .out
-                    .push_back(Output::WriteKeys(TrafficKeys::tls13(&c_hs)));
-                Some(ClientState::ExpectEncryptedExtensions { c_hs, s_hs })
+                self.hs_keys_deferred = self.early == EarlyState::Offered;
+                if !self.hs_keys_deferred {
+                    self.io
+                        .out
+                        .push_back(Output::WriteKeys(TrafficKeys::tls13(&c_hs)));
+                }
+                Some(ClientState::ExpectEncryptedExtensions {
+                    c_hs,
+                    s_hs,
+                    resumed,
+                })
             }
             Version::Tls12 if self.resuming(&sh) => {
                 let Some(r) = self.cfg.resume.clone() else {
@@ -908,6 +1184,10 @@ enum ServerState {
     /// After a HelloRetryRequest for this group.
     ExpectSecondClientHello {
         group: Group,
+    },
+    ExpectEndOfEarlyData {
+        c_hs: Hash,
+        c_ap: TrafficKeys,
     },
     ExpectFinished13 {
         c_hs: Hash,
@@ -1022,6 +1302,14 @@ impl Server {
                 }
                 self.client_hello(bytes, ch)
             }
+            (S::ExpectEndOfEarlyData { c_hs, c_ap }, Message::EndOfEarlyData) => {
+                self.io.transcript.add(bytes);
+                self.io
+                    .out
+                    .push_back(Output::ReadKeys(TrafficKeys::tls13(&c_hs)));
+                self.io.out.push_back(Output::Early(Early::End));
+                Some(S::ExpectFinished13 { c_hs, c_ap })
+            }
             (S::ExpectFinished13 { c_hs, c_ap }, Message::Finished(vd)) => {
                 if vd != finished13(&c_hs, &self.io.transcript.hash()) {
                     return self.io.fail(
@@ -1031,6 +1319,7 @@ impl Server {
                 }
                 self.io.transcript.add(bytes);
                 self.io.out.push_back(Output::ReadKeys(c_ap));
+                self.issue_ticket13();
                 self.established()
             }
             (
@@ -1097,6 +1386,76 @@ impl Server {
         Some(ServerState::Connected)
     }
 
+    /// After a TLS 1.3 handshake, with a ticket key: one ticket whose PSK
+    /// derives from the resumption master secret (RFC 8446 §4.6.1), sent
+    /// under the application keys.
+    fn issue_ticket13(&mut self) {
+        let (Some(key), Some(suite)) = (self.cfg.ticket_key, self.suite) else {
+            return;
+        };
+        let res = derive_secret(&self.io.master13, "res master", &self.io.transcript.hash());
+        let nonce = vec![0];
+        let session = ServerSession {
+            master: ticket_psk(&res, &nonce).to_vec(),
+            suite,
+            ems: false,
+            early_data: self.cfg.max_early_data > 0,
+        };
+        let seed = sha256(&[&self.random[..], b"ticket13"].concat());
+        let iv: [u8; 16] = seed[..16].try_into().expect("16 bytes");
+        let age_add = u32::from_be_bytes(seed[16..20].try_into().expect("4 bytes"));
+        let nst = Message::NewSessionTicket13 {
+            lifetime: 7200,
+            age_add,
+            nonce,
+            ticket: seal_ticket(&key, &iv, &session),
+            max_early_data: (self.cfg.max_early_data > 0).then_some(self.cfg.max_early_data),
+        };
+        self.io.send(&nst, Version::Tls13);
+    }
+
+    /// The session a TLS 1.3 ClientHello's PSK resumes, if its ticket
+    /// opens under our key and its suite is one we take; `Err` after
+    /// failing the handshake (a PSK without psk_key_exchange_modes, a
+    /// binder that does not verify: RFC 8446 §4.2.9, §4.2.11).
+    fn accept_psk(&mut self, bytes: &[u8], ch: &ClientHello) -> Result<Option<ServerSession>, ()> {
+        let Some(offer) = &ch.psk else {
+            return Ok(None);
+        };
+        if ch.psk_modes.is_empty() {
+            self.io.fail::<()>(
+                Alert::MissingExtension,
+                "pre_shared_key without psk_key_exchange_modes",
+            );
+            return Err(());
+        }
+        let session = match (&self.cfg.ticket_key, ch.psk_modes.contains(&PSK_DHE_KE)) {
+            (Some(key), true) => open_ticket(key, &offer.identity),
+            _ => None,
+        };
+        // A ticket we cannot open, or for a suite we would not use now,
+        // means a full handshake (RFC 8446 §4.2.11: the server may ignore
+        // the PSK).
+        let Some(session) = session.filter(|s| {
+            s.suite.version() == Version::Tls13
+                && self.cfg.suites.contains(&s.suite)
+                && ch.suites.contains(&s.suite.code())
+        }) else {
+            return Ok(None);
+        };
+        let psk: [u8; 32] = session.master[..].try_into().map_err(|_| ())?;
+        let early = early_secret13(Some(&psk));
+        let mut partial = self.io.transcript.clone();
+        partial.add(&bytes[..bytes.len() - ch.binders_len()]);
+        if psk_binder(&early, &partial.hash()).as_slice() != offer.binder {
+            self.io
+                .fail::<()>(Alert::DecryptError, "the PSK binder does not verify");
+            return Err(());
+        }
+        self.io.early13 = early;
+        Ok(Some(session))
+    }
+
     /// After a full handshake: cache the session, and send a ticket if one
     /// is owed (RFC 5077 §3.1: NewSessionTicket before ChangeCipherSpec).
     fn store_session(&mut self, master: &[u8]) {
@@ -1105,6 +1464,7 @@ impl Server {
             master: master.to_vec(),
             suite,
             ems: self.s12.ems,
+            early_data: false,
         };
         if let Some(cache) = &self.cfg.sessions
             && !self.s12.id.is_empty()
@@ -1144,6 +1504,20 @@ impl Server {
             .or_else(from_id)
             .filter(|s| ch.suites.contains(&s.suite.code()) && self.cfg.suites.contains(&s.suite))
             .filter(|s| s.ems == ch.ems)
+    }
+
+    /// Early data we will not read: skip what does not open (RFC 8446
+    /// §4.2.10), up to what we could have allowed (one full record at
+    /// least).
+    fn skip_early_data(&mut self) {
+        let max = self
+            .cfg
+            .max_early_data
+            .max(crate::suite::MAX_FRAGMENT as u32);
+        self.io.out.push_back(Output::Early(Early::Skip { max }));
+        self.io
+            .events
+            .push_back(Event::EarlyData { accepted: false });
     }
 
     fn client_hello(&mut self, bytes: &[u8], ch: ClientHello) -> Option<ServerState> {
@@ -1201,6 +1575,10 @@ impl Server {
                     return match common {
                         Some(group) if !self.retried => {
                             self.retried = true;
+                            // RFC 8446 §4.2.10: early data is skipped.
+                            if ch.early_data {
+                                self.skip_early_data();
+                            }
                             self.io.transcript.add(bytes);
                             self.io.transcript.replace_with_message_hash();
                             let hrr = Message::HelloRetryRequest {
@@ -1219,9 +1597,35 @@ impl Server {
             }
             Version::Tls12 => None,
         };
+        let resumed13 = match version {
+            Version::Tls13 => self.accept_psk(bytes, &ch).ok()?,
+            Version::Tls12 => None,
+        };
+        let suite = resumed13.as_ref().map_or(suite, |s| s.suite);
+        if resumed13.is_some() {
+            self.io.events.push_back(Event::Resumed);
+        } else {
+            self.io.early13 = early_secret13(None);
+        }
+        // RFC 8446 §4.2.10: early data only with the first PSK, the
+        // ticket's suite and a ticket that allows it, and only if we want
+        // it now.
+        let accept_early = ch.early_data
+            && !self.retried
+            && self.cfg.accept_early_data
+            && self.cfg.max_early_data > 0
+            && resumed13.as_ref().is_some_and(|s| s.early_data);
+        if accept_early {
+            self.io
+                .events
+                .push_back(Event::EarlyData { accepted: true });
+        } else if ch.early_data {
+            self.skip_early_data();
+        }
         self.io.version = Some(version);
         self.suite = Some(suite);
         self.io.transcript.add(bytes);
+        let hello_hash = self.io.transcript.hash();
         let mut random = self.random;
         if version == Version::Tls12 && self.cfg.versions.contains(&Version::Tls13) {
             random[24..].copy_from_slice(&DOWNGRADE_SENTINEL_12);
@@ -1243,6 +1647,7 @@ impl Server {
                 session_id: ch.session_id.clone(),
                 ticket_ack: false,
                 ems: session.ems,
+                psk: None,
             };
             self.io.send(&Message::ServerHello(sh), version);
             let (cw, sw) = TrafficKeys::tls12(&session.master, &ch.random, &random);
@@ -1273,6 +1678,7 @@ impl Server {
             },
             ticket_ack: self.s12.ticket,
             ems: self.s12.ems,
+            psk: resumed13.as_ref().map(|_| 0),
             key_share: client_share
                 .as_ref()
                 .map(|(g, _)| (g.code(), key_share(&self.ephemeral, *g))),
@@ -1283,26 +1689,44 @@ impl Server {
                 let (group, theirs) = client_share.unwrap_or((Group::X25519, Vec::new()));
                 self.io.ops.ecdhe_keygen += 1;
                 self.io.ops.ecdhe_derive += 1;
-                self.io.ops.rsa_private += 1; // CertificateVerify
                 let shared = dh_shared(&key_share(&self.ephemeral, group), &theirs);
-                let (c_hs, s_hs, master) = handshake_secrets13(&shared, &self.io.transcript.hash());
+                let (c_hs, s_hs, master) =
+                    handshake_secrets13(&self.io.early13, &shared, &self.io.transcript.hash());
+                self.io.master13 = master;
                 self.io
                     .out
                     .push_back(Output::WriteKeys(TrafficKeys::tls13(&s_hs)));
-                self.io.send(&Message::EncryptedExtensions, version);
-                let cert = self.cfg.certificate_cache.encoded(&self.cfg.chain, version);
-                self.io.send_encoded("Certificate", cert);
-                let content = cert_verify_content(&self.io.transcript.hash());
-                self.io.send(
-                    &Message::CertificateVerify(sign(self.cfg.key, &content)),
-                    version,
-                );
+                let ee = Message::EncryptedExtensions {
+                    early_data: accept_early,
+                };
+                self.io.send(&ee, version);
+                // A PSK authenticates the server: no certificate (RFC 8446
+                // §2.2).
+                if resumed13.is_none() {
+                    self.io.ops.rsa_private += 1; // CertificateVerify
+                    let cert = self.cfg.certificate_cache.encoded(&self.cfg.chain, version);
+                    self.io.send_encoded("Certificate", cert);
+                    let content = cert_verify_content(&self.io.transcript.hash());
+                    self.io.send(
+                        &Message::CertificateVerify(sign(self.cfg.key, &content)),
+                        version,
+                    );
+                }
                 let vd = finished13(&s_hs, &self.io.transcript.hash());
                 self.io.send(&Message::Finished(vd.to_vec()), version);
                 // The server may send from here on (RFC 8446 §2: 0.5-RTT
                 // data); the client's Finished still comes under c_hs.
                 let (c_ap, s_ap) = application_keys13(&master, &self.io.transcript.hash());
                 self.io.out.push_back(Output::WriteKeys(s_ap));
+                self.io.out.push_back(Output::WriteOpen);
+                if accept_early {
+                    let c_e = derive_secret(&self.io.early13, "c e traffic", &hello_hash);
+                    self.io
+                        .out
+                        .push_back(Output::ReadKeys(TrafficKeys::tls13(&c_e)));
+                    self.io.out.push_back(Output::Early(Early::Accept));
+                    return Some(ServerState::ExpectEndOfEarlyData { c_hs, c_ap });
+                }
                 self.io
                     .out
                     .push_back(Output::ReadKeys(TrafficKeys::tls13(&c_hs)));
@@ -1424,7 +1848,7 @@ mod tests {
                 wire.push(format!("{who}>alert:{}", a.name()));
                 to(Input::Alert(a));
             }
-            Output::WriteKeys(_) | Output::ReadKeys(_) => {}
+            Output::WriteKeys(_) | Output::ReadKeys(_) | Output::Early(_) | Output::WriteOpen => {}
         }
     }
 
@@ -1929,8 +2353,7 @@ mod tests {
     /// messages (kind byte, bytes) and ChangeCipherSpec as `None`.
     type Flight = Vec<Option<(u8, Vec<u8>)>>;
 
-    fn record(version: Version, suite: Suite) -> (ClientConfig, ServerConfig, Flight, Flight) {
-        let (c, s) = configs(&[version], &[suite]);
+    fn record(c: ClientConfig, s: ServerConfig) -> (ClientConfig, ServerConfig, Flight, Flight) {
         let mut client = Client::new(c.clone(), [7; 32], [8; 32]);
         let mut server = Server::new(s.clone(), [9; 32], [10; 32]);
         let (mut cf, mut sf) = (Vec::new(), Vec::new());
@@ -1978,19 +2401,30 @@ mod tests {
     /// expected is unexpected_message, on both sides and in every flow.
     #[test]
     fn every_message_out_of_place_is_unexpected_message() {
-        for (version, suite) in [
+        let mut flows: Vec<(ClientConfig, ServerConfig)> = [
             (Version::Tls13, Suite::TLS_AES_128_GCM_SHA256),
             (Version::Tls12, Suite::TLS_RSA_WITH_AES_128_GCM_SHA256),
             (Version::Tls12, Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
-        ] {
-            let (c, s, cf, sf) = record(version, suite);
+        ]
+        .into_iter()
+        .map(|(v, s)| configs(&[v], &[s]))
+        .collect();
+        // TLS 1.3 resumed with accepted early data: EndOfEarlyData, and a
+        // NewSessionTicket after the handshake.
+        flows.push(resumable13(true, true));
+        for (c, s) in flows {
+            let suite = c.suites[0];
+            let (c, s, cf, sf) = record(c, s);
             let all: Vec<&(u8, Vec<u8>)> = cf.iter().chain(&sf).flatten().collect();
             let mut checked = 0;
             // The client against the server's messages.
             for k in 0..=sf.len() {
                 let expected = sf.get(k).map(|m| m.as_ref().map(|(kind, _)| *kind));
                 for (kind, bytes) in all.iter().map(|m| (m.0, &m.1)) {
-                    if expected == Some(Some(kind)) {
+                    // A TLS 1.3 client takes tickets whenever it is up.
+                    let ticket_when_up =
+                        k == sf.len() && kind == crate::msg::kind::NEW_SESSION_TICKET;
+                    if expected == Some(Some(kind)) || ticket_when_up {
                         continue;
                     }
                     let mut client = Client::new(c.clone(), [7; 32], [8; 32]);
@@ -2032,6 +2466,147 @@ mod tests {
             }
             assert!(checked > 30, "{suite}: {checked}");
         }
+    }
+
+    /// Configurations for a TLS 1.3 resumption: the client holds a ticket
+    /// from a first full handshake (with early data allowed if `early`),
+    /// and offers it (sending early data if `early`); the server accepts
+    /// early data if `accept`.
+    fn resumable13(early: bool, accept: bool) -> (ClientConfig, ServerConfig) {
+        let (mut c, mut s) = configs(&[Version::Tls13], &[Suite::TLS_AES_128_GCM_SHA256]);
+        s.ticket_key = Some([42; 32]);
+        s.max_early_data = if early { 16_384 } else { 0 };
+        s.accept_early_data = accept;
+        let first = run_seeded(1, c.clone(), s.clone(), no_tamper);
+        let ticket = first.client.iter().find_map(|e| match e {
+            Event::NewTicket(t) => Some(t.clone()),
+            _ => None,
+        });
+        assert!(ticket.is_some(), "{:?}", first.wire);
+        c.resume13 = ticket;
+        c.early_data = early;
+        c.ticket_age_ms = 1_500;
+        (c, s)
+    }
+
+    #[test]
+    fn the_ticket_psk_matches_rfc_8448() {
+        // RFC 8448 §3: resumption master secret, ticket nonce 00 00, and
+        // the PSK §4 resumes with.
+        let res: Hash = (0..32)
+            .map(|i| {
+                let h = "7df235f2031d2a051287d02b0241b0bfdaf86cc856231f2d5aba46c434ec196c";
+                u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap()
+            })
+            .collect::<Vec<u8>>()
+            .try_into()
+            .unwrap();
+        assert_eq!(
+            crate::crypto::hex(&ticket_psk(&res, &[0, 0])),
+            "4ecd0eb6ec3b4d87f5d6028f922ca4c5851a277fd41311c9e62d2c9492e1c4f3"
+        );
+    }
+
+    #[test]
+    fn tls13_psk_resumption_skips_the_certificate() {
+        let (c, s) = resumable13(false, false);
+        let r = run(c.clone(), s.clone(), no_tamper);
+        assert_eq!(
+            r.wire,
+            [
+                "C>ClientHello",
+                "S>ServerHello",
+                "S>EncryptedExtensions",
+                "S>Finished",
+                "C>Finished",
+                "S>NewSessionTicket"
+            ]
+        );
+        assert!(r.client_up && r.server_up);
+        assert!(r.client.contains(&Event::Resumed) && r.server.contains(&Event::Resumed));
+        // No certificate to check, no CertificateVerify to sign; ECDHE
+        // still (psk_dhe_ke, forward secrecy).
+        assert_eq!((r.ops.0.rsa_public, r.ops.1.rsa_private), (0, 0));
+        assert_eq!(r.ops.1.ecdhe_derive, 1);
+        // A fresh ticket for the next time.
+        assert!(r.client.iter().any(|e| matches!(e, Event::NewTicket(_))));
+
+        // The ticket under another server key: a full handshake.
+        let mut other = s.clone();
+        other.ticket_key = Some([43; 32]);
+        let r = run(c.clone(), other, no_tamper);
+        assert!(r.wire.contains(&"S>Certificate".to_string()));
+        assert!(r.client_up && !r.client.contains(&Event::Resumed));
+
+        // A binder that does not verify is decrypt_error.
+        let r = run(c.clone(), s.clone(), |from_client, name, bytes| {
+            if from_client && name == "ClientHello" {
+                let n = bytes.len();
+                bytes[n - 1] ^= 1;
+            }
+        });
+        assert_eq!(alert_sent(&r.server), Some(Alert::DecryptError));
+        assert!(!r.client_up);
+
+        // A PSK without psk_key_exchange_modes: missing_extension.
+        let r = run(c.clone(), s.clone(), |from_client, name, bytes| {
+            if from_client && name == "ClientHello" {
+                let Ok(Message::ClientHello(mut h)) = Message::decode(bytes, Version::Tls12) else {
+                    panic!("decodes")
+                };
+                h.psk_modes.clear();
+                *bytes = Message::ClientHello(h).encode(Version::Tls12);
+            }
+        });
+        assert_eq!(alert_sent(&r.server), Some(Alert::MissingExtension));
+
+        // After a HelloRetryRequest the PSK is offered again with a binder
+        // over the new transcript, and resumption goes on.
+        let mut s2 = s.clone();
+        s2.groups = vec![Group::Secp256r1];
+        let r = run(c, s2, no_tamper);
+        assert!(r.wire.contains(&"S>HelloRetryRequest".to_string()));
+        assert!(r.client_up && r.server.contains(&Event::Resumed));
+    }
+
+    #[test]
+    fn tls13_early_data_accepted_or_refused() {
+        let (c, s) = resumable13(true, true);
+        let r = run(c, s, no_tamper);
+        assert_eq!(
+            r.wire,
+            [
+                "C>ClientHello",
+                "S>ServerHello",
+                "S>EncryptedExtensions",
+                "S>Finished",
+                "C>EndOfEarlyData",
+                "C>Finished",
+                "S>NewSessionTicket"
+            ]
+        );
+        let accepted = Event::EarlyData { accepted: true };
+        assert!(r.client.contains(&accepted) && r.server.contains(&accepted));
+        assert!(r.client_up && r.server_up);
+
+        // Refused: no EndOfEarlyData, both sides say so.
+        let (c, s) = resumable13(true, false);
+        let r = run(c, s, no_tamper);
+        assert!(!r.wire.contains(&"C>EndOfEarlyData".to_string()));
+        let refused = Event::EarlyData { accepted: false };
+        assert!(r.client.contains(&refused) && r.server.contains(&refused));
+        assert!(r.client_up && r.server_up);
+
+        // A ticket that allows none: the client does not try.
+        let (c, s) = resumable13(false, true);
+        let mut c = c;
+        c.early_data = true;
+        let r = run(c, s, no_tamper);
+        assert!(
+            !r.client
+                .iter()
+                .any(|e| matches!(e, Event::EarlyData { .. }))
+        );
     }
 
     #[test]

@@ -17,8 +17,10 @@ pub mod kind {
     pub const CLIENT_HELLO: u8 = 1;
     /// ServerHello.
     pub const SERVER_HELLO: u8 = 2;
-    /// NewSessionTicket (RFC 5077 §3.3).
+    /// NewSessionTicket (RFC 5077 §3.3; RFC 8446 §4.6.1).
     pub const NEW_SESSION_TICKET: u8 = 4;
+    /// EndOfEarlyData (TLS 1.3).
+    pub const END_OF_EARLY_DATA: u8 = 5;
     /// EncryptedExtensions (TLS 1.3).
     pub const ENCRYPTED_EXTENSIONS: u8 = 8;
     /// Certificate.
@@ -43,7 +45,14 @@ mod ext {
     pub const SUPPORTED_GROUPS: u16 = 10;
     pub const EXTENDED_MASTER_SECRET: u16 = 23;
     pub const SESSION_TICKET: u16 = 35;
+    pub const PRE_SHARED_KEY: u16 = 41;
+    pub const EARLY_DATA: u16 = 42;
+    pub const PSK_KEY_EXCHANGE_MODES: u16 = 45;
 }
+
+/// psk_dhe_ke: PSK with (EC)DHE key establishment (RFC 8446 §4.2.9), the
+/// only mode this model uses (forward secrecy on resumption, as browsers).
+pub const PSK_DHE_KE: u8 = 1;
 
 /// The random of a HelloRetryRequest: SHA-256 of "HelloRetryRequest"
 /// (RFC 8446 §4.1.3).
@@ -74,8 +83,11 @@ pub enum Message {
         /// The group it wants a share for.
         group: u16,
     },
-    /// TLS 1.3's encrypted extensions (none are used).
-    EncryptedExtensions,
+    /// TLS 1.3's encrypted extensions.
+    EncryptedExtensions {
+        /// The server accepts the client's early data (RFC 8446 §4.2.10).
+        early_data: bool,
+    },
     /// The server's chain, leaf first.
     Certificate(Vec<Certificate>),
     /// The server's signed ECDHE share (TLS 1.2).
@@ -101,6 +113,34 @@ pub enum Message {
         /// The opaque ticket.
         ticket: Vec<u8>,
     },
+    /// A TLS 1.3 ticket, sent after the handshake (RFC 8446 §4.6.1).
+    NewSessionTicket13 {
+        /// Lifetime, seconds.
+        lifetime: u32,
+        /// Added to the ticket's age to hide it on the wire.
+        age_add: u32,
+        /// Makes this ticket's PSK differ from others of the connection.
+        nonce: Vec<u8>,
+        /// The opaque ticket (the PSK identity).
+        ticket: Vec<u8>,
+        /// The early_data extension's max_early_data_size, if 0-RTT is
+        /// allowed with this ticket.
+        max_early_data: Option<u32>,
+    },
+    /// The client's early data is over (TLS 1.3).
+    EndOfEarlyData,
+}
+
+/// A PSK offered in a ClientHello's pre_shared_key extension (RFC 8446
+/// §4.2.11; this model's clients offer one).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PskOffer {
+    /// The ticket.
+    pub identity: Vec<u8>,
+    /// The ticket's age in milliseconds plus its age_add, mod 2^32.
+    pub obfuscated_age: u32,
+    /// HMAC over the ClientHello up to the binders (RFC 8446 §4.2.11.2).
+    pub binder: Vec<u8>,
 }
 
 /// A ClientHello.
@@ -125,6 +165,20 @@ pub struct ClientHello {
     pub ems: bool,
     /// A key share (group code, public value), if offered.
     pub key_share: Option<(u16, Vec<u8>)>,
+    /// psk_key_exchange_modes offered (RFC 8446 §4.2.9).
+    pub psk_modes: Vec<u8>,
+    /// The early_data extension: 0-RTT data follows (RFC 8446 §4.2.10).
+    pub early_data: bool,
+    /// The pre_shared_key extension, always the last (RFC 8446 §4.2.11).
+    pub psk: Option<PskOffer>,
+}
+
+impl ClientHello {
+    /// Bytes at the end of the encoded message that the PSK binder does
+    /// not cover: the binders list (RFC 8446 §4.2.11.2).
+    pub fn binders_len(&self) -> usize {
+        self.psk.as_ref().map_or(0, |p| 2 + 1 + p.binder.len())
+    }
 }
 
 /// A ServerHello.
@@ -144,6 +198,8 @@ pub struct ServerHello {
     pub ticket_ack: bool,
     /// extended_master_secret accepted.
     pub ems: bool,
+    /// The PSK the server selected, by its index in the offer (TLS 1.3).
+    pub psk: Option<u16>,
 }
 
 struct W(Vec<u8>);
@@ -189,6 +245,10 @@ impl<'a> R<'a> {
     fn u16(&mut self) -> Result<u16, DecodeError> {
         let b = self.take(2)?;
         Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        let b = self.take(4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
     fn u24(&mut self) -> Result<usize, DecodeError> {
         let b = self.take(3)?;
@@ -240,14 +300,17 @@ impl Message {
         match self {
             Message::ClientHello(_) => kind::CLIENT_HELLO,
             Message::ServerHello(_) | Message::HelloRetryRequest { .. } => kind::SERVER_HELLO,
-            Message::EncryptedExtensions => kind::ENCRYPTED_EXTENSIONS,
+            Message::EncryptedExtensions { .. } => kind::ENCRYPTED_EXTENSIONS,
             Message::Certificate(_) => kind::CERTIFICATE,
             Message::ServerKeyExchange { .. } => kind::SERVER_KEY_EXCHANGE,
             Message::ServerHelloDone => kind::SERVER_HELLO_DONE,
             Message::CertificateVerify(_) => kind::CERTIFICATE_VERIFY,
             Message::ClientKeyExchange(_) => kind::CLIENT_KEY_EXCHANGE,
             Message::Finished(_) => kind::FINISHED,
-            Message::NewSessionTicket { .. } => kind::NEW_SESSION_TICKET,
+            Message::NewSessionTicket { .. } | Message::NewSessionTicket13 { .. } => {
+                kind::NEW_SESSION_TICKET
+            }
+            Message::EndOfEarlyData => kind::END_OF_EARLY_DATA,
         }
     }
 
@@ -257,14 +320,17 @@ impl Message {
             Message::ClientHello(_) => "ClientHello",
             Message::ServerHello(_) => "ServerHello",
             Message::HelloRetryRequest { .. } => "HelloRetryRequest",
-            Message::EncryptedExtensions => "EncryptedExtensions",
+            Message::EncryptedExtensions { .. } => "EncryptedExtensions",
             Message::Certificate(_) => "Certificate",
             Message::ServerKeyExchange { .. } => "ServerKeyExchange",
             Message::ServerHelloDone => "ServerHelloDone",
             Message::CertificateVerify(_) => "CertificateVerify",
             Message::ClientKeyExchange(_) => "ClientKeyExchange",
             Message::Finished(_) => "Finished",
-            Message::NewSessionTicket { .. } => "NewSessionTicket",
+            Message::NewSessionTicket { .. } | Message::NewSessionTicket13 { .. } => {
+                "NewSessionTicket"
+            }
+            Message::EndOfEarlyData => "EndOfEarlyData",
         }
     }
 
@@ -317,6 +383,25 @@ impl Message {
                             })
                         });
                     }
+                    if !ch.psk_modes.is_empty() {
+                        w.u16(ext::PSK_KEY_EXCHANGE_MODES);
+                        w.vec(2, |w| w.vec(1, |w| w.bytes(&ch.psk_modes)));
+                    }
+                    if ch.early_data {
+                        w.u16(ext::EARLY_DATA);
+                        w.vec(2, |_| {});
+                    }
+                    // Last, so the binders end the message (RFC 8446 §4.2.11).
+                    if let Some(p) = &ch.psk {
+                        w.u16(ext::PRE_SHARED_KEY);
+                        w.vec(2, |w| {
+                            w.vec(2, |w| {
+                                w.vec(2, |w| w.bytes(&p.identity));
+                                w.bytes(&p.obfuscated_age.to_be_bytes());
+                            });
+                            w.vec(2, |w| w.vec(1, |w| w.bytes(&p.binder)));
+                        });
+                    }
                 });
             }
             Message::ServerHello(sh) => {
@@ -336,6 +421,10 @@ impl Message {
                     }
                     w.u16(ext::SUPPORTED_VERSIONS);
                     w.vec(2, |w| w.u16(version_code(sh.version)));
+                    if let Some(i) = sh.psk {
+                        w.u16(ext::PRE_SHARED_KEY);
+                        w.vec(2, |w| w.u16(i));
+                    }
                     if let Some((group, share)) = &sh.key_share {
                         w.u16(ext::KEY_SHARE);
                         w.vec(2, |w| {
@@ -358,7 +447,12 @@ impl Message {
                     w.vec(2, |w| w.u16(*group));
                 });
             }
-            Message::EncryptedExtensions => w.vec(2, |_| {}),
+            Message::EncryptedExtensions { early_data } => w.vec(2, |w| {
+                if *early_data {
+                    w.u16(ext::EARLY_DATA);
+                    w.vec(2, |_| {});
+                }
+            }),
             Message::Certificate(chain) => {
                 if version == Version::Tls13 {
                     w.vec(1, |_| {}); // certificate_request_context
@@ -390,6 +484,25 @@ impl Message {
                 w.0.extend(lifetime.to_be_bytes());
                 w.vec(2, |w| w.bytes(ticket));
             }
+            Message::NewSessionTicket13 {
+                lifetime,
+                age_add,
+                nonce,
+                ticket,
+                max_early_data,
+            } => {
+                w.0.extend(lifetime.to_be_bytes());
+                w.0.extend(age_add.to_be_bytes());
+                w.vec(1, |w| w.bytes(nonce));
+                w.vec(2, |w| w.bytes(ticket));
+                w.vec(2, |w| {
+                    if let Some(max) = max_early_data {
+                        w.u16(ext::EARLY_DATA);
+                        w.vec(2, |w| w.bytes(&max.to_be_bytes()));
+                    }
+                });
+            }
+            Message::EndOfEarlyData => {}
         });
         w.0
     }
@@ -419,10 +532,36 @@ impl Message {
                 let (mut versions, mut server_name, mut key_share) = (Vec::new(), None, None);
                 let mut groups = Vec::new();
                 let (mut ticket, mut ems) = (None, false);
+                let (mut psk_modes, mut early_data, mut psk) = (Vec::new(), false, None);
                 while !exts.b.is_empty() {
+                    // RFC 8446 §4.2.11: pre_shared_key comes last. (The RFC
+                    // answers a misplaced one with illegal_parameter; here
+                    // it is a decode_error.)
+                    if psk.is_some() {
+                        return Err(DecodeError);
+                    }
                     let et = exts.u16()?;
                     let mut e = exts.vec(2)?;
                     match et {
+                        ext::PSK_KEY_EXCHANGE_MODES => psk_modes = e.vec(1)?.b.to_vec(),
+                        ext::EARLY_DATA => early_data = true,
+                        ext::PRE_SHARED_KEY => {
+                            let mut ids = e.vec(2)?;
+                            let identity = ids.vec(2)?.b.to_vec();
+                            let obfuscated_age = ids.u32()?;
+                            // Further identities are ignored, as are their
+                            // binders: this model's clients send one.
+                            let mut binders = e.vec(2)?;
+                            let binder = binders.vec(1)?.b.to_vec();
+                            if identity.is_empty() || binder.len() < 32 {
+                                return Err(DecodeError);
+                            }
+                            psk = Some(PskOffer {
+                                identity,
+                                obfuscated_age,
+                                binder,
+                            });
+                        }
                         ext::SERVER_NAME => {
                             let mut list = e.vec(2)?;
                             list.u8()?;
@@ -469,6 +608,9 @@ impl Message {
                     ticket,
                     ems,
                     key_share,
+                    psk_modes,
+                    early_data,
+                    psk,
                 })
             }
             kind::SERVER_HELLO => {
@@ -483,11 +625,12 @@ impl Message {
                 let mut exts = b.vec(2)?;
                 let hrr = random == HRR_RANDOM;
                 let (mut version, mut key_share, mut hrr_group) = (None, None, None);
-                let (mut ticket_ack, mut ems) = (false, false);
+                let (mut ticket_ack, mut ems, mut psk) = (false, false, None);
                 while !exts.b.is_empty() {
                     let et = exts.u16()?;
                     let mut e = exts.vec(2)?;
                     match et {
+                        ext::PRE_SHARED_KEY => psk = Some(e.u16()?),
                         ext::SUPPORTED_VERSIONS => version = version_of(e.u16()?),
                         ext::KEY_SHARE if hrr => hrr_group = Some(e.u16()?),
                         ext::SESSION_TICKET => ticket_ack = true,
@@ -517,12 +660,22 @@ impl Message {
                     session_id,
                     ticket_ack,
                     ems,
+                    psk,
                 })
             }
             kind::ENCRYPTED_EXTENSIONS => {
-                b.vec(2)?;
+                let mut exts = b.vec(2)?;
                 b.end()?;
-                Message::EncryptedExtensions
+                let mut early_data = false;
+                while !exts.b.is_empty() {
+                    let et = exts.u16()?;
+                    let e = exts.vec(2)?;
+                    if et == ext::EARLY_DATA {
+                        e.end()?;
+                        early_data = true;
+                    }
+                }
+                Message::EncryptedExtensions { early_data }
             }
             kind::CERTIFICATE => {
                 if version == Version::Tls13 {
@@ -572,11 +725,42 @@ impl Message {
                 }
                 Message::Finished(b.take(n)?.to_vec())
             }
+            kind::NEW_SESSION_TICKET if version == Version::Tls13 => {
+                let lifetime = b.u32()?;
+                let age_add = b.u32()?;
+                let nonce = b.vec(1)?.b.to_vec();
+                let ticket = b.vec(2)?.b.to_vec();
+                let mut exts = b.vec(2)?;
+                b.end()?;
+                if ticket.is_empty() {
+                    return Err(DecodeError);
+                }
+                let mut max_early_data = None;
+                while !exts.b.is_empty() {
+                    let et = exts.u16()?;
+                    let mut e = exts.vec(2)?;
+                    if et == ext::EARLY_DATA {
+                        max_early_data = Some(e.u32()?);
+                        e.end()?;
+                    }
+                }
+                Message::NewSessionTicket13 {
+                    lifetime,
+                    age_add,
+                    nonce,
+                    ticket,
+                    max_early_data,
+                }
+            }
             kind::NEW_SESSION_TICKET => {
-                let lifetime = u32::from_be_bytes(b.take(4)?.try_into().map_err(|_| DecodeError)?);
+                let lifetime = b.u32()?;
                 let ticket = b.vec(2)?.b.to_vec();
                 b.end()?;
                 Message::NewSessionTicket { lifetime, ticket }
+            }
+            kind::END_OF_EARLY_DATA => {
+                b.end()?;
+                Message::EndOfEarlyData
             }
             _ => return Err(DecodeError),
         };
@@ -600,6 +784,13 @@ mod tests {
             ticket: Some(vec![6; 120]),
             ems: true,
             key_share: Some((0x001d, vec![9; 32])),
+            psk_modes: vec![PSK_DHE_KE],
+            early_data: true,
+            psk: Some(PskOffer {
+                identity: vec![4; 115],
+                obfuscated_age: 0xdead_beef,
+                binder: vec![5; 32],
+            }),
         })
     }
 
@@ -628,6 +819,7 @@ mod tests {
                     session_id: vec![3; 32],
                     ticket_ack: true,
                     ems: true,
+                    psk: Some(0),
                 }),
                 Message::NewSessionTicket {
                     lifetime: 7200,
@@ -637,7 +829,9 @@ mod tests {
                     suite: 0x1301,
                     group: 0x0017,
                 },
-                Message::EncryptedExtensions,
+                Message::EncryptedExtensions { early_data: true },
+                Message::EncryptedExtensions { early_data: false },
+                Message::EndOfEarlyData,
                 Message::Certificate(vec![cert.clone(), cert.clone()]),
                 Message::ServerKeyExchange {
                     share: vec![5; 32],
@@ -648,10 +842,36 @@ mod tests {
                 Message::ClientKeyExchange(vec![2; 256]),
                 Message::Finished(vec![3; 12]),
             ] {
+                // TLS 1.3 has its own NewSessionTicket layout (below).
+                if v == Version::Tls13 && matches!(m, Message::NewSessionTicket { .. }) {
+                    continue;
+                }
                 let bytes = m.encode(v);
                 assert_eq!(Message::decode(&bytes, v), Ok(m.clone()), "{}", m.name());
             }
         }
+        let nst = Message::NewSessionTicket13 {
+            lifetime: 7200,
+            age_add: 77,
+            nonce: vec![0],
+            ticket: vec![1; 115],
+            max_early_data: Some(16_384),
+        };
+        let bytes = nst.encode(Version::Tls13);
+        assert_eq!(Message::decode(&bytes, Version::Tls13), Ok(nst));
+    }
+
+    #[test]
+    fn the_binders_end_the_client_hello() {
+        let m = ch();
+        let Message::ClientHello(hello) = &m else {
+            unreachable!()
+        };
+        let bytes = m.encode(Version::Tls12);
+        assert_eq!(hello.binders_len(), 35);
+        let tail = &bytes[bytes.len() - 35..];
+        assert_eq!(&tail[..3], &[0, 33, 32]);
+        assert_eq!(&tail[3..], &[5; 32]);
     }
 
     #[test]
@@ -680,6 +900,9 @@ mod tests {
         let Message::ClientHello(mut hello) = ch() else {
             unreachable!()
         };
+        hello.psk = None;
+        hello.psk_modes.clear();
+        hello.early_data = false;
         let with_ticket = Message::ClientHello(hello.clone())
             .encode(Version::Tls13)
             .len();

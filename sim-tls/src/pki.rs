@@ -92,6 +92,9 @@ impl DemoPki {
             resume: None,
             tickets: false,
             ems: true,
+            resume13: None,
+            early_data: false,
+            ticket_age_ms: 0,
         }
     }
 
@@ -106,6 +109,8 @@ impl DemoPki {
             sessions: None,
             ticket_key: None,
             certificate_cache: Default::default(),
+            max_early_data: 0,
+            accept_early_data: false,
         }
     }
 }

@@ -311,7 +311,17 @@ impl Opener {
     }
 
     /// The content type and plaintext of one record, or the alert to send.
+    /// A record that fails leaves the sequence number where it was, so a
+    /// server skipping refused early data can go on (RFC 8446 §4.2.10).
     pub fn open(&mut self, record: &Record) -> Result<(ContentType, Vec<u8>), Alert> {
+        let opened = self.open_at(self.seq, record);
+        if opened.is_ok() && self.protect.is_some() {
+            self.seq += 1;
+        }
+        opened
+    }
+
+    fn open_at(&self, seq: u64, record: &Record) -> Result<(ContentType, Vec<u8>), Alert> {
         let Some((suite, keys)) = &self.protect else {
             let ty = ContentType::from_code(record.outer_type).ok_or(Alert::UnexpectedMessage)?;
             if record.body.len() > MAX_FRAGMENT {
@@ -319,8 +329,6 @@ impl Opener {
             }
             return Ok((ty, record.body.clone()));
         };
-        let seq = self.seq;
-        self.seq += 1;
         let body = &record.body;
         let hdr = header(record.outer_type, body.len());
         let bad = Err(Alert::BadRecordMac);

@@ -1,6 +1,7 @@
-//! TLS 1.2 session resumption: what each side keeps, the server's session
-//! cache and its session tickets (RFC 5246 §7.3 abbreviated handshake,
-//! RFC 5077 tickets, RFC 7627 extended master secret).
+//! Session resumption: what each side keeps, the server's session cache
+//! and its session tickets (TLS 1.2: RFC 5246 §7.3 abbreviated handshake,
+//! RFC 5077 tickets, RFC 7627 extended master secret; TLS 1.3: tickets
+//! whose PSK comes from the resumption master secret, RFC 8446 §4.6.1).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -24,15 +25,35 @@ pub struct ClientSession {
     pub ems: bool,
 }
 
+/// What a TLS 1.3 client keeps of a ticket.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Ticket13 {
+    /// The ticket, offered as the PSK identity.
+    pub ticket: Vec<u8>,
+    /// The PSK: HKDF-Expand-Label(resumption_master_secret, "resumption",
+    /// ticket_nonce, 32) (RFC 8446 §4.6.1).
+    pub psk: [u8; 32],
+    /// The suite of the connection that issued it.
+    pub suite: Suite,
+    /// Hides the ticket's age on the wire.
+    pub age_add: u32,
+    /// Lifetime, seconds.
+    pub lifetime: u32,
+    /// Early data allowed with it, bytes (0: none).
+    pub max_early_data: u32,
+}
+
 /// What a server keeps of a session (in its cache, or inside a ticket).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct ServerSession {
-    /// The master secret.
+    /// The master secret (TLS 1.2), or the 32-byte PSK (TLS 1.3 suites).
     pub master: Vec<u8>,
     /// The suite.
     pub suite: Suite,
     /// Extended master secret.
     pub ems: bool,
+    /// A TLS 1.3 ticket that allows early data.
+    pub early_data: bool,
 }
 
 /// A server's session cache, shared by all its connections: cloning shares
@@ -71,7 +92,8 @@ impl SessionCache {
     }
 }
 
-/// Bytes of a sealed session: suite, EMS flag, 48-byte master.
+/// Bytes of a sealed session: suite, flags (EMS, early data), 48-byte
+/// master (a TLS 1.3 PSK takes its first 32).
 const STATE_LEN: usize = 2 + 1 + 48;
 
 fn stream(key: &Hash, nonce: &[u8], data: &mut [u8]) {
@@ -85,7 +107,7 @@ fn stream(key: &Hash, nonce: &[u8], data: &mut [u8]) {
 /// the encrypted state, and a 32-byte MAC over all of it.
 pub fn seal_ticket(key: &Hash, nonce: &[u8; 16], s: &ServerSession) -> Vec<u8> {
     let mut state = s.suite.code().to_be_bytes().to_vec();
-    state.push(u8::from(s.ems));
+    state.push(u8::from(s.ems) | (u8::from(s.early_data) << 1));
     state.extend_from_slice(&s.master);
     state.resize(STATE_LEN, 0);
     stream(key, nonce, &mut state);
@@ -110,10 +132,15 @@ pub fn open_ticket(key: &Hash, t: &[u8]) -> Option<ServerSession> {
     stream(key, &body[16..32], &mut state);
     let code = u16::from_be_bytes([state[0], state[1]]);
     let suite = Suite::ALL.into_iter().find(|s| s.code() == code)?;
+    let secret = match suite.version() {
+        crate::suite::Version::Tls13 => 32,
+        crate::suite::Version::Tls12 => 48,
+    };
     Some(ServerSession {
         suite,
-        ems: state[2] == 1,
-        master: state[3..].to_vec(),
+        ems: state[2] & 1 == 1,
+        early_data: state[2] & 2 == 2,
+        master: state[3..3 + secret].to_vec(),
     })
 }
 
@@ -127,6 +154,7 @@ mod tests {
             master: vec![7; 48],
             suite: Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
             ems: true,
+            early_data: false,
         };
         let key = [1; 32];
         let t = seal_ticket(&key, &[2; 16], &s);
@@ -143,6 +171,16 @@ mod tests {
             assert_eq!(open_ticket(&key, &bad), None, "byte {i}");
         }
         assert_eq!(open_ticket(&key, &t[..50]), None);
+        // A TLS 1.3 ticket holds a 32-byte PSK and the early-data flag.
+        let s13 = ServerSession {
+            master: vec![8; 32],
+            suite: Suite::TLS_AES_128_GCM_SHA256,
+            ems: false,
+            early_data: true,
+        };
+        let t13 = seal_ticket(&key, &[3; 16], &s13);
+        assert_eq!(t13.len(), 115);
+        assert_eq!(open_ticket(&key, &t13), Some(s13));
     }
 
     #[test]
@@ -155,6 +193,7 @@ mod tests {
                 master: vec![0; 48],
                 suite: Suite::TLS_RSA_WITH_AES_128_CBC_SHA,
                 ems: false,
+                early_data: false,
             },
         );
         assert_eq!(b.len(), 1);
