@@ -35,18 +35,30 @@ struct Msg {
     label: String,
 }
 
-/// Initial sequence numbers, by (sending node, port), for directions that
-/// used exactly one; a direction with several (a stale SYN, say) keeps
-/// absolute numbers, which is what makes such a ladder readable.
-fn initial_sequence_numbers(records: &[TraceRecord]) -> HashMap<(NodeId, u64), u64> {
-    let mut seen: HashMap<(NodeId, u64), Vec<u64>> = HashMap::new();
+/// A TCP direction by its addresses and ports: (source, source port,
+/// destination, destination port) as the segment claims them.
+type Direction = (NodeId, u64, NodeId, u64);
+
+fn direction(r: &TraceRecord) -> Option<Direction> {
+    Some((
+        r.node_field("src")?,
+        r.u64("sport")?,
+        r.node_field("dst")?,
+        r.u64("dport")?,
+    ))
+}
+
+/// Initial sequence numbers by direction, for directions that used exactly
+/// one; a direction with several (a stale SYN, say) keeps absolute numbers,
+/// which is what makes such a ladder readable.
+fn initial_sequence_numbers(records: &[TraceRecord]) -> HashMap<Direction, u64> {
+    let mut seen: HashMap<Direction, Vec<u64>> = HashMap::new();
     for r in records.iter().filter(|r| r.kind == "link_transmit") {
         if r.text("proto") == Some("tcp")
             && r.text("flags").is_some_and(|f| f.starts_with("SYN"))
-            && let (Some(src), Some(port), Some(seq)) =
-                (r.node_field("src"), r.u64("sport"), r.u64("seq"))
+            && let (Some(dir), Some(seq)) = (direction(r), r.u64("seq"))
         {
-            let v = seen.entry((src, port)).or_default();
+            let v = seen.entry(dir).or_default();
             if !v.contains(&seq) {
                 v.push(seq);
             }
@@ -58,11 +70,23 @@ fn initial_sequence_numbers(records: &[TraceRecord]) -> HashMap<(NodeId, u64), u
         .collect()
 }
 
-/// TLS records sent, by connection (sending node and port, peer node and
-/// port): stream offset and name.
-type TlsRecords = HashMap<(NodeId, u64, NodeId, u64), Vec<(u64, String)>>;
+/// TLS records sent, by the direction of the segments that carry them:
+/// stream offset and name.
+type TlsRecords = HashMap<Direction, Vec<(u64, String)>>;
 
 fn tls_records(records: &[TraceRecord]) -> TlsRecords {
+    // The address a node's connection sends from: its own, or the one it
+    // claims (a man-in-the-middle speaking as the server), as the first
+    // hop of its segments shows.
+    let mut first_hop = std::collections::HashSet::new();
+    let mut address: HashMap<Direction, NodeId> = HashMap::new();
+    for r in records.iter().filter(|r| r.kind == "link_transmit") {
+        if let (Some(id), Some((src, sport, dst, dport))) = (r.u64("id"), direction(r))
+            && first_hop.insert(id)
+        {
+            address.insert((r.node, sport, dst, dport), src);
+        }
+    }
     let mut m: TlsRecords = HashMap::new();
     for r in records
         .iter()
@@ -75,7 +99,11 @@ fn tls_records(records: &[TraceRecord]) -> TlsRecords {
             r.u64("off"),
             r.text("what"),
         ) {
-            m.entry((r.node, port, peer, pport))
+            let own = address
+                .get(&(r.node, port, peer, pport))
+                .copied()
+                .unwrap_or(r.node);
+            m.entry((own, port, peer, pport))
                 .or_default()
                 .push((off, what.to_string()));
         }
@@ -86,10 +114,8 @@ fn tls_records(records: &[TraceRecord]) -> TlsRecords {
 /// The TLS records that start inside a segment, named once each in order
 /// (`ApplicationData` repeated collapses to one).
 fn tls_names(r: &TraceRecord, tls: &TlsRecords) -> Option<String> {
-    let (src, port) = (r.node_field("src")?, r.u64("sport")?);
-    let (dst, dport) = (r.node_field("dst")?, r.u64("dport")?);
     let (off, len) = (r.u64("off")?, r.u64("len")?);
-    let list = tls.get(&(src, port, dst, dport))?;
+    let list = tls.get(&direction(r)?)?;
     let mut names: Vec<&str> = Vec::new();
     for (o, what) in list {
         if (off..off + len).contains(o) && names.last() != Some(&what.as_str()) {
@@ -99,16 +125,18 @@ fn tls_names(r: &TraceRecord, tls: &TlsRecords) -> Option<String> {
     (!names.is_empty()).then(|| names.join(", "))
 }
 
-fn label(r: &TraceRecord, isn: &HashMap<(NodeId, u64), u64>, tls: &TlsRecords) -> String {
+fn label(r: &TraceRecord, isn: &HashMap<Direction, u64>, tls: &TlsRecords) -> String {
     match r.text("proto") {
         Some("tcp") => {
             let flags = r.text("flags").unwrap_or("?");
-            let rel = |v: u64, key: Option<(NodeId, u64)>| match key.and_then(|k| isn.get(&k)) {
+            let rel = |v: u64, key: Option<Direction>| match key.and_then(|k| isn.get(&k)) {
                 Some(base) => (v as u32).wrapping_sub(*base as u32),
                 None => v as u32,
             };
-            let own = r.node_field("src").zip(r.u64("sport"));
-            let peer = r.node_field("dst").zip(r.u64("dport"));
+            // Our numbers count from our SYN; acknowledgments from the
+            // peer's, in the opposite direction.
+            let own = direction(r);
+            let peer = own.map(|(s, sp, d, dp)| (d, dp, s, sp));
             let mut s = format!("{flags} seq={}", rel(r.u64("seq").unwrap_or(0), own));
             if flags.contains("ACK") {
                 s.push_str(&format!(" ack={}", rel(r.u64("ack").unwrap_or(0), peer)));

@@ -289,11 +289,20 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
     for (i, e) in file.endpoints.iter().enumerate() {
         let path = format!("endpoints[{i}]");
         let at = node(format!("{path}.node"), &e.node)?;
-        if topology.nodes()[at.index()].kind == NodeKind::Router {
-            return Err(InputError::at(
-                format!("{path}.node"),
-                format!("{:?} is a router; endpoints run on hosts", e.node),
-            ));
+        let router = topology.nodes()[at.index()].kind == NodeKind::Router;
+        if router != e.mitm.is_some() {
+            let why = if router {
+                format!(
+                    "{:?} is a router; endpoints run on hosts (only \"mitm\" sits on a router)",
+                    e.node
+                )
+            } else {
+                format!(
+                    "{:?} is a host; a \"mitm\" sits on a router, where traffic passes",
+                    e.node
+                )
+            };
+            return Err(InputError::at(format!("{path}.node"), why));
         }
         if std::mem::replace(&mut configured[at.index()], true) {
             return Err(InputError::at(
@@ -304,23 +313,29 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
                 ),
             ));
         }
-        let app = match (&e.ping, &e.tcp, &e.syn_flood, &e.dns_server) {
-            (Some(p), None, None, None) => {
+        let app = match (&e.ping, &e.tcp, &e.syn_flood, &e.dns_server, &e.mitm) {
+            (Some(p), None, None, None, None) => {
                 ping_app(p, &format!("{path}.ping"), at, &e.node, &topology)?
             }
-            (None, Some(t), None, None) => {
+            (None, Some(t), None, None, None) => {
                 HostApp::Tcp(tcp_app(t, &format!("{path}.tcp"), at, &e.node, &topology)?)
             }
-            (None, None, Some(f), None) => {
+            (None, None, Some(f), None, None) => {
                 flood_app(f, &format!("{path}.syn_flood"), at, &topology)?
             }
-            (None, None, None, Some(d)) => {
+            (None, None, None, Some(d), None) => {
                 HostApp::DnsServer(dns_zone(d, &format!("{path}.dns_server"), &topology)?)
             }
+            (None, None, None, None, Some(m)) => HostApp::Mitm(Box::new(mitm_app(
+                m,
+                &format!("{path}.mitm"),
+                &e.node,
+                &topology,
+            )?)),
             _ => {
                 return Err(InputError::at(
                     path,
-                    "give exactly one application: \"ping\", \"tcp\", \"syn_flood\" or \"dns_server\"",
+                    "give exactly one application: \"ping\", \"tcp\", \"syn_flood\", \"dns_server\" or \"mitm\"",
                 ));
             }
         };
@@ -983,6 +998,12 @@ fn tcp_app(
                         h.requests,
                         &format!("{path}.http.requests"),
                     )?,
+                    host: t
+                        .connect
+                        .as_deref()
+                        .map_or(name, |c| c.rsplit_once(':').map_or(c, |(h, _)| h))
+                        .to_string(),
+                    relay: false,
                 }))
             }
             (Some(spec), None) => {
@@ -1142,6 +1163,8 @@ fn tls_app(
                 costs: sim_tls::cost::CpuCosts::default(),
                 resume: spec.resume.unwrap_or(false),
                 requests: requests_per_connection(spec.requests, &format!("{path}.requests"))?,
+                host,
+                relay: false,
             })
         }
         None => {
@@ -1244,9 +1267,92 @@ fn tls_app(
                 costs: sim_tls::cost::CpuCosts::default(),
                 resume: false,
                 requests: 1,
+                host: String::new(),
+                relay: false,
             })
         }
     }
+}
+
+/// A man-in-the-middle: a relaying TLS server half with the forged
+/// certificate, and a TLS client half for the real server.
+fn mitm_app(
+    m: &crate::format::MitmSpec,
+    path: &str,
+    name: &str,
+    topology: &Topology,
+) -> Result<crate::mitm::MitmApp, InputError> {
+    use crate::format::{CertificateSpec, IssuerName, TlsSpec};
+    let ipath = format!("{path}.intercept");
+    let (target, port) = node_port(&m.intercept, &ipath, topology)?;
+    if topology.nodes()[target.index()].kind == NodeKind::Router {
+        return Err(InputError::at(
+            ipath,
+            format!(
+                "{:?} is a router; a server runs on a host",
+                topology.name(target)
+            ),
+        ));
+    }
+    let mut cert = m.certificate.clone().unwrap_or(CertificateSpec {
+        names: None,
+        issuer: None,
+        expired: None,
+        revoked: None,
+        size: None,
+    });
+    cert.names
+        .get_or_insert_with(|| vec![topology.name(target).to_string()]);
+    cert.issuer.get_or_insert(IssuerName::UnknownCa);
+    let upstream_name = cert.names.as_ref().and_then(|n| n.first()).cloned();
+    let tls = |certificate: Option<CertificateSpec>, server_name: Option<String>| TlsSpec {
+        versions: m.versions.clone(),
+        suites: None,
+        groups: None,
+        server_name,
+        request: None,
+        response: None,
+        requests: None,
+        accept_untrusted: None,
+        refuse_weak: None,
+        resume: None,
+        early_data: None,
+        max_early_data: None,
+        accept_early_data: None,
+        session_cache: None,
+        tickets: None,
+        certificate,
+        date: None,
+    };
+    let relay = |app: TlsApp| Some(std::sync::Arc::new(TlsApp { relay: true, ..app }));
+    let front_tls = tls_app(&tls(Some(cert), None), path, None, name)?;
+    let back_tls = tls_app(
+        &tls(None, upstream_name),
+        path,
+        Some(topology.name(target)),
+        name,
+    )?;
+    let tcp = |role: Role, tls| TcpApp {
+        role,
+        send: 0,
+        close_after_send: false,
+        on_peer_close: OnPeerClose::Close,
+        stall_reading_until: None,
+        connections: 1,
+        concurrency: 1,
+        cfg: TcpConfig {
+            nagle: false,
+            ..TcpConfig::profile(Profile::Rfc)
+        },
+        iss: None,
+        tls,
+    };
+    Ok(crate::mitm::MitmApp {
+        target,
+        port,
+        front: tcp(Role::Listen { port, backlog: 128 }, relay(front_tls)),
+        back: tcp(Role::OnDemand, relay(back_tls)),
+    })
 }
 
 /// Splits `"host:port"`; `form` names what the host part is.

@@ -303,6 +303,28 @@ pub struct EndpointSpec {
     /// Answer DNS queries from a zone.
     #[serde(default)]
     pub dns_server: Option<DnsServerSpec>,
+    /// On a router: take over TLS connections to a server and relay them
+    /// under a forged certificate.
+    #[serde(default)]
+    pub mitm: Option<MitmSpec>,
+}
+
+/// A TLS-terminating man-in-the-middle (a transparent proxy on a router).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MitmSpec {
+    /// `"node:port"` whose connections it takes over when they cross its
+    /// router.
+    pub intercept: String,
+    /// The certificate it shows clients (default: naming the target node,
+    /// issued by its own CA, which no client trusts: `"issuer":
+    /// "unknown_ca"`). Its first name is also the name it asks the real
+    /// server for.
+    #[serde(default)]
+    pub certificate: Option<CertificateSpec>,
+    /// TLS versions on both sides (default `["1.3", "1.2"]`).
+    #[serde(default)]
+    pub versions: Option<Vec<TlsVersionName>>,
 }
 
 /// An authoritative DNS server on UDP port 53.

@@ -63,6 +63,9 @@ pub enum Role {
         /// SYN queue length.
         backlog: u32,
     },
+    /// Open connections only when asked (a man-in-the-middle's upstream
+    /// half).
+    OnDemand,
     /// Open one connection.
     Connect {
         /// Peer node, or the name to look up.
@@ -170,6 +173,8 @@ pub enum HostApp {
     SynFlood(SynFlood),
     /// Answers DNS queries from its zone.
     DnsServer(Zone),
+    /// A TLS-terminating man-in-the-middle (on a router).
+    Mitm(Box<crate::mitm::MitmApp>),
 }
 
 const KIND_SHIFT: u32 = 56;
@@ -181,6 +186,20 @@ const KIND_READ: u64 = 4;
 const KIND_FLOOD: u64 = 5;
 const KIND_CPU: u64 = 6;
 const KIND_DNS: u64 = 7;
+
+/// Set in the timer tokens of a second TCP application on one node (a
+/// man-in-the-middle's upstream half), below the kind bits.
+pub(crate) const SECOND_HALF: u64 = 1 << (KIND_SHIFT - 1);
+
+/// Splits a timer token into (kind, value, second half?).
+pub(crate) fn split_token(token: u64) -> (u64, u64, bool) {
+    let value = token & ((1 << KIND_SHIFT) - 1);
+    (
+        token >> KIND_SHIFT,
+        value & !SECOND_HALF,
+        value & SECOND_HALF != 0,
+    )
+}
 
 fn token(kind: u64, value: u64) -> u64 {
     (kind << KIND_SHIFT) | value
@@ -204,6 +223,8 @@ struct ConnApp {
     started: Option<SimTime>,
     /// A client connection that has counted as done.
     finished: bool,
+    /// A relay's upstream connection: the request to send once connected.
+    relay_request: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -256,9 +277,37 @@ struct TlsTotals {
     first_conn: Option<ConnId>,
 }
 
+/// What a relay's half hands to the other.
 #[derive(Debug)]
-struct TcpHost {
+pub(crate) enum Relayed {
+    /// The server half read a whole request on a connection.
+    Request {
+        /// The connection it came on.
+        conn: ConnId,
+        /// The request, plaintext.
+        bytes: Vec<u8>,
+    },
+    /// The client half has a whole response.
+    Response {
+        /// The upstream connection it came on.
+        conn: ConnId,
+        /// The response, plaintext.
+        bytes: Vec<u8>,
+    },
+}
+
+/// A node's TCP application: its stack, its connections and what rides on
+/// them (TLS, HTTP, DNS lookups before connecting).
+#[derive(Debug)]
+pub(crate) struct TcpHost {
     app: TcpApp,
+    /// Added to every timer token (see [`SECOND_HALF`]).
+    token_base: u64,
+    /// Segments leave claiming this source (a man-in-the-middle speaking
+    /// as the server it impersonates).
+    spoof_src: Option<NodeId>,
+    /// Relay output for the node's endpoint to pass on.
+    pub(crate) relayed: VecDeque<Relayed>,
     /// Draws client/server randoms and ephemeral keys.
     tls_rng: Option<RngStream>,
     /// The last session a client connection left, to resume on the next.
@@ -303,6 +352,7 @@ pub struct Host {
     echo: DatagramHost,
     tcp: Option<TcpHost>,
     dns_server: Option<(Zone, DnsServerStats)>,
+    mitm: Option<crate::mitm::Mitm>,
     /// The flood, SYNs sent, and its timer.
     flood: Option<(SynFlood, u64, Option<TimerId>)>,
     actions: Vec<HostAction>,
@@ -316,27 +366,7 @@ impl Host {
             _ => DatagramHost::new(),
         };
         let tcp = match app {
-            HostApp::Tcp(a) => Some(TcpHost {
-                opened: 0,
-                active: 0,
-                resolver: None,
-                dns_timer: None,
-                waiting: Vec::new(),
-                dns_failed: 0,
-                reading: a.stall_reading_until.is_none(),
-                tls_rng: None,
-                tls_session: None,
-                tls_ticket13: None,
-                tls_totals: TlsTotals::default(),
-                cpu_busy_until: SimTime::ZERO,
-                held: VecDeque::new(),
-                cpu_timer: None,
-                app: a.clone(),
-                stack: None,
-                timers: Vec::new(),
-                conns: ConnTable::default(),
-                totals: Totals::default(),
-            }),
+            HostApp::Tcp(a) => Some(TcpHost::new(a)),
             _ => None,
         };
         let flood = match app {
@@ -347,10 +377,15 @@ impl Host {
             HostApp::DnsServer(z) => Some((z.clone(), DnsServerStats::default())),
             _ => None,
         };
+        let mitm = match app {
+            HostApp::Mitm(m) => Some(crate::mitm::Mitm::new(m)),
+            _ => None,
+        };
         Host {
             echo,
             tcp,
             dns_server,
+            mitm,
             flood,
             actions,
         }
@@ -366,11 +401,106 @@ fn quad_fields(q: Quad) -> Vec<(&'static str, Value)> {
 }
 
 impl TcpHost {
+    /// An application not yet started.
+    pub(crate) fn new(a: &TcpApp) -> Self {
+        TcpHost {
+            token_base: 0,
+            spoof_src: None,
+            relayed: VecDeque::new(),
+            opened: 0,
+            active: 0,
+            resolver: None,
+            dns_timer: None,
+            waiting: Vec::new(),
+            dns_failed: 0,
+            reading: a.stall_reading_until.is_none(),
+            tls_rng: None,
+            tls_session: None,
+            tls_ticket13: None,
+            tls_totals: TlsTotals::default(),
+            cpu_busy_until: SimTime::ZERO,
+            held: VecDeque::new(),
+            cpu_timer: None,
+            app: a.clone(),
+            stack: None,
+            timers: Vec::new(),
+            conns: ConnTable::default(),
+            totals: Totals::default(),
+        }
+    }
+
+    /// The second TCP application of a node: its timer tokens carry
+    /// [`SECOND_HALF`].
+    pub(crate) fn second_half(mut self) -> Self {
+        self.token_base = SECOND_HALF;
+        self
+    }
+
+    /// Its segments claim to come from `src`.
+    pub(crate) fn speaking_as(mut self, src: NodeId) -> Self {
+        self.spoof_src = Some(src);
+        self
+    }
+
+    fn token(&self, kind: u64, value: u64) -> u64 {
+        self.token_base | token(kind, value)
+    }
+
+    /// A segment arrived (with its bytes, for a stream whose content
+    /// matters).
+    pub(crate) fn on_segment(
+        &mut self,
+        cx: &mut Context<'_, Wire>,
+        from: NodeId,
+        seg: &sim_tcp::Segment,
+        bytes: Option<&Arc<[u8]>>,
+    ) {
+        if let Some(b) = bytes {
+            self.file_bytes(from, seg, b);
+        }
+        let now = cx.now();
+        self.stack().on_segment(now, from, seg);
+        self.pump(cx);
+    }
+
+    /// Opens a connection that sends `request` over TLS once up (a relay's
+    /// upstream half).
+    pub(crate) fn connect_relay(
+        &mut self,
+        cx: &mut Context<'_, Wire>,
+        remote: NodeId,
+        port: u16,
+        request: Vec<u8>,
+    ) -> ConnId {
+        let now = cx.now();
+        let id = self.stack().connect(now, remote, port, None);
+        self.open(cx, id, now);
+        if let Some(c) = self.conns.get_mut(id) {
+            c.relay_request = Some(request);
+        }
+        self.pump(cx);
+        id
+    }
+
+    /// Answers a request this relay's server half handed on.
+    pub(crate) fn respond(&mut self, cx: &mut Context<'_, Wire>, id: ConnId, response: &[u8]) {
+        let Some(app) = self.app.tls.clone() else {
+            return;
+        };
+        let Some(tls) = self.conns.get_mut(id).and_then(|c| c.tls.as_mut()) else {
+            return;
+        };
+        let step = tls.respond(response, &app);
+        let now = cx.now();
+        self.apply_tls(cx, now, id, step, &app);
+        self.pump(cx);
+    }
+
     fn stack(&mut self) -> &mut TcpStack {
         self.stack.as_mut().expect("started")
     }
 
-    fn start(&mut self, cx: &mut Context<'_, Wire>) {
+    pub(crate) fn start(&mut self, cx: &mut Context<'_, Wire>) {
         let name = cx.topology().name(cx.node()).to_string();
         let isn = RngStream::derive(cx.run_seed(), &format!("tcp/{name}/isn"));
         let mut stack = TcpStack::new(self.app.cfg.clone(), isn, self.app.iss);
@@ -388,12 +518,13 @@ impl TcpHost {
         match self.app.role {
             Role::Listen { port, backlog } => stack.listen(port, backlog),
             Role::Connect { at, .. } => {
-                let t = cx.new_timer(token(KIND_CONNECT, 0));
+                let t = cx.new_timer(self.token(KIND_CONNECT, 0));
                 cx.set_timer(t, at);
             }
+            Role::OnDemand => {}
         }
         if let Some(until) = self.app.stall_reading_until {
-            let t = cx.new_timer(token(KIND_READ, 0));
+            let t = cx.new_timer(self.token(KIND_READ, 0));
             cx.set_timer(t, until);
         }
         self.stack = Some(stack);
@@ -406,8 +537,7 @@ impl TcpHost {
                 expected: 0,
                 opened: Some(cx.now()),
                 started: Some(started),
-                finished: false,
-                tls: None,
+                ..ConnApp::default()
             },
         );
         if !self.reading {
@@ -523,7 +653,7 @@ impl TcpHost {
             match (deadline, self.dns_timer) {
                 (Some(at), Some(t)) => cx.set_timer(t, at),
                 (Some(at), None) => {
-                    let t = cx.new_timer(token(KIND_DNS, 0));
+                    let t = cx.new_timer(self.token(KIND_DNS, 0));
                     cx.set_timer(t, at);
                     self.dns_timer = Some(t);
                 }
@@ -565,7 +695,7 @@ impl TcpHost {
         }
     }
 
-    fn on_timer(
+    pub(crate) fn on_timer(
         &mut self,
         cx: &mut Context<'_, Wire>,
         kind: u64,
@@ -629,15 +759,15 @@ impl TcpHost {
                 busy = true;
                 let size = t.seg.wire_size();
                 let bytes = self.stream_bytes(dst, &t.seg);
-                let id = cx.send(
-                    dst,
-                    size,
-                    Wire::Tcp {
-                        seg: t.seg,
-                        retransmission: t.retransmission,
-                        bytes: bytes.clone(),
-                    },
-                );
+                let wire = Wire::Tcp {
+                    seg: t.seg,
+                    retransmission: t.retransmission,
+                    bytes: bytes.clone(),
+                };
+                let id = match self.spoof_src {
+                    Some(src) => cx.send_as(src, dst, size, wire),
+                    None => cx.send(dst, size, wire),
+                };
                 if let Some(b) = bytes
                     && cx.tracing()
                 {
@@ -660,7 +790,7 @@ impl TcpHost {
                         let t = match self.timers[i] {
                             Some(t) => t,
                             None => {
-                                let t = cx.new_timer(token(KIND_CONN, u64::from(id.0)));
+                                let t = cx.new_timer(self.token(KIND_CONN, u64::from(id.0)));
                                 self.timers[i] = Some(t);
                                 t
                             }
@@ -763,6 +893,25 @@ impl TcpHost {
                 }
                 step
             }
+            (Event::Connected, TlsSide::Client(cfg))
+                if self
+                    .conns
+                    .get(id)
+                    .is_some_and(|c| c.relay_request.is_some()) =>
+            {
+                let (random, eph) = self.tls_random();
+                let request = self
+                    .conns
+                    .get_mut(id)
+                    .and_then(|c| c.relay_request.take())
+                    .unwrap_or_default();
+                let mut conn = TlsConn::client_sending(cfg, random, eph, &request);
+                let step = conn.step(&app);
+                if let Some(c) = self.conns.get_mut(id) {
+                    c.tls = Some(Box::new(conn));
+                }
+                step
+            }
             (Event::Connected, TlsSide::Client(cfg)) => {
                 let (random, eph) = self.tls_random();
                 let mut cfg = cfg.clone();
@@ -846,6 +995,13 @@ impl TcpHost {
                 t.first_byte_ns = since_open(now);
             }
         }
+        for bytes in step.requests {
+            self.relayed.push_back(Relayed::Request { conn: id, bytes });
+        }
+        if let Some(bytes) = step.response {
+            self.relayed
+                .push_back(Relayed::Response { conn: id, bytes });
+        }
         let cost = app.costs.time(step.ops);
         t.cpu_ns += cost.0;
         if step.response_complete {
@@ -910,7 +1066,7 @@ impl TcpHost {
         let t = match self.cpu_timer {
             Some(t) => t,
             None => {
-                let t = cx.new_timer(token(KIND_CPU, 0));
+                let t = cx.new_timer(self.token(KIND_CPU, 0));
                 self.cpu_timer = Some(t);
                 t
             }
@@ -1133,6 +1289,11 @@ impl TcpHost {
         )
     }
 
+    /// TLS handshakes completed and alerts received.
+    pub(crate) fn tls_figures(&self) -> (u64, u64) {
+        (self.tls_totals.handshakes, self.tls_totals.alerts_received)
+    }
+
     fn dns_metrics(&self) -> Vec<(String, u64)> {
         if !self.resolves() {
             return Vec::new();
@@ -1341,6 +1502,9 @@ impl Endpoint<Wire> for Host {
         if let Some(t) = &mut self.tcp {
             t.start(cx);
         }
+        if let Some(m) = &mut self.mitm {
+            m.start(cx);
+        }
         if let Some((f, _, timer)) = &mut self.flood
             && f.count > 0
         {
@@ -1350,18 +1514,21 @@ impl Endpoint<Wire> for Host {
         }
     }
 
+    fn intercepts(&self, packet: &Packet<Wire>) -> bool {
+        self.mitm.as_ref().is_some_and(|m| m.intercepts(packet))
+    }
+
     fn on_packet(&mut self, cx: &mut Context<'_, Wire>, packet: Packet<Wire>) {
+        if let Some(m) = &mut self.mitm {
+            m.on_packet(cx, &packet);
+            return;
+        }
         match &packet.payload {
             Wire::Echo(_) => self.echo.on_packet(cx, packet),
             Wire::Dns(m) => self.on_dns(cx, packet.src, m),
             Wire::Tcp { seg, bytes, .. } => {
                 if let Some(t) = &mut self.tcp {
-                    if let Some(b) = bytes {
-                        t.file_bytes(packet.src, seg, b);
-                    }
-                    let now = cx.now();
-                    t.stack().on_segment(now, packet.src, seg);
-                    t.pump(cx);
+                    t.on_segment(cx, packet.src, seg, bytes.as_ref());
                 } else if cx.tracing() {
                     let fields = vec![
                         ("from", Value::Node(packet.src)),
@@ -1375,8 +1542,11 @@ impl Endpoint<Wire> for Host {
     }
 
     fn on_timer(&mut self, cx: &mut Context<'_, Wire>, token: u64) {
-        let kind = token >> KIND_SHIFT;
-        let value = token & ((1 << KIND_SHIFT) - 1);
+        if let Some(m) = &mut self.mitm {
+            m.on_timer(cx, token);
+            return;
+        }
+        let (kind, value, _) = split_token(token);
         if kind == KIND_ECHO {
             self.echo.on_timer(cx, value);
         } else if kind == KIND_FLOOD {
@@ -1393,6 +1563,9 @@ impl Endpoint<Wire> for Host {
         }
         if let Some((_, sent, _)) = &self.flood {
             m.push(("flood.syns_sent".to_string(), Value::U64(*sent)));
+        }
+        if let Some(mitm) = &self.mitm {
+            m.extend(mitm.metrics());
         }
         if let Some((_, s)) = &self.dns_server {
             m.push(("dns.queries_answered".to_string(), Value::U64(s.answered)));

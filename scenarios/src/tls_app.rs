@@ -127,6 +127,12 @@ pub struct TlsApp {
     /// Client: requests on each connection, one after another (HTTP/1.1
     /// keep-alive); the last says `Connection: close`.
     pub requests: u64,
+    /// Client: the Host header of its requests.
+    pub host: String,
+    /// A relay (a man-in-the-middle's two halves): a server hands each
+    /// request it reads to the host instead of answering, a client sends
+    /// the request it is given and hands back the whole response.
+    pub relay: bool,
 }
 
 impl PartialEq for TlsApp {
@@ -197,6 +203,8 @@ pub struct TlsConn {
     pending: Vec<u8>,
     /// Client: application bytes that belonged to earlier responses.
     page_base: u64,
+    /// Relay client: the response so far.
+    response: Vec<u8>,
     done: bool,
     ops_seen: PkOps,
     /// The negotiated suite has been reported.
@@ -241,16 +249,39 @@ pub struct Step {
     /// Client: the first application data went now, after this many
     /// handshake round trips.
     pub round_trips: Option<u32>,
+    /// Relay server: requests read now, each whole.
+    pub requests: Vec<Vec<u8>>,
+    /// Relay client: the whole response, just completed.
+    pub response: Option<Vec<u8>>,
 }
 
 impl TlsConn {
     /// A client connection: the ClientHello is ready to go.
     pub fn client(cfg: &ClientConfig, random: [u8; 32], ephemeral: [u8; 32], app: &TlsApp) -> Self {
-        let mut conn = Connection::client(cfg.clone(), random, ephemeral);
-        conn.write_app(&request_bytes(app.request, app.requests <= 1));
-        let mut c = Self::with(Stream::Tls(Box::new(conn)), true);
+        let request = request_bytes(app.request, app.requests <= 1, &app.host);
+        let mut c = Self::client_sending(cfg, random, ephemeral, &request);
         c.requests_left = app.requests.max(1);
         c
+    }
+
+    /// A client connection that sends `request` (a relay's upstream half).
+    pub fn client_sending(
+        cfg: &ClientConfig,
+        random: [u8; 32],
+        ephemeral: [u8; 32],
+        request: &[u8],
+    ) -> Self {
+        let mut conn = Connection::client(cfg.clone(), random, ephemeral);
+        conn.write_app(request);
+        let mut c = Self::with(Stream::Tls(Box::new(conn)), true);
+        c.requests_left = 1;
+        c
+    }
+
+    /// A relay server answers a request it handed on.
+    pub fn respond(&mut self, response: &[u8], app: &TlsApp) -> Step {
+        self.conn.write_app(response);
+        self.step(app)
     }
 
     /// A server connection waiting for a ClientHello.
@@ -269,7 +300,7 @@ impl TlsConn {
             closed: false,
         };
         if client {
-            conn.write_app(&request_bytes(app.request, app.requests <= 1));
+            conn.write_app(&request_bytes(app.request, app.requests <= 1, &app.host));
         }
         let mut c = Self::with(conn, client);
         c.requests_left = app.requests.max(1);
@@ -289,6 +320,7 @@ impl TlsConn {
             requests_left: 0,
             pending: Vec::new(),
             page_base: 0,
+            response: Vec::new(),
             done: false,
             ops_seen: PkOps::default(),
             negotiated: false,
@@ -417,6 +449,8 @@ impl TlsConn {
         }
         if !self.client {
             self.pending.extend_from_slice(&app_in);
+        } else if app.relay {
+            self.response.extend_from_slice(&app_in);
         }
         // The server answers every complete request (its head ends with an
         // empty line), in order, as soon as it may write: a TLS 1.3 server
@@ -425,7 +459,11 @@ impl TlsConn {
             && self.conn.can_write()
             && let Some(end) = self.pending.windows(4).position(|w| w == b"\r\n\r\n")
         {
-            self.pending.drain(..end + 4);
+            let request: Vec<u8> = self.pending.drain(..end + 4).collect();
+            if app.relay {
+                s.requests.push(request);
+                continue;
+            }
             self.conn.write_app(&response_bytes(app.response));
             self.drain_events(&mut s);
         }
@@ -435,13 +473,17 @@ impl TlsConn {
             && self.expect.is_some_and(|n| self.got - self.page_base >= n)
         {
             s.response_complete = true;
+            if app.relay {
+                s.response = Some(std::mem::take(&mut self.response));
+            }
             self.requests_left -= 1;
             if self.requests_left > 0 {
                 // Keep-alive: the next request on the same connection.
                 self.page_base += self.expect.take().unwrap_or(0);
                 self.head.clear();
+                let last = self.requests_left == 1;
                 self.conn
-                    .write_app(&request_bytes(app.request, self.requests_left == 1));
+                    .write_app(&request_bytes(app.request, last, &app.host));
             } else {
                 // The whole page is here: close_notify, then FIN.
                 self.done = true;
@@ -581,9 +623,12 @@ fn content_name(c: sim_tls::record::ContentType) -> &'static str {
 }
 
 /// An HTTP/1.1 GET of `n` bytes where possible (a padding header makes up
-/// the size); `last` asks the server to close after answering.
-fn request_bytes(n: u64, last: bool) -> Vec<u8> {
-    let mut r = b"GET / HTTP/1.1\r\nHost: server\r\n".to_vec();
+/// the size) for `host`, with the session cookie a logged-in browser sends
+/// (what an eavesdropper who can read the request takes); `last` asks the
+/// server to close after answering.
+fn request_bytes(n: u64, last: bool, host: &str) -> Vec<u8> {
+    let mut r =
+        format!("GET / HTTP/1.1\r\nHost: {host}\r\nCookie: session=4f1c9a7e2b\r\n").into_bytes();
     if last {
         r.extend_from_slice(b"Connection: close\r\n");
     }

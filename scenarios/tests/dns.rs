@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{metric, run_text};
+use common::{assert_refused, metric, run_text};
 use scenarios::run::Outcome;
 
 /// A client making `connections` HTTPS connections one after another to
@@ -189,10 +189,5 @@ fn bad_dns_settings_name_the_field() {
             "unknown field",
         ),
     ];
-    for (text, path, words) in cases {
-        let err = run_text(&text, 1)
-            .err()
-            .unwrap_or_else(|| panic!("{path}: accepted"));
-        assert!(err.contains(path) && err.contains(words), "{path}: {err}");
-    }
+    assert_refused(&cases);
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{metric, run_text};
+use common::{assert_refused, metric, run_text};
 use scenarios::run::{Outcome, RunOutput};
 
 fn scenario(link: &str, server: &str, client: &str) -> String {
@@ -99,12 +99,7 @@ fn bad_tls_settings_name_the_field() {
         ),
         (scenario("", r#""versions": ["1.4"]"#, ""), "versions", ""),
     ];
-    for (text, path, words) in cases {
-        let err = run_text(&text, 1)
-            .err()
-            .unwrap_or_else(|| panic!("{path}: accepted"));
-        assert!(err.contains(path) && err.contains(words), "{path}: {err}");
-    }
+    assert_refused(&cases);
     let both = scenario("", "", "").replace(
         r#""connect": "www:443","#,
         r#""connect": "www:443", "http": {},"#,
@@ -232,10 +227,56 @@ fn bad_early_data_settings_name_the_field() {
             "at most 16384",
         ),
     ];
-    for (text, path, words) in cases {
-        let err = run_text(&text, 1)
-            .err()
-            .unwrap_or_else(|| panic!("{path}: accepted"));
-        assert!(err.contains(path) && err.contains(words), "{path}: {err}");
-    }
+    assert_refused(&cases);
+}
+
+#[test]
+fn bad_mitm_settings_name_the_field() {
+    let ok = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/library/tls-mitm-accepted.json"
+    ))
+    .unwrap();
+    assert!(run_text(&ok, 1).is_ok());
+    let cases = [
+        (
+            ok.replace(r#""node": "r","#, r#""node": "client","#),
+            "endpoints[0].node",
+            "sits on a router",
+        ),
+        (
+            ok.replace(r#""intercept": "www:443""#, r#""intercept": "w3:443""#),
+            "endpoints[0].mitm.intercept",
+            "unknown node",
+        ),
+        (
+            ok.replace(r#""intercept": "www:443""#, r#""intercept": "r:443""#),
+            "endpoints[0].mitm.intercept",
+            "is a router",
+        ),
+        (
+            ok.replace(r#""intercept": "www:443""#, r#""intercept": "www""#),
+            "endpoints[0].mitm.intercept",
+            "node:port",
+        ),
+        (
+            ok.replace(
+                r#""mitm": {"intercept""#,
+                r#""ping": {"target": "www"}, "mitm": {"intercept""#,
+            ),
+            "endpoints[0]",
+            "exactly one application",
+        ),
+    ];
+    assert_refused(&cases);
+    // Other applications stay off routers.
+    let on_router = ok.replace(
+        r#""mitm": {"intercept": "www:443", "certificate": {"names": ["www.example.com"]}}"#,
+        r#""ping": {"target": "www"}"#,
+    );
+    let err = run_text(&on_router, 1).err().unwrap();
+    assert!(
+        err.contains("endpoints[0].node") && err.contains("is a router"),
+        "{err}"
+    );
 }

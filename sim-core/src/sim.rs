@@ -71,8 +71,17 @@ pub struct Packet<P> {
 pub trait Endpoint<P: Payload> {
     /// Called once at time zero, before any packet or timer.
     fn start(&mut self, _cx: &mut Context<'_, P>) {}
-    /// A packet addressed to this node arrived.
+    /// A packet addressed to this node arrived, or one passing through
+    /// that [`intercepts`](Self::intercepts) claimed.
     fn on_packet(&mut self, cx: &mut Context<'_, P>, packet: Packet<P>);
+    /// Whether this node takes `packet`, addressed to another node, instead
+    /// of forwarding it: an on-path node such as a transparent proxy or a
+    /// man-in-the-middle. Asked only at nodes with an endpoint, for packets
+    /// arriving over a link; the claimed packet is traced as
+    /// `packet_intercepted` and goes to [`on_packet`](Self::on_packet).
+    fn intercepts(&self, _packet: &Packet<P>) -> bool {
+        false
+    }
     /// A timer this endpoint armed has expired; `token` is the one it gave
     /// [`Context::new_timer`].
     fn on_timer(&mut self, cx: &mut Context<'_, P>, token: u64);
@@ -521,6 +530,22 @@ impl<P: Payload> Simulator<P> {
                             fields,
                         );
                     }
+                } else if self.endpoints[at.index()]
+                    .as_ref()
+                    .is_some_and(|ep| ep.intercepts(&packet))
+                {
+                    if self.core.tracer.enabled() {
+                        let fields = vec![
+                            ("id", Value::U64(packet.id.0)),
+                            ("src", Value::Node(packet.src)),
+                            ("dst", Value::Node(packet.dst)),
+                        ];
+                        let now = self.core.sched.now();
+                        self.core
+                            .tracer
+                            .record(now, at, "packet_intercepted", fields);
+                    }
+                    self.with_endpoint(at, |ep, cx| ep.on_packet(cx, packet));
                 } else {
                     self.core.forward(at, packet);
                 }

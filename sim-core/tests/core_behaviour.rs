@@ -412,3 +412,74 @@ fn same_seed_same_trace_different_seed_different_trace() {
     assert_eq!(run(5), run(5));
     assert_ne!(run(5), run(6));
 }
+
+/// Takes over odd-numbered packets for `victim` and answers them itself,
+/// claiming to be the victim (a man-in-the-middle on a router).
+struct Interceptor {
+    victim: NodeId,
+    seen: Log,
+}
+
+impl Endpoint<Num> for Interceptor {
+    fn intercepts(&self, p: &Packet<Num>) -> bool {
+        p.dst == self.victim && p.payload.0 % 2 == 1
+    }
+    fn on_packet(&mut self, cx: &mut Context<'_, Num>, p: Packet<Num>) {
+        self.seen
+            .borrow_mut()
+            .push((cx.now().as_nanos(), p.payload.0));
+        cx.send_as(self.victim, p.src, 100, Num(1000 + p.payload.0));
+    }
+    fn on_timer(&mut self, _: &mut Context<'_, Num>, _: u64) {}
+}
+
+#[test]
+fn an_endpoint_on_a_router_takes_over_the_packets_it_claims() {
+    let mut t = TopologyBuilder::new();
+    let a = t.add_node("a", NodeKind::Host).unwrap();
+    let b = t.add_node("b", NodeKind::Host).unwrap();
+    let router = t.add_node("r", NodeKind::Router).unwrap();
+    t.add_link(a, router, link("1ms", None), link("1ms", None))
+        .unwrap();
+    t.add_link(router, b, link("1ms", None), link("1ms", None))
+        .unwrap();
+    let mut sim = Simulator::new(t.build(), 1, true);
+    let (at_b, at_r) = (Log::default(), Log::default());
+    let burst = Burst {
+        dst: b,
+        count: 4,
+        size: 100,
+        at: SimTime::ZERO,
+    };
+    sim.attach(a, Box::new(burst)).unwrap();
+    sim.attach(b, Box::new(Sink(at_b.clone()))).unwrap();
+    let interceptor = Interceptor {
+        victim: b,
+        seen: at_r.clone(),
+    };
+    sim.attach(router, Box::new(interceptor)).unwrap();
+    sim.run_until(SimTime::MAX);
+    let numbers = |l: &Log| l.borrow().iter().map(|(_, n)| *n).collect::<Vec<_>>();
+    assert_eq!(numbers(&at_b), [0, 2], "even packets pass through");
+    assert_eq!(numbers(&at_r), [1, 3], "odd ones stop at the router");
+    let intercepted = sim
+        .trace()
+        .iter()
+        .filter(|x| x.kind == "packet_intercepted" && x.node == router)
+        .count();
+    assert_eq!(intercepted, 2);
+    // The answers claim to come from b and reach a.
+    let answers: Vec<_> = sim
+        .trace()
+        .iter()
+        .filter(|x| x.kind == "link_deliver" && x.node == a)
+        .map(|x| (x.field("src").cloned(), x.field("n").cloned()))
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            (Some(Value::Node(b)), Some(Value::from(1001u32))),
+            (Some(Value::Node(b)), Some(Value::from(1003u32)))
+        ]
+    );
+}

@@ -38,3 +38,15 @@ pub fn metric(out: &scenarios::run::RunOutput, name: &str) -> u64 {
         other => panic!("{name}: {other:?}"),
     }
 }
+
+/// Each (scenario text, JSON path, words) is refused with a message that
+/// names the path and says the words.
+#[allow(dead_code)]
+pub fn assert_refused(cases: &[(String, &str, &str)]) {
+    for (text, path, words) in cases {
+        let err = run_text(text, 1)
+            .err()
+            .unwrap_or_else(|| panic!("{path}: accepted"));
+        assert!(err.contains(path) && err.contains(words), "{path}: {err}");
+    }
+}

@@ -1,0 +1,189 @@
+//! A TLS-terminating man-in-the-middle on a router: a transparent proxy
+//! with its own certificate.
+//!
+//! It takes over every TCP connection to its target (`node:port`) that
+//! crosses its router: it answers the client as if it were the server
+//! (its segments claim the server's address), runs TLS with the client
+//! under its own certificate, and reads the plaintext of each request.
+//! For each request it opens its own TLS connection to the real server
+//! (from its own address, checking the server's certificate as any client
+//! would), sends the request, reads the response, and answers the client
+//! with it. The trace records everything it read (`mitm_read`).
+//!
+//! A client that checks certificates refuses the forged one (its issuer,
+//! the attacker's CA, is unknown: `unknown_ca`), and the proxy reads
+//! nothing; a client told to accept untrusted certificates (a user
+//! clicking through the warning) hands over its request, cookie included,
+//! and still gets its page, so it sees nothing wrong.
+//!
+//! Simplifications: one request per client connection is relayed at a
+//! time in order; the upstream connection is closed after its response;
+//! an upstream failure leaves the client waiting (a real proxy would send
+//! a 502); the two halves have separate CPU queues.
+
+use std::collections::BTreeMap;
+
+use sim_core::{Context, NodeId, Packet, Value};
+use sim_tcp::stack::ConnId;
+
+use crate::host::{Relayed, TcpApp, TcpHost, split_token};
+use crate::payload::Wire;
+
+/// A man-in-the-middle's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MitmApp {
+    /// The server whose connections it takes over.
+    pub target: NodeId,
+    /// Its port.
+    pub port: u16,
+    /// The half facing the client: listens on `port`, TLS server with the
+    /// forged certificate, as a relay.
+    pub front: TcpApp,
+    /// The half facing the server: TLS client connections opened on
+    /// demand, as a relay.
+    pub back: TcpApp,
+}
+
+/// What it read.
+#[derive(Debug, Default, Clone, Copy)]
+struct Read {
+    requests: u64,
+    responses: u64,
+    bytes: u64,
+}
+
+/// The running man-in-the-middle.
+#[derive(Debug)]
+pub(crate) struct Mitm {
+    target: NodeId,
+    port: u16,
+    front: TcpHost,
+    back: TcpHost,
+    /// Upstream connection to the client connection it serves.
+    serving: BTreeMap<ConnId, ConnId>,
+    read: Read,
+}
+
+impl Mitm {
+    pub(crate) fn new(app: &MitmApp) -> Self {
+        Mitm {
+            target: app.target,
+            port: app.port,
+            front: TcpHost::new(&app.front).speaking_as(app.target),
+            back: TcpHost::new(&app.back).second_half(),
+            serving: BTreeMap::new(),
+            read: Read::default(),
+        }
+    }
+
+    pub(crate) fn start(&mut self, cx: &mut Context<'_, Wire>) {
+        self.front.start(cx);
+        self.back.start(cx);
+    }
+
+    /// Segments to the target's port, from anyone.
+    pub(crate) fn intercepts(&self, packet: &Packet<Wire>) -> bool {
+        matches!(&packet.payload, Wire::Tcp { seg, .. }
+            if packet.dst == self.target && seg.dst_port == self.port)
+    }
+
+    pub(crate) fn on_packet(&mut self, cx: &mut Context<'_, Wire>, packet: &Packet<Wire>) {
+        let Wire::Tcp { seg, bytes, .. } = &packet.payload else {
+            return;
+        };
+        // Taken over on the way to the target: the client half. Addressed
+        // to this node: the server's answers to the upstream half.
+        let half = if packet.dst == cx.node() {
+            &mut self.back
+        } else {
+            &mut self.front
+        };
+        half.on_segment(cx, packet.src, seg, bytes.as_ref());
+        self.relay(cx);
+    }
+
+    pub(crate) fn on_timer(&mut self, cx: &mut Context<'_, Wire>, token: u64) {
+        let (kind, value, second) = split_token(token);
+        let half = if second {
+            &mut self.back
+        } else {
+            &mut self.front
+        };
+        half.on_timer(cx, kind, value, &[]);
+        self.relay(cx);
+    }
+
+    /// Passes requests up and responses down until neither half has more.
+    fn relay(&mut self, cx: &mut Context<'_, Wire>) {
+        loop {
+            if let Some(Relayed::Request { conn, bytes }) = self.front.relayed.pop_front() {
+                self.read.requests += 1;
+                self.trace_read(cx, "request", &bytes);
+                let up = self.back.connect_relay(cx, self.target, self.port, bytes);
+                self.serving.insert(up, conn);
+                continue;
+            }
+            if let Some(Relayed::Response { conn, bytes }) = self.back.relayed.pop_front() {
+                self.read.responses += 1;
+                self.trace_read(cx, "response", &bytes);
+                if let Some(client) = self.serving.remove(&conn) {
+                    self.front.respond(cx, client, &bytes);
+                }
+                continue;
+            }
+            // (A request on the upstream half or a response on the client
+            // half cannot happen: each half is one kind of relay.)
+            break;
+        }
+    }
+
+    /// Records what the proxy read: the first line, the cookie if any, and
+    /// the head (padding headers cut short).
+    fn trace_read(&mut self, cx: &mut Context<'_, Wire>, dir: &'static str, bytes: &[u8]) {
+        self.read.bytes += bytes.len() as u64;
+        if !cx.tracing() {
+            return;
+        }
+        let end = bytes
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or(bytes.len());
+        let head = String::from_utf8_lossy(&bytes[..end]);
+        let mut lines = head.split("\r\n");
+        let first = lines.next().unwrap_or_default().to_string();
+        let mut fields = vec![
+            ("dir", Value::from(dir)),
+            ("bytes", Value::from(bytes.len() as u64)),
+            ("first_line", Value::from(first)),
+        ];
+        let headers: Vec<&str> = lines.collect();
+        if let Some(c) = headers.iter().find_map(|h| h.strip_prefix("Cookie: ")) {
+            fields.push(("cookie", Value::from(c.to_string())));
+        }
+        let shown: Vec<String> = headers
+            .iter()
+            .map(|h| match h.strip_prefix("X-Pad: ") {
+                Some(pad) => format!("X-Pad: ({} bytes)", pad.len()),
+                None => h.to_string(),
+            })
+            .collect();
+        fields.push(("headers", Value::from(shown.join(" | "))));
+        cx.trace("mitm_read", fields);
+    }
+
+    pub(crate) fn metrics(&self) -> Vec<(String, Value)> {
+        let front = self.front.tls_figures();
+        let back = self.back.tls_figures();
+        [
+            ("client_handshakes", front.0),
+            ("client_alerts_received", front.1),
+            ("server_handshakes", back.0),
+            ("requests_read", self.read.requests),
+            ("responses_read", self.read.responses),
+            ("bytes_read", self.read.bytes),
+        ]
+        .into_iter()
+        .map(|(k, v)| (format!("mitm.{k}"), Value::U64(v)))
+        .collect()
+    }
+}
