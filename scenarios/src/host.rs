@@ -823,7 +823,7 @@ impl TcpHost {
             remote_port: seg.dst_port,
         })?;
         let tls = self.conns.get(id)?.tls.as_ref()?;
-        tls.bytes(seg.data.offset, seg.data.len).map(Arc::from)
+        tls.bytes(seg.data.offset, seg.data.len)
     }
 
     /// Files the bytes of an arriving segment with its TLS connection.
@@ -1145,6 +1145,19 @@ impl TcpHost {
                     self.connect_next(cx);
                 }
                 let peer_close_handled = self.tls_event(cx, id, &e);
+                // In TIME_WAIT everything we sent is acknowledged and the
+                // peer has nothing more to send: the TLS state (with every
+                // byte written) can go, long before 2 MSL end.
+                if matches!(
+                    e,
+                    Event::StateChange {
+                        to: State::TimeWait,
+                        ..
+                    }
+                ) && let Some(c) = self.conns.get_mut(id)
+                {
+                    c.tls = None;
+                }
                 if !peer_close_handled {
                     self.react(now, id, e);
                 }

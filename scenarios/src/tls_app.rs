@@ -10,6 +10,8 @@
 //! again; a segment changed in flight carries changed bytes, which the
 //! record layer then refuses.
 
+use std::sync::Arc;
+
 use sim_core::Value;
 use sim_tls::alert::Alert;
 use sim_tls::conn::{ConnEvent, Connection, Status};
@@ -181,13 +183,57 @@ impl RxBytes {
     }
 }
 
+/// What a connection wrote to TCP, kept in the pieces it was written in
+/// (appending never copies what came before) and read back by offset.
+#[derive(Debug, Default)]
+struct TxLog {
+    /// (stream offset of the piece, its bytes), in order.
+    pieces: Vec<(u64, Vec<u8>)>,
+    end: u64,
+}
+
+impl TxLog {
+    fn push(&mut self, bytes: Vec<u8>) {
+        if !bytes.is_empty() {
+            let n = bytes.len() as u64;
+            self.pieces.push((self.end, bytes));
+            self.end += n;
+        }
+    }
+
+    /// Bytes `offset .. offset + len`, if all were written.
+    fn get(&self, offset: u64, len: usize) -> Option<Arc<[u8]>> {
+        let stop = offset.checked_add(len as u64)?;
+        if len == 0 || stop > self.end {
+            return None;
+        }
+        let first = self.pieces.partition_point(|(at, _)| *at <= offset) - 1;
+        let (at, piece) = &self.pieces[first];
+        let from = (offset - at) as usize;
+        if from + len <= piece.len() {
+            return Some(Arc::from(&piece[from..from + len]));
+        }
+        // A segment across pieces: gather it.
+        let mut out = Vec::with_capacity(len);
+        for (at, piece) in &self.pieces[first..] {
+            let a = offset.saturating_sub(*at) as usize;
+            let b = ((stop - at) as usize).min(piece.len());
+            out.extend_from_slice(&piece[a..b]);
+            if out.len() == len {
+                break;
+            }
+        }
+        Some(Arc::from(out))
+    }
+}
+
 /// One TLS connection riding on a TCP connection.
 #[derive(Debug)]
 pub struct TlsConn {
     conn: Stream,
     client: bool,
     /// Everything written to TCP, by stream offset.
-    tx: Vec<u8>,
+    tx: TxLog,
     /// Stream offset of the next record reported sent.
     sent_off: u64,
     rx: RxBytes,
@@ -311,7 +357,7 @@ impl TlsConn {
         TlsConn {
             conn,
             client,
-            tx: Vec::new(),
+            tx: TxLog::default(),
             sent_off: 0,
             rx: RxBytes::default(),
             got: 0,
@@ -331,9 +377,8 @@ impl TlsConn {
     }
 
     /// The bytes of stream range `offset .. offset + len`, as written.
-    pub fn bytes(&self, offset: u64, len: u32) -> Option<&[u8]> {
-        let start = usize::try_from(offset).ok()?;
-        self.tx.get(start..start + len as usize)
+    pub fn bytes(&self, offset: u64, len: u32) -> Option<Arc<[u8]>> {
+        self.tx.get(offset, len as usize)
     }
 
     /// Files bytes that arrived in a segment.
@@ -508,11 +553,7 @@ impl TlsConn {
         if matches!(self.conn, Stream::Plain { .. }) && s.send > 0 {
             s.app_sent = true;
         }
-        if self.tx.is_empty() {
-            self.tx = out;
-        } else {
-            self.tx.extend_from_slice(&out);
-        }
+        self.tx.push(out);
         s
     }
 
@@ -712,6 +753,20 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn written_bytes_come_back_by_offset_across_pieces() {
+        let mut tx = TxLog::default();
+        tx.push(b"hello ".to_vec());
+        tx.push(Vec::new());
+        tx.push(b"big ".to_vec());
+        tx.push(b"world".to_vec());
+        assert_eq!(&*tx.get(0, 5).unwrap(), b"hello");
+        assert_eq!(&*tx.get(4, 8).unwrap(), b"o big wo");
+        assert_eq!(&*tx.get(6, 9).unwrap(), b"big world");
+        assert_eq!(tx.get(10, 6), None, "not all written");
+        assert_eq!(tx.get(3, 0), None);
+    }
 
     #[test]
     fn received_bytes_are_filed_by_offset_and_taken_in_order() {

@@ -267,16 +267,15 @@ impl Connection {
                 Ok(r) => r,
                 Err(a) => return self.fatal(a, "malformed record header"),
             };
-            let (content, plain) = match self.opener.open(&record) {
+            let wire = record.wire_len();
+            let (content, plain) = match self.opener.open_owned(record) {
                 Ok(x) => {
                     self.skip = 0;
                     x
                 }
-                Err(_) if record.wire_len() <= self.skip => {
-                    self.skip -= record.wire_len();
-                    self.events.push_back(ConnEvent::RecordSkipped {
-                        wire: record.wire_len(),
-                    });
+                Err(_) if wire <= self.skip => {
+                    self.skip -= wire;
+                    self.events.push_back(ConnEvent::RecordSkipped { wire });
                     continue;
                 }
                 Err(a) => return self.fatal(a, "record failed its protection check"),
@@ -284,7 +283,7 @@ impl Connection {
             self.events.push_back(ConnEvent::RecordReceived {
                 content,
                 plaintext: plain.len(),
-                wire: record.wire_len(),
+                wire,
             });
             match content {
                 ContentType::Handshake => {
@@ -325,7 +324,11 @@ impl Connection {
                             "application data before the handshake finished",
                         );
                     }
-                    self.app_in.extend_from_slice(&plain);
+                    if self.app_in.is_empty() {
+                        self.app_in = plain;
+                    } else {
+                        self.app_in.extend_from_slice(&plain);
+                    }
                 }
             }
         }
@@ -334,6 +337,10 @@ impl Connection {
     /// Seals `data` as records of at most 2^14 bytes, one event each,
     /// straight onto the outgoing bytes.
     fn send(&mut self, content: ContentType, what: &'static str, data: &[u8]) {
+        // One allocation for all the records (their overhead is well under
+        // 64 bytes each).
+        self.tls_out
+            .reserve(data.len() + 64 * (data.len() / MAX_FRAGMENT + 1));
         let mut pieces: Vec<&[u8]> = data.chunks(MAX_FRAGMENT).collect();
         if pieces.is_empty() {
             pieces.push(&[]);

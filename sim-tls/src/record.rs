@@ -314,6 +314,11 @@ impl Opener {
     /// A record that fails leaves the sequence number where it was, so a
     /// server skipping refused early data can go on (RFC 8446 §4.2.10).
     pub fn open(&mut self, record: &Record) -> Result<(ContentType, Vec<u8>), Alert> {
+        self.open_owned(record.clone())
+    }
+
+    /// As [`open`](Self::open), decrypting in the record's own buffer.
+    pub fn open_owned(&mut self, record: Record) -> Result<(ContentType, Vec<u8>), Alert> {
         let opened = self.open_at(self.seq, record);
         if opened.is_ok() && self.protect.is_some() {
             self.seq += 1;
@@ -321,15 +326,15 @@ impl Opener {
         opened
     }
 
-    fn open_at(&self, seq: u64, record: &Record) -> Result<(ContentType, Vec<u8>), Alert> {
+    fn open_at(&self, seq: u64, record: Record) -> Result<(ContentType, Vec<u8>), Alert> {
         let Some((suite, keys)) = &self.protect else {
             let ty = ContentType::from_code(record.outer_type).ok_or(Alert::UnexpectedMessage)?;
             if record.body.len() > MAX_FRAGMENT {
                 return Err(Alert::RecordOverflow);
             }
-            return Ok((ty, record.body.clone()));
+            return Ok((ty, record.body));
         };
-        let body = &record.body;
+        let mut body = record.body;
         let hdr = header(record.outer_type, body.len());
         let bad = Err(Alert::BadRecordMac);
         let tls13 = suite.version() == Version::Tls13;
@@ -346,8 +351,13 @@ impl Opener {
                 if keys.tag(seq, &hdr, sealed, t) != got {
                     return bad;
                 }
-                let mut plain = sealed[n..].to_vec();
-                keys.keystream(seq, &sealed[..n], &mut plain);
+                let mut nonce = [0u8; 16];
+                let nonce = &mut nonce[..n.min(16)];
+                nonce.copy_from_slice(&body[..nonce.len()]);
+                body.truncate(body.len() - t);
+                body.drain(..n);
+                let mut plain = body;
+                keys.keystream(seq, nonce, &mut plain);
                 if tls13 {
                     // RFC 8446 §5.4: the type is the last non-zero byte.
                     while plain.last() == Some(&0) {
@@ -368,7 +378,7 @@ impl Opener {
                 let m = usize::from(mac);
                 let ty =
                     ContentType::from_code(record.outer_type).ok_or(Alert::UnexpectedMessage)?;
-                let mut plain = body.clone();
+                let mut plain = body;
                 keys.keystream(seq, &[], &mut plain);
                 if plain.len() < m {
                     return bad;
@@ -386,8 +396,10 @@ impl Opener {
                 if body.len() < b + m + 1 || !(body.len() - b).is_multiple_of(b) {
                     return bad;
                 }
-                let mut plain = body[b..].to_vec();
-                keys.keystream(seq, &body[..b], &mut plain);
+                let iv = body[..b].to_vec();
+                body.drain(..b);
+                let mut plain = body;
+                keys.keystream(seq, &iv, &mut plain);
                 let pad = usize::from(*plain.last().expect("non-empty")) + 1;
                 if pad + m > plain.len()
                     || plain[plain.len() - pad..]
