@@ -290,15 +290,16 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
         let path = format!("endpoints[{i}]");
         let at = node(format!("{path}.node"), &e.node)?;
         let router = topology.nodes()[at.index()].kind == NodeKind::Router;
-        if router != e.mitm.is_some() {
+        let on_path = e.mitm.is_some() || e.observer.is_some();
+        if router != on_path {
             let why = if router {
                 format!(
-                    "{:?} is a router; endpoints run on hosts (only \"mitm\" sits on a router)",
+                    "{:?} is a router; endpoints run on hosts (only \"mitm\" and \"observer\" sit on a router)",
                     e.node
                 )
             } else {
                 format!(
-                    "{:?} is a host; a \"mitm\" sits on a router, where traffic passes",
+                    "{:?} is a host; \"mitm\" and \"observer\" sit on a router, where traffic passes",
                     e.node
                 )
             };
@@ -313,31 +314,36 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
                 ),
             ));
         }
+        let given = [
+            e.ping.is_some(),
+            e.tcp.is_some(),
+            e.syn_flood.is_some(),
+            e.dns_server.is_some(),
+            e.mitm.is_some(),
+            e.observer.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() != 1 {
+            return Err(InputError::at(
+                path,
+                "give exactly one application: \"ping\", \"tcp\", \"syn_flood\", \"dns_server\", \"mitm\" or \"observer\"",
+            ));
+        }
         let app = match (&e.ping, &e.tcp, &e.syn_flood, &e.dns_server, &e.mitm) {
-            (Some(p), None, None, None, None) => {
-                ping_app(p, &format!("{path}.ping"), at, &e.node, &topology)?
-            }
-            (None, Some(t), None, None, None) => {
+            (Some(p), ..) => ping_app(p, &format!("{path}.ping"), at, &e.node, &topology)?,
+            (_, Some(t), ..) => {
                 HostApp::Tcp(tcp_app(t, &format!("{path}.tcp"), at, &e.node, &topology)?)
             }
-            (None, None, Some(f), None, None) => {
-                flood_app(f, &format!("{path}.syn_flood"), at, &topology)?
-            }
-            (None, None, None, Some(d), None) => {
+            (_, _, Some(f), ..) => flood_app(f, &format!("{path}.syn_flood"), at, &topology)?,
+            (_, _, _, Some(d), _) => {
                 HostApp::DnsServer(dns_zone(d, &format!("{path}.dns_server"), &topology)?)
             }
-            (None, None, None, None, Some(m)) => HostApp::Mitm(Box::new(mitm_app(
+            (_, _, _, _, Some(m)) => HostApp::Mitm(Box::new(mitm_app(
                 m,
                 &format!("{path}.mitm"),
                 &e.node,
                 &topology,
             )?)),
-            _ => {
-                return Err(InputError::at(
-                    path,
-                    "give exactly one application: \"ping\", \"tcp\", \"syn_flood\", \"dns_server\" or \"mitm\"",
-                ));
-            }
+            (None, None, None, None, None) => HostApp::Observer,
         };
         apps[at.index()] = Some(app);
     }

@@ -307,7 +307,15 @@ pub struct EndpointSpec {
     /// under a forged certificate.
     #[serde(default)]
     pub mitm: Option<MitmSpec>,
+    /// On a router: record what can be read of the traffic passing by.
+    #[serde(default)]
+    pub observer: Option<ObserverSpec>,
 }
+
+/// A passive observer: no settings (`{}`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObserverSpec {}
 
 /// A TLS-terminating man-in-the-middle (a transparent proxy on a router).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -175,6 +175,8 @@ pub enum HostApp {
     DnsServer(Zone),
     /// A TLS-terminating man-in-the-middle (on a router).
     Mitm(Box<crate::mitm::MitmApp>),
+    /// A passive observer (on a router).
+    Observer,
 }
 
 const KIND_SHIFT: u32 = 56;
@@ -353,6 +355,7 @@ pub struct Host {
     tcp: Option<TcpHost>,
     dns_server: Option<(Zone, DnsServerStats)>,
     mitm: Option<crate::mitm::Mitm>,
+    observer: Option<crate::observer::Observer>,
     /// The flood, SYNs sent, and its timer.
     flood: Option<(SynFlood, u64, Option<TimerId>)>,
     actions: Vec<HostAction>,
@@ -381,11 +384,13 @@ impl Host {
             HostApp::Mitm(m) => Some(crate::mitm::Mitm::new(m)),
             _ => None,
         };
+        let observer = matches!(app, HostApp::Observer).then(crate::observer::Observer::default);
         Host {
             echo,
             tcp,
             dns_server,
             mitm,
+            observer,
             flood,
             actions,
         }
@@ -1531,6 +1536,12 @@ impl Endpoint<Wire> for Host {
         self.mitm.as_ref().is_some_and(|m| m.intercepts(packet))
     }
 
+    fn on_transit(&mut self, cx: &mut Context<'_, Wire>, packet: &Packet<Wire>) {
+        if let Some(o) = &mut self.observer {
+            o.on_transit(cx, packet);
+        }
+    }
+
     fn on_packet(&mut self, cx: &mut Context<'_, Wire>, packet: Packet<Wire>) {
         if let Some(m) = &mut self.mitm {
             m.on_packet(cx, &packet);
@@ -1579,6 +1590,9 @@ impl Endpoint<Wire> for Host {
         }
         if let Some(mitm) = &self.mitm {
             m.extend(mitm.metrics());
+        }
+        if let Some(o) = &self.observer {
+            m.extend(o.metrics());
         }
         if let Some((_, s)) = &self.dns_server {
             m.push(("dns.queries_answered".to_string(), Value::U64(s.answered)));

@@ -32,6 +32,7 @@ pub mod error;
 pub mod format;
 pub mod host;
 pub mod mitm;
+pub mod observer;
 pub mod output;
 pub mod payload;
 pub mod run;

@@ -242,7 +242,7 @@ fn bad_mitm_settings_name_the_field() {
         (
             ok.replace(r#""node": "r","#, r#""node": "client","#),
             "endpoints[0].node",
-            "sits on a router",
+            "sit on a router",
         ),
         (
             ok.replace(r#""intercept": "www:443""#, r#""intercept": "w3:443""#),
@@ -279,4 +279,32 @@ fn bad_mitm_settings_name_the_field() {
         err.contains("endpoints[0].node") && err.contains("is a router"),
         "{err}"
     );
+}
+
+/// The observer puts streams back in order: over lossy, reordering links
+/// it still reads each thing once (retransmissions are not read twice,
+/// late segments wait for the gap).
+#[test]
+fn the_observer_reads_each_thing_once_over_lossy_links() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/library/tls-passive-observer.json"
+    ))
+    .unwrap()
+    .replace(
+        r#""delay": "5ms", "bandwidth": "50Mbps"}"#,
+        r#""delay": "5ms", "bandwidth": "50Mbps", "loss": 0.05, "jitter": "2ms", "reorder": true}"#,
+    );
+    let mut retransmitted = 0;
+    for seed in 1..=10 {
+        let out = run_text(&text, seed).unwrap();
+        assert_eq!(metric(&out, "r.observer.cookies"), 1, "seed {seed}");
+        assert_eq!(metric(&out, "r.observer.server_names"), 2, "seed {seed}");
+        assert_eq!(metric(&out, "r.observer.certificates"), 1, "seed {seed}");
+        assert_eq!(metric(&out, "r.observer.http_heads"), 2, "seed {seed}");
+        retransmitted += metric(&out, "www-tls12.tcp.retransmissions")
+            + metric(&out, "www-tls13.tcp.retransmissions")
+            + metric(&out, "www-http.tcp.retransmissions");
+    }
+    assert!(retransmitted > 5, "the loss bit: {retransmitted}");
 }

@@ -82,6 +82,10 @@ pub trait Endpoint<P: Payload> {
     fn intercepts(&self, _packet: &Packet<P>) -> bool {
         false
     }
+    /// A packet addressed to another node passes through this one (and
+    /// was not intercepted): a passive observer's view. Called only at
+    /// nodes with an endpoint, before the packet goes on.
+    fn on_transit(&mut self, _cx: &mut Context<'_, P>, _packet: &Packet<P>) {}
     /// A timer this endpoint armed has expired; `token` is the one it gave
     /// [`Context::new_timer`].
     fn on_timer(&mut self, cx: &mut Context<'_, P>, token: u64);
@@ -547,6 +551,9 @@ impl<P: Payload> Simulator<P> {
                     }
                     self.with_endpoint(at, |ep, cx| ep.on_packet(cx, packet));
                 } else {
+                    if self.endpoints[at.index()].is_some() {
+                        self.with_endpoint(at, |ep, cx| ep.on_transit(cx, &packet));
+                    }
                     self.core.forward(at, packet);
                 }
             }

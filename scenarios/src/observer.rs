@@ -1,0 +1,332 @@
+//! A passive observer on a router: it copies nothing and changes nothing,
+//! and records what anyone on the path can read.
+//!
+//! For every TCP direction crossing its router it puts the bytes back in
+//! stream order (segments may come late, twice or out of order) and reads
+//! them as a passive eavesdropper would: TLS records by their headers (the
+//! content of plaintext handshake messages — SNI and offered versions in a
+//! ClientHello, the chosen version and suite in a ServerHello, the
+//! certificate chain in TLS 1.2 — and only the sizes of protected
+//! records), or plain HTTP heads (request line, Host, Cookie). Each thing
+//! read is an `observed` trace record.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sim_core::{Context, NodeId, Packet, Value};
+use sim_tls::msg::Message;
+use sim_tls::record::{ContentType, Deframer, HandshakeJoiner};
+use sim_tls::suite::{Suite, Version};
+
+use crate::payload::Wire;
+
+/// A TCP direction: (source, source port, destination, destination port).
+type Direction = (NodeId, u16, NodeId, u16);
+
+/// What a direction's bytes turned out to be.
+#[derive(Debug, Default)]
+enum Reading {
+    /// Nothing seen yet.
+    #[default]
+    Unknown,
+    /// TLS records.
+    Tls {
+        deframer: Box<Deframer>,
+        joiner: HandshakeJoiner,
+        /// ChangeCipherSpec or a protected record went by: what follows
+        /// is protected.
+        protected: bool,
+    },
+    /// HTTP/1.1 in the clear: heads, and bodies to skip.
+    Http { buf: Vec<u8>, body_left: u64 },
+}
+
+/// One direction's bytes, put back in order.
+#[derive(Debug, Default)]
+struct Stream {
+    /// Stream offset of the next byte to read.
+    next: u64,
+    /// Segments that arrived ahead of `next`, by offset.
+    ahead: BTreeMap<u64, Vec<u8>>,
+    reading: Reading,
+}
+
+impl Stream {
+    /// Files a segment's bytes; returns those now readable in order.
+    fn put(&mut self, offset: u64, data: &[u8]) -> Vec<u8> {
+        let end = offset + data.len() as u64;
+        if end <= self.next {
+            return Vec::new(); // a retransmission of what was read
+        }
+        self.ahead.entry(offset).or_insert_with(|| data.to_vec());
+        let mut ready = Vec::new();
+        while let Some((&at, _)) = self.ahead.first_key_value() {
+            if at > self.next {
+                break;
+            }
+            let (at, bytes) = self.ahead.pop_first().expect("non-empty");
+            let skip = (self.next - at) as usize;
+            if skip < bytes.len() {
+                ready.extend_from_slice(&bytes[skip..]);
+                self.next = at + bytes.len() as u64;
+            }
+        }
+        ready
+    }
+}
+
+/// Counters for the summary.
+#[derive(Debug, Default, Clone, Copy)]
+struct Seen {
+    plaintext_messages: u64,
+    protected_records: u64,
+    protected_bytes: u64,
+    server_names: u64,
+    certificates: u64,
+    http_heads: u64,
+    cookies: u64,
+}
+
+/// The running observer.
+#[derive(Debug, Default)]
+pub(crate) struct Observer {
+    streams: HashMap<Direction, Stream>,
+    seen: Seen,
+}
+
+impl Observer {
+    /// A packet crossing the router.
+    pub(crate) fn on_transit(&mut self, cx: &mut Context<'_, Wire>, packet: &Packet<Wire>) {
+        let Wire::Tcp {
+            seg,
+            bytes: Some(bytes),
+            ..
+        } = &packet.payload
+        else {
+            return; // no content to read (or not TCP)
+        };
+        let dir = (packet.src, seg.src_port, packet.dst, seg.dst_port);
+        let stream = self.streams.entry(dir).or_default();
+        let ready = stream.put(seg.data.offset, bytes);
+        if ready.is_empty() {
+            return;
+        }
+        if let Reading::Unknown = stream.reading {
+            stream.reading = if ContentType::from_code(ready[0]).is_some() {
+                Reading::Tls {
+                    deframer: Box::default(),
+                    joiner: HandshakeJoiner::new(),
+                    protected: false,
+                }
+            } else {
+                Reading::Http {
+                    buf: Vec::new(),
+                    body_left: 0,
+                }
+            };
+        }
+        let mut notes = Vec::new();
+        match &mut stream.reading {
+            Reading::Tls {
+                deframer,
+                joiner,
+                protected,
+            } => read_tls(deframer, joiner, protected, &ready, &mut notes),
+            Reading::Http { buf, body_left } => read_http(buf, body_left, &ready, &mut notes),
+            Reading::Unknown => {}
+        }
+        for fields in notes {
+            self.count(&fields);
+            if cx.tracing() {
+                let mut f = vec![
+                    ("src", Value::Node(dir.0)),
+                    ("sport", Value::from(u32::from(dir.1))),
+                    ("dst", Value::Node(dir.2)),
+                    ("dport", Value::from(u32::from(dir.3))),
+                ];
+                f.extend(fields);
+                cx.trace("observed", f);
+            }
+        }
+    }
+
+    fn count(&mut self, fields: &[(&'static str, Value)]) {
+        let has = |k: &str| fields.iter().any(|(n, _)| *n == k);
+        let what = fields.iter().find_map(|(n, v)| match (n, v) {
+            (&"what", Value::Str(s)) => Some(s.as_ref()),
+            _ => None,
+        });
+        let s = &mut self.seen;
+        match what {
+            Some("protected") => {
+                s.protected_records += 1;
+                if let Some((_, Value::U64(b))) = fields.iter().find(|(n, _)| *n == "bytes") {
+                    s.protected_bytes += b;
+                }
+            }
+            Some("http") => s.http_heads += 1,
+            Some(_) => s.plaintext_messages += 1,
+            None => {}
+        }
+        s.server_names += u64::from(has("sni"));
+        s.certificates += u64::from(has("certificate"));
+        s.cookies += u64::from(has("cookie"));
+    }
+
+    pub(crate) fn metrics(&self) -> Vec<(String, Value)> {
+        let s = self.seen;
+        [
+            ("plaintext_messages", s.plaintext_messages),
+            ("protected_records", s.protected_records),
+            ("protected_bytes", s.protected_bytes),
+            ("server_names", s.server_names),
+            ("certificates", s.certificates),
+            ("http_heads", s.http_heads),
+            ("cookies", s.cookies),
+        ]
+        .into_iter()
+        .map(|(k, v)| (format!("observer.{k}"), Value::U64(v)))
+        .collect()
+    }
+}
+
+type Note = Vec<(&'static str, Value)>;
+
+/// TLS records: plaintext handshake messages in full, protected records
+/// by size.
+fn read_tls(
+    deframer: &mut Deframer,
+    joiner: &mut HandshakeJoiner,
+    protected: &mut bool,
+    bytes: &[u8],
+    notes: &mut Vec<Note>,
+) {
+    deframer.push(bytes);
+    while let Some(Ok(record)) = deframer.pop() {
+        let wire = Value::from(record.wire_len() as u64);
+        match ContentType::from_code(record.outer_type) {
+            Some(ContentType::Handshake) if !*protected => {
+                joiner.push(&record.body);
+                while let Some(m) = joiner.pop() {
+                    notes.push(handshake_note(&m));
+                }
+            }
+            Some(ContentType::ChangeCipherSpec) => {
+                *protected = true;
+                notes.push(vec![("what", "ChangeCipherSpec".into())]);
+            }
+            Some(ContentType::Alert) if !*protected && record.body.len() == 2 => {
+                let name =
+                    sim_tls::alert::Alert::from_code(record.body[1]).map_or("?", |a| a.name());
+                notes.push(vec![("what", "Alert".into()), ("alert", name.into())]);
+            }
+            _ => {
+                *protected = true;
+                notes.push(vec![("what", "protected".into()), ("bytes", wire)]);
+            }
+        }
+    }
+}
+
+/// What a plaintext handshake message shows.
+fn handshake_note(bytes: &[u8]) -> Note {
+    let Ok(m) = Message::decode(bytes, Version::Tls12) else {
+        return vec![("what", "undecodable".into())];
+    };
+    let mut note = vec![("what", Value::from(m.name()))];
+    match m {
+        Message::ClientHello(ch) => {
+            if let Some(sni) = ch.server_name {
+                note.push(("sni", Value::from(sni)));
+            }
+            let versions: Vec<String> = ch.versions.iter().map(|v| v.to_string()).collect();
+            note.push(("versions", Value::from(versions.join(","))));
+            note.push(("suites", Value::from(ch.suites.len() as u64)));
+        }
+        Message::ServerHello(sh) => {
+            note.push(("version", Value::from(sh.version.to_string())));
+            let suite = Suite::ALL.into_iter().find(|s| s.code() == sh.suite);
+            note.push((
+                "suite",
+                Value::from(suite.map_or("?".to_string(), |s| s.name())),
+            ));
+        }
+        Message::Certificate(chain) => {
+            if let Some(leaf) = chain.first() {
+                note.push(("certificate", Value::from(leaf.subject.clone())));
+                note.push(("issuer", Value::from(leaf.issuer.clone())));
+                note.push(("names", Value::from(leaf.san.join(","))));
+            }
+        }
+        _ => {}
+    }
+    note
+}
+
+/// HTTP/1.1 heads as they complete; bodies (by Content-Length) skipped.
+fn read_http(buf: &mut Vec<u8>, body_left: &mut u64, bytes: &[u8], notes: &mut Vec<Note>) {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        if *body_left > 0 {
+            let n = (*body_left).min(rest.len() as u64) as usize;
+            *body_left -= n as u64;
+            rest = &rest[n..];
+            continue;
+        }
+        buf.extend_from_slice(rest);
+        rest = &[];
+        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+            break;
+        };
+        let head: Vec<u8> = buf.drain(..end + 4).collect();
+        let text = String::from_utf8_lossy(&head[..end]);
+        let mut lines = text.split("\r\n");
+        let mut note = vec![
+            ("what", Value::from("http")),
+            (
+                "first_line",
+                Value::from(lines.next().unwrap_or_default().to_string()),
+            ),
+        ];
+        for line in lines {
+            let Some((k, v)) = line.split_once(": ") else {
+                continue;
+            };
+            match k.to_ascii_lowercase().as_str() {
+                "host" => note.push(("host", Value::from(v.to_string()))),
+                "cookie" => note.push(("cookie", Value::from(v.to_string()))),
+                "content-length" => *body_left = v.trim().parse().unwrap_or(0),
+                _ => {}
+            }
+        }
+        notes.push(note);
+        // What followed the head belongs to the body, or the next head.
+        let after = std::mem::take(buf);
+        if !after.is_empty() {
+            read_http(buf, body_left, &after, notes);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_are_read_in_order_whatever_the_arrival() {
+        let mut s = Stream::default();
+        assert!(s.put(5, b"world").is_empty(), "ahead of the gap");
+        assert_eq!(s.put(0, b"hello"), b"helloworld");
+        assert!(s.put(0, b"hello").is_empty(), "a retransmission");
+        assert_eq!(s.put(8, b"ld!!"), b"!!", "overlapping the read part");
+    }
+
+    #[test]
+    fn http_heads_are_read_and_bodies_skipped() {
+        let (mut buf, mut left, mut notes) = (Vec::new(), 0, Vec::new());
+        let stream = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\nCookie: c=1\r\n\r\n";
+        read_http(&mut buf, &mut left, &stream[..30], &mut notes);
+        read_http(&mut buf, &mut left, &stream[30..], &mut notes);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[1].contains(&("cookie", Value::from("c=1".to_string()))));
+    }
+}
