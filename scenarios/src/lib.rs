@@ -68,7 +68,8 @@ pub fn parse_value(doc: serde_json::Value) -> Result<format::ScenarioFile, Input
 /// Checks point `point` of a (possibly swept) scenario. Errors say which
 /// point, by its parameter values.
 pub fn plan_point(sweep: &sweep::Sweep, point: usize) -> Result<Plan, InputError> {
-    build::plan(&parse_value(sweep.document(point))?).map_err(|mut e| {
+    let plan = parse_value(sweep.document(point)).and_then(|file| build::plan(&file));
+    plan.map_err(|mut e| {
         if !sweep.params.is_empty() {
             let at: Vec<String> = sweep
                 .values(point)

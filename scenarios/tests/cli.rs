@@ -432,3 +432,32 @@ fn the_summary_lists_each_connection() {
     assert_eq!(a["bytes_sent"].as_u64().unwrap(), 200_000 + 1460 * rtx);
     assert_eq!(c[1]["bytes_delivered"], 200_000);
 }
+
+#[test]
+fn check_takes_every_library_file_and_checks_every_sweep_point() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("library");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let o = netsim(&["check", path.to_str().unwrap()]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // A sweep whose third value is impossible is refused, naming the point.
+    let sweep = BASE.replace(
+        r#""loss": 0.1"#,
+        r#""loss": {"sweep": [0.1, 0.2, 1.5], "name": "p"}"#,
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let o = netsim(&["check", &write(tmp.path(), "s.json", &sweep)]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("sweep point 2") && err.contains("p=1.5"),
+        "{err}"
+    );
+}

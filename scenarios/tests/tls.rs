@@ -232,53 +232,56 @@ fn bad_early_data_settings_name_the_field() {
 
 #[test]
 fn bad_mitm_settings_name_the_field() {
-    let ok = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/library/tls-mitm-accepted.json"
-    ))
-    .unwrap();
-    assert!(run_text(&ok, 1).is_ok());
+    let ok = library_json("tls-mitm-accepted");
+    assert!(run_text(&ok.to_string(), 1).is_ok());
+    // The library file with one change to its first endpoint (the mitm).
+    let with = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut doc = ok.clone();
+        change(&mut doc["endpoints"][0]);
+        doc.to_string()
+    };
+    let intercept = |to: &'static str| {
+        with(&move |e: &mut serde_json::Value| e["mitm"]["intercept"] = to.into())
+    };
     let cases = [
         (
-            ok.replace(r#""node": "r","#, r#""node": "client","#),
+            with(&|e| e["node"] = "client".into()),
             "endpoints[0].node",
             "sit on a router",
         ),
         (
-            ok.replace(r#""intercept": "www:443""#, r#""intercept": "w3:443""#),
+            intercept("w3:443"),
             "endpoints[0].mitm.intercept",
             "unknown node",
         ),
         (
-            ok.replace(r#""intercept": "www:443""#, r#""intercept": "r:443""#),
+            intercept("r:443"),
             "endpoints[0].mitm.intercept",
             "is a router",
         ),
+        (intercept("www"), "endpoints[0].mitm.intercept", "node:port"),
         (
-            ok.replace(r#""intercept": "www:443""#, r#""intercept": "www""#),
-            "endpoints[0].mitm.intercept",
-            "node:port",
-        ),
-        (
-            ok.replace(
-                r#""mitm": {"intercept""#,
-                r#""ping": {"target": "www"}, "mitm": {"intercept""#,
-            ),
+            with(&|e| e["ping"] = serde_json::json!({"target": "www"})),
             "endpoints[0]",
             "exactly one application",
         ),
+        (
+            // Other applications stay off routers.
+            with(&|e| {
+                e.as_object_mut().unwrap().remove("mitm");
+                e["ping"] = serde_json::json!({"target": "www"});
+            }),
+            "endpoints[0].node",
+            "is a router",
+        ),
     ];
     assert_refused(&cases);
-    // Other applications stay off routers.
-    let on_router = ok.replace(
-        r#""mitm": {"intercept": "www:443", "certificate": {"names": ["www.example.com"]}}"#,
-        r#""ping": {"target": "www"}"#,
-    );
-    let err = run_text(&on_router, 1).err().unwrap();
-    assert!(
-        err.contains("endpoints[0].node") && err.contains("is a router"),
-        "{err}"
-    );
+}
+
+/// A library scenario as a JSON value, to vary in a test.
+fn library_json(name: &str) -> serde_json::Value {
+    let path = format!("{}/library/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// The observer puts streams back in order: over lossy, reordering links
@@ -286,15 +289,13 @@ fn bad_mitm_settings_name_the_field() {
 /// late segments wait for the gap).
 #[test]
 fn the_observer_reads_each_thing_once_over_lossy_links() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/library/tls-passive-observer.json"
-    ))
-    .unwrap()
-    .replace(
-        r#""delay": "5ms", "bandwidth": "50Mbps"}"#,
-        r#""delay": "5ms", "bandwidth": "50Mbps", "loss": 0.05, "jitter": "2ms", "reorder": true}"#,
-    );
+    let mut doc = library_json("tls-passive-observer");
+    for link in doc["topology"]["links"].as_array_mut().unwrap() {
+        link["loss"] = 0.05.into();
+        link["jitter"] = "2ms".into();
+        link["reorder"] = true.into();
+    }
+    let text = doc.to_string();
     let mut retransmitted = 0;
     for seed in 1..=10 {
         let out = run_text(&text, seed).unwrap();
@@ -307,4 +308,63 @@ fn the_observer_reads_each_thing_once_over_lossy_links() {
             + metric(&out, "www-http.tcp.retransmissions");
     }
     assert!(retransmitted > 5, "the loss bit: {retransmitted}");
+}
+
+/// The summary's phases add up: the first response byte comes after the
+/// DNS lookup, TCP's round trip, the TLS round trips the version needs,
+/// the request's round trip and the modelled public-key work, and
+/// nothing else (serialisation of a small page: under a millisecond).
+#[test]
+fn time_to_first_byte_is_the_round_trips_plus_cpu() {
+    let scenario = |app: &str, server: &str| {
+        format!(
+            r#"{{
+  "name": "ttfb",
+  "topology": {{"nodes": ["client", "dns", "www"], "links": [
+    {{"between": ["client", "www"], "delay": "10ms", "bandwidth": "50Mbps"}},
+    {{"between": ["client", "dns"], "delay": "5ms", "bandwidth": "50Mbps"}}]}},
+  "endpoints": [
+    {{"node": "dns", "dns_server": {{"zone": {{"www.example.com": {{"address": "www"}}}}}}}},
+    {{"node": "www", "tcp": {{"listen": 443, {server}}}}},
+    {{"node": "client", "tcp": {{"connect": "www.example.com:443", "dns": {{"server": "dns"}}, {app}}}}}
+  ]
+}}"#
+        )
+    };
+    let tls = |v: &str| {
+        scenario(
+            &format!(r#""tls": {{"versions": ["{v}"]}}"#),
+            &format!(
+                r#""tls": {{"versions": ["{v}"], "certificate": {{"names": ["www.example.com"]}}, "response": 1000}}"#
+            ),
+        )
+    };
+    let cases = [
+        (
+            "http",
+            scenario(r#""http": {}"#, r#""http": {"response": 1000}"#),
+            0,
+        ),
+        ("tls", tls("1.3"), 1),
+        ("tls", tls("1.2"), 2),
+    ];
+    for (family, text, tls_round_trips) in cases {
+        let out = run_text(&text, 1).unwrap();
+        let client = |k: &str| metric(&out, &format!("client.{family}.{k}"));
+        let server = |k: &str| metric(&out, &format!("www.{family}.{k}"));
+        let cpu = if family == "tls" {
+            assert_eq!(client("round_trips"), tls_round_trips);
+            client("cpu_ns") + server("cpu_ns")
+        } else {
+            0
+        };
+        let rtt = 20_000_000;
+        let predicted = client("dns_ns") + (2 + tls_round_trips) * rtt + cpu;
+        let first_byte = client("first_byte_ns");
+        assert!(
+            first_byte >= predicted && first_byte - predicted < 1_000_000,
+            "{family} with {tls_round_trips} TLS round trips: first byte at {first_byte} ns, predicted {predicted} ns"
+        );
+        assert!((10_000_000..10_100_000).contains(&client("dns_ns")));
+    }
 }

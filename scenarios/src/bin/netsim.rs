@@ -173,9 +173,27 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { scenario } => {
-            let plan = scenarios::load(&scenario)?;
+            let sweep = scenarios::load_sweep(&scenario)?;
+            let plan = if sweep.params.is_empty() {
+                scenarios::load(&scenario)?
+            } else {
+                // A sweep is checked at every point.
+                let invalid = |error| Error::Invalid {
+                    file: scenario.clone(),
+                    error,
+                };
+                for k in 1..sweep.points() {
+                    scenarios::plan_point(&sweep, k).map_err(invalid)?;
+                }
+                scenarios::plan_point(&sweep, 0).map_err(invalid)?
+            };
+            let points = if sweep.params.is_empty() {
+                String::new()
+            } else {
+                format!(", {} sweep points", sweep.points())
+            };
             println!(
-                "ok: {} ({} nodes, {} links, {} expectations)",
+                "ok: {} ({} nodes, {} links, {} expectations{points})",
                 plan.name,
                 plan.topology.nodes().len(),
                 plan.topology.link_dirs().len() / 2,
