@@ -2716,20 +2716,31 @@ mod tests {
             x
         };
         let mut mutated = 0;
-        for round in 0..600 {
-            let (version, suite) = match round % 3 {
-                0 => (Version::Tls13, Suite::TLS_AES_128_GCM_SHA256),
-                1 => (Version::Tls12, Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
-                _ => (Version::Tls12, Suite::TLS_RSA_WITH_AES_128_GCM_SHA256),
+        // The resumed flow with early data too: binders, EndOfEarlyData.
+        let resumed = resumable13(true, true);
+        for round in 0..800 {
+            let (c, s) = match round % 4 {
+                0 => configs(&[Version::Tls13], &[Suite::TLS_AES_128_GCM_SHA256]),
+                1 => configs(
+                    &[Version::Tls12],
+                    &[Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256],
+                ),
+                2 => configs(&[Version::Tls12], &[Suite::TLS_RSA_WITH_AES_128_GCM_SHA256]),
+                _ => resumed.clone(),
             };
-            let (c, s) = configs(&[version], &[suite]);
             let target = (next() % 8) as usize;
             let pos = next();
             let bit = 1u8 << (next() % 8);
             let truncate = next() % 4 == 0;
             let mut seen = 0;
             let mut changed = false;
-            let r = run(c, s, |_, _, bytes| {
+            let r = run(c, s, |_, name, bytes| {
+                // A TLS 1.3 ticket comes after the handshake, outside the
+                // transcript, and is opaque to the client: a changed one
+                // only fails the next resumption.
+                if name == "NewSessionTicket" {
+                    return;
+                }
                 if seen == target && !bytes.is_empty() {
                     let at = (pos % bytes.len() as u64) as usize;
                     if truncate {
@@ -2751,6 +2762,6 @@ mod tests {
             }
         }
         // Most rounds really changed a message (a test of nothing otherwise).
-        assert!(mutated > 300, "only {mutated} rounds changed anything");
+        assert!(mutated > 400, "only {mutated} rounds changed anything");
     }
 }
