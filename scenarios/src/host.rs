@@ -227,6 +227,8 @@ struct ConnApp {
     finished: bool,
     /// A relay's upstream connection: the request to send once connected.
     relay_request: Option<Vec<u8>>,
+    /// A relay's upstream connection still owes its response.
+    relay_pending: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -295,6 +297,12 @@ pub(crate) enum Relayed {
         conn: ConnId,
         /// The response, plaintext.
         bytes: Vec<u8>,
+    },
+    /// The client half's connection ended without a response (TLS alert,
+    /// reset, connect failure, timeout).
+    Failed {
+        /// The upstream connection.
+        conn: ConnId,
     },
 }
 
@@ -482,9 +490,20 @@ impl TcpHost {
         self.open(cx, id, now);
         if let Some(c) = self.conns.get_mut(id) {
             c.relay_request = Some(request);
+            c.relay_pending = true;
         }
         self.pump(cx);
         id
+    }
+
+    /// A relay's upstream connection that still owed a response has
+    /// failed: say so, once.
+    fn relay_failed(&mut self, id: ConnId) {
+        if let Some(c) = self.conns.get_mut(id)
+            && std::mem::take(&mut c.relay_pending)
+        {
+            self.relayed.push_back(Relayed::Failed { conn: id });
+        }
     }
 
     /// Answers a request this relay's server half handed on.
@@ -961,6 +980,15 @@ impl TcpHost {
         step: Step,
         app: &TlsApp,
     ) {
+        // A relay's upstream connection: answered, or failed by an alert.
+        if step.response.is_some()
+            && let Some(c) = self.conns.get_mut(id)
+        {
+            c.relay_pending = false;
+        }
+        if step.alert_sent.is_some() || step.alert_received.is_some() {
+            self.relay_failed(id);
+        }
         if cx.tracing()
             && let Some(q) = self.stack().quad(id)
         {
@@ -1162,6 +1190,12 @@ impl TcpHost {
                 ) && let Some(c) = self.conns.get_mut(id)
                 {
                     c.tls = None;
+                }
+                if matches!(
+                    e,
+                    Event::Reset | Event::ConnectFailed(_) | Event::TimedOut | Event::Closed
+                ) {
+                    self.relay_failed(id);
                 }
                 if !peer_close_handled {
                     self.react(now, id, e);

@@ -16,10 +16,11 @@
 //! clicking through the warning) hands over its request, cookie included,
 //! and still gets its page, so it sees nothing wrong.
 //!
-//! Simplifications: one request per client connection is relayed at a
-//! time in order; the upstream connection is closed after its response;
-//! an upstream failure leaves the client waiting (a real proxy would send
-//! a 502); the two halves have separate CPU queues.
+//! When the real server cannot be reached or its certificate does not
+//! check out, the client gets `502 Bad Gateway`, as from a real proxy.
+//!
+//! Simplifications: each request gets its own upstream connection, closed
+//! after its response; the two halves have separate CPU queues.
 
 use std::collections::BTreeMap;
 
@@ -44,12 +45,16 @@ pub struct MitmApp {
     pub back: TcpApp,
 }
 
+/// The answer to a client whose request could not be relayed.
+const BAD_GATEWAY: &[u8] = b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n";
+
 /// What it read.
 #[derive(Debug, Default, Clone, Copy)]
 struct Read {
     requests: u64,
     responses: u64,
     bytes: u64,
+    upstream_failures: u64,
 }
 
 /// The running man-in-the-middle.
@@ -123,13 +128,25 @@ impl Mitm {
                 self.serving.insert(up, conn);
                 continue;
             }
-            if let Some(Relayed::Response { conn, bytes }) = self.back.relayed.pop_front() {
-                self.read.responses += 1;
-                self.trace_read(cx, "response", &bytes);
-                if let Some(client) = self.serving.remove(&conn) {
-                    self.front.respond(cx, client, &bytes);
+            match self.back.relayed.pop_front() {
+                Some(Relayed::Response { conn, bytes }) => {
+                    self.read.responses += 1;
+                    self.trace_read(cx, "response", &bytes);
+                    if let Some(client) = self.serving.remove(&conn) {
+                        self.front.respond(cx, client, &bytes);
+                    }
+                    continue;
                 }
-                continue;
+                Some(Relayed::Failed { conn }) => {
+                    // The real server could not be reached or refused us:
+                    // the client gets what a proxy sends then.
+                    self.read.upstream_failures += 1;
+                    if let Some(client) = self.serving.remove(&conn) {
+                        self.front.respond(cx, client, BAD_GATEWAY);
+                    }
+                    continue;
+                }
+                Some(Relayed::Request { .. }) | None => {}
             }
             // (A request on the upstream half or a response on the client
             // half cannot happen: each half is one kind of relay.)
@@ -181,6 +198,7 @@ impl Mitm {
             ("requests_read", self.read.requests),
             ("responses_read", self.read.responses),
             ("bytes_read", self.read.bytes),
+            ("upstream_failures", self.read.upstream_failures),
         ]
         .into_iter()
         .map(|(k, v)| (format!("mitm.{k}"), Value::U64(v)))

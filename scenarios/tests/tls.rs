@@ -368,3 +368,26 @@ fn time_to_first_byte_is_the_round_trips_plus_cpu() {
         assert!((10_000_000..10_100_000).contains(&client("dns_ns")));
     }
 }
+
+/// When the real server's certificate does not check out for the proxy
+/// (here it has expired), the proxy cannot relay: the client, which
+/// accepted the proxy's certificate, gets a 502 and its page never comes.
+#[test]
+fn a_mitm_that_cannot_reach_the_server_answers_bad_gateway() {
+    let mut doc = library_json("tls-mitm-accepted");
+    doc["endpoints"][1]["tcp"]["tls"]["certificate"]["expired"] = true.into();
+    doc["expect"] = serde_json::json!([]);
+    let out = run_text(&doc.to_string(), 1).unwrap();
+    assert_eq!(metric(&out, "r.mitm.requests_read"), 1);
+    assert_eq!(metric(&out, "r.mitm.upstream_failures"), 1);
+    assert_eq!(metric(&out, "r.mitm.responses_read"), 0);
+    let bad_gateway = b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n".len() as u64;
+    assert_eq!(metric(&out, "client.tls.app_bytes_received"), bad_gateway);
+    assert_eq!(metric(&out, "client.tls.responses"), 1);
+    let expired = out.records.iter().any(|r| {
+        r.kind == "tls_state"
+            && r.field("event") == Some(&"alert_sent".into())
+            && r.field("alert") == Some(&"certificate_expired".into())
+    });
+    assert!(expired, "the proxy refused the server's certificate");
+}
