@@ -597,6 +597,8 @@ pub fn ladder(
             let (lx, ly) = (x0 + (ex - x0) * 0.33, y0 + (ey - y0) * 0.33);
             let w = glyphs::width(&m.label, 12.5, false);
             let lx = if x1 > x0 { lx - w * 0.2 } else { lx - w * 0.8 };
+            // A long label stays inside the picture.
+            let lx = lx.clamp(4.0, (f64::from(width) - w - 4.0).max(4.0));
             // Move down past labels already placed that it would cover.
             let mut ly = ly - 18.0;
             while arrow_labels.iter().any(|o: &Label| {
