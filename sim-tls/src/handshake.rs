@@ -410,6 +410,46 @@ impl Io {
     }
 }
 
+/// The public face both ends share: outputs, events, status, and `handle`,
+/// which passes each input to the end's state machine (`step`) and keeps
+/// a failed handshake failed.
+macro_rules! shared_api {
+    ($state:ident) => {
+        /// The next thing to send.
+        pub fn poll_output(&mut self) -> Option<Output> {
+            self.io.out.pop_front()
+        }
+        /// The next event.
+        pub fn poll_event(&mut self) -> Option<Event> {
+            self.io.events.pop_front()
+        }
+        /// True once the handshake completed.
+        pub fn is_established(&self) -> bool {
+            matches!(self.state, $state::Connected)
+        }
+        /// True after an alert either way.
+        pub fn has_failed(&self) -> bool {
+            matches!(self.state, $state::Failed)
+        }
+        /// Public-key operations performed so far (for a CPU cost model).
+        pub fn pk_ops(&self) -> PkOps {
+            self.io.ops
+        }
+        /// The negotiated suite, once the hellos are done.
+        pub fn suite(&self) -> Option<Suite> {
+            self.suite
+        }
+        /// Processes one input.
+        pub fn handle(&mut self, input: Input<'_>) {
+            let state = std::mem::replace(&mut self.state, $state::Failed);
+            if matches!(state, $state::Failed) {
+                return;
+            }
+            self.state = self.step(state, input).unwrap_or($state::Failed);
+        }
+    };
+}
+
 #[derive(Debug)]
 enum ClientState {
     ExpectServerHello,
@@ -638,39 +678,7 @@ impl Client {
         }
     }
 
-    /// The next thing to send.
-    pub fn poll_output(&mut self) -> Option<Output> {
-        self.io.out.pop_front()
-    }
-    /// The next event.
-    pub fn poll_event(&mut self) -> Option<Event> {
-        self.io.events.pop_front()
-    }
-    /// True once the handshake completed.
-    pub fn is_established(&self) -> bool {
-        matches!(self.state, ClientState::Connected)
-    }
-    /// True after an alert either way.
-    pub fn has_failed(&self) -> bool {
-        matches!(self.state, ClientState::Failed)
-    }
-    /// Public-key operations performed so far (for a CPU cost model).
-    pub fn pk_ops(&self) -> PkOps {
-        self.io.ops
-    }
-    /// The negotiated suite, once the hellos are done.
-    pub fn suite(&self) -> Option<Suite> {
-        self.suite
-    }
-
-    /// Processes one input.
-    pub fn handle(&mut self, input: Input<'_>) {
-        let state = std::mem::replace(&mut self.state, ClientState::Failed);
-        if matches!(state, ClientState::Failed) {
-            return;
-        }
-        self.state = self.step(state, input).unwrap_or(ClientState::Failed);
-    }
+    shared_api!(ClientState);
 
     fn step(&mut self, state: ClientState, input: Input<'_>) -> Option<ClientState> {
         use ClientState as S;
@@ -1238,39 +1246,7 @@ impl Server {
         }
     }
 
-    /// The next thing to send.
-    pub fn poll_output(&mut self) -> Option<Output> {
-        self.io.out.pop_front()
-    }
-    /// The next event.
-    pub fn poll_event(&mut self) -> Option<Event> {
-        self.io.events.pop_front()
-    }
-    /// True once the handshake completed.
-    pub fn is_established(&self) -> bool {
-        matches!(self.state, ServerState::Connected)
-    }
-    /// True after an alert either way.
-    pub fn has_failed(&self) -> bool {
-        matches!(self.state, ServerState::Failed)
-    }
-    /// Public-key operations performed so far (for a CPU cost model).
-    pub fn pk_ops(&self) -> PkOps {
-        self.io.ops
-    }
-    /// The negotiated suite, once the hellos are done.
-    pub fn suite(&self) -> Option<Suite> {
-        self.suite
-    }
-
-    /// Processes one input.
-    pub fn handle(&mut self, input: Input<'_>) {
-        let state = std::mem::replace(&mut self.state, ServerState::Failed);
-        if matches!(state, ServerState::Failed) {
-            return;
-        }
-        self.state = self.step(state, input).unwrap_or(ServerState::Failed);
-    }
+    shared_api!(ServerState);
 
     fn step(&mut self, state: ServerState, input: Input<'_>) -> Option<ServerState> {
         use ServerState as S;
