@@ -38,6 +38,9 @@ enum Reading {
     },
     /// HTTP/1.1 in the clear: heads, and bodies to skip.
     Http { buf: Vec<u8>, body_left: u64 },
+    /// Records stopped making sense (a broken stream): the rest is not
+    /// read.
+    Lost,
 }
 
 /// One direction's bytes, put back in order.
@@ -130,9 +133,13 @@ impl Observer {
                 deframer,
                 joiner,
                 protected,
-            } => read_tls(deframer, joiner, protected, &ready, &mut notes),
+            } => {
+                if !read_tls(deframer, joiner, protected, &ready, &mut notes) {
+                    stream.reading = Reading::Lost;
+                }
+            }
             Reading::Http { buf, body_left } => read_http(buf, body_left, &ready, &mut notes),
-            Reading::Unknown => {}
+            Reading::Unknown | Reading::Lost => {}
         }
         for fields in notes {
             self.count(&fields);
@@ -192,16 +199,25 @@ impl Observer {
 type Note = Vec<(&'static str, Value)>;
 
 /// TLS records: plaintext handshake messages in full, protected records
-/// by size.
+/// by size. False once a record header makes no sense (the stream is
+/// noted as unreadable and no longer read).
 fn read_tls(
     deframer: &mut Deframer,
     joiner: &mut HandshakeJoiner,
     protected: &mut bool,
     bytes: &[u8],
     notes: &mut Vec<Note>,
-) {
+) -> bool {
     deframer.push(bytes);
-    while let Some(Ok(record)) = deframer.pop() {
+    loop {
+        let record = match deframer.pop() {
+            None => return true,
+            Some(Ok(r)) => r,
+            Some(Err(_)) => {
+                notes.push(vec![("what", "unreadable".into())]);
+                return false;
+            }
+        };
         let wire = Value::from(record.wire_len() as u64);
         match ContentType::from_code(record.outer_type) {
             Some(ContentType::Handshake) if !*protected => {
@@ -275,6 +291,11 @@ fn read_http(buf: &mut Vec<u8>, body_left: &mut u64, bytes: &[u8], notes: &mut V
         buf.extend_from_slice(rest);
         rest = &[];
         let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+            // No head is this long: what is held is not HTTP.
+            if buf.len() > 1 << 16 {
+                buf.clear();
+                notes.push(vec![("what", "unreadable".into())]);
+            }
             break;
         };
         let head: Vec<u8> = buf.drain(..end + 4).collect();
@@ -318,6 +339,58 @@ mod tests {
         assert_eq!(s.put(0, b"hello"), b"helloworld");
         assert!(s.put(0, b"hello").is_empty(), "a retransmission");
         assert_eq!(s.put(8, b"ld!!"), b"!!", "overlapping the read part");
+    }
+
+    /// Whatever crosses the router (a corrupted or crafted stream), the
+    /// observer reads on without a panic.
+    #[test]
+    fn garbage_never_panics() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..300 {
+            let mut stream: Vec<u8> = (0..(next() % 3000)).map(|_| next() as u8).collect();
+            // Half the rounds look like TLS or HTTP at the start.
+            match round % 3 {
+                0 => stream.splice(0..0, [22, 3, 3, 0, 40]).for_each(drop),
+                1 => stream.splice(0..0, *b"GET / HTTP/1.1\r\n").for_each(drop),
+                _ => {}
+            }
+            let mut reading = if round % 3 == 1 {
+                Reading::Http {
+                    buf: Vec::new(),
+                    body_left: 0,
+                }
+            } else {
+                Reading::Tls {
+                    deframer: Box::default(),
+                    joiner: HandshakeJoiner::new(),
+                    protected: false,
+                }
+            };
+            let mut notes = Vec::new();
+            for piece in stream.chunks((next() % 700 + 1) as usize) {
+                match &mut reading {
+                    Reading::Tls {
+                        deframer,
+                        joiner,
+                        protected,
+                    } => {
+                        if !read_tls(deframer, joiner, protected, piece, &mut notes) {
+                            reading = Reading::Lost;
+                        }
+                    }
+                    Reading::Http { buf, body_left } => {
+                        read_http(buf, body_left, piece, &mut notes)
+                    }
+                    Reading::Unknown | Reading::Lost => {}
+                }
+            }
+        }
     }
 
     #[test]
