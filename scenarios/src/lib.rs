@@ -1,4 +1,4 @@
-//! Scenario files for netsim: the JSON format ([`format`]), checking and
+//! Scenario files for netsim: the JSON format ([`mod@format`]), checking and
 //! resolving it into a [`Plan`] ([`build`]), running it and judging its
 //! expectations ([`run`]), writing the results ([`output`]), and the `netsim`
 //! binary that ties them together. The shipped scenarios live in
