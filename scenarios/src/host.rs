@@ -324,6 +324,9 @@ pub(crate) struct TcpHost {
     tls_session: Option<sim_tls::session::ClientSession>,
     /// The last TLS 1.3 ticket, and when it came.
     tls_ticket13: Option<(sim_tls::session::Ticket13, SimTime)>,
+    /// Client: each connection's page time, from its start to its last
+    /// response, in the order they finished.
+    page_times: Vec<u64>,
     tls_totals: TlsTotals,
     /// The host's one CPU is busy with public-key work until then.
     cpu_busy_until: SimTime,
@@ -430,6 +433,7 @@ impl TcpHost {
             tls_rng: None,
             tls_session: None,
             tls_ticket13: None,
+            page_times: Vec::new(),
             tls_totals: TlsTotals::default(),
             cpu_busy_until: SimTime::ZERO,
             held: VecDeque::new(),
@@ -1042,6 +1046,12 @@ impl TcpHost {
             if t.page_ns.is_none() {
                 t.page_ns = since_open(now);
             }
+            // The connection's last response: its page is complete.
+            if step.close
+                && let Some(ns) = since_open(now)
+            {
+                self.page_times.push(ns);
+            }
         }
         self.totals.written += step.send;
         // The public-key work behind this output runs on the host's one
@@ -1410,6 +1420,26 @@ impl TcpHost {
             ("page_ns", t.page_ns.unwrap_or(0)),
             ("closed_ns", t.closed_ns.unwrap_or(0)),
         ]);
+        if matches!(app.side, TlsSide::Client(_) | TlsSide::PlainClient) {
+            // Every connection's page, for capacity studies.
+            let mut pages = self.page_times.clone();
+            pages.sort_unstable();
+            let q = |p: usize| match pages.len() {
+                0 => 0,
+                n => pages[(n * p).div_ceil(100).max(1) - 1],
+            };
+            let mean = match pages.len() {
+                0 => 0,
+                n => pages.iter().sum::<u64>() / n as u64,
+            };
+            m.extend([
+                ("pages", pages.len() as u64),
+                ("page_ns_mean", mean),
+                ("page_ns_p50", q(50)),
+                ("page_ns_p95", q(95)),
+                ("page_ns_max", q(100)),
+            ]);
+        }
         // Plain HTTP reports the same phases under http.*.
         let family = if app.side.is_plain() { "http" } else { "tls" };
         m.into_iter()

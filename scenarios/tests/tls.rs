@@ -149,6 +149,23 @@ fn concurrent_handshakes_queue_on_the_server_cpu() {
     // operations are ahead in line.
     let worst = *waits.iter().max().unwrap();
     assert!(worst >= 5 * 1_730_000, "worst wait {worst} ns");
+    // The page-time figures show it: every page counted, the slowest
+    // waiting behind the queue, the quickest not.
+    assert_eq!(metric(&out, "client.tls.pages"), 20);
+    let (p50, p95, max) = (
+        metric(&out, "client.tls.page_ns_p50"),
+        metric(&out, "client.tls.page_ns_p95"),
+        metric(&out, "client.tls.page_ns_max"),
+    );
+    // The first connection's page is one of them.
+    assert!(metric(&out, "client.tls.page_ns") <= max);
+    assert!(p50 <= p95 && p95 <= max, "{p50} {p95} {max}");
+    assert!(
+        max - metric(&out, "client.tls.page_ns") >= 5 * 1_730_000,
+        "queueing shows in the slowest page"
+    );
+    let mean = metric(&out, "client.tls.page_ns_mean");
+    assert!(p50 / 2 < mean && mean <= max);
 }
 
 /// 0-RTT: on a resumed connection the request rides with the ClientHello
