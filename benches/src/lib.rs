@@ -341,7 +341,7 @@ pub mod tcp {
     {{"node": "client", "tcp": {{"connect": "www:443", "connections": {pages}, "concurrency": 100,
                                "tls": {{"versions": ["1.3"]}}}}}}
   ],
-  "expect": [{{"metric": "client.tls.responses", "equals": {pages}}}]
+  "expect": [{{"metric": "client.tls.responses", "equals": {pages}}}, {{"metric": "client.tls.pages", "equals": {pages}}}]
 }}"#
         );
         scenarios::plan_from_str(&text).expect("valid bench scenario")
