@@ -411,8 +411,9 @@ impl Io {
 }
 
 /// The public face both ends share: outputs, events, status, and `handle`,
-/// which passes each input to the end's state machine (`step`) and keeps
-/// a failed handshake failed.
+/// which keeps a failed handshake failed, places ChangeCipherSpec (the
+/// same TLS 1.2 states on both ends) and passes each decoded message to
+/// the end's state machine (`step`).
 macro_rules! shared_api {
     ($state:ident) => {
         /// The next thing to send.
@@ -445,7 +446,22 @@ macro_rules! shared_api {
             if matches!(state, $state::Failed) {
                 return;
             }
-            self.state = self.step(state, input).unwrap_or($state::Failed);
+            let next = match self.io.take(input) {
+                Taken::Stop => None,
+                Taken::ChangeCipherSpec => match state {
+                    $state::ExpectChangeCipherSpec { master } => {
+                        self.io.got_ccs();
+                        Some($state::ExpectFinished12 { master })
+                    }
+                    // TLS 1.3 middlebox compatibility CCS is ignored.
+                    s if self.io.version == Some(Version::Tls13) => Some(s),
+                    _ => self
+                        .io
+                        .fail(Alert::UnexpectedMessage, "ChangeCipherSpec out of order"),
+                },
+                Taken::Message(bytes, msg) => self.step(state, bytes, *msg),
+            };
+            self.state = next.unwrap_or($state::Failed);
         }
     };
 }
@@ -680,25 +696,8 @@ impl Client {
 
     shared_api!(ClientState);
 
-    fn step(&mut self, state: ClientState, input: Input<'_>) -> Option<ClientState> {
+    fn step(&mut self, state: ClientState, bytes: &[u8], msg: Message) -> Option<ClientState> {
         use ClientState as S;
-        let (bytes, msg) = match self.io.take(input) {
-            Taken::Stop => return None,
-            Taken::ChangeCipherSpec => {
-                return match state {
-                    S::ExpectChangeCipherSpec { master } => {
-                        self.io.got_ccs();
-                        Some(S::ExpectFinished12 { master })
-                    }
-                    // TLS 1.3 middlebox compatibility CCS is ignored.
-                    s if self.io.version == Some(Version::Tls13) => Some(s),
-                    _ => self
-                        .io
-                        .fail(Alert::UnexpectedMessage, "ChangeCipherSpec out of order"),
-                };
-            }
-            Taken::Message(bytes, msg) => (bytes, *msg),
-        };
         match (state, msg) {
             (S::ExpectServerHello, Message::ServerHello(sh)) => self.server_hello(bytes, sh),
             (S::ExpectServerHello, Message::HelloRetryRequest { suite, group }) => {
@@ -1248,24 +1247,8 @@ impl Server {
 
     shared_api!(ServerState);
 
-    fn step(&mut self, state: ServerState, input: Input<'_>) -> Option<ServerState> {
+    fn step(&mut self, state: ServerState, bytes: &[u8], msg: Message) -> Option<ServerState> {
         use ServerState as S;
-        let (bytes, msg) = match self.io.take(input) {
-            Taken::Stop => return None,
-            Taken::ChangeCipherSpec => {
-                return match state {
-                    S::ExpectChangeCipherSpec { master } => {
-                        self.io.got_ccs();
-                        Some(S::ExpectFinished12 { master })
-                    }
-                    s if self.io.version == Some(Version::Tls13) => Some(s),
-                    _ => self
-                        .io
-                        .fail(Alert::UnexpectedMessage, "ChangeCipherSpec out of order"),
-                };
-            }
-            Taken::Message(bytes, msg) => (bytes, *msg),
-        };
         match (state, msg) {
             (S::ExpectClientHello, Message::ClientHello(ch)) => self.client_hello(bytes, ch),
             (S::ExpectSecondClientHello { group }, Message::ClientHello(ch)) => {

@@ -262,6 +262,14 @@ impl<'a> R<'a> {
         };
         Ok(R { b: self.take(n)? })
     }
+    /// The next extension of an extension list: its type and body.
+    fn extension(&mut self) -> Result<Option<(u16, R<'a>)>, DecodeError> {
+        if self.b.is_empty() {
+            return Ok(None);
+        }
+        let kind = self.u16()?;
+        Ok(Some((kind, self.vec(2)?)))
+    }
     fn end(&self) -> Result<(), DecodeError> {
         if self.b.is_empty() {
             Ok(())
@@ -533,15 +541,13 @@ impl Message {
                 let mut groups = Vec::new();
                 let (mut ticket, mut ems) = (None, false);
                 let (mut psk_modes, mut early_data, mut psk) = (Vec::new(), false, None);
-                while !exts.b.is_empty() {
+                while let Some((et, mut e)) = exts.extension()? {
                     // RFC 8446 §4.2.11: pre_shared_key comes last. (The RFC
                     // answers a misplaced one with illegal_parameter; here
                     // it is a decode_error.)
                     if psk.is_some() {
                         return Err(DecodeError);
                     }
-                    let et = exts.u16()?;
-                    let mut e = exts.vec(2)?;
                     match et {
                         ext::PSK_KEY_EXCHANGE_MODES => psk_modes = e.vec(1)?.b.to_vec(),
                         ext::EARLY_DATA => early_data = true,
@@ -626,9 +632,7 @@ impl Message {
                 let hrr = random == HRR_RANDOM;
                 let (mut version, mut key_share, mut hrr_group) = (None, None, None);
                 let (mut ticket_ack, mut ems, mut psk) = (false, false, None);
-                while !exts.b.is_empty() {
-                    let et = exts.u16()?;
-                    let mut e = exts.vec(2)?;
+                while let Some((et, mut e)) = exts.extension()? {
                     match et {
                         ext::PRE_SHARED_KEY => psk = Some(e.u16()?),
                         ext::SUPPORTED_VERSIONS => version = version_of(e.u16()?),
@@ -667,9 +671,7 @@ impl Message {
                 let mut exts = b.vec(2)?;
                 b.end()?;
                 let mut early_data = false;
-                while !exts.b.is_empty() {
-                    let et = exts.u16()?;
-                    let e = exts.vec(2)?;
+                while let Some((et, e)) = exts.extension()? {
                     if et == ext::EARLY_DATA {
                         e.end()?;
                         early_data = true;
@@ -736,9 +738,7 @@ impl Message {
                     return Err(DecodeError);
                 }
                 let mut max_early_data = None;
-                while !exts.b.is_empty() {
-                    let et = exts.u16()?;
-                    let mut e = exts.vec(2)?;
+                while let Some((et, mut e)) = exts.extension()? {
                     if et == ext::EARLY_DATA {
                         max_early_data = Some(e.u32()?);
                         e.end()?;
