@@ -12,7 +12,7 @@ use plotters::style::FontStyle;
 use sim_core::{NodeId, SimTime, Topology, TraceRecord, Value};
 
 use crate::ladder::state_colour;
-use crate::plot::{PlotError, encode_rgb, err, fonts};
+use crate::plot::{PlotError, draw_legend, encode_rgb, err, fonts, line_key};
 
 const W: u32 = 1000;
 /// Most points drawn per series.
@@ -305,16 +305,12 @@ pub fn sequence(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>
             .draw_series(LineSeries::new(edge, grey.stroke_width(1)))
             .map_err(err)?
             .label("receive window right edge")
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], grey.stroke_width(2))
-            });
+            .legend(line_key(grey, 2));
         chart
             .draw_series(LineSeries::new(acks, green.stroke_width(2)))
             .map_err(err)?
             .label("ACK received")
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], green.stroke_width(2))
-            });
+            .legend(line_key(green, 2));
         chart
             .draw_series(sent.iter().map(|p| Circle::new(*p, 2, blue.filled())))
             .map_err(err)?
@@ -325,14 +321,7 @@ pub fn sequence(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>
             .map_err(err)?
             .label("retransmission")
             .legend(move |(x, y)| Cross::new((x + 9, y), 4, red.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 13)?;
         root.present().map_err(err)?;
     }
     encode_rgb(buf, W, h)
@@ -429,38 +418,23 @@ pub fn cwnd(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>, Pl
             .draw_series(LineSeries::new(step(cw), blue.stroke_width(2)))
             .map_err(err)?
             .label("cwnd (kB)")
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], blue.stroke_width(2))
-            });
+            .legend(line_key(blue, 2));
         chart
             .draw_series(LineSeries::new(step(ss), orange.stroke_width(2)))
             .map_err(err)?
             .label("ssthresh (kB)")
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], orange.stroke_width(2))
-            });
+            .legend(line_key(orange, 2));
         chart
             .draw_secondary_series(LineSeries::new(srtt, green.stroke_width(1)))
             .map_err(err)?
             .label("SRTT (ms)")
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], green.stroke_width(2))
-            });
+            .legend(line_key(green, 2));
         chart
             .draw_secondary_series(LineSeries::new(rto, purple.stroke_width(1)))
             .map_err(err)?
             .label("RTO (ms)")
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], purple.stroke_width(2))
-            });
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(err)?;
+            .legend(line_key(purple, 2));
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 13)?;
         root.present().map_err(err)?;
     }
     encode_rgb(buf, W, h)

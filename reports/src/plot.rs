@@ -126,6 +126,30 @@ pub(crate) fn encode_rgb(buf: Vec<u8>, w: u32, h: u32) -> Result<Vec<u8>, PlotEr
     Ok(png)
 }
 
+/// A legend key: a short line in the series' colour and width.
+pub(crate) fn line_key<C: Color + Copy + 'static>(
+    colour: C,
+    width: u32,
+) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(width))
+}
+
+/// Draws a chart's legend box where it covers the least.
+pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    at: SeriesLabelPosition,
+    font: u32,
+) -> Result<(), PlotError> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(("sans-serif", font))
+        .position(at)
+        .draw()
+        .map_err(err)
+}
+
 fn bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for v in values.filter(|v| v.is_finite()) {
@@ -323,9 +347,7 @@ pub fn metric_vs_param(
                 ))
                 .map_err(err)?
                 .label(label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
-                });
+                .legend(line_key(c, 2));
             chart
                 .draw_series(
                     s.points
@@ -342,18 +364,9 @@ pub fn metric_vs_param(
                 ))
                 .map_err(err)?
                 .label(r.label.clone())
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1))
-                });
+                .legend(line_key(BLACK, 1));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 15))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
         root.present().map_err(err)?;
     }
     encode(buf)
