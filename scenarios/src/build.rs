@@ -1187,16 +1187,7 @@ fn tls_app(
                     return misplaced(field, "client");
                 }
             }
-            let c = spec
-                .certificate
-                .clone()
-                .unwrap_or(crate::format::CertificateSpec {
-                    names: None,
-                    issuer: None,
-                    expired: None,
-                    revoked: None,
-                    size: None,
-                });
+            let c = spec.certificate.clone().unwrap_or_default();
             let names = c.names.clone().unwrap_or_else(|| vec![name.to_string()]);
             let Some(first) = names.first() else {
                 return Err(InputError::at(
@@ -1300,35 +1291,16 @@ fn mitm_app(
             ),
         ));
     }
-    let mut cert = m.certificate.clone().unwrap_or(CertificateSpec {
-        names: None,
-        issuer: None,
-        expired: None,
-        revoked: None,
-        size: None,
-    });
+    let mut cert = m.certificate.clone().unwrap_or_default();
     cert.names
         .get_or_insert_with(|| vec![topology.name(target).to_string()]);
     cert.issuer.get_or_insert(IssuerName::UnknownCa);
     let upstream_name = cert.names.as_ref().and_then(|n| n.first()).cloned();
     let tls = |certificate: Option<CertificateSpec>, server_name: Option<String>| TlsSpec {
         versions: m.versions.clone(),
-        suites: None,
-        groups: None,
         server_name,
-        request: None,
-        response: None,
-        requests: None,
-        accept_untrusted: None,
-        refuse_weak: None,
-        resume: None,
-        early_data: None,
-        max_early_data: None,
-        accept_early_data: None,
-        session_cache: None,
-        tickets: None,
         certificate,
-        date: None,
+        ..TlsSpec::default()
     };
     let relay = |app: TlsApp| Some(std::sync::Arc::new(TlsApp { relay: true, ..app }));
     let front_tls = tls_app(&tls(Some(cert), None), path, None, name)?;

@@ -279,6 +279,8 @@ pub struct Event {
 /// A query waiting for its answer.
 #[derive(Debug)]
 struct Pending {
+    /// The canonical name asked.
+    key: String,
     msg: Message,
     attempt: u32,
     deadline: SimTime,
@@ -362,11 +364,11 @@ impl Resolver {
             }
             None => {}
         }
-        let Some(_) = self.cfg.server else {
+        if self.cfg.server.is_none() {
             self.stats.failures += 1;
             return Lookup::Failed(Failure::NoServer);
-        };
-        if self.pending.iter().any(|p| canonical(&p.msg.name) == key) {
+        }
+        if self.pending.iter().any(|p| p.key == key) {
             return Lookup::Pending;
         }
         let id = self.rng.next_u32() as u16;
@@ -379,14 +381,15 @@ impl Resolver {
             name: name.clone(),
             answer: None,
         };
-        self.send(now, msg, 1);
+        self.send(now, key, msg, 1);
         Lookup::Pending
     }
 
-    fn send(&mut self, now: SimTime, msg: Message, attempt: u32) {
+    fn send(&mut self, now: SimTime, key: String, msg: Message, attempt: u32) {
         self.stats.queries_sent += 1;
         self.transmit.push_back(msg.clone());
         self.pending.push(Pending {
+            key,
             msg,
             attempt,
             deadline: now + self.cfg.timeout,
@@ -400,11 +403,12 @@ impl Resolver {
         let Some(answer) = msg.answer else {
             return;
         };
+        let key = canonical(&msg.name);
         let i = self.pending.iter().position(|p| {
             Some(from) == self.cfg.server
                 && p.msg.id == msg.id
                 && p.msg.src_port == msg.dst_port
-                && canonical(&p.msg.name) == canonical(&msg.name)
+                && p.key == key
         });
         let Some(i) = i else {
             self.stats.unmatched += 1;
@@ -415,7 +419,7 @@ impl Resolver {
             Answer::Address { addr, ttl } => {
                 self.stats.answers += 1;
                 let expires = now + SimDuration::from_secs(u64::from(ttl));
-                self.cache.insert(canonical(&p.msg.name), (addr, expires));
+                self.cache.insert(p.key, (addr, expires));
                 Outcome::Resolved {
                     addr,
                     source: Source::Server,
@@ -448,7 +452,7 @@ impl Resolver {
                 // The same query again, same id and port, so a late answer
                 // to the first still counts (as glibc's resolver does).
                 let attempt = p.attempt + 1;
-                self.send(now, p.msg.clone(), attempt);
+                self.send(now, p.key, p.msg.clone(), attempt);
                 Outcome::Retried { attempt }
             } else {
                 self.stats.failures += 1;

@@ -578,7 +578,7 @@ pub enum IssuerName {
 }
 
 /// The server's certificate.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertificateSpec {
     /// DNS names it holds (default: the server's node name).
@@ -599,7 +599,7 @@ pub struct CertificateSpec {
 }
 
 /// TLS settings of a client or a server.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TlsSpec {
     /// Versions offered or accepted (default `["1.3", "1.2"]`).

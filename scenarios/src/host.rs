@@ -883,6 +883,28 @@ impl TcpHost {
         (draw(), draw())
     }
 
+    /// The stream a client connection runs once TCP is up: plain HTTP, a
+    /// relay's request, or TLS offering the last session (with `resume`).
+    fn client_conn(&mut self, id: ConnId, now: SimTime, app: &TlsApp) -> TlsConn {
+        let TlsSide::Client(cfg) = &app.side else {
+            return TlsConn::plain(true, app);
+        };
+        let (random, eph) = self.tls_random();
+        if let Some(request) = self.conns.get_mut(id).and_then(|c| c.relay_request.take()) {
+            return TlsConn::client_sending(cfg, random, eph, &request);
+        }
+        let mut cfg = cfg.clone();
+        if app.resume {
+            cfg.resume = self.tls_session.clone();
+            if let Some((t, at)) = &self.tls_ticket13 {
+                cfg.resume13 = Some(t.clone());
+                let age = now.saturating_since(*at).as_nanos() / 1_000_000;
+                cfg.ticket_age_ms = u32::try_from(age).unwrap_or(u32::MAX);
+            }
+        }
+        TlsConn::client(&cfg, random, eph, app)
+    }
+
     /// TLS's part in a connection event. Returns true when it took care of
     /// the peer's FIN (so the plain TCP reaction must not close again).
     fn tls_event(&mut self, cx: &mut Context<'_, Wire>, id: ConnId, e: &Event) -> bool {
@@ -913,45 +935,8 @@ impl TcpHost {
             t.closed_ns = since_open;
         }
         let step = match (e, &app.side) {
-            (Event::Connected, TlsSide::PlainClient) => {
-                let mut conn = TlsConn::plain(true, &app);
-                let step = conn.step(&app);
-                if let Some(c) = self.conns.get_mut(id) {
-                    c.tls = Some(Box::new(conn));
-                }
-                step
-            }
-            (Event::Connected, TlsSide::Client(cfg))
-                if self
-                    .conns
-                    .get(id)
-                    .is_some_and(|c| c.relay_request.is_some()) =>
-            {
-                let (random, eph) = self.tls_random();
-                let request = self
-                    .conns
-                    .get_mut(id)
-                    .and_then(|c| c.relay_request.take())
-                    .unwrap_or_default();
-                let mut conn = TlsConn::client_sending(cfg, random, eph, &request);
-                let step = conn.step(&app);
-                if let Some(c) = self.conns.get_mut(id) {
-                    c.tls = Some(Box::new(conn));
-                }
-                step
-            }
-            (Event::Connected, TlsSide::Client(cfg)) => {
-                let (random, eph) = self.tls_random();
-                let mut cfg = cfg.clone();
-                if app.resume {
-                    cfg.resume = self.tls_session.clone();
-                    if let Some((t, at)) = &self.tls_ticket13 {
-                        cfg.resume13 = Some(t.clone());
-                        let age = now.saturating_since(*at).as_nanos() / 1_000_000;
-                        cfg.ticket_age_ms = u32::try_from(age).unwrap_or(u32::MAX);
-                    }
-                }
-                let mut conn = TlsConn::client(&cfg, random, eph, &app);
+            (Event::Connected, TlsSide::PlainClient | TlsSide::Client(_)) => {
+                let mut conn = self.client_conn(id, now, &app);
                 let step = conn.step(&app);
                 if let Some(c) = self.conns.get_mut(id) {
                     c.tls = Some(Box::new(conn));
