@@ -534,30 +534,36 @@ impl<P: Payload> Simulator<P> {
                             fields,
                         );
                     }
-                } else if self.endpoints[at.index()]
-                    .as_ref()
-                    .is_some_and(|ep| ep.intercepts(&packet))
-                {
-                    if self.core.tracer.enabled() {
-                        let fields = vec![
-                            ("id", Value::U64(packet.id.0)),
-                            ("src", Value::Node(packet.src)),
-                            ("dst", Value::Node(packet.dst)),
-                        ];
-                        let now = self.core.sched.now();
-                        self.core
-                            .tracer
-                            .record(now, at, "packet_intercepted", fields);
-                    }
-                    self.with_endpoint(at, |ep, cx| ep.on_packet(cx, packet));
                 } else {
-                    if self.endpoints[at.index()].is_some() {
-                        self.with_endpoint(at, |ep, cx| ep.on_transit(cx, &packet));
-                    }
-                    self.core.forward(at, packet);
+                    self.pass_through(at, packet);
                 }
             }
         }
+    }
+
+    /// A packet for another node reached `at`. An endpoint there may take
+    /// it over, or watch it go by; without one (the usual router) it just
+    /// goes on.
+    fn pass_through(&mut self, at: NodeId, packet: Packet<P>) {
+        let Some(ep) = self.endpoints[at.index()].as_ref() else {
+            return self.core.forward(at, packet);
+        };
+        if !ep.intercepts(&packet) {
+            self.with_endpoint(at, |ep, cx| ep.on_transit(cx, &packet));
+            return self.core.forward(at, packet);
+        }
+        if self.core.tracer.enabled() {
+            let fields = vec![
+                ("id", Value::U64(packet.id.0)),
+                ("src", Value::Node(packet.src)),
+                ("dst", Value::Node(packet.dst)),
+            ];
+            let now = self.core.sched.now();
+            self.core
+                .tracer
+                .record(now, at, "packet_intercepted", fields);
+        }
+        self.with_endpoint(at, |ep, cx| ep.on_packet(cx, packet));
     }
 
     fn with_endpoint(

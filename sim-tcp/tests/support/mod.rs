@@ -62,31 +62,26 @@ impl Pair {
     /// A connects to B, which listens with `cfg`.
     pub fn connect(cfg: TcpConfig, delay_ms: u64) -> Pair {
         let a = Connection::connect(cfg.clone(), SimTime::ZERO, 4000, 80, ISS_A);
-        let mut p = Pair {
-            a: Some(a),
-            b: None,
-            now: SimTime::ZERO,
-            delay: SimDuration::from_millis(delay_ms),
-            wire: Vec::new(),
-            ladder: Vec::new(),
-            events_a: Vec::new(),
-            events_b: Vec::new(),
-            drop: Box::new(|_, _, _| false),
-            sent: 0,
-            listen_b: Some(cfg),
-            close_on_peer_fin: [false; 2],
-        };
-        p.flush();
-        p
+        Pair::start(a, None, Some(cfg), delay_ms)
     }
 
     /// Both sides open actively at the same time (simultaneous open).
     pub fn simultaneous(cfg: TcpConfig, delay_ms: u64) -> Pair {
         let a = Connection::connect(cfg.clone(), SimTime::ZERO, 4000, 80, ISS_A);
         let b = Connection::connect(cfg, SimTime::ZERO, 80, 4000, ISS_B);
+        Pair::start(a, Some(b), None, delay_ms)
+    }
+
+    /// A pair with these ends, their first segments on the wire.
+    fn start(
+        a: Connection,
+        b: Option<Connection>,
+        listen_b: Option<TcpConfig>,
+        delay_ms: u64,
+    ) -> Pair {
         let mut p = Pair {
             a: Some(a),
-            b: Some(b),
+            b,
             now: SimTime::ZERO,
             delay: SimDuration::from_millis(delay_ms),
             wire: Vec::new(),
@@ -95,7 +90,7 @@ impl Pair {
             events_b: Vec::new(),
             drop: Box::new(|_, _, _| false),
             sent: 0,
-            listen_b: None,
+            listen_b,
             close_on_peer_fin: [false; 2],
         };
         p.flush();
