@@ -31,6 +31,7 @@ pub mod dns;
 pub mod error;
 pub mod format;
 pub mod host;
+pub mod http;
 pub mod mitm;
 pub mod observer;
 pub mod output;

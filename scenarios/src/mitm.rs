@@ -28,6 +28,7 @@ use sim_core::{Context, NodeId, Packet, Value};
 use sim_tcp::stack::ConnId;
 
 use crate::host::{Relayed, TcpApp, TcpHost, split_token};
+use crate::http;
 use crate::payload::Wire;
 
 /// A man-in-the-middle's settings.
@@ -44,9 +45,6 @@ pub struct MitmApp {
     /// demand, as a relay.
     pub back: TcpApp,
 }
-
-/// The answer to a client whose request could not be relayed.
-const BAD_GATEWAY: &[u8] = b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n";
 
 /// What it read.
 #[derive(Debug, Default, Clone, Copy)]
@@ -142,7 +140,7 @@ impl Mitm {
                     // the client gets what a proxy sends then.
                     self.read.upstream_failures += 1;
                     if let Some(client) = self.serving.remove(&conn) {
-                        self.front.respond(cx, client, BAD_GATEWAY);
+                        self.front.respond(cx, client, http::BAD_GATEWAY);
                     }
                     continue;
                 }
@@ -161,27 +159,25 @@ impl Mitm {
         if !cx.tracing() {
             return;
         }
-        let end = bytes
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .unwrap_or(bytes.len());
-        let head = String::from_utf8_lossy(&bytes[..end]);
-        let mut lines = head.split("\r\n");
-        let first = lines.next().unwrap_or_default().to_string();
+        let end = http::head_len(bytes).unwrap_or(bytes.len());
+        let head = http::Head::parse(&bytes[..end]);
         let mut fields = vec![
             ("dir", Value::from(dir)),
             ("bytes", Value::from(bytes.len() as u64)),
-            ("first_line", Value::from(first)),
+            ("first_line", Value::from(head.first_line.clone())),
         ];
-        let headers: Vec<&str> = lines.collect();
-        if let Some(c) = headers.iter().find_map(|h| h.strip_prefix("Cookie: ")) {
+        if let Some(c) = head.get("cookie") {
             fields.push(("cookie", Value::from(c.to_string())));
         }
-        let shown: Vec<String> = headers
+        let shown: Vec<String> = head
+            .headers
             .iter()
-            .map(|h| match h.strip_prefix("X-Pad: ") {
-                Some(pad) => format!("X-Pad: ({} bytes)", pad.len()),
-                None => h.to_string(),
+            .map(|(k, v)| {
+                if k.eq_ignore_ascii_case("x-pad") {
+                    format!("{k}: ({} bytes)", v.len())
+                } else {
+                    format!("{k}: {v}")
+                }
             })
             .collect();
         fields.push(("headers", Value::from(shown.join(" | "))));

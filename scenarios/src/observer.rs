@@ -290,7 +290,7 @@ fn read_http(buf: &mut Vec<u8>, body_left: &mut u64, bytes: &[u8], notes: &mut V
         }
         buf.extend_from_slice(rest);
         rest = &[];
-        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+        let Some(end) = crate::http::head_len(buf) else {
             // No head is this long: what is held is not HTTP.
             if buf.len() > 1 << 16 {
                 buf.clear();
@@ -298,27 +298,18 @@ fn read_http(buf: &mut Vec<u8>, body_left: &mut u64, bytes: &[u8], notes: &mut V
             }
             break;
         };
-        let head: Vec<u8> = buf.drain(..end + 4).collect();
-        let text = String::from_utf8_lossy(&head[..end]);
-        let mut lines = text.split("\r\n");
+        let head = crate::http::Head::parse(&buf[..end]);
+        buf.drain(..end);
         let mut note = vec![
             ("what", Value::from("http")),
-            (
-                "first_line",
-                Value::from(lines.next().unwrap_or_default().to_string()),
-            ),
+            ("first_line", Value::from(head.first_line.clone())),
         ];
-        for line in lines {
-            let Some((k, v)) = line.split_once(": ") else {
-                continue;
-            };
-            match k.to_ascii_lowercase().as_str() {
-                "host" => note.push(("host", Value::from(v.to_string()))),
-                "cookie" => note.push(("cookie", Value::from(v.to_string()))),
-                "content-length" => *body_left = v.trim().parse().unwrap_or(0),
-                _ => {}
+        for name in ["host", "cookie"] {
+            if let Some(v) = head.get(name) {
+                note.push((name, Value::from(v.to_string())));
             }
         }
+        *body_left = head.content_length().unwrap_or(0);
         notes.push(note);
         // What followed the head belongs to the body, or the next head.
         let after = std::mem::take(buf);

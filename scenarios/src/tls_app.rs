@@ -13,6 +13,8 @@
 use std::sync::Arc;
 
 use sim_core::Value;
+
+use crate::http;
 use sim_tls::alert::Alert;
 use sim_tls::conn::{ConnEvent, Connection, Status};
 use sim_tls::cost::{CpuCosts, PkOps};
@@ -304,7 +306,7 @@ pub struct Step {
 impl TlsConn {
     /// A client connection: the ClientHello is ready to go.
     pub fn client(cfg: &ClientConfig, random: [u8; 32], ephemeral: [u8; 32], app: &TlsApp) -> Self {
-        let request = request_bytes(app.request, app.requests <= 1, &app.host);
+        let request = http::request(app.request, app.requests <= 1, &app.host);
         let mut c = Self::client_sending(cfg, random, ephemeral, &request);
         c.requests_left = app.requests.max(1);
         c
@@ -346,7 +348,7 @@ impl TlsConn {
             closed: false,
         };
         if client {
-            conn.write_app(&request_bytes(app.request, app.requests <= 1, &app.host));
+            conn.write_app(&http::request(app.request, app.requests <= 1, &app.host));
         }
         let mut c = Self::with(conn, client);
         c.requests_left = app.requests.max(1);
@@ -490,7 +492,7 @@ impl TlsConn {
         self.got += s.app_bytes;
         if self.client && self.expect.is_none() {
             self.head.extend_from_slice(&app_in);
-            self.expect = response_length(&self.head);
+            self.expect = http::response_length(&self.head);
         }
         if !self.client {
             self.pending.extend_from_slice(&app_in);
@@ -502,14 +504,14 @@ impl TlsConn {
         // answers early data at once (0.5-RTT).
         while !self.client
             && self.conn.can_write()
-            && let Some(end) = self.pending.windows(4).position(|w| w == b"\r\n\r\n")
+            && let Some(end) = http::head_len(&self.pending)
         {
-            let request: Vec<u8> = self.pending.drain(..end + 4).collect();
+            let request: Vec<u8> = self.pending.drain(..end).collect();
             if app.relay {
                 s.requests.push(request);
                 continue;
             }
-            self.conn.write_app(&response_bytes(app.response));
+            self.conn.write_app(&http::response(app.response));
             self.drain_events(&mut s);
         }
         if self.conn.status() == Status::Established
@@ -528,7 +530,7 @@ impl TlsConn {
                 self.head.clear();
                 let last = self.requests_left == 1;
                 self.conn
-                    .write_app(&request_bytes(app.request, last, &app.host));
+                    .write_app(&http::request(app.request, last, &app.host));
             } else {
                 // The whole page is here: close_notify, then FIN.
                 self.done = true;
@@ -663,47 +665,6 @@ fn content_name(c: sim_tls::record::ContentType) -> &'static str {
     }
 }
 
-/// An HTTP/1.1 GET of `n` bytes where possible (a padding header makes up
-/// the size) for `host`, with the session cookie a logged-in browser sends
-/// (what an eavesdropper who can read the request takes); `last` asks the
-/// server to close after answering.
-fn request_bytes(n: u64, last: bool, host: &str) -> Vec<u8> {
-    let mut r =
-        format!("GET / HTTP/1.1\r\nHost: {host}\r\nCookie: session=4f1c9a7e2b\r\n").into_bytes();
-    if last {
-        r.extend_from_slice(b"Connection: close\r\n");
-    }
-    let pad_header = b"X-Pad: ".len() + 2;
-    let want = n as usize;
-    if want >= r.len() + pad_header + 2 {
-        r.extend_from_slice(b"X-Pad: ");
-        let pad = want - r.len() - 4;
-        r.extend(std::iter::repeat_n(b'x', pad));
-        r.extend_from_slice(b"\r\n");
-    }
-    r.extend_from_slice(b"\r\n");
-    r
-}
-
-/// A response whose body is `n` bytes, announced by Content-Length.
-fn response_bytes(n: u64) -> Vec<u8> {
-    let mut r = format!("HTTP/1.1 200 OK\r\nContent-Length: {n}\r\n\r\n").into_bytes();
-    r.resize(r.len() + n as usize, b'x');
-    r
-}
-
-/// The whole length of a response (head and body), once its head is in.
-fn response_length(head: &[u8]) -> Option<u64> {
-    let end = head.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    let text = std::str::from_utf8(&head[..end]).ok()?;
-    let body = text.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.eq_ignore_ascii_case("content-length")
-            .then(|| v.trim().parse::<u64>().ok())?
-    })?;
-    Some(end as u64 + body)
-}
-
 /// Changes a segment's bytes as an on-path attacker would; true if it
 /// found something to change.
 pub fn tamper(how: &str, bytes: &mut [u8]) -> bool {
@@ -783,16 +744,5 @@ mod tests {
         rx.put(3, b"loworld");
         assert_eq!(take(&mut rx, 5, 5).as_deref(), Some(&b"world"[..]));
         assert_eq!(take(&mut rx, 10, 1), None);
-    }
-
-    #[test]
-    fn the_client_knows_the_page_length_from_its_head() {
-        let r = response_bytes(20_000);
-        assert_eq!(response_length(&r[..10]), None);
-        assert_eq!(response_length(&r), Some(r.len() as u64));
-        assert_eq!(
-            r.len(),
-            20_000 + "HTTP/1.1 200 OK\r\nContent-Length: 20000\r\n\r\n".len()
-        );
     }
 }
