@@ -669,9 +669,7 @@ impl TcpHost {
                 return;
             };
             let server = r.server();
-            let mut busy = false;
             while let Some(m) = r.poll_transmit() {
-                busy = true;
                 if let Some(server) = server {
                     cx.send(server, m.wire_size(), Wire::Dns(m));
                 }
@@ -688,10 +686,9 @@ impl TcpHost {
                 (None, Some(t)) => cx.cancel_timer(t),
                 (None, None) => {}
             }
+            // Only handling an event (a connection opened or given up,
+            // perhaps a new lookup) can make more to send.
             let Some(e) = event else {
-                if busy {
-                    continue;
-                }
                 return;
             };
             // One name per application: every waiting connection wants it.
@@ -912,7 +909,7 @@ impl TcpHost {
             return false;
         };
         let now = cx.now();
-        let since_open = self
+        let since_start = self
             .conns
             .get(id)
             .and_then(|c| c.started)
@@ -920,7 +917,7 @@ impl TcpHost {
         let t = &mut self.tls_totals;
         if t.first_conn.is_none() && matches!(e, Event::Connected) {
             t.first_conn = Some(id);
-            t.tcp_connected_ns = since_open;
+            t.tcp_connected_ns = since_start;
         }
         // Closed: both directions are done (TIME_WAIT or CLOSED).
         let done = matches!(
@@ -932,7 +929,7 @@ impl TcpHost {
                 }
         );
         if t.first_conn == Some(id) && done && t.closed_ns.is_none() {
-            t.closed_ns = since_open;
+            t.closed_ns = since_start;
         }
         let step = match (e, &app.side) {
             (Event::Connected, TlsSide::PlainClient | TlsSide::Client(_)) => {
@@ -989,11 +986,11 @@ impl TcpHost {
         }
         let t = &mut self.tls_totals;
         let started = self.conns.get(id).and_then(|c| c.started);
-        let since_open = |now: SimTime| started.map(|o| now.saturating_since(o).as_nanos());
+        let since_start = |now: SimTime| started.map(|o| now.saturating_since(o).as_nanos());
         if step.established {
             t.handshakes += 1;
             if t.handshake_ns.is_none() {
-                t.handshake_ns = since_open(now);
+                t.handshake_ns = since_start(now);
             }
         }
         t.resumed += u64::from(step.resumed);
@@ -1011,10 +1008,10 @@ impl TcpHost {
                 t.round_trips.get_or_insert(u64::from(n));
             }
             if step.app_sent && t.request_sent_ns.is_none() {
-                t.request_sent_ns = since_open(now);
+                t.request_sent_ns = since_start(now);
             }
             if step.app_bytes > 0 && t.first_byte_ns.is_none() {
-                t.first_byte_ns = since_open(now);
+                t.first_byte_ns = since_start(now);
             }
         }
         for bytes in step.requests {
@@ -1029,11 +1026,11 @@ impl TcpHost {
         if step.response_complete {
             t.responses += 1;
             if t.page_ns.is_none() {
-                t.page_ns = since_open(now);
+                t.page_ns = since_start(now);
             }
             // The connection's last response: its page is complete.
             if step.close
-                && let Some(ns) = since_open(now)
+                && let Some(ns) = since_start(now)
             {
                 self.page_times.push(ns);
             }
