@@ -18,9 +18,9 @@ use crate::format::TamperName;
 use crate::format::{
     CloseWhen, ExpectSpec, LinkParamsSpec, ProfileName, Quantity, ScenarioFile, TcpSpec,
 };
-use crate::host::{Host, HostAction, HostApp, OnPeerClose, Role, Target, TcpApp};
-use crate::payload::Wire;
-use crate::tls_app::{TlsApp, TlsSide};
+use sim_apps::host::{Host, HostAction, HostApp, OnPeerClose, Role, Target, TcpApp};
+use sim_apps::payload::Wire;
+use sim_apps::tls_app::{TlsApp, TlsSide};
 
 /// A change of link parameters at a time.
 #[derive(Debug, Clone)]
@@ -767,11 +767,11 @@ fn tcp_app(
             let (remote, port) = match &t.dns {
                 Some(dns) => {
                     let (host, port) = split_port(target, &cpath, "name")?;
-                    crate::dns::check_name(host).map_err(|m| InputError::at(&cpath, m))?;
+                    sim_apps::dns::check_name(host).map_err(|m| InputError::at(&cpath, m))?;
                     let dpath = format!("{path}.dns");
                     let resolver = resolver_config(dns, &dpath, at, topology)?;
                     if resolver.server.is_none()
-                        && !resolver.hosts.contains_key(&crate::dns::canonical(host))
+                        && !resolver.hosts.contains_key(&sim_apps::dns::canonical(host))
                     {
                         return Err(InputError::at(
                             &dpath,
@@ -1278,7 +1278,7 @@ fn mitm_app(
     path: &str,
     name: &str,
     topology: &Topology,
-) -> Result<crate::mitm::MitmApp, InputError> {
+) -> Result<sim_apps::mitm::MitmApp, InputError> {
     use crate::format::{CertificateSpec, IssuerName, TlsSpec};
     let ipath = format!("{path}.intercept");
     let (target, port) = node_port(&m.intercept, &ipath, topology)?;
@@ -1325,7 +1325,7 @@ fn mitm_app(
         iss: None,
         tls,
     };
-    Ok(crate::mitm::MitmApp {
+    Ok(sim_apps::mitm::MitmApp {
         target,
         port,
         front: tcp(Role::Listen { port, backlog: 128 }, relay(front_tls)),
@@ -1351,11 +1351,11 @@ fn dns_zone(
     d: &crate::format::DnsServerSpec,
     path: &str,
     topology: &Topology,
-) -> Result<crate::dns::Zone, InputError> {
-    let mut zone = crate::dns::Zone::default();
+) -> Result<sim_apps::dns::Zone, InputError> {
+    let mut zone = sim_apps::dns::Zone::default();
     for (name, r) in &d.zone {
         let rpath = format!("{path}.zone.{name}");
-        crate::dns::check_name(name).map_err(|m| InputError::at(&rpath, m))?;
+        sim_apps::dns::check_name(name).map_err(|m| InputError::at(&rpath, m))?;
         let addr = topology.node(&r.address).ok_or_else(|| {
             InputError::at(
                 format!("{rpath}.address"),
@@ -1368,7 +1368,7 @@ fn dns_zone(
         };
         if zone
             .records
-            .insert(crate::dns::canonical(name), (addr, ttl))
+            .insert(sim_apps::dns::canonical(name), (addr, ttl))
             .is_some()
         {
             return Err(InputError::at(
@@ -1398,8 +1398,8 @@ fn resolver_config(
     path: &str,
     at: NodeId,
     topology: &Topology,
-) -> Result<crate::dns::ResolverConfig, InputError> {
-    use crate::dns::ResolverConfig;
+) -> Result<sim_apps::dns::ResolverConfig, InputError> {
+    use sim_apps::dns::ResolverConfig;
     let server = match &d.server {
         None => None,
         Some(s) => {
@@ -1419,11 +1419,11 @@ fn resolver_config(
     let mut hosts = std::collections::BTreeMap::new();
     for (name, node) in &d.hosts {
         let hpath = format!("{path}.hosts.{name}");
-        crate::dns::check_name(name).map_err(|m| InputError::at(&hpath, m))?;
+        sim_apps::dns::check_name(name).map_err(|m| InputError::at(&hpath, m))?;
         let n = topology
             .node(node)
             .ok_or_else(|| InputError::at(&hpath, format!("unknown node {node:?}")))?;
-        hosts.insert(crate::dns::canonical(name), n);
+        hosts.insert(sim_apps::dns::canonical(name), n);
     }
     let timeout = d.timeout.map_or(ResolverConfig::DEFAULT_TIMEOUT, |t| t.0);
     if timeout == SimDuration::ZERO {
@@ -1480,7 +1480,7 @@ fn flood_app(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(HostApp::SynFlood(crate::host::SynFlood {
+    Ok(HostApp::SynFlood(sim_apps::host::SynFlood {
         target,
         port,
         count: f.count,

@@ -27,19 +27,12 @@
 
 pub mod batch;
 pub mod build;
-pub mod dns;
 pub mod error;
 pub mod format;
-pub mod host;
-pub mod http;
-pub mod mitm;
-pub mod observer;
 pub mod output;
-pub mod payload;
 pub mod run;
 pub mod stats;
 pub mod sweep;
-pub mod tls_app;
 
 use std::path::Path;
 

@@ -10,8 +10,8 @@ use crate::build::{
     value_matches,
 };
 use crate::format::Quantity;
-use crate::host::{Host, action_token};
-use crate::payload::Wire;
+use sim_apps::host::{Host, action_token};
+use sim_apps::payload::Wire;
 use sim_core::NodeId;
 use sim_tcp::State;
 
@@ -189,7 +189,7 @@ fn fault_hook(plan: &Plan) -> sim_core::FaultHook<Wire> {
                     let changed = match &mut packet.payload {
                         Wire::Tcp { bytes: Some(b), .. } => {
                             let mut v = b.to_vec();
-                            let done = crate::tls_app::tamper(how, &mut v);
+                            let done = sim_apps::tls_app::tamper(how, &mut v);
                             *b = std::sync::Arc::from(v);
                             done
                         }

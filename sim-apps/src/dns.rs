@@ -15,7 +15,7 @@
 //! minimum), and no TCP fallback (answers are far below 512 bytes).
 //!
 //! ```
-//! use scenarios::dns::{Lookup, Resolver, ResolverConfig, Zone, serve};
+//! use sim_apps::dns::{Lookup, Resolver, ResolverConfig, Zone, serve};
 //! use sim_core::{NodeId, RngStream, SimDuration, SimTime};
 //! use std::collections::BTreeMap;
 //! use std::sync::Arc;
@@ -37,7 +37,7 @@
 //! let answer = serve(&zone, &query);
 //! r.on_message(SimTime::ZERO, NodeId(1), &answer);
 //! let event = r.poll_event().unwrap();
-//! assert_eq!(event.outcome, scenarios::dns::Outcome::Resolved { addr: www, source: scenarios::dns::Source::Server });
+//! assert_eq!(event.outcome, sim_apps::dns::Outcome::Resolved { addr: www, source: sim_apps::dns::Source::Server });
 //! // The answer is cached for its TTL.
 //! assert!(matches!(r.lookup(SimTime::ZERO, &name), Lookup::Ready(a, _) if a == www));
 //! ```
