@@ -5,6 +5,7 @@
 //! `cwnd-<conn>.png` (cwnd and ssthresh, with SRTT and RTO on a second axis).
 //! Long transfers are decimated to a few thousand points per series.
 
+use sim_core::{Field, Kind};
 use std::collections::BTreeMap;
 
 use plotters::prelude::*;
@@ -26,9 +27,9 @@ pub type Conn = (NodeId, u64, NodeId, u64);
 fn conn_of(r: &TraceRecord) -> Option<Conn> {
     Some((
         r.node,
-        r.u64("lport")?,
-        r.node_field("peer")?,
-        r.u64("pport")?,
+        r.u64(Field::Lport)?,
+        r.node_field(Field::Peer)?,
+        r.u64(Field::Pport)?,
     ))
 }
 
@@ -75,10 +76,11 @@ pub fn states(
     let mut end = SimTime::ZERO;
     for r in records {
         end = end.max(r.t);
-        if r.kind != "tcp_state" {
+        if r.kind != Kind::TcpState {
             continue;
         }
-        let (Some(c), Some(from), Some(to)) = (conn_of(r), r.text("from"), r.text("to")) else {
+        let (Some(c), Some(from), Some(to)) = (conn_of(r), r.text(Field::From), r.text(Field::To))
+        else {
             continue;
         };
         let v = spans.entry(c).or_default();
@@ -186,18 +188,21 @@ pub fn states(
 /// Connections that sent data, in order of their first data segment.
 pub fn data_senders(records: &[TraceRecord]) -> Vec<Conn> {
     let mut v: Vec<Conn> = Vec::new();
-    for r in records.iter().filter(|r| r.kind == "link_transmit") {
-        if r.text("proto") != Some("tcp") || r.u64("len").unwrap_or(0) == 0 {
+    for r in records.iter().filter(|r| r.kind == Kind::LinkTransmit) {
+        if r.text(Field::Proto) != Some("tcp") || r.u64(Field::Len).unwrap_or(0) == 0 {
             continue;
         }
-        let (Some(src), Some(from)) = (r.node_field("src"), r.node_field("from")) else {
+        let (Some(src), Some(from)) = (r.node_field(Field::Src), r.node_field(Field::From)) else {
             continue;
         };
         if src != from {
             continue; // forwarded by a router
         }
-        let (Some(sp), Some(dst), Some(dp)) = (r.u64("sport"), r.node_field("dst"), r.u64("dport"))
-        else {
+        let (Some(sp), Some(dst), Some(dp)) = (
+            r.u64(Field::Sport),
+            r.node_field(Field::Dst),
+            r.u64(Field::Dport),
+        ) else {
             continue;
         };
         let c = (src, sp, dst, dp);
@@ -222,44 +227,44 @@ pub fn sequence(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>
         |isn: Option<u64>, v: u64| f64::from((v as u32).wrapping_sub(isn.unwrap_or(0) as u32));
     // Cheap tests first: a million-event trace is scanned once.
     let candidates = records.iter().filter(|r| {
-        (r.kind == "link_transmit" || (r.kind == "link_deliver" && r.node == me))
-            && r.text("proto") == Some("tcp")
+        (r.kind == Kind::LinkTransmit || (r.kind == Kind::LinkDeliver && r.node == me))
+            && r.text(Field::Proto) == Some("tcp")
     });
     for r in candidates {
-        let flags = r.text("flags").unwrap_or("");
-        if r.kind == "link_transmit"
-            && r.node_field("src") == Some(me)
-            && r.node_field("from") == Some(me)
-            && r.u64("sport") == Some(lport)
-            && r.u64("dport") == Some(pport)
+        let flags = r.text(Field::Flags).unwrap_or("");
+        if r.kind == Kind::LinkTransmit
+            && r.node_field(Field::Src) == Some(me)
+            && r.node_field(Field::From) == Some(me)
+            && r.u64(Field::Sport) == Some(lport)
+            && r.u64(Field::Dport) == Some(pport)
         {
-            let seq = r.u64("seq").unwrap_or(0);
+            let seq = r.u64(Field::Seq).unwrap_or(0);
             if flags.contains("SYN") {
                 isn.get_or_insert(seq);
             }
-            let len = r.u64("len").unwrap_or(0);
+            let len = r.u64(Field::Len).unwrap_or(0);
             if len > 0 {
                 let p = (secs(r.t), rel(isn, seq) + len as f64);
-                if r.field("rtx") == Some(&Value::Bool(true)) {
+                if r.field(Field::Rtx) == Some(&Value::Bool(true)) {
                     rtx.push(p);
                 } else {
                     sent.push(p);
                 }
             }
-        } else if r.kind == "link_deliver"
+        } else if r.kind == Kind::LinkDeliver
             && r.node == me
-            && r.node_field("src") == Some(peer)
-            && r.u64("sport") == Some(pport)
-            && r.u64("dport") == Some(lport)
+            && r.node_field(Field::Src) == Some(peer)
+            && r.u64(Field::Sport) == Some(pport)
+            && r.u64(Field::Dport) == Some(lport)
         {
             if flags.contains("SYN") {
-                peer_scale = r.u64("wscale").unwrap_or(0) as u32;
+                peer_scale = r.u64(Field::Wscale).unwrap_or(0) as u32;
                 continue;
             }
             if flags.contains("ACK") {
-                let ack = rel(isn, r.u64("ack").unwrap_or(0));
+                let ack = rel(isn, r.u64(Field::Ack).unwrap_or(0));
                 acks.push((secs(r.t), ack));
-                let wnd = (r.u64("wnd").unwrap_or(0) << peer_scale) as f64;
+                let wnd = (r.u64(Field::Wnd).unwrap_or(0) << peer_scale) as f64;
                 edge.push((secs(r.t), ack + wnd));
             }
         }
@@ -335,22 +340,24 @@ pub fn cwnd(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>, Pl
     let mut srtt = Vec::new();
     let mut rto = Vec::new();
     for r in records.iter().filter(|r| {
-        (r.kind == "tcp_cwnd" || r.kind == "tcp_rtt") && r.node == c.0 && conn_of(r) == Some(c)
+        (r.kind == Kind::TcpCwnd || r.kind == Kind::TcpRtt)
+            && r.node == c.0
+            && conn_of(r) == Some(c)
     }) {
         match r.kind {
-            "tcp_cwnd" => {
+            Kind::TcpCwnd => {
                 let t = secs(r.t);
-                cw.push((t, r.u64("cwnd").unwrap_or(0) as f64 / 1000.0));
-                let s = r.u64("ssthresh").unwrap_or(0);
+                cw.push((t, r.u64(Field::Cwnd).unwrap_or(0) as f64 / 1000.0));
+                let s = r.u64(Field::Ssthresh).unwrap_or(0);
                 // "Arbitrarily high" before the first loss: not drawn.
                 if s < (1 << 31) {
                     ss.push((t, s as f64 / 1000.0));
                 }
             }
-            "tcp_rtt" => {
+            Kind::TcpRtt => {
                 let t = secs(r.t);
-                srtt.push((t, r.u64("srtt_ns").unwrap_or(0) as f64 / 1e6));
-                rto.push((t, r.u64("rto_ns").unwrap_or(0) as f64 / 1e6));
+                srtt.push((t, r.u64(Field::SrttNs).unwrap_or(0) as f64 / 1e6));
+                rto.push((t, r.u64(Field::RtoNs).unwrap_or(0) as f64 / 1e6));
             }
             _ => {}
         }

@@ -3,6 +3,7 @@
 //! its final state, and the segments, retransmissions and bytes it sent and
 //! delivered.
 
+use sim_core::{Field, Kind};
 use std::collections::BTreeMap;
 
 use sim_core::{NodeId, SimTime, TraceRecord, Value};
@@ -43,10 +44,12 @@ pub fn figures(records: &[TraceRecord]) -> Vec<ConnFigures> {
     let mut map: BTreeMap<Key, ConnFigures> = BTreeMap::new();
     for r in records {
         match r.kind {
-            "tcp_state" | "tcp_deliver" => {
-                let (Some(lport), Some(peer), Some(pport)) =
-                    (r.u64("lport"), r.node_field("peer"), r.u64("pport"))
-                else {
+            Kind::TcpState | Kind::TcpDeliver => {
+                let (Some(lport), Some(peer), Some(pport)) = (
+                    r.u64(Field::Lport),
+                    r.node_field(Field::Peer),
+                    r.u64(Field::Pport),
+                ) else {
                     continue;
                 };
                 let key = (r.node, lport, peer, pport);
@@ -60,12 +63,12 @@ pub fn figures(records: &[TraceRecord]) -> Vec<ConnFigures> {
                         ..ConnFigures::default()
                     }
                 });
-                if r.kind == "tcp_deliver" {
-                    c.bytes_delivered += r.u64("bytes").unwrap_or(0);
+                if r.kind == Kind::TcpDeliver {
+                    c.bytes_delivered += r.u64(Field::Bytes).unwrap_or(0);
                     continue;
                 }
                 c.opened.get_or_insert(r.t);
-                let to = match r.field("to") {
+                let to = match r.field(Field::To) {
                     Some(Value::Str(s)) => s.to_string(),
                     _ => continue,
                 };
@@ -77,26 +80,29 @@ pub fn figures(records: &[TraceRecord]) -> Vec<ConnFigures> {
                 }
                 c.final_state = to;
             }
-            "link_transmit" => {
+            Kind::LinkTransmit => {
                 // Segments as they leave the connection's own host.
-                if !matches!(r.field("proto"), Some(Value::Str(p)) if p == "tcp") {
+                if !matches!(r.field(Field::Proto), Some(Value::Str(p)) if p == "tcp") {
                     continue;
                 }
-                let (Some(src), Some(from)) = (r.node_field("src"), r.node_field("from")) else {
+                let (Some(src), Some(from)) = (r.node_field(Field::Src), r.node_field(Field::From))
+                else {
                     continue;
                 };
                 if src != from {
                     continue;
                 }
-                let (Some(sp), Some(dst), Some(dp)) =
-                    (r.u64("sport"), r.node_field("dst"), r.u64("dport"))
-                else {
+                let (Some(sp), Some(dst), Some(dp)) = (
+                    r.u64(Field::Sport),
+                    r.node_field(Field::Dst),
+                    r.u64(Field::Dport),
+                ) else {
                     continue;
                 };
                 if let Some(c) = map.get_mut(&(src, sp, dst, dp)) {
                     c.segments_sent += 1;
-                    c.bytes_sent += r.u64("len").unwrap_or(0);
-                    if r.field("rtx") == Some(&Value::Bool(true)) {
+                    c.bytes_sent += r.u64(Field::Len).unwrap_or(0);
+                    if r.field(Field::Rtx) == Some(&Value::Bool(true)) {
                         c.retransmissions += 1;
                     }
                 }

@@ -11,6 +11,7 @@
 //! wire ends in a cross halfway; a packet refused by a full queue is a cross
 //! at its sender. TCP state changes are written beside the lifelines.
 
+use sim_core::{Field, Kind};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use plotters::prelude::*;
@@ -41,10 +42,10 @@ type Direction = (NodeId, u64, NodeId, u64);
 
 fn direction(r: &TraceRecord) -> Option<Direction> {
     Some((
-        r.node_field("src")?,
-        r.u64("sport")?,
-        r.node_field("dst")?,
-        r.u64("dport")?,
+        r.node_field(Field::Src)?,
+        r.u64(Field::Sport)?,
+        r.node_field(Field::Dst)?,
+        r.u64(Field::Dport)?,
     ))
 }
 
@@ -53,10 +54,10 @@ fn direction(r: &TraceRecord) -> Option<Direction> {
 /// which is what makes such a ladder readable.
 fn initial_sequence_numbers(records: &[TraceRecord]) -> HashMap<Direction, u64> {
     let mut seen: HashMap<Direction, Vec<u64>> = HashMap::new();
-    for r in records.iter().filter(|r| r.kind == "link_transmit") {
-        if r.text("proto") == Some("tcp")
-            && r.text("flags").is_some_and(|f| f.starts_with("SYN"))
-            && let (Some(dir), Some(seq)) = (direction(r), r.u64("seq"))
+    for r in records.iter().filter(|r| r.kind == Kind::LinkTransmit) {
+        if r.text(Field::Proto) == Some("tcp")
+            && r.text(Field::Flags).is_some_and(|f| f.starts_with("SYN"))
+            && let (Some(dir), Some(seq)) = (direction(r), r.u64(Field::Seq))
         {
             let v = seen.entry(dir).or_default();
             if !v.contains(&seq) {
@@ -80,8 +81,8 @@ fn tls_records(records: &[TraceRecord]) -> TlsRecords {
     // hop of its segments shows.
     let mut first_hop = std::collections::HashSet::new();
     let mut address: HashMap<Direction, NodeId> = HashMap::new();
-    for r in records.iter().filter(|r| r.kind == "link_transmit") {
-        if let (Some(id), Some((src, sport, dst, dport))) = (r.u64("id"), direction(r))
+    for r in records.iter().filter(|r| r.kind == Kind::LinkTransmit) {
+        if let (Some(id), Some((src, sport, dst, dport))) = (r.u64(Field::Id), direction(r))
             && first_hop.insert(id)
         {
             address.insert((r.node, sport, dst, dport), src);
@@ -90,14 +91,14 @@ fn tls_records(records: &[TraceRecord]) -> TlsRecords {
     let mut m: TlsRecords = HashMap::new();
     for r in records
         .iter()
-        .filter(|r| r.kind == "tls_record" && r.text("dir") == Some("send"))
+        .filter(|r| r.kind == Kind::TlsRecord && r.text(Field::Dir) == Some("send"))
     {
         if let (Some(port), Some(peer), Some(pport), Some(off), Some(what)) = (
-            r.u64("lport"),
-            r.node_field("peer"),
-            r.u64("pport"),
-            r.u64("off"),
-            r.text("what"),
+            r.u64(Field::Lport),
+            r.node_field(Field::Peer),
+            r.u64(Field::Pport),
+            r.u64(Field::Off),
+            r.text(Field::What),
         ) {
             let own = address
                 .get(&(r.node, port, peer, pport))
@@ -114,7 +115,7 @@ fn tls_records(records: &[TraceRecord]) -> TlsRecords {
 /// The TLS records that start inside a segment, named once each in order
 /// (`ApplicationData` repeated collapses to one).
 fn tls_names(r: &TraceRecord, tls: &TlsRecords) -> Option<String> {
-    let (off, len) = (r.u64("off")?, r.u64("len")?);
+    let (off, len) = (r.u64(Field::Off)?, r.u64(Field::Len)?);
     let list = tls.get(&direction(r)?)?;
     let mut names: Vec<&str> = Vec::new();
     for (o, what) in list {
@@ -126,9 +127,9 @@ fn tls_names(r: &TraceRecord, tls: &TlsRecords) -> Option<String> {
 }
 
 fn label(r: &TraceRecord, isn: &HashMap<Direction, u64>, tls: &TlsRecords) -> String {
-    match r.text("proto") {
+    match r.text(Field::Proto) {
         Some("tcp") => {
-            let flags = r.text("flags").unwrap_or("?");
+            let flags = r.text(Field::Flags).unwrap_or("?");
             let rel = |v: u64, key: Option<Direction>| match key.and_then(|k| isn.get(&k)) {
                 Some(base) => (v as u32).wrapping_sub(*base as u32),
                 None => v as u32,
@@ -137,22 +138,25 @@ fn label(r: &TraceRecord, isn: &HashMap<Direction, u64>, tls: &TlsRecords) -> St
             // peer's, in the opposite direction.
             let own = direction(r);
             let peer = own.map(|(s, sp, d, dp)| (d, dp, s, sp));
-            let mut s = format!("{flags} seq={}", rel(r.u64("seq").unwrap_or(0), own));
+            let mut s = format!("{flags} seq={}", rel(r.u64(Field::Seq).unwrap_or(0), own));
             if flags.contains("ACK") {
-                s.push_str(&format!(" ack={}", rel(r.u64("ack").unwrap_or(0), peer)));
+                s.push_str(&format!(
+                    " ack={}",
+                    rel(r.u64(Field::Ack).unwrap_or(0), peer)
+                ));
             }
-            let len = r.u64("len").unwrap_or(0);
+            let len = r.u64(Field::Len).unwrap_or(0);
             if len > 0 {
                 s.push_str(&format!(" len={len}"));
             }
             if flags.contains("SYN") {
-                if let Some(m) = r.u64("mss") {
+                if let Some(m) = r.u64(Field::Mss) {
                     s.push_str(&format!(" mss={m}"));
                 }
-            } else if r.u64("wnd") == Some(0) && !flags.contains("RST") {
+            } else if r.u64(Field::Wnd) == Some(0) && !flags.contains("RST") {
                 s.push_str(" win=0");
             }
-            if r.field("rtx") == Some(&Value::Bool(true)) {
+            if r.field(Field::Rtx) == Some(&Value::Bool(true)) {
                 s.push_str(" (rtx)");
             }
             if let Some(names) = tls_names(r, tls) {
@@ -162,28 +166,28 @@ fn label(r: &TraceRecord, isn: &HashMap<Direction, u64>, tls: &TlsRecords) -> St
         }
         Some("echo") => format!(
             "echo {} #{}",
-            r.text("msg").unwrap_or("?"),
-            r.u64("seq").unwrap_or(0)
+            r.text(Field::Msg).unwrap_or("?"),
+            r.u64(Field::Seq).unwrap_or(0)
         ),
         Some("dns") => {
-            let name = r.text("name").unwrap_or("?");
-            match (r.text("msg"), r.text("rcode")) {
+            let name = r.text(Field::Name).unwrap_or("?");
+            match (r.text(Field::Msg), r.text(Field::Rcode)) {
                 (Some("query"), _) => format!("DNS A? {name}"),
                 (_, Some("NOERROR")) => {
-                    let addr = match r.field("addr") {
+                    let addr = match r.field(Field::Addr) {
                         Some(Value::Node(n)) => {
                             let [a, b, c, d] = n.ipv4();
                             format!("{a}.{b}.{c}.{d}")
                         }
                         _ => "?".to_string(),
                     };
-                    format!("DNS {name} A {addr} ttl={}", r.u64("ttl").unwrap_or(0))
+                    format!("DNS {name} A {addr} ttl={}", r.u64(Field::Ttl).unwrap_or(0))
                 }
                 (_, rcode) => format!("DNS {name} {}", rcode.unwrap_or("?")),
             }
         }
         Some(p) => p.to_string(),
-        None => format!("packet {}", r.u64("id").unwrap_or(0)),
+        None => format!("packet {}", r.u64(Field::Id).unwrap_or(0)),
     }
 }
 
@@ -208,24 +212,26 @@ fn collect(
         let in_window = r.t >= from && r.t <= to;
         let full = msgs.len() >= MAX_MESSAGES;
         if in_window && full {
-            let refused = r.kind == "link_drop"
-                && !matches!(r.field("reason"), Some(Value::Str(s)) if s == "random_loss");
-            if r.kind == "link_transmit" || refused {
+            let refused = r.kind == Kind::LinkDrop
+                && !matches!(r.field(Field::Reason), Some(Value::Str(s)) if s == "random_loss");
+            if r.kind == Kind::LinkTransmit || refused {
                 extra += 1;
                 continue;
             }
-            if unfinished == 0 && r.kind != "tcp_state" {
+            if unfinished == 0 && r.kind != Kind::TcpState {
                 continue;
             }
         }
         match r.kind {
-            "link_transmit" => {
+            Kind::LinkTransmit => {
                 if !in_window {
                     continue;
                 }
-                let (Some(id), Some(f), Some(t)) =
-                    (r.u64("id"), r.node_field("from"), r.node_field("to"))
-                else {
+                let (Some(id), Some(f), Some(t)) = (
+                    r.u64(Field::Id),
+                    r.node_field(Field::From),
+                    r.node_field(Field::To),
+                ) else {
                     continue;
                 };
                 unfinished += 1;
@@ -239,14 +245,16 @@ fn collect(
                     label: label(r, &isn, &tls),
                 });
             }
-            "link_deliver" | "link_drop" => {
-                let (Some(id), Some(f), Some(t)) =
-                    (r.u64("id"), r.node_field("from"), r.node_field("to"))
-                else {
+            Kind::LinkDeliver | Kind::LinkDrop => {
+                let (Some(id), Some(f), Some(t)) = (
+                    r.u64(Field::Id),
+                    r.node_field(Field::From),
+                    r.node_field(Field::To),
+                ) else {
                     continue;
                 };
-                let reason = r.text("reason");
-                if r.kind == "link_drop" && reason != Some("random_loss") {
+                let reason = r.text(Field::Reason);
+                if r.kind == Kind::LinkDrop && reason != Some("random_loss") {
                     if !in_window {
                         continue;
                     }
@@ -267,12 +275,12 @@ fn collect(
                 }
                 if let Some(i) = open.get_mut(&(id, f, t)).and_then(|q| q.pop_front()) {
                     msgs[i].t1 = Some(r.t);
-                    msgs[i].lost = r.kind == "link_drop";
+                    msgs[i].lost = r.kind == Kind::LinkDrop;
                     unfinished -= 1;
                 }
             }
-            "tcp_state" => {
-                if let Some(to_state) = r.text("to") {
+            Kind::TcpState => {
+                if let Some(to_state) = r.text(Field::To) {
                     states.push((r.t, r.node, to_state.to_string()));
                 }
             }

@@ -1,4 +1,4 @@
-//! Everything derived from a finished trace (DESIGN.md principle 3): the
+//! Everything derived from a finished trace (docs/ARCHITECTURE.md, "One event stream, many views"): the
 //! `trace.jsonl` contract and the compact `trace.txt` that snapshot tests
 //! hold. Writers take records and the topology (for node names) and never run
 //! a simulation.
@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use reports::jsonl;
-//! use sim_core::{NodeKind, SimTime, TopologyBuilder, TraceRecord, Value};
+//! use sim_core::{Field, Kind, NodeKind, SimTime, TopologyBuilder, TraceRecord, Value};
 //!
 //! let mut t = TopologyBuilder::new();
 //! let a = t.add_node("a", NodeKind::Host).unwrap();
@@ -15,8 +15,8 @@
 //! let rec = TraceRecord {
 //!     t: SimTime(1500),
 //!     node: a,
-//!     kind: "ping_request",
-//!     fields: vec![("seq", Value::U64(0))],
+//!     kind: Kind::PingRequest,
+//!     fields: vec![(Field::Seq, Value::U64(0))],
 //! };
 //! let mut out = Vec::new();
 //! jsonl::write(&mut out, &topo, &[rec]).unwrap();

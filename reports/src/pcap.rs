@@ -13,6 +13,7 @@
 //! `link_transmit` of each packet id), so the capture is exact to the
 //! nanosecond and the same trace always gives the same bytes.
 
+use sim_core::{Field, Kind};
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
@@ -84,30 +85,30 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 
 fn tcp(r: &TraceRecord, src: NodeId, dst: NodeId, data: Option<&Vec<u8>>) -> Option<Vec<u8>> {
     let mut opts = Vec::new();
-    if let Some(m) = r.u64("mss") {
+    if let Some(m) = r.u64(Field::Mss) {
         opts.extend([2, 4]);
         opts.extend((m as u16).to_be_bytes());
     }
-    if let Some(w) = r.u64("wscale") {
+    if let Some(w) = r.u64(Field::Wscale) {
         opts.extend([3, 3, w as u8]);
     }
     while opts.len() % 4 != 0 {
         opts.push(1); // NOP
     }
-    let len = r.u64("len")? as usize;
+    let len = r.u64(Field::Len)? as usize;
     let mut t = Vec::with_capacity(20 + opts.len() + len);
-    t.extend((r.u64("sport")? as u16).to_be_bytes());
-    t.extend((r.u64("dport")? as u16).to_be_bytes());
-    t.extend((r.u64("seq")? as u32).to_be_bytes());
-    t.extend((r.u64("ack")? as u32).to_be_bytes());
+    t.extend((r.u64(Field::Sport)? as u16).to_be_bytes());
+    t.extend((r.u64(Field::Dport)? as u16).to_be_bytes());
+    t.extend((r.u64(Field::Seq)? as u32).to_be_bytes());
+    t.extend((r.u64(Field::Ack)? as u32).to_be_bytes());
     t.push((((20 + opts.len()) / 4) as u8) << 4);
-    t.push(flag_bits(r.text("flags")?));
-    t.extend((r.u64("wnd")? as u16).to_be_bytes());
+    t.push(flag_bits(r.text(Field::Flags)?));
+    t.extend((r.u64(Field::Wnd)? as u16).to_be_bytes());
     t.extend([0, 0, 0, 0]); // checksum, urgent pointer
     t.extend(opts);
     match data.filter(|d| d.len() == len) {
         Some(d) => t.extend_from_slice(d),
-        None => sim_core::pattern::fill(&mut t, r.u64("off").unwrap_or(0), len),
+        None => sim_core::pattern::fill(&mut t, r.u64(Field::Off).unwrap_or(0), len),
     }
     // Pseudo-header: addresses, protocol, TCP length.
     let mut pseudo = Vec::with_capacity(12);
@@ -117,15 +118,15 @@ fn tcp(r: &TraceRecord, src: NodeId, dst: NodeId, data: Option<&Vec<u8>>) -> Opt
     pseudo.extend((t.len() as u16).to_be_bytes());
     let c = checksum(&t, sum16(&pseudo, 0));
     t[16..18].copy_from_slice(&c.to_be_bytes());
-    Some(ipv4(6, r.u64("id")?, src, dst, &t))
+    Some(ipv4(6, r.u64(Field::Id)?, src, dst, &t))
 }
 
 /// A UDP datagram whose payload the record holds as hex in `data` (DNS).
 fn udp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
-    let data = unhex(r.text("data")?)?;
+    let data = unhex(r.text(Field::Data)?)?;
     let mut u = Vec::with_capacity(8 + data.len());
-    u.extend((r.u64("sport")? as u16).to_be_bytes());
-    u.extend((r.u64("dport")? as u16).to_be_bytes());
+    u.extend((r.u64(Field::Sport)? as u16).to_be_bytes());
+    u.extend((r.u64(Field::Dport)? as u16).to_be_bytes());
     u.extend(((8 + data.len()) as u16).to_be_bytes());
     u.extend([0, 0]);
     u.extend(data);
@@ -140,12 +141,12 @@ fn udp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
         c => c,
     };
     u[6..8].copy_from_slice(&c.to_be_bytes());
-    Some(ipv4(17, r.u64("id")?, src, dst, &u))
+    Some(ipv4(17, r.u64(Field::Id)?, src, dst, &u))
 }
 
 fn icmp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
-    let size = r.u64("size")? as usize;
-    let ty = match r.text("msg")? {
+    let size = r.u64(Field::Size)? as usize;
+    let ty = match r.text(Field::Msg)? {
         "request" => 8,
         _ => 0,
     };
@@ -153,11 +154,11 @@ fn icmp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
     let ident = if ty == 8 { src.0 } else { dst.0 } as u16;
     let mut m = vec![ty, 0, 0, 0];
     m.extend(ident.to_be_bytes());
-    m.extend((r.u64("seq")? as u16).to_be_bytes());
+    m.extend((r.u64(Field::Seq)? as u16).to_be_bytes());
     m.resize(size.saturating_sub(20).max(8), 0);
     let c = checksum(&m, 0);
     m[2..4].copy_from_slice(&c.to_be_bytes());
-    Some(ipv4(1, r.u64("id")?, src, dst, &m))
+    Some(ipv4(1, r.u64(Field::Id)?, src, dst, &m))
 }
 
 /// Writes the capture of `records`.
@@ -173,19 +174,19 @@ pub fn write(out: &mut impl Write, _topo: &Topology, records: &[TraceRecord]) ->
     // records, by packet id.
     let payloads: HashMap<u64, Vec<u8>> = records
         .iter()
-        .filter(|r| r.kind == "tcp_payload")
-        .filter_map(|r| Some((r.u64("id")?, unhex(r.text("data")?)?)))
+        .filter(|r| r.kind == Kind::TcpPayload)
+        .filter_map(|r| Some((r.u64(Field::Id)?, unhex(r.text(Field::Data)?)?)))
         .collect();
     let mut seen = HashSet::new();
-    for r in records.iter().filter(|r| r.kind == "link_transmit") {
-        let Some(id) = r.u64("id") else { continue };
+    for r in records.iter().filter(|r| r.kind == Kind::LinkTransmit) {
+        let Some(id) = r.u64(Field::Id) else { continue };
         if !seen.insert(id) {
             continue;
         }
-        let (Some(src), Some(dst)) = (r.node_field("src"), r.node_field("dst")) else {
+        let (Some(src), Some(dst)) = (r.node_field(Field::Src), r.node_field(Field::Dst)) else {
             continue;
         };
-        let packet = match r.text("proto") {
+        let packet = match r.text(Field::Proto) {
             Some("tcp") => tcp(r, src, dst, payloads.get(&id)),
             Some("echo") => icmp(r, src, dst),
             Some("dns") => udp(r, src, dst),

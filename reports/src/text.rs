@@ -5,6 +5,7 @@
 //! else as `kind key=value ...`. Times are exact, so any change of timing
 //! shows in a snapshot diff.
 
+use sim_core::{Field, Kind};
 use std::fmt::Write as _;
 
 use sim_core::{SimDuration, Topology, TraceRecord, Value};
@@ -51,31 +52,31 @@ pub fn push_line(s: &mut String, topo: &Topology, r: &TraceRecord) {
         s.push(' ');
     }
     s.push(' ');
-    let link_event = r.kind.strip_prefix("link_");
-    let mut skip: &[&str] = &[];
+    let link_event = r.kind.name().strip_prefix("link_");
+    let mut skip: &[Field] = &[];
     if let (Some(what), Some(Value::Node(from)), Some(Value::Node(to))) =
-        (link_event, r.field("from"), r.field("to"))
+        (link_event, r.field(Field::From), r.field(Field::To))
     {
         let _ = write!(s, "{} -> {} {what}", topo.name(*from), topo.name(*to));
-        skip = &["from", "to"];
+        skip = &[Field::From, Field::To];
     } else {
-        s.push_str(r.kind);
+        s.push_str(r.kind.name());
     }
-    if r.kind == "tcp_payload" {
+    if r.kind == Kind::TcpPayload {
         // The bytes themselves are for the pcap; their count says enough.
-        skip = &["data"];
+        skip = &[Field::Data];
     }
     for (k, v) in &r.fields {
         if skip.contains(k) {
             continue;
         }
         s.push(' ');
-        match (k.strip_suffix("_ns"), v) {
+        match (k.name().strip_suffix("_ns"), v) {
             (Some(key), Value::U64(ns)) => {
                 let _ = write!(s, "{key}={}", SimDuration(*ns));
             }
             (_, v) => {
-                s.push_str(k);
+                s.push_str(k.name());
                 s.push('=');
                 value(s, topo, v);
             }

@@ -66,11 +66,11 @@ pub enum Measure {
     /// The number of trace events matching a filter.
     Count {
         /// Event kind.
-        kind: String,
+        kind: sim_core::Kind,
         /// Only at this node.
         node: Option<NodeId>,
         /// Field values that must match (nodes compared by name).
-        fields: Vec<(String, serde_json::Value)>,
+        fields: Vec<(sim_core::Field, serde_json::Value)>,
     },
 }
 
@@ -97,7 +97,7 @@ pub struct FaultRule {
     /// Link directions it watches.
     pub dirs: Vec<LinkDirId>,
     /// Field values a packet must have.
-    pub fields: Vec<(String, serde_json::Value)>,
+    pub fields: Vec<(sim_core::Field, serde_json::Value)>,
     /// First affected match (1-based).
     pub first: u32,
     /// Number of matches affected; 0 for all from `first` on.
@@ -626,11 +626,7 @@ fn fault_rule(
     }
     Ok(FaultRule {
         dirs,
-        fields: f
-            .match_fields
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
+        fields: crate::vocab::fault_fields(&f.match_fields, &format!("{path}.match"))?,
         first,
         times: f.times.unwrap_or(1),
         after: SimTime::ZERO + f.after.map_or(SimDuration::ZERO, |d| d.0),
@@ -1622,14 +1618,11 @@ fn expectation(
                 })?),
                 None => None,
             };
+            let kind = crate::vocab::kind(&c.kind, &format!("{path}.count.kind"))?;
             Measure::Count {
-                kind: c.kind.clone(),
+                kind,
                 node,
-                fields: c
-                    .fields
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
+                fields: crate::vocab::count_fields(kind, &c.fields, &format!("{path}.count"))?,
             }
         }
         _ => {

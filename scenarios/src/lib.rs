@@ -33,6 +33,7 @@ pub mod output;
 pub mod run;
 pub mod stats;
 pub mod sweep;
+mod vocab;
 
 use std::path::Path;
 

@@ -1,5 +1,6 @@
 //! Running a [`Plan`] once, with one seed, and judging its expectations.
 
+use sim_core::{Field, Kind};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::Serialize;
@@ -163,9 +164,9 @@ fn fault_hook(plan: &Plan) -> sim_core::FaultHook<Wire> {
     let mut seen = vec![0u32; rules.len()];
     Box::new(move |now, dir, packet: &mut sim_core::Packet<Wire>| {
         let mut fields: sim_core::Fields = vec![
-            ("src", Value::Node(packet.src)),
-            ("dst", Value::Node(packet.dst)),
-            ("size", Value::U64(u64::from(packet.size))),
+            (Field::Src, Value::Node(packet.src)),
+            (Field::Dst, Value::Node(packet.dst)),
+            (Field::Size, Value::U64(u64::from(packet.size))),
         ];
         sim_core::Payload::trace_fields(&packet.payload, &mut fields);
         for (rule, count) in rules.iter().zip(seen.iter_mut()) {
@@ -266,7 +267,7 @@ fn collect_metrics(sim: &Simulator<Wire>, plan: &Plan) -> Vec<(String, Value)> {
     m
 }
 
-fn matches(rec: &TraceRecord, plan: &Plan, field: &str, want: &serde_json::Value) -> bool {
+fn matches(rec: &TraceRecord, plan: &Plan, field: Field, want: &serde_json::Value) -> bool {
     rec.field(field)
         .is_some_and(|v| value_matches(v, want, &plan.topology))
 }
@@ -285,9 +286,9 @@ fn measure(
             .unwrap_or(f64::NAN),
         Measure::Count { kind, node, fields } => records
             .iter()
-            .filter(|r| r.kind == kind)
+            .filter(|r| r.kind == *kind)
             .filter(|r| node.is_none_or(|n| r.node == n))
-            .filter(|r| fields.iter().all(|(k, v)| matches(r, plan, k, v)))
+            .filter(|r| fields.iter().all(|(k, v)| matches(r, plan, *k, v)))
             .count() as f64,
         _ => f64::NAN,
     }
@@ -300,22 +301,22 @@ fn state_histories(node: NodeId, records: &[TraceRecord]) -> Vec<Vec<(SimTime, S
     let mut hist: Vec<Vec<(SimTime, State)>> = Vec::new();
     for r in records
         .iter()
-        .filter(|r| r.kind == "tcp_state" && r.node == node)
+        .filter(|r| r.kind == Kind::TcpState && r.node == node)
     {
         let num = |k| match r.field(k) {
             Some(Value::U64(n)) => *n,
             _ => 0,
         };
-        let peer = match r.field("peer") {
+        let peer = match r.field(Field::Peer) {
             Some(Value::Node(n)) => *n,
             _ => NodeId(u32::MAX),
         };
-        let key = (num("lport"), peer, num("pport"));
+        let key = (num(Field::Lport), peer, num(Field::Pport));
         let state = |k| match r.field(k) {
             Some(Value::Str(s)) => State::from_name(s),
             _ => None,
         };
-        let (Some(from), Some(to)) = (state("from"), state("to")) else {
+        let (Some(from), Some(to)) = (state(Field::From), state(Field::To)) else {
             continue;
         };
         let i = match order.iter().position(|k| *k == key) {

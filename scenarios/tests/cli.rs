@@ -66,6 +66,49 @@ fn assert_bad(text: &str, expected: &str) {
     assert!(String::from_utf8(o.stderr).unwrap().contains(expected));
 }
 
+/// Trace names in a scenario (fault `match` keys, `count.kind`, `count`
+/// fields) must be ones the trace can hold: a misspelt one would silently
+/// match nothing. The message lists the names that would work.
+#[test]
+fn trace_names_nothing_can_hold_are_refused_with_the_valid_names() {
+    let with = |key: &str, value: &str| {
+        BASE.replacen(
+            "\n  \"expect\"",
+            &format!("\n  \"{key}\": {value},\n  \"expect\""),
+            1,
+        )
+    };
+    assert_bad(
+        &with(
+            "faults",
+            r#"[{"from": "a", "match": {"sequence": 3}, "drop": true}]"#,
+        ),
+        "faults[0].match.sequence: packets have no field \"sequence\"; a fault can match: src, dst, size, proto, sport, dport, flags, seq, ack, len,",
+    );
+    let count = |c: &str| {
+        BASE.replace(
+            r#""expect": [{"metric": "a.ping.sent", "equals": 20}]"#,
+            &format!(r#""expect": [{{"count": {c}, "equals": 0}}]"#),
+        )
+    };
+    assert_bad(
+        &count(r#"{"kind": "ping_replies"}"#),
+        "expect[0].count.kind: unknown trace kind \"ping_replies\"; the kinds are: link_enqueue, link_transmit, link_deliver, link_drop,",
+    );
+    assert_bad(
+        &count(r#"{"kind": "ping_reply", "rtt": 5}"#),
+        "expect[0].count.rtt: ping_reply records have no field \"rtt\"; they have: from, seq, rtt_ns, duplicate",
+    );
+    // The right names pass.
+    let (code, stderr, _) = run_text(&count(r#"{"kind": "ping_reply", "duplicate": true}"#));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr, _) = run_text(&with(
+        "faults",
+        r#"[{"from": "a", "match": {"seq": 3}, "drop": true}]"#,
+    ));
+    assert!(code == 0 || code == 1, "{stderr}");
+}
+
 #[test]
 fn the_base_scenario_is_valid() {
     let (code, stderr, files) = run_text(BASE);

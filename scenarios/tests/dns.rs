@@ -8,6 +8,7 @@ mod common;
 
 use common::{assert_refused, metric, run_text};
 use scenarios::run::Outcome;
+use sim_core::{Field, Kind};
 
 /// A client making `connections` HTTPS connections one after another to
 /// www.example.com, resolved through `dns` (whose zone gives `ttl`).
@@ -53,7 +54,7 @@ fn answers_are_cached_for_their_ttl() {
     let third_open = |out: &scenarios::run::RunOutput| {
         out.records
             .iter()
-            .filter(|r| r.kind == "tcp_state" && r.field("to") == Some(&"SYN_SENT".into()))
+            .filter(|r| r.kind == Kind::TcpState && r.field(Field::To) == Some(&"SYN_SENT".into()))
             .map(|r| r.t.as_nanos())
             .nth(2)
             .unwrap()
@@ -81,8 +82,8 @@ fn the_hosts_table_answers_without_a_query() {
     let resolved: Vec<_> = out
         .records
         .iter()
-        .filter(|r| r.kind == "dns")
-        .map(|r| format!("{:?}", r.field("source")))
+        .filter(|r| r.kind == Kind::Dns)
+        .map(|r| format!("{:?}", r.field(Field::Source)))
         .collect();
     assert_eq!(resolved, [r#"Some(Str("hosts"))"#]);
 }
@@ -108,7 +109,7 @@ fn a_silent_server_makes_the_client_give_up_after_its_attempts() {
     let failed: Vec<u64> = out
         .records
         .iter()
-        .filter(|r| r.kind == "dns" && r.field("event") == Some(&"failed".into()))
+        .filter(|r| r.kind == Kind::Dns && r.field(Field::Event) == Some(&"failed".into()))
         .map(|r| r.t.as_nanos())
         .collect();
     assert_eq!(failed, [6_000_000_000, 12_000_000_000]);
@@ -122,8 +123,10 @@ fn query_ids_come_from_the_run_seed() {
             .unwrap()
             .records
             .iter()
-            .filter(|r| r.kind == "link_transmit" && r.field("proto") == Some(&"dns".into()))
-            .map(|r| format!("{:?} {:?}", r.field("dns_id"), r.field("sport")))
+            .filter(|r| {
+                r.kind == Kind::LinkTransmit && r.field(Field::Proto) == Some(&"dns".into())
+            })
+            .map(|r| format!("{:?} {:?}", r.field(Field::DnsId), r.field(Field::Sport)))
             .collect()
     };
     assert_eq!(ids(3), ids(3));

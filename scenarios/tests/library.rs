@@ -6,6 +6,7 @@ mod common;
 
 use common::library;
 use scenarios::run::{Outcome, run};
+use sim_core::Kind;
 
 /// Traces longer than this are snapshotted as their significant events (a
 /// bulk transfer's hundreds of thousands of segment lines cannot be reviewed
@@ -18,13 +19,13 @@ fn snapshot_text(plan: &scenarios::Plan, out: &scenarios::run::RunOutput) -> Str
         return full;
     }
     let significant = [
-        "tcp_state",
-        "tcp_app",
-        "link_drop",
-        "tcp_drop",
-        "tcp_challenge_ack",
-        "tcp_unmatched",
-        "link_change",
+        Kind::TcpState,
+        Kind::TcpApp,
+        Kind::LinkDrop,
+        Kind::TcpDrop,
+        Kind::TcpChallengeAck,
+        Kind::TcpUnmatched,
+        Kind::LinkChange,
     ];
     let kept: Vec<_> = out
         .records
@@ -79,6 +80,13 @@ fn every_library_scenario_passes_and_its_trace_is_unchanged() {
                 scenarios::plan_point(&sweep, point).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(plan.name, name, "file name and scenario name agree");
             let out = run(&plan, plan.default_seed);
+            // Every record holds only fields its kind declares, so the
+            // scenario checker's vocabulary is the whole truth.
+            for r in &out.records {
+                for (f, _) in &r.fields {
+                    assert!(r.kind.has_field(*f), "{name}: {} has {f}", r.kind);
+                }
+            }
             let failed: Vec<_> = out.expectations.iter().filter(|e| !e.passed).collect();
             assert_eq!(
                 out.outcome,

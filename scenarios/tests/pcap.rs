@@ -6,6 +6,7 @@
 
 mod common;
 
+use sim_core::{Field, Kind};
 use std::process::Command;
 
 fn tshark(args: &[&str]) -> Option<String> {
@@ -57,8 +58,8 @@ fn tshark_reads_every_library_capture_cleanly() {
         let sent: std::collections::BTreeSet<u64> = out
             .records
             .iter()
-            .filter(|r| r.kind == "link_transmit")
-            .filter_map(|r| match r.field("id") {
+            .filter(|r| r.kind == Kind::LinkTransmit)
+            .filter_map(|r| match r.field(Field::Id) {
                 Some(sim_core::Value::U64(id)) => Some(*id),
                 _ => None,
             })
@@ -69,9 +70,9 @@ fn tshark_reads_every_library_capture_cleanly() {
         let ours = out
             .records
             .iter()
-            .filter(|r| r.kind == "link_transmit")
-            .filter(|r| r.field("rtx") == Some(&sim_core::Value::Bool(true)))
-            .filter(|r| matches!(r.field("len"), Some(sim_core::Value::U64(n)) if *n > 0))
+            .filter(|r| r.kind == Kind::LinkTransmit)
+            .filter(|r| r.field(Field::Rtx) == Some(&sim_core::Value::Bool(true)))
+            .filter(|r| matches!(r.field(Field::Len), Some(sim_core::Value::U64(n)) if *n > 0))
             .count();
         if ours > 0 {
             let flagged = tshark(&[

@@ -3,6 +3,7 @@
 
 mod common;
 
+use sim_core::Kind;
 use sim_core::SimTime;
 
 #[test]
@@ -19,7 +20,7 @@ fn every_library_scenario_draws_deterministic_non_blank_pictures() {
         assert!(names.contains(&"ladder.png"), "{name}: {names:?}");
         // Any connection that changed state gets the state timeline (a
         // client whose name never resolved has none).
-        let tcp = out.records.iter().any(|r| r.kind == "tcp_state");
+        let tcp = out.records.iter().any(|r| r.kind == Kind::TcpState);
         if tcp {
             assert!(names.contains(&"states.png"), "{name}: {names:?}");
         }

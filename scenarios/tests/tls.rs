@@ -7,6 +7,7 @@ mod common;
 
 use common::{assert_refused, metric, run_text};
 use scenarios::run::{Outcome, RunOutput};
+use sim_core::{Field, Kind};
 
 fn scenario(link: &str, server: &str, client: &str) -> String {
     format!(
@@ -54,8 +55,8 @@ fn same_seed_same_bytes_other_seed_other_randoms() {
     let payloads = |o: &RunOutput| -> Vec<String> {
         o.records
             .iter()
-            .filter(|r| r.kind == "tcp_payload")
-            .map(|r| format!("{:?}", r.field("data")))
+            .filter(|r| r.kind == Kind::TcpPayload)
+            .map(|r| format!("{:?}", r.field(Field::Data)))
             .collect()
     };
     assert_eq!(payloads(&a), payloads(&b));
@@ -137,8 +138,8 @@ fn concurrent_handshakes_queue_on_the_server_cpu() {
     let waits: Vec<u64> = out
         .records
         .iter()
-        .filter(|r| r.kind == "tls_cpu" && r.node == sim_core::NodeId(1))
-        .filter_map(|r| match r.field("wait_ns") {
+        .filter(|r| r.kind == Kind::TlsCpu && r.node == sim_core::NodeId(1))
+        .filter_map(|r| match r.field(Field::WaitNs) {
             Some(sim_core::Value::U64(w)) => Some(*w),
             _ => None,
         })
@@ -190,13 +191,13 @@ fn early_data_saves_one_round_trip_on_the_resumed_connection() {
         assert_eq!(metric(&out, "client.tls.resumed"), 1);
         // The client is node 0; its second connection, port 49153.
         let second = |r: &&sim_core::TraceRecord| {
-            r.node.0 == 0 && r.field("lport") == Some(&sim_core::Value::U64(49153))
+            r.node.0 == 0 && r.field(Field::Lport) == Some(&sim_core::Value::U64(49153))
         };
         let connected = out
             .records
             .iter()
             .filter(second)
-            .find(|r| r.kind == "tcp_app" && r.field("event") == Some(&"connected".into()))
+            .find(|r| r.kind == Kind::TcpApp && r.field(Field::Event) == Some(&"connected".into()))
             .unwrap()
             .t;
         let first_byte = out
@@ -204,9 +205,9 @@ fn early_data_saves_one_round_trip_on_the_resumed_connection() {
             .iter()
             .filter(second)
             .find(|r| {
-                r.kind == "tls_record"
-                    && r.field("dir") == Some(&"recv".into())
-                    && r.field("what") == Some(&"ApplicationData".into())
+                r.kind == Kind::TlsRecord
+                    && r.field(Field::Dir) == Some(&"recv".into())
+                    && r.field(Field::What) == Some(&"ApplicationData".into())
             })
             .unwrap()
             .t;
@@ -402,9 +403,9 @@ fn a_mitm_that_cannot_reach_the_server_answers_bad_gateway() {
     assert_eq!(metric(&out, "client.tls.app_bytes_received"), bad_gateway);
     assert_eq!(metric(&out, "client.tls.responses"), 1);
     let expired = out.records.iter().any(|r| {
-        r.kind == "tls_state"
-            && r.field("event") == Some(&"alert_sent".into())
-            && r.field("alert") == Some(&"certificate_expired".into())
+        r.kind == Kind::TlsState
+            && r.field(Field::Event) == Some(&"alert_sent".into())
+            && r.field(Field::Alert) == Some(&"certificate_expired".into())
     });
     assert!(expired, "the proxy refused the server's certificate");
 }

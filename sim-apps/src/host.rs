@@ -40,6 +40,7 @@ impl ConnTable {
     }
 }
 
+use sim_core::{Field, Kind};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -408,11 +409,11 @@ impl Host {
     }
 }
 
-fn quad_fields(q: Quad) -> Vec<(&'static str, Value)> {
+fn quad_fields(q: Quad) -> sim_core::Fields {
     vec![
-        ("lport", Value::from(u32::from(q.local_port))),
-        ("peer", Value::Node(q.remote)),
-        ("pport", Value::from(u32::from(q.remote_port))),
+        (Field::Lport, Value::from(u32::from(q.local_port))),
+        (Field::Peer, Value::Node(q.remote)),
+        (Field::Pport, Value::from(u32::from(q.remote_port))),
     ]
 }
 
@@ -642,24 +643,24 @@ impl TcpHost {
         if !cx.tracing() {
             return;
         }
-        let mut f = vec![("name", Value::from(name.to_string()))];
+        let mut f = vec![(Field::Name, Value::from(name.to_string()))];
         let kind = match o {
             Outcome::Resolved { addr, source } => {
-                f.push(("addr", Value::Node(addr)));
-                f.push(("source", source.name().into()));
+                f.push((Field::Addr, Value::Node(addr)));
+                f.push((Field::Source, source.name().into()));
                 "resolved"
             }
             Outcome::Retried { attempt } => {
-                f.push(("attempt", Value::from(attempt)));
+                f.push((Field::Attempt, Value::from(attempt)));
                 "retry"
             }
             Outcome::Failed(why) => {
-                f.push(("reason", why.name().into()));
+                f.push((Field::Reason, why.name().into()));
                 "failed"
             }
         };
-        f.insert(0, ("event", kind.into()));
-        cx.trace("dns", f);
+        f.insert(0, (Field::Event, kind.into()));
+        cx.trace(Kind::Dns, f);
     }
 
     /// Sends the resolver's queries, acts on its answers and sets its timer.
@@ -798,11 +799,11 @@ impl TcpHost {
                 {
                     // The pcap view rebuilds these segments from this.
                     let fields = vec![
-                        ("id", Value::U64(id.0)),
-                        ("bytes", Value::from(b.len() as u64)),
-                        ("data", Value::from(hex(&b))),
+                        (Field::Id, Value::U64(id.0)),
+                        (Field::Bytes, Value::from(b.len() as u64)),
+                        (Field::Data, Value::from(hex(&b))),
                     ];
-                    cx.trace("tcp_payload", fields);
+                    cx.trace(Kind::TcpPayload, fields);
                 }
             }
             while let Some((id, deadline)) = self.stack().poll_timer() {
@@ -1048,18 +1049,18 @@ impl TcpHost {
                 && let Some(q) = self.stack().quad(id)
             {
                 let mut f = quad_fields(q);
-                f.push(("rsa_private", Value::from(step.ops.rsa_private)));
-                f.push(("rsa_public", Value::from(step.ops.rsa_public)));
+                f.push((Field::RsaPrivate, Value::from(step.ops.rsa_private)));
+                f.push((Field::RsaPublic, Value::from(step.ops.rsa_public)));
                 f.push((
-                    "ecdhe",
+                    Field::Ecdhe,
                     Value::from(step.ops.ecdhe_keygen + step.ops.ecdhe_derive),
                 ));
-                f.push(("busy_ns", Value::U64(cost.0)));
+                f.push((Field::BusyNs, Value::U64(cost.0)));
                 f.push((
-                    "wait_ns",
+                    Field::WaitNs,
                     Value::U64(start.saturating_since(now).as_nanos()),
                 ));
-                cx.trace("tls_cpu", f);
+                cx.trace(Kind::TlsCpu, f);
             }
         }
         if let Some(&(last, ..)) = self.held.back() {
@@ -1135,11 +1136,11 @@ impl TcpHost {
             StackEvent::Unmatched { reason, from, port } => {
                 if cx.tracing() {
                     let fields = vec![
-                        ("from", Value::Node(from)),
-                        ("port", Value::from(u32::from(port))),
-                        ("reason", reason.into()),
+                        (Field::From, Value::Node(from)),
+                        (Field::Port, Value::from(u32::from(port))),
+                        (Field::Reason, reason.into()),
                     ];
-                    cx.trace("tcp_unmatched", fields);
+                    cx.trace(Kind::TcpUnmatched, fields);
                 }
             }
             StackEvent::Conn(id, e) => {
@@ -1434,41 +1435,41 @@ fn trace_conn_event(cx: &mut Context<'_, Wire>, q: Quad, e: &Event) {
     let mut f = quad_fields(q);
     let kind = match e {
         Event::StateChange { from, to, cause } => {
-            f.push(("from", from.name().into()));
-            f.push(("to", to.name().into()));
-            f.push(("cause", (*cause).into()));
-            "tcp_state"
+            f.push((Field::From, from.name().into()));
+            f.push((Field::To, to.name().into()));
+            f.push((Field::Cause, (*cause).into()));
+            Kind::TcpState
         }
         Event::Delivered(d) => {
-            f.push(("offset", Value::U64(d.offset)));
-            f.push(("bytes", Value::from(d.len)));
-            "tcp_deliver"
+            f.push((Field::Offset, Value::U64(d.offset)));
+            f.push((Field::Bytes, Value::from(d.len)));
+            Kind::TcpDeliver
         }
         Event::Rtt { srtt, rttvar, rto } => {
-            f.push(("srtt_ns", Value::U64(srtt.as_nanos())));
-            f.push(("rttvar_ns", Value::U64(rttvar.as_nanos())));
-            f.push(("rto_ns", Value::U64(rto.as_nanos())));
-            "tcp_rtt"
+            f.push((Field::SrttNs, Value::U64(srtt.as_nanos())));
+            f.push((Field::RttvarNs, Value::U64(rttvar.as_nanos())));
+            f.push((Field::RtoNs, Value::U64(rto.as_nanos())));
+            Kind::TcpRtt
         }
         Event::Cwnd { cwnd, ssthresh } => {
-            f.push(("cwnd", Value::from(*cwnd)));
-            f.push(("ssthresh", Value::from(*ssthresh)));
-            "tcp_cwnd"
+            f.push((Field::Cwnd, Value::from(*cwnd)));
+            f.push((Field::Ssthresh, Value::from(*ssthresh)));
+            Kind::TcpCwnd
         }
         Event::ChallengeAck(why) => {
-            f.push(("reason", (*why).into()));
-            "tcp_challenge_ack"
+            f.push((Field::Reason, (*why).into()));
+            Kind::TcpChallengeAck
         }
         Event::Dropped(why) => {
-            f.push(("reason", (*why).into()));
-            "tcp_drop"
+            f.push((Field::Reason, (*why).into()));
+            Kind::TcpDrop
         }
         Event::Acked(_) => return,
         Event::Connected => app_event(&mut f, "connected"),
         Event::PeerClosed => app_event(&mut f, "peer_closed"),
         Event::Reset => app_event(&mut f, "reset"),
         Event::ConnectFailed(why) => {
-            f.push(("reason", (*why).into()));
+            f.push((Field::Reason, (*why).into()));
             app_event(&mut f, "connect_failed")
         }
         Event::TimedOut => app_event(&mut f, "timed_out"),
@@ -1477,9 +1478,9 @@ fn trace_conn_event(cx: &mut Context<'_, Wire>, q: Quad, e: &Event) {
     cx.trace(kind, f);
 }
 
-fn app_event(f: &mut Vec<(&'static str, Value)>, what: &'static str) -> &'static str {
-    f.push(("event", what.into()));
-    "tcp_app"
+fn app_event(f: &mut sim_core::Fields, what: &'static str) -> Kind {
+    f.push((Field::Event, what.into()));
+    Kind::TcpApp
 }
 
 impl Host {
@@ -1551,11 +1552,14 @@ impl Host {
         }
         if cx.tracing() {
             let fields = vec![
-                ("from", Value::Node(from)),
-                ("port", Value::from(u32::from(m.dst_port))),
-                ("reason", "no DNS server or resolver on this port".into()),
+                (Field::From, Value::Node(from)),
+                (Field::Port, Value::from(u32::from(m.dst_port))),
+                (
+                    Field::Reason,
+                    "no DNS server or resolver on this port".into(),
+                ),
             ];
-            cx.trace("udp_unmatched", fields);
+            cx.trace(Kind::UdpUnmatched, fields);
         }
     }
 }
@@ -1601,11 +1605,11 @@ impl Endpoint<Wire> for Host {
                     t.on_segment(cx, packet.src, seg, bytes.as_ref());
                 } else if cx.tracing() {
                     let fields = vec![
-                        ("from", Value::Node(packet.src)),
-                        ("port", Value::from(u32::from(seg.dst_port))),
-                        ("reason", "no TCP on this host".into()),
+                        (Field::From, Value::Node(packet.src)),
+                        (Field::Port, Value::from(u32::from(seg.dst_port))),
+                        (Field::Reason, "no TCP on this host".into()),
                     ];
-                    cx.trace("tcp_unmatched", fields);
+                    cx.trace(Kind::TcpUnmatched, fields);
                 }
             }
         }

@@ -22,6 +22,7 @@
 //! Simplifications: each request gets its own upstream connection, closed
 //! after its response; the two halves have separate CPU queues.
 
+use sim_core::{Field, Kind};
 use std::collections::BTreeMap;
 
 use sim_core::{Context, NodeId, Packet, Value};
@@ -162,12 +163,12 @@ impl Mitm {
         let end = http::head_len(bytes).unwrap_or(bytes.len());
         let head = http::Head::parse(&bytes[..end]);
         let mut fields = vec![
-            ("dir", Value::from(dir)),
-            ("bytes", Value::from(bytes.len() as u64)),
-            ("first_line", Value::from(head.first_line.clone())),
+            (Field::Dir, Value::from(dir)),
+            (Field::Bytes, Value::from(bytes.len() as u64)),
+            (Field::FirstLine, Value::from(head.first_line.clone())),
         ];
         if let Some(c) = head.get("cookie") {
-            fields.push(("cookie", Value::from(c.to_string())));
+            fields.push((Field::Cookie, Value::from(c.to_string())));
         }
         let shown: Vec<String> = head
             .headers
@@ -180,8 +181,8 @@ impl Mitm {
                 }
             })
             .collect();
-        fields.push(("headers", Value::from(shown.join(" | "))));
-        cx.trace("mitm_read", fields);
+        fields.push((Field::Headers, Value::from(shown.join(" | "))));
+        cx.trace(Kind::MitmRead, fields);
     }
 
     pub(crate) fn metrics(&self) -> Vec<(String, Value)> {

@@ -10,6 +10,7 @@
 //! records), or plain HTTP heads (request line, Host, Cookie). Each thing
 //! read is an `observed` trace record.
 
+use sim_core::{Field, Kind};
 use std::collections::{BTreeMap, HashMap};
 
 use sim_core::{Context, NodeId, Packet, Value};
@@ -145,28 +146,28 @@ impl Observer {
             self.count(&fields);
             if cx.tracing() {
                 let mut f = vec![
-                    ("src", Value::Node(dir.0)),
-                    ("sport", Value::from(u32::from(dir.1))),
-                    ("dst", Value::Node(dir.2)),
-                    ("dport", Value::from(u32::from(dir.3))),
+                    (Field::Src, Value::Node(dir.0)),
+                    (Field::Sport, Value::from(u32::from(dir.1))),
+                    (Field::Dst, Value::Node(dir.2)),
+                    (Field::Dport, Value::from(u32::from(dir.3))),
                 ];
                 f.extend(fields);
-                cx.trace("observed", f);
+                cx.trace(Kind::Observed, f);
             }
         }
     }
 
-    fn count(&mut self, fields: &[(&'static str, Value)]) {
-        let has = |k: &str| fields.iter().any(|(n, _)| *n == k);
+    fn count(&mut self, fields: &[(Field, Value)]) {
+        let has = |k: Field| fields.iter().any(|(n, _)| *n == k);
         let what = fields.iter().find_map(|(n, v)| match (n, v) {
-            (&"what", Value::Str(s)) => Some(s.as_ref()),
+            (&Field::What, Value::Str(s)) => Some(s.as_ref()),
             _ => None,
         });
         let s = &mut self.seen;
         match what {
             Some("protected") => {
                 s.protected_records += 1;
-                if let Some((_, Value::U64(b))) = fields.iter().find(|(n, _)| *n == "bytes") {
+                if let Some((_, Value::U64(b))) = fields.iter().find(|(n, _)| *n == Field::Bytes) {
                     s.protected_bytes += b;
                 }
             }
@@ -174,9 +175,9 @@ impl Observer {
             Some(_) => s.plaintext_messages += 1,
             None => {}
         }
-        s.server_names += u64::from(has("sni"));
-        s.certificates += u64::from(has("certificate"));
-        s.cookies += u64::from(has("cookie"));
+        s.server_names += u64::from(has(Field::Sni));
+        s.certificates += u64::from(has(Field::Certificate));
+        s.cookies += u64::from(has(Field::Cookie));
     }
 
     pub(crate) fn metrics(&self) -> Vec<(String, Value)> {
@@ -196,7 +197,7 @@ impl Observer {
     }
 }
 
-type Note = Vec<(&'static str, Value)>;
+type Note = sim_core::Fields;
 
 /// TLS records: plaintext handshake messages in full, protected records
 /// by size. False once a record header makes no sense (the stream is
@@ -214,7 +215,7 @@ fn read_tls(
             None => return true,
             Some(Ok(r)) => r,
             Some(Err(_)) => {
-                notes.push(vec![("what", "unreadable".into())]);
+                notes.push(vec![(Field::What, "unreadable".into())]);
                 return false;
             }
         };
@@ -228,16 +229,22 @@ fn read_tls(
             }
             Some(ContentType::ChangeCipherSpec) => {
                 *protected = true;
-                notes.push(vec![("what", "ChangeCipherSpec".into())]);
+                notes.push(vec![(Field::What, "ChangeCipherSpec".into())]);
             }
             Some(ContentType::Alert) if !*protected && record.body.len() == 2 => {
                 let name =
                     sim_tls::alert::Alert::from_code(record.body[1]).map_or("?", |a| a.name());
-                notes.push(vec![("what", "Alert".into()), ("alert", name.into())]);
+                notes.push(vec![
+                    (Field::What, "Alert".into()),
+                    (Field::Alert, name.into()),
+                ]);
             }
             _ => {
                 *protected = true;
-                notes.push(vec![("what", "protected".into()), ("bytes", wire)]);
+                notes.push(vec![
+                    (Field::What, "protected".into()),
+                    (Field::Bytes, wire),
+                ]);
             }
         }
     }
@@ -246,31 +253,31 @@ fn read_tls(
 /// What a plaintext handshake message shows.
 fn handshake_note(bytes: &[u8]) -> Note {
     let Ok(m) = Message::decode(bytes, Version::Tls12) else {
-        return vec![("what", "undecodable".into())];
+        return vec![(Field::What, "undecodable".into())];
     };
-    let mut note = vec![("what", Value::from(m.name()))];
+    let mut note = vec![(Field::What, Value::from(m.name()))];
     match m {
         Message::ClientHello(ch) => {
             if let Some(sni) = ch.server_name {
-                note.push(("sni", Value::from(sni)));
+                note.push((Field::Sni, Value::from(sni)));
             }
             let versions: Vec<String> = ch.versions.iter().map(|v| v.to_string()).collect();
-            note.push(("versions", Value::from(versions.join(","))));
-            note.push(("suites", Value::from(ch.suites.len() as u64)));
+            note.push((Field::Versions, Value::from(versions.join(","))));
+            note.push((Field::Suites, Value::from(ch.suites.len() as u64)));
         }
         Message::ServerHello(sh) => {
-            note.push(("version", Value::from(sh.version.to_string())));
+            note.push((Field::Version, Value::from(sh.version.to_string())));
             let suite = Suite::ALL.into_iter().find(|s| s.code() == sh.suite);
             note.push((
-                "suite",
+                Field::Suite,
                 Value::from(suite.map_or("?".to_string(), |s| s.name())),
             ));
         }
         Message::Certificate(chain) => {
             if let Some(leaf) = chain.first() {
-                note.push(("certificate", Value::from(leaf.subject.clone())));
-                note.push(("issuer", Value::from(leaf.issuer.clone())));
-                note.push(("names", Value::from(leaf.san.join(","))));
+                note.push((Field::Certificate, Value::from(leaf.subject.clone())));
+                note.push((Field::Issuer, Value::from(leaf.issuer.clone())));
+                note.push((Field::Names, Value::from(leaf.san.join(","))));
             }
         }
         _ => {}
@@ -294,19 +301,19 @@ fn read_http(buf: &mut Vec<u8>, body_left: &mut u64, bytes: &[u8], notes: &mut V
             // No head is this long: what is held is not HTTP.
             if buf.len() > 1 << 16 {
                 buf.clear();
-                notes.push(vec![("what", "unreadable".into())]);
+                notes.push(vec![(Field::What, "unreadable".into())]);
             }
             break;
         };
         let head = crate::http::Head::parse(&buf[..end]);
         buf.drain(..end);
         let mut note = vec![
-            ("what", Value::from("http")),
-            ("first_line", Value::from(head.first_line.clone())),
+            (Field::What, Value::from("http")),
+            (Field::FirstLine, Value::from(head.first_line.clone())),
         ];
-        for name in ["host", "cookie"] {
-            if let Some(v) = head.get(name) {
-                note.push((name, Value::from(v.to_string())));
+        for field in [Field::Host, Field::Cookie] {
+            if let Some(v) = head.get(field.name()) {
+                note.push((field, Value::from(v.to_string())));
             }
         }
         *body_left = head.content_length().unwrap_or(0);
@@ -396,6 +403,6 @@ mod tests {
         read_http(&mut buf, &mut left, &stream[..30], &mut notes);
         read_http(&mut buf, &mut left, &stream[30..], &mut notes);
         assert_eq!(notes.len(), 2, "{notes:?}");
-        assert!(notes[1].contains(&("cookie", Value::from("c=1".to_string()))));
+        assert!(notes[1].contains(&(Field::Cookie, Value::from("c=1".to_string()))));
     }
 }

@@ -1,5 +1,6 @@
 //! What packets carry in a scenario: the union of every model's messages.
 
+use sim_core::Field;
 use sim_core::datagram::{CarriesEcho, Echo};
 use sim_core::{Fields, Payload, Value};
 use std::sync::Arc;
@@ -33,62 +34,62 @@ impl Payload for Wire {
                     Echo::Request { seq, .. } => ("request", seq),
                     Echo::Reply { seq, .. } => ("reply", seq),
                 };
-                out.push(("proto", "echo".into()));
-                out.push(("msg", msg.into()));
-                out.push(("seq", Value::from(*seq)));
+                out.push((Field::Proto, "echo".into()));
+                out.push((Field::Msg, msg.into()));
+                out.push((Field::Seq, Value::from(*seq)));
             }
             Wire::Tcp {
                 seg,
                 retransmission,
                 ..
             } => {
-                out.push(("proto", "tcp".into()));
-                out.push(("sport", Value::from(u32::from(seg.src_port))));
-                out.push(("dport", Value::from(u32::from(seg.dst_port))));
-                out.push(("flags", Value::Str(seg.flags.name())));
-                out.push(("seq", Value::from(seg.seq.0)));
-                out.push(("ack", Value::from(seg.ack.0)));
-                out.push(("len", Value::from(seg.data.len)));
+                out.push((Field::Proto, "tcp".into()));
+                out.push((Field::Sport, Value::from(u32::from(seg.src_port))));
+                out.push((Field::Dport, Value::from(u32::from(seg.dst_port))));
+                out.push((Field::Flags, Value::Str(seg.flags.name())));
+                out.push((Field::Seq, Value::from(seg.seq.0)));
+                out.push((Field::Ack, Value::from(seg.ack.0)));
+                out.push((Field::Len, Value::from(seg.data.len)));
                 if seg.data.len > 0 {
                     // Where the data sits in the sender's stream: the pcap
                     // rebuilds the bytes from it.
-                    out.push(("off", Value::U64(seg.data.offset)));
+                    out.push((Field::Off, Value::U64(seg.data.offset)));
                 }
-                out.push(("wnd", Value::from(u32::from(seg.wnd))));
+                out.push((Field::Wnd, Value::from(u32::from(seg.wnd))));
                 if let Some(m) = seg.mss {
-                    out.push(("mss", Value::from(u32::from(m))));
+                    out.push((Field::Mss, Value::from(u32::from(m))));
                 }
                 if let Some(w) = seg.wscale {
-                    out.push(("wscale", Value::from(u32::from(w))));
+                    out.push((Field::Wscale, Value::from(u32::from(w))));
                 }
                 if *retransmission {
-                    out.push(("rtx", Value::Bool(true)));
+                    out.push((Field::Rtx, Value::Bool(true)));
                 }
             }
             Wire::Dns(m) => {
                 use crate::dns::Answer;
-                out.push(("proto", "dns".into()));
-                out.push(("sport", Value::from(u32::from(m.src_port))));
-                out.push(("dport", Value::from(u32::from(m.dst_port))));
+                out.push((Field::Proto, "dns".into()));
+                out.push((Field::Sport, Value::from(u32::from(m.src_port))));
+                out.push((Field::Dport, Value::from(u32::from(m.dst_port))));
                 let msg = if m.answer.is_some() {
                     "response"
                 } else {
                     "query"
                 };
-                out.push(("msg", msg.into()));
-                out.push(("dns_id", Value::from(u32::from(m.id))));
-                out.push(("name", Value::from(m.name.to_string())));
+                out.push((Field::Msg, msg.into()));
+                out.push((Field::DnsId, Value::from(u32::from(m.id))));
+                out.push((Field::Name, Value::from(m.name.to_string())));
                 match m.answer {
                     Some(Answer::Address { addr, ttl }) => {
-                        out.push(("rcode", "NOERROR".into()));
-                        out.push(("addr", Value::Node(addr)));
-                        out.push(("ttl", Value::from(ttl)));
+                        out.push((Field::Rcode, "NOERROR".into()));
+                        out.push((Field::Addr, Value::Node(addr)));
+                        out.push((Field::Ttl, Value::from(ttl)));
                     }
-                    Some(Answer::NxDomain) => out.push(("rcode", "NXDOMAIN".into())),
+                    Some(Answer::NxDomain) => out.push((Field::Rcode, "NXDOMAIN".into())),
                     None => {}
                 }
                 // The message's bytes, for the pcap.
-                out.push(("data", Value::from(crate::tls_app::hex(&m.encode()))));
+                out.push((Field::Data, Value::from(crate::tls_app::hex(&m.encode()))));
             }
         }
     }

@@ -10,6 +10,7 @@
 //! again; a segment changed in flight carries changed bytes, which the
 //! record layer then refuses.
 
+use sim_core::{Field, Kind};
 use std::sync::Arc;
 
 use sim_core::Value;
@@ -273,7 +274,7 @@ pub struct Step {
     /// Close the TCP connection (after what is queued).
     pub close: bool,
     /// Trace records: kind and fields.
-    pub traces: Vec<(&'static str, Vec<(&'static str, Value)>)>,
+    pub traces: Vec<(Kind, sim_core::Fields)>,
     /// Handshake completed now.
     pub established: bool,
     /// The session was resumed.
@@ -440,27 +441,29 @@ impl TlsConn {
                         self.round_trips += 1;
                     }
                     s.traces.push((
-                        "tls_record",
+                        Kind::TlsRecord,
                         vec![
-                            ("dir", "recv".into()),
-                            ("what", content_name(content).into()),
-                            ("plaintext", Value::from(plaintext as u64)),
-                            ("wire", Value::from(wire as u64)),
+                            (Field::Dir, "recv".into()),
+                            (Field::What, content_name(content).into()),
+                            (Field::Plaintext, Value::from(plaintext as u64)),
+                            (Field::Wire, Value::from(wire as u64)),
                         ],
                     ))
                 }
                 ConnEvent::RecordSkipped { wire } => s.traces.push((
-                    "tls_record",
+                    Kind::TlsRecord,
                     vec![
-                        ("dir", "skip".into()),
-                        ("what", "EarlyData".into()),
-                        ("wire", Value::from(wire as u64)),
+                        (Field::Dir, "skip".into()),
+                        (Field::What, "EarlyData".into()),
+                        (Field::Wire, Value::from(wire as u64)),
                     ],
                 )),
                 ConnEvent::Closed => {
                     closed_by_peer = true;
-                    s.traces
-                        .push(("tls_state", vec![("event", "close_notify_received".into())]));
+                    s.traces.push((
+                        Kind::TlsState,
+                        vec![(Field::Event, "close_notify_received".into())],
+                    ));
                 }
                 ConnEvent::Handshake(h) => handshake_event(h, s),
             }
@@ -471,11 +474,11 @@ impl TlsConn {
             // The suite (and so the version) the hellos settled on.
             self.negotiated = true;
             s.traces.push((
-                "tls_state",
+                Kind::TlsState,
                 vec![
-                    ("event", "negotiated".into()),
-                    ("version", Value::from(suite.version().to_string())),
-                    ("suite", Value::from(suite.name())),
+                    (Field::Event, "negotiated".into()),
+                    (Field::Version, Value::from(suite.version().to_string())),
+                    (Field::Suite, Value::from(suite.name())),
                 ],
             ));
         }
@@ -565,13 +568,13 @@ impl TlsConn {
         let app = matches!(what, "ApplicationData" | "EarlyData");
         s.app_sent |= app;
         s.traces.push((
-            "tls_record",
+            Kind::TlsRecord,
             vec![
-                ("dir", "send".into()),
-                ("what", what.into()),
-                ("plaintext", Value::from(plaintext as u64)),
-                ("wire", Value::from(wire as u64)),
-                ("off", Value::U64(self.sent_off)),
+                (Field::Dir, "send".into()),
+                (Field::What, what.into()),
+                (Field::Plaintext, Value::from(plaintext as u64)),
+                (Field::Wire, Value::from(wire as u64)),
+                (Field::Off, Value::U64(self.sent_off)),
             ],
         ));
         self.sent_off += wire as u64;
@@ -580,10 +583,10 @@ impl TlsConn {
                 self.app_started = true;
                 s.round_trips = Some(self.round_trips);
                 s.traces.push((
-                    "tls_state",
+                    Kind::TlsState,
                     vec![
-                        ("event", "first_app_data".into()),
-                        ("round_trips", Value::from(self.round_trips)),
+                        (Field::Event, "first_app_data".into()),
+                        (Field::RoundTrips, Value::from(self.round_trips)),
                     ],
                 ));
             } else {
@@ -598,44 +601,44 @@ fn handshake_event(h: TlsEvent, s: &mut Step) {
         TlsEvent::Established { version, suite } => {
             s.established = true;
             vec![
-                ("event", "established".into()),
-                ("version", Value::from(version.to_string())),
-                ("suite", Value::from(suite.name())),
+                (Field::Event, "established".into()),
+                (Field::Version, Value::from(version.to_string())),
+                (Field::Suite, Value::from(suite.name())),
             ]
         }
         TlsEvent::AlertSent(a, why) => {
             s.alert_sent = Some(a);
             vec![
-                ("event", "alert_sent".into()),
-                ("alert", a.name().into()),
-                ("reason", Value::from(why)),
+                (Field::Event, "alert_sent".into()),
+                (Field::Alert, a.name().into()),
+                (Field::Reason, Value::from(why)),
             ]
         }
         TlsEvent::AlertReceived(a) => {
             s.alert_received = Some(a);
             vec![
-                ("event", "alert_received".into()),
-                ("alert", a.name().into()),
+                (Field::Event, "alert_received".into()),
+                (Field::Alert, a.name().into()),
             ]
         }
         TlsEvent::UntrustedAccepted(e) => vec![
-            ("event", "untrusted_accepted".into()),
-            ("reason", Value::from(e.to_string())),
+            (Field::Event, "untrusted_accepted".into()),
+            (Field::Reason, Value::from(e.to_string())),
         ],
         TlsEvent::Resumed => {
             s.resumed = true;
-            vec![("event", "resumed".into())]
+            vec![(Field::Event, "resumed".into())]
         }
         TlsEvent::NewTicket(ticket) => {
             let max = ticket.max_early_data;
             s.new_ticket = Some(ticket);
             vec![
-                ("event", "new_ticket".into()),
-                ("max_early_data", Value::from(max)),
+                (Field::Event, "new_ticket".into()),
+                (Field::MaxEarlyData, Value::from(max)),
             ]
         }
         TlsEvent::EarlyData { accepted } => vec![(
-            "event",
+            Field::Event,
             if accepted {
                 "early_data_accepted"
             } else {
@@ -647,12 +650,12 @@ fn handshake_event(h: TlsEvent, s: &mut Step) {
             let ticket = session.ticket.is_some();
             s.new_session = Some(session);
             vec![
-                ("event", "new_session".into()),
-                ("ticket", Value::Bool(ticket)),
+                (Field::Event, "new_session".into()),
+                (Field::Ticket, Value::Bool(ticket)),
             ]
         }
     };
-    s.traces.push(("tls_state", fields));
+    s.traces.push((Kind::TlsState, fields));
 }
 
 fn content_name(c: sim_tls::record::ContentType) -> &'static str {

@@ -8,7 +8,7 @@
 use crate::sim::{Context, Endpoint, Packet, Payload};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
-use crate::trace::Value;
+use crate::trace::{Field, Kind, Value};
 
 /// An echo message. Its size on the wire is carried by the packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,10 +111,10 @@ impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
         let now = cx.now();
         if cx.tracing() {
             let fields = vec![
-                ("target", Value::Node(job.target)),
-                ("seq", Value::from(seq)),
+                (Field::Target, Value::Node(job.target)),
+                (Field::Seq, Value::from(seq)),
             ];
-            cx.trace("ping_request", fields);
+            cx.trace(Kind::PingRequest, fields);
         }
         cx.send(
             job.target,
@@ -163,12 +163,12 @@ impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
                 }
                 if cx.tracing() {
                     let fields = vec![
-                        ("from", Value::Node(packet.src)),
-                        ("seq", Value::from(seq)),
-                        ("rtt_ns", Value::U64(rtt)),
-                        ("duplicate", Value::Bool(dup)),
+                        (Field::From, Value::Node(packet.src)),
+                        (Field::Seq, Value::from(seq)),
+                        (Field::RttNs, Value::U64(rtt)),
+                        (Field::Duplicate, Value::Bool(dup)),
                     ];
-                    cx.trace("ping_reply", fields);
+                    cx.trace(Kind::PingReply, fields);
                 }
             }
             None => {}

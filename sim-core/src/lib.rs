@@ -49,9 +49,9 @@
 //! sim.run_until(SimTime::MAX);
 //!
 //! // Four hops of 10 ms plus 120 us of serialisation each.
-//! let replies: Vec<_> = sim.trace().iter().filter(|r| r.kind == "ping_reply").collect();
+//! let replies: Vec<_> = sim.trace().iter().filter(|r| r.kind == sim_core::Kind::PingReply).collect();
 //! assert_eq!(replies.len(), 3);
-//! assert_eq!(replies[0].field("rtt_ns"), Some(&sim_core::Value::U64(40_480_000)));
+//! assert_eq!(replies[0].field(sim_core::Field::RttNs), Some(&sim_core::Value::U64(40_480_000)));
 //! ```
 
 pub mod datagram;
@@ -76,4 +76,4 @@ pub use topology::{
     LinkDir, LinkDirId, LinkParams, NodeId, NodeInfo, NodeKind, QueueLimit, Topology,
     TopologyBuilder, TopologyError,
 };
-pub use trace::{Fields, TraceRecord, Tracer, Value};
+pub use trace::{Field, Fields, Kind, TraceRecord, Tracer, Value};

@@ -35,7 +35,7 @@ use crate::rng::RngStream;
 use crate::sched::Scheduler;
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{LinkDirId, LinkParams, NodeId, QueueLimit, Topology, TopologyError};
-use crate::trace::{Fields, TraceRecord, Tracer, Value};
+use crate::trace::{Field, Fields, Kind, TraceRecord, Tracer, Value};
 
 /// What a packet's payload must offer the core: copying (for duplication)
 /// and a description for the trace.
@@ -345,20 +345,20 @@ impl<P: Payload> Simulator<P> {
             let d = &self.core.topo.link_dirs()[dir.0 as usize];
             let p = &d.params;
             let mut fields = vec![
-                ("from", Value::Node(d.from)),
-                ("to", Value::Node(d.to)),
-                ("delay_ns", Value::U64(p.delay.as_nanos())),
+                (Field::From, Value::Node(d.from)),
+                (Field::To, Value::Node(d.to)),
+                (Field::DelayNs, Value::U64(p.delay.as_nanos())),
             ];
             if let Some(r) = p.rate {
-                fields.push(("rate_bps", Value::U64(r.bits_per_sec())));
+                fields.push((Field::RateBps, Value::U64(r.bits_per_sec())));
             }
-            fields.push(("loss", Value::F64(p.loss)));
-            fields.push(("duplicate", Value::F64(p.duplicate)));
-            fields.push(("jitter_ns", Value::U64(p.jitter.as_nanos())));
+            fields.push((Field::Loss, Value::F64(p.loss)));
+            fields.push((Field::Duplicate, Value::F64(p.duplicate)));
+            fields.push((Field::JitterNs, Value::U64(p.jitter.as_nanos())));
             let from = d.from;
             self.core
                 .tracer
-                .record(self.core.sched.now(), from, "link_change", fields);
+                .record(self.core.sched.now(), from, Kind::LinkChange, fields);
         }
         Ok(())
     }
@@ -469,7 +469,7 @@ impl<P: Payload> Simulator<P> {
                 let (owner, token) = (s.owner, s.token);
                 self.with_endpoint(owner, |ep, cx| ep.on_timer(cx, token));
             }
-            Ev::TxStart { slot } => self.core.trace_slot("link_transmit", slot, &[]),
+            Ev::TxStart { slot } => self.core.trace_slot(Kind::LinkTransmit, slot, &[]),
             Ev::Inject { slot } => {
                 let Some((entry, mut packet)) = self.core.injections[slot as usize].take() else {
                     return;
@@ -478,16 +478,16 @@ impl<P: Payload> Simulator<P> {
                 self.core.next_packet += 1;
                 if self.core.tracer.enabled() {
                     let mut fields = vec![
-                        ("id", Value::U64(packet.id.0)),
-                        ("src", Value::Node(packet.src)),
-                        ("dst", Value::Node(packet.dst)),
-                        ("size", Value::U64(u64::from(packet.size))),
+                        (Field::Id, Value::U64(packet.id.0)),
+                        (Field::Src, Value::Node(packet.src)),
+                        (Field::Dst, Value::Node(packet.dst)),
+                        (Field::Size, Value::U64(u64::from(packet.size))),
                     ];
                     packet.payload.trace_fields(&mut fields);
                     let now = self.core.sched.now();
                     self.core
                         .tracer
-                        .record(now, entry, "packet_injected", fields);
+                        .record(now, entry, Kind::PacketInjected, fields);
                 }
                 if packet.dst == entry {
                     if self.endpoints[entry.index()].is_some() {
@@ -508,9 +508,9 @@ impl<P: Payload> Simulator<P> {
                     self.core.links[f.dir.0 as usize].stats.lost += 1;
                     if self.core.tracer.enabled() {
                         let c = &mut self.core;
-                        let extra = [("reason", Value::from("random_loss"))];
+                        let extra = [(Field::Reason, Value::from("random_loss"))];
                         let now = c.sched.now();
-                        trace_flight(&mut c.tracer, &c.topo, now, at, "link_drop", &f, &extra);
+                        trace_flight(&mut c.tracer, &c.topo, now, at, Kind::LinkDrop, &f, &extra);
                     }
                     return;
                 }
@@ -518,19 +518,19 @@ impl<P: Payload> Simulator<P> {
                 if self.core.tracer.enabled() {
                     let c = &mut self.core;
                     let now = c.sched.now();
-                    trace_flight(&mut c.tracer, &c.topo, now, at, "link_deliver", &f, &[]);
+                    trace_flight(&mut c.tracer, &c.topo, now, at, Kind::LinkDeliver, &f, &[]);
                 }
                 let packet = f.packet;
                 if packet.dst == at {
                     if self.endpoints[at.index()].is_some() {
                         self.with_endpoint(at, |ep, cx| ep.on_packet(cx, packet));
                     } else if self.core.tracer.enabled() {
-                        let mut fields = vec![("id", Value::U64(packet.id.0))];
-                        fields.push(("reason", "no_endpoint".into()));
+                        let mut fields = vec![(Field::Id, Value::U64(packet.id.0))];
+                        fields.push((Field::Reason, "no_endpoint".into()));
                         self.core.tracer.record(
                             self.core.sched.now(),
                             at,
-                            "packet_unhandled",
+                            Kind::PacketUnhandled,
                             fields,
                         );
                     }
@@ -554,14 +554,14 @@ impl<P: Payload> Simulator<P> {
         }
         if self.core.tracer.enabled() {
             let fields = vec![
-                ("id", Value::U64(packet.id.0)),
-                ("src", Value::Node(packet.src)),
-                ("dst", Value::Node(packet.dst)),
+                (Field::Id, Value::U64(packet.id.0)),
+                (Field::Src, Value::Node(packet.src)),
+                (Field::Dst, Value::Node(packet.dst)),
             ];
             let now = self.core.sched.now();
             self.core
                 .tracer
-                .record(now, at, "packet_intercepted", fields);
+                .record(now, at, Kind::PacketIntercepted, fields);
         }
         self.with_endpoint(at, |ep, cx| ep.on_packet(cx, packet));
     }
@@ -642,12 +642,12 @@ impl<P: Payload> Core<P> {
                     "no_route"
                 };
                 let fields = vec![
-                    ("id", Value::U64(packet.id.0)),
-                    ("dst", Value::Node(packet.dst)),
-                    ("reason", reason.into()),
+                    (Field::Id, Value::U64(packet.id.0)),
+                    (Field::Dst, Value::Node(packet.dst)),
+                    (Field::Reason, reason.into()),
                 ];
                 self.tracer
-                    .record(self.sched.now(), at, "packet_unroutable", fields);
+                    .record(self.sched.now(), at, Kind::PacketUnroutable, fields);
             }
             return;
         };
@@ -658,7 +658,7 @@ impl<P: Payload> Core<P> {
     /// there) with its reason, and hands it back.
     fn trace_at_sender(
         &mut self,
-        kind: &'static str,
+        kind: Kind,
         packet: Packet<P>,
         dir: LinkDirId,
         reason: &'static str,
@@ -670,7 +670,7 @@ impl<P: Payload> Core<P> {
         };
         if self.tracer.enabled() {
             let from = self.topo.link_dirs()[dir.0 as usize].from;
-            let extra = [("reason", Value::from(reason))];
+            let extra = [(Field::Reason, Value::from(reason))];
             let now = self.sched.now();
             trace_flight(&mut self.tracer, &self.topo, now, from, kind, &f, &extra);
         }
@@ -684,10 +684,10 @@ impl<P: Payload> Core<P> {
             _ => FaultAction::Pass,
         };
         if let FaultAction::Modified(reason) = fault {
-            packet = self.trace_at_sender("link_tamper", packet, dir, reason);
+            packet = self.trace_at_sender(Kind::LinkTamper, packet, dir, reason);
         }
         if fault == FaultAction::Drop {
-            self.trace_at_sender("link_drop", packet, dir, "fault");
+            self.trace_at_sender(Kind::LinkDrop, packet, dir, "fault");
             return;
         }
         let spec = &self.topo.link_dirs()[dir.0 as usize];
@@ -715,7 +715,7 @@ impl<P: Payload> Core<P> {
         let tracing = self.tracer.enabled();
         if full {
             link.stats.dropped_queue_full += 1;
-            self.trace_at_sender("link_drop", packet, dir, "queue_full");
+            self.trace_at_sender(Kind::LinkDrop, packet, dir, "queue_full");
             return;
         }
         let start = link.busy_until.max(now);
@@ -751,15 +751,15 @@ impl<P: Payload> Core<P> {
         let copy = dup.then(|| packet.clone());
         let slot = self.alloc_flight(InFlight { packet, dir, lost });
         if tracing {
-            let mut extra = vec![("queued", Value::U64(waiting_pkts))];
+            let mut extra = vec![(Field::Queued, Value::U64(waiting_pkts))];
             if is_copy {
-                extra.push(("duplicate", Value::Bool(true)));
+                extra.push((Field::Duplicate, Value::Bool(true)));
             }
-            self.trace_slot("link_enqueue", slot, &extra);
+            self.trace_slot(Kind::LinkEnqueue, slot, &extra);
             if start > now {
                 self.sched.schedule(start, Ev::TxStart { slot });
             } else {
-                self.trace_slot("link_transmit", slot, &[]);
+                self.trace_slot(Kind::LinkTransmit, slot, &[]);
             }
         }
         self.sched.schedule(arrive, Ev::Arrive { slot });
@@ -770,7 +770,7 @@ impl<P: Payload> Core<P> {
 
     /// Traces a link event for the packet in flight slot `slot`, at the
     /// direction's sending node.
-    fn trace_slot(&mut self, kind: &'static str, slot: u32, extra: &[(&'static str, Value)]) {
+    fn trace_slot(&mut self, kind: Kind, slot: u32, extra: &[(Field, Value)]) {
         let f = self.flights[slot as usize].as_ref().expect("live flight");
         let at = self.topo.link_dirs()[f.dir.0 as usize].from;
         trace_flight(
@@ -791,18 +791,18 @@ fn trace_flight<P: Payload>(
     topo: &Topology,
     now: SimTime,
     at: NodeId,
-    kind: &'static str,
+    kind: Kind,
     f: &InFlight<P>,
-    extra: &[(&'static str, Value)],
+    extra: &[(Field, Value)],
 ) {
     let d = &topo.link_dirs()[f.dir.0 as usize];
     let mut fields = vec![
-        ("id", Value::U64(f.packet.id.0)),
-        ("from", Value::Node(d.from)),
-        ("to", Value::Node(d.to)),
-        ("src", Value::Node(f.packet.src)),
-        ("dst", Value::Node(f.packet.dst)),
-        ("size", Value::U64(u64::from(f.packet.size))),
+        (Field::Id, Value::U64(f.packet.id.0)),
+        (Field::From, Value::Node(d.from)),
+        (Field::To, Value::Node(d.to)),
+        (Field::Src, Value::Node(f.packet.src)),
+        (Field::Dst, Value::Node(f.packet.dst)),
+        (Field::Size, Value::U64(u64::from(f.packet.size))),
     ];
     fields.extend_from_slice(extra);
     f.packet.payload.trace_fields(&mut fields);
@@ -899,7 +899,7 @@ impl<P: Payload> Context<'_, P> {
     }
 
     /// Records an event at this node and the current time.
-    pub fn trace(&mut self, kind: &'static str, fields: Fields) {
+    pub fn trace(&mut self, kind: Kind, fields: Fields) {
         self.core
             .tracer
             .record(self.core.sched.now(), self.node, kind, fields);

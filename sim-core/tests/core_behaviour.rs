@@ -5,9 +5,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use sim_core::{
-    Context, Endpoint, Fields, LinkParams, NodeId, NodeKind, Packet, Payload, QueueLimit,
-    SimDuration, SimTime, Simulator, TimerId, Topology, TopologyBuilder, Value, parse_duration,
-    parse_rate,
+    Context, Endpoint, Field, Fields, Kind, LinkParams, NodeId, NodeKind, Packet, Payload,
+    QueueLimit, SimDuration, SimTime, Simulator, TimerId, Topology, TopologyBuilder, Value,
+    parse_duration, parse_rate,
 };
 
 #[derive(Clone, Debug)]
@@ -15,7 +15,7 @@ struct Num(u32);
 
 impl Payload for Num {
     fn trace_fields(&self, out: &mut Fields) {
-        out.push(("n", Value::from(self.0)));
+        out.push((Field::Seq, Value::from(self.0)));
     }
 }
 
@@ -103,7 +103,7 @@ fn a_1500_byte_packet_on_100mbps_10ms_arrives_at_10_12ms() {
     let deliver = sim
         .trace()
         .iter()
-        .find(|r| r.kind == "link_deliver")
+        .find(|r| r.kind == Kind::LinkDeliver)
         .unwrap();
     assert_eq!(deliver.t, SimTime(10_120_000));
     assert_eq!(deliver.node, b);
@@ -118,7 +118,7 @@ fn back_to_back_packets_are_serialised_one_after_another() {
     let tx: Vec<u64> = sim
         .trace()
         .iter()
-        .filter(|r| r.kind == "link_transmit")
+        .filter(|r| r.kind == Kind::LinkTransmit)
         .map(|r| r.t.as_nanos())
         .collect();
     assert_eq!(tx, vec![0, 120_000, 240_000]);
@@ -138,11 +138,11 @@ fn a_full_queue_drops_the_excess() {
     let drops: Vec<_> = sim
         .trace()
         .iter()
-        .filter(|r| r.kind == "link_drop")
+        .filter(|r| r.kind == Kind::LinkDrop)
         .collect();
     assert_eq!(drops.len(), 6);
     for d in &drops {
-        assert_eq!(d.field("reason"), Some(&Value::from("queue_full")));
+        assert_eq!(d.field(Field::Reason), Some(&Value::from("queue_full")));
         assert_eq!(d.t, SimTime::ZERO);
         assert_eq!(d.node, a);
     }
@@ -183,7 +183,7 @@ fn packets_cross_routers_store_and_forward() {
     let hops: Vec<_> = sim
         .trace()
         .iter()
-        .filter(|r| r.kind == "link_deliver" && r.field("n") == Some(&Value::U64(0)))
+        .filter(|r| r.kind == Kind::LinkDeliver && r.field(Field::Seq) == Some(&Value::U64(0)))
         .map(|r| sim.topology().name(r.node).to_string())
         .collect();
     assert_eq!(hops, ["r1", "r2", "b"]);
@@ -202,9 +202,9 @@ fn unreachable_destinations_are_traced_not_fatal() {
     let r = sim
         .trace()
         .iter()
-        .find(|r| r.kind == "packet_unroutable")
+        .find(|r| r.kind == Kind::PacketUnroutable)
         .unwrap();
-    assert_eq!(r.field("reason"), Some(&Value::from("no_route")));
+    assert_eq!(r.field(Field::Reason), Some(&Value::from("no_route")));
 }
 
 /// Fires timers and records (time, token).
@@ -381,7 +381,7 @@ fn loss_rate_matches_its_probability_over_many_seeds() {
         assert_eq!(
             sim.trace()
                 .iter()
-                .filter(|r| r.field("reason") == Some(&Value::from("random_loss")))
+                .filter(|r| r.field(Field::Reason) == Some(&Value::from("random_loss")))
                 .count() as u64,
             lost
         );
@@ -465,15 +465,15 @@ fn an_endpoint_on_a_router_takes_over_the_packets_it_claims() {
     let intercepted = sim
         .trace()
         .iter()
-        .filter(|x| x.kind == "packet_intercepted" && x.node == router)
+        .filter(|x| x.kind == Kind::PacketIntercepted && x.node == router)
         .count();
     assert_eq!(intercepted, 2);
     // The answers claim to come from b and reach a.
     let answers: Vec<_> = sim
         .trace()
         .iter()
-        .filter(|x| x.kind == "link_deliver" && x.node == a)
-        .map(|x| (x.field("src").cloned(), x.field("n").cloned()))
+        .filter(|x| x.kind == Kind::LinkDeliver && x.node == a)
+        .map(|x| (x.field(Field::Src).cloned(), x.field(Field::Seq).cloned()))
         .collect();
     assert_eq!(
         answers,

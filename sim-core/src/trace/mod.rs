@@ -1,5 +1,5 @@
 //! Typed, time-stamped trace records: the one stream every output is derived
-//! from (DESIGN.md principle 3).
+//! from (docs/ARCHITECTURE.md, "One event stream, many views").
 //!
 //! A record is exactly what one line of `trace.jsonl` holds: a time, the node
 //! it happened at, a `kind`, and the kind's fields in a fixed order. Models
@@ -12,6 +12,9 @@ use std::borrow::Cow;
 
 use crate::time::SimTime;
 use crate::topology::NodeId;
+
+mod vocab;
+pub use vocab::{Field, Kind, PACKET_FIELDS, fault_match_fields};
 
 /// A field value.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,7 +72,7 @@ impl From<SimTime> for Value {
 }
 
 /// The fields of a record, in the order they are written.
-pub type Fields = Vec<(&'static str, Value)>;
+pub type Fields = Vec<(Field, Value)>;
 
 /// One observable thing that happened.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,20 +81,20 @@ pub struct TraceRecord {
     pub t: SimTime,
     /// Where it happened.
     pub node: NodeId,
-    /// What kind of thing, in `snake_case` (`link_drop`, `ping_reply`).
-    pub kind: &'static str,
+    /// What kind of thing (written `link_drop`, `ping_reply`, ...).
+    pub kind: Kind,
     /// The kind's fields.
     pub fields: Fields,
 }
 
 impl TraceRecord {
     /// The value of a field, if the record has it.
-    pub fn field(&self, name: &str) -> Option<&Value> {
+    pub fn field(&self, name: Field) -> Option<&Value> {
         self.fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
     }
 
     /// A numeric field.
-    pub fn u64(&self, name: &str) -> Option<u64> {
+    pub fn u64(&self, name: Field) -> Option<u64> {
         match self.field(name)? {
             Value::U64(n) => Some(*n),
             _ => None,
@@ -99,7 +102,7 @@ impl TraceRecord {
     }
 
     /// A text field.
-    pub fn text(&self, name: &str) -> Option<&str> {
+    pub fn text(&self, name: Field) -> Option<&str> {
         match self.field(name)? {
             Value::Str(s) => Some(s),
             _ => None,
@@ -107,7 +110,7 @@ impl TraceRecord {
     }
 
     /// A node field.
-    pub fn node_field(&self, name: &str) -> Option<NodeId> {
+    pub fn node_field(&self, name: Field) -> Option<NodeId> {
         match self.field(name)? {
             Value::Node(n) => Some(*n),
             _ => None,
@@ -139,7 +142,7 @@ impl Tracer {
 
     /// Keeps a record (a no-op when disabled).
     #[inline]
-    pub fn record(&mut self, t: SimTime, node: NodeId, kind: &'static str, fields: Fields) {
+    pub fn record(&mut self, t: SimTime, node: NodeId, kind: Kind, fields: Fields) {
         if self.enabled {
             self.records.push(TraceRecord {
                 t,
