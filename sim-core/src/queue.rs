@@ -5,8 +5,8 @@
 //! named by the highest bit in which its key differs from the last popped key.
 //! Push is O(1); pop is amortised O(log range) because an item only ever moves
 //! to lower buckets. Unlike a binary heap it does not slow down as the number
-//! of pending events grows (see `../shared/NOTES-crates.md` and the PHOLD
-//! benchmark).
+//! of pending events grows (docs/ARCHITECTURE.md, "Fast by construction",
+//! and the PHOLD benchmark).
 //!
 //! Ties are broken by insertion order without storing a sequence number:
 //! items with equal keys always sit in the same bucket, buckets are appended

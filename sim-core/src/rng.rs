@@ -2,9 +2,9 @@
 //!
 //! Every stream is derived from (run seed, stream name) alone, so adding a
 //! stream, or drawing more from one, never changes what another draws
-//! (DESIGN.md principle 1). The helpers here are written against the raw
-//! generator so that the numbers do not depend on a `rand` version's choice
-//! of sampling algorithm.
+//! (docs/ARCHITECTURE.md, "Determinism"). The helpers here are written
+//! against the raw generator so that the numbers do not depend on a `rand`
+//! version's choice of sampling algorithm.
 
 use rand_core::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;

@@ -1,9 +1,9 @@
 //! Simulated time and data rates.
 //!
-//! Time is an integer count of nanoseconds so that event order never depends on
-//! floating-point rounding (DESIGN.md principle 1). Durations and rates are
-//! parsed from the human forms that scenario files use (`"10ms"`, `"1.5s"`,
-//! `"100Mbps"`) with integer arithmetic only.
+//! Time is an integer count of nanoseconds so that event order never depends
+//! on floating-point rounding (docs/ARCHITECTURE.md, "Determinism").
+//! Durations and rates are parsed from the human forms that scenario files
+//! use (`"10ms"`, `"1.5s"`, `"100Mbps"`) with integer arithmetic only.
 
 use std::fmt;
 use std::ops::{Add, AddAssign, Sub};

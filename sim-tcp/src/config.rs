@@ -1,8 +1,8 @@
 //! Every knob of the TCP model, with two named profiles.
 //!
 //! `rfc` follows the RFCs' defaults; `linux` follows Linux's where it differs
-//! (DESIGN.md principle 6). Scenarios start from a profile and override any
-//! field.
+//! (docs/ARCHITECTURE.md, "Faithful by default"). Scenarios start from a
+//! profile and override any field.
 
 use sim_core::SimDuration;
 
