@@ -19,7 +19,7 @@ use crate::http;
 use sim_tls::alert::Alert;
 use sim_tls::conn::{ConnEvent, Connection, Status};
 use sim_tls::cost::{CpuCosts, PkOps};
-use sim_tls::handshake::{ClientConfig, Event as TlsEvent, ServerConfig};
+use sim_tls::handshake::{ClientConfig, HandshakeEvent as TlsEvent, ServerConfig};
 
 /// Which end a host plays, with its TLS settings (or plain HTTP).
 #[derive(Debug, Clone)]

@@ -21,7 +21,9 @@ use std::collections::VecDeque;
 
 use crate::alert::Alert;
 use crate::cost::PkOps;
-use crate::handshake::{Client, ClientConfig, Early, Event, Input, Output, Server, ServerConfig};
+use crate::handshake::{
+    Client, ClientConfig, Early, HandshakeEvent, Input, Output, Server, ServerConfig,
+};
 use crate::record::{ContentType, Deframer, HandshakeJoiner, Opener, Sealer};
 use crate::suite::{MAX_FRAGMENT, Suite};
 
@@ -30,7 +32,7 @@ use crate::suite::{MAX_FRAGMENT, Suite};
 pub enum ConnEvent {
     /// A handshake event (established, alerts, an untrusted certificate
     /// accepted).
-    Handshake(Event),
+    Handshake(HandshakeEvent),
     /// A record went out: what it carried (a handshake message's name,
     /// "ChangeCipherSpec", "Alert" or "ApplicationData"), the plaintext
     /// length and the bytes on the wire.
@@ -74,7 +76,7 @@ impl Handshake {
             Handshake::Server(s) => s.poll_output(),
         }
     }
-    fn poll_event(&mut self) -> Option<Event> {
+    fn poll_event(&mut self) -> Option<HandshakeEvent> {
         match self {
             Handshake::Client(c) => c.poll_event(),
             Handshake::Server(s) => s.poll_event(),
@@ -360,7 +362,10 @@ impl Connection {
     fn fatal(&mut self, alert: Alert, why: &str) {
         self.send(ContentType::Alert, "Alert", &[2, alert.code()]);
         self.events
-            .push_back(ConnEvent::Handshake(Event::AlertSent(alert, why.into())));
+            .push_back(ConnEvent::Handshake(HandshakeEvent::AlertSent(
+                alert,
+                why.into(),
+            )));
         self.status = Status::Failed(alert);
     }
 
@@ -559,9 +564,11 @@ mod tests {
             pump(&mut c, &mut s, usize::MAX);
             assert_eq!(c.status(), Status::Failed(Alert::BadRecordMac));
             let heard: Vec<ConnEvent> = std::iter::from_fn(|| c.poll_event()).collect();
-            assert!(heard.contains(&ConnEvent::Handshake(Event::AlertReceived(
-                Alert::BadRecordMac
-            ))));
+            assert!(
+                heard.contains(&ConnEvent::Handshake(HandshakeEvent::AlertReceived(
+                    Alert::BadRecordMac
+                )))
+            );
         }
     }
 
@@ -619,7 +626,7 @@ mod tests {
         let mut s = Connection::server(scfg.clone(), [3; 32], [4; 32]);
         pump(&mut c, &mut s, usize::MAX);
         let ticket = std::iter::from_fn(|| c.poll_event()).find_map(|e| match e {
-            ConnEvent::Handshake(Event::NewTicket(t)) => Some(t),
+            ConnEvent::Handshake(HandshakeEvent::NewTicket(t)) => Some(t),
             _ => None,
         });
         let mut ccfg = pki.client(&v, &suites);

@@ -1,0 +1,110 @@
+//! The two ends' settings, and the Certificate message cache a server's
+//! connections share.
+//!
+//! A configuration is plain data the host builds (see [`crate::pki`] for a
+//! ready-made one); nothing here changes during a handshake except the
+//! cache, which only saves re-encoding the same chain.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::cert::{Certificate, Revocations, TrustStore};
+use crate::crypto::Hash;
+use crate::keys::PrivateKey;
+use crate::msg::Message;
+use crate::session::{ClientSession, SessionCache, Ticket13};
+use crate::suite::{Group, Suite, Version};
+
+/// A client's settings.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Versions offered, highest first.
+    pub versions: Vec<Version>,
+    /// Suites offered, in preference order.
+    pub suites: Vec<Suite>,
+    /// Key-exchange groups supported, in preference order; the ClientHello
+    /// carries a TLS 1.3 key share for the first only.
+    pub groups: Vec<Group>,
+    /// The host name (SNI) the certificate must name.
+    pub server_name: String,
+    /// Trusted roots.
+    pub trust: TrustStore,
+    /// Known revocations.
+    pub revoked: Revocations,
+    /// Calendar time for validity checks, seconds since the Unix epoch.
+    pub now_unix: i64,
+    /// Go on despite a certificate failure.
+    pub accept_untrusted: bool,
+    /// Refuse weak suites even if the server picks one it was offered.
+    pub refuse_weak: bool,
+    /// This connection is a browser's retry at lower versions after a
+    /// failed attempt, so the ClientHello carries TLS_FALLBACK_SCSV
+    /// (RFC 7507 §4).
+    pub fallback: bool,
+    /// A TLS 1.2 session to resume (by its ticket if it has one, else by
+    /// its id).
+    pub resume: Option<ClientSession>,
+    /// Ask for a session ticket (an empty session_ticket extension).
+    pub tickets: bool,
+    /// Offer the extended master secret (RFC 7627).
+    pub ems: bool,
+    /// A TLS 1.3 ticket to resume with (a PSK, RFC 8446 §2.2).
+    pub resume13: Option<Ticket13>,
+    /// Send the first application data as early data (0-RTT) when the
+    /// ticket allows it.
+    pub early_data: bool,
+    /// How old `resume13` is, milliseconds (the host knows the clock).
+    pub ticket_age_ms: u32,
+}
+
+/// A server's settings.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Versions accepted.
+    pub versions: Vec<Version>,
+    /// Suites in the server's order of preference.
+    pub suites: Vec<Suite>,
+    /// Groups in the server's order of preference (TLS 1.3).
+    pub groups: Vec<Group>,
+    /// Its chain, leaf first.
+    pub chain: Vec<Certificate>,
+    /// The leaf's private key.
+    pub key: PrivateKey,
+    /// Give TLS 1.2 sessions ids and keep them here for resumption.
+    pub sessions: Option<SessionCache>,
+    /// Issue session tickets sealed with this key (RFC 5077).
+    pub ticket_key: Option<Hash>,
+    /// The chain's Certificate message as last encoded, shared by the
+    /// connections of this configuration (DER encoding and signing cost
+    /// more than the rest of a handshake); re-encoded when the chain or
+    /// the version differs.
+    pub certificate_cache: CertificateCache,
+    /// TLS 1.3 tickets (issued when `ticket_key` is set) allow this much
+    /// early data (0: none).
+    pub max_early_data: u32,
+    /// Take early data offered with such a ticket; false refuses it (as a
+    /// server does whose anti-replay check fails, RFC 8446 §8).
+    pub accept_early_data: bool,
+}
+
+/// See [`ServerConfig::certificate_cache`].
+#[derive(Clone, Debug, Default)]
+pub struct CertificateCache(Arc<Mutex<Option<EncodedChain>>>);
+
+/// A chain, the version it was encoded for, and the message bytes.
+type EncodedChain = (Vec<Certificate>, Version, Vec<u8>);
+
+impl CertificateCache {
+    /// The Certificate message for `chain` under `version`.
+    pub(super) fn encoded(&self, chain: &[Certificate], version: Version) -> Vec<u8> {
+        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((c, v, bytes)) = slot.as_ref()
+            && c == chain
+            && *v == version
+        {
+            return bytes.clone();
+        }
+        let bytes = Message::Certificate(chain.to_vec()).encode(version);
+        *slot = Some((chain.to_vec(), version, bytes.clone()));
+        bytes
+    }
+}
