@@ -88,6 +88,7 @@ array_id=${array_id%%;*} # --parsable prints "id" or "id;cluster"
 
 # The merge runs only if every shard exited 0; if one fails, Slurm cancels the
 # merge (--kill-on-invalid-dep) instead of leaving it pending forever.
+# shellcheck disable=SC2016 # NETSIM and OUT expand in the job, from --export
 merge_id=$(sbatch --parsable --job-name=netsim-merge --dependency="afterok:$array_id" \
     --kill-on-invalid-dep=yes --chdir="$out" --output="$out/logs/merge.out" \
     --cpus-per-task=1 --time=01:00:00 --mem=4G --export="$export_vars" "$@" \
