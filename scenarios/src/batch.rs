@@ -20,9 +20,9 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value as Json;
 
-use crate::build::{Plan, as_number};
 use crate::error::{Error, InputError};
 use crate::format::{BatchExpectSpec, Stat};
+use crate::plan::{Plan, as_number};
 use crate::run::{Observed, Outcome, run_with};
 use crate::stats::Summary;
 use crate::sweep::Sweep;
@@ -151,7 +151,7 @@ impl Batch {
             || plan
                 .expectations
                 .iter()
-                .any(|e| !matches!(e.measure, crate::build::Measure::Metric(_)));
+                .any(|e| !matches!(e.measure, crate::plan::Measure::Metric(_)));
         let out = run_with(plan, job.seed, needs_trace);
         if let Some(dir) = traces {
             let d = dir.join(format!("p{}-s{}", job.point, job.seed));

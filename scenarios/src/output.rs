@@ -12,8 +12,8 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use sim_core::{SimTime, Topology, Value};
 
-use crate::build::Plan;
 use crate::error::Error;
+use crate::plan::Plan;
 use crate::run::{ExpectResult, Observed, Outcome, RunOutput};
 
 /// Names of the files a run writes, in the order they are written.

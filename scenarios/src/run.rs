@@ -5,11 +5,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use serde::Serialize;
 use sim_core::{LinkDirId, LinkParams, SimTime, Simulator, TraceRecord, Value};
 
-use crate::build::{
+use crate::format::Quantity;
+use crate::plan::{
     Expectation, FaultRule, LINK_METRICS, Measure, Plan, apply, as_number, link_metric,
     value_matches,
 };
-use crate::format::Quantity;
 use sim_apps::host::{Host, action_token};
 use sim_apps::payload::Wire;
 use sim_core::NodeId;
