@@ -28,6 +28,7 @@
 pub mod batch;
 pub mod error;
 pub mod format;
+mod json;
 pub mod output;
 pub mod plan;
 pub mod run;
