@@ -1,5 +1,5 @@
 //! Scenario files for netsim: the JSON format ([`mod@format`]), checking and
-//! resolving it into a [`Plan`] ([`build`]), running it and judging its
+//! resolving it into a [`Plan`] ([`mod@plan`]), running it and judging its
 //! expectations ([`run`]), writing the results ([`output`]), and the `netsim`
 //! binary that ties them together. The shipped scenarios live in
 //! `scenarios/library/`.
@@ -26,10 +26,11 @@
 //! ```
 
 pub mod batch;
-pub mod build;
 pub mod error;
 pub mod format;
+mod json;
 pub mod output;
+pub mod plan;
 pub mod run;
 pub mod stats;
 pub mod sweep;
@@ -37,8 +38,8 @@ mod vocab;
 
 use std::path::Path;
 
-pub use build::Plan;
 pub use error::{Error, InputError};
+pub use plan::Plan;
 
 /// Parses scenario JSON, reporting the path of the first bad value.
 pub fn parse(text: &str) -> Result<format::ScenarioFile, InputError> {
@@ -63,7 +64,7 @@ pub fn parse_value(doc: serde_json::Value) -> Result<format::ScenarioFile, Input
 /// Checks point `point` of a (possibly swept) scenario. Errors say which
 /// point, by its parameter values.
 pub fn plan_point(sweep: &sweep::Sweep, point: usize) -> Result<Plan, InputError> {
-    let plan = parse_value(sweep.document(point)).and_then(|file| build::plan(&file));
+    let plan = parse_value(sweep.document(point)).and_then(|file| plan::plan(&file));
     plan.map_err(|mut e| {
         if !sweep.params.is_empty() {
             let at: Vec<String> = sweep
@@ -112,7 +113,7 @@ pub fn check_syntax(text: &str) -> Result<(), InputError> {
 
 /// Parses and checks scenario JSON.
 pub fn plan_from_str(text: &str) -> Result<Plan, InputError> {
-    build::plan(&parse(text)?)
+    plan::plan(&parse(text)?)
 }
 
 /// Reads, parses and checks a scenario file.

@@ -12,8 +12,9 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use sim_core::{SimTime, Topology, Value};
 
-use crate::build::Plan;
 use crate::error::Error;
+use crate::json::number;
+use crate::plan::Plan;
 use crate::run::{ExpectResult, Observed, Outcome, RunOutput};
 
 /// Names of the files a run writes, in the order they are written.
@@ -30,15 +31,6 @@ fn to_json(topo: &Topology, v: &Value) -> serde_json::Value {
         Value::Str(s) => s.to_string().into(),
         Value::Node(n) => topo.name(*n).into(),
         Value::List(items) => items.iter().map(|i| to_json(topo, i)).collect(),
-    }
-}
-
-/// A number as JSON: whole numbers without a fraction.
-fn number(x: f64) -> serde_json::Value {
-    if x.fract() == 0.0 && x.abs() < 9.0e15 {
-        (x as i64).into()
-    } else {
-        serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into)
     }
 }
 

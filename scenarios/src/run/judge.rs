@@ -1,32 +1,16 @@
-//! Running a [`Plan`] once, with one seed, and judging its expectations.
-
-use sim_core::{Field, Kind};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+//! Judging a run's expectations against its metrics and its trace, and
+//! putting each one in words for the summary.
+//!
+//! Metrics and counts are numbers checked against bounds; state
+//! expectations read each connection's `tcp_state` history from the trace.
 
 use serde::Serialize;
-use sim_core::{LinkDirId, LinkParams, SimTime, Simulator, TraceRecord, Value};
-
-use crate::build::{
-    Expectation, FaultRule, LINK_METRICS, Measure, Plan, apply, as_number, link_metric,
-    value_matches,
-};
-use crate::format::Quantity;
-use sim_apps::host::{Host, action_token};
-use sim_apps::payload::Wire;
-use sim_core::NodeId;
+use sim_core::{Field, Kind};
+use sim_core::{NodeId, SimTime, TraceRecord, Value};
 use sim_tcp::State;
 
-/// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Every expectation held.
-    Passed,
-    /// At least one expectation did not hold.
-    Failed,
-    /// A model failed (a bug in netsim); the trace up to the failure is kept.
-    Error,
-}
+use crate::format::{Bounds, Quantity};
+use crate::plan::{Expectation, Measure, Plan, as_number, value_matches};
 
 /// The result of one expectation.
 #[derive(Debug, Clone, Serialize)]
@@ -55,74 +39,15 @@ pub enum Observed {
     Text(String),
 }
 
-/// Everything one run produced.
-pub struct RunOutput {
-    /// The seed it ran with.
-    pub seed: u64,
-    /// The trace, in event order.
-    pub records: Vec<TraceRecord>,
-    /// Named figures, in a fixed order.
-    pub metrics: Vec<(String, Value)>,
-    /// Each expectation's result.
-    pub expectations: Vec<ExpectResult>,
-    /// Simulated time when the run stopped.
-    pub end_time: SimTime,
-    /// Events handled.
-    pub events: u64,
-    /// Passed, failed or error.
-    pub outcome: Outcome,
-    /// What went wrong when the outcome is [`Outcome::Error`].
-    pub error: Option<String>,
-}
-
-/// Runs `plan` with `seed` and judges its expectations.
-pub fn run(plan: &Plan, seed: u64) -> RunOutput {
-    run_with(plan, seed, true)
-}
-
-/// Runs `plan` with `seed`; with `trace` false no trace record is built
-/// (batch runs and benchmarks), and expectations that read the trace (counts
-/// and states) fail with "needs the trace".
-pub fn run_with(plan: &Plan, seed: u64, trace: bool) -> RunOutput {
-    let mut sim: Simulator<Wire> = Simulator::new(plan.topology.clone(), seed, trace);
-    for (node, app) in &plan.hosts {
-        let mine: Vec<_> = plan
-            .node_actions
-            .iter()
-            .filter(|(_, n, _)| n == node)
-            .collect();
-        let host = Host::new(app, mine.iter().map(|(_, _, a)| *a).collect());
-        sim.attach(*node, Box::new(host))
-            .expect("plan gives each host one endpoint");
-        for (i, (at, _, _)) in mine.iter().enumerate() {
-            sim.schedule(*node, *at, action_token(i));
-        }
-    }
-    for (at, entry, src, dst, seg) in &plan.injections {
-        let size = seg.wire_size();
-        let payload = Wire::Tcp {
-            seg: seg.clone(),
-            retransmission: false,
-            bytes: None,
-        };
-        sim.inject(*at, *entry, *src, *dst, size, payload);
-    }
-    if !plan.faults.is_empty() {
-        sim.set_fault_hook(fault_hook(plan));
-    }
-    // A model that panics is a netsim bug; keep the trace up to it as
-    // evidence instead of losing the run.
-    let result = catch_unwind(AssertUnwindSafe(|| drive(&mut sim, plan)));
-    let error = result.err().map(|p| {
-        p.downcast_ref::<String>()
-            .cloned()
-            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "a model panicked".to_string())
-    });
-    let metrics = collect_metrics(&sim, plan);
-    let records = sim.take_trace();
-    let expectations: Vec<ExpectResult> = plan
-        .expectations
+/// Judges every expectation of `plan`. Without a trace, expectations that
+/// read it (counts and states) fail with "needs the trace".
+pub(super) fn judge_all(
+    plan: &Plan,
+    trace: bool,
+    metrics: &[(String, Value)],
+    records: &[TraceRecord],
+) -> Vec<ExpectResult> {
+    plan.expectations
         .iter()
         .map(|e| {
             if !trace && !matches!(e.measure, Measure::Metric(_)) {
@@ -134,137 +59,9 @@ pub fn run_with(plan: &Plan, seed: u64, trace: bool) -> RunOutput {
                     observed_text: "needs the trace".to_string(),
                 };
             }
-            judge(e, plan, &metrics, &records)
+            judge(e, plan, metrics, records)
         })
-        .collect();
-    let outcome = if error.is_some() {
-        Outcome::Error
-    } else if expectations.iter().all(|e| e.passed) {
-        Outcome::Passed
-    } else {
-        Outcome::Failed
-    };
-    RunOutput {
-        seed,
-        records,
-        metrics,
-        end_time: end_time(&sim, plan),
-        events: sim.events_handled(),
-        expectations,
-        outcome,
-        error,
-    }
-}
-
-/// The hook that applies the plan's fault rules: each rule counts the
-/// packets that match it, in the order they are offered to links.
-fn fault_hook(plan: &Plan) -> sim_core::FaultHook<Wire> {
-    let rules: Vec<FaultRule> = plan.faults.clone();
-    let topology = plan.topology.clone();
-    let mut seen = vec![0u32; rules.len()];
-    Box::new(move |now, dir, packet: &mut sim_core::Packet<Wire>| {
-        let mut fields: sim_core::Fields = vec![
-            (Field::Src, Value::Node(packet.src)),
-            (Field::Dst, Value::Node(packet.dst)),
-            (Field::Size, Value::U64(u64::from(packet.size))),
-        ];
-        sim_core::Payload::trace_fields(&packet.payload, &mut fields);
-        for (rule, count) in rules.iter().zip(seen.iter_mut()) {
-            if !rule.dirs.contains(&dir) || now < rule.after || now >= rule.before {
-                continue;
-            }
-            let hit = rule.fields.iter().all(|(k, want)| {
-                fields
-                    .iter()
-                    .find(|(name, _)| name == k)
-                    .is_some_and(|(_, v)| value_matches(v, want, &topology))
-            });
-            if !hit {
-                continue;
-            }
-            *count += 1;
-            let n = *count;
-            if n >= rule.first && (rule.times == 0 || n < rule.first + rule.times) {
-                if let sim_core::FaultAction::Modified(how) = rule.action {
-                    // Only a segment with real (TLS) bytes can be changed.
-                    let changed = match &mut packet.payload {
-                        Wire::Tcp { bytes: Some(b), .. } => {
-                            let mut v = b.to_vec();
-                            let done = sim_apps::tls_app::tamper(how, &mut v);
-                            *b = std::sync::Arc::from(v);
-                            done
-                        }
-                        _ => false,
-                    };
-                    return if changed {
-                        rule.action
-                    } else {
-                        sim_core::FaultAction::Pass
-                    };
-                }
-                return rule.action;
-            }
-        }
-        sim_core::FaultAction::Pass
-    })
-}
-
-/// Runs to `stop_at` (or until nothing is left to happen), applying each
-/// action before any event at its time.
-fn drive(sim: &mut Simulator<Wire>, plan: &Plan) {
-    for action in plan.actions.iter().filter(|a| a.at <= plan.stop_at) {
-        sim.advance_to(action.at);
-        for &dir in &action.dirs {
-            let mut p: LinkParams = sim.topology().link_dirs()[dir.0 as usize].params.clone();
-            apply(&action.set, &mut p);
-            sim.set_link_params(dir, p)
-                .expect("action parameters were checked when the plan was built");
-        }
-    }
-    sim.run_until(plan.stop_at);
-}
-
-/// The run ends at the horizon if work remained, otherwise at its last real
-/// event (not at a cancelled timer's leftover queue entry).
-fn end_time(sim: &Simulator<Wire>, plan: &Plan) -> SimTime {
-    if sim.now() >= plan.stop_at {
-        plan.stop_at
-    } else {
-        sim.last_activity()
-    }
-}
-
-fn collect_metrics(sim: &Simulator<Wire>, plan: &Plan) -> Vec<(String, Value)> {
-    let topo = sim.topology();
-    let mut m = vec![
-        ("run.events".to_string(), Value::U64(sim.events_handled())),
-        (
-            "run.end_time_ns".to_string(),
-            Value::U64(end_time(sim, plan).as_nanos()),
-        ),
-    ];
-    for (node, _) in &plan.hosts {
-        if let Some(ep) = sim.endpoint(*node) {
-            for (k, v) in ep.metrics() {
-                m.push((format!("{}.{k}", topo.name(*node)), v));
-            }
-        }
-    }
-    for (i, d) in topo.link_dirs().iter().enumerate() {
-        let s = sim.link_stats(LinkDirId(i as u32));
-        let values = [
-            s.sent,
-            s.bytes,
-            s.delivered,
-            s.dropped_queue_full,
-            s.lost,
-            s.duplicated,
-        ];
-        for (k, v) in LINK_METRICS.iter().zip(values) {
-            m.push((link_metric(topo, d.from, d.to, k), Value::U64(v)));
-        }
-    }
-    m
+        .collect()
 }
 
 fn matches(rec: &TraceRecord, plan: &Plan, field: Field, want: &serde_json::Value) -> bool {
@@ -407,7 +204,7 @@ fn judge_states(e: &Expectation, records: &[TraceRecord]) -> (bool, String) {
 
 /// The expectation in words: `a.ping.received = 10`,
 /// `count(link_drop at r reason=queue_full) >= 1`.
-pub fn describe(e: &Expectation, plan: &Plan) -> String {
+fn describe(e: &Expectation, plan: &Plan) -> String {
     let what = match &e.measure {
         Measure::PassesThrough { node, states } => {
             let names: Vec<&str> = states.iter().map(|s| s.name()).collect();
@@ -461,8 +258,8 @@ pub fn describe(e: &Expectation, plan: &Plan) -> String {
     bounds(e).describe(&what, e.description.as_deref())
 }
 
-fn bounds(e: &Expectation) -> crate::format::Bounds {
-    crate::format::Bounds {
+fn bounds(e: &Expectation) -> Bounds {
+    Bounds {
         equals: e.equals,
         at_least: e.at_least,
         at_most: e.at_most,

@@ -1,0 +1,218 @@
+//! The batch's plots: per metric, a histogram and an empirical CDF, or
+//! the metric against each swept parameter.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use reports::plot::{Reference, Scale, Series, ecdf, histogram, metric_vs_param};
+use serde_json::Value as Json;
+
+use super::Batch;
+use crate::error::Error;
+use crate::stats::Summary;
+
+/// A file name part from a metric or parameter name.
+fn file_part(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A parameter's values on an axis: numbers as they are, durations in ms,
+/// anything else by position (with its names).
+fn axis(values: &[Json]) -> (Vec<f64>, Option<Vec<String>>, &'static str) {
+    if values.iter().all(|v| v.is_number()) {
+        return (
+            values
+                .iter()
+                .map(|v| v.as_f64().unwrap_or(f64::NAN))
+                .collect(),
+            None,
+            "",
+        );
+    }
+    let durations: Option<Vec<f64>> = values
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .and_then(|s| sim_core::parse_duration(s).ok())
+                .map(|d| d.as_nanos() as f64 / 1e6)
+        })
+        .collect();
+    if let Some(d) = durations {
+        return (d, None, "ms");
+    }
+    let names = values
+        .iter()
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+        .collect();
+    (
+        (0..values.len()).map(|i| i as f64).collect(),
+        Some(names),
+        "",
+    )
+}
+
+impl Batch {
+    /// Draws the batch's plots into `dir`: for each metric a histogram and
+    /// an empirical CDF without sweeps, or the metric against each swept
+    /// parameter (median and p10-p90 band, one line per value of the other
+    /// parameters). Returns the files written.
+    pub fn plot(&self, values: &[Vec<Vec<f64>>], dir: &Path) -> Result<Vec<PathBuf>, Error> {
+        // Drawn in parallel (on the caller's rayon pool), written in order.
+        let drawn: Vec<Vec<(String, Vec<u8>)>> = (0..self.metrics().len())
+            .into_par_iter()
+            .map(|m| self.draw_metric(m, values))
+            .collect();
+        let mut written = Vec::new();
+        for (name, png) in drawn.into_iter().flatten() {
+            let to = dir.join(&name);
+            let tmp = dir.join(format!(".{name}.partial"));
+            fs::write(&tmp, png).map_err(|source| Error::Write {
+                path: to.clone(),
+                source,
+            })?;
+            fs::rename(&tmp, &to).map_err(|source| Error::Write {
+                path: to.clone(),
+                source,
+            })?;
+            written.push(to);
+        }
+        Ok(written)
+    }
+
+    /// The plots of metric `m`, as (file name, PNG bytes).
+    fn draw_metric(&self, m: usize, values: &[Vec<Vec<f64>>]) -> Vec<(String, Vec<u8>)> {
+        let name = &self.metrics()[m];
+        let scale = Scale::for_metric(name);
+        let label = scale.label(name);
+        let title = format!("{} — {name}", self.name());
+        let mut out = Vec::new();
+        if self.sweep.params.is_empty() {
+            let v: Vec<f64> = values[0][m].iter().map(|x| x * scale.factor).collect();
+            // A metric with no finite value has nothing to draw.
+            if let Ok(png) = histogram(&title, &label, &v) {
+                out.push((format!("{}-hist.png", file_part(name)), png));
+            }
+            if let Ok(png) = ecdf(&title, &label, &v) {
+                out.push((format!("{}-cdf.png", file_part(name)), png));
+            }
+            return out;
+        }
+        for (pi, param) in self.sweep.params.iter().enumerate() {
+            let (xs, names, unit) = axis(&param.values);
+            let series = self.series(m, pi, &xs, values, &scale);
+            let reference = self.reference(name, &param.name, &xs, &scale);
+            let x_label = if unit.is_empty() {
+                param.name.clone()
+            } else {
+                format!("{} ({unit})", param.name)
+            };
+            if let Ok(png) = metric_vs_param(
+                &title,
+                &x_label,
+                &label,
+                &series,
+                reference.as_ref(),
+                names.as_deref(),
+            ) {
+                out.push((
+                    format!("{}-vs-{}.png", file_part(name), file_part(&param.name)),
+                    png,
+                ));
+            }
+        }
+        out
+    }
+
+    /// Metric `m` against parameter `pi` (at `xs`): median and p10-p90
+    /// band, one series per combination of the other parameters.
+    fn series(
+        &self,
+        m: usize,
+        pi: usize,
+        xs: &[f64],
+        values: &[Vec<Vec<f64>>],
+        scale: &Scale,
+    ) -> Vec<Series> {
+        let mut series: BTreeMap<Vec<usize>, Series> = BTreeMap::new();
+        for (point, per_metric) in values.iter().enumerate() {
+            let idx = self.sweep.indices(point);
+            let mut key = idx.clone();
+            key.remove(pi);
+            let label: Vec<String> = self
+                .sweep
+                .values(point)
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != pi)
+                .map(|(_, (n, v))| {
+                    format!(
+                        "{n}={}",
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                    )
+                })
+                .collect();
+            let v: Vec<f64> = per_metric[m].iter().map(|x| x * scale.factor).collect();
+            let (Some(p10), Some(p50), Some(p90)) = (
+                Summary::percentile(&v, 10.0),
+                Summary::percentile(&v, 50.0),
+                Summary::percentile(&v, 90.0),
+            ) else {
+                continue;
+            };
+            let s = series.entry(key).or_insert_with(|| Series {
+                label: if label.is_empty() {
+                    "all runs".to_string()
+                } else {
+                    label.join(", ")
+                },
+                points: Vec::new(),
+            });
+            s.points.push((xs[idx[pi]], p10, p50, p90));
+        }
+        let mut series: Vec<Series> = series.into_values().collect();
+        for s in &mut series {
+            s.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        series
+    }
+
+    /// The scenario's reference curve, if it is drawn with this metric
+    /// against this parameter (over the range of `xs`).
+    fn reference(&self, name: &str, param: &str, xs: &[f64], scale: &Scale) -> Option<Reference> {
+        let r = self.plans[0].reference.as_ref()?;
+        (r.metric == name && r.param == param).then(|| {
+            let mss_bits = f64::from(r.mathis.mss) * 8.0;
+            let rtt = r.mathis.rtt.0.as_nanos() as f64 / 1e9;
+            let (lo, hi) = xs
+                .iter()
+                .fold((f64::INFINITY, 0f64), |(a, b), x| (a.min(*x), b.max(*x)));
+            let points = (0..=100)
+                .map(|i| lo + (hi - lo) * f64::from(i) / 100.0)
+                .filter(|p| *p > 0.0)
+                .map(|p| {
+                    (
+                        p,
+                        mss_bits / rtt * (1.5f64).sqrt() / p.sqrt() * scale.factor,
+                    )
+                })
+                .collect();
+            Reference {
+                label: format!(
+                    "Mathis: MSS/RTT x sqrt(3/2)/sqrt(p), MSS {} B, RTT {}",
+                    r.mathis.mss, r.mathis.rtt.0
+                ),
+                points,
+            }
+        })
+    }
+}

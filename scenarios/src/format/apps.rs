@@ -1,0 +1,417 @@
+//! The `endpoints` section: what each host (or, for the on-path models, each
+//! router) runs, with the settings of every application.
+//!
+//! An endpoint holds exactly one application; the TCP application carries
+//! its TLS, plain-HTTP and DNS-resolver settings, since those ride on its
+//! connections.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::values::Duration;
+
+/// What runs on a host: exactly one application.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointSpec {
+    /// The host.
+    pub node: String,
+    /// Send echo requests and time the replies.
+    #[serde(default)]
+    pub ping: Option<PingSpec>,
+    /// Run a TCP application.
+    #[serde(default)]
+    pub tcp: Option<TcpSpec>,
+    /// Flood a TCP port with SYNs from spoofed addresses.
+    #[serde(default)]
+    pub syn_flood: Option<SynFloodSpec>,
+    /// Answer DNS queries from a zone.
+    #[serde(default)]
+    pub dns_server: Option<DnsServerSpec>,
+    /// On a router: take over TLS connections to a server and relay them
+    /// under a forged certificate.
+    #[serde(default)]
+    pub mitm: Option<MitmSpec>,
+    /// On a router: record what can be read of the traffic passing by.
+    #[serde(default)]
+    pub observer: Option<ObserverSpec>,
+}
+
+/// A passive observer: no settings (`{}`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObserverSpec {}
+
+/// A TLS-terminating man-in-the-middle (a transparent proxy on a router).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MitmSpec {
+    /// `"node:port"` whose connections it takes over when they cross its
+    /// router.
+    pub intercept: String,
+    /// The certificate it shows clients (default: naming the target node,
+    /// issued by its own CA, which no client trusts: `"issuer":
+    /// "unknown_ca"`). Its first name is also the name it asks the real
+    /// server for.
+    #[serde(default)]
+    pub certificate: Option<CertificateSpec>,
+    /// TLS versions on both sides (default `["1.3", "1.2"]`).
+    #[serde(default)]
+    pub versions: Option<Vec<TlsVersionName>>,
+}
+
+/// An authoritative DNS server on UDP port 53.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DnsServerSpec {
+    /// Names and their A records; other names get NXDOMAIN.
+    pub zone: std::collections::BTreeMap<String, ZoneRecordSpec>,
+}
+
+/// One A record.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneRecordSpec {
+    /// The node the name points at.
+    pub address: String,
+    /// How long resolvers may cache it (default `"300s"`; whole seconds).
+    #[serde(default)]
+    pub ttl: Option<Duration>,
+}
+
+/// A client's resolver: `connect` then names a DNS name, looked up first.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DnsClientSpec {
+    /// The node running the DNS server to ask.
+    #[serde(default)]
+    pub server: Option<String>,
+    /// Names answered locally without a query (a hosts file): name to node.
+    #[serde(default)]
+    pub hosts: std::collections::BTreeMap<String, String>,
+    /// How long to wait for each answer (default `"5s"`, as glibc).
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+    /// Queries per lookup, the first included (default 2, as glibc).
+    #[serde(default)]
+    pub attempts: Option<u32>,
+}
+
+/// A SYN flood: `count` bare SYNs to `target`, one every `interval`, each
+/// claiming to come from the next address of `spoof` (round robin) and a
+/// new source port.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SynFloodSpec {
+    /// `"node:port"` to flood.
+    pub target: String,
+    /// Number of SYNs.
+    pub count: u64,
+    /// Gap between SYNs (default `"1ms"`).
+    #[serde(default)]
+    pub interval: Option<Duration>,
+    /// When the first leaves (default `"0s"`).
+    #[serde(default)]
+    pub at: Option<Duration>,
+    /// Source addresses to claim (default: the flooding host itself).
+    #[serde(default)]
+    pub spoof: Vec<String>,
+}
+
+/// A TCP profile: the RFCs' defaults or Linux's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileName {
+    /// RFC defaults: min RTO 1 s, 2 MSL = 4 min, delayed ACK 200 ms,
+    /// initial window per RFC 5681.
+    Rfc,
+    /// Linux defaults: min RTO 200 ms, TIME_WAIT 60 s, FIN_WAIT_2 timeout
+    /// 60 s, delayed ACK 40 ms, initial window 10.
+    Linux,
+}
+
+/// A congestion-control algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CongestionName {
+    /// RFC 5681 with RFC 6582's fast recovery (the default).
+    Newreno,
+    /// RFC 9438.
+    Cubic,
+}
+
+/// When a TCP application closes its side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseWhen {
+    /// Right after queuing its data: the FIN follows the last byte.
+    AfterSend,
+    /// As soon as the peer's FIN arrives (the default).
+    OnPeerClose,
+    /// Never by itself (a peer's FIN leaves it in CLOSE_WAIT); actions may
+    /// still close it.
+    Never,
+}
+
+/// A TCP application: `listen` or `connect`, what to send, when to close,
+/// and protocol settings that override the profile.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TcpSpec {
+    /// Accept connections on this port.
+    #[serde(default)]
+    pub listen: Option<u16>,
+    /// SYN queue length of the listener (default 128).
+    #[serde(default)]
+    pub backlog: Option<u32>,
+    /// Open a connection to `"node:port"`.
+    #[serde(default)]
+    pub connect: Option<String>,
+    /// When to connect (default `"0s"`).
+    #[serde(default)]
+    pub at: Option<Duration>,
+    /// Our port for `connect` (default: an ephemeral port from 49152).
+    #[serde(default)]
+    pub local_port: Option<u16>,
+    /// With `connect`: how many connections to open in all, one after
+    /// another as earlier ones finish (default 1).
+    #[serde(default)]
+    pub connections: Option<u64>,
+    /// With `connect`: how many may be open at once (default 1).
+    #[serde(default)]
+    pub concurrency: Option<u32>,
+    /// Bytes to send on each connection once it is established.
+    #[serde(default)]
+    pub send: Option<u64>,
+    /// When to close (default `on_peer_close`).
+    #[serde(default)]
+    pub close: Option<CloseWhen>,
+    /// Leave received data unread until this time: the receive window fills
+    /// and closes.
+    #[serde(default)]
+    pub stall_reading_until: Option<Duration>,
+    /// Defaults to start from (default `rfc`).
+    #[serde(default)]
+    pub profile: Option<ProfileName>,
+    /// Fixed initial sequence number (default: drawn from the node's stream).
+    #[serde(default)]
+    pub iss: Option<u32>,
+    /// Congestion control (default `newreno`).
+    #[serde(default)]
+    pub congestion: Option<CongestionName>,
+    /// MSS to announce (default 1460).
+    #[serde(default)]
+    pub mss: Option<u16>,
+    /// Receive buffer, bytes (default 65535).
+    #[serde(default)]
+    pub rcv_buf: Option<u32>,
+    /// Nagle's algorithm (default on).
+    #[serde(default)]
+    pub nagle: Option<bool>,
+    /// Delayed-ACK timeout; `"0s"` acknowledges every segment at once.
+    #[serde(default)]
+    pub delayed_ack: Option<Duration>,
+    /// Initial congestion window in segments (default per profile).
+    #[serde(default)]
+    pub initial_window: Option<u32>,
+    /// TIME_WAIT length, 2 MSL (default per profile).
+    #[serde(default)]
+    pub time_wait: Option<Duration>,
+    /// Lower bound on the retransmission timeout.
+    #[serde(default)]
+    pub min_rto: Option<Duration>,
+    /// Upper bound on the retransmission timeout.
+    #[serde(default)]
+    pub max_rto: Option<Duration>,
+    /// Retransmission timeout before any RTT sample (default 1 s).
+    #[serde(default)]
+    pub initial_rto: Option<Duration>,
+    /// Data retransmissions before giving up (default 15).
+    #[serde(default)]
+    pub data_retries: Option<u32>,
+    /// Give up on a peer's FIN after this long in FIN_WAIT_2 (`"0s"`: never,
+    /// the rfc default; linux: 60 s).
+    #[serde(default)]
+    pub fin_wait_2_timeout: Option<Duration>,
+    /// SYN retransmissions before giving up.
+    #[serde(default)]
+    pub syn_retries: Option<u32>,
+    /// Ignore RST in TIME_WAIT (RFC 1337; default on).
+    #[serde(default)]
+    pub rfc1337: Option<bool>,
+    /// Offer window scaling (RFC 7323; default on).
+    #[serde(default)]
+    pub window_scaling: Option<bool>,
+    /// With `listen`: answer SYNs with SYN cookies when the SYN queue is
+    /// full (RFC 4987).
+    #[serde(default)]
+    pub syn_cookies: Option<bool>,
+    /// Not TCP: a naive server that considers itself connected on a bare
+    /// SYN (a two-way handshake), to show what the three-way handshake
+    /// prevents.
+    #[serde(default)]
+    pub two_way_handshake: Option<bool>,
+    /// Run TLS over every connection: the client sends a request and the
+    /// server answers, both encrypted (`send` must then be absent).
+    #[serde(default)]
+    pub tls: Option<TlsSpec>,
+    /// The same request and response in the clear (plain HTTP/1.1).
+    #[serde(default)]
+    pub http: Option<HttpSpec>,
+    /// With `connect`: resolve its host part with DNS first.
+    #[serde(default)]
+    pub dns: Option<DnsClientSpec>,
+}
+
+/// A plain-HTTP client or server.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSpec {
+    /// Client: request bytes (default 300).
+    #[serde(default)]
+    pub request: Option<u64>,
+    /// Server: response body bytes (default 10000).
+    #[serde(default)]
+    pub response: Option<u64>,
+    /// Client: requests per connection, one after another (keep-alive;
+    /// default 1).
+    #[serde(default)]
+    pub requests: Option<u64>,
+}
+
+/// A TLS version by its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum TlsVersionName {
+    /// RFC 5246.
+    #[serde(rename = "1.2")]
+    Tls12,
+    /// RFC 8446.
+    #[serde(rename = "1.3")]
+    Tls13,
+}
+
+/// Who issued the server's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IssuerName {
+    /// The demo intermediate under the root every client trusts (default).
+    Trusted,
+    /// A CA the clients do not know.
+    UnknownCa,
+    /// Nobody: the certificate signs itself.
+    SelfSigned,
+}
+
+/// The server's certificate.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateSpec {
+    /// DNS names it holds (default: the server's node name).
+    #[serde(default)]
+    pub names: Option<Vec<String>>,
+    /// Who issued it (default `trusted`).
+    #[serde(default)]
+    pub issuer: Option<IssuerName>,
+    /// Its validity ended a day before the scenario's date.
+    #[serde(default)]
+    pub expired: Option<bool>,
+    /// Its issuer revoked it, and clients know (a CRL or stapled OCSP).
+    #[serde(default)]
+    pub revoked: Option<bool>,
+    /// Its size on the wire, bytes (default 1400).
+    #[serde(default)]
+    pub size: Option<u32>,
+}
+
+/// TLS settings of a client or a server.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSpec {
+    /// Versions offered or accepted (default `["1.3", "1.2"]`).
+    #[serde(default)]
+    pub versions: Option<Vec<TlsVersionName>>,
+    /// Cipher suites by registry name, in preference order (default: the
+    /// TLS 1.3 suites, then ECDHE_RSA and RSA with AES-GCM, then
+    /// TLS_RSA_WITH_AES_128_CBC_SHA).
+    #[serde(default)]
+    pub suites: Option<Vec<String>>,
+    /// Key-exchange groups (`x25519`, `secp256r1`, `secp384r1`) in
+    /// preference order; a client sends a key share for the first.
+    #[serde(default)]
+    pub groups: Option<Vec<String>>,
+    /// Client: the host name it asks for (SNI) and checks the certificate
+    /// against (default: the server's node name).
+    #[serde(default)]
+    pub server_name: Option<String>,
+    /// Client: request bytes (default 300).
+    #[serde(default)]
+    pub request: Option<u64>,
+    /// Server: response bytes (default 10000).
+    #[serde(default)]
+    pub response: Option<u64>,
+    /// Client: requests per connection, one after another (HTTP/1.1
+    /// keep-alive; the last says `Connection: close`; default 1).
+    #[serde(default)]
+    pub requests: Option<u64>,
+    /// Client: go on despite a certificate failure.
+    #[serde(default)]
+    pub accept_untrusted: Option<bool>,
+    /// Client: refuse RC4, 3DES and MD5 suites.
+    #[serde(default)]
+    pub refuse_weak: Option<bool>,
+    /// Client: keep each connection's session and offer it on the next
+    /// connection (TLS 1.2: by ticket if it has one, else by session id;
+    /// TLS 1.3: the last ticket, as a PSK).
+    #[serde(default)]
+    pub resume: Option<bool>,
+    /// Client: send the request as early data (0-RTT) when resuming with a
+    /// TLS 1.3 ticket that allows it.
+    #[serde(default)]
+    pub early_data: Option<bool>,
+    /// Server: its TLS 1.3 tickets allow this many bytes of early data
+    /// (default 0: none; at most 16384 here).
+    #[serde(default)]
+    pub max_early_data: Option<u32>,
+    /// Server: take early data offered with such a ticket (default true);
+    /// false refuses it, as a server whose replay protection says no.
+    #[serde(default)]
+    pub accept_early_data: Option<bool>,
+    /// Server: give TLS 1.2 sessions ids and cache them for resumption.
+    #[serde(default)]
+    pub session_cache: Option<bool>,
+    /// Server: issue session tickets (RFC 5077 in TLS 1.2; after every
+    /// TLS 1.3 handshake, RFC 8446 §4.6.1); client: ask for them (TLS 1.2).
+    #[serde(default)]
+    pub tickets: Option<bool>,
+    /// Server: its certificate.
+    #[serde(default)]
+    pub certificate: Option<CertificateSpec>,
+    /// Calendar time at simulated time zero, Unix seconds (default
+    /// 1700000000, November 2023): what validity is checked against.
+    #[serde(default)]
+    pub date: Option<i64>,
+}
+
+/// A ping: `count` echo requests, one every `interval`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PingSpec {
+    /// Destination host.
+    pub target: String,
+    /// Number of requests (default 1).
+    #[serde(default = "one")]
+    pub count: u32,
+    /// Gap between requests (default `"1s"`; `"0s"` sends a burst).
+    #[serde(default)]
+    pub interval: Option<Duration>,
+    /// Packet size in bytes, headers included (default 84, as `ping` sends).
+    #[serde(default)]
+    pub size: Option<u32>,
+    /// When the first request leaves (default `"0s"`).
+    #[serde(default)]
+    pub at: Option<Duration>,
+}
+
+fn one() -> u32 {
+    1
+}

@@ -1,0 +1,143 @@
+//! What happens to the network on purpose: timed `actions`, `faults` on
+//! packets in flight and crafted segments to `inject`.
+//!
+//! They share a file because each one changes what the hosts would
+//! otherwise see, and each is resolved against the topology in
+//! [`crate::plan`].
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::topology::LinkParamsSpec;
+use super::values::Duration;
+
+/// Something that happens at a time, before anything else at that time:
+/// a link changes (`link` and `set`), or a host's application acts (`node`
+/// with `close`, `abort` or `send`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionSpec {
+    /// When.
+    pub at: Duration,
+    /// The link to change, by its two nodes.
+    #[serde(default)]
+    pub link: Option<[String; 2]>,
+    /// With `link`: only the direction leaving this node (default: both).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// With `link`: the parameters to change; routes are not recomputed.
+    #[serde(default)]
+    pub set: Option<LinkParamsSpec>,
+    /// The host whose application acts.
+    #[serde(default)]
+    pub node: Option<String>,
+    /// Close every TCP connection of `node`.
+    #[serde(default)]
+    pub close: Option<bool>,
+    /// Reset every TCP connection of `node`.
+    #[serde(default)]
+    pub abort: Option<bool>,
+    /// Send this many more bytes on every TCP connection of `node`.
+    #[serde(default)]
+    pub send: Option<u64>,
+    /// `node` crashes: its connections vanish without sending anything (its
+    /// listeners come back at once, as after a quick reboot).
+    #[serde(default)]
+    pub crash: Option<bool>,
+}
+
+/// A crafted TCP segment put into the network at a time.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InjectSpec {
+    /// When.
+    pub at: Duration,
+    /// The node where it enters the network.
+    pub from: String,
+    /// The source address it claims (default: `from`); may be spoofed.
+    #[serde(default)]
+    pub src: Option<String>,
+    /// Its destination.
+    pub to: String,
+    /// The segment.
+    pub tcp: InjectTcp,
+}
+
+/// The header of an injected segment.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InjectTcp {
+    /// Source port.
+    pub sport: u16,
+    /// Destination port.
+    pub dport: u16,
+    /// Control bits, comma-separated: `"SYN"`, `"RST"`, `"FIN,ACK"`.
+    pub flags: String,
+    /// Sequence number.
+    #[serde(default)]
+    pub seq: u32,
+    /// Acknowledgment number.
+    #[serde(default)]
+    pub ack: u32,
+    /// Bytes of data.
+    #[serde(default)]
+    pub len: u32,
+    /// Window field (default 65535).
+    #[serde(default)]
+    pub wnd: Option<u16>,
+}
+/// A fault: packets leaving `from` (towards `to`, if given) whose fields
+/// match `match` are counted; matches number `nth` to `nth + times - 1` get
+/// the action. Exactly one of `drop`, `duplicate` or `delay`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// The node the packet leaves (sender or router).
+    pub from: String,
+    /// The next hop; any link leaving `from` if absent.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Field values the packet must have, as its trace lines show them
+    /// (`"flags": "ACK"`, `"len": 0`, `"proto": "tcp"`, `"dst": "b"`).
+    #[serde(default, rename = "match")]
+    pub match_fields: BTreeMap<String, serde_json::Value>,
+    /// The first match affected, counting from 1 (default 1).
+    #[serde(default)]
+    pub nth: Option<u32>,
+    /// How many matches are affected from `nth` on (default 1; 0 means
+    /// every one).
+    #[serde(default)]
+    pub times: Option<u32>,
+    /// Only packets sent at or after this time.
+    #[serde(default)]
+    pub after: Option<Duration>,
+    /// Only packets sent before this time.
+    #[serde(default)]
+    pub before: Option<Duration>,
+    /// Drop the packet.
+    #[serde(default)]
+    pub drop: Option<bool>,
+    /// Send the packet twice.
+    #[serde(default)]
+    pub duplicate: Option<bool>,
+    /// Deliver the packet this much later (later packets may overtake it).
+    #[serde(default)]
+    pub delay: Option<Duration>,
+    /// Change the packet in flight, as an on-path attacker would.
+    #[serde(default)]
+    pub tamper: Option<TamperName>,
+}
+
+/// What an on-path attacker does to a TLS segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TamperName {
+    /// Flip one bit of the segment's last byte (inside a record's MAC or
+    /// tag, or its ciphertext): the receiver must answer bad_record_mac.
+    Corrupt,
+    /// Rewrite a ClientHello's cipher-suite list to its last (weakest)
+    /// suite: a downgrade attempt that the Finished check must catch.
+    Downgrade,
+}

@@ -1,0 +1,195 @@
+//! Values with a unit or a range, used by every section: durations, bit
+//! rates, probabilities, counts and the bounds of expectations.
+//!
+//! Each is parsed and checked as it is read, so a bad value is reported
+//! with its JSON path, and each has a hand-written schema that says what
+//! text is accepted.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use sim_core::{Rate, SimDuration};
+
+macro_rules! string_schema {
+    ($ty:ty, $name:literal, $pattern:literal, $desc:literal) => {
+        impl JsonSchema for $ty {
+            fn schema_name() -> Cow<'static, str> {
+                $name.into()
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({
+                    "type": "string",
+                    "pattern": $pattern,
+                    "description": $desc,
+                })
+            }
+        }
+    };
+}
+
+/// A duration written with a unit: `"10ms"`, `"1.5s"`, `"250us"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duration(pub SimDuration);
+
+string_schema!(
+    Duration,
+    "Duration",
+    "^\\s*[0-9]*\\.?[0-9]+\\s*(ns|us|µs|ms|s|min|h)\\s*$",
+    "A duration: a non-negative number and a unit (ns, us, ms, s, min, h), like \"10ms\" or \"1.5s\"."
+);
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        sim_core::parse_duration(&s)
+            .map(Duration)
+            .map_err(de::Error::custom)
+    }
+}
+
+/// A bit rate with a unit: `"100Mbps"`, `"1Gbps"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bandwidth(pub Rate);
+
+string_schema!(
+    Bandwidth,
+    "Bandwidth",
+    "^\\s*[0-9]*\\.?[0-9]+\\s*(bps|kbps|Kbps|Mbps|Gbps|Tbps)\\s*$",
+    "A rate in bits per second with a decimal prefix, like \"100Mbps\" or \"1Gbps\"."
+);
+
+impl<'de> Deserialize<'de> for Bandwidth {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        sim_core::parse_rate(&s)
+            .map(Bandwidth)
+            .map_err(de::Error::custom)
+    }
+}
+
+/// A probability: a number from 0 to 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Probability(pub f64);
+
+impl JsonSchema for Probability {
+    fn schema_name() -> Cow<'static, str> {
+        "Probability".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "number", "minimum": 0.0, "maximum": 1.0})
+    }
+}
+
+impl<'de> Deserialize<'de> for Probability {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let p = f64::deserialize(d)?;
+        if (0.0..=1.0).contains(&p) {
+            Ok(Probability(p))
+        } else {
+            Err(de::Error::custom(format_args!(
+                "{p} is not a probability (it must be between 0 and 1)"
+            )))
+        }
+    }
+}
+
+/// A positive whole number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub u64);
+
+impl JsonSchema for Count {
+    fn schema_name() -> Cow<'static, str> {
+        "Count".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "integer", "minimum": 1})
+    }
+}
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        if n >= 1 {
+            Ok(Count(n as u64))
+        } else {
+            Err(de::Error::custom(format_args!(
+                "{n} is not allowed here: it must be at least 1"
+            )))
+        }
+    }
+}
+
+/// A bound in an expectation: a number, or a duration (compared in ns).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Quantity {
+    /// A plain number.
+    Number(f64),
+    /// A duration, compared with metrics in nanoseconds.
+    Duration(#[serde(serialize_with = "ser_duration")] SimDuration),
+}
+
+fn ser_duration<S: serde::Serializer>(d: &SimDuration, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(d)
+}
+
+impl Quantity {
+    /// The value compared: the number, or the duration in nanoseconds.
+    pub fn value(self) -> f64 {
+        match self {
+            Quantity::Number(x) => x,
+            Quantity::Duration(d) => d.as_nanos() as f64,
+        }
+    }
+}
+
+impl fmt::Display for Quantity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Quantity::Number(x) => write!(f, "{x}"),
+            Quantity::Duration(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+impl JsonSchema for Quantity {
+    fn schema_name() -> Cow<'static, str> {
+        "Quantity".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A number, or a duration string such as \"20ms\" (compared in nanoseconds).",
+            "type": ["number", "string"]
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Quantity;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number or a duration such as \"20ms\"")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Quantity, E> {
+                Ok(Quantity::Number(v as f64))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Quantity, E> {
+                Ok(Quantity::Number(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Quantity, E> {
+                Ok(Quantity::Number(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Quantity, E> {
+                sim_core::parse_duration(v)
+                    .map(Quantity::Duration)
+                    .map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

@@ -1,0 +1,93 @@
+//! Small checks that every section of the file needs, written once so that
+//! the same mistake gets the same words wherever it is made.
+
+use sim_core::{NodeId, Topology};
+
+use crate::error::InputError;
+use crate::format::Bounds;
+
+/// Whether an optional setting was given, for [`exactly_one`].
+pub(super) fn given<T>(x: &Option<T>) -> Option<bool> {
+    x.as_ref().map(|_| true)
+}
+
+/// Checks that exactly one of several alternatives is given and returns
+/// its position in `options`.
+///
+/// Each option is its label, as the message shows it, and whether it was
+/// given: `None` when absent, `Some(true)` when given, `Some(false)` when
+/// given with a value that does not count (a flag such as `"drop": false`),
+/// which is refused like a missing one. The message is `ask` followed by
+/// the labels: `give exactly one of "listen" or "connect"`.
+pub(super) fn exactly_one(
+    path: &str,
+    ask: &str,
+    options: &[(&str, Option<bool>)],
+) -> Result<usize, InputError> {
+    let present: Vec<usize> = (0..options.len())
+        .filter(|&i| options[i].1.is_some())
+        .collect();
+    match present[..] {
+        [i] if options[i].1 == Some(true) => Ok(i),
+        _ => {
+            let labels: Vec<&str> = options.iter().map(|(label, _)| *label).collect();
+            let list = match labels.split_last() {
+                Some((last, rest)) if !rest.is_empty() => {
+                    format!("{} or {last}", rest.join(", "))
+                }
+                _ => labels.concat(),
+            };
+            Err(InputError::at(path, format!("{ask} {list}")))
+        }
+    }
+}
+
+/// Checks that an expectation has at least one bound.
+pub(super) fn some_bound(path: &str, bounds: &Bounds) -> Result<(), InputError> {
+    if bounds.equals.is_none() && bounds.at_least.is_none() && bounds.at_most.is_none() {
+        return Err(InputError::at(
+            path,
+            "give at least one bound: \"equals\", \"at_least\" or \"at_most\"",
+        ));
+    }
+    Ok(())
+}
+
+/// Finds a node by name; the error is at `path`.
+pub(super) fn node(topology: &Topology, path: &str, name: &str) -> Result<NodeId, InputError> {
+    topology
+        .node(name)
+        .ok_or_else(|| InputError::at(path, format!("unknown node {name:?}")))
+}
+
+/// Splits `"host:port"`; `form` names what the host part is.
+pub(super) fn split_port<'a>(
+    text: &'a str,
+    path: &str,
+    form: &str,
+) -> Result<(&'a str, u16), InputError> {
+    let (host, port) = text
+        .rsplit_once(':')
+        .ok_or_else(|| InputError::at(path, format!("{text:?} is not \"{form}:port\"")))?;
+    let port: u16 = port
+        .parse()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| InputError::at(path, format!("{port:?} is not a port (1 to 65535)")))?;
+    Ok((host, port))
+}
+
+/// Reads `"node:port"`.
+pub(super) fn node_port(
+    text: &str,
+    path: &str,
+    topology: &Topology,
+) -> Result<(NodeId, u16), InputError> {
+    let (host, port) = split_port(text, path, "node")?;
+    Ok((node(topology, path, host)?, port))
+}
+
+/// The host part of `"host:port"` (all of it when there is no port).
+pub(super) fn host_part(text: &str) -> &str {
+    text.rsplit_once(':').map_or(text, |(h, _)| h)
+}

@@ -1,0 +1,288 @@
+//! The `expect` and `batch_expect` sections: what must hold of a run, and
+//! of a batch of runs.
+//!
+//! An expectation measures one thing (a metric, a count of trace events,
+//! or the TCP states a host's connections go through) and bounds it. The
+//! measures are resolved here; they are taken and judged in `run`.
+
+use std::collections::BTreeSet;
+
+use sim_core::{NodeId, SimTime, Topology};
+use sim_tcp::State;
+
+use super::check::{exactly_one, given, node, some_bound};
+use crate::error::InputError;
+use crate::format::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, Quantity};
+use sim_apps::host::HostApp;
+
+/// What an expectation measures.
+#[derive(Debug, Clone)]
+pub enum Measure {
+    /// A named figure from the run's metrics.
+    Metric(String),
+    /// A node's connection goes through these states consecutively.
+    PassesThrough {
+        /// The host.
+        node: NodeId,
+        /// The run of states.
+        states: Vec<State>,
+    },
+    /// A node's connection is in a state at a time.
+    InState {
+        /// The host.
+        node: NodeId,
+        /// The state.
+        state: State,
+        /// When.
+        at: SimTime,
+    },
+    /// A node's connection ends the run in a state, reached by a time.
+    EndsIn {
+        /// The host.
+        node: NodeId,
+        /// The final state.
+        state: State,
+        /// Latest time to reach it.
+        by: Option<SimTime>,
+    },
+    /// The number of trace events matching a filter.
+    Count {
+        /// Event kind.
+        kind: sim_core::Kind,
+        /// Only at this node.
+        node: Option<NodeId>,
+        /// Field values that must match (nodes compared by name).
+        fields: Vec<(sim_core::Field, serde_json::Value)>,
+    },
+}
+
+/// A checked expectation.
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    /// Position in the file's `expect` list.
+    pub index: usize,
+    /// The user's words, if any.
+    pub description: Option<String>,
+    /// What is measured.
+    pub measure: Measure,
+    /// Bounds on it.
+    pub equals: Option<Quantity>,
+    /// Lower bound.
+    pub at_least: Option<Quantity>,
+    /// Upper bound.
+    pub at_most: Option<Quantity>,
+}
+
+/// Every expectation of the file, in order; `known` holds the metric names.
+pub(super) fn expectations(
+    list: &[ExpectSpec],
+    topology: &Topology,
+    hosts: &[(NodeId, HostApp)],
+    known: &BTreeSet<String>,
+) -> Result<Vec<Expectation>, InputError> {
+    list.iter()
+        .enumerate()
+        .map(|(i, e)| expectation(i, e, topology, hosts, known))
+        .collect()
+}
+
+fn bounds_of(e: &ExpectSpec) -> Bounds {
+    Bounds {
+        equals: e.equals,
+        at_least: e.at_least,
+        at_most: e.at_most,
+    }
+}
+
+fn expectation(
+    index: usize,
+    e: &ExpectSpec,
+    topology: &Topology,
+    hosts: &[(NodeId, HostApp)],
+    known: &BTreeSet<String>,
+) -> Result<Expectation, InputError> {
+    let path = format!("expect[{index}]");
+    exactly_one(
+        &path,
+        "give exactly one of",
+        &[
+            ("\"metric\"", given(&e.metric)),
+            ("\"count\"", given(&e.count)),
+            ("\"passes_through\"", given(&e.passes_through)),
+            ("\"in_state\"", given(&e.in_state)),
+            ("\"ends_in\"", given(&e.ends_in)),
+        ],
+    )?;
+    if e.passes_through.is_some() || e.in_state.is_some() || e.ends_in.is_some() {
+        return state_expectation(index, e, &path, topology, hosts);
+    }
+    if e.node.is_some() || e.at.is_some() || e.by.is_some() {
+        return Err(InputError::at(
+            path,
+            "\"node\", \"at\" and \"by\" go with passes_through, in_state or ends_in",
+        ));
+    }
+    let measure = match (&e.metric, &e.count) {
+        (Some(m), _) => metric_measure(m, &path, known)?,
+        (None, Some(c)) => count_measure(c, &path, topology)?,
+        (None, None) => unreachable!("exactly one measure was given"),
+    };
+    some_bound(&path, &bounds_of(e))?;
+    Ok(Expectation {
+        index,
+        description: e.description.clone(),
+        measure,
+        equals: e.equals,
+        at_least: e.at_least,
+        at_most: e.at_most,
+    })
+}
+
+fn metric_measure(m: &str, path: &str, known: &BTreeSet<String>) -> Result<Measure, InputError> {
+    if !known.contains(m) {
+        let list: Vec<&str> = known.iter().map(String::as_str).collect();
+        return Err(InputError::at(
+            format!("{path}.metric"),
+            format!(
+                "unknown metric {m:?}; this scenario has: {}",
+                list.join(", ")
+            ),
+        ));
+    }
+    Ok(Measure::Metric(m.to_string()))
+}
+
+/// A count of trace events. The kind and field names are kept as written
+/// and compared with the trace when the run is judged.
+fn count_measure(c: &CountSpec, path: &str, topology: &Topology) -> Result<Measure, InputError> {
+    let node = match &c.node {
+        Some(n) => Some(node(topology, &format!("{path}.count.node"), n)?),
+        None => None,
+    };
+    let kind = crate::vocab::kind(&c.kind, &format!("{path}.count.kind"))?;
+    Ok(Measure::Count {
+        kind,
+        node,
+        fields: crate::vocab::count_fields(kind, &c.fields, &format!("{path}.count"))?,
+    })
+}
+
+fn state_name(name: &str, path: String) -> Result<State, InputError> {
+    State::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
+        InputError::at(
+            path,
+            format!(
+                "{name:?} is not a TCP state; the states are {}",
+                names.join(", ")
+            ),
+        )
+    })
+}
+
+fn state_expectation(
+    index: usize,
+    e: &ExpectSpec,
+    path: &str,
+    topology: &Topology,
+    hosts: &[(NodeId, HostApp)],
+) -> Result<Expectation, InputError> {
+    let Some(name) = &e.node else {
+        return Err(InputError::at(path, "a state expectation needs \"node\""));
+    };
+    let node = node(topology, &format!("{path}.node"), name)?;
+    if !matches!(
+        hosts.iter().find(|(h, _)| *h == node),
+        Some((_, HostApp::Tcp(_)))
+    ) {
+        return Err(InputError::at(
+            format!("{path}.node"),
+            format!("{name:?} runs no TCP application"),
+        ));
+    }
+    if e.equals.is_some() || e.at_least.is_some() || e.at_most.is_some() {
+        return Err(InputError::at(
+            path,
+            "bounds go with \"metric\" or \"count\"",
+        ));
+    }
+    Ok(Expectation {
+        index,
+        description: e.description.clone(),
+        measure: state_measure(e, path, node)?,
+        equals: None,
+        at_least: None,
+        at_most: None,
+    })
+}
+
+/// The state measure of `node`: one of passes_through, in_state, ends_in.
+fn state_measure(e: &ExpectSpec, path: &str, node: NodeId) -> Result<Measure, InputError> {
+    if let Some(list) = &e.passes_through {
+        if list.is_empty() {
+            return Err(InputError::at(
+                format!("{path}.passes_through"),
+                "name at least one state",
+            ));
+        }
+        let states = list
+            .iter()
+            .enumerate()
+            .map(|(k, n)| state_name(n, format!("{path}.passes_through[{k}]")))
+            .collect::<Result<_, _>>()?;
+        Ok(Measure::PassesThrough { node, states })
+    } else if let Some(st) = &e.in_state {
+        let Some(at) = e.at else {
+            return Err(InputError::at(path, "\"in_state\" needs \"at\""));
+        };
+        Ok(Measure::InState {
+            node,
+            state: state_name(st, format!("{path}.in_state"))?,
+            at: SimTime::ZERO + at.0,
+        })
+    } else {
+        let st = e.ends_in.as_ref().expect("one was given");
+        Ok(Measure::EndsIn {
+            node,
+            state: state_name(st, format!("{path}.ends_in"))?,
+            by: e.by.map(|d| SimTime::ZERO + d.0),
+        })
+    }
+}
+
+/// Checks the batch expectations against the batch's metrics.
+pub(super) fn check_batch_expect(
+    list: &[BatchExpectSpec],
+    batch_metrics: &[String],
+) -> Result<(), InputError> {
+    for (i, b) in list.iter().enumerate() {
+        let path = format!("batch_expect[{i}]");
+        exactly_one(
+            &path,
+            "give exactly one of",
+            &[
+                ("\"metric\"", given(&b.metric)),
+                ("\"success_rate\": true", b.success_rate),
+            ],
+        )?;
+        match &b.metric {
+            Some(m) if !batch_metrics.contains(m) => {
+                return Err(InputError::at(
+                    format!("{path}.metric"),
+                    format!("{m:?} is not among the batch's metrics"),
+                ));
+            }
+            None if b.stat.is_some() => {
+                return Err(InputError::at(path, "\"stat\" goes with \"metric\""));
+            }
+            _ => {}
+        }
+        let bounds = Bounds {
+            equals: b.equals,
+            at_least: b.at_least,
+            at_most: b.at_most,
+        };
+        some_bound(&path, &bounds)?;
+    }
+    Ok(())
+}

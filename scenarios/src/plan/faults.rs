@@ -1,0 +1,207 @@
+//! The `faults` and `inject` sections: packets changed on purpose, and
+//! crafted segments put into the network.
+//!
+//! A fault rule's `match` fields are kept as written and compared with the
+//! trace fields of each packet when the run offers it to a link
+//! ([`value_matches`]); which field names exist is not checked here.
+
+use sim_core::{FaultAction, LinkDirId, NodeId, SimDuration, SimTime, Topology, Value};
+
+use super::check::{exactly_one, given, node};
+use super::metrics::as_number;
+use crate::error::InputError;
+use crate::format::{FaultSpec, InjectSpec, TamperName};
+
+/// A checked fault rule.
+#[derive(Debug, Clone)]
+pub struct FaultRule {
+    /// Link directions it watches.
+    pub dirs: Vec<LinkDirId>,
+    /// Field values a packet must have.
+    pub fields: Vec<(sim_core::Field, serde_json::Value)>,
+    /// First affected match (1-based).
+    pub first: u32,
+    /// Number of matches affected; 0 for all from `first` on.
+    pub times: u32,
+    /// Window of send times.
+    pub after: SimTime,
+    /// End of the window (exclusive).
+    pub before: SimTime,
+    /// What happens.
+    pub action: FaultAction,
+}
+
+/// A crafted segment: (time, entry node, claimed source, destination,
+/// segment).
+type Injection = (SimTime, NodeId, NodeId, NodeId, sim_tcp::Segment);
+
+/// True when a trace value equals a value written in a scenario (nodes
+/// compare by name).
+pub fn value_matches(v: &Value, want: &serde_json::Value, topology: &Topology) -> bool {
+    match (v, want) {
+        (Value::Str(s), serde_json::Value::String(w)) => s == w,
+        (Value::Node(n), serde_json::Value::String(w)) => topology.name(*n) == w,
+        (Value::Bool(b), serde_json::Value::Bool(w)) => b == w,
+        (_, serde_json::Value::Number(w)) => as_number(v) == w.as_f64(),
+        _ => false,
+    }
+}
+
+/// The fault rules, in file order.
+pub(super) fn fault_rules(
+    faults: &[FaultSpec],
+    topology: &Topology,
+) -> Result<Vec<FaultRule>, InputError> {
+    faults
+        .iter()
+        .enumerate()
+        .map(|(i, f)| fault_rule(f, &format!("faults[{i}]"), topology))
+        .collect()
+}
+
+/// The crafted segments, in file order.
+pub(super) fn injections(
+    inject: &[InjectSpec],
+    topology: &Topology,
+) -> Result<Vec<Injection>, InputError> {
+    inject
+        .iter()
+        .enumerate()
+        .map(|(i, inj)| injection(inj, &format!("inject[{i}]"), topology))
+        .collect()
+}
+
+fn fault_rule(f: &FaultSpec, path: &str, topology: &Topology) -> Result<FaultRule, InputError> {
+    let dirs = watched_dirs(f, path, topology)?;
+    let action = fault_action(f, path)?;
+    let first = f.nth.unwrap_or(1);
+    if first == 0 {
+        return Err(InputError::at(
+            format!("{path}.nth"),
+            "matches are counted from 1",
+        ));
+    }
+    Ok(FaultRule {
+        dirs,
+        fields: match_fields(f, path)?,
+        first,
+        times: f.times.unwrap_or(1),
+        after: SimTime::ZERO + f.after.map_or(SimDuration::ZERO, |d| d.0),
+        before: f.before.map_or(SimTime::MAX, |d| SimTime::ZERO + d.0),
+        action,
+    })
+}
+
+/// The field values a packet must have, as written (names and values are
+/// compared with each packet's trace fields during the run).
+fn match_fields(
+    f: &FaultSpec,
+    path: &str,
+) -> Result<Vec<(sim_core::Field, serde_json::Value)>, InputError> {
+    crate::vocab::fault_fields(&f.match_fields, &format!("{path}.match"))
+}
+
+/// The link directions leaving `from` (towards `to`, if given).
+fn watched_dirs(
+    f: &FaultSpec,
+    path: &str,
+    topology: &Topology,
+) -> Result<Vec<LinkDirId>, InputError> {
+    let from = node(topology, &format!("{path}.from"), &f.from)?;
+    let to = match &f.to {
+        Some(t) => Some(node(topology, &format!("{path}.to"), t)?),
+        None => None,
+    };
+    let dirs: Vec<LinkDirId> = topology
+        .link_dirs()
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.from == from && to.is_none_or(|t| d.to == t))
+        .map(|(i, _)| LinkDirId(i as u32))
+        .collect();
+    if dirs.is_empty() {
+        return Err(InputError::at(
+            path,
+            format!(
+                "no link leaves {:?}{}",
+                f.from,
+                f.to.as_ref()
+                    .map_or(String::new(), |t| format!(" towards {t:?}"))
+            ),
+        ));
+    }
+    Ok(dirs)
+}
+
+fn fault_action(f: &FaultSpec, path: &str) -> Result<FaultAction, InputError> {
+    let which = exactly_one(
+        path,
+        "give exactly one action:",
+        &[
+            ("\"drop\": true", f.drop),
+            ("\"duplicate\": true", f.duplicate),
+            ("\"delay\": duration", given(&f.delay)),
+            ("\"tamper\": \"corrupt\" | \"downgrade\"", given(&f.tamper)),
+        ],
+    )?;
+    Ok(match (which, f.delay, f.tamper) {
+        (0, ..) => FaultAction::Drop,
+        (1, ..) => FaultAction::Duplicate,
+        (2, Some(d), _) => FaultAction::Delay(d.0),
+        (_, _, Some(TamperName::Corrupt)) => FaultAction::Modified("corrupt"),
+        _ => FaultAction::Modified("downgrade"),
+    })
+}
+
+/// Reads control bits written as `"SYN,ACK"`.
+fn parse_flags(text: &str) -> Option<sim_tcp::Flags> {
+    let mut f = sim_tcp::Flags::default();
+    for name in text.split(',').map(str::trim) {
+        f = f | match name {
+            "SYN" => sim_tcp::Flags::SYN,
+            "ACK" => sim_tcp::Flags::ACK,
+            "FIN" => sim_tcp::Flags::FIN,
+            "RST" => sim_tcp::Flags::RST,
+            "PSH" => sim_tcp::Flags::PSH,
+            _ => return None,
+        };
+    }
+    Some(f)
+}
+
+fn injection(inj: &InjectSpec, path: &str, topology: &Topology) -> Result<Injection, InputError> {
+    let entry = node(topology, &format!("{path}.from"), &inj.from)?;
+    let src = match &inj.src {
+        Some(s) => node(topology, &format!("{path}.src"), s)?,
+        None => entry,
+    };
+    let dst = node(topology, &format!("{path}.to"), &inj.to)?;
+    if entry != dst && !topology.reachable(entry, dst) {
+        return Err(InputError::at(
+            format!("{path}.to"),
+            format!("{:?} cannot be reached from {:?}", inj.to, inj.from),
+        ));
+    }
+    let t = &inj.tcp;
+    let flags = parse_flags(&t.flags).ok_or_else(|| {
+        InputError::at(
+            format!("{path}.tcp.flags"),
+            format!("{:?} is not a list of SYN, ACK, FIN, RST, PSH", t.flags),
+        )
+    })?;
+    let seg = sim_tcp::Segment {
+        src_port: t.sport,
+        dst_port: t.dport,
+        seq: sim_tcp::seq::SeqNum(t.seq),
+        ack: sim_tcp::seq::SeqNum(t.ack),
+        flags,
+        wnd: t.wnd.unwrap_or(65_535),
+        mss: None,
+        wscale: None,
+        data: sim_tcp::Data {
+            offset: 0,
+            len: t.len,
+        },
+    };
+    Ok((SimTime::ZERO + inj.at.0, entry, src, dst, seg))
+}

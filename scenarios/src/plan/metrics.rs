@@ -1,0 +1,85 @@
+//! Metric names: which figures a run of a plan reports, so that
+//! expectations and the batch's `metrics` can be checked before any run.
+//!
+//! The names of a host's figures are found by asking a fresh host model for
+//! its metrics; run, link and host names are put together here and in
+//! `run`, which reports the values under the same names.
+
+use std::collections::BTreeSet;
+
+use sim_core::{Endpoint, NodeId, Topology, Value};
+
+use crate::error::InputError;
+use sim_apps::host::{Host, HostApp};
+use sim_apps::payload::Wire;
+
+/// Names of every metric a run of this plan reports.
+pub(super) fn metric_names(topology: &Topology, hosts: &[(NodeId, HostApp)]) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = run_metric_names().iter().map(|s| s.to_string()).collect();
+    for (node, app) in hosts {
+        for (k, _) in Endpoint::<Wire>::metrics(&Host::new(app, Vec::new())) {
+            names.insert(format!("{}.{k}", topology.name(*node)));
+        }
+    }
+    for d in topology.link_dirs() {
+        for k in LINK_METRICS {
+            names.insert(link_metric(topology, d.from, d.to, k));
+        }
+    }
+    names
+}
+
+/// Figures of a whole run.
+fn run_metric_names() -> [&'static str; 2] {
+    ["run.events", "run.end_time_ns"]
+}
+
+/// The metrics a batch keeps: those the file lists, or else every one that
+/// is not a link counter.
+pub(super) fn batch_metrics(
+    listed: &[String],
+    known: &BTreeSet<String>,
+) -> Result<Vec<String>, InputError> {
+    if listed.is_empty() {
+        return Ok(known
+            .iter()
+            .filter(|m| !m.starts_with("link."))
+            .cloned()
+            .collect());
+    }
+    for (i, m) in listed.iter().enumerate() {
+        if !known.contains(m) {
+            return Err(InputError::at(
+                format!("metrics[{i}]"),
+                format!("unknown metric {m:?}"),
+            ));
+        }
+    }
+    Ok(listed.to_vec())
+}
+
+/// Figures of each link direction.
+pub const LINK_METRICS: [&str; 6] = [
+    "sent",
+    "bytes",
+    "delivered",
+    "dropped_queue_full",
+    "lost",
+    "duplicated",
+];
+
+/// The metric name of a link direction's figure.
+pub fn link_metric(topology: &Topology, from: NodeId, to: NodeId, what: &str) -> String {
+    format!("link.{}->{}.{what}", topology.name(from), topology.name(to))
+}
+
+/// A number from a metric value, for comparisons.
+pub fn as_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::U64(n) => Some(*n as f64),
+        Value::I64(n) => Some(*n as f64),
+        Value::F64(x) => Some(*x),
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        _ => None,
+    }
+}

@@ -1,0 +1,115 @@
+//! From a parsed scenario file to a checked [`Plan`] ready to run.
+//!
+//! [`crate::format`] checks each value on its own as it is read; everything
+//! that needs more than one value to check (names, links between declared
+//! nodes, reachability, which settings go together, metric names) is checked
+//! here, and each problem is reported with the JSON path of the value at
+//! fault. A `Plan` holds only resolved things (node ids, simulator times,
+//! protocol configurations), so a run never has to look a name up or fail
+//! on bad input.
+//!
+//! [`plan()`] reads as the file does: the topology first, since every other
+//! section names its nodes, then what runs on the hosts, the changes and
+//! faults, and last the expectations, which may name any metric the hosts
+//! report. One file per section; the applications each have their own
+//! (`tcp`, `stream` for TLS and HTTP over it, `dns`, `mitm`, `flood`,
+//! `ping`), and `check` holds the checks every section shares.
+
+use sim_core::{NodeId, SimDuration, SimTime, Topology};
+
+use crate::error::InputError;
+use crate::format::{BatchExpectSpec, ReferenceSpec, ScenarioFile};
+use sim_apps::host::{HostAction, HostApp};
+
+mod actions;
+mod check;
+mod dns;
+mod expect;
+mod faults;
+mod flood;
+mod hosts;
+mod metrics;
+mod mitm;
+mod ping;
+mod stream;
+mod tcp;
+mod topology;
+
+pub use actions::LinkAction;
+pub use expect::{Expectation, Measure};
+pub use faults::{FaultRule, value_matches};
+pub use metrics::{LINK_METRICS, as_number, link_metric};
+pub use topology::apply;
+
+/// A scenario checked and resolved, ready to run any number of times.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Scenario name.
+    pub name: String,
+    /// Seed used when none is given.
+    pub default_seed: u64,
+    /// Latest simulated time.
+    pub stop_at: SimTime,
+    /// Nodes, links, routes.
+    pub topology: Topology,
+    /// What each host runs, in node order.
+    pub hosts: Vec<(NodeId, HostApp)>,
+    /// Link changes, in time order (stable for equal times).
+    pub actions: Vec<LinkAction>,
+    /// Application actions: (time, host, what), in file order.
+    pub node_actions: Vec<(SimTime, NodeId, HostAction)>,
+    /// Fault rules, in file order (the first that fires wins).
+    pub faults: Vec<FaultRule>,
+    /// Crafted segments: (time, entry node, claimed source, destination,
+    /// segment).
+    pub injections: Vec<(SimTime, NodeId, NodeId, NodeId, sim_tcp::Segment)>,
+    /// What must hold.
+    pub expectations: Vec<Expectation>,
+    /// Metrics a batch keeps, summarises and plots.
+    pub batch_metrics: Vec<String>,
+    /// What must hold of a batch.
+    pub batch_expect: Vec<BatchExpectSpec>,
+    /// A reference curve for the batch's plots.
+    pub reference: Option<ReferenceSpec>,
+}
+
+/// Checks a parsed scenario and resolves names, producing a [`Plan`].
+///
+/// The steps run in the file's order and the first problem found is the
+/// one reported.
+pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
+    let topology = topology::topology(&file.topology)?;
+    let hosts = hosts::hosts(&file.endpoints, &topology)?;
+    let stop_at = stop_at(file)?;
+    let (actions, node_actions) = actions::actions(&file.actions, &topology, &hosts)?;
+    let known = metrics::metric_names(&topology, &hosts);
+    let expectations = expect::expectations(&file.expect, &topology, &hosts, &known)?;
+    let batch_metrics = metrics::batch_metrics(&file.metrics, &known)?;
+    expect::check_batch_expect(&file.batch_expect, &batch_metrics)?;
+    let faults = faults::fault_rules(&file.faults, &topology)?;
+    let injections = faults::injections(&file.inject, &topology)?;
+    Ok(Plan {
+        name: file.name.clone(),
+        default_seed: file.seed,
+        stop_at,
+        topology,
+        hosts,
+        actions,
+        node_actions,
+        faults,
+        injections,
+        expectations,
+        batch_metrics,
+        batch_expect: file.batch_expect.clone(),
+        reference: file.reference.clone(),
+    })
+}
+
+/// When the run stops at the latest (default one hour).
+fn stop_at(file: &ScenarioFile) -> Result<SimTime, InputError> {
+    let stop_at = SimTime::ZERO + file.stop_at.map_or(SimDuration::from_secs(3600), |d| d.0);
+    if stop_at == SimTime::ZERO {
+        return Err(InputError::at("stop_at", "must be later than 0s"));
+    }
+    Ok(stop_at)
+}

@@ -1,0 +1,377 @@
+//! What runs over a TCP application's connections when it is more than
+//! bytes: a request and a response, in the clear (`http`) or under TLS
+//! (`tls`). Both become the same application model ([`TlsApp`]), which is
+//! why they are checked together; the man-in-the-middle reuses [`tls_app`]
+//! for its two halves.
+//!
+//! A TLS setting belongs to the client or to the server; one given to the
+//! wrong side is refused by name rather than ignored.
+
+use std::sync::Arc;
+
+use sim_tls::suite::{Group, Suite, Version};
+
+use super::check::host_part;
+use crate::error::InputError;
+use crate::format::{CertificateSpec, HttpSpec, IssuerName, TcpSpec, TlsSpec, TlsVersionName};
+use sim_apps::tls_app::{TlsApp, TlsSide};
+
+/// The demo CRL, known to every client: the serial a `"revoked": true`
+/// certificate carries.
+const REVOKED_SERIAL: u64 = 666;
+
+/// Calendar time at simulated time zero when the scenario gives none
+/// (November 2023).
+const DEFAULT_DATE: i64 = 1_700_000_000;
+
+/// The TLS or HTTP application of a TCP endpoint, if it has one (`name`
+/// is the endpoint's node).
+pub(super) fn stream_app(
+    t: &TcpSpec,
+    path: &str,
+    name: &str,
+) -> Result<Option<Arc<TlsApp>>, InputError> {
+    match (&t.tls, &t.http) {
+        (Some(_), Some(_)) => Err(InputError::at(path, "give \"tls\" or \"http\", not both")),
+        (None, Some(h)) => Ok(Some(Arc::new(http_app(t, h, path, name)?))),
+        (Some(spec), None) => {
+            if t.send.is_some() {
+                return Err(InputError::at(
+                    format!("{path}.send"),
+                    "with \"tls\" the data is the TLS request and response; leave \"send\" out",
+                ));
+            }
+            let peer = t.connect.as_deref().map(host_part);
+            Ok(Some(Arc::new(tls_app(
+                spec,
+                &format!("{path}.tls"),
+                peer,
+                name,
+            )?)))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// Plain HTTP/1.1: a client if the endpoint connects, else a server.
+fn http_app(t: &TcpSpec, h: &HttpSpec, path: &str, name: &str) -> Result<TlsApp, InputError> {
+    if t.send.is_some() {
+        return Err(InputError::at(
+            format!("{path}.send"),
+            "with \"http\" the data is the request and response; leave \"send\" out",
+        ));
+    }
+    let client = t.connect.is_some();
+    let misplaced = if client {
+        h.response.is_some()
+    } else {
+        h.request.is_some() || h.requests.is_some()
+    };
+    if misplaced {
+        let (field, role) = if client {
+            ("response", "server")
+        } else {
+            ("request", "client")
+        };
+        return Err(InputError::at(
+            format!("{path}.http.{field}"),
+            format!("\"{field}\" is for the {role}"),
+        ));
+    }
+    Ok(TlsApp {
+        side: if client {
+            TlsSide::PlainClient
+        } else {
+            TlsSide::PlainServer
+        },
+        request: h.request.unwrap_or(300),
+        response: h.response.unwrap_or(10_000),
+        costs: sim_tls::cost::CpuCosts::default(),
+        resume: false,
+        requests: requests_per_connection(h.requests, &format!("{path}.http.requests"))?,
+        host: t.connect.as_deref().map_or(name, host_part).to_string(),
+        relay: false,
+    })
+}
+
+/// Requests per connection: at least one.
+fn requests_per_connection(n: Option<u64>, path: &str) -> Result<u64, InputError> {
+    match n {
+        Some(0) => Err(InputError::at(
+            path,
+            "a connection makes at least one request",
+        )),
+        n => Ok(n.unwrap_or(1)),
+    }
+}
+
+/// What a side offers or accepts: versions, suites and groups.
+struct Offer {
+    versions: Vec<Version>,
+    suites: Vec<Suite>,
+    /// `None` keeps the configuration's default groups.
+    groups: Option<Vec<Group>>,
+}
+
+/// TLS settings for a client (`peer` is the node it connects to) or a
+/// server (`peer` is `None`; `name` is its own node name).
+pub(super) fn tls_app(
+    spec: &TlsSpec,
+    path: &str,
+    peer: Option<&str>,
+    name: &str,
+) -> Result<TlsApp, InputError> {
+    let offer = offer(spec, path)?;
+    let date = spec.date.unwrap_or(DEFAULT_DATE);
+    match peer {
+        Some(server) => tls_client(spec, path, server, date, offer),
+        None => tls_server(spec, path, name, date, offer),
+    }
+}
+
+fn offer(spec: &TlsSpec, path: &str) -> Result<Offer, InputError> {
+    let versions: Vec<Version> = spec
+        .versions
+        .clone()
+        .unwrap_or(vec![TlsVersionName::Tls13, TlsVersionName::Tls12])
+        .into_iter()
+        .map(|v| match v {
+            TlsVersionName::Tls12 => Version::Tls12,
+            TlsVersionName::Tls13 => Version::Tls13,
+        })
+        .collect();
+    if versions.is_empty() {
+        return Err(InputError::at(
+            format!("{path}.versions"),
+            "offer at least one version",
+        ));
+    }
+    let suites = suites(spec, path)?;
+    if !suites.iter().any(|s| versions.contains(&s.version())) {
+        return Err(InputError::at(
+            format!("{path}.suites"),
+            "none of these suites belongs to a version offered",
+        ));
+    }
+    let groups = match &spec.groups {
+        Some(names) => Some(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    Group::from_name(n).ok_or_else(|| {
+                        InputError::at(
+                            format!("{path}.groups[{i}]"),
+                            format!("unknown group {n:?} (x25519, secp256r1 or secp384r1)"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        None => None,
+    };
+    Ok(Offer {
+        versions,
+        suites,
+        groups,
+    })
+}
+
+/// The suites by registry name, or the default list.
+fn suites(spec: &TlsSpec, path: &str) -> Result<Vec<Suite>, InputError> {
+    match &spec.suites {
+        Some(names) => names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                Suite::from_name(n).ok_or_else(|| {
+                    InputError::at(
+                        format!("{path}.suites[{i}]"),
+                        format!("unknown cipher suite {n:?} (registry names, such as \"TLS_AES_128_GCM_SHA256\")"),
+                    )
+                })
+            })
+            .collect(),
+        None => Ok(vec![
+            Suite::TLS_AES_128_GCM_SHA256,
+            Suite::TLS_AES_256_GCM_SHA384,
+            Suite::TLS_CHACHA20_POLY1305_SHA256,
+            Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            Suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            Suite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+            Suite::TLS_RSA_WITH_AES_128_CBC_SHA,
+        ]),
+    }
+}
+
+/// A setting given to the side it does not belong to.
+fn misplaced<T>(path: &str, field: &str, role: &str) -> Result<T, InputError> {
+    Err(InputError::at(
+        format!("{path}.{field}"),
+        format!("\"{field}\" is for the {role}"),
+    ))
+}
+
+/// A TLS client of node `server`.
+fn tls_client(
+    spec: &TlsSpec,
+    path: &str,
+    server: &str,
+    date: i64,
+    offer: Offer,
+) -> Result<TlsApp, InputError> {
+    if spec.certificate.is_some() {
+        return misplaced(path, "certificate", "server");
+    }
+    if spec.response.is_some() {
+        return misplaced(path, "response", "server");
+    }
+    let host = spec
+        .server_name
+        .clone()
+        .unwrap_or_else(|| server.to_string());
+    let pki = sim_tls::pki::DemoPki::new(&host, date);
+    let mut cfg = pki.client(&offer.versions, &offer.suites);
+    if let Some(g) = offer.groups {
+        cfg.groups = g;
+    }
+    cfg.accept_untrusted = spec.accept_untrusted.unwrap_or(false);
+    cfg.refuse_weak = spec.refuse_weak.unwrap_or(false);
+    cfg.revoked
+        .revoke(&pki.intermediate.subject, REVOKED_SERIAL);
+    for (field, set) in [
+        ("session_cache", spec.session_cache.is_some()),
+        ("max_early_data", spec.max_early_data.is_some()),
+        ("accept_early_data", spec.accept_early_data.is_some()),
+    ] {
+        if set {
+            return misplaced(path, field, "server");
+        }
+    }
+    cfg.tickets = spec.tickets.unwrap_or(false);
+    cfg.early_data = spec.early_data.unwrap_or(false);
+    Ok(TlsApp {
+        side: TlsSide::Client(Box::new(cfg)),
+        request: spec.request.unwrap_or(300),
+        response: 0,
+        costs: sim_tls::cost::CpuCosts::default(),
+        resume: spec.resume.unwrap_or(false),
+        requests: requests_per_connection(spec.requests, &format!("{path}.requests"))?,
+        host,
+        relay: false,
+    })
+}
+
+/// A TLS server on node `name`.
+fn tls_server(
+    spec: &TlsSpec,
+    path: &str,
+    name: &str,
+    date: i64,
+    offer: Offer,
+) -> Result<TlsApp, InputError> {
+    for (field, set) in [
+        ("server_name", spec.server_name.is_some()),
+        ("request", spec.request.is_some()),
+        ("accept_untrusted", spec.accept_untrusted.is_some()),
+        ("refuse_weak", spec.refuse_weak.is_some()),
+        ("resume", spec.resume.is_some()),
+        ("early_data", spec.early_data.is_some()),
+        ("requests", spec.requests.is_some()),
+    ] {
+        if set {
+            return misplaced(path, field, "client");
+        }
+    }
+    let c = spec.certificate.clone().unwrap_or_default();
+    let names = c.names.clone().unwrap_or_else(|| vec![name.to_string()]);
+    let Some(first) = names.first() else {
+        return Err(InputError::at(
+            format!("{path}.certificate.names"),
+            "a certificate names at least one host",
+        ));
+    };
+    let pki = sim_tls::pki::DemoPki::new(first, date);
+    let mut cfg = pki.server(&offer.versions, &offer.suites);
+    if let Some(g) = offer.groups {
+        cfg.groups = g;
+    }
+    cfg.chain = server_chain(&c, path, &pki, names, date)?;
+    if spec.session_cache == Some(true) {
+        cfg.sessions = Some(sim_tls::session::SessionCache::new());
+    }
+    if spec.tickets == Some(true) {
+        // The ticket key is the server's own secret; derived from
+        // its name so runs are reproducible.
+        cfg.ticket_key = Some(sim_tls::crypto::sha256(
+            format!("ticket key of {name}").as_bytes(),
+        ));
+    }
+    cfg.max_early_data = spec.max_early_data.unwrap_or(0);
+    if cfg.max_early_data > sim_tls::suite::MAX_FRAGMENT as u32 {
+        return Err(InputError::at(
+            format!("{path}.max_early_data"),
+            "at most 16384 bytes (one record) in this model",
+        ));
+    }
+    if cfg.max_early_data > 0 && cfg.ticket_key.is_none() {
+        return Err(InputError::at(
+            format!("{path}.max_early_data"),
+            "early data rides on tickets: set \"tickets\": true",
+        ));
+    }
+    cfg.accept_early_data = spec.accept_early_data.unwrap_or(true);
+    Ok(TlsApp {
+        side: TlsSide::Server(Box::new(cfg)),
+        request: 1,
+        response: spec.response.unwrap_or(10_000),
+        costs: sim_tls::cost::CpuCosts::default(),
+        resume: false,
+        requests: 1,
+        host: String::new(),
+        relay: false,
+    })
+}
+
+/// The chain a server shows: its leaf (holding `names`; expired, revoked
+/// or resized as asked) and whoever issued it.
+fn server_chain(
+    c: &CertificateSpec,
+    path: &str,
+    pki: &sim_tls::pki::DemoPki,
+    names: Vec<String>,
+    date: i64,
+) -> Result<Vec<sim_tls::cert::Certificate>, InputError> {
+    let mut leaf = pki.leaf.clone();
+    leaf.san = names;
+    if let Some(size) = c.size {
+        if !(200..=16_000).contains(&size) {
+            return Err(InputError::at(
+                format!("{path}.certificate.size"),
+                format!("{size} bytes is not a certificate size (200 to 16000)"),
+            ));
+        }
+        leaf.size = size;
+    }
+    if c.expired == Some(true) {
+        leaf.not_before = date - 2 * sim_tls::pki::YEAR;
+        leaf.not_after = date - 86_400;
+    }
+    if c.revoked == Some(true) {
+        leaf.serial = REVOKED_SERIAL;
+    }
+    Ok(match c.issuer.unwrap_or(IssuerName::Trusted) {
+        IssuerName::Trusted => vec![leaf, pki.intermediate.clone()],
+        IssuerName::UnknownCa => {
+            let rogue = sim_tls::pki::certificate("Unknown CA", "Unknown CA", 20, 20, true, date);
+            leaf.issuer = rogue.subject.clone();
+            leaf.signed_by = rogue.key;
+            vec![leaf, rogue]
+        }
+        IssuerName::SelfSigned => {
+            leaf.issuer = leaf.subject.clone();
+            leaf.signed_by = leaf.key;
+            vec![leaf]
+        }
+    })
+}

@@ -1,0 +1,313 @@
+//! A `tcp` endpoint: a listener or a client, what it sends, when it closes,
+//! and the protocol settings that override its profile.
+//!
+//! The steps follow the spec's groups: the role (whom to listen for or
+//! connect to, through DNS if asked), the TCP configuration (segment sizes
+//! and ACKs, timers, listener options), how many connections, and what
+//! runs over them (bytes, or TLS or HTTP, built in [`super::stream`]).
+
+use std::sync::Arc;
+
+use sim_core::{NodeId, SimDuration, SimTime, Topology};
+use sim_tcp::{InitialWindow, Profile, TcpConfig};
+
+use super::check::{exactly_one, given, host_part, node_port, split_port};
+use super::dns::resolver_config;
+use super::stream;
+use crate::error::InputError;
+use crate::format::{CloseWhen, CongestionName, DnsClientSpec, ProfileName, TcpSpec};
+use sim_apps::host::{OnPeerClose, Role, Target, TcpApp};
+
+/// The TCP application of host `at` (named `name`).
+pub(super) fn tcp_app(
+    t: &TcpSpec,
+    path: &str,
+    at: NodeId,
+    name: &str,
+    topology: &Topology,
+) -> Result<TcpApp, InputError> {
+    let role = role(t, path, at, name, topology)?;
+    if t.dns.is_some() && t.connect.is_none() {
+        return Err(InputError::at(
+            format!("{path}.dns"),
+            "\"dns\" goes with \"connect\"",
+        ));
+    }
+    let mut cfg = TcpConfig::profile(match t.profile.unwrap_or(ProfileName::Rfc) {
+        ProfileName::Rfc => Profile::Rfc,
+        ProfileName::Linux => Profile::Linux,
+    });
+    segment_settings(t, path, &mut cfg)?;
+    timer_settings(t, path, &mut cfg)?;
+    listener_settings(t, path, &mut cfg)?;
+    let (connections, concurrency) = connection_counts(t, path)?;
+    let close = t.close.unwrap_or(CloseWhen::OnPeerClose);
+    if (t.tls.is_some() || t.http.is_some()) && t.nagle.is_none() {
+        // Browsers and common servers set TCP_NODELAY: a flight of
+        // handshake records must not wait for an ACK.
+        cfg.nagle = false;
+    }
+    Ok(TcpApp {
+        role,
+        send: t.send.unwrap_or(0),
+        close_after_send: close == CloseWhen::AfterSend,
+        on_peer_close: if close == CloseWhen::Never {
+            OnPeerClose::Ignore
+        } else {
+            OnPeerClose::Close
+        },
+        stall_reading_until: t.stall_reading_until.map(|d| SimTime::ZERO + d.0),
+        connections,
+        concurrency,
+        cfg,
+        iss: t.iss,
+        tls: stream::stream_app(t, path, name)?,
+    })
+}
+
+/// Listen on a port, or connect to a node (or a DNS name) and port.
+fn role(
+    t: &TcpSpec,
+    path: &str,
+    at: NodeId,
+    name: &str,
+    topology: &Topology,
+) -> Result<Role, InputError> {
+    exactly_one(
+        path,
+        "give exactly one of",
+        &[
+            ("\"listen\"", given(&t.listen)),
+            ("\"connect\"", given(&t.connect)),
+        ],
+    )?;
+    match (t.listen, &t.connect) {
+        (Some(port), _) => listen_role(t, path, port),
+        (_, Some(target)) => connect_role(t, path, target, at, name, topology),
+        (None, None) => unreachable!("exactly one of listen and connect was given"),
+    }
+}
+
+fn listen_role(t: &TcpSpec, path: &str, port: u16) -> Result<Role, InputError> {
+    if port == 0 {
+        return Err(InputError::at(
+            format!("{path}.listen"),
+            "port 0 cannot be listened on",
+        ));
+    }
+    if t.local_port.is_some() || t.at.is_some() {
+        return Err(InputError::at(
+            path,
+            "\"local_port\" and \"at\" go with \"connect\"",
+        ));
+    }
+    Ok(Role::Listen {
+        port,
+        backlog: t.backlog.unwrap_or(128).max(1),
+    })
+}
+
+fn connect_role(
+    t: &TcpSpec,
+    path: &str,
+    target: &str,
+    at: NodeId,
+    name: &str,
+    topology: &Topology,
+) -> Result<Role, InputError> {
+    let cpath = format!("{path}.connect");
+    let (remote, port) = match &t.dns {
+        Some(dns) => named_target(target, &cpath, dns, &format!("{path}.dns"), at, topology)?,
+        None => node_target(target, &cpath, at, name, topology)?,
+    };
+    if t.backlog.is_some() {
+        return Err(InputError::at(path, "\"backlog\" goes with \"listen\""));
+    }
+    Ok(Role::Connect {
+        remote,
+        port,
+        local_port: t.local_port,
+        at: SimTime::ZERO + t.at.map_or(SimDuration::ZERO, |d| d.0),
+    })
+}
+
+/// `"name:port"` resolved with DNS when the connection opens.
+fn named_target(
+    target: &str,
+    cpath: &str,
+    dns: &DnsClientSpec,
+    dpath: &str,
+    at: NodeId,
+    topology: &Topology,
+) -> Result<(Target, u16), InputError> {
+    let (host, port) = split_port(target, cpath, "name")?;
+    sim_apps::dns::check_name(host).map_err(|m| InputError::at(cpath, m))?;
+    let resolver = resolver_config(dns, dpath, at, topology)?;
+    if resolver.server.is_none() && !resolver.hosts.contains_key(&sim_apps::dns::canonical(host)) {
+        return Err(InputError::at(
+            dpath,
+            format!("{host:?} is not in \"hosts\" and there is no \"server\" to ask"),
+        ));
+    }
+    let name = host.into();
+    let resolver = Arc::new(resolver);
+    Ok((Target::Name { name, resolver }, port))
+}
+
+/// `"node:port"`, which must be another host that can be reached.
+fn node_target(
+    target: &str,
+    cpath: &str,
+    at: NodeId,
+    name: &str,
+    topology: &Topology,
+) -> Result<(Target, u16), InputError> {
+    let (remote, port) = node_port(target, cpath, topology)?;
+    let host = host_part(target);
+    if remote == at {
+        return Err(InputError::at(
+            cpath,
+            "a host cannot connect to itself (there is no loopback)",
+        ));
+    }
+    if !topology.reachable(at, remote) {
+        return Err(InputError::at(
+            cpath,
+            format!("{host:?} cannot be reached from {name:?}: no path joins them"),
+        ));
+    }
+    Ok((Target::Node(remote), port))
+}
+
+/// Segment size, buffer, congestion control, Nagle, ACKs, initial window.
+fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), InputError> {
+    if let Some(m) = t.mss {
+        if !(64..=65_495).contains(&m) {
+            return Err(InputError::at(
+                format!("{path}.mss"),
+                format!("{m} is not a usable MSS (64 to 65495)"),
+            ));
+        }
+        cfg.mss = m;
+    }
+    if let Some(b) = t.rcv_buf {
+        if !(1..=(65_535 << 14)).contains(&b) {
+            return Err(InputError::at(
+                format!("{path}.rcv_buf"),
+                format!("{b} bytes cannot be advertised (1 to 65535 x 2^14)"),
+            ));
+        }
+        cfg.rcv_buf = b;
+    }
+    if let Some(c) = t.congestion {
+        cfg.congestion = match c {
+            CongestionName::Newreno => sim_tcp::CongestionKind::NewReno,
+            CongestionName::Cubic => sim_tcp::CongestionKind::Cubic,
+        };
+    }
+    if let Some(n) = t.nagle {
+        cfg.nagle = n;
+    }
+    if let Some(d) = t.delayed_ack {
+        cfg.delayed_ack = (d.0 > SimDuration::ZERO).then_some(d.0);
+    }
+    if let Some(w) = t.initial_window {
+        if w == 0 {
+            return Err(InputError::at(
+                format!("{path}.initial_window"),
+                "must be at least 1 segment",
+            ));
+        }
+        cfg.initial_window = InitialWindow::Segments(w);
+    }
+    Ok(())
+}
+
+/// TIME_WAIT, the retransmission timeout's bounds, retries, FIN_WAIT_2.
+fn timer_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), InputError> {
+    if let Some(d) = t.time_wait {
+        cfg.time_wait = d.0;
+    }
+    if let Some(d) = t.min_rto {
+        cfg.min_rto = d.0;
+    }
+    if let Some(d) = t.max_rto {
+        cfg.max_rto = d.0;
+    }
+    if let Some(d) = t.initial_rto {
+        cfg.initial_rto = d.0;
+    }
+    if cfg.min_rto > cfg.max_rto {
+        return Err(InputError::at(
+            path,
+            format!(
+                "min_rto ({}) is above max_rto ({})",
+                cfg.min_rto, cfg.max_rto
+            ),
+        ));
+    }
+    if let Some(n) = t.data_retries {
+        cfg.data_retries = n;
+    }
+    if let Some(d) = t.fin_wait_2_timeout {
+        cfg.fin_wait_2_timeout = (d.0 > SimDuration::ZERO).then_some(d.0);
+    }
+    if let Some(n) = t.syn_retries {
+        cfg.syn_retries = n;
+    }
+    Ok(())
+}
+
+/// RFC 1337, window scaling, and what only a listener may use.
+fn listener_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), InputError> {
+    if let Some(b) = t.rfc1337 {
+        cfg.rfc1337 = b;
+    }
+    if let Some(b) = t.window_scaling {
+        cfg.window_scaling = b;
+    }
+    if let Some(b) = t.syn_cookies {
+        if t.listen.is_none() {
+            return Err(InputError::at(
+                format!("{path}.syn_cookies"),
+                "SYN cookies are for a listener",
+            ));
+        }
+        cfg.syn_cookies = b;
+    }
+    if let Some(b) = t.two_way_handshake {
+        if t.listen.is_none() {
+            return Err(InputError::at(
+                format!("{path}.two_way_handshake"),
+                "only a listening server can use the two-way handshake",
+            ));
+        }
+        cfg.two_way_handshake = b;
+    }
+    Ok(())
+}
+
+/// A client's connections in all, and how many at once.
+fn connection_counts(t: &TcpSpec, path: &str) -> Result<(u64, u32), InputError> {
+    let connections = t.connections.unwrap_or(1);
+    let concurrency = t.concurrency.unwrap_or(1);
+    if (t.connections.is_some() || t.concurrency.is_some()) && t.connect.is_none() {
+        return Err(InputError::at(
+            path,
+            "\"connections\" and \"concurrency\" go with \"connect\"",
+        ));
+    }
+    if connections == 0 || concurrency == 0 {
+        return Err(InputError::at(
+            path,
+            "\"connections\" and \"concurrency\" must be at least 1",
+        ));
+    }
+    if connections > 1 && t.local_port.is_some() {
+        return Err(InputError::at(
+            format!("{path}.local_port"),
+            "several connections cannot share one fixed local port",
+        ));
+    }
+    Ok((connections, concurrency))
+}
