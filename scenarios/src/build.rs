@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use sim_core::datagram::PingJob;
 use sim_core::{
-    Endpoint, FaultAction, LinkDirId, LinkParams, NodeId, NodeKind, QueueLimit, SimDuration,
-    SimTime, Topology, TopologyBuilder, Value,
+    FaultAction, LinkDirId, LinkParams, NodeId, NodeKind, QueueLimit, SimDuration, SimTime,
+    Topology, TopologyBuilder, Value,
 };
 use sim_tcp::{InitialWindow, Profile, State, TcpConfig};
 
@@ -18,9 +18,9 @@ use crate::format::TamperName;
 use crate::format::{
     CloseWhen, ExpectSpec, LinkParamsSpec, ProfileName, Quantity, ScenarioFile, TcpSpec,
 };
-use sim_apps::host::{Host, HostAction, HostApp, OnPeerClose, Role, Target, TcpApp};
-use sim_apps::payload::Wire;
-use sim_apps::tls_app::{TlsApp, TlsSide};
+use sim_apps::host::{HostAction, HostApp};
+use sim_apps::stream::{StreamApp, StreamSide};
+use sim_apps::tcp::{OnPeerClose, Role, Target, TcpApp};
 
 /// A change of link parameters at a time.
 #[derive(Debug, Clone)]
@@ -962,7 +962,7 @@ fn tcp_app(
         concurrency,
         cfg,
         iss: t.iss,
-        tls: match (&t.tls, &t.http) {
+        stream: match (&t.tls, &t.http) {
             (Some(_), Some(_)) => {
                 return Err(InputError::at(path, "give \"tls\" or \"http\", not both"));
             }
@@ -990,11 +990,11 @@ fn tcp_app(
                         format!("\"{field}\" is for the {role}"),
                     ));
                 }
-                Some(std::sync::Arc::new(TlsApp {
+                Some(std::sync::Arc::new(StreamApp {
                     side: if client {
-                        TlsSide::PlainClient
+                        StreamSide::PlainClient
                     } else {
-                        TlsSide::PlainServer
+                        StreamSide::PlainServer
                     },
                     request: h.request.unwrap_or(300),
                     response: h.response.unwrap_or(10_000),
@@ -1057,7 +1057,7 @@ fn tls_app(
     path: &str,
     peer: Option<&str>,
     name: &str,
-) -> Result<TlsApp, InputError> {
+) -> Result<StreamApp, InputError> {
     use crate::format::{IssuerName, TlsVersionName};
     use sim_tls::suite::{Group, Suite, Version};
 
@@ -1162,8 +1162,8 @@ fn tls_app(
             }
             cfg.tickets = spec.tickets.unwrap_or(false);
             cfg.early_data = spec.early_data.unwrap_or(false);
-            Ok(TlsApp {
-                side: TlsSide::Client(Box::new(cfg)),
+            Ok(StreamApp {
+                side: StreamSide::Client(Box::new(cfg)),
                 request: spec.request.unwrap_or(300),
                 response: 0,
                 costs: sim_tls::cost::CpuCosts::default(),
@@ -1257,8 +1257,8 @@ fn tls_app(
                 ));
             }
             cfg.accept_early_data = spec.accept_early_data.unwrap_or(true);
-            Ok(TlsApp {
-                side: TlsSide::Server(Box::new(cfg)),
+            Ok(StreamApp {
+                side: StreamSide::Server(Box::new(cfg)),
                 request: 1,
                 response: spec.response.unwrap_or(10_000),
                 costs: sim_tls::cost::CpuCosts::default(),
@@ -1302,7 +1302,7 @@ fn mitm_app(
         certificate,
         ..TlsSpec::default()
     };
-    let relay = |app: TlsApp| Some(std::sync::Arc::new(TlsApp { relay: true, ..app }));
+    let relay = |app: StreamApp| Some(std::sync::Arc::new(StreamApp { relay: true, ..app }));
     let front_tls = tls_app(&tls(Some(cert), None), path, None, name)?;
     let back_tls = tls_app(
         &tls(None, upstream_name),
@@ -1323,7 +1323,7 @@ fn mitm_app(
             ..TcpConfig::profile(Profile::Rfc)
         },
         iss: None,
-        tls,
+        stream: tls,
     };
     Ok(sim_apps::mitm::MitmApp {
         target,
@@ -1480,7 +1480,7 @@ fn flood_app(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(HostApp::SynFlood(sim_apps::host::SynFlood {
+    Ok(HostApp::SynFlood(sim_apps::flood::SynFlood {
         target,
         port,
         count: f.count,
@@ -1659,7 +1659,7 @@ fn expectation(
 pub fn metric_names(topology: &Topology, hosts: &[(NodeId, HostApp)]) -> BTreeSet<String> {
     let mut names: BTreeSet<String> = run_metric_names().iter().map(|s| s.to_string()).collect();
     for (node, app) in hosts {
-        for (k, _) in Endpoint::<Wire>::metrics(&Host::new(app, Vec::new())) {
+        for k in app.metric_names() {
             names.insert(format!("{}.{k}", topology.name(*node)));
         }
     }

@@ -10,8 +10,9 @@ use crate::build::{
     value_matches,
 };
 use crate::format::Quantity;
-use sim_apps::host::{Host, action_token};
+use sim_apps::host::Host;
 use sim_apps::payload::Wire;
+use sim_apps::timer::Timer;
 use sim_core::NodeId;
 use sim_tcp::State;
 
@@ -94,7 +95,7 @@ pub fn run_with(plan: &Plan, seed: u64, trace: bool) -> RunOutput {
         sim.attach(*node, Box::new(host))
             .expect("plan gives each host one endpoint");
         for (i, (at, _, _)) in mine.iter().enumerate() {
-            sim.schedule(*node, *at, action_token(i));
+            sim.schedule(*node, *at, Timer::Action(i).to_token());
         }
     }
     for (at, entry, src, dst, seg) in &plan.injections {
@@ -189,7 +190,7 @@ fn fault_hook(plan: &Plan) -> sim_core::FaultHook<Wire> {
                     let changed = match &mut packet.payload {
                         Wire::Tcp { bytes: Some(b), .. } => {
                             let mut v = b.to_vec();
-                            let done = sim_apps::tls_app::tamper(how, &mut v);
+                            let done = sim_apps::stream::tamper(how, &mut v);
                             *b = std::sync::Arc::from(v);
                             done
                         }

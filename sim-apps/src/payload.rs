@@ -88,7 +88,7 @@ impl Payload for Wire {
                     None => {}
                 }
                 // The message's bytes, for the pcap.
-                out.push(("data", Value::from(crate::tls_app::hex(&m.encode()))));
+                out.push(("data", Value::from(sim_tls::crypto::hex(&m.encode()))));
             }
         }
     }

@@ -1,28 +1,43 @@
-//! TLS over a host's TCP connections: an HTTPS-like exchange in which the
-//! client sends a request of a given size and the server answers with a
-//! response of a given size, both protected by `sim_tls`.
+//! The byte stream a TCP connection carries, and the HTTP/1.1 exchange on
+//! it: the client sends requests of a given size, the server answers each
+//! with a response of a given size. The stream is TLS (protected by
+//! `sim_tls`) or plain; the exchange is the same either way, so one model
+//! serves HTTPS and HTTP and their metrics compare phase by phase.
 //!
 //! TCP in netsim moves stream positions, not bytes; a TLS connection needs
-//! its bytes. So each TLS connection keeps what it wrote (`tx`, indexed by
-//! stream offset), the host puts the bytes of every segment it sends into
-//! the packet, and the receiving host files them by offset until TCP
-//! delivers that range in order. Retransmissions carry the same bytes
-//! again; a segment changed in flight carries changed bytes, which the
-//! record layer then refuses.
+//! its bytes. So each stream keeps what it wrote (`tx`, indexed by stream
+//! offset, see `buffers`), the host puts the bytes of every segment it
+//! sends into the packet, and the receiving host files them by offset
+//! until TCP delivers that range in order. Retransmissions carry the same
+//! bytes again; a segment changed in flight carries changed bytes, which
+//! the record layer then refuses.
+//!
+//! A [`Stream`] is sans-IO: the TCP host tells it what TCP delivered
+//! ([`Stream::delivered`], [`Stream::peer_closed`]) and it answers with a
+//! [`Step`]: bytes to queue, whether to close, trace records and figures.
+
+mod buffers;
+mod tamper;
+mod trace;
+mod transport;
 
 use std::sync::Arc;
 
 use sim_core::Value;
-
-use crate::http;
 use sim_tls::alert::Alert;
 use sim_tls::conn::{ConnEvent, Connection, Status};
 use sim_tls::cost::{CpuCosts, PkOps};
-use sim_tls::handshake::{ClientConfig, Event as TlsEvent, ServerConfig};
+use sim_tls::handshake::{ClientConfig, ServerConfig};
+
+use crate::http;
+use buffers::{RxBytes, TxLog};
+pub use tamper::tamper;
+use trace::{content_name, handshake_event};
+use transport::Transport;
 
 /// Which end a host plays, with its TLS settings (or plain HTTP).
 #[derive(Debug, Clone)]
-pub enum TlsSide {
+pub enum StreamSide {
     /// Connects, sends the request, reads the response, closes.
     Client(Box<ClientConfig>),
     /// Accepts, answers each request with the response.
@@ -33,93 +48,19 @@ pub enum TlsSide {
     PlainServer,
 }
 
-impl TlsSide {
+impl StreamSide {
     /// True for plain HTTP.
     pub fn is_plain(&self) -> bool {
-        matches!(self, TlsSide::PlainClient | TlsSide::PlainServer)
+        matches!(self, StreamSide::PlainClient | StreamSide::PlainServer)
     }
 }
 
-/// The byte stream an application talks through: TLS, or nothing at all.
-#[derive(Debug)]
-enum Stream {
-    Tls(Box<Connection>),
-    Plain {
-        out: Vec<u8>,
-        app_in: Vec<u8>,
-        closed: bool,
-    },
-}
-
-impl Stream {
-    fn read_tls(&mut self, bytes: &[u8]) {
-        match self {
-            Stream::Tls(c) => c.read_tls(bytes),
-            Stream::Plain { app_in, .. } => app_in.extend_from_slice(bytes),
-        }
-    }
-    fn poll_event(&mut self) -> Option<ConnEvent> {
-        match self {
-            Stream::Tls(c) => c.poll_event(),
-            Stream::Plain { .. } => None,
-        }
-    }
-    fn pk_ops(&self) -> PkOps {
-        match self {
-            Stream::Tls(c) => c.pk_ops(),
-            Stream::Plain { .. } => PkOps::default(),
-        }
-    }
-    fn take_app(&mut self) -> Vec<u8> {
-        match self {
-            Stream::Tls(c) => c.take_app(),
-            Stream::Plain { app_in, .. } => std::mem::take(app_in),
-        }
-    }
-    fn can_write(&self) -> bool {
-        match self {
-            Stream::Tls(c) => c.can_write(),
-            Stream::Plain { closed, .. } => !closed,
-        }
-    }
-    fn status(&self) -> Status {
-        match self {
-            Stream::Tls(c) => c.status(),
-            Stream::Plain { closed: true, .. } => Status::Closed,
-            Stream::Plain { .. } => Status::Established,
-        }
-    }
-    fn write_app(&mut self, data: &[u8]) {
-        match self {
-            Stream::Tls(c) => c.write_app(data),
-            Stream::Plain { out, .. } => out.extend_from_slice(data),
-        }
-    }
-    fn close(&mut self) {
-        match self {
-            Stream::Tls(c) => c.close(),
-            Stream::Plain { closed, .. } => *closed = true,
-        }
-    }
-    fn suite(&self) -> Option<sim_tls::suite::Suite> {
-        match self {
-            Stream::Tls(c) => c.suite(),
-            Stream::Plain { .. } => None,
-        }
-    }
-    fn take_tls(&mut self) -> Vec<u8> {
-        match self {
-            Stream::Tls(c) => c.take_tls(),
-            Stream::Plain { out, .. } => std::mem::take(out),
-        }
-    }
-}
-
-/// TLS on top of a TCP application.
+/// What a TCP application runs over each connection: HTTP, under TLS or
+/// not.
 #[derive(Debug, Clone)]
-pub struct TlsApp {
+pub struct StreamApp {
     /// Client or server.
-    pub side: TlsSide,
+    pub side: StreamSide,
     /// Bytes of application data the client sends.
     pub request: u64,
     /// Bytes of application data the server answers with.
@@ -139,7 +80,7 @@ pub struct TlsApp {
     pub relay: bool,
 }
 
-impl PartialEq for TlsApp {
+impl PartialEq for StreamApp {
     /// Configurations hold trust stores and caches without equality; two
     /// apps are equal when they print the same.
     fn eq(&self, other: &Self) -> bool {
@@ -147,92 +88,11 @@ impl PartialEq for TlsApp {
     }
 }
 
-/// Received bytes by stream offset, until TCP delivers them in order.
-#[derive(Debug, Default)]
-struct RxBytes {
-    /// Stream offset of `buf[0]`.
-    base: u64,
-    buf: Vec<u8>,
-}
-
-impl RxBytes {
-    /// Files `data`, which starts at stream `offset`; bytes before the
-    /// delivered point are old news (a retransmission) and are skipped.
-    fn put(&mut self, offset: u64, data: &[u8]) {
-        let end = offset + data.len() as u64;
-        if end <= self.base {
-            return;
-        }
-        let skip = self.base.saturating_sub(offset) as usize;
-        let at = (offset + skip as u64 - self.base) as usize;
-        let data = &data[skip..];
-        if self.buf.len() < at + data.len() {
-            self.buf.resize(at + data.len(), 0);
-        }
-        self.buf[at..at + data.len()].copy_from_slice(data);
-    }
-
-    /// Hands the bytes TCP just delivered, `len` from `offset`, to `f`;
-    /// false if they are not all here.
-    fn take(&mut self, offset: u64, len: usize, f: impl FnOnce(&[u8])) -> bool {
-        if offset != self.base || self.buf.len() < len {
-            return false;
-        }
-        self.base += len as u64;
-        f(&self.buf[..len]);
-        self.buf.drain(..len);
-        true
-    }
-}
-
-/// What a connection wrote to TCP, kept in the pieces it was written in
-/// (appending never copies what came before) and read back by offset.
-#[derive(Debug, Default)]
-struct TxLog {
-    /// (stream offset of the piece, its bytes), in order.
-    pieces: Vec<(u64, Vec<u8>)>,
-    end: u64,
-}
-
-impl TxLog {
-    fn push(&mut self, bytes: Vec<u8>) {
-        if !bytes.is_empty() {
-            let n = bytes.len() as u64;
-            self.pieces.push((self.end, bytes));
-            self.end += n;
-        }
-    }
-
-    /// Bytes `offset .. offset + len`, if all were written.
-    fn get(&self, offset: u64, len: usize) -> Option<Arc<[u8]>> {
-        let stop = offset.checked_add(len as u64)?;
-        if len == 0 || stop > self.end {
-            return None;
-        }
-        let first = self.pieces.partition_point(|(at, _)| *at <= offset) - 1;
-        let (at, piece) = &self.pieces[first];
-        let from = (offset - at) as usize;
-        if from + len <= piece.len() {
-            return Some(Arc::from(&piece[from..from + len]));
-        }
-        // A segment across pieces: gather it.
-        let mut out = Vec::with_capacity(len);
-        for (at, piece) in &self.pieces[first..] {
-            let a = offset.saturating_sub(*at) as usize;
-            let b = ((stop - at) as usize).min(piece.len());
-            out.extend_from_slice(&piece[a..b]);
-            if out.len() == len {
-                break;
-            }
-        }
-        Some(Arc::from(out))
-    }
-}
-
-/// One TLS connection riding on a TCP connection.
+/// The stream riding on one TCP connection: TLS or plain, client or
+/// server.
 #[derive(Debug)]
-pub struct TlsConn {
-    conn: Stream,
+pub struct Stream {
+    conn: Transport,
     client: bool,
     /// Everything written to TCP, by stream offset.
     tx: TxLog,
@@ -265,7 +125,7 @@ pub struct TlsConn {
     app_started: bool,
 }
 
-/// What a TLS connection did, for the host's trace and totals.
+/// What a stream did, for the host's trace and totals.
 #[derive(Debug, Default)]
 pub struct Step {
     /// Bytes to queue on TCP.
@@ -303,9 +163,14 @@ pub struct Step {
     pub response: Option<Vec<u8>>,
 }
 
-impl TlsConn {
+impl Stream {
     /// A client connection: the ClientHello is ready to go.
-    pub fn client(cfg: &ClientConfig, random: [u8; 32], ephemeral: [u8; 32], app: &TlsApp) -> Self {
+    pub fn client(
+        cfg: &ClientConfig,
+        random: [u8; 32],
+        ephemeral: [u8; 32],
+        app: &StreamApp,
+    ) -> Self {
         let request = http::request(app.request, app.requests <= 1, &app.host);
         let mut c = Self::client_sending(cfg, random, ephemeral, &request);
         c.requests_left = app.requests.max(1);
@@ -321,13 +186,13 @@ impl TlsConn {
     ) -> Self {
         let mut conn = Connection::client(cfg.clone(), random, ephemeral);
         conn.write_app(request);
-        let mut c = Self::with(Stream::Tls(Box::new(conn)), true);
+        let mut c = Self::with(Transport::Tls(Box::new(conn)), true);
         c.requests_left = 1;
         c
     }
 
     /// A relay server answers a request it handed on.
-    pub fn respond(&mut self, response: &[u8], app: &TlsApp) -> Step {
+    pub fn respond(&mut self, response: &[u8], app: &StreamApp) -> Step {
         self.conn.write_app(response);
         self.step(app)
     }
@@ -335,14 +200,14 @@ impl TlsConn {
     /// A server connection waiting for a ClientHello.
     pub fn server(cfg: &ServerConfig, random: [u8; 32], ephemeral: [u8; 32]) -> Self {
         Self::with(
-            Stream::Tls(Box::new(Connection::server(cfg.clone(), random, ephemeral))),
+            Transport::Tls(Box::new(Connection::server(cfg.clone(), random, ephemeral))),
             false,
         )
     }
 
     /// A plain-HTTP client (the request goes at once) or server.
-    pub fn plain(client: bool, app: &TlsApp) -> Self {
-        let mut conn = Stream::Plain {
+    pub fn plain(client: bool, app: &StreamApp) -> Self {
+        let mut conn = Transport::Plain {
             out: Vec::new(),
             app_in: Vec::new(),
             closed: false,
@@ -355,8 +220,8 @@ impl TlsConn {
         c
     }
 
-    fn with(conn: Stream, client: bool) -> Self {
-        TlsConn {
+    fn with(conn: Transport, client: bool) -> Self {
+        Stream {
             conn,
             client,
             tx: TxLog::default(),
@@ -389,7 +254,7 @@ impl TlsConn {
     }
 
     /// TCP delivered `len` bytes at `offset`: feed them to TLS.
-    pub fn delivered(&mut self, offset: u64, len: u32, app: &TlsApp) -> Step {
+    pub fn delivered(&mut self, offset: u64, len: u32, app: &StreamApp) -> Step {
         let conn = &mut self.conn;
         if !self
             .rx
@@ -403,7 +268,7 @@ impl TlsConn {
     }
 
     /// The peer closed its direction of TCP.
-    pub fn peer_closed(&mut self, app: &TlsApp) -> Step {
+    pub fn peer_closed(&mut self, app: &StreamApp) -> Step {
         let mut s = self.step(app);
         if !self.done {
             self.done = true;
@@ -413,7 +278,7 @@ impl TlsConn {
     }
 
     /// Moves what TLS produced to TCP and reports it.
-    pub fn step(&mut self, app: &TlsApp) -> Step {
+    pub fn step(&mut self, app: &StreamApp) -> Step {
         let mut s = Step::default();
         let closed_by_peer = self.drain_events(&mut s);
         self.after_events(app, s, closed_by_peer)
@@ -483,7 +348,7 @@ impl TlsConn {
     }
 
     /// Moves application data and closes as the exchange requires.
-    fn after_events(&mut self, app: &TlsApp, mut s: Step, closed_by_peer: bool) -> Step {
+    fn after_events(&mut self, app: &StreamApp, mut s: Step, closed_by_peer: bool) -> Step {
         let ops = self.conn.pk_ops();
         s.ops = ops - self.ops_seen;
         self.ops_seen = ops;
@@ -552,7 +417,7 @@ impl TlsConn {
         }
         let out = self.conn.take_tls();
         s.send = out.len() as u64;
-        if matches!(self.conn, Stream::Plain { .. }) && s.send > 0 {
+        if matches!(self.conn, Transport::Plain { .. }) && s.send > 0 {
             s.app_sent = true;
         }
         self.tx.push(out);
@@ -590,159 +455,5 @@ impl TlsConn {
                 self.awaiting_reply = true;
             }
         }
-    }
-}
-
-fn handshake_event(h: TlsEvent, s: &mut Step) {
-    let fields = match h {
-        TlsEvent::Established { version, suite } => {
-            s.established = true;
-            vec![
-                ("event", "established".into()),
-                ("version", Value::from(version.to_string())),
-                ("suite", Value::from(suite.name())),
-            ]
-        }
-        TlsEvent::AlertSent(a, why) => {
-            s.alert_sent = Some(a);
-            vec![
-                ("event", "alert_sent".into()),
-                ("alert", a.name().into()),
-                ("reason", Value::from(why)),
-            ]
-        }
-        TlsEvent::AlertReceived(a) => {
-            s.alert_received = Some(a);
-            vec![
-                ("event", "alert_received".into()),
-                ("alert", a.name().into()),
-            ]
-        }
-        TlsEvent::UntrustedAccepted(e) => vec![
-            ("event", "untrusted_accepted".into()),
-            ("reason", Value::from(e.to_string())),
-        ],
-        TlsEvent::Resumed => {
-            s.resumed = true;
-            vec![("event", "resumed".into())]
-        }
-        TlsEvent::NewTicket(ticket) => {
-            let max = ticket.max_early_data;
-            s.new_ticket = Some(ticket);
-            vec![
-                ("event", "new_ticket".into()),
-                ("max_early_data", Value::from(max)),
-            ]
-        }
-        TlsEvent::EarlyData { accepted } => vec![(
-            "event",
-            if accepted {
-                "early_data_accepted"
-            } else {
-                "early_data_rejected"
-            }
-            .into(),
-        )],
-        TlsEvent::NewSession(session) => {
-            let ticket = session.ticket.is_some();
-            s.new_session = Some(session);
-            vec![
-                ("event", "new_session".into()),
-                ("ticket", Value::Bool(ticket)),
-            ]
-        }
-    };
-    s.traces.push(("tls_state", fields));
-}
-
-fn content_name(c: sim_tls::record::ContentType) -> &'static str {
-    use sim_tls::record::ContentType as C;
-    match c {
-        C::ChangeCipherSpec => "ChangeCipherSpec",
-        C::Alert => "Alert",
-        C::Handshake => "Handshake",
-        C::ApplicationData => "ApplicationData",
-    }
-}
-
-/// Changes a segment's bytes as an on-path attacker would; true if it
-/// found something to change.
-pub fn tamper(how: &str, bytes: &mut [u8]) -> bool {
-    match how {
-        "corrupt" => match bytes.last_mut() {
-            Some(b) => {
-                *b ^= 0x01;
-                true
-            }
-            None => false,
-        },
-        "downgrade" => downgrade_client_hello(bytes),
-        _ => false,
-    }
-}
-
-/// Rewrites every suite in a ClientHello at the start of `bytes` to the
-/// list's last one, keeping every length (RFC 5246 §7.4.1.2 layout).
-fn downgrade_client_hello(bytes: &mut [u8]) -> bool {
-    // Record header (5), handshake header (4), version (2), random (32).
-    if bytes.len() < 44 || bytes[0] != 22 || bytes[5] != 1 {
-        return false;
-    }
-    let sid = 43 + 1 + usize::from(bytes[43]);
-    let Some(len) = bytes
-        .get(sid..sid + 2)
-        .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
-    else {
-        return false;
-    };
-    let list = sid + 2;
-    if len < 2 || bytes.len() < list + len {
-        return false;
-    }
-    let last = [bytes[list + len - 2], bytes[list + len - 1]];
-    for i in (list..list + len).step_by(2) {
-        bytes[i..i + 2].copy_from_slice(&last);
-    }
-    true
-}
-
-/// Lower-case hex, for the `tcp_payload` trace record.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn written_bytes_come_back_by_offset_across_pieces() {
-        let mut tx = TxLog::default();
-        tx.push(b"hello ".to_vec());
-        tx.push(Vec::new());
-        tx.push(b"big ".to_vec());
-        tx.push(b"world".to_vec());
-        assert_eq!(&*tx.get(0, 5).unwrap(), b"hello");
-        assert_eq!(&*tx.get(4, 8).unwrap(), b"o big wo");
-        assert_eq!(&*tx.get(6, 9).unwrap(), b"big world");
-        assert_eq!(tx.get(10, 6), None, "not all written");
-        assert_eq!(tx.get(3, 0), None);
-    }
-
-    #[test]
-    fn received_bytes_are_filed_by_offset_and_taken_in_order() {
-        let mut rx = RxBytes::default();
-        let take = |rx: &mut RxBytes, at: u64, n: usize| {
-            let mut got = None;
-            rx.take(at, n, |b| got = Some(b.to_vec()));
-            got
-        };
-        rx.put(5, b"world");
-        rx.put(0, b"hello");
-        assert_eq!(take(&mut rx, 0, 5).as_deref(), Some(&b"hello"[..]));
-        // A retransmission overlapping what was delivered.
-        rx.put(3, b"loworld");
-        assert_eq!(take(&mut rx, 5, 5).as_deref(), Some(&b"world"[..]));
-        assert_eq!(take(&mut rx, 10, 1), None);
     }
 }
