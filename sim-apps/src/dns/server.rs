@@ -1,10 +1,10 @@
 //! The DNS server as a host's application: it answers queries to its port
-//! from its zone and counts what it answered.
+//! from its zone and counts what it answered. The host sends the answers
+//! (this module knows messages, not packets).
 
-use sim_core::{Context, NodeId, Value};
+use sim_core::Value;
 
 use super::{Answer, Message, PORT, Zone, serve};
-use crate::payload::Wire;
 
 /// What it answered.
 #[derive(Debug, Default, Clone, Copy)]
@@ -33,14 +33,14 @@ impl DnsServer {
         m.answer.is_none() && m.dst_port == PORT
     }
 
-    /// Answers a query.
-    pub(crate) fn on_query(&mut self, cx: &mut Context<'_, Wire>, from: NodeId, m: &Message) {
+    /// The answer to a query, for the host to send back.
+    pub(crate) fn on_query(&mut self, m: &Message) -> Message {
         let reply = serve(&self.zone, m);
         self.served.answered += 1;
         if reply.answer == Some(Answer::NxDomain) {
             self.served.nxdomain += 1;
         }
-        cx.send(from, reply.wire_size(), Wire::Dns(reply));
+        reply
     }
 
     pub(crate) fn metrics(&self) -> Vec<(String, Value)> {

@@ -105,7 +105,11 @@ impl Host {
     /// A DNS message: a query for the server, an answer for the resolver.
     fn on_dns(&mut self, cx: &mut Context<'_, Wire>, from: NodeId, m: &Message) {
         match &mut self.app {
-            App::DnsServer(s) if s.serves(m) => return s.on_query(cx, from, m),
+            App::DnsServer(s) if s.serves(m) => {
+                let reply = s.on_query(m);
+                cx.send(from, reply.wire_size(), Wire::Dns(reply));
+                return;
+            }
             App::Tcp(t) if t.has_resolver() && m.answer.is_some() => {
                 return t.on_dns(cx, from, m);
             }

@@ -364,45 +364,15 @@ impl Stream {
         } else if app.relay {
             self.response.extend_from_slice(&app_in);
         }
-        // The server answers every complete request (its head ends with an
-        // empty line), in order, as soon as it may write: a TLS 1.3 server
-        // answers early data at once (0.5-RTT).
-        while !self.client
-            && self.conn.can_write()
-            && let Some(end) = http::head_len(&self.pending)
-        {
-            let request: Vec<u8> = self.pending.drain(..end).collect();
-            if app.relay {
-                s.requests.push(request);
-                continue;
-            }
-            self.conn.write_app(&http::response(app.response));
-            self.drain_events(&mut s);
+        if !self.client {
+            self.answer_requests(app, &mut s);
         }
         if self.conn.status() == Status::Established
             && self.client
             && !self.done
             && self.expect.is_some_and(|n| self.got - self.page_base >= n)
         {
-            s.response_complete = true;
-            if app.relay {
-                s.response = Some(std::mem::take(&mut self.response));
-            }
-            self.requests_left -= 1;
-            if self.requests_left > 0 {
-                // Keep-alive: the next request on the same connection.
-                self.page_base += self.expect.take().unwrap_or(0);
-                self.head.clear();
-                let last = self.requests_left == 1;
-                self.conn
-                    .write_app(&http::request(app.request, last, &app.host));
-            } else {
-                // The whole page is here: close_notify, then FIN.
-                self.done = true;
-                self.conn.close();
-                s.close = true;
-            }
-            self.drain_events(&mut s);
+            self.response_complete(app, &mut s);
         }
         if closed_by_peer && !self.done {
             // RFC 8446 §6.1: answer close_notify with our own.
@@ -422,6 +392,46 @@ impl Stream {
         }
         self.tx.push(out);
         s
+    }
+
+    /// Server: answers every complete request (its head ends with an empty
+    /// line), in order, as soon as it may write: a TLS 1.3 server answers
+    /// early data at once (0.5-RTT). A relay hands the requests on instead.
+    fn answer_requests(&mut self, app: &StreamApp, s: &mut Step) {
+        while self.conn.can_write()
+            && let Some(end) = http::head_len(&self.pending)
+        {
+            let request: Vec<u8> = self.pending.drain(..end).collect();
+            if app.relay {
+                s.requests.push(request);
+                continue;
+            }
+            self.conn.write_app(&http::response(app.response));
+            self.drain_events(s);
+        }
+    }
+
+    /// Client: the response just completed. Ask for the next one on the
+    /// same connection (keep-alive), or close once the page is whole.
+    fn response_complete(&mut self, app: &StreamApp, s: &mut Step) {
+        s.response_complete = true;
+        if app.relay {
+            s.response = Some(std::mem::take(&mut self.response));
+        }
+        self.requests_left -= 1;
+        if self.requests_left > 0 {
+            self.page_base += self.expect.take().unwrap_or(0);
+            self.head.clear();
+            let last = self.requests_left == 1;
+            self.conn
+                .write_app(&http::request(app.request, last, &app.host));
+        } else {
+            // The whole page is here: close_notify, then FIN.
+            self.done = true;
+            self.conn.close();
+            s.close = true;
+        }
+        self.drain_events(s);
     }
 
     /// A record went out; `off` is where it starts in the TCP stream, so a

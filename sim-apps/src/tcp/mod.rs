@@ -2,10 +2,10 @@
 //! rides on its connections (TLS or HTTP streams, DNS lookups before
 //! connecting, a relay for the man-in-the-middle).
 //!
-//! [`TcpHost`] is the only place that connects the stack to the simulator.
-//! Inputs come in with the simulator's context: [`TcpHost::start`],
-//! [`TcpHost::on_segment`], [`TcpHost::on_timer`], [`TcpHost::on_action`],
-//! [`TcpHost::on_dns`]. After every input it drains, in order, the stack's
+//! `TcpHost` is the only place that connects the stack to the simulator.
+//! Inputs come in with the simulator's context: `TcpHost::start`,
+//! `TcpHost::on_segment`, `TcpHost::on_timer`, `TcpHost::on_action`,
+//! `TcpHost::on_dns`. After every input it drains, in order, the stack's
 //! events (so the application can react before anything is sent, and an
 //! ACK can ride on its reply), its segments, and its timer deadlines.
 //!

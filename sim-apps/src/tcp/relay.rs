@@ -4,7 +4,7 @@
 //! back the response, or its failure.
 //!
 //! The halves never call each other: each queues [`Relayed`] items, and the
-//! node's endpoint (see `crate::mitm`) moves them across.
+//! node's endpoint (the man-in-the-middle) moves them across.
 
 use std::collections::VecDeque;
 
