@@ -1,18 +1,37 @@
 //! What runs on a netsim host: the applications that scenario files place on
-//! nodes, each a sans-IO model hosted by [`host::Host`] through sim-core's
+//! nodes, each a sans-IO model hosted by [`Host`] through sim-core's
 //! `Endpoint` trait.
 //!
-//! Start with [`host`]: a `Host` is the echo responder plus one application
-//! (TCP bulk, a TLS or HTTP client or server, DNS, a SYN flood, an on-path
-//! observer or man-in-the-middle). The byte stream a TCP connection carries
-//! (plain or under TLS, with HTTP on top) is in [`tls_app`]; DNS in [`dns`];
-//! HTTP messages in [`http`]; what packets carry in [`payload`].
+//! Start reading at [`host`]: a [`Host`] is the echo responder plus one
+//! application, described by a [`HostApp`] and dispatched by one `match`
+//! per input. From there, each application has its module:
+//!
+//! - [`tcp`]: a TCP application (bulk data, or HTTP over a [`stream`]),
+//!   split by concern into one folder;
+//! - [`stream`]: the byte stream on a connection, TLS or plain, with the
+//!   HTTP exchange on top; [`http`] writes and reads the messages;
+//! - [`dns`]: the resolver a client uses and the server;
+//! - [`mitm`]: the TLS-terminating man-in-the-middle (two TCP
+//!   applications relaying);
+//! - `observer`: the passive eavesdropper on a router;
+//! - [`flood`]: the SYN flood; `ping`: echo and ping;
+//! - [`timer`]: every timer a host sets, as a typed [`Timer`];
+//! - [`payload`]: what packets carry ([`Wire`]).
+//!
 //! `docs/ARCHITECTURE.md` draws the layers.
 
 pub mod dns;
+pub mod flood;
 pub mod host;
 pub mod http;
 pub mod mitm;
-pub mod observer;
+mod observer;
 pub mod payload;
-pub mod tls_app;
+mod ping;
+pub mod stream;
+pub mod tcp;
+pub mod timer;
+
+pub use host::{Host, HostAction, HostApp};
+pub use payload::Wire;
+pub use timer::Timer;

@@ -28,9 +28,10 @@ use std::collections::BTreeMap;
 use sim_core::{Context, NodeId, Packet, Value};
 use sim_tcp::stack::ConnId;
 
-use crate::host::{Relayed, TcpApp, TcpHost, split_token};
 use crate::http;
 use crate::payload::Wire;
+use crate::tcp::{Relayed, TcpApp, TcpHost};
+use crate::timer::{Slot, Timer};
 
 /// A man-in-the-middle's settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,28 +107,28 @@ impl Mitm {
         self.relay(cx);
     }
 
-    pub(crate) fn on_timer(&mut self, cx: &mut Context<'_, Wire>, token: u64) {
-        let (kind, value, second) = split_token(token);
-        let half = if second {
-            &mut self.back
-        } else {
-            &mut self.front
-        };
-        half.on_timer(cx, kind, value, &[]);
+    pub(crate) fn on_timer(&mut self, cx: &mut Context<'_, Wire>, timer: Timer) {
+        match timer {
+            Timer::Tcp(Slot::First, t) => self.front.on_timer(cx, t),
+            Timer::Tcp(Slot::Second, t) => self.back.on_timer(cx, t),
+            // Not the halves' business (the scenario gives a router no
+            // actions); the client half is polled all the same.
+            Timer::Action(_) | Timer::Ping(_) | Timer::Flood => self.front.on_action(cx, None),
+        }
         self.relay(cx);
     }
 
     /// Passes requests up and responses down until neither half has more.
     fn relay(&mut self, cx: &mut Context<'_, Wire>) {
         loop {
-            if let Some(Relayed::Request { conn, bytes }) = self.front.relayed.pop_front() {
+            if let Some(Relayed::Request { conn, bytes }) = self.front.pop_relayed() {
                 self.read.requests += 1;
                 self.trace_read(cx, "request", &bytes);
                 let up = self.back.connect_relay(cx, self.target, self.port, bytes);
                 self.serving.insert(up, conn);
                 continue;
             }
-            match self.back.relayed.pop_front() {
+            match self.back.pop_relayed() {
                 Some(Relayed::Response { conn, bytes }) => {
                     self.read.responses += 1;
                     self.trace_read(cx, "response", &bytes);
@@ -186,19 +187,49 @@ impl Mitm {
     }
 
     pub(crate) fn metrics(&self) -> Vec<(String, Value)> {
-        let front = self.front.tls_figures();
-        let back = self.back.tls_figures();
-        [
-            ("client_handshakes", front.0),
-            ("client_alerts_received", front.1),
-            ("server_handshakes", back.0),
-            ("requests_read", self.read.requests),
-            ("responses_read", self.read.responses),
-            ("bytes_read", self.read.bytes),
-            ("upstream_failures", self.read.upstream_failures),
-        ]
-        .into_iter()
-        .map(|(k, v)| (format!("mitm.{k}"), Value::U64(v)))
-        .collect()
+        let (handshakes, alerts) = self.front.handshake_figures();
+        let (upstream_handshakes, _) = self.back.handshake_figures();
+        let f = Figures {
+            client_handshakes: handshakes,
+            client_alerts_received: alerts,
+            server_handshakes: upstream_handshakes,
+            read: self.read,
+        };
+        named(f)
+            .into_iter()
+            .map(|(k, v)| (format!("mitm.{k}"), Value::U64(v)))
+            .collect()
     }
+
+    pub(crate) fn metric_names() -> Vec<String> {
+        named(Figures::default())
+            .into_iter()
+            .map(|(k, _)| format!("mitm.{k}"))
+            .collect()
+    }
+}
+
+/// What it reports.
+#[derive(Debug, Default, Clone, Copy)]
+struct Figures {
+    /// TLS handshakes with clients (under the forged certificate).
+    client_handshakes: u64,
+    /// Alerts clients sent (refusing the certificate).
+    client_alerts_received: u64,
+    /// TLS handshakes with the real server.
+    server_handshakes: u64,
+    read: Read,
+}
+
+/// Its figures, by name.
+fn named(f: Figures) -> [(&'static str, u64); 7] {
+    [
+        ("client_handshakes", f.client_handshakes),
+        ("client_alerts_received", f.client_alerts_received),
+        ("server_handshakes", f.server_handshakes),
+        ("requests_read", f.read.requests),
+        ("responses_read", f.read.responses),
+        ("bytes_read", f.read.bytes),
+        ("upstream_failures", f.read.upstream_failures),
+    ]
 }

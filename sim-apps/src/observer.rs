@@ -20,8 +20,15 @@ use sim_tls::suite::{Suite, Version};
 
 use crate::payload::Wire;
 
-/// A TCP direction: (source, source port, destination, destination port).
-type Direction = (NodeId, u16, NodeId, u16);
+/// One direction of a TCP connection, as seen on the path: its bytes are
+/// one stream. (Not `reports`' `Direction`, which is a link's.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Flow {
+    src: NodeId,
+    sport: u16,
+    dst: NodeId,
+    dport: u16,
+}
 
 /// What a direction's bytes turned out to be.
 #[derive(Debug, Default)]
@@ -93,7 +100,7 @@ struct Seen {
 /// The running observer.
 #[derive(Debug, Default)]
 pub(crate) struct Observer {
-    streams: HashMap<Direction, Stream>,
+    streams: HashMap<Flow, Stream>,
     seen: Seen,
 }
 
@@ -108,8 +115,13 @@ impl Observer {
         else {
             return; // no content to read (or not TCP)
         };
-        let dir = (packet.src, seg.src_port, packet.dst, seg.dst_port);
-        let stream = self.streams.entry(dir).or_default();
+        let flow = Flow {
+            src: packet.src,
+            sport: seg.src_port,
+            dst: packet.dst,
+            dport: seg.dst_port,
+        };
+        let stream = self.streams.entry(flow).or_default();
         let ready = stream.put(seg.data.offset, bytes);
         if ready.is_empty() {
             return;
@@ -146,10 +158,10 @@ impl Observer {
             self.count(&fields);
             if cx.tracing() {
                 let mut f = vec![
-                    (Field::Src, Value::Node(dir.0)),
-                    (Field::Sport, Value::from(u32::from(dir.1))),
-                    (Field::Dst, Value::Node(dir.2)),
-                    (Field::Dport, Value::from(u32::from(dir.3))),
+                    (Field::Src, Value::Node(flow.src)),
+                    (Field::Sport, Value::from(u32::from(flow.sport))),
+                    (Field::Dst, Value::Node(flow.dst)),
+                    (Field::Dport, Value::from(u32::from(flow.dport))),
                 ];
                 f.extend(fields);
                 cx.trace(Kind::Observed, f);
@@ -181,20 +193,31 @@ impl Observer {
     }
 
     pub(crate) fn metrics(&self) -> Vec<(String, Value)> {
-        let s = self.seen;
-        [
-            ("plaintext_messages", s.plaintext_messages),
-            ("protected_records", s.protected_records),
-            ("protected_bytes", s.protected_bytes),
-            ("server_names", s.server_names),
-            ("certificates", s.certificates),
-            ("http_heads", s.http_heads),
-            ("cookies", s.cookies),
-        ]
-        .into_iter()
-        .map(|(k, v)| (format!("observer.{k}"), Value::U64(v)))
-        .collect()
+        named(self.seen)
+            .into_iter()
+            .map(|(k, v)| (format!("observer.{k}"), Value::U64(v)))
+            .collect()
     }
+
+    pub(crate) fn metric_names() -> Vec<String> {
+        named(Seen::default())
+            .into_iter()
+            .map(|(k, _)| format!("observer.{k}"))
+            .collect()
+    }
+}
+
+/// Its figures, by name.
+fn named(s: Seen) -> [(&'static str, u64); 7] {
+    [
+        ("plaintext_messages", s.plaintext_messages),
+        ("protected_records", s.protected_records),
+        ("protected_bytes", s.protected_bytes),
+        ("server_names", s.server_names),
+        ("certificates", s.certificates),
+        ("http_heads", s.http_heads),
+        ("cookies", s.cookies),
+    ]
 }
 
 type Note = sim_core::Fields;

@@ -89,7 +89,7 @@ impl Payload for Wire {
                     None => {}
                 }
                 // The message's bytes, for the pcap.
-                out.push((Field::Data, Value::from(crate::tls_app::hex(&m.encode()))));
+                out.push((Field::Data, Value::from(sim_tls::crypto::hex(&m.encode()))));
             }
         }
     }

@@ -29,7 +29,7 @@ pub(super) fn flood_app(
         .enumerate()
         .map(|(i, n)| node(topology, &format!("{path}.spoof[{i}]"), n))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(HostApp::SynFlood(sim_apps::host::SynFlood {
+    Ok(HostApp::SynFlood(sim_apps::flood::SynFlood {
         target,
         port,
         count: f.count,

@@ -1,23 +1,23 @@
 //! Metric names: which figures a run of a plan reports, so that
 //! expectations and the batch's `metrics` can be checked before any run.
 //!
-//! The names of a host's figures are found by asking a fresh host model for
-//! its metrics; run, link and host names are put together here and in
-//! `run`, which reports the values under the same names.
+//! Each application model lists the names of its figures
+//! (`HostApp::metric_names`, from the same definition that reports them);
+//! run, link and host names are put together here and in `run`, which
+//! reports the values under the same names.
 
 use std::collections::BTreeSet;
 
-use sim_core::{Endpoint, NodeId, Topology, Value};
+use sim_core::{NodeId, Topology, Value};
 
 use crate::error::InputError;
-use sim_apps::host::{Host, HostApp};
-use sim_apps::payload::Wire;
+use sim_apps::host::HostApp;
 
 /// Names of every metric a run of this plan reports.
 pub(super) fn metric_names(topology: &Topology, hosts: &[(NodeId, HostApp)]) -> BTreeSet<String> {
     let mut names: BTreeSet<String> = run_metric_names().iter().map(|s| s.to_string()).collect();
     for (node, app) in hosts {
-        for (k, _) in Endpoint::<Wire>::metrics(&Host::new(app, Vec::new())) {
+        for k in app.metric_names() {
             names.insert(format!("{}.{k}", topology.name(*node)));
         }
     }

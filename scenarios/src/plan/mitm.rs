@@ -14,9 +14,9 @@ use super::check::node_port;
 use super::stream::tls_app;
 use crate::error::InputError;
 use crate::format::{CertificateSpec, IssuerName, MitmSpec, TlsSpec};
-use sim_apps::host::{OnPeerClose, Role, TcpApp};
 use sim_apps::mitm::MitmApp;
-use sim_apps::tls_app::TlsApp;
+use sim_apps::stream::StreamApp;
+use sim_apps::tcp::{OnPeerClose, Role, TcpApp};
 
 /// A man-in-the-middle on the router named `name`.
 pub(super) fn mitm_app(
@@ -47,7 +47,7 @@ pub(super) fn mitm_app(
         certificate,
         ..TlsSpec::default()
     };
-    let relay = |app: TlsApp| Some(Arc::new(TlsApp { relay: true, ..app }));
+    let relay = |app: StreamApp| Some(Arc::new(StreamApp { relay: true, ..app }));
     let front_tls = tls_app(&tls(Some(cert), None), path, None, name)?;
     let back_tls = tls_app(
         &tls(None, upstream_name),
@@ -68,7 +68,7 @@ pub(super) fn mitm_app(
             ..TcpConfig::profile(Profile::Rfc)
         },
         iss: None,
-        tls,
+        stream: tls,
     };
     Ok(MitmApp {
         target,

@@ -1,6 +1,6 @@
 //! What runs over a TCP application's connections when it is more than
 //! bytes: a request and a response, in the clear (`http`) or under TLS
-//! (`tls`). Both become the same application model ([`TlsApp`]), which is
+//! (`tls`). Both become the same application model ([`StreamApp`]), which is
 //! why they are checked together; the man-in-the-middle reuses [`tls_app`]
 //! for its two halves.
 //!
@@ -14,7 +14,7 @@ use sim_tls::suite::{Group, Suite, Version};
 use super::check::host_part;
 use crate::error::InputError;
 use crate::format::{CertificateSpec, HttpSpec, IssuerName, TcpSpec, TlsSpec, TlsVersionName};
-use sim_apps::tls_app::{TlsApp, TlsSide};
+use sim_apps::stream::{StreamApp, StreamSide};
 
 /// The demo CRL, known to every client: the serial a `"revoked": true`
 /// certificate carries.
@@ -30,7 +30,7 @@ pub(super) fn stream_app(
     t: &TcpSpec,
     path: &str,
     name: &str,
-) -> Result<Option<Arc<TlsApp>>, InputError> {
+) -> Result<Option<Arc<StreamApp>>, InputError> {
     match (&t.tls, &t.http) {
         (Some(_), Some(_)) => Err(InputError::at(path, "give \"tls\" or \"http\", not both")),
         (None, Some(h)) => Ok(Some(Arc::new(http_app(t, h, path, name)?))),
@@ -54,7 +54,7 @@ pub(super) fn stream_app(
 }
 
 /// Plain HTTP/1.1: a client if the endpoint connects, else a server.
-fn http_app(t: &TcpSpec, h: &HttpSpec, path: &str, name: &str) -> Result<TlsApp, InputError> {
+fn http_app(t: &TcpSpec, h: &HttpSpec, path: &str, name: &str) -> Result<StreamApp, InputError> {
     if t.send.is_some() {
         return Err(InputError::at(
             format!("{path}.send"),
@@ -78,11 +78,11 @@ fn http_app(t: &TcpSpec, h: &HttpSpec, path: &str, name: &str) -> Result<TlsApp,
             format!("\"{field}\" is for the {role}"),
         ));
     }
-    Ok(TlsApp {
+    Ok(StreamApp {
         side: if client {
-            TlsSide::PlainClient
+            StreamSide::PlainClient
         } else {
-            TlsSide::PlainServer
+            StreamSide::PlainServer
         },
         request: h.request.unwrap_or(300),
         response: h.response.unwrap_or(10_000),
@@ -120,7 +120,7 @@ pub(super) fn tls_app(
     path: &str,
     peer: Option<&str>,
     name: &str,
-) -> Result<TlsApp, InputError> {
+) -> Result<StreamApp, InputError> {
     let offer = offer(spec, path)?;
     let date = spec.date.unwrap_or(DEFAULT_DATE);
     match peer {
@@ -219,7 +219,7 @@ fn tls_client(
     server: &str,
     date: i64,
     offer: Offer,
-) -> Result<TlsApp, InputError> {
+) -> Result<StreamApp, InputError> {
     if spec.certificate.is_some() {
         return misplaced(path, "certificate", "server");
     }
@@ -250,8 +250,8 @@ fn tls_client(
     }
     cfg.tickets = spec.tickets.unwrap_or(false);
     cfg.early_data = spec.early_data.unwrap_or(false);
-    Ok(TlsApp {
-        side: TlsSide::Client(Box::new(cfg)),
+    Ok(StreamApp {
+        side: StreamSide::Client(Box::new(cfg)),
         request: spec.request.unwrap_or(300),
         response: 0,
         costs: sim_tls::cost::CpuCosts::default(),
@@ -269,7 +269,7 @@ fn tls_server(
     name: &str,
     date: i64,
     offer: Offer,
-) -> Result<TlsApp, InputError> {
+) -> Result<StreamApp, InputError> {
     for (field, set) in [
         ("server_name", spec.server_name.is_some()),
         ("request", spec.request.is_some()),
@@ -321,8 +321,8 @@ fn tls_server(
         ));
     }
     cfg.accept_early_data = spec.accept_early_data.unwrap_or(true);
-    Ok(TlsApp {
-        side: TlsSide::Server(Box::new(cfg)),
+    Ok(StreamApp {
+        side: StreamSide::Server(Box::new(cfg)),
         request: 1,
         response: spec.response.unwrap_or(10_000),
         costs: sim_tls::cost::CpuCosts::default(),

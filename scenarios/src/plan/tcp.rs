@@ -16,7 +16,7 @@ use super::dns::resolver_config;
 use super::stream;
 use crate::error::InputError;
 use crate::format::{CloseWhen, CongestionName, DnsClientSpec, ProfileName, TcpSpec};
-use sim_apps::host::{OnPeerClose, Role, Target, TcpApp};
+use sim_apps::tcp::{OnPeerClose, Role, Target, TcpApp};
 
 /// The TCP application of host `at` (named `name`).
 pub(super) fn tcp_app(
@@ -61,7 +61,7 @@ pub(super) fn tcp_app(
         concurrency,
         cfg,
         iss: t.iss,
-        tls: stream::stream_app(t, path, name)?,
+        stream: stream::stream_app(t, path, name)?,
     })
 }
 

@@ -45,7 +45,7 @@ pub(super) fn fault_hook(plan: &Plan) -> sim_core::FaultHook<Wire> {
                     let changed = match &mut packet.payload {
                         Wire::Tcp { bytes: Some(b), .. } => {
                             let mut v = b.to_vec();
-                            let done = sim_apps::tls_app::tamper(how, &mut v);
+                            let done = sim_apps::stream::tamper(how, &mut v);
                             *b = std::sync::Arc::from(v);
                             done
                         }

@@ -13,8 +13,9 @@ use serde::Serialize;
 use sim_core::{LinkDirId, LinkParams, SimTime, Simulator, TraceRecord, Value};
 
 use crate::plan::{LINK_METRICS, Plan, apply, link_metric};
-use sim_apps::host::{Host, action_token};
+use sim_apps::host::Host;
 use sim_apps::payload::Wire;
+use sim_apps::timer::Timer;
 
 mod faults;
 mod judge;
@@ -108,7 +109,7 @@ fn simulator(plan: &Plan, seed: u64, trace: bool) -> Simulator<Wire> {
         sim.attach(*node, Box::new(host))
             .expect("plan gives each host one endpoint");
         for (i, (at, _, _)) in mine.iter().enumerate() {
-            sim.schedule(*node, *at, action_token(i));
+            sim.schedule(*node, *at, Timer::Action(i).to_token());
         }
     }
     for (at, entry, src, dst, seg) in &plan.injections {

@@ -37,7 +37,7 @@
 //! let answer = serve(&zone, &query);
 //! r.on_message(SimTime::ZERO, NodeId(1), &answer);
 //! let event = r.poll_event().unwrap();
-//! assert_eq!(event.outcome, sim_apps::dns::Outcome::Resolved { addr: www, source: sim_apps::dns::Source::Server });
+//! assert_eq!(event.outcome, sim_apps::dns::LookupResult::Resolved { addr: www, source: sim_apps::dns::Source::Server });
 //! // The answer is cached for its TTL.
 //! assert!(matches!(r.lookup(SimTime::ZERO, &name), Lookup::Ready(a, _) if a == www));
 //! ```
@@ -46,6 +46,9 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use sim_core::{NodeId, RngStream, SimDuration, SimTime};
+
+mod server;
+pub(crate) use server::DnsServer;
 
 /// The DNS port (RFC 1035 §4.2.1).
 pub const PORT: u16 = 53;
@@ -250,7 +253,7 @@ pub enum Lookup {
 
 /// How a pending lookup ended, or a step on the way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum LookupResult {
     /// The name's address.
     Resolved {
         /// The address.
@@ -273,7 +276,7 @@ pub struct Event {
     /// The name.
     pub name: Arc<str>,
     /// What happened.
-    pub outcome: Outcome,
+    pub outcome: LookupResult,
 }
 
 /// A query waiting for its answer.
@@ -420,7 +423,7 @@ impl Resolver {
                 self.stats.answers += 1;
                 let expires = now + SimDuration::from_secs(u64::from(ttl));
                 self.cache.insert(p.key, (addr, expires));
-                Outcome::Resolved {
+                LookupResult::Resolved {
                     addr,
                     source: Source::Server,
                 }
@@ -428,7 +431,7 @@ impl Resolver {
             Answer::NxDomain => {
                 self.stats.nxdomain += 1;
                 self.stats.failures += 1;
-                Outcome::Failed(Failure::NxDomain)
+                LookupResult::Failed(Failure::NxDomain)
             }
         };
         self.events.push_back(Event {
@@ -453,10 +456,10 @@ impl Resolver {
                 // to the first still counts (as glibc's resolver does).
                 let attempt = p.attempt + 1;
                 self.send(now, p.key, p.msg.clone(), attempt);
-                Outcome::Retried { attempt }
+                LookupResult::Retried { attempt }
             } else {
                 self.stats.failures += 1;
-                Outcome::Failed(Failure::Timeout)
+                LookupResult::Failed(Failure::Timeout)
             };
             self.events.push_back(Event {
                 name: p.msg.name,
@@ -487,158 +490,4 @@ impl Resolver {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SERVER: NodeId = NodeId(1);
-    const WWW: NodeId = NodeId(2);
-
-    fn zone(ttl: u32) -> Zone {
-        let mut records = BTreeMap::new();
-        records.insert("www.example.com".into(), (WWW, ttl));
-        Zone { records }
-    }
-
-    fn resolver(hosts: &[(&str, NodeId)]) -> Resolver {
-        let cfg = ResolverConfig {
-            server: Some(SERVER),
-            hosts: hosts.iter().map(|(n, a)| (n.to_string(), *a)).collect(),
-            timeout: SimDuration::from_secs(1),
-            attempts: 3,
-        };
-        Resolver::new(Arc::new(cfg), RngStream::derive(7, "dns"))
-    }
-
-    fn at(s: u64) -> SimTime {
-        SimTime::ZERO + SimDuration::from_secs(s)
-    }
-
-    fn name(n: &str) -> Arc<str> {
-        Arc::from(n)
-    }
-
-    #[test]
-    fn a_query_encodes_as_rfc_1035_lays_it_out() {
-        let q = Message {
-            id: 0x1234,
-            src_port: 50_000,
-            dst_port: PORT,
-            name: name("www.example.com"),
-            answer: None,
-        };
-        let b = q.encode();
-        assert_eq!(&b[..12], &[0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
-        assert_eq!(&b[12..29], b"\x03www\x07example\x03com\x00");
-        assert_eq!(&b[29..], &[0, 1, 0, 1]);
-        assert_eq!(q.wire_size(), 28 + 33);
-        let a = serve(&zone(300), &q).encode();
-        assert_eq!(&a[2..4], &[0x85, 0x00]);
-        assert_eq!(&a[6..8], &[0, 1], "one answer");
-        assert_eq!(
-            &a[33..],
-            &[0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 10, 0, 0, 3]
-        );
-        let mut nx = q.clone();
-        nx.name = name("nope.example.com");
-        let n = serve(&zone(300), &nx).encode();
-        assert_eq!(n[3] & 0x0f, 3, "RCODE NXDOMAIN");
-        assert_eq!(&n[6..8], &[0, 0], "no answer");
-    }
-
-    #[test]
-    fn hosts_table_answers_without_a_query() {
-        let mut r = resolver(&[("www.example.com", WWW)]);
-        assert_eq!(
-            r.lookup(at(0), &name("WWW.Example.com.")),
-            Lookup::Ready(WWW, Source::Hosts)
-        );
-        assert_eq!(r.poll_transmit(), None);
-    }
-
-    #[test]
-    fn answers_are_cached_for_their_ttl_and_no_longer() {
-        let mut r = resolver(&[]);
-        let n = name("www.example.com");
-        assert_eq!(r.lookup(at(0), &n), Lookup::Pending);
-        // A second lookup while the first is out sends nothing more.
-        assert_eq!(r.lookup(at(0), &n), Lookup::Pending);
-        let q = r.poll_transmit().unwrap();
-        assert_eq!(r.poll_transmit(), None);
-        r.on_message(at(0), SERVER, &serve(&zone(10), &q));
-        assert_eq!(
-            r.poll_event().unwrap().outcome,
-            Outcome::Resolved {
-                addr: WWW,
-                source: Source::Server
-            }
-        );
-        assert_eq!(r.lookup(at(9), &n), Lookup::Ready(WWW, Source::Cache));
-        assert_eq!(r.lookup(at(10), &n), Lookup::Pending, "expired at its TTL");
-        assert!(r.poll_transmit().is_some());
-        assert_eq!(r.stats().cache_hits, 1);
-        assert_eq!(r.stats().queries_sent, 2);
-    }
-
-    #[test]
-    fn lost_queries_are_retried_then_given_up() {
-        let mut r = resolver(&[]);
-        let n = name("www.example.com");
-        r.lookup(at(0), &n);
-        let first = r.poll_transmit().unwrap();
-        assert_eq!(r.deadline(), Some(at(1)));
-        r.on_timeout(at(1));
-        assert_eq!(r.poll_transmit().unwrap(), first, "the same query again");
-        assert_eq!(
-            r.poll_event().unwrap().outcome,
-            Outcome::Retried { attempt: 2 }
-        );
-        r.on_timeout(at(2));
-        r.poll_transmit().unwrap();
-        r.poll_event();
-        r.on_timeout(at(3));
-        assert_eq!(r.poll_transmit(), None, "three attempts in all");
-        assert_eq!(
-            r.poll_event().unwrap().outcome,
-            Outcome::Failed(Failure::Timeout)
-        );
-        assert_eq!(r.deadline(), None);
-        // The late answer to the given-up query is ignored.
-        r.on_message(at(4), SERVER, &serve(&zone(10), &first));
-        assert_eq!(r.poll_event(), None);
-        assert_eq!(r.stats().unmatched, 1);
-    }
-
-    #[test]
-    fn nxdomain_fails_and_forged_answers_are_ignored() {
-        let mut r = resolver(&[]);
-        let n = name("nope.example.com");
-        r.lookup(at(0), &n);
-        let q = r.poll_transmit().unwrap();
-        let mut forged = serve(&zone(10), &q);
-        forged.id = forged.id.wrapping_add(1);
-        r.on_message(at(0), SERVER, &forged);
-        let mut elsewhere = serve(&zone(10), &q);
-        elsewhere.dst_port = elsewhere.dst_port.wrapping_add(1);
-        r.on_message(at(0), SERVER, &elsewhere);
-        r.on_message(at(0), WWW, &serve(&zone(10), &q));
-        assert_eq!(r.poll_event(), None);
-        r.on_message(at(0), SERVER, &serve(&zone(10), &q));
-        assert_eq!(
-            r.poll_event().unwrap().outcome,
-            Outcome::Failed(Failure::NxDomain)
-        );
-        assert_eq!(r.stats().unmatched, 3);
-        // NXDOMAIN is not cached: the next lookup asks again.
-        assert_eq!(r.lookup(at(0), &n), Lookup::Pending);
-    }
-
-    #[test]
-    fn names_are_checked() {
-        assert!(check_name("www.example.com").is_ok());
-        assert!(check_name("www.example.com.").is_ok());
-        assert!(check_name("a..b").is_err());
-        assert!(check_name("under_score.com").is_err());
-        assert!(check_name(&"a".repeat(64)).is_err());
-        assert!(check_name("").is_err());
-    }
-}
+mod tests;

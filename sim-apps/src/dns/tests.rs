@@ -1,0 +1,155 @@
+//! The resolver and the server, step by step.
+
+use super::*;
+
+const SERVER: NodeId = NodeId(1);
+const WWW: NodeId = NodeId(2);
+
+fn zone(ttl: u32) -> Zone {
+    let mut records = BTreeMap::new();
+    records.insert("www.example.com".into(), (WWW, ttl));
+    Zone { records }
+}
+
+fn resolver(hosts: &[(&str, NodeId)]) -> Resolver {
+    let cfg = ResolverConfig {
+        server: Some(SERVER),
+        hosts: hosts.iter().map(|(n, a)| (n.to_string(), *a)).collect(),
+        timeout: SimDuration::from_secs(1),
+        attempts: 3,
+    };
+    Resolver::new(Arc::new(cfg), RngStream::derive(7, "dns"))
+}
+
+fn at(s: u64) -> SimTime {
+    SimTime::ZERO + SimDuration::from_secs(s)
+}
+
+fn name(n: &str) -> Arc<str> {
+    Arc::from(n)
+}
+
+#[test]
+fn a_query_encodes_as_rfc_1035_lays_it_out() {
+    let q = Message {
+        id: 0x1234,
+        src_port: 50_000,
+        dst_port: PORT,
+        name: name("www.example.com"),
+        answer: None,
+    };
+    let b = q.encode();
+    assert_eq!(&b[..12], &[0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(&b[12..29], b"\x03www\x07example\x03com\x00");
+    assert_eq!(&b[29..], &[0, 1, 0, 1]);
+    assert_eq!(q.wire_size(), 28 + 33);
+    let a = serve(&zone(300), &q).encode();
+    assert_eq!(&a[2..4], &[0x85, 0x00]);
+    assert_eq!(&a[6..8], &[0, 1], "one answer");
+    assert_eq!(
+        &a[33..],
+        &[0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 10, 0, 0, 3]
+    );
+    let mut nx = q.clone();
+    nx.name = name("nope.example.com");
+    let n = serve(&zone(300), &nx).encode();
+    assert_eq!(n[3] & 0x0f, 3, "RCODE NXDOMAIN");
+    assert_eq!(&n[6..8], &[0, 0], "no answer");
+}
+
+#[test]
+fn hosts_table_answers_without_a_query() {
+    let mut r = resolver(&[("www.example.com", WWW)]);
+    assert_eq!(
+        r.lookup(at(0), &name("WWW.Example.com.")),
+        Lookup::Ready(WWW, Source::Hosts)
+    );
+    assert_eq!(r.poll_transmit(), None);
+}
+
+#[test]
+fn answers_are_cached_for_their_ttl_and_no_longer() {
+    let mut r = resolver(&[]);
+    let n = name("www.example.com");
+    assert_eq!(r.lookup(at(0), &n), Lookup::Pending);
+    // A second lookup while the first is out sends nothing more.
+    assert_eq!(r.lookup(at(0), &n), Lookup::Pending);
+    let q = r.poll_transmit().unwrap();
+    assert_eq!(r.poll_transmit(), None);
+    r.on_message(at(0), SERVER, &serve(&zone(10), &q));
+    assert_eq!(
+        r.poll_event().unwrap().outcome,
+        LookupResult::Resolved {
+            addr: WWW,
+            source: Source::Server
+        }
+    );
+    assert_eq!(r.lookup(at(9), &n), Lookup::Ready(WWW, Source::Cache));
+    assert_eq!(r.lookup(at(10), &n), Lookup::Pending, "expired at its TTL");
+    assert!(r.poll_transmit().is_some());
+    assert_eq!(r.stats().cache_hits, 1);
+    assert_eq!(r.stats().queries_sent, 2);
+}
+
+#[test]
+fn lost_queries_are_retried_then_given_up() {
+    let mut r = resolver(&[]);
+    let n = name("www.example.com");
+    r.lookup(at(0), &n);
+    let first = r.poll_transmit().unwrap();
+    assert_eq!(r.deadline(), Some(at(1)));
+    r.on_timeout(at(1));
+    assert_eq!(r.poll_transmit().unwrap(), first, "the same query again");
+    assert_eq!(
+        r.poll_event().unwrap().outcome,
+        LookupResult::Retried { attempt: 2 }
+    );
+    r.on_timeout(at(2));
+    r.poll_transmit().unwrap();
+    r.poll_event();
+    r.on_timeout(at(3));
+    assert_eq!(r.poll_transmit(), None, "three attempts in all");
+    assert_eq!(
+        r.poll_event().unwrap().outcome,
+        LookupResult::Failed(Failure::Timeout)
+    );
+    assert_eq!(r.deadline(), None);
+    // The late answer to the given-up query is ignored.
+    r.on_message(at(4), SERVER, &serve(&zone(10), &first));
+    assert_eq!(r.poll_event(), None);
+    assert_eq!(r.stats().unmatched, 1);
+}
+
+#[test]
+fn nxdomain_fails_and_forged_answers_are_ignored() {
+    let mut r = resolver(&[]);
+    let n = name("nope.example.com");
+    r.lookup(at(0), &n);
+    let q = r.poll_transmit().unwrap();
+    let mut forged = serve(&zone(10), &q);
+    forged.id = forged.id.wrapping_add(1);
+    r.on_message(at(0), SERVER, &forged);
+    let mut elsewhere = serve(&zone(10), &q);
+    elsewhere.dst_port = elsewhere.dst_port.wrapping_add(1);
+    r.on_message(at(0), SERVER, &elsewhere);
+    r.on_message(at(0), WWW, &serve(&zone(10), &q));
+    assert_eq!(r.poll_event(), None);
+    r.on_message(at(0), SERVER, &serve(&zone(10), &q));
+    assert_eq!(
+        r.poll_event().unwrap().outcome,
+        LookupResult::Failed(Failure::NxDomain)
+    );
+    assert_eq!(r.stats().unmatched, 3);
+    // NXDOMAIN is not cached: the next lookup asks again.
+    assert_eq!(r.lookup(at(0), &n), Lookup::Pending);
+}
+
+#[test]
+fn names_are_checked() {
+    assert!(check_name("www.example.com").is_ok());
+    assert!(check_name("www.example.com.").is_ok());
+    assert!(check_name("a..b").is_err());
+    assert!(check_name("under_score.com").is_err());
+    assert!(check_name(&"a".repeat(64)).is_err());
+    assert!(check_name("").is_err());
+}

@@ -1,0 +1,472 @@
+//! The byte stream a TCP connection carries, and the HTTP/1.1 exchange on
+//! it: the client sends requests of a given size, the server answers each
+//! with a response of a given size. The stream is TLS (protected by
+//! `sim_tls`) or plain; the exchange is the same either way, so one model
+//! serves HTTPS and HTTP and their metrics compare phase by phase.
+//!
+//! TCP in netsim moves stream positions, not bytes; a TLS connection needs
+//! its bytes. So each stream keeps what it wrote (`tx`, indexed by stream
+//! offset, see `buffers`), the host puts the bytes of every segment it
+//! sends into the packet, and the receiving host files them by offset
+//! until TCP delivers that range in order. Retransmissions carry the same
+//! bytes again; a segment changed in flight carries changed bytes, which
+//! the record layer then refuses.
+//!
+//! A [`Stream`] is sans-IO: the TCP host tells it what TCP delivered
+//! ([`Stream::delivered`], [`Stream::peer_closed`]) and it answers with a
+//! [`Step`]: bytes to queue, whether to close, trace records and figures.
+
+mod buffers;
+mod tamper;
+mod trace;
+mod transport;
+
+use sim_core::{Field, Kind};
+use std::sync::Arc;
+
+use sim_core::Value;
+use sim_tls::alert::Alert;
+use sim_tls::conn::{ConnEvent, Connection, Status};
+use sim_tls::cost::{CpuCosts, PkOps};
+use sim_tls::handshake::{ClientConfig, ServerConfig};
+
+use crate::http;
+use buffers::{RxBytes, TxLog};
+pub use tamper::tamper;
+use trace::{content_name, handshake_event};
+use transport::Transport;
+
+/// Which end a host plays, with its TLS settings (or plain HTTP).
+#[derive(Debug, Clone)]
+pub enum StreamSide {
+    /// Connects, sends the request, reads the response, closes.
+    Client(Box<ClientConfig>),
+    /// Accepts, answers each request with the response.
+    Server(Box<ServerConfig>),
+    /// The same client over plain TCP (HTTP without TLS).
+    PlainClient,
+    /// The same server over plain TCP.
+    PlainServer,
+}
+
+impl StreamSide {
+    /// True for plain HTTP.
+    pub fn is_plain(&self) -> bool {
+        matches!(self, StreamSide::PlainClient | StreamSide::PlainServer)
+    }
+}
+
+/// What a TCP application runs over each connection: HTTP, under TLS or
+/// not.
+#[derive(Debug, Clone)]
+pub struct StreamApp {
+    /// Client or server.
+    pub side: StreamSide,
+    /// Bytes of application data the client sends.
+    pub request: u64,
+    /// Bytes of application data the server answers with.
+    pub response: u64,
+    /// Prices of public-key operations (reported as `tls.cpu_ns`).
+    pub costs: CpuCosts,
+    /// Client: offer each connection's session on the next one.
+    pub resume: bool,
+    /// Client: requests on each connection, one after another (HTTP/1.1
+    /// keep-alive); the last says `Connection: close`.
+    pub requests: u64,
+    /// Client: the Host header of its requests.
+    pub host: String,
+    /// A relay (a man-in-the-middle's two halves): a server hands each
+    /// request it reads to the host instead of answering, a client sends
+    /// the request it is given and hands back the whole response.
+    pub relay: bool,
+}
+
+impl PartialEq for StreamApp {
+    /// Configurations hold trust stores and caches without equality; two
+    /// apps are equal when they print the same.
+    fn eq(&self, other: &Self) -> bool {
+        format!("{self:?}") == format!("{other:?}")
+    }
+}
+
+/// The stream riding on one TCP connection: TLS or plain, client or
+/// server.
+#[derive(Debug)]
+pub struct Stream {
+    conn: Transport,
+    client: bool,
+    /// Everything written to TCP, by stream offset.
+    tx: TxLog,
+    /// Stream offset of the next record reported sent.
+    sent_off: u64,
+    rx: RxBytes,
+    /// Application bytes received.
+    got: u64,
+    /// Client: the response's head as far as received, then the total
+    /// length it announced (head plus Content-Length).
+    head: Vec<u8>,
+    expect: Option<u64>,
+    /// Client: responses still to ask for; server: request bytes not
+    /// yet answered.
+    requests_left: u64,
+    pending: Vec<u8>,
+    /// Client: application bytes that belonged to earlier responses.
+    page_base: u64,
+    /// Relay client: the response so far.
+    response: Vec<u8>,
+    done: bool,
+    ops_seen: PkOps,
+    /// The negotiated suite has been reported.
+    negotiated: bool,
+    /// Client: handshake round trips so far, counted until the first
+    /// application data goes: a flight sent and then an answer received
+    /// is one.
+    round_trips: u32,
+    awaiting_reply: bool,
+    app_started: bool,
+}
+
+/// What a stream did, for the host's trace and totals.
+#[derive(Debug, Default)]
+pub struct Step {
+    /// Bytes to queue on TCP.
+    pub send: u64,
+    /// Close the TCP connection (after what is queued).
+    pub close: bool,
+    /// Trace records: kind and fields.
+    pub traces: Vec<(Kind, sim_core::Fields)>,
+    /// Handshake completed now.
+    pub established: bool,
+    /// The session was resumed.
+    pub resumed: bool,
+    /// The whole response arrived now (client).
+    pub response_complete: bool,
+    /// A session the client may resume later.
+    pub new_session: Option<sim_tls::session::ClientSession>,
+    /// A TLS 1.3 ticket the client may resume with later.
+    pub new_ticket: Option<sim_tls::session::Ticket13>,
+    /// A fatal alert we sent.
+    pub alert_sent: Option<Alert>,
+    /// A fatal alert we received.
+    pub alert_received: Option<Alert>,
+    /// Application bytes received now.
+    pub app_bytes: u64,
+    /// Application data went out now.
+    pub app_sent: bool,
+    /// Public-key operations performed now.
+    pub ops: PkOps,
+    /// Client: the first application data went now, after this many
+    /// handshake round trips.
+    pub round_trips: Option<u32>,
+    /// Relay server: requests read now, each whole.
+    pub requests: Vec<Vec<u8>>,
+    /// Relay client: the whole response, just completed.
+    pub response: Option<Vec<u8>>,
+}
+
+impl Stream {
+    /// A client connection: the ClientHello is ready to go.
+    pub fn client(
+        cfg: &ClientConfig,
+        random: [u8; 32],
+        ephemeral: [u8; 32],
+        app: &StreamApp,
+    ) -> Self {
+        let request = http::request(app.request, app.requests <= 1, &app.host);
+        let mut c = Self::client_sending(cfg, random, ephemeral, &request);
+        c.requests_left = app.requests.max(1);
+        c
+    }
+
+    /// A client connection that sends `request` (a relay's upstream half).
+    pub fn client_sending(
+        cfg: &ClientConfig,
+        random: [u8; 32],
+        ephemeral: [u8; 32],
+        request: &[u8],
+    ) -> Self {
+        let mut conn = Connection::client(cfg.clone(), random, ephemeral);
+        conn.write_app(request);
+        let mut c = Self::with(Transport::Tls(Box::new(conn)), true);
+        c.requests_left = 1;
+        c
+    }
+
+    /// A relay server answers a request it handed on.
+    pub fn respond(&mut self, response: &[u8], app: &StreamApp) -> Step {
+        self.conn.write_app(response);
+        self.step(app)
+    }
+
+    /// A server connection waiting for a ClientHello.
+    pub fn server(cfg: &ServerConfig, random: [u8; 32], ephemeral: [u8; 32]) -> Self {
+        Self::with(
+            Transport::Tls(Box::new(Connection::server(cfg.clone(), random, ephemeral))),
+            false,
+        )
+    }
+
+    /// A plain-HTTP client (the request goes at once) or server.
+    pub fn plain(client: bool, app: &StreamApp) -> Self {
+        let mut conn = Transport::Plain {
+            out: Vec::new(),
+            app_in: Vec::new(),
+            closed: false,
+        };
+        if client {
+            conn.write_app(&http::request(app.request, app.requests <= 1, &app.host));
+        }
+        let mut c = Self::with(conn, client);
+        c.requests_left = app.requests.max(1);
+        c
+    }
+
+    fn with(conn: Transport, client: bool) -> Self {
+        Stream {
+            conn,
+            client,
+            tx: TxLog::default(),
+            sent_off: 0,
+            rx: RxBytes::default(),
+            got: 0,
+            head: Vec::new(),
+            expect: None,
+            requests_left: 0,
+            pending: Vec::new(),
+            page_base: 0,
+            response: Vec::new(),
+            done: false,
+            ops_seen: PkOps::default(),
+            negotiated: false,
+            round_trips: 0,
+            awaiting_reply: false,
+            app_started: false,
+        }
+    }
+
+    /// The bytes of stream range `offset .. offset + len`, as written.
+    pub fn bytes(&self, offset: u64, len: u32) -> Option<Arc<[u8]>> {
+        self.tx.get(offset, len as usize)
+    }
+
+    /// Files bytes that arrived in a segment.
+    pub fn arrived(&mut self, offset: u64, data: &[u8]) {
+        self.rx.put(offset, data);
+    }
+
+    /// TCP delivered `len` bytes at `offset`: feed them to TLS.
+    pub fn delivered(&mut self, offset: u64, len: u32, app: &StreamApp) -> Step {
+        let conn = &mut self.conn;
+        if !self
+            .rx
+            .take(offset, len as usize, |bytes| conn.read_tls(bytes))
+        {
+            // A segment without bytes (one a crafted injection made up):
+            // to TLS that is garbage on the stream.
+            self.conn.read_tls(&vec![0xFF; len as usize]);
+        }
+        self.step(app)
+    }
+
+    /// The peer closed its direction of TCP.
+    pub fn peer_closed(&mut self, app: &StreamApp) -> Step {
+        let mut s = self.step(app);
+        if !self.done {
+            self.done = true;
+            s.close = true;
+        }
+        s
+    }
+
+    /// Moves what TLS produced to TCP and reports it.
+    pub fn step(&mut self, app: &StreamApp) -> Step {
+        let mut s = Step::default();
+        let closed_by_peer = self.drain_events(&mut s);
+        self.after_events(app, s, closed_by_peer)
+    }
+
+    /// Turns the connection's events into trace records; true if the peer
+    /// sent close_notify.
+    fn drain_events(&mut self, s: &mut Step) -> bool {
+        let mut closed_by_peer = false;
+        while let Some(e) = self.conn.poll_event() {
+            match e {
+                ConnEvent::RecordSent {
+                    what,
+                    plaintext,
+                    wire,
+                } => self.record_sent(s, what, plaintext, wire),
+                ConnEvent::RecordReceived {
+                    content,
+                    plaintext,
+                    wire,
+                } => {
+                    if self.awaiting_reply && !self.app_started {
+                        self.awaiting_reply = false;
+                        self.round_trips += 1;
+                    }
+                    s.traces.push((
+                        Kind::TlsRecord,
+                        vec![
+                            (Field::Dir, "recv".into()),
+                            (Field::What, content_name(content).into()),
+                            (Field::Plaintext, Value::from(plaintext as u64)),
+                            (Field::Wire, Value::from(wire as u64)),
+                        ],
+                    ))
+                }
+                ConnEvent::RecordSkipped { wire } => s.traces.push((
+                    Kind::TlsRecord,
+                    vec![
+                        (Field::Dir, "skip".into()),
+                        (Field::What, "EarlyData".into()),
+                        (Field::Wire, Value::from(wire as u64)),
+                    ],
+                )),
+                ConnEvent::Closed => {
+                    closed_by_peer = true;
+                    s.traces.push((
+                        Kind::TlsState,
+                        vec![(Field::Event, "close_notify_received".into())],
+                    ));
+                }
+                ConnEvent::Handshake(h) => handshake_event(h, s),
+            }
+        }
+        if !self.negotiated
+            && let Some(suite) = self.conn.suite()
+        {
+            // The suite (and so the version) the hellos settled on.
+            self.negotiated = true;
+            s.traces.push((
+                Kind::TlsState,
+                vec![
+                    (Field::Event, "negotiated".into()),
+                    (Field::Version, Value::from(suite.version().to_string())),
+                    (Field::Suite, Value::from(suite.name())),
+                ],
+            ));
+        }
+        closed_by_peer
+    }
+
+    /// Moves application data and closes as the exchange requires.
+    fn after_events(&mut self, app: &StreamApp, mut s: Step, closed_by_peer: bool) -> Step {
+        let ops = self.conn.pk_ops();
+        s.ops = ops - self.ops_seen;
+        self.ops_seen = ops;
+        let app_in = self.conn.take_app();
+        s.app_bytes = app_in.len() as u64;
+        self.got += s.app_bytes;
+        if self.client && self.expect.is_none() {
+            self.head.extend_from_slice(&app_in);
+            self.expect = http::response_length(&self.head);
+        }
+        if !self.client {
+            self.pending.extend_from_slice(&app_in);
+        } else if app.relay {
+            self.response.extend_from_slice(&app_in);
+        }
+        if !self.client {
+            self.answer_requests(app, &mut s);
+        }
+        if self.conn.status() == Status::Established
+            && self.client
+            && !self.done
+            && self.expect.is_some_and(|n| self.got - self.page_base >= n)
+        {
+            self.response_complete(app, &mut s);
+        }
+        if closed_by_peer && !self.done {
+            // RFC 8446 §6.1: answer close_notify with our own.
+            self.done = true;
+            self.conn.close();
+            s.close = true;
+            self.drain_events(&mut s);
+        }
+        if matches!(self.conn.status(), Status::Failed(_)) && !self.done {
+            self.done = true;
+            s.close = true;
+        }
+        let out = self.conn.take_tls();
+        s.send = out.len() as u64;
+        if matches!(self.conn, Transport::Plain { .. }) && s.send > 0 {
+            s.app_sent = true;
+        }
+        self.tx.push(out);
+        s
+    }
+
+    /// Server: answers every complete request (its head ends with an empty
+    /// line), in order, as soon as it may write: a TLS 1.3 server answers
+    /// early data at once (0.5-RTT). A relay hands the requests on instead.
+    fn answer_requests(&mut self, app: &StreamApp, s: &mut Step) {
+        while self.conn.can_write()
+            && let Some(end) = http::head_len(&self.pending)
+        {
+            let request: Vec<u8> = self.pending.drain(..end).collect();
+            if app.relay {
+                s.requests.push(request);
+                continue;
+            }
+            self.conn.write_app(&http::response(app.response));
+            self.drain_events(s);
+        }
+    }
+
+    /// Client: the response just completed. Ask for the next one on the
+    /// same connection (keep-alive), or close once the page is whole.
+    fn response_complete(&mut self, app: &StreamApp, s: &mut Step) {
+        s.response_complete = true;
+        if app.relay {
+            s.response = Some(std::mem::take(&mut self.response));
+        }
+        self.requests_left -= 1;
+        if self.requests_left > 0 {
+            self.page_base += self.expect.take().unwrap_or(0);
+            self.head.clear();
+            let last = self.requests_left == 1;
+            self.conn
+                .write_app(&http::request(app.request, last, &app.host));
+        } else {
+            // The whole page is here: close_notify, then FIN.
+            self.done = true;
+            self.conn.close();
+            s.close = true;
+        }
+        self.drain_events(s);
+    }
+
+    /// A record went out; `off` is where it starts in the TCP stream, so a
+    /// ladder can name the segments that carry it.
+    fn record_sent(&mut self, s: &mut Step, what: &'static str, plaintext: usize, wire: usize) {
+        let app = matches!(what, "ApplicationData" | "EarlyData");
+        s.app_sent |= app;
+        s.traces.push((
+            Kind::TlsRecord,
+            vec![
+                (Field::Dir, "send".into()),
+                (Field::What, what.into()),
+                (Field::Plaintext, Value::from(plaintext as u64)),
+                (Field::Wire, Value::from(wire as u64)),
+                (Field::Off, Value::U64(self.sent_off)),
+            ],
+        ));
+        self.sent_off += wire as u64;
+        if self.client && !self.app_started {
+            if app {
+                self.app_started = true;
+                s.round_trips = Some(self.round_trips);
+                s.traces.push((
+                    Kind::TlsState,
+                    vec![
+                        (Field::Event, "first_app_data".into()),
+                        (Field::RoundTrips, Value::from(self.round_trips)),
+                    ],
+                ));
+            } else {
+                self.awaiting_reply = true;
+            }
+        }
+    }
+}

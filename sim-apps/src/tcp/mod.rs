@@ -1,0 +1,314 @@
+//! A node's TCP application: the sans-IO TCP stack, hosted, with what
+//! rides on its connections (TLS or HTTP streams, DNS lookups before
+//! connecting, a relay for the man-in-the-middle).
+//!
+//! `TcpHost` is the only place that connects the stack to the simulator.
+//! Inputs come in with the simulator's context: `TcpHost::start`,
+//! `TcpHost::on_segment`, `TcpHost::on_timer`, `TcpHost::on_action`,
+//! `TcpHost::on_dns`. After every input it drains, in order, the stack's
+//! events (so the application can react before anything is sent, and an
+//! ACK can ride on its reply), its segments, and its timer deadlines.
+//!
+//! The type is one struct, its concerns each in a file beside this one,
+//! each owning its data:
+//! - `spec`: what the scenario asks ([`TcpApp`], [`Role`], [`HostAction`]);
+//! - `conns`: per-connection state and timers;
+//! - `events`: the stack's events, traced and reacted to;
+//! - `resolve`: opening a client's connections, after DNS lookups;
+//! - `streams`: the TLS or HTTP stream on each connection;
+//! - `cpu`: the CPU queue that holds output back during public-key work;
+//! - `relay`: a man-in-the-middle's halves;
+//! - `metrics`: counters and the names they are reported under.
+
+mod conns;
+mod cpu;
+mod events;
+mod metrics;
+mod relay;
+mod resolve;
+mod spec;
+mod streams;
+
+use sim_core::{Field, Kind};
+use std::sync::Arc;
+
+use sim_core::{Context, NodeId, RngStream, SimTime, Value};
+use sim_tcp::stack::TcpStack;
+
+use crate::dns::Resolver;
+use crate::payload::Wire;
+use crate::timer::{Slot, TcpTimer, Timer};
+use conns::{ConnApp, ConnTable, ConnTimers};
+use cpu::CpuQueue;
+pub(crate) use metrics::metric_names;
+use metrics::{Snapshot, StreamTotals, TcpTotals};
+pub(crate) use relay::{RelayQueue, Relayed};
+use resolve::Dialer;
+pub use spec::{HostAction, OnPeerClose, Role, Target, TcpApp};
+use streams::Sessions;
+
+/// What the application has counted so far.
+#[derive(Debug, Default)]
+struct Figures {
+    tcp: TcpTotals,
+    stream: StreamTotals,
+    /// Client: each connection's page time, from its start to its last
+    /// response, in the order they finished.
+    pages: Vec<u64>,
+}
+
+/// A node's TCP application: its stack, its connections and what rides on
+/// them.
+#[derive(Debug)]
+pub(crate) struct TcpHost {
+    app: TcpApp,
+    /// Which of the node's TCP applications this is, for its timers.
+    slot: Slot,
+    /// Segments leave claiming this source (a man-in-the-middle speaking
+    /// as the server it impersonates).
+    spoof_src: Option<NodeId>,
+    stack: Option<TcpStack>,
+    conns: ConnTable,
+    conn_timers: ConnTimers,
+    /// Received data is read as it arrives (false while reading stalls).
+    reading: bool,
+    dialer: Dialer,
+    sessions: Sessions,
+    cpu: CpuQueue,
+    /// Relay output for the node's endpoint to pass on.
+    relayed: RelayQueue,
+    figures: Figures,
+}
+
+impl TcpHost {
+    /// An application not yet started.
+    pub(crate) fn new(a: &TcpApp) -> Self {
+        TcpHost {
+            app: a.clone(),
+            slot: Slot::First,
+            spoof_src: None,
+            stack: None,
+            conns: ConnTable::default(),
+            conn_timers: ConnTimers::default(),
+            reading: a.stall_reading_until.is_none(),
+            dialer: Dialer::default(),
+            sessions: Sessions::default(),
+            cpu: CpuQueue::new(),
+            relayed: RelayQueue::new(),
+            figures: Figures::default(),
+        }
+    }
+
+    /// The second TCP application of a node: its timers are
+    /// [`Slot::Second`]'s.
+    pub(crate) fn second_half(mut self) -> Self {
+        self.slot = Slot::Second;
+        self
+    }
+
+    /// Its segments claim to come from `src`.
+    pub(crate) fn speaking_as(mut self, src: NodeId) -> Self {
+        self.spoof_src = Some(src);
+        self
+    }
+
+    fn stack(&mut self) -> &mut TcpStack {
+        self.stack.as_mut().expect("started")
+    }
+
+    fn timer(&self, t: TcpTimer) -> u64 {
+        Timer::Tcp(self.slot, t).to_token()
+    }
+
+    /// Makes the stack (and the random streams, by names that must not
+    /// change) and sets the first timers.
+    pub(crate) fn start(&mut self, cx: &mut Context<'_, Wire>) {
+        let name = cx.topology().name(cx.node()).to_string();
+        let isn = RngStream::derive(cx.run_seed(), &format!("tcp/{name}/isn"));
+        let mut stack = TcpStack::new(self.app.cfg.clone(), isn, self.app.iss);
+        if self.app.stream.is_some() {
+            self.sessions.rng = Some(RngStream::derive(cx.run_seed(), &format!("tls/{name}")));
+        }
+        if let Role::Connect {
+            remote: Target::Name { resolver, .. },
+            ..
+        } = &self.app.role
+        {
+            let rng = RngStream::derive(cx.run_seed(), &format!("dns/{name}"));
+            self.dialer.resolver = Some(Resolver::new(resolver.clone(), rng));
+        }
+        match self.app.role {
+            Role::Listen { port, backlog } => stack.listen(port, backlog),
+            Role::Connect { at, .. } => {
+                let t = cx.new_timer(self.timer(TcpTimer::Connect));
+                cx.set_timer(t, at);
+            }
+            Role::OnDemand => {}
+        }
+        if let Some(until) = self.app.stall_reading_until {
+            let t = cx.new_timer(self.timer(TcpTimer::Read));
+            cx.set_timer(t, until);
+        }
+        self.stack = Some(stack);
+    }
+
+    /// A segment arrived (with its bytes, for a stream whose content
+    /// matters).
+    pub(crate) fn on_segment(
+        &mut self,
+        cx: &mut Context<'_, Wire>,
+        from: NodeId,
+        seg: &sim_tcp::Segment,
+        bytes: Option<&Arc<[u8]>>,
+    ) {
+        if let Some(b) = bytes {
+            self.file_bytes(from, seg, b);
+        }
+        let now = cx.now();
+        self.stack().on_segment(now, from, seg);
+        self.pump(cx);
+    }
+
+    /// One of its timers fired.
+    pub(crate) fn on_timer(&mut self, cx: &mut Context<'_, Wire>, t: TcpTimer) {
+        let now = cx.now();
+        match t {
+            TcpTimer::Conn(id) => self.stack().on_timeout(now, id),
+            TcpTimer::Connect => {
+                let first = self.app.concurrency.max(1);
+                for _ in 0..first {
+                    self.connect_next(cx);
+                }
+            }
+            TcpTimer::Cpu => self.release_held(cx, now),
+            TcpTimer::Dns => self.on_dns_timer(cx),
+            TcpTimer::Read => {
+                self.reading = true;
+                for id in self.conns.ids() {
+                    self.stack().set_auto_read(id, true);
+                    self.stack().read(now, id, u64::MAX);
+                }
+            }
+        }
+        self.pump(cx);
+    }
+
+    /// A scenario action is due (`None`: one that is not this host's
+    /// business; the stack is still polled).
+    pub(crate) fn on_action(&mut self, cx: &mut Context<'_, Wire>, action: Option<HostAction>) {
+        let now = cx.now();
+        for id in self.conns.ids() {
+            match action {
+                Some(HostAction::Close) => self.stack().close(now, id),
+                Some(HostAction::Abort) => self.stack().abort(now, id),
+                Some(HostAction::Crash) => self.stack().forget(id),
+                Some(HostAction::Send(n)) => {
+                    self.figures.tcp.written += n;
+                    self.stack().send(now, id, n);
+                }
+                None => {}
+            }
+        }
+        self.pump(cx);
+    }
+
+    /// Starts the application's state for a connection just opened
+    /// (connected or accepted), whose page load began at `started`.
+    fn open(&mut self, cx: &mut Context<'_, Wire>, id: sim_tcp::stack::ConnId, started: SimTime) {
+        self.conns.insert(
+            id,
+            ConnApp {
+                expected: 0,
+                opened: Some(cx.now()),
+                started: Some(started),
+                ..ConnApp::default()
+            },
+        );
+        if !self.reading {
+            self.stack().set_auto_read(id, false);
+        }
+    }
+
+    /// Drains events, then segments, then timers, until the stack is quiet.
+    fn pump(&mut self, cx: &mut Context<'_, Wire>) {
+        loop {
+            let mut busy = false;
+            while let Some(ev) = self.stack().poll_event() {
+                busy = true;
+                self.on_event(cx, ev);
+            }
+            while let Some((dst, t)) = self.stack().poll_transmit() {
+                busy = true;
+                self.transmit(cx, dst, t);
+            }
+            while let Some((id, deadline)) = self.stack().poll_timer() {
+                self.conn_timers.update(cx, self.slot, id, deadline);
+            }
+            if !busy {
+                break;
+            }
+        }
+    }
+
+    /// Sends a segment, with its stream's bytes if they matter.
+    fn transmit(&mut self, cx: &mut Context<'_, Wire>, dst: NodeId, t: sim_tcp::conn::Transmit) {
+        let size = t.seg.wire_size();
+        let bytes = self.stream_bytes(dst, &t.seg);
+        let wire = Wire::Tcp {
+            seg: t.seg,
+            retransmission: t.retransmission,
+            bytes: bytes.clone(),
+        };
+        let id = match self.spoof_src {
+            Some(src) => cx.send_as(src, dst, size, wire),
+            None => cx.send(dst, size, wire),
+        };
+        if let Some(b) = bytes
+            && cx.tracing()
+        {
+            // The pcap view rebuilds these segments from this.
+            let fields = vec![
+                (Field::Id, Value::U64(id.0)),
+                (Field::Bytes, Value::from(b.len() as u64)),
+                (Field::Data, Value::from(sim_tls::crypto::hex(&b))),
+            ];
+            cx.trace(Kind::TcpPayload, fields);
+        }
+    }
+
+    /// TLS handshakes completed and alerts received.
+    pub(crate) fn handshake_figures(&self) -> (u64, u64) {
+        let s = &self.figures.stream;
+        (s.handshakes, s.alerts_received)
+    }
+
+    /// What it reports, under the names [`metric_names`] lists.
+    pub(crate) fn metrics(&self) -> Vec<(String, Value)> {
+        let mut tcp = self.figures.tcp;
+        if let Some(stack) = &self.stack {
+            // Connections still open count too.
+            for id in self.conns.ids() {
+                if let Some(c) = stack.conn(id) {
+                    tcp.add_conn(&c.stats());
+                }
+            }
+        }
+        let snapshot = Snapshot {
+            opened: self.stack.as_ref().map_or(0, |s| s.connections_opened()),
+            tcp,
+            dns: self
+                .dialer
+                .resolver
+                .as_ref()
+                .map(|r| r.stats())
+                .unwrap_or_default(),
+            dns_abandoned: self.dialer.abandoned,
+            stream: self.figures.stream,
+            pages: self.figures.pages.clone(),
+        };
+        metrics::report(&self.app, &snapshot)
+            .into_iter()
+            .map(|(k, v)| (k, Value::U64(v)))
+            .collect()
+    }
+}

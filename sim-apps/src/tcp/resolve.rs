@@ -1,0 +1,220 @@
+//! The client side of DNS: a client whose target is a name looks it up
+//! before each connection, and opens its connections (how many, how many
+//! at once) as the answers come.
+//!
+//! The resolver is sans-IO (`crate::dns::Resolver`); this file is its
+//! glue: it sends the resolver's queries, keeps its one timer at its
+//! deadline, and turns its results into connections opened or given up,
+//! and into `dns` trace records.
+
+use sim_core::{Field, Kind};
+use std::sync::Arc;
+
+use sim_core::{Context, NodeId, SimTime, TimerId, Value};
+
+use super::{Role, Target, TcpHost};
+use crate::dns::{Lookup, LookupResult, Message, Resolver};
+use crate::payload::Wire;
+use crate::timer::{Slot, TcpTimer, Timer};
+
+/// The client's connections and the lookups before them.
+#[derive(Debug, Default)]
+pub(super) struct Dialer {
+    /// Connections opened so far.
+    pub(super) opened: u64,
+    /// Connections not yet finished.
+    pub(super) active: u32,
+    /// Looks the target's name up, if it has one.
+    pub(super) resolver: Option<Resolver>,
+    timer: Option<TimerId>,
+    /// Start times of connections waiting for the name.
+    waiting: Vec<SimTime>,
+    /// Connections given up because the name did not resolve.
+    pub(super) abandoned: u64,
+}
+
+impl Dialer {
+    /// Keeps the resolver's timer at its deadline.
+    fn arm(&mut self, cx: &mut Context<'_, Wire>, slot: Slot, deadline: Option<SimTime>) {
+        match (deadline, self.timer) {
+            (Some(at), Some(t)) => cx.set_timer(t, at),
+            (Some(at), None) => {
+                let t = cx.new_timer(Timer::Tcp(slot, TcpTimer::Dns).to_token());
+                cx.set_timer(t, at);
+                self.timer = Some(t);
+            }
+            (None, Some(t)) => cx.cancel_timer(t),
+            (None, None) => {}
+        }
+    }
+}
+
+impl TcpHost {
+    /// Opens the client's next connection, if any remain: at once, or
+    /// once its name is resolved.
+    pub(super) fn connect_next(&mut self, cx: &mut Context<'_, Wire>) {
+        let Role::Connect { remote, .. } = &self.app.role else {
+            return;
+        };
+        if self.dialer.opened >= self.app.connections.max(1) {
+            return;
+        }
+        self.dialer.opened += 1;
+        self.dialer.active += 1;
+        let now = cx.now();
+        let name: Arc<str> = match remote {
+            Target::Node(node) => {
+                let node = *node;
+                return self.connect_to(cx, node, now);
+            }
+            Target::Name { name, .. } => name.clone(),
+        };
+        let resolver = self
+            .dialer
+            .resolver
+            .as_mut()
+            .expect("named targets have one");
+        match resolver.lookup(now, &name) {
+            Lookup::Ready(addr, source) => {
+                let result = LookupResult::Resolved { addr, source };
+                self.dns_event(cx, now, &name, result);
+                self.connect_to(cx, addr, now);
+            }
+            Lookup::Pending => {
+                self.dialer.waiting.push(now);
+                self.pump_dns(cx);
+            }
+            Lookup::Failed(f) => {
+                // Only without a server, which the scenario check rules
+                // out unless the hosts table holds the name: no recursion.
+                self.dns_event(cx, now, &name, LookupResult::Failed(f));
+                self.give_up(cx);
+            }
+        }
+    }
+
+    fn connect_to(&mut self, cx: &mut Context<'_, Wire>, remote: NodeId, started: SimTime) {
+        let Role::Connect {
+            port, local_port, ..
+        } = self.app.role
+        else {
+            return;
+        };
+        let now = cx.now();
+        let id = self.stack().connect(now, remote, port, local_port);
+        self.open(cx, id, started);
+    }
+
+    /// A client connection has finished: the next one may open.
+    pub(super) fn finished(&mut self, cx: &mut Context<'_, Wire>) {
+        self.dialer.active = self.dialer.active.saturating_sub(1);
+        self.connect_next(cx);
+    }
+
+    /// A connection that never opened, because its name did not resolve.
+    fn give_up(&mut self, cx: &mut Context<'_, Wire>) {
+        self.dialer.abandoned += 1;
+        self.finished(cx);
+    }
+
+    /// Traces a resolver event, and notes the first lookup's time.
+    fn dns_event(
+        &mut self,
+        cx: &mut Context<'_, Wire>,
+        started: SimTime,
+        name: &str,
+        r: LookupResult,
+    ) {
+        let now = cx.now();
+        if let LookupResult::Resolved { .. } = r {
+            self.figures
+                .stream
+                .dns_ns
+                .get_or_insert(now.saturating_since(started).as_nanos());
+        }
+        if !cx.tracing() {
+            return;
+        }
+        let mut f = vec![(Field::Name, Value::from(name.to_string()))];
+        let kind = match r {
+            LookupResult::Resolved { addr, source } => {
+                f.push((Field::Addr, Value::Node(addr)));
+                f.push((Field::Source, source.name().into()));
+                "resolved"
+            }
+            LookupResult::Retried { attempt } => {
+                f.push((Field::Attempt, Value::from(attempt)));
+                "retry"
+            }
+            LookupResult::Failed(why) => {
+                f.push((Field::Reason, why.name().into()));
+                "failed"
+            }
+        };
+        f.insert(0, (Field::Event, kind.into()));
+        cx.trace(Kind::Dns, f);
+    }
+
+    /// Sends the resolver's queries, acts on its answers and sets its timer.
+    pub(super) fn pump_dns(&mut self, cx: &mut Context<'_, Wire>) {
+        loop {
+            let Some(r) = self.dialer.resolver.as_mut() else {
+                return;
+            };
+            let server = r.server();
+            while let Some(m) = r.poll_transmit() {
+                if let Some(server) = server {
+                    cx.send(server, m.wire_size(), Wire::Dns(m));
+                }
+            }
+            let deadline = r.deadline();
+            let event = r.poll_event();
+            self.dialer.arm(cx, self.slot, deadline);
+            // Only handling an event (a connection opened or given up,
+            // perhaps a new lookup) can make more to send.
+            let Some(e) = event else {
+                return;
+            };
+            // One name per application: every waiting connection wants it.
+            let first = self.dialer.waiting.first().copied().unwrap_or(cx.now());
+            self.dns_event(cx, first, &e.name, e.outcome);
+            match e.outcome {
+                LookupResult::Resolved { addr, .. } => {
+                    for started in std::mem::take(&mut self.dialer.waiting) {
+                        self.connect_to(cx, addr, started);
+                    }
+                }
+                LookupResult::Failed(_) => {
+                    for _ in std::mem::take(&mut self.dialer.waiting) {
+                        self.give_up(cx);
+                    }
+                }
+                LookupResult::Retried { .. } => {}
+            }
+        }
+    }
+
+    /// Whether this application has a resolver (a client of a name).
+    pub(crate) fn has_resolver(&self) -> bool {
+        self.dialer.resolver.is_some()
+    }
+
+    /// A DNS message for this host's resolver.
+    pub(crate) fn on_dns(&mut self, cx: &mut Context<'_, Wire>, from: NodeId, m: &Message) {
+        let now = cx.now();
+        if let Some(r) = self.dialer.resolver.as_mut() {
+            r.on_message(now, from, m);
+            self.pump_dns(cx);
+            self.pump(cx);
+        }
+    }
+
+    /// The resolver's deadline came.
+    pub(super) fn on_dns_timer(&mut self, cx: &mut Context<'_, Wire>) {
+        let now = cx.now();
+        if let Some(r) = self.dialer.resolver.as_mut() {
+            r.on_timeout(now);
+        }
+        self.pump_dns(cx);
+    }
+}

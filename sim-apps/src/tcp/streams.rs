@@ -1,0 +1,291 @@
+//! The streams (TLS or plain HTTP) riding on the TCP application's
+//! connections: which stream each connection gets, what connection events
+//! mean to it, and what its output does (queued on TCP, held for the CPU,
+//! handed to a relay, counted, traced).
+//!
+//! Also the bytes: TCP moves stream positions, so the host puts a
+//! stream's real bytes into each segment it sends and files those of each
+//! segment that arrives (see `crate::stream`).
+
+use sim_core::{Field, Kind};
+use std::sync::Arc;
+
+use sim_core::{Context, NodeId, RngStream, SimTime, Value};
+use sim_tcp::State;
+use sim_tcp::conn::Event;
+use sim_tcp::stack::{ConnId, Quad};
+use sim_tls::session::{ClientSession, Ticket13};
+
+use super::TcpHost;
+use super::cpu::Held;
+use super::events::quad_fields;
+use crate::payload::Wire;
+use crate::stream::{Step, Stream, StreamApp, StreamSide};
+
+/// What TLS carries from one connection to the next: randomness, and the
+/// session to resume.
+#[derive(Debug, Default)]
+pub(super) struct Sessions {
+    /// Draws client/server randoms and ephemeral keys.
+    pub(super) rng: Option<RngStream>,
+    /// The last session a client connection left, to resume on the next.
+    session: Option<ClientSession>,
+    /// The last TLS 1.3 ticket, and when it came.
+    ticket13: Option<(Ticket13, SimTime)>,
+}
+
+impl Sessions {
+    /// A random and an ephemeral key for a new connection.
+    fn random(&mut self) -> ([u8; 32], [u8; 32]) {
+        let rng = self.rng.as_mut().expect("TLS hosts have a stream");
+        let mut draw = || {
+            let mut b = [0u8; 32];
+            for c in b.chunks_mut(8) {
+                c.copy_from_slice(&rng.next_u64().to_le_bytes());
+            }
+            b
+        };
+        (draw(), draw())
+    }
+
+    /// Keeps what a step offers for resumption.
+    fn remember(&mut self, step: &Step, now: SimTime) {
+        if let Some(session) = step.new_session.clone() {
+            self.session = Some(session);
+        }
+        if let Some(ticket) = step.new_ticket.clone() {
+            self.ticket13 = Some((ticket, now));
+        }
+    }
+}
+
+impl TcpHost {
+    /// The stream a client connection runs once TCP is up: plain HTTP, a
+    /// relay's request, or TLS offering the last session (with `resume`).
+    fn client_stream(&mut self, id: ConnId, now: SimTime, app: &StreamApp) -> Stream {
+        let StreamSide::Client(cfg) = &app.side else {
+            return Stream::plain(true, app);
+        };
+        let (random, eph) = self.sessions.random();
+        if let Some(request) = self.take_relay_request(id) {
+            return Stream::client_sending(cfg, random, eph, &request);
+        }
+        let mut cfg = cfg.clone();
+        if app.resume {
+            cfg.resume = self.sessions.session.clone();
+            if let Some((t, at)) = &self.sessions.ticket13 {
+                cfg.resume13 = Some(t.clone());
+                let age = now.saturating_since(*at).as_nanos() / 1_000_000;
+                cfg.ticket_age_ms = u32::try_from(age).unwrap_or(u32::MAX);
+            }
+        }
+        Stream::client(&cfg, random, eph, app)
+    }
+
+    /// A server's new connection gets its stream at once (it waits for the
+    /// client's first bytes).
+    pub(super) fn accept_stream(&mut self, conn: ConnId) {
+        let Some(app) = self.app.stream.clone() else {
+            return;
+        };
+        let stream = match &app.side {
+            StreamSide::Server(cfg) => {
+                let (random, eph) = self.sessions.random();
+                Some(Stream::server(cfg, random, eph))
+            }
+            StreamSide::PlainServer => Some(Stream::plain(false, &app)),
+            _ => None,
+        };
+        if let (Some(s), Some(c)) = (stream, self.conns.get_mut(conn)) {
+            c.stream = Some(Box::new(s));
+        }
+    }
+
+    /// The stream's part in a connection event. Returns true when it took
+    /// care of the peer's FIN (so the plain TCP reaction must not close
+    /// again).
+    pub(super) fn stream_event(
+        &mut self,
+        cx: &mut Context<'_, Wire>,
+        id: ConnId,
+        e: &Event,
+    ) -> bool {
+        let Some(app) = self.app.stream.clone() else {
+            return false;
+        };
+        let now = cx.now();
+        self.note_phases(now, id, e);
+        let step = match (e, &app.side) {
+            (Event::Connected, StreamSide::PlainClient | StreamSide::Client(_)) => {
+                let mut stream = self.client_stream(id, now, &app);
+                let step = stream.step(&app);
+                if let Some(c) = self.conns.get_mut(id) {
+                    c.stream = Some(Box::new(stream));
+                }
+                step
+            }
+            (Event::Delivered(d), _) => {
+                let Some(stream) = self.conns.stream_mut(id) else {
+                    return false;
+                };
+                stream.delivered(d.offset, d.len, &app)
+            }
+            (Event::PeerClosed, _) => {
+                let Some(stream) = self.conns.stream_mut(id) else {
+                    return false;
+                };
+                stream.peer_closed(&app)
+            }
+            _ => return false,
+        };
+        self.apply_step(cx, now, id, step, &app);
+        matches!(e, Event::PeerClosed)
+    }
+
+    /// The first connection's TCP phases: connected, and closed (both
+    /// directions done: TIME_WAIT or CLOSED).
+    fn note_phases(&mut self, now: SimTime, id: ConnId, e: &Event) {
+        let since_start = self
+            .conns
+            .get(id)
+            .and_then(|c| c.started)
+            .map(|o| now.saturating_since(o).as_nanos());
+        let t = &mut self.figures.stream;
+        if t.first_conn.is_none() && matches!(e, Event::Connected) {
+            t.first_conn = Some(id);
+            t.tcp_connected_ns = since_start;
+        }
+        let done = matches!(
+            e,
+            Event::Closed
+                | Event::StateChange {
+                    to: State::TimeWait | State::Closed,
+                    ..
+                }
+        );
+        if t.first_conn == Some(id) && done && t.closed_ns.is_none() {
+            t.closed_ns = since_start;
+        }
+    }
+
+    /// Acts on what a stream did: relay, trace, count, then queue its
+    /// output on TCP, at once or once the CPU work behind it is done.
+    pub(super) fn apply_step(
+        &mut self,
+        cx: &mut Context<'_, Wire>,
+        now: SimTime,
+        id: ConnId,
+        mut step: Step,
+        app: &StreamApp,
+    ) {
+        self.relay_outcome(id, &step);
+        if cx.tracing()
+            && let Some(q) = self.stack().quad(id)
+        {
+            for (kind, fields) in std::mem::take(&mut step.traces) {
+                let mut f = quad_fields(q);
+                f.extend(fields);
+                cx.trace(kind, f);
+            }
+        }
+        let started = self.conns.get(id).and_then(|c| c.started);
+        self.sessions.remember(&step, now);
+        let cost = app.costs.time(step.ops);
+        if let Some(page) = self.figures.stream.record(id, &step, started, now, cost.0) {
+            self.figures.pages.push(page);
+        }
+        self.relay_output(id, &mut step);
+        self.figures.tcp.written += step.send;
+        // The public-key work behind this output runs on the host's one
+        // CPU after whatever it is already doing; the output waits for it
+        // (and output already waiting keeps its place in line).
+        let mut ready = now;
+        if cost.0 > 0 {
+            let (start, done) = self.cpu.run(now, cost);
+            ready = done;
+            if cx.tracing()
+                && let Some(q) = self.stack().quad(id)
+            {
+                let mut f = quad_fields(q);
+                f.push((Field::RsaPrivate, Value::from(step.ops.rsa_private)));
+                f.push((Field::RsaPublic, Value::from(step.ops.rsa_public)));
+                let ecdhe = step.ops.ecdhe_keygen + step.ops.ecdhe_derive;
+                f.push((Field::Ecdhe, Value::from(ecdhe)));
+                f.push((Field::BusyNs, Value::U64(cost.0)));
+                f.push((
+                    Field::WaitNs,
+                    Value::U64(start.saturating_since(now).as_nanos()),
+                ));
+                cx.trace(Kind::TlsCpu, f);
+            }
+        }
+        let at = self.cpu.release_time(ready);
+        if at > now {
+            if step.send > 0 || step.close {
+                let (send, close) = (step.send, step.close);
+                self.cpu.hold(Held {
+                    at,
+                    conn: id,
+                    send,
+                    close,
+                });
+                self.cpu.arm(cx, self.slot);
+            }
+            return;
+        }
+        self.emit(now, id, step.send, step.close);
+    }
+
+    fn emit(&mut self, now: SimTime, id: ConnId, send: u64, close: bool) {
+        if send > 0 {
+            self.stack().send(now, id, send);
+        }
+        if close {
+            self.stack().close(now, id);
+        }
+    }
+
+    /// Sends what the CPU has finished computing.
+    pub(super) fn release_held(&mut self, cx: &mut Context<'_, Wire>, now: SimTime) {
+        while let Some(h) = self.cpu.pop_due(now) {
+            if self.conns.get(h.conn).is_some() {
+                self.emit(now, h.conn, h.send, h.close);
+            }
+        }
+        self.cpu.arm(cx, self.slot);
+    }
+
+    /// The real bytes a data segment carries, for a stream whose content
+    /// matters.
+    pub(super) fn stream_bytes(&self, dst: NodeId, seg: &sim_tcp::Segment) -> Option<Arc<[u8]>> {
+        // Every data segment passes here: plain TCP apps pay one test.
+        if seg.data.len == 0 || self.app.stream.is_none() {
+            return None;
+        }
+        let stack = self.stack.as_ref()?;
+        let id = stack.lookup(Quad {
+            local_port: seg.src_port,
+            remote: dst,
+            remote_port: seg.dst_port,
+        })?;
+        let stream = self.conns.get(id)?.stream.as_ref()?;
+        stream.bytes(seg.data.offset, seg.data.len)
+    }
+
+    /// Files the bytes of an arriving segment with its stream.
+    pub(super) fn file_bytes(&mut self, from: NodeId, seg: &sim_tcp::Segment, bytes: &[u8]) {
+        let Some(stack) = self.stack.as_ref() else {
+            return;
+        };
+        let Some(id) = stack.lookup(Quad {
+            local_port: seg.dst_port,
+            remote: from,
+            remote_port: seg.src_port,
+        }) else {
+            return;
+        };
+        if let Some(stream) = self.conns.stream_mut(id) {
+            stream.arrived(seg.data.offset, bytes);
+        }
+    }
+}
