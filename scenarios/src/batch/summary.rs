@@ -57,6 +57,40 @@ impl Tally {
     }
 }
 
+/// One point of `summary.json`.
+#[derive(Serialize)]
+struct Point<'a> {
+    point: usize,
+    params: Ordered<'a, Json>,
+    runs: u64,
+    outcomes: Ordered<'a, u64>,
+    metrics: Ordered<'a, Option<Summary>>,
+}
+/// One failing run of `summary.json`.
+#[derive(Serialize)]
+struct Failure {
+    point: usize,
+    seed: u64,
+    outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+/// `summary.json`.
+#[derive(Serialize)]
+struct Top<'a> {
+    netsim: &'static str,
+    scenario: &'a str,
+    seeds: [u64; 2],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<[u64; 2]>,
+    runs: u64,
+    outcome: &'static str,
+    outcomes: Ordered<'a, u64>,
+    batch_expectations: &'a [BatchExpectResult],
+    failed_runs: Vec<Failure>,
+    points: Vec<Point<'a>>,
+}
+
 /// One batch expectation's result at one point.
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchExpectResult {
@@ -79,8 +113,11 @@ pub struct BatchOutcome {
     pub outcomes: [u64; 3],
     /// Batch expectations, per point.
     pub expectations: Vec<BatchExpectResult>,
-    /// True when the batch passed.
+    /// True when the batch passed (for a shard: every run of its slice
+    /// passed; its batch expectations are judged at merge).
     pub passed: bool,
+    /// The slice K of N this was, if a shard.
+    pub shard: Option<(u64, u64)>,
     /// The first failing runs (at most 100).
     pub failures: Vec<(Job, Outcome, Option<String>)>,
     /// Per point: the values of each metric (for plots).
@@ -159,36 +196,6 @@ impl Batch {
         tally: &Tally,
         outcome: &BatchOutcome,
     ) -> String {
-        #[derive(Serialize)]
-        struct Point<'a> {
-            point: usize,
-            params: Ordered<'a, Json>,
-            runs: u64,
-            outcomes: Ordered<'a, u64>,
-            metrics: Ordered<'a, Option<Summary>>,
-        }
-        #[derive(Serialize)]
-        struct Failure {
-            point: usize,
-            seed: u64,
-            outcome: Outcome,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            error: Option<String>,
-        }
-        #[derive(Serialize)]
-        struct Top<'a> {
-            netsim: &'static str,
-            scenario: &'a str,
-            seeds: [u64; 2],
-            #[serde(skip_serializing_if = "Option::is_none")]
-            shard: Option<[u64; 2]>,
-            runs: u64,
-            outcome: &'static str,
-            outcomes: Ordered<'a, u64>,
-            batch_expectations: &'a [BatchExpectResult],
-            failed_runs: Vec<Failure>,
-            points: Vec<Point<'a>>,
-        }
         let names: Vec<String> = ["passed", "failed", "error"]
             .iter()
             .map(|s| s.to_string())
@@ -212,7 +219,11 @@ impl Batch {
             seeds: [seeds.start, seeds.end],
             shard: shard.map(|(k, n)| [k, n]),
             runs: outcome.runs,
-            outcome: if outcome.passed { "passed" } else { "failed" },
+            outcome: match (outcome.shard, outcome.passed) {
+                (Some(_), _) => "unjudged",
+                (None, true) => "passed",
+                (None, false) => "failed",
+            },
             outcomes: Ordered(&all),
             batch_expectations: &outcome.expectations,
             failed_runs: outcome

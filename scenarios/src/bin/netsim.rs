@@ -31,7 +31,7 @@ enum Command {
         /// Seed for every random stream (default: the scenario's `seed`).
         #[arg(long)]
         seed: Option<u64>,
-        /// Output folder (default: out/<scenario name>).
+        /// Output folder (default: a folder named for the scenario under out/).
         #[arg(long)]
         out: Option<PathBuf>,
         /// For a scenario with sweeps: which point (as numbered in a
@@ -55,7 +55,7 @@ enum Command {
         /// Worker threads (default: every core).
         #[arg(long)]
         jobs: Option<usize>,
-        /// Output folder (default: out/<scenario name>-batch).
+        /// Output folder (default: out/NAME-batch, NAME the scenario's name).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Keep every run's trace files under OUT/traces/.
@@ -148,6 +148,12 @@ fn report_batch(outcome: &scenarios::batch::BatchOutcome, dir: &std::path::Path)
         );
     }
     println!("  wrote {}", dir.display());
+    if let Some((k, n)) = outcome.shard {
+        // A shard's work is done when its runs are: whether the batch
+        // passed is decided on the whole, by `netsim merge`.
+        println!("  shard {k} of {n} done; the batch is judged when the shards are merged");
+        return ExitCode::SUCCESS;
+    }
     if outcome.passed {
         ExitCode::SUCCESS
     } else {
@@ -172,35 +178,7 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             print!("{}", scenarios::schema());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { scenario } => {
-            let sweep = scenarios::load_sweep(&scenario)?;
-            let plan = if sweep.params.is_empty() {
-                scenarios::load(&scenario)?
-            } else {
-                // A sweep is checked at every point.
-                let invalid = |error| Error::Invalid {
-                    file: scenario.clone(),
-                    error,
-                };
-                for k in 1..sweep.points() {
-                    scenarios::plan_point(&sweep, k).map_err(invalid)?;
-                }
-                scenarios::plan_point(&sweep, 0).map_err(invalid)?
-            };
-            let points = if sweep.params.is_empty() {
-                String::new()
-            } else {
-                format!(", {} sweep points", sweep.points())
-            };
-            println!(
-                "ok: {} ({} nodes, {} links, {} expectations{points})",
-                plan.name,
-                plan.topology.nodes().len(),
-                plan.topology.link_dirs().len() / 2,
-                plan.expectations.len()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Check { scenario } => check(&scenario),
         Command::Batch {
             scenario,
             seeds,
@@ -209,34 +187,15 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             keep_traces,
             shard,
         } => {
-            let batch = scenarios::batch::Batch::load(&scenario)?;
-            let dir =
-                out.unwrap_or_else(|| PathBuf::from("out").join(format!("{}-batch", batch.name())));
             let jobs =
                 jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            let total = batch.jobs(&seeds, shard).len() as u64;
-            // A progress bar only for a person watching.
-            let bar = if std::io::stderr().is_terminal() {
-                let b = indicatif::ProgressBar::new(total);
-                b.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{bar:40} {pos}/{len} runs  {per_sec}  eta {eta}",
-                    )
-                    .expect("valid template"),
-                );
-                b
-            } else {
-                indicatif::ProgressBar::hidden()
-            };
             let opts = scenarios::batch::BatchOptions {
                 seeds,
                 jobs,
                 shard,
                 keep_traces,
             };
-            let outcome = batch.run(&opts, &dir, &|n| bar.set_position(n))?;
-            bar.finish_and_clear();
-            Ok(report_batch(&outcome, &dir))
+            batch(&scenario, &opts, out)
         }
         Command::Merge { dirs, out } => {
             let (_, outcome) = scenarios::batch::merge(&dirs, &out)?;
@@ -250,69 +209,136 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             from,
             to,
         } => {
-            let sweep = scenarios::load_sweep(&scenario)?;
-            let plan = if sweep.params.is_empty() && point.unwrap_or(0) == 0 {
-                scenarios::load(&scenario)?
-            } else {
-                let k = point.unwrap_or(0);
-                if k >= sweep.points() {
-                    return Err(Error::Usage(format!(
-                        "--point {k}: the scenario has {} sweep points (0 to {})",
-                        sweep.points(),
-                        sweep.points() - 1
-                    )));
-                }
-                let values: Vec<String> = sweep
-                    .values(k)
-                    .iter()
-                    .map(|(n, v)| format!("{n}={v}"))
-                    .collect();
-                eprintln!(
-                    "netsim: sweep point {k} of {}: {}",
-                    sweep.points(),
-                    values.join(", ")
-                );
-                scenarios::plan_point(&sweep, k).map_err(|error| Error::Invalid {
-                    file: scenario.clone(),
-                    error,
-                })?
-            };
-            let seed = seed.unwrap_or(plan.default_seed);
-            let dir = out.unwrap_or_else(|| PathBuf::from("out").join(&plan.name));
-            let result = scenarios::run::run(&plan, seed);
-            let files = scenarios::output::write_outputs_window(
-                &dir,
-                &plan,
-                &result,
+            let plan = plan_at(&scenario, point)?;
+            let window = (
                 from.unwrap_or(sim_core::SimTime::ZERO),
                 to.unwrap_or(sim_core::SimTime::MAX),
-            )?;
-            println!(
-                "{}: seed {seed}: {} ({} events, ended at {})",
-                plan.name,
-                match result.outcome {
-                    Outcome::Passed => "passed",
-                    Outcome::Failed => "FAILED",
-                    Outcome::Error => "ERROR",
-                },
-                result.events,
-                result.end_time
             );
-            for e in &result.expectations {
-                let mark = if e.passed { "ok  " } else { "FAIL" };
-                println!("  {mark} {} (observed {})", e.expect, e.observed_text);
-            }
-            if let Some(err) = &result.error {
-                eprintln!("netsim: a model failed: {err}");
-            }
-            for f in files {
-                println!("  wrote {}", f.display());
-            }
-            Ok(match result.outcome {
-                Outcome::Passed => ExitCode::SUCCESS,
-                Outcome::Failed => ExitCode::from(1),
-                Outcome::Error => ExitCode::from(3),
-            })
+            run(&plan, seed.unwrap_or(plan.default_seed), out, window)
         }
     }
+}
+
+/// `netsim check`: every sweep point is checked.
+fn check(scenario: &std::path::Path) -> Result<ExitCode, Error> {
+    let sweep = scenarios::load_sweep(scenario)?;
+    let plan = if sweep.params.is_empty() {
+        scenarios::load(scenario)?
+    } else {
+        let invalid = |error| Error::Invalid {
+            file: scenario.to_path_buf(),
+            error,
+        };
+        for k in 1..sweep.points() {
+            scenarios::plan_point(&sweep, k).map_err(invalid)?;
+        }
+        scenarios::plan_point(&sweep, 0).map_err(invalid)?
+    };
+    let points = if sweep.params.is_empty() {
+        String::new()
+    } else {
+        format!(", {} sweep points", sweep.points())
+    };
+    println!(
+        "ok: {} ({} nodes, {} links, {} expectations{points})",
+        plan.name,
+        plan.topology.nodes().len(),
+        plan.topology.link_dirs().len() / 2,
+        plan.expectations.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `netsim batch`, with a progress bar only for a person watching.
+fn batch(
+    scenario: &std::path::Path,
+    opts: &scenarios::batch::BatchOptions,
+    out: Option<PathBuf>,
+) -> Result<ExitCode, Error> {
+    let batch = scenarios::batch::Batch::load(scenario)?;
+    let dir = out.unwrap_or_else(|| PathBuf::from("out").join(format!("{}-batch", batch.name())));
+    let total = batch.jobs(&opts.seeds, opts.shard).len() as u64;
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} runs  {per_sec}  eta {eta}",
+            )
+            .expect("valid template"),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let outcome = batch.run(opts, &dir, &|n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    Ok(report_batch(&outcome, &dir))
+}
+
+/// The plan `netsim run` runs: the file itself, or one point of its sweep.
+fn plan_at(scenario: &std::path::Path, point: Option<usize>) -> Result<scenarios::Plan, Error> {
+    let sweep = scenarios::load_sweep(scenario)?;
+    if sweep.params.is_empty() && point.unwrap_or(0) == 0 {
+        return scenarios::load(scenario);
+    }
+    let k = point.unwrap_or(0);
+    if k >= sweep.points() {
+        return Err(Error::Usage(format!(
+            "--point {k}: the scenario has {} sweep points (0 to {})",
+            sweep.points(),
+            sweep.points() - 1
+        )));
+    }
+    let values: Vec<String> = sweep
+        .values(k)
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
+    eprintln!(
+        "netsim: sweep point {k} of {}: {}",
+        sweep.points(),
+        values.join(", ")
+    );
+    scenarios::plan_point(&sweep, k).map_err(|error| Error::Invalid {
+        file: scenario.to_path_buf(),
+        error,
+    })
+}
+
+/// `netsim run`: one run, its files, and each expectation's result.
+fn run(
+    plan: &scenarios::Plan,
+    seed: u64,
+    out: Option<PathBuf>,
+    (from, to): (sim_core::SimTime, sim_core::SimTime),
+) -> Result<ExitCode, Error> {
+    let dir = out.unwrap_or_else(|| PathBuf::from("out").join(&plan.name));
+    let result = scenarios::run::run(plan, seed);
+    let files = scenarios::output::write_outputs_window(&dir, plan, &result, from, to)?;
+    println!(
+        "{}: seed {seed}: {} ({} events, ended at {})",
+        plan.name,
+        match result.outcome {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "FAILED",
+            Outcome::Error => "ERROR",
+        },
+        result.events,
+        result.end_time
+    );
+    for e in &result.expectations {
+        let mark = if e.passed { "ok  " } else { "FAIL" };
+        println!("  {mark} {} (observed {})", e.expect, e.observed_text);
+    }
+    if let Some(err) = &result.error {
+        eprintln!("netsim: a model failed: {err}");
+    }
+    for f in files {
+        println!("  wrote {}", f.display());
+    }
+    Ok(match result.outcome {
+        Outcome::Passed => ExitCode::SUCCESS,
+        Outcome::Failed => ExitCode::from(1),
+        Outcome::Error => ExitCode::from(3),
+    })
 }
