@@ -3,7 +3,7 @@
 //! with `cargo bench -p benches --bench batch`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use scenarios::batch::{Batch, BatchOptions};
+use scenarios::{Batch, BatchOptions};
 
 const SCENARIO: &str = r#"{
   "name": "handshake-and-close",

@@ -9,7 +9,7 @@
 //! Prints the half-open connections held and the process's peak resident
 //! memory (VmHWM) before and after.
 
-use scenarios::run::run_with;
+use scenarios::run_with;
 
 fn peak_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -272,7 +272,7 @@ pub mod links {
 /// TCP workloads, as scenarios run without tracing: the same workloads ns-3
 /// was measured with on this kind of machine (issue 4).
 pub mod tcp {
-    use scenarios::run::{Outcome, run_with};
+    use scenarios::{Outcome, run_with};
 
     /// 100,000,000 bytes over one 1 Gbps, 5 ms link, NewReno, MSS 1448,
     /// 128 KiB buffers, `loss` on the data direction.

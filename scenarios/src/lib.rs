@@ -1,7 +1,24 @@
-//! Scenario files for netsim: the JSON format ([`mod@format`]), checking and
-//! resolving it into a [`Plan`] ([`mod@plan`]), running it and judging its
-//! expectations ([`run`]), writing the results ([`output`]), and the `netsim`
-//! binary that ties them together. The shipped scenarios live in
+//! Scenario files for netsim, from JSON to judged results.
+//!
+//! Where to start reading (docs/ARCHITECTURE.md, "The walk of one TCP
+//! segment", follows one packet through all of it):
+//!
+//! 1. [`mod@format`]: the scenario file as Rust types (serde and JSON Schema),
+//!    one module per section of the file. This is the only public module:
+//!    the format is a contract users write against.
+//! 2. `plan`: checks a parsed file and resolves it into a [`Plan`] (a
+//!    topology, each host's `sim_apps::HostApp`, faults, expectations),
+//!    each check naming the JSON path of what is wrong.
+//! 3. `run`: runs a plan on sim-core's simulator with sim-apps' hosts,
+//!    applies the fault rules, and judges the expectations ([`run()`],
+//!    [`RunOutput`]).
+//! 4. `output`: writes a run's files (the trace in its forms, the summary,
+//!    the pictures), atomically.
+//! 5. `sweep` and `batch`: many seeds and parameter points in parallel,
+//!    their statistics, shards and [`merge`].
+//!
+//! The `netsim` binary (`src/bin/netsim.rs`) is the one place where errors
+//! become messages and exit codes. The shipped scenarios live in
 //! `scenarios/library/`.
 //!
 //! # Example
@@ -17,29 +34,34 @@
 //!   "expect": [{"metric": "a.ping.rtt_max_ns", "equals": "20.24ms"}]
 //! }"#;
 //! let plan = scenarios::plan_from_str(text).unwrap();
-//! let out = scenarios::run::run(&plan, plan.default_seed);
-//! assert_eq!(out.outcome, scenarios::run::Outcome::Passed);
+//! let out = scenarios::run(&plan, plan.default_seed);
+//! assert_eq!(out.outcome, scenarios::Outcome::Passed);
 //!
 //! let bad = text.replace("\"10ms\"", "\"10 parsecs\"");
 //! let err = scenarios::plan_from_str(&bad).unwrap_err();
 //! assert!(err.to_string().starts_with("topology.links[0].delay: \"10 parsecs\" is not a duration"));
 //! ```
 
-pub mod batch;
-pub mod error;
+mod batch;
+mod error;
 pub mod format;
 mod json;
-pub mod output;
-pub mod plan;
-pub mod run;
-pub mod stats;
-pub mod sweep;
+mod output;
+mod plan;
+mod run;
+mod stats;
+mod sweep;
 mod vocab;
 
-use std::path::Path;
-
+pub use batch::{Batch, BatchExpectResult, BatchOptions, BatchOutcome, Job, merge};
 pub use error::{Error, InputError};
-pub use plan::Plan;
+pub use output::{pictures, summary_json, write_outputs, write_outputs_window};
+pub use plan::{Expectation, FaultRule, LinkAction, Measure, Plan};
+pub use run::{ExpectResult, Observed, Outcome, RunOutput, run, run_with};
+pub use stats::Summary;
+pub use sweep::{Param, PathStep, Sweep};
+
+use std::path::Path;
 
 /// Parses scenario JSON, reporting the path of the first bad value.
 pub fn parse(text: &str) -> Result<format::ScenarioFile, InputError> {

@@ -7,7 +7,7 @@
 mod common;
 
 use common::{assert_refused, metric, run_text};
-use scenarios::run::Outcome;
+use scenarios::Outcome;
 use sim_core::{Field, Kind};
 
 /// A client making `connections` HTTPS connections one after another to
@@ -51,7 +51,7 @@ fn answers_are_cached_for_their_ttl() {
     assert_eq!(metric(&zero, "dns.dns.queries_answered"), 3);
     // Cached lookups cost nothing: the third connection opens two lookups
     // (10 ms round trips to the server) sooner.
-    let third_open = |out: &scenarios::run::RunOutput| {
+    let third_open = |out: &scenarios::RunOutput| {
         out.records
             .iter()
             .filter(|r| r.kind == Kind::TcpState && r.field(Field::To) == Some(&"SYN_SENT".into()))

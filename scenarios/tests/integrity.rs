@@ -7,9 +7,9 @@
 //! 41% of the time, and TCP rightly gives up after 15 timeouts in a row on
 //! some seeds; that is tested as behaviour, not as integrity.)
 
-use scenarios::run::{Outcome, run};
+use scenarios::{Outcome, run};
 
-fn transfer(loss: f64, seed: u64, profile: &str) -> scenarios::run::RunOutput {
+fn transfer(loss: f64, seed: u64, profile: &str) -> scenarios::RunOutput {
     let text = format!(
         r#"{{
   "name": "integrity",

@@ -5,7 +5,7 @@
 mod common;
 
 use common::library;
-use scenarios::run::{Outcome, run};
+use scenarios::{Outcome, run};
 use sim_core::Kind;
 
 /// Traces longer than this are snapshotted as their significant events (a
@@ -13,7 +13,7 @@ use sim_core::Kind;
 /// as a diff) together with the run's metrics, which pin the rest.
 const FULL_TRACE_LINES: usize = 20_000;
 
-fn snapshot_text(plan: &scenarios::Plan, out: &scenarios::run::RunOutput) -> String {
+fn snapshot_text(plan: &scenarios::Plan, out: &scenarios::RunOutput) -> String {
     let full = reports::text::render(&plan.topology, &out.records);
     if full.lines().count() <= FULL_TRACE_LINES {
         return full;
@@ -56,7 +56,7 @@ fn every_library_scenario_validates_against_the_schema() {
     let validator = jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema");
     for (name, text) in library() {
         // A sweep file stands for one scenario per point; each must be valid.
-        let sweep = scenarios::sweep::Sweep::parse(&text).unwrap();
+        let sweep = scenarios::Sweep::parse(&text).unwrap();
         for point in 0..sweep.points() {
             let doc = sweep.document(point);
             let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
@@ -73,7 +73,7 @@ fn every_library_scenario_validates_against_the_schema() {
 #[test]
 fn every_library_scenario_passes_and_its_trace_is_unchanged() {
     for (name, text) in library() {
-        let sweep = scenarios::sweep::Sweep::parse(&text).unwrap();
+        let sweep = scenarios::Sweep::parse(&text).unwrap();
         let mut snapshot = String::new();
         for point in 0..sweep.points() {
             let plan =

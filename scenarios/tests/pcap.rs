@@ -32,11 +32,11 @@ fn tshark_reads_every_library_capture_cleanly() {
     let tmp = tempfile::tempdir().unwrap();
     let mut retransmitting = 0;
     for (name, text) in common::library() {
-        let sweep = scenarios::sweep::Sweep::parse(&text).unwrap();
+        let sweep = scenarios::Sweep::parse(&text).unwrap();
         let plan = scenarios::plan_point(&sweep, 0).unwrap();
-        let out = scenarios::run::run(&plan, plan.default_seed);
+        let out = scenarios::run(&plan, plan.default_seed);
         let d = tmp.path().join(&name);
-        scenarios::output::write_outputs(&d, &plan, &out).unwrap();
+        scenarios::write_outputs(&d, &plan, &out).unwrap();
         let pcap = d.join("trace.pcap");
         let p = pcap.to_str().unwrap();
         let bad = tshark(&[

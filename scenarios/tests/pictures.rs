@@ -10,11 +10,11 @@ use sim_core::SimTime;
 fn every_library_scenario_draws_deterministic_non_blank_pictures() {
     let mut with_seq = 0;
     for (name, text) in common::library() {
-        let sweep = scenarios::sweep::Sweep::parse(&text).unwrap();
+        let sweep = scenarios::Sweep::parse(&text).unwrap();
         let plan = scenarios::plan_point(&sweep, 0).unwrap();
-        let out = scenarios::run::run(&plan, plan.default_seed);
-        let pics = scenarios::output::pictures(&plan, &out, SimTime::ZERO, SimTime::MAX);
-        let again = scenarios::output::pictures(&plan, &out, SimTime::ZERO, SimTime::MAX);
+        let out = scenarios::run(&plan, plan.default_seed);
+        let pics = scenarios::pictures(&plan, &out, SimTime::ZERO, SimTime::MAX);
+        let again = scenarios::pictures(&plan, &out, SimTime::ZERO, SimTime::MAX);
         assert_eq!(pics, again, "{name}: pictures differ between two drawings");
         let names: Vec<&str> = pics.iter().map(|(n, _)| n.as_str()).collect();
         assert!(names.contains(&"ladder.png"), "{name}: {names:?}");
@@ -45,7 +45,7 @@ fn every_library_scenario_draws_deterministic_non_blank_pictures() {
 fn the_ladder_window_selects_messages() {
     let f = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("library/four-way-close.json");
     let plan = scenarios::plan_from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
-    let out = scenarios::run::run(&plan, 1);
+    let out = scenarios::run(&plan, 1);
     let all = reports::ladder::ladder(
         "x",
         &plan.topology,

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{assert_refused, metric, run_text};
-use scenarios::run::{Outcome, RunOutput};
+use scenarios::{Outcome, RunOutput};
 use sim_core::{Field, Kind};
 
 fn scenario(link: &str, server: &str, client: &str) -> String {

@@ -83,9 +83,6 @@ pub struct Batch {
     pub plans: Vec<Plan>,
 }
 
-/// Files a batch writes.
-pub const FILES: [&str; 3] = ["runs.jsonl", "summary.json", "batch.json"];
-
 impl Batch {
     /// Loads a scenario and checks every point of its sweep.
     pub fn from_text(text: String) -> Result<Batch, InputError> {

@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 
 use clap::{Parser, Subcommand};
 use scenarios::Error;
-use scenarios::run::Outcome;
+use scenarios::Outcome;
 
 #[derive(Parser)]
 #[command(
@@ -122,7 +122,7 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     Ok((k, n))
 }
 
-fn report_batch(outcome: &scenarios::batch::BatchOutcome, dir: &std::path::Path) -> ExitCode {
+fn report_batch(outcome: &scenarios::BatchOutcome, dir: &std::path::Path) -> ExitCode {
     let [passed, failed, errors] = outcome.outcomes;
     println!(
         "{} runs: {passed} passed, {failed} failed, {errors} errors",
@@ -189,7 +189,7 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
         } => {
             let jobs =
                 jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            let opts = scenarios::batch::BatchOptions {
+            let opts = scenarios::BatchOptions {
                 seeds,
                 jobs,
                 shard,
@@ -198,7 +198,7 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             batch(&scenario, &opts, out)
         }
         Command::Merge { dirs, out } => {
-            let (_, outcome) = scenarios::batch::merge(&dirs, &out)?;
+            let (_, outcome) = scenarios::merge(&dirs, &out)?;
             Ok(report_batch(&outcome, &out))
         }
         Command::Run {
@@ -252,10 +252,10 @@ fn check(scenario: &std::path::Path) -> Result<ExitCode, Error> {
 /// `netsim batch`, with a progress bar only for a person watching.
 fn batch(
     scenario: &std::path::Path,
-    opts: &scenarios::batch::BatchOptions,
+    opts: &scenarios::BatchOptions,
     out: Option<PathBuf>,
 ) -> Result<ExitCode, Error> {
-    let batch = scenarios::batch::Batch::load(scenario)?;
+    let batch = scenarios::Batch::load(scenario)?;
     let dir = out.unwrap_or_else(|| PathBuf::from("out").join(format!("{}-batch", batch.name())));
     let total = batch.jobs(&opts.seeds, opts.shard).len() as u64;
     let bar = if std::io::stderr().is_terminal() {
@@ -313,8 +313,8 @@ fn run(
     (from, to): (sim_core::SimTime, sim_core::SimTime),
 ) -> Result<ExitCode, Error> {
     let dir = out.unwrap_or_else(|| PathBuf::from("out").join(&plan.name));
-    let result = scenarios::run::run(plan, seed);
-    let files = scenarios::output::write_outputs_window(&dir, plan, &result, from, to)?;
+    let result = scenarios::run(plan, seed);
+    let files = scenarios::write_outputs_window(&dir, plan, &result, from, to)?;
     println!(
         "{}: seed {seed}: {} ({} events, ended at {})",
         plan.name,

@@ -5,7 +5,7 @@
 //! the JSON path of the offending value (`topology.links[2].delay: "10
 //! parsecs" is not a duration ...`). What can only be checked against the
 //! rest of the file (node names, reachability) is checked in
-//! [`crate::plan`], which reports the same kind of path.
+//! `plan`, which reports the same kind of path.
 //!
 //! The types follow the file's sections, one submodule each, so the Rust
 //! side reads in the same order as a scenario: [`ScenarioFile`] here, then

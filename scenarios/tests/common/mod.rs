@@ -24,15 +24,15 @@ pub fn library() -> Vec<(String, String)> {
 /// Plans point 0 of a scenario text and runs it with `seed`; bad input
 /// comes back as its message.
 #[allow(dead_code)]
-pub fn run_text(text: &str, seed: u64) -> Result<scenarios::run::RunOutput, String> {
-    let sweep = scenarios::sweep::Sweep::parse(text).map_err(|e| e.to_string())?;
+pub fn run_text(text: &str, seed: u64) -> Result<scenarios::RunOutput, String> {
+    let sweep = scenarios::Sweep::parse(text).map_err(|e| e.to_string())?;
     let plan = scenarios::plan_point(&sweep, 0).map_err(|e| e.to_string())?;
-    Ok(scenarios::run::run(&plan, seed))
+    Ok(scenarios::run(&plan, seed))
 }
 
 /// A whole-number metric of a run.
 #[allow(dead_code)]
-pub fn metric(out: &scenarios::run::RunOutput, name: &str) -> u64 {
+pub fn metric(out: &scenarios::RunOutput, name: &str) -> u64 {
     match out.metrics.iter().find(|(k, _)| k == name) {
         Some((_, sim_core::Value::U64(v))) => *v,
         other => panic!("{name}: {other:?}"),
