@@ -3,15 +3,15 @@
 //! # Contract
 //!
 //! Like [`Connection`], a [`TcpStack`] is sans-IO. Feed it segments
-//! ([`on_segment`]), timer expiries ([`on_timeout`]) and application calls;
-//! then drain, in this order, [`poll_event`] (so the application can react,
+//! ([`handle_segment`]), timer expiries ([`handle_timeout`]) and
+//! application calls; then drain, in this order, [`poll_event`] (so the application can react,
 //! and its reaction can share the segments), [`poll_transmit`] and
 //! [`poll_timer`]. Connections are found by their 4-tuple in a hash map
 //! (O(1), TIME_WAIT included); nothing iterates that map, so no output
 //! depends on its order.
 //!
-//! [`on_segment`]: TcpStack::on_segment
-//! [`on_timeout`]: TcpStack::on_timeout
+//! [`handle_segment`]: TcpStack::handle_segment
+//! [`handle_timeout`]: TcpStack::handle_timeout
 //! [`poll_event`]: TcpStack::poll_event
 //! [`poll_transmit`]: TcpStack::poll_transmit
 //! [`poll_timer`]: TcpStack::poll_timer
@@ -274,12 +274,12 @@ impl TcpStack {
     }
 
     /// A connection's timer expired.
-    pub fn on_timeout(&mut self, now: SimTime, id: ConnId) {
+    pub fn handle_timeout(&mut self, now: SimTime, id: ConnId) {
         self.with_conn(id, |c| c.handle_timeout(now));
     }
 
     /// A segment from `from` arrived.
-    pub fn on_segment(&mut self, now: SimTime, from: NodeId, seg: &Segment) {
+    pub fn handle_segment(&mut self, now: SimTime, from: NodeId, seg: &Segment) {
         let quad = Quad {
             local_port: seg.dst_port,
             remote: from,

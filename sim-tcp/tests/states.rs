@@ -380,7 +380,7 @@ mod stack {
     }
 
     fn answer(s: &mut TcpStack, seg: Segment) -> String {
-        s.on_segment(T0, PEER, &seg);
+        s.handle_segment(T0, PEER, &seg);
         while s.poll_event().is_some() {}
         let mut out = Vec::new();
         while let Some((to, t)) = s.poll_transmit() {
@@ -430,7 +430,7 @@ mod stack {
         for port in 0..5u16 {
             let mut syn = seg(Flags::SYN, 5000, 0, 0);
             syn.src_port = 100 + port;
-            s.on_segment(T0, PEER, &syn);
+            s.handle_segment(T0, PEER, &syn);
             while s.poll_event().is_some() {}
             while s.poll_transmit().is_some() {}
             while s.poll_timer().is_some() {}

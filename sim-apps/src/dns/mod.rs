@@ -35,7 +35,7 @@
 //! assert_eq!(r.lookup(SimTime::ZERO, &name), Lookup::Pending);
 //! let query = r.poll_transmit().unwrap();
 //! let answer = serve(&zone, &query);
-//! r.on_message(SimTime::ZERO, NodeId(1), &answer);
+//! r.handle_message(SimTime::ZERO, NodeId(1), &answer);
 //! let event = r.poll_event().unwrap();
 //! assert_eq!(event.outcome, sim_apps::dns::LookupResult::Resolved { addr: www, source: sim_apps::dns::Source::Server });
 //! // The answer is cached for its TTL.
@@ -402,7 +402,7 @@ impl Resolver {
     /// A message arrived from `from`. Responses count only when they come
     /// from the server asked, to the port asked from, with the id and name
     /// asked (RFC 5452 §4); anything else is ignored.
-    pub fn on_message(&mut self, now: SimTime, from: NodeId, msg: &Message) {
+    pub fn handle_message(&mut self, now: SimTime, from: NodeId, msg: &Message) {
         let Some(answer) = msg.answer else {
             return;
         };
@@ -441,7 +441,7 @@ impl Resolver {
     }
 
     /// Retries or gives up on every query whose deadline has come.
-    pub fn on_timeout(&mut self, now: SimTime) {
+    pub fn handle_timeout(&mut self, now: SimTime) {
         let mut i = 0;
         while i < self.pending.len() {
             if self.pending[i].deadline > now {
@@ -478,8 +478,8 @@ impl Resolver {
         self.events.pop_front()
     }
 
-    /// When [`Self::on_timeout`] must next be called.
-    pub fn deadline(&self) -> Option<SimTime> {
+    /// When [`Self::handle_timeout`] must next be called.
+    pub fn next_timeout(&self) -> Option<SimTime> {
         self.pending.iter().map(|p| p.deadline).min()
     }
 

@@ -76,7 +76,7 @@ fn answers_are_cached_for_their_ttl_and_no_longer() {
     assert_eq!(r.lookup(at(0), &n), Lookup::Pending);
     let q = r.poll_transmit().unwrap();
     assert_eq!(r.poll_transmit(), None);
-    r.on_message(at(0), SERVER, &serve(&zone(10), &q));
+    r.handle_message(at(0), SERVER, &serve(&zone(10), &q));
     assert_eq!(
         r.poll_event().unwrap().outcome,
         LookupResult::Resolved {
@@ -97,25 +97,25 @@ fn lost_queries_are_retried_then_given_up() {
     let n = name("www.example.com");
     r.lookup(at(0), &n);
     let first = r.poll_transmit().unwrap();
-    assert_eq!(r.deadline(), Some(at(1)));
-    r.on_timeout(at(1));
+    assert_eq!(r.next_timeout(), Some(at(1)));
+    r.handle_timeout(at(1));
     assert_eq!(r.poll_transmit().unwrap(), first, "the same query again");
     assert_eq!(
         r.poll_event().unwrap().outcome,
         LookupResult::Retried { attempt: 2 }
     );
-    r.on_timeout(at(2));
+    r.handle_timeout(at(2));
     r.poll_transmit().unwrap();
     r.poll_event();
-    r.on_timeout(at(3));
+    r.handle_timeout(at(3));
     assert_eq!(r.poll_transmit(), None, "three attempts in all");
     assert_eq!(
         r.poll_event().unwrap().outcome,
         LookupResult::Failed(Failure::Timeout)
     );
-    assert_eq!(r.deadline(), None);
+    assert_eq!(r.next_timeout(), None);
     // The late answer to the given-up query is ignored.
-    r.on_message(at(4), SERVER, &serve(&zone(10), &first));
+    r.handle_message(at(4), SERVER, &serve(&zone(10), &first));
     assert_eq!(r.poll_event(), None);
     assert_eq!(r.stats().unmatched, 1);
 }
@@ -128,13 +128,13 @@ fn nxdomain_fails_and_forged_answers_are_ignored() {
     let q = r.poll_transmit().unwrap();
     let mut forged = serve(&zone(10), &q);
     forged.id = forged.id.wrapping_add(1);
-    r.on_message(at(0), SERVER, &forged);
+    r.handle_message(at(0), SERVER, &forged);
     let mut elsewhere = serve(&zone(10), &q);
     elsewhere.dst_port = elsewhere.dst_port.wrapping_add(1);
-    r.on_message(at(0), SERVER, &elsewhere);
-    r.on_message(at(0), WWW, &serve(&zone(10), &q));
+    r.handle_message(at(0), SERVER, &elsewhere);
+    r.handle_message(at(0), WWW, &serve(&zone(10), &q));
     assert_eq!(r.poll_event(), None);
-    r.on_message(at(0), SERVER, &serve(&zone(10), &q));
+    r.handle_message(at(0), SERVER, &serve(&zone(10), &q));
     assert_eq!(
         r.poll_event().unwrap().outcome,
         LookupResult::Failed(Failure::NxDomain)

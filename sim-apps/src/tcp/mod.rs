@@ -165,7 +165,7 @@ impl TcpHost {
             self.file_bytes(from, seg, b);
         }
         let now = cx.now();
-        self.stack().on_segment(now, from, seg);
+        self.stack().handle_segment(now, from, seg);
         self.pump(cx);
     }
 
@@ -173,7 +173,7 @@ impl TcpHost {
     pub(crate) fn on_timer(&mut self, cx: &mut Context<'_, Wire>, t: TcpTimer) {
         let now = cx.now();
         match t {
-            TcpTimer::Conn(id) => self.stack().on_timeout(now, id),
+            TcpTimer::Conn(id) => self.stack().handle_timeout(now, id),
             TcpTimer::Connect => {
                 let first = self.app.concurrency.max(1);
                 for _ in 0..first {

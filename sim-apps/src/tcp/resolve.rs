@@ -167,7 +167,7 @@ impl TcpHost {
                     cx.send(server, m.wire_size(), Wire::Dns(m));
                 }
             }
-            let deadline = r.deadline();
+            let deadline = r.next_timeout();
             let event = r.poll_event();
             self.dialer.arm(cx, self.slot, deadline);
             // Only handling an event (a connection opened or given up,
@@ -203,7 +203,7 @@ impl TcpHost {
     pub(crate) fn on_dns(&mut self, cx: &mut Context<'_, Wire>, from: NodeId, m: &Message) {
         let now = cx.now();
         if let Some(r) = self.dialer.resolver.as_mut() {
-            r.on_message(now, from, m);
+            r.handle_message(now, from, m);
             self.pump_dns(cx);
             self.pump(cx);
         }
@@ -213,7 +213,7 @@ impl TcpHost {
     pub(super) fn on_dns_timer(&mut self, cx: &mut Context<'_, Wire>) {
         let now = cx.now();
         if let Some(r) = self.dialer.resolver.as_mut() {
-            r.on_timeout(now);
+            r.handle_timeout(now);
         }
         self.pump_dns(cx);
     }
