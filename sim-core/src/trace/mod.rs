@@ -143,6 +143,13 @@ impl Tracer {
     /// Keeps a record (a no-op when disabled).
     #[inline]
     pub fn record(&mut self, t: SimTime, node: NodeId, kind: Kind, fields: Fields) {
+        // The vocabulary is the whole truth about what records hold (the
+        // scenario checker relies on it); every test run checks it.
+        debug_assert!(
+            fields.iter().all(|(f, _)| kind.has_field(*f)),
+            "a {kind} record with a field its kind does not declare: {:?}",
+            fields.iter().map(|(f, _)| f.name()).collect::<Vec<_>>()
+        );
         if self.enabled {
             self.records.push(TraceRecord {
                 t,

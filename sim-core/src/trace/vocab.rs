@@ -328,6 +328,7 @@ impl Kind {
             Kind::Observed => (
                 &[Src, Sport, Dst, Dport, What, Bytes],
                 &[
+                    Alert,
                     Certificate,
                     Issuer,
                     Names,
