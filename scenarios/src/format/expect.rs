@@ -2,7 +2,7 @@
 //! `metrics`, `batch_expect` and `reference` sections.
 //!
 //! Each expectation names one thing to measure and bounds on it; which
-//! combinations make sense is checked in [`crate::plan`], where the names
+//! combinations make sense is checked in `plan`, where the names
 //! can be resolved.
 
 use std::collections::BTreeMap;

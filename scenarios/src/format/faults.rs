@@ -3,7 +3,7 @@
 //!
 //! They share a file because each one changes what the hosts would
 //! otherwise see, and each is resolved against the topology in
-//! [`crate::plan`].
+//! `plan`.
 
 use std::collections::BTreeMap;
 
