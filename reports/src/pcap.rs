@@ -14,10 +14,12 @@
 //! nanosecond and the same trace always gives the same bytes.
 
 use sim_core::{Field, Kind};
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
 
-use sim_core::{NodeId, Topology, TraceRecord};
+use sim_core::{NodeId, SimTime, Topology, TraceRecord, Value};
+
+use crate::sink::RecordSink;
 
 /// The IPv4 address of a node.
 pub fn address(node: NodeId) -> [u8; 4] {
@@ -161,46 +163,235 @@ fn icmp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
     Some(ipv4(1, r.u64(Field::Id)?, src, dst, &m))
 }
 
-/// Writes the capture of `records`.
+/// Writes the capture of `records` (a thin wrapper over [`PcapWriter`]).
 pub fn write(out: &mut impl Write, _topo: &Topology, records: &[TraceRecord]) -> io::Result<()> {
-    out.write_all(&0xa1b2_3c4du32.to_le_bytes())?;
-    out.write_all(&2u16.to_le_bytes())?;
-    out.write_all(&4u16.to_le_bytes())?;
-    out.write_all(&0i32.to_le_bytes())?;
-    out.write_all(&0u32.to_le_bytes())?;
-    out.write_all(&262_144u32.to_le_bytes())?;
-    out.write_all(&101u32.to_le_bytes())?; // LINKTYPE_RAW: raw IPv4
-    // Streams with real content (TLS) left their bytes in `tcp_payload`
-    // records, by packet id.
-    let payloads: HashMap<u64, Vec<u8>> = records
-        .iter()
-        .filter(|r| r.kind == Kind::TcpPayload)
-        .filter_map(|r| Some((r.u64(Field::Id)?, unhex(r.text(Field::Data)?)?)))
-        .collect();
-    let mut seen = HashSet::new();
-    for r in records.iter().filter(|r| r.kind == Kind::LinkTransmit) {
-        let Some(id) = r.u64(Field::Id) else { continue };
-        if !seen.insert(id) {
-            continue;
+    let mut w = PcapWriter::new(out);
+    crate::sink::feed(&mut w, records)
+}
+
+/// Writes `trace.pcap` record by record: each packet once, at its first
+/// transmission.
+///
+/// # Which transmission is a packet's first
+///
+/// A packet keeps its id across hops and in a link's duplicate, so a
+/// `link_transmit` is a first one unless the packet reached the sending node
+/// over a link (it is being forwarded) or it is the link's copy
+/// (`link_enqueue` with `duplicate`). The writer follows each packet from
+/// `link_enqueue` to `link_transmit` on the sending node, in the queue's
+/// order, instead of remembering every id ever sent.
+///
+/// # Memory
+///
+/// Everything held is about packets still in the network, never about
+/// packets long gone: one entry per packet waiting in a link queue, one per
+/// packet that arrived at a node it passes through (passed on at the same
+/// instant), the bytes of a `tcp_payload` whose packet still waits for its
+/// first transmission (at most a first-hop queue's worth per link; dropped
+/// once written), the one segment just transmitted while its `tcp_payload`
+/// record (which the host writes right after sending) may still come, and
+/// the ids of packets refused at their first hop in the current instant.
+#[derive(Debug)]
+pub struct PcapWriter<W: Write> {
+    out: W,
+    header: bool,
+    /// Per (packet id, sending node): the packets enqueued and not yet
+    /// transmitted, in queue order; `true` for one whose transmission is not
+    /// the packet's first.
+    queued: HashMap<(u64, NodeId), VecDeque<bool>>,
+    /// Per (packet id, node): packets that arrived at a node they only pass
+    /// through and were not passed on yet.
+    passing: HashMap<(u64, NodeId), u32>,
+    /// `tcp_payload` bytes by packet id, until the first transmission.
+    payloads: HashMap<u64, Vec<u8>>,
+    /// A first transmission of a data segment, held until the next record
+    /// shows whether its `tcp_payload` follows.
+    held: Option<TraceRecord>,
+    /// Packets refused at their first hop at time `gone.0`: a
+    /// `tcp_payload` for them is dropped.
+    gone: (SimTime, Vec<u64>),
+}
+
+impl<W: Write> PcapWriter<W> {
+    /// A capture onto `out`; the file header is written with the first
+    /// record (or at `finish`).
+    pub fn new(out: W) -> Self {
+        PcapWriter {
+            out,
+            header: false,
+            queued: HashMap::new(),
+            passing: HashMap::new(),
+            payloads: HashMap::new(),
+            held: None,
+            gone: (SimTime::ZERO, Vec::new()),
         }
+    }
+
+    /// The output, once finished.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn write_header(&mut self) -> io::Result<()> {
+        if self.header {
+            return Ok(());
+        }
+        self.header = true;
+        let out = &mut self.out;
+        out.write_all(&0xa1b2_3c4du32.to_le_bytes())?;
+        out.write_all(&2u16.to_le_bytes())?;
+        out.write_all(&4u16.to_le_bytes())?;
+        out.write_all(&0i32.to_le_bytes())?;
+        out.write_all(&0u32.to_le_bytes())?;
+        out.write_all(&262_144u32.to_le_bytes())?;
+        out.write_all(&101u32.to_le_bytes()) // LINKTYPE_RAW: raw IPv4
+    }
+
+    /// Writes the packet of a first `link_transmit` record.
+    fn packet(&mut self, r: &TraceRecord, data: Option<&Vec<u8>>) -> io::Result<()> {
         let (Some(src), Some(dst)) = (r.node_field(Field::Src), r.node_field(Field::Dst)) else {
-            continue;
+            return Ok(());
         };
         let packet = match r.text(Field::Proto) {
-            Some("tcp") => tcp(r, src, dst, payloads.get(&id)),
+            Some("tcp") => tcp(r, src, dst, data),
             Some("echo") => icmp(r, src, dst),
             Some("dns") => udp(r, src, dst),
             _ => None,
         };
-        let Some(p) = packet else { continue };
+        let Some(p) = packet else { return Ok(()) };
         let t = r.t.as_nanos();
+        let out = &mut self.out;
         out.write_all(&((t / 1_000_000_000) as u32).to_le_bytes())?;
         out.write_all(&((t % 1_000_000_000) as u32).to_le_bytes())?;
         out.write_all(&(p.len() as u32).to_le_bytes())?;
         out.write_all(&(p.len() as u32).to_le_bytes())?;
-        out.write_all(&p)?;
+        out.write_all(&p)
     }
-    Ok(())
+
+    fn release_held(&mut self, payload: Option<&Vec<u8>>) -> io::Result<()> {
+        if let Some(h) = self.held.take() {
+            self.packet(&h, payload)?;
+        }
+        Ok(())
+    }
+
+    fn mark_gone(&mut self, t: SimTime, id: u64) {
+        if self.gone.0 != t {
+            self.gone = (t, Vec::new());
+        }
+        self.gone.1.push(id);
+    }
+
+    /// Takes one pending pass-through of `id` at `node`, if any.
+    fn take_passing(&mut self, id: u64, node: NodeId) -> bool {
+        match self.passing.get_mut(&(id, node)) {
+            Some(n) => {
+                *n -= 1;
+                if *n == 0 {
+                    self.passing.remove(&(id, node));
+                }
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl<W: Write> RecordSink for PcapWriter<W> {
+    fn push(&mut self, r: &TraceRecord) -> io::Result<()> {
+        self.write_header()?;
+        let id = r.u64(Field::Id);
+        if let (Some(h), Some(id)) = (&self.held, id) {
+            let same = h.u64(Field::Id) == Some(id);
+            if same && r.kind == Kind::TcpPayload {
+                let data = r.text(Field::Data).and_then(unhex);
+                return self.release_held(data.as_ref());
+            }
+            if !(same && r.kind.carries_packet()) {
+                self.release_held(None)?;
+            }
+        } else if self.held.is_some() {
+            self.release_held(None)?;
+        }
+        let Some(id) = id else { return Ok(()) };
+        let from = r.node_field(Field::From);
+        match r.kind {
+            Kind::LinkEnqueue => {
+                let Some(from) = from else { return Ok(()) };
+                let copy = r.field(Field::Duplicate) == Some(&Value::Bool(true));
+                let forwarded = !copy && self.take_passing(id, from);
+                self.queued
+                    .entry((id, from))
+                    .or_default()
+                    .push_back(copy || forwarded);
+            }
+            Kind::LinkTransmit => {
+                let Some(from) = from else { return Ok(()) };
+                let later = match self.queued.get_mut(&(id, from)) {
+                    Some(q) => {
+                        let later = q.pop_front().unwrap_or(false);
+                        if q.is_empty() {
+                            self.queued.remove(&(id, from));
+                        }
+                        later
+                    }
+                    None => self.take_passing(id, from),
+                };
+                if later {
+                    return Ok(());
+                }
+                if let Some(data) = self.payloads.remove(&id) {
+                    return self.packet(r, Some(&data));
+                }
+                if r.text(Field::Proto) == Some("tcp") && r.u64(Field::Len).unwrap_or(0) > 0 {
+                    self.held = Some(r.clone());
+                    return Ok(());
+                }
+                self.packet(r, None)?;
+            }
+            Kind::LinkDeliver => {
+                let (Some(to), Some(dst)) = (r.node_field(Field::To), r.node_field(Field::Dst))
+                else {
+                    return Ok(());
+                };
+                if to != dst {
+                    *self.passing.entry((id, to)).or_default() += 1;
+                }
+            }
+            Kind::LinkDrop if r.text(Field::Reason) != Some("random_loss") => {
+                // Refused before transmission.
+                let Some(from) = from else { return Ok(()) };
+                // A refused copy leaves its original in the queue (or just
+                // sent): only a packet refused outright is gone.
+                let original_alive = self.queued.contains_key(&(id, from))
+                    || self.held.as_ref().and_then(|h| h.u64(Field::Id)) == Some(id);
+                if !self.take_passing(id, from) && !original_alive {
+                    self.payloads.remove(&id);
+                    self.mark_gone(r.t, id);
+                }
+            }
+            Kind::PacketUnroutable | Kind::PacketIntercepted if !self.take_passing(id, r.node) => {
+                self.payloads.remove(&id);
+                self.mark_gone(r.t, id);
+            }
+            Kind::TcpPayload => {
+                if self.gone.0 == r.t && self.gone.1.contains(&id) {
+                    return Ok(());
+                }
+                if let Some(data) = r.text(Field::Data).and_then(unhex) {
+                    self.payloads.insert(id, data);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.write_header()?;
+        self.release_held(None)?;
+        self.out.flush()
+    }
 }
 
 #[cfg(test)]
