@@ -31,12 +31,17 @@
 //!            "{\"t_ns\":1500,\"node\":\"a\",\"kind\":\"ping_request\",\"seq\":0}\n");
 //! ```
 
+pub mod canvas;
+pub use canvas::Format;
 pub mod conn_plots;
 pub mod connections;
 pub mod glyphs;
+mod hops;
 pub mod jsonl;
 pub mod ladder;
 pub mod pcap;
+pub mod pictures;
 pub mod plot;
 pub mod sink;
 pub mod text;
+pub mod thin;

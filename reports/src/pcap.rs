@@ -14,11 +14,12 @@
 //! nanosecond and the same trace always gives the same bytes.
 
 use sim_core::{Field, Kind};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io::{self, Write};
 
-use sim_core::{NodeId, SimTime, Topology, TraceRecord, Value};
+use sim_core::{NodeId, SimTime, Topology, TraceRecord};
 
+use crate::hops::{FirstHops, Hop};
 use crate::sink::RecordSink;
 
 /// The IPv4 address of a node.
@@ -170,16 +171,11 @@ pub fn write(out: &mut impl Write, _topo: &Topology, records: &[TraceRecord]) ->
 }
 
 /// Writes `trace.pcap` record by record: each packet once, at its first
-/// transmission.
-///
-/// # Which transmission is a packet's first
-///
-/// A packet keeps its id across hops and in a link's duplicate, so a
-/// `link_transmit` is a first one unless the packet reached the sending node
-/// over a link (it is being forwarded) or it is the link's copy
-/// (`link_enqueue` with `duplicate`). The writer follows each packet from
-/// `link_enqueue` to `link_transmit` on the sending node, in the queue's
-/// order, instead of remembering every id ever sent.
+/// transmission. A packet keeps its id across hops and in a link's
+/// duplicate; a transmission is a later one when the packet reached the
+/// sending node over a link or is the link's copy (`link_enqueue` with
+/// `duplicate`), so the writer follows packets from `link_enqueue` to
+/// `link_transmit` instead of remembering every id ever sent.
 ///
 /// # Memory
 ///
@@ -190,25 +186,19 @@ pub fn write(out: &mut impl Write, _topo: &Topology, records: &[TraceRecord]) ->
 /// first transmission (at most a first-hop queue's worth per link; dropped
 /// once written), the one segment just transmitted while its `tcp_payload`
 /// record (which the host writes right after sending) may still come, and
-/// the ids of packets refused at their first hop in the current instant.
+/// the ids of packets refused at their first hop in the current instant
+/// (their `tcp_payload` follows the refusal and is dropped).
 #[derive(Debug)]
 pub struct PcapWriter<W: Write> {
     out: W,
     header: bool,
-    /// Per (packet id, sending node): the packets enqueued and not yet
-    /// transmitted, in queue order; `true` for one whose transmission is not
-    /// the packet's first.
-    queued: HashMap<(u64, NodeId), VecDeque<bool>>,
-    /// Per (packet id, node): packets that arrived at a node they only pass
-    /// through and were not passed on yet.
-    passing: HashMap<(u64, NodeId), u32>,
+    hops: FirstHops,
     /// `tcp_payload` bytes by packet id, until the first transmission.
     payloads: HashMap<u64, Vec<u8>>,
     /// A first transmission of a data segment, held until the next record
     /// shows whether its `tcp_payload` follows.
     held: Option<TraceRecord>,
-    /// Packets refused at their first hop at time `gone.0`: a
-    /// `tcp_payload` for them is dropped.
+    /// Packets refused at their first hop at time `gone.0`.
     gone: (SimTime, Vec<u64>),
 }
 
@@ -219,8 +209,7 @@ impl<W: Write> PcapWriter<W> {
         PcapWriter {
             out,
             header: false,
-            queued: HashMap::new(),
-            passing: HashMap::new(),
+            hops: FirstHops::default(),
             payloads: HashMap::new(),
             held: None,
             gone: (SimTime::ZERO, Vec::new()),
@@ -274,72 +263,25 @@ impl<W: Write> PcapWriter<W> {
         }
         Ok(())
     }
-
-    fn mark_gone(&mut self, t: SimTime, id: u64) {
-        if self.gone.0 != t {
-            self.gone = (t, Vec::new());
-        }
-        self.gone.1.push(id);
-    }
-
-    /// Takes one pending pass-through of `id` at `node`, if any.
-    fn take_passing(&mut self, id: u64, node: NodeId) -> bool {
-        match self.passing.get_mut(&(id, node)) {
-            Some(n) => {
-                *n -= 1;
-                if *n == 0 {
-                    self.passing.remove(&(id, node));
-                }
-                true
-            }
-            None => false,
-        }
-    }
 }
 
 impl<W: Write> RecordSink for PcapWriter<W> {
     fn push(&mut self, r: &TraceRecord) -> io::Result<()> {
         self.write_header()?;
         let id = r.u64(Field::Id);
-        if let (Some(h), Some(id)) = (&self.held, id) {
-            let same = h.u64(Field::Id) == Some(id);
-            if same && r.kind == Kind::TcpPayload {
+        let held_id = self.held.as_ref().and_then(|h| h.u64(Field::Id));
+        if held_id.is_some() {
+            if held_id == id && r.kind == Kind::TcpPayload {
                 let data = r.text(Field::Data).and_then(unhex);
                 return self.release_held(data.as_ref());
             }
-            if !(same && r.kind.carries_packet()) {
+            if !(held_id == id && r.kind.carries_packet()) {
                 self.release_held(None)?;
             }
-        } else if self.held.is_some() {
-            self.release_held(None)?;
         }
         let Some(id) = id else { return Ok(()) };
-        let from = r.node_field(Field::From);
-        match r.kind {
-            Kind::LinkEnqueue => {
-                let Some(from) = from else { return Ok(()) };
-                let copy = r.field(Field::Duplicate) == Some(&Value::Bool(true));
-                let forwarded = !copy && self.take_passing(id, from);
-                self.queued
-                    .entry((id, from))
-                    .or_default()
-                    .push_back(copy || forwarded);
-            }
-            Kind::LinkTransmit => {
-                let Some(from) = from else { return Ok(()) };
-                let later = match self.queued.get_mut(&(id, from)) {
-                    Some(q) => {
-                        let later = q.pop_front().unwrap_or(false);
-                        if q.is_empty() {
-                            self.queued.remove(&(id, from));
-                        }
-                        later
-                    }
-                    None => self.take_passing(id, from),
-                };
-                if later {
-                    return Ok(());
-                }
+        match self.hops.push(r) {
+            Hop::First => {
                 if let Some(data) = self.payloads.remove(&id) {
                     return self.packet(r, Some(&data));
                 }
@@ -349,32 +291,15 @@ impl<W: Write> RecordSink for PcapWriter<W> {
                 }
                 self.packet(r, None)?;
             }
-            Kind::LinkDeliver => {
-                let (Some(to), Some(dst)) = (r.node_field(Field::To), r.node_field(Field::Dst))
-                else {
-                    return Ok(());
-                };
-                if to != dst {
-                    *self.passing.entry((id, to)).or_default() += 1;
-                }
-            }
-            Kind::LinkDrop if r.text(Field::Reason) != Some("random_loss") => {
-                // Refused before transmission.
-                let Some(from) = from else { return Ok(()) };
-                // A refused copy leaves its original in the queue (or just
-                // sent): only a packet refused outright is gone.
-                let original_alive = self.queued.contains_key(&(id, from))
-                    || self.held.as_ref().and_then(|h| h.u64(Field::Id)) == Some(id);
-                if !self.take_passing(id, from) && !original_alive {
-                    self.payloads.remove(&id);
-                    self.mark_gone(r.t, id);
-                }
-            }
-            Kind::PacketUnroutable | Kind::PacketIntercepted if !self.take_passing(id, r.node) => {
+            // A refused copy of the segment just sent leaves it alive.
+            Hop::Refused if self.held.is_none() || held_id != Some(id) => {
                 self.payloads.remove(&id);
-                self.mark_gone(r.t, id);
+                if self.gone.0 != r.t {
+                    self.gone = (r.t, Vec::new());
+                }
+                self.gone.1.push(id);
             }
-            Kind::TcpPayload => {
+            _ if r.kind == Kind::TcpPayload => {
                 if self.gone.0 == r.t && self.gone.1.contains(&id) {
                     return Ok(());
                 }
