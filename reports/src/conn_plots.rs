@@ -1,25 +1,39 @@
-//! Per-run plots of TCP connections, from the trace: `states.png` (a band
-//! per connection, coloured by state over time) and, for each connection
-//! that sent data, `seq-<conn>.png` (the time-sequence graph: data sent,
+//! Per-run plots of TCP connections, from the trace: `states` (a band per
+//! connection, coloured by state over time) and, for each connection that
+//! sent data, `seq-<conn>` (the time-sequence graph: data sent,
 //! retransmissions, ACKs received and the receive window's right edge) and
-//! `cwnd-<conn>.png` (cwnd and ssthresh, with SRTT and RTO on a second axis).
-//! Long transfers are decimated to a few thousand points per series.
+//! `cwnd-<conn>` (cwnd and ssthresh, with SRTT and RTO on a second axis).
+//!
+//! [`StatesCollector`] and [`ConnCollector`] are fed record by record and
+//! hold bounded state (see each); the whole-trace functions ([`states`],
+//! [`sequence`], [`cwnd`], [`data_senders`]) feed them. Values that hold
+//! until the next one (ACKs, window edge, cwnd, ssthresh, SRTT, RTO) are
+//! drawn as steps.
 
-use sim_core::{Field, Kind};
-use std::collections::BTreeMap;
+use std::collections::{HashMap, VecDeque};
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::FontStyle;
-use sim_core::{NodeId, SimTime, Topology, TraceRecord, Value};
+use sim_core::{Field, Kind, NodeId, SimTime, Topology, TraceRecord, Value};
 
+use crate::canvas::{self, Draw, Format};
 use crate::ladder::state_colour;
-use crate::plot::{PlotError, draw_legend, encode_rgb, err, fonts, line_key};
+use crate::plot::{PlotError, Unit, draw_legend, err, line_key, tick};
+use crate::sink::NodeNames;
+use crate::thin::Thinned;
 
 const W: u32 = 1000;
-/// Most points drawn per series.
-const MAX_POINTS: usize = 4000;
 /// Most connections that get their own sequence and cwnd plots.
 pub const MAX_CONNECTIONS: usize = 8;
+/// Most connections drawn on the states band.
+pub const MAX_STATE_ROWS: usize = 40;
+/// Most state changes kept per connection on the states band.
+pub const MAX_STATE_CHANGES: usize = 64;
+/// Most connections followed before they send data (beyond them the oldest
+/// is forgotten).
+pub const MAX_CANDIDATES: usize = 1024;
+/// Buckets per series of a connection that has not sent data yet.
+const CANDIDATE_BUCKETS: usize = 16;
 
 /// A connection seen from one end: (node, local port, peer, peer port).
 pub type Conn = (NodeId, u64, NodeId, u64);
@@ -35,16 +49,91 @@ fn conn_of(r: &TraceRecord) -> Option<Conn> {
 
 /// A file-name part for a connection: `a-49152-b-80`.
 pub fn conn_name(topo: &Topology, c: Conn) -> String {
-    format!("{}-{}-{}-{}", topo.name(c.0), c.1, topo.name(c.2), c.3)
+    name_of(&NodeNames::of(topo), c)
 }
 
-fn secs(t: SimTime) -> f64 {
-    t.as_nanos() as f64 / 1e9
+pub(crate) fn name_of(names: &NodeNames, c: Conn) -> String {
+    format!("{}-{}-{}-{}", names.name(c.0), c.1, names.name(c.2), c.3)
 }
 
-fn thin<T: Clone>(v: Vec<T>) -> Vec<T> {
-    let stride = v.len().div_ceil(MAX_POINTS).max(1);
-    v.into_iter().step_by(stride).collect()
+// ---------------------------------------------------------------- states
+
+/// The state band's data, fed record by record: for the first
+/// [`MAX_STATE_ROWS`] connections, at most [`MAX_STATE_CHANGES`] state
+/// changes each (the first ones and the latest), and the time of the last
+/// record.
+#[derive(Debug, Clone, Default)]
+pub struct StatesCollector {
+    order: Vec<Conn>,
+    spans: HashMap<Conn, Vec<(SimTime, String)>>,
+    end: SimTime,
+}
+
+impl StatesCollector {
+    /// Takes the next record.
+    pub fn push(&mut self, r: &TraceRecord) {
+        self.end = self.end.max(r.t);
+        if r.kind != Kind::TcpState {
+            return;
+        }
+        let (Some(c), Some(from), Some(to)) = (conn_of(r), r.text(Field::From), r.text(Field::To))
+        else {
+            return;
+        };
+        let v = match self.spans.get_mut(&c) {
+            Some(v) => v,
+            None if self.order.len() < MAX_STATE_ROWS => {
+                self.order.push(c);
+                self.spans
+                    .entry(c)
+                    .or_insert_with(|| vec![(r.t, from.to_string())])
+            }
+            None => return,
+        };
+        if v.len() >= MAX_STATE_CHANGES {
+            // Keep the start and the latest state; the middle is lost.
+            v.pop();
+        }
+        v.push((r.t, to.to_string()));
+    }
+
+    /// Draws the band titled `title`, or `None` without TCP.
+    pub fn draw(
+        &self,
+        title: &str,
+        names: &NodeNames,
+        format: Format,
+    ) -> Result<Option<Vec<u8>>, PlotError> {
+        if self.order.is_empty() {
+            return Ok(None);
+        }
+        let rows: Vec<Row> = self
+            .order
+            .iter()
+            .map(|c| {
+                let v = &self.spans[c];
+                let mut bands = Vec::new();
+                for (k, (t, st)) in v.iter().enumerate() {
+                    let t1 = v.get(k + 1).map_or(self.end, |x| x.0);
+                    // CLOSED is no connection at all, and a state left in
+                    // the instant it was entered cannot be seen: neither is
+                    // drawn (nor listed in the legend).
+                    if st == "CLOSED" || t1 <= *t {
+                        continue;
+                    }
+                    bands.push((*t, t1, st.clone()));
+                }
+                let name = format!("{}:{} > {}", names.name(c.0), c.1, names.name(c.2));
+                (name, bands)
+            })
+            .collect();
+        let picture = StatesPicture {
+            title: title.to_string(),
+            rows,
+            end: self.end,
+        };
+        canvas::render(&picture, format).map(Some)
+    }
 }
 
 /// Time on the state timeline: ln(1 + t / 1 ms), so a handshake of a few
@@ -53,338 +142,589 @@ fn log_t(t: SimTime) -> f64 {
     (1.0 + t.as_nanos() as f64 / 1e6).ln()
 }
 
-/// A tick label for a log-time position.
-fn log_tick(u: f64) -> String {
-    let ms = (u.exp() - 1.0).max(0.0);
-    if ms < 1.0 {
-        format!("{:.2}ms", ms)
-    } else if ms < 1000.0 {
-        format!("{}ms", crate::plot::tick((ms * 10.0).round() / 10.0))
+/// Ticks for the log-time axis: 0, then 1, 2, 5 times powers of ten of
+/// milliseconds, thinned to keep labels apart.
+fn log_ticks(u_end: f64) -> Vec<(f64, String)> {
+    let mut v = vec![(0.0, "0".to_string())];
+    let mut decade = 0.001f64;
+    let mut last = 0.0f64;
+    while decade < 1e9 {
+        for m in [1.0, 2.0, 5.0] {
+            let ms = decade * m;
+            let u = (1.0 + ms).ln();
+            if u > u_end {
+                return v;
+            }
+            // Keep ticks at least 1/14 of the axis apart.
+            if u - last >= u_end / 14.0 {
+                v.push((u, duration_label(ms * 1e6)));
+                last = u;
+            }
+        }
+        decade *= 10.0;
+    }
+    v
+}
+
+/// A short duration label: `500µs`, `2ms`, `1.5s`, `4min`.
+fn duration_label(ns: f64) -> String {
+    if ns < 1e6 {
+        format!("{}µs", tick(ns / 1e3))
+    } else if ns < 1e9 {
+        format!("{}ms", tick(ns / 1e6))
+    } else if ns < 120e9 {
+        format!("{}s", tick(ns / 1e9))
     } else {
-        format!("{}s", crate::plot::tick((ms / 100.0).round() / 10.0))
+        format!("{}min", tick(ns / 60e9))
     }
 }
 
-/// `states.png`, or `None` without TCP.
-pub fn states(
-    title: &str,
-    topo: &Topology,
-    records: &[TraceRecord],
-) -> Result<Option<Vec<u8>>, PlotError> {
-    let mut spans: BTreeMap<Conn, Vec<(SimTime, String)>> = BTreeMap::new();
-    let mut order: Vec<Conn> = Vec::new();
-    let mut end = SimTime::ZERO;
-    for r in records {
-        end = end.max(r.t);
-        if r.kind != Kind::TcpState {
-            continue;
-        }
-        let (Some(c), Some(from), Some(to)) = (conn_of(r), r.text(Field::From), r.text(Field::To))
-        else {
-            continue;
-        };
-        let v = spans.entry(c).or_default();
-        if v.is_empty() {
-            order.push(c);
-            v.push((r.t, from.to_string()));
-        }
-        v.push((r.t, to.to_string()));
+/// A connection's name and its state bands (start, end, state).
+type Row = (String, Vec<(SimTime, SimTime, String)>);
+
+struct StatesPicture {
+    title: String,
+    rows: Vec<Row>,
+    end: SimTime,
+}
+
+impl Draw for StatesPicture {
+    fn size(&self) -> (u32, u32) {
+        (W, (150 + 34 * self.rows.len() as u32).max(330))
     }
-    if order.is_empty() {
-        return Ok(None);
-    }
-    fonts();
-    let order: Vec<Conn> = order.into_iter().take(40).collect();
-    let n = order.len();
-    let legend_w = 170u32;
-    let h = (150 + 34 * n as u32).max(330);
-    let u_end = log_t(end).max(0.1) * 1.02;
-    let mut buf = vec![0u8; (W * h * 3) as usize];
-    let mut states_seen: Vec<String> = Vec::new();
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, (W, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let (chart_area, _legend_area) = root.split_horizontally(W - legend_w);
-        let names: Vec<String> = order
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let n = self.rows.len();
+        let legend_w = 170u32;
+        let u_end = log_t(self.end).max(0.1) * 1.02;
+        let (chart_area, legend_area) = root.split_horizontally(W - legend_w);
+        let label_w = self
+            .rows
             .iter()
-            .map(|c| format!("{} :{} > {}", topo.name(c.0), c.1, topo.name(c.2)))
-            .collect();
+            .map(|(name, _)| crate::glyphs::width(name, 14.0, false))
+            .fold(60.0, f64::max);
         let mut chart = ChartBuilder::on(&chart_area)
-            .caption(title, ("sans-serif", 22, FontStyle::Bold))
+            .caption(&self.title, canvas::sans_bold(22.0))
             .margin(14)
             .x_label_area_size(44)
-            .y_label_area_size(150)
+            .y_label_area_size((label_w + 16.0) as u32)
             .build_cartesian_2d(0f64..u_end, 0f64..n as f64)
             .map_err(err)?;
-        let label_names = names.clone();
+        let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
         chart
             .configure_mesh()
-            .x_desc("time (log scale)")
-            .x_label_formatter(&|u: &f64| log_tick(*u))
+            .x_desc("time since start (log scale)")
+            .x_labels(0)
             .y_labels(n.max(1) * 2 + 1)
             .y_label_formatter(&move |y: &f64| {
                 let i = y.floor() as usize;
-                if (y - i as f64 - 0.5).abs() < 0.01 && i < label_names.len() {
-                    label_names[n - 1 - i].clone()
+                if (y - i as f64 - 0.5).abs() < 0.01 && i < names.len() {
+                    names[n - 1 - i].clone()
                 } else {
                     String::new()
                 }
             })
-            .disable_y_mesh()
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 16))
+            .disable_mesh()
+            .label_style(canvas::sans(14.0))
+            .axis_desc_style(canvas::sans(16.0))
             .draw()
             .map_err(err)?;
-        for (i, c) in order.iter().enumerate() {
+        // Our own ticks on the log axis: round durations.
+        let grey = RGBColor(200, 200, 200);
+        for (u, label) in log_ticks(u_end) {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(u, 0.0), (u, n as f64)],
+                    grey.stroke_width(1),
+                )))
+                .map_err(err)?;
+            let (px, py) = chart.backend_coord(&(u, 0.0));
+            let w = crate::glyphs::width(&label, 14.0, false);
+            let (ox, oy) = chart_area.get_base_pixel();
+            canvas::text(
+                root,
+                f64::from(px + ox) - w / 2.0,
+                f64::from(py + oy) + 6.0,
+                &canvas::sans(14.0),
+                BLACK,
+                &label,
+            )?;
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for (i, (_, bands)) in self.rows.iter().enumerate() {
             let row = (n - 1 - i) as f64;
-            let v = &spans[c];
-            for (k, (t, st)) in v.iter().enumerate() {
-                // CLOSED before the first change and after the last is no
-                // connection at all: left blank.
-                if st == "CLOSED" {
-                    continue;
-                }
-                let t1 = v.get(k + 1).map_or(end, |x| x.0);
-                let (u0, u1) = (log_t(*t), log_t(t1).max(log_t(*t) + u_end * 0.003));
+            for (t0, t1, st) in bands {
+                let (u0, u1) = (log_t(*t0), log_t(*t1).max(log_t(*t0) + u_end * 0.003));
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
                         [(u0, row + 0.15), (u1, row + 0.85)],
                         state_colour(st).filled(),
                     )))
                     .map_err(err)?;
-                if !states_seen.contains(st) {
-                    states_seen.push(st.clone());
+                if !seen.contains(&st.as_str()) {
+                    seen.push(st);
                 }
             }
         }
-        root.present().map_err(err)?;
-    }
-    // The legend, in its own column, in the order states were first seen.
-    let x0 = f64::from(W - legend_w) + 10.0;
-    let mut labels = Vec::new();
-    for (i, st) in states_seen.iter().enumerate() {
-        let y = 60.0 + 22.0 * i as f64;
-        let c = state_colour(st);
-        for py in (y as u32 + 3)..(y as u32 + 15) {
-            for px in (x0 as u32)..(x0 as u32 + 16) {
-                let k = ((py * W + px) * 3) as usize;
-                buf[k..k + 3].copy_from_slice(&[c.0, c.1, c.2]);
-            }
+        // The legend, in its own column, in the order states were first
+        // drawn: only states that are drawn.
+        for (i, st) in seen.iter().enumerate() {
+            let y = 60 + 22 * i as i32;
+            legend_area
+                .draw(&Rectangle::new(
+                    [(10, y + 3), (26, y + 15)],
+                    state_colour(st).filled(),
+                ))
+                .map_err(err)?;
+            canvas::text(
+                &legend_area,
+                32.0,
+                f64::from(y),
+                &canvas::sans(14.0),
+                RGBColor(30, 30, 30),
+                st,
+            )?;
         }
-        labels.push(crate::glyphs::Label {
-            x: x0 + 22.0,
-            y,
-            size: 14.0,
-            rgb: [30, 30, 30],
-            text: st.clone(),
-            bold: false,
-            bg: None,
-        });
+        Ok(())
     }
-    crate::glyphs::draw(&mut buf, W, h, &labels);
-    encode_rgb(buf, W, h).map(Some)
 }
 
-/// Connections that sent data, in order of their first data segment.
-pub fn data_senders(records: &[TraceRecord]) -> Vec<Conn> {
-    let mut v: Vec<Conn> = Vec::new();
-    for r in records.iter().filter(|r| r.kind == Kind::LinkTransmit) {
-        if r.text(Field::Proto) != Some("tcp") || r.u64(Field::Len).unwrap_or(0) == 0 {
-            continue;
-        }
-        let (Some(src), Some(from)) = (r.node_field(Field::Src), r.node_field(Field::From)) else {
-            continue;
-        };
-        if src != from {
-            continue; // forwarded by a router
-        }
-        let (Some(sp), Some(dst), Some(dp)) = (
-            r.u64(Field::Sport),
-            r.node_field(Field::Dst),
-            r.u64(Field::Dport),
-        ) else {
-            continue;
-        };
-        let c = (src, sp, dst, dp);
-        if !v.contains(&c) {
-            v.push(c);
-        }
+/// `states`, or `None` without TCP (a thin wrapper over
+/// [`StatesCollector`]).
+pub fn states(
+    title: &str,
+    topo: &Topology,
+    records: &[TraceRecord],
+) -> Result<Option<Vec<u8>>, PlotError> {
+    let mut c = StatesCollector::default();
+    for r in records {
+        c.push(r);
     }
-    v.truncate(MAX_CONNECTIONS);
-    v
+    c.draw(title, &NodeNames::of(topo), Format::Png)
 }
 
-/// The time-sequence graph of connection `c`'s sending side.
-pub fn sequence(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>, PlotError> {
-    let (me, lport, peer, pport) = c;
-    let mut isn: Option<u64> = None;
-    let mut sent = Vec::new();
-    let mut rtx = Vec::new();
-    let mut acks = Vec::new();
-    let mut edge = Vec::new();
-    let mut peer_scale = 0u32;
-    let rel =
-        |isn: Option<u64>, v: u64| f64::from((v as u32).wrapping_sub(isn.unwrap_or(0) as u32));
-    // Cheap tests first: a million-event trace is scanned once.
-    let candidates = records.iter().filter(|r| {
-        (r.kind == Kind::LinkTransmit || (r.kind == Kind::LinkDeliver && r.node == me))
-            && r.text(Field::Proto) == Some("tcp")
-    });
-    for r in candidates {
-        let flags = r.text(Field::Flags).unwrap_or("");
-        if r.kind == Kind::LinkTransmit
-            && r.node_field(Field::Src) == Some(me)
-            && r.node_field(Field::From) == Some(me)
-            && r.u64(Field::Sport) == Some(lport)
-            && r.u64(Field::Dport) == Some(pport)
-        {
-            let seq = r.u64(Field::Seq).unwrap_or(0);
-            if flags.contains("SYN") {
-                isn.get_or_insert(seq);
+// ------------------------------------------------- sequence and window
+
+/// What one connection end's plots need, thinned.
+#[derive(Debug, Clone)]
+struct Series {
+    isn: Option<u64>,
+    peer_scale: u32,
+    sent: Thinned,
+    rtx: Thinned,
+    acks: Thinned,
+    edge: Thinned,
+    cwnd: Thinned,
+    ssthresh: Thinned,
+    srtt: Thinned,
+    rto: Thinned,
+}
+
+impl Series {
+    fn new(buckets: usize) -> Self {
+        let t = || Thinned::with_limit(buckets);
+        Series {
+            isn: None,
+            peer_scale: 0,
+            sent: t(),
+            rtx: t(),
+            acks: t(),
+            edge: t(),
+            cwnd: t(),
+            ssthresh: t(),
+            srtt: t(),
+            rto: t(),
+        }
+    }
+
+    fn promote(&mut self) {
+        for s in [
+            &mut self.sent,
+            &mut self.rtx,
+            &mut self.acks,
+            &mut self.edge,
+            &mut self.cwnd,
+            &mut self.ssthresh,
+            &mut self.srtt,
+            &mut self.rto,
+        ] {
+            s.set_limit(crate::thin::MAX_BUCKETS);
+        }
+    }
+
+    fn rel(&self, v: u64) -> f64 {
+        f64::from((v as u32).wrapping_sub(self.isn.unwrap_or(0) as u32))
+    }
+}
+
+/// The sequence and window plots' data, fed record by record.
+///
+/// Follows every connection end from its first record, because a
+/// connection's first data segment may come long after its SYN; until it
+/// sends data a connection keeps at most 16 buckets per series, and at most
+/// [`MAX_CANDIDATES`] such connections are followed (the oldest is
+/// forgotten). The first [`MAX_CONNECTIONS`] that send data keep their
+/// series, each thinned to [`crate::thin::MAX_BUCKETS`] buckets. Memory is
+/// bounded by these constants, not by the length of the run.
+#[derive(Debug, Clone, Default)]
+pub struct ConnCollector {
+    /// Follow only this connection (for [`sequence`] and [`cwnd`]).
+    only: Option<Conn>,
+    senders: Vec<Conn>,
+    followed: HashMap<Conn, Series>,
+    candidates: VecDeque<Conn>,
+}
+
+impl ConnCollector {
+    /// A collector for the first connections that send data.
+    pub fn new() -> Self {
+        ConnCollector::default()
+    }
+
+    /// A collector for connection `c` only.
+    pub fn only(c: Conn) -> Self {
+        ConnCollector {
+            only: Some(c),
+            ..ConnCollector::default()
+        }
+    }
+
+    /// Connections that sent data, in order of their first data segment
+    /// (at most [`MAX_CONNECTIONS`]).
+    pub fn senders(&self) -> &[Conn] {
+        &self.senders
+    }
+
+    fn series(&mut self, c: Conn) -> Option<&mut Series> {
+        if self.only.is_some_and(|o| o != c) {
+            return None;
+        }
+        if !self.followed.contains_key(&c) {
+            if self.senders.len() >= MAX_CONNECTIONS && self.only.is_none() {
+                // Only a connection already followed can still matter.
+                return None;
             }
-            let len = r.u64(Field::Len).unwrap_or(0);
-            if len > 0 {
-                let p = (secs(r.t), rel(isn, seq) + len as f64);
-                if r.field(Field::Rtx) == Some(&Value::Bool(true)) {
-                    rtx.push(p);
-                } else {
-                    sent.push(p);
-                }
+            if self.candidates.len() >= MAX_CANDIDATES
+                && let Some(old) = self.candidates.pop_front()
+            {
+                self.followed.remove(&old);
             }
-        } else if r.kind == Kind::LinkDeliver
-            && r.node == me
-            && r.node_field(Field::Src) == Some(peer)
-            && r.u64(Field::Sport) == Some(pport)
-            && r.u64(Field::Dport) == Some(lport)
-        {
-            if flags.contains("SYN") {
-                peer_scale = r.u64(Field::Wscale).unwrap_or(0) as u32;
-                continue;
-            }
-            if flags.contains("ACK") {
-                let ack = rel(isn, r.u64(Field::Ack).unwrap_or(0));
-                acks.push((secs(r.t), ack));
-                let wnd = (r.u64(Field::Wnd).unwrap_or(0) << peer_scale) as f64;
-                edge.push((secs(r.t), ack + wnd));
+            self.candidates.push_back(c);
+            self.followed.insert(c, Series::new(CANDIDATE_BUCKETS));
+        }
+        self.followed.get_mut(&c)
+    }
+
+    fn became_sender(&mut self, c: Conn) {
+        if self.senders.contains(&c) || self.senders.len() >= MAX_CONNECTIONS {
+            return;
+        }
+        if self.series(c).is_none() {
+            return;
+        }
+        self.senders.push(c);
+        self.candidates.retain(|x| *x != c);
+        if let Some(s) = self.followed.get_mut(&c) {
+            s.promote();
+        }
+        if self.senders.len() == MAX_CONNECTIONS {
+            // Nobody else will be drawn: forget the candidates.
+            for old in self.candidates.drain(..) {
+                self.followed.remove(&old);
             }
         }
     }
-    let series = [thin(sent), thin(rtx), thin(acks), thin(edge)];
-    let xs = series.iter().flatten().map(|p| p.0);
-    let ys = series.iter().flatten().map(|p| p.1);
-    let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-        (a.min(x), b.max(x))
-    });
-    let y1 = ys.fold(1.0f64, f64::max);
-    if !x0.is_finite() {
-        return Err(err("no data segment"));
-    }
-    fonts();
-    let h = 620;
-    let mut buf = vec![0u8; (W * h * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, (W, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let pad = ((x1 - x0) * 0.02).max(1e-4);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 22, FontStyle::Bold))
-            .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(90)
-            .build_cartesian_2d((x0 - pad)..(x1 + pad), 0f64..(y1 * 1.05))
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("time (s)")
-            .y_desc("relative sequence number (bytes)")
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 16))
-            .draw()
-            .map_err(err)?;
-        let [sent, rtx, acks, edge] = series;
-        let blue = RGBColor(31, 119, 180);
-        let red = RGBColor(214, 39, 40);
-        let green = RGBColor(44, 160, 44);
-        let grey = RGBColor(150, 150, 150);
-        chart
-            .draw_series(LineSeries::new(edge, grey.stroke_width(1)))
-            .map_err(err)?
-            .label("receive window right edge")
-            .legend(line_key(grey, 2));
-        chart
-            .draw_series(LineSeries::new(acks, green.stroke_width(2)))
-            .map_err(err)?
-            .label("ACK received")
-            .legend(line_key(green, 2));
-        chart
-            .draw_series(sent.iter().map(|p| Circle::new(*p, 2, blue.filled())))
-            .map_err(err)?
-            .label("data sent (segment end)")
-            .legend(move |(x, y)| Circle::new((x + 9, y), 3, blue.filled()));
-        chart
-            .draw_series(rtx.iter().map(|p| Cross::new(*p, 5, red.stroke_width(2))))
-            .map_err(err)?
-            .label("retransmission")
-            .legend(move |(x, y)| Cross::new((x + 9, y), 4, red.stroke_width(2)));
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 13)?;
-        root.present().map_err(err)?;
-    }
-    encode_rgb(buf, W, h)
-}
 
-/// cwnd and ssthresh of connection `c` (KB), with SRTT and RTO (ms) on a
-/// second axis.
-pub fn cwnd(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>, PlotError> {
-    let mut cw = Vec::new();
-    let mut ss = Vec::new();
-    let mut srtt = Vec::new();
-    let mut rto = Vec::new();
-    for r in records.iter().filter(|r| {
-        (r.kind == Kind::TcpCwnd || r.kind == Kind::TcpRtt)
-            && r.node == c.0
-            && conn_of(r) == Some(c)
-    }) {
+    /// Takes the next record.
+    pub fn push(&mut self, r: &TraceRecord) {
+        let t = r.t.as_nanos();
         match r.kind {
-            Kind::TcpCwnd => {
-                let t = secs(r.t);
-                cw.push((t, r.u64(Field::Cwnd).unwrap_or(0) as f64 / 1000.0));
-                let s = r.u64(Field::Ssthresh).unwrap_or(0);
-                // "Arbitrarily high" before the first loss: not drawn.
-                if s < (1 << 31) {
-                    ss.push((t, s as f64 / 1000.0));
+            Kind::LinkTransmit if r.text(Field::Proto) == Some("tcp") => {
+                let (Some(src), Some(from)) = (r.node_field(Field::Src), r.node_field(Field::From))
+                else {
+                    return;
+                };
+                if src != from {
+                    return; // forwarded by a router
+                }
+                let (Some(sp), Some(dst), Some(dp)) = (
+                    r.u64(Field::Sport),
+                    r.node_field(Field::Dst),
+                    r.u64(Field::Dport),
+                ) else {
+                    return;
+                };
+                let c = (src, sp, dst, dp);
+                let len = r.u64(Field::Len).unwrap_or(0);
+                if len > 0 {
+                    self.became_sender(c);
+                }
+                let flags = r.text(Field::Flags).unwrap_or("");
+                let Some(s) = self.series(c) else { return };
+                let seq = r.u64(Field::Seq).unwrap_or(0);
+                if flags.contains("SYN") {
+                    s.isn.get_or_insert(seq);
+                }
+                if len > 0 {
+                    let y = s.rel(seq) + len as f64;
+                    if r.field(Field::Rtx) == Some(&Value::Bool(true)) {
+                        s.rtx.push(t, y);
+                    } else {
+                        s.sent.push(t, y);
+                    }
                 }
             }
-            Kind::TcpRtt => {
-                let t = secs(r.t);
-                srtt.push((t, r.u64(Field::SrttNs).unwrap_or(0) as f64 / 1e6));
-                rto.push((t, r.u64(Field::RtoNs).unwrap_or(0) as f64 / 1e6));
+            Kind::LinkDeliver if r.text(Field::Proto) == Some("tcp") => {
+                let (Some(src), Some(sp), Some(dp)) = (
+                    r.node_field(Field::Src),
+                    r.u64(Field::Sport),
+                    r.u64(Field::Dport),
+                ) else {
+                    return;
+                };
+                if r.node_field(Field::To) != Some(r.node) {
+                    return;
+                }
+                let c = (r.node, dp, src, sp);
+                if !self.followed.contains_key(&c) && self.only.is_none_or(|o| o != c) {
+                    // ACKs for a connection that has sent nothing yet are
+                    // followed only once it exists.
+                    if self.senders.len() >= MAX_CONNECTIONS {
+                        return;
+                    }
+                }
+                let flags = r.text(Field::Flags).unwrap_or("");
+                let Some(s) = self.series(c) else { return };
+                if flags.contains("SYN") {
+                    s.peer_scale = r.u64(Field::Wscale).unwrap_or(0) as u32;
+                    return;
+                }
+                if flags.contains("ACK") {
+                    let ack = s.rel(r.u64(Field::Ack).unwrap_or(0));
+                    s.acks.push(t, ack);
+                    let wnd = (r.u64(Field::Wnd).unwrap_or(0) << s.peer_scale) as f64;
+                    s.edge.push(t, ack + wnd);
+                }
+            }
+            Kind::TcpCwnd | Kind::TcpRtt => {
+                let Some(c) = conn_of(r) else { return };
+                if !self.followed.contains_key(&c) && self.senders.len() >= MAX_CONNECTIONS {
+                    return;
+                }
+                let Some(s) = self.series(c) else { return };
+                if r.kind == Kind::TcpCwnd {
+                    s.cwnd.push(t, r.u64(Field::Cwnd).unwrap_or(0) as f64);
+                    let ss = r.u64(Field::Ssthresh).unwrap_or(0);
+                    // "Arbitrarily high" before the first loss: not drawn.
+                    if ss < (1 << 31) {
+                        s.ssthresh.push(t, ss as f64);
+                    }
+                } else {
+                    s.srtt.push(t, r.u64(Field::SrttNs).unwrap_or(0) as f64);
+                    s.rto.push(t, r.u64(Field::RtoNs).unwrap_or(0) as f64);
+                }
             }
             _ => {}
         }
     }
-    if cw.is_empty() {
-        return Err(err("no cwnd record"));
+
+    /// The time-sequence graph of `c`.
+    pub fn draw_sequence(
+        &self,
+        title: &str,
+        c: Conn,
+        format: Format,
+    ) -> Result<Vec<u8>, PlotError> {
+        let s = self
+            .followed
+            .get(&c)
+            .ok_or_else(|| err("connection not followed"))?;
+        if s.sent.is_empty() && s.rtx.is_empty() {
+            return Err(err("no data segment"));
+        }
+        canvas::render(
+            &SeqPicture {
+                title: title.to_string(),
+                sent: s.sent.points(),
+                rtx: s.rtx.points(),
+                acks: s.acks.points(),
+                edge: s.edge.points(),
+            },
+            format,
+        )
     }
-    let (cw, ss, srtt, rto) = (thin(cw), thin(ss), thin(srtt), thin(rto));
-    let x0 = cw
-        .first()
-        .map_or(0.0, |p| p.0)
-        .min(srtt.first().map_or(f64::INFINITY, |p| p.0));
-    let x1 = cw
-        .iter()
-        .chain(&srtt)
-        .map(|p| p.0)
-        .fold(x0 + 1e-3, f64::max);
-    let y1 = cw.iter().chain(&ss).map(|p| p.1).fold(1.0, f64::max) * 1.1;
-    let r1 = rto.iter().chain(&srtt).map(|p| p.1).fold(1.0, f64::max) * 1.1;
-    fonts();
-    let h = 620;
-    let mut buf = vec![0u8; (W * h * 3) as usize];
+
+    /// cwnd and ssthresh of `c`, with SRTT and RTO on a second axis.
+    pub fn draw_cwnd(&self, title: &str, c: Conn, format: Format) -> Result<Vec<u8>, PlotError> {
+        let s = self
+            .followed
+            .get(&c)
+            .ok_or_else(|| err("connection not followed"))?;
+        if s.cwnd.is_empty() {
+            return Err(err("no cwnd record"));
+        }
+        canvas::render(
+            &CwndPicture {
+                title: title.to_string(),
+                cwnd: s.cwnd.points(),
+                ssthresh: s.ssthresh.points(),
+                srtt: s.srtt.points(),
+                rto: s.rto.points(),
+            },
+            format,
+        )
+    }
+}
+
+/// A step function through `points` (each value holds until the next),
+/// carried on to `end`, in display units.
+fn steps(points: &[(u64, f64)], end: u64, tu: Unit, yu: Unit) -> Vec<(f64, f64)> {
+    let mut v = Vec::with_capacity(points.len() * 2 + 1);
+    for (i, (t, y)) in points.iter().enumerate() {
+        if i > 0 {
+            v.push((tu.of(*t as f64), yu.of(points[i - 1].1)));
+        }
+        v.push((tu.of(*t as f64), yu.of(*y)));
+    }
+    if let Some((t, y)) = points.last()
+        && end > *t
     {
-        let root = BitMapBackend::with_buffer(&mut buf, (W, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 22, FontStyle::Bold))
+        v.push((tu.of(end as f64), yu.of(*y)));
+    }
+    v
+}
+
+fn span(series: &[&[(u64, f64)]]) -> Option<(u64, u64)> {
+    let mut it = series.iter().flat_map(|s| s.iter().map(|p| p.0));
+    let first = it.next()?;
+    Some(it.fold((first, first), |(a, b), t| (a.min(t), b.max(t))))
+}
+
+fn ymax(series: &[&[(u64, f64)]]) -> f64 {
+    series
+        .iter()
+        .flat_map(|s| s.iter().map(|p| p.1))
+        .fold(0.0, f64::max)
+}
+
+struct SeqPicture {
+    title: String,
+    sent: Vec<(u64, f64)>,
+    rtx: Vec<(u64, f64)>,
+    acks: Vec<(u64, f64)>,
+    edge: Vec<(u64, f64)>,
+}
+
+const BLUE_: RGBColor = RGBColor(31, 119, 180);
+const RED_: RGBColor = RGBColor(214, 39, 40);
+const GREEN_: RGBColor = RGBColor(44, 160, 44);
+const GREY_: RGBColor = RGBColor(150, 150, 150);
+const ORANGE_: RGBColor = RGBColor(255, 127, 14);
+const PURPLE_: RGBColor = RGBColor(148, 103, 189);
+
+impl Draw for SeqPicture {
+    fn size(&self) -> (u32, u32) {
+        (W, 620)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let all: [&[(u64, f64)]; 4] = [&self.sent, &self.rtx, &self.acks, &self.edge];
+        let (t0, t1) = span(&all).ok_or_else(|| err("nothing to plot"))?;
+        let tu = Unit::time((t1 - t0) as f64);
+        let yu = Unit::bytes(ymax(&all));
+        let (x0, x1) = (tu.of(t0 as f64), tu.of(t1 as f64));
+        let pad = ((x1 - x0) * 0.02).max(tu.of(1e3));
+        let y1 = yu.of(ymax(&all).max(1.0)) * 1.05;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, canvas::sans_bold(22.0))
+            .margin(14)
+            .x_label_area_size(44)
+            .y_label_area_size(80)
+            .build_cartesian_2d((x0 - pad)..(x1 + pad), 0f64..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(format!("time ({})", tu.name))
+            .y_desc(format!("relative sequence number ({})", yu.name))
+            .x_label_formatter(&|x: &f64| tick(*x))
+            .y_label_formatter(&|y: &f64| tick(*y))
+            .light_line_style(RGBColor(235, 235, 235))
+            .label_style(canvas::sans(14.0))
+            .axis_desc_style(canvas::sans(16.0))
+            .draw()
+            .map_err(err)?;
+        let at = |p: &(u64, f64)| (tu.of(p.0 as f64), yu.of(p.1));
+        if !self.edge.is_empty() {
+            chart
+                .draw_series(LineSeries::new(
+                    steps(&self.edge, t1, tu, yu),
+                    GREY_.stroke_width(1),
+                ))
+                .map_err(err)?
+                .label("receive window right edge")
+                .legend(line_key(GREY_, 2));
+        }
+        if !self.acks.is_empty() {
+            chart
+                .draw_series(LineSeries::new(
+                    steps(&self.acks, t1, tu, yu),
+                    GREEN_.stroke_width(2),
+                ))
+                .map_err(err)?
+                .label("ACK received")
+                .legend(line_key(GREEN_, 2));
+        }
+        if !self.sent.is_empty() {
+            chart
+                .draw_series(
+                    self.sent
+                        .iter()
+                        .map(|p| Circle::new(at(p), 2, BLUE_.filled())),
+                )
+                .map_err(err)?
+                .label("data sent (segment end)")
+                .legend(move |(x, y)| Circle::new((x + 9, y), 3, BLUE_.filled()));
+        }
+        if !self.rtx.is_empty() {
+            chart
+                .draw_series(
+                    self.rtx
+                        .iter()
+                        .map(|p| Cross::new(at(p), 5, RED_.stroke_width(2))),
+                )
+                .map_err(err)?
+                .label("retransmission")
+                .legend(move |(x, y)| Cross::new((x + 9, y), 4, RED_.stroke_width(2)));
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 13)
+    }
+}
+
+struct CwndPicture {
+    title: String,
+    cwnd: Vec<(u64, f64)>,
+    ssthresh: Vec<(u64, f64)>,
+    srtt: Vec<(u64, f64)>,
+    rto: Vec<(u64, f64)>,
+}
+
+impl Draw for CwndPicture {
+    fn size(&self) -> (u32, u32) {
+        (W, 620)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let all: [&[(u64, f64)]; 4] = [&self.cwnd, &self.ssthresh, &self.srtt, &self.rto];
+        let (t0, t1) = span(&all).ok_or_else(|| err("nothing to plot"))?;
+        let t1 = t1.max(t0 + 1000);
+        let tu = Unit::time((t1 - t0) as f64);
+        let wu = Unit::bytes(ymax(&[&self.cwnd, &self.ssthresh]));
+        let ru = Unit::time(ymax(&[&self.srtt, &self.rto]));
+        let (x0, x1) = (tu.of(t0 as f64), tu.of(t1 as f64));
+        let y1 = wu.of(ymax(&[&self.cwnd, &self.ssthresh]).max(1.0)) * 1.1;
+        let r1 = ru.of(ymax(&[&self.srtt, &self.rto]).max(1.0)) * 1.1;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, canvas::sans_bold(22.0))
             .margin(14)
             .x_label_area_size(44)
             .y_label_area_size(80)
@@ -394,55 +734,81 @@ pub fn cwnd(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>, Pl
             .set_secondary_coord(x0..x1, 0f64..r1);
         chart
             .configure_mesh()
-            .x_desc("time (s)")
-            .y_desc("window (kB)")
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 16))
+            .x_desc(format!("time ({})", tu.name))
+            .y_desc(format!("window ({})", wu.name))
+            .x_label_formatter(&|x: &f64| tick(*x))
+            .y_label_formatter(&|y: &f64| tick(*y))
+            .light_line_style(RGBColor(235, 235, 235))
+            .label_style(canvas::sans(14.0))
+            .axis_desc_style(canvas::sans(16.0))
             .draw()
             .map_err(err)?;
         chart
             .configure_secondary_axes()
-            .y_desc("time (ms)")
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 16))
+            .y_desc(format!("RTT estimate ({})", ru.name))
+            .y_label_formatter(&|y: &f64| tick(*y))
+            .label_style(canvas::sans(14.0))
+            .axis_desc_style(canvas::sans(16.0))
             .draw()
             .map_err(err)?;
-        let blue = RGBColor(31, 119, 180);
-        let orange = RGBColor(255, 127, 14);
-        let green = RGBColor(44, 160, 44);
-        let purple = RGBColor(148, 103, 189);
-        let step = |v: Vec<(f64, f64)>| -> Vec<(f64, f64)> {
-            let mut out = Vec::with_capacity(v.len() * 2);
-            for (i, p) in v.iter().enumerate() {
-                if i > 0 {
-                    out.push((p.0, v[i - 1].1));
-                }
-                out.push(*p);
+        for (points, colour, label) in [
+            (&self.cwnd, BLUE_, "cwnd"),
+            (&self.ssthresh, ORANGE_, "ssthresh"),
+        ] {
+            if points.is_empty() {
+                continue;
             }
-            out
-        };
-        chart
-            .draw_series(LineSeries::new(step(cw), blue.stroke_width(2)))
-            .map_err(err)?
-            .label("cwnd (kB)")
-            .legend(line_key(blue, 2));
-        chart
-            .draw_series(LineSeries::new(step(ss), orange.stroke_width(2)))
-            .map_err(err)?
-            .label("ssthresh (kB)")
-            .legend(line_key(orange, 2));
-        chart
-            .draw_secondary_series(LineSeries::new(srtt, green.stroke_width(1)))
-            .map_err(err)?
-            .label("SRTT (ms)")
-            .legend(line_key(green, 2));
-        chart
-            .draw_secondary_series(LineSeries::new(rto, purple.stroke_width(1)))
-            .map_err(err)?
-            .label("RTO (ms)")
-            .legend(line_key(purple, 2));
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 13)?;
-        root.present().map_err(err)?;
+            chart
+                .draw_series(LineSeries::new(
+                    steps(points, t1, tu, wu),
+                    colour.stroke_width(2),
+                ))
+                .map_err(err)?
+                .label(format!("{label} ({})", wu.name))
+                .legend(line_key(colour, 2));
+        }
+        for (points, colour, label) in [(&self.srtt, GREEN_, "SRTT"), (&self.rto, PURPLE_, "RTO")] {
+            if points.is_empty() {
+                continue;
+            }
+            chart
+                .draw_secondary_series(LineSeries::new(
+                    steps(points, t1, tu, ru),
+                    colour.stroke_width(1),
+                ))
+                .map_err(err)?
+                .label(format!("{label} ({}, right axis)", ru.name))
+                .legend(line_key(colour, 2));
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 13)
     }
-    encode_rgb(buf, W, h)
+}
+
+/// Connections that sent data, in order of their first data segment (a
+/// thin wrapper over [`ConnCollector`]).
+pub fn data_senders(records: &[TraceRecord]) -> Vec<Conn> {
+    let mut c = ConnCollector::new();
+    for r in records {
+        c.push(r);
+    }
+    c.senders
+}
+
+/// The time-sequence graph of connection `c`'s sending side (PNG).
+pub fn sequence(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>, PlotError> {
+    let mut col = ConnCollector::only(c);
+    for r in records {
+        col.push(r);
+    }
+    col.draw_sequence(title, c, Format::Png)
+}
+
+/// cwnd and ssthresh of connection `c`, with SRTT and RTO on a second axis
+/// (PNG).
+pub fn cwnd(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>, PlotError> {
+    let mut col = ConnCollector::only(c);
+    for r in records {
+        col.push(r);
+    }
+    col.draw_cwnd(title, c, Format::Png)
 }

@@ -37,12 +37,30 @@ pub struct ConnFigures {
     pub bytes_delivered: u64,
 }
 
-/// Every connection end in the trace, in order of first appearance.
+/// A connection end: (node, local port, peer, peer port).
+type Key = (NodeId, u64, NodeId, u64);
+
+/// Every connection end in the trace, in order of first appearance (a thin
+/// wrapper over [`FiguresBuilder`]).
 pub fn figures(records: &[TraceRecord]) -> Vec<ConnFigures> {
-    type Key = (NodeId, u64, NodeId, u64);
-    let mut order: Vec<Key> = Vec::new();
-    let mut map: BTreeMap<Key, ConnFigures> = BTreeMap::new();
+    let mut b = FiguresBuilder::default();
     for r in records {
+        b.push(r);
+    }
+    b.finish()
+}
+
+/// The figures of every connection end, fed record by record. Holds one
+/// [`ConnFigures`] per connection end seen, nothing per record.
+#[derive(Debug, Default, Clone)]
+pub struct FiguresBuilder {
+    order: Vec<Key>,
+    map: BTreeMap<Key, ConnFigures>,
+}
+
+impl FiguresBuilder {
+    /// Takes the next record.
+    pub fn push(&mut self, r: &TraceRecord) {
         match r.kind {
             Kind::TcpState | Kind::TcpDeliver => {
                 let (Some(lport), Some(peer), Some(pport)) = (
@@ -50,10 +68,11 @@ pub fn figures(records: &[TraceRecord]) -> Vec<ConnFigures> {
                     r.node_field(Field::Peer),
                     r.u64(Field::Pport),
                 ) else {
-                    continue;
+                    return;
                 };
                 let key = (r.node, lport, peer, pport);
-                let c = map.entry(key).or_insert_with(|| {
+                let order = &mut self.order;
+                let c = self.map.entry(key).or_insert_with(|| {
                     order.push(key);
                     ConnFigures {
                         node: Some(r.node),
@@ -65,12 +84,12 @@ pub fn figures(records: &[TraceRecord]) -> Vec<ConnFigures> {
                 });
                 if r.kind == Kind::TcpDeliver {
                     c.bytes_delivered += r.u64(Field::Bytes).unwrap_or(0);
-                    continue;
+                    return;
                 }
                 c.opened.get_or_insert(r.t);
                 let to = match r.field(Field::To) {
-                    Some(Value::Str(s)) => s.to_string(),
-                    _ => continue,
+                    Some(Value::Str(s)) => s,
+                    _ => return,
                 };
                 if to == "ESTABLISHED" {
                     c.established.get_or_insert(r.t);
@@ -78,28 +97,30 @@ pub fn figures(records: &[TraceRecord]) -> Vec<ConnFigures> {
                 if to == "CLOSED" || to == "LISTEN" {
                     c.ended = Some(r.t);
                 }
-                c.final_state = to;
+                if c.final_state != *to {
+                    c.final_state = to.to_string();
+                }
             }
             Kind::LinkTransmit => {
                 // Segments as they leave the connection's own host.
-                if !matches!(r.field(Field::Proto), Some(Value::Str(p)) if p == "tcp") {
-                    continue;
+                if r.text(Field::Proto) != Some("tcp") {
+                    return;
                 }
                 let (Some(src), Some(from)) = (r.node_field(Field::Src), r.node_field(Field::From))
                 else {
-                    continue;
+                    return;
                 };
                 if src != from {
-                    continue;
+                    return;
                 }
                 let (Some(sp), Some(dst), Some(dp)) = (
                     r.u64(Field::Sport),
                     r.node_field(Field::Dst),
                     r.u64(Field::Dport),
                 ) else {
-                    continue;
+                    return;
                 };
-                if let Some(c) = map.get_mut(&(src, sp, dst, dp)) {
+                if let Some(c) = self.map.get_mut(&(src, sp, dst, dp)) {
                     c.segments_sent += 1;
                     c.bytes_sent += r.u64(Field::Len).unwrap_or(0);
                     if r.field(Field::Rtx) == Some(&Value::Bool(true)) {
@@ -110,5 +131,13 @@ pub fn figures(records: &[TraceRecord]) -> Vec<ConnFigures> {
             _ => {}
         }
     }
-    order.into_iter().filter_map(|k| map.remove(&k)).collect()
+
+    /// The figures, in order of first appearance.
+    pub fn finish(self) -> Vec<ConnFigures> {
+        let mut map = self.map;
+        self.order
+            .into_iter()
+            .filter_map(|k| map.remove(&k))
+            .collect()
+    }
 }

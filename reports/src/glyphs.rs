@@ -27,13 +27,94 @@ pub struct Label {
     pub bg: Option<[u8; 3]>,
 }
 
+/// A typeface of the embedded DejaVu family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    /// DejaVu Sans.
+    Regular,
+    /// DejaVu Sans Bold.
+    Bold,
+    /// DejaVu Sans Mono.
+    Mono,
+}
+
+impl Face {
+    fn font(self) -> FontRef<'static> {
+        let bytes = match self {
+            Face::Regular => dejavu::sans::regular(),
+            Face::Bold => dejavu::sans::bold(),
+            Face::Mono => dejavu::sans_mono::regular(),
+        };
+        FontRef::try_from_slice(bytes).expect("embedded DejaVu font is valid")
+    }
+}
+
 fn face(bold: bool) -> FontRef<'static> {
-    let bytes = if bold {
-        dejavu::sans::bold()
-    } else {
-        dejavu::sans::regular()
-    };
-    FontRef::try_from_slice(bytes).expect("embedded DejaVu font is valid")
+    if bold { Face::Bold } else { Face::Regular }.font()
+}
+
+/// Width in pixels of `text` at `size` (pixels from descender to ascender)
+/// in `face`: advances and kerning.
+pub fn width_in(face: Face, text: &str, size: f32) -> f64 {
+    let font = face.font();
+    let f = font.as_scaled(PxScale::from(size));
+    let mut w = 0.0;
+    let mut prev = None;
+    for c in text.chars() {
+        let id = f.glyph_id(c);
+        if let Some(p) = prev {
+            w += f.kern(p, id);
+        }
+        w += f.h_advance(id);
+        prev = Some(id);
+    }
+    f64::from(w)
+}
+
+/// Height of a line of text at `size` in `face`.
+pub fn line_height(face: Face, size: f32) -> f64 {
+    let font = face.font();
+    let f = font.as_scaled(PxScale::from(size));
+    f64::from(f.ascent() - f.descent())
+}
+
+/// Rasterises `text` with the top-left of its line box at `(dx, dy)`:
+/// calls `pixel(x, y, coverage)` for every covered pixel. Each glyph sits
+/// on the baseline at its advance (with kerning); its outline keeps its
+/// side bearings.
+pub fn raster(
+    face: Face,
+    text: &str,
+    size: f32,
+    dx: f64,
+    dy: f64,
+    mut pixel: impl FnMut(i32, i32, f32),
+) {
+    let font = face.font();
+    let f = font.as_scaled(PxScale::from(size));
+    let baseline = dy as f32 + f.ascent();
+    let mut caret = dx as f32;
+    let mut prev = None;
+    for c in text.chars() {
+        let id = f.glyph_id(c);
+        if let Some(p) = prev {
+            caret += f.kern(p, id);
+        }
+        let glyph = id.with_scale_and_position(f.scale(), point(caret, baseline));
+        caret += f.h_advance(id);
+        prev = Some(id);
+        let Some(outline) = font.outline_glyph(glyph) else {
+            continue;
+        };
+        let bounds = outline.px_bounds();
+        outline.draw(|gx, gy, cov| {
+            let x = bounds.min.x as i32 + gx as i32;
+            let y = bounds.min.y as i32 + gy as i32;
+            if cov > 0.0 {
+                pixel(x, y, cov.min(1.0));
+            }
+        });
+    }
 }
 
 /// Width in pixels of `text` at `size`.

@@ -16,10 +16,14 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use plotters::prelude::*;
 
+use plotters::coord::Shift;
 use sim_core::{NodeId, SimDuration, SimTime, Topology, TraceRecord, Value};
 
+use crate::canvas::{self, Draw, Format};
 use crate::glyphs::{self, Label};
-use crate::plot::{PlotError, encode_rgb};
+use crate::hops::{FirstHops, Hop};
+use crate::plot::PlotError;
+use crate::sink::NodeNames;
 
 /// Most arrows drawn; a longer run is cut (choose a window with `from`/`to`).
 pub const MAX_MESSAGES: usize = 60;
@@ -49,67 +53,64 @@ fn direction(r: &TraceRecord) -> Option<Direction> {
     ))
 }
 
-/// Initial sequence numbers by direction, for directions that used exactly
-/// one; a direction with several (a stale SYN, say) keeps absolute numbers,
-/// which is what makes such a ladder readable.
-fn initial_sequence_numbers(records: &[TraceRecord]) -> HashMap<Direction, u64> {
-    let mut seen: HashMap<Direction, Vec<u64>> = HashMap::new();
-    for r in records.iter().filter(|r| r.kind == Kind::LinkTransmit) {
-        if r.text(Field::Proto) == Some("tcp")
-            && r.text(Field::Flags).is_some_and(|f| f.starts_with("SYN"))
-            && let (Some(dir), Some(seq)) = (direction(r), r.u64(Field::Seq))
-        {
-            let v = seen.entry(dir).or_default();
-            if !v.contains(&seq) {
-                v.push(seq);
-            }
+/// Most directions whose initial sequence numbers, sending addresses and
+/// TLS records the ladder remembers (the oldest is forgotten beyond).
+pub const MAX_DIRECTIONS: usize = 4096;
+/// Most TLS records remembered per direction.
+pub const MAX_TLS_RECORDS: usize = 256;
+/// Most TCP state changes remembered for the lifelines.
+pub const MAX_STATES: usize = 1024;
+
+/// A map that forgets its oldest key beyond a size.
+#[derive(Debug, Clone)]
+struct Bounded<K, V> {
+    map: HashMap<K, V>,
+    order: VecDeque<K>,
+    cap: usize,
+}
+
+impl<K: std::hash::Hash + Eq + Copy, V: Default> Bounded<K, V> {
+    fn new(cap: usize) -> Self {
+        Bounded {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            cap,
         }
     }
-    seen.into_iter()
-        .filter(|(_, v)| v.len() == 1)
-        .map(|(k, v)| (k, v[0]))
-        .collect()
+
+    fn entry(&mut self, k: K) -> &mut V {
+        if !self.map.contains_key(&k) {
+            if self.order.len() >= self.cap
+                && let Some(old) = self.order.pop_front()
+            {
+                self.map.remove(&old);
+            }
+            self.order.push_back(k);
+        }
+        self.map.entry(k).or_default()
+    }
+
+    fn get(&self, k: &K) -> Option<&V> {
+        self.map.get(k)
+    }
 }
+
+/// Initial sequence numbers seen by direction (two are enough to know a
+/// direction used several).
+type Isns = Bounded<Direction, Vec<u64>>;
 
 /// TLS records sent, by the direction of the segments that carry them:
 /// stream offset and name.
-type TlsRecords = HashMap<Direction, Vec<(u64, String)>>;
+type TlsRecords = Bounded<Direction, VecDeque<(u64, String)>>;
 
-fn tls_records(records: &[TraceRecord]) -> TlsRecords {
-    // The address a node's connection sends from: its own, or the one it
-    // claims (a man-in-the-middle speaking as the server), as the first
-    // hop of its segments shows.
-    let mut first_hop = std::collections::HashSet::new();
-    let mut address: HashMap<Direction, NodeId> = HashMap::new();
-    for r in records.iter().filter(|r| r.kind == Kind::LinkTransmit) {
-        if let (Some(id), Some((src, sport, dst, dport))) = (r.u64(Field::Id), direction(r))
-            && first_hop.insert(id)
-        {
-            address.insert((r.node, sport, dst, dport), src);
-        }
+/// The ISN of a direction that used exactly one; a direction with several
+/// (a stale SYN, say) keeps absolute numbers, which is what makes such a
+/// ladder readable.
+fn isn_of(isns: &Isns, d: &Direction) -> Option<u64> {
+    match isns.get(d).map(Vec::as_slice) {
+        Some([one]) => Some(*one),
+        _ => None,
     }
-    let mut m: TlsRecords = HashMap::new();
-    for r in records
-        .iter()
-        .filter(|r| r.kind == Kind::TlsRecord && r.text(Field::Dir) == Some("send"))
-    {
-        if let (Some(port), Some(peer), Some(pport), Some(off), Some(what)) = (
-            r.u64(Field::Lport),
-            r.node_field(Field::Peer),
-            r.u64(Field::Pport),
-            r.u64(Field::Off),
-            r.text(Field::What),
-        ) {
-            let own = address
-                .get(&(r.node, port, peer, pport))
-                .copied()
-                .unwrap_or(r.node);
-            m.entry((own, port, peer, pport))
-                .or_default()
-                .push((off, what.to_string()));
-        }
-    }
-    m
 }
 
 /// The TLS records that start inside a segment, named once each in order
@@ -126,12 +127,12 @@ fn tls_names(r: &TraceRecord, tls: &TlsRecords) -> Option<String> {
     (!names.is_empty()).then(|| names.join(", "))
 }
 
-fn label(r: &TraceRecord, isn: &HashMap<Direction, u64>, tls: &TlsRecords) -> String {
+fn label(r: &TraceRecord, isn: &Isns, tls: &TlsRecords) -> String {
     match r.text(Field::Proto) {
         Some("tcp") => {
             let flags = r.text(Field::Flags).unwrap_or("?");
-            let rel = |v: u64, key: Option<Direction>| match key.and_then(|k| isn.get(&k)) {
-                Some(base) => (v as u32).wrapping_sub(*base as u32),
+            let rel = |v: u64, key: Option<Direction>| match key.and_then(|k| isn_of(isn, &k)) {
+                Some(base) => (v as u32).wrapping_sub(base as u32),
                 None => v as u32,
             };
             // Our numbers count from our SYN; acknowledgments from the
@@ -191,58 +192,156 @@ fn label(r: &TraceRecord, isn: &HashMap<Direction, u64>, tls: &TlsRecords) -> St
     }
 }
 
-/// The messages and state changes in `[from, to]`.
-fn collect(
-    records: &[TraceRecord],
+/// One arrow (or cross) of the ladder, with the record it came from; its
+/// label is made when drawing, once every ISN and TLS record is known.
+#[derive(Debug, Clone)]
+struct Kept {
+    msg: Msg,
+    record: TraceRecord,
+    /// A refusal: `dropped: <reason>` follows the label.
+    refused: Option<String>,
+}
+
+/// The ladder's data, fed record by record.
+///
+/// Keeps the messages in the `[from, to]` window (at most
+/// [`MAX_MESSAGES`], each with its record, and the open transmissions
+/// among them waiting for their arrival), the TCP state changes from `from`
+/// on while the picture can still grow (at most [`MAX_STATES`]), and, for
+/// the labels, per direction the SYN sequence numbers seen (at most two),
+/// the sending address of a connection and the TLS records sent (at most
+/// [`MAX_TLS_RECORDS`] per direction, for [`MAX_DIRECTIONS`] directions).
+/// Once the window is past, or full with every arrow finished, only the
+/// count of messages left out grows.
+#[derive(Debug, Clone)]
+pub struct LadderCollector {
     from: SimTime,
     to: SimTime,
-) -> (Vec<Msg>, Vec<(SimTime, NodeId, String)>, usize) {
-    let isn = initial_sequence_numbers(records);
-    let tls = tls_records(records);
-    let mut open: HashMap<(u64, NodeId, NodeId), VecDeque<usize>> = HashMap::new();
-    let mut msgs: Vec<Msg> = Vec::new();
-    let mut states = Vec::new();
-    // Messages in the window beyond those kept are only counted.
-    let mut extra = 0usize;
-    let mut unfinished = 0usize;
-    for r in records {
-        if r.t > to && unfinished == 0 {
-            break;
+    isns: Isns,
+    tls: TlsRecords,
+    /// The address a node's connection sends from: its own, or the one it
+    /// claims (a man-in-the-middle speaking as the server), as the first
+    /// hop of its segments shows.
+    address: Bounded<Direction, Option<NodeId>>,
+    hops: FirstHops,
+    open: HashMap<(u64, NodeId, NodeId), VecDeque<usize>>,
+    kept: Vec<Kept>,
+    states: Vec<(SimTime, NodeId, String)>,
+    extra: usize,
+    unfinished: usize,
+    done: bool,
+}
+
+impl LadderCollector {
+    /// A ladder of the window `[from, to]` (inclusive).
+    pub fn new(from: SimTime, to: SimTime) -> Self {
+        LadderCollector {
+            from,
+            to,
+            isns: Bounded::new(MAX_DIRECTIONS),
+            tls: Bounded::new(MAX_DIRECTIONS),
+            address: Bounded::new(MAX_DIRECTIONS),
+            hops: FirstHops::default(),
+            open: HashMap::new(),
+            kept: Vec::new(),
+            states: Vec::new(),
+            extra: 0,
+            unfinished: 0,
+            done: false,
         }
-        let in_window = r.t >= from && r.t <= to;
-        let full = msgs.len() >= MAX_MESSAGES;
+    }
+
+    /// Takes the next record.
+    pub fn push(&mut self, r: &TraceRecord) {
+        // What labels need, from every record: ISNs (a later SYN can make
+        // a direction's numbers absolute) and first hops.
+        if r.kind == Kind::LinkTransmit
+            && r.text(Field::Proto) == Some("tcp")
+            && r.text(Field::Flags).is_some_and(|f| f.starts_with("SYN"))
+            && let (Some(dir), Some(seq)) = (direction(r), r.u64(Field::Seq))
+        {
+            let v = self.isns.entry(dir);
+            if !v.contains(&seq) && v.len() < 2 {
+                v.push(seq);
+            }
+        }
+        if self.hops.push(r) == Hop::First
+            && let Some((src, sport, dst, dport)) = direction(r)
+        {
+            *self.address.entry((r.node, sport, dst, dport)) = Some(src);
+        }
+        let full = self.kept.len() >= MAX_MESSAGES;
+        if r.kind == Kind::TlsRecord
+            && r.text(Field::Dir) == Some("send")
+            && !full
+            && !self.done
+            && let (Some(port), Some(peer), Some(pport), Some(off), Some(what)) = (
+                r.u64(Field::Lport),
+                r.node_field(Field::Peer),
+                r.u64(Field::Pport),
+                r.u64(Field::Off),
+                r.text(Field::What),
+            )
+        {
+            let own = self
+                .address
+                .get(&(r.node, port, peer, pport))
+                .copied()
+                .flatten()
+                .unwrap_or(r.node);
+            let list = self.tls.entry((own, port, peer, pport));
+            if list.len() >= MAX_TLS_RECORDS {
+                list.pop_front();
+            }
+            list.push_back((off, what.to_string()));
+        }
+        if self.done {
+            return;
+        }
+        if r.t > self.to && self.unfinished == 0 {
+            self.done = true;
+            return;
+        }
+        let in_window = r.t >= self.from && r.t <= self.to;
         if in_window && full {
             let refused = r.kind == Kind::LinkDrop
                 && !matches!(r.field(Field::Reason), Some(Value::Str(s)) if s == "random_loss");
             if r.kind == Kind::LinkTransmit || refused {
-                extra += 1;
-                continue;
+                self.extra += 1;
+                return;
             }
-            if unfinished == 0 && r.kind != Kind::TcpState {
-                continue;
+            if self.unfinished == 0 && r.kind != Kind::TcpState {
+                return;
             }
         }
         match r.kind {
             Kind::LinkTransmit => {
                 if !in_window {
-                    continue;
+                    return;
                 }
                 let (Some(id), Some(f), Some(t)) = (
                     r.u64(Field::Id),
                     r.node_field(Field::From),
                     r.node_field(Field::To),
                 ) else {
-                    continue;
+                    return;
                 };
-                unfinished += 1;
-                open.entry((id, f, t)).or_default().push_back(msgs.len());
-                msgs.push(Msg {
-                    from: f,
-                    to: t,
-                    t0: r.t,
-                    t1: Some(SimTime::MAX),
-                    lost: false,
-                    label: label(r, &isn, &tls),
+                self.unfinished += 1;
+                self.open
+                    .entry((id, f, t))
+                    .or_default()
+                    .push_back(self.kept.len());
+                self.kept.push(Kept {
+                    msg: Msg {
+                        from: f,
+                        to: t,
+                        t0: r.t,
+                        t1: Some(SimTime::MAX),
+                        lost: false,
+                        label: String::new(),
+                    },
+                    record: r.clone(),
+                    refused: None,
                 });
             }
             Kind::LinkDeliver | Kind::LinkDrop => {
@@ -251,57 +350,108 @@ fn collect(
                     r.node_field(Field::From),
                     r.node_field(Field::To),
                 ) else {
-                    continue;
+                    return;
                 };
                 let reason = r.text(Field::Reason);
                 if r.kind == Kind::LinkDrop && reason != Some("random_loss") {
                     if !in_window {
-                        continue;
+                        return;
                     }
                     // Refused before transmission: a cross at the sender.
-                    msgs.push(Msg {
-                        from: f,
-                        to: t,
-                        t0: r.t,
-                        t1: None,
-                        lost: true,
-                        label: format!(
-                            "{} dropped: {}",
-                            label(r, &isn, &tls),
-                            reason.unwrap_or("?")
-                        ),
+                    self.kept.push(Kept {
+                        msg: Msg {
+                            from: f,
+                            to: t,
+                            t0: r.t,
+                            t1: None,
+                            lost: true,
+                            label: String::new(),
+                        },
+                        record: r.clone(),
+                        refused: Some(reason.unwrap_or("?").to_string()),
                     });
-                    continue;
+                    return;
                 }
-                if let Some(i) = open.get_mut(&(id, f, t)).and_then(|q| q.pop_front()) {
-                    msgs[i].t1 = Some(r.t);
-                    msgs[i].lost = r.kind == Kind::LinkDrop;
-                    unfinished -= 1;
+                let key = (id, f, t);
+                if let Some(q) = self.open.get_mut(&key)
+                    && let Some(i) = q.pop_front()
+                {
+                    if q.is_empty() {
+                        self.open.remove(&key);
+                    }
+                    self.kept[i].msg.t1 = Some(r.t);
+                    self.kept[i].msg.lost = r.kind == Kind::LinkDrop;
+                    self.unfinished -= 1;
                 }
             }
             Kind::TcpState => {
+                if r.t < self.from || self.states.len() >= MAX_STATES {
+                    return;
+                }
+                // With every arrow finished, a state after the last arrival
+                // is not drawn.
+                if full && self.unfinished == 0 {
+                    let last = self.kept.iter().filter_map(|k| k.msg.t1).max();
+                    if last.is_some_and(|l| r.t > l) {
+                        return;
+                    }
+                }
                 if let Some(to_state) = r.text(Field::To) {
-                    states.push((r.t, r.node, to_state.to_string()));
+                    self.states.push((r.t, r.node, to_state.to_string()));
                 }
             }
             _ => {}
         }
     }
-    // Packets still in flight when the run ended have no arrival.
-    msgs.retain(|m| m.t1 != Some(SimTime::MAX));
-    let total = msgs.len() + extra;
-    let shown = msgs;
-    let last = shown
-        .iter()
-        .map(|m| m.t1.unwrap_or(m.t0))
-        .max()
-        .unwrap_or(to);
-    let first = shown.first().map_or(from, |m| m.t0);
-    let states = states
-        .into_iter()
-        .filter(|(t, _, _)| *t >= from.min(first) && *t <= last.max(first))
-        .collect();
-    (shown, states, total)
+
+    /// The messages (labelled), the state changes to show, and how many
+    /// messages the window held.
+    fn collect(&self) -> (Vec<Msg>, Vec<(SimTime, NodeId, String)>, usize) {
+        let mut msgs: Vec<Msg> = Vec::with_capacity(self.kept.len());
+        for k in &self.kept {
+            // Packets still in flight when the run ended have no arrival.
+            if k.msg.t1 == Some(SimTime::MAX) {
+                continue;
+            }
+            let mut m = k.msg.clone();
+            let l = label(&k.record, &self.isns, &self.tls);
+            m.label = match &k.refused {
+                Some(reason) => format!("{l} dropped: {reason}"),
+                None => l,
+            };
+            msgs.push(m);
+        }
+        let total = msgs.len() + self.extra;
+        let last = msgs
+            .iter()
+            .map(|m| m.t1.unwrap_or(m.t0))
+            .max()
+            .unwrap_or(self.to);
+        let first = msgs.first().map_or(self.from, |m| m.t0);
+        let states = self
+            .states
+            .iter()
+            .filter(|(t, _, _)| *t >= self.from.min(first) && *t <= last.max(first))
+            .cloned()
+            .collect();
+        (msgs, states, total)
+    }
+
+    /// Draws the ladder titled `title`, or `None` when nothing crossed a
+    /// link in the window.
+    pub fn draw(
+        &self,
+        title: &str,
+        names: &NodeNames,
+        format: Format,
+    ) -> Result<Option<Vec<u8>>, PlotError> {
+        let (msgs, states, total) = self.collect();
+        if msgs.is_empty() {
+            return Ok(None);
+        }
+        let picture = LadderPicture::new(title, names, msgs, states, total);
+        canvas::render(&picture, format).map(Some)
+    }
 }
 
 /// Maps times to y: true scale where events are close, with a minimum
@@ -382,77 +532,116 @@ pub fn state_colour(name: &str) -> RGBColor {
         .map_or(RGBColor(0, 0, 0), |(_, c)| *c)
 }
 
-/// Draws the ladder of `records` between `from` and `to` (inclusive); at most
-/// [`MAX_MESSAGES`] arrows. Returns the PNG bytes, or `None` when nothing
-/// crossed a link in the window.
-pub fn ladder(
-    title: &str,
-    topo: &Topology,
-    records: &[TraceRecord],
-    from: SimTime,
-    to: SimTime,
-) -> Result<Option<Vec<u8>>, PlotError> {
-    let (msgs, states, total) = collect(records, from, to);
-    if msgs.is_empty() {
-        return Ok(None);
-    }
-    // Lifelines in order of first appearance.
-    let mut order: Vec<NodeId> = Vec::new();
-    for m in &msgs {
-        for n in [m.from, m.to] {
-            if !order.contains(&n) {
-                order.push(n);
+/// The laid-out ladder.
+struct LadderPicture {
+    title: String,
+    names: NodeNames,
+    msgs: Vec<Msg>,
+    states: Vec<(SimTime, NodeId, String)>,
+    total: usize,
+    order: Vec<NodeId>,
+    col: BTreeMap<NodeId, usize>,
+    axis: TimeAxis,
+    width: u32,
+    height: u32,
+}
+
+const COL_W: f64 = 340.0;
+const LEFT: f64 = 190.0;
+
+impl LadderPicture {
+    fn new(
+        title: &str,
+        names: &NodeNames,
+        msgs: Vec<Msg>,
+        states: Vec<(SimTime, NodeId, String)>,
+        total: usize,
+    ) -> Self {
+        // Lifelines in order of first appearance.
+        let mut order: Vec<NodeId> = Vec::new();
+        for m in &msgs {
+            for n in [m.from, m.to] {
+                if !order.contains(&n) {
+                    order.push(n);
+                }
             }
         }
+        let col: BTreeMap<NodeId, usize> = order.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        let mut flights: Vec<u64> = msgs
+            .iter()
+            .filter_map(|m| m.t1.map(|t1| t1.as_nanos().saturating_sub(m.t0.as_nanos())))
+            .filter(|d| *d > 0)
+            .collect();
+        flights.sort_unstable();
+        let flight = flights.get(flights.len() / 2).copied().unwrap_or(1_000_000) as f64;
+        let mut times: Vec<SimTime> = msgs
+            .iter()
+            .flat_map(|m| [Some(m.t0), m.t1].into_iter().flatten())
+            .chain(
+                states
+                    .iter()
+                    .filter(|(_, n, _)| col.contains_key(n))
+                    .map(|(t, _, _)| *t),
+            )
+            .collect();
+        let top = 90.0;
+        let axis = TimeAxis::new(&mut times, flight, top);
+        let col_w = COL_W;
+        let left = LEFT;
+        let width = (left + col_w * (order.len().max(2) - 1) as f64 + 190.0) as u32;
+        let footer = if total > msgs.len() { 60.0 } else { 36.0 };
+        let height = (axis.bottom() + footer + 20.0).max(300.0) as u32;
+
+        LadderPicture {
+            title: title.to_string(),
+            names: names.clone(),
+            msgs,
+            states,
+            total,
+            order,
+            col,
+            axis,
+            width,
+            height,
+        }
     }
-    let col: BTreeMap<NodeId, usize> = order.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-    let mut flights: Vec<u64> = msgs
-        .iter()
-        .filter_map(|m| m.t1.map(|t1| t1.as_nanos().saturating_sub(m.t0.as_nanos())))
-        .filter(|d| *d > 0)
-        .collect();
-    flights.sort_unstable();
-    let flight = flights.get(flights.len() / 2).copied().unwrap_or(1_000_000) as f64;
-    let mut times: Vec<SimTime> = msgs
-        .iter()
-        .flat_map(|m| [Some(m.t0), m.t1].into_iter().flatten())
-        .chain(
-            states
-                .iter()
-                .filter(|(_, n, _)| col.contains_key(n))
-                .map(|(t, _, _)| *t),
-        )
-        .collect();
-    let top = 90.0;
-    let axis = TimeAxis::new(&mut times, flight, top);
-    let col_w = 340.0;
-    let left = 190.0;
-    let width = (left + col_w * (order.len().max(2) - 1) as f64 + 190.0) as u32;
-    let footer = if total > msgs.len() { 60.0 } else { 36.0 };
-    let height = (axis.bottom() + footer + 20.0).max(300.0) as u32;
-    let x = |n: NodeId| left + col_w * col[&n] as f64;
-    let mut buf = vec![0u8; (width * height * 3) as usize];
-    let mut labels: Vec<Label> = Vec::new();
-    let mut arrow_labels: Vec<Label> = Vec::new();
-    let mut say = |x: f64, y: f64, size: f32, rgb: [u8; 3], text: String, bold: bool| {
-        labels.push(Label {
-            x,
-            y,
-            size,
-            rgb,
-            text,
-            bold,
-            bg: None,
-        });
-    };
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(crate::plot::err)?;
+}
+
+impl Draw for LadderPicture {
+    fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let (msgs, states, total, order, col, axis, width) = (
+            &self.msgs,
+            &self.states,
+            self.total,
+            &self.order,
+            &self.col,
+            &self.axis,
+            self.width,
+        );
+        let top = 90.0;
+        let x = |n: NodeId| LEFT + COL_W * col[&n] as f64;
+        let mut labels: Vec<Label> = Vec::new();
+        let mut arrow_labels: Vec<Label> = Vec::new();
+        let mut say = |x: f64, y: f64, size: f32, rgb: [u8; 3], text: String, bold: bool| {
+            labels.push(Label {
+                x,
+                y,
+                size,
+                rgb,
+                text,
+                bold,
+                bg: None,
+            });
+        };
         let p = |x: f64, y: f64| (x.round() as i32, y.round() as i32);
-        say(16.0, 10.0, 22.0, [0, 0, 0], title.to_string(), true);
+        say(16.0, 10.0, 22.0, [0, 0, 0], self.title.clone(), true);
         // Lifelines and their names.
-        for n in &order {
-            let name = topo.name(*n);
+        for n in order {
+            let name = self.names.name(*n);
             let w = glyphs::width(name, 18.0, true);
             say(
                 x(*n) - w / 2.0,
@@ -470,7 +659,7 @@ pub fn ladder(
         }
         // Break marks for compressed gaps.
         for (y, gap) in &axis.breaks {
-            for n in &order {
+            for n in order {
                 let (cx, cy) = (x(*n), *y);
                 root.draw(&PathElement::new(
                     vec![p(cx - 10.0, cy - 6.0), p(cx + 10.0, cy - 2.0)],
@@ -494,7 +683,7 @@ pub fn ladder(
         }
         // Time labels at the left, kept apart.
         let mut last_y = f64::NEG_INFINITY;
-        for m in &msgs {
+        for m in msgs {
             let y = axis.y(m.t0);
             if y - last_y >= 15.0 {
                 say(
@@ -510,7 +699,7 @@ pub fn ladder(
         }
         // States beside the lifelines: left of the first, right of the rest.
         let mut last_state_y: HashMap<NodeId, f64> = HashMap::new();
-        for (t, n, name) in &states {
+        for (t, n, name) in states {
             let Some(&c) = col.get(n) else { continue };
             let y = axis
                 .y(*t)
@@ -533,12 +722,12 @@ pub fn ladder(
                 y - 8.0,
                 13.0,
                 [colour.0, colour.1, colour.2],
-                name.clone(),
+                name.to_string(),
                 false,
             );
         }
         // The arrows.
-        for m in &msgs {
+        for m in msgs {
             let (x0, y0) = (x(m.from), axis.y(m.t0));
             let colour = if m.lost {
                 RGBColor(200, 30, 30)
@@ -555,7 +744,7 @@ pub fn ladder(
                     },
                     y0,
                 );
-                cross(&root, cx, cy, colour)?;
+                cross(root, cx, cy, colour)?;
                 let w = glyphs::width(&m.label, 12.5, false);
                 let lx = if col[&m.to] > col[&m.from] {
                     cx + 10.0
@@ -584,7 +773,7 @@ pub fn ladder(
             ))
             .map_err(crate::plot::err)?;
             if m.lost {
-                cross(&root, ex, ey, colour)?;
+                cross(root, ex, ey, colour)?;
             } else {
                 // Arrowhead.
                 let (dx, dy) = (x1 - x0, y1 - y0);
@@ -635,11 +824,65 @@ pub fn ladder(
             "time runs down; arrows from transmission to arrival; x = lost".to_string()
         };
         say(16.0, axis.bottom() + 22.0, 13.0, [90, 90, 90], note, false);
-        root.present().map_err(crate::plot::err)?;
+
+        draw_labels(root, &arrow_labels)?;
+        draw_labels(root, &labels)
     }
-    glyphs::draw(&mut buf, width, height, &arrow_labels);
-    glyphs::draw(&mut buf, width, height, &labels);
-    encode_rgb(buf, width, height).map(Some)
+}
+
+/// Draws labels in order, each on its background if it has one.
+fn draw_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: &[Label],
+) -> Result<(), PlotError> {
+    for l in labels {
+        if let Some(bg) = l.bg {
+            let w = glyphs::width(&l.text, l.size, l.bold);
+            let h = glyphs::line_height(glyphs::Face::Regular, l.size);
+            root.draw(&Rectangle::new(
+                [
+                    ((l.x - 2.0).round() as i32, l.y.round() as i32),
+                    (
+                        (l.x + w + 2.0).round() as i32,
+                        (l.y + h + 1.0).round() as i32,
+                    ),
+                ],
+                RGBColor(bg[0], bg[1], bg[2]).filled(),
+            ))
+            .map_err(crate::plot::err)?;
+        }
+        let style = if l.bold {
+            canvas::sans_bold(f64::from(l.size))
+        } else {
+            canvas::sans(f64::from(l.size))
+        };
+        canvas::text(
+            root,
+            l.x,
+            l.y,
+            &style,
+            RGBColor(l.rgb[0], l.rgb[1], l.rgb[2]),
+            &l.text,
+        )?;
+    }
+    Ok(())
+}
+
+/// Draws the ladder of `records` between `from` and `to` (inclusive); at most
+/// [`MAX_MESSAGES`] arrows. Returns the PNG bytes, or `None` when nothing
+/// crossed a link in the window (a thin wrapper over [`LadderCollector`]).
+pub fn ladder(
+    title: &str,
+    topo: &Topology,
+    records: &[TraceRecord],
+    from: SimTime,
+    to: SimTime,
+) -> Result<Option<Vec<u8>>, PlotError> {
+    let mut c = LadderCollector::new(from, to);
+    for r in records {
+        c.push(r);
+    }
+    c.draw(title, &NodeNames::of(topo), Format::Png)
 }
 
 fn cross<DB: DrawingBackend>(

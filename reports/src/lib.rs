@@ -1,7 +1,14 @@
-//! Everything derived from a finished trace (docs/ARCHITECTURE.md, "One event stream, many views"): the
-//! `trace.jsonl` contract and the compact `trace.txt` that snapshot tests
-//! hold. Writers take records and the topology (for node names) and never run
-//! a simulation.
+//! Everything derived from a trace (docs/ARCHITECTURE.md, "One event stream,
+//! many views"): the `trace.jsonl` contract, the compact `trace.txt` that
+//! snapshot tests hold, the pcap, the per-connection figures of
+//! `summary.json` and the pictures.
+//!
+//! Start at [`sink::RecordSink`]: every output is a sink fed the records
+//! one at a time as the run makes them, holding bounded state, so memory
+//! does not grow with the length of the run. The functions over a whole
+//! `&[TraceRecord]` (`jsonl::write`, `ladder::ladder`, ...) are thin
+//! wrappers that feed a sink. [`jsonl::read`] turns `trace.jsonl` back into
+//! records, so pictures can be redrawn from a run folder.
 //!
 //! # Example
 //!
@@ -24,11 +31,17 @@
 //!            "{\"t_ns\":1500,\"node\":\"a\",\"kind\":\"ping_request\",\"seq\":0}\n");
 //! ```
 
+pub mod canvas;
+pub use canvas::Format;
 pub mod conn_plots;
 pub mod connections;
 pub mod glyphs;
+mod hops;
 pub mod jsonl;
 pub mod ladder;
 pub mod pcap;
+pub mod pictures;
 pub mod plot;
+pub mod sink;
 pub mod text;
+pub mod thin;

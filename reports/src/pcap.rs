@@ -14,10 +14,13 @@
 //! nanosecond and the same trace always gives the same bytes.
 
 use sim_core::{Field, Kind};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{self, Write};
 
-use sim_core::{NodeId, Topology, TraceRecord};
+use sim_core::{NodeId, SimTime, Topology, TraceRecord};
+
+use crate::hops::{FirstHops, Hop};
+use crate::sink::RecordSink;
 
 /// The IPv4 address of a node.
 pub fn address(node: NodeId) -> [u8; 4] {
@@ -161,46 +164,159 @@ fn icmp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
     Some(ipv4(1, r.u64(Field::Id)?, src, dst, &m))
 }
 
-/// Writes the capture of `records`.
+/// Writes the capture of `records` (a thin wrapper over [`PcapWriter`]).
 pub fn write(out: &mut impl Write, _topo: &Topology, records: &[TraceRecord]) -> io::Result<()> {
-    out.write_all(&0xa1b2_3c4du32.to_le_bytes())?;
-    out.write_all(&2u16.to_le_bytes())?;
-    out.write_all(&4u16.to_le_bytes())?;
-    out.write_all(&0i32.to_le_bytes())?;
-    out.write_all(&0u32.to_le_bytes())?;
-    out.write_all(&262_144u32.to_le_bytes())?;
-    out.write_all(&101u32.to_le_bytes())?; // LINKTYPE_RAW: raw IPv4
-    // Streams with real content (TLS) left their bytes in `tcp_payload`
-    // records, by packet id.
-    let payloads: HashMap<u64, Vec<u8>> = records
-        .iter()
-        .filter(|r| r.kind == Kind::TcpPayload)
-        .filter_map(|r| Some((r.u64(Field::Id)?, unhex(r.text(Field::Data)?)?)))
-        .collect();
-    let mut seen = HashSet::new();
-    for r in records.iter().filter(|r| r.kind == Kind::LinkTransmit) {
-        let Some(id) = r.u64(Field::Id) else { continue };
-        if !seen.insert(id) {
-            continue;
+    let mut w = PcapWriter::new(out);
+    crate::sink::feed(&mut w, records)
+}
+
+/// Writes `trace.pcap` record by record: each packet once, at its first
+/// transmission. A packet keeps its id across hops and in a link's
+/// duplicate; a transmission is a later one when the packet reached the
+/// sending node over a link or is the link's copy (`link_enqueue` with
+/// `duplicate`), so the writer follows packets from `link_enqueue` to
+/// `link_transmit` instead of remembering every id ever sent.
+///
+/// # Memory
+///
+/// Everything held is about packets still in the network, never about
+/// packets long gone: one entry per packet waiting in a link queue, one per
+/// packet that arrived at a node it passes through (passed on at the same
+/// instant), the bytes of a `tcp_payload` whose packet still waits for its
+/// first transmission (at most a first-hop queue's worth per link; dropped
+/// once written), the one segment just transmitted while its `tcp_payload`
+/// record (which the host writes right after sending) may still come, and
+/// the ids of packets refused at their first hop in the current instant
+/// (their `tcp_payload` follows the refusal and is dropped).
+#[derive(Debug)]
+pub struct PcapWriter<W: Write> {
+    out: W,
+    header: bool,
+    hops: FirstHops,
+    /// `tcp_payload` bytes by packet id, until the first transmission.
+    payloads: HashMap<u64, Vec<u8>>,
+    /// A first transmission of a data segment, held until the next record
+    /// shows whether its `tcp_payload` follows.
+    held: Option<TraceRecord>,
+    /// Packets refused at their first hop at time `gone.0`.
+    gone: (SimTime, Vec<u64>),
+}
+
+impl<W: Write> PcapWriter<W> {
+    /// A capture onto `out`; the file header is written with the first
+    /// record (or at `finish`).
+    pub fn new(out: W) -> Self {
+        PcapWriter {
+            out,
+            header: false,
+            hops: FirstHops::default(),
+            payloads: HashMap::new(),
+            held: None,
+            gone: (SimTime::ZERO, Vec::new()),
         }
+    }
+
+    /// The output, once finished.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn write_header(&mut self) -> io::Result<()> {
+        if self.header {
+            return Ok(());
+        }
+        self.header = true;
+        let out = &mut self.out;
+        out.write_all(&0xa1b2_3c4du32.to_le_bytes())?;
+        out.write_all(&2u16.to_le_bytes())?;
+        out.write_all(&4u16.to_le_bytes())?;
+        out.write_all(&0i32.to_le_bytes())?;
+        out.write_all(&0u32.to_le_bytes())?;
+        out.write_all(&262_144u32.to_le_bytes())?;
+        out.write_all(&101u32.to_le_bytes()) // LINKTYPE_RAW: raw IPv4
+    }
+
+    /// Writes the packet of a first `link_transmit` record.
+    fn packet(&mut self, r: &TraceRecord, data: Option<&Vec<u8>>) -> io::Result<()> {
         let (Some(src), Some(dst)) = (r.node_field(Field::Src), r.node_field(Field::Dst)) else {
-            continue;
+            return Ok(());
         };
         let packet = match r.text(Field::Proto) {
-            Some("tcp") => tcp(r, src, dst, payloads.get(&id)),
+            Some("tcp") => tcp(r, src, dst, data),
             Some("echo") => icmp(r, src, dst),
             Some("dns") => udp(r, src, dst),
             _ => None,
         };
-        let Some(p) = packet else { continue };
+        let Some(p) = packet else { return Ok(()) };
         let t = r.t.as_nanos();
+        let out = &mut self.out;
         out.write_all(&((t / 1_000_000_000) as u32).to_le_bytes())?;
         out.write_all(&((t % 1_000_000_000) as u32).to_le_bytes())?;
         out.write_all(&(p.len() as u32).to_le_bytes())?;
         out.write_all(&(p.len() as u32).to_le_bytes())?;
-        out.write_all(&p)?;
+        out.write_all(&p)
     }
-    Ok(())
+
+    fn release_held(&mut self, payload: Option<&Vec<u8>>) -> io::Result<()> {
+        if let Some(h) = self.held.take() {
+            self.packet(&h, payload)?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> RecordSink for PcapWriter<W> {
+    fn push(&mut self, r: &TraceRecord) -> io::Result<()> {
+        self.write_header()?;
+        let id = r.u64(Field::Id);
+        let held_id = self.held.as_ref().and_then(|h| h.u64(Field::Id));
+        if held_id.is_some() {
+            if held_id == id && r.kind == Kind::TcpPayload {
+                let data = r.text(Field::Data).and_then(unhex);
+                return self.release_held(data.as_ref());
+            }
+            if !(held_id == id && r.kind.carries_packet()) {
+                self.release_held(None)?;
+            }
+        }
+        let Some(id) = id else { return Ok(()) };
+        match self.hops.push(r) {
+            Hop::First => {
+                if let Some(data) = self.payloads.remove(&id) {
+                    return self.packet(r, Some(&data));
+                }
+                if r.text(Field::Proto) == Some("tcp") && r.u64(Field::Len).unwrap_or(0) > 0 {
+                    self.held = Some(r.clone());
+                    return Ok(());
+                }
+                self.packet(r, None)?;
+            }
+            // A refused copy of the segment just sent leaves it alive.
+            Hop::Refused if self.held.is_none() || held_id != Some(id) => {
+                self.payloads.remove(&id);
+                if self.gone.0 != r.t {
+                    self.gone = (r.t, Vec::new());
+                }
+                self.gone.1.push(id);
+            }
+            _ if r.kind == Kind::TcpPayload => {
+                if self.gone.0 == r.t && self.gone.1.contains(&id) {
+                    return Ok(());
+                }
+                if let Some(data) = r.text(Field::Data).and_then(unhex) {
+                    self.payloads.insert(id, data);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.write_header()?;
+        self.release_held(None)?;
+        self.out.flush()
+    }
 }
 
 #[cfg(test)]

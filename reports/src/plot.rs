@@ -111,6 +111,64 @@ pub fn tick(x: f64) -> String {
     }
 }
 
+/// A display unit: values are divided by `div` and labelled `name`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Unit {
+    /// What one unit is worth in the base unit (ns, bytes).
+    pub div: f64,
+    /// Its symbol.
+    pub name: &'static str,
+}
+
+impl Unit {
+    /// A time unit for a span of `span_ns` nanoseconds: µs below 2 ms, ms
+    /// below 2 s, else s.
+    pub fn time(span_ns: f64) -> Unit {
+        if span_ns < 2e6 {
+            Unit {
+                div: 1e3,
+                name: "µs",
+            }
+        } else if span_ns < 2e9 {
+            Unit {
+                div: 1e6,
+                name: "ms",
+            }
+        } else {
+            Unit {
+                div: 1e9,
+                name: "s",
+            }
+        }
+    }
+
+    /// A byte unit for values up to `max`: B below 10 kB, kB below 10 MB,
+    /// else MB (powers of 1000).
+    pub fn bytes(max: f64) -> Unit {
+        if max < 1e4 {
+            Unit {
+                div: 1.0,
+                name: "B",
+            }
+        } else if max < 1e7 {
+            Unit {
+                div: 1e3,
+                name: "kB",
+            }
+        } else {
+            Unit {
+                div: 1e6,
+                name: "MB",
+            }
+        }
+    }
+
+    /// `v` in this unit.
+    pub fn of(&self, v: f64) -> f64 {
+        v / self.div
+    }
+}
+
 fn encode(buf: Vec<u8>) -> Result<Vec<u8>, PlotError> {
     encode_rgb(buf, W, H)
 }

@@ -8,9 +8,11 @@
 use sim_core::{Field, Kind};
 use std::fmt::Write as _;
 
-use sim_core::{SimDuration, Topology, TraceRecord, Value};
+use sim_core::{NodeId, SimDuration, Topology, TraceRecord, Value};
 
-fn value(out: &mut String, topo: &Topology, v: &Value) {
+use crate::sink::{NodeNames, RecordSink};
+
+fn value<'n>(out: &mut String, name: &impl Fn(NodeId) -> &'n str, v: &Value) {
     match v {
         Value::U64(n) => {
             let _ = write!(out, "{n}");
@@ -23,14 +25,14 @@ fn value(out: &mut String, topo: &Topology, v: &Value) {
         }
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Str(s) => out.push_str(s),
-        Value::Node(n) => out.push_str(topo.name(*n)),
+        Value::Node(n) => out.push_str(name(*n)),
         Value::List(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                value(out, topo, item);
+                value(out, name, item);
             }
             out.push(']');
         }
@@ -39,6 +41,10 @@ fn value(out: &mut String, topo: &Topology, v: &Value) {
 
 /// Appends one record's line (without the newline) to `s`.
 pub fn push_line(s: &mut String, topo: &Topology, r: &TraceRecord) {
+    line_into(s, &|n| topo.name(n), r);
+}
+
+fn line_into<'n>(s: &mut String, names: &impl Fn(NodeId) -> &'n str, r: &TraceRecord) {
     let start = s.len();
     let _ = write!(s, "{}", SimDuration(r.t.as_nanos()));
     let width = s.len() - start;
@@ -46,7 +52,7 @@ pub fn push_line(s: &mut String, topo: &Topology, r: &TraceRecord) {
         s.insert_str(start, &" ".repeat(12 - width));
     }
     s.push(' ');
-    let name = topo.name(r.node);
+    let name = names(r.node);
     s.push_str(name);
     for _ in name.len()..6 {
         s.push(' ');
@@ -57,7 +63,7 @@ pub fn push_line(s: &mut String, topo: &Topology, r: &TraceRecord) {
     if let (Some(what), Some(Value::Node(from)), Some(Value::Node(to))) =
         (link_event, r.field(Field::From), r.field(Field::To))
     {
-        let _ = write!(s, "{} -> {} {what}", topo.name(*from), topo.name(*to));
+        let _ = write!(s, "{} -> {} {what}", names(*from), names(*to));
         skip = &[Field::From, Field::To];
     } else {
         s.push_str(r.kind.name());
@@ -78,7 +84,7 @@ pub fn push_line(s: &mut String, topo: &Topology, r: &TraceRecord) {
             (_, v) => {
                 s.push_str(k.name());
                 s.push('=');
-                value(s, topo, v);
+                value(s, names, v);
             }
         }
     }
@@ -98,19 +104,52 @@ pub fn render(topo: &Topology, records: &[TraceRecord]) -> String {
     String::from_utf8(out).expect("the trace is UTF-8")
 }
 
-/// Writes every record, one a line, to `out` (streaming: a long trace is
-/// never held as one string).
+/// Writes every record, one a line, to `out` (a thin wrapper over
+/// [`TextWriter`]).
 pub fn write(
     out: &mut impl std::io::Write,
     topo: &Topology,
     records: &[TraceRecord],
 ) -> std::io::Result<()> {
-    let mut buf = String::with_capacity(256);
-    for r in records {
-        buf.clear();
-        push_line(&mut buf, topo, r);
-        buf.push('\n');
-        out.write_all(buf.as_bytes())?;
+    let mut w = TextWriter::new(out, NodeNames::of(topo));
+    crate::sink::feed(&mut w, records)
+}
+
+/// Writes `trace.txt` record by record. Holds the node names and one
+/// line's buffer; `finish` flushes the output.
+#[derive(Debug)]
+pub struct TextWriter<W: std::io::Write> {
+    out: W,
+    names: NodeNames,
+    line: String,
+}
+
+impl<W: std::io::Write> TextWriter<W> {
+    /// A writer onto `out` naming nodes by `names`.
+    pub fn new(out: W, names: NodeNames) -> Self {
+        TextWriter {
+            out,
+            names,
+            line: String::with_capacity(256),
+        }
     }
-    Ok(())
+
+    /// The output, once finished.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: std::io::Write> RecordSink for TextWriter<W> {
+    fn push(&mut self, r: &TraceRecord) -> std::io::Result<()> {
+        self.line.clear();
+        let names = &self.names;
+        line_into(&mut self.line, &|n| names.name(n), r);
+        self.line.push('\n');
+        self.out.write_all(self.line.as_bytes())
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
