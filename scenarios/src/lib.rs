@@ -55,9 +55,15 @@ mod vocab;
 
 pub use batch::{Batch, BatchExpectResult, BatchOptions, BatchOutcome, Job, merge};
 pub use error::{Error, InputError};
-pub use output::{pictures, summary_json, write_outputs, write_outputs_window};
+pub use output::{
+    OutputKind, OutputOptions, TraceFilter, pictures, redraw, run_to_dir, summary_json,
+    write_outputs, write_outputs_window,
+};
 pub use plan::{Expectation, FaultRule, LinkAction, Measure, Plan};
-pub use run::{ExpectResult, Observed, Outcome, RunOutput, run, run_with};
+pub use run::{
+    ExpectResult, Limits, NoSink, Observed, Outcome, Progress, RunOutput, Tracing, run, run_traced,
+    run_with,
+};
 pub use stats::Summary;
 pub use sweep::{Param, PathStep, Sweep};
 

@@ -1,4 +1,5 @@
-//! Writing a run's files: `trace.jsonl`, `trace.txt` and `summary.json`.
+//! Writing a run's files: `trace.jsonl`, `trace.txt`, `trace.pcap`,
+//! `summary.json` and the pictures, streamed while the run goes.
 //!
 //! Every file is first written under a temporary name in the output folder and
 //! renamed into place only when all of them are complete, so a folder never
@@ -8,14 +9,20 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use reports::Format;
+use reports::connections::{ConnFigures, FiguresBuilder};
+use reports::pictures::Pictures;
+use reports::sink::{NodeNames, RecordSink};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
-use sim_core::{SimTime, Topology, Value};
+use sim_core::{SimTime, Topology, TraceRecord, Value};
 
 use crate::error::Error;
 use crate::json::number;
 use crate::plan::Plan;
-use crate::run::{ExpectResult, Observed, Outcome, RunOutput};
+use crate::run::{
+    ExpectResult, Limits, Observed, Outcome, Progress, RunOutput, Tracing, run_traced,
+};
 
 /// Names of the files a run writes, in the order they are written.
 pub const FILES: [&str; 4] = ["trace.jsonl", "trace.txt", "summary.json", "trace.pcap"];
@@ -80,6 +87,18 @@ struct Summary<'a> {
     expectations: Vec<ExpectLine<'a>>,
     metrics: Metrics<'a>,
     connections: Vec<ConnLine>,
+    /// Every node by id, for redrawing the pictures from `trace.jsonl`.
+    nodes: Vec<&'a str>,
+    /// Set when `trace.jsonl` holds only some records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_filter: Option<FilterLine>,
+}
+
+/// The records `trace.jsonl` and `trace.txt` were limited to.
+#[derive(Serialize)]
+struct FilterLine {
+    kinds: Vec<&'static str>,
+    nodes: Vec<String>,
 }
 
 /// One TCP connection end in the summary.
@@ -105,9 +124,39 @@ struct ConnLine {
 /// has thousands; the metrics total them all).
 const MAX_LISTED_CONNECTIONS: usize = 100;
 
-/// The `summary.json` text of a run.
+/// The `summary.json` text of a run whose trace was kept.
 pub fn summary_json(plan: &Plan, out: &RunOutput) -> String {
+    summary_text(
+        plan,
+        out,
+        reports::connections::figures(&out.records),
+        &TraceFilter::default(),
+    )
+}
+
+/// The `summary.json` text of a run, with the connection figures gathered
+/// while it ran.
+fn summary_text(
+    plan: &Plan,
+    out: &RunOutput,
+    figures: Vec<ConnFigures>,
+    filter: &TraceFilter,
+) -> String {
     let s = Summary {
+        nodes: plan
+            .topology
+            .nodes()
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect(),
+        trace_filter: (*filter != TraceFilter::default()).then(|| FilterLine {
+            kinds: filter.kinds.iter().map(|k| k.name()).collect(),
+            nodes: filter
+                .nodes
+                .iter()
+                .map(|n| plan.topology.name(*n).to_string())
+                .collect(),
+        }),
         netsim: env!("CARGO_PKG_VERSION"),
         scenario: &plan.name,
         seed: out.seed,
@@ -117,7 +166,7 @@ pub fn summary_json(plan: &Plan, out: &RunOutput) -> String {
         events: out.events,
         expectations: out.expectations.iter().map(ExpectLine::from).collect(),
         metrics: Metrics(&plan.topology, &out.metrics),
-        connections: reports::connections::figures(&out.records)
+        connections: figures
             .into_iter()
             .take(MAX_LISTED_CONNECTIONS)
             .map(|c| {
@@ -150,6 +199,311 @@ pub fn summary_json(plan: &Plan, out: &RunOutput) -> String {
     text
 }
 
+/// One of the files, or groups of files, a run writes; `--outputs`
+/// chooses among them (default: all).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OutputKind {
+    /// `trace.jsonl`.
+    Trace,
+    /// `trace.txt`.
+    Text,
+    /// `trace.pcap`.
+    Pcap,
+    /// `summary.json`.
+    Summary,
+    /// The ladder, states, sequence and window pictures.
+    Pictures,
+}
+
+impl OutputKind {
+    /// Every kind, in the order the files are written.
+    pub const ALL: [OutputKind; 5] = [
+        OutputKind::Trace,
+        OutputKind::Text,
+        OutputKind::Pcap,
+        OutputKind::Summary,
+        OutputKind::Pictures,
+    ];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputKind::Trace => "trace",
+            OutputKind::Text => "text",
+            OutputKind::Pcap => "pcap",
+            OutputKind::Summary => "summary",
+            OutputKind::Pictures => "pictures",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn from_name(name: &str) -> Option<OutputKind> {
+        OutputKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// Which records `trace.jsonl` and `trace.txt` hold. The pcap, the
+/// pictures and the summary always see every record, so they do not change
+/// with the filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TraceFilter {
+    /// Only these kinds (all when empty).
+    pub kinds: Vec<sim_core::Kind>,
+    /// Only records at these nodes (all when empty).
+    pub nodes: Vec<sim_core::NodeId>,
+}
+
+impl TraceFilter {
+    fn keeps(&self, r: &TraceRecord) -> bool {
+        (self.kinds.is_empty() || self.kinds.contains(&r.kind))
+            && (self.nodes.is_empty() || self.nodes.contains(&r.node))
+    }
+}
+
+/// How `netsim run` writes a run.
+#[derive(Clone, Debug)]
+pub struct OutputOptions {
+    /// The files to write.
+    pub outputs: Vec<OutputKind>,
+    /// The records of `trace.jsonl` and `trace.txt`.
+    pub filter: TraceFilter,
+    /// The ladder's window.
+    pub from: SimTime,
+    /// The ladder's window's end.
+    pub to: SimTime,
+    /// PNG or SVG pictures.
+    pub format: Format,
+    /// Where the run stops early.
+    pub limits: Limits,
+}
+
+impl Default for OutputOptions {
+    fn default() -> Self {
+        OutputOptions {
+            outputs: OutputKind::ALL.to_vec(),
+            filter: TraceFilter::default(),
+            from: SimTime::ZERO,
+            to: SimTime::MAX,
+            format: Format::Png,
+            limits: Limits::default(),
+        }
+    }
+}
+
+type FileWriter = BufWriter<fs::File>;
+
+/// Every output of a run, fed record by record while it runs: the trace
+/// writers put their bytes in temporary files at once, the pictures and the
+/// summary's connection figures keep bounded state. Nothing grows with the
+/// length of the run.
+struct FileSinks {
+    jsonl: Option<reports::jsonl::JsonlWriter<FileWriter>>,
+    text: Option<reports::text::TextWriter<FileWriter>>,
+    pcap: Option<reports::pcap::PcapWriter<FileWriter>>,
+    pictures: Option<Pictures>,
+    figures: FiguresBuilder,
+    filter: TraceFilter,
+}
+
+impl RecordSink for FileSinks {
+    fn push(&mut self, r: &TraceRecord) -> std::io::Result<()> {
+        if self.filter.keeps(r) {
+            if let Some(w) = &mut self.jsonl {
+                w.push(r)?;
+            }
+            if let Some(w) = &mut self.text {
+                w.push(r)?;
+            }
+        }
+        if let Some(w) = &mut self.pcap {
+            w.push(r)?;
+        }
+        if let Some(p) = &mut self.pictures {
+            p.push(r);
+        }
+        self.figures.push(r);
+        Ok(())
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        if let Some(w) = &mut self.jsonl {
+            w.finish()?;
+        }
+        if let Some(w) = &mut self.text {
+            w.finish()?;
+        }
+        if let Some(w) = &mut self.pcap {
+            w.finish()?;
+        }
+        Ok(())
+    }
+}
+
+/// The temporary name of an output while it is written.
+fn partial(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!(".{name}.partial"))
+}
+
+fn werr(path: &Path) -> impl FnOnce(std::io::Error) -> Error + use<> {
+    let path = path.to_path_buf();
+    move |source| Error::Write { path, source }
+}
+
+impl FileSinks {
+    /// Opens the temporary files of the chosen outputs in `dir`.
+    fn open(dir: &Path, plan: &Plan, seed: u64, opts: &OutputOptions) -> Result<Self, Error> {
+        let wants = |k| opts.outputs.contains(&k);
+        let create = |name: &str| -> Result<FileWriter, Error> {
+            let p = partial(dir, name);
+            Ok(BufWriter::with_capacity(
+                1 << 16,
+                fs::File::create(&p).map_err(werr(&p))?,
+            ))
+        };
+        let names = NodeNames::of(&plan.topology);
+        Ok(FileSinks {
+            jsonl: if wants(OutputKind::Trace) {
+                Some(reports::jsonl::JsonlWriter::new(
+                    create(FILES[0])?,
+                    names.clone(),
+                ))
+            } else {
+                None
+            },
+            text: if wants(OutputKind::Text) {
+                Some(reports::text::TextWriter::new(
+                    create(FILES[1])?,
+                    names.clone(),
+                ))
+            } else {
+                None
+            },
+            pcap: if wants(OutputKind::Pcap) {
+                Some(reports::pcap::PcapWriter::new(create(FILES[3])?))
+            } else {
+                None
+            },
+            pictures: wants(OutputKind::Pictures).then(|| {
+                let title = format!("{} (seed {seed})", plan.name);
+                Pictures::new(&title, names, opts.from, opts.to)
+            }),
+            figures: FiguresBuilder::default(),
+            filter: opts.filter.clone(),
+        })
+    }
+
+    /// Flushes and closes the trace files; writes the summary and the
+    /// pictures under temporary names; returns every temporary's final name.
+    fn close(
+        mut self,
+        dir: &Path,
+        plan: &Plan,
+        out: &RunOutput,
+        opts: &OutputOptions,
+    ) -> Result<Vec<String>, Error> {
+        self.finish().map_err(werr(dir))?;
+        let mut names = Vec::new();
+        let sync = |name: &str, w: FileWriter| -> Result<String, Error> {
+            let p = partial(dir, name);
+            w.into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.sync_all())
+                .map_err(werr(&p))?;
+            Ok(name.to_string())
+        };
+        if let Some(w) = self.jsonl.take() {
+            names.push(sync(FILES[0], w.into_inner())?);
+        }
+        if let Some(w) = self.text.take() {
+            names.push(sync(FILES[1], w.into_inner())?);
+        }
+        if opts.outputs.contains(&OutputKind::Summary) {
+            let text = summary_text(plan, out, self.figures.finish(), &self.filter);
+            write_file(&partial(dir, FILES[2]), |w| w.write_all(text.as_bytes()))
+                .map_err(werr(&partial(dir, FILES[2])))?;
+            names.push(FILES[2].to_string());
+        }
+        if let Some(w) = self.pcap.take() {
+            names.push(sync(FILES[3], w.into_inner())?);
+        }
+        if let Some(p) = &self.pictures {
+            for (name, bytes) in p.draw(opts.format) {
+                write_file(&partial(dir, &name), |w| w.write_all(&bytes))
+                    .map_err(werr(&partial(dir, &name)))?;
+                names.push(name);
+            }
+        }
+        Ok(names)
+    }
+}
+
+/// Runs `plan` with `seed` and writes its outputs into `dir` while it runs
+/// (docs/ARCHITECTURE.md, "One event stream, many views"): memory does not
+/// grow with the length of the run. Files go to temporary names and are
+/// renamed into place only when the run and every write succeeded; on a
+/// failure nothing is left under a final name. A run stopped at a limit
+/// still writes everything up to where it stopped.
+pub fn run_to_dir(
+    dir: &Path,
+    plan: &Plan,
+    seed: u64,
+    opts: &OutputOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(RunOutput, Vec<PathBuf>), Error> {
+    fs::create_dir_all(dir).map_err(werr(dir))?;
+    let result = (|| {
+        let sinks = FileSinks::open(dir, plan, seed, opts)?;
+        let (out, sinks, failed) =
+            run_traced(plan, seed, Tracing::Stream(sinks), &opts.limits, progress);
+        if let Some(source) = failed {
+            return Err(Error::Write {
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+        let names = sinks
+            .expect("a streamed run gives its sink back")
+            .close(dir, plan, &out, opts)?;
+        Ok((out, names))
+    })();
+    finish_dir(dir, result)
+}
+
+/// Renames every temporary into place, or on an error removes them all.
+fn finish_dir<T>(
+    dir: &Path,
+    result: Result<(T, Vec<String>), Error>,
+) -> Result<(T, Vec<PathBuf>), Error> {
+    let renamed = result.and_then(|(out, names)| {
+        let mut done = Vec::new();
+        for name in &names {
+            let to = dir.join(name);
+            if let Err(e) = fs::rename(partial(dir, name), &to) {
+                // All or nothing: what this run already put in place goes.
+                for d in &done {
+                    let _ = fs::remove_file(d);
+                }
+                return Err(werr(&to)(e));
+            }
+            done.push(to);
+        }
+        Ok((out, done))
+    });
+    if renamed.is_err() {
+        // Whatever failed, no temporary stays behind.
+        if let Ok(entries) = fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let n = e.file_name();
+                let n = n.to_string_lossy();
+                if n.starts_with('.') && n.ends_with(".partial") {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+        }
+    }
+    renamed
+}
+
 fn write_file(
     path: &Path,
     f: impl FnOnce(&mut BufWriter<fs::File>) -> std::io::Result<()>,
@@ -160,8 +514,8 @@ fn write_file(
     w.into_inner().map_err(|e| e.into_error())?.sync_all()
 }
 
-/// Writes the run's files into `dir` (created if missing) and returns their
-/// paths.
+/// Writes the files of a run whose trace was kept into `dir` (created if
+/// missing) and returns their paths.
 pub fn write_outputs(dir: &Path, plan: &Plan, out: &RunOutput) -> Result<Vec<PathBuf>, Error> {
     write_outputs_window(dir, plan, out, SimTime::ZERO, SimTime::MAX)
 }
@@ -174,56 +528,21 @@ pub fn write_outputs_window(
     from: SimTime,
     to: SimTime,
 ) -> Result<Vec<PathBuf>, Error> {
-    let werr = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Write { path, source }
-    };
     fs::create_dir_all(dir).map_err(werr(dir))?;
-    let topo = &plan.topology;
-    let pictures = pictures(plan, out, from, to);
-    let tmp = |name: &str| dir.join(format!(".{name}.partial"));
+    let opts = OutputOptions {
+        from,
+        to,
+        ..OutputOptions::default()
+    };
     let result = (|| {
-        write_file(&tmp(FILES[0]), |w| {
-            reports::jsonl::write(w, topo, &out.records)
-        })
-        .map_err(werr(&tmp(FILES[0])))?;
-        write_file(&tmp(FILES[1]), |w| {
-            reports::text::write(w, topo, &out.records)
-        })
-        .map_err(werr(&tmp(FILES[1])))?;
-        write_file(&tmp(FILES[2]), |w| {
-            w.write_all(summary_json(plan, out).as_bytes())
-        })
-        .map_err(werr(&tmp(FILES[2])))?;
-        write_file(&tmp(FILES[3]), |w| {
-            reports::pcap::write(w, topo, &out.records)
-        })
-        .map_err(werr(&tmp(FILES[3])))?;
-        for (name, png) in &pictures {
-            write_file(&tmp(name), |w| w.write_all(png)).map_err(werr(&tmp(name)))?;
+        let mut sinks = FileSinks::open(dir, plan, out.seed, &opts)?;
+        for r in &out.records {
+            sinks.push(r).map_err(werr(dir))?;
         }
-        let mut done = Vec::new();
-        for name in FILES
-            .iter()
-            .copied()
-            .chain(pictures.iter().map(|(n, _)| n.as_str()))
-        {
-            let to = dir.join(name);
-            fs::rename(tmp(name), &to).map_err(werr(&to))?;
-            done.push(to);
-        }
-        Ok(done)
+        let names = sinks.close(dir, plan, out, &opts)?;
+        Ok(((), names))
     })();
-    if result.is_err() {
-        for name in FILES
-            .iter()
-            .copied()
-            .chain(pictures.iter().map(|(n, _)| n.as_str()))
-        {
-            let _ = fs::remove_file(tmp(name));
-        }
-    }
-    result
+    finish_dir(dir, result).map(|((), paths)| paths)
 }
 
 /// The run's pictures as (file name, PNG bytes): `ladder.png` (for the
@@ -236,29 +555,66 @@ pub fn pictures(
     from: SimTime,
     to: SimTime,
 ) -> Vec<(String, Vec<u8>)> {
-    let mut v = Vec::new();
     let title = format!("{} (seed {})", plan.name, out.seed);
-    if let Ok(Some(png)) = reports::ladder::ladder(&title, &plan.topology, &out.records, from, to) {
-        v.push(("ladder.png".to_string(), png));
+    let mut p = Pictures::new(&title, NodeNames::of(&plan.topology), from, to);
+    for r in &out.records {
+        p.push(r);
     }
-    let topo = &plan.topology;
-    if let Ok(Some(png)) =
-        reports::conn_plots::states(&format!("{title}: TCP states"), topo, &out.records)
-    {
-        v.push(("states.png".to_string(), png));
+    p.draw(Format::Png)
+}
+
+/// Redraws the pictures of a folder `netsim run` wrote, from its
+/// `trace.jsonl` and `summary.json` alone: the same bytes the run drew for
+/// the same window, or a new window or format. Pictures are written under
+/// temporary names and renamed into place together.
+pub fn redraw(
+    dir: &Path,
+    from: SimTime,
+    to: SimTime,
+    format: Format,
+) -> Result<Vec<PathBuf>, Error> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        fs::read_to_string(&path).map_err(|source| Error::Read { path, source })
+    };
+    let summary: serde_json::Value = serde_json::from_str(&read(FILES[2])?)
+        .map_err(|e| Error::Usage(format!("{}: {e}", dir.join(FILES[2]).display())))?;
+    if !summary["trace_filter"].is_null() {
+        return Err(Error::Usage(format!(
+            "{}: trace.jsonl holds only some records (it was written with --trace-kinds or --trace-nodes), so the pictures cannot be redrawn from it",
+            dir.display()
+        )));
     }
-    for c in reports::conn_plots::data_senders(&out.records) {
-        let name = reports::conn_plots::conn_name(topo, c);
-        if let Ok(png) =
-            reports::conn_plots::sequence(&format!("{title}: {name} sequence"), &out.records, c)
-        {
-            v.push((format!("seq-{name}.png"), png));
+    let (Some(name), Some(seed), Some(nodes)) = (
+        summary["scenario"].as_str(),
+        summary["seed"].as_u64(),
+        summary["nodes"].as_array(),
+    ) else {
+        return Err(Error::Usage(format!(
+            "{}: not a summary.json that netsim run wrote (no scenario, seed or nodes)",
+            dir.join(FILES[2]).display()
+        )));
+    };
+    let names = NodeNames::new(
+        nodes
+            .iter()
+            .map(|n| n.as_str().unwrap_or_default().to_string())
+            .collect(),
+    );
+    let (names, records) = reports::jsonl::read_with_nodes(&read(FILES[0])?, names)
+        .map_err(|e| Error::Usage(format!("{}: {e}", dir.join(FILES[0]).display())))?;
+    let mut p = Pictures::new(&format!("{name} (seed {seed})"), names, from, to);
+    for r in &records {
+        p.push(r);
+    }
+    let result = (|| {
+        let mut names = Vec::new();
+        for (file, bytes) in p.draw(format) {
+            write_file(&partial(dir, &file), |w| w.write_all(&bytes))
+                .map_err(werr(&partial(dir, &file)))?;
+            names.push(file);
         }
-        if let Ok(png) =
-            reports::conn_plots::cwnd(&format!("{title}: {name} window and RTT"), &out.records, c)
-        {
-            v.push((format!("cwnd-{name}.png"), png));
-        }
-    }
-    v
+        Ok(((), names))
+    })();
+    finish_dir(dir, result).map(|((), paths)| paths)
 }

@@ -69,11 +69,11 @@ pub use rng::RngStream;
 pub use sched::Scheduler;
 pub use sim::{
     AttachError, Context, Endpoint, FaultAction, FaultHook, LinkStats, Packet, PacketId, Payload,
-    Simulator, TimerId,
+    Simulator, Slice, TimerId,
 };
 pub use time::{ParseQuantityError, Rate, SimDuration, SimTime, parse_duration, parse_rate};
 pub use topology::{
     LinkDir, LinkDirId, LinkParams, NodeId, NodeInfo, NodeKind, QueueLimit, Topology,
     TopologyBuilder, TopologyError,
 };
-pub use trace::{Field, Fields, Kind, TraceRecord, Tracer, Value};
+pub use trace::{Field, Fields, Kind, TraceRecord, TraceSink, Tracer, Value};

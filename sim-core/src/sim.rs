@@ -35,7 +35,7 @@ use crate::rng::RngStream;
 use crate::sched::Scheduler;
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{LinkDirId, LinkParams, NodeId, QueueLimit, Topology, TopologyError};
-use crate::trace::{Field, Fields, Kind, TraceRecord, Tracer, Value};
+use crate::trace::{Field, Fields, Kind, TraceRecord, TraceSink, Tracer, Value};
 
 /// What a packet's payload must offer the core: copying (for duplication)
 /// and a description for the trace.
@@ -43,6 +43,17 @@ pub trait Payload: Clone + 'static {
     /// Appends the fields that describe this payload (protocol, ports, flags,
     /// sequence numbers...) to a trace record.
     fn trace_fields(&self, out: &mut Fields);
+}
+
+/// Why [`Simulator::run_slice`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slice {
+    /// Events remain after the time asked for; the clock is at that time.
+    Reached,
+    /// Nothing is left to happen; the clock is at the last event.
+    Idle,
+    /// The budget of events was used up first.
+    Budget,
 }
 
 /// Unique (per run) identity of a packet, kept by its duplicates.
@@ -390,6 +401,12 @@ impl<P: Payload> Simulator<P> {
         self.core.last_effective
     }
 
+    /// From now on, every trace record goes to `sink` as it happens
+    /// (tracing is switched on if it was off); nothing is kept in memory.
+    pub fn stream_trace(&mut self, sink: Box<dyn TraceSink>) {
+        self.core.tracer = Tracer::streaming(sink);
+    }
+
     /// Trace records so far, in event order.
     pub fn trace(&self) -> &[TraceRecord] {
         self.core.tracer.records()
@@ -414,6 +431,27 @@ impl<P: Payload> Simulator<P> {
             self.dispatch(ev);
         }
         false
+    }
+
+    /// As [`Self::run_until`], handling at most `budget` events: the
+    /// caller can look at the clock, its limits or its outputs between
+    /// slices without changing what happens (event order does not depend
+    /// on where a slice ends).
+    pub fn run_slice(&mut self, until: SimTime, budget: u64) -> Slice {
+        for _ in 0..budget {
+            match self.core.sched.next_time() {
+                None => return Slice::Idle,
+                Some(t) if t > until => {
+                    self.core.sched.advance_to(until);
+                    return Slice::Reached;
+                }
+                Some(_) => {
+                    let (_, ev) = self.core.sched.pop().expect("peeked");
+                    self.dispatch(ev);
+                }
+            }
+        }
+        Slice::Budget
     }
 
     /// Handles every event strictly before `t`, then sets the clock to `t`,

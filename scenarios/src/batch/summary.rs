@@ -45,7 +45,7 @@ impl Tally {
         let i = match r.outcome {
             Outcome::Passed => 0,
             Outcome::Failed => 1,
-            Outcome::Error => 2,
+            Outcome::Error | Outcome::Stopped => 2,
         };
         self.outcomes[r.job.point][i] += 1;
         for (m, x) in r.metrics.iter().enumerate() {

@@ -1,6 +1,8 @@
 //! The `netsim` command line. The one place where errors become messages and
 //! exit codes: 0 success, 1 expectations failed, 2 bad input or unwritable
-//! output, 3 a model failed (a netsim bug; the trace is still written).
+//! output, 3 a model failed (a netsim bug; the trace is still written), 4 a
+//! run stopped at `--max-events` or `--max-wall` (outputs written up to
+//! there).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +46,42 @@ enum Command {
         /// Draw the ladder diagram up to this time.
         #[arg(long, value_parser = parse_time)]
         to: Option<sim_core::SimTime>,
+        /// The files to write, comma-separated: trace (trace.jsonl), text
+        /// (trace.txt), pcap, summary, pictures (default: all).
+        #[arg(long, value_delimiter = ',', value_parser = parse_output)]
+        outputs: Vec<scenarios::OutputKind>,
+        /// Only these trace kinds in trace.jsonl and trace.txt
+        /// (comma-separated; the pcap, pictures and summary see everything).
+        #[arg(long, value_delimiter = ',')]
+        trace_kinds: Vec<String>,
+        /// Only records at these nodes in trace.jsonl and trace.txt.
+        #[arg(long, value_delimiter = ',')]
+        trace_nodes: Vec<String>,
+        /// Picture format: png or svg.
+        #[arg(long, default_value = "png", value_parser = parse_format)]
+        format: reports::Format,
+        /// Stop after this many events (exit 4, outputs written).
+        #[arg(long)]
+        max_events: Option<u64>,
+        /// Stop after this much wall-clock time, like "30s" (exit 4,
+        /// outputs written; where it stops then depends on the machine).
+        #[arg(long, value_parser = parse_wall)]
+        max_wall: Option<std::time::Duration>,
+    },
+    /// Redraw a run folder's pictures from its trace.jsonl, without
+    /// running anything.
+    Report {
+        /// A folder `netsim run` wrote.
+        dir: PathBuf,
+        /// Draw the ladder diagram from this time.
+        #[arg(long, value_parser = parse_time)]
+        from: Option<sim_core::SimTime>,
+        /// Draw the ladder diagram up to this time.
+        #[arg(long, value_parser = parse_time)]
+        to: Option<sim_core::SimTime>,
+        /// Picture format: png or svg.
+        #[arg(long, default_value = "png", value_parser = parse_format)]
+        format: reports::Format,
     },
     /// Run every seed (and every sweep point) of a scenario in parallel.
     Batch {
@@ -87,6 +125,32 @@ fn parse_time(s: &str) -> Result<sim_core::SimTime, String> {
     sim_core::parse_duration(s)
         .map(|d| sim_core::SimTime::ZERO + d)
         .map_err(|e| e.to_string())
+}
+
+fn parse_output(s: &str) -> Result<scenarios::OutputKind, String> {
+    scenarios::OutputKind::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = scenarios::OutputKind::ALL
+            .iter()
+            .map(|k| k.name())
+            .collect();
+        format!(
+            "{s:?} is not an output; the outputs are: {}",
+            names.join(", ")
+        )
+    })
+}
+
+fn parse_format(s: &str) -> Result<reports::Format, String> {
+    match s {
+        "png" => Ok(reports::Format::Png),
+        "svg" => Ok(reports::Format::Svg),
+        _ => Err(format!("{s:?} is not a picture format (png or svg)")),
+    }
+}
+
+fn parse_wall(s: &str) -> Result<std::time::Duration, String> {
+    let d = sim_core::parse_duration(s).map_err(|e| e.to_string())?;
+    Ok(std::time::Duration::from_nanos(d.as_nanos()))
 }
 
 fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
@@ -208,13 +272,45 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             point,
             from,
             to,
+            outputs,
+            trace_kinds,
+            trace_nodes,
+            format,
+            max_events,
+            max_wall,
         } => {
             let plan = plan_at(&scenario, point)?;
-            let window = (
-                from.unwrap_or(sim_core::SimTime::ZERO),
-                to.unwrap_or(sim_core::SimTime::MAX),
-            );
-            run(&plan, seed.unwrap_or(plan.default_seed), out, window)
+            let filter = trace_filter(&plan, &trace_kinds, &trace_nodes)?;
+            let opts = scenarios::OutputOptions {
+                outputs: if outputs.is_empty() {
+                    scenarios::OutputKind::ALL.to_vec()
+                } else {
+                    outputs
+                },
+                filter,
+                from: from.unwrap_or(sim_core::SimTime::ZERO),
+                to: to.unwrap_or(sim_core::SimTime::MAX),
+                format,
+                limits: scenarios::Limits {
+                    max_events,
+                    max_wall,
+                },
+            };
+            run(&plan, seed.unwrap_or(plan.default_seed), out, &opts)
+        }
+        Command::Report {
+            dir,
+            from,
+            to,
+            format,
+        } => {
+            let from = from.unwrap_or(sim_core::SimTime::ZERO);
+            let files =
+                scenarios::redraw(&dir, from, to.unwrap_or(sim_core::SimTime::MAX), format)?;
+            for f in files {
+                println!("  wrote {}", f.display());
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -305,16 +401,75 @@ fn plan_at(scenario: &std::path::Path, point: Option<usize>) -> Result<scenarios
     })
 }
 
-/// `netsim run`: one run, its files, and each expectation's result.
+/// The `--trace-kinds` and `--trace-nodes` filter, each name checked.
+fn trace_filter(
+    plan: &scenarios::Plan,
+    kinds: &[String],
+    nodes: &[String],
+) -> Result<scenarios::TraceFilter, Error> {
+    let kinds = kinds
+        .iter()
+        .map(|k| {
+            sim_core::Kind::from_name(k).ok_or_else(|| {
+                let all: Vec<&str> = sim_core::Kind::ALL.iter().map(|k| k.name()).collect();
+                Error::Usage(format!(
+                    "--trace-kinds: unknown trace kind {k:?}; the kinds are: {}",
+                    all.join(", ")
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let nodes = nodes
+        .iter()
+        .map(|n| {
+            plan.topology
+                .node(n)
+                .ok_or_else(|| Error::Usage(format!("--trace-nodes: unknown node {n:?}")))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(scenarios::TraceFilter { kinds, nodes })
+}
+
+/// A progress line on stderr for a person watching a long run: simulated
+/// time, events, events per second and wall time, from the first second
+/// on, at most four times a second.
+fn progress_line() -> impl FnMut(scenarios::Progress) {
+    let started = std::time::Instant::now();
+    let mut last = std::time::Duration::ZERO;
+    let shown = std::io::stderr().is_terminal();
+    move |p: scenarios::Progress| {
+        let wall = started.elapsed();
+        if !shown
+            || wall < std::time::Duration::from_secs(1)
+            || wall - last < std::time::Duration::from_millis(250)
+        {
+            return;
+        }
+        last = wall;
+        eprint!(
+            "\r  simulated {}  {} events  {:.1} M events/s  wall {:.1}s   ",
+            p.now,
+            p.events,
+            p.events as f64 / wall.as_secs_f64() / 1e6,
+            wall.as_secs_f64()
+        );
+    }
+}
+
+/// `netsim run`: one run, its files written while it goes, and each
+/// expectation's result.
 fn run(
     plan: &scenarios::Plan,
     seed: u64,
     out: Option<PathBuf>,
-    (from, to): (sim_core::SimTime, sim_core::SimTime),
+    opts: &scenarios::OutputOptions,
 ) -> Result<ExitCode, Error> {
     let dir = out.unwrap_or_else(|| PathBuf::from("out").join(&plan.name));
-    let result = scenarios::run(plan, seed);
-    let files = scenarios::write_outputs_window(&dir, plan, &result, from, to)?;
+    let mut progress = progress_line();
+    let (result, files) = scenarios::run_to_dir(&dir, plan, seed, opts, &mut progress)?;
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[K");
+    }
     println!(
         "{}: seed {seed}: {} ({} events, ended at {})",
         plan.name,
@@ -322,6 +477,7 @@ fn run(
             Outcome::Passed => "passed",
             Outcome::Failed => "FAILED",
             Outcome::Error => "ERROR",
+            Outcome::Stopped => "STOPPED",
         },
         result.events,
         result.end_time
@@ -330,8 +486,10 @@ fn run(
         let mark = if e.passed { "ok  " } else { "FAIL" };
         println!("  {mark} {} (observed {})", e.expect, e.observed_text);
     }
-    if let Some(err) = &result.error {
-        eprintln!("netsim: a model failed: {err}");
+    match (&result.outcome, &result.error) {
+        (Outcome::Stopped, Some(why)) => eprintln!("netsim: {why}"),
+        (_, Some(err)) => eprintln!("netsim: a model failed: {err}"),
+        _ => {}
     }
     for f in files {
         println!("  wrote {}", f.display());
@@ -340,5 +498,6 @@ fn run(
         Outcome::Passed => ExitCode::SUCCESS,
         Outcome::Failed => ExitCode::from(1),
         Outcome::Error => ExitCode::from(3),
+        Outcome::Stopped => ExitCode::from(4),
     })
 }

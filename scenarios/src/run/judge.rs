@@ -6,7 +6,9 @@
 
 use serde::Serialize;
 use sim_core::{Field, Kind};
-use sim_core::{NodeId, SimTime, TraceRecord, Value};
+use std::collections::HashMap;
+
+use sim_core::{NodeId, SimTime, Topology, TraceRecord, Value};
 use sim_tcp::State;
 
 use crate::format::{Bounds, Quantity};
@@ -39,67 +41,102 @@ pub enum Observed {
     Text(String),
 }
 
-/// Judges every expectation of `plan`. Without a trace, expectations that
-/// read it (counts and states) fail with "needs the trace".
-pub(super) fn judge_all(
-    plan: &Plan,
-    trace: bool,
-    metrics: &[(String, Value)],
-    records: &[TraceRecord],
-) -> Vec<ExpectResult> {
-    plan.expectations
-        .iter()
-        .map(|e| {
-            if !trace && !matches!(e.measure, Measure::Metric(_)) {
-                return ExpectResult {
-                    index: e.index,
-                    expect: describe(e, plan),
-                    passed: false,
-                    observed: Observed::Text("needs the trace".to_string()),
-                    observed_text: "needs the trace".to_string(),
-                };
+/// Judges a run's expectations from its records, taken one at a time as
+/// the run makes them, so nothing of the trace needs to be held: counts are
+/// counters, and state expectations keep each connection's state steps on
+/// the nodes they name.
+pub(super) struct Judge {
+    expectations: Vec<Expectation>,
+    topology: Topology,
+    /// Per expectation: how many records matched (counts only).
+    counts: Vec<u64>,
+    /// Per node with a state expectation: each connection's steps.
+    states: HashMap<NodeId, StateBook>,
+}
+
+/// One node's connections, as (time, state) steps in trace order: a
+/// connection's first record's `from` at that record's time, then every
+/// `to`. Connections keep the order of their first record.
+#[derive(Default)]
+struct StateBook {
+    index: HashMap<(u64, NodeId, u64), usize>,
+    histories: Vec<Vec<(SimTime, State)>>,
+}
+
+impl Judge {
+    pub(super) fn new(plan: &Plan) -> Self {
+        let states = plan
+            .expectations
+            .iter()
+            .filter_map(|e| match &e.measure {
+                Measure::PassesThrough { node, .. }
+                | Measure::InState { node, .. }
+                | Measure::EndsIn { node, .. } => Some((*node, StateBook::default())),
+                _ => None,
+            })
+            .collect();
+        Judge {
+            expectations: plan.expectations.clone(),
+            topology: plan.topology.clone(),
+            counts: vec![0; plan.expectations.len()],
+            states,
+        }
+    }
+
+    /// Takes the next record.
+    pub(super) fn push(&mut self, r: &TraceRecord) {
+        for (e, n) in self.expectations.iter().zip(self.counts.iter_mut()) {
+            if let Measure::Count { kind, node, fields } = &e.measure
+                && r.kind == *kind
+                && node.is_none_or(|at| r.node == at)
+                && fields.iter().all(|(k, want)| {
+                    r.field(*k)
+                        .is_some_and(|v| value_matches(v, want, &self.topology))
+                })
+            {
+                *n += 1;
             }
-            judge(e, plan, metrics, records)
-        })
-        .collect()
-}
+        }
+        if r.kind == Kind::TcpState
+            && let Some(book) = self.states.get_mut(&r.node)
+        {
+            book.push(r);
+        }
+    }
 
-fn matches(rec: &TraceRecord, plan: &Plan, field: Field, want: &serde_json::Value) -> bool {
-    rec.field(field)
-        .is_some_and(|v| value_matches(v, want, &plan.topology))
-}
+    /// Judges every expectation of `plan`. Without a trace, expectations
+    /// that read it (counts and states) fail with "needs the trace".
+    pub(super) fn finish(
+        &self,
+        plan: &Plan,
+        trace: bool,
+        metrics: &[(String, Value)],
+    ) -> Vec<ExpectResult> {
+        plan.expectations
+            .iter()
+            .zip(&self.counts)
+            .map(|(e, count)| {
+                if !trace && !matches!(e.measure, Measure::Metric(_)) {
+                    return ExpectResult {
+                        index: e.index,
+                        expect: describe(e, plan),
+                        passed: false,
+                        observed: Observed::Text("needs the trace".to_string()),
+                        observed_text: "needs the trace".to_string(),
+                    };
+                }
+                self.judge(e, plan, metrics, *count)
+            })
+            .collect()
+    }
 
-fn measure(
-    e: &Expectation,
-    plan: &Plan,
-    metrics: &[(String, Value)],
-    records: &[TraceRecord],
-) -> f64 {
-    match &e.measure {
-        Measure::Metric(name) => metrics
-            .iter()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| as_number(v))
-            .unwrap_or(f64::NAN),
-        Measure::Count { kind, node, fields } => records
-            .iter()
-            .filter(|r| r.kind == *kind)
-            .filter(|r| node.is_none_or(|n| r.node == n))
-            .filter(|r| fields.iter().all(|(k, v)| matches(r, plan, *k, v)))
-            .count() as f64,
-        _ => f64::NAN,
+    fn histories(&self, node: NodeId) -> &[Vec<(SimTime, State)>] {
+        self.states.get(&node).map_or(&[], |b| &b.histories)
     }
 }
 
-/// Each connection of `node`, as (time, state) steps in trace order: its
-/// first record's `from` at that record's time, then every `to`.
-fn state_histories(node: NodeId, records: &[TraceRecord]) -> Vec<Vec<(SimTime, State)>> {
-    let mut order: Vec<(u64, NodeId, u64)> = Vec::new();
-    let mut hist: Vec<Vec<(SimTime, State)>> = Vec::new();
-    for r in records
-        .iter()
-        .filter(|r| r.kind == Kind::TcpState && r.node == node)
-    {
+impl StateBook {
+    fn push(&mut self, r: &TraceRecord) {
         let num = |k| match r.field(k) {
             Some(Value::U64(n)) => *n,
             _ => 0,
@@ -114,19 +151,27 @@ fn state_histories(node: NodeId, records: &[TraceRecord]) -> Vec<Vec<(SimTime, S
             _ => None,
         };
         let (Some(from), Some(to)) = (state(Field::From), state(Field::To)) else {
-            continue;
+            return;
         };
-        let i = match order.iter().position(|k| *k == key) {
-            Some(i) => i,
-            None => {
-                order.push(key);
-                hist.push(vec![(r.t, from)]);
-                hist.len() - 1
-            }
-        };
-        hist[i].push((r.t, to));
+        let next = self.histories.len();
+        let i = *self.index.entry(key).or_insert(next);
+        if i == next {
+            self.histories.push(vec![(r.t, from)]);
+        }
+        self.histories[i].push((r.t, to));
     }
-    hist
+}
+
+fn measure(e: &Expectation, metrics: &[(String, Value)], count: u64) -> f64 {
+    match &e.measure {
+        Measure::Metric(name) => metrics
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| as_number(v))
+            .unwrap_or(f64::NAN),
+        Measure::Count { .. } => count as f64,
+        _ => f64::NAN,
+    }
 }
 
 fn describe_histories(h: &[Vec<(SimTime, State)>]) -> String {
@@ -145,18 +190,18 @@ fn describe_histories(h: &[Vec<(SimTime, State)>]) -> String {
 }
 
 /// Judges a state expectation: (passed, what was seen).
-fn judge_states(e: &Expectation, records: &[TraceRecord]) -> (bool, String) {
+fn judge_states(e: &Expectation, judge: &Judge) -> (bool, String) {
     match &e.measure {
         Measure::PassesThrough { node, states } => {
-            let h = state_histories(*node, records);
+            let h = judge.histories(*node);
             let passed = h.iter().any(|c| {
                 let seq: Vec<State> = c.iter().map(|(_, s)| *s).collect();
                 seq.windows(states.len()).any(|w| w == states.as_slice())
             });
-            (passed, describe_histories(&h))
+            (passed, describe_histories(h))
         }
         Measure::InState { node, state, at } => {
-            let h = state_histories(*node, records);
+            let h = judge.histories(*node);
             let at_t: Vec<State> = h
                 .iter()
                 .map(|c| {
@@ -180,7 +225,7 @@ fn judge_states(e: &Expectation, records: &[TraceRecord]) -> (bool, String) {
             )
         }
         Measure::EndsIn { node, state, by } => {
-            let h = state_histories(*node, records);
+            let h = judge.histories(*node);
             let ends: Vec<(SimTime, State)> = h.iter().filter_map(|c| c.last().copied()).collect();
             let passed = ends
                 .iter()
@@ -266,41 +311,44 @@ fn bounds(e: &Expectation) -> Bounds {
     }
 }
 
-fn judge(
-    e: &Expectation,
-    plan: &Plan,
-    metrics: &[(String, Value)],
-    records: &[TraceRecord],
-) -> ExpectResult {
-    if matches!(
-        e.measure,
-        Measure::PassesThrough { .. } | Measure::InState { .. } | Measure::EndsIn { .. }
-    ) {
-        let (passed, seen) = judge_states(e, records);
-        return ExpectResult {
+impl Judge {
+    fn judge(
+        &self,
+        e: &Expectation,
+        plan: &Plan,
+        metrics: &[(String, Value)],
+        count: u64,
+    ) -> ExpectResult {
+        if matches!(
+            e.measure,
+            Measure::PassesThrough { .. } | Measure::InState { .. } | Measure::EndsIn { .. }
+        ) {
+            let (passed, seen) = judge_states(e, self);
+            return ExpectResult {
+                index: e.index,
+                expect: describe(e, plan),
+                passed,
+                observed: Observed::Text(seen.clone()),
+                observed_text: seen,
+            };
+        }
+        let observed = measure(e, metrics, count);
+        let passed = bounds(e).hold(observed);
+        let in_time = [e.equals, e.at_least, e.at_most]
+            .iter()
+            .flatten()
+            .any(|q| matches!(q, Quantity::Duration(_)));
+        let observed_text = if in_time && observed >= 0.0 && observed.fract() == 0.0 {
+            sim_core::SimDuration(observed as u64).to_string()
+        } else {
+            format!("{observed}")
+        };
+        ExpectResult {
             index: e.index,
             expect: describe(e, plan),
             passed,
-            observed: Observed::Text(seen.clone()),
-            observed_text: seen,
-        };
-    }
-    let observed = measure(e, plan, metrics, records);
-    let passed = bounds(e).hold(observed);
-    let in_time = [e.equals, e.at_least, e.at_most]
-        .iter()
-        .flatten()
-        .any(|q| matches!(q, Quantity::Duration(_)));
-    let observed_text = if in_time && observed >= 0.0 && observed.fract() == 0.0 {
-        sim_core::SimDuration(observed as u64).to_string()
-    } else {
-        format!("{observed}")
-    };
-    ExpectResult {
-        index: e.index,
-        expect: describe(e, plan),
-        passed,
-        observed: Observed::Number(observed),
-        observed_text,
+            observed: Observed::Number(observed),
+            observed_text,
+        }
     }
 }

@@ -10,9 +10,10 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::Serialize;
-use sim_core::{LinkDirId, LinkParams, SimTime, Simulator, TraceRecord, Value};
+use sim_core::{LinkDirId, LinkParams, SimTime, Simulator, Slice, TraceRecord, Value};
 
 use crate::plan::{LINK_METRICS, Plan, apply, link_metric};
+use reports::sink::RecordSink;
 use sim_apps::host::Host;
 use sim_apps::payload::Wire;
 use sim_apps::timer::Timer;
@@ -32,13 +33,17 @@ pub enum Outcome {
     Failed,
     /// A model failed (a bug in netsim); the trace up to the failure is kept.
     Error,
+    /// A limit (`--max-events`, `--max-wall`) or a failed write stopped the
+    /// run before its end; what it wrote up to there is kept.
+    Stopped,
 }
 
 /// Everything one run produced.
 pub struct RunOutput {
     /// The seed it ran with.
     pub seed: u64,
-    /// The trace, in event order.
+    /// The trace, in event order, when the run was asked to keep it
+    /// ([`run`]); empty when it was streamed to files instead.
     pub records: Vec<TraceRecord>,
     /// Named figures, in a fixed order.
     pub metrics: Vec<(String, Value)>,
@@ -50,11 +55,44 @@ pub struct RunOutput {
     pub events: u64,
     /// Passed, failed or error.
     pub outcome: Outcome,
-    /// What went wrong when the outcome is [`Outcome::Error`].
+    /// What went wrong when the outcome is [`Outcome::Error`], or which
+    /// limit stopped it when the outcome is [`Outcome::Stopped`].
     pub error: Option<String>,
 }
 
-/// Runs `plan` with `seed` and judges its expectations.
+/// Limits a run stops at before its `stop_at`, with its outputs flushed.
+#[derive(Debug, Clone, Default)]
+pub struct Limits {
+    /// Stop after this many events.
+    pub max_events: Option<u64>,
+    /// Stop after this much wall-clock time (where it stops then depends on
+    /// the machine: the outputs are no longer reproducible).
+    pub max_wall: Option<std::time::Duration>,
+}
+
+/// Where a run's records go.
+pub enum Tracing<S> {
+    /// No record is built (batch runs without count or state expectations).
+    Off,
+    /// Kept in memory and returned in [`RunOutput::records`].
+    Keep,
+    /// Passed to a sink as they happen; nothing is kept.
+    Stream(S),
+}
+
+/// The sink of a run that streams nowhere.
+pub struct NoSink;
+
+impl RecordSink for NoSink {
+    fn push(&mut self, _: &TraceRecord) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `plan` with `seed`, keeps its trace, and judges its expectations.
 pub fn run(plan: &Plan, seed: u64) -> RunOutput {
     run_with(plan, seed, true)
 }
@@ -63,35 +101,191 @@ pub fn run(plan: &Plan, seed: u64) -> RunOutput {
 /// (batch runs and benchmarks), and expectations that read the trace (counts
 /// and states) fail with "needs the trace".
 pub fn run_with(plan: &Plan, seed: u64, trace: bool) -> RunOutput {
-    let mut sim = simulator(plan, seed, trace);
+    let tracing: Tracing<NoSink> = if trace { Tracing::Keep } else { Tracing::Off };
+    run_traced(plan, seed, tracing, &Limits::default(), &mut |_| {}).0
+}
+
+/// How far a run has come, for a progress line.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Simulated time reached.
+    pub now: SimTime,
+    /// Events handled so far.
+    pub events: u64,
+}
+
+/// Runs `plan` with `seed`, sending its records where `tracing` says,
+/// stopping early at `limits`, and calling `progress` every so many events.
+/// Returns the output, the sink (to be finished by the caller) and the
+/// first error the sink reported (writing stops there; the run stops soon
+/// after).
+pub fn run_traced<S: RecordSink + 'static>(
+    plan: &Plan,
+    seed: u64,
+    tracing: Tracing<S>,
+    limits: &Limits,
+    progress: &mut dyn FnMut(Progress),
+) -> (RunOutput, Option<S>, Option<std::io::Error>) {
+    let traced = !matches!(tracing, Tracing::Off);
+    let mut sim = simulator(plan, seed, false);
+    let shared = std::rc::Rc::new(std::cell::RefCell::new(RunSink {
+        judge: judge::Judge::new(plan),
+        keep: matches!(tracing, Tracing::Keep).then(Vec::new),
+        out: match tracing {
+            Tracing::Stream(s) => Some(s),
+            _ => None,
+        },
+        error: None,
+    }));
+    if traced {
+        sim.stream_trace(Box::new(SinkHandle(shared.clone())));
+    }
     // A model that panics is a netsim bug; keep the trace up to it as
     // evidence instead of losing the run.
-    let result = catch_unwind(AssertUnwindSafe(|| drive(&mut sim, plan)));
-    let error = result.err().map(|p| {
-        p.downcast_ref::<String>()
-            .cloned()
-            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "a model panicked".to_string())
-    });
+    let mut driver = Driver {
+        limits,
+        started: std::time::Instant::now(),
+        progress,
+        sink: &shared,
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| driver.drive(&mut sim, plan)));
+    let (error, stopped) = match result {
+        Ok(stop) => (stop.clone(), stop.is_some()),
+        Err(p) => (
+            Some(
+                p.downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "a model panicked".to_string()),
+            ),
+            false,
+        ),
+    };
     let metrics = collect_metrics(&sim, plan);
-    let records = sim.take_trace();
-    let expectations = judge::judge_all(plan, trace, &metrics, &records);
-    let outcome = if error.is_some() {
+    let end = end_time(&sim, plan);
+    let events = sim.events_handled();
+    drop(sim);
+    let sink = std::rc::Rc::try_unwrap(shared)
+        .ok()
+        .expect("the simulator, which held the other handle, is gone")
+        .into_inner();
+    let expectations = sink.judge.finish(plan, traced, &metrics);
+    let outcome = if stopped {
+        Outcome::Stopped
+    } else if error.is_some() {
         Outcome::Error
     } else if expectations.iter().all(|e| e.passed) {
         Outcome::Passed
     } else {
         Outcome::Failed
     };
-    RunOutput {
+    let out = RunOutput {
         seed,
-        records,
+        records: sink.keep.unwrap_or_default(),
         metrics,
-        end_time: end_time(&sim, plan),
-        events: sim.events_handled(),
+        end_time: end,
+        events,
         expectations,
         outcome,
         error,
+    };
+    (out, sink.out, sink.error)
+}
+
+/// What a run's records feed: the judge always, then the kept trace or the
+/// output sink.
+struct RunSink<S> {
+    judge: judge::Judge,
+    keep: Option<Vec<TraceRecord>>,
+    out: Option<S>,
+    /// The first error the output sink reported; it gets nothing after.
+    error: Option<std::io::Error>,
+}
+
+/// The simulator's handle on the run's sink (the run keeps the other, to
+/// take the sink back when the simulator is done).
+struct SinkHandle<S>(std::rc::Rc<std::cell::RefCell<RunSink<S>>>);
+
+impl<S: RecordSink> sim_core::TraceSink for SinkHandle<S> {
+    fn record(&mut self, r: TraceRecord) {
+        let mut s = self.0.borrow_mut();
+        s.judge.push(&r);
+        let RunSink { out, error, .. } = &mut *s;
+        if let Some(o) = out
+            && error.is_none()
+            && let Err(e) = o.push(&r)
+        {
+            *error = Some(e);
+        }
+        if let Some(k) = &mut s.keep {
+            k.push(r);
+        }
+    }
+}
+
+/// Events handled between looks at the limits, the progress line and the
+/// outputs.
+const SLICE: u64 = 1 << 16;
+
+/// Drives a run in slices of events, applying each link action before any
+/// event at its time, and stopping at a limit or when writing failed.
+struct Driver<'a, S> {
+    limits: &'a Limits,
+    started: std::time::Instant,
+    progress: &'a mut dyn FnMut(Progress),
+    sink: &'a std::rc::Rc<std::cell::RefCell<RunSink<S>>>,
+}
+
+impl<S> Driver<'_, S> {
+    /// Runs to `stop_at` (or until nothing is left to happen); `Some` says
+    /// which limit stopped it first.
+    fn drive(&mut self, sim: &mut Simulator<Wire>, plan: &Plan) -> Option<String> {
+        for action in plan.actions.iter().filter(|a| a.at <= plan.stop_at) {
+            if action.at > SimTime::ZERO {
+                let before = SimTime(action.at.as_nanos() - 1);
+                if let Some(stop) = self.run_to(sim, before) {
+                    return Some(stop);
+                }
+            }
+            sim.advance_to(action.at);
+            for &dir in &action.dirs {
+                let mut p: LinkParams = sim.topology().link_dirs()[dir.0 as usize].params.clone();
+                apply(&action.set, &mut p);
+                sim.set_link_params(dir, p)
+                    .expect("action parameters were checked when the plan was built");
+            }
+        }
+        self.run_to(sim, plan.stop_at)
+    }
+
+    fn run_to(&mut self, sim: &mut Simulator<Wire>, until: SimTime) -> Option<String> {
+        loop {
+            let budget = match self.limits.max_events {
+                Some(max) => {
+                    let left = max.saturating_sub(sim.events_handled());
+                    if left == 0 {
+                        return Some(format!("stopped at --max-events {max}"));
+                    }
+                    left.min(SLICE)
+                }
+                None => SLICE,
+            };
+            if sim.run_slice(until, budget) != Slice::Budget {
+                return None;
+            }
+            (self.progress)(Progress {
+                now: sim.now(),
+                events: sim.events_handled(),
+            });
+            if let Some(max) = self.limits.max_wall
+                && self.started.elapsed() >= max
+            {
+                return Some(format!("stopped at --max-wall {}s", max.as_secs_f64()));
+            }
+            if self.sink.borrow().error.is_some() {
+                return Some("stopped: writing the outputs failed".to_string());
+            }
+        }
     }
 }
 
@@ -125,21 +319,6 @@ fn simulator(plan: &Plan, seed: u64, trace: bool) -> Simulator<Wire> {
         sim.set_fault_hook(faults::fault_hook(plan));
     }
     sim
-}
-
-/// Runs to `stop_at` (or until nothing is left to happen), applying each
-/// action before any event at its time.
-fn drive(sim: &mut Simulator<Wire>, plan: &Plan) {
-    for action in plan.actions.iter().filter(|a| a.at <= plan.stop_at) {
-        sim.advance_to(action.at);
-        for &dir in &action.dirs {
-            let mut p: LinkParams = sim.topology().link_dirs()[dir.0 as usize].params.clone();
-            apply(&action.set, &mut p);
-            sim.set_link_params(dir, p)
-                .expect("action parameters were checked when the plan was built");
-        }
-    }
-    sim.run_until(plan.stop_at);
 }
 
 /// The run ends at the horizon if work remained, otherwise at its last real

@@ -118,29 +118,68 @@ impl TraceRecord {
     }
 }
 
-/// Collects records in event order when enabled.
+/// Takes trace records as they happen, so a run's outputs can be written
+/// while it goes and memory does not grow with its length
+/// (docs/ARCHITECTURE.md, "One event stream, many views").
+pub trait TraceSink {
+    /// The next record, in event order.
+    fn record(&mut self, r: TraceRecord);
+}
+
+/// Where records go.
+#[derive(Default)]
+enum Keep {
+    /// Nowhere: tracing is off and no record is built.
+    #[default]
+    Off,
+    /// Kept in memory, handed over at the end.
+    Collect(Vec<TraceRecord>),
+    /// Passed on as they happen.
+    Sink(Box<dyn TraceSink>),
+}
+
+impl std::fmt::Debug for Keep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Keep::Off => f.write_str("Off"),
+            Keep::Collect(v) => write!(f, "Collect({} records)", v.len()),
+            Keep::Sink(_) => f.write_str("Sink"),
+        }
+    }
+}
+
+/// Collects records in event order when enabled, or passes them to a sink.
 #[derive(Debug, Default)]
 pub struct Tracer {
-    enabled: bool,
-    records: Vec<TraceRecord>,
+    keep: Keep,
 }
 
 impl Tracer {
-    /// A tracer that keeps records only if `enabled`.
+    /// A tracer that keeps records in memory only if `enabled`.
     pub fn new(enabled: bool) -> Self {
         Tracer {
-            enabled,
-            records: Vec::new(),
+            keep: if enabled {
+                Keep::Collect(Vec::new())
+            } else {
+                Keep::Off
+            },
         }
     }
 
-    /// Whether records are kept; check before building one.
-    #[inline]
-    pub fn enabled(&self) -> bool {
-        self.enabled
+    /// A tracer that passes every record to `sink` as it happens.
+    pub fn streaming(sink: Box<dyn TraceSink>) -> Self {
+        Tracer {
+            keep: Keep::Sink(sink),
+        }
     }
 
-    /// Keeps a record (a no-op when disabled).
+    /// Whether records are built; check before building one.
+    #[inline]
+    pub fn enabled(&self) -> bool {
+        !matches!(self.keep, Keep::Off)
+    }
+
+    /// Keeps or passes on a record (a no-op when disabled).
     #[inline]
     pub fn record(&mut self, t: SimTime, node: NodeId, kind: Kind, fields: Fields) {
         // The vocabulary is the whole truth about what records hold (the
@@ -150,23 +189,32 @@ impl Tracer {
             "a {kind} record with a field its kind does not declare: {:?}",
             fields.iter().map(|(f, _)| f.name()).collect::<Vec<_>>()
         );
-        if self.enabled {
-            self.records.push(TraceRecord {
-                t,
-                node,
-                kind,
-                fields,
-            });
+        let r = TraceRecord {
+            t,
+            node,
+            kind,
+            fields,
+        };
+        match &mut self.keep {
+            Keep::Off => {}
+            Keep::Collect(v) => v.push(r),
+            Keep::Sink(s) => s.record(r),
         }
     }
 
-    /// The records so far, in event order.
+    /// The records kept so far, in event order (none when streaming).
     pub fn records(&self) -> &[TraceRecord] {
-        &self.records
+        match &self.keep {
+            Keep::Collect(v) => v,
+            _ => &[],
+        }
     }
 
-    /// Hands the records over, leaving the tracer empty.
+    /// Hands the kept records over, leaving the tracer empty.
     pub fn take(&mut self) -> Vec<TraceRecord> {
-        std::mem::take(&mut self.records)
+        match &mut self.keep {
+            Keep::Collect(v) => std::mem::take(v),
+            _ => Vec::new(),
+        }
     }
 }
