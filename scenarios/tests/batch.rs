@@ -373,18 +373,20 @@ fn a_failing_seed_is_reported_and_reproducible() {
         .find(|v| v["point"] == point && v["seed"] == seed)
         .unwrap();
     assert_eq!(line["outcome"], "failed");
-    // ... is what `netsim run --seed --point` gives.
+    // ... is what the printed command gives: the first failure listed is
+    // the first in the summary, and its command names the real file.
+    let command = stdout
+        .lines()
+        .find_map(|l| l.split_once("(reproduce: ")?.1.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("no reproduce hint: {stdout}"));
+    assert_eq!(
+        command,
+        format!("netsim run {file} --seed {seed} --point {point}")
+    );
     let one = tmp.path().join("one");
-    let o = netsim(&[
-        "run",
-        &file,
-        "--seed",
-        &seed.to_string(),
-        "--point",
-        &point.to_string(),
-        "--out",
-        one.to_str().unwrap(),
-    ]);
+    let mut args: Vec<&str> = command.split(' ').skip(1).collect();
+    args.extend(["--out", one.to_str().unwrap()]);
+    let o = netsim(&args);
     assert_eq!(o.status.code(), Some(1));
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(one.join("summary.json")).unwrap()).unwrap();
@@ -395,6 +397,31 @@ fn a_failing_seed_is_reported_and_reproducible() {
     assert_eq!(
         s["metrics"]["a.tcp.handshake_ns"],
         line["metrics"]["a.tcp.handshake_ns"]
+    );
+}
+
+/// After a merge the scenario's file is not known (only its text, kept in
+/// `batch.json`), and the hint says so instead of naming a file.
+#[test]
+fn a_merge_reproduce_hint_points_at_the_scenario_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write_tmp(tmp.path(), LOSSY);
+    let shards = run_shards(&file, "0..30", 2, tmp.path(), &[]);
+    let merged = tmp.path().join("merged");
+    let o = merge_into(&shards, &merged);
+    assert_eq!(o.status.code(), Some(1));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        stdout.contains("(reproduce: netsim run <the scenario file> --seed "),
+        "{stdout}"
+    );
+    let batch_json = merged.join("batch.json");
+    assert!(
+        stdout.contains(&format!(
+            "the scenario file's text is \"scenario_text\" in {}",
+            batch_json.display()
+        )),
+        "{stdout}"
     );
 }
 
