@@ -8,7 +8,7 @@
 use sim_core::{NodeId, NodeKind, Topology};
 
 use super::check::{exactly_one, given};
-use super::topology::unknown_node;
+use super::topology::{names, unknown_node};
 use super::{dns, flood, mitm, ping, tcp};
 use crate::error::InputError;
 use crate::format::EndpointSpec;
@@ -51,9 +51,12 @@ pub(super) fn hosts(
 
 /// The endpoint's node: a host, or a router for the on-path models.
 fn endpoint_node(e: &EndpointSpec, path: &str, topology: &Topology) -> Result<NodeId, InputError> {
-    let at = topology
-        .node(&e.node)
-        .ok_or_else(|| InputError::at(format!("{path}.node"), unknown_node(&e.node)))?;
+    let at = topology.node(&e.node).ok_or_else(|| {
+        InputError::at(
+            format!("{path}.node"),
+            unknown_node(&e.node, names(topology)),
+        )
+    })?;
     let router = topology.nodes()[at.index()].kind == NodeKind::Router;
     let on_path = e.mitm.is_some() || e.observer.is_some();
     if router != on_path {
