@@ -98,6 +98,21 @@ fn outputs_do_not_depend_on_the_number_of_threads() {
         names.contains(&"a.tcp.goodput_bps-vs-loss.png"),
         "{names:?}"
     );
+    // A sweep draws one CDF per metric (a line per point) and a histogram
+    // per point...
+    assert!(names.contains(&"a.tcp.goodput_bps-cdf.png"), "{names:?}");
+    for p in 0..5 {
+        let hist = format!("a.tcp.goodput_bps-hist-p{p}.png");
+        assert!(names.contains(&hist.as_str()), "{names:?}");
+    }
+    // ... but none for a metric with one value at every point.
+    assert!(
+        names.contains(&"b.tcp.bytes_delivered-vs-loss.png")
+            && !names
+                .iter()
+                .any(|n| n.starts_with("b.tcp.bytes_delivered-") && !n.contains("-vs-")),
+        "{names:?}"
+    );
     let runs = String::from_utf8(
         all[0]
             .iter()
@@ -422,6 +437,38 @@ fn a_merge_reproduce_hint_points_at_the_scenario_text() {
             batch_json.display()
         )),
         "{stdout}"
+    );
+}
+
+/// Without sweeps: a histogram and a CDF for each metric that varies over
+/// the seeds, nothing for one that does not.
+#[test]
+fn histograms_and_cdfs_only_for_metrics_that_vary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = LOSSY
+        .replace(r#"{"sweep": ["5ms", "20ms"], "name": "delay"}"#, r#""5ms""#)
+        .replace(
+            r#""metrics": ["a.tcp.handshake_ns", "a.tcp.retransmissions"]"#,
+            r#""metrics": ["a.tcp.handshake_ns", "b.tcp.bytes_delivered"]"#,
+        );
+    assert!(!text.contains("sweep") && text.contains("b.tcp.bytes_delivered"));
+    let file = write_tmp(tmp.path(), &text);
+    let out = tmp.path().join("b");
+    netsim(&[
+        "batch",
+        &file,
+        "--seeds",
+        "0..20",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let names: Vec<String> = files(&out).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| n.ends_with(".png"))
+            .collect::<Vec<_>>(),
+        ["a.tcp.handshake_ns-cdf.png", "a.tcp.handshake_ns-hist.png"]
     );
 }
 
