@@ -126,10 +126,10 @@ impl Batch {
         let points: Vec<(String, Vec<f64>)> = (0..values.len())
             .map(|p| (self.point_label(p), scaled(p)))
             .collect();
-        if points.iter().any(|(_, v)| varies(v)) {
-            if let Ok(png) = ecdfs(&title, &label, &points) {
-                out.push((format!("{}-cdf.png", file_part(name)), png));
-            }
+        if points.iter().any(|(_, v)| varies(v))
+            && let Ok(png) = ecdfs(&title, &label, &points)
+        {
+            out.push((format!("{}-cdf.png", file_part(name)), png));
         }
         for (p, (params, v)) in points.iter().enumerate() {
             if !varies(v) {
