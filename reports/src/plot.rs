@@ -271,14 +271,26 @@ pub fn histogram(title: &str, x_label: &str, values: &[f64]) -> Result<Vec<u8>, 
     encode(buf)
 }
 
-/// The empirical CDF of `values` (already scaled).
-pub fn ecdf(title: &str, x_label: &str, values: &[f64]) -> Result<Vec<u8>, PlotError> {
-    fonts();
+/// Whether `values` hold at least two different finite values: a
+/// histogram or CDF of one value says nothing a summary does not.
+pub fn varies(values: &[f64]) -> bool {
+    let mut finite = values.iter().filter(|x| x.is_finite());
+    finite
+        .next()
+        .is_some_and(|first| finite.any(|x| x != first))
+}
+
+/// The finite values of `values`, sorted.
+fn sorted_finite(values: &[f64]) -> Vec<f64> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     v.sort_by(f64::total_cmp);
-    let (lo, hi) = bounds(v.iter().copied()).ok_or_else(|| err("no finite value to plot"))?;
+    v
+}
+
+/// The step function of the empirical CDF of sorted `v`, from `lo` to
+/// `hi`, decimated to at most 2,000 steps.
+fn cdf_steps(v: &[f64], lo: f64, hi: f64) -> Vec<(f64, f64)> {
     let n = v.len() as f64;
-    // A step function, decimated to at most 2,000 steps.
     let stride = (v.len() / 2000).max(1);
     let mut points = vec![(lo, 0.0)];
     for (i, x) in v.iter().enumerate() {
@@ -289,6 +301,15 @@ pub fn ecdf(title: &str, x_label: &str, values: &[f64]) -> Result<Vec<u8>, PlotE
         }
     }
     points.push((hi, 1.0));
+    points
+}
+
+/// The empirical CDF of `values` (already scaled).
+pub fn ecdf(title: &str, x_label: &str, values: &[f64]) -> Result<Vec<u8>, PlotError> {
+    fonts();
+    let v = sorted_finite(values);
+    let (lo, hi) = bounds(v.iter().copied()).ok_or_else(|| err("no finite value to plot"))?;
+    let points = cdf_steps(&v, lo, hi);
     let mut buf = vec![0u8; (W * H * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area();
@@ -311,6 +332,68 @@ pub fn ecdf(title: &str, x_label: &str, values: &[f64]) -> Result<Vec<u8>, PlotE
         chart
             .draw_series(LineSeries::new(points, COLOURS[0].stroke_width(2)))
             .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    encode(buf)
+}
+
+/// Colours of the lines of [`ecdfs`]: ten, then they repeat.
+const LINE_COLOURS: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(255, 127, 14),
+    RGBColor(23, 190, 207),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+];
+
+/// Empirical CDFs of several samples on one chart, one labelled line each
+/// (values already scaled); a sample with no finite value is left out.
+pub fn ecdfs(
+    title: &str,
+    x_label: &str,
+    lines: &[(String, Vec<f64>)],
+) -> Result<Vec<u8>, PlotError> {
+    fonts();
+    let lines: Vec<(&str, Vec<f64>)> = lines
+        .iter()
+        .map(|(label, v)| (label.as_str(), sorted_finite(v)))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let (lo, hi) = bounds(lines.iter().flat_map(|(_, v)| v.iter().copied()))
+        .ok_or_else(|| err("no finite value to plot"))?;
+    let mut buf = vec![0u8; (W * H * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 24, FontStyle::Bold))
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d(lo..hi, 0f64..1.0)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc("fraction of runs")
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 17))
+            .draw()
+            .map_err(err)?;
+        for (i, (label, v)) in lines.iter().enumerate() {
+            let c = LINE_COLOURS[i % LINE_COLOURS.len()];
+            chart
+                .draw_series(LineSeries::new(cdf_steps(v, lo, hi), c.stroke_width(2)))
+                .map_err(err)?
+                .label(*label)
+                .legend(line_key(c, 2));
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
         root.present().map_err(err)?;
     }
     encode(buf)
@@ -449,6 +532,16 @@ mod tests {
         assert!(non_white > 5_000, "{non_white} drawn pixels");
         let c = ecdf("c", "x", &v).unwrap();
         assert!(decode(&c).pixels().any(|p| p.0 == [31, 119, 180]));
+        let lines = vec![
+            ("p0".to_string(), v.clone()),
+            ("p1".to_string(), v.iter().map(|x| x * 2.0).collect()),
+        ];
+        let cs = ecdfs("c", "x", &lines).unwrap();
+        assert_eq!(cs, ecdfs("c", "x", &lines).unwrap());
+        let img = decode(&cs);
+        assert!(img.pixels().any(|p| p.0 == [31, 119, 180]));
+        assert!(img.pixels().any(|p| p.0 == [214, 39, 40]));
+        assert!(varies(&v) && !varies(&[3.0, 3.0, f64::NAN]) && !varies(&[]));
         let s = Series {
             label: "all".into(),
             points: vec![(1.0, 1.0, 2.0, 3.0), (2.0, 2.0, 3.0, 4.0)],

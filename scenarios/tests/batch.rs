@@ -98,6 +98,21 @@ fn outputs_do_not_depend_on_the_number_of_threads() {
         names.contains(&"a.tcp.goodput_bps-vs-loss.png"),
         "{names:?}"
     );
+    // A sweep draws one CDF per metric (a line per point) and a histogram
+    // per point...
+    assert!(names.contains(&"a.tcp.goodput_bps-cdf.png"), "{names:?}");
+    for p in 0..5 {
+        let hist = format!("a.tcp.goodput_bps-hist-p{p}.png");
+        assert!(names.contains(&hist.as_str()), "{names:?}");
+    }
+    // ... but none for a metric with one value at every point.
+    assert!(
+        names.contains(&"b.tcp.bytes_delivered-vs-loss.png")
+            && !names
+                .iter()
+                .any(|n| n.starts_with("b.tcp.bytes_delivered-") && !n.contains("-vs-")),
+        "{names:?}"
+    );
     let runs = String::from_utf8(
         all[0]
             .iter()
@@ -373,18 +388,20 @@ fn a_failing_seed_is_reported_and_reproducible() {
         .find(|v| v["point"] == point && v["seed"] == seed)
         .unwrap();
     assert_eq!(line["outcome"], "failed");
-    // ... is what `netsim run --seed --point` gives.
+    // ... is what the printed command gives: the first failure listed is
+    // the first in the summary, and its command names the real file.
+    let command = stdout
+        .lines()
+        .find_map(|l| l.split_once("(reproduce: ")?.1.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("no reproduce hint: {stdout}"));
+    assert_eq!(
+        command,
+        format!("netsim run {file} --seed {seed} --point {point}")
+    );
     let one = tmp.path().join("one");
-    let o = netsim(&[
-        "run",
-        &file,
-        "--seed",
-        &seed.to_string(),
-        "--point",
-        &point.to_string(),
-        "--out",
-        one.to_str().unwrap(),
-    ]);
+    let mut args: Vec<&str> = command.split(' ').skip(1).collect();
+    args.extend(["--out", one.to_str().unwrap()]);
+    let o = netsim(&args);
     assert_eq!(o.status.code(), Some(1));
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(one.join("summary.json")).unwrap()).unwrap();
@@ -395,6 +412,63 @@ fn a_failing_seed_is_reported_and_reproducible() {
     assert_eq!(
         s["metrics"]["a.tcp.handshake_ns"],
         line["metrics"]["a.tcp.handshake_ns"]
+    );
+}
+
+/// After a merge the scenario's file is not known (only its text, kept in
+/// `batch.json`), and the hint says so instead of naming a file.
+#[test]
+fn a_merge_reproduce_hint_points_at_the_scenario_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write_tmp(tmp.path(), LOSSY);
+    let shards = run_shards(&file, "0..30", 2, tmp.path(), &[]);
+    let merged = tmp.path().join("merged");
+    let o = merge_into(&shards, &merged);
+    assert_eq!(o.status.code(), Some(1));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        stdout.contains("(reproduce: netsim run <the scenario file> --seed "),
+        "{stdout}"
+    );
+    let batch_json = merged.join("batch.json");
+    assert!(
+        stdout.contains(&format!(
+            "the scenario file's text is \"scenario_text\" in {}",
+            batch_json.display()
+        )),
+        "{stdout}"
+    );
+}
+
+/// Without sweeps: a histogram and a CDF for each metric that varies over
+/// the seeds, nothing for one that does not.
+#[test]
+fn histograms_and_cdfs_only_for_metrics_that_vary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = LOSSY
+        .replace(r#"{"sweep": ["5ms", "20ms"], "name": "delay"}"#, r#""5ms""#)
+        .replace(
+            r#""metrics": ["a.tcp.handshake_ns", "a.tcp.retransmissions"]"#,
+            r#""metrics": ["a.tcp.handshake_ns", "b.tcp.bytes_delivered"]"#,
+        );
+    assert!(!text.contains("sweep") && text.contains("b.tcp.bytes_delivered"));
+    let file = write_tmp(tmp.path(), &text);
+    let out = tmp.path().join("b");
+    netsim(&[
+        "batch",
+        &file,
+        "--seeds",
+        "0..20",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let names: Vec<String> = files(&out).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| n.ends_with(".png"))
+            .collect::<Vec<_>>(),
+        ["a.tcp.handshake_ns-cdf.png", "a.tcp.handshake_ns-hist.png"]
     );
 }
 

@@ -504,3 +504,70 @@ fn check_takes_every_library_file_and_checks_every_sweep_point() {
         "{err}"
     );
 }
+
+/// A misspelt metric or node name is answered with the closest names the
+/// scenario has, before the full list of metrics.
+#[test]
+fn misspelt_names_get_the_closest_known_names_suggested() {
+    let metric = |field: &str| {
+        TCP.replace(
+            r#"  "expect": [{"node": "a", "passes_through": ["SYN_SENT", "ESTABLISHED"]}]"#,
+            field,
+        )
+    };
+    let (code, stderr, _) = run_text(&metric(
+        r#"  "expect": [{"metric": "a.tcp.retransmisions", "equals": 0}]"#,
+    ));
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            r#"expect[0].metric: unknown metric "a.tcp.retransmisions"; did you mean "a.tcp.retransmissions" or "b.tcp.retransmissions"? This scenario has: "#
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a.tcp.handshake_ns"),
+        "the full list follows: {stderr}"
+    );
+    assert_bad(
+        &metric(r#"  "metrics": ["a.tcp.handshake_nss"]"#),
+        r#"metrics[0]: unknown metric "a.tcp.handshake_nss"; did you mean "a.tcp.handshake_ns" or "b.tcp.handshake_ns"? This scenario has: "#,
+    );
+    assert_bad(
+        &metric(
+            r#"  "metrics": ["a.tcp.handshake_ns"],
+  "batch_expect": [{"metric": "a.tcp.handshak_ns", "stat": "p50", "at_most": "1s"}]"#,
+        ),
+        r#"batch_expect[0].metric: unknown metric "a.tcp.handshak_ns"; did you mean "a.tcp.handshake_ns"? The batch keeps: a.tcp.handshake_ns"#,
+    );
+    assert_bad(
+        &metric(
+            r#"  "metrics": ["a.tcp.handshake_ns"],
+  "reference": {"metric": "a.tcp.goodput_bps", "param": "loss", "mathis": {"mss": 1460, "rtt": "20ms"}}"#,
+        ),
+        r#"reference.metric: "a.tcp.goodput_bps" is not among the batch's metrics (list it in "metrics")"#,
+    );
+    // Nothing near: the list alone.
+    assert_bad(
+        &metric(r#"  "expect": [{"metric": "zzz", "equals": 0}]"#),
+        r#"expect[0].metric: unknown metric "zzz"; this scenario has: "#,
+    );
+    // Nodes, wherever they are named.
+    let nodes = BASE
+        .replace(r#""routers": ["r"]"#, r#""routers": ["router"]"#)
+        .replace(r#"["a", "r"]"#, r#"["a", "router"]"#)
+        .replace(r#"["r", "b"]"#, r#"["router", "b"]"#);
+    assert_bad(
+        &nodes.replace(r#"["router", "b"]"#, r#"["routr", "b"]"#),
+        r#"topology.links[1].between[0]: unknown node "routr"; did you mean "router"?"#,
+    );
+    assert_bad(
+        &nodes.replace(r#""target": "b""#, r#""target": "routr""#),
+        r#"endpoints[0].ping.target: unknown node "routr"; did you mean "router"?"#,
+    );
+    assert_bad(
+        &nodes.replace(r#""target": "b""#, r#""target": "zz""#),
+        r#"endpoints[0].ping.target: unknown node "zz" (not in topology.nodes or topology.routers)"#,
+    );
+}

@@ -409,3 +409,57 @@ fn a_mitm_that_cannot_reach_the_server_answers_bad_gateway() {
     });
     assert!(expired, "the proxy refused the server's certificate");
 }
+
+/// A client that connects to `www.example.com:443` through DNS checks the
+/// certificate against that name; a server whose scenario names no
+/// certificate names gets one for its node name and every DNS name that
+/// leads to it, so the page loads with defaults. A `server_name` that names
+/// something else still fails with the hostname alert.
+#[test]
+fn a_dns_named_https_page_loads_with_default_certificate_names() {
+    let page = |dns: &str, client_tls: &str| {
+        format!(
+            r#"{{
+  "name": "dns-named",
+  "stop_at": "10s",
+  "topology": {{"nodes": ["client", "dns", "www"], "links": [
+    {{"between": ["client", "www"], "delay": "10ms"}},
+    {{"between": ["client", "dns"], "delay": "5ms"}}
+  ]}},
+  "endpoints": [
+    {{"node": "dns", "dns_server": {{"zone": {{"WWW.Example.com.": {{"address": "www"}}, "mail.example.com": {{"address": "dns"}}}}}}}},
+    {{"node": "www", "tcp": {{"listen": 443, "tls": {{}}}}}},
+    {{"node": "client", "tcp": {{"connect": "www.example.com:443", "tls": {{{client_tls}}}, "dns": {dns}}}}}
+  ]
+}}"#
+        )
+    };
+    let alert = |out: &RunOutput| -> Vec<String> {
+        out.records
+            .iter()
+            .filter(|r| r.kind == Kind::TlsState)
+            .filter_map(|r| r.field(Field::Alert).map(|a| format!("{a:?}")))
+            .collect()
+    };
+    for dns in [
+        r#"{"server": "dns"}"#,
+        r#"{"hosts": {"www.example.com": "www"}}"#,
+    ] {
+        let out = run_text(&page(dns, ""), 1).unwrap();
+        assert_eq!(out.outcome, Outcome::Passed, "{dns}");
+        assert_eq!(metric(&out, "client.tls.handshakes"), 1, "{dns}");
+        assert_eq!(metric(&out, "client.tls.responses"), 1, "{dns}");
+        assert_eq!(metric(&out, "client.tls.alerts_sent"), 0, "{dns}");
+        assert!(alert(&out).is_empty(), "{dns}: {:?}", alert(&out));
+
+        let out = run_text(&page(dns, r#""server_name": "shop.example.com""#), 1).unwrap();
+        assert_eq!(metric(&out, "client.tls.handshakes"), 0, "{dns}");
+        assert_eq!(metric(&out, "client.tls.responses"), 0, "{dns}");
+        assert_eq!(metric(&out, "client.tls.alerts_sent"), 1, "{dns}");
+        let alerts = alert(&out);
+        assert!(
+            !alerts.is_empty() && alerts.iter().all(|a| a.contains("bad_certificate")),
+            "{dns}: {alerts:?}"
+        );
+    }
+}

@@ -1,12 +1,21 @@
-//! The batch's plots: per metric, a histogram and an empirical CDF, or
-//! the metric against each swept parameter.
+//! The batch's plots. Without sweeps: per metric, a histogram and an
+//! empirical CDF of its values over the seeds. With sweeps: per metric, one
+//! CDF with a line per sweep point (labelled with the point's parameters,
+//! so the points' distributions can be compared on one axis), a histogram
+//! per point (`-hist-p<point>`), and the metric against each swept
+//! parameter.
+//!
+//! A histogram or CDF of values that never differ (a metric with one value
+//! over every seed of a point) would look empty and say nothing the
+//! summary does not: such pictures are not drawn. A sweep's CDF is drawn
+//! when some point's values differ.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use reports::plot::{Reference, Scale, Series, ecdf, histogram, metric_vs_param};
+use reports::plot::{Reference, Scale, Series, ecdf, ecdfs, histogram, metric_vs_param, varies};
 use serde_json::Value as Json;
 
 use super::Batch;
@@ -62,8 +71,9 @@ fn axis(values: &[Json]) -> (Vec<f64>, Option<Vec<String>>, &'static str) {
 }
 
 impl Batch {
-    /// Draws the batch's plots into `dir`: for each metric a histogram and
-    /// an empirical CDF without sweeps, or the metric against each swept
+    /// Draws the batch's plots into `dir` (see the module's comment): for
+    /// each metric that varies, a histogram and an empirical CDF, per point
+    /// with sweeps; with sweeps also the metric against each swept
     /// parameter (median and p10-p90 band, one line per value of the other
     /// parameters). Returns the files written.
     pub fn plot(&self, values: &[Vec<Vec<f64>>], dir: &Path) -> Result<Vec<PathBuf>, Error> {
@@ -96,9 +106,15 @@ impl Batch {
         let label = scale.label(name);
         let title = format!("{} — {name}", self.name());
         let mut out = Vec::new();
+        let scaled = |point: usize| -> Vec<f64> {
+            values[point][m].iter().map(|x| x * scale.factor).collect()
+        };
         if self.sweep.params.is_empty() {
-            let v: Vec<f64> = values[0][m].iter().map(|x| x * scale.factor).collect();
-            // A metric with no finite value has nothing to draw.
+            let v = scaled(0);
+            // A metric with one value (or none) has nothing to show.
+            if !varies(&v) {
+                return out;
+            }
             if let Ok(png) = histogram(&title, &label, &v) {
                 out.push((format!("{}-hist.png", file_part(name)), png));
             }
@@ -106,6 +122,23 @@ impl Batch {
                 out.push((format!("{}-cdf.png", file_part(name)), png));
             }
             return out;
+        }
+        let points: Vec<(String, Vec<f64>)> = (0..values.len())
+            .map(|p| (self.point_label(p), scaled(p)))
+            .collect();
+        if points.iter().any(|(_, v)| varies(v))
+            && let Ok(png) = ecdfs(&title, &label, &points)
+        {
+            out.push((format!("{}-cdf.png", file_part(name)), png));
+        }
+        for (p, (params, v)) in points.iter().enumerate() {
+            if !varies(v) {
+                continue;
+            }
+            let x_label = format!("{label} at point {p}: {params}");
+            if let Ok(png) = histogram(&title, &x_label, v) {
+                out.push((format!("{}-hist-p{p}.png", file_part(name)), png));
+            }
         }
         for (pi, param) in self.sweep.params.iter().enumerate() {
             let (xs, names, unit) = axis(&param.values);
@@ -131,6 +164,22 @@ impl Batch {
             }
         }
         out
+    }
+
+    /// A sweep point's parameters as a legend says them: `loss=0.01,
+    /// delay=5ms`.
+    fn point_label(&self, point: usize) -> String {
+        self.sweep
+            .values(point)
+            .iter()
+            .map(|(n, v)| {
+                format!(
+                    "{n}={}",
+                    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Metric `m` against parameter `pi` (at `xs`): median and p10-p90

@@ -186,7 +186,36 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     Ok((k, n))
 }
 
-fn report_batch(outcome: &scenarios::BatchOutcome, dir: &std::path::Path) -> ExitCode {
+/// Where a batch's scenario came from, for the line that reproduces a
+/// failing run.
+enum Source<'a> {
+    /// `netsim batch FILE`: the file as the user named it.
+    File(&'a std::path::Path),
+    /// `netsim merge`: only the scenario's text is known (in `batch.json`).
+    Merged,
+}
+
+/// The command that runs one (point, seed) of a batch again: `--point`
+/// only when the scenario has sweeps.
+fn reproduce(source: &Source, points: usize, point: usize, seed: u64) -> String {
+    let file = match source {
+        Source::File(f) => f.display().to_string(),
+        Source::Merged => "<the scenario file>".to_string(),
+    };
+    let point = if points > 1 {
+        format!(" --point {point}")
+    } else {
+        String::new()
+    };
+    format!("netsim run {file} --seed {seed}{point}")
+}
+
+fn report_batch(
+    outcome: &scenarios::BatchOutcome,
+    dir: &std::path::Path,
+    source: &Source,
+    points: usize,
+) -> ExitCode {
     let [passed, failed, errors] = outcome.outcomes;
     println!(
         "{} runs: {passed} passed, {failed} failed, {errors} errors",
@@ -200,8 +229,16 @@ fn report_batch(outcome: &scenarios::BatchOutcome, dir: &std::path::Path) -> Exi
             "ERROR"
         };
         println!(
-            "  {mark} point {} seed {}{why} (reproduce: netsim run SCENARIO --seed {} --point {})",
-            job.point, job.seed, job.seed, job.point
+            "  {mark} point {} seed {}{why} (reproduce: {})",
+            job.point,
+            job.seed,
+            reproduce(source, points, job.point, job.seed)
+        );
+    }
+    if matches!(source, Source::Merged) && !outcome.failures.is_empty() {
+        println!(
+            "  the scenario file's text is \"scenario_text\" in {}",
+            dir.join("batch.json").display()
         );
     }
     for e in &outcome.expectations {
@@ -262,8 +299,13 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             batch(&scenario, &opts, out)
         }
         Command::Merge { dirs, out } => {
-            let (_, outcome) = scenarios::merge(&dirs, &out)?;
-            Ok(report_batch(&outcome, &out))
+            let (batch, outcome) = scenarios::merge(&dirs, &out)?;
+            Ok(report_batch(
+                &outcome,
+                &out,
+                &Source::Merged,
+                batch.plans.len(),
+            ))
         }
         Command::Run {
             scenario,
@@ -368,7 +410,12 @@ fn batch(
     };
     let outcome = batch.run(opts, &dir, &|n| bar.set_position(n))?;
     bar.finish_and_clear();
-    Ok(report_batch(&outcome, &dir))
+    Ok(report_batch(
+        &outcome,
+        &dir,
+        &Source::File(scenario),
+        batch.plans.len(),
+    ))
 }
 
 /// The plan `netsim run` runs: the file itself, or one point of its sweep.

@@ -49,8 +49,9 @@ pub struct MitmSpec {
     /// `"node:port"` whose connections it takes over when they cross its
     /// router.
     pub intercept: String,
-    /// The certificate it shows clients (default: naming the target node,
-    /// issued by its own CA, which no client trusts: `"issuer":
+    /// The certificate it shows clients (default: naming what the target's
+    /// default certificate names, its node name and the DNS names that lead
+    /// to it, issued by its own CA, which no client trusts: `"issuer":
     /// "unknown_ca"`). Its first name is also the name it asks the real
     /// server for.
     #[serde(default)]
@@ -306,7 +307,8 @@ pub enum IssuerName {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertificateSpec {
-    /// DNS names it holds (default: the server's node name).
+    /// DNS names it holds (default: the server's node name, then every
+    /// name a `dns_server` zone or a client's `hosts` table maps to it).
     #[serde(default)]
     pub names: Option<Vec<String>>,
     /// Who issued it (default `trusted`).
@@ -340,7 +342,8 @@ pub struct TlsSpec {
     #[serde(default)]
     pub groups: Option<Vec<String>>,
     /// Client: the host name it asks for (SNI) and checks the certificate
-    /// against (default: the server's node name).
+    /// against (default: the host part of `connect`, a node name or, with
+    /// `dns`, the DNS name).
     #[serde(default)]
     pub server_name: Option<String>,
     /// Client: request bytes (default 300).

@@ -8,7 +8,7 @@
 use sim_core::{LinkDirId, NodeId, SimTime, Topology};
 
 use super::check::{exactly_one, given, node};
-use super::topology::{check_queue, unknown_node};
+use super::topology::{check_queue, names, unknown_node};
 use crate::error::InputError;
 use crate::format::{ActionSpec, LinkParamsSpec};
 use sim_apps::host::{HostAction, HostApp};
@@ -62,9 +62,9 @@ fn host(
     topology: &Topology,
     hosts: &[(NodeId, HostApp)],
 ) -> Result<NodeId, InputError> {
-    let node = topology
-        .node(name)
-        .ok_or_else(|| InputError::at(format!("{path}.node"), unknown_node(name)))?;
+    let node = topology.node(name).ok_or_else(|| {
+        InputError::at(format!("{path}.node"), unknown_node(name, names(topology)))
+    })?;
     if !matches!(
         hosts.iter().find(|(h, _)| *h == node),
         Some((_, HostApp::Tcp(_)))

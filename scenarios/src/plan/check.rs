@@ -3,6 +3,7 @@
 
 use sim_core::{NodeId, Topology};
 
+use super::topology::{names, unknown_node};
 use crate::error::InputError;
 use crate::format::Bounds;
 
@@ -57,7 +58,7 @@ pub(super) fn some_bound(path: &str, bounds: &Bounds) -> Result<(), InputError> 
 pub(super) fn node(topology: &Topology, path: &str, name: &str) -> Result<NodeId, InputError> {
     topology
         .node(name)
-        .ok_or_else(|| InputError::at(path, format!("unknown node {name:?}")))
+        .ok_or_else(|| InputError::at(path, unknown_node(name, names(topology))))
 }
 
 /// Splits `"host:port"`; `form` names what the host part is.

@@ -4,14 +4,55 @@
 //! Names are compared in their canonical form (lower case, no final dot),
 //! as the DNS models compare them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sim_core::{NodeId, SimDuration, Topology};
 
 use super::check::node;
 use crate::error::InputError;
-use crate::format::{DnsClientSpec, DnsServerSpec};
+use crate::format::{DnsClientSpec, DnsServerSpec, EndpointSpec};
 use sim_apps::dns::{ResolverConfig, Zone, canonical, check_name};
+
+/// The DNS names that lead to each node, by node name: the names of every
+/// `dns_server` zone's records and of every client's `hosts` table, in
+/// canonical form. A TLS server's default certificate carries them, so a
+/// client that connects by one of these names finds it on the certificate.
+/// The names are taken as written; each is checked where it is declared.
+pub(super) fn names_by_node(endpoints: &[EndpointSpec]) -> BTreeMap<&str, BTreeSet<String>> {
+    let mut by_node: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for e in endpoints {
+        if let Some(d) = &e.dns_server {
+            for (name, r) in &d.zone {
+                by_node
+                    .entry(r.address.as_str())
+                    .or_default()
+                    .insert(canonical(name));
+            }
+        }
+        if let Some(d) = e.tcp.as_ref().and_then(|t| t.dns.as_ref()) {
+            for (name, host) in &d.hosts {
+                by_node
+                    .entry(host.as_str())
+                    .or_default()
+                    .insert(canonical(name));
+            }
+        }
+    }
+    by_node
+}
+
+/// Node `node`'s own name, then the DNS names that lead to it: the names
+/// a TLS server's certificate carries when the scenario gives none.
+pub(super) fn certificate_names(
+    node: &str,
+    by_node: &BTreeMap<&str, BTreeSet<String>>,
+) -> Vec<String> {
+    let mut names = vec![node.to_string()];
+    if let Some(dns) = by_node.get(node) {
+        names.extend(dns.iter().filter(|n| *n != node).cloned());
+    }
+    names
+}
 
 /// A DNS server's zone.
 pub(super) fn dns_zone(

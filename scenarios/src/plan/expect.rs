@@ -11,6 +11,7 @@ use sim_core::{NodeId, SimTime, Topology};
 use sim_tcp::State;
 
 use super::check::{exactly_one, given, node, some_bound};
+use super::metrics::unknown_metric;
 use crate::error::InputError;
 use crate::format::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, Quantity};
 use sim_apps::host::HostApp;
@@ -140,13 +141,9 @@ fn expectation(
 
 fn metric_measure(m: &str, path: &str, known: &BTreeSet<String>) -> Result<Measure, InputError> {
     if !known.contains(m) {
-        let list: Vec<&str> = known.iter().map(String::as_str).collect();
         return Err(InputError::at(
             format!("{path}.metric"),
-            format!(
-                "unknown metric {m:?}; this scenario has: {}",
-                list.join(", ")
-            ),
+            unknown_metric(m, known.iter(), "this scenario has"),
         ));
     }
     Ok(Measure::Metric(m.to_string()))
@@ -250,10 +247,12 @@ fn state_measure(e: &ExpectSpec, path: &str, node: NodeId) -> Result<Measure, In
     }
 }
 
-/// Checks the batch expectations against the batch's metrics.
+/// Checks the batch expectations against the batch's metrics (`known` is
+/// every metric of the scenario).
 pub(super) fn check_batch_expect(
     list: &[BatchExpectSpec],
     batch_metrics: &[String],
+    known: &BTreeSet<String>,
 ) -> Result<(), InputError> {
     for (i, b) in list.iter().enumerate() {
         let path = format!("batch_expect[{i}]");
@@ -269,7 +268,7 @@ pub(super) fn check_batch_expect(
             Some(m) if !batch_metrics.contains(m) => {
                 return Err(InputError::at(
                     format!("{path}.metric"),
-                    format!("{m:?} is not among the batch's metrics"),
+                    not_kept(m, batch_metrics, known),
                 ));
             }
             None if b.stat.is_some() => {
@@ -285,4 +284,14 @@ pub(super) fn check_batch_expect(
         some_bound(&path, &bounds)?;
     }
     Ok(())
+}
+
+/// The message for a batch figure that names a metric the batch does not
+/// keep: one the scenario has but `metrics` leaves out, or an unknown one.
+pub(super) fn not_kept(m: &str, batch_metrics: &[String], known: &BTreeSet<String>) -> String {
+    if known.contains(m) {
+        format!("{m:?} is not among the batch's metrics (list it in \"metrics\")")
+    } else {
+        unknown_metric(m, batch_metrics.iter(), "the batch keeps")
+    }
 }

@@ -5,10 +5,12 @@
 //! own file. What links endpoints to one another (a resolver's server must
 //! run a DNS server) is checked once every host is known.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use sim_core::{NodeId, NodeKind, Topology};
 
 use super::check::{exactly_one, given};
-use super::topology::unknown_node;
+use super::topology::{names, unknown_node};
 use super::{dns, flood, mitm, ping, tcp};
 use crate::error::InputError;
 use crate::format::EndpointSpec;
@@ -26,6 +28,7 @@ pub(super) fn hosts(
         .map(|n| (n.kind == NodeKind::Host).then_some(HostApp::Echo))
         .collect();
     let mut configured = vec![false; apps.len()];
+    let dns_names = dns::names_by_node(endpoints);
     for (i, e) in endpoints.iter().enumerate() {
         let path = format!("endpoints[{i}]");
         let at = endpoint_node(e, &path, topology)?;
@@ -38,7 +41,7 @@ pub(super) fn hosts(
                 ),
             ));
         }
-        apps[at.index()] = Some(application(e, &path, at, topology)?);
+        apps[at.index()] = Some(application(e, &path, at, topology, &dns_names)?);
     }
     let hosts: Vec<(NodeId, HostApp)> = apps
         .into_iter()
@@ -51,9 +54,12 @@ pub(super) fn hosts(
 
 /// The endpoint's node: a host, or a router for the on-path models.
 fn endpoint_node(e: &EndpointSpec, path: &str, topology: &Topology) -> Result<NodeId, InputError> {
-    let at = topology
-        .node(&e.node)
-        .ok_or_else(|| InputError::at(format!("{path}.node"), unknown_node(&e.node)))?;
+    let at = topology.node(&e.node).ok_or_else(|| {
+        InputError::at(
+            format!("{path}.node"),
+            unknown_node(&e.node, names(topology)),
+        )
+    })?;
     let router = topology.nodes()[at.index()].kind == NodeKind::Router;
     let on_path = e.mitm.is_some() || e.observer.is_some();
     if router != on_path {
@@ -73,12 +79,14 @@ fn endpoint_node(e: &EndpointSpec, path: &str, topology: &Topology) -> Result<No
     Ok(at)
 }
 
-/// The one application an endpoint names, checked.
+/// The one application an endpoint names, checked (`dns_names`: the DNS
+/// names that lead to each node, for default certificates).
 fn application(
     e: &EndpointSpec,
     path: &str,
     at: NodeId,
     topology: &Topology,
+    dns_names: &BTreeMap<&str, BTreeSet<String>>,
 ) -> Result<HostApp, InputError> {
     exactly_one(
         path,
@@ -100,6 +108,7 @@ fn application(
             at,
             &e.node,
             topology,
+            &dns::certificate_names(&e.node, dns_names),
         )?),
         (_, _, Some(f), ..) => flood::flood_app(f, &format!("{path}.syn_flood"), at, topology)?,
         (_, _, _, Some(d), _) => {
@@ -110,6 +119,7 @@ fn application(
             &format!("{path}.mitm"),
             &e.node,
             topology,
+            dns_names,
         )?)),
         (None, None, None, None, None) => HostApp::Observer,
     };

@@ -51,11 +51,31 @@ pub(super) fn batch_metrics(
         if !known.contains(m) {
             return Err(InputError::at(
                 format!("metrics[{i}]"),
-                format!("unknown metric {m:?}"),
+                unknown_metric(m, known.iter(), "this scenario has"),
             ));
         }
     }
     Ok(listed.to_vec())
+}
+
+/// The message for a metric name not among `known`: the closest names
+/// first, then all of them after `has` ("this scenario has").
+pub(super) fn unknown_metric<'a>(
+    m: &str,
+    known: impl Iterator<Item = &'a String> + Clone,
+    has: &str,
+) -> String {
+    let list: Vec<&str> = known.clone().map(String::as_str).collect();
+    match super::suggest::did_you_mean(m, known.map(String::as_str)) {
+        Some(hint) => {
+            let mut has = has.to_string();
+            if let Some(first) = has.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            format!("unknown metric {m:?}; {hint} {has}: {}", list.join(", "))
+        }
+        None => format!("unknown metric {m:?}; {has}: {}", list.join(", ")),
+    }
 }
 
 /// Figures of each link direction.

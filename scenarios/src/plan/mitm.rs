@@ -5,12 +5,14 @@
 //! forged certificate to clients, and a TLS client half that connects to
 //! the real server on demand.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use sim_core::{NodeKind, Topology};
 use sim_tcp::{Profile, TcpConfig};
 
 use super::check::node_port;
+use super::dns::certificate_names;
 use super::stream::tls_app;
 use crate::error::InputError;
 use crate::format::{CertificateSpec, IssuerName, MitmSpec, TlsSpec};
@@ -18,12 +20,16 @@ use sim_apps::mitm::MitmApp;
 use sim_apps::stream::StreamApp;
 use sim_apps::tcp::{OnPeerClose, Role, TcpApp};
 
-/// A man-in-the-middle on the router named `name`.
+/// A man-in-the-middle on the router named `name`; unless the scenario
+/// names them, its forged certificate carries the names the real server's
+/// default one would (the target's node name and the DNS names that lead
+/// to it, from `dns_names`).
 pub(super) fn mitm_app(
     m: &MitmSpec,
     path: &str,
     name: &str,
     topology: &Topology,
+    dns_names: &BTreeMap<&str, BTreeSet<String>>,
 ) -> Result<MitmApp, InputError> {
     let ipath = format!("{path}.intercept");
     let (target, port) = node_port(&m.intercept, &ipath, topology)?;
@@ -38,7 +44,7 @@ pub(super) fn mitm_app(
     }
     let mut cert = m.certificate.clone().unwrap_or_default();
     cert.names
-        .get_or_insert_with(|| vec![topology.name(target).to_string()]);
+        .get_or_insert_with(|| certificate_names(topology.name(target), dns_names));
     cert.issuer.get_or_insert(IssuerName::UnknownCa);
     let upstream_name = cert.names.as_ref().and_then(|n| n.first()).cloned();
     let tls = |certificate: Option<CertificateSpec>, server_name: Option<String>| TlsSpec {
@@ -48,12 +54,13 @@ pub(super) fn mitm_app(
         ..TlsSpec::default()
     };
     let relay = |app: StreamApp| Some(Arc::new(StreamApp { relay: true, ..app }));
-    let front_tls = tls_app(&tls(Some(cert), None), path, None, name)?;
+    let front_tls = tls_app(&tls(Some(cert), None), path, None, name, &[])?;
     let back_tls = tls_app(
         &tls(None, upstream_name),
         path,
         Some(topology.name(target)),
         name,
+        &[],
     )?;
     let tcp = |role: Role, tls| TcpApp {
         role,

@@ -32,6 +32,7 @@ mod metrics;
 mod mitm;
 mod ping;
 mod stream;
+mod suggest;
 mod tcp;
 mod topology;
 
@@ -85,7 +86,15 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
     let known = metrics::metric_names(&topology, &hosts);
     let expectations = expect::expectations(&file.expect, &topology, &hosts, &known)?;
     let batch_metrics = metrics::batch_metrics(&file.metrics, &known)?;
-    expect::check_batch_expect(&file.batch_expect, &batch_metrics)?;
+    expect::check_batch_expect(&file.batch_expect, &batch_metrics, &known)?;
+    if let Some(r) = &file.reference
+        && !batch_metrics.contains(&r.metric)
+    {
+        return Err(InputError::at(
+            "reference.metric",
+            expect::not_kept(&r.metric, &batch_metrics, &known),
+        ));
+    }
     let faults = faults::fault_rules(&file.faults, &topology)?;
     let injections = faults::injections(&file.inject, &topology)?;
     Ok(Plan {

@@ -25,11 +25,13 @@ const REVOKED_SERIAL: u64 = 666;
 const DEFAULT_DATE: i64 = 1_700_000_000;
 
 /// The TLS or HTTP application of a TCP endpoint, if it has one (`name`
-/// is the endpoint's node).
+/// is the endpoint's node; a server's certificate carries
+/// `certificate_names` unless the scenario names its own).
 pub(super) fn stream_app(
     t: &TcpSpec,
     path: &str,
     name: &str,
+    certificate_names: &[String],
 ) -> Result<Option<Arc<StreamApp>>, InputError> {
     match (&t.tls, &t.http) {
         (Some(_), Some(_)) => Err(InputError::at(path, "give \"tls\" or \"http\", not both")),
@@ -47,6 +49,7 @@ pub(super) fn stream_app(
                 &format!("{path}.tls"),
                 peer,
                 name,
+                certificate_names,
             )?)))
         }
         (None, None) => Ok(None),
@@ -113,19 +116,23 @@ struct Offer {
     groups: Option<Vec<Group>>,
 }
 
-/// TLS settings for a client (`peer` is the node it connects to) or a
-/// server (`peer` is `None`; `name` is its own node name).
+/// TLS settings for a client (`peer` is the node or DNS name it connects
+/// to, the name it checks the certificate against unless `server_name` says
+/// otherwise) or a server (`peer` is `None`; `name` is its own node name,
+/// and its certificate carries `certificate_names` unless the scenario
+/// names its own).
 pub(super) fn tls_app(
     spec: &TlsSpec,
     path: &str,
     peer: Option<&str>,
     name: &str,
+    certificate_names: &[String],
 ) -> Result<StreamApp, InputError> {
     let offer = offer(spec, path)?;
     let date = spec.date.unwrap_or(DEFAULT_DATE);
     match peer {
         Some(server) => tls_client(spec, path, server, date, offer),
-        None => tls_server(spec, path, name, date, offer),
+        None => tls_server(spec, path, name, certificate_names, date, offer),
     }
 }
 
@@ -262,11 +269,13 @@ fn tls_client(
     })
 }
 
-/// A TLS server on node `name`.
+/// A TLS server on node `name`; its certificate carries `default_names`
+/// unless the scenario names its own.
 fn tls_server(
     spec: &TlsSpec,
     path: &str,
     name: &str,
+    default_names: &[String],
     date: i64,
     offer: Offer,
 ) -> Result<StreamApp, InputError> {
@@ -284,7 +293,7 @@ fn tls_server(
         }
     }
     let c = spec.certificate.clone().unwrap_or_default();
-    let names = c.names.clone().unwrap_or_else(|| vec![name.to_string()]);
+    let names = c.names.clone().unwrap_or_else(|| default_names.to_vec());
     let Some(first) = names.first() else {
         return Err(InputError::at(
             format!("{path}.certificate.names"),

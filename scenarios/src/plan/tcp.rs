@@ -18,13 +18,15 @@ use crate::error::InputError;
 use crate::format::{CloseWhen, CongestionName, DnsClientSpec, ProfileName, TcpSpec};
 use sim_apps::tcp::{OnPeerClose, Role, Target, TcpApp};
 
-/// The TCP application of host `at` (named `name`).
+/// The TCP application of host `at` (named `name`; a TLS server's default
+/// certificate carries `certificate_names`).
 pub(super) fn tcp_app(
     t: &TcpSpec,
     path: &str,
     at: NodeId,
     name: &str,
     topology: &Topology,
+    certificate_names: &[String],
 ) -> Result<TcpApp, InputError> {
     let role = role(t, path, at, name, topology)?;
     if t.dns.is_some() && t.connect.is_none() {
@@ -61,7 +63,7 @@ pub(super) fn tcp_app(
         concurrency,
         cfg,
         iss: t.iss,
-        stream: stream::stream_app(t, path, name)?,
+        stream: stream::stream_app(t, path, name, certificate_names)?,
     })
 }
 

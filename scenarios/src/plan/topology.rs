@@ -14,14 +14,23 @@ pub(super) fn topology(t: &TopologySpec) -> Result<Topology, InputError> {
     let mut tb = TopologyBuilder::new();
     add_nodes(&mut tb, t)?;
     for (i, l) in t.links.iter().enumerate() {
-        add_link(&mut tb, l, &format!("topology.links[{i}]"))?;
+        add_link(&mut tb, t, l, &format!("topology.links[{i}]"))?;
     }
     Ok(tb.build())
 }
 
-/// The message for a name that is neither a host nor a router.
-pub(super) fn unknown_node(name: &str) -> String {
-    format!("unknown node {name:?} (not in topology.nodes or topology.routers)")
+/// The message for a name that is neither a host nor a router, with the
+/// closest of the `known` names if one is near.
+pub(super) fn unknown_node<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    match super::suggest::did_you_mean(name, known) {
+        Some(hint) => format!("unknown node {name:?}; {hint}"),
+        None => format!("unknown node {name:?} (not in topology.nodes or topology.routers)"),
+    }
+}
+
+/// Every node's name, for [`unknown_node`].
+pub(super) fn names(topology: &Topology) -> impl Iterator<Item = &str> {
+    topology.nodes().iter().map(|n| n.name.as_str())
 }
 
 fn add_nodes(tb: &mut TopologyBuilder, t: &TopologySpec) -> Result<(), InputError> {
@@ -52,16 +61,28 @@ fn add_nodes(tb: &mut TopologyBuilder, t: &TopologySpec) -> Result<(), InputErro
     Ok(())
 }
 
-fn resolve(tb: &TopologyBuilder, path: String, name: &str) -> Result<NodeId, InputError> {
-    tb.node(name)
-        .map_err(|_| InputError::at(path, unknown_node(name)))
+fn resolve(
+    tb: &TopologyBuilder,
+    t: &TopologySpec,
+    path: String,
+    name: &str,
+) -> Result<NodeId, InputError> {
+    tb.node(name).map_err(|_| {
+        let known = t.nodes.iter().chain(&t.routers).map(String::as_str);
+        InputError::at(path, unknown_node(name, known))
+    })
 }
 
 /// Adds one link: its parameters apply both ways, then each `one_way`
 /// entry overrides the direction leaving its node.
-fn add_link(tb: &mut TopologyBuilder, l: &LinkSpec, path: &str) -> Result<(), InputError> {
-    let a = resolve(tb, format!("{path}.between[0]"), &l.between[0])?;
-    let b = resolve(tb, format!("{path}.between[1]"), &l.between[1])?;
+fn add_link(
+    tb: &mut TopologyBuilder,
+    t: &TopologySpec,
+    l: &LinkSpec,
+    path: &str,
+) -> Result<(), InputError> {
+    let a = resolve(tb, t, format!("{path}.between[0]"), &l.between[0])?;
+    let b = resolve(tb, t, format!("{path}.between[1]"), &l.between[1])?;
     if a == b {
         return Err(InputError::at(
             format!("{path}.between"),
@@ -76,7 +97,7 @@ fn add_link(tb: &mut TopologyBuilder, l: &LinkSpec, path: &str) -> Result<(), In
     for (k, ow) in l.one_way.iter().enumerate() {
         let opath = format!("{path}.one_way[{k}]");
         check_queue(&ow.params(), &opath)?;
-        let from = resolve(tb, format!("{opath}.from"), &ow.from)?;
+        let from = resolve(tb, t, format!("{opath}.from"), &ow.from)?;
         if from == a {
             apply(&ow.params(), &mut ab);
         } else if from == b {
