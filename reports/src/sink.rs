@@ -19,6 +19,13 @@ pub trait RecordSink {
 
     /// The run is over: write what is still held and flush.
     fn finish(&mut self) -> io::Result<()>;
+
+    /// Takes the next record by value, for a sink that keeps or moves it
+    /// (one that hands records to another thread); by default as
+    /// [`RecordSink::push`].
+    fn push_owned(&mut self, r: TraceRecord) -> io::Result<()> {
+        self.push(&r)
+    }
 }
 
 impl<S: RecordSink + ?Sized> RecordSink for &mut S {

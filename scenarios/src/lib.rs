@@ -51,6 +51,7 @@ mod plan;
 mod run;
 mod stats;
 mod sweep;
+mod threaded;
 mod vocab;
 
 pub use batch::{Batch, BatchExpectResult, BatchOptions, BatchOutcome, Job, merge};

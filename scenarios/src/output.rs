@@ -23,6 +23,7 @@ use crate::plan::Plan;
 use crate::run::{
     ExpectResult, Limits, Observed, Outcome, Progress, RunOutput, Tracing, run_traced,
 };
+use crate::threaded::Threaded;
 
 /// Names of the files a run writes, in the order they are written.
 pub const FILES: [&str; 4] = ["trace.jsonl", "trace.txt", "summary.json", "trace.pcap"];
@@ -452,17 +453,18 @@ pub fn run_to_dir(
 ) -> Result<(RunOutput, Vec<PathBuf>), Error> {
     fs::create_dir_all(dir).map_err(werr(dir))?;
     let result = (|| {
-        let sinks = FileSinks::open(dir, plan, seed, opts)?;
+        let sinks = Threaded::new(FileSinks::open(dir, plan, seed, opts)?).map_err(werr(dir))?;
         let (out, sinks, failed) =
             run_traced(plan, seed, Tracing::Stream(sinks), &opts.limits, progress);
-        if let Some(source) = failed {
+        let (sinks, written) = sinks.expect("a streamed run gives its sink back").join();
+        if let Some(source) = failed.or(written.err()) {
             return Err(Error::Write {
                 path: dir.to_path_buf(),
                 source,
             });
         }
         let names = sinks
-            .expect("a streamed run gives its sink back")
+            .expect("the writer gave its sink back")
             .close(dir, plan, &out, opts)?;
         Ok((out, names))
     })();

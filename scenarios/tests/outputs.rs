@@ -151,11 +151,7 @@ fn a_run_stopped_at_a_limit_exits_4_with_its_outputs() {
     }
     // Stopping is deterministic for an event budget: the same bytes again.
     let again = tmp.path().join("again");
-    run_into(
-        &again,
-        &library("bulk-1pct-loss"),
-        &["--max-events", "100"],
-    );
+    run_into(&again, &library("bulk-1pct-loss"), &["--max-events", "100"]);
     assert_eq!(files(&d), files(&again));
     // Not a terminal: no progress line.
     assert!(!String::from_utf8_lossy(&o.stderr).contains('\r'));

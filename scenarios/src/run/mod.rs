@@ -210,15 +210,19 @@ impl<S: RecordSink> sim_core::TraceSink for SinkHandle<S> {
     fn record(&mut self, r: TraceRecord) {
         let mut s = self.0.borrow_mut();
         s.judge.push(&r);
-        let RunSink { out, error, .. } = &mut *s;
-        if let Some(o) = out
-            && error.is_none()
-            && let Err(e) = o.push(&r)
-        {
-            *error = Some(e);
-        }
-        if let Some(k) = &mut s.keep {
-            k.push(r);
+        let RunSink {
+            out, error, keep, ..
+        } = &mut *s;
+        match keep {
+            Some(k) => k.push(r),
+            None => {
+                if let Some(o) = out
+                    && error.is_none()
+                    && let Err(e) = o.push_owned(r)
+                {
+                    *error = Some(e);
+                }
+            }
         }
     }
 }
