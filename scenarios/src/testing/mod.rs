@@ -55,8 +55,8 @@ pub use suite::{
     Case, Options, Report, SnapshotResult, Update, run_tests, scenario_files, snapshot_path,
 };
 
-/// Why [`check`] failed.
-#[derive(Debug)]
+/// Why [`check`] failed. Its `Debug` is its readable `Display`, so a test
+/// that returns `Result<(), TestFailure>` shows the report.
 pub enum TestFailure {
     /// A scenario could not be read or is not valid, or a snapshot could not
     /// be written; nothing ran (or nothing more was written).
@@ -82,6 +82,12 @@ impl fmt::Display for TestFailure {
                 Ok(())
             }
         }
+    }
+}
+
+impl fmt::Debug for TestFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

@@ -142,24 +142,23 @@ impl Case {
             text.push_str(&format!("  expectation failed: {e}\n"));
         }
         let accept = format!(
-            "review it, then accept it with `netsim test --accept {file}` (or `NETSIM_ACCEPT=1 cargo test`, or `cargo insta review`)"
+            "  review it, then accept it: netsim test --accept {file} (or NETSIM_ACCEPT=1 cargo test)\n"
         );
         match &self.result {
-            SnapshotResult::Missing { new: Some(new) } => text.push_str(&format!(
-                "  no snapshot {}: wrote {}; {accept}\n",
-                self.snapshot.display(),
-                new.display()
-            )),
+            SnapshotResult::Missing { new: Some(new) } => {
+                text.push_str(&format!("  no snapshot yet: wrote {}\n", new.display()));
+                text.push_str(&accept);
+            }
             SnapshotResult::Missing { new: None } => text.push_str(&format!(
-                "  no snapshot {} (nothing written)\n",
+                "  no snapshot yet ({} is missing; nothing written)\n",
                 self.snapshot.display()
             )),
             SnapshotResult::Changed { diff, new } => {
                 match new {
-                    Some(new) => text.push_str(&format!(
-                        "  snapshot changed: wrote {}; {accept}\n",
-                        new.display()
-                    )),
+                    Some(new) => {
+                        text.push_str(&format!("  snapshot changed: wrote {}\n", new.display()));
+                        text.push_str(&accept);
+                    }
                     None => text.push_str("  snapshot changed (nothing written)\n"),
                 }
                 text.push_str(diff);
@@ -413,9 +412,13 @@ pub(super) fn write_atomic(path: &Path, text: &str) -> Result<(), Error> {
     let name = path
         .file_name()
         .map_or_else(|| "out".into(), |n| n.to_string_lossy());
+    // A name of its own, so two tests writing the same file at once (one
+    // checking a folder, one a file in it) cannot trip over each other.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = dir
         .unwrap_or(Path::new(""))
-        .join(format!(".{name}.partial"));
+        .join(format!(".{name}.{}-{n}.partial", std::process::id()));
     let result = fs::write(&tmp, text)
         .map_err(werr(&tmp))
         .and_then(|()| fs::rename(&tmp, path).map_err(werr(path)));
