@@ -378,6 +378,38 @@ fn unreadable_or_unparsable_scenarios_are_exit_2() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("cannot read"), "{}", stderr(&o));
     assert!(!tmp.path().join("snapshots").exists());
+    // A folder with nothing to test is a mistake, not a pass.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = netsim(&["test", empty.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("no *.json scenario files"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// The printed JSON Schema knows the `snapshot` section, in each of its
+/// forms, and refuses a misspelt field in it.
+#[test]
+fn the_schema_describes_the_snapshot_section() {
+    let schema: serde_json::Value = serde_json::from_str(&scenarios::schema()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let doc = |snapshot: &str| -> serde_json::Value {
+        serde_json::from_str(&with_snapshot(HANDSHAKE, snapshot)).unwrap()
+    };
+    for good in [
+        r#"{}"#,
+        r#"{"kinds": ["tcp_state"], "nodes": ["a"], "metrics": false}"#,
+        r#"{"metrics": true}"#,
+        r#"{"metrics": ["a.tcp.handshake_ns"]}"#,
+    ] {
+        assert!(validator.is_valid(&doc(good)), "{good}");
+    }
+    for bad in [r#"{"kind": []}"#, r#"{"metrics": "all"}"#] {
+        assert!(!validator.is_valid(&doc(bad)), "{bad}");
+    }
 }
 
 /// A small strict check that `xml` is well-formed: one root, tags nested

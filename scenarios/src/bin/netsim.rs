@@ -82,7 +82,7 @@ enum Command {
     /// Print the JSON Schema of scenario files.
     Schema,
     /// Run scenarios as snapshot tests: each must pass its expectations and
-    /// match snapshots/<file stem>.snap beside it.
+    /// match snapshots/STEM.snap beside it (STEM the file name without .json).
     Test {
         /// Scenario files, or folders whose *.json files (not in
         /// subfolders) are tested in name order.

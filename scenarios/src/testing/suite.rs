@@ -220,6 +220,12 @@ pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
                 .into_iter()
                 .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
                 .collect();
+            if found.is_empty() {
+                return Err(Error::Usage(format!(
+                    "{}: no *.json scenario files in this folder",
+                    path.display()
+                )));
+            }
             found.sort();
             files.extend(found);
         } else {
