@@ -4,8 +4,8 @@
 //! segment", follows one packet through all of it):
 //!
 //! 1. [`mod@format`]: the scenario file as Rust types (serde and JSON Schema),
-//!    one module per section of the file. This is the only public module:
-//!    the format is a contract users write against.
+//!    one module per section of the file. This public module is the
+//!    contract users write scenarios against.
 //! 2. `plan`: checks a parsed file and resolves it into a [`Plan`] (a
 //!    topology, each host's `sim_apps::HostApp`, faults, expectations),
 //!    each check naming the JSON path of what is wrong.
@@ -16,6 +16,9 @@
 //!    the pictures), atomically.
 //! 5. `sweep` and `batch`: many seeds and parameter points in parallel,
 //!    their statistics, shards and [`merge`].
+//! 6. [`mod@testing`]: scenario files as snapshot tests (`netsim test`, or
+//!    [`testing::check`] in a crate's own `cargo test`), the other public
+//!    module.
 //!
 //! The `netsim` binary (`src/bin/netsim.rs`) is the one place where errors
 //! become messages and exit codes. The shipped scenarios live in
@@ -51,6 +54,7 @@ mod plan;
 mod run;
 mod stats;
 mod sweep;
+pub mod testing;
 mod threaded;
 mod vocab;
 

@@ -5,45 +5,8 @@
 mod common;
 
 use common::library;
+use scenarios::testing::{Policy, run_points, snapshot};
 use scenarios::{Outcome, run};
-use sim_core::Kind;
-
-/// Traces longer than this are snapshotted as their significant events (a
-/// bulk transfer's hundreds of thousands of segment lines cannot be reviewed
-/// as a diff) together with the run's metrics, which pin the rest.
-const FULL_TRACE_LINES: usize = 20_000;
-
-fn snapshot_text(plan: &scenarios::Plan, out: &scenarios::RunOutput) -> String {
-    let full = reports::text::render(&plan.topology, &out.records);
-    if full.lines().count() <= FULL_TRACE_LINES {
-        return full;
-    }
-    let significant = [
-        Kind::TcpState,
-        Kind::TcpApp,
-        Kind::LinkDrop,
-        Kind::TcpDrop,
-        Kind::TcpChallengeAck,
-        Kind::TcpUnmatched,
-        Kind::LinkChange,
-    ];
-    let kept: Vec<_> = out
-        .records
-        .iter()
-        .filter(|r| significant.contains(&r.kind))
-        .cloned()
-        .collect();
-    let mut text = format!(
-        "# {} trace lines; significant events and metrics only\n",
-        full.lines().count()
-    );
-    text.push_str(&reports::text::render(&plan.topology, &kept));
-    text.push_str("# metrics\n");
-    for (k, v) in &out.metrics {
-        text.push_str(&format!("{k} = {v:?}\n"));
-    }
-    text
-}
 
 #[test]
 fn the_library_is_not_empty() {
@@ -74,12 +37,9 @@ fn every_library_scenario_validates_against_the_schema() {
 fn every_library_scenario_passes_and_its_trace_is_unchanged() {
     for (name, text) in library() {
         let sweep = scenarios::Sweep::parse(&text).unwrap();
-        let mut snapshot = String::new();
-        for point in 0..sweep.points() {
-            let plan =
-                scenarios::plan_point(&sweep, point).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let points = run_points(&sweep).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (point, (plan, out)) in points.iter().enumerate() {
             assert_eq!(plan.name, name, "file name and scenario name agree");
-            let out = run(&plan, plan.default_seed);
             // Every record holds only fields its kind declares, so the
             // scenario checker's vocabulary is the whole truth.
             for r in &out.records {
@@ -94,17 +54,21 @@ fn every_library_scenario_passes_and_its_trace_is_unchanged() {
                 "{name} point {point}: {failed:?} {:?}",
                 out.error
             );
-            if sweep.points() > 1 {
-                let at: Vec<String> = sweep
-                    .values(point)
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect();
-                snapshot.push_str(&format!("## point {point}: {}\n", at.join(", ")));
-            }
-            snapshot.push_str(&snapshot_text(&plan, &out));
         }
+        // The library's policy: the whole trace.txt when it is short, its
+        // significant events and the metrics when it is long.
+        let snapshot = snapshot(&sweep, &points, Policy::Library);
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/snapshots/library__{name}.snap"));
+        let reduced = snapshot.clone();
         insta::assert_snapshot!(name, snapshot);
+        // What insta accepted, netsim's own `.snap` reader accepts too.
+        let stored = scenarios::testing::SnapFile::parse(&std::fs::read_to_string(&file).unwrap());
+        assert!(
+            stored.matches(&reduced),
+            "{}: SnapFile disagrees with insta",
+            file.display()
+        );
     }
 }
 

@@ -119,6 +119,25 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files.
     Schema,
+    /// Run scenarios as snapshot tests: each must pass its expectations and
+    /// match snapshots/STEM.snap beside it (STEM the file name without .json).
+    Test {
+        /// Scenario files, or folders whose *.json files (not in
+        /// subfolders) are tested in name order.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Worker threads (default: every core). The output is the same
+        /// whatever it is.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Also write a JUnit XML report to this file.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Write missing and changed snapshots as the snapshots (and remove
+        /// stale .snap.new files) instead of failing.
+        #[arg(long)]
+        accept: bool,
+    },
 }
 
 fn parse_time(s: &str) -> Result<sim_core::SimTime, String> {
@@ -280,6 +299,12 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { scenario } => check(&scenario),
+        Command::Test {
+            paths,
+            jobs,
+            junit,
+            accept,
+        } => test(&paths, jobs, junit.as_deref(), accept),
         Command::Batch {
             scenario,
             seeds,
@@ -546,5 +571,34 @@ fn run(
         Outcome::Failed => ExitCode::from(1),
         Outcome::Error => ExitCode::from(3),
         Outcome::Stopped => ExitCode::from(4),
+    })
+}
+
+/// `netsim test`: every case's result in file order, the diffs, then
+/// `N passed, M failed`; exit 1 when any failed.
+fn test(
+    paths: &[PathBuf],
+    jobs: Option<usize>,
+    junit: Option<&std::path::Path>,
+    accept: bool,
+) -> Result<ExitCode, Error> {
+    use scenarios::testing::{Options, Update, run_tests};
+    let opts = Options {
+        jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        update: if accept {
+            Update::Accept
+        } else {
+            Update::WriteNew
+        },
+    };
+    let report = run_tests(paths, &opts)?;
+    if let Some(file) = junit {
+        report.write_junit(file)?;
+    }
+    print!("{}", report.text());
+    Ok(if report.failed() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }

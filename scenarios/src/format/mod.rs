@@ -10,7 +10,8 @@
 //! The types follow the file's sections, one submodule each, so the Rust
 //! side reads in the same order as a scenario: [`ScenarioFile`] here, then
 //! its topology, the applications on the hosts (endpoints), the changes and
-//! faults put into the network, and the expectations. Values with units
+//! faults put into the network, the expectations, and what a snapshot test
+//! keeps. Values with units
 //! (durations, rates, probabilities, bounds) sit apart because every section
 //! uses them. The JSON Schema that `netsim schema` prints is derived from
 //! these types, doc comments included.
@@ -21,6 +22,7 @@ use serde::Deserialize;
 mod apps;
 mod expect;
 mod faults;
+mod snapshot;
 mod topology;
 mod values;
 
@@ -31,6 +33,7 @@ pub use apps::{
 };
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
 pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, TamperName};
+pub use snapshot::{MetricsChoice, SnapshotSpec};
 pub use topology::{LinkParamsSpec, LinkSpec, OneWaySpec, TopologySpec};
 pub use values::{Bandwidth, Count, Duration, Probability, Quantity};
 
@@ -78,6 +81,10 @@ pub struct ScenarioFile {
     /// plot, for comparison.
     #[serde(default)]
     pub reference: Option<ReferenceSpec>,
+    /// What `netsim test` keeps as this scenario's snapshot (default: the
+    /// significant events and every metric).
+    #[serde(default)]
+    pub snapshot: Option<SnapshotSpec>,
 }
 
 fn default_seed() -> u64 {

@@ -10,10 +10,11 @@
 //!
 //! [`plan()`] reads as the file does: the topology first, since every other
 //! section names its nodes, then what runs on the hosts, the changes and
-//! faults, and last the expectations, which may name any metric the hosts
-//! report. One file per section; the applications each have their own
-//! (`tcp`, `stream` for TLS and HTTP over it, `dns`, `mitm`, `flood`,
-//! `ping`), and `check` holds the checks every section shares.
+//! faults, then the expectations, which may name any metric the hosts
+//! report, and last what a snapshot test keeps. One file per section; the
+//! applications each have their own (`tcp`, `stream` for TLS and HTTP over
+//! it, `dns`, `mitm`, `flood`, `ping`), and `check` holds the checks every
+//! section shares.
 
 use sim_core::{NodeId, SimDuration, SimTime, Topology};
 
@@ -31,6 +32,7 @@ mod hosts;
 mod metrics;
 mod mitm;
 mod ping;
+mod snapshot;
 mod stream;
 mod suggest;
 mod tcp;
@@ -40,6 +42,7 @@ pub use actions::LinkAction;
 pub use expect::{Expectation, Measure};
 pub use faults::{FaultRule, value_matches};
 pub use metrics::{LINK_METRICS, as_number, link_metric};
+pub use snapshot::{MetricSelection, SIGNIFICANT_KINDS, SnapshotSelection};
 pub use topology::apply;
 
 /// A scenario checked and resolved, ready to run any number of times.
@@ -72,6 +75,8 @@ pub struct Plan {
     pub batch_expect: Vec<BatchExpectSpec>,
     /// A reference curve for the batch's plots.
     pub reference: Option<ReferenceSpec>,
+    /// What a snapshot test keeps of a run.
+    pub snapshot: SnapshotSelection,
 }
 
 /// Checks a parsed scenario and resolves names, producing a [`Plan`].
@@ -97,6 +102,7 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
     }
     let faults = faults::fault_rules(&file.faults, &topology)?;
     let injections = faults::injections(&file.inject, &topology)?;
+    let snapshot = snapshot::snapshot(file.snapshot.as_ref(), &topology, &known)?;
     Ok(Plan {
         name: file.name.clone(),
         default_seed: file.seed,
@@ -111,6 +117,7 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
         batch_metrics,
         batch_expect: file.batch_expect.clone(),
         reference: file.reference.clone(),
+        snapshot,
     })
 }
 
