@@ -61,10 +61,10 @@ mod vocab;
 pub use batch::{Batch, BatchExpectResult, BatchOptions, BatchOutcome, Job, merge};
 pub use error::{Error, InputError};
 pub use output::{
-    OutputKind, OutputOptions, TraceFilter, pictures, redraw, run_to_dir, summary_json,
-    write_outputs, write_outputs_window,
+    OutputKind, OutputOptions, pictures, redraw, run_to_dir, summary_json, write_outputs,
+    write_outputs_window,
 };
-pub use plan::{Expectation, FaultRule, LinkAction, Measure, Plan};
+pub use plan::{Expectation, FaultRule, LinkAction, Measure, Plan, TraceFilter};
 pub use run::{
     ExpectResult, Limits, NoSink, Observed, Outcome, Progress, RunOutput, Tracing, run, run_traced,
     run_with,

@@ -19,7 +19,7 @@ use sim_core::{SimTime, Topology, TraceRecord, Value};
 
 use crate::error::Error;
 use crate::json::number;
-use crate::plan::Plan;
+use crate::plan::{Plan, TraceFilter};
 use crate::run::{
     ExpectResult, Limits, Observed, Outcome, Progress, RunOutput, Tracing, run_traced,
 };
@@ -240,24 +240,6 @@ impl OutputKind {
     /// The kind named `name`.
     pub fn from_name(name: &str) -> Option<OutputKind> {
         OutputKind::ALL.into_iter().find(|k| k.name() == name)
-    }
-}
-
-/// Which records `trace.jsonl` and `trace.txt` hold. The pcap, the
-/// pictures and the summary always see every record, so they do not change
-/// with the filter.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TraceFilter {
-    /// Only these kinds (all when empty).
-    pub kinds: Vec<sim_core::Kind>,
-    /// Only records at these nodes (all when empty).
-    pub nodes: Vec<sim_core::NodeId>,
-}
-
-impl TraceFilter {
-    fn keeps(&self, r: &TraceRecord) -> bool {
-        (self.kinds.is_empty() || self.kinds.contains(&r.kind))
-            && (self.nodes.is_empty() || self.nodes.contains(&r.node))
     }
 }
 

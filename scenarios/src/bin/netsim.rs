@@ -347,7 +347,12 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             max_wall,
         } => {
             let plan = plan_at(&scenario, point)?;
-            let filter = trace_filter(&plan, &trace_kinds, &trace_nodes)?;
+            // The command line's filter replaces the scenario's `trace`.
+            let filter = if trace_kinds.is_empty() && trace_nodes.is_empty() {
+                plan.trace_filter.clone()
+            } else {
+                trace_filter(&plan, &trace_kinds, &trace_nodes)?
+            };
             let opts = scenarios::OutputOptions {
                 outputs: if outputs.is_empty() {
                     scenarios::OutputKind::ALL.to_vec()

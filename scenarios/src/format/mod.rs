@@ -24,6 +24,7 @@ mod expect;
 mod faults;
 mod snapshot;
 mod topology;
+mod trace;
 mod values;
 
 pub use apps::{
@@ -35,6 +36,7 @@ pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, Ref
 pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, TamperName};
 pub use snapshot::{MetricsChoice, SnapshotSpec};
 pub use topology::{LinkParamsSpec, LinkSpec, OneWaySpec, TopologySpec};
+pub use trace::TraceSpec;
 pub use values::{Bandwidth, Count, Duration, Probability, Quantity};
 
 /// A whole scenario.
@@ -85,6 +87,9 @@ pub struct ScenarioFile {
     /// significant events and every metric).
     #[serde(default)]
     pub snapshot: Option<SnapshotSpec>,
+    /// Which records `trace.jsonl` and `trace.txt` hold (default: all).
+    #[serde(default)]
+    pub trace: Option<TraceSpec>,
 }
 
 fn default_seed() -> u64 {

@@ -37,6 +37,7 @@ mod stream;
 mod suggest;
 mod tcp;
 mod topology;
+mod trace;
 
 pub use actions::LinkAction;
 pub use expect::{Expectation, Measure};
@@ -44,6 +45,7 @@ pub use faults::{FaultRule, value_matches};
 pub use metrics::{LINK_METRICS, as_number, link_metric};
 pub use snapshot::{MetricSelection, SIGNIFICANT_KINDS, SnapshotSelection};
 pub use topology::apply;
+pub use trace::TraceFilter;
 
 /// A scenario checked and resolved, ready to run any number of times.
 #[derive(Debug, Clone)]
@@ -77,6 +79,8 @@ pub struct Plan {
     pub reference: Option<ReferenceSpec>,
     /// What a snapshot test keeps of a run.
     pub snapshot: SnapshotSelection,
+    /// Which records the trace files hold.
+    pub trace_filter: TraceFilter,
 }
 
 /// Checks a parsed scenario and resolves names, producing a [`Plan`].
@@ -103,6 +107,7 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
     let faults = faults::fault_rules(&file.faults, &topology)?;
     let injections = faults::injections(&file.inject, &topology)?;
     let snapshot = snapshot::snapshot(file.snapshot.as_ref(), &topology, &known)?;
+    let trace_filter = trace::trace_filter(file.trace.as_ref(), &topology)?;
     Ok(Plan {
         name: file.name.clone(),
         default_seed: file.seed,
@@ -118,6 +123,7 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
         batch_expect: file.batch_expect.clone(),
         reference: file.reference.clone(),
         snapshot,
+        trace_filter,
     })
 }
 
