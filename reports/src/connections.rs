@@ -50,6 +50,10 @@ pub fn figures(records: &[TraceRecord]) -> Vec<ConnFigures> {
     b.finish()
 }
 
+/// The record kinds the figures are made from: a run that only wants its
+/// summary builds no other record.
+pub const KINDS: &[Kind] = &[Kind::TcpState, Kind::TcpDeliver, Kind::LinkTransmit];
+
 /// The figures of every connection end, fed record by record. Holds one
 /// [`ConnFigures`] per connection end seen, nothing per record.
 #[derive(Debug, Default, Clone)]

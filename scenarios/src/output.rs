@@ -15,7 +15,7 @@ use reports::pictures::Pictures;
 use reports::sink::{NodeNames, RecordSink};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
-use sim_core::{SimTime, Topology, TraceRecord, Value};
+use sim_core::{KindSet, SimTime, Topology, TraceRecord, Value};
 
 use crate::error::Error;
 use crate::json::number;
@@ -322,6 +322,25 @@ impl RecordSink for FileSinks {
     }
 }
 
+/// The record kinds the chosen outputs read: the trace files those their
+/// filter keeps, the pcap and pictures every kind, the summary those its
+/// connection figures come from. Nothing else is built.
+fn wanted(opts: &OutputOptions) -> KindSet {
+    let mut set = KindSet::NONE;
+    for k in &opts.outputs {
+        set = set.union(match k {
+            OutputKind::Trace | OutputKind::Text if !opts.filter.kinds.is_empty() => {
+                KindSet::of(&opts.filter.kinds)
+            }
+            OutputKind::Trace | OutputKind::Text | OutputKind::Pcap | OutputKind::Pictures => {
+                KindSet::ALL
+            }
+            OutputKind::Summary => KindSet::of(reports::connections::KINDS),
+        });
+    }
+    set
+}
+
 /// The temporary name of an output while it is written.
 fn partial(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!(".{name}.partial"))
@@ -437,7 +456,7 @@ pub fn run_to_dir(
     let result = (|| {
         let sinks = Threaded::new(FileSinks::open(dir, plan, seed, opts)?).map_err(werr(dir))?;
         let (out, sinks, failed) =
-            run_traced(plan, seed, Tracing::Stream(sinks), &opts.limits, progress);
+            run_traced(plan, seed, Tracing::Stream(sinks, wanted(opts)), &opts.limits, progress);
         let (sinks, written) = sinks.expect("a streamed run gives its sink back").join();
         if let Some(source) = failed.or(written.err()) {
             return Err(Error::Write {

@@ -76,4 +76,4 @@ pub use topology::{
     LinkDir, LinkDirId, LinkParams, NodeId, NodeInfo, NodeKind, QueueLimit, Topology,
     TopologyBuilder, TopologyError,
 };
-pub use trace::{Field, Fields, Kind, TraceRecord, TraceSink, Tracer, Value};
+pub use trace::{Field, Fields, Kind, KindSet, TraceRecord, TraceSink, Tracer, Value};

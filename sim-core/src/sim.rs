@@ -35,7 +35,7 @@ use crate::rng::RngStream;
 use crate::sched::Scheduler;
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{LinkDirId, LinkParams, NodeId, QueueLimit, Topology, TopologyError};
-use crate::trace::{Field, Fields, Kind, TraceRecord, TraceSink, Tracer, Value};
+use crate::trace::{Field, Fields, Kind, KindSet, TraceRecord, TraceSink, Tracer, Value};
 
 /// What a packet's payload must offer the core: copying (for duplication)
 /// and a description for the trace.
@@ -401,10 +401,11 @@ impl<P: Payload> Simulator<P> {
         self.core.last_effective
     }
 
-    /// From now on, every trace record goes to `sink` as it happens
-    /// (tracing is switched on if it was off); nothing is kept in memory.
-    pub fn stream_trace(&mut self, sink: Box<dyn TraceSink>) {
-        self.core.tracer = Tracer::streaming(sink);
+    /// From now on, every trace record of the `wanted` kinds goes to `sink`
+    /// as it happens (tracing is switched on if it was off); nothing is kept
+    /// in memory. Which events happen does not depend on `wanted`.
+    pub fn stream_trace(&mut self, sink: Box<dyn TraceSink>, wanted: KindSet) {
+        self.core.tracer = Tracer::streaming(sink, wanted);
     }
 
     /// Trace records so far, in event order.
@@ -833,6 +834,9 @@ fn trace_flight<P: Payload>(
     f: &InFlight<P>,
     extra: &[(Field, Value)],
 ) {
+    if !tracer.wants(kind) {
+        return;
+    }
     let d = &topo.link_dirs()[f.dir.0 as usize];
     let mut fields = vec![
         (Field::Id, Value::U64(f.packet.id.0)),
@@ -934,6 +938,13 @@ impl<P: Payload> Context<'_, P> {
     #[inline]
     pub fn tracing(&self) -> bool {
         self.core.tracer.enabled()
+    }
+
+    /// Whether records of `kind` are kept: for records costly to build
+    /// (copied bytes), a finer check than [`Self::tracing`].
+    #[inline]
+    pub fn traces(&self, kind: Kind) -> bool {
+        self.core.tracer.wants(kind)
     }
 
     /// Records an event at this node and the current time.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sim_core::{Field, Kind};
 use std::collections::HashMap;
 
-use sim_core::{NodeId, SimTime, Topology, TraceRecord, Value};
+use sim_core::{KindSet, NodeId, SimTime, Topology, TraceRecord, Value};
 use sim_tcp::State;
 
 use crate::format::{Bounds, Quantity};
@@ -81,6 +81,20 @@ impl Judge {
             counts: vec![0; plan.expectations.len()],
             states,
         }
+    }
+
+    /// The kinds of record the expectations of `plan` read.
+    pub(super) fn wanted(plan: &Plan) -> KindSet {
+        let kinds: Vec<Kind> = plan
+            .expectations
+            .iter()
+            .filter_map(|e| match &e.measure {
+                Measure::Count { kind, .. } => Some(*kind),
+                Measure::Metric(_) => None,
+                _ => Some(Kind::TcpState),
+            })
+            .collect();
+        KindSet::of(&kinds)
     }
 
     /// Takes the next record.

@@ -10,7 +10,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::Serialize;
-use sim_core::{LinkDirId, LinkParams, SimTime, Simulator, Slice, TraceRecord, Value};
+use sim_core::{KindSet, LinkDirId, LinkParams, SimTime, Simulator, Slice, TraceRecord, Value};
 
 use crate::plan::{LINK_METRICS, Plan, apply, link_metric};
 use reports::sink::RecordSink;
@@ -76,8 +76,9 @@ pub enum Tracing<S> {
     Off,
     /// Kept in memory and returned in [`RunOutput::records`].
     Keep,
-    /// Passed to a sink as they happen; nothing is kept.
-    Stream(S),
+    /// Passed to a sink as they happen, those of the kinds it wants (the
+    /// judge's added); nothing is kept.
+    Stream(S, KindSet),
 }
 
 /// The sink of a run that streams nowhere.
@@ -127,18 +128,23 @@ pub fn run_traced<S: RecordSink + 'static>(
     progress: &mut dyn FnMut(Progress),
 ) -> (RunOutput, Option<S>, Option<std::io::Error>) {
     let traced = !matches!(tracing, Tracing::Off);
+    let wanted = match &tracing {
+        Tracing::Off => KindSet::NONE,
+        Tracing::Keep => KindSet::ALL,
+        Tracing::Stream(_, kinds) => kinds.union(judge::Judge::wanted(plan)),
+    };
     let mut sim = simulator(plan, seed, false);
     let shared = std::rc::Rc::new(std::cell::RefCell::new(RunSink {
         judge: judge::Judge::new(plan),
         keep: matches!(tracing, Tracing::Keep).then(Vec::new),
         out: match tracing {
-            Tracing::Stream(s) => Some(s),
+            Tracing::Stream(s, _) => Some(s),
             _ => None,
         },
         error: None,
     }));
     if traced {
-        sim.stream_trace(Box::new(SinkHandle(shared.clone())));
+        sim.stream_trace(Box::new(SinkHandle(shared.clone())), wanted);
     }
     // A model that panics is a netsim bug; keep the trace up to it as
     // evidence instead of losing the run.

@@ -264,7 +264,7 @@ impl TcpHost {
             None => cx.send(dst, size, wire),
         };
         if let Some(b) = bytes
-            && cx.tracing()
+            && cx.traces(Kind::TcpPayload)
         {
             // The pcap view rebuilds these segments from this.
             let fields = vec![

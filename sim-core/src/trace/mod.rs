@@ -152,6 +152,41 @@ impl std::fmt::Debug for Keep {
 #[derive(Debug, Default)]
 pub struct Tracer {
     keep: Keep,
+    /// The kinds wanted, one bit per [`Kind`]; records of other kinds are
+    /// not built where the builder asks ([`Tracer::wants`]) and never kept.
+    wanted: u64,
+}
+
+/// A set of trace kinds, one bit each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KindSet(u64);
+
+impl KindSet {
+    /// Every kind.
+    pub const ALL: KindSet = KindSet(u64::MAX);
+    /// No kind.
+    pub const NONE: KindSet = KindSet(0);
+
+    /// These kinds.
+    pub fn of(kinds: &[Kind]) -> KindSet {
+        KindSet(kinds.iter().fold(0, |m, k| m | k.bit()))
+    }
+
+    /// Both sets' kinds.
+    pub fn union(self, other: KindSet) -> KindSet {
+        KindSet(self.0 | other.0)
+    }
+
+    /// Whether `kind` is in the set.
+    pub fn contains(self, kind: Kind) -> bool {
+        self.0 & kind.bit() != 0
+    }
+}
+
+impl Kind {
+    fn bit(self) -> u64 {
+        1 << (self as u32)
+    }
 }
 
 impl Tracer {
@@ -163,14 +198,24 @@ impl Tracer {
             } else {
                 Keep::Off
             },
+            wanted: if enabled { u64::MAX } else { 0 },
         }
     }
 
-    /// A tracer that passes every record to `sink` as it happens.
-    pub fn streaming(sink: Box<dyn TraceSink>) -> Self {
+    /// A tracer that passes every record of the `wanted` kinds to `sink` as
+    /// it happens.
+    pub fn streaming(sink: Box<dyn TraceSink>, wanted: KindSet) -> Self {
         Tracer {
             keep: Keep::Sink(sink),
+            wanted: wanted.0,
         }
+    }
+
+    /// Whether records of `kind` are wanted; a builder of frequent records
+    /// checks before building one.
+    #[inline]
+    pub fn wants(&self, kind: Kind) -> bool {
+        self.wanted & kind.bit() != 0
     }
 
     /// Whether records are built; check before building one.
@@ -189,6 +234,9 @@ impl Tracer {
             "a {kind} record with a field its kind does not declare: {:?}",
             fields.iter().map(|(f, _)| f.name()).collect::<Vec<_>>()
         );
+        if !self.wants(kind) {
+            return;
+        }
         let r = TraceRecord {
             t,
             node,
