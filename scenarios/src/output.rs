@@ -455,8 +455,13 @@ pub fn run_to_dir(
     fs::create_dir_all(dir).map_err(werr(dir))?;
     let result = (|| {
         let sinks = Threaded::new(FileSinks::open(dir, plan, seed, opts)?).map_err(werr(dir))?;
-        let (out, sinks, failed) =
-            run_traced(plan, seed, Tracing::Stream(sinks, wanted(opts)), &opts.limits, progress);
+        let (out, sinks, failed) = run_traced(
+            plan,
+            seed,
+            Tracing::Stream(sinks, wanted(opts)),
+            &opts.limits,
+            progress,
+        );
         let (sinks, written) = sinks.expect("a streamed run gives its sink back").join();
         if let Some(source) = failed.or(written.err()) {
             return Err(Error::Write {

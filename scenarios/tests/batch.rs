@@ -2,41 +2,12 @@
 //! of the thread count, shards that merge into the unsharded result, failing
 //! seeds reported and reproducible, statistics that match the runs.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn netsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netsim"))
-        .args(args)
-        .output()
-        .expect("netsim runs")
-}
+use std::path::Path;
+use std::process::Output;
 
-fn library(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("library")
-        .join(format!("{name}.json"))
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
-/// Every file of a batch folder, by name, with its bytes.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_str().unwrap().to_string(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
+use common::{files, library_file as library, netsim};
 
 const LOSSY: &str = r#"{
   "name": "lossy-handshake",

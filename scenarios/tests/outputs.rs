@@ -2,39 +2,12 @@
 //! trace filter, runs stopped at a limit, pictures redrawn from a run
 //! folder, SVG, and nothing half-written when a write fails.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn netsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netsim"))
-        .args(args)
-        .output()
-        .expect("netsim runs")
-}
+use std::path::Path;
+use std::process::Output;
 
-fn library(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("library")
-        .join(format!("{name}.json"))
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
-/// The files in a folder, by name, with their bytes.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .map(|p| {
-            let name = p.file_name().unwrap().to_str().unwrap().to_string();
-            (name, std::fs::read(&p).unwrap())
-        })
-        .collect();
-    v.sort();
-    v
-}
+use common::{files, library_file as library, netsim};
 
 fn names(dir: &Path) -> Vec<String> {
     files(dir).into_iter().map(|(n, _)| n).collect()

@@ -50,3 +50,39 @@ pub fn assert_refused(cases: &[(String, &str, &str)]) {
         assert!(err.contains(path) && err.contains(words), "{path}: {err}");
     }
 }
+
+/// Runs the `netsim` binary with `args`.
+#[allow(dead_code)]
+pub fn netsim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_netsim"))
+        .args(args)
+        .output()
+        .expect("netsim runs")
+}
+
+/// The path of the library scenario `name`.
+#[allow(dead_code)]
+pub fn library_file(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("library")
+        .join(format!("{name}.json"))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Every file directly in a folder, by name, with its bytes.
+#[allow(dead_code)]
+pub fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap().to_string();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    v.sort();
+    v
+}
