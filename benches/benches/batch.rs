@@ -3,7 +3,7 @@
 //! with `cargo bench -p benches --bench batch`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use scenarios::{Batch, BatchOptions};
+use scenarios::{Batch, BatchOptions, Format};
 
 const SCENARIO: &str = r#"{
   "name": "handshake-and-close",
@@ -32,6 +32,7 @@ fn batch(c: &mut Criterion) {
                     jobs,
                     shard: None,
                     keep_traces: false,
+                    format: Format::Png,
                 };
                 let out = b.run(&opts, &dir, &|_| {}).expect("batch runs");
                 assert!(out.passed);

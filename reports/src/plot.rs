@@ -1,13 +1,21 @@
-//! PNG plots, drawn with plotters into memory and encoded here.
+//! The batch plots (histogram, empirical CDFs, a metric against a swept
+//! parameter) and what every plot shares: units, tick labels, legends, the
+//! embedded fonts and PNG encoding.
 //!
-//! Text uses DejaVu Sans embedded in the binary (no system font lookup), so
-//! the same data gives the same PNG bytes on every machine. Plots are drawn
-//! into a buffer and returned as PNG bytes; callers write them atomically.
+//! Each batch plot is a [`Draw`] picture, rendered by [`canvas::render`] as
+//! PNG (text placed by [`crate::glyphs`] from DejaVu Sans embedded in the
+//! binary, no system font lookup) or SVG, so the same data gives the same
+//! bytes on every machine. Plots are returned as bytes; callers write them
+//! atomically.
 
 use std::sync::Once;
 
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+
+use crate::canvas::{self, Draw, Format};
 
 /// Why a plot could not be made.
 #[derive(Debug)]
@@ -169,10 +177,6 @@ impl Unit {
     }
 }
 
-fn encode(buf: Vec<u8>) -> Result<Vec<u8>, PlotError> {
-    encode_rgb(buf, W, H)
-}
-
 /// PNG bytes of an RGB buffer of `w` x `h` pixels.
 pub(crate) fn encode_rgb(buf: Vec<u8>, w: u32, h: u32) -> Result<Vec<u8>, PlotError> {
     let img = image::RgbImage::from_raw(w, h, buf).ok_or_else(|| err("bad image buffer"))?;
@@ -225,40 +229,88 @@ fn bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     Some((lo - pad, hi + pad))
 }
 
-/// A histogram of `values` (already scaled) in up to 40 bins.
-pub fn histogram(title: &str, x_label: &str, values: &[f64]) -> Result<Vec<u8>, PlotError> {
-    fonts();
-    let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    let (lo, hi) = bounds(v.iter().copied()).ok_or_else(|| err("no finite value to plot"))?;
-    let bins = 40usize.min(v.len().max(1));
-    let width = (hi - lo) / bins as f64;
-    let mut counts = vec![0u64; bins];
-    for x in &v {
-        let i = (((x - lo) / width) as usize).min(bins - 1);
-        counts[i] += 1;
+/// The frame every batch plot shares: its caption, margins and axis areas,
+/// with the mesh drawn (ticks through `x_fmt` when given).
+fn frame<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    (x, y): (std::ops::Range<f64>, std::ops::Range<f64>),
+    y_area: u32,
+    x_fmt: Option<&dyn Fn(&f64) -> String>,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, PlotError> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, canvas::sans_bold(24.0))
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(x, y)
+        .map_err(err)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(x_label)
+        .y_desc(y_label)
+        .label_style(canvas::sans(15.0))
+        .axis_desc_style(canvas::sans(17.0));
+    if let Some(f) = x_fmt {
+        mesh.x_label_formatter(f);
     }
-    let top = counts.iter().copied().max().unwrap_or(1) as f64 * 1.1;
-    let mut buf = vec![0u8; (W * H * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 24, FontStyle::Bold))
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d(lo..hi, 0f64..top)
-            .map_err(err)?;
+    mesh.draw().map_err(err)?;
+    Ok(chart)
+}
+
+/// A histogram of values in up to 40 bins (see [`histogram`]).
+pub struct Histogram {
+    title: String,
+    x_label: String,
+    lo: f64,
+    width: f64,
+    counts: Vec<u64>,
+}
+
+impl Histogram {
+    /// The histogram of `values` (already scaled), or an error if none is
+    /// finite.
+    pub fn new(title: &str, x_label: &str, values: &[f64]) -> Result<Histogram, PlotError> {
+        let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        let (lo, hi) = bounds(v.iter().copied()).ok_or_else(|| err("no finite value to plot"))?;
+        let bins = 40usize.min(v.len().max(1));
+        let width = (hi - lo) / bins as f64;
+        let mut counts = vec![0u64; bins];
+        for x in &v {
+            let i = (((x - lo) / width) as usize).min(bins - 1);
+            counts[i] += 1;
+        }
+        Ok(Histogram {
+            title: title.to_string(),
+            x_label: x_label.to_string(),
+            lo,
+            width,
+            counts,
+        })
+    }
+}
+
+impl Draw for Histogram {
+    fn size(&self) -> (u32, u32) {
+        (W, H)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let (lo, width) = (self.lo, self.width);
+        let hi = lo + width * self.counts.len() as f64;
+        let top = self.counts.iter().copied().max().unwrap_or(1) as f64 * 1.1;
+        let mut chart = frame(
+            root,
+            &self.title,
+            &self.x_label,
+            "runs",
+            (lo..hi, 0f64..top),
+            64,
+            None,
+        )?;
         chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc("runs")
-            .label_style(("sans-serif", 15))
-            .axis_desc_style(("sans-serif", 17))
-            .draw()
-            .map_err(err)?;
-        chart
-            .draw_series(counts.iter().enumerate().map(|(i, c)| {
+            .draw_series(self.counts.iter().enumerate().map(|(i, c)| {
                 let x0 = lo + i as f64 * width;
                 Rectangle::new(
                     [(x0, 0.0), (x0 + width, *c as f64)],
@@ -266,9 +318,18 @@ pub fn histogram(title: &str, x_label: &str, values: &[f64]) -> Result<Vec<u8>, 
                 )
             }))
             .map_err(err)?;
-        root.present().map_err(err)?;
+        Ok(())
     }
-    encode(buf)
+}
+
+/// A histogram of `values` (already scaled) in up to 40 bins, in `format`.
+pub fn histogram(
+    title: &str,
+    x_label: &str,
+    values: &[f64],
+    format: Format,
+) -> Result<Vec<u8>, PlotError> {
+    canvas::render(&Histogram::new(title, x_label, values)?, format)
 }
 
 /// Whether `values` hold at least two different finite values: a
@@ -304,39 +365,6 @@ fn cdf_steps(v: &[f64], lo: f64, hi: f64) -> Vec<(f64, f64)> {
     points
 }
 
-/// The empirical CDF of `values` (already scaled).
-pub fn ecdf(title: &str, x_label: &str, values: &[f64]) -> Result<Vec<u8>, PlotError> {
-    fonts();
-    let v = sorted_finite(values);
-    let (lo, hi) = bounds(v.iter().copied()).ok_or_else(|| err("no finite value to plot"))?;
-    let points = cdf_steps(&v, lo, hi);
-    let mut buf = vec![0u8; (W * H * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 24, FontStyle::Bold))
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d(lo..hi, 0f64..1.0)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc("fraction of runs")
-            .label_style(("sans-serif", 15))
-            .axis_desc_style(("sans-serif", 17))
-            .draw()
-            .map_err(err)?;
-        chart
-            .draw_series(LineSeries::new(points, COLOURS[0].stroke_width(2)))
-            .map_err(err)?;
-        root.present().map_err(err)?;
-    }
-    encode(buf)
-}
-
 /// Colours of the lines of [`ecdfs`]: ten, then they repeat.
 const LINE_COLOURS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
@@ -351,52 +379,111 @@ const LINE_COLOURS: [RGBColor; 10] = [
     RGBColor(188, 189, 34),
 ];
 
+/// Empirical CDFs on one chart: one line, unlabelled, for [`ecdf`]; one
+/// labelled line per sample, with a legend, for [`ecdfs`].
+pub struct Ecdfs {
+    title: String,
+    x_label: String,
+    lo: f64,
+    hi: f64,
+    /// (label, sorted finite values); no label and no legend for one
+    /// unlabelled sample.
+    lines: Vec<(Option<String>, Vec<f64>)>,
+}
+
+impl Ecdfs {
+    /// The CDF of one sample (already scaled), or an error if no value is
+    /// finite.
+    pub fn one(title: &str, x_label: &str, values: &[f64]) -> Result<Ecdfs, PlotError> {
+        Ecdfs::build(title, x_label, vec![(None, sorted_finite(values))])
+    }
+
+    /// The CDFs of labelled samples (already scaled); a sample with no
+    /// finite value is left out, and if none is left it is an error.
+    pub fn labelled(
+        title: &str,
+        x_label: &str,
+        lines: &[(String, Vec<f64>)],
+    ) -> Result<Ecdfs, PlotError> {
+        let lines = lines
+            .iter()
+            .map(|(label, v)| (Some(label.clone()), sorted_finite(v)))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        Ecdfs::build(title, x_label, lines)
+    }
+
+    fn build(
+        title: &str,
+        x_label: &str,
+        lines: Vec<(Option<String>, Vec<f64>)>,
+    ) -> Result<Ecdfs, PlotError> {
+        let (lo, hi) = bounds(lines.iter().flat_map(|(_, v)| v.iter().copied()))
+            .ok_or_else(|| err("no finite value to plot"))?;
+        Ok(Ecdfs {
+            title: title.to_string(),
+            x_label: x_label.to_string(),
+            lo,
+            hi,
+            lines,
+        })
+    }
+}
+
+impl Draw for Ecdfs {
+    fn size(&self) -> (u32, u32) {
+        (W, H)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let (lo, hi) = (self.lo, self.hi);
+        let mut chart = frame(
+            root,
+            &self.title,
+            &self.x_label,
+            "fraction of runs",
+            (lo..hi, 0f64..1.0),
+            64,
+            None,
+        )?;
+        let mut legend = false;
+        for (i, (label, v)) in self.lines.iter().enumerate() {
+            let c = LINE_COLOURS[i % LINE_COLOURS.len()];
+            let drawn = chart
+                .draw_series(LineSeries::new(cdf_steps(v, lo, hi), c.stroke_width(2)))
+                .map_err(err)?;
+            if let Some(label) = label {
+                drawn.label(label.as_str()).legend(line_key(c, 2));
+                legend = true;
+            }
+        }
+        if legend {
+            draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
+        }
+        Ok(())
+    }
+}
+
+/// The empirical CDF of `values` (already scaled), in `format`.
+pub fn ecdf(
+    title: &str,
+    x_label: &str,
+    values: &[f64],
+    format: Format,
+) -> Result<Vec<u8>, PlotError> {
+    canvas::render(&Ecdfs::one(title, x_label, values)?, format)
+}
+
 /// Empirical CDFs of several samples on one chart, one labelled line each
-/// (values already scaled); a sample with no finite value is left out.
+/// (values already scaled), in `format`; a sample with no finite value is
+/// left out.
 pub fn ecdfs(
     title: &str,
     x_label: &str,
     lines: &[(String, Vec<f64>)],
+    format: Format,
 ) -> Result<Vec<u8>, PlotError> {
-    fonts();
-    let lines: Vec<(&str, Vec<f64>)> = lines
-        .iter()
-        .map(|(label, v)| (label.as_str(), sorted_finite(v)))
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
-    let (lo, hi) = bounds(lines.iter().flat_map(|(_, v)| v.iter().copied()))
-        .ok_or_else(|| err("no finite value to plot"))?;
-    let mut buf = vec![0u8; (W * H * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 24, FontStyle::Bold))
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d(lo..hi, 0f64..1.0)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc("fraction of runs")
-            .label_style(("sans-serif", 15))
-            .axis_desc_style(("sans-serif", 17))
-            .draw()
-            .map_err(err)?;
-        for (i, (label, v)) in lines.iter().enumerate() {
-            let c = LINE_COLOURS[i % LINE_COLOURS.len()];
-            chart
-                .draw_series(LineSeries::new(cdf_steps(v, lo, hi), c.stroke_width(2)))
-                .map_err(err)?
-                .label(*label)
-                .legend(line_key(c, 2));
-        }
-        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
-        root.present().map_err(err)?;
-    }
-    encode(buf)
+    canvas::render(&Ecdfs::labelled(title, x_label, lines)?, format)
 }
 
 /// One line of a metric-versus-parameter plot: per x, (p10, p50, p90).
@@ -417,43 +504,60 @@ pub struct Reference {
     pub points: Vec<(f64, f64)>,
 }
 
-/// Metric against a swept parameter: the median as a line and the p10-p90
-/// band shaded, one colour per series; `x_names` labels categorical x
-/// positions; `log_x` plots x on a log scale.
-pub fn metric_vs_param(
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[Series],
-    reference: Option<&Reference>,
-    x_names: Option<&[String]>,
-) -> Result<Vec<u8>, PlotError> {
-    fonts();
-    let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
-    let (x_lo, x_hi) = bounds(xs).ok_or_else(|| err("no point to plot"))?;
-    let ys = series
-        .iter()
-        .flat_map(|s| s.points.iter().flat_map(|p| [p.1, p.3]))
-        .chain(
-            reference
-                .into_iter()
-                .flat_map(|r| r.points.iter().map(|p| p.1)),
-        );
-    let (y_lo, y_hi) = bounds(ys).ok_or_else(|| err("no value to plot"))?;
-    let y_lo = y_lo.min(0.0);
-    let mut buf = vec![0u8; (W * H * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 24, FontStyle::Bold))
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
-            .map_err(err)?;
-        let names = x_names.map(|n| n.to_vec());
-        let fmt = move |x: &f64| match &names {
+/// A metric against a swept parameter (see [`metric_vs_param`]).
+pub struct MetricVsParam {
+    title: String,
+    x_label: String,
+    y_label: String,
+    series: Vec<Series>,
+    reference: Option<Reference>,
+    x_names: Option<Vec<String>>,
+    x: (f64, f64),
+    y: (f64, f64),
+}
+
+impl MetricVsParam {
+    /// The plot of `series` (and `reference`), or an error if there is no
+    /// point; `x_names` labels categorical x positions.
+    pub fn new(
+        title: &str,
+        x_label: &str,
+        y_label: &str,
+        series: &[Series],
+        reference: Option<&Reference>,
+        x_names: Option<&[String]>,
+    ) -> Result<MetricVsParam, PlotError> {
+        let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
+        let x = bounds(xs).ok_or_else(|| err("no point to plot"))?;
+        let ys = series
+            .iter()
+            .flat_map(|s| s.points.iter().flat_map(|p| [p.1, p.3]))
+            .chain(
+                reference
+                    .into_iter()
+                    .flat_map(|r| r.points.iter().map(|p| p.1)),
+            );
+        let (y_lo, y_hi) = bounds(ys).ok_or_else(|| err("no value to plot"))?;
+        Ok(MetricVsParam {
+            title: title.to_string(),
+            x_label: x_label.to_string(),
+            y_label: y_label.to_string(),
+            series: series.to_vec(),
+            reference: reference.cloned(),
+            x_names: x_names.map(<[String]>::to_vec),
+            x,
+            y: (y_lo.min(0.0), y_hi),
+        })
+    }
+}
+
+impl Draw for MetricVsParam {
+    fn size(&self) -> (u32, u32) {
+        (W, H)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let fmt = |x: &f64| match &self.x_names {
             Some(n) => {
                 let i = x.round();
                 if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n.len() {
@@ -464,16 +568,16 @@ pub fn metric_vs_param(
             }
             None => tick(*x),
         };
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc(y_label)
-            .x_label_formatter(&fmt)
-            .label_style(("sans-serif", 15))
-            .axis_desc_style(("sans-serif", 17))
-            .draw()
-            .map_err(err)?;
-        for (i, s) in series.iter().enumerate() {
+        let mut chart = frame(
+            root,
+            &self.title,
+            &self.x_label,
+            &self.y_label,
+            (self.x.0..self.x.1, self.y.0..self.y.1),
+            72,
+            Some(&fmt),
+        )?;
+        for (i, s) in self.series.iter().enumerate() {
             let c = COLOURS[i % COLOURS.len()];
             let mut band: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0, p.3)).collect();
             band.extend(s.points.iter().rev().map(|p| (p.0, p.1)));
@@ -497,7 +601,7 @@ pub fn metric_vs_param(
                 )
                 .map_err(err)?;
         }
-        if let Some(r) = reference {
+        if let Some(r) = &self.reference {
             chart
                 .draw_series(LineSeries::new(
                     r.points.iter().copied(),
@@ -507,10 +611,24 @@ pub fn metric_vs_param(
                 .label(r.label.clone())
                 .legend(line_key(BLACK, 1));
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
-        root.present().map_err(err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15)
     }
-    encode(buf)
+}
+
+/// Metric against a swept parameter, in `format`: the median as a line and
+/// the p10-p90 band shaded, one colour per series; `x_names` labels
+/// categorical x positions.
+pub fn metric_vs_param(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    reference: Option<&Reference>,
+    x_names: Option<&[String]>,
+    format: Format,
+) -> Result<Vec<u8>, PlotError> {
+    let picture = MetricVsParam::new(title, x_label, y_label, series, reference, x_names)?;
+    canvas::render(&picture, format)
 }
 
 #[cfg(test)]
@@ -524,20 +642,20 @@ mod tests {
     #[test]
     fn plots_are_deterministic_and_not_blank() {
         let v: Vec<f64> = (0..500).map(|i| f64::from(i % 37) * 1.5).collect();
-        let a = histogram("h", "x (ms)", &v).unwrap();
-        assert_eq!(a, histogram("h", "x (ms)", &v).unwrap());
+        let a = histogram("h", "x (ms)", &v, Format::Png).unwrap();
+        assert_eq!(a, histogram("h", "x (ms)", &v, Format::Png).unwrap());
         let img = decode(&a);
         assert_eq!(img.dimensions(), (W, H));
         let non_white = img.pixels().filter(|p| p.0 != [255, 255, 255]).count();
         assert!(non_white > 5_000, "{non_white} drawn pixels");
-        let c = ecdf("c", "x", &v).unwrap();
+        let c = ecdf("c", "x", &v, Format::Png).unwrap();
         assert!(decode(&c).pixels().any(|p| p.0 == [31, 119, 180]));
         let lines = vec![
             ("p0".to_string(), v.clone()),
             ("p1".to_string(), v.iter().map(|x| x * 2.0).collect()),
         ];
-        let cs = ecdfs("c", "x", &lines).unwrap();
-        assert_eq!(cs, ecdfs("c", "x", &lines).unwrap());
+        let cs = ecdfs("c", "x", &lines, Format::Png).unwrap();
+        assert_eq!(cs, ecdfs("c", "x", &lines, Format::Png).unwrap());
         let img = decode(&cs);
         assert!(img.pixels().any(|p| p.0 == [31, 119, 180]));
         assert!(img.pixels().any(|p| p.0 == [214, 39, 40]));
@@ -550,7 +668,7 @@ mod tests {
             label: "ref".into(),
             points: vec![(1.0, 2.0), (2.0, 3.5)],
         };
-        let m = metric_vs_param("m", "x", "y", &[s], Some(&r), None).unwrap();
+        let m = metric_vs_param("m", "x", "y", &[s], Some(&r), None, Format::Png).unwrap();
         assert_eq!(decode(&m).dimensions(), (W, H));
     }
 
@@ -565,7 +683,7 @@ mod tests {
 
     #[test]
     fn nothing_to_plot_is_an_error_not_a_panic() {
-        assert!(histogram("h", "x", &[f64::NAN]).is_err());
-        assert!(ecdf("c", "x", &[]).is_err());
+        assert!(histogram("h", "x", &[f64::NAN], Format::Svg).is_err());
+        assert!(ecdf("c", "x", &[], Format::Png).is_err());
     }
 }

@@ -8,6 +8,7 @@ use reports::jsonl::JsonlWriter;
 use reports::pictures::Pictures;
 use reports::sink::{NodeNames, feed};
 use sim_core::{SimTime, TraceRecord};
+use support::svg::well_formed;
 use support::*;
 
 fn pictures(
@@ -51,49 +52,6 @@ fn pictures_are_deterministic_and_survive_a_trip_through_jsonl() {
     }
 }
 
-/// A small well-formedness check: every tag closes in order, attributes are
-/// quoted, and text holds no raw `<` or unescaped `&`.
-fn well_formed(xml: &str) -> Result<(), String> {
-    let mut stack: Vec<String> = Vec::new();
-    let mut rest = xml;
-    while let Some(i) = rest.find('<') {
-        let text = &rest[..i];
-        if let Some(j) = text.find('&') {
-            let ent = &text[j..];
-            if !["&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#"]
-                .iter()
-                .any(|e| ent.starts_with(e))
-            {
-                return Err(format!("bad entity near {:?}", &ent[..ent.len().min(20)]));
-            }
-        }
-        rest = &rest[i + 1..];
-        let end = rest.find('>').ok_or("unclosed tag")?;
-        let tag = &rest[..end];
-        rest = &rest[end + 1..];
-        if tag.starts_with('?') || tag.starts_with('!') {
-            continue;
-        }
-        if !tag.matches('"').count().is_multiple_of(2) {
-            return Err(format!("unbalanced quotes in <{tag}>"));
-        }
-        if let Some(name) = tag.strip_prefix('/') {
-            match stack.pop() {
-                Some(open) if open == name.trim() => {}
-                other => return Err(format!("</{name}> closes {other:?}")),
-            }
-        } else if !tag.ends_with('/') {
-            let name = tag.split_whitespace().next().ok_or("empty tag")?;
-            stack.push(name.to_string());
-        }
-    }
-    if stack.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("unclosed {stack:?}"))
-    }
-}
-
 #[test]
 fn every_picture_is_also_svg_with_text_as_text() {
     for dir in fixtures() {
@@ -125,4 +83,67 @@ fn well_formed_check_catches_mistakes() {
     assert!(well_formed("<svg><text>a &amp; b</text></svg>").is_ok());
     assert!(well_formed("<svg><text>a & b</text></svg>").is_err());
     assert!(well_formed("<svg><g></svg>").is_err());
+}
+
+/// Every batch plot, as (name, PNG or SVG bytes).
+fn batch_plots(f: Format) -> Vec<(&'static str, Vec<u8>)> {
+    use reports::plot::{Reference, Series, ecdf, ecdfs, histogram, metric_vs_param};
+    let v: Vec<f64> = (0..300).map(|i| f64::from(i % 23) * 0.7).collect();
+    let lines = vec![
+        ("loss=0.01".to_string(), v.clone()),
+        (
+            "loss=0.02 & more".to_string(),
+            v.iter().map(|x| x * 3.0).collect(),
+        ),
+    ];
+    let series = [Series {
+        label: "delay=<5ms>".into(),
+        points: vec![(0.01, 1.0, 2.0, 3.0), (0.02, 0.5, 1.0, 2.5)],
+    }];
+    let reference = Reference {
+        label: "Mathis".into(),
+        points: vec![(0.01, 2.2), (0.02, 1.5)],
+    };
+    let names = ["cubic".to_string(), "reno".to_string()];
+    let title = "batch-client";
+    vec![
+        ("hist", histogram(title, "x (ms)", &v, f).unwrap()),
+        ("cdf", ecdf(title, "x (ms)", &v, f).unwrap()),
+        ("cdfs", ecdfs(title, "x (ms)", &lines, f).unwrap()),
+        (
+            "vs",
+            metric_vs_param(title, "loss", "y", &series, Some(&reference), None, f).unwrap(),
+        ),
+        (
+            "vs-names",
+            metric_vs_param(title, "cc", "y", &series, None, Some(&names), f).unwrap(),
+        ),
+    ]
+}
+
+#[test]
+fn batch_plots_are_deterministic_png_and_well_formed_svg() {
+    let pngs = batch_plots(Format::Png);
+    assert_eq!(pngs, batch_plots(Format::Png));
+    for (n, png) in &pngs {
+        let img = image::load_from_memory(png).unwrap();
+        assert_eq!((img.width(), img.height()), (900, 560), "{n}");
+    }
+    let svgs = batch_plots(Format::Svg);
+    assert_eq!(svgs, batch_plots(Format::Svg));
+    for (n, bytes) in &svgs {
+        let text = std::str::from_utf8(bytes).unwrap();
+        assert!(text.starts_with("<svg"), "{n}");
+        well_formed(text).unwrap_or_else(|e| panic!("{n}: {e}"));
+        assert!(
+            text.contains("batch-client"),
+            "{n}: title not found as text"
+        );
+        assert!(text.contains("font-family=\"sans-serif\""), "{n}");
+    }
+    // Legend labels are text too, escaped.
+    let cdfs = std::str::from_utf8(&svgs[2].1).unwrap();
+    assert!(cdfs.contains("loss=0.02 &amp; more"), "{cdfs}");
+    let vs = std::str::from_utf8(&svgs[3].1).unwrap();
+    assert!(vs.contains("delay=&lt;5ms&gt; (median, p10-p90)"));
 }

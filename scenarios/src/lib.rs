@@ -65,6 +65,8 @@ pub use output::{
     write_outputs_window,
 };
 pub use plan::{Expectation, FaultRule, LinkAction, Measure, Plan, TraceFilter};
+/// The pictures' file format (of [`OutputOptions`] and [`BatchOptions`]).
+pub use reports::Format;
 pub use run::{
     ExpectResult, Limits, NoSink, Observed, Outcome, Progress, RunOutput, Tracing, run, run_traced,
     run_with,

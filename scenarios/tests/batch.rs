@@ -7,6 +7,9 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
+#[path = "../../reports/tests/support/svg.rs"]
+mod svg;
+
 use common::{files, library_file as library, netsim};
 
 const LOSSY: &str = r#"{
@@ -166,6 +169,68 @@ fn shards_merge_into_the_unsharded_batch() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("shard 3 of 3 is missing"));
+}
+
+/// `--format svg` draws every plot as well-formed SVG (the same plots as
+/// PNG, and no PNG), whatever `--jobs` is; the other files do not change;
+/// and a merge with `--format svg` is the unsharded SVG batch, byte for byte.
+#[test]
+fn batch_and_merge_can_draw_svg() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write_tmp(tmp.path(), LOSSY);
+    let batch = |name: &str, extra: &[&str]| {
+        let d = tmp.path().join(name);
+        let mut args = vec!["batch", &file, "--seeds", "0..30"];
+        args.extend_from_slice(extra);
+        args.extend(["--out", d.to_str().unwrap()]);
+        let o = netsim(&args);
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        files(&d)
+    };
+    let png = batch("png", &["--jobs", "2"]);
+    let svg = batch("svg", &["--jobs", "1", "--format", "svg"]);
+    assert_eq!(svg, batch("svg2", &["--jobs", "2", "--format", "svg"]));
+    let plots = |v: &[(String, Vec<u8>)], ext: &str| -> Vec<String> {
+        v.iter()
+            .filter_map(|(n, _)| n.strip_suffix(ext).map(str::to_string))
+            .collect()
+    };
+    assert!(plots(&svg, ".png").is_empty(), "{:?}", plots(&svg, ".png"));
+    assert!(!plots(&svg, ".svg").is_empty());
+    assert_eq!(plots(&svg, ".svg"), plots(&png, ".png"));
+    for (n, bytes) in svg.iter().filter(|(n, _)| n.ends_with(".svg")) {
+        let text = std::str::from_utf8(bytes).unwrap();
+        assert!(text.starts_with("<svg"), "{n}");
+        svg::well_formed(text).unwrap_or_else(|e| panic!("{n}: {e}"));
+        assert!(text.contains("lossy-handshake"), "{n}: title not text");
+    }
+    let data = |v: &[(String, Vec<u8>)]| -> Vec<(String, Vec<u8>)> {
+        v.iter()
+            .filter(|(n, _)| !n.ends_with(".svg") && !n.ends_with(".png"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(data(&svg), data(&png));
+    let shards = run_shards(&file, "0..30", 2, tmp.path(), &[]);
+    let merged = tmp.path().join("merged");
+    let mut args = vec!["merge"];
+    args.extend(shards.iter().map(|(_, d)| d.as_str()));
+    args.extend(["--out", merged.to_str().unwrap(), "--format", "svg"]);
+    let o = netsim(&args);
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(files(&merged), svg);
+    // A bad format is a usage error.
+    let o = netsim(&["batch", &file, "--seeds", "0..2", "--format", "jpg"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a picture format"));
 }
 
 /// Runs `netsim batch` for every shard K/N of `file` into `root/shards/K`

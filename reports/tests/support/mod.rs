@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod svg;
+
 use std::path::{Path, PathBuf};
 
 use reports::sink::NodeNames;

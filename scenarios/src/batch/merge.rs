@@ -7,6 +7,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use reports::Format;
 use serde_json::Value as Json;
 
 use super::summary::Tally;
@@ -166,8 +167,9 @@ fn read_runs(
 
 /// Combines shard folders into the files one unsharded batch would have
 /// written, traces kept with `--keep-traces` included. Batch expectations
-/// are judged here, on the whole batch, never on a shard's slice.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Batch, BatchOutcome), Error> {
+/// are judged here, on the whole batch, never on a shard's slice. The plots
+/// are drawn in `format`, as an unsharded batch draws them.
+pub fn merge(dirs: &[PathBuf], out: &Path, format: Format) -> Result<(Batch, BatchOutcome), Error> {
     if let Some(d) = dirs.iter().find(|d| same_folder(d, out)) {
         return Err(bad(format!(
             "--out {} is one of the shard folders ({}); merge into a new folder",
@@ -198,6 +200,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Batch, BatchOutcome), Erro
     drop(w);
     let seeds = meta.seeds[0]..meta.seeds[1];
     let outcome = batch.finish(seeds, None, tally, records.len() as u64, out, tmp_runs)?;
+    batch.plot(&outcome.values, out, format)?;
     Ok((batch, outcome))
 }
 

@@ -19,6 +19,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use reports::Format;
 use serde_json::Value as Json;
 
 use crate::error::{Error, InputError};
@@ -46,6 +47,8 @@ pub struct BatchOptions {
     pub shard: Option<(u64, u64)>,
     /// Keep each run's trace files under `traces/`.
     pub keep_traces: bool,
+    /// The plots' file format (a shard draws none).
+    pub format: Format,
 }
 
 /// One (point, seed) to run.
@@ -170,16 +173,21 @@ impl Batch {
         }
         w.flush().map_err(werr(&tmp_runs))?;
         drop(w);
-        // Plots are drawn on the batch's own threads too.
+        // Plots are drawn on the batch's own threads too. A shard's plots
+        // would show a slice; the merge draws the whole.
         pool.install(|| {
-            self.finish(
+            let outcome = self.finish(
                 opts.seeds.clone(),
                 opts.shard,
                 tally,
                 jobs.len() as u64,
                 dir,
                 tmp_runs,
-            )
+            )?;
+            if opts.shard.is_none() {
+                self.plot(&outcome.values, dir, opts.format)?;
+            }
+            Ok(outcome)
         })
     }
 
@@ -233,10 +241,6 @@ impl Batch {
         fs::rename(&tmp_runs, dir.join("runs.jsonl")).map_err(werr(&dir.join("runs.jsonl")))?;
         for n in ["summary.json", "batch.json"] {
             fs::rename(tmp(n), dir.join(n)).map_err(werr(&dir.join(n)))?;
-        }
-        // A shard's plots would show a slice; the merge draws the whole.
-        if shard.is_none() {
-            self.plot(&tally.values, dir)?;
         }
         Ok(BatchOutcome {
             values: tally.values,

@@ -15,6 +15,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use reports::Format;
 use reports::plot::{Reference, Scale, Series, ecdf, ecdfs, histogram, metric_vs_param, varies};
 use serde_json::Value as Json;
 
@@ -75,18 +76,24 @@ impl Batch {
     /// each metric that varies, a histogram and an empirical CDF, per point
     /// with sweeps; with sweeps also the metric against each swept
     /// parameter (median and p10-p90 band, one line per value of the other
-    /// parameters). Returns the files written.
-    pub fn plot(&self, values: &[Vec<Vec<f64>>], dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    /// parameters), as PNG or SVG files by `format`. Returns the files
+    /// written.
+    pub fn plot(
+        &self,
+        values: &[Vec<Vec<f64>>],
+        dir: &Path,
+        format: Format,
+    ) -> Result<Vec<PathBuf>, Error> {
         // Drawn in parallel (on the caller's rayon pool), written in order.
         let drawn: Vec<Vec<(String, Vec<u8>)>> = (0..self.metrics().len())
             .into_par_iter()
-            .map(|m| self.draw_metric(m, values))
+            .map(|m| self.draw_metric(m, values, format))
             .collect();
         let mut written = Vec::new();
-        for (name, png) in drawn.into_iter().flatten() {
+        for (name, bytes) in drawn.into_iter().flatten() {
             let to = dir.join(&name);
             let tmp = dir.join(format!(".{name}.partial"));
-            fs::write(&tmp, png).map_err(|source| Error::Write {
+            fs::write(&tmp, bytes).map_err(|source| Error::Write {
                 path: to.clone(),
                 source,
             })?;
@@ -99,8 +106,14 @@ impl Batch {
         Ok(written)
     }
 
-    /// The plots of metric `m`, as (file name, PNG bytes).
-    fn draw_metric(&self, m: usize, values: &[Vec<Vec<f64>>]) -> Vec<(String, Vec<u8>)> {
+    /// The plots of metric `m` in `format`, as (file name, bytes).
+    fn draw_metric(
+        &self,
+        m: usize,
+        values: &[Vec<Vec<f64>>],
+        format: Format,
+    ) -> Vec<(String, Vec<u8>)> {
+        let ext = format.extension();
         let name = &self.metrics()[m];
         let scale = Scale::for_metric(name);
         let label = scale.label(name);
@@ -115,11 +128,11 @@ impl Batch {
             if !varies(&v) {
                 return out;
             }
-            if let Ok(png) = histogram(&title, &label, &v) {
-                out.push((format!("{}-hist.png", file_part(name)), png));
+            if let Ok(bytes) = histogram(&title, &label, &v, format) {
+                out.push((format!("{}-hist.{ext}", file_part(name)), bytes));
             }
-            if let Ok(png) = ecdf(&title, &label, &v) {
-                out.push((format!("{}-cdf.png", file_part(name)), png));
+            if let Ok(bytes) = ecdf(&title, &label, &v, format) {
+                out.push((format!("{}-cdf.{ext}", file_part(name)), bytes));
             }
             return out;
         }
@@ -127,17 +140,17 @@ impl Batch {
             .map(|p| (self.point_label(p), scaled(p)))
             .collect();
         if points.iter().any(|(_, v)| varies(v))
-            && let Ok(png) = ecdfs(&title, &label, &points)
+            && let Ok(bytes) = ecdfs(&title, &label, &points, format)
         {
-            out.push((format!("{}-cdf.png", file_part(name)), png));
+            out.push((format!("{}-cdf.{ext}", file_part(name)), bytes));
         }
         for (p, (params, v)) in points.iter().enumerate() {
             if !varies(v) {
                 continue;
             }
             let x_label = format!("{label} at point {p}: {params}");
-            if let Ok(png) = histogram(&title, &x_label, v) {
-                out.push((format!("{}-hist-p{p}.png", file_part(name)), png));
+            if let Ok(bytes) = histogram(&title, &x_label, v, format) {
+                out.push((format!("{}-hist-p{p}.{ext}", file_part(name)), bytes));
             }
         }
         for (pi, param) in self.sweep.params.iter().enumerate() {
@@ -149,17 +162,18 @@ impl Batch {
             } else {
                 format!("{} ({unit})", param.name)
             };
-            if let Ok(png) = metric_vs_param(
+            if let Ok(bytes) = metric_vs_param(
                 &title,
                 &x_label,
                 &label,
                 &series,
                 reference.as_ref(),
                 names.as_deref(),
+                format,
             ) {
                 out.push((
-                    format!("{}-vs-{}.png", file_part(name), file_part(&param.name)),
-                    png,
+                    format!("{}-vs-{}.{ext}", file_part(name), file_part(&param.name)),
+                    bytes,
                 ));
             }
         }

@@ -102,6 +102,9 @@ enum Command {
         /// Run only slice K of N of the (point, seed) space, for a cluster.
         #[arg(long, value_parser = parse_shard)]
         shard: Option<(u64, u64)>,
+        /// Plot format: png or svg (a shard draws no plots; its merge does).
+        #[arg(long, default_value = "png", value_parser = parse_format)]
+        format: reports::Format,
     },
     /// Combine the folders of a sharded batch into one batch's files.
     Merge {
@@ -111,6 +114,9 @@ enum Command {
         /// Where to write the merged files.
         #[arg(long)]
         out: PathBuf,
+        /// Plot format: png or svg.
+        #[arg(long, default_value = "png", value_parser = parse_format)]
+        format: reports::Format,
     },
     /// Check a scenario without running it.
     Check {
@@ -312,6 +318,7 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             out,
             keep_traces,
             shard,
+            format,
         } => {
             let jobs =
                 jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -320,11 +327,12 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
                 jobs,
                 shard,
                 keep_traces,
+                format,
             };
             batch(&scenario, &opts, out)
         }
-        Command::Merge { dirs, out } => {
-            let (batch, outcome) = scenarios::merge(&dirs, &out)?;
+        Command::Merge { dirs, out, format } => {
+            let (batch, outcome) = scenarios::merge(&dirs, &out, format)?;
             Ok(report_batch(
                 &outcome,
                 &out,
