@@ -1,0 +1,81 @@
+//! Each output writer alone over a recorded trace, to time the writing
+//! without the simulation:
+//!
+//! ```text
+//! netsim run scenario.json --out /tmp/run
+//! cargo run --release -p benches --example writers -- /tmp/run/trace.jsonl [rounds]
+//! ```
+//!
+//! Prints the best of `rounds` (default 3) per writer; output goes to a
+//! buffered sink, so file system costs are left out.
+
+use std::io::BufWriter;
+use std::time::Instant;
+
+use reports::sink::RecordSink;
+use sim_core::{SimTime, TraceRecord};
+
+fn time(
+    name: &str,
+    rounds: usize,
+    records: &[TraceRecord],
+    mut make: impl FnMut() -> Box<dyn RecordSink>,
+) {
+    let mut best = f64::MAX;
+    for _ in 0..rounds {
+        let mut sink = make();
+        let t = Instant::now();
+        reports::sink::feed(&mut sink, records).expect("writing to a sink");
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    println!("{name:>10}: {best:.3} s");
+}
+
+fn out() -> BufWriter<std::io::Sink> {
+    BufWriter::with_capacity(1 << 16, std::io::sink())
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("usage: writers TRACE.jsonl [rounds]");
+    let rounds = args
+        .next()
+        .map_or(3, |r| r.parse().expect("a number of rounds"));
+    let text = std::fs::read_to_string(&path).expect("a readable trace");
+    let (names, records) = reports::jsonl::read(&text).expect("a valid trace");
+    drop(text);
+    println!("{} records", records.len());
+    let n = names.clone();
+    time("jsonl", rounds, &records, || {
+        Box::new(reports::jsonl::JsonlWriter::new(out(), n.clone()))
+    });
+    let n = names.clone();
+    time("text", rounds, &records, || {
+        Box::new(reports::text::TextWriter::new(out(), n.clone()))
+    });
+    time("pcap", rounds, &records, || {
+        Box::new(reports::pcap::PcapWriter::new(out()))
+    });
+    let n = names.clone();
+    time("pictures", rounds, &records, || {
+        Box::new(reports::pictures::Pictures::new(
+            "bench",
+            n.clone(),
+            SimTime::ZERO,
+            SimTime::MAX,
+        ))
+    });
+    struct Figures(reports::connections::FiguresBuilder);
+    impl RecordSink for Figures {
+        fn push(&mut self, r: &TraceRecord) -> std::io::Result<()> {
+            self.0.push(r);
+            Ok(())
+        }
+        fn finish(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    time("figures", rounds, &records, || {
+        Box::new(Figures(Default::default()))
+    });
+}
