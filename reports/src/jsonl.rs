@@ -17,71 +17,81 @@ use crate::sink::{NodeNames, RecordSink};
 
 /// Writes one value as JSON.
 pub fn write_value(out: &mut impl Write, topo: &Topology, v: &Value) -> io::Result<()> {
-    put_value(out, &|n| topo.name(n), v)
+    let mut buf = Vec::new();
+    put_value(&mut buf, &|n| topo.name(n), v)?;
+    out.write_all(&buf)
 }
 
+// The writing itself goes into a `Vec<u8>` (a line buffer), with integers
+// formatted by `crate::num`: the same bytes as `write!`, without the
+// formatting machinery.
 fn put_value<'n>(
-    out: &mut impl Write,
+    out: &mut Vec<u8>,
     name: &impl Fn(NodeId) -> &'n str,
     v: &Value,
 ) -> io::Result<()> {
     match v {
-        Value::U64(n) => write!(out, "{n}"),
-        Value::I64(n) => write!(out, "{n}"),
-        Value::F64(x) if x.is_finite() => out.write_all(
-            serde_json::to_string(x)
-                .map_err(io::Error::other)?
-                .as_bytes(),
-        ),
-        Value::F64(_) => out.write_all(b"null"),
-        Value::Bool(b) => write!(out, "{b}"),
-        Value::Str(s) => write_str(out, s),
-        Value::Node(n) => write_str(out, name(*n)),
+        Value::U64(n) => out.extend_from_slice(crate::num::u64(*n).as_bytes()),
+        Value::I64(n) => out.extend_from_slice(crate::num::i64(*n).as_bytes()),
+        Value::F64(x) if x.is_finite() => {
+            serde_json::to_writer(&mut *out, x).map_err(io::Error::other)?
+        }
+        Value::F64(_) => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Str(s) => write_str(out, s)?,
+        Value::Node(n) => write_str(out, name(*n))?,
         Value::List(items) => {
-            out.write_all(b"[")?;
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.write_all(b",")?;
+                    out.push(b',');
                 }
                 put_value(out, name, item)?;
             }
-            out.write_all(b"]")
+            out.push(b']');
         }
     }
+    Ok(())
 }
 
-fn write_str(out: &mut impl Write, s: &str) -> io::Result<()> {
+fn write_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
     // Names, kinds and flags never need escaping: write them as they are.
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.write_all(b"\"")?;
-        out.write_all(s.as_bytes())?;
-        return out.write_all(b"\"");
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return Ok(());
     }
-    out.write_all(
-        serde_json::to_string(s)
-            .map_err(io::Error::other)?
-            .as_bytes(),
-    )
+    serde_json::to_writer(out, s).map_err(io::Error::other)
 }
 
 fn put_record<'n>(
-    out: &mut impl Write,
+    out: &mut Vec<u8>,
     name: &impl Fn(NodeId) -> &'n str,
     r: &TraceRecord,
 ) -> io::Result<()> {
-    write!(out, "{{\"t_ns\":{},\"node\":", r.t.as_nanos())?;
+    out.extend_from_slice(b"{\"t_ns\":");
+    out.extend_from_slice(crate::num::u64(r.t.as_nanos()).as_bytes());
+    out.extend_from_slice(b",\"node\":");
     write_str(out, name(r.node))?;
-    write!(out, ",\"kind\":\"{}\"", r.kind)?;
+    out.extend_from_slice(b",\"kind\":\"");
+    out.extend_from_slice(r.kind.name().as_bytes());
+    out.push(b'"');
     for (k, v) in &r.fields {
-        write!(out, ",\"{k}\":")?;
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(k.name().as_bytes());
+        out.extend_from_slice(b"\":");
         put_value(out, name, v)?;
     }
-    out.write_all(b"}\n")
+    out.extend_from_slice(b"}\n");
+    Ok(())
 }
 
 /// Writes one record as a line.
 pub fn write_record(out: &mut impl Write, topo: &Topology, r: &TraceRecord) -> io::Result<()> {
-    put_record(out, &|n| topo.name(n), r)
+    let mut buf = Vec::new();
+    put_record(&mut buf, &|n| topo.name(n), r)?;
+    out.write_all(&buf)
 }
 
 /// Writes every record, one a line (a thin wrapper over [`JsonlWriter`]).

@@ -39,6 +39,7 @@ pub mod glyphs;
 mod hops;
 pub mod jsonl;
 pub mod ladder;
+mod num;
 pub mod pcap;
 pub mod pictures;
 pub mod plot;

@@ -8,18 +8,15 @@
 use sim_core::{Field, Kind};
 use std::fmt::Write as _;
 
-use sim_core::{NodeId, SimDuration, Topology, TraceRecord, Value};
+use sim_core::{NodeId, Topology, TraceRecord, Value};
 
+use crate::num;
 use crate::sink::{NodeNames, RecordSink};
 
 fn value<'n>(out: &mut String, name: &impl Fn(NodeId) -> &'n str, v: &Value) {
     match v {
-        Value::U64(n) => {
-            let _ = write!(out, "{n}");
-        }
-        Value::I64(n) => {
-            let _ = write!(out, "{n}");
-        }
+        Value::U64(n) => out.push_str(num::u64(*n).as_str()),
+        Value::I64(n) => out.push_str(num::i64(*n).as_str()),
         Value::F64(x) => {
             let _ = write!(out, "{x}");
         }
@@ -44,26 +41,31 @@ pub fn push_line(s: &mut String, topo: &Topology, r: &TraceRecord) {
     line_into(s, &|n| topo.name(n), r);
 }
 
+/// Spaces to pad the time and the node name with.
+const SPACES: &str = "            ";
+
 fn line_into<'n>(s: &mut String, names: &impl Fn(NodeId) -> &'n str, r: &TraceRecord) {
-    let start = s.len();
-    let _ = write!(s, "{}", SimDuration(r.t.as_nanos()));
-    let width = s.len() - start;
-    if width < 12 {
-        s.insert_str(start, &" ".repeat(12 - width));
-    }
+    // Integers and times go through `crate::num`: the bytes of `{}` and of
+    // `SimDuration`'s `Display`, without the formatting machinery.
+    let time = num::duration(r.t.as_nanos());
+    let time = time.as_str();
+    s.push_str(&SPACES[..12usize.saturating_sub(time.len())]);
+    s.push_str(time);
     s.push(' ');
     let name = names(r.node);
     s.push_str(name);
-    for _ in name.len()..6 {
-        s.push(' ');
-    }
+    s.push_str(&SPACES[..6usize.saturating_sub(name.len())]);
     s.push(' ');
     let link_event = r.kind.name().strip_prefix("link_");
     let mut skip: &[Field] = &[];
     if let (Some(what), Some(Value::Node(from)), Some(Value::Node(to))) =
         (link_event, r.field(Field::From), r.field(Field::To))
     {
-        let _ = write!(s, "{} -> {} {what}", names(*from), names(*to));
+        s.push_str(names(*from));
+        s.push_str(" -> ");
+        s.push_str(names(*to));
+        s.push(' ');
+        s.push_str(what);
         skip = &[Field::From, Field::To];
     } else {
         s.push_str(r.kind.name());
@@ -79,7 +81,9 @@ fn line_into<'n>(s: &mut String, names: &impl Fn(NodeId) -> &'n str, r: &TraceRe
         s.push(' ');
         match (k.name().strip_suffix("_ns"), v) {
             (Some(key), Value::U64(ns)) => {
-                let _ = write!(s, "{key}={}", SimDuration(*ns));
+                s.push_str(key);
+                s.push('=');
+                s.push_str(num::duration(*ns).as_str());
             }
             (_, v) => {
                 s.push_str(k.name());
