@@ -3,10 +3,11 @@
 //!
 //! ```text
 //! netsim run scenario.json --out /tmp/run
-//! cargo run --release -p benches --example writers -- /tmp/run/trace.jsonl [rounds]
+//! cargo run --release -p benches --example writers -- /tmp/run/trace.jsonl [rounds [writer]]
 //! ```
 //!
-//! Prints the best of `rounds` (default 3) per writer; output goes to a
+//! Prints the best of `rounds` (default 3) per writer (or only `writer`:
+//! `jsonl`, `text`, `pcap`, `pictures`, `figures`); output goes to a
 //! buffered sink, so file system costs are left out.
 
 use std::io::BufWriter;
@@ -16,11 +17,15 @@ use reports::sink::RecordSink;
 use sim_core::{SimTime, TraceRecord};
 
 fn time(
+    only: Option<&str>,
     name: &str,
     rounds: usize,
     records: &[TraceRecord],
     mut make: impl FnMut() -> Box<dyn RecordSink>,
 ) {
+    if only.is_some_and(|o| o != name) {
+        return;
+    }
     let mut best = f64::MAX;
     for _ in 0..rounds {
         let mut sink = make();
@@ -37,27 +42,31 @@ fn out() -> BufWriter<std::io::Sink> {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let path = args.next().expect("usage: writers TRACE.jsonl [rounds]");
+    let path = args
+        .next()
+        .expect("usage: writers TRACE.jsonl [rounds [writer]]");
     let rounds = args
         .next()
         .map_or(3, |r| r.parse().expect("a number of rounds"));
+    let only = args.next();
+    let only = only.as_deref();
     let text = std::fs::read_to_string(&path).expect("a readable trace");
     let (names, records) = reports::jsonl::read(&text).expect("a valid trace");
     drop(text);
     println!("{} records", records.len());
     let n = names.clone();
-    time("jsonl", rounds, &records, || {
+    time(only, "jsonl", rounds, &records, || {
         Box::new(reports::jsonl::JsonlWriter::new(out(), n.clone()))
     });
     let n = names.clone();
-    time("text", rounds, &records, || {
+    time(only, "text", rounds, &records, || {
         Box::new(reports::text::TextWriter::new(out(), n.clone()))
     });
-    time("pcap", rounds, &records, || {
+    time(only, "pcap", rounds, &records, || {
         Box::new(reports::pcap::PcapWriter::new(out()))
     });
     let n = names.clone();
-    time("pictures", rounds, &records, || {
+    time(only, "pictures", rounds, &records, || {
         Box::new(reports::pictures::Pictures::new(
             "bench",
             n.clone(),
@@ -75,7 +84,7 @@ fn main() {
             Ok(())
         }
     }
-    time("figures", rounds, &records, || {
+    time(only, "figures", rounds, &records, || {
         Box::new(Figures(Default::default()))
     });
 }

@@ -31,8 +31,8 @@ fn put_value<'n>(
     v: &Value,
 ) -> io::Result<()> {
     match v {
-        Value::U64(n) => out.extend_from_slice(crate::num::u64(*n).as_bytes()),
-        Value::I64(n) => out.extend_from_slice(crate::num::i64(*n).as_bytes()),
+        Value::U64(n) => crate::num::put_u64(out, *n),
+        Value::I64(n) => crate::num::put_i64(out, *n),
         Value::F64(x) if x.is_finite() => {
             serde_json::to_writer(&mut *out, x).map_err(io::Error::other)?
         }
@@ -71,7 +71,7 @@ fn put_record<'n>(
     r: &TraceRecord,
 ) -> io::Result<()> {
     out.extend_from_slice(b"{\"t_ns\":");
-    out.extend_from_slice(crate::num::u64(r.t.as_nanos()).as_bytes());
+    crate::num::put_u64(out, r.t.as_nanos());
     out.extend_from_slice(b",\"node\":");
     write_str(out, name(r.node))?;
     out.extend_from_slice(b",\"kind\":\"");

@@ -1,6 +1,7 @@
 //! Numbers as text without `core::fmt`: the writers format hundreds of
-//! thousands of integers and times a second, and these give exactly the
-//! bytes of `{}` on a `u64`, an `i64` and a [`sim_core::SimDuration`].
+//! thousands of integers and times a second, and these append exactly the
+//! bytes of `{}` on a `u64`, an `i64` and a [`sim_core::SimDuration`],
+//! straight into the line being built.
 
 /// Two decimal digits of every number below 100.
 const PAIRS: &[u8; 200] = b"\
@@ -10,94 +11,56 @@ const PAIRS: &[u8; 200] = b"\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// A short piece of ASCII text built on the stack, read back as `&str`.
-pub(crate) struct Small {
-    buf: [u8; 48],
-    start: usize,
-}
-
-impl Small {
-    fn new() -> Self {
-        Small {
-            buf: [0; 48],
-            start: 48,
-        }
+/// Appends the decimal digits of `n`, at least `width` of them
+/// (zero-padded).
+fn put_padded(out: &mut Vec<u8>, mut n: u64, width: usize) {
+    let len = (n.checked_ilog10().unwrap_or(0) as usize + 1).max(width);
+    let start = out.len();
+    out.resize(start + len, b'0');
+    let buf = &mut out[start..];
+    let mut i = len;
+    while n >= 100 {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
     }
-
-    /// Puts `b` in front of what is there.
-    fn prepend(&mut self, b: &[u8]) {
-        self.start -= b.len();
-        self.buf[self.start..self.start + b.len()].copy_from_slice(b);
-    }
-
-    /// Puts the decimal digits of `n` in front, at least `width` of them
-    /// (zero-padded).
-    fn prepend_u64(&mut self, mut n: u64, width: usize) {
-        let end = self.start;
-        while n >= 100 {
-            let d = (n % 100) as usize * 2;
-            n /= 100;
-            self.prepend(&PAIRS[d..d + 2]);
-        }
-        if n >= 10 {
-            let d = n as usize * 2;
-            self.prepend(&PAIRS[d..d + 2]);
-        } else {
-            self.prepend(&[b'0' + n as u8]);
-        }
-        while end - self.start < width {
-            self.prepend(b"0");
-        }
-    }
-
-    /// The text.
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.buf[self.start..]
-    }
-
-    /// The text as a `str` (it is ASCII).
-    pub(crate) fn as_str(&self) -> &str {
-        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    if n >= 10 {
+        let d = n as usize * 2;
+        buf[i - 2..i].copy_from_slice(&PAIRS[d..d + 2]);
+    } else {
+        buf[i - 1] = b'0' + n as u8;
     }
 }
 
-/// `n` as `format!("{n}")` writes it.
-pub(crate) fn u64(n: u64) -> Small {
-    let mut s = Small::new();
-    s.prepend_u64(n, 0);
-    s
+/// Appends `n` as `format!("{n}")` writes it.
+pub(crate) fn put_u64(out: &mut Vec<u8>, n: u64) {
+    put_padded(out, n, 0);
 }
 
-/// `n` as `format!("{n}")` writes it.
-pub(crate) fn i64(n: i64) -> Small {
-    let mut s = Small::new();
-    s.prepend_u64(n.unsigned_abs(), 0);
+/// Appends `n` as `format!("{n}")` writes it.
+pub(crate) fn put_i64(out: &mut Vec<u8>, n: i64) {
     if n < 0 {
-        s.prepend(b"-");
+        out.push(b'-');
     }
-    s
+    put_padded(out, n.unsigned_abs(), 0);
 }
 
-/// `ns` nanoseconds as `SimDuration(ns)` displays: the largest unit that
-/// keeps the value at least 1, exact, trailing zeros of the fraction
-/// dropped (`10.12ms`, `2s`, `250us`, `7ns`, `0s`).
-pub(crate) fn duration(ns: u64) -> Small {
-    let mut s = Small::new();
+/// Appends `ns` nanoseconds as `SimDuration(ns)` displays: the largest
+/// unit that keeps the value at least 1, exact, trailing zeros of the
+/// fraction dropped (`10.12ms`, `2s`, `250us`, `7ns`, `0s`).
+pub(crate) fn put_duration(out: &mut Vec<u8>, ns: u64) {
     let (unit_ns, unit, digits): (u64, &[u8], usize) = match ns {
-        0 => {
-            s.prepend(b"0s");
-            return s;
-        }
+        0 => return out.extend_from_slice(b"0s"),
         n if n >= 1_000_000_000 => (1_000_000_000, b"s", 9),
         n if n >= 1_000_000 => (1_000_000, b"ms", 6),
         n if n >= 1_000 => (1_000, b"us", 3),
         n => {
-            s.prepend(b"ns");
-            s.prepend_u64(n, 0);
-            return s;
+            put_u64(out, n);
+            return out.extend_from_slice(b"ns");
         }
     };
-    s.prepend(unit);
+    put_u64(out, ns / unit_ns);
     let mut frac = ns % unit_ns;
     if frac != 0 {
         let mut digits = digits;
@@ -105,11 +68,10 @@ pub(crate) fn duration(ns: u64) -> Small {
             frac /= 10;
             digits -= 1;
         }
-        s.prepend_u64(frac, digits);
-        s.prepend(b".");
+        out.push(b'.');
+        put_padded(out, frac, digits);
     }
-    s.prepend_u64(ns / unit_ns, 0);
-    s
+    out.extend_from_slice(unit);
 }
 
 #[cfg(test)]
@@ -135,20 +97,27 @@ mod tests {
         v
     }
 
+    fn text(f: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut out = b"x".to_vec();
+        f(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn integers_read_as_display_writes_them() {
         for n in samples() {
-            assert_eq!(u64(n).as_str(), n.to_string());
+            assert_eq!(text(|o| put_u64(o, n)), format!("x{n}"));
             let i = n as i64;
-            assert_eq!(i64(i).as_str(), i.to_string());
+            assert_eq!(text(|o| put_i64(o, i)), format!("x{i}"));
         }
-        assert_eq!(i64(i64::MIN).as_str(), i64::MIN.to_string());
+        assert_eq!(text(|o| put_i64(o, i64::MIN)), format!("x{}", i64::MIN));
     }
 
     #[test]
     fn durations_read_as_display_writes_them() {
         for n in samples() {
-            assert_eq!(duration(n).as_str(), SimDuration(n).to_string(), "{n}");
+            let want = format!("x{}", SimDuration(n));
+            assert_eq!(text(|o| put_duration(o, n)), want);
         }
     }
 }

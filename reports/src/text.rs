@@ -6,69 +6,78 @@
 //! shows in a snapshot diff.
 
 use sim_core::{Field, Kind};
-use std::fmt::Write as _;
+use std::io::Write as _;
 
 use sim_core::{NodeId, Topology, TraceRecord, Value};
 
 use crate::num;
 use crate::sink::{NodeNames, RecordSink};
 
-fn value<'n>(out: &mut String, name: &impl Fn(NodeId) -> &'n str, v: &Value) {
+// Lines are built as bytes (names and values are UTF-8, so a line is),
+// with integers and times from `crate::num`: the bytes of `{}` and of
+// `SimDuration`'s `Display`, without the formatting machinery.
+fn value<'n>(out: &mut Vec<u8>, name: &impl Fn(NodeId) -> &'n str, v: &Value) {
     match v {
-        Value::U64(n) => out.push_str(num::u64(*n).as_str()),
-        Value::I64(n) => out.push_str(num::i64(*n).as_str()),
+        Value::U64(n) => num::put_u64(out, *n),
+        Value::I64(n) => num::put_i64(out, *n),
         Value::F64(x) => {
             let _ = write!(out, "{x}");
         }
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Str(s) => out.push_str(s),
-        Value::Node(n) => out.push_str(name(*n)),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Str(s) => out.extend_from_slice(s.as_bytes()),
+        Value::Node(n) => out.extend_from_slice(name(*n).as_bytes()),
         Value::List(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 value(out, name, item);
             }
-            out.push(']');
+            out.push(b']');
         }
     }
 }
 
 /// Appends one record's line (without the newline) to `s`.
 pub fn push_line(s: &mut String, topo: &Topology, r: &TraceRecord) {
-    line_into(s, &|n| topo.name(n), r);
+    let mut line = Vec::new();
+    line_into(&mut line, &|n| topo.name(n), r);
+    s.push_str(std::str::from_utf8(&line).expect("a line of UTF-8 pieces is UTF-8"));
 }
 
 /// Spaces to pad the time and the node name with.
-const SPACES: &str = "            ";
+const SPACES: &[u8; 12] = b"            ";
 
-fn line_into<'n>(s: &mut String, names: &impl Fn(NodeId) -> &'n str, r: &TraceRecord) {
-    // Integers and times go through `crate::num`: the bytes of `{}` and of
-    // `SimDuration`'s `Display`, without the formatting machinery.
-    let time = num::duration(r.t.as_nanos());
-    let time = time.as_str();
-    s.push_str(&SPACES[..12usize.saturating_sub(time.len())]);
-    s.push_str(time);
-    s.push(' ');
-    let name = names(r.node);
-    s.push_str(name);
-    s.push_str(&SPACES[..6usize.saturating_sub(name.len())]);
-    s.push(' ');
+fn line_into<'n>(s: &mut Vec<u8>, names: &impl Fn(NodeId) -> &'n str, r: &TraceRecord) {
+    // The time, right-aligned in 12 columns.
+    let start = s.len();
+    num::put_duration(s, r.t.as_nanos());
+    let width = s.len() - start;
+    if width < 12 {
+        let pad = 12 - width;
+        s.extend_from_slice(&SPACES[..pad]);
+        s.copy_within(start..start + width, start + pad);
+        s[start..start + pad].fill(b' ');
+    }
+    s.push(b' ');
+    let name = names(r.node).as_bytes();
+    s.extend_from_slice(name);
+    s.extend_from_slice(&SPACES[..6usize.saturating_sub(name.len())]);
+    s.push(b' ');
     let link_event = r.kind.name().strip_prefix("link_");
     let mut skip: &[Field] = &[];
     if let (Some(what), Some(Value::Node(from)), Some(Value::Node(to))) =
         (link_event, r.field(Field::From), r.field(Field::To))
     {
-        s.push_str(names(*from));
-        s.push_str(" -> ");
-        s.push_str(names(*to));
-        s.push(' ');
-        s.push_str(what);
+        s.extend_from_slice(names(*from).as_bytes());
+        s.extend_from_slice(b" -> ");
+        s.extend_from_slice(names(*to).as_bytes());
+        s.push(b' ');
+        s.extend_from_slice(what.as_bytes());
         skip = &[Field::From, Field::To];
     } else {
-        s.push_str(r.kind.name());
+        s.extend_from_slice(r.kind.name().as_bytes());
     }
     if r.kind == Kind::TcpPayload {
         // The bytes themselves are for the pcap; their count says enough.
@@ -78,16 +87,16 @@ fn line_into<'n>(s: &mut String, names: &impl Fn(NodeId) -> &'n str, r: &TraceRe
         if skip.contains(k) {
             continue;
         }
-        s.push(' ');
+        s.push(b' ');
         match (k.name().strip_suffix("_ns"), v) {
             (Some(key), Value::U64(ns)) => {
-                s.push_str(key);
-                s.push('=');
-                s.push_str(num::duration(*ns).as_str());
+                s.extend_from_slice(key.as_bytes());
+                s.push(b'=');
+                num::put_duration(s, *ns);
             }
             (_, v) => {
-                s.push_str(k.name());
-                s.push('=');
+                s.extend_from_slice(k.name().as_bytes());
+                s.push(b'=');
                 value(s, names, v);
             }
         }
@@ -125,7 +134,7 @@ pub fn write(
 pub struct TextWriter<W: std::io::Write> {
     out: W,
     names: NodeNames,
-    line: String,
+    line: Vec<u8>,
 }
 
 impl<W: std::io::Write> TextWriter<W> {
@@ -134,7 +143,7 @@ impl<W: std::io::Write> TextWriter<W> {
         TextWriter {
             out,
             names,
-            line: String::with_capacity(256),
+            line: Vec::with_capacity(256),
         }
     }
 
@@ -149,8 +158,8 @@ impl<W: std::io::Write> RecordSink for TextWriter<W> {
         self.line.clear();
         let names = &self.names;
         line_into(&mut self.line, &|n| names.name(n), r);
-        self.line.push('\n');
-        self.out.write_all(self.line.as_bytes())
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
