@@ -37,6 +37,7 @@ pub mod conn_plots;
 pub mod connections;
 pub mod glyphs;
 mod hops;
+mod idmap;
 pub mod jsonl;
 pub mod ladder;
 mod num;

@@ -14,12 +14,12 @@
 //! nanosecond and the same trace always gives the same bytes.
 
 use sim_core::{Field, Kind};
-use std::collections::HashMap;
 use std::io::{self, Write};
 
 use sim_core::{NodeId, SimTime, Topology, TraceRecord};
 
 use crate::hops::{FirstHops, Hop};
+use crate::idmap::IdMap;
 use crate::sink::RecordSink;
 
 /// The IPv4 address of a node.
@@ -263,7 +263,7 @@ pub struct PcapWriter<W: Write> {
     header: bool,
     hops: FirstHops,
     /// `tcp_payload` bytes by packet id, until the first transmission.
-    payloads: HashMap<u64, Vec<u8>>,
+    payloads: IdMap<u64, Vec<u8>>,
     /// A first transmission of a data segment, held until the next record
     /// shows whether its `tcp_payload` follows.
     held: Option<TraceRecord>,
@@ -282,7 +282,7 @@ impl<W: Write> PcapWriter<W> {
             out,
             header: false,
             hops: FirstHops::default(),
-            payloads: HashMap::new(),
+            payloads: IdMap::default(),
             held: None,
             gone: (SimTime::ZERO, Vec::new()),
             buf: Vec::new(),
