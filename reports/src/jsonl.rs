@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Write};
+use std::sync::OnceLock;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use sim_core::{Field, Kind, NodeId, SimTime, Topology, TraceRecord, Value};
@@ -65,6 +66,21 @@ fn write_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
     serde_json::to_writer(out, s).map_err(io::Error::other)
 }
 
+/// `,"<name>":` of every field, by [`Field`] as an index.
+fn keys() -> &'static [Box<[u8]>] {
+    static KEYS: OnceLock<Vec<Box<[u8]>>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        Field::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                debug_assert_eq!(*f as usize, i);
+                format!(",\"{}\":", f.name()).into_bytes().into()
+            })
+            .collect()
+    })
+}
+
 fn put_record<'n>(
     out: &mut Vec<u8>,
     name: &impl Fn(NodeId) -> &'n str,
@@ -77,10 +93,9 @@ fn put_record<'n>(
     out.extend_from_slice(b",\"kind\":\"");
     out.extend_from_slice(r.kind.name().as_bytes());
     out.push(b'"');
+    let keys = keys();
     for (k, v) in &r.fields {
-        out.extend_from_slice(b",\"");
-        out.extend_from_slice(k.name().as_bytes());
-        out.extend_from_slice(b"\":");
+        out.extend_from_slice(&keys[*k as usize]);
         put_value(out, name, v)?;
     }
     out.extend_from_slice(b"}\n");

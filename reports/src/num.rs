@@ -12,13 +12,11 @@ const PAIRS: &[u8; 200] = b"\
 8081828384858687888990919293949596979899";
 
 /// Appends the decimal digits of `n`, at least `width` of them
-/// (zero-padded).
+/// (zero-padded; `width` is at most 20).
 fn put_padded(out: &mut Vec<u8>, mut n: u64, width: usize) {
-    let len = (n.checked_ilog10().unwrap_or(0) as usize + 1).max(width);
-    let start = out.len();
-    out.resize(start + len, b'0');
-    let buf = &mut out[start..];
-    let mut i = len;
+    // Built from the end in a local buffer, then copied once.
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
     while n >= 100 {
         let d = (n % 100) as usize * 2;
         n /= 100;
@@ -27,10 +25,13 @@ fn put_padded(out: &mut Vec<u8>, mut n: u64, width: usize) {
     }
     if n >= 10 {
         let d = n as usize * 2;
-        buf[i - 2..i].copy_from_slice(&PAIRS[d..d + 2]);
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
     } else {
-        buf[i - 1] = b'0' + n as u8;
+        i -= 1;
+        buf[i] = b'0' + n as u8;
     }
+    out.extend_from_slice(&buf[i.min(buf.len() - width)..]);
 }
 
 /// Appends `n` as `format!("{n}")` writes it.

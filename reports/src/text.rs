@@ -7,6 +7,7 @@
 
 use sim_core::{Field, Kind};
 use std::io::Write as _;
+use std::sync::OnceLock;
 
 use sim_core::{NodeId, Topology, TraceRecord, Value};
 
@@ -46,6 +47,34 @@ pub fn push_line(s: &mut String, topo: &Topology, r: &TraceRecord) {
     s.push_str(std::str::from_utf8(&line).expect("a line of UTF-8 pieces is UTF-8"));
 }
 
+/// How a field's key is written: ` name=`, and for a `_ns` field (a
+/// duration, written with its unit) ` name-without-_ns=`.
+struct Key {
+    full: Box<[u8]>,
+    short: Option<Box<[u8]>>,
+}
+
+/// Every field's [`Key`], by [`Field`] as an index.
+fn keys() -> &'static [Key] {
+    static KEYS: OnceLock<Vec<Key>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        Field::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                debug_assert_eq!(*f as usize, i);
+                let name = f.name();
+                Key {
+                    full: format!(" {name}=").into_bytes().into(),
+                    short: name
+                        .strip_suffix("_ns")
+                        .map(|k| format!(" {k}=").into_bytes().into()),
+                }
+            })
+            .collect()
+    })
+}
+
 /// Spaces to pad the time and the node name with.
 const SPACES: &[u8; 12] = b"            ";
 
@@ -83,20 +112,19 @@ fn line_into<'n>(s: &mut Vec<u8>, names: &impl Fn(NodeId) -> &'n str, r: &TraceR
         // The bytes themselves are for the pcap; their count says enough.
         skip = &[Field::Data];
     }
+    let keys = keys();
     for (k, v) in &r.fields {
         if skip.contains(k) {
             continue;
         }
-        s.push(b' ');
-        match (k.name().strip_suffix("_ns"), v) {
-            (Some(key), Value::U64(ns)) => {
-                s.extend_from_slice(key.as_bytes());
-                s.push(b'=');
+        let key = &keys[*k as usize];
+        match (&key.short, v) {
+            (Some(short), Value::U64(ns)) => {
+                s.extend_from_slice(short);
                 num::put_duration(s, *ns);
             }
             (_, v) => {
-                s.extend_from_slice(k.name().as_bytes());
-                s.push(b'=');
+                s.extend_from_slice(&key.full);
                 value(s, names, v);
             }
         }
