@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Prints the best of `rounds` (default 3) per writer (or only `writer`:
-//! `jsonl`, `text`, `pcap`, `pictures`, `figures`); output goes to a
+//! `jsonl`, `text`, `pcap`, `pictures`, `draw` (the pictures' PNGs
+//! after feeding), `figures`); output goes to a
 //! buffered sink, so file system costs are left out.
 
 use std::io::BufWriter;
@@ -74,6 +75,19 @@ fn main() {
             SimTime::MAX,
         ))
     });
+    if only.is_none_or(|o| o == "draw") {
+        let mut p =
+            reports::pictures::Pictures::new("bench", names.clone(), SimTime::ZERO, SimTime::MAX);
+        reports::sink::feed(&mut p, &records).expect("fed");
+        let mut best = f64::MAX;
+        for _ in 0..rounds {
+            let t = Instant::now();
+            let files = p.draw(reports::Format::Png);
+            best = best.min(t.elapsed().as_secs_f64());
+            assert!(!files.is_empty());
+        }
+        println!("{:>10}: {best:.3} s", "draw");
+    }
     struct Figures(reports::connections::FiguresBuilder);
     impl RecordSink for Figures {
         fn push(&mut self, r: &TraceRecord) -> std::io::Result<()> {

@@ -14,21 +14,23 @@ use std::sync::OnceLock;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use sim_core::{Field, Kind, NodeId, SimTime, Topology, TraceRecord, Value};
 
+use crate::num::{Piece, put_piece};
 use crate::sink::{NodeNames, RecordSink};
 
 /// Writes one value as JSON.
 pub fn write_value(out: &mut impl Write, topo: &Topology, v: &Value) -> io::Result<()> {
     let mut buf = Vec::new();
-    put_value(&mut buf, &|n| topo.name(n), v)?;
+    put_value(&mut buf, &|n, out| write_str(out, topo.name(n)), v)?;
     out.write_all(&buf)
 }
 
 // The writing itself goes into a `Vec<u8>` (a line buffer), with integers
 // formatted by `crate::num`: the same bytes as `write!`, without the
 // formatting machinery.
-fn put_value<'n>(
+// `name` appends a node's name as a JSON string.
+fn put_value(
     out: &mut Vec<u8>,
-    name: &impl Fn(NodeId) -> &'n str,
+    name: &impl Fn(NodeId, &mut Vec<u8>) -> io::Result<()>,
     v: &Value,
 ) -> io::Result<()> {
     match v {
@@ -40,7 +42,7 @@ fn put_value<'n>(
         Value::F64(_) => out.extend_from_slice(b"null"),
         Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Value::Str(s) => write_str(out, s)?,
-        Value::Node(n) => write_str(out, name(*n))?,
+        Value::Node(n) => name(*n, out)?,
         Value::List(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
@@ -67,35 +69,48 @@ fn write_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
 }
 
 /// `,"<name>":` of every field, by [`Field`] as an index.
-fn keys() -> &'static [Box<[u8]>] {
-    static KEYS: OnceLock<Vec<Box<[u8]>>> = OnceLock::new();
+fn keys() -> &'static [Piece] {
+    static KEYS: OnceLock<Vec<Piece>> = OnceLock::new();
     KEYS.get_or_init(|| {
         Field::ALL
             .iter()
             .enumerate()
             .map(|(i, f)| {
                 debug_assert_eq!(*f as usize, i);
-                format!(",\"{}\":", f.name()).into_bytes().into()
+                Piece::new(format!(",\"{}\":", f.name()).as_bytes())
             })
             .collect()
     })
 }
 
-fn put_record<'n>(
+/// `,"kind":"<name>"` of every kind, by [`Kind`] as an index.
+fn kinds() -> &'static [Piece] {
+    static KINDS: OnceLock<Vec<Piece>> = OnceLock::new();
+    KINDS.get_or_init(|| {
+        Kind::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                debug_assert_eq!(*k as usize, i);
+                Piece::new(format!(",\"kind\":\"{}\"", k.name()).as_bytes())
+            })
+            .collect()
+    })
+}
+
+fn put_record(
     out: &mut Vec<u8>,
-    name: &impl Fn(NodeId) -> &'n str,
+    name: &impl Fn(NodeId, &mut Vec<u8>) -> io::Result<()>,
     r: &TraceRecord,
 ) -> io::Result<()> {
     out.extend_from_slice(b"{\"t_ns\":");
     crate::num::put_u64(out, r.t.as_nanos());
     out.extend_from_slice(b",\"node\":");
-    write_str(out, name(r.node))?;
-    out.extend_from_slice(b",\"kind\":\"");
-    out.extend_from_slice(r.kind.name().as_bytes());
-    out.push(b'"');
+    name(r.node, out)?;
+    put_piece(out, &kinds()[r.kind as usize]);
     let keys = keys();
     for (k, v) in &r.fields {
-        out.extend_from_slice(&keys[*k as usize]);
+        put_piece(out, &keys[*k as usize]);
         put_value(out, name, v)?;
     }
     out.extend_from_slice(b"}\n");
@@ -105,7 +120,7 @@ fn put_record<'n>(
 /// Writes one record as a line.
 pub fn write_record(out: &mut impl Write, topo: &Topology, r: &TraceRecord) -> io::Result<()> {
     let mut buf = Vec::new();
-    put_record(&mut buf, &|n| topo.name(n), r)?;
+    put_record(&mut buf, &|n, out| write_str(out, topo.name(n)), r)?;
     out.write_all(&buf)
 }
 
@@ -121,15 +136,27 @@ pub fn write(out: &mut impl Write, topo: &Topology, records: &[TraceRecord]) -> 
 pub struct JsonlWriter<W: Write> {
     out: W,
     names: NodeNames,
+    /// Each node's name as a JSON string, by [`NodeId`].
+    quoted: Vec<Piece>,
     line: Vec<u8>,
 }
 
 impl<W: Write> JsonlWriter<W> {
     /// A writer onto `out` naming nodes by `names`.
     pub fn new(out: W, names: NodeNames) -> Self {
+        let quoted = names
+            .as_slice()
+            .iter()
+            .map(|n| {
+                let mut q = Vec::new();
+                write_str(&mut q, n).expect("writing to memory cannot fail");
+                Piece::new(&q)
+            })
+            .collect();
         JsonlWriter {
             out,
             names,
+            quoted,
             line: Vec::with_capacity(256),
         }
     }
@@ -143,8 +170,15 @@ impl<W: Write> JsonlWriter<W> {
 impl<W: Write> RecordSink for JsonlWriter<W> {
     fn push(&mut self, r: &TraceRecord) -> io::Result<()> {
         self.line.clear();
-        let names = &self.names;
-        put_record(&mut self.line, &|n| names.name(n), r)?;
+        let (names, quoted) = (&self.names, &self.quoted);
+        let name = |n: NodeId, out: &mut Vec<u8>| {
+            match quoted.get(n.index()) {
+                Some(q) => put_piece(out, q),
+                None => write_str(out, names.name(n))?,
+            }
+            Ok(())
+        };
+        put_record(&mut self.line, &name, r)?;
         self.out.write_all(&self.line)
     }
 

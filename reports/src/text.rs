@@ -11,13 +11,14 @@ use std::sync::OnceLock;
 
 use sim_core::{NodeId, Topology, TraceRecord, Value};
 
-use crate::num;
+use crate::num::{self, Piece};
 use crate::sink::{NodeNames, RecordSink};
 
 // Lines are built as bytes (names and values are UTF-8, so a line is),
 // with integers and times from `crate::num`: the bytes of `{}` and of
-// `SimDuration`'s `Display`, without the formatting machinery.
-fn value<'n>(out: &mut Vec<u8>, name: &impl Fn(NodeId) -> &'n str, v: &Value) {
+// `SimDuration`'s `Display`, without the formatting machinery. `name`
+// appends a node's name.
+fn value(out: &mut Vec<u8>, name: &impl Fn(NodeId, &mut Vec<u8>), v: &Value) {
     match v {
         Value::U64(n) => num::put_u64(out, *n),
         Value::I64(n) => num::put_i64(out, *n),
@@ -26,7 +27,7 @@ fn value<'n>(out: &mut Vec<u8>, name: &impl Fn(NodeId) -> &'n str, v: &Value) {
         }
         Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Value::Str(s) => out.extend_from_slice(s.as_bytes()),
-        Value::Node(n) => out.extend_from_slice(name(*n).as_bytes()),
+        Value::Node(n) => name(*n, out),
         Value::List(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
@@ -43,15 +44,19 @@ fn value<'n>(out: &mut Vec<u8>, name: &impl Fn(NodeId) -> &'n str, v: &Value) {
 /// Appends one record's line (without the newline) to `s`.
 pub fn push_line(s: &mut String, topo: &Topology, r: &TraceRecord) {
     let mut line = Vec::new();
-    line_into(&mut line, &|n| topo.name(n), r);
+    line_into(
+        &mut line,
+        &|n, out: &mut Vec<u8>| out.extend_from_slice(topo.name(n).as_bytes()),
+        r,
+    );
     s.push_str(std::str::from_utf8(&line).expect("a line of UTF-8 pieces is UTF-8"));
 }
 
 /// How a field's key is written: ` name=`, and for a `_ns` field (a
 /// duration, written with its unit) ` name-without-_ns=`.
 struct Key {
-    full: Box<[u8]>,
-    short: Option<Box<[u8]>>,
+    full: Piece,
+    short: Option<Piece>,
 }
 
 /// Every field's [`Key`], by [`Field`] as an index.
@@ -65,48 +70,72 @@ fn keys() -> &'static [Key] {
                 debug_assert_eq!(*f as usize, i);
                 let name = f.name();
                 Key {
-                    full: format!(" {name}=").into_bytes().into(),
+                    full: Piece::new(format!(" {name}=").as_bytes()),
                     short: name
                         .strip_suffix("_ns")
-                        .map(|k| format!(" {k}=").into_bytes().into()),
+                        .map(|k| Piece::new(format!(" {k}=").as_bytes())),
                 }
             })
             .collect()
     })
 }
 
-/// Spaces to pad the time and the node name with.
-const SPACES: &[u8; 12] = b"            ";
+/// How a kind is written: its name, and for a link event (`link_*`) the
+/// word after the arrow (` deliver`).
+struct KindText {
+    name: Piece,
+    link: Option<Piece>,
+}
 
-fn line_into<'n>(s: &mut Vec<u8>, names: &impl Fn(NodeId) -> &'n str, r: &TraceRecord) {
-    // The time, right-aligned in 12 columns.
+/// Every kind's [`KindText`], by [`Kind`] as an index.
+fn kinds() -> &'static [KindText] {
+    static KINDS: OnceLock<Vec<KindText>> = OnceLock::new();
+    KINDS.get_or_init(|| {
+        Kind::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                debug_assert_eq!(*k as usize, i);
+                KindText {
+                    name: Piece::new(k.name().as_bytes()),
+                    link: k
+                        .name()
+                        .strip_prefix("link_")
+                        .map(|w| Piece::new(format!(" {w}").as_bytes())),
+                }
+            })
+            .collect()
+    })
+}
+
+/// Spaces to pad the node name with.
+const SPACES: &[u8; 8] = b"        ";
+
+fn line_into(s: &mut Vec<u8>, names: &impl Fn(NodeId, &mut Vec<u8>), r: &TraceRecord) {
+    num::put_duration_right(s, r.t.as_nanos(), 12);
+    s.push(b' ');
     let start = s.len();
-    num::put_duration(s, r.t.as_nanos());
+    names(r.node, s);
     let width = s.len() - start;
-    if width < 12 {
-        let pad = 12 - width;
-        s.extend_from_slice(&SPACES[..pad]);
-        s.copy_within(start..start + width, start + pad);
-        s[start..start + pad].fill(b' ');
+    if width < 6 {
+        // A fixed-size copy, cut back (see `crate::num::put_piece`).
+        let at = s.len();
+        s.extend_from_slice(SPACES);
+        s.truncate(at + 6 - width);
     }
     s.push(b' ');
-    let name = names(r.node).as_bytes();
-    s.extend_from_slice(name);
-    s.extend_from_slice(&SPACES[..6usize.saturating_sub(name.len())]);
-    s.push(b' ');
-    let link_event = r.kind.name().strip_prefix("link_");
+    let kind = &kinds()[r.kind as usize];
     let mut skip: &[Field] = &[];
     if let (Some(what), Some(Value::Node(from)), Some(Value::Node(to))) =
-        (link_event, r.field(Field::From), r.field(Field::To))
+        (&kind.link, r.field(Field::From), r.field(Field::To))
     {
-        s.extend_from_slice(names(*from).as_bytes());
+        names(*from, s);
         s.extend_from_slice(b" -> ");
-        s.extend_from_slice(names(*to).as_bytes());
-        s.push(b' ');
-        s.extend_from_slice(what.as_bytes());
+        names(*to, s);
+        num::put_piece(s, what);
         skip = &[Field::From, Field::To];
     } else {
-        s.extend_from_slice(r.kind.name().as_bytes());
+        num::put_piece(s, &kind.name);
     }
     if r.kind == Kind::TcpPayload {
         // The bytes themselves are for the pcap; their count says enough.
@@ -120,11 +149,11 @@ fn line_into<'n>(s: &mut Vec<u8>, names: &impl Fn(NodeId) -> &'n str, r: &TraceR
         let key = &keys[*k as usize];
         match (&key.short, v) {
             (Some(short), Value::U64(ns)) => {
-                s.extend_from_slice(short);
+                num::put_piece(s, short);
                 num::put_duration(s, *ns);
             }
             (_, v) => {
-                s.extend_from_slice(&key.full);
+                num::put_piece(s, &key.full);
                 value(s, names, v);
             }
         }
@@ -162,15 +191,23 @@ pub fn write(
 pub struct TextWriter<W: std::io::Write> {
     out: W,
     names: NodeNames,
+    /// Each node's name, by [`NodeId`].
+    pieces: Vec<Piece>,
     line: Vec<u8>,
 }
 
 impl<W: std::io::Write> TextWriter<W> {
     /// A writer onto `out` naming nodes by `names`.
     pub fn new(out: W, names: NodeNames) -> Self {
+        let pieces = names
+            .as_slice()
+            .iter()
+            .map(|n| Piece::new(n.as_bytes()))
+            .collect();
         TextWriter {
             out,
             names,
+            pieces,
             line: Vec::with_capacity(256),
         }
     }
@@ -184,8 +221,12 @@ impl<W: std::io::Write> TextWriter<W> {
 impl<W: std::io::Write> RecordSink for TextWriter<W> {
     fn push(&mut self, r: &TraceRecord) -> std::io::Result<()> {
         self.line.clear();
-        let names = &self.names;
-        line_into(&mut self.line, &|n| names.name(n), r);
+        let (names, pieces) = (&self.names, &self.pieces);
+        let name = |n: NodeId, out: &mut Vec<u8>| match pieces.get(n.index()) {
+            Some(p) => num::put_piece(out, p),
+            None => out.extend_from_slice(names.name(n).as_bytes()),
+        };
+        line_into(&mut self.line, &name, r);
         self.line.push(b'\n');
         self.out.write_all(&self.line)
     }
