@@ -15,11 +15,13 @@ const PAIRS: &[u8; 200] = b"\
 /// Appends the decimal digits of `n`, at least `width` of them
 /// (zero-padded; `width` is at most 20).
 fn put_padded(out: &mut Vec<u8>, mut n: u64, width: usize) {
-    // The digits are built left-aligned in a fixed buffer that is copied
-    // whole (a fixed-size copy the compiler inlines) and the line cut back:
-    // cheaper than a copy of variable length, which calls `memcpy`.
+    // Twenty zeros appended with one fixed-size store, the digits written
+    // over them from the right, and the line cut back: no copy of variable
+    // length (a `memcpy` call) and no reading back of bytes just written.
     let len = (n.checked_ilog10().unwrap_or(0) as usize + 1).max(width);
-    let mut buf = [b'0'; 20];
+    let start = out.len();
+    out.extend_from_slice(&[b'0'; 20]);
+    let buf = &mut out[start..start + len];
     let mut i = len;
     while n >= 100 {
         let d = (n % 100) as usize * 2;
@@ -34,8 +36,6 @@ fn put_padded(out: &mut Vec<u8>, mut n: u64, width: usize) {
     } else {
         buf[i - 1] = b'0' + n as u8;
     }
-    let start = out.len();
-    out.extend_from_slice(&buf);
     out.truncate(start + len);
 }
 
