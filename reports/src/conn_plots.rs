@@ -10,13 +10,14 @@
 //! until the next one (ACKs, window edge, cwnd, ssthresh, SRTT, RTO) are
 //! drawn as steps.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use sim_core::{Field, Kind, NodeId, SimTime, Topology, TraceRecord, Value};
 
 use crate::canvas::{self, Draw, Format};
+use crate::idmap::IdMap;
 use crate::ladder::state_colour;
 use crate::plot::{PlotError, Unit, draw_legend, err, line_key, tick};
 use crate::sink::NodeNames;
@@ -65,7 +66,7 @@ pub(crate) fn name_of(names: &NodeNames, c: Conn) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct StatesCollector {
     order: Vec<Conn>,
-    spans: HashMap<Conn, Vec<(SimTime, String)>>,
+    spans: IdMap<Conn, Vec<(SimTime, String)>>,
     end: SimTime,
 }
 
@@ -371,7 +372,7 @@ pub struct ConnCollector {
     /// Follow only this connection (for [`sequence`] and [`cwnd`]).
     only: Option<Conn>,
     senders: Vec<Conn>,
-    followed: HashMap<Conn, Series>,
+    followed: IdMap<Conn, Series>,
     candidates: VecDeque<Conn>,
 }
 

@@ -10,7 +10,9 @@
 //! entry per packet waiting in a link queue and one per packet that arrived
 //! at a node it passes through (passed on in the same instant).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::idmap::IdMap;
 
 use sim_core::{Field, Kind, NodeId, TraceRecord, Value};
 
@@ -34,10 +36,10 @@ pub(crate) struct FirstHops {
     /// Per (packet id, sending node): packets enqueued and not yet
     /// transmitted, in queue order; `true` for one whose transmission is
     /// not the packet's first.
-    queued: HashMap<(u64, NodeId), VecDeque<bool>>,
+    queued: IdMap<(u64, NodeId), VecDeque<bool>>,
     /// Per (packet id, node): packets that arrived at a node they only pass
     /// through and were not passed on yet.
-    passing: HashMap<(u64, NodeId), u32>,
+    passing: IdMap<(u64, NodeId), u32>,
 }
 
 impl FirstHops {

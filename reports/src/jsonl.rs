@@ -9,79 +9,119 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Write};
+use std::sync::OnceLock;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use sim_core::{Field, Kind, NodeId, SimTime, Topology, TraceRecord, Value};
 
+use crate::num::{Piece, put_piece};
 use crate::sink::{NodeNames, RecordSink};
 
 /// Writes one value as JSON.
 pub fn write_value(out: &mut impl Write, topo: &Topology, v: &Value) -> io::Result<()> {
-    put_value(out, &|n| topo.name(n), v)
+    let mut buf = Vec::new();
+    put_value(&mut buf, &|n, out| write_str(out, topo.name(n)), v)?;
+    out.write_all(&buf)
 }
 
-fn put_value<'n>(
-    out: &mut impl Write,
-    name: &impl Fn(NodeId) -> &'n str,
+// The writing itself goes into a `Vec<u8>` (a line buffer), with integers
+// formatted by `crate::num`: the same bytes as `write!`, without the
+// formatting machinery.
+// `name` appends a node's name as a JSON string.
+fn put_value(
+    out: &mut Vec<u8>,
+    name: &impl Fn(NodeId, &mut Vec<u8>) -> io::Result<()>,
     v: &Value,
 ) -> io::Result<()> {
     match v {
-        Value::U64(n) => write!(out, "{n}"),
-        Value::I64(n) => write!(out, "{n}"),
-        Value::F64(x) if x.is_finite() => out.write_all(
-            serde_json::to_string(x)
-                .map_err(io::Error::other)?
-                .as_bytes(),
-        ),
-        Value::F64(_) => out.write_all(b"null"),
-        Value::Bool(b) => write!(out, "{b}"),
-        Value::Str(s) => write_str(out, s),
-        Value::Node(n) => write_str(out, name(*n)),
+        Value::U64(n) => crate::num::put_u64(out, *n),
+        Value::I64(n) => crate::num::put_i64(out, *n),
+        Value::F64(x) if x.is_finite() => {
+            serde_json::to_writer(&mut *out, x).map_err(io::Error::other)?
+        }
+        Value::F64(_) => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Str(s) => write_str(out, s)?,
+        Value::Node(n) => name(*n, out)?,
         Value::List(items) => {
-            out.write_all(b"[")?;
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.write_all(b",")?;
+                    out.push(b',');
                 }
                 put_value(out, name, item)?;
             }
-            out.write_all(b"]")
+            out.push(b']');
         }
     }
+    Ok(())
 }
 
-fn write_str(out: &mut impl Write, s: &str) -> io::Result<()> {
+fn write_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
     // Names, kinds and flags never need escaping: write them as they are.
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.write_all(b"\"")?;
-        out.write_all(s.as_bytes())?;
-        return out.write_all(b"\"");
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return Ok(());
     }
-    out.write_all(
-        serde_json::to_string(s)
-            .map_err(io::Error::other)?
-            .as_bytes(),
-    )
+    serde_json::to_writer(out, s).map_err(io::Error::other)
 }
 
-fn put_record<'n>(
-    out: &mut impl Write,
-    name: &impl Fn(NodeId) -> &'n str,
+/// `,"<name>":` of every field, by [`Field`] as an index.
+fn keys() -> &'static [Piece] {
+    static KEYS: OnceLock<Vec<Piece>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        Field::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                debug_assert_eq!(*f as usize, i);
+                Piece::new(format!(",\"{}\":", f.name()).as_bytes())
+            })
+            .collect()
+    })
+}
+
+/// `,"kind":"<name>"` of every kind, by [`Kind`] as an index.
+fn kinds() -> &'static [Piece] {
+    static KINDS: OnceLock<Vec<Piece>> = OnceLock::new();
+    KINDS.get_or_init(|| {
+        Kind::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                debug_assert_eq!(*k as usize, i);
+                Piece::new(format!(",\"kind\":\"{}\"", k.name()).as_bytes())
+            })
+            .collect()
+    })
+}
+
+fn put_record(
+    out: &mut Vec<u8>,
+    name: &impl Fn(NodeId, &mut Vec<u8>) -> io::Result<()>,
     r: &TraceRecord,
 ) -> io::Result<()> {
-    write!(out, "{{\"t_ns\":{},\"node\":", r.t.as_nanos())?;
-    write_str(out, name(r.node))?;
-    write!(out, ",\"kind\":\"{}\"", r.kind)?;
+    out.extend_from_slice(b"{\"t_ns\":");
+    crate::num::put_u64(out, r.t.as_nanos());
+    out.extend_from_slice(b",\"node\":");
+    name(r.node, out)?;
+    put_piece(out, &kinds()[r.kind as usize]);
+    let keys = keys();
     for (k, v) in &r.fields {
-        write!(out, ",\"{k}\":")?;
+        put_piece(out, &keys[*k as usize]);
         put_value(out, name, v)?;
     }
-    out.write_all(b"}\n")
+    out.extend_from_slice(b"}\n");
+    Ok(())
 }
 
 /// Writes one record as a line.
 pub fn write_record(out: &mut impl Write, topo: &Topology, r: &TraceRecord) -> io::Result<()> {
-    put_record(out, &|n| topo.name(n), r)
+    let mut buf = Vec::new();
+    put_record(&mut buf, &|n, out| write_str(out, topo.name(n)), r)?;
+    out.write_all(&buf)
 }
 
 /// Writes every record, one a line (a thin wrapper over [`JsonlWriter`]).
@@ -96,15 +136,27 @@ pub fn write(out: &mut impl Write, topo: &Topology, records: &[TraceRecord]) -> 
 pub struct JsonlWriter<W: Write> {
     out: W,
     names: NodeNames,
+    /// Each node's name as a JSON string, by [`NodeId`].
+    quoted: Vec<Piece>,
     line: Vec<u8>,
 }
 
 impl<W: Write> JsonlWriter<W> {
     /// A writer onto `out` naming nodes by `names`.
     pub fn new(out: W, names: NodeNames) -> Self {
+        let quoted = names
+            .as_slice()
+            .iter()
+            .map(|n| {
+                let mut q = Vec::new();
+                write_str(&mut q, n).expect("writing to memory cannot fail");
+                Piece::new(&q)
+            })
+            .collect();
         JsonlWriter {
             out,
             names,
+            quoted,
             line: Vec::with_capacity(256),
         }
     }
@@ -118,8 +170,15 @@ impl<W: Write> JsonlWriter<W> {
 impl<W: Write> RecordSink for JsonlWriter<W> {
     fn push(&mut self, r: &TraceRecord) -> io::Result<()> {
         self.line.clear();
-        let names = &self.names;
-        put_record(&mut self.line, &|n| names.name(n), r)?;
+        let (names, quoted) = (&self.names, &self.quoted);
+        let name = |n: NodeId, out: &mut Vec<u8>| {
+            match quoted.get(n.index()) {
+                Some(q) => put_piece(out, q),
+                None => write_str(out, names.name(n))?,
+            }
+            Ok(())
+        };
+        put_record(&mut self.line, &name, r)?;
         self.out.write_all(&self.line)
     }
 

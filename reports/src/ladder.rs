@@ -22,6 +22,7 @@ use sim_core::{NodeId, SimDuration, SimTime, Topology, TraceRecord, Value};
 use crate::canvas::{self, Draw, Format};
 use crate::glyphs::{self, Label};
 use crate::hops::{FirstHops, Hop};
+use crate::idmap::IdMap;
 use crate::plot::PlotError;
 use crate::sink::NodeNames;
 
@@ -64,7 +65,7 @@ pub const MAX_STATES: usize = 1024;
 /// A map that forgets its oldest key beyond a size.
 #[derive(Debug, Clone)]
 struct Bounded<K, V> {
-    map: HashMap<K, V>,
+    map: IdMap<K, V>,
     order: VecDeque<K>,
     cap: usize,
 }
@@ -72,7 +73,7 @@ struct Bounded<K, V> {
 impl<K: std::hash::Hash + Eq + Copy, V: Default> Bounded<K, V> {
     fn new(cap: usize) -> Self {
         Bounded {
-            map: HashMap::new(),
+            map: IdMap::default(),
             order: VecDeque::new(),
             cap,
         }
@@ -224,7 +225,7 @@ pub struct LadderCollector {
     /// hop of its segments shows.
     address: Bounded<Direction, Option<NodeId>>,
     hops: FirstHops,
-    open: HashMap<(u64, NodeId, NodeId), VecDeque<usize>>,
+    open: IdMap<(u64, NodeId, NodeId), VecDeque<usize>>,
     kept: Vec<Kept>,
     states: Vec<(SimTime, NodeId, String)>,
     extra: usize,
@@ -242,7 +243,7 @@ impl LadderCollector {
             tls: Bounded::new(MAX_DIRECTIONS),
             address: Bounded::new(MAX_DIRECTIONS),
             hops: FirstHops::default(),
-            open: HashMap::new(),
+            open: IdMap::default(),
             kept: Vec::new(),
             states: Vec::new(),
             extra: 0,

@@ -14,12 +14,12 @@
 //! nanosecond and the same trace always gives the same bytes.
 
 use sim_core::{Field, Kind};
-use std::collections::HashMap;
 use std::io::{self, Write};
 
 use sim_core::{NodeId, SimTime, Topology, TraceRecord};
 
 use crate::hops::{FirstHops, Hop};
+use crate::idmap::IdMap;
 use crate::sink::RecordSink;
 
 /// The IPv4 address of a node.
@@ -27,24 +27,45 @@ pub fn address(node: NodeId) -> [u8; 4] {
     node.ipv4()
 }
 
-fn sum16(data: &[u8], mut acc: u32) -> u32 {
-    let mut chunks = data.chunks_exact(2);
-    for c in &mut chunks {
-        acc += u32::from(u16::from_be_bytes([c[0], c[1]]));
+/// `data` summed as big-endian 16-bit words (an odd last byte padded with
+/// a zero) in ones' complement, plus `acc`: a value whose folding (see
+/// [`checksum`]) is the RFC 1071 sum, not necessarily the plain sum.
+///
+/// The words are summed as little-endian 32-bit words into a 64-bit
+/// accumulator (which the compiler turns into vector code): a 32-bit word
+/// is two 16-bit words modulo `0xffff`, and the little-endian sum is the
+/// big-endian one with its bytes swapped (RFC 1071 §2(B)). Folding keeps
+/// the sum's class modulo `0xffff` and keeps a non-zero sum non-zero, so
+/// the checksum is exactly the one of the word-by-word sum.
+fn sum16(data: &[u8], acc: u32) -> u32 {
+    let mut total = u64::from(acc);
+    // Blocks small enough that the 64-bit sum of their words cannot
+    // overflow; an even size keeps the 16-bit words aligned.
+    for block in data.chunks(1 << 30) {
+        let mut words = block.chunks_exact(4);
+        let mut s: u64 = words
+            .by_ref()
+            .map(|w| u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]])))
+            .sum();
+        let mut last = [0u8; 4];
+        last[..words.remainder().len()].copy_from_slice(words.remainder());
+        s += u64::from(u32::from_le_bytes(last));
+        total += u64::from(fold(s).swap_bytes());
     }
-    if let [last] = chunks.remainder() {
-        acc += u32::from(*last) << 8;
+    u32::from(fold(total))
+}
+
+/// Folds a ones'-complement sum to 16 bits (end-around carry).
+fn fold(mut s: u64) -> u16 {
+    while s >> 16 != 0 {
+        s = (s & 0xffff) + (s >> 16);
     }
-    acc
+    s as u16
 }
 
 /// The Internet checksum (RFC 1071) of `data` starting from `acc`.
 pub fn checksum(data: &[u8], acc: u32) -> u16 {
-    let mut s = sum16(data, acc);
-    while s >> 16 != 0 {
-        s = (s & 0xffff) + (s >> 16);
-    }
-    !(s as u16)
+    !fold(u64::from(sum16(data, acc)))
 }
 
 fn flag_bits(flags: &str) -> u8 {
@@ -60,94 +81,138 @@ fn flag_bits(flags: &str) -> u8 {
     })
 }
 
-fn ipv4(proto: u8, id: u64, src: NodeId, dst: NodeId, payload: &[u8]) -> Vec<u8> {
-    let total = (20 + payload.len()) as u16;
-    let mut h = vec![0x45, 0];
-    h.extend(total.to_be_bytes());
-    h.extend((id as u16).to_be_bytes());
-    h.extend(0x4000u16.to_be_bytes()); // don't fragment
-    h.extend([64, proto, 0, 0]);
-    h.extend(address(src));
-    h.extend(address(dst));
-    let c = checksum(&h, 0);
+/// Bytes before a packet's transport header in [`PcapWriter`]'s buffer:
+/// the pcap record header and the IPv4 header.
+const HEAD: usize = 16 + 20;
+
+/// Writes the IPv4 header of the transport bytes `buf[at + 20..]` into
+/// `buf[at..at + 20]`.
+fn ipv4_header(buf: &mut [u8], at: usize, proto: u8, id: u64, src: NodeId, dst: NodeId) {
+    let total = (buf.len() - at) as u16;
+    let h = &mut buf[at..at + 20];
+    h[0] = 0x45;
+    h[1] = 0;
+    h[2..4].copy_from_slice(&total.to_be_bytes());
+    h[4..6].copy_from_slice(&(id as u16).to_be_bytes());
+    h[6..8].copy_from_slice(&0x4000u16.to_be_bytes()); // don't fragment
+    h[8..12].copy_from_slice(&[64, proto, 0, 0]);
+    h[12..16].copy_from_slice(&address(src));
+    h[16..20].copy_from_slice(&address(dst));
+    let c = checksum(h, 0);
     h[10..12].copy_from_slice(&c.to_be_bytes());
-    h.extend_from_slice(payload);
-    h
+}
+
+#[cfg(test)]
+fn ipv4(proto: u8, id: u64, src: NodeId, dst: NodeId, payload: &[u8]) -> Vec<u8> {
+    let mut p = vec![0; 20];
+    p.extend_from_slice(payload);
+    ipv4_header(&mut p, 0, proto, id, src, dst);
+    p
+}
+
+/// The sum of the pseudo-header of a `proto` segment of `len` bytes.
+fn pseudo_sum(src: NodeId, dst: NodeId, proto: u8, len: usize) -> u32 {
+    let mut pseudo = [0u8; 12];
+    pseudo[0..4].copy_from_slice(&address(src));
+    pseudo[4..8].copy_from_slice(&address(dst));
+    pseudo[9] = proto;
+    pseudo[10..12].copy_from_slice(&(len as u16).to_be_bytes());
+    sum16(&pseudo, 0)
 }
 
 /// Bytes from the lower-case hex of a `tcp_payload` record.
 fn unhex(s: &str) -> Option<Vec<u8>> {
+    fn digit(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
     if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+    s.as_bytes()
+        .chunks_exact(2)
+        .map(|c| Some(digit(c[0])? << 4 | digit(c[1])?))
         .collect()
 }
 
-fn tcp(r: &TraceRecord, src: NodeId, dst: NodeId, data: Option<&Vec<u8>>) -> Option<Vec<u8>> {
-    let mut opts = Vec::new();
+/// Appends the TCP segment of `r` to `out` (which holds [`HEAD`] bytes
+/// before it) and returns the packet id.
+fn tcp(
+    out: &mut Vec<u8>,
+    r: &TraceRecord,
+    src: NodeId,
+    dst: NodeId,
+    data: Option<&Vec<u8>>,
+) -> Option<u64> {
+    let mut opts = [1u8; 8]; // NOPs
+    let mut n = 0;
     if let Some(m) = r.u64(Field::Mss) {
-        opts.extend([2, 4]);
-        opts.extend((m as u16).to_be_bytes());
+        opts[0..2].copy_from_slice(&[2, 4]);
+        opts[2..4].copy_from_slice(&(m as u16).to_be_bytes());
+        n = 4;
     }
     if let Some(w) = r.u64(Field::Wscale) {
-        opts.extend([3, 3, w as u8]);
+        opts[n..n + 3].copy_from_slice(&[3, 3, w as u8]);
+        n += 3;
     }
-    while opts.len() % 4 != 0 {
-        opts.push(1); // NOP
-    }
+    let opts = &opts[..n.next_multiple_of(4)];
     let len = r.u64(Field::Len)? as usize;
-    let mut t = Vec::with_capacity(20 + opts.len() + len);
-    t.extend((r.u64(Field::Sport)? as u16).to_be_bytes());
-    t.extend((r.u64(Field::Dport)? as u16).to_be_bytes());
-    t.extend((r.u64(Field::Seq)? as u32).to_be_bytes());
-    t.extend((r.u64(Field::Ack)? as u32).to_be_bytes());
-    t.push((((20 + opts.len()) / 4) as u8) << 4);
-    t.push(flag_bits(r.text(Field::Flags)?));
-    t.extend((r.u64(Field::Wnd)? as u16).to_be_bytes());
-    t.extend([0, 0, 0, 0]); // checksum, urgent pointer
-    t.extend(opts);
+    let sport = r.u64(Field::Sport)? as u16;
+    let dport = r.u64(Field::Dport)? as u16;
+    let seq = r.u64(Field::Seq)? as u32;
+    let ack = r.u64(Field::Ack)? as u32;
+    let flags = flag_bits(r.text(Field::Flags)?);
+    let wnd = r.u64(Field::Wnd)? as u16;
+    let id = r.u64(Field::Id)?;
+    let at = out.len();
+    out.extend(sport.to_be_bytes());
+    out.extend(dport.to_be_bytes());
+    out.extend(seq.to_be_bytes());
+    out.extend(ack.to_be_bytes());
+    out.push((((20 + opts.len()) / 4) as u8) << 4);
+    out.push(flags);
+    out.extend(wnd.to_be_bytes());
+    out.extend([0, 0, 0, 0]); // checksum, urgent pointer
+    out.extend_from_slice(opts);
     match data.filter(|d| d.len() == len) {
-        Some(d) => t.extend_from_slice(d),
-        None => sim_core::pattern::fill(&mut t, r.u64(Field::Off).unwrap_or(0), len),
+        Some(d) => out.extend_from_slice(d),
+        None => sim_core::pattern::fill(out, r.u64(Field::Off).unwrap_or(0), len),
     }
-    // Pseudo-header: addresses, protocol, TCP length.
-    let mut pseudo = Vec::with_capacity(12);
-    pseudo.extend(address(src));
-    pseudo.extend(address(dst));
-    pseudo.extend([0, 6]);
-    pseudo.extend((t.len() as u16).to_be_bytes());
-    let c = checksum(&t, sum16(&pseudo, 0));
+    let t = &mut out[at..];
+    let c = checksum(t, pseudo_sum(src, dst, 6, t.len()));
     t[16..18].copy_from_slice(&c.to_be_bytes());
-    Some(ipv4(6, r.u64(Field::Id)?, src, dst, &t))
+    Some(id)
 }
 
-/// A UDP datagram whose payload the record holds as hex in `data` (DNS).
-fn udp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
+/// Appends a UDP datagram whose payload the record holds as hex in `data`
+/// (DNS) and returns the packet id.
+fn udp(out: &mut Vec<u8>, r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<u64> {
     let data = unhex(r.text(Field::Data)?)?;
-    let mut u = Vec::with_capacity(8 + data.len());
-    u.extend((r.u64(Field::Sport)? as u16).to_be_bytes());
-    u.extend((r.u64(Field::Dport)? as u16).to_be_bytes());
-    u.extend(((8 + data.len()) as u16).to_be_bytes());
-    u.extend([0, 0]);
-    u.extend(data);
-    let mut pseudo = Vec::with_capacity(12);
-    pseudo.extend(address(src));
-    pseudo.extend(address(dst));
-    pseudo.extend([0, 17]);
-    pseudo.extend((u.len() as u16).to_be_bytes());
+    let sport = r.u64(Field::Sport)? as u16;
+    let dport = r.u64(Field::Dport)? as u16;
+    let id = r.u64(Field::Id)?;
+    let at = out.len();
+    out.extend(sport.to_be_bytes());
+    out.extend(dport.to_be_bytes());
+    out.extend(((8 + data.len()) as u16).to_be_bytes());
+    out.extend([0, 0]);
+    out.extend(data);
+    let u = &mut out[at..];
     // RFC 768: a computed zero is sent as all ones.
-    let c = match checksum(&u, sum16(&pseudo, 0)) {
+    let c = match checksum(u, pseudo_sum(src, dst, 17, u.len())) {
         0 => 0xffff,
         c => c,
     };
     u[6..8].copy_from_slice(&c.to_be_bytes());
-    Some(ipv4(17, r.u64(Field::Id)?, src, dst, &u))
+    Some(id)
 }
 
-fn icmp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
+/// Appends an ICMP echo message and returns the packet id.
+fn icmp(out: &mut Vec<u8>, r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<u64> {
     let size = r.u64(Field::Size)? as usize;
     let ty = match r.text(Field::Msg)? {
         "request" => 8,
@@ -155,13 +220,17 @@ fn icmp(r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<Vec<u8>> {
     };
     // The identifier is the requesting host, so replies match requests.
     let ident = if ty == 8 { src.0 } else { dst.0 } as u16;
-    let mut m = vec![ty, 0, 0, 0];
-    m.extend(ident.to_be_bytes());
-    m.extend((r.u64(Field::Seq)? as u16).to_be_bytes());
-    m.resize(size.saturating_sub(20).max(8), 0);
-    let c = checksum(&m, 0);
+    let seq = r.u64(Field::Seq)? as u16;
+    let id = r.u64(Field::Id)?;
+    let at = out.len();
+    out.extend([ty, 0, 0, 0]);
+    out.extend(ident.to_be_bytes());
+    out.extend(seq.to_be_bytes());
+    out.resize(at + size.saturating_sub(20).max(8), 0);
+    let m = &mut out[at..];
+    let c = checksum(m, 0);
     m[2..4].copy_from_slice(&c.to_be_bytes());
-    Some(ipv4(1, r.u64(Field::Id)?, src, dst, &m))
+    Some(id)
 }
 
 /// Writes the capture of `records` (a thin wrapper over [`PcapWriter`]).
@@ -194,12 +263,15 @@ pub struct PcapWriter<W: Write> {
     header: bool,
     hops: FirstHops,
     /// `tcp_payload` bytes by packet id, until the first transmission.
-    payloads: HashMap<u64, Vec<u8>>,
+    payloads: IdMap<u64, Vec<u8>>,
     /// A first transmission of a data segment, held until the next record
     /// shows whether its `tcp_payload` follows.
     held: Option<TraceRecord>,
     /// Packets refused at their first hop at time `gone.0`.
     gone: (SimTime, Vec<u64>),
+    /// The packet being written, with its pcap record header (reused: one
+    /// packet's worth).
+    buf: Vec<u8>,
 }
 
 impl<W: Write> PcapWriter<W> {
@@ -210,9 +282,10 @@ impl<W: Write> PcapWriter<W> {
             out,
             header: false,
             hops: FirstHops::default(),
-            payloads: HashMap::new(),
+            payloads: IdMap::default(),
             held: None,
             gone: (SimTime::ZERO, Vec::new()),
+            buf: Vec::new(),
         }
     }
 
@@ -241,20 +314,24 @@ impl<W: Write> PcapWriter<W> {
         let (Some(src), Some(dst)) = (r.node_field(Field::Src), r.node_field(Field::Dst)) else {
             return Ok(());
         };
-        let packet = match r.text(Field::Proto) {
-            Some("tcp") => tcp(r, src, dst, data),
-            Some("echo") => icmp(r, src, dst),
-            Some("dns") => udp(r, src, dst),
-            _ => None,
+        let buf = &mut self.buf;
+        buf.clear();
+        buf.resize(HEAD, 0);
+        let (proto, id) = match r.text(Field::Proto) {
+            Some("tcp") => (6, tcp(buf, r, src, dst, data)),
+            Some("echo") => (1, icmp(buf, r, src, dst)),
+            Some("dns") => (17, udp(buf, r, src, dst)),
+            _ => return Ok(()),
         };
-        let Some(p) = packet else { return Ok(()) };
+        let Some(id) = id else { return Ok(()) };
+        ipv4_header(buf, 16, proto, id, src, dst);
+        let len = ((buf.len() - 16) as u32).to_le_bytes();
         let t = r.t.as_nanos();
-        let out = &mut self.out;
-        out.write_all(&((t / 1_000_000_000) as u32).to_le_bytes())?;
-        out.write_all(&((t % 1_000_000_000) as u32).to_le_bytes())?;
-        out.write_all(&(p.len() as u32).to_le_bytes())?;
-        out.write_all(&(p.len() as u32).to_le_bytes())?;
-        out.write_all(&p)
+        buf[0..4].copy_from_slice(&((t / 1_000_000_000) as u32).to_le_bytes());
+        buf[4..8].copy_from_slice(&((t % 1_000_000_000) as u32).to_le_bytes());
+        buf[8..12].copy_from_slice(&len);
+        buf[12..16].copy_from_slice(&len);
+        self.out.write_all(buf)
     }
 
     fn release_held(&mut self, payload: Option<&Vec<u8>>) -> io::Result<()> {
@@ -329,6 +406,38 @@ mod tests {
         // checksum is its complement.
         let data = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
         assert_eq!(checksum(&data, 0), !0xddf2);
+    }
+
+    /// The checksum as RFC 1071 writes it: 16-bit words one by one.
+    fn checksum_by_words(data: &[u8], acc: u32) -> u16 {
+        let mut s = u64::from(acc);
+        for c in data.chunks(2) {
+            s += u64::from(u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(0)]));
+        }
+        while s >> 16 != 0 {
+            s = (s & 0xffff) + (s >> 16);
+        }
+        !(s as u16)
+    }
+
+    #[test]
+    fn checksum_matches_the_word_by_word_sum() {
+        let mut data: Vec<u8> = (0..3000u64).map(sim_core::pattern::byte).collect();
+        data.extend([0xff; 40]);
+        data.extend([0; 40]);
+        for acc in [0, 1, 0xfffe, 0xffff, 0x1_0000, 0x2_fffd, 6 * 0xffff] {
+            for start in [0, 1, 2, 3, 5] {
+                for len in [0, 1, 2, 3, 4, 5, 7, 8, 9, 31, 33, 1460, 1461] {
+                    for d in [
+                        &data[start..start + len],
+                        &data[3000..3000 + len.min(40)],
+                        &data[3040..3040 + len.min(40)],
+                    ] {
+                        assert_eq!(checksum(d, acc), checksum_by_words(d, acc), "{d:?} {acc}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -6,84 +6,154 @@
 //! shows in a snapshot diff.
 
 use sim_core::{Field, Kind};
-use std::fmt::Write as _;
+use std::io::Write as _;
+use std::sync::OnceLock;
 
-use sim_core::{NodeId, SimDuration, Topology, TraceRecord, Value};
+use sim_core::{NodeId, Topology, TraceRecord, Value};
 
+use crate::num::{self, Piece};
 use crate::sink::{NodeNames, RecordSink};
 
-fn value<'n>(out: &mut String, name: &impl Fn(NodeId) -> &'n str, v: &Value) {
+// Lines are built as bytes (names and values are UTF-8, so a line is),
+// with integers and times from `crate::num`: the bytes of `{}` and of
+// `SimDuration`'s `Display`, without the formatting machinery. `name`
+// appends a node's name.
+fn value(out: &mut Vec<u8>, name: &impl Fn(NodeId, &mut Vec<u8>), v: &Value) {
     match v {
-        Value::U64(n) => {
-            let _ = write!(out, "{n}");
-        }
-        Value::I64(n) => {
-            let _ = write!(out, "{n}");
-        }
+        Value::U64(n) => num::put_u64(out, *n),
+        Value::I64(n) => num::put_i64(out, *n),
         Value::F64(x) => {
             let _ = write!(out, "{x}");
         }
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Str(s) => out.push_str(s),
-        Value::Node(n) => out.push_str(name(*n)),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Str(s) => out.extend_from_slice(s.as_bytes()),
+        Value::Node(n) => name(*n, out),
         Value::List(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 value(out, name, item);
             }
-            out.push(']');
+            out.push(b']');
         }
     }
 }
 
 /// Appends one record's line (without the newline) to `s`.
 pub fn push_line(s: &mut String, topo: &Topology, r: &TraceRecord) {
-    line_into(s, &|n| topo.name(n), r);
+    let mut line = Vec::new();
+    line_into(
+        &mut line,
+        &|n, out: &mut Vec<u8>| out.extend_from_slice(topo.name(n).as_bytes()),
+        r,
+    );
+    s.push_str(std::str::from_utf8(&line).expect("a line of UTF-8 pieces is UTF-8"));
 }
 
-fn line_into<'n>(s: &mut String, names: &impl Fn(NodeId) -> &'n str, r: &TraceRecord) {
+/// How a field's key is written: ` name=`, and for a `_ns` field (a
+/// duration, written with its unit) ` name-without-_ns=`.
+struct Key {
+    full: Piece,
+    short: Option<Piece>,
+}
+
+/// Every field's [`Key`], by [`Field`] as an index.
+fn keys() -> &'static [Key] {
+    static KEYS: OnceLock<Vec<Key>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        Field::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                debug_assert_eq!(*f as usize, i);
+                let name = f.name();
+                Key {
+                    full: Piece::new(format!(" {name}=").as_bytes()),
+                    short: name
+                        .strip_suffix("_ns")
+                        .map(|k| Piece::new(format!(" {k}=").as_bytes())),
+                }
+            })
+            .collect()
+    })
+}
+
+/// How a kind is written: its name, and for a link event (`link_*`) the
+/// word after the arrow (` deliver`).
+struct KindText {
+    name: Piece,
+    link: Option<Piece>,
+}
+
+/// Every kind's [`KindText`], by [`Kind`] as an index.
+fn kinds() -> &'static [KindText] {
+    static KINDS: OnceLock<Vec<KindText>> = OnceLock::new();
+    KINDS.get_or_init(|| {
+        Kind::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                debug_assert_eq!(*k as usize, i);
+                KindText {
+                    name: Piece::new(k.name().as_bytes()),
+                    link: k
+                        .name()
+                        .strip_prefix("link_")
+                        .map(|w| Piece::new(format!(" {w}").as_bytes())),
+                }
+            })
+            .collect()
+    })
+}
+
+/// Spaces to pad the node name with.
+const SPACES: &[u8; 8] = b"        ";
+
+fn line_into(s: &mut Vec<u8>, names: &impl Fn(NodeId, &mut Vec<u8>), r: &TraceRecord) {
+    num::put_duration_right(s, r.t.as_nanos(), 12);
+    s.push(b' ');
     let start = s.len();
-    let _ = write!(s, "{}", SimDuration(r.t.as_nanos()));
+    names(r.node, s);
     let width = s.len() - start;
-    if width < 12 {
-        s.insert_str(start, &" ".repeat(12 - width));
+    if width < 6 {
+        // A fixed-size copy, cut back (see `crate::num::put_piece`).
+        let at = s.len();
+        s.extend_from_slice(SPACES);
+        s.truncate(at + 6 - width);
     }
-    s.push(' ');
-    let name = names(r.node);
-    s.push_str(name);
-    for _ in name.len()..6 {
-        s.push(' ');
-    }
-    s.push(' ');
-    let link_event = r.kind.name().strip_prefix("link_");
+    s.push(b' ');
+    let kind = &kinds()[r.kind as usize];
     let mut skip: &[Field] = &[];
     if let (Some(what), Some(Value::Node(from)), Some(Value::Node(to))) =
-        (link_event, r.field(Field::From), r.field(Field::To))
+        (&kind.link, r.field(Field::From), r.field(Field::To))
     {
-        let _ = write!(s, "{} -> {} {what}", names(*from), names(*to));
+        names(*from, s);
+        s.extend_from_slice(b" -> ");
+        names(*to, s);
+        num::put_piece(s, what);
         skip = &[Field::From, Field::To];
     } else {
-        s.push_str(r.kind.name());
+        num::put_piece(s, &kind.name);
     }
     if r.kind == Kind::TcpPayload {
         // The bytes themselves are for the pcap; their count says enough.
         skip = &[Field::Data];
     }
+    let keys = keys();
     for (k, v) in &r.fields {
         if skip.contains(k) {
             continue;
         }
-        s.push(' ');
-        match (k.name().strip_suffix("_ns"), v) {
-            (Some(key), Value::U64(ns)) => {
-                let _ = write!(s, "{key}={}", SimDuration(*ns));
+        let key = &keys[*k as usize];
+        match (&key.short, v) {
+            (Some(short), Value::U64(ns)) => {
+                num::put_piece(s, short);
+                num::put_duration(s, *ns);
             }
             (_, v) => {
-                s.push_str(k.name());
-                s.push('=');
+                num::put_piece(s, &key.full);
                 value(s, names, v);
             }
         }
@@ -121,16 +191,24 @@ pub fn write(
 pub struct TextWriter<W: std::io::Write> {
     out: W,
     names: NodeNames,
-    line: String,
+    /// Each node's name, by [`NodeId`].
+    pieces: Vec<Piece>,
+    line: Vec<u8>,
 }
 
 impl<W: std::io::Write> TextWriter<W> {
     /// A writer onto `out` naming nodes by `names`.
     pub fn new(out: W, names: NodeNames) -> Self {
+        let pieces = names
+            .as_slice()
+            .iter()
+            .map(|n| Piece::new(n.as_bytes()))
+            .collect();
         TextWriter {
             out,
             names,
-            line: String::with_capacity(256),
+            pieces,
+            line: Vec::with_capacity(256),
         }
     }
 
@@ -143,10 +221,14 @@ impl<W: std::io::Write> TextWriter<W> {
 impl<W: std::io::Write> RecordSink for TextWriter<W> {
     fn push(&mut self, r: &TraceRecord) -> std::io::Result<()> {
         self.line.clear();
-        let names = &self.names;
-        line_into(&mut self.line, &|n| names.name(n), r);
-        self.line.push('\n');
-        self.out.write_all(self.line.as_bytes())
+        let (names, pieces) = (&self.names, &self.pieces);
+        let name = |n: NodeId, out: &mut Vec<u8>| match pieces.get(n.index()) {
+            Some(p) => num::put_piece(out, p),
+            None => out.extend_from_slice(names.name(n).as_bytes()),
+        };
+        line_into(&mut self.line, &name, r);
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
