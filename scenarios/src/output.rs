@@ -405,28 +405,68 @@ impl FileSinks {
     ) -> Result<Vec<String>, Error> {
         self.finish().map_err(werr(dir))?;
         let mut names = Vec::new();
-        let sync = |name: &str, w: FileWriter| -> Result<String, Error> {
-            let p = partial(dir, name);
-            w.into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(|f| f.sync_all())
-                .map_err(werr(&p))?;
-            Ok(name.to_string())
-        };
+        // The big trace files are flushed now and made durable while the
+        // summary and the pictures are drawn, each on its own thread.
+        let mut open: Vec<(&str, FileWriter)> = Vec::new();
         if let Some(w) = self.jsonl.take() {
-            names.push(sync(FILES[0], w.into_inner())?);
+            open.push((FILES[0], w.into_inner()));
         }
         if let Some(w) = self.text.take() {
-            names.push(sync(FILES[1], w.into_inner())?);
+            open.push((FILES[1], w.into_inner()));
         }
+        if let Some(w) = self.pcap.take() {
+            open.push((FILES[3], w.into_inner()));
+        }
+        let synced: Vec<Result<String, Error>> = std::thread::scope(|s| {
+            let syncs: Vec<_> = open
+                .into_iter()
+                .map(|(name, w)| {
+                    s.spawn(move || {
+                        let p = partial(dir, name);
+                        w.into_inner()
+                            .map_err(|e| e.into_error())
+                            .and_then(|f| f.sync_all())
+                            .map_err(werr(&p))?;
+                        Ok(name.to_string())
+                    })
+                })
+                .collect();
+            let drawn = self.write_summary_and_pictures(dir, plan, out, opts);
+            let mut done: Vec<Result<String, Error>> = syncs
+                .into_iter()
+                .map(|h| h.join().expect("a sync thread does not panic"))
+                .collect();
+            match drawn {
+                Ok(more) => done.extend(more.into_iter().map(Ok)),
+                Err(e) => done.push(Err(e)),
+            }
+            done
+        });
+        for r in synced {
+            names.push(r?);
+        }
+        // Reported in the order of `FILES`, then the pictures.
+        names.sort_by_key(|n| FILES.iter().position(|f| f == n).unwrap_or(FILES.len()));
+        Ok(names)
+    }
+}
+
+impl FileSinks {
+    /// Writes `summary.json` and the pictures under temporary names.
+    fn write_summary_and_pictures(
+        &mut self,
+        dir: &Path,
+        plan: &Plan,
+        out: &RunOutput,
+        opts: &OutputOptions,
+    ) -> Result<Vec<String>, Error> {
+        let mut names = Vec::new();
         if opts.outputs.contains(&OutputKind::Summary) {
-            let text = summary_text(plan, out, self.figures.finish(), &self.filter);
+            let figures = std::mem::take(&mut self.figures).finish();
+            let text = summary_text(plan, out, figures, &self.filter);
             write_file(&partial(dir, FILES[2]), |w| w.write_all(text.as_bytes()))
                 .map_err(werr(&partial(dir, FILES[2])))?;
             names.push(FILES[2].to_string());
-        }
-        if let Some(w) = self.pcap.take() {
-            names.push(sync(FILES[3], w.into_inner())?);
         }
         if let Some(p) = &self.pictures {
             for (name, bytes) in p.draw(opts.format) {
