@@ -106,7 +106,8 @@ fn trace_names_nothing_can_hold_are_refused_with_the_valid_names() {
         "faults",
         r#"[{"from": "a", "match": {"seq": 3}, "drop": true}]"#,
     ));
-    assert!(code == 0 || code == 1, "{stderr}");
+    // Dropping request 3 leaves `a.ping.sent = 20` true: the rule is valid.
+    assert_eq!(code, 0, "{stderr}");
 }
 
 #[test]
