@@ -3,10 +3,8 @@
 //! its final state, and the segments, retransmissions and bytes it sent and
 //! delivered.
 
-use sim_core::{Field, Kind};
+use sim_core::{Field, Kind, NodeId, SimTime, TraceRecord, Value};
 use std::collections::BTreeMap;
-
-use sim_core::{NodeId, SimTime, TraceRecord, Value};
 
 /// One connection end's figures.
 #[derive(Debug, Clone, Default, PartialEq)]

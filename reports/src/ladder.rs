@@ -11,13 +11,12 @@
 //! wire ends in a cross halfway; a packet refused by a full queue is a cross
 //! at its sender. TCP state changes are written beside the lifelines.
 
-use sim_core::{Field, Kind};
+use sim_core::{Field, Kind, NodeId, SimDuration, SimTime, Topology, TraceRecord, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use plotters::prelude::*;
 
 use plotters::coord::Shift;
-use sim_core::{NodeId, SimDuration, SimTime, Topology, TraceRecord, Value};
 
 use crate::canvas::{self, Draw, Format};
 use crate::glyphs::{self, Label};

@@ -13,10 +13,8 @@
 //! `link_transmit` of each packet id), so the capture is exact to the
 //! nanosecond and the same trace always gives the same bytes.
 
-use sim_core::{Field, Kind};
+use sim_core::{Field, Kind, NodeId, SimTime, Topology, TraceRecord};
 use std::io::{self, Write};
-
-use sim_core::{NodeId, SimTime, Topology, TraceRecord};
 
 use crate::hops::{FirstHops, Hop};
 use crate::idmap::IdMap;

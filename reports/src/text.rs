@@ -5,11 +5,9 @@
 //! else as `kind key=value ...`. Times are exact, so any change of timing
 //! shows in a snapshot diff.
 
-use sim_core::{Field, Kind};
+use sim_core::{Field, Kind, NodeId, Topology, TraceRecord, Value};
 use std::io::Write as _;
 use std::sync::OnceLock;
-
-use sim_core::{NodeId, Topology, TraceRecord, Value};
 
 use crate::num::{self, Piece};
 use crate::sink::{NodeNames, RecordSink};

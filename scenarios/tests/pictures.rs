@@ -3,8 +3,7 @@
 
 mod common;
 
-use sim_core::Kind;
-use sim_core::SimTime;
+use sim_core::{Kind, SimTime};
 
 #[test]
 fn every_library_scenario_draws_deterministic_non_blank_pictures() {

@@ -22,10 +22,9 @@
 //! Simplifications: each request gets its own upstream connection, closed
 //! after its response; the two halves have separate CPU queues.
 
-use sim_core::{Field, Kind};
+use sim_core::{Context, Field, Kind, NodeId, Packet, Value};
 use std::collections::BTreeMap;
 
-use sim_core::{Context, NodeId, Packet, Value};
 use sim_tcp::stack::ConnId;
 
 use crate::http;

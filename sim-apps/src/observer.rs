@@ -10,10 +10,9 @@
 //! records), or plain HTTP heads (request line, Host, Cookie). Each thing
 //! read is an `observed` trace record.
 
-use sim_core::{Field, Kind};
+use sim_core::{Context, Field, Kind, NodeId, Packet, Value};
 use std::collections::{BTreeMap, HashMap};
 
-use sim_core::{Context, NodeId, Packet, Value};
 use sim_tls::msg::Message;
 use sim_tls::record::{ContentType, Deframer, HandshakeJoiner};
 use sim_tls::suite::{Suite, Version};

@@ -1,8 +1,7 @@
 //! What packets carry in a scenario: the union of every model's messages.
 
-use sim_core::Field;
 use sim_core::datagram::{CarriesEcho, Echo};
-use sim_core::{Fields, Payload, Value};
+use sim_core::{Field, Fields, Payload, Value};
 use std::sync::Arc;
 
 use sim_tcp::Segment;

@@ -5,8 +5,7 @@
 //! Rules are matched against the same fields the trace shows for the
 //! packet, so a rule reads like the trace line it is meant to hit.
 
-use sim_core::Field;
-use sim_core::Value;
+use sim_core::{Field, Value};
 
 use crate::plan::{FaultRule, Plan, value_matches};
 use sim_apps::payload::Wire;

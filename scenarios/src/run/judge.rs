@@ -5,10 +5,9 @@
 //! expectations read each connection's `tcp_state` history from the trace.
 
 use serde::Serialize;
-use sim_core::{Field, Kind};
+use sim_core::{Field, Kind, KindSet, NodeId, SimTime, Topology, TraceRecord, Value};
 use std::collections::HashMap;
 
-use sim_core::{KindSet, NodeId, SimTime, Topology, TraceRecord, Value};
 use sim_tcp::State;
 
 use crate::format::{Bounds, Quantity};

@@ -9,8 +9,7 @@
 //! with a packet or a timer is read in one place.
 
 use sim_core::datagram::{DatagramHost, PingJob};
-use sim_core::{Context, Endpoint, NodeId, Packet, Value};
-use sim_core::{Field, Kind};
+use sim_core::{Context, Endpoint, Field, Kind, NodeId, Packet, Value};
 
 use crate::dns::{DnsServer, Message, Zone};
 use crate::flood::{Flood, SynFlood};

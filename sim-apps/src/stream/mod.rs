@@ -21,10 +21,9 @@ mod tamper;
 mod trace;
 mod transport;
 
-use sim_core::{Field, Kind};
+use sim_core::{Field, Kind, Value};
 use std::sync::Arc;
 
-use sim_core::Value;
 use sim_tls::alert::Alert;
 use sim_tls::conn::{ConnEvent, Connection, Status};
 use sim_tls::cost::{CpuCosts, PkOps};

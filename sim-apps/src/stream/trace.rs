@@ -1,8 +1,7 @@
 //! Trace records of a stream: the TLS handshake's events and records, by
 //! the names the trace has always used.
 
-use sim_core::Value;
-use sim_core::{Field, Kind};
+use sim_core::{Field, Kind, Value};
 use sim_tls::handshake::HandshakeEvent as TlsEvent;
 
 use super::Step;

@@ -3,8 +3,7 @@
 //! then given the plain TCP reaction the scenario asked for (send, close,
 //! count).
 
-use sim_core::{Context, SimTime, Value};
-use sim_core::{Field, Kind};
+use sim_core::{Context, Field, Kind, SimTime, Value};
 use sim_tcp::State;
 use sim_tcp::conn::Event;
 use sim_tcp::stack::{ConnId, Quad, StackEvent};

@@ -29,10 +29,9 @@ mod resolve;
 mod spec;
 mod streams;
 
-use sim_core::{Field, Kind};
+use sim_core::{Context, Field, Kind, NodeId, RngStream, SimTime, Value};
 use std::sync::Arc;
 
-use sim_core::{Context, NodeId, RngStream, SimTime, Value};
 use sim_tcp::stack::TcpStack;
 
 use crate::dns::Resolver;

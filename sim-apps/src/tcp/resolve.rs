@@ -7,10 +7,8 @@
 //! deadline, and turns its results into connections opened or given up,
 //! and into `dns` trace records.
 
-use sim_core::{Field, Kind};
+use sim_core::{Context, Field, Kind, NodeId, SimTime, TimerId, Value};
 use std::sync::Arc;
-
-use sim_core::{Context, NodeId, SimTime, TimerId, Value};
 
 use super::{Role, Target, TcpHost};
 use crate::dns::{Lookup, LookupResult, Message, Resolver};

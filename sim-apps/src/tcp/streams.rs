@@ -7,10 +7,9 @@
 //! stream's real bytes into each segment it sends and files those of each
 //! segment that arrives (see `crate::stream`).
 
-use sim_core::{Field, Kind};
+use sim_core::{Context, Field, Kind, NodeId, RngStream, SimTime, Value};
 use std::sync::Arc;
 
-use sim_core::{Context, NodeId, RngStream, SimTime, Value};
 use sim_tcp::State;
 use sim_tcp::conn::Event;
 use sim_tcp::stack::{ConnId, Quad};
