@@ -83,6 +83,21 @@ impl Pictures {
     }
 }
 
+/// Whether `file` is a name [`Pictures::draw`] gives, in either format:
+/// what a new run into the same folder replaces.
+pub fn is_picture_name(file: &str) -> bool {
+    let Some((stem, ext)) = file.rsplit_once('.') else {
+        return false;
+    };
+    [Format::Png, Format::Svg]
+        .iter()
+        .any(|f| f.extension() == ext)
+        && (stem == "ladder"
+            || stem == "states"
+            || stem.starts_with("seq-")
+            || stem.starts_with("cwnd-"))
+}
+
 impl RecordSink for Pictures {
     fn push(&mut self, r: &TraceRecord) -> io::Result<()> {
         Pictures::push(self, r);

@@ -52,17 +52,18 @@ mod json;
 mod output;
 mod plan;
 mod run;
+mod staging;
 mod stats;
 mod sweep;
 pub mod testing;
 mod threaded;
 mod vocab;
 
-pub use batch::{Batch, BatchExpectResult, BatchOptions, BatchOutcome, Job, merge};
+pub use batch::{Batch, BatchExpectResult, BatchOptions, BatchOutcome, Job, MAX_RUNS, merge};
 pub use error::{Error, InputError};
 pub use output::{
-    OutputKind, OutputOptions, pictures, redraw, run_to_dir, summary_json, write_outputs,
-    write_outputs_window,
+    OutputKind, OutputOptions, folder_name, pictures, redraw, run_to_dir, summary_json,
+    write_outputs, write_outputs_window,
 };
 pub use plan::{Expectation, FaultRule, LinkAction, Measure, Plan, TraceFilter};
 /// The pictures' file format (of [`OutputOptions`] and [`BatchOptions`]).
@@ -71,6 +72,7 @@ pub use run::{
     ExpectResult, Limits, NoSink, Observed, Outcome, Progress, RunOutput, Tracing, run, run_traced,
     run_with,
 };
+pub use staging::remove_temporaries_on_signal;
 pub use stats::Summary;
 pub use sweep::{Param, PathStep, Sweep};
 
@@ -99,7 +101,8 @@ pub fn parse_value(doc: serde_json::Value) -> Result<format::ScenarioFile, Input
 /// Checks point `point` of a (possibly swept) scenario. Errors say which
 /// point, by its parameter values.
 pub fn plan_point(sweep: &sweep::Sweep, point: usize) -> Result<Plan, InputError> {
-    let plan = parse_value(sweep.document(point)).and_then(|file| plan::plan(&file));
+    let swept: Vec<&str> = sweep.params.iter().map(|p| p.name.as_str()).collect();
+    let plan = parse_value(sweep.document(point)).and_then(|file| plan::plan(&file, &swept));
     plan.map_err(|mut e| {
         if !sweep.params.is_empty() {
             let at: Vec<String> = sweep
@@ -148,7 +151,7 @@ pub fn check_syntax(text: &str) -> Result<(), InputError> {
 
 /// Parses and checks scenario JSON.
 pub fn plan_from_str(text: &str) -> Result<Plan, InputError> {
-    plan::plan(&parse(text)?)
+    plan::plan(&parse(text)?, &[])
 }
 
 /// Reads, parses and checks a scenario file.

@@ -6,7 +6,7 @@
 //! holds a half-written output.
 
 use std::fs;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use reports::Format;
@@ -23,10 +23,38 @@ use crate::plan::{Plan, TraceFilter};
 use crate::run::{
     ExpectResult, Limits, Observed, Outcome, Progress, RunOutput, Tracing, run_traced,
 };
+use crate::staging::{Staging, partial, werr, write_durable};
 use crate::threaded::Threaded;
 
 /// Names of the files a run writes, in the order they are written.
 pub const FILES: [&str; 4] = ["trace.jsonl", "trace.txt", "summary.json", "trace.pcap"];
+
+/// The folder name a scenario's `name` gives under `out/`: one path
+/// component, whatever the name holds. Letters, digits, `.`, `_` and `-`
+/// stay; anything else (a `/`, a space, a drive letter's `:`) becomes `_`;
+/// a leading dot becomes `_` too (no `..`, no hidden folder); at most 100
+/// characters; an empty name gives `scenario`. Only `--out` writes
+/// anywhere else.
+pub fn folder_name(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .take(100)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.starts_with('.') {
+        s.replace_range(..1, "_");
+    }
+    if s.is_empty() {
+        s.push_str("scenario");
+    }
+    s
+}
 
 fn to_json(topo: &Topology, v: &Value) -> serde_json::Value {
     match v {
@@ -341,16 +369,6 @@ fn wanted(opts: &OutputOptions) -> KindSet {
     set
 }
 
-/// The temporary name of an output while it is written.
-fn partial(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!(".{name}.partial"))
-}
-
-fn werr(path: &Path) -> impl FnOnce(std::io::Error) -> Error + use<> {
-    let path = path.to_path_buf();
-    move |source| Error::Write { path, source }
-}
-
 impl FileSinks {
     /// Opens the temporary files of the chosen outputs in `dir`.
     fn open(dir: &Path, plan: &Plan, seed: u64, opts: &OutputOptions) -> Result<Self, Error> {
@@ -464,14 +482,14 @@ impl FileSinks {
         if opts.outputs.contains(&OutputKind::Summary) {
             let figures = std::mem::take(&mut self.figures).finish();
             let text = summary_text(plan, out, figures, &self.filter);
-            write_file(&partial(dir, FILES[2]), |w| w.write_all(text.as_bytes()))
-                .map_err(werr(&partial(dir, FILES[2])))?;
+            let p = partial(dir, FILES[2]);
+            write_durable(&p, text.as_bytes()).map_err(werr(&p))?;
             names.push(FILES[2].to_string());
         }
         if let Some(p) = &self.pictures {
             for (name, bytes) in p.draw(opts.format) {
-                write_file(&partial(dir, &name), |w| w.write_all(&bytes))
-                    .map_err(werr(&partial(dir, &name)))?;
+                let p = partial(dir, &name);
+                write_durable(&p, &bytes).map_err(werr(&p))?;
                 names.push(name);
             }
         }
@@ -492,7 +510,7 @@ pub fn run_to_dir(
     opts: &OutputOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(RunOutput, Vec<PathBuf>), Error> {
-    fs::create_dir_all(dir).map_err(werr(dir))?;
+    let staging = Staging::open(dir)?;
     let result = (|| {
         let sinks = Threaded::new(FileSinks::open(dir, plan, seed, opts)?).map_err(werr(dir))?;
         let (out, sinks, failed) = run_traced(
@@ -514,52 +532,13 @@ pub fn run_to_dir(
             .close(dir, plan, &out, opts)?;
         Ok((out, names))
     })();
-    finish_dir(dir, result)
+    staging.finish(result, &is_run_output)
 }
 
-/// Renames every temporary into place, or on an error removes them all.
-fn finish_dir<T>(
-    dir: &Path,
-    result: Result<(T, Vec<String>), Error>,
-) -> Result<(T, Vec<PathBuf>), Error> {
-    let renamed = result.and_then(|(out, names)| {
-        let mut done = Vec::new();
-        for name in &names {
-            let to = dir.join(name);
-            if let Err(e) = fs::rename(partial(dir, name), &to) {
-                // All or nothing: what this run already put in place goes.
-                for d in &done {
-                    let _ = fs::remove_file(d);
-                }
-                return Err(werr(&to)(e));
-            }
-            done.push(to);
-        }
-        Ok((out, done))
-    });
-    if renamed.is_err() {
-        // Whatever failed, no temporary stays behind.
-        if let Ok(entries) = fs::read_dir(dir) {
-            for e in entries.flatten() {
-                let n = e.file_name();
-                let n = n.to_string_lossy();
-                if n.starts_with('.') && n.ends_with(".partial") {
-                    let _ = fs::remove_file(e.path());
-                }
-            }
-        }
-    }
-    renamed
-}
-
-fn write_file(
-    path: &Path,
-    f: impl FnOnce(&mut BufWriter<fs::File>) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let mut w = BufWriter::new(fs::File::create(path)?);
-    f(&mut w)?;
-    w.flush()?;
-    w.into_inner().map_err(|e| e.into_error())?.sync_all()
+/// Whether `file` is one of the outputs `netsim run` writes: a new run
+/// into the same folder replaces them all, so none is left from before.
+fn is_run_output(file: &str) -> bool {
+    FILES.contains(&file) || reports::pictures::is_picture_name(file)
 }
 
 /// Writes the files of a run whose trace was kept into `dir` (created if
@@ -576,7 +555,7 @@ pub fn write_outputs_window(
     from: SimTime,
     to: SimTime,
 ) -> Result<Vec<PathBuf>, Error> {
-    fs::create_dir_all(dir).map_err(werr(dir))?;
+    let staging = Staging::open(dir)?;
     let opts = OutputOptions {
         from,
         to,
@@ -590,7 +569,9 @@ pub fn write_outputs_window(
         let names = sinks.close(dir, plan, out, &opts)?;
         Ok(((), names))
     })();
-    finish_dir(dir, result).map(|((), paths)| paths)
+    staging
+        .finish(result, &is_run_output)
+        .map(|((), paths)| paths)
 }
 
 /// The run's pictures as (file name, PNG bytes): `ladder.png` (for the
@@ -655,14 +636,15 @@ pub fn redraw(
     for r in &records {
         p.push(r);
     }
+    let staging = Staging::open(dir)?;
     let result = (|| {
         let mut names = Vec::new();
         for (file, bytes) in p.draw(format) {
-            write_file(&partial(dir, &file), |w| w.write_all(&bytes))
-                .map_err(werr(&partial(dir, &file)))?;
+            staging.write(&file, &bytes)?;
             names.push(file);
         }
         Ok(((), names))
     })();
-    finish_dir(dir, result).map(|((), paths)| paths)
+    // A redraw in another format or window leaves the other pictures be.
+    staging.finish(result, &|_| false).map(|((), paths)| paths)
 }

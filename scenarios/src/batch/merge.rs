@@ -11,8 +11,9 @@ use reports::Format;
 use serde_json::Value as Json;
 
 use super::summary::Tally;
-use super::{Batch, BatchOutcome, Job};
+use super::{Batch, BatchOutcome, Job, RUNS, TRACES};
 use crate::error::Error;
+use crate::staging::{Staging, werr};
 
 /// What a shard's `batch.json` says about the batch it belongs to.
 #[derive(PartialEq)]
@@ -183,24 +184,29 @@ pub fn merge(dirs: &[PathBuf], out: &Path, format: Format) -> Result<(Batch, Bat
         error,
     })?;
     let records = read_runs(&batch, &meta, &shards)?;
-    let werr = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Write { path, source }
-    };
-    fs::create_dir_all(out).map_err(werr(out))?;
-    merge_traces(&shards, out)?;
-    let tmp_runs = out.join(".runs.jsonl.partial");
-    let mut w = std::io::BufWriter::new(fs::File::create(&tmp_runs).map_err(werr(&tmp_runs))?);
-    let mut tally = Tally::new(batch.plans.len(), batch.metrics().len());
-    for r in &records {
-        writeln!(w, "{}", r.line).map_err(werr(&tmp_runs))?;
-        tally.add(r);
-    }
-    w.flush().map_err(werr(&tmp_runs))?;
-    drop(w);
-    let seeds = meta.seeds[0]..meta.seeds[1];
-    let outcome = batch.finish(seeds, None, tally, records.len() as u64, out, tmp_runs)?;
-    batch.plot(&outcome.values, out, format)?;
+    let staging = Staging::open(out)?;
+    let result = (|| {
+        let mut names = Vec::new();
+        if merge_traces(&shards, &staging.temp(TRACES))? {
+            names.push(TRACES.to_string());
+        }
+        let tmp_runs = staging.temp(RUNS);
+        let mut w = std::io::BufWriter::new(fs::File::create(&tmp_runs).map_err(werr(&tmp_runs))?);
+        let mut tally = Tally::new(batch.plans.len(), batch.metrics().len());
+        for r in &records {
+            writeln!(w, "{}", r.line).map_err(werr(&tmp_runs))?;
+            tally.add(r);
+        }
+        w.flush().map_err(werr(&tmp_runs))?;
+        drop(w);
+        let seeds = meta.seeds[0]..meta.seeds[1];
+        let (outcome, written) =
+            batch.finish(seeds, None, tally, records.len() as u64, &staging)?;
+        names.extend(written);
+        names.extend(batch.plot(&outcome.values, &staging, format)?);
+        Ok((outcome, names))
+    })();
+    let (outcome, _) = staging.finish(result, &|_| false)?;
     Ok((batch, outcome))
 }
 
@@ -213,33 +219,24 @@ fn same_folder(a: &Path, b: &Path) -> bool {
 }
 
 /// Copies every shard's `traces/` folder (runs kept with `--keep-traces`,
-/// one folder per run, so shards never collide) into `out/traces`, put in
-/// place only once complete.
-fn merge_traces(shards: &BTreeMap<u64, PathBuf>, out: &Path) -> Result<(), Error> {
+/// one folder per run, so shards never collide) into `tmp`; false when no
+/// shard kept any.
+fn merge_traces(shards: &BTreeMap<u64, PathBuf>, tmp: &Path) -> Result<bool, Error> {
     let sources: Vec<PathBuf> = shards
         .values()
         .map(|d| d.join("traces"))
         .filter(|t| t.is_dir())
         .collect();
     if sources.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
-    let tmp = out.join(".traces.partial");
-    let werr = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Write { path, source }
-    };
     if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(werr(&tmp))?;
+        fs::remove_dir_all(tmp).map_err(werr(tmp))?;
     }
     for src in &sources {
-        copy_tree(src, &tmp).map_err(werr(&tmp))?;
+        copy_tree(src, tmp).map_err(werr(tmp))?;
     }
-    let dest = out.join("traces");
-    if dest.exists() {
-        fs::remove_dir_all(&dest).map_err(werr(&dest))?;
-    }
-    fs::rename(&tmp, &dest).map_err(werr(&dest))
+    Ok(true)
 }
 
 /// Copies the files under `src` into `dest`, folders included.

@@ -16,7 +16,7 @@
 use std::fs;
 use std::io::Write;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 use reports::Format;
@@ -25,6 +25,7 @@ use serde_json::Value as Json;
 use crate::error::{Error, InputError};
 use crate::plan::Plan;
 use crate::run::Outcome;
+use crate::staging::{Staging, werr};
 use crate::sweep::Sweep;
 
 mod merge;
@@ -35,6 +36,16 @@ mod summary;
 pub use merge::merge;
 use summary::Tally;
 pub use summary::{BatchExpectResult, BatchOutcome};
+
+/// The most runs (sweep points times seeds) one batch holds; its summary
+/// keeps each run's metric values in memory (README, "Limits").
+pub const MAX_RUNS: u64 = 1_000_000;
+
+/// The files and the folder a batch writes.
+const RUNS: &str = "runs.jsonl";
+const SUMMARY: &str = "summary.json";
+const META: &str = "batch.json";
+const TRACES: &str = "traces";
 
 /// How to run a batch.
 #[derive(Debug, Clone)]
@@ -87,6 +98,23 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Refuses a batch of more than [`MAX_RUNS`] runs (sweep points times
+    /// seeds) before anything is allocated for it: its summary keeps every
+    /// run's metric values, so the size must be bounded up front.
+    pub fn check_size(&self, seeds: &Range<u64>) -> Result<(), Error> {
+        let runs = (self.plans.len() as u128) * u128::from(seeds.end - seeds.start);
+        if runs > MAX_RUNS as u128 {
+            return Err(Error::Usage(format!(
+                "--seeds {}..{}: {} sweep point(s) times {} seeds is {runs} runs; a batch holds at most {MAX_RUNS} (split the seeds over several batches)",
+                seeds.start,
+                seeds.end,
+                self.plans.len(),
+                seeds.end - seeds.start
+            )));
+        }
+        Ok(())
+    }
+
     /// Loads a scenario and checks every point of its sweep.
     pub fn from_text(text: String) -> Result<Batch, InputError> {
         let sweep = Sweep::parse(&text)?;
@@ -114,6 +142,7 @@ impl Batch {
 
     /// Every job of the batch, or of one shard, in order.
     pub fn jobs(&self, seeds: &Range<u64>, shard: Option<(u64, u64)>) -> Vec<Job> {
+        debug_assert!(self.check_size(seeds).is_ok(), "checked before");
         let mut jobs = Vec::new();
         let mut i = 0u64;
         for point in 0..self.plans.len() {
@@ -131,7 +160,9 @@ impl Batch {
         self.sweep.values(point)
     }
 
-    /// Runs the batch (or one shard of it) and writes its files into `dir`.
+    /// Runs the batch (or one shard of it) and writes its files into `dir`,
+    /// all of them put in place together once complete
+    /// (docs/ARCHITECTURE.md, "Outputs are all or nothing").
     /// `progress` is called with the number of runs finished so far.
     pub fn run(
         &self,
@@ -139,73 +170,79 @@ impl Batch {
         dir: &Path,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<BatchOutcome, Error> {
-        let werr = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| Error::Write { path, source }
-        };
-        fs::create_dir_all(dir).map_err(werr(dir))?;
-        let traces = opts.keep_traces.then(|| dir.join("traces"));
-        let jobs = self.jobs(&opts.seeds, opts.shard);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(opts.jobs.max(1))
-            .build()
-            .map_err(|e| Error::Usage(format!("cannot start {} worker threads: {e}", opts.jobs)))?;
-        let tmp_runs = dir.join(".runs.jsonl.partial");
-        let mut w = std::io::BufWriter::new(fs::File::create(&tmp_runs).map_err(werr(&tmp_runs))?);
-        let mut tally = Tally::new(self.plans.len(), self.metrics().len());
-        let chunk = (opts.jobs.max(1) * 64).max(256);
-        let done = std::sync::atomic::AtomicU64::new(0);
-        for part in jobs.chunks(chunk) {
-            let records: Vec<RunRecord> = pool.install(|| {
-                part.par_iter()
-                    .map(|j| {
-                        let r = self.run_one(*j, traces.as_deref());
-                        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                        progress(n);
-                        r
-                    })
-                    .collect()
-            });
-            for r in &records {
-                writeln!(w, "{}", r.line).map_err(werr(&tmp_runs))?;
-                tally.add(r);
+        self.check_size(&opts.seeds)?;
+        let staging = Staging::open(dir)?;
+        let result = (|| {
+            let mut names = Vec::new();
+            let traces = opts.keep_traces.then(|| staging.temp(TRACES));
+            let jobs = self.jobs(&opts.seeds, opts.shard);
+            // No more threads than runs.
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(opts.jobs.clamp(1, jobs.len().max(1)))
+                .build()
+                .map_err(|e| {
+                    Error::Usage(format!("cannot start {} worker threads: {e}", opts.jobs))
+                })?;
+            let tmp_runs = staging.temp(RUNS);
+            let mut w =
+                std::io::BufWriter::new(fs::File::create(&tmp_runs).map_err(werr(&tmp_runs))?);
+            let mut tally = Tally::new(self.plans.len(), self.metrics().len());
+            let chunk = (opts.jobs.max(1) * 64).max(256);
+            let done = std::sync::atomic::AtomicU64::new(0);
+            for part in jobs.chunks(chunk) {
+                let records: Vec<RunRecord> = pool.install(|| {
+                    part.par_iter()
+                        .map(|j| {
+                            let r = self.run_one(*j, traces.as_deref());
+                            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                            progress(n);
+                            r
+                        })
+                        .collect::<Result<_, _>>()
+                })?;
+                for r in &records {
+                    writeln!(w, "{}", r.line).map_err(werr(&tmp_runs))?;
+                    tally.add(r);
+                }
             }
-        }
-        w.flush().map_err(werr(&tmp_runs))?;
-        drop(w);
-        // Plots are drawn on the batch's own threads too. A shard's plots
-        // would show a slice; the merge draws the whole.
-        pool.install(|| {
-            let outcome = self.finish(
-                opts.seeds.clone(),
-                opts.shard,
-                tally,
-                jobs.len() as u64,
-                dir,
-                tmp_runs,
-            )?;
-            if opts.shard.is_none() {
-                self.plot(&outcome.values, dir, opts.format)?;
+            w.flush().map_err(werr(&tmp_runs))?;
+            drop(w);
+            if traces.as_deref().is_some_and(Path::is_dir) {
+                names.push(TRACES.to_string());
             }
-            Ok(outcome)
-        })
+            // Plots are drawn on the batch's own threads too. A shard's
+            // plots would show a slice; the merge draws the whole.
+            let outcome = pool.install(|| {
+                let (outcome, written) = self.finish(
+                    opts.seeds.clone(),
+                    opts.shard,
+                    tally,
+                    jobs.len() as u64,
+                    &staging,
+                )?;
+                names.extend(written);
+                if opts.shard.is_none() {
+                    names.extend(self.plot(&outcome.values, &staging, opts.format)?);
+                }
+                Ok::<_, Error>(outcome)
+            })?;
+            Ok((outcome, names))
+        })();
+        staging
+            .finish(result, &|_| false)
+            .map(|(outcome, _)| outcome)
     }
 
-    /// Writes summary and metadata (the runs file is already at `tmp_runs`)
-    /// and renames everything into place.
+    /// Writes the summary and metadata beside the runs file (all under
+    /// temporary names) and returns the outcome and the names written.
     fn finish(
         &self,
         seeds: Range<u64>,
         shard: Option<(u64, u64)>,
         tally: Tally,
         runs: u64,
-        dir: &Path,
-        tmp_runs: PathBuf,
-    ) -> Result<BatchOutcome, Error> {
-        let werr = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| Error::Write { path, source }
-        };
+        staging: &Staging,
+    ) -> Result<(BatchOutcome, Vec<String>), Error> {
         // A shard holds a slice of the batch: its expectations are judged
         // only on the whole, at merge (or in an unsharded batch).
         let expectations = if shard.is_none() {
@@ -235,16 +272,15 @@ impl Batch {
         };
         let summary = self.summary_json(&seeds, shard, &tally, &outcome);
         let meta = self.batch_json(&seeds, shard);
-        let tmp = |n: &str| dir.join(format!(".{n}.partial"));
-        fs::write(tmp("summary.json"), summary).map_err(werr(&tmp("summary.json")))?;
-        fs::write(tmp("batch.json"), meta).map_err(werr(&tmp("batch.json")))?;
-        fs::rename(&tmp_runs, dir.join("runs.jsonl")).map_err(werr(&dir.join("runs.jsonl")))?;
-        for n in ["summary.json", "batch.json"] {
-            fs::rename(tmp(n), dir.join(n)).map_err(werr(&dir.join(n)))?;
-        }
-        Ok(BatchOutcome {
-            values: tally.values,
-            ..outcome
-        })
+        staging.write(SUMMARY, summary.as_bytes())?;
+        staging.write(META, meta.as_bytes())?;
+        let names = [RUNS, SUMMARY, META].map(String::from).to_vec();
+        Ok((
+            BatchOutcome {
+                values: tally.values,
+                ..outcome
+            },
+            names,
+        ))
     }
 }

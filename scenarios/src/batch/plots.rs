@@ -11,8 +11,6 @@
 //! when some point's values differ.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use reports::Format;
@@ -21,6 +19,7 @@ use serde_json::Value as Json;
 
 use super::Batch;
 use crate::error::Error;
+use crate::staging::Staging;
 use crate::stats::Summary;
 
 /// A file name part from a metric or parameter name.
@@ -72,18 +71,18 @@ fn axis(values: &[Json]) -> (Vec<f64>, Option<Vec<String>>, &'static str) {
 }
 
 impl Batch {
-    /// Draws the batch's plots into `dir` (see the module's comment): for
+    /// Draws the batch's plots into `staging` (see the module's comment): for
     /// each metric that varies, a histogram and an empirical CDF, per point
     /// with sweeps; with sweeps also the metric against each swept
     /// parameter (median and p10-p90 band, one line per value of the other
-    /// parameters), as PNG or SVG files by `format`. Returns the files
-    /// written.
-    pub fn plot(
+    /// parameters), as PNG or SVG files by `format`. Returns the names
+    /// written (under their temporary names until the staging commits).
+    pub(crate) fn plot(
         &self,
         values: &[Vec<Vec<f64>>],
-        dir: &Path,
+        staging: &Staging,
         format: Format,
-    ) -> Result<Vec<PathBuf>, Error> {
+    ) -> Result<Vec<String>, Error> {
         // Drawn in parallel (on the caller's rayon pool), written in order.
         let drawn: Vec<Vec<(String, Vec<u8>)>> = (0..self.metrics().len())
             .into_par_iter()
@@ -91,17 +90,8 @@ impl Batch {
             .collect();
         let mut written = Vec::new();
         for (name, bytes) in drawn.into_iter().flatten() {
-            let to = dir.join(&name);
-            let tmp = dir.join(format!(".{name}.partial"));
-            fs::write(&tmp, bytes).map_err(|source| Error::Write {
-                path: to.clone(),
-                source,
-            })?;
-            fs::rename(&tmp, &to).map_err(|source| Error::Write {
-                path: to.clone(),
-                source,
-            })?;
-            written.push(to);
+            staging.write(&name, &bytes)?;
+            written.push(name);
         }
         Ok(written)
     }

@@ -8,6 +8,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value as Json;
 
 use super::{Batch, Job, RunRecord};
+use crate::error::Error;
 use crate::json::number;
 use crate::plan::as_number;
 use crate::run::{Observed, Outcome, run_with};
@@ -26,8 +27,9 @@ impl<V: Serialize> Serialize for Ordered<'_, V> {
 }
 
 impl Batch {
-    /// Runs one job.
-    pub fn run_one(&self, job: Job, traces: Option<&Path>) -> RunRecord {
+    /// Runs one job; with `traces`, keeps its files in a folder of its own
+    /// there (a failed write fails the batch: a kept trace is an output).
+    pub fn run_one(&self, job: Job, traces: Option<&Path>) -> Result<RunRecord, Error> {
         let plan = &self.plans[job.point];
         let needs_trace = traces.is_some()
             || plan
@@ -37,9 +39,7 @@ impl Batch {
         let out = run_with(plan, job.seed, needs_trace);
         if let Some(dir) = traces {
             let d = dir.join(format!("p{}-s{}", job.point, job.seed));
-            // A failed write is reported in the record rather than stopping
-            // the batch.
-            let _ = crate::output::write_outputs(&d, plan, &out);
+            crate::output::write_outputs(&d, plan, &out)?;
         }
         let metrics: Vec<f64> = self
             .metrics()
@@ -91,13 +91,13 @@ impl Batch {
             metrics: Ordered(&named),
         })
         .expect("record serialises");
-        RunRecord {
+        Ok(RunRecord {
             job,
             outcome: out.outcome,
             error: out.error.clone(),
             metrics,
             line,
-        }
+        })
     }
 
     /// Reads a record back from its `runs.jsonl` line.

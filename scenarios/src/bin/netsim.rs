@@ -90,8 +90,8 @@ enum Command {
         /// Seeds to run: A..B (B excluded) or A..=B.
         #[arg(long, value_parser = parse_seeds)]
         seeds: std::ops::Range<u64>,
-        /// Worker threads (default: every core).
-        #[arg(long)]
+        /// Worker threads, 1 to 1024 (default: every core).
+        #[arg(long, value_parser = parse_jobs)]
         jobs: Option<usize>,
         /// Output folder (default: out/NAME-batch, NAME the scenario's name).
         #[arg(long)]
@@ -132,9 +132,9 @@ enum Command {
         /// subfolders) are tested in name order.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Worker threads (default: every core). The output is the same
-        /// whatever it is.
-        #[arg(long)]
+        /// Worker threads, 1 to 1024 (default: every core). The output is
+        /// the same whatever it is.
+        #[arg(long, value_parser = parse_jobs)]
         jobs: Option<usize>,
         /// Also write a JUnit XML report to this file.
         #[arg(long)]
@@ -198,6 +198,24 @@ fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
         return Err(format!("{s:?} holds no seed"));
     }
     Ok(a..end)
+}
+
+/// The most worker threads `--jobs` takes: more than this only costs
+/// memory (README, "Limits").
+const MAX_JOBS: usize = 1024;
+
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{s:?} is not a number of worker threads from 1 to {MAX_JOBS}"
+        )),
+    }
+}
+
+/// The default worker threads: every core, within `--jobs`' bounds.
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_JOBS))
 }
 
 fn parse_shard(s: &str) -> Result<(u64, u64), String> {
@@ -289,6 +307,11 @@ fn report_batch(
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = scenarios::remove_temporaries_on_signal() {
+        eprintln!(
+            "netsim: warning: cannot watch for SIGINT/SIGTERM ({e}); an interrupted run may leave .partial files"
+        );
+    }
     match execute(cli.command) {
         Ok(code) => code,
         Err(e) => {
@@ -320,8 +343,7 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             shard,
             format,
         } => {
-            let jobs =
-                jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let jobs = jobs.unwrap_or_else(default_jobs);
             let opts = scenarios::BatchOptions {
                 seeds,
                 jobs,
@@ -354,6 +376,7 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             max_events,
             max_wall,
         } => {
+            check_window(from, to)?;
             let plan = plan_at(&scenario, point)?;
             // The command line's filter replaces the scenario's `trace`.
             let filter = if trace_kinds.is_empty() && trace_nodes.is_empty() {
@@ -384,6 +407,7 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             to,
             format,
         } => {
+            check_window(from, to)?;
             let from = from.unwrap_or(sim_core::SimTime::ZERO);
             let files =
                 scenarios::redraw(&dir, from, to.unwrap_or(sim_core::SimTime::MAX), format)?;
@@ -395,20 +419,31 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
     }
 }
 
+/// `--from` must come before `--to`: an empty window would draw no ladder
+/// and leave an older one in place.
+fn check_window(
+    from: Option<sim_core::SimTime>,
+    to: Option<sim_core::SimTime>,
+) -> Result<(), Error> {
+    match (from, to) {
+        (Some(f), Some(t)) if f >= t => Err(Error::Usage(format!(
+            "--from {f} is not before --to {t}: the ladder would show nothing"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// `netsim check`: every sweep point is checked.
 fn check(scenario: &std::path::Path) -> Result<ExitCode, Error> {
     let sweep = scenarios::load_sweep(scenario)?;
     let plan = if sweep.params.is_empty() {
         scenarios::load(scenario)?
     } else {
-        let invalid = |error| Error::Invalid {
+        check_every_point(scenario, &sweep)?;
+        scenarios::plan_point(&sweep, 0).map_err(|error| Error::Invalid {
             file: scenario.to_path_buf(),
             error,
-        };
-        for k in 1..sweep.points() {
-            scenarios::plan_point(&sweep, k).map_err(invalid)?;
-        }
-        scenarios::plan_point(&sweep, 0).map_err(invalid)?
+        })?
     };
     let points = if sweep.params.is_empty() {
         String::new()
@@ -432,7 +467,10 @@ fn batch(
     out: Option<PathBuf>,
 ) -> Result<ExitCode, Error> {
     let batch = scenarios::Batch::load(scenario)?;
-    let dir = out.unwrap_or_else(|| PathBuf::from("out").join(format!("{}-batch", batch.name())));
+    batch.check_size(&opts.seeds)?;
+    let dir = out.unwrap_or_else(|| {
+        PathBuf::from("out").join(format!("{}-batch", scenarios::folder_name(batch.name())))
+    });
     let total = batch.jobs(&opts.seeds, opts.shard).len() as u64;
     let bar = if std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(total);
@@ -456,12 +494,25 @@ fn batch(
     ))
 }
 
+/// Plans every point of a sweep: `run` refuses what `check` and `batch`
+/// refuse, even when the point it runs is valid.
+fn check_every_point(scenario: &std::path::Path, sweep: &scenarios::Sweep) -> Result<(), Error> {
+    for k in 0..sweep.points() {
+        scenarios::plan_point(sweep, k).map_err(|error| Error::Invalid {
+            file: scenario.to_path_buf(),
+            error,
+        })?;
+    }
+    Ok(())
+}
+
 /// The plan `netsim run` runs: the file itself, or one point of its sweep.
 fn plan_at(scenario: &std::path::Path, point: Option<usize>) -> Result<scenarios::Plan, Error> {
     let sweep = scenarios::load_sweep(scenario)?;
     if sweep.params.is_empty() && point.unwrap_or(0) == 0 {
         return scenarios::load(scenario);
     }
+    check_every_point(scenario, &sweep)?;
     let k = point.unwrap_or(0);
     if k >= sweep.points() {
         return Err(Error::Usage(format!(
@@ -549,7 +600,7 @@ fn run(
     out: Option<PathBuf>,
     opts: &scenarios::OutputOptions,
 ) -> Result<ExitCode, Error> {
-    let dir = out.unwrap_or_else(|| PathBuf::from("out").join(&plan.name));
+    let dir = out.unwrap_or_else(|| PathBuf::from("out").join(scenarios::folder_name(&plan.name)));
     let mut progress = progress_line();
     let (result, files) = scenarios::run_to_dir(&dir, plan, seed, opts, &mut progress)?;
     if std::io::stderr().is_terminal() {
@@ -597,7 +648,7 @@ fn test(
 ) -> Result<ExitCode, Error> {
     use scenarios::testing::{Options, Update, run_tests};
     let opts = Options {
-        jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        jobs: jobs.unwrap_or_else(default_jobs),
         update: if accept {
             Update::Accept
         } else {

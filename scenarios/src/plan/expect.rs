@@ -13,7 +13,7 @@ use sim_tcp::State;
 use super::check::{exactly_one, given, node, some_bound};
 use super::metrics::unknown_metric;
 use crate::error::InputError;
-use crate::format::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, Quantity};
+use crate::format::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, Quantity, ReferenceSpec};
 use sim_apps::host::HostApp;
 
 /// What an expectation measures.
@@ -294,4 +294,45 @@ pub(super) fn not_kept(m: &str, batch_metrics: &[String], known: &BTreeSet<Strin
     } else {
         unknown_metric(m, batch_metrics.iter(), "the batch keeps")
     }
+}
+
+/// A `reference` curve must name a kept metric and a swept parameter, with
+/// a Mathis formula that gives a number (an MSS and an RTT above zero):
+/// otherwise it would never be drawn, or drawn as nonsense.
+pub(super) fn check_reference(
+    r: &ReferenceSpec,
+    batch_metrics: &[String],
+    known: &BTreeSet<String>,
+    swept: &[&str],
+) -> Result<(), InputError> {
+    if !batch_metrics.contains(&r.metric) {
+        return Err(InputError::at(
+            "reference.metric",
+            not_kept(&r.metric, batch_metrics, known),
+        ));
+    }
+    if !swept.contains(&r.param.as_str()) {
+        let what = if swept.is_empty() {
+            "the scenario sweeps nothing".to_string()
+        } else {
+            format!("the swept parameters are: {}", swept.join(", "))
+        };
+        return Err(InputError::at(
+            "reference.param",
+            format!("{:?} is not a swept parameter ({what})", r.param),
+        ));
+    }
+    if r.mathis.mss == 0 {
+        return Err(InputError::at(
+            "reference.mathis.mss",
+            "must be at least 1 byte",
+        ));
+    }
+    if r.mathis.rtt.0 == sim_core::SimDuration::ZERO {
+        return Err(InputError::at(
+            "reference.mathis.rtt",
+            "must be longer than 0s",
+        ));
+    }
+    Ok(())
 }

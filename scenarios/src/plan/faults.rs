@@ -81,6 +81,17 @@ fn fault_rule(f: &FaultSpec, path: &str, topology: &Topology) -> Result<FaultRul
             "matches are counted from 1",
         ));
     }
+    if let (Some(a), Some(b)) = (f.after, f.before)
+        && a.0 >= b.0
+    {
+        return Err(InputError::at(
+            format!("{path}.before"),
+            format!(
+                "{} is not later than \"after\" ({}): the rule could never match",
+                b.0, a.0
+            ),
+        ));
+    }
     Ok(FaultRule {
         dirs,
         fields: match_fields(f, path)?,

@@ -87,7 +87,9 @@ pub struct Plan {
 ///
 /// The steps run in the file's order and the first problem found is the
 /// one reported.
-pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
+/// `swept` names the parameters the file's sweeps vary (none for a file
+/// without sweeps): a `reference` curve is drawn against one of them.
+pub fn plan(file: &ScenarioFile, swept: &[&str]) -> Result<Plan, InputError> {
     let topology = topology::topology(&file.topology)?;
     let hosts = hosts::hosts(&file.endpoints, &topology)?;
     let stop_at = stop_at(file)?;
@@ -96,13 +98,8 @@ pub fn plan(file: &ScenarioFile) -> Result<Plan, InputError> {
     let expectations = expect::expectations(&file.expect, &topology, &hosts, &known)?;
     let batch_metrics = metrics::batch_metrics(&file.metrics, &known)?;
     expect::check_batch_expect(&file.batch_expect, &batch_metrics, &known)?;
-    if let Some(r) = &file.reference
-        && !batch_metrics.contains(&r.metric)
-    {
-        return Err(InputError::at(
-            "reference.metric",
-            expect::not_kept(&r.metric, &batch_metrics, &known),
-        ));
+    if let Some(r) = &file.reference {
+        expect::check_reference(r, &batch_metrics, &known, swept)?;
     }
     let faults = faults::fault_rules(&file.faults, &topology)?;
     let injections = faults::injections(&file.inject, &topology)?;

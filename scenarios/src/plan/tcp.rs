@@ -125,6 +125,12 @@ fn connect_role(
     if t.backlog.is_some() {
         return Err(InputError::at(path, "\"backlog\" goes with \"listen\""));
     }
+    if t.local_port == Some(0) {
+        return Err(InputError::at(
+            format!("{path}.local_port"),
+            "port 0 cannot be bound (leave \"local_port\" out for an ephemeral port)",
+        ));
+    }
     Ok(Role::Connect {
         remote,
         port,

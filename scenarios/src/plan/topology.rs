@@ -4,6 +4,8 @@
 //! The names are declared before any link so that a link can be checked
 //! against them; routes are computed once every link is known.
 
+use std::collections::BTreeMap;
+
 use sim_core::{LinkParams, NodeId, NodeKind, QueueLimit, Topology, TopologyBuilder};
 
 use crate::error::InputError;
@@ -13,8 +15,21 @@ use crate::format::{LinkParamsSpec, LinkSpec, TopologySpec};
 pub(super) fn topology(t: &TopologySpec) -> Result<Topology, InputError> {
     let mut tb = TopologyBuilder::new();
     add_nodes(&mut tb, t)?;
+    // A second link between the same two nodes would never carry a packet
+    // (routes take the first declared): refused rather than ignored.
+    let mut pairs: BTreeMap<(NodeId, NodeId), usize> = BTreeMap::new();
     for (i, l) in t.links.iter().enumerate() {
-        add_link(&mut tb, t, l, &format!("topology.links[{i}]"))?;
+        let path = format!("topology.links[{i}]");
+        let (a, b) = add_link(&mut tb, t, l, &path)?;
+        if let Some(j) = pairs.insert((a.min(b), a.max(b)), i) {
+            return Err(InputError::at(
+                format!("{path}.between"),
+                format!(
+                    "{:?} and {:?} are already joined by topology.links[{j}]; one link per pair of nodes",
+                    l.between[0], l.between[1]
+                ),
+            ));
+        }
     }
     Ok(tb.build())
 }
@@ -80,7 +95,7 @@ fn add_link(
     t: &TopologySpec,
     l: &LinkSpec,
     path: &str,
-) -> Result<(), InputError> {
+) -> Result<(NodeId, NodeId), InputError> {
     let a = resolve(tb, t, format!("{path}.between[0]"), &l.between[0])?;
     let b = resolve(tb, t, format!("{path}.between[1]"), &l.between[1])?;
     if a == b {
@@ -94,10 +109,23 @@ fn add_link(
     let mut ab = LinkParams::default();
     apply(&both, &mut ab);
     let mut ba = ab.clone();
+    let mut seen: [Option<usize>; 2] = [None, None];
     for (k, ow) in l.one_way.iter().enumerate() {
         let opath = format!("{path}.one_way[{k}]");
         check_queue(&ow.params(), &opath)?;
         let from = resolve(tb, t, format!("{opath}.from"), &ow.from)?;
+        let side = usize::from(from == b);
+        if (from == a || from == b)
+            && let Some(j) = seen[side].replace(k)
+        {
+            return Err(InputError::at(
+                format!("{opath}.from"),
+                format!(
+                    "the direction leaving {:?} is already set by {path}.one_way[{j}]; one entry per direction",
+                    ow.from
+                ),
+            ));
+        }
         if from == a {
             apply(&ow.params(), &mut ab);
         } else if from == b {
@@ -114,7 +142,7 @@ fn add_link(
     }
     tb.add_link(a, b, ab, ba)
         .map_err(|e| InputError::at(path, e.to_string()))?;
-    Ok(())
+    Ok((a, b))
 }
 
 /// Overlays the parameters given in `spec` onto `base`.
