@@ -83,7 +83,7 @@ pub fn parse(text: &str) -> Result<format::ScenarioFile, InputError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let file: format::ScenarioFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        InputError::at(path, e.into_inner().to_string())
+        InputError::at(path, plain_words(&e.into_inner().to_string()))
     })?;
     de.end()
         .map_err(|e| InputError::at("", format!("unexpected text after the scenario: {e}")))?;
@@ -94,8 +94,24 @@ pub fn parse(text: &str) -> Result<format::ScenarioFile, InputError> {
 pub fn parse_value(doc: serde_json::Value) -> Result<format::ScenarioFile, InputError> {
     serde_path_to_error::deserialize(doc).map_err(|e| {
         let path = e.path().to_string();
-        InputError::at(path, e.into_inner().to_string())
+        InputError::at(path, plain_words(&e.into_inner().to_string()))
     })
+}
+
+/// serde names the Rust type it expected ("expected struct LinkSpec"); a
+/// user wrote JSON, so the message says "expected a JSON object".
+fn plain_words(message: &str) -> String {
+    const RUST: &str = "expected struct ";
+    match message.find(RUST) {
+        Some(i) => {
+            let rest = &message[i + RUST.len()..];
+            let end = rest
+                .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .unwrap_or(rest.len());
+            format!("{}expected a JSON object{}", &message[..i], &rest[end..])
+        }
+        None => message.to_string(),
+    }
 }
 
 /// Checks point `point` of a (possibly swept) scenario. Errors say which

@@ -393,3 +393,33 @@ fn values_that_would_mean_nothing_are_refused_with_their_paths() {
         }
     }
 }
+
+#[test]
+fn sections_written_as_arrays_are_refused() {
+    let cases = [
+        (
+            r#"{"name": "p", "topology": ["x"], "endpoints": []}"#,
+            "topology: invalid type: sequence, expected a JSON object",
+        ),
+        (
+            r#"{"name": "p", "topology": {"nodes": ["a", "b"], "links": [[["a", "b"], "1ms"]]}, "endpoints": []}"#,
+            "topology.links[0]: invalid type: sequence, expected a JSON object",
+        ),
+        (
+            r#"["p", null, {"nodes": ["a"], "links": []}, []]"#,
+            "invalid type: sequence, expected a JSON object",
+        ),
+    ];
+    for (text, words) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("s.json");
+        std::fs::write(&file, text).unwrap();
+        let o = netsim(&["check", file.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{text}: {stderr}");
+        assert!(
+            stderr.contains(words),
+            "{text}: expected {words:?} in {stderr}"
+        );
+    }
+}

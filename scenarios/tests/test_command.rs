@@ -311,6 +311,24 @@ fn the_snapshot_section_chooses_kinds_nodes_and_metrics() {
     // "metrics": true is the default.
     let all = accept("all", &with_snapshot(HANDSHAKE, r#"{"metrics": true}"#));
     assert_eq!(all, default);
+    // "kinds": "all" keeps every record: as many as trace.txt has lines.
+    let every = accept(
+        "every",
+        &with_snapshot(HANDSHAKE, r#"{"kinds": "all", "metrics": false}"#),
+    );
+    let out = tmp.path().join("out");
+    let o = netsim(&[
+        "run",
+        tmp.path().join("every.json").to_str().unwrap(),
+        "--outputs",
+        "text",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0);
+    let text = read(out.join("trace.txt"));
+    assert!(text.lines().count() > 10, "{text}");
+    assert_eq!(every.trim(), text.trim());
 }
 
 #[test]
@@ -331,6 +349,10 @@ fn bad_snapshot_fields_are_exit_2_with_the_path_and_the_valid_names() {
         (
             r#"{"metrics": "all"}"#,
             "snapshot.metrics: true, false or a list of metric names",
+        ),
+        (
+            r#"{"kinds": "every"}"#,
+            "snapshot.kinds: \"all\" or a list of trace kinds",
         ),
         (
             r#"{"kind": ["tcp_state"]}"#,

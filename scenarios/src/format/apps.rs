@@ -12,6 +12,7 @@ use super::values::Duration;
 
 /// What runs on a host: exactly one application.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct EndpointSpec {
     /// The host.
@@ -39,11 +40,13 @@ pub struct EndpointSpec {
 
 /// A passive observer: no settings (`{}`).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct ObserverSpec {}
 
 /// A TLS-terminating man-in-the-middle (a transparent proxy on a router).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct MitmSpec {
     /// `"node:port"` whose connections it takes over when they cross its
@@ -63,6 +66,7 @@ pub struct MitmSpec {
 
 /// An authoritative DNS server on UDP port 53.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct DnsServerSpec {
     /// Names and their A records; other names get NXDOMAIN.
@@ -71,6 +75,7 @@ pub struct DnsServerSpec {
 
 /// One A record.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct ZoneRecordSpec {
     /// The node the name points at.
@@ -82,6 +87,7 @@ pub struct ZoneRecordSpec {
 
 /// A client's resolver: `connect` then names a DNS name, looked up first.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct DnsClientSpec {
     /// The node running the DNS server to ask.
@@ -102,6 +108,7 @@ pub struct DnsClientSpec {
 /// claiming to come from the next address of `spoof` (round robin) and a
 /// new source port.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct SynFloodSpec {
     /// `"node:port"` to flood.
@@ -157,6 +164,7 @@ pub enum CloseWhen {
 /// A TCP application: `listen` or `connect`, what to send, when to close,
 /// and protocol settings that override the profile.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct TcpSpec {
     /// Accept connections on this port.
@@ -266,6 +274,7 @@ pub struct TcpSpec {
 
 /// A plain-HTTP client or server.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct HttpSpec {
     /// Client: request bytes (default 300).
@@ -305,6 +314,7 @@ pub enum IssuerName {
 
 /// The server's certificate.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct CertificateSpec {
     /// DNS names it holds (default: the server's node name, then every
@@ -327,6 +337,7 @@ pub struct CertificateSpec {
 
 /// TLS settings of a client or a server.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct TlsSpec {
     /// Versions offered or accepted (default `["1.3", "1.2"]`).
@@ -397,6 +408,7 @@ pub struct TlsSpec {
 
 /// A ping: `count` echo requests, one every `interval`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct PingSpec {
     /// Destination host.
@@ -418,3 +430,18 @@ pub struct PingSpec {
 fn one() -> u32 {
     1
 }
+
+super::objects::objects_only!(
+    EndpointSpec,
+    ObserverSpec,
+    MitmSpec,
+    DnsServerSpec,
+    ZoneRecordSpec,
+    DnsClientSpec,
+    SynFloodSpec,
+    TcpSpec,
+    HttpSpec,
+    CertificateSpec,
+    TlsSpec,
+    PingSpec
+);

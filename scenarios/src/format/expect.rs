@@ -14,6 +14,7 @@ use super::values::{Duration, Quantity};
 
 /// One expectation: a `metric` or a `count` of trace events, with bounds.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct ExpectSpec {
     /// Words to show with the result.
@@ -63,6 +64,7 @@ pub struct ExpectSpec {
 /// Which trace events to count: `kind` and `node`, plus any field values
 /// (`"reason": "queue_full"`).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 pub struct CountSpec {
     /// Event kind, as in `trace.jsonl`.
     pub kind: String,
@@ -76,6 +78,7 @@ pub struct CountSpec {
 
 /// A reference curve for a batch plot.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceSpec {
     /// The metric it is drawn with.
@@ -89,6 +92,7 @@ pub struct ReferenceSpec {
 
 /// Parameters of the Mathis formula.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct MathisSpec {
     /// Segment size, bytes.
@@ -120,6 +124,7 @@ pub enum Stat {
 /// A batch expectation: a `stat` of a `metric`, or the `success_rate` (the
 /// fraction of runs whose expectations all passed), with bounds.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct BatchExpectSpec {
     /// Words to show with the result.
@@ -184,3 +189,11 @@ impl Bounds {
         }
     }
 }
+
+super::objects::objects_only!(
+    ExpectSpec,
+    CountSpec,
+    ReferenceSpec,
+    MathisSpec,
+    BatchExpectSpec
+);

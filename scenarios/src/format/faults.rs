@@ -17,6 +17,7 @@ use super::values::Duration;
 /// a link changes (`link` and `set`), or a host's application acts (`node`
 /// with `close`, `abort` or `send`).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct ActionSpec {
     /// When.
@@ -50,6 +51,7 @@ pub struct ActionSpec {
 
 /// A crafted TCP segment put into the network at a time.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct InjectSpec {
     /// When.
@@ -67,6 +69,7 @@ pub struct InjectSpec {
 
 /// The header of an injected segment.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct InjectTcp {
     /// Source port.
@@ -92,6 +95,7 @@ pub struct InjectTcp {
 /// match `match` are counted; matches number `nth` to `nth + times - 1` get
 /// the action. Exactly one of `drop`, `duplicate` or `delay`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
     /// The node the packet leaves (sender or router).
@@ -141,3 +145,5 @@ pub enum TamperName {
     /// suite: a downgrade attempt that the Finished check must catch.
     Downgrade,
 }
+
+super::objects::objects_only!(ActionSpec, InjectSpec, InjectTcp, FaultSpec);

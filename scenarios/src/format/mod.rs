@@ -22,6 +22,7 @@ use serde::Deserialize;
 mod apps;
 mod expect;
 mod faults;
+mod objects;
 mod snapshot;
 mod topology;
 mod trace;
@@ -34,13 +35,14 @@ pub use apps::{
 };
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
 pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, TamperName};
-pub use snapshot::{MetricsChoice, SnapshotSpec};
+pub use snapshot::{AllWord, KindsChoice, MetricsChoice, SnapshotSpec};
 pub use topology::{LinkParamsSpec, LinkSpec, OneWaySpec, TopologySpec};
 pub use trace::TraceSpec;
 pub use values::{Bandwidth, Count, Duration, Probability, Quantity};
 
 /// A whole scenario.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     /// Short name, used for the default output folder and in summaries.
@@ -95,3 +97,5 @@ pub struct ScenarioFile {
 fn default_seed() -> u64 {
     1
 }
+
+objects::objects_only!(ScenarioFile);

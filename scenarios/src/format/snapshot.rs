@@ -17,13 +17,14 @@ use serde::Deserialize;
 /// `tls_state`, DNS steps `dns`, drops `link_drop` and `tcp_drop`) at every
 /// node, and every metric.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotSpec {
     /// Trace kinds to keep, as in `trace.jsonl` (`"tcp_state"`,
-    /// `"link_drop"`, ...); an empty list keeps no trace record (default:
-    /// the significant events).
+    /// `"link_drop"`, ...), or `"all"` for every kind; an empty list keeps
+    /// no trace record (default: the significant events).
     #[serde(default)]
-    pub kinds: Option<Vec<String>>,
+    pub kinds: Option<KindsChoice>,
     /// Keep only records written at these nodes (default: every node).
     /// Metrics are chosen by `metrics` alone.
     #[serde(default)]
@@ -32,6 +33,27 @@ pub struct SnapshotSpec {
     /// or a list of metric names, kept in the listed order.
     #[serde(default)]
     pub metrics: Option<MetricsChoice>,
+}
+
+/// `"all"` or a list of trace kinds.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(
+    untagged,
+    expecting = "\"all\" or a list of trace kinds like [\"tcp_state\", \"link_drop\"]"
+)]
+pub enum KindsChoice {
+    /// `"all"`: every record of the run.
+    All(AllWord),
+    /// These kinds.
+    Named(Vec<String>),
+}
+
+/// The word `"all"`.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+pub enum AllWord {
+    /// Every kind.
+    #[serde(rename = "all")]
+    All,
 }
 
 /// `true`, `false` or a list of metric names.
@@ -46,3 +68,5 @@ pub enum MetricsChoice {
     /// These metrics, in this order.
     Named(Vec<String>),
 }
+
+super::objects::objects_only!(SnapshotSpec);

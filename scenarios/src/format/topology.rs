@@ -10,6 +10,7 @@ use super::values::{Bandwidth, Count, Duration, Probability};
 
 /// Nodes and links.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct TopologySpec {
     /// Host names. Hosts run endpoints.
@@ -29,6 +30,7 @@ macro_rules! with_link_params {
     ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty,)* }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+        #[serde(remote = "Self")]
         #[serde(deny_unknown_fields)]
         pub struct $name {
             $($(#[$fm])* pub $field: $ty,)*
@@ -101,3 +103,5 @@ with_link_params!(
         from: String,
     }
 );
+
+super::objects::objects_only!(TopologySpec, LinkParamsSpec, LinkSpec, OneWaySpec);

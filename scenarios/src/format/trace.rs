@@ -8,6 +8,7 @@ use serde::Deserialize;
 /// `summary.json` still see every record, so they do not change. The
 /// command line's `--trace-kinds` and `--trace-nodes` replace these.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct TraceSpec {
     /// Only these kinds, as in `trace.jsonl` (`"tcp_state"`, ...; default:
@@ -18,3 +19,5 @@ pub struct TraceSpec {
     #[serde(default)]
     pub nodes: Vec<String>,
 }
+
+super::objects::objects_only!(TraceSpec);

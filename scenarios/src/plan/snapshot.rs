@@ -9,7 +9,7 @@ use sim_core::{Kind, NodeId, Topology};
 
 use super::check;
 use crate::error::InputError;
-use crate::format::{MetricsChoice, SnapshotSpec};
+use crate::format::{KindsChoice, MetricsChoice, SnapshotSpec};
 use crate::vocab;
 
 /// The trace kinds a snapshot keeps when the scenario does not choose:
@@ -68,12 +68,16 @@ pub(super) fn snapshot(
     let Some(spec) = spec else {
         return Ok(selection);
     };
-    if let Some(kinds) = &spec.kinds {
-        selection.kinds = kinds
-            .iter()
-            .enumerate()
-            .map(|(i, k)| vocab::kind(k, &format!("snapshot.kinds[{i}]")))
-            .collect::<Result<_, _>>()?;
+    match &spec.kinds {
+        None => {}
+        Some(KindsChoice::All(_)) => selection.kinds = Kind::ALL.to_vec(),
+        Some(KindsChoice::Named(kinds)) => {
+            selection.kinds = kinds
+                .iter()
+                .enumerate()
+                .map(|(i, k)| vocab::kind(k, &format!("snapshot.kinds[{i}]")))
+                .collect::<Result<_, _>>()?;
+        }
     }
     if let Some(nodes) = &spec.nodes {
         let ids = nodes
