@@ -26,6 +26,17 @@ pub enum Wire {
 }
 
 impl Payload for Wire {
+    /// The IP protocol number and the two ports: a flow-queueing
+    /// discipline's 5-tuple with the addresses the link adds.
+    fn flow_key(&self) -> u64 {
+        let (proto, sport, dport) = match self {
+            Wire::Echo(_) => (1u64, 0, 0),
+            Wire::Tcp { seg, .. } => (6, seg.src_port, seg.dst_port),
+            Wire::Dns(m) => (17, m.src_port, m.dst_port),
+        };
+        (proto << 32) | (u64::from(sport) << 16) | u64::from(dport)
+    }
+
     fn trace_fields(&self, out: &mut Fields) {
         match self {
             Wire::Echo(e) => {

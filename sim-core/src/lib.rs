@@ -56,6 +56,7 @@
 
 pub mod datagram;
 pub mod pattern;
+pub mod qdisc;
 pub mod queue;
 pub mod rng;
 pub mod sched;

@@ -31,6 +31,7 @@
 
 use std::collections::VecDeque;
 
+use crate::qdisc::{self, DropCause, Drops, Entry, Qdisc};
 use crate::rng::RngStream;
 use crate::sched::Scheduler;
 use crate::time::{SimDuration, SimTime};
@@ -43,6 +44,14 @@ pub trait Payload: Clone + 'static {
     /// Appends the fields that describe this payload (protocol, ports, flags,
     /// sequence numbers...) to a trace record.
     fn trace_fields(&self, out: &mut Fields);
+
+    /// What tells this packet's flow apart from others between the same two
+    /// nodes (protocol and ports): flow-queueing disciplines hash it with
+    /// the addresses. The default puts every packet of a node pair in one
+    /// flow.
+    fn flow_key(&self) -> u64 {
+        0
+    }
 }
 
 /// Why [`Simulator::run_slice`] returned.
@@ -151,10 +160,23 @@ struct TimerSlot {
 #[derive(Clone, Copy, Debug)]
 enum Ev {
     Start(NodeId),
-    Timer { slot: u32, generation: u32 },
-    Arrive { slot: u32 },
-    TxStart { slot: u32 },
-    Inject { slot: u32 },
+    Timer {
+        slot: u32,
+        generation: u32,
+    },
+    Arrive {
+        slot: u32,
+    },
+    TxStart {
+        slot: u32,
+    },
+    /// A link direction with a queue discipline finished sending a packet.
+    TxDone {
+        dir: u32,
+    },
+    Inject {
+        slot: u32,
+    },
 }
 
 #[derive(Debug)]
@@ -162,6 +184,11 @@ struct InFlight<P> {
     packet: Packet<P>,
     dir: LinkDirId,
     lost: bool,
+    /// Jitter and fault delay drawn at enqueue, added to the arrival once a
+    /// queue discipline sends the packet (drop-tail adds them at once).
+    extra: SimDuration,
+    /// Whether the arrival is held behind earlier ones (no reordering).
+    in_order: bool,
 }
 
 /// Counters of one link direction, for the summary.
@@ -179,6 +206,12 @@ pub struct LinkStats {
     pub lost: u64,
     /// Extra copies made.
     pub duplicated: u64,
+    /// Packets the queue discipline dropped by its own rule (RED, CoDel,
+    /// FQ-CoDel's overflow), apart from `dropped_queue_full`.
+    pub dropped_aqm: u64,
+    /// The longest any packet waited in the queue before its transmission
+    /// began.
+    pub max_queue_delay: SimDuration,
 }
 
 #[derive(Debug)]
@@ -193,6 +226,10 @@ struct LinkState {
     last_arrival: SimTime,
     rng: RngStream,
     stats: LinkStats,
+    /// The queue discipline, when it is not drop-tail (`qdisc`'s comment).
+    qdisc: Option<Box<dyn Qdisc>>,
+    /// A packet of the discipline's is being transmitted.
+    tx_busy: bool,
 }
 
 /// Everything but the endpoints, so an endpoint can be called with a context
@@ -255,6 +292,17 @@ impl<P: Payload> Simulator<P> {
                     &format!("link/{}->{}", topo.name(d.from), topo.name(d.to)),
                 ),
                 stats: LinkStats::default(),
+                // Its own stream, so a discipline shifts no other draw.
+                qdisc: qdisc::build(
+                    &d.params.discipline,
+                    d.params.queue,
+                    d.params.rate,
+                    RngStream::derive(
+                        seed,
+                        &format!("link/{}->{}/qdisc", topo.name(d.from), topo.name(d.to)),
+                    ),
+                ),
+                tx_busy: false,
             })
             .collect();
         let node_rngs = topo
@@ -509,6 +557,7 @@ impl<P: Payload> Simulator<P> {
                 self.with_endpoint(owner, |ep, cx| ep.on_timer(cx, token));
             }
             Ev::TxStart { slot } => self.core.trace_slot(Kind::LinkTransmit, slot, &[]),
+            Ev::TxDone { dir } => self.core.transmit_next(LinkDirId(dir)),
             Ev::Inject { slot } => {
                 let Some((entry, mut packet)) = self.core.injections[slot as usize].take() else {
                     return;
@@ -706,6 +755,8 @@ impl<P: Payload> Core<P> {
             packet,
             dir,
             lost: false,
+            extra: SimDuration::ZERO,
+            in_order: true,
         };
         if self.tracer.enabled() {
             let from = self.topo.link_dirs()[dir.0 as usize].from;
@@ -727,6 +778,10 @@ impl<P: Payload> Core<P> {
         }
         if fault == FaultAction::Drop {
             self.trace_at_sender(Kind::LinkDrop, packet, dir, "fault");
+            return;
+        }
+        if self.links[dir.0 as usize].qdisc.is_some() {
+            self.enqueue_qdisc(dir, packet, is_copy, fault);
             return;
         }
         let spec = &self.topo.link_dirs()[dir.0 as usize];
@@ -763,6 +818,7 @@ impl<P: Payload> Core<P> {
             .map_or(SimDuration::ZERO, |r| r.transmit_time(packet.size));
         let end = start + tx;
         link.busy_until = end;
+        link.stats.max_queue_delay = link.stats.max_queue_delay.max(start.saturating_since(now));
         link.backlog.push_back((start, end, packet.size));
         link.backlog_bytes += u64::from(packet.size);
         link.stats.sent += 1;
@@ -788,7 +844,13 @@ impl<P: Payload> Core<P> {
             link.stats.duplicated += 1;
         }
         let copy = dup.then(|| packet.clone());
-        let slot = self.alloc_flight(InFlight { packet, dir, lost });
+        let slot = self.alloc_flight(InFlight {
+            packet,
+            dir,
+            lost,
+            extra: SimDuration::ZERO,
+            in_order: true,
+        });
         if tracing {
             let mut extra = vec![(Field::Queued, Value::U64(waiting_pkts))];
             if is_copy {
@@ -807,6 +869,126 @@ impl<P: Payload> Core<P> {
         }
     }
 
+    /// `enqueue` for a link direction with a queue discipline: the packet's
+    /// wire draws are made now, in the same order as drop-tail's (loss,
+    /// duplicate, jitter); the discipline decides what waits, and the
+    /// transmitter takes packets from it one at a time.
+    fn enqueue_qdisc(
+        &mut self,
+        dir: LinkDirId,
+        packet: Packet<P>,
+        is_copy: bool,
+        fault: FaultAction,
+    ) {
+        let now = self.sched.now();
+        let params = &self.topo.link_dirs()[dir.0 as usize].params;
+        let link = &mut self.links[dir.0 as usize];
+        let lost = link.rng.chance(params.loss);
+        let dup =
+            !is_copy && (link.rng.chance(params.duplicate) || fault == FaultAction::Duplicate);
+        let mut extra = SimDuration::ZERO;
+        if let FaultAction::Delay(d) = fault {
+            extra = extra + d;
+        }
+        if params.jitter > SimDuration::ZERO {
+            extra = extra + SimDuration(link.rng.below(params.jitter.as_nanos() + 1));
+        }
+        let in_order = !params.reorder && !matches!(fault, FaultAction::Delay(_));
+        let entry = Entry {
+            slot: 0,
+            size: packet.size,
+            enqueued: now,
+            flow: flow_hash(&packet),
+        };
+        let copy = dup.then(|| packet.clone());
+        let slot = self.alloc_flight(InFlight {
+            packet,
+            dir,
+            lost,
+            extra,
+            in_order,
+        });
+        let link = &mut self.links[dir.0 as usize];
+        let qdisc = link.qdisc.as_mut().expect("a discipline");
+        let waiting = qdisc.len() as u64;
+        let mut drops = Drops::new();
+        qdisc.enqueue(now, Entry { slot, ..entry }, &mut drops);
+        let refused = drops.iter().any(|(e, _)| e.slot == slot);
+        if !refused {
+            link.stats.sent += 1;
+            link.stats.bytes += u64::from(entry.size);
+            if dup {
+                link.stats.duplicated += 1;
+            }
+            if self.tracer.enabled() {
+                let mut extra = vec![(Field::Queued, Value::U64(waiting))];
+                if is_copy {
+                    extra.push((Field::Duplicate, Value::Bool(true)));
+                }
+                self.trace_slot(Kind::LinkEnqueue, slot, &extra);
+            }
+        }
+        self.drop_queued(drops);
+        if !self.links[dir.0 as usize].tx_busy {
+            self.transmit_next(dir);
+        }
+        if let (Some(copy), false) = (copy, refused) {
+            self.enqueue(dir, copy, true);
+        }
+    }
+
+    /// The transmitter of `dir` is free: sends the discipline's next packet,
+    /// or goes idle.
+    fn transmit_next(&mut self, dir: LinkDirId) {
+        let now = self.sched.now();
+        let link = &mut self.links[dir.0 as usize];
+        let mut drops = Drops::new();
+        let next = link
+            .qdisc
+            .as_mut()
+            .expect("a discipline")
+            .dequeue(now, &mut drops);
+        link.tx_busy = next.is_some();
+        self.drop_queued(drops);
+        let Some(e) = next else {
+            return;
+        };
+        let params = &self.topo.link_dirs()[dir.0 as usize].params;
+        let tx = params
+            .rate
+            .map_or(SimDuration::ZERO, |r| r.transmit_time(e.size));
+        let end = now + tx;
+        let link = &mut self.links[dir.0 as usize];
+        link.busy_until = end;
+        link.stats.max_queue_delay = link.stats.max_queue_delay.max(now - e.enqueued);
+        let f = self.flights[e.slot as usize].as_ref().expect("live flight");
+        let mut arrive = end + params.delay + f.extra;
+        if f.in_order {
+            arrive = arrive.max(link.last_arrival);
+            link.last_arrival = arrive;
+        }
+        if self.tracer.enabled() {
+            self.trace_slot(Kind::LinkTransmit, e.slot, &[]);
+        }
+        self.sched.schedule(end, Ev::TxDone { dir: dir.0 });
+        self.sched.schedule(arrive, Ev::Arrive { slot: e.slot });
+    }
+
+    /// Traces and forgets the packets a discipline dropped.
+    fn drop_queued(&mut self, drops: Drops) {
+        for (e, cause) in drops {
+            let f = self.flights[e.slot as usize].take().expect("live flight");
+            self.free_flights.push(e.slot);
+            let stats = &mut self.links[f.dir.0 as usize].stats;
+            if cause == DropCause::QueueFull {
+                stats.dropped_queue_full += 1;
+            } else {
+                stats.dropped_aqm += 1;
+            }
+            self.trace_at_sender(Kind::LinkDrop, f.packet, f.dir, cause.name());
+        }
+    }
+
     /// Traces a link event for the packet in flight slot `slot`, at the
     /// direction's sending node.
     fn trace_slot(&mut self, kind: Kind, slot: u32, extra: &[(Field, Value)]) {
@@ -822,6 +1004,13 @@ impl<P: Payload> Core<P> {
             extra,
         );
     }
+}
+
+/// A packet's flow for flow-queueing disciplines: its addresses and its
+/// payload's [`Payload::flow_key`], folded into one number.
+fn flow_hash<P: Payload>(p: &Packet<P>) -> u64 {
+    let nodes = (u64::from(p.src.0) << 32) | u64::from(p.dst.0);
+    nodes.rotate_left(17) ^ p.payload.flow_key().wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// Records a link event: the link fields, then `extra`, then the payload's.

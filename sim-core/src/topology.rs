@@ -75,6 +75,10 @@ pub struct LinkParams {
     /// Whether jitter may reorder packets; when false a packet never arrives
     /// before one sent earlier on the same direction.
     pub reorder: bool,
+    /// What the queue does with waiting packets (drop-tail by default);
+    /// `queue` is its limit. Fixed for the run: a link action that changes
+    /// the parameters keeps the discipline built at the start.
+    pub discipline: crate::qdisc::Discipline,
 }
 
 impl Default for LinkParams {
@@ -89,6 +93,7 @@ impl Default for LinkParams {
             duplicate: 0.0,
             jitter: SimDuration::ZERO,
             reorder: false,
+            discipline: crate::qdisc::Discipline::DropTail,
         }
     }
 }

@@ -36,7 +36,10 @@ pub use apps::{
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
 pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, TamperName};
 pub use snapshot::{AllWord, KindsChoice, MetricsChoice, SnapshotSpec};
-pub use topology::{LinkParamsSpec, LinkSpec, OneWaySpec, TopologySpec};
+pub use topology::{
+    CodelSpec, DisciplineName, DisciplineSpec, FqCodelSpec, LinkParamsSpec, LinkSpec, OneWaySpec,
+    RedSpec, TopologySpec, TunedDiscipline,
+};
 pub use trace::TraceSpec;
 pub use values::{Bandwidth, Count, Duration, Probability, Quantity};
 

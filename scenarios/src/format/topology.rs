@@ -40,12 +40,18 @@ macro_rules! with_link_params {
             /// Serialisation rate, like `"100Mbps"`; unlimited when absent.
             #[serde(default)]
             pub bandwidth: Option<Bandwidth>,
-            /// Drop-tail queue capacity in packets waiting (default 1000).
+            /// Queue capacity in packets waiting (default 1000).
             #[serde(default)]
             pub queue_packets: Option<Count>,
-            /// Drop-tail queue capacity in bytes waiting, instead of packets.
+            /// Queue capacity in bytes waiting, instead of packets.
             #[serde(default)]
             pub queue_bytes: Option<Count>,
+            /// What the queue does with waiting packets: `"drop_tail"` (the
+            /// default), `"red"`, `"codel"` or `"fq_codel"`, or one of
+            /// those as an object with its parameters, like
+            /// `{"codel": {"target": "5ms"}}`.
+            #[serde(default)]
+            pub discipline: Option<DisciplineSpec>,
             /// Probability that a packet is lost on the wire.
             #[serde(default)]
             pub loss: Option<Probability>,
@@ -69,6 +75,7 @@ macro_rules! with_link_params {
                     bandwidth: self.bandwidth,
                     queue_packets: self.queue_packets,
                     queue_bytes: self.queue_bytes,
+                    discipline: self.discipline.clone(),
                     loss: self.loss,
                     duplicate: self.duplicate,
                     jitter: self.jitter,
@@ -105,3 +112,121 @@ with_link_params!(
 );
 
 super::objects::objects_only!(TopologySpec, LinkParamsSpec, LinkSpec, OneWaySpec);
+
+/// A queue discipline by name, or with its parameters.
+#[derive(Debug, Clone, JsonSchema)]
+#[serde(untagged)]
+pub enum DisciplineSpec {
+    /// With its default parameters.
+    Named(DisciplineName),
+    /// With parameters (any left out take their defaults).
+    Tuned(TunedDiscipline),
+}
+
+/// The queue disciplines, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DisciplineName {
+    /// First in, first out, dropping what finds the queue full.
+    DropTail,
+    /// Random Early Detection (Floyd and Jacobson 1993), gentle.
+    Red,
+    /// CoDel (RFC 8289).
+    Codel,
+    /// FQ-CoDel (RFC 8290).
+    FqCodel,
+}
+
+/// A queue discipline with parameters.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TunedDiscipline {
+    /// RED.
+    Red(RedSpec),
+    /// CoDel.
+    Codel(CodelSpec),
+    /// FQ-CoDel.
+    FqCodel(FqCodelSpec),
+}
+
+/// RED's parameters (README, "Queue disciplines", for the defaults).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct RedSpec {
+    /// Average queue (packets) below which nothing is dropped (5).
+    #[serde(default)]
+    pub min_th: Option<f64>,
+    /// Average queue at which the drop probability reaches `max_p` (15).
+    #[serde(default)]
+    pub max_th: Option<f64>,
+    /// Drop probability at `max_th` (0.02).
+    #[serde(default)]
+    pub max_p: Option<Probability>,
+    /// Weight of each new sample in the average (0.002).
+    #[serde(default)]
+    pub weight: Option<Probability>,
+    /// Rise from `max_p` to 1 between `max_th` and twice it (true).
+    #[serde(default)]
+    pub gentle: Option<bool>,
+}
+
+/// CoDel's parameters.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct CodelSpec {
+    /// Acceptable standing queue delay (`"5ms"`).
+    #[serde(default)]
+    pub target: Option<Duration>,
+    /// How long the delay must stay above target before dropping
+    /// (`"100ms"`).
+    #[serde(default)]
+    pub interval: Option<Duration>,
+}
+
+/// FQ-CoDel's parameters.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct FqCodelSpec {
+    /// Flow queues packets are hashed into (1024).
+    #[serde(default)]
+    pub flows: Option<Count>,
+    /// Bytes each flow sends per round (1514).
+    #[serde(default)]
+    pub quantum: Option<Count>,
+    /// Each flow's CoDel target (`"5ms"`).
+    #[serde(default)]
+    pub target: Option<Duration>,
+    /// Each flow's CoDel interval (`"100ms"`).
+    #[serde(default)]
+    pub interval: Option<Duration>,
+}
+
+super::objects::objects_only!(RedSpec, CodelSpec, FqCodelSpec);
+
+/// By hand rather than `untagged`, so a mistake inside the object keeps
+/// its own message and path (`...discipline.codel.target: ...`).
+impl<'de> Deserialize<'de> for DisciplineSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, IntoDeserializer, MapAccess, Visitor};
+        struct Either;
+        impl<'de> Visitor<'de> for Either {
+            type Value = DisciplineSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a queue discipline: \"drop_tail\", \"red\", \"codel\" or \"fq_codel\", or an object like {\"codel\": {\"target\": \"5ms\"}}",
+                )
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                DisciplineName::deserialize(s.into_deserializer()).map(DisciplineSpec::Named)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
+                TunedDiscipline::deserialize(de::value::MapAccessDeserializer::new(m))
+                    .map(DisciplineSpec::Tuned)
+            }
+        }
+        d.deserialize_any(Either)
+    }
+}

@@ -143,6 +143,12 @@ fn link_action(
         ));
     }
     check_queue(set, &format!("{path}.set"))?;
+    if set.discipline.is_some() {
+        return Err(InputError::at(
+            format!("{path}.set.discipline"),
+            "a link keeps its queue discipline for the whole run; set it on the link",
+        ));
+    }
     Ok(LinkAction {
         at,
         dirs,

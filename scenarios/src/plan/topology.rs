@@ -9,7 +9,11 @@ use std::collections::BTreeMap;
 use sim_core::{LinkParams, NodeId, NodeKind, QueueLimit, Topology, TopologyBuilder};
 
 use crate::error::InputError;
-use crate::format::{LinkParamsSpec, LinkSpec, TopologySpec};
+use crate::format::{
+    DisciplineName, DisciplineSpec, Duration, LinkParamsSpec, LinkSpec, TopologySpec,
+    TunedDiscipline,
+};
+use sim_core::qdisc::{CodelConfig, Discipline, FqCodelConfig, RedConfig};
 
 /// Checks the nodes and links and builds the topology with its routes.
 pub(super) fn topology(t: &TopologySpec) -> Result<Topology, InputError> {
@@ -171,15 +175,143 @@ pub fn apply(spec: &LinkParamsSpec, base: &mut LinkParams) {
     if let Some(r) = spec.reorder {
         base.reorder = r;
     }
+    if let Some(d) = &spec.discipline {
+        base.discipline = discipline(d);
+    }
 }
 
-/// A queue is limited in packets or in bytes, not both.
+/// The discipline a spec names, its parameters over the defaults.
+fn discipline(spec: &DisciplineSpec) -> Discipline {
+    let tuned = match spec {
+        DisciplineSpec::Named(DisciplineName::DropTail) => return Discipline::DropTail,
+        DisciplineSpec::Named(DisciplineName::Red) => return Discipline::Red(RedConfig::default()),
+        DisciplineSpec::Named(DisciplineName::Codel) => {
+            return Discipline::Codel(CodelConfig::default());
+        }
+        DisciplineSpec::Named(DisciplineName::FqCodel) => {
+            return Discipline::FqCodel(FqCodelConfig::default());
+        }
+        DisciplineSpec::Tuned(t) => t,
+    };
+    let codel = |target: Option<Duration>, interval: Option<Duration>| {
+        let d = CodelConfig::default();
+        CodelConfig {
+            target: target.map_or(d.target, |t| t.0),
+            interval: interval.map_or(d.interval, |t| t.0),
+            ..d
+        }
+    };
+    match tuned {
+        TunedDiscipline::Red(r) => {
+            let d = RedConfig::default();
+            Discipline::Red(RedConfig {
+                min_th: r.min_th.unwrap_or(d.min_th),
+                max_th: r.max_th.unwrap_or(d.max_th),
+                max_p: r.max_p.map_or(d.max_p, |p| p.0),
+                weight: r.weight.map_or(d.weight, |p| p.0),
+                gentle: r.gentle.unwrap_or(d.gentle),
+            })
+        }
+        TunedDiscipline::Codel(c) => Discipline::Codel(codel(c.target, c.interval)),
+        TunedDiscipline::FqCodel(f) => {
+            let d = FqCodelConfig::default();
+            Discipline::FqCodel(FqCodelConfig {
+                flows: f
+                    .flows
+                    .map_or(d.flows, |n| u32::try_from(n.0).unwrap_or(u32::MAX)),
+                quantum: f
+                    .quantum
+                    .map_or(d.quantum, |n| u32::try_from(n.0).unwrap_or(u32::MAX)),
+                codel: codel(f.target, f.interval),
+            })
+        }
+    }
+}
+
+/// The most flow queues FQ-CoDel may have: Linux's limit (65536), and each
+/// one costs memory whether used or not.
+const MAX_FQ_FLOWS: u64 = 65_536;
+
+/// A discipline's parameters must describe a working queue.
+fn check_discipline(spec: &DisciplineSpec, path: &str) -> Result<(), InputError> {
+    let DisciplineSpec::Tuned(t) = spec else {
+        return Ok(());
+    };
+    let bad = |field: &str, why: String| Err(InputError::at(format!("{path}.{field}"), why));
+    let positive = |field: &str, d: Option<Duration>| match d {
+        Some(d) if d.0 == sim_core::SimDuration::ZERO => {
+            bad(field, "must be longer than 0s".into())
+        }
+        _ => Ok(()),
+    };
+    match t {
+        TunedDiscipline::Red(r) => {
+            let d = RedConfig::default();
+            let (min, max) = (r.min_th.unwrap_or(d.min_th), r.max_th.unwrap_or(d.max_th));
+            if !(min.is_finite() && min >= 0.0) {
+                return bad(
+                    "red.min_th",
+                    format!("{min} is not a queue length (0 or more packets)"),
+                );
+            }
+            if !(max.is_finite() && max > min) {
+                return bad(
+                    "red.max_th",
+                    format!("{max} must be more than min_th ({min})"),
+                );
+            }
+            if r.max_p.is_some_and(|p| p.0 == 0.0) {
+                return bad(
+                    "red.max_p",
+                    "must be above 0 (RED would never drop early)".into(),
+                );
+            }
+            if r.weight.is_some_and(|p| p.0 == 0.0) {
+                return bad(
+                    "red.weight",
+                    "must be above 0 (the average would never move)".into(),
+                );
+            }
+            Ok(())
+        }
+        TunedDiscipline::Codel(c) => {
+            positive("codel.target", c.target)?;
+            positive("codel.interval", c.interval)
+        }
+        TunedDiscipline::FqCodel(f) => {
+            if let Some(n) = f.flows
+                && !(1..=MAX_FQ_FLOWS).contains(&n.0)
+            {
+                return bad(
+                    "fq_codel.flows",
+                    format!("{} is not from 1 to {MAX_FQ_FLOWS}", n.0),
+                );
+            }
+            if f.quantum
+                .is_some_and(|q| q.0 == 0 || q.0 > u64::from(u32::MAX))
+            {
+                return bad(
+                    "fq_codel.quantum",
+                    "must be from 1 byte to 4294967295".into(),
+                );
+            }
+            positive("fq_codel.target", f.target)?;
+            positive("fq_codel.interval", f.interval)
+        }
+    }
+}
+
+/// A queue is limited in packets or in bytes, not both, and its
+/// discipline's parameters make sense.
 pub(super) fn check_queue(spec: &LinkParamsSpec, path: &str) -> Result<(), InputError> {
     if spec.queue_packets.is_some() && spec.queue_bytes.is_some() {
         return Err(InputError::at(
             path,
             "give queue_packets or queue_bytes, not both",
         ));
+    }
+    if let Some(d) = &spec.discipline {
+        check_discipline(d, &format!("{path}.discipline"))?;
     }
     Ok(())
 }

@@ -76,10 +76,16 @@ pub fn snapshot_text(plan: &Plan, out: &RunOutput) -> String {
     text
 }
 
-/// The snapshot of one run under the library's policy: the whole
-/// `trace.txt` when it has at most [`FULL_TRACE_LINES`] lines, else a line
-/// saying how long it was, the significant events and every metric.
+/// The snapshot of one run under the library's policy: what the
+/// scenario's `snapshot` section chooses when it has one (a scenario whose
+/// significant events alone run to thousands of drops says what to keep);
+/// otherwise the whole `trace.txt` when it has at most
+/// [`FULL_TRACE_LINES`] lines, else a line saying how long it was, the
+/// significant events and every metric.
 pub fn library_snapshot_text(plan: &Plan, out: &RunOutput) -> String {
+    if plan.snapshot != crate::plan::SnapshotSelection::default() {
+        return snapshot_text(plan, out);
+    }
     let full = reports::text::render(&plan.topology, &out.records);
     if full.lines().count() <= FULL_TRACE_LINES {
         return full;

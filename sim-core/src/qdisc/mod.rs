@@ -1,0 +1,146 @@
+//! Queue disciplines: what a link direction does with the packets waiting
+//! for its transmitter (docs/ARCHITECTURE.md, "Add a queue discipline").
+//!
+//! Drop-tail, the default, is not a [`Qdisc`]: its decisions are known when
+//! a packet arrives, so the link computes each packet's transmission slot
+//! there and schedules its arrival at once (one event per packet per hop).
+//! Every other discipline decides or reorders at dequeue time (CoDel drops
+//! by sojourn time, FQ-CoDel picks a flow), so those links keep a real
+//! queue: the transmitter takes the next packet from the discipline when it
+//! finishes the one before.
+//!
+//! A discipline is a plain struct, given the current time with each call:
+//! it sees [`Entry`] values (a packet's handle, size, arrival time and
+//! flow), never the packets, and reports what it dropped and why. The
+//! marking hook of ECN (RFC 3168) hangs off the same calls: a discipline
+//! that would drop an ECN-capable packet marks it instead, once endpoints
+//! send ECT (not yet: see the README's model notes).
+
+mod codel;
+mod fifo;
+mod fq_codel;
+mod red;
+
+pub use codel::CodelConfig;
+pub use fq_codel::FqCodelConfig;
+pub use red::RedConfig;
+
+use crate::rng::RngStream;
+use crate::time::{Rate, SimTime};
+use crate::topology::QueueLimit;
+
+/// Which discipline a link direction runs, with its parameters.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Discipline {
+    /// First in, first out; a packet that finds the queue full is dropped.
+    #[default]
+    DropTail,
+    /// Random Early Detection (Floyd and Jacobson 1993), gentle by default.
+    Red(RedConfig),
+    /// Controlled Delay (RFC 8289).
+    Codel(CodelConfig),
+    /// Flow queueing with CoDel per flow (RFC 8290).
+    FqCodel(FqCodelConfig),
+}
+
+impl Discipline {
+    /// The name scenario files and the README use.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Discipline::DropTail => "drop_tail",
+            Discipline::Red(_) => "red",
+            Discipline::Codel(_) => "codel",
+            Discipline::FqCodel(_) => "fq_codel",
+        }
+    }
+}
+
+/// A waiting packet as a discipline sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The link's handle for the packet.
+    pub slot: u32,
+    /// Bytes on the wire.
+    pub size: u32,
+    /// When it joined the queue.
+    pub enqueued: SimTime,
+    /// Its flow (addresses, protocol and ports, hashed by the link).
+    pub flow: u64,
+}
+
+/// Why a discipline dropped a packet: the `reason` of its `link_drop`
+/// record and the counter it is added to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DropCause {
+    /// The queue's limit (`queue_packets` or `queue_bytes`) was reached.
+    QueueFull,
+    /// RED's early drop, with probability from the average queue.
+    RedEarly,
+    /// RED's forced drop: the average queue above the maximum threshold
+    /// (twice it when gentle).
+    RedForced,
+    /// CoDel's drop: packets stayed longer than the target for an interval.
+    Codel,
+    /// FQ-CoDel's overflow: the limit was reached and the fattest flow
+    /// lost its oldest packet.
+    FqOverflow,
+}
+
+impl DropCause {
+    /// The trace's `reason` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            DropCause::QueueFull => "queue_full",
+            DropCause::RedEarly => "red_early",
+            DropCause::RedForced => "red_forced",
+            DropCause::Codel => "codel",
+            DropCause::FqOverflow => "fq_overflow",
+        }
+    }
+}
+
+/// Packets dropped by one call, with the cause of each.
+pub type Drops = Vec<(Entry, DropCause)>;
+
+/// A queue discipline that decides at dequeue time.
+pub trait Qdisc: std::fmt::Debug {
+    /// A packet arrives; it may be dropped at once (or another in its
+    /// place), each drop pushed to `drops`.
+    fn enqueue(&mut self, now: SimTime, e: Entry, drops: &mut Drops);
+    /// The transmitter is free: the next packet to send, if any, after
+    /// any drops the discipline makes on the way.
+    fn dequeue(&mut self, now: SimTime, drops: &mut Drops) -> Option<Entry>;
+    /// Packets waiting.
+    fn len(&self) -> usize;
+    /// Whether nothing waits.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Builds the discipline of a link direction; `None` for drop-tail, which
+/// the link runs on its fast path. `rng` is the direction's own stream for
+/// the discipline (RED's draws, FQ-CoDel's hash perturbation), so choosing
+/// a discipline shifts no other random draw.
+pub fn build(
+    d: &Discipline,
+    limit: QueueLimit,
+    rate: Option<Rate>,
+    rng: RngStream,
+) -> Option<Box<dyn Qdisc>> {
+    match d {
+        Discipline::DropTail => None,
+        Discipline::Red(c) => Some(Box::new(red::Red::new(c.clone(), limit, rate, rng))),
+        Discipline::Codel(c) => Some(Box::new(codel::Codel::new(c.clone(), limit))),
+        Discipline::FqCodel(c) => Some(Box::new(fq_codel::FqCodel::new(c.clone(), limit, rng))),
+    }
+}
+
+/// Whether a queue of `len` packets and `bytes` bytes has room for one
+/// more of `size` bytes under `limit`.
+pub(crate) fn has_room(limit: QueueLimit, len: usize, bytes: u64, size: u32) -> bool {
+    match limit {
+        QueueLimit::Packets(n) => (len as u64) < u64::from(n),
+        QueueLimit::Bytes(b) => bytes + u64::from(size) <= b,
+    }
+}
