@@ -25,6 +25,9 @@ fn every_discipline_is_accepted_by_name_and_with_parameters() {
         r#""red""#,
         r#""codel""#,
         r#""fq_codel""#,
+        r#""pie""#,
+        r#"{"pie": {"target": "20ms", "t_update": "30ms", "alpha": 0.125, "beta": 1.25, "max_burst": "100ms"}}"#,
+        r#"{"token_bucket": {"rate": "2Mbps", "burst": 3000}}"#,
         r#"{"red": {"min_th": 10, "max_th": 30, "max_p": 0.1, "weight": 0.01, "gentle": false}}"#,
         r#"{"codel": {"target": "2ms", "interval": "50ms"}}"#,
         r#"{"fq_codel": {"flows": 64, "quantum": 300, "target": "5ms", "interval": "100ms"}}"#,
@@ -38,7 +41,10 @@ fn every_discipline_is_accepted_by_name_and_with_parameters() {
 fn bad_disciplines_are_refused_with_their_paths() {
     let l = "topology.links[0].discipline";
     assert_refused(&[
-        (with_discipline(r#""pie""#), l, "unknown variant `pie`, expected one of `drop_tail`, `red`, `codel`, `fq_codel`"),
+        (with_discipline(r#""sfq""#), l, "unknown variant `sfq`, expected one of `drop_tail`, `red`, `codel`, `fq_codel`, `pie`"),
+        (with_discipline(r#""token_bucket""#), l, "unknown variant `token_bucket`"),
+        (with_discipline(r#"{"token_bucket": {"rate": "2Mbps"}}"#), &format!("{l}.token_bucket"), "missing field `burst`"),
+        (with_discipline(r#"{"pie": {"alpha": -1}}"#), &format!("{l}.pie.alpha"), "not a weight"),
         (with_discipline("5"), l, "a queue discipline: \"drop_tail\""),
         (with_discipline(r#"{"codel": {"taget": "1ms"}}"#), &format!("{l}.codel.taget"), "unknown field `taget`"),
         (with_discipline(r#"{"codel": {"target": "0s"}}"#), &format!("{l}.codel.target"), "longer than 0s"),
@@ -61,7 +67,8 @@ fn bad_disciplines_are_refused_with_their_paths() {
 /// The library's bufferbloat experiment: a ping across a bottleneck that a
 /// bulk transfer fills. Drop-tail's standing queue adds hundreds of
 /// milliseconds; RED, CoDel and FQ-CoDel keep the ping near the base RTT
-/// (24.1 ms), FQ-CoDel closest.
+/// (24.1 ms), FQ-CoDel closest; PIE steers the queueing delay towards its
+/// 15 ms target, so its pings take about that much longer.
 #[test]
 fn aqm_keeps_the_ping_short_under_load() {
     let text = common::library_file("bufferbloat");
@@ -81,6 +88,7 @@ fn aqm_keeps_the_ping_short_under_load() {
     for aqm in ["red", "codel", "fq_codel"] {
         assert!(get(aqm) < 40.0, "{mean_ms:?}");
     }
+    assert!((35.0..60.0).contains(&get("pie")), "{mean_ms:?}");
     assert!(
         get("fq_codel") < 26.0 && get("fq_codel") < get("codel"),
         "{mean_ms:?}"

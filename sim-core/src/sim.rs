@@ -943,13 +943,21 @@ impl<P: Payload> Core<P> {
         let now = self.sched.now();
         let link = &mut self.links[dir.0 as usize];
         let mut drops = Drops::new();
-        let next = link
-            .qdisc
-            .as_mut()
-            .expect("a discipline")
-            .dequeue(now, &mut drops);
-        link.tx_busy = next.is_some();
+        let qdisc = link.qdisc.as_mut().expect("a discipline");
+        let next = qdisc.dequeue(now, &mut drops);
+        // A shaper holding packets back says when to ask again; the
+        // transmitter counts as busy till then, so arrivals do not ask
+        // early.
+        let wake = if next.is_none() {
+            qdisc.wake_at(now)
+        } else {
+            None
+        };
+        link.tx_busy = next.is_some() || wake.is_some();
         self.drop_queued(drops);
+        if let Some(t) = wake {
+            self.sched.schedule(t, Ev::TxDone { dir: dir.0 });
+        }
         let Some(e) = next else {
             return;
         };

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use sim_core::qdisc::{CodelConfig, Discipline, FqCodelConfig, RedConfig};
+use sim_core::qdisc::{CodelConfig, Discipline, FqCodelConfig, PieConfig, RedConfig, TbfConfig};
 use sim_core::{
     Context, Endpoint, Field, Fields, Kind, LinkParams, NodeId, NodeKind, Packet, Payload,
     QueueLimit, SimDuration, SimTime, Simulator, Topology, TopologyBuilder, Value, parse_duration,
@@ -130,12 +130,13 @@ fn drop_reasons(sim: &Simulator<Pkt>) -> Vec<String> {
         .collect()
 }
 
-fn all() -> [Discipline; 4] {
+fn all() -> [Discipline; 5] {
     [
         Discipline::DropTail,
         Discipline::Red(RedConfig::default()),
         Discipline::Codel(CodelConfig::default()),
         Discipline::FqCodel(FqCodelConfig::default()),
+        Discipline::Pie(PieConfig::default()),
     ]
 }
 
@@ -286,4 +287,56 @@ fn the_same_seed_gives_the_same_drops_and_another_seed_others() {
     let (c, _) = run(red(), QueueLimit::Packets(1000), plan, 8);
     assert_eq!(a, b);
     assert_ne!(a, c);
+}
+
+/// A 1 Mbps token bucket with a 3000-byte burst on the 10 Mbps link: two
+/// packets leave back to back at the link's rate, then one per 12 ms (a
+/// 1500-byte packet's worth of tokens at 1 Mbps).
+#[test]
+fn a_token_bucket_shapes_to_its_rate_after_its_burst() {
+    let tbf = Discipline::TokenBucket(TbfConfig {
+        rate: parse_rate("1Mbps").unwrap(),
+        burst: 3000,
+    });
+    let (log, sim) = run(tbf, QueueLimit::Packets(1000), vec![(ms(0), 0, 5)], 1);
+    let tx: Vec<u64> = sim
+        .trace()
+        .iter()
+        .filter(|r| r.kind == Kind::LinkTransmit)
+        .map(|r| r.t.as_nanos())
+        .collect();
+    assert_eq!(tx, [0, 1_200_000, 12_000_000, 24_000_000, 36_000_000]);
+    assert_eq!(log.len(), 5);
+    assert_eq!(log[4].0, 36_000_000 + 1_200_000 + 10_000_000);
+}
+
+/// PIE under a steady overload: after its 150 ms burst allowance it drops
+/// early, by its controller's probability, and keeps the queue far below
+/// drop-tail's.
+#[test]
+fn pie_drops_early_once_the_delay_stays_above_target() {
+    let plan = steady(1000, 3000);
+    let (_, pie) = run(
+        Discipline::Pie(PieConfig::default()),
+        QueueLimit::Packets(1000),
+        plan.clone(),
+        1,
+    );
+    let (_, tail) = run(Discipline::DropTail, QueueLimit::Packets(1000), plan, 1);
+    let reasons = drop_reasons(&pie);
+    assert!(reasons.iter().any(|r| r == "pie"), "{reasons:?}");
+    let first = pie
+        .trace()
+        .iter()
+        .find(|r| r.kind == Kind::LinkDrop)
+        .unwrap()
+        .t;
+    assert!(first >= ms(150), "{first}");
+    let delay = |s: &Simulator<Pkt>| s.link_stats(sim_core::LinkDirId(0)).max_queue_delay;
+    assert!(
+        delay(&pie) < delay(&tail),
+        "{} vs {}",
+        delay(&pie),
+        delay(&tail)
+    );
 }

@@ -38,7 +38,7 @@ pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, TamperName};
 pub use snapshot::{AllWord, KindsChoice, MetricsChoice, SnapshotSpec};
 pub use topology::{
     CodelSpec, DisciplineName, DisciplineSpec, FqCodelSpec, LinkParamsSpec, LinkSpec, OneWaySpec,
-    RedSpec, TopologySpec, TunedDiscipline,
+    PieSpec, RedSpec, TokenBucketSpec, TopologySpec, TunedDiscipline,
 };
 pub use trace::TraceSpec;
 pub use values::{Bandwidth, Count, Duration, Probability, Quantity};

@@ -47,9 +47,10 @@ macro_rules! with_link_params {
             #[serde(default)]
             pub queue_bytes: Option<Count>,
             /// What the queue does with waiting packets: `"drop_tail"` (the
-            /// default), `"red"`, `"codel"` or `"fq_codel"`, or one of
-            /// those as an object with its parameters, like
-            /// `{"codel": {"target": "5ms"}}`.
+            /// default), `"red"`, `"codel"`, `"fq_codel"` or `"pie"`, or
+            /// one of those as an object with its parameters, like
+            /// `{"codel": {"target": "5ms"}}`; or a token-bucket shaper,
+            /// `{"token_bucket": {"rate": "2Mbps", "burst": 15000}}`.
             #[serde(default)]
             pub discipline: Option<DisciplineSpec>,
             /// Probability that a packet is lost on the wire.
@@ -135,6 +136,8 @@ pub enum DisciplineName {
     Codel,
     /// FQ-CoDel (RFC 8290).
     FqCodel,
+    /// PIE (RFC 8033).
+    Pie,
 }
 
 /// A queue discipline with parameters.
@@ -147,6 +150,10 @@ pub enum TunedDiscipline {
     Codel(CodelSpec),
     /// FQ-CoDel.
     FqCodel(FqCodelSpec),
+    /// PIE.
+    Pie(PieSpec),
+    /// A token-bucket shaper.
+    TokenBucket(TokenBucketSpec),
 }
 
 /// RED's parameters (README, "Queue disciplines", for the defaults).
@@ -204,7 +211,41 @@ pub struct FqCodelSpec {
     pub interval: Option<Duration>,
 }
 
-super::objects::objects_only!(RedSpec, CodelSpec, FqCodelSpec);
+/// PIE's parameters.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct PieSpec {
+    /// The queueing delay PIE steers towards (`"15ms"`).
+    #[serde(default)]
+    pub target: Option<Duration>,
+    /// How often the drop probability is updated (`"15ms"`).
+    #[serde(default)]
+    pub t_update: Option<Duration>,
+    /// Weight of the delay's distance from target, per second (0.125).
+    #[serde(default)]
+    pub alpha: Option<f64>,
+    /// Weight of the delay's change, per second (1.25).
+    #[serde(default)]
+    pub beta: Option<f64>,
+    /// Burst a new busy period may queue undropped (`"150ms"`).
+    #[serde(default)]
+    pub max_burst: Option<Duration>,
+}
+
+/// A token-bucket shaper's rate and bucket (both required).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct TokenBucketSpec {
+    /// The long-run rate, like `"2Mbps"`.
+    pub rate: Bandwidth,
+    /// Bytes that may leave back to back after a quiet spell; at least one
+    /// packet.
+    pub burst: Count,
+}
+
+super::objects::objects_only!(RedSpec, CodelSpec, FqCodelSpec, PieSpec, TokenBucketSpec);
 
 /// By hand rather than `untagged`, so a mistake inside the object keeps
 /// its own message and path (`...discipline.codel.target: ...`).
@@ -216,7 +257,7 @@ impl<'de> Deserialize<'de> for DisciplineSpec {
             type Value = DisciplineSpec;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str(
-                    "a queue discipline: \"drop_tail\", \"red\", \"codel\" or \"fq_codel\", or an object like {\"codel\": {\"target\": \"5ms\"}}",
+                    "a queue discipline: \"drop_tail\", \"red\", \"codel\", \"fq_codel\" or \"pie\", or an object like {\"codel\": {\"target\": \"5ms\"}} or {\"token_bucket\": {\"rate\": \"2Mbps\", \"burst\": 15000}}",
                 )
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {

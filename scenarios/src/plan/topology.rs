@@ -13,7 +13,7 @@ use crate::format::{
     DisciplineName, DisciplineSpec, Duration, LinkParamsSpec, LinkSpec, TopologySpec,
     TunedDiscipline,
 };
-use sim_core::qdisc::{CodelConfig, Discipline, FqCodelConfig, RedConfig};
+use sim_core::qdisc::{CodelConfig, Discipline, FqCodelConfig, PieConfig, RedConfig, TbfConfig};
 
 /// Checks the nodes and links and builds the topology with its routes.
 pub(super) fn topology(t: &TopologySpec) -> Result<Topology, InputError> {
@@ -191,6 +191,7 @@ fn discipline(spec: &DisciplineSpec) -> Discipline {
         DisciplineSpec::Named(DisciplineName::FqCodel) => {
             return Discipline::FqCodel(FqCodelConfig::default());
         }
+        DisciplineSpec::Named(DisciplineName::Pie) => return Discipline::Pie(PieConfig::default()),
         DisciplineSpec::Tuned(t) => t,
     };
     let codel = |target: Option<Duration>, interval: Option<Duration>| {
@@ -225,6 +226,20 @@ fn discipline(spec: &DisciplineSpec) -> Discipline {
                 codel: codel(f.target, f.interval),
             })
         }
+        TunedDiscipline::Pie(p) => {
+            let d = PieConfig::default();
+            Discipline::Pie(PieConfig {
+                target: p.target.map_or(d.target, |t| t.0),
+                t_update: p.t_update.map_or(d.t_update, |t| t.0),
+                alpha: p.alpha.unwrap_or(d.alpha),
+                beta: p.beta.unwrap_or(d.beta),
+                max_burst: p.max_burst.map_or(d.max_burst, |t| t.0),
+            })
+        }
+        TunedDiscipline::TokenBucket(t) => Discipline::TokenBucket(TbfConfig {
+            rate: t.rate.0,
+            burst: u32::try_from(t.burst.0).unwrap_or(u32::MAX),
+        }),
     }
 }
 
@@ -297,6 +312,27 @@ fn check_discipline(spec: &DisciplineSpec, path: &str) -> Result<(), InputError>
             }
             positive("fq_codel.target", f.target)?;
             positive("fq_codel.interval", f.interval)
+        }
+        TunedDiscipline::Pie(p) => {
+            positive("pie.target", p.target)?;
+            positive("pie.t_update", p.t_update)?;
+            for (field, w) in [("pie.alpha", p.alpha), ("pie.beta", p.beta)] {
+                if let Some(w) = w
+                    && !(w.is_finite() && w >= 0.0)
+                {
+                    return bad(field, format!("{w} is not a weight (0 or more)"));
+                }
+            }
+            Ok(())
+        }
+        TunedDiscipline::TokenBucket(t) => {
+            if t.burst.0 > u64::from(u32::MAX) {
+                return bad(
+                    "token_bucket.burst",
+                    "must be at most 4294967295 bytes".into(),
+                );
+            }
+            Ok(())
         }
     }
 }

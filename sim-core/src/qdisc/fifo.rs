@@ -23,6 +23,11 @@ impl Fifo {
         Some(e)
     }
 
+    /// The size of the packet that would leave next.
+    pub(crate) fn head_size(&self) -> Option<u32> {
+        self.q.front().map(|e| e.size)
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.q.len()
     }

@@ -19,11 +19,15 @@
 mod codel;
 mod fifo;
 mod fq_codel;
+mod pie;
 mod red;
+mod tbf;
 
 pub use codel::CodelConfig;
 pub use fq_codel::FqCodelConfig;
+pub use pie::PieConfig;
 pub use red::RedConfig;
+pub use tbf::TbfConfig;
 
 use crate::rng::RngStream;
 use crate::time::{Rate, SimTime};
@@ -41,6 +45,10 @@ pub enum Discipline {
     Codel(CodelConfig),
     /// Flow queueing with CoDel per flow (RFC 8290).
     FqCodel(FqCodelConfig),
+    /// Proportional Integral controller Enhanced (RFC 8033).
+    Pie(PieConfig),
+    /// A token-bucket shaper (Linux's `tbf`).
+    TokenBucket(TbfConfig),
 }
 
 impl Discipline {
@@ -51,6 +59,8 @@ impl Discipline {
             Discipline::Red(_) => "red",
             Discipline::Codel(_) => "codel",
             Discipline::FqCodel(_) => "fq_codel",
+            Discipline::Pie(_) => "pie",
+            Discipline::TokenBucket(_) => "token_bucket",
         }
     }
 }
@@ -84,6 +94,10 @@ pub enum DropCause {
     /// FQ-CoDel's overflow: the limit was reached and the fattest flow
     /// lost its oldest packet.
     FqOverflow,
+    /// PIE's early drop, with its controller's probability.
+    Pie,
+    /// A packet larger than a token bucket holds: it could never leave.
+    Oversize,
 }
 
 impl DropCause {
@@ -95,6 +109,8 @@ impl DropCause {
             DropCause::RedForced => "red_forced",
             DropCause::Codel => "codel",
             DropCause::FqOverflow => "fq_overflow",
+            DropCause::Pie => "pie",
+            DropCause::Oversize => "oversize",
         }
     }
 }
@@ -110,6 +126,11 @@ pub trait Qdisc: std::fmt::Debug {
     /// The transmitter is free: the next packet to send, if any, after
     /// any drops the discipline makes on the way.
     fn dequeue(&mut self, now: SimTime, drops: &mut Drops) -> Option<Entry>;
+    /// When `dequeue` gave nothing though packets wait (a shaper out of
+    /// tokens), when to ask again.
+    fn wake_at(&self, _now: SimTime) -> Option<SimTime> {
+        None
+    }
     /// Packets waiting.
     fn len(&self) -> usize;
     /// Whether nothing waits.
@@ -133,6 +154,8 @@ pub fn build(
         Discipline::Red(c) => Some(Box::new(red::Red::new(c.clone(), limit, rate, rng))),
         Discipline::Codel(c) => Some(Box::new(codel::Codel::new(c.clone(), limit))),
         Discipline::FqCodel(c) => Some(Box::new(fq_codel::FqCodel::new(c.clone(), limit, rng))),
+        Discipline::Pie(c) => Some(Box::new(pie::Pie::new(c.clone(), limit, rng))),
+        Discipline::TokenBucket(c) => Some(Box::new(tbf::Tbf::new(c.clone(), limit))),
     }
 }
 
