@@ -74,7 +74,7 @@ pub struct TcpConfig {
     pub rfc1337: bool,
     /// Limited transmit (RFC 5681 §3.2 step 1, RFC 3042, a SHOULD): on the
     /// first and second duplicate ACKs, send one new segment each, up to
-    /// cwnd + 2 SMSS, without changing cwnd. Linux does the same.
+    /// cwnd + 2 SMSS, without changing cwnd. On in both profiles.
     pub limited_transmit: bool,
     /// Congestion control.
     pub congestion: CongestionKind,
