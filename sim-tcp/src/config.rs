@@ -70,7 +70,12 @@ pub struct TcpConfig {
     /// `tcp_retries2` = 15).
     pub data_retries: u32,
     /// RFC 1337: ignore RST in TIME_WAIT (no TIME_WAIT assassination).
+    /// Linux: off (`net.ipv4.tcp_rfc1337` = 0).
     pub rfc1337: bool,
+    /// Limited transmit (RFC 5681 §3.2 step 1, RFC 3042, a SHOULD): on the
+    /// first and second duplicate ACKs, send one new segment each, up to
+    /// cwnd + 2 SMSS, without changing cwnd. On in both profiles.
+    pub limited_transmit: bool,
     /// Congestion control.
     pub congestion: CongestionKind,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
@@ -100,6 +105,7 @@ impl TcpConfig {
             syn_retries: 7,
             data_retries: 15,
             rfc1337: true,
+            limited_transmit: true,
             congestion: CongestionKind::NewReno,
             syn_cookies: false,
             two_way_handshake: false,
@@ -114,6 +120,8 @@ impl TcpConfig {
                 delayed_ack: Some(SimDuration::from_millis(40)),
                 initial_window: InitialWindow::Segments(10),
                 syn_retries: 6,
+                // net.ipv4.tcp_rfc1337 = 0: a RST in TIME_WAIT closes it.
+                rfc1337: false,
                 ..rfc
             },
         }

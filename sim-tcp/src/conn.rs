@@ -130,6 +130,13 @@ pub struct ConnStats {
     pub segments_received: u64,
 }
 
+/// What a SYN carried besides SYN: its text and whether it had a FIN.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct SynRest {
+    data: Data,
+    fin: bool,
+}
+
 /// One TCP connection (a TCB, RFC 9293 §3.3.1).
 #[derive(Debug)]
 pub struct Connection {
@@ -175,6 +182,10 @@ pub struct Connection {
     ooo: Reassembly,
     /// Index of a FIN seen beyond a gap.
     ooo_fin: Option<u64>,
+    /// Text and FIN that came on the peer's SYN, held until ESTABLISHED
+    /// (RFC 9293 §3.10.7.2 and §3.10.7.3: "queue them for processing after
+    /// the ESTABLISHED state has been reached").
+    syn_rest: Option<SynRest>,
 
     // Timers.
     rtx_deadline: Option<SimTime>,
@@ -196,8 +207,15 @@ pub struct Connection {
     timed: Option<(u64, SimTime)>,
     cc: Box<dyn CongestionControl>,
     dupacks: u32,
+    /// Bytes sent beyond cwnd by limited transmit since the last new ACK;
+    /// they are left out of FlightSize when ssthresh is set (RFC 5681 §3.2
+    /// step 2).
+    limited_sent: u64,
     in_recovery: bool,
-    /// `snd_max` when recovery or the last timeout began (RFC 6582).
+    /// The highest index sent (`snd_max - 1`) when recovery or the last
+    /// timeout began: RFC 6582's `recover`, "the highest sequence number
+    /// transmitted", not one past it. Starts at the ISS (index 0), §3.2
+    /// step 1.
     recover: u64,
     first_partial: bool,
 
@@ -263,6 +281,7 @@ impl Connection {
             fin_received: false,
             ooo: Reassembly::new(),
             ooo_fin: None,
+            syn_rest: None,
             rtx_deadline: None,
             persist_deadline: None,
             persist_backoff: 0,
@@ -276,6 +295,7 @@ impl Connection {
             timed: None,
             cc,
             dupacks: 0,
+            limited_sent: 0,
             in_recovery: false,
             recover: 0,
             first_partial: false,
@@ -328,6 +348,9 @@ impl Connection {
         c.snd_wnd = u32::from(syn.wnd);
         c.max_snd_wnd = c.snd_wnd;
         c.snd_wl1 = syn.seq;
+        // RFC 9293 §3.10.7.2: "any other control or text should be queued
+        // for processing later"; the SYN,ACK acknowledges only the SYN.
+        c.queue_syn_rest(syn);
         if c.cfg.two_way_handshake {
             // The teaching contrast: established on the SYN alone. Its
             // SYN,ACK expects no acknowledgment.
@@ -336,6 +359,7 @@ impl Connection {
             c.snd_una = 1;
             c.snd_nxt = 1;
             c.events.push_back(Event::Connected);
+            c.process_syn_rest(now);
             return Some(c);
         }
         c.set_state(State::SynRcvd, "rcv SYN");
@@ -371,6 +395,26 @@ impl Connection {
         c.snd_max = 1;
         c.set_state(State::SynRcvd, "rcv ACK with SYN cookie");
         c
+    }
+
+    /// Holds what the peer's SYN carried besides the SYN.
+    fn queue_syn_rest(&mut self, syn: &Segment) {
+        let fin = syn.has(Flags::FIN);
+        if syn.data.len > 0 || fin {
+            self.syn_rest = Some(SynRest {
+                data: syn.data,
+                fin,
+            });
+        }
+    }
+
+    /// Now ESTABLISHED: the text and FIN held from the peer's SYN are
+    /// processed as the seventh and eighth steps would have (the text
+    /// starts at index 1, just after the SYN).
+    fn process_syn_rest(&mut self, now: SimTime) {
+        if let Some(rest) = self.syn_rest.take() {
+            self.text_and_fin(now, 1, rest.data, rest.fin);
+        }
     }
 
     /// Records the peer's SYN: IRS, options, and our window scale answer.
@@ -748,7 +792,8 @@ impl Connection {
             let data_end = 1 + self.written;
             let avail = data_end.saturating_sub(self.snd_nxt);
             let in_flight = self.snd_nxt - self.snd_una;
-            let wnd = u64::from(self.snd_wnd.min(self.cc.cwnd()));
+            let cwnd = u64::from(self.cc.cwnd());
+            let wnd = u64::from(self.snd_wnd).min(cwnd + self.limited_transmit_allowance());
             let usable = wnd.saturating_sub(in_flight);
             let mss = u64::from(self.eff_mss);
             let len = avail.min(usable).min(mss);
@@ -775,6 +820,8 @@ impl Connection {
                 if from >= self.snd_max && self.timed.is_none() {
                     self.timed = Some((from + len, now));
                 }
+                // What goes beyond cwnd was allowed by limited transmit.
+                self.limited_sent += (in_flight + len).saturating_sub(cwnd.max(in_flight));
                 self.emit(from, len as u32, false, fin_here);
                 self.snd_nxt += len + u64::from(fin_here);
                 continue;
@@ -798,6 +845,21 @@ impl Connection {
         } else {
             self.persist_deadline = None;
             self.persist_backoff = 0;
+        }
+    }
+
+    /// How far beyond cwnd limited transmit lets new data go: one SMSS per
+    /// duplicate ACK for the first two, outside recovery, and only for data
+    /// never sent (RFC 5681 §3.2 step 1; RFC 3042 §2).
+    fn limited_transmit_allowance(&self) -> u64 {
+        if self.cfg.limited_transmit
+            && !self.in_recovery
+            && (1..=2).contains(&self.dupacks)
+            && self.snd_nxt == self.snd_max
+        {
+            u64::from(self.dupacks) * u64::from(self.eff_mss)
+        } else {
+            0
         }
     }
 
@@ -958,11 +1020,13 @@ impl Connection {
                 let flight = (self.snd_max - self.snd_una).min(u64::from(u32::MAX)) as u32;
                 self.cc.on_timeout(flight, self.eff_mss, self.retries == 1);
                 self.cwnd_event();
-                // RFC 6582 §4: record the highest sequence sent and leave
-                // recovery; RFC 6298 (5.5): back the timer off.
-                self.recover = self.snd_max;
+                // RFC 6582 §3.2 step 4: record the highest sequence number
+                // transmitted and leave recovery; RFC 6298 (5.5): back the
+                // timer off.
+                self.recover = self.snd_max - 1;
                 self.in_recovery = false;
                 self.dupacks = 0;
+                self.limited_sent = 0;
                 self.rtt.back_off();
                 // Go back to the first unacknowledged byte (RFC 6298 (5.4)
                 // retransmits it; the rest follows as the window allows).
@@ -1064,8 +1128,14 @@ impl Connection {
             self.events.push_back(Event::Connected);
             self.cwnd_event();
             self.ack_now = true;
+            // §3.10.7.3: "If there are other controls or text in the
+            // segment, then continue processing at the sixth step under
+            // Section 3.10.7.4": the text and a FIN are taken now.
+            self.text_and_fin(now, 1, seg.data, seg.has(Flags::FIN));
         } else {
-            // Simultaneous open: answer with SYN,ACK (our same ISS).
+            // Simultaneous open: answer with SYN,ACK (our same ISS). Text
+            // and controls wait for ESTABLISHED (§3.10.7.3).
+            self.queue_syn_rest(seg);
             self.set_state(State::SynRcvd, "rcv SYN");
             self.snd_nxt = 0;
         }
@@ -1192,6 +1262,7 @@ impl Connection {
                 if self.syn_timed_out {
                     self.rtt.at_least_3s_after_syn_timeout();
                 }
+                self.process_syn_rest(now);
                 if self.close_after_open {
                     self.fin_queued = true;
                     self.set_state(State::FinWait1, "close");
@@ -1225,21 +1296,30 @@ impl Connection {
             return;
         }
 
+        self.text_and_fin(now, start, seg.data, seg.has(Flags::FIN));
+        if self.state == State::FinWait1 && self.fin_acked() {
+            // The FIN it carried was beyond a gap.
+            self.enter_fin_wait_2(now);
+        }
+    }
+
+    /// The seventh and eighth steps of §3.10.7.4: text starting at index
+    /// `start`, then a FIN after it once everything before it has arrived.
+    fn text_and_fin(&mut self, now: SimTime, start: i64, data: Data, fin: bool) {
         // Seventh: segment text.
-        if seg.data.len > 0 {
+        if data.len > 0 {
             match self.state {
                 State::Established | State::FinWait1 | State::FinWait2 => {
-                    self.receive_data(now, start, seg.data);
+                    self.receive_data(now, start, data);
                 }
                 _ => self
                     .events
                     .push_back(Event::Dropped("data after the peer's FIN")),
             }
         }
-
-        // Eighth: FIN, once everything before it has arrived.
-        if seg.has(Flags::FIN) {
-            let fin_at = start + i64::from(seg.data.len);
+        // Eighth: FIN.
+        if fin {
+            let fin_at = start + i64::from(data.len);
             if fin_at >= self.rcv_nxt as i64 {
                 self.ooo_fin = Some(fin_at as u64);
             }
@@ -1247,10 +1327,6 @@ impl Connection {
         if self.ooo_fin == Some(self.rcv_nxt) && !self.fin_received {
             self.ooo_fin = None;
             self.process_fin(now);
-        }
-        if self.state == State::FinWait1 && self.fin_acked() {
-            // The FIN it carried was beyond a gap.
-            self.enter_fin_wait_2(now);
         }
     }
 
@@ -1337,15 +1413,16 @@ impl Connection {
         let mss = self.eff_mss;
         let mut restart_timer = true;
         if self.in_recovery {
-            if acked_to >= self.recover {
-                // Full acknowledgment: recovery is over (RFC 6582 §3.2 (6)).
+            if acked_to > self.recover {
+                // Full acknowledgment, "all of the data up to and including
+                // recover": recovery is over (RFC 6582 §3.2 step 3).
                 self.in_recovery = false;
                 let flight = (self.snd_max - acked_to).min(u64::from(u32::MAX)) as u32;
                 self.cc.on_recovery_end(flight, mss);
             } else {
-                // Partial acknowledgment (RFC 6582 §3.2 (5)): retransmit the
-                // next hole, deflate the window, and reset the timer only
-                // for the first partial ACK.
+                // Partial acknowledgment (RFC 6582 §3.2 step 3): retransmit
+                // the next hole, deflate the window, and reset the timer
+                // only for the first partial ACK.
                 self.snd_una = acked_to;
                 self.snd_nxt = self.snd_nxt.max(acked_to);
                 self.retransmit_front();
@@ -1360,6 +1437,7 @@ impl Connection {
             self.cwnd_event();
         }
         self.dupacks = 0;
+        self.limited_sent = 0;
         self.snd_una = acked_to;
         self.snd_nxt = self.snd_nxt.max(acked_to);
         if data_acked > 0 {
@@ -1381,12 +1459,19 @@ impl Connection {
             self.cc.on_dup_ack_in_recovery(mss);
             self.cwnd_event();
         } else if self.dupacks == 3 && self.snd_una > self.recover {
-            // Fast retransmit (RFC 5681 §3.2; RFC 6582 §3.2 (2): only when
-            // the ACK covers more than `recover`).
+            // Fast retransmit (RFC 5681 §3.2) only when the cumulative ACK
+            // covers more than `recover`, which then becomes the highest
+            // sequence number transmitted (RFC 6582 §3.2 step 2). The ACK
+            // field is the next byte expected, so it covers byte `recover`
+            // when it is greater.
             self.in_recovery = true;
             self.first_partial = true;
-            self.recover = self.snd_max;
-            let flight = (self.snd_max - self.snd_una).min(u64::from(u32::MAX)) as u32;
+            self.recover = self.snd_max - 1;
+            // RFC 5681 §3.2 step 2: FlightSize without what limited
+            // transmit sent.
+            let flight = (self.snd_max - self.snd_una).saturating_sub(self.limited_sent);
+            let flight = flight.min(u64::from(u32::MAX)) as u32;
+            self.limited_sent = 0;
             self.cc.on_fast_retransmit(flight, mss);
             self.cwnd_event();
             self.stats.fast_retransmits += 1;

@@ -59,11 +59,14 @@ impl RttEstimator {
         }
     }
 
-    /// RFC 6298 §5.7: after a SYN timed out, an RTO below 3 s is raised to
-    /// 3 s once data transfer begins.
+    /// RFC 6298 §5.7: after a SYN timed out, an RTO below 3 s "MUST be
+    /// re-initialized to 3 seconds when data transmission begins". The
+    /// SYN's backoff is not carried over: the first data timeout is 3 s,
+    /// not 3 s doubled once per SYN retransmission.
     pub fn at_least_3s_after_syn_timeout(&mut self) {
         if self.srtt.is_none() {
             self.base_rto = self.base_rto.max(3_000_000_000);
+            self.backoff = 0;
         }
     }
 
@@ -137,6 +140,16 @@ mod tests {
             SimDuration::from_secs(1),
             "a new sample clears backoff"
         );
+    }
+
+    #[test]
+    fn after_a_syn_timeout_data_starts_at_3s_without_the_syns_backoff() {
+        let mut e = est(1000);
+        e.back_off();
+        e.back_off();
+        assert_eq!(e.rto(), SimDuration::from_secs(4));
+        e.at_least_3s_after_syn_timeout();
+        assert_eq!(e.rto(), SimDuration::from_secs(3));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use sim_core::SimTime;
 use sim_tcp::conn::Connection;
 use sim_tcp::seq::SeqNum;
-use sim_tcp::{Data, Flags, Segment, State, TcpConfig};
+use sim_tcp::{Data, Flags, Profile, Segment, State, TcpConfig};
 
 const T0: SimTime = SimTime(0);
 
@@ -48,7 +48,12 @@ const ACK: Flags = Flags::ACK;
 
 /// A connection in `state`, with (RCV.NXT, SND.NXT) as wire numbers.
 fn in_state(state: State) -> (Connection, u32, u32) {
-    let mut c = Connection::connect(cfg(), T0, 4000, 80, SeqNum(1000));
+    in_state_with(cfg(), state)
+}
+
+/// [`in_state`] with another configuration.
+fn in_state_with(cfg: TcpConfig, state: State) -> (Connection, u32, u32) {
+    let mut c = Connection::connect(cfg.clone(), T0, 4000, 80, SeqNum(1000));
     drain(&mut c);
     let est = |c: &mut Connection| {
         feed(c, seg(Flags::SYN | ACK, 5000, 1001, 0));
@@ -57,7 +62,7 @@ fn in_state(state: State) -> (Connection, u32, u32) {
         State::SynSent => return (c, 0, 1001),
         State::SynRcvd => {
             let syn = seg(Flags::SYN, 5000, 0, 0);
-            let mut c = Connection::accept(cfg(), T0, 4000, 80, SeqNum(1000), &syn).unwrap();
+            let mut c = Connection::accept(cfg, T0, 4000, 80, SeqNum(1000), &syn).unwrap();
             drain(&mut c);
             return (c, 5001, 1001);
         }
@@ -361,6 +366,102 @@ fn acks_of_unsent_data_and_ancient_acks_are_answered_and_dropped() {
     let out = feed(&mut c, seg(ACK, rcv, 1001u32.wrapping_sub(200_000), 0));
     assert_eq!(describe(&out), "ACK 1001/5001");
     assert_eq!(c.stats().bytes_delivered, 0);
+}
+
+#[test]
+fn an_exact_rst_in_time_wait_closes_under_linux_defaults_only() {
+    // Linux's net.ipv4.tcp_rfc1337 defaults to 0: an in-window RST at
+    // RCV.NXT kills a TIME_WAIT socket at once. The rfc profile applies
+    // RFC 1337 (§3, fix F1: ignore RST in TIME_WAIT).
+    for (profile, next) in [
+        (Profile::Linux, State::Closed),
+        (Profile::Rfc, State::TimeWait),
+    ] {
+        let cfg = TcpConfig {
+            delayed_ack: None,
+            ..TcpConfig::profile(profile)
+        };
+        let (mut c, rcv, _) = in_state_with(cfg, State::TimeWait);
+        assert_eq!(c.state(), State::TimeWait);
+        let out = feed(&mut c, seg(Flags::RST, rcv, 0, 0));
+        assert_eq!(describe(&out), "-", "{profile:?}");
+        assert_eq!(c.state(), next, "{profile:?}");
+    }
+}
+
+/// Bytes delivered to the application, checked to be in order from 0.
+fn delivered(c: &mut Connection) -> u64 {
+    let mut next = 0;
+    while let Some(e) = c.poll_event() {
+        if let sim_tcp::conn::Event::Delivered(d) = e {
+            assert_eq!(d.offset, next, "delivered out of order");
+            next += u64::from(d.len);
+        }
+    }
+    next
+}
+
+fn replies(c: &mut Connection) -> String {
+    let mut v = Vec::new();
+    while let Some(s) = c.poll_transmit() {
+        v.push(s);
+    }
+    describe(&v)
+}
+
+#[test]
+fn data_on_a_syn_waits_for_established_then_is_delivered() {
+    // RFC 9293 §3.10.7.2: the SYN's text is queued; the SYN,ACK
+    // acknowledges the SYN only, and the text is delivered (and
+    // acknowledged) once the handshake completes.
+    let syn = seg(Flags::SYN, 5000, 0, 100);
+    let mut c = Connection::accept(cfg(), T0, 4000, 80, SeqNum(1000), &syn).unwrap();
+    assert_eq!(replies(&mut c), "SYN,ACK 1000/5001");
+    assert_eq!(delivered(&mut c), 0, "not before ESTABLISHED");
+    // The peer's ACK of our SYN comes from its SND.NXT, past its data.
+    c.handle_segment(T0, &seg(ACK, 5101, 1001, 0));
+    assert_eq!(c.state(), State::Established);
+    assert_eq!(delivered(&mut c), 100);
+    assert_eq!(replies(&mut c), "ACK 1001/5101");
+    // The peer's retransmission of that text is a duplicate now.
+    c.handle_segment(T0, &seg(Flags::PSH | ACK, 5001, 1001, 100));
+    assert_eq!(delivered(&mut c), 0);
+    assert_eq!(replies(&mut c), "ACK 1001/5101");
+    assert_eq!(c.check_invariants(), Ok(()));
+}
+
+#[test]
+fn data_and_fin_on_a_syn_ack_are_processed_in_syn_sent() {
+    // RFC 9293 §3.10.7.3: after the SYN,ACK takes SYN_SENT to
+    // ESTABLISHED, processing continues at the sixth step of §3.10.7.4:
+    // text, then FIN.
+    let (mut c, _, _) = in_state(State::SynSent);
+    c.handle_segment(T0, &seg(Flags::SYN | ACK | Flags::PSH, 5000, 1001, 100));
+    assert_eq!(c.state(), State::Established);
+    assert_eq!(delivered(&mut c), 100);
+    assert_eq!(replies(&mut c), "ACK 1001/5101");
+
+    let (mut c, _, _) = in_state(State::SynSent);
+    c.handle_segment(T0, &seg(Flags::SYN | ACK | Flags::FIN, 5000, 1001, 100));
+    assert_eq!(c.state(), State::CloseWait);
+    assert_eq!(delivered(&mut c), 100);
+    assert_eq!(replies(&mut c), "ACK 1001/5102");
+    assert_eq!(c.check_invariants(), Ok(()));
+}
+
+#[test]
+fn data_on_a_simultaneous_open_syn_waits_for_established() {
+    // §3.10.7.3, SYN without ACK in SYN_SENT: "queue them for processing
+    // after the ESTABLISHED state has been reached".
+    let (mut c, _, _) = in_state(State::SynSent);
+    c.handle_segment(T0, &seg(Flags::SYN, 5000, 0, 100));
+    assert_eq!(c.state(), State::SynRcvd);
+    assert_eq!(delivered(&mut c), 0);
+    assert_eq!(replies(&mut c), "SYN,ACK 1000/5001");
+    c.handle_segment(T0, &seg(ACK, 5101, 1001, 0));
+    assert_eq!(c.state(), State::Established);
+    assert_eq!(delivered(&mut c), 100);
+    assert_eq!(replies(&mut c), "ACK 1001/5101");
 }
 
 mod stack {

@@ -245,9 +245,14 @@ pub struct TcpSpec {
     /// SYN retransmissions before giving up.
     #[serde(default)]
     pub syn_retries: Option<u32>,
-    /// Ignore RST in TIME_WAIT (RFC 1337; default on).
+    /// Ignore RST in TIME_WAIT (RFC 1337; default on in `rfc`, off in
+    /// `linux`).
     #[serde(default)]
     pub rfc1337: Option<bool>,
+    /// Limited transmit: a new segment on each of the first two duplicate
+    /// ACKs (RFC 5681 §3.2, RFC 3042; default on).
+    #[serde(default)]
+    pub limited_transmit: Option<bool>,
     /// Offer window scaling (RFC 7323; default on).
     #[serde(default)]
     pub window_scaling: Option<bool>,

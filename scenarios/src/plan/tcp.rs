@@ -187,7 +187,8 @@ fn node_target(
     Ok((Target::Node(remote), port))
 }
 
-/// Segment size, buffer, congestion control, Nagle, ACKs, initial window.
+/// Segment size, buffer, congestion control, Nagle, limited transmit, ACKs,
+/// initial window.
 fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), InputError> {
     if let Some(m) = t.mss {
         if !(64..=65_495).contains(&m) {
@@ -215,6 +216,9 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
     }
     if let Some(n) = t.nagle {
         cfg.nagle = n;
+    }
+    if let Some(b) = t.limited_transmit {
+        cfg.limited_transmit = b;
     }
     if let Some(d) = t.delayed_ack {
         cfg.delayed_ack = (d.0 > SimDuration::ZERO).then_some(d.0);

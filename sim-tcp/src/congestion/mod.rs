@@ -28,9 +28,9 @@ pub trait CongestionControl: std::fmt::Debug {
     /// Another duplicate ACK during fast recovery (RFC 5681 §3.2 step 4).
     fn on_dup_ack_in_recovery(&mut self, smss: u32);
     /// A partial ACK during recovery acknowledged `acked` bytes (RFC 6582
-    /// §3.2 step 5).
+    /// §3.2 step 3, partial acknowledgments).
     fn on_partial_ack(&mut self, acked: u32, smss: u32);
-    /// A full ACK ended recovery (RFC 6582 §3.2 step 6).
+    /// A full ACK ended recovery (RFC 6582 §3.2 step 3).
     fn on_recovery_end(&mut self, flight_size: u32, smss: u32);
     /// The retransmission timer expired. `first` is false for a repeated
     /// timeout of the same data, which must not halve ssthresh again

@@ -70,8 +70,9 @@ impl CongestionControl for NewReno {
     }
 
     fn on_partial_ack(&mut self, acked: u32, smss: u32) {
-        // RFC 6582 §3.2 step 5: deflate by the amount acknowledged, add back
-        // one SMSS if at least one SMSS was acknowledged.
+        // RFC 6582 §3.2 step 3, partial ACK: deflate by the amount
+        // acknowledged, add back one SMSS if at least one SMSS was
+        // acknowledged.
         self.cwnd = self.cwnd.saturating_sub(acked);
         if acked >= smss {
             self.cwnd = self.cwnd.saturating_add(smss);
@@ -80,8 +81,8 @@ impl CongestionControl for NewReno {
     }
 
     fn on_recovery_end(&mut self, flight_size: u32, smss: u32) {
-        // RFC 6582 §3.2 step 6, option (1): min(ssthresh, max(FlightSize,
-        // SMSS) + SMSS), which avoids a burst.
+        // RFC 6582 §3.2 step 3, full ACK, option (1): min(ssthresh,
+        // max(FlightSize, SMSS) + SMSS), which avoids a burst.
         self.cwnd = self.ssthresh.min(flight_size.max(smss) + smss);
     }
 
