@@ -52,7 +52,9 @@ fn assert_refused_everywhere(dir: &Path, file: &str, words: &[&str]) {
 #[test]
 fn a_sweep_with_too_many_points_is_refused_without_enumerating_them() {
     // 1000^3 = 10^9 points: enumerating them would take hours; the
-    // refusal must come from the counts alone.
+    // refusal must come from the counts alone. Sweeps are counted in key
+    // order (stop_at, then the link's delay, then its jitter), so the
+    // delay's is the one that takes the product past the limit.
     let values: Vec<String> = (0..1000).map(|i| format!("\"{}us\"", i + 1)).collect();
     let sweep = format!(r#"{{"sweep": [{}]}}"#, values.join(", "));
     let text = format!(
@@ -70,7 +72,7 @@ fn a_sweep_with_too_many_points_is_refused_without_enumerating_them() {
         tmp.path(),
         file.to_str().unwrap(),
         &[
-            "topology.links[0].jitter",
+            "topology.links[0].delay",
             "1000000000 points",
             "at most 100000",
         ],
