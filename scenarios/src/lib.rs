@@ -16,7 +16,9 @@
 //!    the pictures), atomically.
 //! 5. `sweep` and `batch`: many seeds and parameter points in parallel,
 //!    their statistics, shards and [`merge`].
-//! 6. [`mod@testing`]: scenario files as snapshot tests (`netsim test`, or
+//! 6. [`mod@limits`]: the largest input accepted (file size, nodes, links,
+//!    sweep points), each checked before the work it bounds.
+//! 7. [`mod@testing`]: scenario files as snapshot tests (`netsim test`, or
 //!    [`testing::check`] in a crate's own `cargo test`), the other public
 //!    module.
 //!
@@ -49,6 +51,7 @@ mod batch;
 mod error;
 pub mod format;
 mod json;
+pub mod limits;
 mod output;
 mod plan;
 mod run;
@@ -138,16 +141,47 @@ pub fn read_scenario<T>(
     path: &Path,
     then: impl FnOnce(String) -> Result<T, InputError>,
 ) -> Result<T, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_text(path)?;
     let invalid = |error| Error::Invalid {
         file: path.to_path_buf(),
         error,
     };
     check_syntax(&text).map_err(invalid)?;
     then(text).map_err(invalid)
+}
+
+/// Reads a scenario file's text, refusing a file over
+/// [`limits::MAX_FILE_BYTES`] before reading any of it (and one that grows
+/// past it while being read, as a pipe may).
+fn read_text(path: &Path) -> Result<String, Error> {
+    use std::io::Read;
+    let read = |source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let too_large = |size: String| Error::Invalid {
+        file: path.to_path_buf(),
+        error: InputError::at(
+            "",
+            format!(
+                "the file is {size} bytes; a scenario file may be at most {} bytes (64 MiB)",
+                limits::MAX_FILE_BYTES
+            ),
+        ),
+    };
+    let file = std::fs::File::open(path).map_err(read)?;
+    let size = file.metadata().map_err(read)?.len();
+    if size > limits::MAX_FILE_BYTES {
+        return Err(too_large(size.to_string()));
+    }
+    let mut text = String::new();
+    file.take(limits::MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(read)?;
+    if text.len() as u64 > limits::MAX_FILE_BYTES {
+        return Err(too_large(format!("more than {}", limits::MAX_FILE_BYTES)));
+    }
+    Ok(text)
 }
 
 /// Reads a scenario file and finds its sweeps.
@@ -172,10 +206,7 @@ pub fn plan_from_str(text: &str) -> Result<Plan, InputError> {
 
 /// Reads, parses and checks a scenario file.
 pub fn load(path: &Path) -> Result<Plan, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_text(path)?;
     plan_from_str(&text).map_err(|error| Error::Invalid {
         file: path.to_path_buf(),
         error,

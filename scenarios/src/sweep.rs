@@ -4,10 +4,15 @@
 //! combination is a *point*, numbered from 0 with the last parameter varying
 //! fastest. Sweeps are expanded before a point is parsed, so each point is
 //! checked exactly like a plain scenario.
+//!
+//! The number of points is checked against [`MAX_SWEEP_POINTS`] as soon as
+//! the sweeps are found, from the number of values of each alone, so no
+//! command enumerates the points of a sweep too large to run.
 
 use serde_json::Value;
 
 use crate::error::InputError;
+use crate::limits::MAX_SWEEP_POINTS;
 
 /// One swept value.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +120,35 @@ fn find(v: &Value, path: &mut Vec<PathStep>, out: &mut Vec<Param>) -> Result<(),
     Ok(())
 }
 
+/// Refuses sweeps whose product of value counts exceeds
+/// [`MAX_SWEEP_POINTS`], naming the sweep that takes the product over.
+fn check_points(params: &[Param]) -> Result<(), InputError> {
+    let mut product: Option<u128> = Some(1);
+    let mut over = None;
+    for p in params {
+        product = product.and_then(|x| x.checked_mul(p.values.len() as u128));
+        if over.is_none() && product.is_none_or(|x| x > u128::from(MAX_SWEEP_POINTS)) {
+            over = Some(p);
+        }
+    }
+    let Some(p) = over else {
+        return Ok(());
+    };
+    let points = product.map_or_else(|| "more than 2^128".to_string(), |x| x.to_string());
+    let counts = if params.len() <= 8 {
+        let c: Vec<String> = params.iter().map(|p| p.values.len().to_string()).collect();
+        format!(" ({} values)", c.join(" x "))
+    } else {
+        format!(" (from {} sweeps)", params.len())
+    };
+    Err(InputError::at(
+        path_text(&p.path),
+        format!(
+            "the sweeps make {points} points{counts}; a scenario may have at most {MAX_SWEEP_POINTS} sweep points"
+        ),
+    ))
+}
+
 impl Sweep {
     /// Reads a scenario document and finds its sweeps.
     pub fn parse(text: &str) -> Result<Self, InputError> {
@@ -122,10 +156,11 @@ impl Sweep {
             serde_json::from_str(text).map_err(|e| InputError::at("", e.to_string()))?;
         let mut params = Vec::new();
         find(&doc, &mut Vec::new(), &mut params)?;
+        check_points(&params)?;
         Ok(Sweep { doc, params })
     }
 
-    /// Number of points (1 without sweeps).
+    /// Number of points (1 without sweeps; at most [`MAX_SWEEP_POINTS`]).
     pub fn points(&self) -> usize {
         self.params.iter().map(|p| p.values.len()).product()
     }
@@ -195,6 +230,43 @@ mod tests {
         let s = Sweep::parse(r#"{"a": 1}"#).unwrap();
         assert_eq!(s.points(), 1);
         assert_eq!(s.document(0), serde_json::json!({"a": 1}));
+    }
+
+    #[test]
+    fn too_many_points_are_refused_at_the_sweep_that_crosses_the_limit() {
+        let values = |n: usize| serde_json::to_string(&(0..n).collect::<Vec<_>>()).unwrap();
+        let doc = format!(
+            r#"{{"a": {{"sweep": {}}}, "b": {{"sweep": {}}}, "c": [{{"sweep": {}}}]}}"#,
+            values(10),
+            values(20_000),
+            values(3)
+        );
+        let e = Sweep::parse(&doc).unwrap_err();
+        assert_eq!(e.path, "b");
+        assert_eq!(
+            e.message,
+            "the sweeps make 600000 points (10 x 20000 x 3 values); a scenario may have at most 100000 sweep points"
+        );
+        // Exactly at the limit is fine.
+        let doc = format!(
+            r#"{{"a": {{"sweep": {}}}, "b": {{"sweep": {}}}}}"#,
+            values(10),
+            values(10_000)
+        );
+        assert_eq!(Sweep::parse(&doc).unwrap().points(), 100_000);
+    }
+
+    #[test]
+    fn a_product_past_u128_is_still_refused() {
+        let one = r#"{"sweep": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]}"#;
+        let doc = format!("[{}]", vec![one; 40].join(", "));
+        let e = Sweep::parse(&doc).unwrap_err();
+        assert_eq!(e.path, "[4]");
+        assert!(
+            e.message
+                .starts_with("the sweeps make more than 2^128 points (from 40 sweeps)"),
+            "{e}"
+        );
     }
 
     #[test]

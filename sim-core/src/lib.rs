@@ -3,9 +3,10 @@
 //! It holds simulated time ([`SimTime`], integer nanoseconds), the event
 //! queue ([`RadixQueue`]: a monotone radix heap, FIFO among equal times),
 //! named seeded random streams ([`RngStream`]), the topology with static
-//! shortest-path routes ([`Topology`], on petgraph), links with delay, rate,
-//! drop-tail queues, loss, duplication and jitter, the [`Endpoint`] trait that
-//! protocol models plug into, and the typed [`TraceRecord`] stream every
+//! shortest-path routes ([`Topology`], each found when a packet first needs
+//! it by [`Routes`]), links with delay, rate, drop-tail queues, loss,
+//! duplication and jitter, the [`Endpoint`] trait that protocol models plug
+//! into, and the typed [`TraceRecord`] stream every
 //! output is derived from. It knows nothing of TCP or TLS.
 //!
 //! The same topology and seed always give the same events in the same order.
@@ -59,6 +60,7 @@ pub mod pattern;
 pub mod qdisc;
 pub mod queue;
 pub mod rng;
+pub mod routing;
 pub mod sched;
 pub mod sim;
 pub mod time;
@@ -67,6 +69,7 @@ pub mod trace;
 
 pub use queue::RadixQueue;
 pub use rng::RngStream;
+pub use routing::Routes;
 pub use sched::Scheduler;
 pub use sim::{
     AttachError, Context, Endpoint, FaultAction, FaultHook, LinkStats, Packet, PacketId, Payload,

@@ -33,6 +33,7 @@ use std::collections::VecDeque;
 
 use crate::qdisc::{self, DropCause, Drops, Entry, Qdisc};
 use crate::rng::RngStream;
+use crate::routing::Routes;
 use crate::sched::Scheduler;
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{LinkDirId, LinkParams, NodeId, QueueLimit, Topology, TopologyError};
@@ -238,6 +239,8 @@ struct Core<P> {
     sched: Scheduler<Ev>,
     seed: u64,
     topo: Topology,
+    /// This run's routes, found as packets need them.
+    routes: Routes,
     links: Vec<LinkState>,
     flights: Vec<Option<InFlight<P>>>,
     free_flights: Vec<u32>,
@@ -316,6 +319,7 @@ impl<P: Payload> Simulator<P> {
                 sched: Scheduler::new(),
                 seed,
                 topo,
+                routes: Routes::new(),
                 links,
                 flights: Vec::new(),
                 free_flights: Vec::new(),
@@ -722,7 +726,7 @@ impl<P: Payload> Core<P> {
     fn forward(&mut self, at: NodeId, packet: Packet<P>) {
         // A node sending to itself has no link to cross; the core has no
         // loopback interface, so such a packet is traced and dropped.
-        let Some(dir) = self.topo.next_hop(at, packet.dst) else {
+        let Some(dir) = self.routes.next_hop(&self.topo, at, packet.dst) else {
             if self.tracer.enabled() {
                 let reason = if packet.dst == at {
                     "loopback"

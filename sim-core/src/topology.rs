@@ -1,17 +1,24 @@
-//! Named nodes, full-duplex links, and static shortest-path routes.
+//! Named nodes, full-duplex links, and what routing needs to know of them.
 //!
-//! The graph is held in `petgraph` with one directed edge per link direction.
-//! Routes are computed once, when the topology is built: for each destination
-//! a Dijkstra over the reversed graph gives every node's distance to it, and a
-//! node's next hop is the out-link minimising (link delay + remaining
-//! distance), ties going to the link declared first. Distance is compared as
-//! (propagation delay, hop count), so among equally fast paths the shorter
-//! wins, deterministically.
+//! Routes are shortest paths: a node's next hop towards a destination is the
+//! out-link minimising (link delay + remaining distance), ties going to the
+//! link declared first. Distance is compared as (propagation delay, hop
+//! count), so among equally fast paths the shorter wins, deterministically.
+//! The delays that count are those at build time; a link changed mid-run
+//! keeps its routes.
+//!
+//! Building is linear in nodes and links: names go in a map, each node's
+//! out-links in one flat array, and connected components are labelled so
+//! that "can `a` reach `b`" is one comparison (every link carries both
+//! directions, so reaching is symmetric). No route is computed here: a run
+//! finds them as packets need them ([`crate::routing::Routes`]).
 
-use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::{EdgeRef, Reversed};
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use thiserror::Error;
 
+use crate::routing::Routes;
 use crate::time::{Rate, SimDuration};
 
 /// Index of a node in the topology, in declaration order.
@@ -147,6 +154,8 @@ pub enum TopologyError {
 #[derive(Default, Debug)]
 pub struct TopologyBuilder {
     nodes: Vec<NodeInfo>,
+    /// Node ids by name: looked up, never iterated.
+    by_name: HashMap<String, NodeId>,
     dirs: Vec<LinkDir>,
 }
 
@@ -158,22 +167,23 @@ impl TopologyBuilder {
 
     /// Declares a node.
     pub fn add_node(&mut self, name: &str, kind: NodeKind) -> Result<NodeId, TopologyError> {
-        if self.nodes.iter().any(|n| n.name == name) {
+        let id = NodeId(self.nodes.len() as u32);
+        if self.by_name.contains_key(name) {
             return Err(TopologyError::DuplicateNode(name.to_string()));
         }
+        self.by_name.insert(name.to_string(), id);
         self.nodes.push(NodeInfo {
             name: name.to_string(),
             kind,
         });
-        Ok(NodeId(self.nodes.len() as u32 - 1))
+        Ok(id)
     }
 
     /// The id of a declared node.
     pub fn node(&self, name: &str) -> Result<NodeId, TopologyError> {
-        self.nodes
-            .iter()
-            .position(|n| n.name == name)
-            .map(|i| NodeId(i as u32))
+        self.by_name
+            .get(name)
+            .copied()
             .ok_or_else(|| TopologyError::UnknownNode(name.to_string()))
     }
 
@@ -205,55 +215,65 @@ impl TopologyBuilder {
         Ok((LinkDirId(id), LinkDirId(id + 1)))
     }
 
-    /// Computes the routes and freezes the topology.
+    /// Freezes the topology: out-link lists, route costs and connected
+    /// components, in time linear in nodes and links.
     pub fn build(self) -> Topology {
         let n = self.nodes.len();
-        let mut g: DiGraph<(), u128> = DiGraph::with_capacity(n, self.dirs.len());
-        for _ in 0..n {
-            g.add_node(());
-        }
+        // Out-links of each node in declaration order, as one flat array
+        // (compressed sparse rows): node i's are out[start[i]..start[i+1]].
+        let mut start = vec![0u32; n + 1];
         for d in &self.dirs {
-            g.add_edge(
-                NodeIndex::new(d.from.index()),
-                NodeIndex::new(d.to.index()),
-                cost(&d.params),
-            );
+            start[d.from.index() + 1] += 1;
         }
-        // Outgoing link directions of each node, in declaration order.
-        let mut out: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut out = vec![0u32; self.dirs.len()];
         for (i, d) in self.dirs.iter().enumerate() {
-            out[d.from.index()].push(i as u32);
+            let f = &mut fill[d.from.index()];
+            out[*f as usize] = i as u32;
+            *f += 1;
         }
-        let mut next_hop = vec![NO_ROUTE; n * n];
-        for dst in 0..n {
-            let dist =
-                petgraph::algo::dijkstra(Reversed(&g), NodeIndex::new(dst), None, |e| *e.weight());
-            for (src, links) in out.iter().enumerate() {
-                if src == dst {
-                    continue;
-                }
-                let best = links
-                    .iter()
-                    .filter_map(|&l| {
-                        let d = &self.dirs[l as usize];
-                        let rest = dist.get(&NodeIndex::new(d.to.index()))?;
-                        Some((cost(&d.params) + rest, l))
-                    })
-                    .min();
-                if let Some((_, l)) = best {
-                    next_hop[src * n + dst] = l;
-                }
-            }
-        }
+        let cost = self.dirs.iter().map(|d| cost(&d.params)).collect();
+        let component = components(n, &start, &out, &self.dirs);
         Topology {
-            nodes: self.nodes,
+            shape: Arc::new(Shape {
+                nodes: self.nodes,
+                by_name: self.by_name,
+                out_start: start,
+                out,
+                cost,
+                component,
+            }),
             dirs: self.dirs,
-            next_hop,
         }
     }
 }
 
-const NO_ROUTE: u32 = u32::MAX;
+/// Labels each node with the smallest node index of its connected
+/// component, by a breadth-first walk from each unlabelled node in order.
+fn components(n: usize, start: &[u32], out: &[u32], dirs: &[LinkDir]) -> Vec<u32> {
+    let mut label = vec![u32::MAX; n];
+    let mut queue = std::collections::VecDeque::new();
+    for root in 0..n {
+        if label[root] != u32::MAX {
+            continue;
+        }
+        label[root] = root as u32;
+        queue.push_back(root);
+        while let Some(v) = queue.pop_front() {
+            for &l in &out[start[v] as usize..start[v + 1] as usize] {
+                let w = dirs[l as usize].to.index();
+                if label[w] == u32::MAX {
+                    label[w] = root as u32;
+                    queue.push_back(w);
+                }
+            }
+        }
+    }
+    label
+}
 
 /// Route cost of a link direction: delay in the high bits, one hop in the low.
 fn cost(p: &LinkParams) -> u128 {
@@ -272,19 +292,35 @@ fn check_params(p: &LinkParams) -> Result<(), TopologyError> {
     Ok(())
 }
 
-/// Nodes, links and the routing table: immutable once built.
+/// Nodes and links. Only link parameters change once built (mid-run link
+/// changes); the rest is shared by every clone, so giving each run of a
+/// batch its own copy costs one vector of link directions.
 #[derive(Clone, Debug)]
 pub struct Topology {
-    nodes: Vec<NodeInfo>,
+    shape: Arc<Shape>,
     dirs: Vec<LinkDir>,
-    /// `next_hop[src * n + dst]`: the link direction to take, or `NO_ROUTE`.
-    next_hop: Vec<u32>,
+}
+
+/// What never changes after [`TopologyBuilder::build`].
+#[derive(Debug)]
+struct Shape {
+    nodes: Vec<NodeInfo>,
+    /// Node ids by name: looked up, never iterated.
+    by_name: HashMap<String, NodeId>,
+    /// `out[out_start[i]..out_start[i + 1]]`: node i's out-links, in
+    /// declaration order.
+    out_start: Vec<u32>,
+    out: Vec<u32>,
+    /// Route cost of each link direction at build time.
+    cost: Vec<u128>,
+    /// Connected component of each node (its smallest member's index).
+    component: Vec<u32>,
 }
 
 impl Topology {
     /// All nodes, indexed by [`NodeId`].
     pub fn nodes(&self) -> &[NodeInfo] {
-        &self.nodes
+        &self.shape.nodes
     }
 
     /// All link directions, indexed by [`LinkDirId`].
@@ -294,26 +330,31 @@ impl Topology {
 
     /// The name of a node.
     pub fn name(&self, node: NodeId) -> &str {
-        &self.nodes[node.index()].name
+        &self.shape.nodes[node.index()].name
     }
 
     /// Looks a node up by name.
     pub fn node(&self, name: &str) -> Option<NodeId> {
-        self.nodes
-            .iter()
-            .position(|n| n.name == name)
-            .map(|i| NodeId(i as u32))
+        self.shape.by_name.get(name).copied()
+    }
+
+    /// The link directions leaving `node`, in declaration order.
+    pub fn out_links(&self, node: NodeId) -> &[u32] {
+        let s = &self.shape.out_start;
+        &self.shape.out[s[node.index()] as usize..s[node.index() + 1] as usize]
+    }
+
+    /// What a link direction counts for in routing: its delay at build time
+    /// in the high bits, one hop in the low.
+    pub(crate) fn route_cost(&self, dir: LinkDirId) -> u128 {
+        self.shape.cost[dir.0 as usize]
     }
 
     /// The link direction a packet at `at` for `dst` leaves on, or `None` when
-    /// `dst` cannot be reached (or is `at` itself).
-    #[inline]
+    /// `dst` cannot be reached (or is `at` itself). Each call searches
+    /// afresh; a run asks its own [`Routes`], which keeps what it found.
     pub fn next_hop(&self, at: NodeId, dst: NodeId) -> Option<LinkDirId> {
-        let n = self.nodes.len();
-        match self.next_hop[at.index() * n + dst.index()] {
-            NO_ROUTE => None,
-            l => Some(LinkDirId(l)),
-        }
+        Routes::new().next_hop(self, at, dst)
     }
 
     /// Changes one direction's parameters mid-run. Routes are not
@@ -329,31 +370,39 @@ impl Topology {
     }
 
     /// The link directions between `a` and `b`, both ways, in declaration
-    /// order.
+    /// order. Looks only at the out-links of whichever end has fewer.
     pub fn dirs_between(&self, a: NodeId, b: NodeId) -> Vec<LinkDirId> {
-        (0..self.dirs.len() as u32)
-            .filter(|&i| {
-                let d = &self.dirs[i as usize];
-                (d.from == a && d.to == b) || (d.from == b && d.to == a)
-            })
-            .map(LinkDirId)
-            .collect()
+        let (x, y) = if self.out_links(a).len() <= self.out_links(b).len() {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let mut dirs: Vec<LinkDirId> = self
+            .out_links(x)
+            .iter()
+            .filter(|&&l| self.dirs[l as usize].to == y)
+            .flat_map(|&l| [LinkDirId(l & !1), LinkDirId(l | 1)])
+            .collect();
+        dirs.sort_unstable();
+        dirs
     }
 
-    /// True when packets from `src` can reach `dst`.
+    /// True when packets from `src` can reach `dst`: both ends are in the
+    /// same connected component.
     pub fn reachable(&self, src: NodeId, dst: NodeId) -> bool {
-        src == dst || self.next_hop(src, dst).is_some()
+        self.shape.component[src.index()] == self.shape.component[dst.index()]
     }
 
     /// The nodes a packet from `src` to `dst` visits, both ends included.
     pub fn path(&self, src: NodeId, dst: NodeId) -> Option<Vec<NodeId>> {
+        let mut routes = Routes::new();
         let mut path = vec![src];
         let mut at = src;
         while at != dst {
-            let l = self.next_hop(at, dst)?;
+            let l = routes.next_hop(self, at, dst)?;
             at = self.dirs[l.0 as usize].to;
             path.push(at);
-            if path.len() > self.nodes.len() {
+            if path.len() > self.nodes().len() {
                 return None;
             }
         }
@@ -364,6 +413,141 @@ impl Topology {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::RngStream;
+
+    /// The all-pairs table routes came from before they were found on
+    /// demand (one petgraph Dijkstra per destination), kept as the
+    /// reference the on-demand routes must equal: `table[src * n + dst]`.
+    fn all_pairs_next_hops(t: &Topology) -> Vec<Option<LinkDirId>> {
+        use petgraph::graph::{DiGraph, NodeIndex};
+        use petgraph::visit::{EdgeRef, Reversed};
+        let n = t.nodes().len();
+        let dirs = t.link_dirs();
+        let mut g: DiGraph<(), u128> = DiGraph::with_capacity(n, dirs.len());
+        for _ in 0..n {
+            g.add_node(());
+        }
+        for d in dirs {
+            g.add_edge(
+                NodeIndex::new(d.from.index()),
+                NodeIndex::new(d.to.index()),
+                cost(&d.params),
+            );
+        }
+        let mut out: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for (i, d) in dirs.iter().enumerate() {
+            out[d.from.index()].push(i as u32);
+        }
+        let mut next_hop = vec![None; n * n];
+        for dst in 0..n {
+            let dist =
+                petgraph::algo::dijkstra(Reversed(&g), NodeIndex::new(dst), None, |e| *e.weight());
+            for (src, links) in out.iter().enumerate() {
+                if src == dst {
+                    continue;
+                }
+                let best = links
+                    .iter()
+                    .filter_map(|&l| {
+                        let d = &dirs[l as usize];
+                        let rest = dist.get(&NodeIndex::new(d.to.index()))?;
+                        Some((cost(&d.params) + rest, l))
+                    })
+                    .min();
+                next_hop[src * n + dst] = best.map(|(_, l)| LinkDirId(l));
+            }
+        }
+        next_hop
+    }
+
+    /// A random graph: `n` nodes, `m` links between random pairs (parallel
+    /// links allowed), delays drawn from a handful of values so that
+    /// equal-cost paths, and so ties, are common.
+    fn random_topology(rng: &mut RngStream, n: u32, m: u32) -> Topology {
+        let mut t = TopologyBuilder::new();
+        for i in 0..n {
+            t.add_node(&format!("n{i}"), NodeKind::Router).unwrap();
+        }
+        for _ in 0..m {
+            let a = rng.below(u64::from(n)) as u32;
+            let mut b = rng.below(u64::from(n)) as u32;
+            if a == b {
+                b = (b + 1) % n;
+            }
+            let ab = ms(rng.below(3));
+            let ba = if rng.chance(0.5) {
+                ab.clone()
+            } else {
+                ms(rng.below(3))
+            };
+            t.add_link(NodeId(a), NodeId(b), ab, ba).unwrap();
+        }
+        t.build()
+    }
+
+    #[test]
+    fn on_demand_routes_equal_the_all_pairs_table() {
+        let mut rng = RngStream::derive(13, "random-graphs");
+        for graph in 0..300 {
+            let n = 2 + rng.below(30) as u32;
+            // From sparse (often disconnected) to dense.
+            let m = rng.below(u64::from(3 * n)) as u32;
+            let topo = random_topology(&mut rng, n, m);
+            let want = all_pairs_next_hops(&topo);
+            // Ask in a shuffled order through one cache, as a run would,
+            // and each pair afresh: both must equal the table.
+            let mut pairs: Vec<(u32, u32)> =
+                (0..n).flat_map(|a| (0..n).map(move |b| (a, b))).collect();
+            for i in (1..pairs.len()).rev() {
+                pairs.swap(i, rng.below(i as u64 + 1) as usize);
+            }
+            let mut routes = Routes::new();
+            for (a, b) in pairs {
+                let expected = want[(a * n + b) as usize];
+                let (a, b) = (NodeId(a), NodeId(b));
+                assert_eq!(
+                    routes.next_hop(&topo, a, b),
+                    expected,
+                    "graph {graph}: next hop at {a:?} for {b:?}"
+                );
+                assert_eq!(topo.next_hop(a, b), expected);
+                assert_eq!(topo.reachable(a, b), a == b || expected.is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn routes_ignore_delays_changed_after_build() {
+        // a - b direct (5 ms) or through r (1 + 1 ms): r wins, and keeps
+        // winning after the a - r link is slowed mid-run.
+        let mut t = TopologyBuilder::new();
+        let a = t.add_node("a", NodeKind::Host).unwrap();
+        let b = t.add_node("b", NodeKind::Host).unwrap();
+        let r = t.add_node("r", NodeKind::Router).unwrap();
+        t.add_link(a, b, ms(5), ms(5)).unwrap();
+        let (ar, _) = t.add_link(a, r, ms(1), ms(1)).unwrap();
+        t.add_link(r, b, ms(1), ms(1)).unwrap();
+        let mut topo = t.build();
+        topo.set_params(ar, ms(100)).unwrap();
+        assert_eq!(topo.path(a, b).unwrap(), vec![a, r, b]);
+    }
+
+    #[test]
+    fn dirs_between_lists_both_ways_of_every_parallel_link() {
+        let mut t = TopologyBuilder::new();
+        let a = t.add_node("a", NodeKind::Host).unwrap();
+        let b = t.add_node("b", NodeKind::Host).unwrap();
+        let c = t.add_node("c", NodeKind::Host).unwrap();
+        t.add_link(a, b, ms(1), ms(1)).unwrap();
+        t.add_link(c, a, ms(1), ms(1)).unwrap();
+        t.add_link(b, a, ms(1), ms(1)).unwrap();
+        let topo = t.build();
+        let ids = |v: &[u32]| v.iter().map(|&i| LinkDirId(i)).collect::<Vec<_>>();
+        assert_eq!(topo.dirs_between(a, b), ids(&[0, 1, 4, 5]));
+        assert_eq!(topo.dirs_between(b, a), ids(&[0, 1, 4, 5]));
+        assert_eq!(topo.dirs_between(a, c), ids(&[2, 3]));
+        assert!(topo.dirs_between(b, c).is_empty());
+    }
 
     fn ms(n: u64) -> LinkParams {
         LinkParams {

@@ -5,13 +5,11 @@
 //! or the TCP states a host's connections go through) and bounds it. The
 //! measures are resolved here; they are taken and judged in `run`.
 
-use std::collections::BTreeSet;
-
 use sim_core::{NodeId, SimTime, Topology};
 use sim_tcp::State;
 
 use super::check::{exactly_one, given, node, some_bound};
-use super::metrics::unknown_metric;
+use super::metrics::{MetricNames, unknown_metric};
 use crate::error::InputError;
 use crate::format::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, Quantity, ReferenceSpec};
 use sim_apps::host::HostApp;
@@ -79,7 +77,7 @@ pub(super) fn expectations(
     list: &[ExpectSpec],
     topology: &Topology,
     hosts: &[(NodeId, HostApp)],
-    known: &BTreeSet<String>,
+    known: &MetricNames,
 ) -> Result<Vec<Expectation>, InputError> {
     list.iter()
         .enumerate()
@@ -100,7 +98,7 @@ fn expectation(
     e: &ExpectSpec,
     topology: &Topology,
     hosts: &[(NodeId, HostApp)],
-    known: &BTreeSet<String>,
+    known: &MetricNames,
 ) -> Result<Expectation, InputError> {
     let path = format!("expect[{index}]");
     exactly_one(
@@ -139,11 +137,11 @@ fn expectation(
     })
 }
 
-fn metric_measure(m: &str, path: &str, known: &BTreeSet<String>) -> Result<Measure, InputError> {
+fn metric_measure(m: &str, path: &str, known: &MetricNames) -> Result<Measure, InputError> {
     if !known.contains(m) {
         return Err(InputError::at(
             format!("{path}.metric"),
-            unknown_metric(m, known.iter(), "this scenario has"),
+            unknown_metric(m, known.all().iter(), "this scenario has"),
         ));
     }
     Ok(Measure::Metric(m.to_string()))
@@ -252,7 +250,7 @@ fn state_measure(e: &ExpectSpec, path: &str, node: NodeId) -> Result<Measure, In
 pub(super) fn check_batch_expect(
     list: &[BatchExpectSpec],
     batch_metrics: &[String],
-    known: &BTreeSet<String>,
+    known: &MetricNames,
 ) -> Result<(), InputError> {
     for (i, b) in list.iter().enumerate() {
         let path = format!("batch_expect[{i}]");
@@ -288,7 +286,7 @@ pub(super) fn check_batch_expect(
 
 /// The message for a batch figure that names a metric the batch does not
 /// keep: one the scenario has but `metrics` leaves out, or an unknown one.
-pub(super) fn not_kept(m: &str, batch_metrics: &[String], known: &BTreeSet<String>) -> String {
+pub(super) fn not_kept(m: &str, batch_metrics: &[String], known: &MetricNames) -> String {
     if known.contains(m) {
         format!("{m:?} is not among the batch's metrics (list it in \"metrics\")")
     } else {
@@ -302,7 +300,7 @@ pub(super) fn not_kept(m: &str, batch_metrics: &[String], known: &BTreeSet<Strin
 pub(super) fn check_reference(
     r: &ReferenceSpec,
     batch_metrics: &[String],
-    known: &BTreeSet<String>,
+    known: &MetricNames,
     swept: &[&str],
 ) -> Result<(), InputError> {
     if !batch_metrics.contains(&r.metric) {

@@ -136,10 +136,11 @@ fn check_resolver_servers(
         let Some(server) = e.tcp.as_ref().and_then(|t| t.dns.as_ref()?.server.as_ref()) else {
             continue;
         };
+        // `hosts` is in node order: a binary search, not a scan per client.
         let runs_dns = topology.node(server).is_some_and(|n| {
             hosts
-                .iter()
-                .any(|(h, a)| *h == n && matches!(a, HostApp::DnsServer(_)))
+                .binary_search_by_key(&n, |(h, _)| *h)
+                .is_ok_and(|k| matches!(hosts[k].1, HostApp::DnsServer(_)))
         });
         if !runs_dns {
             return Err(InputError::at(

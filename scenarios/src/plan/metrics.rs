@@ -13,20 +13,69 @@ use sim_core::{NodeId, Topology, Value};
 use crate::error::InputError;
 use sim_apps::host::HostApp;
 
-/// Names of every metric a run of this plan reports.
-pub(super) fn metric_names(topology: &Topology, hosts: &[(NodeId, HostApp)]) -> BTreeSet<String> {
-    let mut names: BTreeSet<String> = run_metric_names().iter().map(|s| s.to_string()).collect();
-    for (node, app) in hosts {
-        for k in app.metric_names() {
-            names.insert(format!("{}.{k}", topology.name(*node)));
+/// Names of every metric a run of a plan reports. The run's and the hosts'
+/// are listed; the links' are recognised when asked about, since listing
+/// six per link direction would be over a million names for a
+/// 100,000-node star, when an expectation names a handful.
+pub(super) struct MetricNames<'a> {
+    topology: &'a Topology,
+    /// Run and host metrics, in name order.
+    listed: BTreeSet<String>,
+}
+
+impl<'a> MetricNames<'a> {
+    /// The metrics of a plan with this topology and these hosts.
+    pub(super) fn new(topology: &'a Topology, hosts: &[(NodeId, HostApp)]) -> Self {
+        let mut listed: BTreeSet<String> =
+            run_metric_names().iter().map(|s| s.to_string()).collect();
+        for (node, app) in hosts {
+            for k in app.metric_names() {
+                listed.insert(format!("{}.{k}", topology.name(*node)));
+            }
         }
+        MetricNames { topology, listed }
     }
-    for d in topology.link_dirs() {
-        for k in LINK_METRICS {
-            names.insert(link_metric(topology, d.from, d.to, k));
+
+    /// Whether a run reports `m`.
+    pub(super) fn contains(&self, m: &str) -> bool {
+        self.listed.contains(m) || self.is_link_metric(m)
+    }
+
+    /// Whether `m` is `link.FROM->TO.WHAT` for a link direction FROM to TO.
+    /// Node names may themselves hold `->`, so every split is tried.
+    fn is_link_metric(&self, m: &str) -> bool {
+        let Some((pair, what)) = m.strip_prefix("link.").and_then(|r| r.rsplit_once('.')) else {
+            return false;
+        };
+        LINK_METRICS.contains(&what)
+            && pair.match_indices("->").any(|(i, _)| {
+                let (Some(a), Some(b)) = (
+                    self.topology.node(&pair[..i]),
+                    self.topology.node(&pair[i + 2..]),
+                ) else {
+                    return false;
+                };
+                !self.topology.dirs_between(a, b).is_empty()
+            })
+    }
+
+    /// The run and host metrics, in name order: what a batch keeps when its
+    /// file lists none (link counters left out).
+    pub(super) fn listed(&self) -> impl Iterator<Item = &String> {
+        self.listed.iter()
+    }
+
+    /// Every metric name, in name order, for messages that list them: only
+    /// built when a name was not found.
+    pub(super) fn all(&self) -> BTreeSet<String> {
+        let mut names = self.listed.clone();
+        for d in self.topology.link_dirs() {
+            for k in LINK_METRICS {
+                names.insert(link_metric(self.topology, d.from, d.to, k));
+            }
         }
+        names
     }
-    names
 }
 
 /// Figures of a whole run.
@@ -38,11 +87,11 @@ fn run_metric_names() -> [&'static str; 2] {
 /// is not a link counter.
 pub(super) fn batch_metrics(
     listed: &[String],
-    known: &BTreeSet<String>,
+    known: &MetricNames,
 ) -> Result<Vec<String>, InputError> {
     if listed.is_empty() {
         return Ok(known
-            .iter()
+            .listed()
             .filter(|m| !m.starts_with("link."))
             .cloned()
             .collect());
@@ -51,7 +100,7 @@ pub(super) fn batch_metrics(
         if !known.contains(m) {
             return Err(InputError::at(
                 format!("metrics[{i}]"),
-                unknown_metric(m, known.iter(), "this scenario has"),
+                unknown_metric(m, known.all().iter(), "this scenario has"),
             ));
         }
     }

@@ -94,7 +94,7 @@ pub fn plan(file: &ScenarioFile, swept: &[&str]) -> Result<Plan, InputError> {
     let hosts = hosts::hosts(&file.endpoints, &topology)?;
     let stop_at = stop_at(file)?;
     let (actions, node_actions) = actions::actions(&file.actions, &topology, &hosts)?;
-    let known = metrics::metric_names(&topology, &hosts);
+    let known = metrics::MetricNames::new(&topology, &hosts);
     let expectations = expect::expectations(&file.expect, &topology, &hosts, &known)?;
     let batch_metrics = metrics::batch_metrics(&file.metrics, &known)?;
     expect::check_batch_expect(&file.batch_expect, &batch_metrics, &known)?;

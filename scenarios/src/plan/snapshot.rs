@@ -3,9 +3,9 @@
 //! check and message as `count.kind`), nodes against the topology, metric
 //! names against the figures the run will report.
 
-use std::collections::BTreeSet;
-
 use sim_core::{Kind, NodeId, Topology};
+
+use super::metrics::MetricNames;
 
 use super::check;
 use crate::error::InputError;
@@ -62,7 +62,7 @@ impl Default for SnapshotSelection {
 pub(super) fn snapshot(
     spec: Option<&SnapshotSpec>,
     topology: &Topology,
-    known: &BTreeSet<String>,
+    known: &MetricNames,
 ) -> Result<SnapshotSelection, InputError> {
     let mut selection = SnapshotSelection::default();
     let Some(spec) = spec else {
@@ -97,7 +97,7 @@ pub(super) fn snapshot(
                         format!("snapshot.metrics[{i}]"),
                         format!(
                             "unknown metric {m:?}; the metrics are: {}",
-                            known.iter().cloned().collect::<Vec<_>>().join(", ")
+                            known.all().into_iter().collect::<Vec<_>>().join(", ")
                         ),
                     ));
                 }

@@ -13,10 +13,12 @@ use crate::format::{
     DisciplineName, DisciplineSpec, Duration, LinkParamsSpec, LinkSpec, TopologySpec,
     TunedDiscipline,
 };
+use crate::limits::{MAX_LINKS, MAX_NODES};
 use sim_core::qdisc::{CodelConfig, Discipline, FqCodelConfig, PieConfig, RedConfig, TbfConfig};
 
 /// Checks the nodes and links and builds the topology with its routes.
 pub(super) fn topology(t: &TopologySpec) -> Result<Topology, InputError> {
+    check_size(t)?;
     let mut tb = TopologyBuilder::new();
     add_nodes(&mut tb, t)?;
     // A second link between the same two nodes would never carry a packet
@@ -36,6 +38,32 @@ pub(super) fn topology(t: &TopologySpec) -> Result<Topology, InputError> {
         }
     }
     Ok(tb.build())
+}
+
+/// Refuses more nodes or links than [`limits`](crate::limits) allows.
+fn check_size(t: &TopologySpec) -> Result<(), InputError> {
+    let nodes = t.nodes.len() + t.routers.len();
+    if nodes > MAX_NODES {
+        let at = if t.nodes.len() > MAX_NODES {
+            "topology.nodes"
+        } else {
+            "topology.routers"
+        };
+        return Err(InputError::at(
+            at,
+            format!("{nodes} nodes (hosts and routers); a scenario may have at most {MAX_NODES}"),
+        ));
+    }
+    if t.links.len() > MAX_LINKS {
+        return Err(InputError::at(
+            "topology.links",
+            format!(
+                "{} links; a scenario may have at most {MAX_LINKS}",
+                t.links.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The message for a name that is neither a host nor a router, with the

@@ -10,11 +10,13 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::Serialize;
-use sim_core::{KindSet, LinkDirId, LinkParams, SimTime, Simulator, Slice, TraceRecord, Value};
+use sim_core::{
+    KindSet, LinkDirId, LinkParams, NodeId, SimTime, Simulator, Slice, TraceRecord, Value,
+};
 
 use crate::plan::{LINK_METRICS, Plan, apply, link_metric};
 use reports::sink::RecordSink;
-use sim_apps::host::Host;
+use sim_apps::host::{Host, HostAction};
 use sim_apps::payload::Wire;
 use sim_apps::timer::Timer;
 
@@ -303,12 +305,15 @@ impl<S> Driver<'_, S> {
 /// their actions scheduled, crafted segments queued, fault rules hooked.
 fn simulator(plan: &Plan, seed: u64, trace: bool) -> Simulator<Wire> {
     let mut sim: Simulator<Wire> = Simulator::new(plan.topology.clone(), seed, trace);
+    // Each host's actions in file order, gathered in one pass (not one
+    // pass per host: a large topology has many hosts).
+    let mut actions: Vec<Vec<&(SimTime, NodeId, HostAction)>> =
+        vec![Vec::new(); plan.topology.nodes().len()];
+    for a in &plan.node_actions {
+        actions[a.1.index()].push(a);
+    }
     for (node, app) in &plan.hosts {
-        let mine: Vec<_> = plan
-            .node_actions
-            .iter()
-            .filter(|(_, n, _)| n == node)
-            .collect();
+        let mine = std::mem::take(&mut actions[node.index()]);
         let host = Host::new(app, mine.iter().map(|(_, _, a)| *a).collect());
         sim.attach(*node, Box::new(host))
             .expect("plan gives each host one endpoint");
