@@ -147,7 +147,10 @@ pub fn run_traced<S: RecordSink + 'static>(
         },
         error: None,
     }));
-    if traced {
+    // Wanting no kind is running untraced: no record is built, and no
+    // tracing-only event (a transmission start after a queue wait) is
+    // scheduled or counted in `events`.
+    if traced && wanted != KindSet::NONE {
         sim.stream_trace(Box::new(SinkHandle(shared.clone())), wanted);
     }
     // A model that panics is a netsim bug; keep the trace up to it as
