@@ -8,7 +8,7 @@
 //!
 //! Prints the best of `rounds` (default 3) per writer (or only `writer`:
 //! `jsonl`, `text`, `pcap`, `pictures`, `draw` (the pictures' PNGs
-//! after feeding), `figures`); output goes to a
+//! after feeding)); output goes to a
 //! buffered sink, so file system costs are left out.
 
 use std::io::BufWriter;
@@ -88,17 +88,4 @@ fn main() {
         }
         println!("{:>10}: {best:.3} s", "draw");
     }
-    struct Figures(reports::connections::FiguresBuilder);
-    impl RecordSink for Figures {
-        fn push(&mut self, r: &TraceRecord) -> std::io::Result<()> {
-            self.0.push(r);
-            Ok(())
-        }
-        fn finish(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    time(only, "figures", rounds, &records, || {
-        Box::new(Figures(Default::default()))
-    });
 }

@@ -34,7 +34,6 @@
 pub mod canvas;
 pub use canvas::Format;
 pub mod conn_plots;
-pub mod connections;
 pub mod glyphs;
 mod hops;
 mod idmap;

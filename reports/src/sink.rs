@@ -3,8 +3,7 @@
 //! A [`RecordSink`] takes each record once, in event order, and keeps only
 //! bounded state: memory does not grow with the length of the run. The
 //! writers ([`crate::jsonl::JsonlWriter`], [`crate::text::TextWriter`],
-//! [`crate::pcap::PcapWriter`]), the figures of `summary.json`
-//! ([`crate::connections::FiguresBuilder`]) and the pictures
+//! [`crate::pcap::PcapWriter`]) and the pictures
 //! ([`crate::pictures::Pictures`]) are all sinks. Call [`RecordSink::push`]
 //! for every record, then [`RecordSink::finish`] once.
 

@@ -10,7 +10,6 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use reports::Format;
-use reports::connections::{ConnFigures, FiguresBuilder};
 use reports::pictures::Pictures;
 use reports::sink::{NodeNames, RecordSink};
 use serde::Serialize;
@@ -137,7 +136,8 @@ struct ConnLine {
     lport: u64,
     peer: String,
     pport: u64,
-    final_state: String,
+    final_state: &'static str,
+    /// Always present: a connection end appears when it opens.
     opened_ns: Option<u64>,
     established_ns: Option<u64>,
     /// From opening to ESTABLISHED.
@@ -149,28 +149,17 @@ struct ConnLine {
     bytes_delivered: u64,
 }
 
-/// At most this many connections are listed (a batch of short connections
-/// has thousands; the metrics total them all).
-const MAX_LISTED_CONNECTIONS: usize = 100;
-
 /// The `summary.json` text of a run whose trace was kept.
 pub fn summary_json(plan: &Plan, out: &RunOutput) -> String {
-    summary_text(
-        plan,
-        out,
-        reports::connections::figures(&out.records),
-        &TraceFilter::default(),
-    )
+    summary_text(plan, out, &TraceFilter::default())
 }
 
-/// The `summary.json` text of a run, with the connection figures gathered
-/// while it ran.
-fn summary_text(
-    plan: &Plan,
-    out: &RunOutput,
-    figures: Vec<ConnFigures>,
-    filter: &TraceFilter,
-) -> String {
+/// The `summary.json` text of a run. Its connections are the models' own
+/// figures ([`RunOutput::connections`]: at most
+/// [`sim_apps::tcp::KEPT_CONNECTIONS`], a batch of short connections has
+/// thousands and the metrics total them all), so the summary needs no
+/// trace record.
+fn summary_text(plan: &Plan, out: &RunOutput, filter: &TraceFilter) -> String {
     let s = Summary {
         nodes: plan
             .topology
@@ -195,31 +184,25 @@ fn summary_text(
         events: out.events,
         expectations: out.expectations.iter().map(ExpectLine::from).collect(),
         metrics: Metrics(&plan.topology, &out.metrics),
-        connections: figures
-            .into_iter()
-            .take(MAX_LISTED_CONNECTIONS)
-            .map(|c| {
-                let name = |n: Option<sim_core::NodeId>| {
-                    n.map_or(String::new(), |n| plan.topology.name(n).to_string())
-                };
-                ConnLine {
-                    node: name(c.node),
-                    lport: c.lport,
-                    peer: name(c.peer),
-                    pport: c.pport,
-                    final_state: c.final_state,
-                    opened_ns: c.opened.map(|t| t.as_nanos()),
-                    established_ns: c.established.map(|t| t.as_nanos()),
-                    handshake_ns: c
-                        .opened
-                        .zip(c.established)
-                        .map(|(a, b)| b.saturating_since(a).as_nanos()),
-                    ended_ns: c.ended.map(|t| t.as_nanos()),
-                    segments_sent: c.segments_sent,
-                    retransmissions: c.retransmissions,
-                    bytes_sent: c.bytes_sent,
-                    bytes_delivered: c.bytes_delivered,
-                }
+        connections: out
+            .connections
+            .iter()
+            .map(|c| ConnLine {
+                node: plan.topology.name(c.node).to_string(),
+                lport: u64::from(c.lport),
+                peer: plan.topology.name(c.peer).to_string(),
+                pport: u64::from(c.pport),
+                final_state: c.final_state.name(),
+                opened_ns: Some(c.opened.as_nanos()),
+                established_ns: c.established.map(|t| t.as_nanos()),
+                handshake_ns: c
+                    .established
+                    .map(|b| b.saturating_since(c.opened).as_nanos()),
+                ended_ns: c.ended.map(|t| t.as_nanos()),
+                segments_sent: c.stats.segments_sent,
+                retransmissions: c.stats.retransmissions,
+                bytes_sent: c.stats.bytes_sent,
+                bytes_delivered: c.stats.bytes_delivered,
             })
             .collect(),
     };
@@ -304,15 +287,14 @@ impl Default for OutputOptions {
 type FileWriter = BufWriter<fs::File>;
 
 /// Every output of a run, fed record by record while it runs: the trace
-/// writers put their bytes in temporary files at once, the pictures and the
-/// summary's connection figures keep bounded state. Nothing grows with the
-/// length of the run.
+/// writers put their bytes in temporary files at once, the pictures keep
+/// bounded state. Nothing grows with the length of the run. (The summary
+/// reads no record: it is written from the run's output.)
 struct FileSinks {
     jsonl: Option<reports::jsonl::JsonlWriter<FileWriter>>,
     text: Option<reports::text::TextWriter<FileWriter>>,
     pcap: Option<reports::pcap::PcapWriter<FileWriter>>,
     pictures: Option<Pictures>,
-    figures: FiguresBuilder,
     filter: TraceFilter,
 }
 
@@ -332,7 +314,6 @@ impl RecordSink for FileSinks {
         if let Some(p) = &mut self.pictures {
             p.push(r);
         }
-        self.figures.push(r);
         Ok(())
     }
 
@@ -351,8 +332,9 @@ impl RecordSink for FileSinks {
 }
 
 /// The record kinds the chosen outputs read: the trace files those their
-/// filter keeps, the pcap and pictures every kind, the summary those its
-/// connection figures come from. Nothing else is built.
+/// filter keeps, the pcap and pictures every kind, the summary none (its
+/// figures come from the models; the judge adds what the expectations
+/// read). Nothing else is built.
 fn wanted(opts: &OutputOptions) -> KindSet {
     let mut set = KindSet::NONE;
     for k in &opts.outputs {
@@ -363,7 +345,7 @@ fn wanted(opts: &OutputOptions) -> KindSet {
             OutputKind::Trace | OutputKind::Text | OutputKind::Pcap | OutputKind::Pictures => {
                 KindSet::ALL
             }
-            OutputKind::Summary => KindSet::of(reports::connections::KINDS),
+            OutputKind::Summary => KindSet::NONE,
         });
     }
     set
@@ -407,7 +389,6 @@ impl FileSinks {
                 let title = format!("{} (seed {seed})", plan.name);
                 Pictures::new(&title, names, opts.from, opts.to)
             }),
-            figures: FiguresBuilder::default(),
             filter: opts.filter.clone(),
         })
     }
@@ -480,8 +461,7 @@ impl FileSinks {
     ) -> Result<Vec<String>, Error> {
         let mut names = Vec::new();
         if opts.outputs.contains(&OutputKind::Summary) {
-            let figures = std::mem::take(&mut self.figures).finish();
-            let text = summary_text(plan, out, figures, &self.filter);
+            let text = summary_text(plan, out, &self.filter);
             let p = partial(dir, FILES[2]);
             write_durable(&p, text.as_bytes()).map_err(werr(&p))?;
             names.push(FILES[2].to_string());

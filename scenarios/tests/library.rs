@@ -144,3 +144,62 @@ fn library_expectations_fail_when_the_behaviour_changes() {
         assert_eq!(out.outcome, Outcome::Failed, "{name} with {to} should fail");
     }
 }
+
+/// The summary's connection figures come from the TCP model, not the
+/// trace: a run without records lists the same ends with the same figures,
+/// and each host's ends add up to its own `tcp.*` counters.
+#[test]
+fn connection_figures_are_the_models_own_whatever_the_tracing() {
+    for (name, text) in library() {
+        let sweep = scenarios::Sweep::parse(&text).unwrap();
+        let plan = scenarios::plan_point(&sweep, 0).unwrap();
+        let traced = run(&plan, 1);
+        let untraced = scenarios::run_with(&plan, 1, false);
+        assert_eq!(traced.connections, untraced.connections, "{name}");
+        assert!(
+            traced.connections.is_sorted_by_key(|c| (c.opened, c.node)),
+            "{name}"
+        );
+        if traced.connections.len() >= sim_apps::tcp::KEPT_CONNECTIONS {
+            continue;
+        }
+        let metric = |host: &str, m: &str| {
+            traced
+                .metrics
+                .iter()
+                .find(|(k, _)| *k == format!("{host}.tcp.{m}"))
+                .map(|(_, v)| match v {
+                    sim_core::Value::U64(n) => *n,
+                    v => panic!("{name}: {host}.tcp.{m} = {v:?}"),
+                })
+        };
+        for node in plan.topology.nodes() {
+            let host = node.name.as_str();
+            let Some(segments) = metric(host, "segments_sent") else {
+                continue;
+            };
+            // The host's totals leave out an end that went back to
+            // LISTEN (it never became the application's connection).
+            let ends: Vec<_> = traced
+                .connections
+                .iter()
+                .filter(|c| plan.topology.name(c.node) == host)
+                .filter(|c| c.final_state != sim_tcp::State::Listen)
+                .collect();
+            let sum = |f: fn(&sim_tcp::conn::ConnStats) -> u64| -> u64 {
+                ends.iter().map(|c| f(&c.stats)).sum()
+            };
+            assert_eq!(sum(|s| s.segments_sent), segments, "{name} {host}");
+            assert_eq!(
+                Some(sum(|s| s.retransmissions)),
+                metric(host, "retransmissions"),
+                "{name} {host}"
+            );
+            assert_eq!(
+                Some(sum(|s| s.bytes_delivered)),
+                metric(host, "bytes_delivered"),
+                "{name} {host}"
+            );
+        }
+    }
+}

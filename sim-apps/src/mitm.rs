@@ -29,7 +29,7 @@ use sim_tcp::stack::ConnId;
 
 use crate::http;
 use crate::payload::Wire;
-use crate::tcp::{Relayed, TcpApp, TcpHost};
+use crate::tcp::{ConnFigures, Relayed, TcpApp, TcpHost};
 use crate::timer::{Slot, Timer};
 
 /// A man-in-the-middle's settings.
@@ -183,6 +183,14 @@ impl Mitm {
             .collect();
         fields.push((Field::Headers, Value::from(shown.join(" | "))));
         cx.trace(Kind::MitmRead, fields);
+    }
+
+    /// Its connection ends: the clients' (which it answers as the
+    /// server), then its own to the server, each in the order they opened.
+    pub(crate) fn connections(&self) -> Vec<ConnFigures> {
+        let mut c = self.front.connections();
+        c.extend(self.back.connections());
+        c
     }
 
     pub(crate) fn metrics(&self) -> Vec<(String, Value)> {

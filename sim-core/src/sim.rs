@@ -89,7 +89,12 @@ pub struct Packet<P> {
 
 /// A protocol model hosted on a node: the plug-in point for TCP, TLS,
 /// applications and anything a user writes.
-pub trait Endpoint<P: Payload> {
+///
+/// It is [`Any`](std::any::Any) so that whoever attached a model can read
+/// that model's own figures back after the run
+/// ([`Simulator::endpoint`], then `downcast_ref`), figures the core has no
+/// vocabulary for (a TCP connection's, say).
+pub trait Endpoint<P: Payload>: std::any::Any {
     /// Called once at time zero, before any packet or timer.
     fn start(&mut self, _cx: &mut Context<'_, P>) {}
     /// A packet addressed to this node arrived, or one passing through
@@ -856,11 +861,15 @@ impl<P: Payload> Core<P> {
             in_order: true,
         });
         if tracing {
-            let mut extra = vec![(Field::Queued, Value::U64(waiting_pkts))];
-            if is_copy {
-                extra.push((Field::Duplicate, Value::Bool(true)));
+            if self.tracer.wants(Kind::LinkEnqueue) {
+                let mut extra = vec![(Field::Queued, Value::U64(waiting_pkts))];
+                if is_copy {
+                    extra.push((Field::Duplicate, Value::Bool(true)));
+                }
+                self.trace_slot(Kind::LinkEnqueue, slot, &extra);
             }
-            self.trace_slot(Kind::LinkEnqueue, slot, &extra);
+            // Scheduled whatever the kinds wanted, so that a run counts the
+            // same events whichever outputs it writes.
             if start > now {
                 self.sched.schedule(start, Ev::TxStart { slot });
             } else {

@@ -118,6 +118,9 @@ pub struct ConnStats {
     pub segments_sent: u64,
     /// Segments retransmitted.
     pub retransmissions: u64,
+    /// Data bytes in segments sent, retransmissions included (SYN and FIN
+    /// take sequence space but carry no data byte).
+    pub bytes_sent: u64,
     /// Retransmission timeouts.
     pub timeouts: u64,
     /// Fast retransmits.
@@ -721,6 +724,7 @@ impl Connection {
             self.bytes_since_ack = 0;
         }
         self.stats.segments_sent += 1;
+        self.stats.bytes_sent += u64::from(len);
         if retransmission {
             self.stats.retransmissions += 1;
             // Karn's rule: a retransmitted segment gives no RTT sample.

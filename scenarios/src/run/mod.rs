@@ -18,6 +18,7 @@ use crate::plan::{LINK_METRICS, Plan, apply, link_metric};
 use reports::sink::RecordSink;
 use sim_apps::host::{Host, HostAction};
 use sim_apps::payload::Wire;
+use sim_apps::tcp::{ConnFigures, KEPT_CONNECTIONS};
 use sim_apps::timer::Timer;
 
 mod faults;
@@ -49,6 +50,9 @@ pub struct RunOutput {
     pub records: Vec<TraceRecord>,
     /// Named figures, in a fixed order.
     pub metrics: Vec<(String, Value)>,
+    /// The TCP connection ends the summary lists, from the models
+    /// themselves (see [`connections`]).
+    pub connections: Vec<ConnFigures>,
     /// Each expectation's result.
     pub expectations: Vec<ExpectResult>,
     /// Simulated time when the run stopped.
@@ -145,7 +149,10 @@ pub fn run_traced<S: RecordSink + 'static>(
         },
         error: None,
     }));
-    if traced {
+    // Wanting no kind is running untraced: no record is built, and no
+    // tracing-only event (a transmission start after a queue wait) is
+    // scheduled or counted in `events`.
+    if traced && wanted != KindSet::NONE {
         sim.stream_trace(Box::new(SinkHandle(shared.clone())), wanted);
     }
     // A model that panics is a netsim bug; keep the trace up to it as
@@ -170,6 +177,7 @@ pub fn run_traced<S: RecordSink + 'static>(
         ),
     };
     let metrics = collect_metrics(&sim, plan);
+    let connections = connections(&sim, plan);
     let end = end_time(&sim, plan);
     let events = sim.events_handled();
     drop(sim);
@@ -191,6 +199,7 @@ pub fn run_traced<S: RecordSink + 'static>(
         seed,
         records: sink.keep.unwrap_or_default(),
         metrics,
+        connections,
         end_time: end,
         events,
         expectations,
@@ -344,6 +353,28 @@ fn end_time(sim: &Simulator<Wire>, plan: &Plan) -> SimTime {
     } else {
         sim.last_activity()
     }
+}
+
+/// The first [`KEPT_CONNECTIONS`] TCP connection ends of the run, each
+/// with its figures as its host kept them, ordered by when they opened,
+/// then by node, then in the order their host had them (a man-in-the-middle
+/// lists the ends it answers as the server before its own). Every host
+/// keeps its first [`KEPT_CONNECTIONS`], so none of these is missing.
+fn connections(sim: &Simulator<Wire>, plan: &Plan) -> Vec<ConnFigures> {
+    let mut all = Vec::new();
+    for (node, _) in &plan.hosts {
+        let host = sim.endpoint(*node).and_then(|ep| {
+            let ep: &dyn std::any::Any = ep;
+            ep.downcast_ref::<Host>()
+        });
+        if let Some(h) = host {
+            all.extend(h.connections());
+        }
+    }
+    // A stable sort: a node's ends at one time keep their host's order.
+    all.sort_by_key(|c| (c.opened, c.node));
+    all.truncate(KEPT_CONNECTIONS);
+    all
 }
 
 fn collect_metrics(sim: &Simulator<Wire>, plan: &Plan) -> Vec<(String, Value)> {

@@ -17,7 +17,7 @@ use crate::mitm::{Mitm, MitmApp};
 use crate::observer::Observer;
 use crate::payload::Wire;
 use crate::ping;
-use crate::tcp::{self, TcpApp, TcpHost};
+use crate::tcp::{self, ConnFigures, TcpApp, TcpHost};
 use crate::timer::Timer;
 
 pub use crate::tcp::HostAction;
@@ -100,6 +100,19 @@ impl Host {
             HostApp::Observer => (ping::responder(None), App::Observer(Observer::default())),
         };
         Host { echo, app, actions }
+    }
+
+    /// The figures of its TCP connection ends (at most
+    /// [`KEPT_CONNECTIONS`](crate::tcp::KEPT_CONNECTIONS) per TCP
+    /// application), each application's in the order they opened.
+    pub fn connections(&self) -> Vec<ConnFigures> {
+        match &self.app {
+            App::Tcp(t) => t.connections(),
+            App::Mitm(m) => m.connections(),
+            App::Echo | App::Ping | App::Flood(_) | App::DnsServer(_) | App::Observer(_) => {
+                Vec::new()
+            }
+        }
     }
 
     /// A DNS message: a query for the server, an answer for the resolver.

@@ -41,6 +41,9 @@ impl TcpHost {
         {
             trace_conn_event(cx, q, &e);
         }
+        if let (Event::StateChange { to, .. }, Some(q), Some(stack)) = (&e, quad, &self.stack) {
+            self.ledger.state_changed(cx.node(), now, id, q, *to, stack);
+        }
         // A client connection is finished once both directions are
         // closed (TIME_WAIT, or CLOSED however it got there): the next one
         // may open.
@@ -160,7 +163,31 @@ pub(super) fn quad_fields(q: Quad) -> sim_core::Fields {
     ]
 }
 
+/// The kind of record a connection event is traced as (`None`: not
+/// traced).
+fn record_kind(e: &Event) -> Option<Kind> {
+    Some(match e {
+        Event::StateChange { .. } => Kind::TcpState,
+        Event::Delivered(_) => Kind::TcpDeliver,
+        Event::Rtt { .. } => Kind::TcpRtt,
+        Event::Cwnd { .. } => Kind::TcpCwnd,
+        Event::ChallengeAck(_) => Kind::TcpChallengeAck,
+        Event::Dropped(_) => Kind::TcpDrop,
+        Event::Acked(_) => return None,
+        Event::Connected
+        | Event::PeerClosed
+        | Event::Reset
+        | Event::ConnectFailed(_)
+        | Event::TimedOut
+        | Event::Closed => Kind::TcpApp,
+    })
+}
+
 fn trace_conn_event(cx: &mut Context<'_, Wire>, q: Quad, e: &Event) {
+    // Most events come once per segment: build no record nobody wants.
+    if !record_kind(e).is_some_and(|k| cx.traces(k)) {
+        return;
+    }
     let mut f = quad_fields(q);
     let kind = match e {
         Event::StateChange { from, to, cause } => {

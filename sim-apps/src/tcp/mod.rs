@@ -14,6 +14,7 @@
 //! - `spec`: what the scenario asks ([`TcpApp`], [`Role`], [`HostAction`]);
 //! - `conns`: per-connection state and timers;
 //! - `events`: the stack's events, traced and reacted to;
+//! - `ledger`: each connection end's figures for the summary;
 //! - `resolve`: opening a client's connections, after DNS lookups;
 //! - `streams`: the TLS or HTTP stream on each connection;
 //! - `cpu`: the CPU queue that holds output back during public-key work;
@@ -23,6 +24,7 @@
 mod conns;
 mod cpu;
 mod events;
+mod ledger;
 mod metrics;
 mod relay;
 mod resolve;
@@ -39,6 +41,8 @@ use crate::payload::Wire;
 use crate::timer::{Slot, TcpTimer, Timer};
 use conns::{ConnApp, ConnTable, ConnTimers};
 use cpu::CpuQueue;
+use ledger::Ledger;
+pub use ledger::{ConnFigures, KEPT_CONNECTIONS};
 pub(crate) use metrics::metric_names;
 use metrics::{Snapshot, StreamTotals, TcpTotals};
 pub(crate) use relay::{RelayQueue, Relayed};
@@ -77,6 +81,7 @@ pub(crate) struct TcpHost {
     /// Relay output for the node's endpoint to pass on.
     relayed: RelayQueue,
     figures: Figures,
+    ledger: Ledger,
 }
 
 impl TcpHost {
@@ -95,6 +100,7 @@ impl TcpHost {
             cpu: CpuQueue::new(),
             relayed: RelayQueue::new(),
             figures: Figures::default(),
+            ledger: Ledger::default(),
         }
     }
 
@@ -279,6 +285,12 @@ impl TcpHost {
     pub(crate) fn handshake_figures(&self) -> (u64, u64) {
         let s = &self.figures.stream;
         (s.handshakes, s.alerts_received)
+    }
+
+    /// The figures of its connection ends ([`KEPT_CONNECTIONS`] at most),
+    /// in the order they opened.
+    pub(crate) fn connections(&self) -> Vec<ConnFigures> {
+        self.ledger.figures(self.stack.as_ref())
     }
 
     /// What it reports, under the names [`metric_names`] lists.

@@ -1,0 +1,114 @@
+//! Each connection end's figures for the run summary, kept by the model
+//! itself: when it opened, reached ESTABLISHED and ended, its last state,
+//! and its own counters ([`ConnStats`]) taken when it ends or, for one
+//! still open, when the run does. Nothing here needs a trace record, so a
+//! run that only wants its summary builds none.
+
+use sim_core::{NodeId, SimTime};
+use sim_tcp::State;
+use sim_tcp::conn::ConnStats;
+use sim_tcp::stack::{ConnId, Quad, TcpStack};
+
+/// A host keeps the figures of its first this many connection ends and no
+/// more. The summary lists the first this many of the whole run, ordered
+/// by when they opened, and a host's ends open in the order it keeps
+/// them, so no end the summary could list is left out; a SYN flood's
+/// million half-open connections cost nothing here.
+pub const KEPT_CONNECTIONS: usize = 100;
+
+/// One TCP connection end's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnFigures {
+    /// Its node.
+    pub node: NodeId,
+    /// Local port.
+    pub lport: u16,
+    /// Peer node (the address it talks to).
+    pub peer: NodeId,
+    /// Peer port.
+    pub pport: u16,
+    /// Its first state change: connect, or a SYN received.
+    pub opened: SimTime,
+    /// When it first reached ESTABLISHED.
+    pub established: Option<SimTime>,
+    /// When it reached CLOSED, or went back to LISTEN (and so was gone).
+    pub ended: Option<SimTime>,
+    /// Its last state.
+    pub final_state: State,
+    /// Its counters: segments sent and retransmitted, data bytes sent and
+    /// delivered, as TCP counted them.
+    pub stats: ConnStats,
+}
+
+/// The figures of a host's connection ends, in the order they opened.
+#[derive(Debug, Default)]
+pub(super) struct Ledger {
+    /// At most [`KEPT_CONNECTIONS`].
+    ends: Vec<ConnFigures>,
+    /// The kept ends not yet ended: (connection id, index in `ends`). Ids
+    /// are reused once a connection is gone, so an id maps to an entry
+    /// only while it lives.
+    live: Vec<(ConnId, usize)>,
+}
+
+impl Ledger {
+    /// Connection `id` (of 4-tuple `quad`, on `node`) changed state to
+    /// `to` at `now`; `stack` still holds it.
+    pub(super) fn state_changed(
+        &mut self,
+        node: NodeId,
+        now: SimTime,
+        id: ConnId,
+        quad: Quad,
+        to: State,
+        stack: &TcpStack,
+    ) {
+        let i = match self.live.iter().position(|(c, _)| *c == id) {
+            Some(at) => self.live[at].1,
+            None if self.ends.len() < KEPT_CONNECTIONS => {
+                self.ends.push(ConnFigures {
+                    node,
+                    lport: quad.local_port,
+                    peer: quad.remote,
+                    pport: quad.remote_port,
+                    opened: now,
+                    established: None,
+                    ended: None,
+                    final_state: to,
+                    stats: ConnStats::default(),
+                });
+                self.live.push((id, self.ends.len() - 1));
+                self.ends.len() - 1
+            }
+            None => return,
+        };
+        let end = &mut self.ends[i];
+        end.final_state = to;
+        if to == State::Established {
+            end.established.get_or_insert(now);
+        }
+        if matches!(to, State::Closed | State::Listen) {
+            // The stack forgets it once this event is handled: its counters
+            // are final now.
+            end.ended = Some(now);
+            if let Some(c) = stack.conn(id) {
+                end.stats = c.stats();
+            }
+            self.live.retain(|(c, _)| *c != id);
+        }
+    }
+
+    /// Every kept end, in the order they opened, those still open with
+    /// their counters as they are now.
+    pub(super) fn figures(&self, stack: Option<&TcpStack>) -> Vec<ConnFigures> {
+        let mut ends = self.ends.clone();
+        if let Some(stack) = stack {
+            for (id, i) in &self.live {
+                if let Some(c) = stack.conn(*id) {
+                    ends[*i].stats = c.stats();
+                }
+            }
+        }
+        ends
+    }
+}
