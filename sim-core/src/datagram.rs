@@ -64,7 +64,23 @@ struct PingStats {
     rtt_min: Option<u64>,
     rtt_max: u64,
     rtt_sum: u128,
-    seen: Vec<bool>,
+    /// Which requests have had a reply, one bit each, grown as replies
+    /// come (never sized by `count` up front: a count of 2^32 - 1 must not
+    /// reserve half a gigabyte before the first request).
+    seen: Vec<u64>,
+}
+
+impl PingStats {
+    /// Marks request `seq` answered; true if it already was.
+    fn mark(&mut self, seq: u32) -> bool {
+        let (word, bit) = ((seq / 64) as usize, seq % 64);
+        if self.seen.len() <= word {
+            self.seen.resize(word + 1, 0);
+        }
+        let dup = self.seen[word] & (1 << bit) != 0;
+        self.seen[word] |= 1 << bit;
+        dup
+    }
 }
 
 /// Answers echo requests and runs ping jobs.
@@ -85,10 +101,7 @@ impl DatagramHost {
     /// unambiguous.
     pub fn with_ping(job: PingJob) -> Self {
         DatagramHost {
-            stats: PingStats {
-                seen: vec![false; job.count as usize],
-                ..PingStats::default()
-            },
+            stats: PingStats::default(),
             jobs: vec![job],
             answered: 0,
         }
@@ -141,14 +154,10 @@ impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
             Some(&Echo::Reply { seq, sent_at }) => {
                 let rtt = cx.now().saturating_since(sent_at).as_nanos();
                 let s = &mut self.stats;
-                let dup = match s.seen.get_mut(seq as usize) {
-                    Some(seen) if *seen => true,
-                    Some(seen) => {
-                        *seen = true;
-                        false
-                    }
-                    None => return, // not one of ours
-                };
+                if seq >= s.sent {
+                    return; // not one of ours
+                }
+                let dup = s.mark(seq);
                 if dup {
                     s.duplicates += 1;
                 } else {
