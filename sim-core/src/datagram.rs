@@ -5,7 +5,7 @@
 //! round-trip time and loss. Every host running a [`DatagramHost`] answers
 //! echo requests; a host configured with [`PingJob`]s also sends them.
 
-use crate::sim::{Context, Endpoint, Packet, Payload};
+use crate::sim::{Context, Endpoint, Packet, Payload, TimerId};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
 use crate::trace::{Field, Kind, Value};
@@ -89,6 +89,11 @@ pub struct DatagramHost {
     jobs: Vec<PingJob>,
     stats: PingStats,
     answered: u64,
+    /// The ping's one timer, re-armed for each request (a timer per
+    /// request would hold a slot per request for the whole run).
+    timer: Option<TimerId>,
+    /// The sequence number of the next request.
+    next_seq: u32,
 }
 
 impl DatagramHost {
@@ -104,6 +109,8 @@ impl DatagramHost {
             stats: PingStats::default(),
             jobs: vec![job],
             answered: 0,
+            timer: None,
+            next_seq: 0,
         }
     }
 }
@@ -113,14 +120,15 @@ impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
         if let Some(job) = self.jobs.first().filter(|j| j.count > 0) {
             let t = cx.new_timer(0);
             cx.set_timer(t, job.start);
+            self.timer = Some(t);
         }
     }
 
-    fn on_timer(&mut self, cx: &mut Context<'_, P>, token: u64) {
-        let Some(job) = self.jobs.first().cloned() else {
+    fn on_timer(&mut self, cx: &mut Context<'_, P>, _token: u64) {
+        let (Some(job), Some(timer)) = (self.jobs.first().cloned(), self.timer) else {
             return;
         };
-        let seq = token as u32;
+        let seq = self.next_seq;
         let now = cx.now();
         if cx.tracing() {
             let fields = vec![
@@ -136,8 +144,8 @@ impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
         );
         self.stats.sent += 1;
         if seq + 1 < job.count {
-            let t = cx.new_timer(u64::from(seq + 1));
-            cx.set_timer(t, now + job.interval);
+            self.next_seq = seq + 1;
+            cx.set_timer(timer, now + job.interval);
         }
     }
 
