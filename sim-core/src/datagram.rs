@@ -5,7 +5,7 @@
 //! round-trip time and loss. Every host running a [`DatagramHost`] answers
 //! echo requests; a host configured with [`PingJob`]s also sends them.
 
-use crate::sim::{Context, Endpoint, Packet, Payload};
+use crate::sim::{Context, Endpoint, Packet, Payload, TimerId};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::NodeId;
 use crate::trace::{Field, Kind, Value};
@@ -64,7 +64,23 @@ struct PingStats {
     rtt_min: Option<u64>,
     rtt_max: u64,
     rtt_sum: u128,
-    seen: Vec<bool>,
+    /// Which requests have had a reply, one bit each, grown as replies
+    /// come (never sized by `count` up front: a count of 2^32 - 1 must not
+    /// reserve half a gigabyte before the first request).
+    seen: Vec<u64>,
+}
+
+impl PingStats {
+    /// Marks request `seq` answered; true if it already was.
+    fn mark(&mut self, seq: u32) -> bool {
+        let (word, bit) = ((seq / 64) as usize, seq % 64);
+        if self.seen.len() <= word {
+            self.seen.resize(word + 1, 0);
+        }
+        let dup = self.seen[word] & (1 << bit) != 0;
+        self.seen[word] |= 1 << bit;
+        dup
+    }
 }
 
 /// Answers echo requests and runs ping jobs.
@@ -73,6 +89,11 @@ pub struct DatagramHost {
     jobs: Vec<PingJob>,
     stats: PingStats,
     answered: u64,
+    /// The ping's one timer, re-armed for each request (a timer per
+    /// request would hold a slot per request for the whole run).
+    timer: Option<TimerId>,
+    /// The sequence number of the next request.
+    next_seq: u32,
 }
 
 impl DatagramHost {
@@ -85,12 +106,11 @@ impl DatagramHost {
     /// unambiguous.
     pub fn with_ping(job: PingJob) -> Self {
         DatagramHost {
-            stats: PingStats {
-                seen: vec![false; job.count as usize],
-                ..PingStats::default()
-            },
+            stats: PingStats::default(),
             jobs: vec![job],
             answered: 0,
+            timer: None,
+            next_seq: 0,
         }
     }
 }
@@ -100,14 +120,15 @@ impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
         if let Some(job) = self.jobs.first().filter(|j| j.count > 0) {
             let t = cx.new_timer(0);
             cx.set_timer(t, job.start);
+            self.timer = Some(t);
         }
     }
 
-    fn on_timer(&mut self, cx: &mut Context<'_, P>, token: u64) {
-        let Some(job) = self.jobs.first().cloned() else {
+    fn on_timer(&mut self, cx: &mut Context<'_, P>, _token: u64) {
+        let (Some(job), Some(timer)) = (self.jobs.first().cloned(), self.timer) else {
             return;
         };
-        let seq = token as u32;
+        let seq = self.next_seq;
         let now = cx.now();
         if cx.tracing() {
             let fields = vec![
@@ -123,8 +144,8 @@ impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
         );
         self.stats.sent += 1;
         if seq + 1 < job.count {
-            let t = cx.new_timer(u64::from(seq + 1));
-            cx.set_timer(t, now + job.interval);
+            self.next_seq = seq + 1;
+            cx.set_timer(timer, now + job.interval);
         }
     }
 
@@ -141,14 +162,10 @@ impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
             Some(&Echo::Reply { seq, sent_at }) => {
                 let rtt = cx.now().saturating_since(sent_at).as_nanos();
                 let s = &mut self.stats;
-                let dup = match s.seen.get_mut(seq as usize) {
-                    Some(seen) if *seen => true,
-                    Some(seen) => {
-                        *seen = true;
-                        false
-                    }
-                    None => return, // not one of ours
-                };
+                if seq >= s.sent {
+                    return; // not one of ours
+                }
+                let dup = s.mark(seq);
                 if dup {
                     s.duplicates += 1;
                 } else {

@@ -137,10 +137,13 @@ pub const TCP_HEADER: u32 = 20;
 impl Segment {
     /// SEG.LEN: data octets plus one for SYN and one for FIN (RFC 9293
     /// §3.4).
+    /// Saturates rather than wrap for a length no sender makes (the most a
+    /// segment can carry is 65495 bytes).
     pub fn seg_len(&self) -> u32 {
-        self.data.len
-            + u32::from(self.flags.contains(Flags::SYN))
-            + u32::from(self.flags.contains(Flags::FIN))
+        self.data
+            .len
+            .saturating_add(u32::from(self.flags.contains(Flags::SYN)))
+            .saturating_add(u32::from(self.flags.contains(Flags::FIN)))
     }
 
     /// Bytes of TCP options, padded to a multiple of four.
@@ -151,7 +154,7 @@ impl Segment {
 
     /// Size on the wire: IPv4 and TCP headers, options and data.
     pub fn wire_size(&self) -> u32 {
-        IP_HEADER + TCP_HEADER + self.options_len() + self.data.len
+        (IP_HEADER + TCP_HEADER + self.options_len()).saturating_add(self.data.len)
     }
 
     /// True if `flag` is set.

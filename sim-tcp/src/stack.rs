@@ -97,6 +97,8 @@ pub struct TcpStack {
     stray: VecDeque<(NodeId, Transmit)>,
     events: VecDeque<StackEvent>,
     next_port: u16,
+    /// Connections forgotten so far (their ports are free again).
+    freed: u64,
     /// Connections ever opened.
     opened: u64,
     cookies: CookieJar,
@@ -122,6 +124,7 @@ impl TcpStack {
             stray: VecDeque::new(),
             events: VecDeque::new(),
             next_port: FIRST_EPHEMERAL,
+            freed: 0,
             opened: 0,
         }
     }
@@ -147,6 +150,11 @@ impl TcpStack {
 
     /// Opens a connection to `remote:remote_port` from `local_port` (an
     /// ephemeral port if `None`).
+    ///
+    /// # Panics
+    ///
+    /// If every ephemeral port to that peer is taken; see
+    /// [`try_connect`](Self::try_connect).
     pub fn connect(
         &mut self,
         now: SimTime,
@@ -154,7 +162,25 @@ impl TcpStack {
         remote_port: u16,
         local_port: Option<u16>,
     ) -> ConnId {
-        let local_port = local_port.unwrap_or_else(|| self.ephemeral_port(remote, remote_port));
+        self.try_connect(now, remote, remote_port, local_port)
+            .expect("a free ephemeral port")
+    }
+
+    /// Opens a connection like [`connect`](Self::connect), or `None` when
+    /// every ephemeral port (49152 to 65535) to `remote:remote_port` is
+    /// held by a connection (TIME_WAIT included): the caller waits for
+    /// one to close (see [`freed`](Self::freed)).
+    pub fn try_connect(
+        &mut self,
+        now: SimTime,
+        remote: NodeId,
+        remote_port: u16,
+        local_port: Option<u16>,
+    ) -> Option<ConnId> {
+        let local_port = match local_port {
+            Some(p) => p,
+            None => self.ephemeral_port(remote, remote_port)?,
+        };
         let iss = self.iss();
         let conn = Connection::connect(self.cfg.clone(), now, local_port, remote_port, iss);
         let quad = Quad {
@@ -162,11 +188,19 @@ impl TcpStack {
             remote,
             remote_port,
         };
-        self.insert(quad, conn, None)
+        Some(self.insert(quad, conn, None))
     }
 
-    fn ephemeral_port(&mut self, remote: NodeId, remote_port: u16) -> u16 {
-        loop {
+    /// How many connections have been forgotten so far: a caller waiting
+    /// for a port tries again when this moves.
+    pub fn freed(&self) -> u64 {
+        self.freed
+    }
+
+    /// The next free ephemeral port to `remote:remote_port`, each tried at
+    /// most once.
+    fn ephemeral_port(&mut self, remote: NodeId, remote_port: u16) -> Option<u16> {
+        for _ in FIRST_EPHEMERAL..=u16::MAX {
             let p = self.next_port;
             self.next_port = if p == u16::MAX {
                 FIRST_EPHEMERAL
@@ -179,9 +213,10 @@ impl TcpStack {
                 remote_port,
             };
             if !self.by_quad.contains_key(&quad) && !self.listeners.contains_key(&p) {
-                return p;
+                return Some(p);
             }
         }
+        None
     }
 
     fn insert(&mut self, quad: Quad, conn: Connection, half_open_of: Option<u16>) -> ConnId {
@@ -528,6 +563,7 @@ impl TcpStack {
             }
             self.by_quad.remove(&slot.quad);
             self.free.push(id.0);
+            self.freed += 1;
             return Some((id, None));
         }
         Some((id, slot.conn.next_timeout()))

@@ -93,7 +93,10 @@ fn host_action(a: &ActionSpec, path: &str) -> Result<HostAction, InputError> {
         0 => HostAction::Close,
         1 => HostAction::Abort,
         2 => HostAction::Crash,
-        _ => HostAction::Send(a.send.unwrap_or_default()),
+        _ => {
+            super::tcp::check_send(a.send, &format!("{path}.send"))?;
+            HostAction::Send(a.send.unwrap_or_default())
+        }
     };
     if a.set.is_some() || a.from.is_some() {
         return Err(InputError::at(

@@ -200,6 +200,18 @@ fn injection(inj: &InjectSpec, path: &str, topology: &Topology) -> Result<Inject
             format!("{:?} is not a list of SYN, ACK, FIN, RST, PSH", t.flags),
         )
     })?;
+    // An IPv4 packet holds at most 65535 bytes, 40 of them headers.
+    let max_len = 65_535 - sim_tcp::segment::IP_HEADER - sim_tcp::segment::TCP_HEADER;
+    if t.len > max_len {
+        return Err(InputError::at(
+            format!("{path}.tcp.len"),
+            format!(
+                "{} bytes do not fit in one segment (at most {max_len}: an IPv4 packet \
+                 is at most 65535 bytes, 40 of them headers)",
+                t.len
+            ),
+        ));
+    }
     let seg = sim_tcp::Segment {
         src_port: t.sport,
         dst_port: t.dport,

@@ -87,14 +87,37 @@ fn http_app(t: &TcpSpec, h: &HttpSpec, path: &str, name: &str) -> Result<StreamA
         } else {
             StreamSide::PlainServer
         },
-        request: h.request.unwrap_or(300),
-        response: h.response.unwrap_or(10_000),
+        request: message_size(h.request, 300, &format!("{path}.http.request"))?,
+        response: message_size(h.response, 10_000, &format!("{path}.http.response"))?,
         costs: sim_tls::cost::CpuCosts::default(),
         resume: false,
         requests: requests_per_connection(h.requests, &format!("{path}.http.requests"))?,
         host: t.connect.as_deref().map_or(name, host_part).to_string(),
         relay: false,
     })
+}
+
+/// The most bytes an HTTP request or response may have. The stream model
+/// holds a message's real bytes (TLS encrypts them; plain HTTP carries
+/// them), each written whole when its turn comes, so its size is memory
+/// the run must hold; a bulk transfer of any size is plain TCP's `send`.
+pub const MAX_MESSAGE_BYTES: u64 = 64 << 20;
+
+/// A request or response size (`default` if absent), at most
+/// [`MAX_MESSAGE_BYTES`].
+fn message_size(n: Option<u64>, default: u64, path: &str) -> Result<u64, InputError> {
+    let n = n.unwrap_or(default);
+    if n > MAX_MESSAGE_BYTES {
+        return Err(InputError::at(
+            path,
+            format!(
+                "{n} bytes is more than an HTTP message may have in this model \
+                 ({MAX_MESSAGE_BYTES} bytes, 64 MiB: its bytes are held in memory); \
+                 for a bulk transfer use plain TCP's \"send\""
+            ),
+        ));
+    }
+    Ok(n)
 }
 
 /// Requests per connection: at least one.
@@ -259,7 +282,7 @@ fn tls_client(
     cfg.early_data = spec.early_data.unwrap_or(false);
     Ok(StreamApp {
         side: StreamSide::Client(Box::new(cfg)),
-        request: spec.request.unwrap_or(300),
+        request: message_size(spec.request, 300, &format!("{path}.request"))?,
         response: 0,
         costs: sim_tls::cost::CpuCosts::default(),
         resume: spec.resume.unwrap_or(false),
@@ -333,7 +356,7 @@ fn tls_server(
     Ok(StreamApp {
         side: StreamSide::Server(Box::new(cfg)),
         request: 1,
-        response: spec.response.unwrap_or(10_000),
+        response: message_size(spec.response, 10_000, &format!("{path}.response"))?,
         costs: sim_tls::cost::CpuCosts::default(),
         resume: false,
         requests: 1,

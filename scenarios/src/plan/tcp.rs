@@ -43,6 +43,7 @@ pub(super) fn tcp_app(
     timer_settings(t, path, &mut cfg)?;
     listener_settings(t, path, &mut cfg)?;
     let (connections, concurrency) = connection_counts(t, path)?;
+    check_send(t.send, &format!("{path}.send"))?;
     let close = t.close.unwrap_or(CloseWhen::OnPeerClose);
     if (t.tls.is_some() || t.http.is_some()) && t.nagle.is_none() {
         // Browsers and common servers set TCP_NODELAY: a flight of
@@ -321,5 +322,35 @@ fn connection_counts(t: &TcpSpec, path: &str) -> Result<(u64, u32), InputError> 
             "several connections cannot share one fixed local port",
         ));
     }
+    if concurrency > MAX_CONCURRENCY {
+        return Err(InputError::at(
+            format!("{path}.concurrency"),
+            format!(
+                "{concurrency} connections at once is more than a client can hold \
+                 (at most {MAX_CONCURRENCY}, its ephemeral ports 49152 to 65535)"
+            ),
+        ));
+    }
     Ok((connections, concurrency))
 }
+
+/// The most bytes one `send` may queue (2^50, about 10^15): a transfer
+/// is streamed (positions, not bytes), but a connection counts what it
+/// was given in 64 bits, and sends add up.
+pub const MAX_SEND_BYTES: u64 = 1 << 50;
+
+/// A `send` within [`MAX_SEND_BYTES`].
+pub(super) fn check_send(n: Option<u64>, path: &str) -> Result<(), InputError> {
+    match n {
+        Some(n) if n > MAX_SEND_BYTES => Err(InputError::at(
+            path,
+            format!("{n} bytes is more than one send may queue (at most {MAX_SEND_BYTES}, 2^50)"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The most connections a client may have open at once: one per ephemeral
+/// port. Connections beyond the ports free (TIME_WAIT holds its port) wait
+/// for one to close.
+pub const MAX_CONCURRENCY: u32 = 16_384;

@@ -365,8 +365,15 @@ fn check_discipline(spec: &DisciplineSpec, path: &str) -> Result<(), InputError>
     }
 }
 
-/// A queue is limited in packets or in bytes, not both, and its
-/// discipline's parameters make sense.
+/// The most packets a link direction's queue may hold: each waiting
+/// packet is held in memory, so a queue of 10^12 would grow until the run
+/// died.
+pub const MAX_QUEUE_PACKETS: u64 = 1_000_000;
+/// The most bytes a link direction's queue may hold (100 MB).
+pub const MAX_QUEUE_BYTES: u64 = 100_000_000;
+
+/// A queue is limited in packets or in bytes, not both, within what a run
+/// can hold, and its discipline's parameters make sense.
 pub(super) fn check_queue(spec: &LinkParamsSpec, path: &str) -> Result<(), InputError> {
     if spec.queue_packets.is_some() && spec.queue_bytes.is_some() {
         return Err(InputError::at(
@@ -376,6 +383,23 @@ pub(super) fn check_queue(spec: &LinkParamsSpec, path: &str) -> Result<(), Input
     }
     if let Some(d) = &spec.discipline {
         check_discipline(d, &format!("{path}.discipline"))?;
+    }
+    for (field, given, max) in [
+        ("queue_packets", spec.queue_packets, MAX_QUEUE_PACKETS),
+        ("queue_bytes", spec.queue_bytes, MAX_QUEUE_BYTES),
+    ] {
+        if let Some(n) = given
+            && n.0 > max
+        {
+            return Err(InputError::at(
+                format!("{path}.{field}"),
+                format!(
+                    "{} is more than a queue may hold in this model (at most {max}: \
+                     every waiting packet is held in memory)",
+                    n.0
+                ),
+            ));
+        }
     }
     Ok(())
 }

@@ -43,20 +43,35 @@ impl RxBytes {
 }
 
 /// What a connection wrote to TCP, kept in the pieces it was written in
-/// (appending never copies what came before) and read back by offset.
+/// (appending never copies what came before) and read back by offset,
+/// until the peer has acknowledged them.
 #[derive(Debug, Default)]
 pub(super) struct TxLog {
     /// (stream offset of the piece, its bytes), in order.
-    pieces: Vec<(u64, Vec<u8>)>,
+    pieces: std::collections::VecDeque<(u64, Vec<u8>)>,
     end: u64,
+    /// Bytes the peer has acknowledged: TCP never sends them again.
+    acked: u64,
 }
 
 impl TxLog {
     pub(super) fn push(&mut self, bytes: Vec<u8>) {
         if !bytes.is_empty() {
             let n = bytes.len() as u64;
-            self.pieces.push((self.end, bytes));
+            self.pieces.push_back((self.end, bytes));
             self.end += n;
+        }
+    }
+
+    /// `n` more bytes were acknowledged: pieces wholly before that point
+    /// are dropped, so a long exchange holds only what is in flight.
+    pub(super) fn acked(&mut self, n: u64) {
+        self.acked = self.acked.saturating_add(n);
+        while let Some((at, piece)) = self.pieces.front() {
+            if at + piece.len() as u64 > self.acked {
+                break;
+            }
+            self.pieces.pop_front();
         }
     }
 
@@ -66,7 +81,9 @@ impl TxLog {
         if len == 0 || stop > self.end {
             return None;
         }
-        let first = self.pieces.partition_point(|(at, _)| *at <= offset) - 1;
+        let first = self.pieces.partition_point(|(at, _)| *at <= offset);
+        // Bytes already acknowledged (and dropped) are not sent again.
+        let first = first.checked_sub(1)?;
         let (at, piece) = &self.pieces[first];
         let from = (offset - at) as usize;
         if from + len <= piece.len() {
@@ -74,7 +91,7 @@ impl TxLog {
         }
         // A segment across pieces: gather it.
         let mut out = Vec::with_capacity(len);
-        for (at, piece) in &self.pieces[first..] {
+        for (at, piece) in self.pieces.range(first..) {
             let a = offset.saturating_sub(*at) as usize;
             let b = ((stop - at) as usize).min(piece.len());
             out.extend_from_slice(&piece[a..b]);
@@ -102,6 +119,13 @@ mod tests {
         assert_eq!(&*tx.get(6, 9).unwrap(), b"big world");
         assert_eq!(tx.get(10, 6), None, "not all written");
         assert_eq!(tx.get(3, 0), None);
+        // Acknowledged pieces go; the rest still reads by offset.
+        tx.acked(7);
+        assert_eq!(tx.pieces.len(), 2);
+        assert_eq!(&*tx.get(6, 9).unwrap(), b"big world");
+        tx.acked(8);
+        assert_eq!(tx.pieces.len(), 0);
+        assert_eq!(tx.get(6, 9), None);
     }
 
     #[test]

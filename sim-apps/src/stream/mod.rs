@@ -248,6 +248,11 @@ impl Stream {
         self.tx.get(offset, len as usize)
     }
 
+    /// The peer acknowledged `n` more bytes: they need not be kept.
+    pub fn acked(&mut self, n: u64) {
+        self.tx.acked(n);
+    }
+
     /// Files bytes that arrived in a segment.
     pub fn arrived(&mut self, offset: u64, data: &[u8]) {
         self.rx.put(offset, data);

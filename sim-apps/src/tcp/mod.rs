@@ -249,6 +249,7 @@ impl TcpHost {
             while let Some((id, deadline)) = self.stack().poll_timer() {
                 self.conn_timers.update(cx, self.slot, id, deadline);
             }
+            busy |= self.retry_port_wait(cx);
             if !busy {
                 break;
             }

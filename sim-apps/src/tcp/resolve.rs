@@ -29,6 +29,13 @@ pub(super) struct Dialer {
     waiting: Vec<SimTime>,
     /// Connections given up because the name did not resolve.
     pub(super) abandoned: u64,
+    /// Connections waiting for a free ephemeral port (every one to the
+    /// server is held, TIME_WAIT included): where to and when they were
+    /// due, in order.
+    port_wait: std::collections::VecDeque<(NodeId, SimTime)>,
+    /// The stack's [`freed`](sim_tcp::stack::TcpStack::freed) count when
+    /// a port was last found wanting.
+    port_wait_freed: u64,
 }
 
 impl Dialer {
@@ -99,8 +106,50 @@ impl TcpHost {
             return;
         };
         let now = cx.now();
-        let id = self.stack().connect(now, remote, port, local_port);
-        self.open(cx, id, started);
+        if !self.dialer.port_wait.is_empty() {
+            // Earlier connections are still waiting for a port: keep order.
+            self.dialer.port_wait.push_back((remote, started));
+            return;
+        }
+        match self.stack().try_connect(now, remote, port, local_port) {
+            Some(id) => self.open(cx, id, started),
+            None => {
+                self.dialer.port_wait_freed = self.stack().freed();
+                self.dialer.port_wait.push_back((remote, started));
+            }
+        }
+    }
+
+    /// Opens the connections that waited for a port, now that some have
+    /// been freed; true if any opened.
+    pub(super) fn retry_port_wait(&mut self, cx: &mut Context<'_, Wire>) -> bool {
+        let Role::Connect {
+            port, local_port, ..
+        } = self.app.role
+        else {
+            return false;
+        };
+        if self.dialer.port_wait.is_empty()
+            || self.stack.as_ref().map(|s| s.freed()) == Some(self.dialer.port_wait_freed)
+        {
+            return false;
+        }
+        let now = cx.now();
+        let mut any = false;
+        while let Some(&(remote, started)) = self.dialer.port_wait.front() {
+            match self.stack().try_connect(now, remote, port, local_port) {
+                Some(id) => {
+                    self.dialer.port_wait.pop_front();
+                    self.open(cx, id, started);
+                    any = true;
+                }
+                None => {
+                    self.dialer.port_wait_freed = self.stack().freed();
+                    break;
+                }
+            }
+        }
+        any
     }
 
     /// A client connection has finished: the next one may open.

@@ -135,6 +135,12 @@ impl TcpHost {
                 };
                 stream.peer_closed(&app)
             }
+            (Event::Acked(n), _) => {
+                if let Some(stream) = self.conns.stream_mut(id) {
+                    stream.acked(*n);
+                }
+                return false;
+            }
             _ => return false,
         };
         self.apply_step(cx, now, id, step, &app);
