@@ -423,3 +423,29 @@ fn sections_written_as_arrays_are_refused() {
         );
     }
 }
+
+/// `netsim run ... | head` stops quietly when the reader goes away: no
+/// panic, and the outputs were in place before anything was printed.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("r");
+    let err = tmp.path().join("err.txt");
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' run '{}' --out '{}' 2>'{}' | true",
+            env!("CARGO_BIN_EXE_netsim"),
+            library_file("three-way-handshake"),
+            d.display(),
+            err.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let stderr = std::fs::read_to_string(&err).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(entries(&d).contains(&"summary.json".to_string()));
+    assert!(!entries(&d).iter().any(|n| n.ends_with(".partial")));
+}

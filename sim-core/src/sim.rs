@@ -447,7 +447,8 @@ impl<P: Payload> Simulator<P> {
     }
 
     /// Events handled so far that did something: queue entries of
-    /// cancelled or re-armed timers are not counted.
+    /// cancelled or re-armed timers, and the trace's own transmission-start
+    /// entries, are not counted, so the count is the same traced or not.
     pub fn events_handled(&self) -> u64 {
         self.core.effective
     }
@@ -523,6 +524,13 @@ impl<P: Payload> Simulator<P> {
     }
 
     fn dispatch(&mut self, ev: Ev) {
+        // A transmission start after a queue wait is scheduled only to be
+        // traced: counting it would make `events_handled` (and where
+        // `--max-events` stops) depend on which outputs were asked for.
+        if let Ev::TxStart { .. } = ev {
+            self.dispatch_inner(ev);
+            return;
+        }
         if let Ev::Timer { slot, generation } = ev {
             let s = &self.core.timers[slot as usize];
             let live = s.generation == generation && s.deadline != NEVER;

@@ -306,6 +306,16 @@ fn report_batch(
 }
 
 fn main() -> ExitCode {
+    // Like any Unix filter, stop quietly when the reader of stdout goes
+    // away (`netsim run ... | head`): Rust ignores SIGPIPE, which turns the
+    // next print into a panic. Every output is in place before anything is
+    // printed, so nothing is left half-written.
+    #[cfg(unix)]
+    // SAFETY: restoring a signal's default disposition before any thread
+    // starts has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     if let Err(e) = scenarios::remove_temporaries_on_signal() {
         eprintln!(

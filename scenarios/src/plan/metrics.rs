@@ -128,11 +128,13 @@ pub(super) fn unknown_metric<'a>(
 }
 
 /// Figures of each link direction.
-pub const LINK_METRICS: [&str; 6] = [
+pub const LINK_METRICS: [&str; 8] = [
     "sent",
     "bytes",
     "delivered",
     "dropped_queue_full",
+    "dropped_aqm",
+    "max_queue_delay_ns",
     "lost",
     "duplicated",
 ];

@@ -400,6 +400,8 @@ fn collect_metrics(sim: &Simulator<Wire>, plan: &Plan) -> Vec<(String, Value)> {
             s.bytes,
             s.delivered,
             s.dropped_queue_full,
+            s.dropped_aqm,
+            s.max_queue_delay.as_nanos(),
             s.lost,
             s.duplicated,
         ];

@@ -45,7 +45,24 @@ fn push_metrics<'a>(
 ) {
     text.push_str("# metrics\n");
     for (k, v) in metrics {
-        text.push_str(&format!("{k} = {v:?}\n"));
+        text.push_str(&format!("{k} = {}\n", value_text(v)));
+    }
+}
+
+/// A metric's value as a reader writes it: `20`, `0.5`, `true`, `"text"`.
+fn value_text(v: &sim_core::Value) -> String {
+    use sim_core::Value;
+    match v {
+        Value::U64(n) => n.to_string(),
+        Value::I64(n) => n.to_string(),
+        Value::F64(x) => x.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Str(s) => format!("{s:?}"),
+        Value::Node(n) => format!("node {}", n.0),
+        Value::List(items) => {
+            let parts: Vec<String> = items.iter().map(value_text).collect();
+            format!("[{}]", parts.join(", "))
+        }
     }
 }
 
