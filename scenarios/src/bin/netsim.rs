@@ -449,11 +449,7 @@ fn check(scenario: &std::path::Path) -> Result<ExitCode, Error> {
     let plan = if sweep.params.is_empty() {
         scenarios::load(scenario)?
     } else {
-        check_every_point(scenario, &sweep)?;
-        scenarios::plan_point(&sweep, 0).map_err(|error| Error::Invalid {
-            file: scenario.to_path_buf(),
-            error,
-        })?
+        plan_every_point(scenario, &sweep, 0)?
     };
     let points = if sweep.params.is_empty() {
         String::new()
@@ -504,16 +500,25 @@ fn batch(
     ))
 }
 
-/// Plans every point of a sweep: `run` refuses what `check` and `batch`
-/// refuse, even when the point it runs is valid.
-fn check_every_point(scenario: &std::path::Path, sweep: &scenarios::Sweep) -> Result<(), Error> {
+/// Plans every point of a sweep and keeps point `keep`'s plan: `run`
+/// refuses what `check` and `batch` refuse, even when the point it runs is
+/// valid.
+fn plan_every_point(
+    scenario: &std::path::Path,
+    sweep: &scenarios::Sweep,
+    keep: usize,
+) -> Result<scenarios::Plan, Error> {
+    let mut kept = None;
     for k in 0..sweep.points() {
-        scenarios::plan_point(sweep, k).map_err(|error| Error::Invalid {
+        let plan = scenarios::plan_point(sweep, k).map_err(|error| Error::Invalid {
             file: scenario.to_path_buf(),
             error,
         })?;
+        if k == keep {
+            kept = Some(plan);
+        }
     }
-    Ok(())
+    Ok(kept.expect("keep is a point of the sweep"))
 }
 
 /// The plan `netsim run` runs: the file itself, or one point of its sweep.
@@ -522,7 +527,6 @@ fn plan_at(scenario: &std::path::Path, point: Option<usize>) -> Result<scenarios
     if sweep.params.is_empty() && point.unwrap_or(0) == 0 {
         return scenarios::load(scenario);
     }
-    check_every_point(scenario, &sweep)?;
     let k = point.unwrap_or(0);
     if k >= sweep.points() {
         return Err(Error::Usage(format!(
@@ -531,6 +535,8 @@ fn plan_at(scenario: &std::path::Path, point: Option<usize>) -> Result<scenarios
             sweep.points() - 1
         )));
     }
+    // Every point is checked before anything is said of the one run.
+    let plan = plan_every_point(scenario, &sweep, k)?;
     let values: Vec<String> = sweep
         .values(k)
         .iter()
@@ -541,10 +547,7 @@ fn plan_at(scenario: &std::path::Path, point: Option<usize>) -> Result<scenarios
         sweep.points(),
         values.join(", ")
     );
-    scenarios::plan_point(&sweep, k).map_err(|error| Error::Invalid {
-        file: scenario.to_path_buf(),
-        error,
-    })
+    Ok(plan)
 }
 
 /// The `--trace-kinds` and `--trace-nodes` filter, each name checked.

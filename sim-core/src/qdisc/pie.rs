@@ -202,33 +202,19 @@ mod tests {
     fn a_standing_queue_raises_the_drop_probability_after_the_burst_allowance() {
         let mut p = pie();
         let mut drops = Drops::new();
-        let mut slot = 0;
-        for t in 0..100 {
-            p.enqueue(
-                at(t),
-                Entry {
-                    slot,
-                    size: 1500,
-                    enqueued: at(t),
-                    flow: 0,
-                },
-                &mut drops,
-            );
-            slot += 1;
-        }
         let mut first_drop = None;
-        for t in 100..3000 {
-            p.enqueue(
-                at(t),
-                Entry {
-                    slot,
-                    size: 1500,
-                    enqueued: at(t),
-                    flow: 0,
-                },
-                &mut drops,
-            );
-            slot += 1;
+        // One arrival a millisecond; departures start once 100 wait.
+        for t in 0..3000 {
+            let e = Entry {
+                slot: t as u32,
+                size: 1500,
+                enqueued: at(t),
+                flow: 0,
+            };
+            p.enqueue(at(t), e, &mut drops);
+            if t < 100 {
+                continue;
+            }
             p.dequeue(at(t), &mut drops);
             if first_drop.is_none() && !drops.is_empty() {
                 first_drop = Some(t);
