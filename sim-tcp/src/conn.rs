@@ -712,6 +712,9 @@ impl Connection {
             // RFC 7323 §2.2: a SYN,ACK carries the option only if the SYN did.
             wscale: (syn && self.cfg.window_scaling && (!self.passive || self.peer_wscale))
                 .then_some(self.rcv_wscale),
+            sack_permitted: false,
+            timestamps: None,
+            sack: Default::default(),
             data: Data {
                 offset: from.saturating_sub(1),
                 len,

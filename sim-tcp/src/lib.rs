@@ -40,5 +40,5 @@ pub mod stack;
 pub mod state;
 
 pub use config::{CongestionKind, InitialWindow, Profile, TcpConfig};
-pub use segment::{Data, Flags, Segment};
+pub use segment::{Data, Flags, SackBlocks, Segment, Timestamps};
 pub use state::State;

@@ -1,5 +1,6 @@
 //! TCP segments as the model sends them: header fields, the options netsim
-//! models (MSS, window scale), and the payload described by its position in
+//! models (MSS, window scale, SACK-permitted, SACK blocks, timestamps), and
+//! the payload described by its position in
 //! the sender's byte stream instead of by its bytes.
 //!
 //! Application data is a deterministic pattern: byte `k` of a stream is
@@ -125,8 +126,74 @@ pub struct Segment {
     pub mss: Option<u16>,
     /// Window scale option (SYN segments only).
     pub wscale: Option<u8>,
+    /// SACK-permitted option (SYN segments only, RFC 2018 §2).
+    pub sack_permitted: bool,
+    /// Timestamps option (RFC 7323 §3).
+    pub timestamps: Option<Timestamps>,
+    /// SACK option blocks (RFC 2018 §3; the first may be a D-SACK block,
+    /// RFC 2883 §4).
+    pub sack: SackBlocks,
     /// Application data.
     pub data: Data,
+}
+
+/// The timestamps option's two fields (RFC 7323 §3.2).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Hash)]
+pub struct Timestamps {
+    /// TSval: the sender's timestamp clock when it sent the segment.
+    pub val: u32,
+    /// TSecr: the TSval being echoed (meaningful only with ACK).
+    pub ecr: u32,
+}
+
+/// Most SACK blocks one option can hold: 4 in the 40 bytes of option
+/// space, 3 beside a timestamps option (RFC 2018 §3).
+pub const MAX_SACK_BLOCKS: usize = 4;
+
+/// The blocks of a SACK option, in the order sent, without allocating (a
+/// segment is cloned for every hop of its path).
+#[derive(Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct SackBlocks {
+    blocks: [(SeqNum, SeqNum); MAX_SACK_BLOCKS],
+    len: u8,
+}
+
+impl SackBlocks {
+    /// Appends a block `[left, right)`; false if the option is full.
+    pub fn push(&mut self, left: SeqNum, right: SeqNum) -> bool {
+        let n = usize::from(self.len);
+        if n == MAX_SACK_BLOCKS {
+            return false;
+        }
+        self.blocks[n] = (left, right);
+        self.len += 1;
+        true
+    }
+    /// Keeps only the first `n` blocks.
+    pub fn truncate(&mut self, n: usize) {
+        self.len = self.len.min(n as u8);
+    }
+    /// The blocks, first sent first: each a left edge and the sequence
+    /// number just past its right end.
+    pub fn as_slice(&self) -> &[(SeqNum, SeqNum)] {
+        &self.blocks[..usize::from(self.len)]
+    }
+    /// Number of blocks.
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+    /// True if the segment carries no SACK option.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl fmt::Debug for SackBlocks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.as_slice().iter().map(|(l, r)| l.0..r.0))
+            .finish()
+    }
 }
 
 /// IPv4 header without options.
@@ -146,10 +213,24 @@ impl Segment {
             .saturating_add(u32::from(self.flags.contains(Flags::FIN)))
     }
 
-    /// Bytes of TCP options, padded to a multiple of four.
+    /// Bytes of TCP options as Linux lays them out, each aligned to four
+    /// bytes with NOPs: MSS 4; SACK-permitted and timestamps 12 together
+    /// (the one in the other's padding), else 4 and 12; window scale 4;
+    /// SACK blocks 4 + 8 per block.
     pub fn options_len(&self) -> u32 {
-        let raw: u32 = self.mss.map_or(0, |_| 4) + self.wscale.map_or(0, |_| 3);
-        raw.div_ceil(4) * 4
+        let mss = self.mss.map_or(0, |_| 4);
+        let ts_sack_ok = match (self.timestamps.is_some(), self.sack_permitted) {
+            (true, _) => 12,
+            (false, true) => 4,
+            (false, false) => 0,
+        };
+        let wscale = self.wscale.map_or(0, |_| 4);
+        let sack = if self.sack.is_empty() {
+            0
+        } else {
+            4 + 8 * self.sack.len() as u32
+        };
+        mss + ts_sack_ok + wscale + sack
     }
 
     /// Size on the wire: IPv4 and TCP headers, options and data.
@@ -198,6 +279,18 @@ mod tests {
             ..Segment::default()
         };
         assert_eq!(syn.wire_size(), 20 + 20 + 8);
+        let linux_syn = Segment {
+            sack_permitted: true,
+            timestamps: Some(Timestamps::default()),
+            ..syn
+        };
+        assert_eq!(linux_syn.options_len(), 20, "Linux's SYN carries 20 bytes");
+        let mut sacked = Segment {
+            timestamps: Some(Timestamps::default()),
+            ..Segment::default()
+        };
+        assert!(sacked.sack.push(SeqNum(1), SeqNum(2)));
+        assert_eq!(sacked.options_len(), 12 + 12);
         let data = Segment {
             data: Data {
                 offset: 0,

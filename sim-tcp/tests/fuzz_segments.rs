@@ -55,6 +55,26 @@ fn hostile(r: &mut RngStream, last: Option<&Segment>) -> Segment {
         } else {
             None
         },
+        sack_permitted: r.chance(0.5),
+        timestamps: r.chance(0.5).then(|| sim_tcp::Timestamps {
+            val: pick(r, &u32s),
+            ecr: pick(r, &u32s),
+        }),
+        sack: {
+            // Blocks anywhere: reversed, empty, wrapped, beyond what was
+            // sent (RFC 2018 does not let a receiver trust them).
+            let mut b = sim_tcp::SackBlocks::default();
+            for _ in 0..r.below(5) {
+                let left = if r.chance(0.5) {
+                    pick(r, &u32s)
+                } else {
+                    r.next_u32()
+                };
+                let right = left.wrapping_add(pick(r, &[0, 1, 1448, 0x8000_0000, u32::MAX]));
+                b.push(SeqNum(left), SeqNum(right));
+            }
+            b
+        },
         data: Data {
             // Offsets are where data sits in the sender's stream: at most
             // what it was given, which scenarios keep within 2^50 a send.

@@ -221,6 +221,9 @@ fn injection(inj: &InjectSpec, path: &str, topology: &Topology) -> Result<Inject
         wnd: t.wnd.unwrap_or(65_535),
         mss: None,
         wscale: None,
+        sack_permitted: false,
+        timestamps: None,
+        sack: Default::default(),
         data: sim_tcp::Data {
             offset: 0,
             len: t.len,
