@@ -6,6 +6,8 @@
 
 use sim_core::SimDuration;
 
+pub use crate::rtt::RtoFormula;
+
 /// Which congestion control a connection runs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum CongestionKind {
@@ -50,6 +52,9 @@ pub struct TcpConfig {
     pub max_rto: SimDuration,
     /// Clock granularity G in RTO = SRTT + max(G, 4 RTTVAR).
     pub clock_granularity: SimDuration,
+    /// How RTT samples make the RTO: RFC 6298's formula, or Linux's (RTO =
+    /// SRTT + a deviation term of at least `min_rto`).
+    pub rto_formula: RtoFormula,
     /// How long TIME_WAIT lasts: 2 MSL (RFC 9293: MSL 2 min; Linux: 60 s).
     pub time_wait: SimDuration,
     /// Give up on a peer that never sends its FIN (not in the RFC; Linux:
@@ -76,6 +81,22 @@ pub struct TcpConfig {
     /// first and second duplicate ACKs, send one new segment each, up to
     /// cwnd + 2 SMSS, without changing cwnd. On in both profiles.
     pub limited_transmit: bool,
+    /// Offer and accept SACK (RFC 2018) and, once both sides agree,
+    /// recover losses from the scoreboard (RFC 6675) instead of NewReno's
+    /// one hole per round trip. rfc: off (RFC 9293 does not require it);
+    /// linux: on (`net.ipv4.tcp_sack` = 1).
+    pub sack: bool,
+    /// Report duplicate segments in the first SACK block (D-SACK, RFC
+    /// 2883). Linux: on (`tcp_dsack` = 1).
+    pub dsack: bool,
+    /// Offer and accept timestamps (RFC 7323): RTT measured on every ACK,
+    /// PAWS; the option's 12 bytes come out of each segment's data (an MSS
+    /// of 1460 carries 1448). rfc: off; linux: on.
+    pub timestamps: bool,
+    /// Proportional Rate Reduction (RFC 6937, the slow-start reduction
+    /// bound) paces what SACK recovery sends; without it RFC 6675 sends
+    /// whatever cwnd = ssthresh allows. Linux: on.
+    pub prr: bool,
     /// Congestion control.
     pub congestion: CongestionKind,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
@@ -97,6 +118,7 @@ impl TcpConfig {
             min_rto: SimDuration::from_secs(1),
             max_rto: SimDuration::from_secs(60),
             clock_granularity: SimDuration::from_millis(1),
+            rto_formula: RtoFormula::Rfc6298,
             time_wait: SimDuration::from_secs(240),
             fin_wait_2_timeout: None,
             delayed_ack: Some(SimDuration::from_millis(200)),
@@ -106,6 +128,10 @@ impl TcpConfig {
             data_retries: 15,
             rfc1337: true,
             limited_transmit: true,
+            sack: false,
+            dsack: true,
+            timestamps: false,
+            prr: false,
             congestion: CongestionKind::NewReno,
             syn_cookies: false,
             two_way_handshake: false,
@@ -114,6 +140,7 @@ impl TcpConfig {
             Profile::Rfc => rfc,
             Profile::Linux => TcpConfig {
                 min_rto: SimDuration::from_millis(200),
+                rto_formula: RtoFormula::Linux,
                 max_rto: SimDuration::from_secs(120),
                 time_wait: SimDuration::from_secs(60),
                 fin_wait_2_timeout: Some(SimDuration::from_secs(60)),
@@ -122,6 +149,9 @@ impl TcpConfig {
                 syn_retries: 6,
                 // net.ipv4.tcp_rfc1337 = 0: a RST in TIME_WAIT closes it.
                 rfc1337: false,
+                sack: true,
+                timestamps: true,
+                prr: true,
                 ..rfc
             },
         }

@@ -42,7 +42,8 @@ use crate::config::{CongestionKind, InitialWindow, TcpConfig};
 use crate::congestion::{CongestionControl, Cubic, NewReno};
 use crate::reassembly::Reassembly;
 use crate::rtt::RttEstimator;
-use crate::segment::{Data, Flags, Segment};
+use crate::scoreboard::{Acked, Scoreboard};
+use crate::segment::{Data, Flags, SackBlocks, Segment, Timestamps};
 use crate::seq::SeqNum;
 use crate::state::State;
 
@@ -51,6 +52,27 @@ pub const DEFAULT_MSS: u16 = 536;
 
 /// Largest window scale shift (RFC 7323 §2.3).
 const MAX_WSCALE: u8 = 14;
+
+/// Bytes the timestamps option takes from every segment (RFC 7323 §3.2,
+/// with its two NOPs).
+const TS_OPTION_LEN: u32 = 12;
+
+/// Duplicate ACKs (or SACKed segments above a hole) that signal a loss
+/// (RFC 5681 §3.2, RFC 6675 §2 DupThresh).
+const DUPTHRESH: u32 = 3;
+
+/// Proportional Rate Reduction's state during one recovery (RFC 6937 §3).
+#[derive(Clone, Copy, Debug, Default)]
+struct Prr {
+    /// Bytes delivered to the peer since recovery began.
+    delivered: u64,
+    /// Bytes sent since recovery began.
+    out: u64,
+    /// FlightSize when recovery began.
+    recover_fs: u64,
+    /// What this ACK lets the sender send (`sndcnt`), less what it sent.
+    allowed: u64,
+}
 
 /// What the connection tells its application and the trace.
 #[derive(Clone, Debug, PartialEq)]
@@ -123,8 +145,16 @@ pub struct ConnStats {
     pub bytes_sent: u64,
     /// Retransmission timeouts.
     pub timeouts: u64,
-    /// Fast retransmits.
+    /// Fast retransmits: loss recoveries entered on duplicate ACKs or SACK
+    /// information.
     pub fast_retransmits: u64,
+    /// Rescue retransmissions (RFC 6675 §4, `NextSeg` rule 4).
+    pub rescue_retransmissions: u64,
+    /// D-SACK blocks received: the peer got a segment twice (RFC 2883),
+    /// from a spurious retransmission or a duplicating network.
+    pub dsacks_received: u64,
+    /// Segments dropped by PAWS (RFC 7323 §5).
+    pub paws_drops: u64,
     /// Application bytes acknowledged by the peer.
     pub bytes_acked: u64,
     /// Application bytes delivered in order to our application.
@@ -226,6 +256,41 @@ pub struct Connection {
     ack_now: bool,
     bytes_since_ack: u64,
 
+    // Options agreed in the handshake.
+    /// Both SYNs carried SACK-permitted (RFC 2018 §2).
+    sack_on: bool,
+    /// Both SYNs carried timestamps (RFC 7323 §3.2).
+    ts_on: bool,
+    /// The peer's SYN offered SACK (a SYN,ACK answers only what was
+    /// offered).
+    peer_sack_ok: bool,
+    /// The time of the input being handled: TSval and the scoreboard's
+    /// send times read it.
+    clock: SimTime,
+    /// Added to the millisecond clock to make TSval, per connection, as
+    /// Linux offsets it (here: the ISS, so runs stay deterministic).
+    ts_offset: u32,
+    /// TS.Recent (RFC 7323 §4.3).
+    ts_recent: u32,
+    /// Last.ACK.sent, as an index (RFC 7323 §4.3).
+    last_ack_sent: u64,
+
+    // SACK, receiving side (RFC 2018 §4).
+    /// An index inside each block reported, the most recent first.
+    sack_recent: Vec<u64>,
+    /// A duplicate to report first in the next ACK (RFC 2883 §4).
+    dsack: Option<(u64, u64)>,
+
+    // SACK, sending side (RFC 6675).
+    board: Scoreboard,
+    /// Send time of the oldest segment the last ACK newly SACKed.
+    sack_rtt: Option<SimTime>,
+    /// HighRxt: one past the highest index retransmitted in this recovery.
+    high_rxt: u64,
+    /// RescueRxt: `recover` when the rescue retransmission was sent.
+    rescue_rxt: Option<u64>,
+    prr: Prr,
+
     out: VecDeque<Transmit>,
     events: VecDeque<Event>,
     stats: ConnStats,
@@ -253,7 +318,8 @@ impl Connection {
             cfg.min_rto,
             cfg.max_rto,
             cfg.clock_granularity,
-        );
+        )
+        .with_formula(cfg.rto_formula);
         let eff_mss = u32::from(DEFAULT_MSS);
         let cc = new_cc(cfg.congestion, eff_mss, eff_mss);
         Connection {
@@ -304,6 +370,20 @@ impl Connection {
             first_partial: false,
             ack_now: false,
             bytes_since_ack: 0,
+            sack_on: false,
+            ts_on: false,
+            peer_sack_ok: false,
+            clock: SimTime::ZERO,
+            ts_offset: iss.0,
+            ts_recent: 0,
+            last_ack_sent: 0,
+            sack_recent: Vec::new(),
+            dsack: None,
+            board: Scoreboard::default(),
+            sack_rtt: None,
+            high_rxt: 0,
+            rescue_rxt: None,
+            prr: Prr::default(),
             out: VecDeque::new(),
             events: VecDeque::new(),
             stats: ConnStats::default(),
@@ -320,6 +400,7 @@ impl Connection {
         iss: SeqNum,
     ) -> Self {
         let mut c = Connection::blank(cfg.into(), local_port, remote_port, iss);
+        c.clock = now;
         c.rcv_wscale = if c.cfg.window_scaling {
             wscale_for(c.cfg.rcv_buf)
         } else {
@@ -345,6 +426,7 @@ impl Connection {
             return None;
         }
         let mut c = Connection::blank(cfg.into(), local_port, remote_port, iss);
+        c.clock = now;
         c.passive = true;
         c.state = State::Listen;
         c.take_peer_syn(syn);
@@ -426,6 +508,16 @@ impl Connection {
         self.rcv_nxt = 1;
         self.eff_mss = u32::from(syn.mss.unwrap_or(DEFAULT_MSS).min(self.cfg.mss)).max(1);
         self.peer_wscale = syn.wscale.is_some();
+        self.peer_sack_ok = syn.sack_permitted;
+        self.sack_on = self.cfg.sack && syn.sack_permitted;
+        // RFC 7323 §3.2: on only if both SYNs carry the option.
+        self.ts_on = self.cfg.timestamps && syn.timestamps.is_some();
+        if let Some(ts) = syn.timestamps.filter(|_| self.ts_on) {
+            self.ts_recent = ts.val;
+            // The option's bytes come out of each segment's data (RFC 9293
+            // §3.7.1: the MSS excludes TCP options).
+            self.eff_mss = self.eff_mss.saturating_sub(TS_OPTION_LEN).max(1);
+        }
         // RFC 7323 §2.2: scaling is used only if both SYNs carry the option.
         match (syn.wscale, self.cfg.window_scaling) {
             (Some(s), true) => {
@@ -712,9 +804,15 @@ impl Connection {
             // RFC 7323 §2.2: a SYN,ACK carries the option only if the SYN did.
             wscale: (syn && self.cfg.window_scaling && (!self.passive || self.peer_wscale))
                 .then_some(self.rcv_wscale),
-            sack_permitted: false,
-            timestamps: None,
-            sack: Default::default(),
+            // RFC 2018 §2 and RFC 7323 §3.2: a SYN,ACK answers only what
+            // the SYN offered.
+            sack_permitted: syn && self.cfg.sack && (!self.passive || self.peer_sack_ok),
+            timestamps: self.timestamps_option(syn, synchronized),
+            sack: if synchronized && self.sack_on {
+                self.sack_blocks()
+            } else {
+                SackBlocks::default()
+            },
             data: Data {
                 offset: from.saturating_sub(1),
                 len,
@@ -725,6 +823,15 @@ impl Connection {
             self.ack_now = false;
             self.delack_deadline = None;
             self.bytes_since_ack = 0;
+            self.last_ack_sent = self.rcv_nxt;
+        }
+        if self.board_on() && !syn && end > from {
+            self.board.sent(from, end, self.clock);
+            if self.in_recovery && self.sack_on {
+                // RFC 6937: prr_out counts every byte sent in recovery.
+                self.prr.out += end - from;
+                self.prr.allowed = self.prr.allowed.saturating_sub(end - from);
+            }
         }
         self.stats.segments_sent += 1;
         self.stats.bytes_sent += u64::from(len);
@@ -740,6 +847,65 @@ impl Connection {
             seg,
             retransmission,
         });
+    }
+
+    /// The scoreboard records what is sent: for SACK recovery and for an
+    /// RTT sample on every ACK (RFC 7323 §4; Linux times every segment).
+    fn board_on(&self) -> bool {
+        self.sack_on || self.ts_on
+    }
+
+    /// TSval: a millisecond clock (Linux's `TCP_TS_HZ`) plus the
+    /// connection's offset (RFC 7323 §5.4).
+    fn tsval(&self) -> u32 {
+        ((self.clock.as_nanos() / 1_000_000) as u32).wrapping_add(self.ts_offset)
+    }
+
+    /// The timestamps option to send, if any: on a SYN when we offer it
+    /// (a SYN,ACK only if the SYN had it), on everything else once agreed.
+    /// TSecr echoes TS.Recent on segments with ACK (RFC 7323 §3.2).
+    fn timestamps_option(&self, syn: bool, synchronized: bool) -> Option<Timestamps> {
+        let on = if syn {
+            self.cfg.timestamps && (!self.passive || self.ts_on)
+        } else {
+            self.ts_on
+        };
+        on.then(|| Timestamps {
+            val: self.tsval(),
+            ecr: if synchronized { self.ts_recent } else { 0 },
+        })
+    }
+
+    /// The SACK blocks for an ACK (RFC 2018 §4): a D-SACK block first if a
+    /// duplicate arrived (RFC 2883 §4), then the block holding the most
+    /// recently received segment, then the other blocks most recently
+    /// reported; three at most beside timestamps.
+    fn sack_blocks(&mut self) -> SackBlocks {
+        let mut out = SackBlocks::default();
+        let room = if self.ts_on { 3 } else { 4 };
+        if let Some((l, r)) = self.dsack.take() {
+            out.push(self.rcv_seq(l), self.rcv_seq(r));
+        }
+        let rcv_nxt = self.rcv_nxt;
+        let ooo = &self.ooo;
+        let mut spans: Vec<(u64, u64)> = Vec::with_capacity(self.sack_recent.len());
+        self.sack_recent.retain(|&at| {
+            let Some(span) = ooo.span(at).filter(|_| at >= rcv_nxt) else {
+                return false;
+            };
+            if spans.contains(&span) {
+                return false;
+            }
+            spans.push(span);
+            true
+        });
+        for (l, r) in spans {
+            if out.len() == room {
+                break;
+            }
+            out.push(self.rcv_seq(l), self.rcv_seq(r));
+        }
+        out
     }
 
     /// A segment-less ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
@@ -795,50 +961,25 @@ impl Connection {
     }
 
     fn transmit_data(&mut self, now: SimTime) {
-        loop {
-            let data_end = 1 + self.written;
-            let avail = data_end.saturating_sub(self.snd_nxt);
-            let in_flight = self.snd_nxt - self.snd_una;
-            let cwnd = u64::from(self.cc.cwnd());
-            let wnd = u64::from(self.snd_wnd).min(cwnd + self.limited_transmit_allowance());
-            let usable = wnd.saturating_sub(in_flight);
-            let mss = u64::from(self.eff_mss);
-            let len = avail.min(usable).min(mss);
-            // The FIN rides on the segment that reaches its index (again,
-            // after a timeout rewinds SND.NXT), if the peer's window is open.
-            let fin_here = self.fin_queued && self.snd_nxt + len == data_end && self.snd_wnd > 0;
-            if len > 0 {
-                // Sender SWS avoidance and Nagle (RFC 9293 §3.8.6.2.1,
-                // §3.7.4): a full segment; or all that is queued when
-                // nothing is unacknowledged (or Nagle is off); or at least
-                // half the largest window the peer has offered.
-                let full = len == mss;
-                let all = len == avail;
-                let half_window = self.max_snd_wnd > 0 && len >= u64::from(self.max_snd_wnd / 2);
-                let retransmitting = self.snd_nxt < self.snd_max;
-                if !(full
-                    || (all && (!self.cfg.nagle || in_flight == 0))
-                    || half_window
-                    || retransmitting)
+        if self.in_recovery && self.sack_on {
+            self.transmit_sack_recovery(now);
+        } else {
+            loop {
+                if self.snd_nxt < self.snd_max
+                    && let Some(end) = self.board.is_sacked_at(self.snd_nxt)
                 {
+                    // Going back after a timeout: what the peer SACKed is
+                    // not sent again (RFC 6675 §5.1, as Linux).
+                    self.snd_nxt = end.min(self.snd_max);
+                    continue;
+                }
+                let in_flight = self.in_flight();
+                let cwnd = u64::from(self.cc.cwnd());
+                let room = (cwnd + self.limited_transmit_allowance()).saturating_sub(in_flight);
+                if !self.send_next(now, room, in_flight) {
                     break;
                 }
-                let from = self.snd_nxt;
-                if from >= self.snd_max && self.timed.is_none() {
-                    self.timed = Some((from + len, now));
-                }
-                // What goes beyond cwnd was allowed by limited transmit.
-                self.limited_sent += (in_flight + len).saturating_sub(cwnd.max(in_flight));
-                self.emit(from, len as u32, false, fin_here);
-                self.snd_nxt += len + u64::from(fin_here);
-                continue;
             }
-            if avail == 0 && fin_here {
-                let from = self.snd_nxt;
-                self.emit(from, 0, false, true);
-                self.snd_nxt += 1;
-            }
-            break;
         }
         // Data waits, nothing is in flight, yet nothing could be sent: the
         // peer's window is zero, or too small for sender SWS avoidance to
@@ -852,6 +993,115 @@ impl Connection {
         } else {
             self.persist_deadline = None;
             self.persist_backoff = 0;
+        }
+    }
+
+    /// Bytes in the network: SND.NXT - SND.UNA, or with SACK the
+    /// scoreboard's `pipe` (RFC 6675 §4), which leaves out what was SACKed
+    /// or lost.
+    fn in_flight(&self) -> u64 {
+        if self.sack_on {
+            self.board.pipe()
+        } else {
+            self.snd_nxt - self.snd_una
+        }
+    }
+
+    /// Sends one segment from SND.NXT if the peer's window, `room` (what
+    /// cwnd leaves), sender SWS avoidance and Nagle allow; true if it did.
+    fn send_next(&mut self, now: SimTime, room: u64, in_flight: u64) -> bool {
+        let data_end = 1 + self.written;
+        let avail = data_end.saturating_sub(self.snd_nxt);
+        let rwnd_room = (self.snd_una + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
+        let usable = rwnd_room.min(room);
+        let mss = u64::from(self.eff_mss);
+        let len = avail.min(usable).min(mss);
+        // The FIN rides on the segment that reaches its index (again, after
+        // a timeout rewinds SND.NXT), if the peer's window is open.
+        let fin_here = self.fin_queued && self.snd_nxt + len == data_end && self.snd_wnd > 0;
+        if len > 0 {
+            // Sender SWS avoidance and Nagle (RFC 9293 §3.8.6.2.1, §3.7.4):
+            // a full segment; or all that is queued when nothing is
+            // unacknowledged (or Nagle is off); or at least half the
+            // largest window the peer has offered.
+            let full = len == mss;
+            let all = len == avail;
+            let half_window = self.max_snd_wnd > 0 && len >= u64::from(self.max_snd_wnd / 2);
+            let retransmitting = self.snd_nxt < self.snd_max;
+            if !(full
+                || (all && (!self.cfg.nagle || in_flight == 0))
+                || half_window
+                || retransmitting)
+            {
+                return false;
+            }
+            let from = self.snd_nxt;
+            if from >= self.snd_max && self.timed.is_none() {
+                self.timed = Some((from + len, now));
+            }
+            // What goes beyond cwnd was allowed by limited transmit.
+            let cwnd = u64::from(self.cc.cwnd());
+            self.limited_sent += (in_flight + len).saturating_sub(cwnd.max(in_flight));
+            self.emit(from, len as u32, false, fin_here);
+            self.snd_nxt += len + u64::from(fin_here);
+            return true;
+        }
+        if avail == 0 && fin_here {
+            let from = self.snd_nxt;
+            self.emit(from, 0, false, true);
+            self.snd_nxt += 1;
+            return true;
+        }
+        false
+    }
+
+    /// Sending during SACK recovery (RFC 6675 §5 (C), `NextSeg` §4): while
+    /// cwnd - pipe is at least one SMSS (with PRR: while this ACK's
+    /// `sndcnt` lasts, a partial segment's worth rounding up to a whole one
+    /// as Linux counts packets), send (1) the first lost hole above
+    /// HighRxt, (2) new data, (3) the first hole below the highest SACK,
+    /// (4) once per recovery, a rescue retransmission of the last hole if
+    /// not yet retransmitted.
+    fn transmit_sack_recovery(&mut self, now: SimTime) {
+        let mss = u64::from(self.eff_mss);
+        loop {
+            let budget = if self.cfg.prr {
+                if self.prr.allowed == 0 { 0 } else { mss }
+            } else {
+                let room = u64::from(self.cc.cwnd()).saturating_sub(self.board.pipe());
+                if room < mss { 0 } else { room }
+            };
+            if budget == 0 {
+                break;
+            }
+            if let Some((from, end)) = self.board.next_hole(self.high_rxt, true) {
+                self.retransmit_range(from, end);
+                self.high_rxt = end;
+                continue;
+            }
+            let pipe = self.board.pipe();
+            if self.snd_nxt == self.snd_max && self.send_next(now, budget, pipe) {
+                continue;
+            }
+            if let Some((from, end)) = self.board.next_hole(self.high_rxt, false) {
+                self.retransmit_range(from, end);
+                self.high_rxt = end;
+                continue;
+            }
+            // The rescue is for a lost tail: unlike the letter of rule 4,
+            // not for a last hole already retransmitted in this recovery
+            // (that would be spurious whenever the retransmission is
+            // merely in flight).
+            if self.rescue_rxt.is_none_or(|r| self.snd_una > r)
+                && let Some((from, end)) = self.board.last_unsacked()
+                && from >= self.high_rxt
+            {
+                self.retransmit_range(from, end);
+                self.rescue_rxt = Some(self.recover);
+                self.stats.rescue_retransmissions += 1;
+                continue;
+            }
+            break;
         }
     }
 
@@ -880,9 +1130,20 @@ impl Connection {
     /// ACK).
     fn retransmit_front(&mut self) {
         let from = self.snd_una;
+        self.retransmit_range(from, from + u64::from(self.eff_mss) + 1);
+    }
+
+    /// Resends what was sent of `[from, end)`, at most one segment, with the
+    /// FIN if it lies inside.
+    fn retransmit_range(&mut self, from: u64, end: u64) {
         let data_end = (1 + self.written).min(self.snd_max);
-        let len = data_end.saturating_sub(from).min(u64::from(self.eff_mss)) as u32;
-        let fin = self.fin_sent() && from + u64::from(len) == self.fin_index();
+        let len = end
+            .min(data_end)
+            .saturating_sub(from)
+            .min(u64::from(self.eff_mss)) as u32;
+        let fin = self.fin_sent()
+            && from + u64::from(len) == self.fin_index()
+            && end > from + u64::from(len);
         if len > 0 || fin {
             self.emit(from, len, false, fin);
         }
@@ -893,6 +1154,7 @@ impl Connection {
     /// Queues `bytes` more application bytes (RFC 9293 §3.10.2). Returns
     /// false, queuing nothing, if the connection can no longer send.
     pub fn send(&mut self, now: SimTime, bytes: u64) -> bool {
+        self.clock = now;
         let open = matches!(
             self.state,
             State::SynSent | State::SynRcvd | State::Established | State::CloseWait
@@ -908,6 +1170,7 @@ impl Connection {
     /// The application consumed `bytes` of delivered data; the window may
     /// reopen (RFC 9293 §3.10.3).
     pub fn read(&mut self, now: SimTime, bytes: u64) {
+        self.clock = now;
         let before = self.rcv_adv.saturating_sub(self.rcv_nxt);
         self.unread = self.unread.saturating_sub(bytes);
         let buf = u64::from(self.cfg.rcv_buf);
@@ -922,6 +1185,7 @@ impl Connection {
 
     /// The application will send no more (RFC 9293 §3.10.4).
     pub fn close(&mut self, now: SimTime) {
+        self.clock = now;
         match self.state {
             State::SynSent => self.set_state(State::Closed, "close"),
             State::SynRcvd => {
@@ -970,6 +1234,7 @@ impl Connection {
 
     /// Handles every deadline that has come (RFC 9293 §3.10.8).
     pub fn handle_timeout(&mut self, now: SimTime) {
+        self.clock = now;
         let due = |d: Option<SimTime>| d.is_some_and(|t| t <= now);
         if due(self.timewait_deadline) {
             self.timewait_deadline = None;
@@ -1038,6 +1303,11 @@ impl Connection {
                 // Go back to the first unacknowledged byte (RFC 6298 (5.4)
                 // retransmits it; the rest follows as the window allows).
                 self.snd_nxt = self.snd_una;
+                if self.sack_on {
+                    // Everything not SACKed is lost (RFC 6675 §5.1; Linux's
+                    // `tcp_enter_loss`).
+                    self.board.mark_all_lost();
+                }
             }
         }
         self.rtx_deadline = Some(now + self.rtt.rto());
@@ -1075,6 +1345,7 @@ impl Connection {
 
     /// Processes a segment addressed to this connection.
     pub fn handle_segment(&mut self, now: SimTime, seg: &Segment) {
+        self.clock = now;
         self.stats.segments_received += 1;
         match self.state {
             State::Closed | State::Listen => {}
@@ -1155,7 +1426,21 @@ impl Connection {
         let rel = i64::from(seg.seq.0.wrapping_sub(self.rcv_seq(self.rcv_nxt).0) as i32);
         let start = self.rcv_nxt as i64 + rel;
         let in_wnd = |x: i64| x >= self.rcv_nxt as i64 && x < (self.rcv_nxt + rcv_wnd) as i64;
-        // First: sequence number acceptability.
+        // PAWS comes before the sequence number check (RFC 7323 §5.3 R1):
+        // a timestamp older than TS.Recent marks an old duplicate. (TS.Recent
+        // is never invalidated by idleness here: runs last less than the 24
+        // days of §5.5.)
+        if self.ts_on
+            && !seg.has(Flags::RST)
+            && let Some(ts) = seg.timestamps
+            && (ts.val.wrapping_sub(self.ts_recent) as i32) < 0
+        {
+            self.stats.paws_drops += 1;
+            self.events
+                .push_back(Event::Dropped("PAWS: timestamp older than TS.Recent"));
+            self.ack_now = true;
+            return;
+        }
         let acceptable = match (seg_len, rcv_wnd) {
             (0, 0) => rel == 0,
             (0, _) => in_wnd(start),
@@ -1209,11 +1494,27 @@ impl Connection {
                 ack_only = true;
                 self.ack_now = true;
             } else {
+                if seg.data.len > 0 && start < self.rcv_nxt as i64 {
+                    // An old duplicate: D-SACK it (RFC 2883 §4.1; Linux's
+                    // `tcp_send_dupack`).
+                    let end = (start + i64::from(seg.data.len)).min(self.rcv_nxt as i64);
+                    self.note_duplicate(start.max(0) as u64, end.max(0) as u64);
+                }
                 self.events
                     .push_back(Event::Dropped("outside the receive window"));
                 self.ack_now = true;
                 return;
             }
+        }
+
+        // RFC 7323 §4.3 (and §5.3 R3): an acceptable segment that starts
+        // at or before Last.ACK.sent updates TS.Recent.
+        if self.ts_on
+            && let Some(ts) = seg.timestamps
+            && start <= self.last_ack_sent as i64
+            && (ts.val.wrapping_sub(self.ts_recent) as i32) >= 0
+        {
+            self.ts_recent = ts.val;
         }
 
         // Second: RST (RFC 5961 §3.2: only an exact match resets).
@@ -1350,14 +1651,53 @@ impl Connection {
             && acked_to >= end
         {
             self.timed = None;
-            self.rtt.sample(now.saturating_since(sent));
-            let srtt = self.rtt.srtt().unwrap_or_default();
-            self.events.push_back(Event::Rtt {
-                srtt,
-                rttvar: self.rtt.rttvar(),
-                rto: self.rtt.rto(),
-            });
+            self.record_rtt(now.saturating_since(sent));
         }
+    }
+
+    /// RTT measurement for an ACK of new data when the scoreboard times
+    /// every segment, as Linux's `tcp_ack_update_rtt`: from the oldest
+    /// segment it acknowledges, unless it acknowledges a retransmission
+    /// (Karn, RFC 6298 §3); else from the oldest segment it newly SACKs;
+    /// else, with timestamps, from TSecr (RFC 7323 §4.1, which times
+    /// retransmissions too); else the one timed segment.
+    fn measure_rtt(&mut self, now: SimTime, acked_to: u64, acked: &Acked, ts: Option<Timestamps>) {
+        if let Some(sent) = acked.first_sent.filter(|_| !acked.any_retransmitted) {
+            self.timed = None;
+            self.record_rtt(now.saturating_since(sent));
+        } else if let Some(sent) = self.sack_rtt.take() {
+            self.timed = None;
+            self.record_rtt(now.saturating_since(sent));
+        } else if let Some(ts) = ts.filter(|_| self.ts_on && acked.any_retransmitted) {
+            self.timed = None;
+            // Millisecond ticks; a zero difference counts as one tick, as
+            // Linux's `tcp_rtt_tsopt_us` does.
+            let ticks = self.tsval().wrapping_sub(ts.ecr);
+            if ticks < 1 << 31 {
+                self.record_rtt(SimDuration::from_millis(u64::from(ticks.max(1))));
+            }
+        } else {
+            self.take_rtt_sample(now, acked_to);
+        }
+    }
+
+    fn record_rtt(&mut self, r: SimDuration) {
+        if self.board_on() || self.cfg.rto_formula == crate::RtoFormula::Linux {
+            // One ACK per two segments: RFC 7323 Appendix G's
+            // ExpectedSamples.
+            let flight = self.snd_max - self.snd_una;
+            let expected = flight.div_ceil(2 * u64::from(self.eff_mss));
+            self.rtt
+                .sample_per_ack(r, expected, self.snd_una, self.snd_nxt);
+        } else {
+            self.rtt.sample(r);
+        }
+        let srtt = self.rtt.srtt().unwrap_or_default();
+        self.events.push_back(Event::Rtt {
+            srtt,
+            rttvar: self.rtt.rttvar(),
+            rto: self.rtt.rto(),
+        });
     }
 
     /// The fifth step for ESTABLISHED and later states. Returns false when
@@ -1390,21 +1730,132 @@ impl Connection {
             self.snd_wl2 = seg.ack;
             self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
         }
-        if acked_to > self.snd_una {
-            self.on_new_ack(now, acked_to);
+        let advanced = acked_to > self.snd_una;
+        let acked = if advanced && self.board_on() {
+            self.board.ack(acked_to)
+        } else {
+            Acked::default()
+        };
+        let newly_sacked = if self.sack_on {
+            self.take_sack_blocks(seg)
+        } else {
+            0
+        };
+        if !advanced && let Some(sent) = self.sack_rtt.take() {
+            // An ACK that only SACKs times what it SACKs (Linux does).
+            self.record_rtt(now.saturating_since(sent));
+        }
+        // RFC 6937 §3: DeliveredData, the change in SND.UNA plus the change
+        // in SACKed bytes.
+        let delivered = (acked_to - self.snd_una + newly_sacked).saturating_sub(acked.were_sacked);
+        if advanced {
+            self.on_new_ack(now, acked_to, &acked, seg.timestamps);
         } else if self.snd_nxt > self.snd_una
-            && seg.data.len == 0
-            && !seg.has(Flags::SYN)
-            && !seg.has(Flags::FIN)
-            && self.snd_wnd == old_wnd
+            && ((seg.data.len == 0
+                && !seg.has(Flags::SYN)
+                && !seg.has(Flags::FIN)
+                && self.snd_wnd == old_wnd)
+                || newly_sacked > 0)
         {
-            // A duplicate ACK as RFC 5681 §2 defines it.
+            // A duplicate ACK as RFC 5681 §2 defines it, or one whose SACK
+            // blocks cover new data (RFC 6675 §2, DupAck).
             self.on_dup_ack();
+        }
+        if self.sack_on && self.state.is_synchronized() {
+            self.sack_recovery_step(delivered);
         }
         true
     }
 
-    fn on_new_ack(&mut self, now: SimTime, acked_to: u64) {
+    /// Reads the SACK option of an arriving ACK into the scoreboard;
+    /// returns the bytes newly SACKed. A first block below the cumulative
+    /// ACK, or inside the second block, is a D-SACK (RFC 2883 §4): counted,
+    /// never taken as news.
+    fn take_sack_blocks(&mut self, seg: &Segment) -> u64 {
+        let una_seq = self.seq(self.snd_una);
+        let mut newly = 0;
+        self.sack_rtt = None;
+        let blocks = seg.sack.as_slice();
+        for (i, &(left, right)) in blocks.iter().enumerate() {
+            let len = right.0.wrapping_sub(left.0);
+            let rel = left.0.wrapping_sub(una_seq.0);
+            if len == 0 || len >= 1 << 31 {
+                continue; // not a block (RFC 2018 §3: left edge before right)
+            }
+            let dsack = i == 0
+                && (seg.ack.0.wrapping_sub(left.0).wrapping_sub(1) < 1 << 31
+                    || blocks.get(1).is_some_and(|&(l2, r2)| {
+                        left.0.wrapping_sub(l2.0) < 1 << 31 && r2.0.wrapping_sub(right.0) < 1 << 31
+                    }));
+            if dsack {
+                self.stats.dsacks_received += 1;
+                continue;
+            }
+            if rel >= 1 << 31 {
+                continue; // below SND.UNA: stale
+            }
+            let from = self.snd_una + u64::from(rel);
+            let (bytes, sent) = self.board.sack(from, from + u64::from(len));
+            newly += bytes;
+            if self.sack_rtt.is_none() {
+                self.sack_rtt = sent;
+            }
+        }
+        newly
+    }
+
+    /// After an ACK, with SACK agreed: deem segments lost (RFC 6675
+    /// `IsLost`), enter recovery on the third duplicate ACK or a lost first
+    /// segment (§5), or within recovery let PRR size what this ACK may send
+    /// (RFC 6937).
+    fn sack_recovery_step(&mut self, delivered: u64) {
+        if matches!(self.state, State::SynRcvd | State::TimeWait) {
+            return;
+        }
+        self.board.mark_lost(DUPTHRESH, self.eff_mss);
+        if self.in_recovery {
+            if self.cfg.prr {
+                self.prr_update(delivered);
+            }
+        } else if self.snd_una > self.recover
+            && !self.board.is_empty()
+            && (self.dupacks >= DUPTHRESH || self.board.front_lost())
+        {
+            self.enter_recovery(delivered);
+        }
+    }
+
+    /// RFC 6937 §3 with the slow-start reduction bound (Linux's choice):
+    /// what this ACK lets recovery send, and cwnd = pipe + sndcnt.
+    fn prr_update(&mut self, delivered: u64) {
+        let mss = u64::from(self.eff_mss);
+        let pipe = self.board.pipe();
+        let ssthresh = u64::from(self.cc.ssthresh());
+        let p = &mut self.prr;
+        p.delivered += delivered;
+        let sndcnt = if pipe > ssthresh {
+            (p.delivered * ssthresh)
+                .div_ceil(p.recover_fs.max(1))
+                .saturating_sub(p.out)
+        } else {
+            let limit = p.delivered.saturating_sub(p.out).max(delivered) + mss;
+            (ssthresh - pipe).min(limit)
+        };
+        p.allowed = sndcnt;
+        let cwnd = (pipe + sndcnt).clamp(mss, u64::from(u32::MAX)) as u32;
+        if cwnd != self.cc.cwnd() {
+            self.cc.set_cwnd(cwnd, self.eff_mss);
+            self.cwnd_event();
+        }
+    }
+
+    fn on_new_ack(
+        &mut self,
+        now: SimTime,
+        acked_to: u64,
+        board_acked: &Acked,
+        ts: Option<Timestamps>,
+    ) {
         let data_acked = {
             let data_end = 1 + self.written;
             let lo = self.snd_una.max(1).min(data_end);
@@ -1415,7 +1866,11 @@ impl Connection {
         // sequence numbers.
         let acked = data_acked.min(u64::from(u32::MAX)) as u32;
         let before = (self.cc.cwnd(), self.cc.ssthresh());
-        self.take_rtt_sample(now, acked_to);
+        if self.board_on() {
+            self.measure_rtt(now, acked_to, board_acked, ts);
+        } else {
+            self.take_rtt_sample(now, acked_to);
+        }
         self.retries = 0;
         let mss = self.eff_mss;
         let mut restart_timer = true;
@@ -1424,8 +1879,19 @@ impl Connection {
                 // Full acknowledgment, "all of the data up to and including
                 // recover": recovery is over (RFC 6582 §3.2 step 3).
                 self.in_recovery = false;
-                let flight = (self.snd_max - acked_to).min(u64::from(u32::MAX)) as u32;
-                self.cc.on_recovery_end(flight, mss);
+                if self.sack_on {
+                    // RFC 6937 §3 (and Linux's `tcp_end_cwnd_reduction`):
+                    // cwnd = ssthresh.
+                    let ssthresh = self.cc.ssthresh();
+                    self.cc.set_cwnd(ssthresh, mss);
+                } else {
+                    let flight = (self.snd_max - acked_to).min(u64::from(u32::MAX)) as u32;
+                    self.cc.on_recovery_end(flight, mss);
+                }
+            } else if self.sack_on {
+                // A partial ACK in SACK recovery: the scoreboard chooses
+                // what to send next (RFC 6675 §5) and the timer restarts
+                // (RFC 6298 (5.3)).
             } else {
                 // Partial acknowledgment (RFC 6582 §3.2 step 3): retransmit
                 // the next hole, deflate the window, and reset the timer
@@ -1462,28 +1928,65 @@ impl Connection {
     fn on_dup_ack(&mut self) {
         self.dupacks += 1;
         let mss = self.eff_mss;
-        if self.in_recovery {
+        if self.sack_on {
+            // SACK recovery neither inflates cwnd nor counts on duplicate
+            // ACKs alone: `sack_recovery_step` follows.
+        } else if self.in_recovery {
             self.cc.on_dup_ack_in_recovery(mss);
             self.cwnd_event();
-        } else if self.dupacks == 3 && self.snd_una > self.recover {
+        } else if self.dupacks == DUPTHRESH && self.snd_una > self.recover {
             // Fast retransmit (RFC 5681 §3.2) only when the cumulative ACK
             // covers more than `recover`, which then becomes the highest
             // sequence number transmitted (RFC 6582 §3.2 step 2). The ACK
             // field is the next byte expected, so it covers byte `recover`
             // when it is greater.
-            self.in_recovery = true;
-            self.first_partial = true;
-            self.recover = self.snd_max - 1;
-            // RFC 5681 §3.2 step 2: FlightSize without what limited
-            // transmit sent.
-            let flight = (self.snd_max - self.snd_una).saturating_sub(self.limited_sent);
-            let flight = flight.min(u64::from(u32::MAX)) as u32;
-            self.limited_sent = 0;
-            self.cc.on_fast_retransmit(flight, mss);
-            self.cwnd_event();
-            self.stats.fast_retransmits += 1;
-            self.retransmit_front();
+            self.enter_recovery(0);
         }
+    }
+
+    /// Fast retransmit and fast recovery begin: NewReno's (RFC 5681 §3.2,
+    /// RFC 6582 §3.2) or, with SACK, RFC 6675 §5 step (4).
+    fn enter_recovery(&mut self, delivered: u64) {
+        let mss = self.eff_mss;
+        self.in_recovery = true;
+        self.first_partial = true;
+        // RecoveryPoint = HighData (RFC 6675 §5 (4.1)); RFC 6582's
+        // `recover`.
+        self.recover = self.snd_max - 1;
+        // RFC 5681 §3.2 step 2: FlightSize without what limited transmit
+        // sent.
+        let flight = (self.snd_max - self.snd_una).saturating_sub(self.limited_sent);
+        let flight = flight.min(u64::from(u32::MAX)) as u32;
+        self.limited_sent = 0;
+        self.cc.on_fast_retransmit(flight, mss);
+        self.stats.fast_retransmits += 1;
+        if !self.sack_on {
+            self.cwnd_event();
+            self.retransmit_front();
+            return;
+        }
+        // (4.2) cwnd = ssthresh: no inflation, `pipe` counts what is out.
+        let ssthresh = self.cc.ssthresh();
+        self.cc.set_cwnd(ssthresh, mss);
+        self.board.begin_recovery();
+        self.board.mark_front_lost();
+        self.high_rxt = self.snd_una;
+        self.rescue_rxt = None;
+        self.prr = Prr {
+            recover_fs: self.snd_max - self.snd_una,
+            ..Prr::default()
+        };
+        // (4.3) The first segment goes whatever pipe says; HighRxt and
+        // RescueRxt become its highest sequence number.
+        if let Some((from, end)) = self.board.next_hole(self.high_rxt, true) {
+            self.retransmit_range(from, end);
+            self.high_rxt = end;
+            self.rescue_rxt = Some(end - 1);
+        }
+        if self.cfg.prr {
+            self.prr_update(delivered);
+        }
+        self.cwnd_event();
     }
 
     /// In-order data goes to the application; data beyond a gap waits.
@@ -1493,6 +1996,9 @@ impl Connection {
         let mut d = data;
         if s < self.rcv_nxt as i64 {
             let cut = (self.rcv_nxt as i64 - s) as u64;
+            // RFC 2883 §4.1: report what arrived twice.
+            let dup_end = (s as u64).saturating_add(cut.min(u64::from(d.len)));
+            self.note_duplicate(s.max(0) as u64, dup_end);
             if cut >= u64::from(d.len) {
                 self.ack_now = true;
                 return;
@@ -1512,7 +2018,17 @@ impl Connection {
         }
         if s > self.rcv_nxt {
             // A gap: hold it and send a duplicate ACK at once (RFC 5681 §4.2).
-            self.ooo.insert(s, d);
+            let added = self.ooo.insert(s, d);
+            if added == 0 {
+                // RFC 2883 §4.2: a duplicate of data held beyond a gap.
+                self.note_duplicate(s, s + u64::from(d.len));
+            }
+            if self.sack_on {
+                // RFC 2018 §4: this segment's block goes first.
+                self.sack_recent.retain(|&at| at != s);
+                self.sack_recent.insert(0, s);
+                self.sack_recent.truncate(8);
+            }
             self.ack_now = true;
             return;
         }
@@ -1536,6 +2052,14 @@ impl Connection {
                 }
             }
             _ => self.ack_now = true,
+        }
+    }
+
+    /// A duplicate segment to report in a D-SACK block (RFC 2883), if
+    /// SACK was agreed and D-SACK is on.
+    fn note_duplicate(&mut self, from: u64, to: u64) {
+        if self.sack_on && self.cfg.dsack && to > from {
+            self.dsack = Some((from, to));
         }
     }
 

@@ -34,11 +34,12 @@ pub mod conn;
 pub mod cookie;
 pub mod reassembly;
 pub mod rtt;
+pub mod scoreboard;
 pub mod segment;
 pub mod seq;
 pub mod stack;
 pub mod state;
 
-pub use config::{CongestionKind, InitialWindow, Profile, TcpConfig};
+pub use config::{CongestionKind, InitialWindow, Profile, RtoFormula, TcpConfig};
 pub use segment::{Data, Flags, SackBlocks, Segment, Timestamps};
 pub use state::State;

@@ -32,8 +32,10 @@ impl Reassembly {
         self.pieces.is_empty()
     }
 
-    /// Holds `data` at `start`, keeping only the parts not already held.
-    pub fn insert(&mut self, start: u64, data: Data) {
+    /// Holds `data` at `start`, keeping only the parts not already held;
+    /// returns how many bytes were new.
+    pub fn insert(&mut self, start: u64, data: Data) -> u64 {
+        let before = self.bytes;
         let end = start + u64::from(data.len);
         let mut at = start;
         let mut gaps = Vec::new();
@@ -72,6 +74,31 @@ impl Reassembly {
             self.bytes += e - s;
             self.pieces.insert(s, piece);
         }
+        self.bytes - before
+    }
+
+    /// The contiguous run of held bytes containing `index`, as `[start,
+    /// end)`: what a SACK block reports (RFC 2018 §4).
+    pub fn span(&self, index: u64) -> Option<(u64, u64)> {
+        let (&s, d) = self.pieces.range(..=index).next_back()?;
+        let mut end = s + u64::from(d.len);
+        if end <= index {
+            return None;
+        }
+        let mut start = s;
+        for (&ps, pd) in self.pieces.range(..s).rev() {
+            if ps + u64::from(pd.len) != start {
+                break;
+            }
+            start = ps;
+        }
+        for (&ps, pd) in self.pieces.range(end..) {
+            if ps != end {
+                break;
+            }
+            end = ps + u64::from(pd.len);
+        }
+        Some((start, end))
     }
 
     /// Removes and returns the piece starting exactly at `index`, if held.
@@ -124,6 +151,18 @@ mod tests {
         assert_eq!(r.take_at(20), Some(d(19, 5)));
         assert_eq!(r.take_at(25), Some(d(24, 10)));
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn spans_join_adjacent_pieces() {
+        let mut r = Reassembly::new();
+        r.insert(10, d(9, 10));
+        r.insert(20, d(19, 10));
+        r.insert(40, d(39, 5));
+        assert_eq!(r.span(25), Some((10, 30)));
+        assert_eq!(r.span(10), Some((10, 30)));
+        assert_eq!(r.span(30), None);
+        assert_eq!(r.span(44), Some((40, 45)));
     }
 
     #[test]

@@ -253,6 +253,22 @@ pub struct TcpSpec {
     /// ACKs (RFC 5681 §3.2, RFC 3042; default on).
     #[serde(default)]
     pub limited_transmit: Option<bool>,
+    /// SACK (RFC 2018) and SACK-based loss recovery (RFC 6675; default off
+    /// in `rfc`, on in `linux`).
+    #[serde(default)]
+    pub sack: Option<bool>,
+    /// D-SACK reports of duplicate segments (RFC 2883; default on, used
+    /// only with SACK).
+    #[serde(default)]
+    pub dsack: Option<bool>,
+    /// Timestamps (RFC 7323: RTT on every ACK, PAWS; default off in `rfc`,
+    /// on in `linux`).
+    #[serde(default)]
+    pub timestamps: Option<bool>,
+    /// Proportional Rate Reduction in SACK recovery (RFC 6937; default off
+    /// in `rfc`, on in `linux`).
+    #[serde(default)]
+    pub prr: Option<bool>,
     /// Offer window scaling (RFC 7323; default on).
     #[serde(default)]
     pub window_scaling: Option<bool>,

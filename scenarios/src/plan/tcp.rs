@@ -188,8 +188,8 @@ fn node_target(
     Ok((Target::Node(remote), port))
 }
 
-/// Segment size, buffer, congestion control, Nagle, limited transmit, ACKs,
-/// initial window.
+/// Segment size, buffer, congestion control, Nagle, limited transmit, SACK,
+/// timestamps, PRR, ACKs, initial window.
 fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), InputError> {
     if let Some(m) = t.mss {
         if !(64..=65_495).contains(&m) {
@@ -220,6 +220,18 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
     }
     if let Some(b) = t.limited_transmit {
         cfg.limited_transmit = b;
+    }
+    if let Some(b) = t.sack {
+        cfg.sack = b;
+    }
+    if let Some(b) = t.dsack {
+        cfg.dsack = b;
+    }
+    if let Some(b) = t.timestamps {
+        cfg.timestamps = b;
+    }
+    if let Some(b) = t.prr {
+        cfg.prr = b;
     }
     if let Some(d) = t.delayed_ack {
         cfg.delayed_ack = (d.0 > SimDuration::ZERO).then_some(d.0);

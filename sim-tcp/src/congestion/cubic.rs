@@ -132,6 +132,10 @@ impl CongestionControl for Cubic {
         self.cwnd = self.ssthresh;
     }
 
+    fn set_cwnd(&mut self, cwnd: u32, _smss: u32) {
+        self.cwnd = (f64::from(cwnd) / self.smss).max(1.0);
+    }
+
     fn on_timeout(&mut self, _flight_size: u32, smss: u32, first: bool) {
         if first {
             self.reduce(smss);

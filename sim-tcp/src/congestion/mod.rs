@@ -36,4 +36,8 @@ pub trait CongestionControl: std::fmt::Debug {
     /// timeout of the same data, which must not halve ssthresh again
     /// (RFC 5681 §3.1, equation 4).
     fn on_timeout(&mut self, flight_size: u32, smss: u32, first: bool);
+    /// The connection sets the window itself: during SACK-based recovery
+    /// (RFC 6675 §5: cwnd = ssthresh; RFC 6937: pipe + sndcnt) and when it
+    /// ends (cwnd = ssthresh), as Linux's `tcp_cwnd_reduction` does.
+    fn set_cwnd(&mut self, cwnd: u32, smss: u32);
 }

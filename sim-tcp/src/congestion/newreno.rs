@@ -86,6 +86,11 @@ impl CongestionControl for NewReno {
         self.cwnd = self.ssthresh.min(flight_size.max(smss) + smss);
     }
 
+    fn set_cwnd(&mut self, cwnd: u32, smss: u32) {
+        self.cwnd = cwnd.max(smss);
+        self.acked_in_ca = 0;
+    }
+
     fn on_timeout(&mut self, flight_size: u32, smss: u32, first: bool) {
         if first {
             self.ssthresh = half_flight(flight_size, smss);

@@ -65,6 +65,12 @@ impl Pair {
         Pair::start(a, None, Some(cfg), delay_ms)
     }
 
+    /// A connects with `a` to B, which listens with `b`.
+    pub fn connect_with(a: TcpConfig, b: TcpConfig, delay_ms: u64) -> Pair {
+        let a = Connection::connect(a, SimTime::ZERO, 4000, 80, ISS_A);
+        Pair::start(a, None, Some(b), delay_ms)
+    }
+
     /// Both sides open actively at the same time (simultaneous open).
     pub fn simultaneous(cfg: TcpConfig, delay_ms: u64) -> Pair {
         let a = Connection::connect(cfg.clone(), SimTime::ZERO, 4000, 80, ISS_A);
@@ -294,6 +300,13 @@ impl Pair {
                 }
                 if l.seg.data.len > 0 {
                     s.push_str(&format!(" len={}", l.seg.data.len));
+                }
+                for (i, (left, right)) in l.seg.sack.as_slice().iter().enumerate() {
+                    let (left, right) = (left.0.wrapping_sub(peer.0), right.0.wrapping_sub(peer.0));
+                    s.push_str(&format!(
+                        "{}{left}-{right}",
+                        if i == 0 { " sack=" } else { "," }
+                    ));
                 }
                 if l.retransmission {
                     s.push_str(" rtx");

@@ -1,0 +1,398 @@
+//! The sender's scoreboard: every segment sent and not yet cumulatively
+//! acknowledged, and what the peer's SACK blocks said about it (RFC 6675
+//! §3).
+//!
+//! Positions are absolute indices of the send sequence space, as in the
+//! connection. Segments are kept as sent, in order; a SACK block or a
+//! cumulative ACK that ends inside one splits it, so every entry is either
+//! wholly SACKed or not at all.
+
+use std::collections::VecDeque;
+
+use sim_core::SimTime;
+
+/// One run of sent sequence space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Sent {
+    start: u64,
+    end: u64,
+    /// When it was last (re)transmitted.
+    sent_at: SimTime,
+    /// The peer's SACK blocks covered it.
+    sacked: bool,
+    /// RFC 6675 `IsLost`, as of the last [`Scoreboard::mark_lost`].
+    lost: bool,
+    /// Retransmitted during the current recovery and not since SACKed: it
+    /// counts once more in `pipe` (RFC 6675 §4, `SetPipe` (b)).
+    rtx_in_flight: bool,
+    /// Ever retransmitted: its acknowledgment times nothing (Karn).
+    retransmitted: bool,
+}
+
+impl Sent {
+    fn len(&self) -> u64 {
+        self.end - self.start
+    }
+}
+
+/// What a cumulative ACK removed from the scoreboard.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Acked {
+    /// Send time of the oldest acknowledged segment neither retransmitted
+    /// nor SACKed before: the RTT sample Linux takes
+    /// (`tcp_clean_rtx_queue`), void under Karn's rule if
+    /// `any_retransmitted`.
+    pub first_sent: Option<SimTime>,
+    /// Some acknowledged segment had been retransmitted.
+    pub any_retransmitted: bool,
+    /// Bytes that had been SACKed before this cumulative ACK covered them
+    /// (already counted as delivered when SACKed).
+    pub were_sacked: u64,
+}
+
+/// The scoreboard.
+#[derive(Clone, Debug, Default)]
+pub struct Scoreboard {
+    segs: VecDeque<Sent>,
+    /// Counters kept as the flags change, so `pipe` costs nothing on the
+    /// lossless path (Linux keeps the same four: `packets_out`,
+    /// `sacked_out`, `lost_out`, `retrans_out`).
+    total_bytes: u64,
+    lost_bytes: u64,
+    rtx_bytes: u64,
+    sacked_bytes: u64,
+    /// One past the highest SACKed index (0: nothing SACKed).
+    high_sacked: u64,
+}
+
+impl Scoreboard {
+    /// Records a transmission of `[start, end)` at `now`: new data is
+    /// appended, a retransmission marks what it covers.
+    pub fn sent(&mut self, start: u64, end: u64, now: SimTime) {
+        if start >= end {
+            return;
+        }
+        let top = self.segs.back().map_or(0, |s| s.end);
+        if self.segs.is_empty() || start >= top {
+            self.total_bytes += end - start;
+            self.segs.push_back(Sent {
+                start,
+                end,
+                sent_at: now,
+                sacked: false,
+                lost: false,
+                rtx_in_flight: false,
+                retransmitted: false,
+            });
+            return;
+        }
+        self.split_at(start);
+        self.split_at(end.min(top));
+        let from = self.index_of(start);
+        for s in self.segs.range_mut(from..) {
+            if s.start >= end {
+                break;
+            }
+            s.sent_at = now;
+            s.retransmitted = true;
+            if !s.rtx_in_flight && !s.sacked {
+                s.rtx_in_flight = true;
+                self.rtx_bytes += s.end - s.start;
+            }
+        }
+        if end > top {
+            self.sent(top, end, now);
+        }
+    }
+
+    /// A cumulative acknowledgment of everything before `to`.
+    pub fn ack(&mut self, to: u64) -> Acked {
+        let mut out = Acked::default();
+        while let Some(front) = self.segs.front_mut() {
+            if front.start >= to {
+                break;
+            }
+            let whole = front.end <= to;
+            if front.retransmitted {
+                out.any_retransmitted = true;
+            } else if !front.sacked && out.first_sent.is_none() {
+                out.first_sent = Some(front.sent_at);
+            }
+            let gone = front.end.min(to) - front.start;
+            self.total_bytes -= gone;
+            if front.sacked {
+                self.sacked_bytes -= gone;
+                out.were_sacked += gone;
+            }
+            if front.lost {
+                self.lost_bytes -= gone;
+            }
+            if front.rtx_in_flight {
+                self.rtx_bytes -= gone;
+            }
+            if whole {
+                self.segs.pop_front();
+            } else {
+                front.start = to;
+                break;
+            }
+        }
+        if self.segs.is_empty() {
+            self.high_sacked = 0;
+        }
+        out
+    }
+
+    /// Marks `[left, right)` as held by the peer; returns the bytes newly
+    /// SACKed and the send time of the oldest of them never retransmitted
+    /// (an RTT sample, as Linux's `first_sackt`). Parts outside what is
+    /// outstanding are ignored (RFC 2018 §8 lets no receiver's report make
+    /// the sender forget data).
+    pub fn sack(&mut self, left: u64, right: u64) -> (u64, Option<SimTime>) {
+        let (Some(first), Some(last)) = (self.segs.front(), self.segs.back()) else {
+            return (0, None);
+        };
+        let left = left.max(first.start);
+        let right = right.min(last.end);
+        if left >= right {
+            return (0, None);
+        }
+        let mut first_sent = None;
+        self.split_at(left);
+        self.split_at(right);
+        let from = self.index_of(left);
+        let mut newly = 0;
+        for s in self.segs.range_mut(from..) {
+            if s.start >= right {
+                break;
+            }
+            if !s.sacked {
+                s.sacked = true;
+                if s.lost {
+                    s.lost = false;
+                    self.lost_bytes -= s.len();
+                }
+                if s.rtx_in_flight {
+                    s.rtx_in_flight = false;
+                    self.rtx_bytes -= s.len();
+                }
+                newly += s.len();
+                if !s.retransmitted && first_sent.is_none() {
+                    first_sent = Some(s.sent_at);
+                }
+            }
+        }
+        self.sacked_bytes += newly;
+        self.high_sacked = self.high_sacked.max(right);
+        (newly, first_sent)
+    }
+
+    /// RFC 6675 `IsLost` for every segment not SACKed: lost when `dupthresh`
+    /// SACKed segments, or more than `(dupthresh - 1) * smss` SACKed bytes,
+    /// lie above it. A segment once lost stays lost until SACKed or
+    /// acknowledged.
+    pub fn mark_lost(&mut self, dupthresh: u32, smss: u32) {
+        if self.sacked_bytes == 0 {
+            return;
+        }
+        let byte_limit = u64::from(dupthresh.saturating_sub(1)) * u64::from(smss);
+        let (mut segs_above, mut bytes_above) = (0u32, 0u64);
+        for s in self.segs.iter_mut().rev() {
+            if s.sacked {
+                segs_above += 1;
+                bytes_above += s.len();
+            } else if !s.lost && (segs_above >= dupthresh || bytes_above > byte_limit) {
+                s.lost = true;
+                self.lost_bytes += s.len();
+            }
+        }
+    }
+
+    /// Deems the first outstanding segment lost: the duplicate ACK
+    /// threshold was reached (RFC 6675 §5 (4.3): "the segment starting
+    /// with sequence number HighACK + 1").
+    pub fn mark_front_lost(&mut self) {
+        if let Some(s) = self.segs.front_mut()
+            && !s.sacked
+            && !s.lost
+        {
+            s.lost = true;
+            self.lost_bytes += s.end - s.start;
+        }
+    }
+
+    /// After a retransmission timeout every segment not SACKed is lost
+    /// (as Linux's `tcp_enter_loss`), and no retransmission is in flight.
+    pub fn mark_all_lost(&mut self) {
+        for s in self.segs.iter_mut() {
+            s.rtx_in_flight = false;
+            s.lost = !s.sacked;
+        }
+        self.rtx_bytes = 0;
+        self.lost_bytes = self.total_bytes - self.sacked_bytes;
+    }
+
+    /// A new recovery begins: earlier retransmissions no longer count
+    /// separately in `pipe` (RFC 6675 §5: HighRxt starts at HighACK).
+    pub fn begin_recovery(&mut self) {
+        for s in self.segs.iter_mut() {
+            s.rtx_in_flight = false;
+        }
+        self.rtx_bytes = 0;
+    }
+
+    /// RFC 6675 `SetPipe`: bytes believed in the network, the ones neither
+    /// SACKed nor lost plus the retransmissions.
+    pub fn pipe(&self) -> u64 {
+        self.total_bytes - self.sacked_bytes - self.lost_bytes + self.rtx_bytes
+    }
+
+    /// Bytes SACKed and not yet cumulatively acknowledged.
+    pub fn sacked_bytes(&self) -> u64 {
+        self.sacked_bytes
+    }
+
+    /// One past the highest SACKed index, 0 if nothing is SACKed.
+    pub fn high_sacked(&self) -> u64 {
+        self.high_sacked
+    }
+
+    /// True if the segment starting at `index` is SACKed.
+    pub fn is_sacked_at(&self, index: u64) -> Option<u64> {
+        let i = self.segs.partition_point(|s| s.end <= index);
+        self.segs
+            .get(i)
+            .filter(|s| s.sacked && s.start <= index)
+            .map(|s| s.end)
+    }
+
+    /// True if the first outstanding segment is deemed lost.
+    pub fn front_lost(&self) -> bool {
+        self.segs.front().is_some_and(|s| s.lost)
+    }
+
+    /// RFC 6675 `NextSeg`: with `lost`, rule (1), the first segment at or
+    /// after `high_rxt`, not SACKed, deemed lost; without, rule (3), the
+    /// first such below the highest SACKed index, lost or not.
+    pub fn next_hole(&self, high_rxt: u64, lost: bool) -> Option<(u64, u64)> {
+        if lost && self.lost_bytes == 0 {
+            return None;
+        }
+        let from = self.segs.partition_point(|s| s.end <= high_rxt);
+        self.segs
+            .range(from..)
+            .take_while(|s| lost || s.end <= self.high_sacked)
+            .find(|s| !s.sacked && s.start >= high_rxt && (s.lost || !lost))
+            .map(|s| (s.start, s.end))
+    }
+
+    /// RFC 6675 `NextSeg` rule (4): the last segment not SACKed, for the
+    /// rescue retransmission.
+    pub fn last_unsacked(&self) -> Option<(u64, u64)> {
+        self.segs
+            .iter()
+            .rev()
+            .find(|s| !s.sacked)
+            .map(|s| (s.start, s.end))
+    }
+
+    /// Nothing outstanding.
+    pub fn is_empty(&self) -> bool {
+        self.segs.is_empty()
+    }
+
+    fn index_of(&self, start: u64) -> usize {
+        self.segs.partition_point(|s| s.start < start)
+    }
+
+    /// Splits the segment containing `at` so that one starts there.
+    fn split_at(&mut self, at: u64) {
+        let i = self.segs.partition_point(|s| s.end <= at);
+        if let Some(s) = self.segs.get_mut(i)
+            && s.start < at
+            && at < s.end
+        {
+            let mut tail = *s;
+            s.end = at;
+            tail.start = at;
+            self.segs.insert(i + 1, tail);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn board(n: u64) -> Scoreboard {
+        let mut b = Scoreboard::default();
+        for k in 0..n {
+            b.sent(1 + k * 100, 1 + (k + 1) * 100, SimTime(k));
+        }
+        b
+    }
+
+    #[test]
+    fn sack_blocks_mark_segments_and_count_new_bytes_once() {
+        let mut b = board(5);
+        assert_eq!(b.sack(101, 301), (200, Some(SimTime(1))));
+        assert_eq!(b.sack(101, 301).0, 0, "a repeated block adds nothing");
+        assert_eq!(b.sack(250, 351).0, 50, "a block ending inside splits it");
+        assert_eq!(b.sacked_bytes(), 250);
+        assert_eq!(b.high_sacked(), 351);
+        assert_eq!(b.sack(0, 10_000).0, 250, "clipped to what is outstanding");
+    }
+
+    #[test]
+    fn three_sacked_segments_above_make_a_hole_lost() {
+        let mut b = board(6);
+        b.sack(101, 201);
+        b.sack(201, 301);
+        b.mark_lost(3, 100);
+        assert!(!b.front_lost(), "two segments above: not yet");
+        assert_eq!(b.pipe(), 400);
+        b.sack(301, 401);
+        b.mark_lost(3, 100);
+        assert!(b.front_lost());
+        // Pipe: segments 401..601 in flight, the lost head is not.
+        assert_eq!(b.pipe(), 200);
+        assert_eq!(b.next_hole(0, true), Some((1, 101)));
+        b.begin_recovery();
+        b.sent(1, 101, SimTime(9));
+        assert_eq!(b.pipe(), 300, "the retransmission is in flight");
+        assert_eq!(b.next_hole(101, true), None);
+        assert_eq!(
+            b.next_hole(101, false),
+            None,
+            "nothing below the SACKed top"
+        );
+        b.sack(501, 601);
+        assert_eq!(b.next_hole(101, false), Some((401, 501)));
+        b.ack(601);
+        assert_eq!(b.pipe(), 0);
+    }
+
+    #[test]
+    fn cumulative_ack_times_the_oldest_fresh_segment() {
+        let mut b = board(4);
+        b.sent(101, 201, SimTime(50));
+        let a = b.ack(251);
+        assert_eq!(a.first_sent, Some(SimTime(0)));
+        assert!(a.any_retransmitted);
+        assert_eq!(b.last_unsacked(), Some((301, 401)));
+        let a = b.ack(401);
+        assert_eq!(a.first_sent, Some(SimTime(2)), "the rest of the third");
+        assert!(b.is_empty());
+        assert_eq!(b.high_sacked(), 0);
+    }
+
+    #[test]
+    fn acked_sacked_bytes_leave_the_count() {
+        let mut b = board(3);
+        b.sack(101, 201);
+        let a = b.ack(201);
+        assert_eq!(a.were_sacked, 100);
+        assert_eq!(b.sacked_bytes(), 0);
+        assert_eq!(b.is_sacked_at(250), None);
+    }
+}
