@@ -43,6 +43,14 @@ pub fn value_matches(v: &Value, want: &serde_json::Value, topology: &Topology) -
         (Value::Node(n), serde_json::Value::String(w)) => topology.name(*n) == w,
         (Value::Bool(b), serde_json::Value::Bool(w)) => b == w,
         (_, serde_json::Value::Number(w)) => as_number(v) == w.as_f64(),
+        // SACK blocks: `"sack": [[4001, 5449]]` matches exactly those blocks.
+        (Value::List(items), serde_json::Value::Array(w)) => {
+            items.len() == w.len()
+                && items
+                    .iter()
+                    .zip(w)
+                    .all(|(i, w)| value_matches(i, w, topology))
+        }
         _ => false,
     }
 }
