@@ -34,7 +34,7 @@ pub use apps::{
     TlsSpec, TlsVersionName, ZoneRecordSpec,
 };
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
-pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, TamperName};
+pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperName};
 pub use snapshot::{AllWord, KindsChoice, MetricsChoice, SnapshotSpec};
 pub use topology::{
     CodelSpec, DisciplineName, DisciplineSpec, FqCodelSpec, LinkParamsSpec, LinkSpec, OneWaySpec,
