@@ -429,6 +429,13 @@ fn tcp_mistakes_are_named_with_their_paths() {
     );
     assert_bad(
         &TCP.replace(
+            r#"{"connect": "b:80"}"#,
+            r#"{"connect": "b:80", "connections": 2, "iss": [1]}"#,
+        ),
+        "endpoints[1].tcp.iss: 1 ISN for 2 connections: give one per connection (or one number for all)",
+    );
+    assert_bad(
+        &TCP.replace(
             r#""expect""#,
             r#""actions": [{"at": "1s", "node": "a", "close": true, "abort": true}], "expect""#,
         ),

@@ -41,7 +41,7 @@ pub use topology::{
     PieSpec, RedSpec, TokenBucketSpec, TopologySpec, TunedDiscipline,
 };
 pub use trace::TraceSpec;
-pub use values::{Bandwidth, Count, Duration, Probability, Quantity};
+pub use values::{Bandwidth, Count, Duration, Isns, Probability, Quantity};
 
 /// A whole scenario.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
