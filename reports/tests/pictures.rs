@@ -263,6 +263,17 @@ fn the_ladder_names_sack_blocks_and_the_sequence_plot_draws_them() {
     use sim_core::NodeId;
     let records = sack_exchange();
     let names = NodeNames::new(vec!["a".into(), "b".into()]);
+    // The options survive a trip through trace.jsonl.
+    let mut w = JsonlWriter::new(Vec::new(), names.clone());
+    feed(&mut w, &records).unwrap();
+    let text = String::from_utf8(w.into_inner()).unwrap();
+    assert!(
+        text.contains(r#""sack":[[6793,8241],[3897,5345]]"#),
+        "{text}"
+    );
+    assert!(text.contains(r#""sack_ok":true"#) && text.contains(r#""tsval":8,"tsecr":6"#));
+    let (_, back) = reports::jsonl::read_with_nodes(&text, names.clone()).unwrap();
+    assert_eq!(back, records);
     // Relative to a's ISN, like the ACK beside them.
     let mut l = LadderCollector::new(SimTime::ZERO, SimTime::MAX);
     for r in &records {

@@ -160,3 +160,29 @@ fn injected_options_reach_the_pcap() {
         ]
     );
 }
+
+#[test]
+fn a_fault_can_match_sack_blocks_and_timestamps() {
+    let with_fault = |m: &str| {
+        SCRIPTED.replace(
+            r#""inject": ["#,
+            &format!(r#""faults": [{{"from": "a", "match": {m}, "drop": true}}], "inject": ["#),
+        )
+    };
+    let dropped = |text: &str| -> Vec<u64> {
+        let out = common::run_text(text, 1).unwrap();
+        out.records
+            .iter()
+            .filter(|r| r.kind == Kind::LinkDrop && r.text(Field::Reason) == Some("fault"))
+            .filter_map(|r| r.u64(Field::Seq))
+            .collect()
+    };
+    assert_eq!(
+        dropped(&with_fault(r#"{"sack": [[5001, 5002], [4000000000, 5]]}"#)),
+        [1101]
+    );
+    // Blocks compare whole, in order.
+    assert!(dropped(&with_fault(r#"{"sack": [[5001, 5002]]}"#)).is_empty());
+    assert_eq!(dropped(&with_fault(r#"{"tsval": 122}"#)), [1001]);
+    assert_eq!(dropped(&with_fault(r#"{"sack_ok": true}"#)), [1000]);
+}

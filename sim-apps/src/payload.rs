@@ -119,7 +119,7 @@ impl Payload for Wire {
 
 /// SACK blocks as a trace value: a list of `[left, right]` pairs of wire
 /// sequence numbers (right exclusive), first sent first.
-pub fn sack_value(sack: &sim_tcp::segment::SackBlocks) -> Value {
+fn sack_value(sack: &sim_tcp::segment::SackBlocks) -> Value {
     Value::List(
         sack.as_slice()
             .iter()
