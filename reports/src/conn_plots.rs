@@ -1,7 +1,8 @@
 //! Per-run plots of TCP connections, from the trace: `states` (a band per
 //! connection, coloured by state over time) and, for each connection that
 //! sent data, `seq-<conn>` (the time-sequence graph: data sent,
-//! retransmissions, ACKs received and the receive window's right edge) and
+//! retransmissions, ACKs received, the ranges their SACK blocks cover and
+//! the receive window's right edge) and
 //! `cwnd-<conn>` (cwnd and ssthresh, with SRTT and RTO on a second axis).
 //!
 //! [`StatesCollector`] and [`ConnCollector`] are fed record by record and
@@ -306,6 +307,43 @@ pub fn states(
 
 // ------------------------------------------------- sequence and window
 
+/// Most SACK blocks kept per connection for the sequence plot.
+pub const MAX_SACK_BLOCKS: usize = 4096;
+
+/// The SACK blocks of received ACKs, as (time, left, right) in relative
+/// sequence numbers, bounded: when [`MAX_SACK_BLOCKS`] are held every
+/// second one is forgotten and from then on only every second block seen
+/// is kept (then every fourth, ...), so what is kept depends only on the
+/// blocks, and spreads over the whole run.
+#[derive(Debug, Clone, Default)]
+struct SackTicks {
+    kept: Vec<(u64, f64, f64)>,
+    stride: u64,
+    seen: u64,
+}
+
+impl SackTicks {
+    fn push(&mut self, t: u64, left: f64, right: f64) {
+        // Block number k is kept while k is a multiple of the stride, so
+        // kept[i] is block i * stride.
+        let stride = self.stride.max(1);
+        let k = self.seen;
+        self.seen += 1;
+        if !k.is_multiple_of(stride) {
+            return;
+        }
+        self.kept.push((t, left, right));
+        if self.kept.len() > MAX_SACK_BLOCKS {
+            let mut i = 0;
+            self.kept.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.stride = stride * 2;
+        }
+    }
+}
+
 /// What one connection end's plots need, thinned.
 #[derive(Debug, Clone)]
 struct Series {
@@ -314,6 +352,7 @@ struct Series {
     sent: Thinned,
     rtx: Thinned,
     acks: Thinned,
+    sacked: SackTicks,
     edge: Thinned,
     cwnd: Thinned,
     ssthresh: Thinned,
@@ -330,6 +369,7 @@ impl Series {
             sent: t(),
             rtx: t(),
             acks: t(),
+            sacked: SackTicks::default(),
             edge: t(),
             cwnd: t(),
             ssthresh: t(),
@@ -503,6 +543,18 @@ impl ConnCollector {
                 if flags.contains("ACK") {
                     let ack = s.rel(r.u64(Field::Ack).unwrap_or(0));
                     s.acks.push(t, ack);
+                    // RFC 2018 §3: each block is data received above the
+                    // cumulative ACK, drawn as tcptrace draws SACKs.
+                    if let Some(Value::List(blocks)) = r.field(Field::Sack) {
+                        for b in blocks {
+                            if let Value::List(p) = b
+                                && let [Value::U64(left), Value::U64(right)] = p.as_slice()
+                            {
+                                let (l, rr) = (s.rel(*left), s.rel(*right));
+                                s.sacked.push(t, l, rr);
+                            }
+                        }
+                    }
                     let wnd = (r.u64(Field::Wnd).unwrap_or(0) << s.peer_scale) as f64;
                     s.edge.push(t, ack + wnd);
                 }
@@ -549,6 +601,7 @@ impl ConnCollector {
                 sent: s.sent.points(),
                 rtx: s.rtx.points(),
                 acks: s.acks.points(),
+                sacked: s.sacked.kept.clone(),
                 edge: s.edge.points(),
             },
             format,
@@ -613,6 +666,8 @@ struct SeqPicture {
     sent: Vec<(u64, f64)>,
     rtx: Vec<(u64, f64)>,
     acks: Vec<(u64, f64)>,
+    /// SACK blocks: (time, left, right).
+    sacked: Vec<(u64, f64, f64)>,
     edge: Vec<(u64, f64)>,
 }
 
@@ -629,7 +684,8 @@ impl Draw for SeqPicture {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
-        let all: [&[(u64, f64)]; 4] = [&self.sent, &self.rtx, &self.acks, &self.edge];
+        let sack_ends: Vec<(u64, f64)> = self.sacked.iter().map(|b| (b.0, b.2)).collect();
+        let all: [&[(u64, f64)]; 5] = [&self.sent, &self.rtx, &self.acks, &self.edge, &sack_ends];
         let (t0, t1) = span(&all).ok_or_else(|| err("nothing to plot"))?;
         let tu = Unit::time((t1 - t0) as f64);
         let yu = Unit::bytes(ymax(&all));
@@ -674,6 +730,23 @@ impl Draw for SeqPicture {
                 .map_err(err)?
                 .label("ACK received")
                 .legend(line_key(GREEN_, 2));
+        }
+        if !self.sacked.is_empty() {
+            // A short vertical bar over each block's range at the time its
+            // ACK arrived, with small ticks at its ends (tcptrace's "SACK").
+            let tick_w = (x1 - x0 + 2.0 * pad) * 0.003;
+            chart
+                .draw_series(self.sacked.iter().map(|(t, l, r)| {
+                    let x = tu.of(*t as f64);
+                    let (yl, yr) = (yu.of(*l), yu.of(*r));
+                    PathElement::new(
+                        vec![(x - tick_w, yl), (x, yl), (x, yr), (x - tick_w, yr)],
+                        PURPLE_.stroke_width(2),
+                    )
+                }))
+                .map_err(err)?
+                .label("SACKed (block of an ACK received)")
+                .legend(line_key(PURPLE_, 2));
         }
         if !self.sent.is_empty() {
             chart
@@ -812,4 +885,29 @@ pub fn cwnd(title: &str, records: &[TraceRecord], c: Conn) -> Result<Vec<u8>, Pl
         col.push(r);
     }
     col.draw_cwnd(title, c, Format::Png)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sack_blocks_stay_bounded_and_spread_over_the_run() {
+        let mut s = SackTicks::default();
+        let n = 5 * MAX_SACK_BLOCKS as u64 + 3;
+        for k in 0..n {
+            s.push(k, k as f64, k as f64 + 1.0);
+        }
+        assert!(s.kept.len() <= MAX_SACK_BLOCKS);
+        assert!(s.kept.len() > MAX_SACK_BLOCKS / 4);
+        // Evenly spaced blocks, from the first to near the last.
+        let stride = s.stride;
+        assert!(
+            s.kept
+                .iter()
+                .enumerate()
+                .all(|(i, b)| b.0 == i as u64 * stride)
+        );
+        assert!(s.kept.last().unwrap().0 + stride >= n - 1);
+    }
 }

@@ -150,6 +150,20 @@ fn label(r: &TraceRecord, isn: &Isns, tls: &TlsRecords) -> String {
             if len > 0 {
                 s.push_str(&format!(" len={len}"));
             }
+            // SACK blocks name the peer's sequence space, like the ACK
+            // (RFC 2018 §3): `SACK 2449-3897,5345-6793`, right edges
+            // exclusive as sent.
+            if let Some(Value::List(blocks)) = r.field(Field::Sack) {
+                let mut sep = " SACK ";
+                for b in blocks {
+                    if let Value::List(p) = b
+                        && let [Value::U64(left), Value::U64(right)] = p.as_slice()
+                    {
+                        s.push_str(&format!("{sep}{}-{}", rel(*left, peer), rel(*right, peer)));
+                        sep = ",";
+                    }
+                }
+            }
             if flags.contains("SYN") {
                 if let Some(m) = r.u64(Field::Mss) {
                     s.push_str(&format!(" mss={m}"));

@@ -13,7 +13,7 @@
 //! `link_transmit` of each packet id), so the capture is exact to the
 //! nanosecond and the same trace always gives the same bytes.
 
-use sim_core::{Field, Kind, NodeId, SimTime, Topology, TraceRecord};
+use sim_core::{Field, Kind, NodeId, SimTime, Topology, TraceRecord, Value};
 use std::io::{self, Write};
 
 use crate::hops::{FirstHops, Hop};
@@ -137,6 +137,77 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Most bytes of TCP options: the data offset counts at most 15 words
+/// (RFC 9293 §3.1).
+pub const MAX_OPTIONS: usize = 40;
+
+/// The SACK blocks of a record (`[[left, right], ...]`).
+fn sack_blocks(r: &TraceRecord) -> Vec<(u32, u32)> {
+    let Some(Value::List(blocks)) = r.field(Field::Sack) else {
+        return Vec::new();
+    };
+    blocks
+        .iter()
+        .filter_map(|b| match b {
+            Value::List(p) => match p.as_slice() {
+                [Value::U64(l), Value::U64(r)] => Some((*l as u32, *r as u32)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// The TCP options of `r` as Linux writes them (`tcp_options_write`), each
+/// aligned to four bytes with NOPs, and their length: MSS; timestamps,
+/// behind SACK-permitted if both are sent (`SACK_PERM TS`, 12 bytes) or
+/// behind two NOPs; SACK-permitted alone as `NOP NOP SACK_PERM`; window
+/// scale as `NOP WS`; SACK blocks as `NOP NOP SACK`. The same sizes as
+/// `sim_tcp::Segment::options_len`. Blocks that would not fit in the 40
+/// bytes are left out (no sender makes them; a hand-written trace might).
+pub fn tcp_options(r: &TraceRecord) -> ([u8; MAX_OPTIONS], usize) {
+    let mut o = [1u8; MAX_OPTIONS]; // NOPs
+    let mut n = 0;
+    let mut put = |n: &mut usize, bytes: &[u8]| {
+        o[*n..*n + bytes.len()].copy_from_slice(bytes);
+        *n += bytes.len();
+    };
+    if let Some(m) = r.u64(Field::Mss) {
+        // RFC 9293 §3.2: kind 2, length 4.
+        let [a, b] = (m as u16).to_be_bytes();
+        put(&mut n, &[2, 4, a, b]);
+    }
+    let sack_ok = r.field(Field::SackOk) == Some(&Value::Bool(true));
+    let ts = r
+        .u64(Field::Tsval)
+        .map(|v| (v as u32, r.u64(Field::Tsecr).unwrap_or(0) as u32));
+    if let Some((val, ecr)) = ts {
+        // RFC 7323 §3.2: kind 8, length 10; RFC 2018 §2: kind 4, length 2.
+        put(&mut n, if sack_ok { &[4, 2] } else { &[1, 1] });
+        put(&mut n, &[8, 10]);
+        put(&mut n, &val.to_be_bytes());
+        put(&mut n, &ecr.to_be_bytes());
+    } else if sack_ok {
+        put(&mut n, &[1, 1, 4, 2]);
+    }
+    if let Some(w) = r.u64(Field::Wscale) {
+        // RFC 7323 §2.2: kind 3, length 3.
+        put(&mut n, &[1, 3, 3, w as u8]);
+    }
+    let blocks = sack_blocks(r);
+    let room = (MAX_OPTIONS - n).saturating_sub(4) / 8;
+    let blocks = &blocks[..blocks.len().min(room)];
+    if !blocks.is_empty() {
+        // RFC 2018 §3: kind 5, length 2 + 8 per block.
+        put(&mut n, &[1, 1, 5, 2 + 8 * blocks.len() as u8]);
+        for (left, right) in blocks {
+            put(&mut n, &left.to_be_bytes());
+            put(&mut n, &right.to_be_bytes());
+        }
+    }
+    (o, n)
+}
+
 /// Appends the TCP segment of `r` to `out` (which holds [`HEAD`] bytes
 /// before it) and returns the packet id.
 fn tcp(
@@ -146,18 +217,8 @@ fn tcp(
     dst: NodeId,
     data: Option<&Vec<u8>>,
 ) -> Option<u64> {
-    let mut opts = [1u8; 8]; // NOPs
-    let mut n = 0;
-    if let Some(m) = r.u64(Field::Mss) {
-        opts[0..2].copy_from_slice(&[2, 4]);
-        opts[2..4].copy_from_slice(&(m as u16).to_be_bytes());
-        n = 4;
-    }
-    if let Some(w) = r.u64(Field::Wscale) {
-        opts[n..n + 3].copy_from_slice(&[3, 3, w as u8]);
-        n += 3;
-    }
-    let opts = &opts[..n.next_multiple_of(4)];
+    let (opts, n) = tcp_options(r);
+    let opts = &opts[..n];
     let len = r.u64(Field::Len)? as usize;
     let sport = r.u64(Field::Sport)? as u16;
     let dport = r.u64(Field::Dport)? as u16;
@@ -443,5 +504,211 @@ mod tests {
         let p = ipv4(6, 7, NodeId(0), NodeId(1), &[1, 2, 3]);
         assert_eq!(checksum(&p[..20], 0), 0);
         assert_eq!(&p[12..20], &[10, 0, 0, 1, 10, 0, 0, 2]);
+    }
+
+    /// A `link_transmit` record of a TCP segment from node 0 to node 1.
+    fn segment(id: u64, flags: &'static str, len: u64, opts: Vec<(Field, Value)>) -> TraceRecord {
+        let mut fields = vec![
+            (Field::Id, Value::U64(id)),
+            (Field::From, Value::Node(NodeId(0))),
+            (Field::To, Value::Node(NodeId(1))),
+            (Field::Src, Value::Node(NodeId(0))),
+            (Field::Dst, Value::Node(NodeId(1))),
+            (Field::Size, Value::U64(40 + len)),
+            (Field::Proto, "tcp".into()),
+            (Field::Sport, Value::U64(49152)),
+            (Field::Dport, Value::U64(80)),
+            (Field::Flags, flags.into()),
+            (Field::Seq, Value::U64(1000)),
+            (Field::Ack, Value::U64(5000)),
+            (Field::Len, Value::U64(len)),
+            (Field::Wnd, Value::U64(502)),
+        ];
+        if len > 0 {
+            fields.push((Field::Off, Value::U64(0)));
+        }
+        fields.extend(opts);
+        TraceRecord {
+            t: SimTime::ZERO,
+            node: NodeId(0),
+            kind: Kind::LinkTransmit,
+            fields,
+        }
+    }
+
+    fn sack(blocks: &[(u64, u64)]) -> (Field, Value) {
+        let v = blocks
+            .iter()
+            .map(|(l, r)| Value::List(vec![Value::U64(*l), Value::U64(*r)]))
+            .collect();
+        (Field::Sack, Value::List(v))
+    }
+
+    /// One option read back: kind and body (NOPs are kept, as kind 1).
+    #[derive(Debug, PartialEq)]
+    enum Opt {
+        Nop,
+        Mss(u16),
+        Wscale(u8),
+        SackOk,
+        Ts(u32, u32),
+        Sack(Vec<(u32, u32)>),
+    }
+
+    /// The TCP segments of a capture: (options, data length), after
+    /// checking the headers' lengths and checksums.
+    fn read_back(pcap: &[u8]) -> Vec<(Vec<Opt>, usize)> {
+        let be16 = |b: &[u8], i: usize| u16::from_be_bytes([b[i], b[i + 1]]);
+        let be32 = |b: &[u8], i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let mut out = Vec::new();
+        let mut at = 24;
+        while at < pcap.len() {
+            let caplen = u32::from_le_bytes(pcap[at + 8..at + 12].try_into().unwrap()) as usize;
+            let ip = &pcap[at + 16..at + 16 + caplen];
+            at += 16 + caplen;
+            assert_eq!(ip[9], 6);
+            assert_eq!(usize::from(be16(ip, 2)), ip.len(), "IPv4 total length");
+            assert_eq!(checksum(&ip[..20], 0), 0, "IPv4 checksum");
+            let t = &ip[20..];
+            assert_eq!(
+                checksum(t, pseudo_sum(NodeId(0), NodeId(1), 6, t.len())),
+                0,
+                "TCP checksum"
+            );
+            let off = usize::from(t[12] >> 4) * 4;
+            assert!((20..=60).contains(&off), "data offset {off}");
+            let mut opts = Vec::new();
+            let mut i = 20;
+            while i < off {
+                match t[i] {
+                    0 => break,
+                    1 => {
+                        opts.push(Opt::Nop);
+                        i += 1;
+                        continue;
+                    }
+                    _ => {}
+                }
+                let (kind, len) = (t[i], usize::from(t[i + 1]));
+                assert!(
+                    len >= 2 && i + len <= off,
+                    "option {kind} of {len} bytes at {i}"
+                );
+                let body = &t[i + 2..i + len];
+                opts.push(match (kind, len) {
+                    (2, 4) => Opt::Mss(be16(body, 0)),
+                    (3, 3) => Opt::Wscale(body[0]),
+                    (4, 2) => Opt::SackOk,
+                    (8, 10) => Opt::Ts(be32(body, 0), be32(body, 4)),
+                    (5, _) => {
+                        assert_eq!((len - 2) % 8, 0, "SACK option of {len} bytes");
+                        Opt::Sack(body.chunks(8).map(|b| (be32(b, 0), be32(b, 4))).collect())
+                    }
+                    _ => panic!("unexpected option {kind} of {len} bytes"),
+                });
+                i += len;
+            }
+            out.push((opts, t.len() - off));
+        }
+        out
+    }
+
+    #[test]
+    fn options_are_laid_out_as_linux_writes_them_and_read_back() {
+        use Opt::*;
+        let records = vec![
+            // Linux's SYN: mss, sackOK, TS, nop, wscale (20 bytes).
+            segment(
+                1,
+                "SYN",
+                0,
+                vec![
+                    (Field::Mss, Value::U64(1460)),
+                    (Field::Wscale, Value::U64(7)),
+                    (Field::SackOk, Value::Bool(true)),
+                    (Field::Tsval, Value::U64(4_000_000_000)),
+                    (Field::Tsecr, Value::U64(0)),
+                ],
+            ),
+            // SACK-permitted without timestamps, MSS alone, nothing.
+            segment(2, "SYN,ACK", 0, vec![(Field::SackOk, Value::Bool(true))]),
+            segment(3, "SYN", 0, vec![(Field::Mss, Value::U64(536))]),
+            segment(4, "ACK", 0, vec![]),
+            // Timestamps and three blocks (40 bytes), then four blocks
+            // alone (36 bytes), on segments with data.
+            segment(
+                5,
+                "ACK",
+                100,
+                vec![
+                    (Field::Tsval, Value::U64(77)),
+                    (Field::Tsecr, Value::U64(66)),
+                    sack(&[(3000, 4448), (6000, 7448), (u64::from(u32::MAX) - 9, 5)]),
+                ],
+            ),
+            segment(
+                6,
+                "ACK",
+                0,
+                vec![sack(&[(10, 20), (30, 40), (50, 60), (70, 80)])],
+            ),
+            // More than fits: the blocks that fit are written.
+            segment(
+                7,
+                "ACK",
+                0,
+                vec![
+                    (Field::Tsval, Value::U64(1)),
+                    (Field::Tsecr, Value::U64(2)),
+                    sack(&[(10, 20), (30, 40), (50, 60), (70, 80)]),
+                ],
+            ),
+        ];
+        let mut bytes = Vec::new();
+        let mut w = PcapWriter::new(&mut bytes);
+        for r in &records {
+            w.push(r).unwrap();
+        }
+        w.finish().unwrap();
+        let got = read_back(&bytes);
+        let want = vec![
+            (
+                vec![Mss(1460), SackOk, Ts(4_000_000_000, 0), Nop, Wscale(7)],
+                0,
+            ),
+            (vec![Nop, Nop, SackOk], 0),
+            (vec![Mss(536)], 0),
+            (vec![], 0),
+            (
+                vec![
+                    Nop,
+                    Nop,
+                    Ts(77, 66),
+                    Nop,
+                    Nop,
+                    Sack(vec![(3000, 4448), (6000, 7448), (u32::MAX - 9, 5)]),
+                ],
+                100,
+            ),
+            (
+                vec![Nop, Nop, Sack(vec![(10, 20), (30, 40), (50, 60), (70, 80)])],
+                0,
+            ),
+            (
+                vec![
+                    Nop,
+                    Nop,
+                    Ts(1, 2),
+                    Nop,
+                    Nop,
+                    Sack(vec![(10, 20), (30, 40), (50, 60)]),
+                ],
+                0,
+            ),
+        ];
+        assert_eq!(got, want);
+        // The sizes `sim_tcp::Segment::options_len` counts.
+        let lens: Vec<usize> = records.iter().map(|r| tcp_options(r).1).collect();
+        assert_eq!(lens, [20, 4, 4, 0, 40, 36, 40]);
     }
 }

@@ -429,6 +429,13 @@ fn tcp_mistakes_are_named_with_their_paths() {
     );
     assert_bad(
         &TCP.replace(
+            r#"{"connect": "b:80"}"#,
+            r#"{"connect": "b:80", "connections": 2, "iss": [1]}"#,
+        ),
+        "endpoints[1].tcp.iss: 1 ISN for 2 connections: give one per connection (or one number for all)",
+    );
+    assert_bad(
+        &TCP.replace(
             r#""expect""#,
             r#""actions": [{"at": "1s", "node": "a", "close": true, "abort": true}], "expect""#,
         ),
@@ -445,6 +452,65 @@ fn tcp_mistakes_are_named_with_their_paths() {
         &TCP.replace(r#""expect""#, r#""inject": [{"at": "1s", "from": "a", "to": "b", "tcp": {"sport": 1, "dport": 80, "flags": "SYN,BOGUS"}}], "expect""#),
         r#"inject[0].tcp.flags: "SYN,BOGUS" is not a list of SYN, ACK, FIN, RST, PSH"#,
     );
+}
+
+#[test]
+fn injected_options_that_do_not_fit_are_named_with_their_paths() {
+    let inject = |tcp: &str| {
+        TCP.replace(
+            r#""expect""#,
+            &format!(
+                r#""inject": [{{"at": "1s", "from": "a", "to": "b", "tcp": {{"sport": 1, "dport": 80, "flags": "ACK", {tcp}}}}}], "expect""#
+            ),
+        )
+    };
+    let five = r#""sack": [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]"#;
+    let four = r#""sack": [[1, 2], [3, 4], [5, 6], [7, 8]]"#;
+    let ts = r#""timestamps": {"val": 1, "ecr": 2}"#;
+    // Four blocks fit alone, three beside timestamps.
+    let (code, stderr, _) = run_text(&inject(four));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr, _) = run_text(&inject(&format!(
+        r#""sack": [[1, 2], [3, 4], [5, 6]], {ts}"#
+    )));
+    assert_eq!(code, 0, "{stderr}");
+    assert_bad(
+        &inject(five),
+        "inject[0].tcp.sack: 5 SACK blocks do not fit in the 40 bytes of TCP options: at most 4 (RFC 2018 §3)",
+    );
+    assert_bad(
+        &inject(&format!("{four}, {ts}")),
+        "inject[0].tcp.sack: 4 SACK blocks do not fit in the 40 bytes of TCP options: at most 3 beside timestamps",
+    );
+    assert_bad(
+        &inject(r#""sack": []"#),
+        "inject[0].tcp.sack: a SACK option holds at least one block",
+    );
+    // Every option together: 4 + 12 + 4 + 4 + 8n leaves room for 2 blocks.
+    assert_bad(
+        &inject(&format!(
+            r#""mss": 1460, "wscale": 7, "sack_permitted": true, {ts}, "sack": [[1, 2], [3, 4], [5, 6]]"#
+        )),
+        "inject[0].tcp: the options take 48 bytes; a TCP header holds at most 40",
+    );
+    assert_bad(&inject(r#""sack": [[1, 2, 3]]"#), "inject[0].tcp.sack[0]");
+    assert_bad(
+        &inject(r#""timestamps": {"val": 1, "echo": 2}"#),
+        "inject[0].tcp.timestamps.echo: unknown field `echo`, expected `val` or `ecr`",
+    );
+    assert_bad(
+        &inject(r#""off": 100"#),
+        r#"inject[0].tcp.off: "off" places data: it goes with "len""#,
+    );
+    assert_bad(
+        &inject(r#""off": 18446744073709551615, "len": 10"#),
+        "inject[0].tcp.off: 18446744073709551615 + 10 bytes runs past",
+    );
+    assert_bad(
+        &inject(&format!(r#"{ts}, "len": 65484"#)),
+        "inject[0].tcp.len: 65484 bytes do not fit in one segment (at most 65483",
+    );
+    assert_bad(&inject(r#""wscale": 256"#), "inject[0].tcp.wscale");
 }
 
 #[test]

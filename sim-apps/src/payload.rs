@@ -72,6 +72,18 @@ impl Payload for Wire {
                 if let Some(w) = seg.wscale {
                     out.push((Field::Wscale, Value::from(u32::from(w))));
                 }
+                // The options of RFC 2018 and RFC 7323 appear only when
+                // sent, so a trace without them reads as before.
+                if seg.sack_permitted {
+                    out.push((Field::SackOk, Value::Bool(true)));
+                }
+                if let Some(ts) = seg.timestamps {
+                    out.push((Field::Tsval, Value::from(ts.val)));
+                    out.push((Field::Tsecr, Value::from(ts.ecr)));
+                }
+                if !seg.sack.is_empty() {
+                    out.push((Field::Sack, sack_value(&seg.sack)));
+                }
                 if *retransmission {
                     out.push((Field::Rtx, Value::Bool(true)));
                 }
@@ -103,6 +115,17 @@ impl Payload for Wire {
             }
         }
     }
+}
+
+/// SACK blocks as a trace value: a list of `[left, right]` pairs of wire
+/// sequence numbers (right exclusive), first sent first.
+fn sack_value(sack: &sim_tcp::segment::SackBlocks) -> Value {
+    Value::List(
+        sack.as_slice()
+            .iter()
+            .map(|(l, r)| Value::List(vec![Value::from(l.0), Value::from(r.0)]))
+            .collect(),
+    )
 }
 
 impl CarriesEcho for Wire {

@@ -88,6 +88,8 @@ pub struct TcpStack {
     cfg: Arc<TcpConfig>,
     isn: RngStream,
     pinned_iss: Option<u32>,
+    /// ISNs given one per connection, taken in the order connections open.
+    listed_isns: VecDeque<u32>,
     listeners: BTreeMap<u16, Listener>,
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
@@ -116,6 +118,7 @@ impl TcpStack {
             cfg: Arc::new(cfg),
             isn,
             pinned_iss,
+            listed_isns: VecDeque::new(),
             listeners: BTreeMap::new(),
             slots: Vec::new(),
             free: Vec::new(),
@@ -129,9 +132,20 @@ impl TcpStack {
         }
     }
 
+    /// Gives the next connections opened (connected or accepted) these
+    /// ISNs, one each in order; after them ISNs are pinned or drawn as
+    /// before. For scripted and teaching scenarios that need each
+    /// connection's numbers known.
+    pub fn set_isns(&mut self, isns: impl IntoIterator<Item = u32>) {
+        self.listed_isns = isns.into_iter().collect();
+    }
+
     fn iss(&mut self) -> SeqNum {
         // RFC 9293 §3.4.1 wants ISNs that are hard to guess; in a simulation
-        // they come from the node's stream, or are pinned by the scenario.
+        // they come from the node's stream, or are given by the scenario.
+        if let Some(isn) = self.listed_isns.pop_front() {
+            return SeqNum(isn);
+        }
         SeqNum(self.pinned_iss.unwrap_or_else(|| self.isn.next_u32()))
     }
 

@@ -2,7 +2,9 @@
 //! scenarios (`tests/fixtures/<scenario>/trace.jsonl`, with the topology's
 //! node names in declaration order in `nodes.txt` and the length and FNV-1a
 //! hash of the `trace.txt` and `trace.pcap` the writers made before they
-//! became streaming in `expected.txt`).
+//! became streaming in `expected.txt`; the pcap hashes were taken again
+//! when window scale moved behind a NOP, as Linux lays the options out:
+//! the SYNs' option bytes and checksums changed, nothing else).
 
 #![allow(dead_code)]
 

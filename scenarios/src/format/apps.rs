@@ -8,7 +8,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::values::Duration;
+use super::values::{Duration, Isns};
 
 /// What runs on a host: exactly one application.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -202,9 +202,12 @@ pub struct TcpSpec {
     /// Defaults to start from (default `rfc`).
     #[serde(default)]
     pub profile: Option<ProfileName>,
-    /// Fixed initial sequence number (default: drawn from the node's stream).
+    /// Fixed initial sequence number for every connection, or a list of
+    /// one per connection in the order they open (a client: exactly
+    /// `connections` of them; a listener: accepted connections take them
+    /// in turn, then draw). Default: drawn from the node's stream.
     #[serde(default)]
-    pub iss: Option<u32>,
+    pub iss: Option<Isns>,
     /// Congestion control (default `newreno`).
     #[serde(default)]
     pub congestion: Option<CongestionName>,

@@ -87,9 +87,44 @@ pub struct InjectTcp {
     /// Bytes of data.
     #[serde(default)]
     pub len: u32,
+    /// Where the data sits in the sender's byte stream (default 0): the
+    /// bytes are the stream pattern's from this offset, as a real sender's
+    /// would be, so a scripted peer's data reads as a stream.
+    #[serde(default)]
+    pub off: Option<u64>,
     /// Window field (default 65535).
     #[serde(default)]
     pub wnd: Option<u16>,
+    /// MSS option (RFC 9293 §3.2).
+    #[serde(default)]
+    pub mss: Option<u16>,
+    /// Window-scale option: the shift (RFC 7323 §2; a receiver treats more
+    /// than 14 as 14).
+    #[serde(default)]
+    pub wscale: Option<u8>,
+    /// SACK-permitted option (RFC 2018 §2).
+    #[serde(default)]
+    pub sack_permitted: Option<bool>,
+    /// SACK option: blocks `[left, right]` of sequence numbers as on the
+    /// wire, right edge exclusive, first sent first (RFC 2018 §3); at most
+    /// 4, or 3 beside timestamps (the options fit in 40 bytes).
+    #[serde(default)]
+    pub sack: Option<Vec<[u32; 2]>>,
+    /// Timestamps option (RFC 7323 §3).
+    #[serde(default)]
+    pub timestamps: Option<InjectTimestamps>,
+}
+
+/// The timestamps option of an injected segment (RFC 7323 §3.2).
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct InjectTimestamps {
+    /// TSval: the sender's timestamp clock.
+    pub val: u32,
+    /// TSecr: the TSval echoed (default 0).
+    #[serde(default)]
+    pub ecr: u32,
 }
 /// A fault: packets leaving `from` (towards `to`, if given) whose fields
 /// match `match` are counted; matches number `nth` to `nth + times - 1` get
@@ -146,4 +181,10 @@ pub enum TamperName {
     Downgrade,
 }
 
-super::objects::objects_only!(ActionSpec, InjectSpec, InjectTcp, FaultSpec);
+super::objects::objects_only!(
+    ActionSpec,
+    InjectSpec,
+    InjectTcp,
+    InjectTimestamps,
+    FaultSpec
+);

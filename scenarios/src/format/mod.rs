@@ -34,14 +34,14 @@ pub use apps::{
     TlsSpec, TlsVersionName, ZoneRecordSpec,
 };
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
-pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, TamperName};
+pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperName};
 pub use snapshot::{AllWord, KindsChoice, MetricsChoice, SnapshotSpec};
 pub use topology::{
     CodelSpec, DisciplineName, DisciplineSpec, FqCodelSpec, LinkParamsSpec, LinkSpec, OneWaySpec,
     PieSpec, RedSpec, TokenBucketSpec, TopologySpec, TunedDiscipline,
 };
 pub use trace::TraceSpec;
-pub use values::{Bandwidth, Count, Duration, Probability, Quantity};
+pub use values::{Bandwidth, Count, Duration, Isns, Probability, Quantity};
 
 /// A whole scenario.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

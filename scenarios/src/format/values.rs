@@ -193,3 +193,67 @@ impl<'de> Deserialize<'de> for Quantity {
         d.deserialize_any(V)
     }
 }
+
+/// Initial sequence numbers: one for every connection (`1000`), or one
+/// per connection in the order they open (`[1000, 90000]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Isns {
+    /// The same ISN for every connection.
+    One(u32),
+    /// One ISN per connection, in order.
+    Each(Vec<u32>),
+}
+
+impl JsonSchema for Isns {
+    fn schema_name() -> Cow<'static, str> {
+        "Isns".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": 4_294_967_295u64},
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": "integer", "minimum": 0, "maximum": 4_294_967_295u64}
+                }
+            ],
+            "description": "An initial sequence number for every connection, or a list of one per connection in the order they open."
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Isns {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Isns;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence number (0 to 4294967295) or a list of them")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Isns, E> {
+                u32::try_from(v).map(Isns::One).map_err(|_| {
+                    E::custom(format_args!(
+                        "{v} is not a sequence number (0 to 4294967295)"
+                    ))
+                })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Isns, E> {
+                match u64::try_from(v) {
+                    Ok(v) => self.visit_u64(v),
+                    Err(_) => Err(E::custom(format_args!(
+                        "{v} is not a sequence number (0 to 4294967295)"
+                    ))),
+                }
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Isns, A::Error> {
+                let mut v = Vec::new();
+                while let Some(n) = seq.next_element::<u32>()? {
+                    v.push(n);
+                }
+                Ok(Isns::Each(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

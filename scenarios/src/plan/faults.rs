@@ -43,6 +43,14 @@ pub fn value_matches(v: &Value, want: &serde_json::Value, topology: &Topology) -
         (Value::Node(n), serde_json::Value::String(w)) => topology.name(*n) == w,
         (Value::Bool(b), serde_json::Value::Bool(w)) => b == w,
         (_, serde_json::Value::Number(w)) => as_number(v) == w.as_f64(),
+        // SACK blocks: `"sack": [[4001, 5449]]` matches exactly those blocks.
+        (Value::List(items), serde_json::Value::Array(w)) => {
+            items.len() == w.len()
+                && items
+                    .iter()
+                    .zip(w)
+                    .all(|(i, w)| value_matches(i, w, topology))
+        }
         _ => false,
     }
 }
@@ -180,6 +188,55 @@ fn parse_flags(text: &str) -> Option<sim_tcp::Flags> {
     Some(f)
 }
 
+/// Most bytes of TCP options (RFC 9293 §3.1: the data offset counts at
+/// most 15 words of header).
+const MAX_OPTIONS: u32 = 40;
+
+/// The SACK blocks of an injected segment: at most 4, or 3 beside
+/// timestamps (RFC 2018 §3: the option is 2 + 8n bytes of the 40).
+fn sack_blocks(
+    t: &crate::format::InjectTcp,
+    path: &str,
+    seg: &mut sim_tcp::Segment,
+) -> Result<(), InputError> {
+    let Some(blocks) = &t.sack else {
+        return Ok(());
+    };
+    let most = if t.timestamps.is_some() {
+        sim_tcp::segment::MAX_SACK_BLOCKS - 1
+    } else {
+        sim_tcp::segment::MAX_SACK_BLOCKS
+    };
+    if blocks.len() > most {
+        let beside = if t.timestamps.is_some() {
+            " beside timestamps"
+        } else {
+            ""
+        };
+        return Err(InputError::at(
+            format!("{path}.tcp.sack"),
+            format!(
+                "{} SACK blocks do not fit in the 40 bytes of TCP options: at most \
+                 {most}{beside} (RFC 2018 §3)",
+                blocks.len()
+            ),
+        ));
+    }
+    if blocks.is_empty() {
+        return Err(InputError::at(
+            format!("{path}.tcp.sack"),
+            "a SACK option holds at least one block (leave \"sack\" out for none)",
+        ));
+    }
+    for [left, right] in blocks {
+        // Any edges are accepted, even inverted ones: a scripted peer may
+        // send what no stack would, to see the receiver cope.
+        seg.sack
+            .push(sim_tcp::seq::SeqNum(*left), sim_tcp::seq::SeqNum(*right));
+    }
+    Ok(())
+}
+
 fn injection(inj: &InjectSpec, path: &str, topology: &Topology) -> Result<Injection, InputError> {
     let entry = node(topology, &format!("{path}.from"), &inj.from)?;
     let src = match &inj.src {
@@ -200,34 +257,72 @@ fn injection(inj: &InjectSpec, path: &str, topology: &Topology) -> Result<Inject
             format!("{:?} is not a list of SYN, ACK, FIN, RST, PSH", t.flags),
         )
     })?;
-    // An IPv4 packet holds at most 65535 bytes, 40 of them headers.
-    let max_len = 65_535 - sim_tcp::segment::IP_HEADER - sim_tcp::segment::TCP_HEADER;
-    if t.len > max_len {
-        return Err(InputError::at(
-            format!("{path}.tcp.len"),
-            format!(
-                "{} bytes do not fit in one segment (at most {max_len}: an IPv4 packet \
-                 is at most 65535 bytes, 40 of them headers)",
-                t.len
-            ),
-        ));
-    }
-    let seg = sim_tcp::Segment {
+    let mut seg = sim_tcp::Segment {
         src_port: t.sport,
         dst_port: t.dport,
         seq: sim_tcp::seq::SeqNum(t.seq),
         ack: sim_tcp::seq::SeqNum(t.ack),
         flags,
         wnd: t.wnd.unwrap_or(65_535),
-        mss: None,
-        wscale: None,
-        sack_permitted: false,
-        timestamps: None,
+        mss: t.mss,
+        wscale: t.wscale,
+        sack_permitted: t.sack_permitted.unwrap_or(false),
+        timestamps: t.timestamps.map(|ts| sim_tcp::Timestamps {
+            val: ts.val,
+            ecr: ts.ecr,
+        }),
         sack: Default::default(),
         data: sim_tcp::Data {
-            offset: 0,
+            offset: t.off.unwrap_or(0),
             len: t.len,
         },
     };
+    sack_blocks(t, path, &mut seg)?;
+    if let Some(off) = t.off {
+        if t.len == 0 {
+            return Err(InputError::at(
+                format!("{path}.tcp.off"),
+                "\"off\" places data: it goes with \"len\"",
+            ));
+        }
+        if off.checked_add(u64::from(t.len)).is_none() {
+            return Err(InputError::at(
+                format!("{path}.tcp.off"),
+                format!(
+                    "{off} + {} bytes runs past the largest stream offset",
+                    t.len
+                ),
+            ));
+        }
+    }
+    // RFC 9293 §3.1: the data offset counts at most 15 words, so options
+    // hold at most 40 bytes.
+    let opts = seg.options_len();
+    if opts > MAX_OPTIONS {
+        return Err(InputError::at(
+            format!("{path}.tcp"),
+            format!(
+                "the options take {opts} bytes; a TCP header holds at most {MAX_OPTIONS} \
+                 (MSS 4, timestamps 12 with SACK-permitted, window scale 4, SACK 4 + 8 a block)"
+            ),
+        ));
+    }
+    // An IPv4 packet holds at most 65535 bytes, 40 of them headers.
+    let max_len = 65_535 - sim_tcp::segment::IP_HEADER - sim_tcp::segment::TCP_HEADER - opts;
+    if t.len > max_len {
+        let with = if opts > 0 {
+            format!(" and {opts} options")
+        } else {
+            String::new()
+        };
+        return Err(InputError::at(
+            format!("{path}.tcp.len"),
+            format!(
+                "{} bytes do not fit in one segment (at most {max_len}: an IPv4 packet \
+                 is at most 65535 bytes, 40 of them headers{with})",
+                t.len
+            ),
+        ));
+    }
     Ok((SimTime::ZERO + inj.at.0, entry, src, dst, seg))
 }

@@ -75,6 +75,7 @@ pub(super) fn mitm_app(
             ..TcpConfig::profile(Profile::Rfc)
         },
         iss: None,
+        isns: Vec::new(),
         stream: tls,
     };
     Ok(MitmApp {

@@ -15,7 +15,7 @@ use super::check::{exactly_one, given, host_part, node_port, split_port};
 use super::dns::resolver_config;
 use super::stream;
 use crate::error::InputError;
-use crate::format::{CloseWhen, CongestionName, DnsClientSpec, ProfileName, TcpSpec};
+use crate::format::{CloseWhen, CongestionName, DnsClientSpec, Isns, ProfileName, TcpSpec};
 use sim_apps::tcp::{OnPeerClose, Role, Target, TcpApp};
 
 /// The TCP application of host `at` (named `name`; a TLS server's default
@@ -63,7 +63,11 @@ pub(super) fn tcp_app(
         connections,
         concurrency,
         cfg,
-        iss: t.iss,
+        iss: match &t.iss {
+            Some(Isns::One(n)) => Some(*n),
+            _ => None,
+        },
+        isns: isn_list(t, path, connections)?,
         stream: stream::stream_app(t, path, name, certificate_names)?,
     })
 }
@@ -310,6 +314,35 @@ fn listener_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(),
         cfg.two_way_handshake = b;
     }
     Ok(())
+}
+
+/// ISNs listed one per connection: a client gives exactly one for each of
+/// its `connections`; a listener's accepted connections take them in turn
+/// (and draw once they run out).
+fn isn_list(t: &TcpSpec, path: &str, connections: u64) -> Result<Vec<u32>, InputError> {
+    let Some(Isns::Each(list)) = &t.iss else {
+        return Ok(Vec::new());
+    };
+    let ipath = format!("{path}.iss");
+    if list.is_empty() {
+        return Err(InputError::at(
+            ipath,
+            "an empty list gives no ISN (leave \"iss\" out to draw them)",
+        ));
+    }
+    if t.connect.is_some() && list.len() as u64 != connections {
+        return Err(InputError::at(
+            ipath,
+            format!(
+                "{} ISN{} for {connections} connection{}: give one per connection \
+                 (or one number for all)",
+                list.len(),
+                if list.len() == 1 { "" } else { "s" },
+                if connections == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    Ok(list.clone())
 }
 
 /// A client's connections in all, and how many at once.

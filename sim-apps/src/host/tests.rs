@@ -28,6 +28,7 @@ fn tcp(role: Role, stream: Option<StreamSide>) -> TcpApp {
         concurrency: 1,
         cfg: TcpConfig::default(),
         iss: None,
+        isns: Vec::new(),
         stream: stream.map(|side| {
             Arc::new(StreamApp {
                 side,

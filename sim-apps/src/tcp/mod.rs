@@ -131,6 +131,7 @@ impl TcpHost {
         let name = cx.topology().name(cx.node()).to_string();
         let isn = RngStream::derive(cx.run_seed(), &format!("tcp/{name}/isn"));
         let mut stack = TcpStack::new(self.app.cfg.clone(), isn, self.app.iss);
+        stack.set_isns(self.app.isns.iter().copied());
         if self.app.stream.is_some() {
             self.sessions.rng = Some(RngStream::derive(cx.run_seed(), &format!("tls/{name}")));
         }

@@ -82,6 +82,9 @@ pub struct TcpApp {
     pub cfg: TcpConfig,
     /// Fixed initial sequence number, for readable traces.
     pub iss: Option<u32>,
+    /// Initial sequence numbers one per connection, in the order
+    /// connections open (connect or accept), before `iss` or the stream.
+    pub isns: Vec<u32>,
     /// Run HTTP over each connection, under TLS or plain (the `send`
     /// bytes are then unused). Shared, because every connection event
     /// consults it.

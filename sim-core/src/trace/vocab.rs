@@ -155,6 +155,15 @@ names! {
         Mss = "mss",
         /// Window-scale option.
         Wscale = "wscale",
+        /// SACK-permitted option (RFC 2018 §2; SYNs only).
+        SackOk = "sack_ok",
+        /// Timestamps option: TSval (RFC 7323 §3.2).
+        Tsval = "tsval",
+        /// Timestamps option: TSecr (RFC 7323 §3.2).
+        Tsecr = "tsecr",
+        /// SACK option: its blocks in the order sent, each `[left, right]`
+        /// of wire sequence numbers, right exclusive (RFC 2018 §3).
+        Sack = "sack",
         /// A retransmission.
         Rtx = "rtx",
         /// Message kind of a datagram.
@@ -274,8 +283,8 @@ const LINK_HEAD: &[Field] = &[Id, From, To, Src, Dst, Size];
 /// Fields a packet's payload may add to a link or injection record (TCP
 /// headers, DNS and ping messages).
 pub const PACKET_FIELDS: &[Field] = &[
-    Proto, Sport, Dport, Flags, Seq, Ack, Len, Off, Wnd, Mss, Wscale, Rtx, Msg, DnsId, Name, Rcode,
-    Addr, Ttl, Data,
+    Proto, Sport, Dport, Flags, Seq, Ack, Len, Off, Wnd, Mss, Wscale, SackOk, Tsval, Tsecr, Sack,
+    Rtx, Msg, DnsId, Name, Rcode, Addr, Ttl, Data,
 ];
 
 /// Fields naming a TCP connection from one end.
