@@ -1290,7 +1290,14 @@ impl Connection {
                     return;
                 }
                 let flight = (self.snd_max - self.snd_una).min(u64::from(u32::MAX)) as u32;
-                self.cc.on_timeout(flight, self.eff_mss, self.retries == 1);
+                // A timeout inside SACK recovery ends the same loss episode
+                // the recovery already halved ssthresh for: it is not
+                // halved again (Linux's `tcp_enter_loss`; RFC 5681 §3.1
+                // reduces once per episode). Halving FlightSize instead
+                // would count every SACKed byte of the episode as in
+                // flight and raise ssthresh far above the window.
+                let first = self.retries == 1 && !(self.sack_on && self.in_recovery);
+                self.cc.on_timeout(flight, self.eff_mss, first);
                 self.cwnd_event();
                 // RFC 6582 §3.2 step 4: record the highest sequence number
                 // transmitted and leave recovery; RFC 6298 (5.5): back the

@@ -26,6 +26,9 @@ pub(super) struct TcpTotals {
     pub(super) retransmissions: u64,
     pub(super) timeouts: u64,
     pub(super) fast_retransmits: u64,
+    pub(super) rescue_retransmissions: u64,
+    pub(super) dsacks_received: u64,
+    pub(super) paws_drops: u64,
     pub(super) resets: u64,
     pub(super) connect_failed: u64,
     pub(super) timed_out: u64,
@@ -46,6 +49,9 @@ impl TcpTotals {
         self.retransmissions += s.retransmissions;
         self.timeouts += s.timeouts;
         self.fast_retransmits += s.fast_retransmits;
+        self.rescue_retransmissions += s.rescue_retransmissions;
+        self.dsacks_received += s.dsacks_received;
+        self.paws_drops += s.paws_drops;
     }
 }
 
@@ -189,6 +195,9 @@ fn tcp_report(s: &Snapshot) -> Vec<(String, u64)> {
         ("tcp.retransmissions", t.retransmissions),
         ("tcp.timeouts", t.timeouts),
         ("tcp.fast_retransmits", t.fast_retransmits),
+        ("tcp.rescue_retransmissions", t.rescue_retransmissions),
+        ("tcp.dsacks_received", t.dsacks_received),
+        ("tcp.paws_drops", t.paws_drops),
         ("tcp.resets_received", t.resets),
         ("tcp.connect_failed", t.connect_failed),
         ("tcp.timed_out", t.timed_out),
