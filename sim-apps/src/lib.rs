@@ -32,6 +32,6 @@ pub mod stream;
 pub mod tcp;
 pub mod timer;
 
-pub use host::{Host, HostAction, HostApp};
+pub use host::{Host, HostAction, HostApp, NamedApp};
 pub use payload::Wire;
 pub use timer::Timer;

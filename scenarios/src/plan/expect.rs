@@ -12,7 +12,7 @@ use super::check::{exactly_one, given, node, some_bound};
 use super::metrics::{MetricNames, unknown_metric};
 use crate::error::InputError;
 use crate::format::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, Quantity, ReferenceSpec};
-use sim_apps::host::HostApp;
+use sim_apps::host::NamedApp;
 
 /// What an expectation measures.
 #[derive(Debug, Clone)]
@@ -76,7 +76,7 @@ pub struct Expectation {
 pub(super) fn expectations(
     list: &[ExpectSpec],
     topology: &Topology,
-    hosts: &[(NodeId, HostApp)],
+    hosts: &[(NodeId, Vec<NamedApp>)],
     known: &MetricNames,
 ) -> Result<Vec<Expectation>, InputError> {
     list.iter()
@@ -97,7 +97,7 @@ fn expectation(
     index: usize,
     e: &ExpectSpec,
     topology: &Topology,
-    hosts: &[(NodeId, HostApp)],
+    hosts: &[(NodeId, Vec<NamedApp>)],
     known: &MetricNames,
 ) -> Result<Expectation, InputError> {
     let path = format!("expect[{index}]");
@@ -180,16 +180,17 @@ fn state_expectation(
     e: &ExpectSpec,
     path: &str,
     topology: &Topology,
-    hosts: &[(NodeId, HostApp)],
+    hosts: &[(NodeId, Vec<NamedApp>)],
 ) -> Result<Expectation, InputError> {
     let Some(name) = &e.node else {
         return Err(InputError::at(path, "a state expectation needs \"node\""));
     };
     let node = node(topology, &format!("{path}.node"), name)?;
-    if !matches!(
-        hosts.iter().find(|(h, _)| *h == node),
-        Some((_, HostApp::Tcp(_)))
-    ) {
+    if !hosts
+        .iter()
+        .find(|(h, _)| *h == node)
+        .is_some_and(|(_, apps)| super::hosts::runs_tcp(apps))
+    {
         return Err(InputError::at(
             format!("{path}.node"),
             format!("{name:?} runs no TCP application"),

@@ -121,6 +121,44 @@ fn metric_names_are_what_a_host_reports() {
     }
 }
 
+/// Several named applications on one host: the names listed are the
+/// names reported, each under its application's name.
+#[test]
+fn a_host_with_several_applications_names_each() {
+    let kinds = every_kind();
+    let apps = vec![
+        NamedApp {
+            name: Some("bulk".into()),
+            app: kinds[2].clone(),
+        },
+        NamedApp {
+            name: Some("web".into()),
+            app: kinds[5].clone(),
+        },
+        NamedApp::unnamed(kinds[1].clone()),
+        NamedApp {
+            name: Some("f".into()),
+            app: kinds[11].clone(),
+        },
+    ];
+    let host = Host::with_apps(&apps, Vec::new());
+    let reported: Vec<String> = Endpoint::<Wire>::metrics(&host)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(metric_names(&apps), reported);
+    for name in [
+        "echo.answered",
+        "bulk.goodput_bps",
+        "web.goodput_bps",
+        "web.tls.page_ns",
+        "ping.rtt_mean_ns",
+        "f.syns_sent",
+    ] {
+        assert!(reported.contains(&name.to_string()), "{name}: {reported:?}");
+    }
+}
+
 #[test]
 fn metric_names_follow_the_stream() {
     let names = |app: &HostApp| app.metric_names();
