@@ -70,6 +70,9 @@ pub struct Expectation {
     pub at_least: Option<Quantity>,
     /// Upper bound.
     pub at_most: Option<Quantity>,
+    /// A metric must be missing (`Some(true)`: never happened) or present
+    /// (`Some(false)`).
+    pub absent: Option<bool>,
 }
 
 /// Every expectation of the file, in order; `known` holds the metric names.
@@ -126,7 +129,23 @@ fn expectation(
         (None, Some(c)) => count_measure(c, &path, topology)?,
         (None, None) => unreachable!("exactly one measure was given"),
     };
-    some_bound(&path, &bounds_of(e))?;
+    let bounded = e.equals.is_some() || e.at_least.is_some() || e.at_most.is_some();
+    match e.absent {
+        Some(_) if e.metric.is_none() => {
+            return Err(InputError::at(
+                format!("{path}.absent"),
+                "\"absent\" goes with \"metric\": a count is never absent",
+            ));
+        }
+        Some(true) if bounded => {
+            return Err(InputError::at(
+                format!("{path}.absent"),
+                "\"absent\": true says the metric was never observed; it cannot also have bounds",
+            ));
+        }
+        Some(_) => {}
+        None => some_bound(&path, &bounds_of(e))?,
+    }
     Ok(Expectation {
         index,
         description: e.description.clone(),
@@ -134,6 +153,7 @@ fn expectation(
         equals: e.equals,
         at_least: e.at_least,
         at_most: e.at_most,
+        absent: e.absent,
     })
 }
 
@@ -196,10 +216,10 @@ fn state_expectation(
             format!("{name:?} runs no TCP application"),
         ));
     }
-    if e.equals.is_some() || e.at_least.is_some() || e.at_most.is_some() {
+    if e.equals.is_some() || e.at_least.is_some() || e.at_most.is_some() || e.absent.is_some() {
         return Err(InputError::at(
             path,
-            "bounds go with \"metric\" or \"count\"",
+            "bounds and \"absent\" go with \"metric\" or \"count\"",
         ));
     }
     Ok(Expectation {
@@ -209,6 +229,7 @@ fn state_expectation(
         equals: None,
         at_least: None,
         at_most: None,
+        absent: None,
     })
 }
 

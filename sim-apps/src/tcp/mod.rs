@@ -352,7 +352,8 @@ impl TcpHost {
         self.ledger.figures(self.stack.as_ref())
     }
 
-    /// What it reports, under the names [`metric_names`] lists.
+    /// What it reports, under the names [`metric_names`] lists (less the
+    /// observations of what never happened).
     pub(crate) fn metrics(&self) -> Vec<(String, Value)> {
         let mut tcp = self.figures.tcp;
         if let Some(stack) = &self.stack {
@@ -376,9 +377,10 @@ impl TcpHost {
             stream: self.figures.stream,
             pages: self.figures.pages.clone(),
         };
+        // Observations of what never happened are left out.
         metrics::report(&self.app, &snapshot)
             .into_iter()
-            .map(|(k, v)| (k, Value::U64(v)))
+            .filter_map(|(k, v)| Some((k, Value::U64(v?))))
             .collect()
     }
 }
