@@ -28,14 +28,18 @@ pub struct SynFlood {
 #[derive(Debug)]
 pub(crate) struct Flood {
     spec: SynFlood,
+    /// Its index among its host's applications, for its timer.
+    app: u16,
     sent: u64,
     timer: Option<TimerId>,
 }
 
 impl Flood {
-    pub(crate) fn new(spec: &SynFlood) -> Self {
+    /// The flood that is application number `app` of its host.
+    pub(crate) fn new(spec: &SynFlood, app: u16) -> Self {
         Flood {
             spec: spec.clone(),
+            app,
             sent: 0,
             timer: None,
         }
@@ -43,7 +47,7 @@ impl Flood {
 
     pub(crate) fn start(&mut self, cx: &mut Context<'_, Wire>) {
         if self.spec.count > 0 {
-            let t = cx.new_timer(Timer::Flood.to_token());
+            let t = cx.new_timer(Timer::Flood(self.app).to_token());
             cx.set_timer(t, self.spec.at);
             self.timer = Some(t);
         }

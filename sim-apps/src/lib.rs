@@ -2,9 +2,9 @@
 //! nodes, each a sans-IO model hosted by [`Host`] through sim-core's
 //! `Endpoint` trait.
 //!
-//! Start reading at [`host`]: a [`Host`] is the echo responder plus one
-//! application, described by a [`HostApp`] and dispatched by one `match`
-//! per input. From there, each application has its module:
+//! Start reading at [`host`]: a [`Host`] is the echo responder plus the
+//! host's applications, each described by a [`HostApp`] with a name
+//! ([`NamedApp`]) and dispatched by one `match` per input. From there, each application has its module:
 //!
 //! - [`tcp`]: a TCP application (bulk data, or HTTP over a [`stream`]),
 //!   split by concern into one folder;
@@ -32,6 +32,6 @@ pub mod stream;
 pub mod tcp;
 pub mod timer;
 
-pub use host::{Host, HostAction, HostApp};
+pub use host::{Host, HostAction, HostApp, NamedApp};
 pub use payload::Wire;
 pub use timer::Timer;

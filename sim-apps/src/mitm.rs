@@ -108,11 +108,16 @@ impl Mitm {
 
     pub(crate) fn on_timer(&mut self, cx: &mut Context<'_, Wire>, timer: Timer) {
         match timer {
-            Timer::Tcp(Slot::First, t) => self.front.on_timer(cx, t),
-            Timer::Tcp(Slot::Second, t) => self.back.on_timer(cx, t),
+            Timer::Tcp(
+                Slot {
+                    upstream: false, ..
+                },
+                t,
+            ) => self.front.on_timer(cx, t),
+            Timer::Tcp(Slot { upstream: true, .. }, t) => self.back.on_timer(cx, t),
             // Not the halves' business (the scenario gives a router no
             // actions); the client half is polled all the same.
-            Timer::Action(_) | Timer::Ping(_) | Timer::Flood => self.front.on_action(cx, None),
+            Timer::Action(_) | Timer::Ping(_) | Timer::Flood(_) => self.front.on_action(cx, None),
         }
         self.relay(cx);
     }

@@ -21,10 +21,8 @@ pub(crate) fn metrics(echo: &DatagramHost) -> Vec<(String, Value)> {
     Endpoint::<Wire>::metrics(echo)
 }
 
-/// The names [`metrics`] reports, taken from a responder not yet run.
+/// The names [`metrics`] may report (a round-trip time only once there
+/// was a reply), taken from a responder not yet run.
 pub(crate) fn metric_names(job: Option<&PingJob>) -> Vec<String> {
-    metrics(&responder(job))
-        .into_iter()
-        .map(|(k, _)| k)
-        .collect()
+    responder(job).metric_names()
 }

@@ -7,8 +7,10 @@
 //!
 //! The layout is the one hosts have always used, so that runs stay
 //! identical: the kind in the top byte, the value below it, and one bit
-//! just under the kind for the second TCP application of a node (a
-//! man-in-the-middle's upstream half).
+//! just under the kind for a man-in-the-middle's upstream half. A host
+//! with several applications puts the application's index (its place in
+//! the host's list) in bits 40 to 54; the first application's index is 0,
+//! so a host with one application makes the tokens it always made.
 
 use sim_tcp::stack::ConnId;
 
@@ -22,19 +24,42 @@ pub enum Timer {
     Tcp(Slot, TcpTimer),
     /// The scenario's action number `i` for this host is due.
     Action(usize),
-    /// The SYN flood sends its next SYN.
-    Flood,
+    /// The SYN flood that is application `.0` of its host sends its next
+    /// SYN.
+    Flood(u16),
 }
 
-/// Which of a node's TCP applications a timer belongs to: a node runs one,
-/// except a man-in-the-middle, which runs two halves.
+/// Which of a node's TCP applications a timer belongs to: the host's
+/// application number `app`, and for a man-in-the-middle (which runs two
+/// halves) which half.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Slot {
-    /// The node's TCP application (a man-in-the-middle's client-facing
-    /// half).
-    First,
+pub struct Slot {
+    /// The application's index among its host's applications.
+    pub app: u16,
     /// A man-in-the-middle's server-facing (upstream) half.
-    Second,
+    pub upstream: bool,
+}
+
+impl Slot {
+    /// A host's first application (a man-in-the-middle's client-facing
+    /// half).
+    pub const FIRST: Slot = Slot {
+        app: 0,
+        upstream: false,
+    };
+    /// A man-in-the-middle's server-facing (upstream) half.
+    pub const SECOND: Slot = Slot {
+        app: 0,
+        upstream: true,
+    };
+
+    /// The host's application number `app`.
+    pub fn app(app: u16) -> Slot {
+        Slot {
+            app,
+            upstream: false,
+        }
+    }
 }
 
 /// What a TCP application's timer is for.
@@ -55,8 +80,14 @@ pub enum TcpTimer {
 
 const KIND_SHIFT: u32 = 56;
 const VALUE_MASK: u64 = (1 << KIND_SHIFT) - 1;
-/// Set in the tokens of [`Slot::Second`], below the kind bits.
+/// Set in the tokens of [`Slot::SECOND`], below the kind bits.
 const SECOND: u64 = 1 << (KIND_SHIFT - 1);
+/// Where an application's index sits (15 bits, below [`SECOND`]; a
+/// connection id takes the 32 bits at the bottom).
+const APP_SHIFT: u32 = 40;
+const APP_MASK: u64 = (1 << 15) - 1;
+/// The most applications a host can run, by the token layout.
+pub const MAX_APPS: usize = 1 << 15;
 
 const KIND_PING: u64 = 0;
 const KIND_CONN: u64 = 1;
@@ -73,7 +104,7 @@ impl Timer {
         let (kind, value) = match self {
             Timer::Ping(seq) => (KIND_PING, u64::from(seq)),
             Timer::Action(i) => (KIND_ACTION, i as u64),
-            Timer::Flood => (KIND_FLOOD, 0),
+            Timer::Flood(app) => (KIND_FLOOD, u64::from(app) << APP_SHIFT),
             Timer::Tcp(slot, t) => {
                 let (kind, value) = match t {
                     TcpTimer::Conn(id) => (KIND_CONN, u64::from(id.0)),
@@ -82,11 +113,9 @@ impl Timer {
                     TcpTimer::Cpu => (KIND_CPU, 0),
                     TcpTimer::Dns => (KIND_DNS, 0),
                 };
-                let second = match slot {
-                    Slot::First => 0,
-                    Slot::Second => SECOND,
-                };
-                (kind, value | second)
+                let second = if slot.upstream { SECOND } else { 0 };
+                let app = u64::from(slot.app & APP_MASK as u16) << APP_SHIFT;
+                (kind, value | second | app)
             }
         };
         (kind << KIND_SHIFT) | value
@@ -96,11 +125,11 @@ impl Timer {
     pub fn from_token(token: u64) -> Option<Timer> {
         let kind = token >> KIND_SHIFT;
         let bits = token & VALUE_MASK;
-        let value = bits & !SECOND;
-        let slot = if bits & SECOND != 0 {
-            Slot::Second
-        } else {
-            Slot::First
+        let app = ((bits >> APP_SHIFT) & APP_MASK) as u16;
+        let value = bits & !SECOND & !(APP_MASK << APP_SHIFT);
+        let slot = Slot {
+            app,
+            upstream: bits & SECOND != 0,
         };
         let tcp = |t| Some(Timer::Tcp(slot, t));
         match kind {
@@ -109,7 +138,7 @@ impl Timer {
             KIND_CONNECT => tcp(TcpTimer::Connect),
             KIND_ACTION => Some(Timer::Action(value as usize)),
             KIND_READ => tcp(TcpTimer::Read),
-            KIND_FLOOD => Some(Timer::Flood),
+            KIND_FLOOD => Some(Timer::Flood(app)),
             KIND_CPU => tcp(TcpTimer::Cpu),
             KIND_DNS => tcp(TcpTimer::Dns),
             _ => None,
@@ -127,9 +156,10 @@ mod tests {
             Timer::Ping(41),
             Timer::Action(0),
             Timer::Action(7),
-            Timer::Flood,
+            Timer::Flood(0),
+            Timer::Flood(3),
         ];
-        for slot in [Slot::First, Slot::Second] {
+        for slot in [Slot::FIRST, Slot::SECOND, Slot::app(1), Slot::app(32_767)] {
             for t in [
                 TcpTimer::Conn(ConnId(0)),
                 TcpTimer::Conn(ConnId(u32::MAX)),
@@ -170,14 +200,19 @@ mod tests {
             "what sim-core's ping job sets"
         );
         assert_eq!(Timer::Action(2).to_token(), (3 << 56) | 2);
-        assert_eq!(Timer::Flood.to_token(), 5 << 56);
+        assert_eq!(Timer::Flood(0).to_token(), 5 << 56);
         assert_eq!(
-            Timer::Tcp(Slot::First, TcpTimer::Conn(ConnId(9))).to_token(),
+            Timer::Tcp(Slot::FIRST, TcpTimer::Conn(ConnId(9))).to_token(),
             (1 << 56) | 9
         );
         assert_eq!(
-            Timer::Tcp(Slot::Second, TcpTimer::Dns).to_token(),
+            Timer::Tcp(Slot::SECOND, TcpTimer::Dns).to_token(),
             (7 << 56) | (1 << 55)
+        );
+        // A host's second application: its index at bit 40.
+        assert_eq!(
+            Timer::Tcp(Slot::app(1), TcpTimer::Conn(ConnId(9))).to_token(),
+            (1 << 56) | (1 << 40) | 9
         );
         assert_eq!(Timer::from_token(8 << 56), None);
     }

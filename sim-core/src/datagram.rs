@@ -97,6 +97,36 @@ pub struct DatagramHost {
 }
 
 impl DatagramHost {
+    /// Every metric name it may report, in order (an observation is
+    /// reported only once it was made).
+    pub fn metric_names(&self) -> Vec<String> {
+        self.named()
+            .into_iter()
+            .map(|(k, _)| k.to_string())
+            .collect()
+    }
+
+    /// Its figures by name: counters always, observations when made.
+    fn named(&self) -> Vec<(&'static str, Option<u64>)> {
+        let mut m = vec![("echo.answered", Some(self.answered))];
+        if !self.jobs.is_empty() {
+            let s = &self.stats;
+            let received = s.received > 0;
+            let mean = received.then(|| (s.rtt_sum / u128::from(s.received)) as u64);
+            m.extend([
+                ("ping.sent", Some(u64::from(s.sent))),
+                ("ping.received", Some(u64::from(s.received))),
+                ("ping.lost", Some(u64::from(s.sent - s.received))),
+                ("ping.duplicates", Some(u64::from(s.duplicates))),
+                ("ping.reordered", Some(u64::from(s.reordered))),
+                ("ping.rtt_min_ns", s.rtt_min),
+                ("ping.rtt_mean_ns", mean),
+                ("ping.rtt_max_ns", received.then_some(s.rtt_max)),
+            ]);
+        }
+        m
+    }
+
     /// A host that only answers.
     pub fn new() -> Self {
         Self::default()
@@ -192,27 +222,13 @@ impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
         }
     }
 
+    /// `echo.answered`, and with a ping job its figures. The round-trip
+    /// times are observations: without a reply there is none, and they are
+    /// left out (see [`DatagramHost::metric_names`] for every name).
     fn metrics(&self) -> Vec<(String, Value)> {
-        let mut m = vec![("echo.answered", self.answered)];
-        if !self.jobs.is_empty() {
-            let s = &self.stats;
-            let mean = match s.received {
-                0 => 0,
-                n => (s.rtt_sum / u128::from(n)) as u64,
-            };
-            m.extend([
-                ("ping.sent", u64::from(s.sent)),
-                ("ping.received", u64::from(s.received)),
-                ("ping.lost", u64::from(s.sent - s.received)),
-                ("ping.duplicates", u64::from(s.duplicates)),
-                ("ping.reordered", u64::from(s.reordered)),
-                ("ping.rtt_min_ns", s.rtt_min.unwrap_or(0)),
-                ("ping.rtt_mean_ns", mean),
-                ("ping.rtt_max_ns", s.rtt_max),
-            ]);
-        }
-        m.into_iter()
-            .map(|(k, v)| (k.to_string(), Value::U64(v)))
+        self.named()
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_string(), Value::U64(v?))))
             .collect()
     }
 }

@@ -1,7 +1,8 @@
 //! The `endpoints` section: what each host (or, for the on-path models, each
 //! router) runs, with the settings of every application.
 //!
-//! An endpoint holds exactly one application; the TCP application carries
+//! An endpoint holds exactly one application (a host may have several
+//! endpoints); the TCP application carries
 //! its TLS, plain-HTTP and DNS-resolver settings, since those ride on its
 //! connections.
 
@@ -10,13 +11,20 @@ use serde::Deserialize;
 
 use super::values::{Duration, Isns};
 
-/// What runs on a host: exactly one application.
+/// One application on a host (exactly one of its kinds). A host may run
+/// several: one endpoint each, each with a `name` unique on the host.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct EndpointSpec {
     /// The host.
     pub node: String,
+    /// The application's name, unique on its host (letters, digits, `_`
+    /// and `-`): its metrics are `<host>.<name>.<metric>`. Default: its
+    /// kind (`tcp`, `ping`, ...), whose metrics keep their usual names
+    /// (`a.tcp.goodput_bps`, `a.tls.page_ns`).
+    #[serde(default)]
+    pub name: Option<String>,
     /// Send echo requests and time the replies.
     #[serde(default)]
     pub ping: Option<PingSpec>,

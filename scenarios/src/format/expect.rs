@@ -59,6 +59,13 @@ pub struct ExpectSpec {
     /// The value must be at most this.
     #[serde(default)]
     pub at_most: Option<Quantity>,
+    /// With `metric`: `true`, the observation was never made (a flow that
+    /// never completed has no completion time; a ping without a reply has
+    /// no round-trip time); `false`, it was made (and meets any bounds
+    /// given). A bound on an observation never made fails ("never
+    /// happened"): it is never read as 0.
+    #[serde(default)]
+    pub absent: Option<bool>,
 }
 
 /// Which trace events to count: `kind` and `node`, plus any field values
@@ -162,6 +169,11 @@ pub struct Bounds {
 }
 
 impl Bounds {
+    /// Whether no bound is given.
+    pub fn is_empty(&self) -> bool {
+        self.equals.is_none() && self.at_least.is_none() && self.at_most.is_none()
+    }
+
     /// Whether `observed` lies within every bound given.
     pub fn hold(&self, observed: f64) -> bool {
         self.equals.is_none_or(|q| observed == q.value())

@@ -11,7 +11,7 @@ use super::check::{exactly_one, given, node};
 use super::topology::{check_queue, names, unknown_node};
 use crate::error::InputError;
 use crate::format::{ActionSpec, LinkParamsSpec};
-use sim_apps::host::{HostAction, HostApp};
+use sim_apps::host::{HostAction, NamedApp};
 
 /// A change of link parameters at a time.
 #[derive(Debug, Clone)]
@@ -30,7 +30,7 @@ pub struct LinkAction {
 pub(super) fn actions(
     list: &[ActionSpec],
     topology: &Topology,
-    hosts: &[(NodeId, HostApp)],
+    hosts: &[(NodeId, Vec<NamedApp>)],
 ) -> Result<(Vec<LinkAction>, Vec<(SimTime, NodeId, HostAction)>), InputError> {
     let mut actions = Vec::new();
     let mut node_actions = Vec::new();
@@ -60,15 +60,16 @@ fn host(
     name: &str,
     path: &str,
     topology: &Topology,
-    hosts: &[(NodeId, HostApp)],
+    hosts: &[(NodeId, Vec<NamedApp>)],
 ) -> Result<NodeId, InputError> {
     let node = topology.node(name).ok_or_else(|| {
         InputError::at(format!("{path}.node"), unknown_node(name, names(topology)))
     })?;
-    if !matches!(
-        hosts.iter().find(|(h, _)| *h == node),
-        Some((_, HostApp::Tcp(_)))
-    ) {
+    if !hosts
+        .iter()
+        .find(|(h, _)| *h == node)
+        .is_some_and(|(_, apps)| super::hosts::runs_tcp(apps))
+    {
         return Err(InputError::at(
             format!("{path}.node"),
             format!("{name:?} runs no TCP application to act on"),

@@ -12,7 +12,7 @@ use super::check::{exactly_one, given, node, some_bound};
 use super::metrics::{MetricNames, unknown_metric};
 use crate::error::InputError;
 use crate::format::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, Quantity, ReferenceSpec};
-use sim_apps::host::HostApp;
+use sim_apps::host::NamedApp;
 
 /// What an expectation measures.
 #[derive(Debug, Clone)]
@@ -70,13 +70,16 @@ pub struct Expectation {
     pub at_least: Option<Quantity>,
     /// Upper bound.
     pub at_most: Option<Quantity>,
+    /// A metric must be missing (`Some(true)`: never happened) or present
+    /// (`Some(false)`).
+    pub absent: Option<bool>,
 }
 
 /// Every expectation of the file, in order; `known` holds the metric names.
 pub(super) fn expectations(
     list: &[ExpectSpec],
     topology: &Topology,
-    hosts: &[(NodeId, HostApp)],
+    hosts: &[(NodeId, Vec<NamedApp>)],
     known: &MetricNames,
 ) -> Result<Vec<Expectation>, InputError> {
     list.iter()
@@ -97,7 +100,7 @@ fn expectation(
     index: usize,
     e: &ExpectSpec,
     topology: &Topology,
-    hosts: &[(NodeId, HostApp)],
+    hosts: &[(NodeId, Vec<NamedApp>)],
     known: &MetricNames,
 ) -> Result<Expectation, InputError> {
     let path = format!("expect[{index}]");
@@ -126,7 +129,23 @@ fn expectation(
         (None, Some(c)) => count_measure(c, &path, topology)?,
         (None, None) => unreachable!("exactly one measure was given"),
     };
-    some_bound(&path, &bounds_of(e))?;
+    let bounded = e.equals.is_some() || e.at_least.is_some() || e.at_most.is_some();
+    match e.absent {
+        Some(_) if e.metric.is_none() => {
+            return Err(InputError::at(
+                format!("{path}.absent"),
+                "\"absent\" goes with \"metric\": a count is never absent",
+            ));
+        }
+        Some(true) if bounded => {
+            return Err(InputError::at(
+                format!("{path}.absent"),
+                "\"absent\": true says the metric was never observed; it cannot also have bounds",
+            ));
+        }
+        Some(_) => {}
+        None => some_bound(&path, &bounds_of(e))?,
+    }
     Ok(Expectation {
         index,
         description: e.description.clone(),
@@ -134,6 +153,7 @@ fn expectation(
         equals: e.equals,
         at_least: e.at_least,
         at_most: e.at_most,
+        absent: e.absent,
     })
 }
 
@@ -180,25 +200,26 @@ fn state_expectation(
     e: &ExpectSpec,
     path: &str,
     topology: &Topology,
-    hosts: &[(NodeId, HostApp)],
+    hosts: &[(NodeId, Vec<NamedApp>)],
 ) -> Result<Expectation, InputError> {
     let Some(name) = &e.node else {
         return Err(InputError::at(path, "a state expectation needs \"node\""));
     };
     let node = node(topology, &format!("{path}.node"), name)?;
-    if !matches!(
-        hosts.iter().find(|(h, _)| *h == node),
-        Some((_, HostApp::Tcp(_)))
-    ) {
+    if !hosts
+        .iter()
+        .find(|(h, _)| *h == node)
+        .is_some_and(|(_, apps)| super::hosts::runs_tcp(apps))
+    {
         return Err(InputError::at(
             format!("{path}.node"),
             format!("{name:?} runs no TCP application"),
         ));
     }
-    if e.equals.is_some() || e.at_least.is_some() || e.at_most.is_some() {
+    if e.equals.is_some() || e.at_least.is_some() || e.at_most.is_some() || e.absent.is_some() {
         return Err(InputError::at(
             path,
-            "bounds go with \"metric\" or \"count\"",
+            "bounds and \"absent\" go with \"metric\" or \"count\"",
         ));
     }
     Ok(Expectation {
@@ -208,6 +229,7 @@ fn state_expectation(
         equals: None,
         at_least: None,
         at_most: None,
+        absent: None,
     })
 }
 

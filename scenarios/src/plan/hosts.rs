@@ -1,8 +1,9 @@
 //! The `endpoints` section: which application each host runs.
 //!
 //! A host with no endpoint answers echo requests. Each endpoint names one
-//! application, and this file only dispatches: each kind is checked in its
-//! own file. What links endpoints to one another (a resolver's server must
+//! application, and a host may have several (each with its own name and
+//! ports); this file checks how they sit together and dispatches: each
+//! kind is checked in its own file. What links endpoints to one another (a resolver's server must
 //! run a DNS server) is checked once every host is known.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,42 +15,215 @@ use super::topology::{names, unknown_node};
 use super::{dns, flood, mitm, ping, tcp};
 use crate::error::InputError;
 use crate::format::EndpointSpec;
-use sim_apps::host::HostApp;
+use sim_apps::host::{HostApp, NamedApp};
 
-/// What each host runs, in node order.
+/// What each host runs, in node order: its applications in file order
+/// (none: it answers echo requests only).
 pub(super) fn hosts(
     endpoints: &[EndpointSpec],
     topology: &Topology,
-) -> Result<Vec<(NodeId, HostApp)>, InputError> {
-    // Hosts answer echo unless given something else to run.
-    let mut apps: Vec<Option<HostApp>> = topology
-        .nodes()
-        .iter()
-        .map(|n| (n.kind == NodeKind::Host).then_some(HostApp::Echo))
-        .collect();
-    let mut configured = vec![false; apps.len()];
+) -> Result<Vec<(NodeId, Vec<NamedApp>)>, InputError> {
+    // Each node's endpoints, by index into `endpoints`.
+    let mut mine: Vec<Vec<usize>> = vec![Vec::new(); topology.nodes().len()];
     let dns_names = dns::names_by_node(endpoints);
+    let mut apps: Vec<Vec<NamedApp>> = vec![Vec::new(); topology.nodes().len()];
     for (i, e) in endpoints.iter().enumerate() {
         let path = format!("endpoints[{i}]");
         let at = endpoint_node(e, &path, topology)?;
-        if std::mem::replace(&mut configured[at.index()], true) {
-            return Err(InputError::at(
-                format!("{path}.node"),
-                format!(
-                    "{:?} already has an endpoint; one application per host",
-                    e.node
-                ),
-            ));
+        if let Some(name) = &e.name {
+            check_name(name, &format!("{path}.name"))?;
         }
-        apps[at.index()] = Some(application(e, &path, at, topology, &dns_names)?);
+        let app = application(e, &path, at, topology, &dns_names)?;
+        let named = NamedApp {
+            name: e.name.clone(),
+            app,
+        };
+        beside(
+            &named,
+            i,
+            &mine[at.index()],
+            endpoints,
+            &apps[at.index()],
+            topology,
+        )?;
+        mine[at.index()].push(i);
+        apps[at.index()].push(named);
     }
-    let hosts: Vec<(NodeId, HostApp)> = apps
+    for (node, idx) in mine.iter().enumerate() {
+        if idx.len() > 1 {
+            check_ports(&apps[node], idx, endpoints)?;
+        }
+    }
+    let hosts: Vec<(NodeId, Vec<NamedApp>)> = apps
         .into_iter()
         .enumerate()
-        .filter_map(|(i, a)| a.map(|a| (NodeId(i as u32), a)))
+        .filter(|(i, _)| topology.nodes()[*i].kind == NodeKind::Host || !mine[*i].is_empty())
+        .map(|(i, a)| (NodeId(i as u32), a))
         .collect();
     check_resolver_servers(endpoints, topology, &hosts)?;
     Ok(hosts)
+}
+
+/// Whether a host's applications include one that runs TCP.
+pub(super) fn runs_tcp(apps: &[NamedApp]) -> bool {
+    apps.iter().any(|a| matches!(a.app, HostApp::Tcp(_)))
+}
+
+/// An application's name: letters, digits, `_` and `-` (it becomes part of
+/// metric names, which `.` separates), and not `echo` (the responder every
+/// host runs).
+fn check_name(name: &str, path: &str) -> Result<(), InputError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !ok {
+        return Err(InputError::at(
+            path,
+            format!("{name:?} is not an application name: 1 to 64 letters, digits, '_' or '-'"),
+        ));
+    }
+    if name == "echo" {
+        return Err(InputError::at(
+            path,
+            "\"echo\" is the responder every host runs; choose another name",
+        ));
+    }
+    Ok(())
+}
+
+/// Endpoint `i` may join the applications a node already has (`before`,
+/// endpoints `idx`): an on-path model runs alone on its router, names are
+/// unique on a host, a host pings once and serves DNS once, and no two
+/// applications report a metric of the same name.
+fn beside(
+    new: &NamedApp,
+    i: usize,
+    idx: &[usize],
+    endpoints: &[EndpointSpec],
+    before: &[NamedApp],
+    topology: &Topology,
+) -> Result<(), InputError> {
+    let Some(&first) = idx.first() else {
+        return Ok(());
+    };
+    let path = format!("endpoints[{i}]");
+    let node = &endpoints[i].node;
+    if matches!(new.app, HostApp::Mitm(_) | HostApp::Observer)
+        || matches!(before[0].app, HostApp::Mitm(_) | HostApp::Observer)
+    {
+        return Err(InputError::at(
+            format!("{path}.node"),
+            format!(
+                "router {node:?} already has an endpoint (endpoints[{first}]); an on-path model runs alone on its router"
+            ),
+        ));
+    }
+    for (j, b) in idx.iter().zip(before) {
+        if b.label() == new.label() {
+            let why = match &new.name {
+                Some(n) => format!(
+                    "host {node:?} already has an application named {n:?} (endpoints[{j}]); give each application on a host its own \"name\""
+                ),
+                None => format!(
+                    "host {node:?} already runs a {:?} application (endpoints[{j}]); give each application on a host its own \"name\"",
+                    new.app.kind()
+                ),
+            };
+            let at = if new.name.is_some() {
+                format!("{path}.name")
+            } else {
+                path.clone()
+            };
+            return Err(InputError::at(at, why));
+        }
+        let same_kind = std::mem::discriminant(&b.app) == std::mem::discriminant(&new.app);
+        if same_kind && matches!(new.app, HostApp::Ping(_)) {
+            return Err(InputError::at(
+                format!("{path}.ping"),
+                format!("host {node:?} already pings (endpoints[{j}]); one ping per host"),
+            ));
+        }
+        if same_kind && matches!(new.app, HostApp::DnsServer(_)) {
+            return Err(InputError::at(
+                format!("{path}.dns_server"),
+                format!(
+                    "host {node:?} already serves DNS on port 53 (endpoints[{j}]); two applications on one port"
+                ),
+            ));
+        }
+    }
+    let mut all = before.to_vec();
+    all.push(new.clone());
+    let names = sim_apps::host::metric_names(&all);
+    let mut seen = BTreeSet::new();
+    for m in &names {
+        if !seen.insert(m) {
+            return Err(InputError::at(
+                format!("{path}.name"),
+                format!(
+                    "the metric {:?} would be reported by two applications of host {node:?}; choose another \"name\"",
+                    format!(
+                        "{}.{m}",
+                        topology.name(topology.node(node).expect("checked"))
+                    )
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The TCP ports of a host with several applications: no two listen on one
+/// port or fix one local port, and where a client lets its ports be picked
+/// from the ephemeral range (49152 to 65535), none listens there.
+fn check_ports(
+    apps: &[NamedApp],
+    idx: &[usize],
+    endpoints: &[EndpointSpec],
+) -> Result<(), InputError> {
+    use sim_apps::tcp::Role;
+    let mut taken: BTreeMap<u16, usize> = BTreeMap::new();
+    let picks = apps.iter().any(|a| {
+        matches!(
+            &a.app,
+            HostApp::Tcp(t) if matches!(t.role, Role::Connect { local_port: None, .. })
+        )
+    });
+    for (&i, a) in idx.iter().zip(apps) {
+        let HostApp::Tcp(t) = &a.app else {
+            continue;
+        };
+        let (port, field) = match t.role {
+            Role::Listen { port, .. } => (port, "listen"),
+            Role::Connect {
+                local_port: Some(p),
+                ..
+            } => (p, "local_port"),
+            _ => continue,
+        };
+        let path = format!("endpoints[{i}].tcp.{field}");
+        if let Some(j) = taken.insert(port, i) {
+            return Err(InputError::at(
+                path,
+                format!(
+                    "port {port} is already endpoints[{j}]'s on host {:?}; two applications on one port",
+                    endpoints[i].node
+                ),
+            ));
+        }
+        if picks && port >= 49_152 && apps.len() > 1 {
+            return Err(InputError::at(
+                path,
+                format!(
+                    "port {port} is in the ephemeral range (49152 to 65535) that host {:?}'s clients pick their ports from; choose a port below 49152",
+                    endpoints[i].node
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The endpoint's node: a host, or a router for the on-path models.
@@ -130,7 +304,7 @@ fn application(
 fn check_resolver_servers(
     endpoints: &[EndpointSpec],
     topology: &Topology,
-    hosts: &[(NodeId, HostApp)],
+    hosts: &[(NodeId, Vec<NamedApp>)],
 ) -> Result<(), InputError> {
     for (i, e) in endpoints.iter().enumerate() {
         let Some(server) = e.tcp.as_ref().and_then(|t| t.dns.as_ref()?.server.as_ref()) else {
@@ -138,9 +312,12 @@ fn check_resolver_servers(
         };
         // `hosts` is in node order: a binary search, not a scan per client.
         let runs_dns = topology.node(server).is_some_and(|n| {
-            hosts
-                .binary_search_by_key(&n, |(h, _)| *h)
-                .is_ok_and(|k| matches!(hosts[k].1, HostApp::DnsServer(_)))
+            hosts.binary_search_by_key(&n, |(h, _)| *h).is_ok_and(|k| {
+                hosts[k]
+                    .1
+                    .iter()
+                    .any(|a| matches!(a.app, HostApp::DnsServer(_)))
+            })
         });
         if !runs_dns {
             return Err(InputError::at(

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use sim_core::{NodeId, Topology, Value};
 
 use crate::error::InputError;
-use sim_apps::host::HostApp;
+use sim_apps::host::NamedApp;
 
 /// Names of every metric a run of a plan reports. The run's and the hosts'
 /// are listed; the links' are recognised when asked about, since listing
@@ -25,11 +25,11 @@ pub(super) struct MetricNames<'a> {
 
 impl<'a> MetricNames<'a> {
     /// The metrics of a plan with this topology and these hosts.
-    pub(super) fn new(topology: &'a Topology, hosts: &[(NodeId, HostApp)]) -> Self {
+    pub(super) fn new(topology: &'a Topology, hosts: &[(NodeId, Vec<NamedApp>)]) -> Self {
         let mut listed: BTreeSet<String> =
             run_metric_names().iter().map(|s| s.to_string()).collect();
-        for (node, app) in hosts {
-            for k in app.metric_names() {
+        for (node, apps) in hosts {
+            for k in sim_apps::host::metric_names(apps) {
                 listed.insert(format!("{}.{k}", topology.name(*node)));
             }
         }

@@ -20,7 +20,7 @@ use sim_core::{NodeId, SimDuration, SimTime, Topology};
 
 use crate::error::InputError;
 use crate::format::{BatchExpectSpec, ReferenceSpec, ScenarioFile};
-use sim_apps::host::{HostAction, HostApp};
+use sim_apps::host::{HostAction, NamedApp};
 
 mod actions;
 mod check;
@@ -59,7 +59,7 @@ pub struct Plan {
     /// Nodes, links, routes.
     pub topology: Topology,
     /// What each host runs, in node order.
-    pub hosts: Vec<(NodeId, HostApp)>,
+    pub hosts: Vec<(NodeId, Vec<NamedApp>)>,
     /// Link changes, in time order (stable for equal times).
     pub actions: Vec<LinkAction>,
     /// Application actions: (time, host, what), in file order.

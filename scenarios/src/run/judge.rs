@@ -175,6 +175,11 @@ impl StateBook {
     }
 }
 
+/// What an expectation observed of a metric that was never reported: what
+/// it observes never happened (a completion time of a flow that never
+/// completed), which is not 0.
+pub const NEVER_HAPPENED: &str = "never happened";
+
 fn measure(e: &Expectation, metrics: &[(String, Value)], count: u64) -> f64 {
     match &e.measure {
         Measure::Metric(name) => metrics
@@ -313,7 +318,23 @@ fn describe(e: &Expectation, plan: &Plan) -> String {
             s
         }
     };
-    bounds(e).describe(&what, e.description.as_deref())
+    match e.absent {
+        Some(true) => {
+            let s = format!("{what} never happened");
+            match &e.description {
+                Some(d) => format!("{d} ({s})"),
+                None => s,
+            }
+        }
+        Some(false) if bounds(e).is_empty() => {
+            let s = format!("{what} happened");
+            match &e.description {
+                Some(d) => format!("{d} ({s})"),
+                None => s,
+            }
+        }
+        _ => bounds(e).describe(&what, e.description.as_deref()),
+    }
 }
 
 fn bounds(e: &Expectation) -> Bounds {
@@ -346,6 +367,27 @@ impl Judge {
             };
         }
         let observed = measure(e, metrics, count);
+        if let Measure::Metric(name) = &e.measure {
+            let present = metrics.iter().any(|(k, _)| k == name);
+            // An observation never made is not 0: an expectation on it
+            // fails, unless it says it must be absent.
+            if e.absent == Some(true) || !present {
+                let passed = e.absent == Some(true) && !present;
+                let (observed, text) = if present {
+                    (Observed::Number(observed), format!("{observed}"))
+                } else {
+                    let t = NEVER_HAPPENED.to_string();
+                    (Observed::Text(t.clone()), t)
+                };
+                return ExpectResult {
+                    index: e.index,
+                    expect: describe(e, plan),
+                    passed,
+                    observed,
+                    observed_text: text,
+                };
+            }
+        }
         let passed = bounds(e).hold(observed);
         let in_time = [e.equals, e.at_least, e.at_most]
             .iter()

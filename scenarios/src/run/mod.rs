@@ -321,9 +321,9 @@ fn simulator(plan: &Plan, seed: u64, trace: bool) -> Simulator<Wire> {
     for a in &plan.node_actions {
         actions[a.1.index()].push(a);
     }
-    for (node, app) in &plan.hosts {
+    for (node, apps) in &plan.hosts {
         let mine = std::mem::take(&mut actions[node.index()]);
-        let host = Host::new(app, mine.iter().map(|(_, _, a)| *a).collect());
+        let host = Host::with_apps(apps, mine.iter().map(|(_, _, a)| *a).collect());
         sim.attach(*node, Box::new(host))
             .expect("plan gives each host one endpoint");
         for (i, (at, _, _)) in mine.iter().enumerate() {

@@ -399,6 +399,19 @@ impl Resolver {
         });
     }
 
+    /// Whether `msg` from `from` answers one of its pending queries (what
+    /// [`handle_message`](Self::handle_message) accepts): a host with
+    /// several resolving clients gives each answer to the one that asked.
+    pub fn awaits(&self, from: NodeId, msg: &Message) -> bool {
+        let key = canonical(&msg.name);
+        msg.answer.is_some()
+            && Some(from) == self.cfg.server
+            && self
+                .pending
+                .iter()
+                .any(|p| p.msg.id == msg.id && p.msg.src_port == msg.dst_port && p.key == key)
+    }
+
     /// A message arrived from `from`. Responses count only when they come
     /// from the server asked, to the port asked from, with the id and name
     /// asked (RFC 5452 §4); anything else is ignored.

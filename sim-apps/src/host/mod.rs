@@ -1,12 +1,19 @@
-//! The endpoint every scenario host runs: the echo responder, plus one
-//! application chosen by the scenario.
+//! The endpoint every scenario host runs: the echo responder, plus the
+//! applications the scenario gives it.
 //!
-//! A scenario describes each host's application as a [`HostApp`] (plain
-//! data: it can be checked and named before anything runs); [`Host::new`]
-//! turns it into the running application, one variant of the private
-//! `App` enum. `Endpoint<Wire> for Host` then dispatches every input to
-//! that one application: one `match` per input, so what each kind does
+//! A scenario describes each application as a [`HostApp`] (plain data: it
+//! can be checked and named before anything runs), with the name its
+//! metrics go under ([`NamedApp`]); [`Host::with_apps`] turns them into
+//! running applications, each one variant of the private `App` enum.
+//! `Endpoint<Wire> for Host` then dispatches every input to the
+//! application it is for: one `match` per input, so what each kind does
 //! with a packet or a timer is read in one place.
+//!
+//! Several applications on one host share it as programs share a
+//! machine: each TCP application has its own stack and its own ports
+//! (segments go to the one whose connection, listening port or share of
+//! the ephemeral ports they name), DNS answers go to the resolver that
+//! asked, and timers carry the application's index ([`Timer`]).
 
 use sim_core::datagram::{DatagramHost, PingJob};
 use sim_core::{Context, Endpoint, Field, Kind, NodeId, Packet, Value};
@@ -42,25 +49,108 @@ pub enum HostApp {
 }
 
 impl HostApp {
-    /// The names of the metrics a host running this reports (each without
-    /// the node's name in front), in the order it reports them; known
-    /// without building or running anything.
+    /// The names of the metrics a host running only this reports (each
+    /// without the node's name in front), in the order it reports them;
+    /// known without building or running anything.
     pub fn metric_names(&self) -> Vec<String> {
-        let job = match self {
-            HostApp::Ping(job) => Some(job),
-            _ => None,
-        };
-        let mut names = ping::metric_names(job);
-        names.extend(match self {
-            HostApp::Echo | HostApp::Ping(_) => Vec::new(),
+        metric_names(&[NamedApp::unnamed(self.clone())])
+    }
+
+    /// The kind's name in a scenario file, and the name an application
+    /// goes by when it is given none.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HostApp::Echo => "echo",
+            HostApp::Ping(_) => "ping",
+            HostApp::Tcp(_) => "tcp",
+            HostApp::SynFlood(_) => "syn_flood",
+            HostApp::DnsServer(_) => "dns_server",
+            HostApp::Mitm(_) => "mitm",
+            HostApp::Observer => "observer",
+        }
+    }
+
+    /// The first part of its own metrics' names (`tcp.goodput_bps`): a
+    /// name given to the application takes its place.
+    fn family(&self) -> &'static str {
+        match self {
+            HostApp::Echo => "echo",
+            HostApp::Ping(_) => "ping",
+            HostApp::Tcp(_) => "tcp",
+            HostApp::SynFlood(_) => "flood",
+            HostApp::DnsServer(_) => "dns",
+            HostApp::Mitm(_) => "mitm",
+            HostApp::Observer => "observer",
+        }
+    }
+
+    /// Its own metric names, unnamed, without the echo responder's.
+    fn own_metric_names(&self) -> Vec<String> {
+        match self {
+            HostApp::Echo => Vec::new(),
+            HostApp::Ping(job) => ping::metric_names(Some(job))
+                .into_iter()
+                .filter(|k| !k.starts_with("echo."))
+                .collect(),
             HostApp::Tcp(a) => tcp::metric_names(a),
             HostApp::SynFlood(_) => Flood::metric_names(),
             HostApp::DnsServer(_) => DnsServer::metric_names(),
             HostApp::Mitm(_) => Mitm::metric_names(),
             HostApp::Observer => Observer::metric_names(),
-        });
-        names
+        }
     }
+}
+
+/// One application of a host, with the name it goes by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedApp {
+    /// The name the scenario gave it (unique on its host); `None`: its
+    /// kind's name, and its metrics keep the names they have always had.
+    pub name: Option<String>,
+    /// What it runs.
+    pub app: HostApp,
+}
+
+impl NamedApp {
+    /// An application under its kind's name.
+    pub fn unnamed(app: HostApp) -> Self {
+        NamedApp { name: None, app }
+    }
+
+    /// The name it goes by on its host: the one given, or its kind's.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(self.app.kind())
+    }
+
+    /// A metric name of this application as the host reports it: an
+    /// unnamed application's as it is (`tcp.goodput_bps`, `tls.page_ns`);
+    /// a named one's under its name, which takes the place of the kind's
+    /// own first part (`bulk.goodput_bps`) and goes in front of the others
+    /// (`web.tls.page_ns`).
+    fn rename(&self, metric: String) -> String {
+        let Some(name) = &self.name else {
+            return metric;
+        };
+        match metric
+            .strip_prefix(self.app.family())
+            .and_then(|r| r.strip_prefix('.'))
+        {
+            Some(rest) => format!("{name}.{rest}"),
+            None => format!("{name}.{metric}"),
+        }
+    }
+}
+
+/// The names of the metrics a host running `apps` reports (each without
+/// the node's name in front), in the order it reports them: the echo
+/// responder's, then each application's in turn. Known without building or
+/// running anything.
+pub fn metric_names(apps: &[NamedApp]) -> Vec<String> {
+    let mut names = ping::metric_names(None);
+    for a in apps {
+        names.extend(a.app.own_metric_names().into_iter().map(|m| a.rename(m)));
+    }
+    names
 }
 
 /// The running application.
@@ -77,56 +167,177 @@ enum App {
     Observer(Observer),
 }
 
+/// A running application and how its metrics are named.
+#[derive(Debug)]
+struct Running {
+    spec: NamedApp,
+    app: App,
+}
+
 /// The endpoint on every scenario host.
 #[derive(Debug)]
 pub struct Host {
-    /// Answers echo requests (and runs the ping job).
+    /// Answers echo requests (and runs the ping job: at most one per host).
     echo: DatagramHost,
-    app: App,
+    /// Its applications, in the scenario's order (their index is the one
+    /// their timers carry).
+    apps: Vec<Running>,
+    /// Which of `apps` run TCP, in order.
+    tcp: Vec<usize>,
     /// The scenario's actions for this host, by [`Timer::Action`] index.
     actions: Vec<HostAction>,
 }
 
+/// The ephemeral ports (RFC 6335 §6: 49152 to 65535) that a host's
+/// clients share when it runs several: the first of the range, and how
+/// many.
+const EPHEMERAL: (u16, u32) = (49_152, 16_384);
+
 impl Host {
     /// A host running `app`, with the actions the scenario gives it.
     pub fn new(app: &HostApp, actions: Vec<HostAction>) -> Self {
-        let (echo, app) = match app {
-            HostApp::Echo => (ping::responder(None), App::Echo),
-            HostApp::Ping(job) => (ping::responder(Some(job)), App::Ping),
-            HostApp::Tcp(a) => (ping::responder(None), App::Tcp(Box::new(TcpHost::new(a)))),
-            HostApp::SynFlood(f) => (ping::responder(None), App::Flood(Flood::new(f))),
-            HostApp::DnsServer(z) => (ping::responder(None), App::DnsServer(DnsServer::new(z))),
-            HostApp::Mitm(m) => (ping::responder(None), App::Mitm(Box::new(Mitm::new(m)))),
-            HostApp::Observer => (ping::responder(None), App::Observer(Observer::default())),
-        };
-        Host { echo, app, actions }
+        Host::with_apps(&[NamedApp::unnamed(app.clone())], actions)
+    }
+
+    /// A host running `apps` (none: it only answers echo requests), with
+    /// the actions the scenario gives it. At most one pings (the scenario
+    /// check sees to it; a second would be ignored).
+    ///
+    /// # Panics
+    ///
+    /// With more applications than a timer can name
+    /// ([`MAX_APPS`](crate::timer::MAX_APPS)).
+    pub fn with_apps(apps: &[NamedApp], actions: Vec<HostAction>) -> Self {
+        assert!(
+            apps.len() <= crate::timer::MAX_APPS,
+            "too many applications"
+        );
+        let job = apps.iter().find_map(|a| match &a.app {
+            HostApp::Ping(job) => Some(job),
+            _ => None,
+        });
+        // TCP clients that let the port be picked: with two or more, each
+        // gets an equal share of the ephemeral range, in order, so their
+        // stacks never pick the same port towards one server.
+        let pickers: Vec<usize> = apps
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| {
+                matches!(
+                    &a.app,
+                    HostApp::Tcp(TcpApp {
+                        role: tcp::Role::Connect {
+                            local_port: None,
+                            ..
+                        },
+                        ..
+                    })
+                )
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let share = EPHEMERAL.1 / pickers.len().max(1) as u32;
+        let mut running = Vec::with_capacity(apps.len());
+        let mut tcp_apps = Vec::new();
+        for (i, a) in apps.iter().enumerate() {
+            let index = i as u16;
+            let app = match &a.app {
+                HostApp::Echo => App::Echo,
+                HostApp::Ping(_) => App::Ping,
+                HostApp::Tcp(t) => {
+                    tcp_apps.push(i);
+                    let mut h = TcpHost::new(t).nth_app(index, a.label());
+                    if pickers.len() > 1
+                        && let Some(k) = pickers.iter().position(|&p| p == i)
+                    {
+                        let lo = u32::from(EPHEMERAL.0) + k as u32 * share;
+                        h = h.with_ports(lo as u16, (lo + share - 1) as u16);
+                    }
+                    App::Tcp(Box::new(h))
+                }
+                HostApp::SynFlood(f) => App::Flood(Flood::new(f, index)),
+                HostApp::DnsServer(z) => App::DnsServer(DnsServer::new(z)),
+                HostApp::Mitm(m) => App::Mitm(Box::new(Mitm::new(m))),
+                HostApp::Observer => App::Observer(Observer::default()),
+            };
+            running.push(Running {
+                spec: a.clone(),
+                app,
+            });
+        }
+        Host {
+            echo: ping::responder(job),
+            apps: running,
+            tcp: tcp_apps,
+            actions,
+        }
     }
 
     /// The figures of its TCP connection ends (at most
     /// [`KEPT_CONNECTIONS`](crate::tcp::KEPT_CONNECTIONS) per TCP
     /// application), each application's in the order they opened.
     pub fn connections(&self) -> Vec<ConnFigures> {
-        match &self.app {
-            App::Tcp(t) => t.connections(),
-            App::Mitm(m) => m.connections(),
-            App::Echo | App::Ping | App::Flood(_) | App::DnsServer(_) | App::Observer(_) => {
-                Vec::new()
+        let mut all = Vec::new();
+        for a in &self.apps {
+            match &a.app {
+                App::Tcp(t) => all.extend(t.connections()),
+                App::Mitm(m) => all.extend(m.connections()),
+                App::Echo | App::Ping | App::Flood(_) | App::DnsServer(_) | App::Observer(_) => {}
             }
+        }
+        all
+    }
+
+    /// The man-in-the-middle, if that is what this node runs (it runs
+    /// nothing else).
+    fn mitm(&mut self) -> Option<&mut Mitm> {
+        match self.apps.first_mut().map(|a| &mut a.app) {
+            Some(App::Mitm(m)) => Some(m),
+            _ => None,
         }
     }
 
-    /// A DNS message: a query for the server, an answer for the resolver.
+    /// The TCP application at index `i` of `apps`.
+    fn tcp_at(&mut self, i: usize) -> Option<&mut TcpHost> {
+        match self.apps.get_mut(i).map(|a| &mut a.app) {
+            Some(App::Tcp(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Which TCP application a segment from `from` is for: the only one,
+    /// or the one whose connection, listening port or port share it
+    /// names, or else the first (whose stack answers it as a closed port).
+    fn tcp_for(&self, from: NodeId, seg: &sim_tcp::Segment) -> Option<usize> {
+        if self.tcp.len() <= 1 {
+            return self.tcp.first().copied();
+        }
+        let owner = self.tcp.iter().copied().find(|&i| match &self.apps[i].app {
+            App::Tcp(t) => t.owns(from, seg),
+            _ => false,
+        });
+        owner.or(self.tcp.first().copied())
+    }
+
+    /// A DNS message: a query for the server, an answer for the resolver
+    /// that asked (or the first, which counts it unmatched).
     fn on_dns(&mut self, cx: &mut Context<'_, Wire>, from: NodeId, m: &Message) {
-        match &mut self.app {
-            App::DnsServer(s) if s.serves(m) => {
+        for a in &mut self.apps {
+            if let App::DnsServer(s) = &mut a.app
+                && s.serves(m)
+            {
                 let reply = s.on_query(m);
                 cx.send(from, reply.wire_size(), Wire::Dns(reply));
                 return;
             }
-            App::Tcp(t) if t.has_resolver() && m.answer.is_some() => {
+        }
+        if m.answer.is_some() {
+            let resolving = |a: &Running| matches!(&a.app, App::Tcp(t) if t.has_resolver());
+            let asked = |a: &Running| matches!(&a.app, App::Tcp(t) if t.awaits_dns(from, m));
+            let i = (self.apps.iter().position(asked)).or(self.apps.iter().position(resolving));
+            if let Some(t) = i.and_then(|i| self.tcp_at(i)) {
                 return t.on_dns(cx, from, m);
             }
-            _ => {}
         }
         if cx.tracing() {
             let fields = vec![
@@ -145,29 +356,33 @@ impl Host {
 impl Endpoint<Wire> for Host {
     fn start(&mut self, cx: &mut Context<'_, Wire>) {
         Endpoint::<Wire>::start(&mut self.echo, cx);
-        match &mut self.app {
-            App::Tcp(t) => t.start(cx),
-            App::Mitm(m) => m.start(cx),
-            App::Flood(f) => f.start(cx),
-            App::Echo | App::Ping | App::DnsServer(_) | App::Observer(_) => {}
+        for a in &mut self.apps {
+            match &mut a.app {
+                App::Tcp(t) => t.start(cx),
+                App::Mitm(m) => m.start(cx),
+                App::Flood(f) => f.start(cx),
+                App::Echo | App::Ping | App::DnsServer(_) | App::Observer(_) => {}
+            }
         }
     }
 
     fn intercepts(&self, packet: &Packet<Wire>) -> bool {
-        match &self.app {
-            App::Mitm(m) => m.intercepts(packet),
+        match self.apps.first().map(|a| &a.app) {
+            Some(App::Mitm(m)) => m.intercepts(packet),
             _ => false,
         }
     }
 
     fn on_transit(&mut self, cx: &mut Context<'_, Wire>, packet: &Packet<Wire>) {
-        if let App::Observer(o) = &mut self.app {
-            o.on_transit(cx, packet);
+        for a in &mut self.apps {
+            if let App::Observer(o) = &mut a.app {
+                o.on_transit(cx, packet);
+            }
         }
     }
 
     fn on_packet(&mut self, cx: &mut Context<'_, Wire>, packet: Packet<Wire>) {
-        if let App::Mitm(m) = &mut self.app {
+        if let Some(m) = self.mitm() {
             // Everything it gets is a connection it took over, or its own.
             return m.on_packet(cx, &packet);
         }
@@ -175,7 +390,7 @@ impl Endpoint<Wire> for Host {
             Wire::Echo(_) => self.echo.on_packet(cx, packet),
             Wire::Dns(m) => self.on_dns(cx, packet.src, m),
             Wire::Tcp { seg, bytes, .. } => {
-                if let App::Tcp(t) = &mut self.app {
+                if let Some(t) = self.tcp_for(packet.src, seg).and_then(|i| self.tcp_at(i)) {
                     t.on_segment(cx, packet.src, seg, bytes.as_ref());
                 } else if cx.tracing() {
                     let fields = vec![
@@ -193,26 +408,55 @@ impl Endpoint<Wire> for Host {
         let Some(timer) = Timer::from_token(token) else {
             return;
         };
-        match (&mut self.app, timer) {
-            (App::Mitm(m), timer) => m.on_timer(cx, timer),
-            (_, Timer::Ping(seq)) => self.echo.on_timer(cx, u64::from(seq)),
-            (App::Flood(f), Timer::Flood) => f.on_timer(cx),
-            (App::Tcp(t), Timer::Action(i)) => t.on_action(cx, self.actions.get(i).copied()),
-            (App::Tcp(t), Timer::Tcp(_, t2)) => t.on_timer(cx, t2),
-            _ => {}
+        if let Some(m) = self.mitm() {
+            return m.on_timer(cx, timer);
+        }
+        match timer {
+            Timer::Ping(seq) => self.echo.on_timer(cx, u64::from(seq)),
+            Timer::Flood(i) => {
+                if let Some(App::Flood(f)) = self.apps.get_mut(usize::from(i)).map(|a| &mut a.app) {
+                    f.on_timer(cx);
+                }
+            }
+            Timer::Action(k) => {
+                // An action acts on every TCP application of the host.
+                let action = self.actions.get(k).copied();
+                for i in self.tcp.clone() {
+                    if let Some(t) = self.tcp_at(i) {
+                        t.on_action(cx, action);
+                    }
+                }
+            }
+            Timer::Tcp(slot, t2) => {
+                if let Some(t) = self.tcp_at(usize::from(slot.app)) {
+                    t.on_timer(cx, t2);
+                }
+            }
         }
     }
 
     fn metrics(&self) -> Vec<(String, Value)> {
-        let mut m = ping::metrics(&self.echo);
-        m.extend(match &self.app {
-            App::Echo | App::Ping => Vec::new(),
-            App::Tcp(t) => t.metrics(),
-            App::Flood(f) => f.metrics(),
-            App::DnsServer(s) => s.metrics(),
-            App::Mitm(mitm) => mitm.metrics(),
-            App::Observer(o) => o.metrics(),
-        });
+        let mut echo = ping::metrics(&self.echo);
+        // The responder reports `echo.*` first, then the ping job's.
+        let pings = echo.split_off(
+            echo.iter()
+                .take_while(|(k, _)| k.starts_with("echo."))
+                .count(),
+        );
+        let mut m = echo;
+        let mut pings = Some(pings);
+        for a in &self.apps {
+            let own = match &a.app {
+                App::Echo => Vec::new(),
+                App::Ping => pings.take().unwrap_or_default(),
+                App::Tcp(t) => t.metrics(),
+                App::Flood(f) => f.metrics(),
+                App::DnsServer(s) => s.metrics(),
+                App::Mitm(mitm) => mitm.metrics(),
+                App::Observer(o) => o.metrics(),
+            };
+            m.extend(own.into_iter().map(|(k, v)| (a.spec.rename(k), v)));
+        }
         m
     }
 }

@@ -146,7 +146,11 @@ pub(super) struct Snapshot {
 }
 
 /// The metrics of `app` from `s`, in the order the summary lists them.
-pub(super) fn report(app: &TcpApp, s: &Snapshot) -> Vec<(String, u64)> {
+///
+/// Counters are always there (0 when nothing happened); an observation (a
+/// time, a phase, a rate) is `None` while what it observes never
+/// happened, and the host leaves it out of what it reports.
+pub(super) fn report(app: &TcpApp, s: &Snapshot) -> Vec<(String, Option<u64>)> {
     let mut m = tcp_report(s);
     if app.resolves() {
         m.extend(dns_report(s));
@@ -165,43 +169,44 @@ pub(crate) fn metric_names(app: &TcpApp) -> Vec<String> {
         .collect()
 }
 
-fn tcp_report(s: &Snapshot) -> Vec<(String, u64)> {
+fn tcp_report(s: &Snapshot) -> Vec<(String, Option<u64>)> {
     let t = &s.tcp;
     let transfer_ns = match (t.last_ack_at, t.written) {
-        (Some(at), w) if w > 0 => at.as_nanos(),
-        _ => 0,
+        (Some(at), w) if w > 0 => Some(at.as_nanos()),
+        _ => None,
     };
     // Application bytes acknowledged per second, from the first
     // connection's establishment to the last acknowledgment.
     let goodput_bps = match (t.first_connected, t.last_progress) {
-        (Some(a), Some(b)) if b > a => {
+        (Some(a), Some(b)) if b > a => Some(
             (u128::from(t.bytes_acked) * 8 * 1_000_000_000
-                / u128::from(b.saturating_since(a).as_nanos())) as u64
-        }
-        _ => 0,
+                / u128::from(b.saturating_since(a).as_nanos())) as u64,
+        ),
+        _ => None,
     };
     let delivery_ns = match (t.first_delivery, t.last_delivery) {
-        (Some(a), Some(b)) => b.saturating_since(a).as_nanos(),
-        _ => 0,
+        (Some(a), Some(b)) => Some(b.saturating_since(a).as_nanos()),
+        _ => None,
     };
+    let n = Some;
     [
-        ("tcp.connections", s.opened),
-        ("tcp.established", t.established),
-        ("tcp.bytes_written", t.written),
-        ("tcp.bytes_acked", t.bytes_acked),
-        ("tcp.bytes_delivered", t.bytes_delivered),
-        ("tcp.integrity_errors", t.integrity_errors),
-        ("tcp.segments_sent", t.segments_sent),
-        ("tcp.retransmissions", t.retransmissions),
-        ("tcp.timeouts", t.timeouts),
-        ("tcp.fast_retransmits", t.fast_retransmits),
-        ("tcp.rescue_retransmissions", t.rescue_retransmissions),
-        ("tcp.dsacks_received", t.dsacks_received),
-        ("tcp.paws_drops", t.paws_drops),
-        ("tcp.resets_received", t.resets),
-        ("tcp.connect_failed", t.connect_failed),
-        ("tcp.timed_out", t.timed_out),
-        ("tcp.handshake_ns", t.handshake_ns.unwrap_or(0)),
+        ("tcp.connections", n(s.opened)),
+        ("tcp.established", n(t.established)),
+        ("tcp.bytes_written", n(t.written)),
+        ("tcp.bytes_acked", n(t.bytes_acked)),
+        ("tcp.bytes_delivered", n(t.bytes_delivered)),
+        ("tcp.integrity_errors", n(t.integrity_errors)),
+        ("tcp.segments_sent", n(t.segments_sent)),
+        ("tcp.retransmissions", n(t.retransmissions)),
+        ("tcp.timeouts", n(t.timeouts)),
+        ("tcp.fast_retransmits", n(t.fast_retransmits)),
+        ("tcp.rescue_retransmissions", n(t.rescue_retransmissions)),
+        ("tcp.dsacks_received", n(t.dsacks_received)),
+        ("tcp.paws_drops", n(t.paws_drops)),
+        ("tcp.resets_received", n(t.resets)),
+        ("tcp.connect_failed", n(t.connect_failed)),
+        ("tcp.timed_out", n(t.timed_out)),
+        ("tcp.handshake_ns", t.handshake_ns),
         ("tcp.all_acked_at_ns", transfer_ns),
         ("tcp.delivery_span_ns", delivery_ns),
         ("tcp.goodput_bps", goodput_bps),
@@ -211,20 +216,21 @@ fn tcp_report(s: &Snapshot) -> Vec<(String, u64)> {
     .collect()
 }
 
-fn dns_report(s: &Snapshot) -> Vec<(String, u64)> {
+fn dns_report(s: &Snapshot) -> Vec<(String, Option<u64>)> {
     let d = s.dns;
+    let n = Some;
     [
-        ("lookups", d.lookups),
-        ("hosts_hits", d.hosts_hits),
-        ("cache_hits", d.cache_hits),
-        ("queries_sent", d.queries_sent),
-        ("timeouts", d.timeouts),
-        ("answers", d.answers),
-        ("nxdomain", d.nxdomain),
-        ("failures", d.failures),
-        ("unmatched", d.unmatched),
-        ("connections_abandoned", s.dns_abandoned),
-        ("first_lookup_ns", s.stream.dns_ns.unwrap_or(0)),
+        ("lookups", n(d.lookups)),
+        ("hosts_hits", n(d.hosts_hits)),
+        ("cache_hits", n(d.cache_hits)),
+        ("queries_sent", n(d.queries_sent)),
+        ("timeouts", n(d.timeouts)),
+        ("answers", n(d.answers)),
+        ("nxdomain", n(d.nxdomain)),
+        ("failures", n(d.failures)),
+        ("unmatched", n(d.unmatched)),
+        ("connections_abandoned", n(s.dns_abandoned)),
+        ("first_lookup_ns", s.stream.dns_ns),
     ]
     .into_iter()
     .map(|(k, v)| (format!("dns.{k}"), v))
@@ -232,40 +238,41 @@ fn dns_report(s: &Snapshot) -> Vec<(String, u64)> {
 }
 
 /// `tls.*` figures, or the same phases under `http.*` for plain HTTP.
-fn stream_report(side: &StreamSide, resolves: bool, s: &Snapshot) -> Vec<(String, u64)> {
+fn stream_report(side: &StreamSide, resolves: bool, s: &Snapshot) -> Vec<(String, Option<u64>)> {
     let t = s.stream;
+    let n = Some;
     let tls = !side.is_plain();
     let mut m = Vec::new();
     if tls {
         m.extend([
-            ("handshakes", t.handshakes),
-            ("resumed", t.resumed),
-            ("alerts_sent", t.alerts_sent),
-            ("alerts_received", t.alerts_received),
+            ("handshakes", n(t.handshakes)),
+            ("resumed", n(t.resumed)),
+            ("alerts_sent", n(t.alerts_sent)),
+            ("alerts_received", n(t.alerts_received)),
         ]);
         if matches!(side, StreamSide::Client(_)) {
-            m.push(("round_trips", t.round_trips.unwrap_or(0)));
+            m.push(("round_trips", t.round_trips));
         }
     }
     m.extend([
-        ("app_bytes_received", t.app_bytes),
-        ("responses", t.responses),
+        ("app_bytes_received", n(t.app_bytes)),
+        ("responses", n(t.responses)),
     ]);
     if tls {
-        m.push(("cpu_ns", t.cpu_ns));
+        m.push(("cpu_ns", n(t.cpu_ns)));
     }
     if resolves {
-        m.push(("dns_ns", t.dns_ns.unwrap_or(0)));
+        m.push(("dns_ns", t.dns_ns));
     }
-    m.push(("tcp_connected_ns", t.tcp_connected_ns.unwrap_or(0)));
+    m.push(("tcp_connected_ns", t.tcp_connected_ns));
     if tls {
-        m.push(("handshake_ns", t.handshake_ns.unwrap_or(0)));
+        m.push(("handshake_ns", t.handshake_ns));
     }
     m.extend([
-        ("request_sent_ns", t.request_sent_ns.unwrap_or(0)),
-        ("first_byte_ns", t.first_byte_ns.unwrap_or(0)),
-        ("page_ns", t.page_ns.unwrap_or(0)),
-        ("closed_ns", t.closed_ns.unwrap_or(0)),
+        ("request_sent_ns", t.request_sent_ns),
+        ("first_byte_ns", t.first_byte_ns),
+        ("page_ns", t.page_ns),
+        ("closed_ns", t.closed_ns),
     ]);
     if matches!(side, StreamSide::Client(_) | StreamSide::PlainClient) {
         m.extend(page_stats(&s.pages));
@@ -278,19 +285,20 @@ fn stream_report(side: &StreamSide, resolves: bool, s: &Snapshot) -> Vec<(String
 
 /// Every connection's page, for capacity studies: count, mean and
 /// nearest-rank percentiles.
-fn page_stats(pages: &[u64]) -> [(&'static str, u64); 5] {
+/// Without a page there is no page time: the times are `None`.
+fn page_stats(pages: &[u64]) -> [(&'static str, Option<u64>); 5] {
     let mut pages = pages.to_vec();
     pages.sort_unstable();
     let q = |p: usize| match pages.len() {
-        0 => 0,
-        n => pages[(n * p).div_ceil(100).max(1) - 1],
+        0 => None,
+        n => Some(pages[(n * p).div_ceil(100).max(1) - 1]),
     };
     let mean = match pages.len() {
-        0 => 0,
-        n => pages.iter().sum::<u64>() / n as u64,
+        0 => None,
+        n => Some(pages.iter().sum::<u64>() / n as u64),
     };
     [
-        ("pages", pages.len() as u64),
+        ("pages", Some(pages.len() as u64)),
         ("page_ns_mean", mean),
         ("page_ns_p50", q(50)),
         ("page_ns_p95", q(95)),
@@ -306,12 +314,14 @@ mod tests {
     fn page_percentiles_are_nearest_rank() {
         let pages: Vec<u64> = (1..=20).rev().collect();
         let s = page_stats(&pages);
-        assert_eq!(s[0], ("pages", 20));
-        assert_eq!(s[1], ("page_ns_mean", 10));
-        assert_eq!(s[2], ("page_ns_p50", 10));
-        assert_eq!(s[3], ("page_ns_p95", 19));
-        assert_eq!(s[4], ("page_ns_max", 20));
-        assert_eq!(page_stats(&[])[2], ("page_ns_p50", 0));
+        assert_eq!(s[0], ("pages", Some(20)));
+        assert_eq!(s[1], ("page_ns_mean", Some(10)));
+        assert_eq!(s[2], ("page_ns_p50", Some(10)));
+        assert_eq!(s[3], ("page_ns_p95", Some(19)));
+        assert_eq!(s[4], ("page_ns_max", Some(20)));
+        // No page: a count of 0, and no page time at all.
+        assert_eq!(page_stats(&[])[0], ("pages", Some(0)));
+        assert_eq!(page_stats(&[])[2], ("page_ns_p50", None));
     }
 
     #[test]

@@ -82,6 +82,14 @@ pub(crate) struct TcpHost {
     relayed: RelayQueue,
     figures: Figures,
     ledger: Ledger,
+    /// Put after the node's name in its random streams' names (empty for
+    /// a host's first application).
+    stream_tag: String,
+    /// Its share of the ephemeral ports (`lo..=hi`) on a host with several
+    /// TCP applications; `None`: the stack picks from the whole range.
+    ports: Option<(u16, u16)>,
+    /// The next port of that share to try.
+    next_port: u16,
 }
 
 impl TcpHost {
@@ -89,7 +97,7 @@ impl TcpHost {
     pub(crate) fn new(a: &TcpApp) -> Self {
         TcpHost {
             app: a.clone(),
-            slot: Slot::First,
+            slot: Slot::FIRST,
             spoof_src: None,
             stack: None,
             conns: ConnTable::default(),
@@ -101,13 +109,62 @@ impl TcpHost {
             relayed: RelayQueue::new(),
             figures: Figures::default(),
             ledger: Ledger::default(),
+            stream_tag: String::new(),
+            ports: None,
+            next_port: 0,
+        }
+    }
+
+    /// Its connections take their ephemeral ports from `lo..=hi` only.
+    pub(crate) fn with_ports(mut self, lo: u16, hi: u16) -> Self {
+        self.ports = Some((lo, hi));
+        self.next_port = lo;
+        self
+    }
+
+    /// Whether a segment from `from` belongs here: to one of its
+    /// connections, its listening port, or its share of the ports.
+    pub(crate) fn owns(&self, from: NodeId, seg: &sim_tcp::Segment) -> bool {
+        let quad = sim_tcp::stack::Quad {
+            local_port: seg.dst_port,
+            remote: from,
+            remote_port: seg.src_port,
+        };
+        if self
+            .stack
+            .as_ref()
+            .is_some_and(|s| s.lookup(quad).is_some())
+        {
+            return true;
+        }
+        match self.app.role {
+            Role::Listen { port, .. } => port == seg.dst_port,
+            Role::Connect {
+                local_port: Some(p),
+                ..
+            } => p == seg.dst_port,
+            _ => self
+                .ports
+                .is_some_and(|(lo, hi)| (lo..=hi).contains(&seg.dst_port)),
         }
     }
 
     /// The second TCP application of a node: its timers are
-    /// [`Slot::Second`]'s.
+    /// [`Slot::SECOND`]'s.
     pub(crate) fn second_half(mut self) -> Self {
-        self.slot = Slot::Second;
+        self.slot = Slot::SECOND;
+        self
+    }
+
+    /// Application number `app` of its host (its timers say so), named
+    /// `name` when it is not the first (its random streams then carry the
+    /// name, so that two applications of a node draw apart and the first
+    /// keeps the streams it always had).
+    pub(crate) fn nth_app(mut self, app: u16, name: &str) -> Self {
+        self.slot = Slot::app(app);
+        if app > 0 {
+            self.stream_tag = format!("/{name}");
+        }
         self
     }
 
@@ -129,6 +186,7 @@ impl TcpHost {
     /// change) and sets the first timers.
     pub(crate) fn start(&mut self, cx: &mut Context<'_, Wire>) {
         let name = cx.topology().name(cx.node()).to_string();
+        let name = format!("{name}{}", self.stream_tag);
         let isn = RngStream::derive(cx.run_seed(), &format!("tcp/{name}/isn"));
         let mut stack = TcpStack::new(self.app.cfg.clone(), isn, self.app.iss);
         stack.set_isns(self.app.isns.iter().copied());
@@ -295,7 +353,8 @@ impl TcpHost {
         self.ledger.figures(self.stack.as_ref())
     }
 
-    /// What it reports, under the names [`metric_names`] lists.
+    /// What it reports, under the names [`metric_names`] lists (less the
+    /// observations of what never happened).
     pub(crate) fn metrics(&self) -> Vec<(String, Value)> {
         let mut tcp = self.figures.tcp;
         if let Some(stack) = &self.stack {
@@ -319,9 +378,10 @@ impl TcpHost {
             stream: self.figures.stream,
             pages: self.figures.pages.clone(),
         };
+        // Observations of what never happened are left out.
         metrics::report(&self.app, &snapshot)
             .into_iter()
-            .map(|(k, v)| (k, Value::U64(v)))
+            .filter_map(|(k, v)| Some((k, Value::U64(v?))))
             .collect()
     }
 }

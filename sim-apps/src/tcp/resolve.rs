@@ -111,13 +111,49 @@ impl TcpHost {
             self.dialer.port_wait.push_back((remote, started));
             return;
         }
-        match self.stack().try_connect(now, remote, port, local_port) {
+        let conn = match self.local_port(local_port, remote, port) {
+            Some(local_port) => self.stack().try_connect(now, remote, port, local_port),
+            None => None,
+        };
+        match conn {
             Some(id) => self.open(cx, id, started),
             None => {
                 self.dialer.port_wait_freed = self.stack().freed();
                 self.dialer.port_wait.push_back((remote, started));
             }
         }
+    }
+
+    /// The local port of a new connection to `remote:port`: `Some(fixed)`
+    /// if the scenario fixed one, `Some(None)` to let the stack pick, or
+    /// `None` when this application's share of the ephemeral range is all
+    /// held (the connection waits, as when the stack finds none).
+    fn local_port(&mut self, fixed: Option<u16>, remote: NodeId, port: u16) -> Option<Option<u16>> {
+        match (fixed, self.ports) {
+            (Some(p), _) => Some(Some(p)),
+            (None, None) => Some(None),
+            (None, Some(range)) => self.range_port(remote, port, range).map(Some),
+        }
+    }
+
+    /// On a host with several TCP applications, the next port of this
+    /// application's share of the ephemeral range (`lo..=hi`) that is free
+    /// towards `remote:port`, each tried at most once. Its own stack is the
+    /// only one that can hold a port of its share.
+    fn range_port(&mut self, remote: NodeId, port: u16, (lo, hi): (u16, u16)) -> Option<u16> {
+        for _ in lo..=hi {
+            let p = self.next_port.clamp(lo, hi);
+            self.next_port = if p >= hi { lo } else { p + 1 };
+            let quad = sim_tcp::stack::Quad {
+                local_port: p,
+                remote,
+                remote_port: port,
+            };
+            if self.stack().lookup(quad).is_none() {
+                return Some(p);
+            }
+        }
+        None
     }
 
     /// Opens the connections that waited for a port, now that some have
@@ -137,7 +173,11 @@ impl TcpHost {
         let now = cx.now();
         let mut any = false;
         while let Some(&(remote, started)) = self.dialer.port_wait.front() {
-            match self.stack().try_connect(now, remote, port, local_port) {
+            let conn = match self.local_port(local_port, remote, port) {
+                Some(local_port) => self.stack().try_connect(now, remote, port, local_port),
+                None => None,
+            };
+            match conn {
                 Some(id) => {
                     self.dialer.port_wait.pop_front();
                     self.open(cx, id, started);
@@ -244,6 +284,14 @@ impl TcpHost {
     /// Whether this application has a resolver (a client of a name).
     pub(crate) fn has_resolver(&self) -> bool {
         self.dialer.resolver.is_some()
+    }
+
+    /// Whether its resolver waits for this answer.
+    pub(crate) fn awaits_dns(&self, from: NodeId, m: &Message) -> bool {
+        self.dialer
+            .resolver
+            .as_ref()
+            .is_some_and(|r| r.awaits(from, m))
     }
 
     /// A DNS message for this host's resolver.
