@@ -77,6 +77,11 @@ pub struct TcpConfig {
     /// RFC 1337: ignore RST in TIME_WAIT (no TIME_WAIT assassination).
     /// Linux: off (`net.ipv4.tcp_rfc1337` = 0).
     pub rfc1337: bool,
+    /// A bare SYN for a connection in TIME_WAIT whose sequence number is
+    /// above RCV.NXT (or, with timestamps, whose TSval is newer: RFC 6191)
+    /// closes it and opens a new connection, with an ISS above the old one's
+    /// (RFC 1122 §4.2.2.13, a MAY; Linux does). Off: a challenge ACK.
+    pub time_wait_reopen: bool,
     /// Limited transmit (RFC 5681 §3.2 step 1, RFC 3042, a SHOULD): on the
     /// first and second duplicate ACKs, send one new segment each, up to
     /// cwnd + 2 SMSS, without changing cwnd. On in both profiles.
@@ -93,6 +98,10 @@ pub struct TcpConfig {
     /// PAWS; the option's 12 bytes come out of each segment's data (an MSS
     /// of 1460 carries 1448). rfc: off; linux: on.
     pub timestamps: bool,
+    /// Added to the millisecond clock to make TSval (RFC 7323 §5.4 asks for
+    /// a random offset). A [`TcpStack`](crate::stack::TcpStack) sets one
+    /// per host.
+    pub ts_offset: u32,
     /// Proportional Rate Reduction (RFC 6937, the slow-start reduction
     /// bound) paces what SACK recovery sends; without it RFC 6675 sends
     /// whatever cwnd = ssthresh allows. Linux: on.
@@ -127,10 +136,12 @@ impl TcpConfig {
             syn_retries: 7,
             data_retries: 15,
             rfc1337: true,
+            time_wait_reopen: false,
             limited_transmit: true,
             sack: false,
             dsack: true,
             timestamps: false,
+            ts_offset: 0,
             prr: false,
             congestion: CongestionKind::NewReno,
             syn_cookies: false,
@@ -149,6 +160,7 @@ impl TcpConfig {
                 syn_retries: 6,
                 // net.ipv4.tcp_rfc1337 = 0: a RST in TIME_WAIT closes it.
                 rfc1337: false,
+                time_wait_reopen: true,
                 sack: true,
                 timestamps: true,
                 prr: true,

@@ -267,8 +267,7 @@ pub struct Connection {
     /// The time of the input being handled: TSval and the scoreboard's
     /// send times read it.
     clock: SimTime,
-    /// Added to the millisecond clock to make TSval, per connection, as
-    /// Linux offsets it (here: the ISS, so runs stay deterministic).
+    /// Added to the millisecond clock to make TSval (`TcpConfig::ts_offset`).
     ts_offset: u32,
     /// TS.Recent (RFC 7323 §4.3).
     ts_recent: u32,
@@ -374,7 +373,7 @@ impl Connection {
             ts_on: false,
             peer_sack_ok: false,
             clock: SimTime::ZERO,
-            ts_offset: iss.0,
+            ts_offset: cfg.ts_offset,
             ts_recent: 0,
             last_ack_sent: 0,
             sack_recent: Vec::new(),
@@ -586,6 +585,33 @@ impl Connection {
         }
         if self.events.is_empty() {
             self.events = VecDeque::new();
+        }
+    }
+
+    /// For a connection in TIME_WAIT and a SYN from its peer: the ISS a new
+    /// connection should take if the SYN may reopen it (RFC 1122
+    /// §4.2.2.13: its sequence number is above RCV.NXT; RFC 6191 §2: with
+    /// timestamps on both, its TSval is newer than TS.Recent), above every
+    /// sequence number this one used (Linux: SND.NXT + 65535 + 2).
+    pub fn reopen_iss(&self, syn: &Segment) -> Option<SeqNum> {
+        let bare_syn = syn.has(Flags::SYN) && !syn.has(Flags::ACK) && !syn.has(Flags::RST);
+        if self.state != State::TimeWait || !self.cfg.time_wait_reopen || !bare_syn {
+            return None;
+        }
+        // As Linux's `tcp_timewait_state_process`: not an old duplicate by
+        // PAWS, and newer by sequence number or by timestamp.
+        let ts = syn.timestamps.filter(|_| self.ts_on);
+        let ts_age = ts.map(|t| t.val.wrapping_sub(self.ts_recent) as i32);
+        let paws_reject = ts_age.is_some_and(|d| d < 0);
+        let newer = syn.seq > self.rcv_seq(self.rcv_nxt) || ts_age.is_some_and(|d| d > 0);
+        (newer && !paws_reject).then(|| self.seq(self.snd_nxt) + 65_535 + 2)
+    }
+
+    /// Ends TIME_WAIT early: a SYN reopened the connection (see
+    /// [`reopen_iss`](Self::reopen_iss)) and a new one takes its place.
+    pub fn end_time_wait(&mut self) {
+        if self.state == State::TimeWait {
+            self.set_state(State::Closed, "rcv SYN: reopened (RFC 1122 4.2.2.13)");
         }
     }
 

@@ -111,8 +111,20 @@ const FIRST_EPHEMERAL: u16 = 49_152;
 impl TcpStack {
     /// A stack with default settings `cfg`, drawing ISNs from `isn` unless
     /// `pinned_iss` fixes them (for readable teaching traces).
-    pub fn new(cfg: TcpConfig, mut isn: RngStream, pinned_iss: Option<u32>) -> Self {
-        let cookies = CookieJar::new(isn.next_u64());
+    pub fn new(mut cfg: TcpConfig, mut isn: RngStream, pinned_iss: Option<u32>) -> Self {
+        let secret = isn.next_u64();
+        let cookies = CookieJar::new(secret);
+        // One timestamp offset for the host, as Linux keeps one per address
+        // pair (`secure_tcp_ts_off`): TSvals rise across incarnations of a
+        // 4-tuple, so a reopening SYN is not refused by PAWS. Taken from
+        // the draw the cookie secret already made.
+        // Pinned ISNs are for readable teaching traces: TSval is then the
+        // clock in milliseconds.
+        cfg.ts_offset = if pinned_iss.is_some() {
+            0
+        } else {
+            (secret >> 32) as u32
+        };
         TcpStack {
             cookies,
             cfg: Arc::new(cfg),
@@ -192,6 +204,18 @@ impl TcpStack {
         local_port: Option<u16>,
     ) -> Option<ConnId> {
         let local_port = match local_port {
+            // A fixed port whose 4-tuple is still held (the last connection
+            // on it is in TIME_WAIT, or not yet closed) waits, as Linux's
+            // connect() fails with EADDRNOTAVAIL.
+            Some(p)
+                if self.by_quad.contains_key(&Quad {
+                    local_port: p,
+                    remote,
+                    remote_port,
+                }) =>
+            {
+                return None;
+            }
             Some(p) => p,
             None => self.ephemeral_port(remote, remote_port)?,
         };
@@ -335,11 +359,21 @@ impl TcpStack {
             remote_port: seg.src_port,
         };
         if let Some(&id) = self.by_quad.get(&quad) {
-            self.with_conn(id, |c| c.handle_segment(now, seg));
+            let reopen = self.conn(id).and_then(|c| c.reopen_iss(seg));
+            match reopen {
+                Some(iss) if self.listeners.contains_key(&seg.dst_port) => {
+                    // The old incarnation closes and the SYN goes to the
+                    // listener as a new connection's.
+                    self.with_conn(id, |c| c.end_time_wait());
+                    self.by_quad.remove(&quad);
+                    self.segment_to_listener(now, quad, seg, Some(iss));
+                }
+                _ => self.with_conn(id, |c| c.handle_segment(now, seg)),
+            }
             return;
         }
         if self.listeners.contains_key(&seg.dst_port) {
-            self.segment_to_listener(now, quad, seg);
+            self.segment_to_listener(now, quad, seg, None);
         } else {
             self.segment_to_closed_port(from, seg, "closed port");
         }
@@ -378,8 +412,15 @@ impl TcpStack {
         ));
     }
 
-    /// RFC 9293 §3.10.7.2.
-    fn segment_to_listener(&mut self, now: SimTime, quad: Quad, seg: &Segment) {
+    /// RFC 9293 §3.10.7.2; `iss` when a SYN reopens a connection from
+    /// TIME_WAIT.
+    fn segment_to_listener(
+        &mut self,
+        now: SimTime,
+        quad: Quad,
+        seg: &Segment,
+        iss: Option<SeqNum>,
+    ) {
         let from = quad.remote;
         if seg.has(Flags::RST) {
             return;
@@ -414,7 +455,7 @@ impl TcpStack {
             return;
         }
         let cfg = l.cfg.clone();
-        let iss = self.iss();
+        let iss = iss.unwrap_or_else(|| self.iss());
         let Some(conn) = Connection::accept(cfg, now, seg.dst_port, seg.src_port, iss, seg) else {
             return;
         };
@@ -575,7 +616,11 @@ impl TcpStack {
             {
                 l.half_open = l.half_open.saturating_sub(1);
             }
-            self.by_quad.remove(&slot.quad);
+            // A connection reopened from TIME_WAIT left its 4-tuple to
+            // the new one.
+            if self.by_quad.get(&slot.quad) == Some(&id) {
+                self.by_quad.remove(&slot.quad);
+            }
             self.free.push(id.0);
             self.freed += 1;
             return Some((id, None));

@@ -260,6 +260,10 @@ pub struct TcpSpec {
     /// `linux`).
     #[serde(default)]
     pub rfc1337: Option<bool>,
+    /// A newer SYN in TIME_WAIT reopens the connection (RFC 1122
+    /// §4.2.2.13, RFC 6191; default off in `rfc`, on in `linux`).
+    #[serde(default)]
+    pub time_wait_reopen: Option<bool>,
     /// Limited transmit: a new segment on each of the first two duplicate
     /// ACKs (RFC 5681 §3.2, RFC 3042; default on).
     #[serde(default)]

@@ -289,6 +289,9 @@ fn timer_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), In
 
 /// RFC 1337, window scaling, and what only a listener may use.
 fn listener_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), InputError> {
+    if let Some(b) = t.time_wait_reopen {
+        cfg.time_wait_reopen = b;
+    }
     if let Some(b) = t.rfc1337 {
         cfg.rfc1337 = b;
     }
@@ -361,10 +364,11 @@ fn connection_counts(t: &TcpSpec, path: &str) -> Result<(u64, u32), InputError> 
             "\"connections\" and \"concurrency\" must be at least 1",
         ));
     }
-    if connections > 1 && t.local_port.is_some() {
+    if connections > 1 && concurrency > 1 && t.local_port.is_some() {
         return Err(InputError::at(
             format!("{path}.local_port"),
-            "several connections cannot share one fixed local port",
+            "connections at once cannot share one fixed local port (with \"concurrency\": 1 \
+             they reopen it one after another)",
         ));
     }
     if concurrency > MAX_CONCURRENCY {
