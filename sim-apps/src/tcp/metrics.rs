@@ -26,6 +26,8 @@ pub(super) struct TcpTotals {
     pub(super) retransmissions: u64,
     pub(super) timeouts: u64,
     pub(super) fast_retransmits: u64,
+    pub(super) rack_losses: u64,
+    pub(super) tlp_probes: u64,
     pub(super) resets: u64,
     pub(super) connect_failed: u64,
     pub(super) timed_out: u64,
@@ -46,6 +48,8 @@ impl TcpTotals {
         self.retransmissions += s.retransmissions;
         self.timeouts += s.timeouts;
         self.fast_retransmits += s.fast_retransmits;
+        self.rack_losses += s.rack_losses;
+        self.tlp_probes += s.tlp_probes;
     }
 }
 
@@ -189,6 +193,8 @@ fn tcp_report(s: &Snapshot) -> Vec<(String, u64)> {
         ("tcp.retransmissions", t.retransmissions),
         ("tcp.timeouts", t.timeouts),
         ("tcp.fast_retransmits", t.fast_retransmits),
+        ("tcp.rack_losses", t.rack_losses),
+        ("tcp.tlp_probes", t.tlp_probes),
         ("tcp.resets_received", t.resets),
         ("tcp.connect_failed", t.connect_failed),
         ("tcp.timed_out", t.timed_out),
