@@ -1402,7 +1402,14 @@ impl Connection {
     /// peer's window allows, else retransmit the last segment sent; then
     /// the RTO runs, not another probe, until an ACK.
     fn on_probe_timeout(&mut self, now: SimTime) {
-        if !self.rack_on() || self.snd_max <= self.snd_una || self.in_recovery {
+        // §7.2: no probe in recovery, nor with segments SACKed (RACK's
+        // reordering timer covers them).
+        if !self.rack_on()
+            || self.snd_max <= self.snd_una
+            || self.in_recovery
+            || self.snd_una <= self.recover
+            || self.board.sacked_bytes() > 0
+        {
             return;
         }
         let mss = u64::from(self.eff_mss);
