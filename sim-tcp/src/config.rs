@@ -106,6 +106,11 @@ pub struct TcpConfig {
     /// bound) paces what SACK recovery sends; without it RFC 6675 sends
     /// whatever cwnd = ssthresh allows. Linux: on.
     pub prr: bool,
+    /// RACK-TLP loss detection (RFC 8985), used only once SACK is agreed:
+    /// time-based loss marking that also finds lost retransmissions, and
+    /// a tail loss probe before the RTO. rfc: off; linux: on
+    /// (`net.ipv4.tcp_recovery` = 1).
+    pub rack_tlp: bool,
     /// Congestion control.
     pub congestion: CongestionKind,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
@@ -143,6 +148,7 @@ impl TcpConfig {
             timestamps: false,
             ts_offset: 0,
             prr: false,
+            rack_tlp: false,
             congestion: CongestionKind::NewReno,
             syn_cookies: false,
             two_way_handshake: false,
@@ -164,6 +170,7 @@ impl TcpConfig {
                 sack: true,
                 timestamps: true,
                 prr: true,
+                rack_tlp: true,
                 ..rfc
             },
         }

@@ -42,7 +42,7 @@ use crate::config::{CongestionKind, InitialWindow, TcpConfig};
 use crate::congestion::{CongestionControl, Cubic, NewReno};
 use crate::reassembly::Reassembly;
 use crate::rtt::RttEstimator;
-use crate::scoreboard::{Acked, Scoreboard};
+use crate::scoreboard::{Acked, Scoreboard, rack_sent_after};
 use crate::segment::{Data, Flags, SackBlocks, Segment, Timestamps};
 use crate::seq::SeqNum;
 use crate::state::State;
@@ -60,6 +60,22 @@ const TS_OPTION_LEN: u32 = 12;
 /// Duplicate ACKs (or SACKed segments above a hole) that signal a loss
 /// (RFC 5681 §3.2, RFC 6675 §2 DupThresh).
 const DUPTHRESH: u32 = 3;
+
+/// RACK state (RFC 8985 §6.1).
+#[derive(Clone, Copy, Debug, Default)]
+struct Rack {
+    /// Send time and end of the most recently sent segment delivered
+    /// (`RACK.xmit_ts`, `RACK.end_seq`).
+    xmit: Option<(SimTime, u64)>,
+    /// `RACK.rtt`: the RTT of that segment.
+    rtt: SimDuration,
+    /// `RACK.min_RTT`: the smallest RTT sample seen.
+    min_rtt: Option<SimDuration>,
+}
+
+/// The worst-case delayed-ACK time a probe of a lone segment waits for
+/// (RFC 8985 §7.2, `WCDelAckT`).
+const WC_DEL_ACK: SimDuration = SimDuration::from_millis(200);
 
 /// Proportional Rate Reduction's state during one recovery (RFC 6937 §3).
 #[derive(Clone, Copy, Debug, Default)]
@@ -148,6 +164,11 @@ pub struct ConnStats {
     /// Fast retransmits: loss recoveries entered on duplicate ACKs or SACK
     /// information.
     pub fast_retransmits: u64,
+    /// Segments RACK deemed lost (RFC 8985 §6.2 step 5), retransmissions
+    /// included.
+    pub rack_losses: u64,
+    /// Tail loss probes sent (RFC 8985 §7.3).
+    pub tlp_probes: u64,
     /// Rescue retransmissions (RFC 6675 §4, `NextSeg` rule 4).
     pub rescue_retransmissions: u64,
     /// D-SACK blocks received: the peer got a segment twice (RFC 2883),
@@ -290,6 +311,19 @@ pub struct Connection {
     rescue_rxt: Option<u64>,
     prr: Prr,
 
+    // RACK-TLP (RFC 8985).
+    rack: Rack,
+    /// RACK's reordering timer (§6.2 step 6).
+    reo_deadline: Option<SimTime>,
+    /// The probe timeout (§7.2).
+    tlp_deadline: Option<SimTime>,
+    /// Reconsider the probe timer at the end of this input (new data was
+    /// sent or SND.UNA advanced).
+    tlp_rearm: bool,
+    /// `TLP.end_seq` of the probe outstanding, and whether it was a
+    /// retransmission (`TLP.is_retrans`).
+    tlp_end: Option<(u64, bool)>,
+
     out: VecDeque<Transmit>,
     events: VecDeque<Event>,
     stats: ConnStats,
@@ -383,6 +417,11 @@ impl Connection {
             high_rxt: 0,
             rescue_rxt: None,
             prr: Prr::default(),
+            rack: Rack::default(),
+            reo_deadline: None,
+            tlp_deadline: None,
+            tlp_rearm: false,
+            tlp_end: None,
             out: VecDeque::new(),
             events: VecDeque::new(),
             stats: ConnStats::default(),
@@ -726,6 +765,8 @@ impl Connection {
             self.delack_deadline,
             self.timewait_deadline,
             self.finwait2_deadline,
+            self.reo_deadline,
+            self.tlp_deadline,
         ]
         .into_iter()
         .flatten()
@@ -760,6 +801,8 @@ impl Connection {
         self.delack_deadline = None;
         self.timewait_deadline = None;
         self.finwait2_deadline = None;
+        self.reo_deadline = None;
+        self.tlp_deadline = None;
     }
 
     fn enter_time_wait(&mut self, now: SimTime, cause: &'static str) {
@@ -984,6 +1027,53 @@ impl Connection {
         {
             self.rtx_deadline = Some(now + self.rtt.rto());
         }
+        if self.tlp_rearm {
+            self.tlp_rearm = false;
+            self.tlp_deadline = self.probe_deadline(now);
+        }
+    }
+
+    /// RACK-TLP is on: configured, and SACK agreed (RFC 8985 §4 requires
+    /// SACK).
+    fn rack_on(&self) -> bool {
+        self.cfg.rack_tlp && self.sack_on
+    }
+
+    /// RFC 8985 §7.2: when the probe timer should fire, if one should run:
+    /// data outstanding, neither fast nor RTO recovery, no probe
+    /// outstanding and nothing SACKed (RACK's timer covers that case).
+    /// PTO = 2 SRTT, plus WCDelAckT with one segment in flight, 1 s
+    /// before any RTT sample; never after the RTO.
+    fn probe_deadline(&self, now: SimTime) -> Option<SimTime> {
+        if !self.rack_on()
+            || !matches!(
+                self.state,
+                State::Established
+                    | State::CloseWait
+                    | State::FinWait1
+                    | State::Closing
+                    | State::LastAck
+            )
+            || self.snd_max <= self.snd_una
+            || self.in_recovery
+            || self.snd_una <= self.recover
+            || self.tlp_end.is_some()
+            || self.board.sacked_bytes() > 0
+        {
+            return None;
+        }
+        let pto = match self.rtt.srtt() {
+            Some(srtt) => {
+                let mut pto = SimDuration(2 * srtt.as_nanos());
+                if self.snd_max - self.snd_una <= u64::from(self.eff_mss) {
+                    pto = pto + WC_DEL_ACK;
+                }
+                pto
+            }
+            None => SimDuration::from_secs(1),
+        };
+        let at = now + pto;
+        Some(self.rtx_deadline.map_or(at, |r| r.min(at)))
     }
 
     fn transmit_data(&mut self, now: SimTime) {
@@ -1002,6 +1092,16 @@ impl Connection {
                 let in_flight = self.in_flight();
                 let cwnd = u64::from(self.cc.cwnd());
                 let room = (cwnd + self.limited_transmit_allowance()).saturating_sub(in_flight);
+                // After a timeout, a retransmission RACK deems lost again
+                // is resent before the rest (as Linux's
+                // `tcp_xmit_retransmit_queue` in the Loss state).
+                if self.rack_on()
+                    && room >= u64::from(self.eff_mss)
+                    && let Some((from, end)) = self.board.next_lost().filter(|h| h.0 < self.snd_nxt)
+                {
+                    self.retransmit_range(from, end);
+                    continue;
+                }
                 if !self.send_next(now, room, in_flight) {
                     break;
                 }
@@ -1065,6 +1165,10 @@ impl Connection {
             if from >= self.snd_max && self.timed.is_none() {
                 self.timed = Some((from + len, now));
             }
+            if from >= self.snd_max && !self.in_recovery {
+                // RFC 8985 §7.2: (re)start the probe timer after new data.
+                self.tlp_rearm = true;
+            }
             // What goes beyond cwnd was allowed by limited transmit.
             let cwnd = u64::from(self.cc.cwnd());
             self.limited_sent += (in_flight + len).saturating_sub(cwnd.max(in_flight));
@@ -1100,14 +1204,27 @@ impl Connection {
             if budget == 0 {
                 break;
             }
-            if let Some((from, end)) = self.board.next_hole(self.high_rxt, true) {
+            let rack = self.rack_on();
+            let lost = if rack {
+                self.board.next_lost()
+            } else {
+                self.board.next_hole(self.high_rxt, true)
+            };
+            if let Some((from, end)) = lost {
                 self.retransmit_range(from, end);
-                self.high_rxt = end;
+                self.high_rxt = self.high_rxt.max(end);
                 continue;
             }
             let pipe = self.board.pipe();
             if self.snd_nxt == self.snd_max && self.send_next(now, budget, pipe) {
                 continue;
+            }
+            if rack {
+                // With RACK only segments it deemed lost are retransmitted
+                // (RFC 8985 §6.2 replaces the DupThresh and "holes below the
+                // highest SACK" guesses; Linux sends no NextSeg rule 3 or
+                // rescue): a lost tail is the probe's (§7).
+                break;
             }
             if let Some((from, end)) = self.board.next_hole(self.high_rxt, false) {
                 self.retransmit_range(from, end);
@@ -1276,6 +1393,14 @@ impl Connection {
             self.delack_deadline = None;
             self.ack_now = true;
         }
+        if due(self.reo_deadline) {
+            self.reo_deadline = None;
+            self.on_reordering_timeout(now);
+        }
+        if due(self.tlp_deadline) {
+            self.tlp_deadline = None;
+            self.on_probe_timeout(now);
+        }
         if due(self.rtx_deadline) {
             self.rtx_deadline = None;
             self.on_retransmission_timeout(now);
@@ -1285,6 +1410,140 @@ impl Connection {
             self.on_persist_timeout(now);
         }
         self.transmit(now);
+    }
+
+    /// RACK's reordering timer (RFC 8985 §6.3): segments not old enough
+    /// at the last ACK may be now; if any is lost, recovery begins.
+    fn on_reordering_timeout(&mut self, now: SimTime) {
+        if !self.rack_on() || !self.state.is_synchronized() {
+            return;
+        }
+        self.rack_detect_loss(now);
+        if !self.in_recovery && self.snd_una > self.recover && self.board.lost_bytes() > 0 {
+            self.enter_recovery(0);
+        }
+    }
+
+    /// The probe timer fired (RFC 8985 §7.3): send one new segment if the
+    /// peer's window allows, else retransmit the last segment sent; then
+    /// the RTO runs, not another probe, until an ACK.
+    fn on_probe_timeout(&mut self, now: SimTime) {
+        // §7.2: no probe in recovery, nor with segments SACKed (RACK's
+        // reordering timer covers them).
+        if !self.rack_on()
+            || self.snd_max <= self.snd_una
+            || self.in_recovery
+            || self.snd_una <= self.recover
+            || self.board.sacked_bytes() > 0
+        {
+            return;
+        }
+        let mss = u64::from(self.eff_mss);
+        let sent_new = self.snd_nxt == self.snd_max && self.send_next(now, mss, 0);
+        if sent_new {
+            self.tlp_end = Some((self.snd_max, false));
+        } else if let Some((from, end)) = self.board.last_segment() {
+            self.retransmit_range(from, end);
+            self.tlp_end = Some((self.snd_max, true));
+        } else {
+            return;
+        }
+        self.tlp_rearm = false;
+        self.stats.tlp_probes += 1;
+        self.rtx_deadline = Some(now + self.rtt.rto());
+    }
+
+    /// RFC 8985 §7.4: an ACK at or beyond the probe ends its episode. A
+    /// probe of new data needs nothing more; a retransmitted one that a
+    /// D-SACK shows was not needed neither; one acknowledged beyond
+    /// without a D-SACK repaired a loss, which gets the congestion
+    /// response of a fast recovery (§7.4.2: cwnd = ssthresh, reduced).
+    fn tlp_process_ack(&mut self, acked_to: u64, dsack: bool) {
+        let Some((end, retrans)) = self.tlp_end else {
+            return;
+        };
+        if acked_to < end {
+            return;
+        }
+        if !retrans || dsack {
+            self.tlp_end = None;
+        } else if acked_to > end {
+            self.tlp_end = None;
+            let mss = self.eff_mss;
+            let flight = (self.snd_max - self.snd_una).min(u64::from(u32::MAX)) as u32;
+            self.cc.on_fast_retransmit(flight, mss);
+            let ssthresh = self.cc.ssthresh();
+            self.cc.set_cwnd(ssthresh, mss);
+            self.cwnd_event();
+        }
+    }
+
+    /// RACK's loss detection (RFC 8985 §6.2 steps 4 to 6) with the current
+    /// RACK state; arms or clears the reordering timer.
+    fn rack_detect_loss(&mut self, now: SimTime) {
+        self.reo_deadline = None;
+        let Some((xmit_ts, end_seq)) = self.rack.xmit else {
+            return;
+        };
+        // Step 4: the reordering window is min_RTT / 4 (at most SRTT), and
+        // zero before any reordering was seen once in recovery or with
+        // DupThresh segments SACKed (DupThresh's rule, in time).
+        let mss = u64::from(self.eff_mss);
+        let in_loss = self.in_recovery || self.snd_una <= self.recover;
+        let reo_wnd = if !self.board.reordering_seen()
+            && (in_loss || self.board.sacked_bytes() > u64::from(DUPTHRESH - 1) * mss)
+        {
+            SimDuration::ZERO
+        } else {
+            let quarter = SimDuration(self.rack.min_rtt.unwrap_or_default().as_nanos() / 4);
+            self.rtt.srtt().map_or(quarter, |s| quarter.min(s))
+        };
+        let found = self
+            .board
+            .rack_detect(xmit_ts, end_seq, self.rack.rtt, reo_wnd, now);
+        self.stats.rack_losses += found.segments;
+        // Step 6: the reordering timer for segments not old enough yet.
+        self.reo_deadline = found.timeout.map(|t| now + t);
+    }
+
+    /// RFC 8985 §6.2 steps 1 to 3 for an ACK: RACK.xmit_ts, end_seq and
+    /// rtt from the most recently sent segment it delivered.
+    fn rack_update(&mut self, now: SimTime) {
+        let Some((ts, end)) = self.board.rack_take() else {
+            return;
+        };
+        let rtt = now.saturating_since(ts);
+        self.rack.rtt = rtt;
+        self.rack.min_rtt = Some(self.rack.min_rtt.map_or(rtt, |m| m.min(rtt)));
+        if self
+            .rack
+            .xmit
+            .is_none_or(|(t, e)| rack_sent_after(ts, end, t, e))
+        {
+            self.rack.xmit = Some((ts, end));
+        }
+    }
+
+    /// RFC 8985 §6.2 step 2's filter, before an ACK is read: an ACK cannot
+    /// be for a retransmission sent less than min_RTT ago, nor (with
+    /// timestamps) for one sent after the TSval it echoes.
+    fn rack_cut(&self, now: SimTime, ts: Option<Timestamps>) -> SimTime {
+        let mut cut = SimTime(
+            now.as_nanos()
+                .saturating_sub(self.rack.min_rtt.unwrap_or_default().as_nanos()),
+        );
+        if self.ts_on
+            && let Some(ts) = ts
+        {
+            let now_ms = now.as_nanos() / 1_000_000;
+            let ecr_ms = ts.ecr.wrapping_sub(self.ts_offset);
+            let back = (now_ms as u32).wrapping_sub(ecr_ms);
+            if back < 1 << 31 {
+                let echoed = now_ms.saturating_sub(u64::from(back));
+                cut = cut.min(SimTime(echoed * 1_000_000 + 999_999));
+            }
+        }
+        cut
     }
 
     fn on_retransmission_timeout(&mut self, now: SimTime) {
@@ -1341,6 +1600,10 @@ impl Connection {
                     // `tcp_enter_loss`).
                     self.board.mark_all_lost();
                 }
+                // No probe now: RTO recovery (RFC 8985 §7.2).
+                self.tlp_end = None;
+                self.tlp_deadline = None;
+                self.reo_deadline = None;
             }
         }
         self.rtx_deadline = Some(now + self.rtt.rto());
@@ -1764,6 +2027,12 @@ impl Connection {
             self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
         }
         let advanced = acked_to > self.snd_una;
+        let rack = self.rack_on();
+        if rack {
+            let cut = self.rack_cut(now, seg.timestamps);
+            self.board.rack_begin(cut);
+        }
+        let dsacks_before = self.stats.dsacks_received;
         let acked = if advanced && self.board_on() {
             self.board.ack(acked_to)
         } else {
@@ -1781,6 +2050,14 @@ impl Connection {
         // RFC 6937 §3: DeliveredData, the change in SND.UNA plus the change
         // in SACKed bytes.
         let delivered = (acked_to - self.snd_una + newly_sacked).saturating_sub(acked.were_sacked);
+        if rack {
+            self.rack_update(now);
+            self.tlp_process_ack(acked_to, self.stats.dsacks_received > dsacks_before);
+            if advanced {
+                // RFC 8985 §7.2: restart the probe timer on new ACKed data.
+                self.tlp_rearm = true;
+            }
+        }
         if advanced {
             self.on_new_ack(now, acked_to, &acked, seg.timestamps);
         } else if self.snd_nxt > self.snd_una
@@ -1845,14 +2122,27 @@ impl Connection {
         if matches!(self.state, State::SynRcvd | State::TimeWait) {
             return;
         }
-        self.board.mark_lost(DUPTHRESH, self.eff_mss);
+        let rack = self.rack_on();
+        if rack {
+            // RACK replaces RFC 6675's DupThresh marking (RFC 8985 §6.2;
+            // Linux skips `tcp_update_scoreboard` with RACK): recovery
+            // begins when RACK deems a segment lost.
+            let now = self.clock;
+            self.rack_detect_loss(now);
+        } else {
+            self.board.mark_lost(DUPTHRESH, self.eff_mss);
+        }
         if self.in_recovery {
             if self.cfg.prr {
                 self.prr_update(delivered);
             }
         } else if self.snd_una > self.recover
             && !self.board.is_empty()
-            && (self.dupacks >= DUPTHRESH || self.board.front_lost())
+            && if rack {
+                self.board.lost_bytes() > 0
+            } else {
+                self.dupacks >= DUPTHRESH || self.board.front_lost()
+            }
         {
             self.enter_recovery(delivered);
         }
@@ -2001,8 +2291,15 @@ impl Connection {
         // (4.2) cwnd = ssthresh: no inflation, `pipe` counts what is out.
         let ssthresh = self.cc.ssthresh();
         self.cc.set_cwnd(ssthresh, mss);
-        self.board.begin_recovery();
-        self.board.mark_front_lost();
+        let rack = self.rack_on();
+        if !rack {
+            self.board.begin_recovery();
+            self.board.mark_front_lost();
+        }
+        // With RACK, retransmissions still in flight stay counted (Linux
+        // keeps `retrans_out` across recoveries), and what is lost is what
+        // RACK deemed lost.
+        self.tlp_deadline = None;
         self.high_rxt = self.snd_una;
         self.rescue_rxt = None;
         self.prr = Prr {
@@ -2011,7 +2308,12 @@ impl Connection {
         };
         // (4.3) The first segment goes whatever pipe says; HighRxt and
         // RescueRxt become its highest sequence number.
-        if let Some((from, end)) = self.board.next_hole(self.high_rxt, true) {
+        let first = if rack {
+            self.board.next_lost()
+        } else {
+            self.board.next_hole(self.high_rxt, true)
+        };
+        if let Some((from, end)) = first {
             self.retransmit_range(from, end);
             self.high_rxt = end;
             self.rescue_rxt = Some(end - 1);

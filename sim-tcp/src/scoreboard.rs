@@ -63,6 +63,28 @@ pub struct Scoreboard {
     sacked_bytes: u64,
     /// One past the highest SACKed index (0: nothing SACKed).
     high_sacked: u64,
+    /// RACK (RFC 8985 §6.2 step 2): retransmissions sent after this time
+    /// are not taken as delivered by the ACK being processed (it may be
+    /// for an earlier transmission). Set before each ACK.
+    rack_cut: SimTime,
+    /// The most recently sent segment the ACK being processed delivered,
+    /// as (send time, end), past the step 2 filter.
+    rack_latest: Option<(SimTime, u64)>,
+    /// RFC 8985 §6.2 step 1: a segment never retransmitted was delivered
+    /// below the highest SACKed one (`RACK.reordering_seen`).
+    reordering_seen: bool,
+}
+
+/// What RACK's loss detection found (RFC 8985 §6.2 step 5).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RackLosses {
+    /// Segments newly deemed lost.
+    pub segments: u64,
+    /// Some of them were retransmissions.
+    pub retransmissions: bool,
+    /// Time left before the youngest segment sent before RACK.xmit_ts is
+    /// old enough: the reordering timer (step 6).
+    pub timeout: Option<sim_core::SimDuration>,
 }
 
 impl Scoreboard {
@@ -113,6 +135,16 @@ impl Scoreboard {
                 break;
             }
             let whole = front.end <= to;
+            if !front.sacked {
+                let seg = *front;
+                Self::rack_note(
+                    &mut self.rack_latest,
+                    &mut self.reordering_seen,
+                    self.rack_cut,
+                    self.high_sacked,
+                    &seg,
+                );
+            }
             if front.retransmitted {
                 out.any_retransmitted = true;
             } else if !front.sacked && out.first_sent.is_none() {
@@ -167,6 +199,13 @@ impl Scoreboard {
                 break;
             }
             if !s.sacked {
+                Self::rack_note(
+                    &mut self.rack_latest,
+                    &mut self.reordering_seen,
+                    self.rack_cut,
+                    self.high_sacked,
+                    s,
+                );
                 s.sacked = true;
                 if s.lost {
                     s.lost = false;
@@ -185,6 +224,114 @@ impl Scoreboard {
         self.sacked_bytes += newly;
         self.high_sacked = self.high_sacked.max(right);
         (newly, first_sent)
+    }
+
+    /// Before an ACK is read: retransmissions sent after `cut` are not
+    /// taken as delivered by it (RFC 8985 §6.2 step 2).
+    pub fn rack_begin(&mut self, cut: SimTime) {
+        self.rack_cut = cut;
+        self.rack_latest = None;
+    }
+
+    /// After an ACK is read: the most recently sent segment it delivered.
+    pub fn rack_take(&mut self) -> Option<(SimTime, u64)> {
+        self.rack_latest.take()
+    }
+
+    /// RFC 8985 §6.2 step 1, `RACK.reordering_seen`.
+    pub fn reordering_seen(&self) -> bool {
+        self.reordering_seen
+    }
+
+    fn rack_note(
+        latest: &mut Option<(SimTime, u64)>,
+        reordering_seen: &mut bool,
+        cut: SimTime,
+        high_sacked: u64,
+        s: &Sent,
+    ) {
+        // Step 1: delivered below the highest SACKed, never retransmitted.
+        if !s.retransmitted && s.end <= high_sacked {
+            *reordering_seen = true;
+        }
+        // Step 2: an ACK of a retransmission sent too recently is taken for
+        // the original's.
+        if s.retransmitted && s.sent_at > cut {
+            return;
+        }
+        if latest.is_none_or(|l| rack_sent_after(s.sent_at, s.end, l.0, l.1)) {
+            *latest = Some((s.sent_at, s.end));
+        }
+    }
+
+    /// RACK's loss detection (RFC 8985 §6.2 step 5): every segment not
+    /// SACKed and sent before RACK.xmit_ts (RACK_sent_after) is lost once
+    /// `sent_at + rtt + reo_wnd <= now`, retransmissions included; one
+    /// deemed lost and not retransmitted since is not looked at again (the
+    /// RFC's INFINITE_TS). A lost retransmission no longer counts in
+    /// `pipe` as in flight and becomes eligible for [`Self::next_lost`].
+    pub fn rack_detect(
+        &mut self,
+        xmit_ts: SimTime,
+        end_seq: u64,
+        rtt: sim_core::SimDuration,
+        reo_wnd: sim_core::SimDuration,
+        now: SimTime,
+    ) -> RackLosses {
+        let mut out = RackLosses::default();
+        for s in self.segs.iter_mut() {
+            if s.sacked || (s.lost && !s.rtx_in_flight) {
+                continue;
+            }
+            if !rack_sent_after(xmit_ts, end_seq, s.sent_at, s.end) {
+                if !s.retransmitted {
+                    // Segments above were first sent later still, and any
+                    // retransmission later again: none is before xmit_ts.
+                    break;
+                }
+                continue;
+            }
+            let deadline = s.sent_at + rtt + reo_wnd;
+            if deadline <= now {
+                out.segments += 1;
+                if s.rtx_in_flight {
+                    out.retransmissions = true;
+                    s.rtx_in_flight = false;
+                    self.rtx_bytes -= s.len();
+                }
+                if !s.lost {
+                    s.lost = true;
+                    self.lost_bytes += s.len();
+                }
+            } else {
+                let left = deadline.saturating_since(now);
+                out.timeout = Some(out.timeout.map_or(left, |t| t.max(left)));
+            }
+        }
+        out
+    }
+
+    /// RACK's `NextSeg` rule (1), as Linux's `tcp_xmit_retransmit_queue`:
+    /// the first segment deemed lost and not retransmitted since, wherever
+    /// HighRxt is (a lost retransmission is sent again).
+    pub fn next_lost(&self) -> Option<(u64, u64)> {
+        if self.lost_bytes == 0 {
+            return None;
+        }
+        self.segs
+            .iter()
+            .find(|s| s.lost && !s.sacked && !s.rtx_in_flight)
+            .map(|s| (s.start, s.end))
+    }
+
+    /// Bytes deemed lost and not retransmitted since.
+    pub fn lost_bytes(&self) -> u64 {
+        self.lost_bytes
+    }
+
+    /// The last segment sent (highest sequence), for a loss probe.
+    pub fn last_segment(&self) -> Option<(u64, u64)> {
+        self.segs.back().map(|s| (s.start, s.end))
     }
 
     /// RFC 6675 `IsLost` for every segment not SACKed: lost when `dupthresh`
@@ -320,6 +467,12 @@ impl Scoreboard {
     }
 }
 
+/// RFC 8985 §6.2 `RACK_sent_after`: (t1, seq1) was sent after (t2, seq2),
+/// ties broken by sequence.
+pub fn rack_sent_after(t1: SimTime, seq1: u64, t2: SimTime, seq2: u64) -> bool {
+    t1 > t2 || (t1 == t2 && seq1 > seq2)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,6 +537,49 @@ mod tests {
         assert_eq!(a.first_sent, Some(SimTime(2)), "the rest of the third");
         assert!(b.is_empty());
         assert_eq!(b.high_sacked(), 0);
+    }
+
+    #[test]
+    fn rack_deems_a_retransmission_lost_once_a_later_send_is_delivered() {
+        use sim_core::SimDuration;
+        let ms = SimDuration::from_millis;
+        let mut b = board(4); // sent at 0..3 ns
+        b.rack_begin(SimTime(0));
+        b.sack(201, 401);
+        assert_eq!(b.rack_take(), Some((SimTime(3), 401)));
+        // Segments 1 and 2 were sent before RACK.xmit_ts: lost once old.
+        let r = b.rack_detect(SimTime(3), 401, ms(100), ms(25), SimTime(3) + ms(100));
+        // The youngest (sent at 1 ns) sets the timer.
+        assert_eq!(
+            (r.segments, r.timeout),
+            (0, Some(SimDuration(25_000_000 - 2)))
+        );
+        let r = b.rack_detect(SimTime(3), 401, ms(100), ms(25), SimTime(3) + ms(125));
+        assert_eq!(r.segments, 2);
+        assert_eq!(b.next_lost(), Some((1, 101)));
+        b.sent(1, 101, SimTime(3) + ms(125));
+        assert_eq!(b.next_lost(), Some((101, 201)), "the first is in flight");
+        b.sent(101, 201, SimTime(3) + ms(125));
+        assert_eq!(b.pipe(), 200);
+        // New data sent after the retransmissions and SACKed: they were
+        // sent before it and are lost again (RFC 8985 §6.2 step 5).
+        let t = SimTime(3) + ms(130);
+        b.sent(401, 501, t);
+        b.rack_begin(t);
+        b.sack(401, 501);
+        assert_eq!(b.rack_take(), Some((t, 501)));
+        let r = b.rack_detect(t, 501, ms(100), ms(0), t + ms(100));
+        assert_eq!((r.segments, r.retransmissions), (2, true));
+        assert_eq!(b.pipe(), 0);
+        assert_eq!(b.next_lost(), Some((1, 101)));
+        // A retransmission acknowledged too soon after it was sent is taken
+        // for the original (step 2) and does not move RACK.xmit_ts.
+        let t2 = t + ms(101);
+        b.sent(1, 101, t2);
+        b.rack_begin(SimTime(t2.0 - 1));
+        b.ack(101);
+        assert_eq!(b.rack_take(), None);
+        assert!(!b.reordering_seen());
     }
 
     #[test]

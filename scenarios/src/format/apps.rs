@@ -284,6 +284,10 @@ pub struct TcpSpec {
     /// in `rfc`, on in `linux`).
     #[serde(default)]
     pub prr: Option<bool>,
+    /// RACK-TLP loss detection and tail loss probes (RFC 8985; used only
+    /// with SACK; default off in `rfc`, on in `linux`).
+    #[serde(default)]
+    pub rack_tlp: Option<bool>,
     /// Offer window scaling (RFC 7323; default on).
     #[serde(default)]
     pub window_scaling: Option<bool>,

@@ -29,6 +29,8 @@ pub(super) struct TcpTotals {
     pub(super) rescue_retransmissions: u64,
     pub(super) dsacks_received: u64,
     pub(super) paws_drops: u64,
+    pub(super) rack_losses: u64,
+    pub(super) tlp_probes: u64,
     pub(super) resets: u64,
     pub(super) connect_failed: u64,
     pub(super) timed_out: u64,
@@ -52,6 +54,8 @@ impl TcpTotals {
         self.rescue_retransmissions += s.rescue_retransmissions;
         self.dsacks_received += s.dsacks_received;
         self.paws_drops += s.paws_drops;
+        self.rack_losses += s.rack_losses;
+        self.tlp_probes += s.tlp_probes;
     }
 }
 
@@ -203,6 +207,8 @@ fn tcp_report(s: &Snapshot) -> Vec<(String, Option<u64>)> {
         ("tcp.rescue_retransmissions", n(t.rescue_retransmissions)),
         ("tcp.dsacks_received", n(t.dsacks_received)),
         ("tcp.paws_drops", n(t.paws_drops)),
+        ("tcp.rack_losses", n(t.rack_losses)),
+        ("tcp.tlp_probes", n(t.tlp_probes)),
         ("tcp.resets_received", n(t.resets)),
         ("tcp.connect_failed", n(t.connect_failed)),
         ("tcp.timed_out", n(t.timed_out)),

@@ -36,6 +36,9 @@ pub struct Line {
 /// Decides whether a segment is lost on the wire.
 pub type DropRule = Box<dyn FnMut(Side, usize, &Segment) -> bool>;
 
+/// Decides how much later than the wire's delay a segment arrives.
+pub type DelayRule = Box<dyn FnMut(Side, usize, &Segment) -> SimDuration>;
+
 pub struct Pair {
     pub a: Option<Connection>,
     pub b: Option<Connection>,
@@ -48,6 +51,9 @@ pub struct Pair {
     /// Decides whether a segment (sent from `Side`, nth segment overall)
     /// is dropped.
     pub drop: DropRule,
+    /// Extra one-way delay for a segment (sent from `Side`, nth segment
+    /// overall): reorders the wire.
+    pub extra_delay: DelayRule,
     sent: usize,
     /// Server config for a passive open on B when A's SYN arrives.
     pub listen_b: Option<TcpConfig>,
@@ -95,6 +101,7 @@ impl Pair {
             events_a: Vec::new(),
             events_b: Vec::new(),
             drop: Box::new(|_, _, _| false),
+            extra_delay: Box::new(|_, _, _| SimDuration::ZERO),
             sent: 0,
             listen_b,
             close_on_peer_fin: [false; 2],
@@ -153,8 +160,9 @@ impl Pair {
                 });
                 if !dropped {
                     let to = if side == Side::A { Side::B } else { Side::A };
+                    let extra = (self.extra_delay)(side, n, &t.seg);
                     self.wire.push(Flight {
-                        arrive: now + self.delay,
+                        arrive: now + self.delay + extra,
                         to,
                         seg: t.seg,
                     });
