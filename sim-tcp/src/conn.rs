@@ -972,6 +972,10 @@ impl Connection {
             if out.len() == room {
                 break;
             }
+            // A FIN held beyond the gap is part of the block, as Linux's
+            // out-of-order queue counts it (its end_seq includes the FIN):
+            // else the sender could never see it arrive.
+            let r = if self.ooo_fin == Some(r) { r + 1 } else { r };
             out.push(self.rcv_seq(l), self.rcv_seq(r));
         }
         out
