@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ns-3's side of docs/validation.md: runs xval-tcp (docs/validation/ns3/xval-tcp.cc, built
-# into NS3_SRC by ns3-anchor's build.sh) over 20 runs per point and writes one tab-separated
+# into NS3_SRC by tools/validation/ns3-build.sh) over 20 runs per point and writes one tab-separated
 # line per run (the same columns as netsim-side.sh), then the summary rows (summarise.awk).
 #
 # Usage: tools/validation/ns3-side.sh NS3_SRC SET [OUTDIR]
@@ -22,7 +22,7 @@ RUNS=${RUNS:-20}
 LOSSES=${LOSSES:-"0 0.001 0.005 0.01 0.02"}
 bin=""
 for b in "$NS3"/build/scratch/ns3*-xval-tcp-optimized; do [ -x "$b" ] && bin=$b; done
-[ -n "$bin" ] || { echo "no xval-tcp under $NS3/build/scratch: run ns3-anchor's build.sh $NS3 docs/validation/ns3/xval-tcp.cc" >&2; exit 2; }
+[ -n "$bin" ] || { echo "no xval-tcp under $NS3/build/scratch: run tools/validation/ns3-build.sh $NS3" >&2; exit 2; }
 
 # Matched settings: ns-3's defaults already give IW 10, delayed ACK every 2 segments or
 # 200 ms, min RTO 1 s, no Nagle (TcpNoDelay); the SYN's RTO is ConnTimeout, 3 s by default, set

@@ -1,6 +1,6 @@
 // Cross-validation program for netsim's TCP model (copied into ns-3's scratch/).
 //
-// --mode=bulk: the anchor-tcp-bulk set-up (two nodes, one point-to-point link, 1 Gbps / 5 ms,
+// --mode=bulk: the 100 MB bulk benchmark (two nodes, one point-to-point link, 1 Gbps / 5 ms,
 //   DropTail device queue of --queue packets, no queue disc, RateErrorModel per packet on
 //   node 1's device = data direction only), one BulkSend of --maxBytes, TCP NewReno.
 //   Prints completion (sink has every byte), all-acked time (sender's HighestRxAck covers
@@ -14,10 +14,9 @@
 //   fast retransmits, retransmissions, bottleneck drops.
 // Global ns-3 attributes may be given on the command line (--ns3::TcpSocketBase::Sack=false).
 //
-// netsim's copy (docs/validation/ns3/xval-tcp.cc) differs from ns3-anchor's scratch/xval-tcp.cc
-// only in --tcp2 (the dumbbell's second flow may run another congestion control than the
-// first, set on its sender node's TcpL4Protocol) and in printing the second sender's
-// attributes (sender1:). build.sh copies it into ns-3's scratch/ under the same name.
+// --tcp2 lets the dumbbell's second flow run another congestion control than the first (set
+// on its sender node's TcpL4Protocol); the second sender's attributes print as sender1:.
+// tools/validation/ns3-build.sh copies this file into ns-3's scratch/ under the same name.
 
 #include "ns3/applications-module.h"
 #include "ns3/core-module.h"
