@@ -77,6 +77,18 @@ struct Rack {
 /// (RFC 8985 §7.2, `WCDelAckT`).
 const WC_DEL_ACK: SimDuration = SimDuration::from_millis(200);
 
+/// What an ACK's SACK option told (RFC 2018, RFC 2883).
+#[derive(Clone, Copy, Debug, Default)]
+struct SackNews {
+    /// Bytes newly SACKed.
+    bytes: u64,
+    /// Send time of the oldest newly SACKed segment never retransmitted:
+    /// an RTT sample (Linux's `first_sackt`).
+    first_sent: Option<SimTime>,
+    /// The first block was a D-SACK.
+    dsack: bool,
+}
+
 /// Proportional Rate Reduction's state during one recovery (RFC 6937 §3).
 #[derive(Clone, Copy, Debug, Default)]
 struct Prr {
@@ -288,8 +300,6 @@ pub struct Connection {
     /// The time of the input being handled: TSval and the scoreboard's
     /// send times read it.
     clock: SimTime,
-    /// Added to the millisecond clock to make TSval (`TcpConfig::ts_offset`).
-    ts_offset: u32,
     /// TS.Recent (RFC 7323 §4.3).
     ts_recent: u32,
     /// Last.ACK.sent, as an index (RFC 7323 §4.3).
@@ -303,8 +313,6 @@ pub struct Connection {
 
     // SACK, sending side (RFC 6675).
     board: Scoreboard,
-    /// Send time of the oldest segment the last ACK newly SACKed.
-    sack_rtt: Option<SimTime>,
     /// HighRxt: one past the highest index retransmitted in this recovery.
     high_rxt: u64,
     /// RescueRxt: `recover` when the rescue retransmission was sent.
@@ -407,13 +415,11 @@ impl Connection {
             ts_on: false,
             peer_sack_ok: false,
             clock: SimTime::ZERO,
-            ts_offset: cfg.ts_offset,
             ts_recent: 0,
             last_ack_sent: 0,
             sack_recent: Vec::new(),
             dsack: None,
             board: Scoreboard::default(),
-            sack_rtt: None,
             high_rxt: 0,
             rescue_rxt: None,
             prr: Prr::default(),
@@ -633,8 +639,13 @@ impl Connection {
     /// timestamps on both, its TSval is newer than TS.Recent), above every
     /// sequence number this one used (Linux: SND.NXT + 65535 + 2).
     pub fn reopen_iss(&self, syn: &Segment) -> Option<SeqNum> {
-        let bare_syn = syn.has(Flags::SYN) && !syn.has(Flags::ACK) && !syn.has(Flags::RST);
-        if self.state != State::TimeWait || !self.cfg.time_wait_reopen || !bare_syn {
+        // Called for every segment a connection receives: the state first.
+        if self.state != State::TimeWait
+            || !self.cfg.time_wait_reopen
+            || !syn.has(Flags::SYN)
+            || syn.has(Flags::ACK)
+            || syn.has(Flags::RST)
+        {
             return None;
         }
         // As Linux's `tcp_timewait_state_process`: not an old duplicate by
@@ -927,7 +938,7 @@ impl Connection {
     /// TSval: a millisecond clock (Linux's `TCP_TS_HZ`) plus the
     /// connection's offset (RFC 7323 §5.4).
     fn tsval(&self) -> u32 {
-        ((self.clock.as_nanos() / 1_000_000) as u32).wrapping_add(self.ts_offset)
+        ((self.clock.as_nanos() / 1_000_000) as u32).wrapping_add(self.cfg.ts_offset)
     }
 
     /// The timestamps option to send, if any: on a SYN when we offer it
@@ -1540,7 +1551,7 @@ impl Connection {
             && let Some(ts) = ts
         {
             let now_ms = now.as_nanos() / 1_000_000;
-            let ecr_ms = ts.ecr.wrapping_sub(self.ts_offset);
+            let ecr_ms = ts.ecr.wrapping_sub(self.cfg.ts_offset);
             let back = (now_ms as u32).wrapping_sub(ecr_ms);
             if back < 1 << 31 {
                 let echoed = now_ms.saturating_sub(u64::from(back));
@@ -1961,11 +1972,18 @@ impl Connection {
     /// (Karn, RFC 6298 §3); else from the oldest segment it newly SACKs;
     /// else, with timestamps, from TSecr (RFC 7323 §4.1, which times
     /// retransmissions too); else the one timed segment.
-    fn measure_rtt(&mut self, now: SimTime, acked_to: u64, acked: &Acked, ts: Option<Timestamps>) {
+    fn measure_rtt(
+        &mut self,
+        now: SimTime,
+        acked_to: u64,
+        acked: &Acked,
+        sack_sent: Option<SimTime>,
+        ts: Option<Timestamps>,
+    ) {
         if let Some(sent) = acked.first_sent.filter(|_| !acked.any_retransmitted) {
             self.timed = None;
             self.record_rtt(now.saturating_since(sent));
-        } else if let Some(sent) = self.sack_rtt.take() {
+        } else if let Some(sent) = sack_sent {
             self.timed = None;
             self.record_rtt(now.saturating_since(sent));
         } else if let Some(ts) = ts.filter(|_| self.ts_on && acked.any_retransmitted) {
@@ -2036,18 +2054,18 @@ impl Connection {
             let cut = self.rack_cut(now, seg.timestamps);
             self.board.rack_begin(cut);
         }
-        let dsacks_before = self.stats.dsacks_received;
         let acked = if advanced && self.board_on() {
             self.board.ack(acked_to)
         } else {
             Acked::default()
         };
-        let newly_sacked = if self.sack_on {
+        let news = if self.sack_on {
             self.take_sack_blocks(seg)
         } else {
-            0
+            SackNews::default()
         };
-        if !advanced && let Some(sent) = self.sack_rtt.take() {
+        let newly_sacked = news.bytes;
+        if !advanced && let Some(sent) = news.first_sent {
             // An ACK that only SACKs times what it SACKs (Linux does).
             self.record_rtt(now.saturating_since(sent));
         }
@@ -2056,14 +2074,14 @@ impl Connection {
         let delivered = (acked_to - self.snd_una + newly_sacked).saturating_sub(acked.were_sacked);
         if rack {
             self.rack_update(now);
-            self.tlp_process_ack(acked_to, self.stats.dsacks_received > dsacks_before);
+            self.tlp_process_ack(acked_to, news.dsack);
             if advanced {
                 // RFC 8985 §7.2: restart the probe timer on new ACKed data.
                 self.tlp_rearm = true;
             }
         }
         if advanced {
-            self.on_new_ack(now, acked_to, &acked, seg.timestamps);
+            self.on_new_ack(now, acked_to, &acked, news.first_sent, seg.timestamps);
         } else if self.snd_nxt > self.snd_una
             && ((seg.data.len == 0
                 && !seg.has(Flags::SYN)
@@ -2081,14 +2099,12 @@ impl Connection {
         true
     }
 
-    /// Reads the SACK option of an arriving ACK into the scoreboard;
-    /// returns the bytes newly SACKed. A first block below the cumulative
-    /// ACK, or inside the second block, is a D-SACK (RFC 2883 §4): counted,
-    /// never taken as news.
-    fn take_sack_blocks(&mut self, seg: &Segment) -> u64 {
+    /// Reads the SACK option of an arriving ACK into the scoreboard. A
+    /// first block below the cumulative ACK, or inside the second block, is
+    /// a D-SACK (RFC 2883 §4): counted, never taken as news.
+    fn take_sack_blocks(&mut self, seg: &Segment) -> SackNews {
         let una_seq = self.seq(self.snd_una);
-        let mut newly = 0;
-        self.sack_rtt = None;
+        let mut news = SackNews::default();
         let blocks = seg.sack.as_slice();
         for (i, &(left, right)) in blocks.iter().enumerate() {
             let len = right.0.wrapping_sub(left.0);
@@ -2103,6 +2119,7 @@ impl Connection {
                     }));
             if dsack {
                 self.stats.dsacks_received += 1;
+                news.dsack = true;
                 continue;
             }
             if rel >= 1 << 31 {
@@ -2110,12 +2127,10 @@ impl Connection {
             }
             let from = self.snd_una + u64::from(rel);
             let (bytes, sent) = self.board.sack(from, from + u64::from(len));
-            newly += bytes;
-            if self.sack_rtt.is_none() {
-                self.sack_rtt = sent;
-            }
+            news.bytes += bytes;
+            news.first_sent = news.first_sent.or(sent);
         }
-        newly
+        news
     }
 
     /// After an ACK, with SACK agreed: deem segments lost (RFC 6675
@@ -2181,6 +2196,7 @@ impl Connection {
         now: SimTime,
         acked_to: u64,
         board_acked: &Acked,
+        sack_sent: Option<SimTime>,
         ts: Option<Timestamps>,
     ) {
         let data_acked = {
@@ -2194,7 +2210,7 @@ impl Connection {
         let acked = data_acked.min(u64::from(u32::MAX)) as u32;
         let before = (self.cc.cwnd(), self.cc.ssthresh());
         if self.board_on() {
-            self.measure_rtt(now, acked_to, board_acked, ts);
+            self.measure_rtt(now, acked_to, board_acked, sack_sent, ts);
         } else {
             self.take_rtt_sample(now, acked_to);
         }

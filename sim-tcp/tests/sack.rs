@@ -265,7 +265,7 @@ fn a_duplicate_segment_is_reported_in_a_dsack_block() {
     a.handle_segment(now, &ack);
     assert_eq!(a.stats().dsacks_received, 1);
     // The report is made once.
-    b.handle_segment(now, &Segment { ..ack_only(&s1) });
+    b.handle_segment(now, &ack_only(&s1));
     assert!(b.poll_transmit().is_none_or(|s| s.sack.is_empty()));
 }
 
