@@ -111,6 +111,15 @@ pub struct TcpConfig {
     /// a tail loss probe before the RTO. rfc: off; linux: on
     /// (`net.ipv4.tcp_recovery` = 1).
     pub rack_tlp: bool,
+    /// Linux's quick ACKs: on the first data of a connection, after the
+    /// peer was silent for longer than the RTO, and after data arrived
+    /// twice or beyond the window, ACK each of the next segments at once,
+    /// as many as half the offered window holds in segments (at least 2, at
+    /// most 16: `tcp_incr_quickack`), so the sender's slow start is not
+    /// slowed by delayed ACKs. rfc: off (RFC 5681 §4.2 delays every other
+    /// segment); linux: on. Linux's interactive ("pingpong") mode, which
+    /// suspends quick ACKs while both sides talk, is not modelled.
+    pub quick_ack: bool,
     /// Congestion control.
     pub congestion: CongestionKind,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
@@ -149,6 +158,7 @@ impl TcpConfig {
             ts_offset: 0,
             prr: false,
             rack_tlp: false,
+            quick_ack: false,
             congestion: CongestionKind::NewReno,
             syn_cookies: false,
             two_way_handshake: false,
@@ -171,6 +181,7 @@ impl TcpConfig {
                 timestamps: true,
                 prr: true,
                 rack_tlp: true,
+                quick_ack: true,
                 ..rfc
             },
         }

@@ -288,6 +288,14 @@ pub struct Connection {
     // ACK policy.
     ack_now: bool,
     bytes_since_ack: u64,
+    /// Quick ACKs left to send (`quick_ack`; Linux's `icsk_ack.quick`).
+    quick_acks: u32,
+    /// When in-order data last arrived (Linux's `lrcvtime`); `None` before
+    /// the first.
+    last_data_at: Option<SimTime>,
+    /// The largest segment received so far, at least 536 bytes (Linux's
+    /// `rcv_mss` estimate of the peer's MSS).
+    rcv_mss: u32,
 
     // Options agreed in the handshake.
     /// Both SYNs carried SACK-permitted (RFC 2018 §2).
@@ -411,6 +419,9 @@ impl Connection {
             first_partial: false,
             ack_now: false,
             bytes_since_ack: 0,
+            quick_acks: 0,
+            last_data_at: None,
+            rcv_mss: u32::from(cfg.mss.min(536)),
             sack_on: false,
             ts_on: false,
             peer_sack_ok: false,
@@ -899,7 +910,12 @@ impl Connection {
             },
         };
         if synchronized {
-            // Every segment carries the ACK: no separate one is owed.
+            // Every segment carries the ACK: no separate one is owed. One
+            // that was owed uses up a quick ACK (Linux's
+            // `tcp_dec_quickack_mode`).
+            if self.ack_now || self.delack_deadline.is_some() {
+                self.quick_acks = self.quick_acks.saturating_sub(1);
+            }
             self.ack_now = false;
             self.delack_deadline = None;
             self.bytes_since_ack = 0;
@@ -2355,6 +2371,8 @@ impl Connection {
             let dup_end = (s as u64).saturating_add(cut.min(u64::from(d.len)));
             self.note_duplicate(s.max(0) as u64, dup_end);
             if cut >= u64::from(d.len) {
+                // Linux re-enters quick ACKs: its ACK may have been lost.
+                self.add_quick_acks();
                 self.ack_now = true;
                 return;
             }
@@ -2368,6 +2386,7 @@ impl Connection {
             d.len = right.saturating_sub(s) as u32;
         }
         if d.len == 0 {
+            self.add_quick_acks();
             self.ack_now = true;
             return;
         }
@@ -2387,6 +2406,16 @@ impl Connection {
             self.ack_now = true;
             return;
         }
+        self.rcv_mss = self.rcv_mss.max(d.len.min(u32::from(self.cfg.mss)));
+        // Linux's `tcp_event_data_recv`: the first data, or data after a
+        // silence longer than the RTO, earns quick ACKs.
+        if self
+            .last_data_at
+            .is_none_or(|t| now.saturating_since(t) > self.rtt.rto())
+        {
+            self.add_quick_acks();
+        }
+        self.last_data_at = Some(now);
         let filled_hole = !self.ooo.is_empty();
         self.deliver(d);
         self.ooo.discard_before(self.rcv_nxt);
@@ -2401,13 +2430,30 @@ impl Connection {
         // later than the delay (RFC 9293 §3.8.6.3, RFC 5681 §4.2).
         self.bytes_since_ack += u64::from(d.len);
         match self.cfg.delayed_ack {
-            Some(delay) if self.bytes_since_ack < 2 * u64::from(self.eff_mss) => {
+            Some(delay)
+                if self.bytes_since_ack < 2 * u64::from(self.eff_mss) && self.quick_acks == 0 =>
+            {
                 if self.delack_deadline.is_none() {
                     self.delack_deadline = Some(now + delay);
                 }
             }
             _ => self.ack_now = true,
         }
+    }
+
+    /// Linux's `tcp_incr_quickack`: as many quick ACKs as half the window
+    /// last offered holds of the peer's segments, 2 if it holds none, at
+    /// most 16 (`TCP_MAX_QUICKACKS`); never fewer than are left.
+    fn add_quick_acks(&mut self) {
+        if !self.cfg.quick_ack {
+            return;
+        }
+        let offered = self.rcv_adv.saturating_sub(self.last_ack_sent);
+        let n = match offered / (2 * u64::from(self.rcv_mss.max(1))) {
+            0 => 2,
+            n => n.min(16) as u32,
+        };
+        self.quick_acks = self.quick_acks.max(n);
     }
 
     /// A duplicate segment to report in a D-SACK block (RFC 2883), if

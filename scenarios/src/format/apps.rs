@@ -288,6 +288,11 @@ pub struct TcpSpec {
     /// with SACK; default off in `rfc`, on in `linux`).
     #[serde(default)]
     pub rack_tlp: Option<bool>,
+    /// Linux's quick ACKs: each of the first segments (up to 16) of a
+    /// connection, and after a silence longer than the RTO, is ACKed at
+    /// once (default off in `rfc`, on in `linux`).
+    #[serde(default)]
+    pub quick_ack: Option<bool>,
     /// Offer window scaling (RFC 7323; default on).
     #[serde(default)]
     pub window_scaling: Option<bool>,

@@ -240,6 +240,9 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
     if let Some(b) = t.rack_tlp {
         cfg.rack_tlp = b;
     }
+    if let Some(b) = t.quick_ack {
+        cfg.quick_ack = b;
+    }
     if let Some(d) = t.delayed_ack {
         cfg.delayed_ack = (d.0 > SimDuration::ZERO).then_some(d.0);
     }
