@@ -17,6 +17,18 @@ pub enum CongestionKind {
     Cubic,
 }
 
+/// What the congestion window counts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CwndUnit {
+    /// Bytes (RFC 5681): a window of W bytes holds any number of segments
+    /// that add up to W, and grows by the bytes each ACK acknowledges.
+    Bytes,
+    /// Segments, as Linux's `snd_cwnd`: a window of N SMSS holds N
+    /// segments of any size, and grows by the segments each ACK
+    /// acknowledges. It differs from bytes when segments are small.
+    Segments,
+}
+
 /// The initial congestion window.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum InitialWindow {
@@ -120,6 +132,8 @@ pub struct TcpConfig {
     /// segment); linux: on. Linux's interactive ("pingpong") mode, which
     /// suspends quick ACKs while both sides talk, is not modelled.
     pub quick_ack: bool,
+    /// What cwnd counts. rfc: bytes; linux: segments.
+    pub cwnd_unit: CwndUnit,
     /// Congestion control.
     pub congestion: CongestionKind,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
@@ -159,6 +173,7 @@ impl TcpConfig {
             prr: false,
             rack_tlp: false,
             quick_ack: false,
+            cwnd_unit: CwndUnit::Bytes,
             congestion: CongestionKind::NewReno,
             syn_cookies: false,
             two_way_handshake: false,
@@ -182,6 +197,7 @@ impl TcpConfig {
                 prr: true,
                 rack_tlp: true,
                 quick_ack: true,
+                cwnd_unit: CwndUnit::Segments,
                 ..rfc
             },
         }

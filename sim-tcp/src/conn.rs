@@ -38,7 +38,7 @@ use std::sync::Arc;
 
 use sim_core::{SimDuration, SimTime};
 
-use crate::config::{CongestionKind, InitialWindow, TcpConfig};
+use crate::config::{CongestionKind, CwndUnit, InitialWindow, TcpConfig};
 use crate::congestion::{CongestionControl, Cubic, NewReno};
 use crate::reassembly::Reassembly;
 use crate::rtt::RttEstimator;
@@ -921,7 +921,7 @@ impl Connection {
             self.bytes_since_ack = 0;
             self.last_ack_sent = self.rcv_nxt;
         }
-        if self.board_on() && !syn && end > from {
+        if self.board_kept() && !syn && end > from {
             self.board.sent(from, end, self.clock);
             if self.in_recovery && self.sack_on {
                 // RFC 6937: prr_out counts every byte sent in recovery.
@@ -1121,7 +1121,7 @@ impl Connection {
                     continue;
                 }
                 let in_flight = self.in_flight();
-                let cwnd = u64::from(self.cc.cwnd());
+                let cwnd = self.cwnd_limit();
                 let room = (cwnd + self.limited_transmit_allowance()).saturating_sub(in_flight);
                 // After a timeout, a retransmission RACK deems lost again
                 // is resent before the rest (as Linux's
@@ -1156,12 +1156,36 @@ impl Connection {
     /// Bytes in the network: SND.NXT - SND.UNA, or with SACK the
     /// scoreboard's `pipe` (RFC 6675 §4), which leaves out what was SACKed
     /// or lost.
+    /// With `cwnd_unit` segments, each segment counts a full SMSS, as
+    /// Linux counts packets in flight against a window of packets.
     fn in_flight(&self) -> u64 {
-        if self.sack_on {
-            self.board.pipe()
-        } else {
-            self.snd_nxt - self.snd_una
+        let mss = u64::from(self.eff_mss);
+        match (self.cfg.cwnd_unit, self.sack_on) {
+            (CwndUnit::Bytes, true) => self.board.pipe(),
+            (CwndUnit::Bytes, false) => self.snd_nxt - self.snd_una,
+            (CwndUnit::Segments, true) => self.board.pipe_segments() * mss,
+            (CwndUnit::Segments, false) => self.board.segments_below(self.snd_nxt) * mss,
         }
+    }
+
+    /// What [`Self::in_flight`] may reach: cwnd, or with `cwnd_unit`
+    /// segments the whole segments it holds (Linux's `snd_cwnd` is a
+    /// count of packets).
+    fn cwnd_limit(&self) -> u64 {
+        let cwnd = u64::from(self.cc.cwnd());
+        match self.cfg.cwnd_unit {
+            CwndUnit::Bytes => cwnd,
+            CwndUnit::Segments => {
+                let mss = u64::from(self.eff_mss);
+                (cwnd / mss).max(1) * mss
+            }
+        }
+    }
+
+    /// The scoreboard is kept when SACK or timestamps were agreed, and
+    /// always when the window counts segments (they are counted there).
+    fn board_kept(&self) -> bool {
+        self.board_on() || self.cfg.cwnd_unit == CwndUnit::Segments
     }
 
     /// Sends one segment from SND.NXT if the peer's window, `room` (what
@@ -1201,8 +1225,12 @@ impl Connection {
                 self.tlp_rearm = true;
             }
             // What goes beyond cwnd was allowed by limited transmit.
-            let cwnd = u64::from(self.cc.cwnd());
-            self.limited_sent += (in_flight + len).saturating_sub(cwnd.max(in_flight));
+            let cwnd = self.cwnd_limit();
+            let charge = match self.cfg.cwnd_unit {
+                CwndUnit::Bytes => len,
+                CwndUnit::Segments => mss,
+            };
+            self.limited_sent += (in_flight + charge).saturating_sub(cwnd.max(in_flight));
             self.emit(from, len as u32, false, fin_here);
             self.snd_nxt += len + u64::from(fin_here);
             return true;
@@ -1229,7 +1257,7 @@ impl Connection {
             let budget = if self.cfg.prr {
                 if self.prr.allowed == 0 { 0 } else { mss }
             } else {
-                let room = u64::from(self.cc.cwnd()).saturating_sub(self.board.pipe());
+                let room = self.cwnd_limit().saturating_sub(self.in_flight());
                 if room < mss { 0 } else { room }
             };
             if budget == 0 {
@@ -1246,7 +1274,7 @@ impl Connection {
                 self.high_rxt = self.high_rxt.max(end);
                 continue;
             }
-            let pipe = self.board.pipe();
+            let pipe = self.in_flight();
             if self.snd_nxt == self.snd_max && self.send_next(now, budget, pipe) {
                 continue;
             }
@@ -2070,7 +2098,7 @@ impl Connection {
             let cut = self.rack_cut(now, seg.timestamps);
             self.board.rack_begin(cut);
         }
-        let acked = if advanced && self.board_on() {
+        let acked = if advanced && self.board_kept() {
             self.board.ack(acked_to)
         } else {
             Acked::default()
@@ -2187,7 +2215,7 @@ impl Connection {
     /// what this ACK lets recovery send, and cwnd = pipe + sndcnt.
     fn prr_update(&mut self, delivered: u64) {
         let mss = u64::from(self.eff_mss);
-        let pipe = self.board.pipe();
+        let pipe = self.in_flight();
         let ssthresh = u64::from(self.cc.ssthresh());
         let p = &mut self.prr;
         p.delivered += delivered;
@@ -2222,8 +2250,17 @@ impl Connection {
             hi.saturating_sub(lo)
         };
         // Congestion control counts data bytes, not the SYN's or FIN's
-        // sequence numbers.
-        let acked = data_acked.min(u64::from(u32::MAX)) as u32;
+        // sequence numbers; or, with `cwnd_unit` segments, a full SMSS per
+        // segment delivered (one for an ACK that ends inside a segment), as
+        // Linux grows a window of packets by packets acknowledged. (Linux
+        // also counts segments newly SACKed outside recovery; here only
+        // the cumulative ACK's count.)
+        let acked = match self.cfg.cwnd_unit {
+            CwndUnit::Bytes => data_acked,
+            CwndUnit::Segments if data_acked == 0 => 0,
+            CwndUnit::Segments => board_acked.segments.max(1) * u64::from(self.eff_mss),
+        };
+        let acked = acked.min(u64::from(u32::MAX)) as u32;
         let before = (self.cc.cwnd(), self.cc.ssthresh());
         if self.board_on() {
             self.measure_rtt(now, acked_to, board_acked, sack_sent, ts);

@@ -48,6 +48,9 @@ pub struct Acked {
     /// Bytes that had been SACKed before this cumulative ACK covered them
     /// (already counted as delivered when SACKed).
     pub were_sacked: u64,
+    /// Entries wholly acknowledged and not SACKed before: the segments
+    /// this ACK delivered, as a window counted in segments grows by.
+    pub segments: u64,
 }
 
 /// The scoreboard.
@@ -61,6 +64,13 @@ pub struct Scoreboard {
     lost_bytes: u64,
     rtx_bytes: u64,
     sacked_bytes: u64,
+    /// The same four in entries: segments as sent, or the pieces SACK
+    /// edges cut them into (a receiver SACKs whole segments, so pieces are
+    /// rare). Linux counts its window in these (`cwnd_unit` segments).
+    total_pkts: u64,
+    lost_pkts: u64,
+    rtx_pkts: u64,
+    sacked_pkts: u64,
     /// One past the highest SACKed index (0: nothing SACKed).
     high_sacked: u64,
     /// RACK (RFC 8985 §6.2 step 2): retransmissions sent after this time
@@ -97,6 +107,7 @@ impl Scoreboard {
         let top = self.segs.back().map_or(0, |s| s.end);
         if self.segs.is_empty() || start >= top {
             self.total_bytes += end - start;
+            self.total_pkts += 1;
             self.segs.push_back(Sent {
                 start,
                 end,
@@ -120,6 +131,7 @@ impl Scoreboard {
             if !s.rtx_in_flight && !s.sacked {
                 s.rtx_in_flight = true;
                 self.rtx_bytes += s.end - s.start;
+                self.rtx_pkts += 1;
             }
         }
         if end > top {
@@ -163,6 +175,11 @@ impl Scoreboard {
                 self.rtx_bytes -= gone;
             }
             if whole {
+                self.total_pkts -= 1;
+                self.sacked_pkts -= u64::from(front.sacked);
+                self.lost_pkts -= u64::from(front.lost);
+                self.rtx_pkts -= u64::from(front.rtx_in_flight);
+                out.segments += u64::from(!front.sacked);
                 self.segs.pop_front();
             } else {
                 front.start = to;
@@ -207,13 +224,16 @@ impl Scoreboard {
                     s,
                 );
                 s.sacked = true;
+                self.sacked_pkts += 1;
                 if s.lost {
                     s.lost = false;
                     self.lost_bytes -= s.len();
+                    self.lost_pkts -= 1;
                 }
                 if s.rtx_in_flight {
                     s.rtx_in_flight = false;
                     self.rtx_bytes -= s.len();
+                    self.rtx_pkts -= 1;
                 }
                 newly += s.len();
                 if !s.retransmitted && first_sent.is_none() {
@@ -298,10 +318,12 @@ impl Scoreboard {
                     out.retransmissions = true;
                     s.rtx_in_flight = false;
                     self.rtx_bytes -= s.len();
+                    self.rtx_pkts -= 1;
                 }
                 if !s.lost {
                     s.lost = true;
                     self.lost_bytes += s.len();
+                    self.lost_pkts += 1;
                 }
             } else {
                 let left = deadline.saturating_since(now);
@@ -351,6 +373,7 @@ impl Scoreboard {
             } else if !s.lost && (segs_above >= dupthresh || bytes_above > byte_limit) {
                 s.lost = true;
                 self.lost_bytes += s.len();
+                self.lost_pkts += 1;
             }
         }
     }
@@ -365,6 +388,7 @@ impl Scoreboard {
         {
             s.lost = true;
             self.lost_bytes += s.end - s.start;
+            self.lost_pkts += 1;
         }
     }
 
@@ -376,7 +400,9 @@ impl Scoreboard {
             s.lost = !s.sacked;
         }
         self.rtx_bytes = 0;
+        self.rtx_pkts = 0;
         self.lost_bytes = self.total_bytes - self.sacked_bytes;
+        self.lost_pkts = self.total_pkts - self.sacked_pkts;
     }
 
     /// A new recovery begins: earlier retransmissions no longer count
@@ -386,12 +412,25 @@ impl Scoreboard {
             s.rtx_in_flight = false;
         }
         self.rtx_bytes = 0;
+        self.rtx_pkts = 0;
     }
 
     /// RFC 6675 `SetPipe`: bytes believed in the network, the ones neither
     /// SACKed nor lost plus the retransmissions.
     pub fn pipe(&self) -> u64 {
         self.total_bytes - self.sacked_bytes - self.lost_bytes + self.rtx_bytes
+    }
+
+    /// `pipe` in segments (Linux's `tcp_packets_in_flight`).
+    pub fn pipe_segments(&self) -> u64 {
+        self.total_pkts - self.sacked_pkts - self.lost_pkts + self.rtx_pkts
+    }
+
+    /// Segments sent that start below `index` and are not yet
+    /// cumulatively acknowledged: what is in flight without SACK, where
+    /// SND.NXT is `index`.
+    pub fn segments_below(&self, index: u64) -> u64 {
+        self.segs.partition_point(|s| s.start < index) as u64
     }
 
     /// Bytes SACKed and not yet cumulatively acknowledged.
@@ -462,6 +501,10 @@ impl Scoreboard {
             let mut tail = *s;
             s.end = at;
             tail.start = at;
+            self.total_pkts += 1;
+            self.sacked_pkts += u64::from(tail.sacked);
+            self.lost_pkts += u64::from(tail.lost);
+            self.rtx_pkts += u64::from(tail.rtx_in_flight);
             self.segs.insert(i + 1, tail);
         }
     }
@@ -590,5 +633,97 @@ mod tests {
         assert_eq!(a.were_sacked, 100);
         assert_eq!(b.sacked_bytes(), 0);
         assert_eq!(b.is_sacked_at(250), None);
+    }
+
+    /// Every running counter equals what the entries say, after any mix
+    /// of sends, retransmissions, SACKs, ACKs, loss marks and timeouts.
+    #[test]
+    fn running_counts_match_the_entries() {
+        fn recount(b: &Scoreboard) -> [u64; 8] {
+            let mut c = [0; 8];
+            for s in &b.segs {
+                c[0] += s.len();
+                c[1] += 1;
+                if s.sacked {
+                    c[2] += s.len();
+                    c[3] += 1;
+                }
+                if s.lost {
+                    c[4] += s.len();
+                    c[5] += 1;
+                }
+                if s.rtx_in_flight {
+                    c[6] += s.len();
+                    c[7] += 1;
+                }
+            }
+            c
+        }
+        let mut x: u64 = 12345;
+        let mut rnd = |n: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        for _ in 0..200 {
+            let mut b = Scoreboard::default();
+            let (mut una, mut nxt) = (1u64, 1u64);
+            for step in 0..60u64 {
+                let t = SimTime(step);
+                match rnd(8) {
+                    0 | 1 => {
+                        let len = 1 + rnd(150);
+                        b.sent(nxt, nxt + len, t);
+                        nxt += len;
+                    }
+                    2 if nxt > una => {
+                        let from = una + rnd(nxt - una);
+                        b.sack(from, from + 1 + rnd(300));
+                    }
+                    3 if nxt > una => {
+                        una += rnd(nxt - una + 1);
+                        b.ack(una);
+                    }
+                    4 if nxt > una => {
+                        let from = una + rnd(nxt - una);
+                        b.sent(from, (from + 100).min(nxt), t);
+                    }
+                    5 => b.mark_lost(3, 100),
+                    6 => {
+                        if rnd(2) == 0 {
+                            b.mark_all_lost()
+                        } else {
+                            b.begin_recovery()
+                        }
+                    }
+                    _ => {
+                        b.rack_begin(t);
+                        b.rack_detect(
+                            t,
+                            nxt,
+                            sim_core::SimDuration(1),
+                            sim_core::SimDuration(0),
+                            t,
+                        );
+                    }
+                }
+                let c = recount(&b);
+                assert_eq!(
+                    c,
+                    [
+                        b.total_bytes,
+                        b.total_pkts,
+                        b.sacked_bytes,
+                        b.sacked_pkts,
+                        b.lost_bytes,
+                        b.lost_pkts,
+                        b.rtx_bytes,
+                        b.rtx_pkts
+                    ]
+                );
+                assert_eq!(b.pipe_segments(), c[1] - c[3] - c[5] + c[7]);
+            }
+        }
     }
 }

@@ -156,6 +156,16 @@ pub enum CongestionName {
     Cubic,
 }
 
+/// What the congestion window counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CwndUnitName {
+    /// Bytes, as RFC 5681 (the `rfc` profile).
+    Bytes,
+    /// Segments of any size, as Linux (the `linux` profile).
+    Segments,
+}
+
 /// When a TCP application closes its side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -293,6 +303,10 @@ pub struct TcpSpec {
     /// once (default off in `rfc`, on in `linux`).
     #[serde(default)]
     pub quick_ack: Option<bool>,
+    /// What cwnd counts: `bytes` (RFC 5681; default in `rfc`) or
+    /// `segments` whatever their size (default in `linux`).
+    #[serde(default)]
+    pub cwnd_unit: Option<CwndUnitName>,
     /// Offer window scaling (RFC 7323; default on).
     #[serde(default)]
     pub window_scaling: Option<bool>,

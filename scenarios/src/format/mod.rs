@@ -29,9 +29,9 @@ mod trace;
 mod values;
 
 pub use apps::{
-    CertificateSpec, CloseWhen, CongestionName, DnsClientSpec, DnsServerSpec, EndpointSpec,
-    HttpSpec, IssuerName, MitmSpec, ObserverSpec, PingSpec, ProfileName, SynFloodSpec, TcpSpec,
-    TlsSpec, TlsVersionName, ZoneRecordSpec,
+    CertificateSpec, CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, DnsServerSpec,
+    EndpointSpec, HttpSpec, IssuerName, MitmSpec, ObserverSpec, PingSpec, ProfileName,
+    SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName, ZoneRecordSpec,
 };
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
 pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperName};

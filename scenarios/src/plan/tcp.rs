@@ -15,7 +15,9 @@ use super::check::{exactly_one, given, host_part, node_port, split_port};
 use super::dns::resolver_config;
 use super::stream;
 use crate::error::InputError;
-use crate::format::{CloseWhen, CongestionName, DnsClientSpec, Isns, ProfileName, TcpSpec};
+use crate::format::{
+    CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, Isns, ProfileName, TcpSpec,
+};
 use sim_apps::tcp::{OnPeerClose, Role, Target, TcpApp};
 
 /// The TCP application of host `at` (named `name`; a TLS server's default
@@ -242,6 +244,12 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
     }
     if let Some(b) = t.quick_ack {
         cfg.quick_ack = b;
+    }
+    if let Some(u) = t.cwnd_unit {
+        cfg.cwnd_unit = match u {
+            CwndUnitName::Bytes => sim_tcp::CwndUnit::Bytes,
+            CwndUnitName::Segments => sim_tcp::CwndUnit::Segments,
+        };
     }
     if let Some(d) = t.delayed_ack {
         cfg.delayed_ack = (d.0 > SimDuration::ZERO).then_some(d.0);
