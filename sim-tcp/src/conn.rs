@@ -45,6 +45,7 @@ use crate::rtt::RttEstimator;
 use crate::scoreboard::{Acked, Scoreboard, rack_sent_after};
 use crate::segment::{Data, Flags, SackBlocks, Segment, Timestamps};
 use crate::seq::SeqNum;
+use crate::spurious::Episode;
 use crate::state::State;
 
 /// MSS assumed when the peer sends none (RFC 9293 §3.7.1, IPv4).
@@ -181,6 +182,9 @@ pub struct ConnStats {
     pub rack_losses: u64,
     /// Tail loss probes sent (RFC 8985 §7.3).
     pub tlp_probes: u64,
+    /// Fast retransmits and timeouts found unneeded afterwards
+    /// (`crate::spurious`).
+    pub spurious_recoveries: u64,
     /// Rescue retransmissions (RFC 6675 §4, `NextSeg` rule 4).
     pub rescue_retransmissions: u64,
     /// D-SACK blocks received: the peer got a segment twice (RFC 2883),
@@ -278,6 +282,9 @@ pub struct Connection {
     /// step 2).
     limited_sent: u64,
     in_recovery: bool,
+    /// The latest loss episode, while its retransmissions may yet prove
+    /// unneeded.
+    episode: Option<Episode>,
     /// The highest index sent (`snd_max - 1`) when recovery or the last
     /// timeout began: RFC 6582's `recover`, "the highest sequence number
     /// transmitted", not one past it. Starts at the ISS (index 0), §3.2
@@ -417,6 +424,7 @@ impl Connection {
             in_recovery: false,
             recover: 0,
             first_partial: false,
+            episode: None,
             ack_now: false,
             bytes_since_ack: 0,
             quick_acks: 0,
@@ -933,6 +941,12 @@ impl Connection {
         self.stats.bytes_sent += u64::from(len);
         if retransmission {
             self.stats.retransmissions += 1;
+            if synchronized
+                && len > 0
+                && let Some(e) = self.episode.as_mut()
+            {
+                e.retransmitted(seg.timestamps.map(|t| t.val));
+            }
             // Karn's rule: a retransmitted segment gives no RTT sample.
             if self.timed.is_some_and(|(t_end, _)| t_end > from) {
                 self.timed = None;
@@ -1642,6 +1656,11 @@ impl Connection {
                 // flight and raise ssthresh far above the window.
                 let first = self.retries == 1 && !(self.sack_on && self.in_recovery);
                 self.cc.on_timeout(flight, self.eff_mss, first);
+                if self.retries == 1 && !self.in_recovery {
+                    // A new loss episode; a timeout in recovery or a
+                    // backed-off one continues the current.
+                    self.episode = Some(Episode::begin(self.snd_una));
+                }
                 self.cwnd_event();
                 // RFC 6582 §3.2 step 4: record the highest sequence number
                 // transmitted and leave recovery; RFC 6298 (5.5): back the
@@ -2164,6 +2183,15 @@ impl Connection {
             if dsack {
                 self.stats.dsacks_received += 1;
                 news.dsack = true;
+                // Its right edge as an index, below or above SND.UNA.
+                let right_rel = right.0.wrapping_sub(una_seq.0) as i32;
+                let right_at = self.snd_una.saturating_add_signed(i64::from(right_rel));
+                let segments = len.div_ceil(self.eff_mss.max(1));
+                if let Some(e) = self.episode.as_mut()
+                    && e.dsack(right_at, segments, self.snd_una)
+                {
+                    self.stats.spurious_recoveries += 1;
+                }
                 continue;
             }
             if rel >= 1 << 31 {
@@ -2243,6 +2271,11 @@ impl Connection {
         sack_sent: Option<SimTime>,
         ts: Option<Timestamps>,
     ) {
+        if let Some(e) = self.episode.as_mut()
+            && e.advanced(ts.map(|t| t.ecr))
+        {
+            self.stats.spurious_recoveries += 1;
+        }
         let data_acked = {
             let data_end = 1 + self.written;
             let lo = self.snd_una.max(1).min(data_end);
@@ -2356,6 +2389,7 @@ impl Connection {
         self.limited_sent = 0;
         self.cc.on_fast_retransmit(flight, mss);
         self.stats.fast_retransmits += 1;
+        self.episode = Some(Episode::begin(self.snd_una));
         if !self.sack_on {
             self.cwnd_event();
             self.retransmit_front();

@@ -37,6 +37,7 @@ pub mod rtt;
 pub mod scoreboard;
 pub mod segment;
 pub mod seq;
+pub mod spurious;
 pub mod stack;
 pub mod state;
 

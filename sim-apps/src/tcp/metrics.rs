@@ -31,6 +31,7 @@ pub(super) struct TcpTotals {
     pub(super) paws_drops: u64,
     pub(super) rack_losses: u64,
     pub(super) tlp_probes: u64,
+    pub(super) spurious_recoveries: u64,
     pub(super) resets: u64,
     pub(super) connect_failed: u64,
     pub(super) timed_out: u64,
@@ -56,6 +57,7 @@ impl TcpTotals {
         self.paws_drops += s.paws_drops;
         self.rack_losses += s.rack_losses;
         self.tlp_probes += s.tlp_probes;
+        self.spurious_recoveries += s.spurious_recoveries;
     }
 }
 
@@ -209,6 +211,7 @@ fn tcp_report(s: &Snapshot) -> Vec<(String, Option<u64>)> {
         ("tcp.paws_drops", n(t.paws_drops)),
         ("tcp.rack_losses", n(t.rack_losses)),
         ("tcp.tlp_probes", n(t.tlp_probes)),
+        ("tcp.spurious_recoveries", n(t.spurious_recoveries)),
         ("tcp.resets_received", n(t.resets)),
         ("tcp.connect_failed", n(t.connect_failed)),
         ("tcp.timed_out", n(t.timed_out)),
