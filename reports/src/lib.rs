@@ -43,6 +43,7 @@ mod num;
 pub mod pcap;
 pub mod pictures;
 pub mod plot;
+pub mod series;
 pub mod sink;
 pub mod text;
 pub mod thin;

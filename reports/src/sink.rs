@@ -11,6 +11,8 @@ use std::io;
 
 use sim_core::{NodeId, Topology, TraceRecord};
 
+use crate::series::SeriesRow;
+
 /// Something fed the trace record by record.
 pub trait RecordSink {
     /// Takes the next record (records come in event order).
@@ -25,6 +27,12 @@ pub trait RecordSink {
     fn push_owned(&mut self, r: TraceRecord) -> io::Result<()> {
         self.push(&r)
     }
+
+    /// Takes the next time-series row (rows come in time order, between
+    /// the records); by default ignored.
+    fn series(&mut self, _row: &SeriesRow) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl<S: RecordSink + ?Sized> RecordSink for &mut S {
@@ -34,6 +42,10 @@ impl<S: RecordSink + ?Sized> RecordSink for &mut S {
 
     fn finish(&mut self) -> io::Result<()> {
         (**self).finish()
+    }
+
+    fn series(&mut self, row: &SeriesRow) -> io::Result<()> {
+        (**self).series(row)
     }
 }
 
@@ -45,6 +57,10 @@ impl<S: RecordSink + ?Sized> RecordSink for Box<S> {
     fn finish(&mut self) -> io::Result<()> {
         (**self).finish()
     }
+
+    fn series(&mut self, row: &SeriesRow) -> io::Result<()> {
+        (**self).series(row)
+    }
 }
 
 /// Several sinks fed the same records, in order; the first error stops.
@@ -55,6 +71,10 @@ impl<S: RecordSink> RecordSink for [S] {
 
     fn finish(&mut self) -> io::Result<()> {
         self.iter_mut().try_for_each(|s| s.finish())
+    }
+
+    fn series(&mut self, row: &SeriesRow) -> io::Result<()> {
+        self.iter_mut().try_for_each(|s| s.series(row))
     }
 }
 

@@ -29,3 +29,10 @@ pub const MAX_LINKS: usize = 2_000_000;
 /// minutes of checking and 100,000 runs. Larger studies split into several
 /// files (or use more seeds per point).
 pub const MAX_SWEEP_POINTS: u64 = 100_000;
+
+/// Most time-series samples in a run (`timeseries.interval` against
+/// `stop_at`). Each sample writes a few lines per live flow and per link
+/// direction to `timeseries.csv`, streamed (nothing is kept), so this
+/// bounds the file, not memory: a million samples of a dumbbell's four
+/// flows and eight link directions is about 40 million lines.
+pub const MAX_SAMPLES: u64 = 1_000_000;

@@ -26,7 +26,13 @@ use crate::staging::{Staging, partial, werr, write_durable};
 use crate::threaded::Threaded;
 
 /// Names of the files a run writes, in the order they are written.
-pub const FILES: [&str; 4] = ["trace.jsonl", "trace.txt", "summary.json", "trace.pcap"];
+pub const FILES: [&str; 5] = [
+    "trace.jsonl",
+    "trace.txt",
+    "summary.json",
+    "trace.pcap",
+    "timeseries.csv",
+];
 
 /// The folder name a scenario's `name` gives under `out/`: one path
 /// component, whatever the name holds. Letters, digits, `.`, `_` and `-`
@@ -225,16 +231,19 @@ pub enum OutputKind {
     Summary,
     /// The ladder, states, sequence and window pictures.
     Pictures,
+    /// `timeseries.csv`, for a scenario with a `timeseries` section.
+    TimeSeries,
 }
 
 impl OutputKind {
     /// Every kind, in the order the files are written.
-    pub const ALL: [OutputKind; 5] = [
+    pub const ALL: [OutputKind; 6] = [
         OutputKind::Trace,
         OutputKind::Text,
         OutputKind::Pcap,
         OutputKind::Summary,
         OutputKind::Pictures,
+        OutputKind::TimeSeries,
     ];
 
     /// The name used on the command line.
@@ -245,6 +254,7 @@ impl OutputKind {
             OutputKind::Pcap => "pcap",
             OutputKind::Summary => "summary",
             OutputKind::Pictures => "pictures",
+            OutputKind::TimeSeries => "timeseries",
         }
     }
 
@@ -295,6 +305,7 @@ struct FileSinks {
     text: Option<reports::text::TextWriter<FileWriter>>,
     pcap: Option<reports::pcap::PcapWriter<FileWriter>>,
     pictures: Option<Pictures>,
+    series: Option<reports::series::CsvWriter<FileWriter>>,
     filter: TraceFilter,
 }
 
@@ -327,6 +338,16 @@ impl RecordSink for FileSinks {
         if let Some(w) = &mut self.pcap {
             w.finish()?;
         }
+        if let Some(w) = &mut self.series {
+            w.finish()?;
+        }
+        Ok(())
+    }
+
+    fn series(&mut self, row: &reports::series::SeriesRow) -> std::io::Result<()> {
+        if let Some(w) = &mut self.series {
+            w.push(row)?;
+        }
         Ok(())
     }
 }
@@ -345,7 +366,7 @@ fn wanted(opts: &OutputOptions) -> KindSet {
             OutputKind::Trace | OutputKind::Text | OutputKind::Pcap | OutputKind::Pictures => {
                 KindSet::ALL
             }
-            OutputKind::Summary => KindSet::NONE,
+            OutputKind::Summary | OutputKind::TimeSeries => KindSet::NONE,
         });
     }
     set
@@ -389,6 +410,12 @@ impl FileSinks {
                 let title = format!("{} (seed {seed})", plan.name);
                 Pictures::new(&title, names, opts.from, opts.to)
             }),
+            // Written only for a scenario that asks for time series.
+            series: if wants(OutputKind::TimeSeries) && plan.sample_every.is_some() {
+                Some(reports::series::CsvWriter::new(create(FILES[4])?))
+            } else {
+                None
+            },
             filter: opts.filter.clone(),
         })
     }
@@ -415,6 +442,9 @@ impl FileSinks {
         }
         if let Some(w) = self.pcap.take() {
             open.push((FILES[3], w.into_inner()));
+        }
+        if let Some(w) = self.series.take() {
+            open.push((FILES[4], w.into_inner()));
         }
         let synced: Vec<Result<String, Error>> = std::thread::scope(|s| {
             let syncs: Vec<_> = open
@@ -545,6 +575,9 @@ pub fn write_outputs_window(
         let mut sinks = FileSinks::open(dir, plan, out.seed, &opts)?;
         for r in &out.records {
             sinks.push(r).map_err(werr(dir))?;
+        }
+        for r in &out.series {
+            sinks.series(r).map_err(werr(dir))?;
         }
         let names = sinks.close(dir, plan, out, &opts)?;
         Ok(((), names))

@@ -11,8 +11,15 @@ use std::io;
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
+use reports::series::SeriesRow;
 use reports::sink::RecordSink;
 use sim_core::TraceRecord;
+
+/// What goes over the channel, in the order the run made it.
+enum Item {
+    Record(TraceRecord),
+    Row(SeriesRow),
+}
 
 /// Records per batch handed to the worker.
 const BATCH: usize = 1024;
@@ -21,22 +28,26 @@ const DEPTH: usize = 16;
 
 /// `S` fed on a worker thread.
 pub(crate) struct Threaded<S: RecordSink + Send + 'static> {
-    tx: Option<SyncSender<Vec<TraceRecord>>>,
-    batch: Vec<TraceRecord>,
+    tx: Option<SyncSender<Vec<Item>>>,
+    batch: Vec<Item>,
     worker: Option<JoinHandle<(S, io::Result<()>)>>,
 }
 
 impl<S: RecordSink + Send + 'static> Threaded<S> {
     /// Starts the worker that owns `sink`.
     pub(crate) fn new(mut sink: S) -> io::Result<Self> {
-        let (tx, rx) = sync_channel::<Vec<TraceRecord>>(DEPTH);
+        let (tx, rx) = sync_channel::<Vec<Item>>(DEPTH);
         let worker = std::thread::Builder::new()
             .name("netsim-outputs".to_string())
             .spawn(move || {
                 let mut result = Ok(());
                 for batch in rx {
-                    for r in &batch {
-                        if let Err(e) = sink.push(r) {
+                    for item in &batch {
+                        let written = match item {
+                            Item::Record(r) => sink.push(r),
+                            Item::Row(r) => sink.series(r),
+                        };
+                        if let Err(e) = written {
                             // Stop taking records: the sender sees the
                             // channel close and the run stops soon after.
                             result = Err(e);
@@ -86,7 +97,15 @@ impl<S: RecordSink + Send + 'static> RecordSink for Threaded<S> {
     }
 
     fn push_owned(&mut self, r: TraceRecord) -> io::Result<()> {
-        self.batch.push(r);
+        self.batch.push(Item::Record(r));
+        if self.batch.len() >= BATCH {
+            self.send()?;
+        }
+        Ok(())
+    }
+
+    fn series(&mut self, row: &SeriesRow) -> io::Result<()> {
+        self.batch.push(Item::Row(row.clone()));
         if self.batch.len() >= BATCH {
             self.send()?;
         }

@@ -236,6 +236,9 @@ struct LinkState {
     qdisc: Option<Box<dyn Qdisc>>,
     /// A packet of the discipline's is being transmitted.
     tx_busy: bool,
+    /// Bytes whose transmission began, counted only under a discipline
+    /// (drop-tail's follow from the accepted bytes and the backlog).
+    tx_bytes: u64,
 }
 
 /// Everything but the endpoints, so an endpoint can be called with a context
@@ -311,6 +314,7 @@ impl<P: Payload> Simulator<P> {
                     ),
                 ),
                 tx_busy: false,
+                tx_bytes: 0,
             })
             .collect();
         let node_rngs = topo
@@ -441,9 +445,46 @@ impl<P: Payload> Simulator<P> {
         self.endpoints[node.index()].as_deref()
     }
 
+    /// The endpoint on `node`, to be read between events (a sampler
+    /// draining what it kept); no event may be handled meanwhile.
+    pub fn endpoint_mut(&mut self, node: NodeId) -> Option<&mut dyn Endpoint<P>> {
+        self.endpoints[node.index()].as_deref_mut()
+    }
+
     /// Counters of a link direction.
     pub fn link_stats(&self, dir: LinkDirId) -> LinkStats {
         self.core.links[dir.0 as usize].stats
+    }
+
+    /// Bytes whose transmission on a link direction began by `now` (the
+    /// clock, or a later time with no event in between): its utilisation
+    /// over an interval is the difference over the interval divided by
+    /// the rate.
+    pub fn transmitted_at(&self, dir: LinkDirId, now: SimTime) -> u64 {
+        let link = &self.core.links[dir.0 as usize];
+        if link.qdisc.is_some() {
+            return link.tx_bytes;
+        }
+        link.stats.bytes - self.queue_at(dir, now).1
+    }
+
+    /// Packets and bytes waiting in a link direction's queue at `now` (the
+    /// clock, or a later time with no event in between), not counting the
+    /// one being transmitted: what time series sample.
+    pub fn queue_at(&self, dir: LinkDirId, now: SimTime) -> (u64, u64) {
+        let link = &self.core.links[dir.0 as usize];
+        if let Some(q) = &link.qdisc {
+            return (q.len() as u64, q.bytes());
+        }
+        // Drop-tail keeps each packet's transmission slot: those starting
+        // after now are waiting.
+        link.backlog
+            .iter()
+            .rev()
+            .take_while(|&&(start, _, _)| start > now)
+            .fold((0, 0), |(n, b), &(_, _, bytes)| {
+                (n + 1, b + u64::from(bytes))
+            })
     }
 
     /// Events handled so far that did something: queue entries of
@@ -989,6 +1030,7 @@ impl<P: Payload> Core<P> {
         let end = now + tx;
         let link = &mut self.links[dir.0 as usize];
         link.busy_until = end;
+        link.tx_bytes += u64::from(e.size);
         link.stats.max_queue_delay = link.stats.max_queue_delay.max(now - e.enqueued);
         let f = self.flights[e.slot as usize].as_ref().expect("live flight");
         let mut arrive = end + params.delay + f.extra;

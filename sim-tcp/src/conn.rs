@@ -692,9 +692,21 @@ impl Connection {
     pub fn cwnd(&self) -> (u32, u32) {
         (self.cc.cwnd(), self.cc.ssthresh())
     }
+    /// The smoothed round-trip time, once measured.
+    pub fn srtt(&self) -> Option<SimDuration> {
+        self.rtt.srtt()
+    }
     /// Bytes written by the application and not yet acknowledged.
     pub fn unacked_bytes(&self) -> u64 {
         (1 + self.written).saturating_sub(self.snd_una.max(1))
+    }
+    /// Data bytes sent and not yet acknowledged (SND.NXT - SND.UNA, the
+    /// SYN and FIN left out).
+    pub fn bytes_in_flight(&self) -> u64 {
+        let data_end = 1 + self.written;
+        self.snd_max
+            .min(data_end)
+            .saturating_sub(self.snd_una.max(1))
     }
     /// Whether data is delivered as read at once (the default) or held
     /// until [`read`](Self::read), closing the window as it fills.

@@ -302,6 +302,12 @@ impl TcpStack {
         self.opened
     }
 
+    /// Every connection that exists now, with its 4-tuple, in handle
+    /// order (a fixed order: handles are given out deterministically).
+    pub fn connections(&self) -> impl Iterator<Item = (Quad, &Connection)> {
+        self.slots.iter().flatten().map(|s| (s.quad, &s.conn))
+    }
+
     /// Connections that exist now.
     pub fn live_connections(&self) -> usize {
         self.by_quad.len()

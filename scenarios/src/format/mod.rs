@@ -23,6 +23,7 @@ mod apps;
 mod expect;
 mod faults;
 mod objects;
+mod series;
 mod snapshot;
 mod topology;
 mod trace;
@@ -35,6 +36,7 @@ pub use apps::{
 };
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
 pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperName};
+pub use series::TimeSeriesSpec;
 pub use snapshot::{AllWord, KindsChoice, MetricsChoice, SnapshotSpec};
 pub use topology::{
     CodelSpec, DisciplineName, DisciplineSpec, FqCodelSpec, LinkParamsSpec, LinkSpec, OneWaySpec,
@@ -95,6 +97,10 @@ pub struct ScenarioFile {
     /// Which records `trace.jsonl` and `trace.txt` hold (default: all).
     #[serde(default)]
     pub trace: Option<TraceSpec>,
+    /// Values sampled at a fixed interval into `timeseries.csv` (default:
+    /// none).
+    #[serde(default)]
+    pub timeseries: Option<TimeSeriesSpec>,
 }
 
 fn default_seed() -> u64 {

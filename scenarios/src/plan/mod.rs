@@ -81,6 +81,8 @@ pub struct Plan {
     pub snapshot: SnapshotSelection,
     /// Which records the trace files hold.
     pub trace_filter: TraceFilter,
+    /// The time series' sampling interval, if the scenario asks for them.
+    pub sample_every: Option<SimDuration>,
 }
 
 /// Checks a parsed scenario and resolves names, producing a [`Plan`].
@@ -105,6 +107,7 @@ pub fn plan(file: &ScenarioFile, swept: &[&str]) -> Result<Plan, InputError> {
     let injections = faults::injections(&file.inject, &topology)?;
     let snapshot = snapshot::snapshot(file.snapshot.as_ref(), &topology, &known)?;
     let trace_filter = trace::trace_filter(file.trace.as_ref(), &topology)?;
+    let sample_every = sample_every(file, stop_at)?;
     Ok(Plan {
         name: file.name.clone(),
         default_seed: file.seed,
@@ -121,7 +124,39 @@ pub fn plan(file: &ScenarioFile, swept: &[&str]) -> Result<Plan, InputError> {
         reference: file.reference.clone(),
         snapshot,
         trace_filter,
+        sample_every,
     })
+}
+
+/// The `timeseries` interval: longer than 0, at most the run, and at most
+/// [`MAX_SAMPLES`](crate::limits::MAX_SAMPLES) samples.
+fn sample_every(file: &ScenarioFile, stop_at: SimTime) -> Result<Option<SimDuration>, InputError> {
+    let Some(spec) = &file.timeseries else {
+        return Ok(None);
+    };
+    let every = spec.interval.0;
+    let path = "timeseries.interval";
+    if every == SimDuration::ZERO {
+        return Err(InputError::at(path, "must be longer than 0s"));
+    }
+    let run = stop_at.saturating_since(SimTime::ZERO);
+    if every > run {
+        return Err(InputError::at(
+            path,
+            format!("is longer than the run (stop_at {run})"),
+        ));
+    }
+    let samples = run.as_nanos() / every.as_nanos();
+    if samples > crate::limits::MAX_SAMPLES {
+        return Err(InputError::at(
+            path,
+            format!(
+                "gives {samples} samples over the run; at most {} (a longer interval or an earlier stop_at)",
+                crate::limits::MAX_SAMPLES
+            ),
+        ));
+    }
+    Ok(Some(every))
 }
 
 /// When the run stops at the latest (default one hour).

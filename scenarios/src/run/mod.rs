@@ -23,6 +23,7 @@ use sim_apps::timer::Timer;
 
 mod faults;
 mod judge;
+mod series;
 
 pub use judge::{ExpectResult, Observed};
 
@@ -48,6 +49,9 @@ pub struct RunOutput {
     /// The trace, in event order, when the run was asked to keep it
     /// ([`run`]); empty when it was streamed to files instead.
     pub records: Vec<TraceRecord>,
+    /// The time series (the scenario's `timeseries`), kept with the trace;
+    /// empty when they were streamed to files instead.
+    pub series: Vec<reports::series::SeriesRow>,
     /// Named figures, in a fixed order.
     pub metrics: Vec<(String, Value)>,
     /// The TCP connection ends the summary lists, from the models
@@ -143,6 +147,7 @@ pub fn run_traced<S: RecordSink + 'static>(
     let shared = std::rc::Rc::new(std::cell::RefCell::new(RunSink {
         judge: judge::Judge::new(plan),
         keep: matches!(tracing, Tracing::Keep).then(Vec::new),
+        series: Vec::new(),
         out: match tracing {
             Tracing::Stream(s, _) => Some(s),
             _ => None,
@@ -162,6 +167,8 @@ pub fn run_traced<S: RecordSink + 'static>(
         started: std::time::Instant::now(),
         progress,
         sink: &shared,
+        sampler: plan.sample_every.map(series::Sampler::new),
+        idle: false,
     };
     let result = catch_unwind(AssertUnwindSafe(|| driver.drive(&mut sim, plan)));
     let (error, stopped) = match result {
@@ -198,6 +205,7 @@ pub fn run_traced<S: RecordSink + 'static>(
     let out = RunOutput {
         seed,
         records: sink.keep.unwrap_or_default(),
+        series: sink.series,
         metrics,
         connections,
         end_time: end,
@@ -214,6 +222,8 @@ pub fn run_traced<S: RecordSink + 'static>(
 struct RunSink<S> {
     judge: judge::Judge,
     keep: Option<Vec<TraceRecord>>,
+    /// Time-series rows, kept when the trace is kept.
+    series: Vec<reports::series::SeriesRow>,
     out: Option<S>,
     /// The first error the output sink reported; it gets nothing after.
     error: Option<std::io::Error>,
@@ -255,28 +265,87 @@ struct Driver<'a, S> {
     started: std::time::Instant,
     progress: &'a mut dyn FnMut(Progress),
     sink: &'a std::rc::Rc<std::cell::RefCell<RunSink<S>>>,
+    sampler: Option<series::Sampler>,
+    /// Nothing was left to happen at the last stop.
+    idle: bool,
 }
 
-impl<S> Driver<'_, S> {
+impl<S: RecordSink> Driver<'_, S> {
     /// Runs to `stop_at` (or until nothing is left to happen); `Some` says
-    /// which limit stopped it first.
+    /// which limit stopped it first. Link actions apply before any event
+    /// at their time; time-series samples are taken after every event at
+    /// theirs, while the run has work (and once more when it runs dry).
     fn drive(&mut self, sim: &mut Simulator<Wire>, plan: &Plan) -> Option<String> {
-        for action in plan.actions.iter().filter(|a| a.at <= plan.stop_at) {
-            if action.at > SimTime::ZERO {
-                let before = SimTime(action.at.as_nanos() - 1);
-                if let Some(stop) = self.run_to(sim, before) {
-                    return Some(stop);
+        let mut actions = plan
+            .actions
+            .iter()
+            .filter(|a| a.at <= plan.stop_at)
+            .peekable();
+        loop {
+            let sample_at = self
+                .sampler
+                .as_ref()
+                .map(|s| s.next)
+                .filter(|&t| t <= plan.stop_at);
+            let action = actions
+                .peek()
+                .filter(|a| sample_at.is_none_or(|s| a.at <= s));
+            match (action, sample_at) {
+                (None, None) => return self.run_to(sim, plan.stop_at),
+                (Some(action), _) => {
+                    if action.at > SimTime::ZERO {
+                        let before = SimTime(action.at.as_nanos() - 1);
+                        if let Some(stop) = self.run_to(sim, before) {
+                            return Some(stop);
+                        }
+                    }
+                    sim.advance_to(action.at);
+                    for &dir in &action.dirs {
+                        let mut p: LinkParams =
+                            sim.topology().link_dirs()[dir.0 as usize].params.clone();
+                        apply(&action.set, &mut p);
+                        sim.set_link_params(dir, p)
+                            .expect("action parameters were checked when the plan was built");
+                    }
+                    actions.next();
+                }
+                (None, Some(at)) => {
+                    if let Some(stop) = self.run_to(sim, at) {
+                        return Some(stop);
+                    }
+                    self.sample(sim, plan);
                 }
             }
-            sim.advance_to(action.at);
-            for &dir in &action.dirs {
-                let mut p: LinkParams = sim.topology().link_dirs()[dir.0 as usize].params.clone();
-                apply(&action.set, &mut p);
-                sim.set_link_params(dir, p)
-                    .expect("action parameters were checked when the plan was built");
-            }
         }
-        self.run_to(sim, plan.stop_at)
+    }
+
+    /// Takes the due sample and passes its rows on; after a sample taken
+    /// with nothing left to happen, no more are taken.
+    fn sample(&mut self, sim: &mut Simulator<Wire>, plan: &Plan) {
+        let Some(sampler) = self.sampler.as_mut() else {
+            return;
+        };
+        let mut sink = self.sink.borrow_mut();
+        let RunSink {
+            keep,
+            series,
+            out,
+            error,
+            ..
+        } = &mut *sink;
+        sampler.sample(sim, plan, &mut |row| {
+            if keep.is_some() {
+                series.push(row);
+            } else if let Some(o) = out
+                && error.is_none()
+                && let Err(e) = o.series(&row)
+            {
+                *error = Some(e);
+            }
+        });
+        if self.idle {
+            self.sampler = None;
+        }
     }
 
     fn run_to(&mut self, sim: &mut Simulator<Wire>, until: SimTime) -> Option<String> {
@@ -291,8 +360,13 @@ impl<S> Driver<'_, S> {
                 }
                 None => SLICE,
             };
-            if sim.run_slice(until, budget) != Slice::Budget {
-                return None;
+            match sim.run_slice(until, budget) {
+                Slice::Budget => {}
+                Slice::Idle => {
+                    self.idle = true;
+                    return None;
+                }
+                Slice::Reached => return None,
             }
             (self.progress)(Progress {
                 now: sim.now(),
@@ -323,7 +397,10 @@ fn simulator(plan: &Plan, seed: u64, trace: bool) -> Simulator<Wire> {
     }
     for (node, apps) in &plan.hosts {
         let mine = std::mem::take(&mut actions[node.index()]);
-        let host = Host::with_apps(apps, mine.iter().map(|(_, _, a)| *a).collect());
+        let mut host = Host::with_apps(apps, mine.iter().map(|(_, _, a)| *a).collect());
+        if plan.sample_every.is_some() {
+            host.keep_ended_flows();
+        }
         sim.attach(*node, Box::new(host))
             .expect("plan gives each host one endpoint");
         for (i, (at, _, _)) in mine.iter().enumerate() {

@@ -288,6 +288,28 @@ impl Host {
         all
     }
 
+    /// The run samples time series: from now on each TCP application
+    /// keeps its connections' final figures when they close, until
+    /// [`Host::flow_samples`] takes them.
+    pub fn keep_ended_flows(&mut self) {
+        for a in &mut self.apps {
+            if let App::Tcp(t) = &mut a.app {
+                t.keep_ended_flows();
+            }
+        }
+    }
+
+    /// The connection ends of its TCP applications, live ones first, then
+    /// those that closed since the last call, for time series (a
+    /// man-in-the-middle's relayed connections are not sampled).
+    pub fn flow_samples(&mut self, out: &mut Vec<crate::tcp::FlowSample>) {
+        for a in &mut self.apps {
+            if let App::Tcp(t) = &mut a.app {
+                t.flow_samples(out);
+            }
+        }
+    }
+
     /// The man-in-the-middle, if that is what this node runs (it runs
     /// nothing else).
     fn mitm(&mut self) -> Option<&mut Mitm> {

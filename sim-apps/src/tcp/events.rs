@@ -143,6 +143,12 @@ impl TcpHost {
                     let s = c.stats();
                     self.figures.tcp.add_conn(&s);
                 }
+                if self.keep_ended
+                    && let Some(stack) = &self.stack
+                    && let (Some(q), Some(c)) = (stack.quad(id), stack.conn(id))
+                {
+                    self.ended.push(super::flow_sample(q, c));
+                }
                 self.conns.remove(id);
             }
             Event::StateChange { .. }

@@ -40,6 +40,30 @@ pub struct ConnFigures {
     pub stats: ConnStats,
 }
 
+/// A live connection end's state when a time series samples it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlowSample {
+    /// Local port.
+    pub lport: u16,
+    /// Peer node.
+    pub peer: NodeId,
+    /// Peer port.
+    pub pport: u16,
+    /// Congestion window in bytes.
+    pub cwnd: u32,
+    /// Smoothed RTT, once measured.
+    pub srtt: Option<sim_core::SimDuration>,
+    /// Data bytes sent and not yet acknowledged.
+    pub in_flight: u64,
+    /// Data bytes the peer acknowledged so far.
+    pub bytes_acked: u64,
+    /// Data bytes delivered to the application so far.
+    pub bytes_delivered: u64,
+    /// Data bytes sent so far, retransmissions included: zero for an end
+    /// that only receives, whose window means nothing.
+    pub bytes_sent: u64,
+}
+
 /// The figures of a host's connection ends, in the order they opened.
 #[derive(Debug, Default)]
 pub(super) struct Ledger {

@@ -42,7 +42,7 @@ use crate::timer::{Slot, TcpTimer, Timer};
 use conns::{ConnApp, ConnTable, ConnTimers};
 use cpu::CpuQueue;
 use ledger::Ledger;
-pub use ledger::{ConnFigures, KEPT_CONNECTIONS};
+pub use ledger::{ConnFigures, FlowSample, KEPT_CONNECTIONS};
 pub(crate) use metrics::metric_names;
 use metrics::{Snapshot, StreamTotals, TcpTotals};
 pub(crate) use relay::{RelayQueue, Relayed};
@@ -90,6 +90,26 @@ pub(crate) struct TcpHost {
     ports: Option<(u16, u16)>,
     /// The next port of that share to try.
     next_port: u16,
+    /// Connections that closed since time series last sampled, with their
+    /// final counters; kept only when the run samples.
+    ended: Vec<FlowSample>,
+    keep_ended: bool,
+}
+
+/// What a time series reads of a connection.
+fn flow_sample(q: sim_tcp::stack::Quad, c: &sim_tcp::conn::Connection) -> FlowSample {
+    let s = c.stats();
+    FlowSample {
+        lport: q.local_port,
+        peer: q.remote,
+        pport: q.remote_port,
+        cwnd: c.cwnd().0,
+        srtt: c.srtt(),
+        in_flight: c.bytes_in_flight(),
+        bytes_acked: s.bytes_acked,
+        bytes_delivered: s.bytes_delivered,
+        bytes_sent: s.bytes_sent,
+    }
 }
 
 impl TcpHost {
@@ -112,6 +132,8 @@ impl TcpHost {
             stream_tag: String::new(),
             ports: None,
             next_port: 0,
+            ended: Vec::new(),
+            keep_ended: false,
         }
     }
 
@@ -351,6 +373,21 @@ impl TcpHost {
     /// in the order they opened.
     pub(crate) fn connections(&self) -> Vec<ConnFigures> {
         self.ledger.figures(self.stack.as_ref())
+    }
+
+    /// From now on, keep each connection's final figures when it closes
+    /// until [`Self::flow_samples`] takes them.
+    pub(crate) fn keep_ended_flows(&mut self) {
+        self.keep_ended = true;
+    }
+
+    /// The state of each of its live connection ends, then of those that
+    /// closed since the last call, for time series.
+    pub(crate) fn flow_samples(&mut self, out: &mut Vec<FlowSample>) {
+        if let Some(stack) = &self.stack {
+            out.extend(stack.connections().map(|(q, c)| flow_sample(q, c)));
+        }
+        out.append(&mut self.ended);
     }
 
     /// What it reports, under the names [`metric_names`] lists (less the

@@ -177,6 +177,10 @@ impl Qdisc for Codel {
     fn len(&self) -> usize {
         self.q.len()
     }
+
+    fn bytes(&self) -> u64 {
+        self.q.bytes()
+    }
 }
 
 #[cfg(test)]

@@ -190,6 +190,10 @@ impl Qdisc for FqCodel {
     fn len(&self) -> usize {
         self.len
     }
+
+    fn bytes(&self) -> u64 {
+        self.bytes
+    }
 }
 
 #[cfg(test)]

@@ -133,6 +133,8 @@ pub trait Qdisc: std::fmt::Debug {
     }
     /// Packets waiting.
     fn len(&self) -> usize;
+    /// Bytes waiting.
+    fn bytes(&self) -> u64;
     /// Whether nothing waits.
     fn is_empty(&self) -> bool {
         self.len() == 0

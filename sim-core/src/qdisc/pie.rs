@@ -178,6 +178,10 @@ impl Qdisc for Pie {
     fn len(&self) -> usize {
         self.q.len()
     }
+
+    fn bytes(&self) -> u64 {
+        self.q.bytes()
+    }
 }
 
 #[cfg(test)]

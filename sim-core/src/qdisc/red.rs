@@ -159,6 +159,10 @@ impl Qdisc for Red {
     fn len(&self) -> usize {
         self.q.len()
     }
+
+    fn bytes(&self) -> u64 {
+        self.q.bytes()
+    }
 }
 
 #[cfg(test)]

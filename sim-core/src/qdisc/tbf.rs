@@ -86,6 +86,10 @@ impl Qdisc for Tbf {
     fn len(&self) -> usize {
         self.q.len()
     }
+
+    fn bytes(&self) -> u64 {
+        self.q.bytes()
+    }
 }
 
 #[cfg(test)]
