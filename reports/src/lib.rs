@@ -44,6 +44,7 @@ pub mod pcap;
 pub mod pictures;
 pub mod plot;
 pub mod series;
+pub mod series_plots;
 pub mod sink;
 pub mod text;
 pub mod thin;

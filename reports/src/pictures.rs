@@ -1,6 +1,7 @@
 //! Every picture of a run, from records fed one at a time: `ladder`,
 //! `states`, and `seq-<conn>` and `cwnd-<conn>` for each connection that
-//! sent data (the first [`crate::conn_plots::MAX_CONNECTIONS`]).
+//! sent data (the first [`crate::conn_plots::MAX_CONNECTIONS`]); with time
+//! series, `throughput` and `queue-<from>-<to>` ([`crate::series_plots`]).
 //!
 //! [`Pictures`] holds the ladder's, the states band's and the connection
 //! plots' collectors; each is bounded by constants (see
@@ -16,6 +17,8 @@ use sim_core::{SimTime, TraceRecord};
 use crate::canvas::Format;
 use crate::conn_plots::{ConnCollector, StatesCollector, name_of};
 use crate::ladder::LadderCollector;
+use crate::series::SeriesRow;
+use crate::series_plots::SeriesCollector;
 use crate::sink::{NodeNames, RecordSink};
 
 /// The pictures of one run, fed record by record.
@@ -26,6 +29,7 @@ pub struct Pictures {
     ladder: LadderCollector,
     states: StatesCollector,
     conns: ConnCollector,
+    series: SeriesCollector,
 }
 
 impl Pictures {
@@ -38,7 +42,13 @@ impl Pictures {
             ladder: LadderCollector::new(from, to),
             states: StatesCollector::default(),
             conns: ConnCollector::new(),
+            series: SeriesCollector::default(),
         }
+    }
+
+    /// Takes the next time-series row.
+    pub fn push_series(&mut self, r: &SeriesRow) {
+        self.series.push(r);
     }
 
     /// Takes the next record.
@@ -79,6 +89,9 @@ impl Pictures {
                 v.push((format!("cwnd-{name}.{ext}"), b));
             }
         }
+        for (stem, b) in self.series.draw(title, format) {
+            v.push((format!("{stem}.{ext}"), b));
+        }
         v
     }
 }
@@ -94,8 +107,10 @@ pub fn is_picture_name(file: &str) -> bool {
         .any(|f| f.extension() == ext)
         && (stem == "ladder"
             || stem == "states"
+            || stem == "throughput"
             || stem.starts_with("seq-")
-            || stem.starts_with("cwnd-"))
+            || stem.starts_with("cwnd-")
+            || stem.starts_with("queue-"))
 }
 
 impl RecordSink for Pictures {
@@ -105,6 +120,11 @@ impl RecordSink for Pictures {
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn series(&mut self, row: &SeriesRow) -> io::Result<()> {
+        self.push_series(row);
         Ok(())
     }
 }

@@ -348,6 +348,9 @@ impl RecordSink for FileSinks {
         if let Some(w) = &mut self.series {
             w.push(row)?;
         }
+        if let Some(p) = &mut self.pictures {
+            p.push_series(row);
+        }
         Ok(())
     }
 }
@@ -602,6 +605,9 @@ pub fn pictures(
     for r in &out.records {
         p.push(r);
     }
+    for r in &out.series {
+        p.push_series(r);
+    }
     p.draw(Format::Png)
 }
 
@@ -648,6 +654,16 @@ pub fn redraw(
     let mut p = Pictures::new(&format!("{name} (seed {seed})"), names, from, to);
     for r in &records {
         p.push(r);
+    }
+    // The time series' pictures come from timeseries.csv, when the run
+    // wrote one.
+    let csv = dir.join(FILES[4]);
+    if csv.exists() {
+        let rows = reports::series::read(&read(FILES[4])?)
+            .map_err(|e| Error::Usage(format!("{}: {e}", csv.display())))?;
+        for r in &rows {
+            p.push_series(r);
+        }
     }
     let staging = Staging::open(dir)?;
     let result = (|| {

@@ -164,3 +164,54 @@ fn bad_intervals_are_refused_with_their_path() {
         ),
     ]);
 }
+
+#[test]
+fn the_series_are_drawn_and_redrawn_from_the_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("up.json");
+    std::fs::write(&file, upload("100ms")).unwrap();
+    let d = tmp.path().join("out");
+    let o = netsim(&["run", file.to_str().unwrap(), "--out", d.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    // One throughput plot for the flows; a queue plot for each direction
+    // whose queue held packets (here the bottleneck only: the access link
+    // is 20 times faster).
+    let mut pictures: Vec<String> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("throughput") || n.starts_with("queue-"))
+        .collect();
+    pictures.sort();
+    assert_eq!(pictures, ["queue-r-b.png", "throughput.png"]);
+    let before: Vec<Vec<u8>> = pictures
+        .iter()
+        .map(|n| std::fs::read(d.join(n)).unwrap())
+        .collect();
+    for n in &pictures {
+        std::fs::remove_file(d.join(n)).unwrap();
+    }
+    let o = netsim(&["report", d.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let after: Vec<Vec<u8>> = pictures
+        .iter()
+        .map(|n| std::fs::read(d.join(n)).unwrap())
+        .collect();
+    assert!(
+        before == after,
+        "redrawn from timeseries.csv, byte for byte"
+    );
+    // A damaged CSV is refused with its line.
+    std::fs::write(
+        d.join("timeseries.csv"),
+        "t_ns,series,key,value\n1,cwnd_bytes,k\n",
+    )
+    .unwrap();
+    let o = netsim(&["report", d.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("timeseries.csv: line 2"));
+}
