@@ -20,6 +20,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 mod apps;
+mod derived;
 mod expect;
 mod faults;
 mod objects;
@@ -34,6 +35,7 @@ pub use apps::{
     EndpointSpec, HttpSpec, IssuerName, MitmSpec, ObserverSpec, PingSpec, ProfileName,
     SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName, ZoneRecordSpec,
 };
+pub use derived::DerivedSpec;
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
 pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperName};
 pub use series::TimeSeriesSpec;
@@ -101,6 +103,10 @@ pub struct ScenarioFile {
     /// none).
     #[serde(default)]
     pub timeseries: Option<TimeSeriesSpec>,
+    /// Figures computed from the metrics after the run (Jain's fairness
+    /// index, sums, ratios, link utilisation), named `derived.<name>`.
+    #[serde(default)]
+    pub derived: Vec<DerivedSpec>,
 }
 
 fn default_seed() -> u64 {

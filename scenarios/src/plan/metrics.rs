@@ -36,6 +36,16 @@ impl<'a> MetricNames<'a> {
         MetricNames { topology, listed }
     }
 
+    /// A figure the plan adds (a derived one).
+    pub(super) fn insert(&mut self, m: String) {
+        self.listed.insert(m);
+    }
+
+    /// The topology the names are of.
+    pub(super) fn topology(&self) -> &'a Topology {
+        self.topology
+    }
+
     /// Whether a run reports `m`.
     pub(super) fn contains(&self, m: &str) -> bool {
         self.listed.contains(m) || self.is_link_metric(m)

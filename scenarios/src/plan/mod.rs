@@ -24,6 +24,7 @@ use sim_apps::host::{HostAction, NamedApp};
 
 mod actions;
 mod check;
+pub(crate) mod derived;
 mod dns;
 mod expect;
 mod faults;
@@ -83,6 +84,8 @@ pub struct Plan {
     pub trace_filter: TraceFilter,
     /// The time series' sampling interval, if the scenario asks for them.
     pub sample_every: Option<SimDuration>,
+    /// Figures computed from the metrics after the run.
+    pub derived: Vec<derived::Derived>,
 }
 
 /// Checks a parsed scenario and resolves names, producing a [`Plan`].
@@ -96,7 +99,8 @@ pub fn plan(file: &ScenarioFile, swept: &[&str]) -> Result<Plan, InputError> {
     let hosts = hosts::hosts(&file.endpoints, &topology)?;
     let stop_at = stop_at(file)?;
     let (actions, node_actions) = actions::actions(&file.actions, &topology, &hosts)?;
-    let known = metrics::MetricNames::new(&topology, &hosts);
+    let mut known = metrics::MetricNames::new(&topology, &hosts);
+    let derived = derived::derived(&file.derived, &mut known, &actions)?;
     let expectations = expect::expectations(&file.expect, &topology, &hosts, &known)?;
     let batch_metrics = metrics::batch_metrics(&file.metrics, &known)?;
     expect::check_batch_expect(&file.batch_expect, &batch_metrics, &known)?;
@@ -125,6 +129,7 @@ pub fn plan(file: &ScenarioFile, swept: &[&str]) -> Result<Plan, InputError> {
         snapshot,
         trace_filter,
         sample_every,
+        derived,
     })
 }
 

@@ -183,7 +183,8 @@ pub fn run_traced<S: RecordSink + 'static>(
             false,
         ),
     };
-    let metrics = collect_metrics(&sim, plan);
+    let mut metrics = collect_metrics(&sim, plan);
+    crate::plan::derived::compute(&plan.derived, &mut metrics);
     let connections = connections(&sim, plan);
     let end = end_time(&sim, plan);
     let events = sim.events_handled();
