@@ -23,6 +23,8 @@ pub enum Wire {
     },
     /// A DNS message over UDP.
     Dns(crate::dns::Message),
+    /// A datagram of the UDP traffic application.
+    Udp(crate::udp::Datagram),
 }
 
 impl Payload for Wire {
@@ -33,6 +35,7 @@ impl Payload for Wire {
             Wire::Echo(_) => (1u64, 0, 0),
             Wire::Tcp { seg, .. } => (6, seg.src_port, seg.dst_port),
             Wire::Dns(m) => (17, m.src_port, m.dst_port),
+            Wire::Udp(d) => (17, d.src_port, d.dst_port),
         };
         (proto << 32) | (u64::from(sport) << 16) | u64::from(dport)
     }
@@ -113,6 +116,16 @@ impl Payload for Wire {
                 // The message's bytes, for the pcap.
                 out.push((Field::Data, Value::from(sim_tls::crypto::hex(&m.encode()))));
             }
+            Wire::Udp(d) => {
+                // What the pcap needs to rebuild the datagram: its ports,
+                // the stamp at the front of its payload and its length.
+                out.push((Field::Proto, "udp".into()));
+                out.push((Field::Sport, Value::from(u32::from(d.src_port))));
+                out.push((Field::Dport, Value::from(u32::from(d.dst_port))));
+                out.push((Field::Seq, Value::from(d.seq)));
+                out.push((Field::Len, Value::from(d.len)));
+                out.push((Field::SentNs, Value::U64(d.sent_at.as_nanos())));
+            }
         }
     }
 }
@@ -135,7 +148,7 @@ impl CarriesEcho for Wire {
     fn as_echo(&self) -> Option<&Echo> {
         match self {
             Wire::Echo(e) => Some(e),
-            Wire::Tcp { .. } | Wire::Dns(_) => None,
+            Wire::Tcp { .. } | Wire::Dns(_) | Wire::Udp(_) => None,
         }
     }
 }

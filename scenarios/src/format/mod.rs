@@ -30,8 +30,8 @@ mod values;
 
 pub use apps::{
     CertificateSpec, CloseWhen, CongestionName, DnsClientSpec, DnsServerSpec, EndpointSpec,
-    HttpSpec, IssuerName, MitmSpec, ObserverSpec, PingSpec, ProfileName, SynFloodSpec, TcpSpec,
-    TlsSpec, TlsVersionName, ZoneRecordSpec,
+    HttpSpec, IssuerName, MitmSpec, ObserverSpec, OnOffSpec, ParetoSpec, PeriodSpec, PingSpec,
+    ProfileName, SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName, UdpSpec, ZoneRecordSpec,
 };
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
 pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperName};
@@ -41,7 +41,7 @@ pub use topology::{
     PieSpec, RedSpec, TokenBucketSpec, TopologySpec, TunedDiscipline,
 };
 pub use trace::TraceSpec;
-pub use values::{Bandwidth, Count, Duration, Isns, Probability, Quantity};
+pub use values::{Bandwidth, Count, Duration, Isns, Probability, Quantity, StartSpec};
 
 /// A whole scenario.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -61,7 +61,7 @@ impl TcpHost {
         let Role::Connect { remote, .. } = &self.app.role else {
             return;
         };
-        if self.dialer.opened >= self.app.connections.max(1) {
+        if self.dialer.opened >= self.app.connections.max(1) || self.stopped {
             return;
         }
         self.dialer.opened += 1;
