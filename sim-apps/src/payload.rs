@@ -152,3 +152,44 @@ impl CarriesEcho for Wire {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::udp::Datagram;
+    use sim_core::SimTime;
+
+    fn udp(src_port: u16, dst_port: u16) -> Wire {
+        Wire::Udp(Datagram {
+            src_port,
+            dst_port,
+            seq: 0,
+            sent_at: SimTime::ZERO,
+            len: 100,
+        })
+    }
+
+    /// A UDP datagram's flow is protocol 17 and its two ports (the link
+    /// adds the addresses): two flows differing in a port hash apart, and
+    /// a TCP segment with the same ports is another flow.
+    #[test]
+    fn udp_flows_are_told_apart_by_protocol_and_ports() {
+        assert_eq!(
+            udp(49152, 9000).flow_key(),
+            (17 << 32) | (49152 << 16) | 9000
+        );
+        assert_ne!(udp(49152, 9000).flow_key(), udp(49153, 9000).flow_key());
+        assert_ne!(udp(49152, 9000).flow_key(), udp(49152, 9001).flow_key());
+        let seg = sim_tcp::Segment {
+            src_port: 49152,
+            dst_port: 9000,
+            ..sim_tcp::Segment::default()
+        };
+        let tcp = Wire::Tcp {
+            seg,
+            retransmission: false,
+            bytes: None,
+        };
+        assert_ne!(tcp.flow_key(), udp(49152, 9000).flow_key());
+    }
+}
