@@ -257,6 +257,28 @@ fn stop_ends_every_sending_application() {
     assert_eq!(late_syns, 0);
 }
 
+/// A connection whose name is still being looked up when `stop` comes is
+/// not opened when the answer arrives (200 ms, a round trip later).
+#[test]
+fn a_tcp_client_waiting_for_dns_at_stop_opens_nothing() {
+    let text = scenario(
+        r#"{"node": "b", "dns_server": {"zone": {"www.example.com": {"address": "b"}}}},
+           {"node": "b", "tcp": {"listen": 80}},
+           {"node": "a", "tcp": {"connect": "www.example.com:80", "dns": {"server": "b"}, "send": 1000, "stop": "15ms"}}"#,
+        "",
+    )
+    .replace("\"delay\": \"10ms\"", "\"delay\": \"100ms\"");
+    let out = run_text(&text, 1).unwrap();
+    assert_eq!(metric(&out, "a.dns.answers"), 1);
+    assert!(
+        sends(&out.records, 0, "tcp").is_empty(),
+        "a SYN left after stop"
+    );
+    // Without the stop, the same client connects.
+    let go = run_text(&text.replace(", \"stop\": \"15ms\"", ""), 1).unwrap();
+    assert!(!sends(&go.records, 0, "tcp").is_empty());
+}
+
 /// A TCP client's `stop` closes its open connection: the FIN follows the
 /// bytes already written, and no new connection opens.
 #[test]

@@ -260,7 +260,7 @@ impl TcpHost {
             TcpTimer::Cpu => self.release_held(cx, now),
             TcpTimer::Dns => self.on_dns_timer(cx),
             TcpTimer::Stop => {
-                self.stopped = true;
+                self.stop_dialing();
                 for id in self.conns.ids() {
                     self.stack().close(now, id);
                 }
