@@ -283,7 +283,8 @@ fn dns(out: &mut Vec<u8>, r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<u
 }
 
 /// The bytes at the front of a traffic datagram's payload: its sequence
-/// number and send time in ns, big-endian (as iperf stamps its own).
+/// number and send time in ns, big-endian (a stamp in the manner of
+/// iperf's datagram header, not its layout).
 const UDP_STAMP: usize = 4 + 8;
 
 /// A datagram of the UDP traffic application: `len` payload bytes, the

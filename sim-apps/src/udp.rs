@@ -5,8 +5,8 @@
 //! A datagram carries no real bytes: its ports, a sequence number, its
 //! send time and its length ([`Datagram`]). The pcap rebuilds the payload
 //! from the trace (`reports::pcap`): the sequence number (4 bytes) and the
-//! send time in nanoseconds (8 bytes), big-endian, as iperf stamps its
-//! datagrams, then the stream pattern.
+//! send time in nanoseconds (8 bytes), big-endian (a stamp in the manner
+//! of iperf's datagram header, not its layout), then the stream pattern.
 
 use std::collections::BTreeMap;
 
