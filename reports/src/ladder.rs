@@ -201,6 +201,13 @@ fn label(r: &TraceRecord, isn: &Isns, tls: &TlsRecords) -> String {
                 (_, rcode) => format!("DNS {name} {}", rcode.unwrap_or("?")),
             }
         }
+        Some("udp") => format!(
+            "UDP {}>{} #{} len={}",
+            r.u64(Field::Sport).unwrap_or(0),
+            r.u64(Field::Dport).unwrap_or(0),
+            r.u64(Field::Seq).unwrap_or(0),
+            r.u64(Field::Len).unwrap_or(0)
+        ),
         Some(p) => p.to_string(),
         None => format!("packet {}", r.u64(Field::Id).unwrap_or(0)),
     }

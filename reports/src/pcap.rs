@@ -247,20 +247,26 @@ fn tcp(
     Some(id)
 }
 
-/// Appends a UDP datagram whose payload the record holds as hex in `data`
-/// (DNS) and returns the packet id.
-fn udp(out: &mut Vec<u8>, r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<u64> {
-    let data = unhex(r.text(Field::Data)?)?;
+/// Appends a UDP datagram (RFC 768) of `r`, its payload written by
+/// `payload`, and returns the packet id.
+fn udp(
+    out: &mut Vec<u8>,
+    r: &TraceRecord,
+    src: NodeId,
+    dst: NodeId,
+    payload: impl FnOnce(&mut Vec<u8>),
+) -> Option<u64> {
     let sport = r.u64(Field::Sport)? as u16;
     let dport = r.u64(Field::Dport)? as u16;
     let id = r.u64(Field::Id)?;
     let at = out.len();
     out.extend(sport.to_be_bytes());
     out.extend(dport.to_be_bytes());
-    out.extend(((8 + data.len()) as u16).to_be_bytes());
-    out.extend([0, 0]);
-    out.extend(data);
+    out.extend([0, 0, 0, 0]); // length, checksum
+    payload(out);
     let u = &mut out[at..];
+    let len = u.len() as u16;
+    u[4..6].copy_from_slice(&len.to_be_bytes());
     // RFC 768: a computed zero is sent as all ones.
     let c = match checksum(u, pseudo_sum(src, dst, 17, u.len())) {
         0 => 0xffff,
@@ -268,6 +274,35 @@ fn udp(out: &mut Vec<u8>, r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<u
     };
     u[6..8].copy_from_slice(&c.to_be_bytes());
     Some(id)
+}
+
+/// A DNS message: its bytes are in the record, as hex in `data`.
+fn dns(out: &mut Vec<u8>, r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<u64> {
+    let data = unhex(r.text(Field::Data)?)?;
+    udp(out, r, src, dst, |o| o.extend(data))
+}
+
+/// The bytes at the front of a traffic datagram's payload: its sequence
+/// number and send time in ns, big-endian (a stamp in the manner of
+/// iperf's datagram header, not its layout).
+const UDP_STAMP: usize = 4 + 8;
+
+/// A datagram of the UDP traffic application: `len` payload bytes, the
+/// stamp first (cut short if the datagram is smaller), then the stream
+/// pattern from offset 12.
+fn traffic(out: &mut Vec<u8>, r: &TraceRecord, src: NodeId, dst: NodeId) -> Option<u64> {
+    let len = r.u64(Field::Len)? as usize;
+    let seq = r.u64(Field::Seq)? as u32;
+    let sent = r.u64(Field::SentNs)?;
+    let mut stamp = [0u8; UDP_STAMP];
+    stamp[..4].copy_from_slice(&seq.to_be_bytes());
+    stamp[4..].copy_from_slice(&sent.to_be_bytes());
+    udp(out, r, src, dst, |o| {
+        o.extend_from_slice(&stamp[..len.min(UDP_STAMP)]);
+        if len > UDP_STAMP {
+            sim_core::pattern::fill(o, UDP_STAMP as u64, len - UDP_STAMP);
+        }
+    })
 }
 
 /// Appends an ICMP echo message and returns the packet id.
@@ -379,7 +414,8 @@ impl<W: Write> PcapWriter<W> {
         let (proto, id) = match r.text(Field::Proto) {
             Some("tcp") => (6, tcp(buf, r, src, dst, data)),
             Some("echo") => (1, icmp(buf, r, src, dst)),
-            Some("dns") => (17, udp(buf, r, src, dst)),
+            Some("dns") => (17, dns(buf, r, src, dst)),
+            Some("udp") => (17, traffic(buf, r, src, dst)),
             _ => return Ok(()),
         };
         let Some(id) = id else { return Ok(()) };
@@ -534,6 +570,72 @@ mod tests {
             kind: Kind::LinkTransmit,
             fields,
         }
+    }
+
+    /// A `link_transmit` record of a traffic datagram from node 0 to 1.
+    fn datagram(id: u64, seq: u64, sent_ns: u64, len: u64) -> TraceRecord {
+        TraceRecord {
+            t: SimTime(sent_ns),
+            node: NodeId(0),
+            kind: Kind::LinkTransmit,
+            fields: vec![
+                (Field::Id, Value::U64(id)),
+                (Field::From, Value::Node(NodeId(0))),
+                (Field::To, Value::Node(NodeId(1))),
+                (Field::Src, Value::Node(NodeId(0))),
+                (Field::Dst, Value::Node(NodeId(1))),
+                (Field::Size, Value::U64(28 + len)),
+                (Field::Proto, "udp".into()),
+                (Field::Sport, Value::U64(49152)),
+                (Field::Dport, Value::U64(9000)),
+                (Field::Seq, Value::U64(seq)),
+                (Field::Len, Value::U64(len)),
+                (Field::SentNs, Value::U64(sent_ns)),
+            ],
+        }
+    }
+
+    /// A traffic datagram is a real UDP datagram: its header's ports and
+    /// length, a checksum over the pseudo-header that verifies (RFC 768),
+    /// the stamp (sequence number, send time) and the pattern after it;
+    /// one shorter than the stamp carries the stamp's first bytes.
+    #[test]
+    fn a_udp_datagram_has_its_header_stamp_and_checksum() {
+        let mut out = Vec::new();
+        let records = [
+            datagram(7, 3, 1_500_000_000, 100),
+            datagram(8, 4, 1_600_000_000, 5),
+        ];
+        let mut w = PcapWriter::new(&mut out);
+        crate::sink::feed(&mut w, &records).unwrap();
+        let mut at = 24;
+        let mut seen = Vec::new();
+        while at < out.len() {
+            let caplen = u32::from_le_bytes(out[at + 8..at + 12].try_into().unwrap()) as usize;
+            let ip = &out[at + 16..at + 16 + caplen];
+            at += 16 + caplen;
+            assert_eq!(ip[9], 17, "protocol UDP");
+            assert_eq!(checksum(&ip[..20], 0), 0, "IPv4 checksum");
+            let u = &ip[20..];
+            assert_eq!(u16::from_be_bytes([u[0], u[1]]), 49152);
+            assert_eq!(u16::from_be_bytes([u[2], u[3]]), 9000);
+            assert_eq!(usize::from(u16::from_be_bytes([u[4], u[5]])), u.len());
+            assert_ne!(u16::from_be_bytes([u[6], u[7]]), 0, "checksum present");
+            assert_eq!(
+                checksum(u, pseudo_sum(NodeId(0), NodeId(1), 17, u.len())),
+                0,
+                "UDP checksum"
+            );
+            seen.push(u[8..].to_vec());
+        }
+        assert_eq!(seen.len(), 2);
+        let p = &seen[0];
+        assert_eq!(p.len(), 100);
+        assert_eq!(&p[..4], &3u32.to_be_bytes());
+        assert_eq!(&p[4..12], &1_500_000_000u64.to_be_bytes());
+        let pattern: Vec<u8> = (12..100u64).map(sim_core::pattern::byte).collect();
+        assert_eq!(&p[12..], &pattern[..]);
+        assert_eq!(seen[1], [0, 0, 0, 4, 0]);
     }
 
     fn sack(blocks: &[(u64, u64)]) -> (Field, Value) {

@@ -336,3 +336,59 @@ fn the_ladder_names_sack_blocks_and_the_sequence_plot_draws_them() {
     assert_eq!(seq(&records, Format::Png), seq(&records, Format::Png));
     assert_ne!(seq(&records, Format::Png), seq(&plain, Format::Png));
 }
+
+/// A UDP traffic datagram is an arrow labelled with its ports, sequence
+/// number and length; one lost on the way is a cross with the same label.
+#[test]
+fn the_ladder_labels_udp_datagrams() {
+    use reports::ladder::LadderCollector;
+    use sim_core::{Field, Kind, NodeId, SimDuration, Value};
+    let (a, b) = (NodeId(0), NodeId(1));
+    let mut records = Vec::new();
+    for (seq, lost) in [(0u64, false), (1, true)] {
+        let t = SimTime(seq * 8_000_000);
+        let mut fields = vec![
+            (Field::Id, Value::U64(seq)),
+            (Field::From, Value::Node(a)),
+            (Field::To, Value::Node(b)),
+            (Field::Src, Value::Node(a)),
+            (Field::Dst, Value::Node(b)),
+            (Field::Size, Value::U64(1028)),
+            (Field::Proto, "udp".into()),
+            (Field::Sport, Value::U64(49152)),
+            (Field::Dport, Value::U64(9000)),
+            (Field::Seq, Value::U64(seq)),
+            (Field::Len, Value::U64(1000)),
+            (Field::SentNs, Value::U64(t.as_nanos())),
+        ];
+        records.push(TraceRecord {
+            t,
+            node: a,
+            kind: Kind::LinkTransmit,
+            fields: fields.clone(),
+        });
+        if lost {
+            fields.push((Field::Reason, "random_loss".into()));
+        }
+        records.push(TraceRecord {
+            t: t + SimDuration::from_millis(10),
+            node: b,
+            kind: if lost {
+                Kind::LinkDrop
+            } else {
+                Kind::LinkDeliver
+            },
+            fields,
+        });
+    }
+    let names = NodeNames::new(vec!["a".into(), "b".into()]);
+    let mut l = LadderCollector::new(SimTime::ZERO, SimTime::MAX);
+    for r in &records {
+        l.push(r);
+    }
+    let svg = String::from_utf8(l.draw("udp", &names, Format::Svg).unwrap().unwrap()).unwrap();
+    well_formed(&svg).unwrap();
+    // (SVG escapes the `>`.)
+    assert!(svg.contains("\nUDP 49152&gt;9000 #0 len=1000\n"), "{svg}");
+    assert!(svg.contains("\nUDP 49152&gt;9000 #1 len=1000\n"), "{svg}");
+}

@@ -5,6 +5,7 @@
 use sim_core::{Context, NodeId, SimDuration, SimTime, TimerId, Value};
 
 use crate::payload::Wire;
+use crate::start::Start;
 use crate::timer::Timer;
 
 /// A SYN flood to run.
@@ -19,7 +20,9 @@ pub struct SynFlood {
     /// Gap between SYNs.
     pub interval: SimDuration,
     /// First SYN.
-    pub at: SimTime,
+    pub at: Start,
+    /// No SYN is sent at or after this time.
+    pub stop: Option<SimTime>,
     /// Claimed sources, round robin (empty: the flooder itself).
     pub spoof: Vec<NodeId>,
 }
@@ -30,16 +33,20 @@ pub(crate) struct Flood {
     spec: SynFlood,
     /// Its index among its host's applications, for its timer.
     app: u16,
+    /// The name it goes by on its host (its drawn start's stream).
+    label: String,
     sent: u64,
     timer: Option<TimerId>,
 }
 
 impl Flood {
-    /// The flood that is application number `app` of its host.
-    pub(crate) fn new(spec: &SynFlood, app: u16) -> Self {
+    /// The flood that is application number `app` of its host, named
+    /// `label`.
+    pub(crate) fn new(spec: &SynFlood, app: u16, label: &str) -> Self {
         Flood {
             spec: spec.clone(),
             app,
+            label: label.to_string(),
             sent: 0,
             timer: None,
         }
@@ -47,14 +54,19 @@ impl Flood {
 
     pub(crate) fn start(&mut self, cx: &mut Context<'_, Wire>) {
         if self.spec.count > 0 {
+            let node = cx.topology().name(cx.node()).to_string();
+            let at = self.spec.at.resolve(cx.run_seed(), &node, &self.label);
             let t = cx.new_timer(Timer::Flood(self.app).to_token());
-            cx.set_timer(t, self.spec.at);
+            cx.set_timer(t, at);
             self.timer = Some(t);
         }
     }
 
     /// Sends the next SYN of the flood and schedules the one after.
     pub(crate) fn on_timer(&mut self, cx: &mut Context<'_, Wire>) {
+        if self.spec.stop.is_some_and(|s| cx.now() >= s) {
+            return;
+        }
         let f = &self.spec;
         let i = self.sent;
         self.sent += 1;

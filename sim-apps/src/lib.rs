@@ -14,7 +14,9 @@
 //! - [`mitm`]: the TLS-terminating man-in-the-middle (two TCP
 //!   applications relaying);
 //! - `observer`: the passive eavesdropper on a router;
-//! - [`flood`]: the SYN flood; `ping`: echo and ping;
+//! - [`flood`]: the SYN flood; `ping`: echo and ping; [`udp`]: UDP
+//!   traffic, constant bit rate or on/off, and its sink;
+//! - [`start`]: an application's start time, fixed or drawn;
 //! - [`timer`]: every timer a host sets, as a typed [`Timer`];
 //! - [`payload`]: what packets carry ([`Wire`]).
 //!
@@ -28,10 +30,13 @@ pub mod mitm;
 mod observer;
 pub mod payload;
 mod ping;
+pub mod start;
 pub mod stream;
 pub mod tcp;
 pub mod timer;
+pub mod udp;
 
 pub use host::{Host, HostAction, HostApp, NamedApp};
 pub use payload::Wire;
+pub use ping::PingApp;
 pub use timer::Timer;

@@ -23,6 +23,8 @@ pub enum Wire {
     },
     /// A DNS message over UDP.
     Dns(crate::dns::Message),
+    /// A datagram of the UDP traffic application.
+    Udp(crate::udp::Datagram),
 }
 
 impl Payload for Wire {
@@ -33,6 +35,7 @@ impl Payload for Wire {
             Wire::Echo(_) => (1u64, 0, 0),
             Wire::Tcp { seg, .. } => (6, seg.src_port, seg.dst_port),
             Wire::Dns(m) => (17, m.src_port, m.dst_port),
+            Wire::Udp(d) => (17, d.src_port, d.dst_port),
         };
         (proto << 32) | (u64::from(sport) << 16) | u64::from(dport)
     }
@@ -113,6 +116,16 @@ impl Payload for Wire {
                 // The message's bytes, for the pcap.
                 out.push((Field::Data, Value::from(sim_tls::crypto::hex(&m.encode()))));
             }
+            Wire::Udp(d) => {
+                // What the pcap needs to rebuild the datagram: its ports,
+                // the stamp at the front of its payload and its length.
+                out.push((Field::Proto, "udp".into()));
+                out.push((Field::Sport, Value::from(u32::from(d.src_port))));
+                out.push((Field::Dport, Value::from(u32::from(d.dst_port))));
+                out.push((Field::Seq, Value::from(d.seq)));
+                out.push((Field::Len, Value::from(d.len)));
+                out.push((Field::SentNs, Value::U64(d.sent_at.as_nanos())));
+            }
         }
     }
 }
@@ -135,7 +148,48 @@ impl CarriesEcho for Wire {
     fn as_echo(&self) -> Option<&Echo> {
         match self {
             Wire::Echo(e) => Some(e),
-            Wire::Tcp { .. } | Wire::Dns(_) => None,
+            Wire::Tcp { .. } | Wire::Dns(_) | Wire::Udp(_) => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::udp::Datagram;
+    use sim_core::SimTime;
+
+    fn udp(src_port: u16, dst_port: u16) -> Wire {
+        Wire::Udp(Datagram {
+            src_port,
+            dst_port,
+            seq: 0,
+            sent_at: SimTime::ZERO,
+            len: 100,
+        })
+    }
+
+    /// A UDP datagram's flow is protocol 17 and its two ports (the link
+    /// adds the addresses): two flows differing in a port hash apart, and
+    /// a TCP segment with the same ports is another flow.
+    #[test]
+    fn udp_flows_are_told_apart_by_protocol_and_ports() {
+        assert_eq!(
+            udp(49152, 9000).flow_key(),
+            (17 << 32) | (49152 << 16) | 9000
+        );
+        assert_ne!(udp(49152, 9000).flow_key(), udp(49153, 9000).flow_key());
+        assert_ne!(udp(49152, 9000).flow_key(), udp(49152, 9001).flow_key());
+        let seg = sim_tcp::Segment {
+            src_port: 49152,
+            dst_port: 9000,
+            ..sim_tcp::Segment::default()
+        };
+        let tcp = Wire::Tcp {
+            seg,
+            retransmission: false,
+            bytes: None,
+        };
+        assert_ne!(tcp.flow_key(), udp(49152, 9000).flow_key());
     }
 }

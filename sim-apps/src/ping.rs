@@ -7,6 +7,18 @@ use sim_core::datagram::{DatagramHost, PingJob};
 use sim_core::{Endpoint, Value};
 
 use crate::payload::Wire;
+use crate::start::Start;
+
+/// A ping as the scenario gives it: sim-core's job, and its start, which
+/// may be drawn when the run starts (the job's own `start` is then the
+/// earliest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PingApp {
+    /// What to send, and when to stop.
+    pub job: PingJob,
+    /// When the first request leaves.
+    pub start: Start,
+}
 
 /// The echo responder of a host, running `job` if it pings.
 pub(crate) fn responder(job: Option<&PingJob>) -> DatagramHost {

@@ -27,6 +27,9 @@ pub enum Timer {
     /// The SYN flood that is application `.0` of its host sends its next
     /// SYN.
     Flood(u16),
+    /// The UDP sender that is application `.0` of its host sends, or
+    /// switches on or off.
+    Udp(u16),
 }
 
 /// Which of a node's TCP applications a timer belongs to: the host's
@@ -76,6 +79,8 @@ pub enum TcpTimer {
     Cpu,
     /// The resolver's next deadline.
     Dns,
+    /// The application's `stop` time.
+    Stop,
 }
 
 const KIND_SHIFT: u32 = 56;
@@ -97,6 +102,8 @@ const KIND_READ: u64 = 4;
 const KIND_FLOOD: u64 = 5;
 const KIND_CPU: u64 = 6;
 const KIND_DNS: u64 = 7;
+const KIND_UDP: u64 = 8;
+const KIND_STOP: u64 = 9;
 
 impl Timer {
     /// The token sim-core carries for this timer.
@@ -105,6 +112,7 @@ impl Timer {
             Timer::Ping(seq) => (KIND_PING, u64::from(seq)),
             Timer::Action(i) => (KIND_ACTION, i as u64),
             Timer::Flood(app) => (KIND_FLOOD, u64::from(app) << APP_SHIFT),
+            Timer::Udp(app) => (KIND_UDP, u64::from(app) << APP_SHIFT),
             Timer::Tcp(slot, t) => {
                 let (kind, value) = match t {
                     TcpTimer::Conn(id) => (KIND_CONN, u64::from(id.0)),
@@ -112,6 +120,7 @@ impl Timer {
                     TcpTimer::Read => (KIND_READ, 0),
                     TcpTimer::Cpu => (KIND_CPU, 0),
                     TcpTimer::Dns => (KIND_DNS, 0),
+                    TcpTimer::Stop => (KIND_STOP, 0),
                 };
                 let second = if slot.upstream { SECOND } else { 0 };
                 let app = u64::from(slot.app & APP_MASK as u16) << APP_SHIFT;
@@ -141,6 +150,8 @@ impl Timer {
             KIND_FLOOD => Some(Timer::Flood(app)),
             KIND_CPU => tcp(TcpTimer::Cpu),
             KIND_DNS => tcp(TcpTimer::Dns),
+            KIND_UDP => Some(Timer::Udp(app)),
+            KIND_STOP => tcp(TcpTimer::Stop),
             _ => None,
         }
     }
@@ -158,6 +169,8 @@ mod tests {
             Timer::Action(7),
             Timer::Flood(0),
             Timer::Flood(3),
+            Timer::Udp(0),
+            Timer::Udp(5),
         ];
         for slot in [Slot::FIRST, Slot::SECOND, Slot::app(1), Slot::app(32_767)] {
             for t in [
@@ -167,6 +180,7 @@ mod tests {
                 TcpTimer::Read,
                 TcpTimer::Cpu,
                 TcpTimer::Dns,
+                TcpTimer::Stop,
             ] {
                 all.push(Timer::Tcp(slot, t));
             }
@@ -214,6 +228,7 @@ mod tests {
             Timer::Tcp(Slot::app(1), TcpTimer::Conn(ConnId(9))).to_token(),
             (1 << 56) | (1 << 40) | 9
         );
-        assert_eq!(Timer::from_token(8 << 56), None);
+        assert_eq!(Timer::Udp(2).to_token(), (8 << 56) | (2 << 40));
+        assert_eq!(Timer::from_token(10 << 56), None);
     }
 }

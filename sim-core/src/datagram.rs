@@ -38,7 +38,7 @@ pub trait CarriesEcho: Payload {
 }
 
 /// Sends `count` echo requests of `size` bytes to `target`, one every
-/// `interval`, starting at `start`.
+/// `interval`, starting at `start` and sending none at or after `stop`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PingJob {
     /// Destination.
@@ -51,6 +51,8 @@ pub struct PingJob {
     pub size: u32,
     /// When the first request leaves.
     pub start: SimTime,
+    /// No request leaves at or after this time.
+    pub stop: Option<SimTime>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -160,6 +162,9 @@ impl<P: CarriesEcho> Endpoint<P> for DatagramHost {
         };
         let seq = self.next_seq;
         let now = cx.now();
+        if job.stop.is_some_and(|s| now >= s) {
+            return;
+        }
         if cx.tracing() {
             let fields = vec![
                 (Field::Target, Value::Node(job.target)),

@@ -44,7 +44,7 @@
 //!
 //! let mut sim = Simulator::<Msg>::new(t.build(), 1, true);
 //! let job = PingJob { target: b, count: 3, interval: parse_duration("1s").unwrap(),
-//!                     size: 1500, start: SimTime::ZERO };
+//!                     size: 1500, start: SimTime::ZERO, stop: None };
 //! sim.attach(a, Box::new(DatagramHost::with_ping(job))).unwrap();
 //! sim.attach(b, Box::new(DatagramHost::new())).unwrap();
 //! sim.run_until(SimTime::MAX);

@@ -288,7 +288,7 @@ pub fn parse_rate(text: &str) -> Result<Rate, ParseQuantityError> {
     if r == 0 {
         return Err(ParseQuantityError::OutOfRange {
             text: text.to_string(),
-            reason: "is zero; a link needs a positive rate (omit it for an unlimited link)",
+            reason: "is zero: a rate must be above 0 (leave a link's bandwidth out for an unlimited link)",
         });
     }
     Ok(Rate(r))

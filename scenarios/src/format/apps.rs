@@ -9,7 +9,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::values::{Duration, Isns};
+use super::values::{Bandwidth, Duration, Isns, StartSpec};
 
 /// One application on a host (exactly one of its kinds). A host may run
 /// several: one endpoint each, each with a `name` unique on the host.
@@ -34,6 +34,9 @@ pub struct EndpointSpec {
     /// Flood a TCP port with SYNs from spoofed addresses.
     #[serde(default)]
     pub syn_flood: Option<SynFloodSpec>,
+    /// Send UDP traffic, or count the datagrams arriving on a port.
+    #[serde(default)]
+    pub udp: Option<UdpSpec>,
     /// Answer DNS queries from a zone.
     #[serde(default)]
     pub dns_server: Option<DnsServerSpec>,
@@ -126,9 +129,12 @@ pub struct SynFloodSpec {
     /// Gap between SYNs (default `"1ms"`).
     #[serde(default)]
     pub interval: Option<Duration>,
-    /// When the first leaves (default `"0s"`).
+    /// When the first leaves (default `"0s"`), or `{"uniform": [from, to]}`.
     #[serde(default)]
-    pub at: Option<Duration>,
+    pub at: Option<StartSpec>,
+    /// No SYN leaves at or after this time.
+    #[serde(default)]
+    pub stop: Option<Duration>,
     /// Source addresses to claim (default: the flooding host itself).
     #[serde(default)]
     pub spoof: Vec<String>,
@@ -194,9 +200,14 @@ pub struct TcpSpec {
     /// Open a connection to `"node:port"`.
     #[serde(default)]
     pub connect: Option<String>,
-    /// When to connect (default `"0s"`).
+    /// When to connect (default `"0s"`), or `{"uniform": [from, to]}`.
     #[serde(default)]
-    pub at: Option<Duration>,
+    pub at: Option<StartSpec>,
+    /// With `connect`: no connection opens at or after this time, and every
+    /// connection open then is closed (a FIN after the bytes already
+    /// written, as the `close` action).
+    #[serde(default)]
+    pub stop: Option<Duration>,
     /// Our port for `connect` (default: an ephemeral port from 49152).
     #[serde(default)]
     pub local_port: Option<u16>,
@@ -481,9 +492,87 @@ pub struct PingSpec {
     /// Packet size in bytes, headers included (default 84, as `ping` sends).
     #[serde(default)]
     pub size: Option<u32>,
-    /// When the first request leaves (default `"0s"`).
+    /// When the first request leaves (default `"0s"`), or `{"uniform":
+    /// [from, to]}`.
     #[serde(default)]
-    pub at: Option<Duration>,
+    pub at: Option<StartSpec>,
+    /// No request leaves at or after this time.
+    #[serde(default)]
+    pub stop: Option<Duration>,
+}
+
+/// UDP traffic (RFC 768): a sender (`target`) at a constant bit rate, or
+/// on and off as ns-3's `OnOffApplication`; or a sink (`listen`) that
+/// counts datagrams, bytes, losses and one-way delay.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct UdpSpec {
+    /// Sender: `"node:port"` to send to.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Sink: the port to receive on.
+    #[serde(default)]
+    pub listen: Option<u16>,
+    /// Sender: the rate while on, in payload bits (required).
+    #[serde(default)]
+    pub rate: Option<Bandwidth>,
+    /// Sender: payload bytes of each datagram (default 1472, which fills a
+    /// 1500-byte MTU; at most 65507).
+    #[serde(default)]
+    pub size: Option<u32>,
+    /// Sender: its source port (default: the first port from 49152 that no
+    /// other UDP application of the host uses).
+    #[serde(default)]
+    pub local_port: Option<u16>,
+    /// Sender: on and off periods (default: always on, a constant bit
+    /// rate).
+    #[serde(default)]
+    pub on_off: Option<OnOffSpec>,
+    /// Sender: when it starts (default `"0s"`), or `{"uniform": [from,
+    /// to]}`.
+    #[serde(default)]
+    pub at: Option<StartSpec>,
+    /// Sender: nothing is sent at or after this time.
+    #[serde(default)]
+    pub stop: Option<Duration>,
+}
+
+/// The lengths of a UDP sender's on and off periods. It starts in an on
+/// period.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct OnOffSpec {
+    /// Each on period's length.
+    pub on: PeriodSpec,
+    /// Each off period's length.
+    pub off: PeriodSpec,
+}
+
+/// How a period's length is drawn (from the stream
+/// `udp/<host>/<name>/on_off`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum PeriodSpec {
+    /// Always this long.
+    Constant(Duration),
+    /// Exponential with this mean.
+    Exponential(Duration),
+    /// Pareto with a mean and a shape greater than 1.
+    Pareto(ParetoSpec),
+}
+
+/// A Pareto distribution by its mean and shape.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct ParetoSpec {
+    /// The mean.
+    pub mean: Duration,
+    /// The shape (tail index); greater than 1, or the mean is infinite.
+    /// ns-3's default is 2.
+    pub shape: f64,
 }
 
 fn one() -> u32 {
@@ -498,6 +587,9 @@ super::objects::objects_only!(
     ZoneRecordSpec,
     DnsClientSpec,
     SynFloodSpec,
+    UdpSpec,
+    OnOffSpec,
+    ParetoSpec,
     TcpSpec,
     HttpSpec,
     CertificateSpec,

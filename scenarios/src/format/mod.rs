@@ -32,8 +32,8 @@ mod values;
 
 pub use apps::{
     CertificateSpec, CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, DnsServerSpec,
-    EndpointSpec, HttpSpec, IssuerName, MitmSpec, ObserverSpec, PingSpec, ProfileName,
-    SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName, ZoneRecordSpec,
+    EndpointSpec, HttpSpec, IssuerName, MitmSpec, ObserverSpec, OnOffSpec, ParetoSpec, PeriodSpec,
+    PingSpec, ProfileName, SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName, UdpSpec, ZoneRecordSpec,
 };
 pub use derived::DerivedSpec;
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
@@ -45,7 +45,7 @@ pub use topology::{
     PieSpec, RedSpec, TokenBucketSpec, TopologySpec, TunedDiscipline,
 };
 pub use trace::TraceSpec;
-pub use values::{Bandwidth, Count, Duration, Isns, Probability, Quantity};
+pub use values::{Bandwidth, Count, Duration, Isns, Probability, Quantity, StartSpec};
 
 /// A whole scenario.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

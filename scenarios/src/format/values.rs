@@ -257,3 +257,68 @@ impl<'de> Deserialize<'de> for Isns {
         d.deserialize_any(V)
     }
 }
+
+/// When an application starts: at a time (`"2s"`), or at a time drawn
+/// uniformly from a range when the run starts (`{"uniform": ["0s",
+/// "1s"]}`), from a random stream of the run named after the host and the
+/// application (`start/<host>/<name>`), so the same seed gives the same
+/// start and another application's draws never move it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartSpec {
+    /// At this time.
+    At(Duration),
+    /// Uniformly between the two times, both included.
+    Uniform(Duration, Duration),
+}
+
+impl JsonSchema for StartSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "StartSpec".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let d = g.subschema_for::<Duration>();
+        json_schema!({
+            "description": "A start time: a duration such as \"2s\", or {\"uniform\": [from, to]} for a time drawn uniformly between two durations (both included) from the run's seed.",
+            "anyOf": [
+                d,
+                {
+                    "type": "object",
+                    "properties": {"uniform": {"type": "array", "items": d, "minItems": 2, "maxItems": 2}},
+                    "required": ["uniform"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
+/// The object form of [`StartSpec`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UniformStart {
+    uniform: [Duration; 2],
+}
+
+/// By hand rather than `untagged`, so a mistake inside keeps its own
+/// message and path.
+impl<'de> Deserialize<'de> for StartSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StartSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration such as \"2s\" or {\"uniform\": [\"0s\", \"1s\"]}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StartSpec, E> {
+                sim_core::parse_duration(v)
+                    .map(|d| StartSpec::At(Duration(d)))
+                    .map_err(E::custom)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, m: A) -> Result<StartSpec, A::Error> {
+                let u = UniformStart::deserialize(de::value::MapAccessDeserializer::new(m))?;
+                Ok(StartSpec::Uniform(u.uniform[0], u.uniform[1]))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

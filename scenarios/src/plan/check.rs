@@ -1,11 +1,12 @@
 //! Small checks that every section of the file needs, written once so that
 //! the same mistake gets the same words wherever it is made.
 
-use sim_core::{NodeId, Topology};
+use sim_apps::start::Start;
+use sim_core::{NodeId, SimTime, Topology};
 
 use super::topology::{names, unknown_node};
 use crate::error::InputError;
-use crate::format::Bounds;
+use crate::format::{Bounds, Duration, StartSpec};
 
 /// Whether an optional setting was given, for [`exactly_one`].
 pub(super) fn given<T>(x: &Option<T>) -> Option<bool> {
@@ -91,4 +92,52 @@ pub(super) fn node_port(
 /// The host part of `"host:port"` (all of it when there is no port).
 pub(super) fn host_part(text: &str) -> &str {
     text.rsplit_once(':').map_or(text, |(h, _)| h)
+}
+
+/// An application's start (`at`, at `path`): a time, or a range to draw
+/// from whose ends are in order.
+pub(super) fn start(at: Option<&StartSpec>, path: &str) -> Result<Start, InputError> {
+    match at {
+        None => Ok(Start::ZERO),
+        Some(StartSpec::At(d)) => Ok(Start::At(SimTime::ZERO + d.0)),
+        Some(StartSpec::Uniform(from, to)) => {
+            if to.0 < from.0 {
+                return Err(InputError::at(
+                    format!("{path}.uniform"),
+                    format!(
+                        "the range [{}, {}] ends before it begins: give the earlier time first",
+                        from.0, to.0
+                    ),
+                ));
+            }
+            Ok(Start::Uniform {
+                from: SimTime::ZERO + from.0,
+                to: SimTime::ZERO + to.0,
+            })
+        }
+    }
+}
+
+/// An application's `stop` (at `path`): after every start it may have, or
+/// it could never send.
+pub(super) fn stop(
+    stop: Option<&Duration>,
+    start: Start,
+    path: &str,
+) -> Result<Option<SimTime>, InputError> {
+    let Some(d) = stop else {
+        return Ok(None);
+    };
+    let stop = SimTime::ZERO + d.0;
+    if stop <= start.latest() {
+        let start = match start {
+            Start::At(t) => format!("its start ({t})"),
+            Start::Uniform { to, .. } => format!("its latest start ({to})"),
+        };
+        return Err(InputError::at(
+            path,
+            format!("stop ({stop}) must come after {start}: it would never send"),
+        ));
+    }
+    Ok(Some(stop))
 }

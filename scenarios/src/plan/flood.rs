@@ -1,9 +1,9 @@
 //! A `syn_flood` endpoint: bare SYNs from spoofed addresses, to show what
 //! a listener's SYN queue and SYN cookies do under attack.
 
-use sim_core::{NodeId, SimDuration, SimTime, Topology};
+use sim_core::{NodeId, SimDuration, Topology};
 
-use super::check::{node, node_port};
+use super::check::{node, node_port, start, stop};
 use crate::error::InputError;
 use crate::format::SynFloodSpec;
 use sim_apps::host::HostApp;
@@ -29,12 +29,14 @@ pub(super) fn flood_app(
         .enumerate()
         .map(|(i, n)| node(topology, &format!("{path}.spoof[{i}]"), n))
         .collect::<Result<Vec<_>, _>>()?;
+    let begin = start(f.at.as_ref(), &format!("{path}.at"))?;
     Ok(HostApp::SynFlood(sim_apps::flood::SynFlood {
         target,
         port,
         count: f.count,
         interval: f.interval.map_or(SimDuration::from_millis(1), |d| d.0),
-        at: SimTime::ZERO + f.at.map_or(SimDuration::ZERO, |d| d.0),
+        at: begin,
+        stop: stop(f.stop.as_ref(), begin, &format!("{path}.stop"))?,
         spoof,
     }))
 }

@@ -12,7 +12,7 @@ use sim_core::{NodeId, NodeKind, Topology};
 
 use super::check::{exactly_one, given};
 use super::topology::{names, unknown_node};
-use super::{dns, flood, mitm, ping, tcp};
+use super::{dns, flood, mitm, ping, tcp, udp};
 use crate::error::InputError;
 use crate::format::EndpointSpec;
 use sim_apps::host::{HostApp, NamedApp};
@@ -53,6 +53,7 @@ pub(super) fn hosts(
         if idx.len() > 1 {
             check_ports(&apps[node], idx, endpoints)?;
         }
+        udp_ports(&mut apps[node], idx, endpoints)?;
     }
     let hosts: Vec<(NodeId, Vec<NamedApp>)> = apps
         .into_iter()
@@ -226,6 +227,50 @@ fn check_ports(
     Ok(())
 }
 
+/// The UDP ports of a host: no two of its applications use one (a sink's
+/// `listen`, a sender's `local_port`, a DNS server's 53: RFC 768
+/// demultiplexes by port alone); then each sender without a `local_port`
+/// gets the first port from 49152 (RFC 6335 §6's ephemeral range) that
+/// none uses, in file order.
+fn udp_ports(
+    apps: &mut [NamedApp],
+    idx: &[usize],
+    endpoints: &[EndpointSpec],
+) -> Result<(), InputError> {
+    use sim_apps::udp::UdpApp;
+    let mut taken: BTreeMap<u16, usize> = BTreeMap::new();
+    for (&i, a) in idx.iter().zip(apps.iter()) {
+        let (port, field) = match &a.app {
+            HostApp::Udp(UdpApp::Sink(s)) => (s.port, "udp.listen"),
+            HostApp::Udp(UdpApp::Send(s)) if s.local_port != 0 => (s.local_port, "udp.local_port"),
+            HostApp::DnsServer(_) => (sim_apps::dns::PORT, "dns_server"),
+            _ => continue,
+        };
+        if let Some(j) = taken.insert(port, i) {
+            return Err(InputError::at(
+                format!("endpoints[{i}].{field}"),
+                format!(
+                    "UDP port {port} is already endpoints[{j}]'s on host {:?}; two applications on one port",
+                    endpoints[i].node
+                ),
+            ));
+        }
+    }
+    let mut next = 49_152u16;
+    for a in apps.iter_mut() {
+        if let HostApp::Udp(UdpApp::Send(s)) = &mut a.app
+            && s.local_port == 0
+        {
+            while taken.contains_key(&next) {
+                next += 1;
+            }
+            s.local_port = next;
+            taken.insert(next, usize::MAX);
+        }
+    }
+    Ok(())
+}
+
 /// The endpoint's node: a host, or a router for the on-path models.
 fn endpoint_node(e: &EndpointSpec, path: &str, topology: &Topology) -> Result<NodeId, InputError> {
     let at = topology.node(&e.node).ok_or_else(|| {
@@ -269,11 +314,15 @@ fn application(
             ("\"ping\"", given(&e.ping)),
             ("\"tcp\"", given(&e.tcp)),
             ("\"syn_flood\"", given(&e.syn_flood)),
+            ("\"udp\"", given(&e.udp)),
             ("\"dns_server\"", given(&e.dns_server)),
             ("\"mitm\"", given(&e.mitm)),
             ("\"observer\"", given(&e.observer)),
         ],
     )?;
+    if let Some(u) = &e.udp {
+        return udp::udp_app(u, &format!("{path}.udp"), at, &e.node, topology);
+    }
     let app = match (&e.ping, &e.tcp, &e.syn_flood, &e.dns_server, &e.mitm) {
         (Some(p), ..) => ping::ping_app(p, &format!("{path}.ping"), at, &e.node, topology)?,
         (_, Some(t), ..) => HostApp::Tcp(tcp::tcp_app(

@@ -68,6 +68,7 @@ pub(super) fn mitm_app(
         close_after_send: false,
         on_peer_close: OnPeerClose::Close,
         stall_reading_until: None,
+        stop: None,
         connections: 1,
         concurrency: 1,
         cfg: TcpConfig {

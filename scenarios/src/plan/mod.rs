@@ -39,6 +39,7 @@ mod suggest;
 mod tcp;
 mod topology;
 mod trace;
+mod udp;
 
 pub use actions::LinkAction;
 pub use expect::{Expectation, Measure};

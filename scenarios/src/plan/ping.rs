@@ -1,11 +1,12 @@
 //! A `ping` endpoint: echo requests to one host, timed.
 
 use sim_core::datagram::PingJob;
-use sim_core::{NodeId, SimDuration, SimTime, Topology};
+use sim_core::{NodeId, SimDuration, Topology};
 
-use super::check::node;
+use super::check::{node, start, stop};
 use crate::error::InputError;
 use crate::format::PingSpec;
+use sim_apps::PingApp;
 use sim_apps::host::HostApp;
 
 /// Ping's default: 20 bytes of IPv4 header, 8 of ICMP, 56 of data.
@@ -44,11 +45,17 @@ pub(super) fn ping_app(
             ),
         ));
     }
-    Ok(HostApp::Ping(PingJob {
-        target,
-        count: p.count,
-        interval: p.interval.map_or(SimDuration::from_secs(1), |d| d.0),
-        size,
-        start: SimTime::ZERO + p.at.map_or(SimDuration::ZERO, |d| d.0),
+    let begin = start(p.at.as_ref(), &format!("{ppath}.at"))?;
+    Ok(HostApp::Ping(PingApp {
+        job: PingJob {
+            target,
+            count: p.count,
+            interval: p.interval.map_or(SimDuration::from_secs(1), |d| d.0),
+            size,
+            // A drawn start is drawn when the run starts.
+            start: begin.earliest(),
+            stop: stop(p.stop.as_ref(), begin, &format!("{ppath}.stop"))?,
+        },
+        start: begin,
     }))
 }

@@ -31,6 +31,12 @@ pub(super) fn tcp_app(
     certificate_names: &[String],
 ) -> Result<TcpApp, InputError> {
     let role = role(t, path, at, name, topology)?;
+    let stop = match &role {
+        Role::Connect { at, .. } => {
+            super::check::stop(t.stop.as_ref(), *at, &format!("{path}.stop"))?
+        }
+        _ => None,
+    };
     if t.dns.is_some() && t.connect.is_none() {
         return Err(InputError::at(
             format!("{path}.dns"),
@@ -62,6 +68,7 @@ pub(super) fn tcp_app(
             OnPeerClose::Close
         },
         stall_reading_until: t.stall_reading_until.map(|d| SimTime::ZERO + d.0),
+        stop,
         connections,
         concurrency,
         cfg,
@@ -104,10 +111,10 @@ fn listen_role(t: &TcpSpec, path: &str, port: u16) -> Result<Role, InputError> {
             "port 0 cannot be listened on",
         ));
     }
-    if t.local_port.is_some() || t.at.is_some() {
+    if t.local_port.is_some() || t.at.is_some() || t.stop.is_some() {
         return Err(InputError::at(
             path,
-            "\"local_port\" and \"at\" go with \"connect\"",
+            "\"local_port\", \"at\" and \"stop\" go with \"connect\"",
         ));
     }
     Ok(Role::Listen {
@@ -142,7 +149,7 @@ fn connect_role(
         remote,
         port,
         local_port: t.local_port,
-        at: SimTime::ZERO + t.at.map_or(SimDuration::ZERO, |d| d.0),
+        at: super::check::start(t.at.as_ref(), &format!("{path}.at"))?,
     })
 }
 

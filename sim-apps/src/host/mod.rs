@@ -23,9 +23,11 @@ use crate::flood::{Flood, SynFlood};
 use crate::mitm::{Mitm, MitmApp};
 use crate::observer::Observer;
 use crate::payload::Wire;
-use crate::ping;
+use crate::ping::{self, PingApp};
+use crate::start::Start;
 use crate::tcp::{self, ConnFigures, TcpApp, TcpHost};
 use crate::timer::Timer;
+use crate::udp::{Sender, Sink, UdpApp};
 
 pub use crate::tcp::HostAction;
 
@@ -35,11 +37,13 @@ pub enum HostApp {
     /// Only answers echo requests.
     Echo,
     /// Pings, and answers echo requests.
-    Ping(PingJob),
+    Ping(PingApp),
     /// Runs a TCP application, and answers echo requests.
     Tcp(TcpApp),
     /// Floods a port with spoofed SYNs.
     SynFlood(SynFlood),
+    /// Sends UDP datagrams, or counts those arriving on a port.
+    Udp(UdpApp),
     /// Answers DNS queries from its zone.
     DnsServer(Zone),
     /// A TLS-terminating man-in-the-middle (on a router).
@@ -64,6 +68,7 @@ impl HostApp {
             HostApp::Ping(_) => "ping",
             HostApp::Tcp(_) => "tcp",
             HostApp::SynFlood(_) => "syn_flood",
+            HostApp::Udp(_) => "udp",
             HostApp::DnsServer(_) => "dns_server",
             HostApp::Mitm(_) => "mitm",
             HostApp::Observer => "observer",
@@ -78,6 +83,7 @@ impl HostApp {
             HostApp::Ping(_) => "ping",
             HostApp::Tcp(_) => "tcp",
             HostApp::SynFlood(_) => "flood",
+            HostApp::Udp(_) => "udp",
             HostApp::DnsServer(_) => "dns",
             HostApp::Mitm(_) => "mitm",
             HostApp::Observer => "observer",
@@ -88,12 +94,14 @@ impl HostApp {
     fn own_metric_names(&self) -> Vec<String> {
         match self {
             HostApp::Echo => Vec::new(),
-            HostApp::Ping(job) => ping::metric_names(Some(job))
+            HostApp::Ping(p) => ping::metric_names(Some(&p.job))
                 .into_iter()
                 .filter(|k| !k.starts_with("echo."))
                 .collect(),
             HostApp::Tcp(a) => tcp::metric_names(a),
             HostApp::SynFlood(_) => Flood::metric_names(),
+            HostApp::Udp(UdpApp::Send(_)) => Sender::metric_names(),
+            HostApp::Udp(UdpApp::Sink(_)) => Sink::metric_names(),
             HostApp::DnsServer(_) => DnsServer::metric_names(),
             HostApp::Mitm(_) => Mitm::metric_names(),
             HostApp::Observer => Observer::metric_names(),
@@ -162,6 +170,8 @@ enum App {
     Ping,
     Tcp(Box<TcpHost>),
     Flood(Flood),
+    UdpSend(Sender),
+    UdpSink(Sink),
     DnsServer(DnsServer),
     Mitm(Box<Mitm>),
     Observer(Observer),
@@ -213,7 +223,7 @@ impl Host {
             "too many applications"
         );
         let job = apps.iter().find_map(|a| match &a.app {
-            HostApp::Ping(job) => Some(job),
+            HostApp::Ping(p) => Some(&p.job),
             _ => None,
         });
         // TCP clients that let the port be picked: with two or more, each
@@ -255,7 +265,9 @@ impl Host {
                     }
                     App::Tcp(Box::new(h))
                 }
-                HostApp::SynFlood(f) => App::Flood(Flood::new(f, index)),
+                HostApp::SynFlood(f) => App::Flood(Flood::new(f, index, a.label())),
+                HostApp::Udp(UdpApp::Send(u)) => App::UdpSend(Sender::new(u, index, a.label())),
+                HostApp::Udp(UdpApp::Sink(u)) => App::UdpSink(Sink::new(u)),
                 HostApp::DnsServer(z) => App::DnsServer(DnsServer::new(z)),
                 HostApp::Mitm(m) => App::Mitm(Box::new(Mitm::new(m))),
                 HostApp::Observer => App::Observer(Observer::default()),
@@ -282,7 +294,13 @@ impl Host {
             match &a.app {
                 App::Tcp(t) => all.extend(t.connections()),
                 App::Mitm(m) => all.extend(m.connections()),
-                App::Echo | App::Ping | App::Flood(_) | App::DnsServer(_) | App::Observer(_) => {}
+                App::Echo
+                | App::Ping
+                | App::Flood(_)
+                | App::UdpSend(_)
+                | App::UdpSink(_)
+                | App::DnsServer(_)
+                | App::Observer(_) => {}
             }
         }
         all
@@ -341,6 +359,27 @@ impl Host {
         owner.or(self.tcp.first().copied())
     }
 
+    /// A UDP datagram: for the sink on its port, if there is one (RFC 768
+    /// demultiplexes by destination port alone).
+    fn on_datagram(&mut self, cx: &mut Context<'_, Wire>, from: NodeId, d: &crate::udp::Datagram) {
+        let now = cx.now();
+        for a in &mut self.apps {
+            if let App::UdpSink(s) = &mut a.app
+                && s.port() == d.dst_port
+            {
+                return s.on_datagram(now, from, d);
+            }
+        }
+        if cx.tracing() {
+            let fields = vec![
+                (Field::From, Value::Node(from)),
+                (Field::Port, Value::from(u32::from(d.dst_port))),
+                (Field::Reason, "no UDP sink on this port".into()),
+            ];
+            cx.trace(Kind::UdpUnmatched, fields);
+        }
+    }
+
     /// A DNS message: a query for the server, an answer for the resolver
     /// that asked (or the first, which counts it unmatched).
     fn on_dns(&mut self, cx: &mut Context<'_, Wire>, from: NodeId, m: &Message) {
@@ -377,13 +416,30 @@ impl Host {
 
 impl Endpoint<Wire> for Host {
     fn start(&mut self, cx: &mut Context<'_, Wire>) {
+        // A drawn ping start is drawn now, from the run's seed: the
+        // responder is made again with it.
+        let drawn = self.apps.iter().find_map(|a| match &a.spec.app {
+            HostApp::Ping(
+                p @ PingApp {
+                    start: Start::Uniform { .. },
+                    ..
+                },
+            ) => Some((p.clone(), a.spec.label().to_string())),
+            _ => None,
+        });
+        if let Some((p, label)) = drawn {
+            let node = cx.topology().name(cx.node()).to_string();
+            let start = p.start.resolve(cx.run_seed(), &node, &label);
+            self.echo = ping::responder(Some(&PingJob { start, ..p.job }));
+        }
         Endpoint::<Wire>::start(&mut self.echo, cx);
         for a in &mut self.apps {
             match &mut a.app {
                 App::Tcp(t) => t.start(cx),
                 App::Mitm(m) => m.start(cx),
                 App::Flood(f) => f.start(cx),
-                App::Echo | App::Ping | App::DnsServer(_) | App::Observer(_) => {}
+                App::UdpSend(u) => u.start(cx),
+                App::Echo | App::Ping | App::UdpSink(_) | App::DnsServer(_) | App::Observer(_) => {}
             }
         }
     }
@@ -411,6 +467,7 @@ impl Endpoint<Wire> for Host {
         match &packet.payload {
             Wire::Echo(_) => self.echo.on_packet(cx, packet),
             Wire::Dns(m) => self.on_dns(cx, packet.src, m),
+            Wire::Udp(d) => self.on_datagram(cx, packet.src, d),
             Wire::Tcp { seg, bytes, .. } => {
                 if let Some(t) = self.tcp_for(packet.src, seg).and_then(|i| self.tcp_at(i)) {
                     t.on_segment(cx, packet.src, seg, bytes.as_ref());
@@ -438,6 +495,12 @@ impl Endpoint<Wire> for Host {
             Timer::Flood(i) => {
                 if let Some(App::Flood(f)) = self.apps.get_mut(usize::from(i)).map(|a| &mut a.app) {
                     f.on_timer(cx);
+                }
+            }
+            Timer::Udp(i) => {
+                if let Some(App::UdpSend(u)) = self.apps.get_mut(usize::from(i)).map(|a| &mut a.app)
+                {
+                    u.on_timer(cx);
                 }
             }
             Timer::Action(k) => {
@@ -473,6 +536,8 @@ impl Endpoint<Wire> for Host {
                 App::Ping => pings.take().unwrap_or_default(),
                 App::Tcp(t) => t.metrics(),
                 App::Flood(f) => f.metrics(),
+                App::UdpSend(u) => u.metrics(),
+                App::UdpSink(u) => u.metrics(),
                 App::DnsServer(s) => s.metrics(),
                 App::Mitm(mitm) => mitm.metrics(),
                 App::Observer(o) => o.metrics(),

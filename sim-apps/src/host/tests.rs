@@ -24,6 +24,7 @@ fn tcp(role: Role, stream: Option<StreamSide>) -> TcpApp {
         close_after_send: true,
         on_peer_close: OnPeerClose::Close,
         stall_reading_until: None,
+        stop: None,
         connections: 1,
         concurrency: 1,
         cfg: TcpConfig::default(),
@@ -57,7 +58,7 @@ fn every_kind() -> Vec<HostApp> {
         remote: Target::Node(NodeId(1)),
         port: 443,
         local_port: None,
-        at: SimTime::ZERO,
+        at: Start::ZERO,
     };
     let named = Role::Connect {
         remote: Target::Name {
@@ -71,16 +72,20 @@ fn every_kind() -> Vec<HostApp> {
         },
         port: 443,
         local_port: None,
-        at: SimTime::ZERO,
+        at: Start::ZERO,
     };
     vec![
         HostApp::Echo,
-        HostApp::Ping(PingJob {
-            target: NodeId(1),
-            count: 3,
-            interval: SimDuration::from_secs(1),
-            size: 64,
-            start: SimTime::ZERO,
+        HostApp::Ping(PingApp {
+            job: PingJob {
+                target: NodeId(1),
+                count: 3,
+                interval: SimDuration::from_secs(1),
+                size: 64,
+                start: SimTime::ZERO,
+                stop: None,
+            },
+            start: Start::ZERO,
         }),
         HostApp::Tcp(tcp(listen(), None)),
         HostApp::Tcp(tcp(node.clone(), None)),
@@ -96,7 +101,8 @@ fn every_kind() -> Vec<HostApp> {
             port: 80,
             count: 10,
             interval: SimDuration::from_secs(1),
-            at: SimTime::ZERO,
+            at: Start::ZERO,
+            stop: None,
             spoof: Vec::new(),
         }),
         HostApp::DnsServer(Zone::default()),
@@ -107,6 +113,17 @@ fn every_kind() -> Vec<HostApp> {
             back: tcp(Role::OnDemand, Some(client())),
         })),
         HostApp::Observer,
+        HostApp::Udp(UdpApp::Send(crate::udp::UdpSender {
+            target: NodeId(1),
+            port: 9000,
+            local_port: 49_152,
+            size: 1000,
+            rate: sim_core::Rate(1_000_000),
+            on_off: None,
+            start: Start::ZERO,
+            stop: None,
+        })),
+        HostApp::Udp(UdpApp::Sink(crate::udp::UdpSink { port: 9000 })),
     ]
 }
 

@@ -94,6 +94,10 @@ pub(crate) struct TcpHost {
     /// final counters; kept only when the run samples.
     ended: Vec<FlowSample>,
     keep_ended: bool,
+    /// The name it goes by on its host (its drawn start's stream).
+    label: String,
+    /// Its `stop` time came: it opens no more connections.
+    stopped: bool,
 }
 
 /// What a time series reads of a connection.
@@ -134,6 +138,8 @@ impl TcpHost {
             next_port: 0,
             ended: Vec::new(),
             keep_ended: false,
+            label: "tcp".to_string(),
+            stopped: false,
         }
     }
 
@@ -184,6 +190,7 @@ impl TcpHost {
     /// keeps the streams it always had).
     pub(crate) fn nth_app(mut self, app: u16, name: &str) -> Self {
         self.slot = Slot::app(app);
+        self.label = name.to_string();
         if app > 0 {
             self.stream_tag = format!("/{name}");
         }
@@ -226,8 +233,14 @@ impl TcpHost {
         match self.app.role {
             Role::Listen { port, backlog } => stack.listen(port, backlog),
             Role::Connect { at, .. } => {
+                let node = cx.topology().name(cx.node()).to_string();
+                let at = at.resolve(cx.run_seed(), &node, &self.label);
                 let t = cx.new_timer(self.timer(TcpTimer::Connect));
                 cx.set_timer(t, at);
+                if let Some(stop) = self.app.stop {
+                    let t = cx.new_timer(self.timer(TcpTimer::Stop));
+                    cx.set_timer(t, stop);
+                }
             }
             Role::OnDemand => {}
         }
@@ -268,6 +281,12 @@ impl TcpHost {
             }
             TcpTimer::Cpu => self.release_held(cx, now),
             TcpTimer::Dns => self.on_dns_timer(cx),
+            TcpTimer::Stop => {
+                self.stop_dialing();
+                for id in self.conns.ids() {
+                    self.stack().close(now, id);
+                }
+            }
             TcpTimer::Read => {
                 self.reading = true;
                 for id in self.conns.ids() {

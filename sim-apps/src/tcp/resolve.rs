@@ -61,7 +61,7 @@ impl TcpHost {
         let Role::Connect { remote, .. } = &self.app.role else {
             return;
         };
-        if self.dialer.opened >= self.app.connections.max(1) {
+        if self.dialer.opened >= self.app.connections.max(1) || self.stopped {
             return;
         }
         self.dialer.opened += 1;
@@ -98,7 +98,17 @@ impl TcpHost {
         }
     }
 
+    /// Its `stop` came: no connection opens from now on, neither a new
+    /// one nor one still waiting for its name or for a free port.
+    pub(super) fn stop_dialing(&mut self) {
+        self.stopped = true;
+        self.dialer.port_wait.clear();
+    }
+
     fn connect_to(&mut self, cx: &mut Context<'_, Wire>, remote: NodeId, started: SimTime) {
+        if self.stopped {
+            return;
+        }
         let Role::Connect {
             port, local_port, ..
         } = self.app.role

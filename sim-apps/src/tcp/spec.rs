@@ -8,6 +8,7 @@ use sim_core::{NodeId, SimTime};
 use sim_tcp::TcpConfig;
 
 use crate::dns::ResolverConfig;
+use crate::start::Start;
 use crate::stream::StreamApp;
 
 /// How a TCP application opens its connection.
@@ -31,8 +32,8 @@ pub enum Role {
         port: u16,
         /// Our port (ephemeral if `None`).
         local_port: Option<u16>,
-        /// When.
-        at: SimTime,
+        /// When the first connection opens.
+        at: Start,
     },
 }
 
@@ -74,6 +75,11 @@ pub struct TcpApp {
     /// Hold received data unread until this time (the window closes as it
     /// fills), then read it all and from then on at once.
     pub stall_reading_until: Option<SimTime>,
+    /// A client opens no connection at or after this time, and closes
+    /// every connection open then, as the `close` action does: the FIN
+    /// follows the bytes already written (what an application handed TCP
+    /// is not taken back, as after `close()` on a socket).
+    pub stop: Option<SimTime>,
     /// Connections to open in all (a client), one after another.
     pub connections: u64,
     /// How many of them may be open at once.

@@ -180,6 +180,9 @@ names! {
         Ttl = "ttl",
         /// Bytes, hex-encoded.
         Data = "data",
+        /// When a UDP datagram left its sender, ns since the run began
+        /// (the stamp the pcap writes into its payload).
+        SentNs = "sent_ns",
         /// Link delay.
         DelayNs = "delay_ns",
         /// Link rate.
@@ -284,7 +287,7 @@ const LINK_HEAD: &[Field] = &[Id, From, To, Src, Dst, Size];
 /// headers, DNS and ping messages).
 pub const PACKET_FIELDS: &[Field] = &[
     Proto, Sport, Dport, Flags, Seq, Ack, Len, Off, Wnd, Mss, Wscale, SackOk, Tsval, Tsecr, Sack,
-    Rtx, Msg, DnsId, Name, Rcode, Addr, Ttl, Data,
+    Rtx, Msg, DnsId, Name, Rcode, Addr, Ttl, Data, SentNs,
 ];
 
 /// Fields naming a TCP connection from one end.
