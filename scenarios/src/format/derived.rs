@@ -25,9 +25,9 @@ pub struct DerivedSpec {
     /// The first metric divided by the second.
     #[serde(default)]
     pub ratio: Option<Vec<String>>,
-    /// A link direction `"from->to"`: its bytes accepted into the queue, in
-    /// bits, over its bandwidth times the run's length (a fraction; the
-    /// direction needs a bandwidth that no action changes).
+    /// A link direction `"from->to"`: the bits whose transmission began
+    /// during the run over its bandwidth times the run's length (a
+    /// fraction; the direction needs a bandwidth that no action changes).
     #[serde(default)]
     pub utilisation: Option<String>,
 }

@@ -1,6 +1,6 @@
 //! The `derived` section checked, and its figures computed after a run.
 
-use sim_core::Value;
+use sim_core::{LinkDirId, Value};
 
 use super::actions::LinkAction;
 use super::check::{exactly_one, given};
@@ -21,8 +21,8 @@ enum Op {
     Jain(Vec<String>),
     Sum(Vec<String>),
     Ratio(String, String),
-    /// The direction's `bytes` metric and its bandwidth in bits per second.
-    Utilisation(String, u64),
+    /// The direction and its bandwidth in bits per second.
+    Utilisation(LinkDirId, u64),
 }
 
 /// Checks each entry's name and inputs (metrics the run reports, or derived
@@ -143,15 +143,17 @@ fn utilisation(
             format!("an action changes {pair}'s bandwidth, so its utilisation has no one rate"),
         ));
     }
-    Ok(Op::Utilisation(
-        super::metrics::link_metric(topo, d.from, d.to, "bytes"),
-        rate.bits_per_sec(),
-    ))
+    Ok(Op::Utilisation(dir, rate.bits_per_sec()))
 }
 
 /// Appends every derived figure that can be computed to `metrics`, in
-/// order (each may read those before it).
-pub fn compute(derived: &[Derived], metrics: &mut Vec<(String, Value)>) {
+/// order (each may read those before it); `transmitted` gives a link
+/// direction's bytes whose transmission began by the end of the run.
+pub fn compute(
+    derived: &[Derived],
+    metrics: &mut Vec<(String, Value)>,
+    transmitted: &dyn Fn(LinkDirId) -> u64,
+) {
     for d in derived {
         let get = |m: &str, metrics: &[(String, Value)]| {
             metrics
@@ -188,14 +190,12 @@ pub fn compute(derived: &[Derived], metrics: &mut Vec<(String, Value)>) {
                 (Some(a), Some(b)) if b != 0.0 => Some(Value::F64(a / b)),
                 _ => None,
             },
-            Op::Utilisation(bytes, rate) => {
-                match (get(bytes, metrics), get("run.end_time_ns", metrics)) {
-                    (Some(bytes), Some(ns)) if ns > 0.0 => {
-                        Some(Value::F64(bytes * 8.0 * 1e9 / (*rate as f64 * ns)))
-                    }
-                    _ => None,
-                }
-            }
+            Op::Utilisation(dir, rate) => match get("run.end_time_ns", metrics) {
+                Some(ns) if ns > 0.0 => Some(Value::F64(
+                    transmitted(*dir) as f64 * 8.0 * 1e9 / (*rate as f64 * ns),
+                )),
+                _ => None,
+            },
         };
         if let Some(v) = value {
             metrics.push((d.name.clone(), v));

@@ -184,9 +184,11 @@ pub fn run_traced<S: RecordSink + 'static>(
         ),
     };
     let mut metrics = collect_metrics(&sim, plan);
-    crate::plan::derived::compute(&plan.derived, &mut metrics);
-    let connections = connections(&sim, plan);
     let end = end_time(&sim, plan);
+    crate::plan::derived::compute(&plan.derived, &mut metrics, &|dir| {
+        sim.transmitted_at(dir, end)
+    });
+    let connections = connections(&sim, plan);
     let events = sim.events_handled();
     drop(sim);
     let sink = std::rc::Rc::try_unwrap(shared)
