@@ -23,6 +23,7 @@ mod apps;
 mod derived;
 mod expect;
 mod faults;
+mod measure;
 mod objects;
 mod series;
 mod snapshot;
@@ -38,6 +39,7 @@ pub use apps::{
 pub use derived::DerivedSpec;
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
 pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperName};
+pub use measure::MeasureSpec;
 pub use series::TimeSeriesSpec;
 pub use snapshot::{AllWord, KindsChoice, MetricsChoice, SnapshotSpec};
 pub use topology::{
@@ -107,6 +109,9 @@ pub struct ScenarioFile {
     /// index, sums, ratios, link utilisation), named `derived.<name>`.
     #[serde(default)]
     pub derived: Vec<DerivedSpec>,
+    /// The window rates are measured over (default: the whole run).
+    #[serde(default)]
+    pub measure: Option<MeasureSpec>,
 }
 
 fn default_seed() -> u64 {

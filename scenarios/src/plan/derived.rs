@@ -148,11 +148,12 @@ fn utilisation(
 
 /// Appends every derived figure that can be computed to `metrics`, in
 /// order (each may read those before it); `transmitted` gives a link
-/// direction's bytes whose transmission began by the end of the run.
+/// direction's bytes whose transmission began in the measured span (the
+/// run, or its `measure` window) and that span's length in nanoseconds.
 pub fn compute(
     derived: &[Derived],
     metrics: &mut Vec<(String, Value)>,
-    transmitted: &dyn Fn(LinkDirId) -> u64,
+    transmitted: &dyn Fn(LinkDirId) -> (u64, u64),
 ) {
     for d in derived {
         let get = |m: &str, metrics: &[(String, Value)]| {
@@ -190,9 +191,9 @@ pub fn compute(
                 (Some(a), Some(b)) if b != 0.0 => Some(Value::F64(a / b)),
                 _ => None,
             },
-            Op::Utilisation(dir, rate) => match get("run.end_time_ns", metrics) {
-                Some(ns) if ns > 0.0 => Some(Value::F64(
-                    transmitted(*dir) as f64 * 8.0 * 1e9 / (*rate as f64 * ns),
+            Op::Utilisation(dir, rate) => match transmitted(*dir) {
+                (bytes, ns) if ns > 0 => Some(Value::F64(
+                    bytes as f64 * 8.0 * 1e9 / (*rate as f64 * ns as f64),
                 )),
                 _ => None,
             },

@@ -87,6 +87,8 @@ pub struct Plan {
     pub sample_every: Option<SimDuration>,
     /// Figures computed from the metrics after the run.
     pub derived: Vec<derived::Derived>,
+    /// The window rates are measured over, if not the whole run.
+    pub measure: Option<(SimTime, SimTime)>,
 }
 
 /// Checks a parsed scenario and resolves names, producing a [`Plan`].
@@ -113,6 +115,7 @@ pub fn plan(file: &ScenarioFile, swept: &[&str]) -> Result<Plan, InputError> {
     let snapshot = snapshot::snapshot(file.snapshot.as_ref(), &topology, &known)?;
     let trace_filter = trace::trace_filter(file.trace.as_ref(), &topology)?;
     let sample_every = sample_every(file, stop_at)?;
+    let measure = measure(file, stop_at)?;
     Ok(Plan {
         name: file.name.clone(),
         default_seed: file.seed,
@@ -131,7 +134,41 @@ pub fn plan(file: &ScenarioFile, swept: &[&str]) -> Result<Plan, InputError> {
         trace_filter,
         sample_every,
         derived,
+        measure,
     })
+}
+
+/// The `measure` window: `from` before `to`, `to` at most `stop_at`.
+fn measure(
+    file: &ScenarioFile,
+    stop_at: SimTime,
+) -> Result<Option<(SimTime, SimTime)>, InputError> {
+    let Some(m) = &file.measure else {
+        return Ok(None);
+    };
+    let from = SimTime::ZERO + m.from.0;
+    let to = m.to.map_or(stop_at, |d| SimTime::ZERO + d.0);
+    if to > stop_at {
+        return Err(InputError::at(
+            "measure.to",
+            format!(
+                "is after stop_at ({})",
+                stop_at.saturating_since(SimTime::ZERO)
+            ),
+        ));
+    }
+    if from >= to {
+        let path = if m.to.is_some() {
+            "measure.to"
+        } else {
+            "measure.from"
+        };
+        return Err(InputError::at(
+            path,
+            "the window must end after it starts (from < to, to at most stop_at)",
+        ));
+    }
+    Ok(Some((from, to)))
 }
 
 /// The `timeseries` interval: longer than 0, at most the run, and at most

@@ -24,6 +24,7 @@ use sim_apps::timer::Timer;
 mod faults;
 mod judge;
 mod series;
+mod window;
 
 pub use judge::{ExpectResult, Observed};
 
@@ -168,6 +169,7 @@ pub fn run_traced<S: RecordSink + 'static>(
         progress,
         sink: &shared,
         sampler: plan.sample_every.map(series::Sampler::new),
+        window: plan.measure.map(window::Window::new),
         idle: false,
     };
     let result = catch_unwind(AssertUnwindSafe(|| driver.drive(&mut sim, plan)));
@@ -185,8 +187,13 @@ pub fn run_traced<S: RecordSink + 'static>(
     };
     let mut metrics = collect_metrics(&sim, plan);
     let end = end_time(&sim, plan);
-    crate::plan::derived::compute(&plan.derived, &mut metrics, &|dir| {
-        sim.transmitted_at(dir, end)
+    let window = driver.window.take();
+    if let Some(w) = &window {
+        w.apply(&sim, plan, &mut metrics);
+    }
+    crate::plan::derived::compute(&plan.derived, &mut metrics, &|dir| match &window {
+        Some(w) => w.transmitted(&sim, dir),
+        None => (sim.transmitted_at(dir, end), end.as_nanos()),
     });
     let connections = connections(&sim, plan);
     let events = sim.events_handled();
@@ -269,6 +276,8 @@ struct Driver<'a, S> {
     progress: &'a mut dyn FnMut(Progress),
     sink: &'a std::rc::Rc<std::cell::RefCell<RunSink<S>>>,
     sampler: Option<series::Sampler>,
+    /// The measurement window, its edges read as the run passes them.
+    window: Option<window::Window>,
     /// Nothing was left to happen at the last stop.
     idle: bool,
 }
@@ -290,6 +299,20 @@ impl<S: RecordSink> Driver<'_, S> {
                 .as_ref()
                 .map(|s| s.next)
                 .filter(|&t| t <= plan.stop_at);
+            let edge_at = self.window.as_ref().and_then(|w| w.next());
+            // A window edge is read after every event at its time, before a
+            // sample or an action there.
+            if let Some(at) = edge_at.filter(|&e| {
+                sample_at.is_none_or(|s| e <= s) && actions.peek().is_none_or(|a| e < a.at)
+            }) {
+                if let Some(stop) = self.run_to(sim, at) {
+                    return Some(stop);
+                }
+                if let Some(w) = self.window.as_mut() {
+                    w.read(sim, plan);
+                }
+                continue;
+            }
             let action = actions
                 .peek()
                 .filter(|a| sample_at.is_none_or(|s| a.at <= s));

@@ -1,0 +1,103 @@
+//! The measurement window (the scenario's `measure`): rates over
+//! `[from, to]` only, to leave out a warm-up.
+
+mod common;
+
+use common::{assert_refused, library, metric, run_text};
+
+/// The library's udp-cbr-vs-tcp (a 3 Mbps CBR flow from 1 s to 9 s beside
+/// a CUBIC upload on a 10 Mbps bottleneck, 10 s), with `extra` fields.
+fn udp_cbr(extra: &str) -> String {
+    let (_, text) = library()
+        .into_iter()
+        .find(|(n, _)| n == "udp-cbr-vs-tcp")
+        .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let extra: serde_json::Value = serde_json::from_str(extra).unwrap();
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    v["expect"] = serde_json::json!([]);
+    v.to_string()
+}
+
+#[test]
+fn rates_are_taken_over_the_window() {
+    let whole = run_text(&udp_cbr("{}"), 1).unwrap();
+    let windowed = run_text(&udp_cbr(r#"{"measure": {"from": "3s", "to": "8s"}}"#), 1).unwrap();
+    // Inside [3 s, 8 s] the CBR flow sends 3 Mbit/s of payload; what
+    // arrives in the window differs from that by the few datagrams the
+    // shared drop-tail queue drops (8 in the whole run) and by the change
+    // in queueing delay at the window's edges (the queue holds up to
+    // 120 ms): a handful of 1472-byte datagrams.
+    let cbr = metric(&windowed, "b.sink.goodput_bps");
+    assert!(cbr.abs_diff(3_000_000) <= 30_000, "{cbr}");
+    assert!(metric(&windowed, "b.sink.lost") <= 10);
+    // TCP's goodput over the window is its bytes acknowledged there over
+    // 5 s: between the whole run's rate and the link's rate left by UDP.
+    let tcp = metric(&windowed, "a.bulk.goodput_bps");
+    let tcp_whole = metric(&whole, "a.bulk.goodput_bps");
+    assert!((5_500_000..=6_940_000).contains(&tcp), "{tcp}");
+    assert_ne!(
+        tcp, tcp_whole,
+        "the whole run's rate includes slow start and the UDP-free seconds"
+    );
+    // Counters and everything else are those of the whole run: the window
+    // changes no event.
+    for (a, b) in whole.metrics.iter().zip(&windowed.metrics) {
+        if !a.0.ends_with("goodput_bps") {
+            assert_eq!(a, b);
+        }
+    }
+    assert_eq!(whole.records.len(), windowed.records.len());
+}
+
+#[test]
+fn utilisation_over_the_window() {
+    let d = r#"[{"name": "u", "utilisation": "r->b"}]"#;
+    let text = udp_cbr(&format!(r#"{{"derived": {d}}}"#));
+    let whole = run_text(&text, 1).unwrap();
+    let text = udp_cbr(&format!(
+        r#"{{"derived": {d}, "measure": {{"from": "3s", "to": "8s"}}}}"#
+    ));
+    let windowed = run_text(&text, 1).unwrap();
+    let u = |o: &scenarios::RunOutput| match o.metrics.iter().find(|(k, _)| k == "derived.u") {
+        Some((_, sim_core::Value::F64(x))) => *x,
+        other => panic!("{other:?}"),
+    };
+    // Slow start's first round trips are left out: the window is busier.
+    assert!(u(&windowed) > u(&whole), "{} {}", u(&windowed), u(&whole));
+    // A packet whose transmission began just before `to` counts whole: at
+    // most one packet (1500 bytes over 5 s at 10 Mbps, 0.00024) above 1.
+    assert!(
+        u(&windowed) > 0.97 && u(&windowed) <= 1.00024,
+        "{}",
+        u(&windowed)
+    );
+}
+
+#[test]
+fn bad_windows_are_refused_with_their_paths() {
+    assert_refused(&[
+        (
+            udp_cbr(r#"{"measure": {"from": "5s", "to": "5s"}}"#),
+            "measure.to",
+            "end after it starts",
+        ),
+        (
+            udp_cbr(r#"{"measure": {"from": "5s", "to": "11s"}}"#),
+            "measure.to",
+            "after stop_at",
+        ),
+        (
+            udp_cbr(r#"{"measure": {"from": "10s"}}"#),
+            "measure.from",
+            "end after it starts",
+        ),
+        (
+            udp_cbr(r#"{"measure": {"to": "5s"}}"#),
+            "measure",
+            "missing field `from`",
+        ),
+    ]);
+}
