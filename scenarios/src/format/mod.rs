@@ -22,6 +22,7 @@ use serde::Deserialize;
 mod apps;
 mod expect;
 mod faults;
+mod generate;
 mod objects;
 mod snapshot;
 mod topology;
@@ -35,6 +36,9 @@ pub use apps::{
 };
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
 pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperName};
+pub use generate::{
+    DumbbellSpec, EcmpName, FatTreeSpec, FlowsSpec, GeneratorSpec, ParkingLotSpec, RoutingSpec,
+};
 pub use snapshot::{AllWord, KindsChoice, MetricsChoice, SnapshotSpec};
 pub use topology::{
     CodelSpec, DisciplineName, DisciplineSpec, FqCodelSpec, LinkParamsSpec, LinkSpec, OneWaySpec,
@@ -62,9 +66,16 @@ pub struct ScenarioFile {
     pub stop_at: Option<Duration>,
     /// Nodes and links.
     pub topology: TopologySpec,
+    /// How routers choose among equally short paths.
+    #[serde(default)]
+    pub routing: Option<RoutingSpec>,
     /// What runs on the hosts. Every host answers echo requests.
     #[serde(default)]
     pub endpoints: Vec<EndpointSpec>,
+    /// TCP flows between groups of hosts, expanded into endpoints after
+    /// the plain ones.
+    #[serde(default)]
+    pub flows: Vec<FlowsSpec>,
     /// Changes to the network at given times.
     #[serde(default)]
     pub actions: Vec<ActionSpec>,

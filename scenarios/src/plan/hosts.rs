@@ -72,7 +72,7 @@ pub(super) fn runs_tcp(apps: &[NamedApp]) -> bool {
 /// An application's name: letters, digits, `_` and `-` (it becomes part of
 /// metric names, which `.` separates), and not `echo` (the responder every
 /// host runs).
-fn check_name(name: &str, path: &str) -> Result<(), InputError> {
+pub(crate) fn check_name(name: &str, path: &str) -> Result<(), InputError> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
