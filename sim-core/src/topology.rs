@@ -2,8 +2,10 @@
 //!
 //! Routes are shortest paths: a node's next hop towards a destination is the
 //! out-link minimising (link delay + remaining distance), ties going to the
-//! link declared first. Distance is compared as (propagation delay, hop
-//! count), so among equally fast paths the shorter wins, deterministically.
+//! link declared first unless a run spreads packets over all of them
+//! (equal-cost multipath, [`crate::routing::Ecmp`]). Distance is compared
+//! as (propagation delay, hop count), so among equally fast paths the
+//! shorter wins, deterministically.
 //! The delays that count are those at build time; a link changed mid-run
 //! keeps its routes.
 //!
