@@ -272,3 +272,32 @@ fn bad_generators_flows_and_modes_are_refused_with_their_path() {
         assert!(!out.exists(), "{path}: wrote {out:?}");
     }
 }
+
+/// The README's example of a generator and a flow group is a valid
+/// scenario fragment, and makes what the README says it makes.
+#[test]
+fn the_readme_example_plans_as_described() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let section = &readme[readme
+        .find("### Generated topologies, flow groups and multipath")
+        .expect("the section")..];
+    let start = section.find("```json\n").unwrap() + "```json\n".len();
+    let fragment = &section[start..start + section[start..].find("```").unwrap()];
+    let text = format!("{{\"name\": \"readme\", {fragment}}}");
+    let doc = scenarios::expand(serde_json::from_str(&text).unwrap()).unwrap();
+    let names = |key: &str| doc["topology"][key].as_array().unwrap().len();
+    assert_eq!(
+        (names("nodes"), names("routers"), names("links")),
+        (9, 2, 10)
+    );
+    let plan = scenarios::plan_from_str(&text).unwrap();
+    assert_eq!(
+        plan.hosts
+            .iter()
+            .filter(|(_, apps)| !apps.is_empty())
+            .count(),
+        8
+    );
+}
