@@ -49,6 +49,7 @@
 
 mod batch;
 mod error;
+mod expand;
 pub mod format;
 mod json;
 pub mod limits;
@@ -82,6 +83,7 @@ pub use sweep::{Param, PathStep, Sweep};
 use std::path::Path;
 
 /// Parses scenario JSON, reporting the path of the first bad value.
+/// Generators and flow groups are expanded (as [`expand`] does).
 pub fn parse(text: &str) -> Result<format::ScenarioFile, InputError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let file: format::ScenarioFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -90,15 +92,28 @@ pub fn parse(text: &str) -> Result<format::ScenarioFile, InputError> {
     })?;
     de.end()
         .map_err(|e| InputError::at("", format!("unexpected text after the scenario: {e}")))?;
+    if expand::needs_expanding(&file) {
+        let doc =
+            serde_json::from_str(text).map_err(|e| InputError::at("", format!("not JSON: {e}")))?;
+        return parse_value(doc);
+    }
     Ok(file)
 }
 
-/// Parses a scenario document (sweeps already expanded).
+/// Parses a scenario document (sweeps already expanded), expanding its
+/// generators and flow groups first.
 pub fn parse_value(doc: serde_json::Value) -> Result<format::ScenarioFile, InputError> {
-    serde_path_to_error::deserialize(doc).map_err(|e| {
+    serde_path_to_error::deserialize(expand(doc)?).map_err(|e| {
         let path = e.path().to_string();
         InputError::at(path, plain_words(&e.into_inner().to_string()))
     })
+}
+
+/// A scenario document with its topology generators and `flows` groups
+/// replaced by the plain nodes, links and endpoints they stand for, as
+/// `netsim check --expand` prints it: every command reads a file as this.
+pub fn expand(doc: serde_json::Value) -> Result<serde_json::Value, InputError> {
+    expand::expand(doc)
 }
 
 /// serde names the Rust type it expected ("expected struct LinkSpec"); a

@@ -116,6 +116,13 @@ fn applications_that_cannot_share_a_host_are_refused() {
             "endpoints[1].dns_server",
             "two applications on one port",
         ),
+        (
+            scenario(
+                r#"{"node": "b", "tcp": {"listen": 443, "tls": {}}}, {"node": "b", "name": "tls", "tcp": {"listen": 80}}"#,
+            ),
+            "endpoints[1].name",
+            "the metric \"b.tls.handshake_ns\" would be reported by two applications",
+        ),
     ];
     let cases: Vec<(String, &str, &str)> = cases.into_iter().collect();
     assert_refused(&cases);

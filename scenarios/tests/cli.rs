@@ -369,9 +369,15 @@ fn schema_prints_a_json_schema_naming_every_section() {
         "expect",
         "seed",
         "stop_at",
+        "routing",
+        "flows",
     ] {
         assert!(props.contains_key(key), "schema lacks {key}");
     }
+    assert!(
+        schema.to_string().contains("\"generate\""),
+        "schema lacks topology.generate"
+    );
     assert_eq!(schema["additionalProperties"], false);
 }
 

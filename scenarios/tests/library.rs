@@ -80,68 +80,88 @@ fn library_expectations_fail_when_the_behaviour_changes() {
         // A longer queue drops fewer packets.
         (
             "queue-overflow",
-            r#""queue_packets": 10"#,
-            r#""queue_packets": 20"#,
+            &[(r#""queue_packets": 10"#, r#""queue_packets": 20"#)][..],
         ),
         // A slower link changes the exact round trip.
         (
             "ping-across-router",
-            r#"{"between": ["r", "b"], "delay": "10ms""#,
-            r#"{"between": ["r", "b"], "delay": "11ms""#,
+            &[(
+                r#"{"between": ["r", "b"], "delay": "10ms""#,
+                r#"{"between": ["r", "b"], "delay": "11ms""#,
+            )][..],
         ),
         // No reordering allowed: nothing is reordered.
         (
             "jitter-reorder",
-            r#""reorder": true"#,
-            r#""reorder": false"#,
+            &[(r#""reorder": true"#, r#""reorder": false"#)][..],
         ),
         // Both flows on NewReno: nobody moves 12 MB.
         (
             "cubic-vs-newreno",
-            r#""congestion": "cubic""#,
-            r#""congestion": "newreno""#,
+            &[(r#""congestion": "cubic""#, r#""congestion": "newreno""#)][..],
         ),
         // b keeps its half-open connection: no reset, no return to LISTEN.
         (
             "stale-syn",
-            r#""flags": "SYN", "seq": 90"#,
-            r#""flags": "SYN", "seq": 100"#,
+            &[(
+                r#""flags": "SYN", "seq": 90"#,
+                r#""flags": "SYN", "seq": 100"#,
+            )][..],
         ),
         // Without cookies the flood wins.
         (
             "syn-flood-cookies",
-            r#""syn_cookies": true"#,
-            r#""syn_cookies": false"#,
+            &[(r#""syn_cookies": true"#, r#""syn_cookies": false"#)][..],
         ),
         // b closes later: a visits FIN_WAIT_2.
         (
             "fin-ack-to-time-wait",
-            r#""close": "on_peer_close""#,
-            r#""close": "never""#,
+            &[(r#""close": "on_peer_close""#, r#""close": "never""#)][..],
         ),
         // Nothing lost: no fast retransmit.
         (
             "fast-retransmit",
-            r#""nth": 6, "drop": true"#,
-            r#""nth": 6, "delay": "0ms""#,
+            &[(r#""nth": 6, "drop": true"#, r#""nth": 6, "delay": "0ms""#)][..],
         ),
         // The outage never ends.
         (
             "link-outage",
-            r#""set": {"loss": 0.0}"#,
-            r#""set": {"loss": 1.0}"#,
+            &[(r#""set": {"loss": 0.0}"#, r#""set": {"loss": 1.0}"#)][..],
         ),
-        // Equal delays: the faster-serialising path through r1 ties, and
-        // the declared-first link wins.
-        ("shortest-path", r#""delay": "30ms""#, r#""delay": "5ms""#),
+        // Equal delays, equal-cost multipath off: the faster-serialising
+        // path through r1 ties, and the declared-first link wins. (With
+        // the default, per flow, each direction's flow hashes to one of
+        // the two paths: for seed 1 both take r2.)
+        (
+            "shortest-path",
+            &[
+                (r#""delay": "30ms""#, r#""delay": "5ms""#),
+                (
+                    r#""topology": {"#,
+                    r#""routing": {"ecmp": "off"}, "topology": {"#,
+                ),
+            ][..],
+        ),
+        // One path for every flow: core1 to core3 carry nothing.
+        (
+            "fat-tree-ecmp",
+            &[(r#""ecmp": "flow""#, r#""ecmp": "off""#)][..],
+        ),
     ];
     let lib = library();
-    for (name, from, to) in cases {
-        let text = &lib.iter().find(|(n, _)| n == name).unwrap().1;
-        assert!(text.contains(from), "{name} has {from}");
-        let plan = scenarios::plan_from_str(&text.replace(from, to)).unwrap();
+    for (name, edits) in cases {
+        let mut text = lib.iter().find(|(n, _)| n == name).unwrap().1.clone();
+        for (from, to) in edits {
+            assert!(text.contains(from), "{name} has {from}");
+            text = text.replace(from, to);
+        }
+        let plan = scenarios::plan_from_str(&text).unwrap();
         let out = run(&plan, plan.default_seed);
-        assert_eq!(out.outcome, Outcome::Failed, "{name} with {to} should fail");
+        assert_eq!(
+            out.outcome,
+            Outcome::Failed,
+            "{name} with {edits:?} should fail"
+        );
     }
 }
 

@@ -69,7 +69,7 @@ pub mod trace;
 
 pub use queue::RadixQueue;
 pub use rng::RngStream;
-pub use routing::Routes;
+pub use routing::{Ecmp, Routes};
 pub use sched::Scheduler;
 pub use sim::{
     AttachError, Context, Endpoint, FaultAction, FaultHook, LinkStats, Packet, PacketId, Payload,

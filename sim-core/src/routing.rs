@@ -24,15 +24,37 @@
 //! leaves all talk to the hub and back costs one full search (towards the
 //! hub) plus a two-node one per leaf.
 //!
-//! Each settled node keeps the link it chose; a later equal-cost multipath
-//! router hangs off the same place, keeping every link that ties for the
-//! minimum (see docs/ARCHITECTURE.md, "Routing").
+//! Each settled node keeps the link it chose and, beside it, every other
+//! link that ties for the minimum, in link order: its equal-cost next hops.
+//! When a node is settled the offers it received at its distance are
+//! exactly those links, so equal-cost multipath costs the search nothing
+//! (docs/ARCHITECTURE.md, "Routing"). [`Routes::next_hop`] answers with the
+//! first of them (single-path routing, [`Ecmp::Off`]);
+//! [`Routes::next_hop_by`] picks one by a key the simulator derives from the
+//! packet's flow or identity and the run's seed ([`Ecmp::Flow`],
+//! [`Ecmp::Packet`]).
 
 use std::cmp::Reverse;
 use std::collections::hash_map::Entry;
 use std::collections::{BinaryHeap, HashMap};
 
 use crate::topology::{LinkDirId, NodeId, Topology};
+
+/// How routers choose among equal-cost next hops.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Ecmp {
+    /// Always the first (the link declared first): one path per pair of
+    /// nodes. A [`crate::Simulator`]'s default.
+    #[default]
+    Off,
+    /// By a hash of the packet's flow (addresses and
+    /// [`crate::Payload::flow_key`]) and the run's seed: every packet of a
+    /// flow takes the same path, flows spread over all of them.
+    Flow,
+    /// By a hash of the packet's identity and the run's seed: each packet
+    /// on its own (packet spraying); a flow's packets may be reordered.
+    Packet,
+}
 
 /// The routes of one run, computed as packets need them. Each simulator
 /// owns one, so runs on other threads share nothing mutable.
@@ -59,21 +81,86 @@ impl Routes {
         if let [only] = topo.out_links(at) {
             return Some(LinkDirId(*only));
         }
+        let label = self.settled(topo, at, dst);
+        Some(LinkDirId(label.via))
+    }
+
+    /// Like [`next_hop`](Self::next_hop), but chooses among all the
+    /// equal-cost next hops by `key`: the same key at the same node always
+    /// takes the same link. The node is mixed into the choice so that
+    /// successive routers on a path do not repeat one another's choices
+    /// (which would leave some paths unused).
+    pub fn next_hop_by(
+        &mut self,
+        topo: &Topology,
+        at: NodeId,
+        dst: NodeId,
+        key: u64,
+    ) -> Option<LinkDirId> {
+        if at == dst || !topo.reachable(at, dst) {
+            return None;
+        }
+        if let [only] = topo.out_links(at) {
+            return Some(LinkDirId(*only));
+        }
+        let label = self.settled(topo, at, dst);
+        if label.ties.is_empty() {
+            return Some(LinkDirId(label.via));
+        }
+        let n = label.ties.len() as u64 + 1;
+        let k = mix(key ^ u64::from(at.0).wrapping_mul(0x9e37_79b9_7f4a_7c15)) % n;
+        Some(LinkDirId(match k {
+            0 => label.via,
+            k => label.ties[k as usize - 1],
+        }))
+    }
+
+    /// Every equal-cost next hop of a packet at `at` for `dst`, in link
+    /// order (empty when there is none).
+    pub fn next_hops(&mut self, topo: &Topology, at: NodeId, dst: NodeId) -> Vec<LinkDirId> {
+        if at == dst || !topo.reachable(at, dst) {
+            return Vec::new();
+        }
+        if let [only] = topo.out_links(at) {
+            return vec![LinkDirId(*only)];
+        }
+        let label = self.settled(topo, at, dst);
+        std::iter::once(label.via)
+            .chain(label.ties.iter().copied())
+            .map(LinkDirId)
+            .collect()
+    }
+
+    /// The settled label of `at` in the search towards `dst`; the caller
+    /// has checked that `at` reaches `dst`.
+    fn settled(&mut self, topo: &Topology, at: NodeId, dst: NodeId) -> &Label {
         if self.toward.is_empty() {
             self.toward = vec![None; topo.nodes().len()];
         }
         let search = self.toward[dst.index()].get_or_insert_with(|| Box::new(Search::new(dst)));
-        Some(LinkDirId(search.settle(topo, at)))
+        search.settle(topo, at)
     }
 }
 
+/// SplitMix64's finaliser: every bit of the key moves every bit of the
+/// result, so `% n` of it is spread evenly.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// A node's best way to the destination found so far; final once settled.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Label {
     /// Distance to the destination, in route-cost units.
     dist: u128,
-    /// The out-link taken (unused for the destination itself).
+    /// The out-link taken (unused for the destination itself): the lowest
+    /// of those at `dist`.
     via: u32,
+    /// The other out-links at `dist`, sorted once settled: with `via`, the
+    /// equal-cost next hops. Empty (and unallocated) without a tie.
+    ties: Vec<u32>,
     /// Whether `dist` and `via` are final.
     settled: bool,
 }
@@ -98,6 +185,7 @@ impl Search {
             Label {
                 dist: 0,
                 via: u32::MAX,
+                ties: Vec::new(),
                 settled: false,
             },
         );
@@ -107,14 +195,12 @@ impl Search {
         }
     }
 
-    /// Runs the search until `at` is settled and returns its next hop.
+    /// Runs the search until `at` is settled and returns its label.
     /// The caller has checked that `at` can reach the destination.
-    fn settle(&mut self, topo: &Topology, at: NodeId) -> u32 {
+    fn settle(&mut self, topo: &Topology, at: NodeId) -> &Label {
         loop {
-            if let Some(l) = self.labels.get(&at.0)
-                && l.settled
-            {
-                return l.via;
+            if self.labels.get(&at.0).is_some_and(|l| l.settled) {
+                return &self.labels[&at.0];
             }
             let Reverse((dist, node)) = self
                 .frontier
@@ -128,6 +214,7 @@ impl Search {
                 continue;
             }
             label.settled = true;
+            label.ties.sort_unstable();
             // Link `l` leaves `node` towards `m`, so `l ^ 1` leads from `m`
             // into `node`: offer it to `m`.
             for &l in topo.out_links(NodeId(node)) {
@@ -139,18 +226,25 @@ impl Search {
                         v.insert(Label {
                             dist: offer.0,
                             via: offer.1,
+                            ties: Vec::new(),
                             settled: false,
                         });
                         self.frontier.push(Reverse((offer.0, from.0)));
                     }
                     Entry::Occupied(mut o) => {
                         let m = o.get_mut();
-                        if !m.settled && offer < (m.dist, m.via) {
-                            let nearer = offer.0 < m.dist;
+                        if m.settled || offer.0 > m.dist {
+                            continue;
+                        }
+                        if offer.0 < m.dist {
                             (m.dist, m.via) = offer;
-                            if nearer {
-                                self.frontier.push(Reverse((offer.0, from.0)));
-                            }
+                            m.ties.clear();
+                            self.frontier.push(Reverse((offer.0, from.0)));
+                        } else if offer.1 < m.via {
+                            m.ties.push(m.via);
+                            m.via = offer.1;
+                        } else {
+                            m.ties.push(offer.1);
                         }
                     }
                 }

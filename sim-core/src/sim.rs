@@ -33,7 +33,7 @@ use std::collections::VecDeque;
 
 use crate::qdisc::{self, DropCause, Drops, Entry, Qdisc};
 use crate::rng::RngStream;
-use crate::routing::Routes;
+use crate::routing::{Ecmp, Routes};
 use crate::sched::Scheduler;
 use crate::time::{SimDuration, SimTime};
 use crate::topology::{LinkDirId, LinkParams, NodeId, QueueLimit, Topology, TopologyError};
@@ -249,6 +249,8 @@ struct Core<P> {
     topo: Topology,
     /// This run's routes, found as packets need them.
     routes: Routes,
+    /// How routers choose among equal-cost next hops.
+    ecmp: Ecmp,
     links: Vec<LinkState>,
     flights: Vec<Option<InFlight<P>>>,
     free_flights: Vec<u32>,
@@ -329,6 +331,7 @@ impl<P: Payload> Simulator<P> {
                 seed,
                 topo,
                 routes: Routes::new(),
+                ecmp: Ecmp::Off,
                 links,
                 flights: Vec::new(),
                 free_flights: Vec::new(),
@@ -344,6 +347,13 @@ impl<P: Payload> Simulator<P> {
             },
             endpoints: (0..n).map(|_| None).collect(),
         }
+    }
+
+    /// How routers choose among equal-cost next hops from now on
+    /// ([`Ecmp::Off`] until set): set before the first packet, so that
+    /// every packet of a flow is routed by the same rule.
+    pub fn set_ecmp(&mut self, ecmp: Ecmp) {
+        self.core.ecmp = ecmp;
     }
 
     /// Runs `endpoint` on `node`; its `start` is called at time zero (or now,
@@ -776,11 +786,30 @@ impl<P: Payload> Core<P> {
         }
     }
 
+    /// What the run's seed adds to an equal-cost choice, so that another
+    /// seed spreads the same flows differently.
+    fn ecmp_salt(&self) -> u64 {
+        self.seed
+            .wrapping_mul(0xd6e8_feb8_6659_fd93)
+            .rotate_left(29)
+    }
+
     /// Sends `packet` on from node `at` towards its destination.
     fn forward(&mut self, at: NodeId, packet: Packet<P>) {
         // A node sending to itself has no link to cross; the core has no
         // loopback interface, so such a packet is traced and dropped.
-        let Some(dir) = self.routes.next_hop(&self.topo, at, packet.dst) else {
+        let dir = match self.ecmp {
+            Ecmp::Off => self.routes.next_hop(&self.topo, at, packet.dst),
+            Ecmp::Flow => {
+                let key = flow_hash(&packet) ^ self.ecmp_salt();
+                self.routes.next_hop_by(&self.topo, at, packet.dst, key)
+            }
+            Ecmp::Packet => {
+                let key = packet.id.0 ^ self.ecmp_salt();
+                self.routes.next_hop_by(&self.topo, at, packet.dst, key)
+            }
+        };
+        let Some(dir) = dir else {
             if self.tracer.enabled() {
                 let reason = if packet.dst == at {
                     "loopback"

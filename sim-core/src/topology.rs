@@ -2,8 +2,10 @@
 //!
 //! Routes are shortest paths: a node's next hop towards a destination is the
 //! out-link minimising (link delay + remaining distance), ties going to the
-//! link declared first. Distance is compared as (propagation delay, hop
-//! count), so among equally fast paths the shorter wins, deterministically.
+//! link declared first unless a run spreads packets over all of them
+//! (equal-cost multipath, [`crate::routing::Ecmp`]). Distance is compared
+//! as (propagation delay, hop count), so among equally fast paths the
+//! shorter wins, deterministically.
 //! The delays that count are those at build time; a link changed mid-run
 //! keeps its routes.
 //!
@@ -417,8 +419,10 @@ mod tests {
 
     /// The all-pairs table routes came from before they were found on
     /// demand (one petgraph Dijkstra per destination), kept as the
-    /// reference the on-demand routes must equal: `table[src * n + dst]`.
-    fn all_pairs_next_hops(t: &Topology) -> Vec<Option<LinkDirId>> {
+    /// reference the on-demand routes must equal: `table[src * n + dst]`
+    /// holds every equal-cost next hop in link order, the first being the
+    /// single-path route.
+    fn all_pairs_next_hops(t: &Topology) -> Vec<Vec<LinkDirId>> {
         use petgraph::graph::{DiGraph, NodeIndex};
         use petgraph::visit::{EdgeRef, Reversed};
         let n = t.nodes().len();
@@ -438,7 +442,7 @@ mod tests {
         for (i, d) in dirs.iter().enumerate() {
             out[d.from.index()].push(i as u32);
         }
-        let mut next_hop = vec![None; n * n];
+        let mut next_hop = vec![Vec::new(); n * n];
         for dst in 0..n {
             let dist =
                 petgraph::algo::dijkstra(Reversed(&g), NodeIndex::new(dst), None, |e| *e.weight());
@@ -446,15 +450,22 @@ mod tests {
                 if src == dst {
                     continue;
                 }
-                let best = links
+                let offers: Vec<(u128, u32)> = links
                     .iter()
                     .filter_map(|&l| {
                         let d = &dirs[l as usize];
                         let rest = dist.get(&NodeIndex::new(d.to.index()))?;
                         Some((cost(&d.params) + rest, l))
                     })
-                    .min();
-                next_hop[src * n + dst] = best.map(|(_, l)| LinkDirId(l));
+                    .collect();
+                let Some(best) = offers.iter().map(|o| o.0).min() else {
+                    continue;
+                };
+                next_hop[src * n + dst] = offers
+                    .iter()
+                    .filter(|o| o.0 == best)
+                    .map(|o| LinkDirId(o.1))
+                    .collect();
             }
         }
         next_hop
@@ -502,8 +513,10 @@ mod tests {
                 pairs.swap(i, rng.below(i as u64 + 1) as usize);
             }
             let mut routes = Routes::new();
+            let mut multi = Routes::new();
             for (a, b) in pairs {
-                let expected = want[(a * n + b) as usize];
+                let all = &want[(a * n + b) as usize];
+                let expected = all.first().copied();
                 let (a, b) = (NodeId(a), NodeId(b));
                 assert_eq!(
                     routes.next_hop(&topo, a, b),
@@ -512,6 +525,17 @@ mod tests {
                 );
                 assert_eq!(topo.next_hop(a, b), expected);
                 assert_eq!(topo.reachable(a, b), a == b || expected.is_some());
+                // The equal-cost set, asked through another cache in the
+                // same shuffled order, and a keyed choice from it.
+                assert_eq!(
+                    &multi.next_hops(&topo, a, b),
+                    all,
+                    "graph {graph}: equal-cost next hops at {a:?} for {b:?}"
+                );
+                let key = rng.below(u64::MAX);
+                let chosen = multi.next_hop_by(&topo, a, b, key);
+                assert_eq!(chosen.is_some(), expected.is_some());
+                assert!(chosen.is_none_or(|c| all.contains(&c)));
             }
         }
     }

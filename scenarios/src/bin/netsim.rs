@@ -122,6 +122,12 @@ enum Command {
     Check {
         /// The scenario file (JSON).
         scenario: PathBuf,
+        /// Once checked, print the scenario with its topology generators
+        /// and flow groups expanded into plain nodes, links and endpoints
+        /// (JSON, keys in alphabetical order), instead of a summary line:
+        /// running the printed file gives the same outputs.
+        #[arg(long)]
+        expand: bool,
     },
     /// Print the JSON Schema of scenario files.
     Schema,
@@ -337,7 +343,7 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             print!("{}", scenarios::schema());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { scenario } => check(&scenario),
+        Command::Check { scenario, expand } => check(&scenario, expand),
         Command::Test {
             paths,
             jobs,
@@ -443,14 +449,31 @@ fn check_window(
     }
 }
 
-/// `netsim check`: every sweep point is checked.
-fn check(scenario: &std::path::Path) -> Result<ExitCode, Error> {
+/// `netsim check`: every sweep point is checked; with `expand`, the
+/// expanded scenario is printed.
+fn check(scenario: &std::path::Path, expand: bool) -> Result<ExitCode, Error> {
     let sweep = scenarios::load_sweep(scenario)?;
+    if expand && !sweep.params.is_empty() {
+        return Err(Error::Usage(format!(
+            "--expand prints one scenario, and {} has {} sweep points; run it without --expand to check them",
+            scenario.display(),
+            sweep.points()
+        )));
+    }
     let plan = if sweep.params.is_empty() {
         scenarios::load(scenario)?
     } else {
         plan_every_point(scenario, &sweep, 0)?
     };
+    if expand {
+        let doc = scenarios::expand(sweep.document(0)).map_err(|error| Error::Invalid {
+            file: scenario.to_path_buf(),
+            error,
+        })?;
+        let text = serde_json::to_string_pretty(&doc).expect("a JSON value serialises");
+        println!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
     let points = if sweep.params.is_empty() {
         String::new()
     } else {

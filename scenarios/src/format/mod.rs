@@ -23,6 +23,7 @@ mod apps;
 mod derived;
 mod expect;
 mod faults;
+mod generate;
 mod measure;
 mod objects;
 mod series;
@@ -39,6 +40,9 @@ pub use apps::{
 pub use derived::DerivedSpec;
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
 pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperName};
+pub use generate::{
+    DumbbellSpec, EcmpName, FatTreeSpec, FlowsSpec, GeneratorSpec, ParkingLotSpec, RoutingSpec,
+};
 pub use measure::MeasureSpec;
 pub use series::TimeSeriesSpec;
 pub use snapshot::{AllWord, KindsChoice, MetricsChoice, SnapshotSpec};
@@ -68,9 +72,16 @@ pub struct ScenarioFile {
     pub stop_at: Option<Duration>,
     /// Nodes and links.
     pub topology: TopologySpec,
+    /// How routers choose among equally short paths.
+    #[serde(default)]
+    pub routing: Option<RoutingSpec>,
     /// What runs on the hosts. Every host answers echo requests.
     #[serde(default)]
     pub endpoints: Vec<EndpointSpec>,
+    /// TCP flows between groups of hosts, expanded into endpoints after
+    /// the plain ones.
+    #[serde(default)]
+    pub flows: Vec<FlowsSpec>,
     /// Changes to the network at given times.
     #[serde(default)]
     pub actions: Vec<ActionSpec>,

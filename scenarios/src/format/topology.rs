@@ -14,6 +14,7 @@ use super::values::{Bandwidth, Count, Duration, Probability};
 #[serde(deny_unknown_fields)]
 pub struct TopologySpec {
     /// Host names. Hosts run endpoints.
+    #[serde(default)]
     pub nodes: Vec<String>,
     /// Router names. Routers only forward.
     #[serde(default)]
@@ -21,6 +22,12 @@ pub struct TopologySpec {
     /// Full-duplex links.
     #[serde(default)]
     pub links: Vec<LinkSpec>,
+    /// Generated nodes and links, added after the plain ones in this
+    /// order: `{"dumbbell": {...}}`, `{"parking_lot": {...}}` or
+    /// `{"fat_tree": {...}}`. Plain links and endpoints may name what they
+    /// make; a name made twice is an error.
+    #[serde(default)]
+    pub generate: Vec<super::generate::GeneratorSpec>,
 }
 
 /// Declares a struct holding the link parameters (every one optional) plus

@@ -27,6 +27,11 @@ pub(super) fn hosts(
     let mut mine: Vec<Vec<usize>> = vec![Vec::new(); topology.nodes().len()];
     let dns_names = dns::names_by_node(endpoints);
     let mut apps: Vec<Vec<NamedApp>> = vec![Vec::new(); topology.nodes().len()];
+    // What each host's applications so far have taken (names, the ping,
+    // port 53, metric names), so that adding one costs its own, not a
+    // pass over the host's others: a flow group can put thousands on one
+    // host.
+    let mut taken: BTreeMap<usize, Taken> = BTreeMap::new();
     for (i, e) in endpoints.iter().enumerate() {
         let path = format!("endpoints[{i}]");
         let at = endpoint_node(e, &path, topology)?;
@@ -44,6 +49,7 @@ pub(super) fn hosts(
             &mine[at.index()],
             endpoints,
             &apps[at.index()],
+            taken.entry(at.index()).or_default(),
             topology,
         )?;
         mine[at.index()].push(i);
@@ -73,7 +79,7 @@ pub(super) fn runs_tcp(apps: &[NamedApp]) -> bool {
 /// An application's name: letters, digits, `_` and `-` (it becomes part of
 /// metric names, which `.` separates), and not `echo` (the responder every
 /// host runs).
-fn check_name(name: &str, path: &str) -> Result<(), InputError> {
+pub(crate) fn check_name(name: &str, path: &str) -> Result<(), InputError> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -94,25 +100,40 @@ fn check_name(name: &str, path: &str) -> Result<(), InputError> {
     Ok(())
 }
 
+/// What a host's applications have taken, each with the endpoint that
+/// took it.
+#[derive(Default)]
+struct Taken {
+    /// Each application's name (its kind when it has none).
+    labels: BTreeMap<String, usize>,
+    /// The host's ping.
+    ping: Option<usize>,
+    /// The host's DNS server.
+    dns: Option<usize>,
+    /// Every metric name the host reports: the echo responder's, then
+    /// each application's own.
+    metrics: BTreeSet<String>,
+}
+
 /// Endpoint `i` may join the applications a node already has (`before`,
-/// endpoints `idx`): an on-path model runs alone on its router, names are
-/// unique on a host, a host pings once and serves DNS once, and no two
-/// applications report a metric of the same name.
+/// endpoints `idx`, what they took in `taken`): an on-path model runs
+/// alone on its router, names are unique on a host, a host pings once and
+/// serves DNS once, and no two applications report a metric of the same
+/// name. If it may, `taken` takes what it holds too.
 fn beside(
     new: &NamedApp,
     i: usize,
     idx: &[usize],
     endpoints: &[EndpointSpec],
     before: &[NamedApp],
+    taken: &mut Taken,
     topology: &Topology,
 ) -> Result<(), InputError> {
-    let Some(&first) = idx.first() else {
-        return Ok(());
-    };
     let path = format!("endpoints[{i}]");
     let node = &endpoints[i].node;
-    if matches!(new.app, HostApp::Mitm(_) | HostApp::Observer)
-        || matches!(before[0].app, HostApp::Mitm(_) | HostApp::Observer)
+    if let Some(&first) = idx.first()
+        && (matches!(new.app, HostApp::Mitm(_) | HostApp::Observer)
+            || matches!(before[0].app, HostApp::Mitm(_) | HostApp::Observer))
     {
         return Err(InputError::at(
             format!("{path}.node"),
@@ -121,8 +142,16 @@ fn beside(
             ),
         ));
     }
-    for (j, b) in idx.iter().zip(before) {
-        if b.label() == new.label() {
+    // The earliest endpoint the new one clashes with decides the message;
+    // at one endpoint, a name before a kind.
+    let label = taken.labels.get(new.label()).copied();
+    let kind = match new.app {
+        HostApp::Ping(_) => taken.ping,
+        HostApp::DnsServer(_) => taken.dns,
+        _ => None,
+    };
+    match (label, kind) {
+        (Some(j), k) if k.is_none_or(|k| j <= k) => {
             let why = match &new.name {
                 Some(n) => format!(
                     "host {node:?} already has an application named {n:?} (endpoints[{j}]); give each application on a host its own \"name\""
@@ -139,14 +168,13 @@ fn beside(
             };
             return Err(InputError::at(at, why));
         }
-        let same_kind = std::mem::discriminant(&b.app) == std::mem::discriminant(&new.app);
-        if same_kind && matches!(new.app, HostApp::Ping(_)) {
+        (_, Some(j)) if matches!(new.app, HostApp::Ping(_)) => {
             return Err(InputError::at(
                 format!("{path}.ping"),
                 format!("host {node:?} already pings (endpoints[{j}]); one ping per host"),
             ));
         }
-        if same_kind && matches!(new.app, HostApp::DnsServer(_)) {
+        (_, Some(j)) => {
             return Err(InputError::at(
                 format!("{path}.dns_server"),
                 format!(
@@ -154,13 +182,15 @@ fn beside(
                 ),
             ));
         }
+        _ => {}
     }
-    let mut all = before.to_vec();
-    all.push(new.clone());
-    let names = sim_apps::host::metric_names(&all);
-    let mut seen = BTreeSet::new();
-    for m in &names {
-        if !seen.insert(m) {
+    if taken.metrics.is_empty() {
+        taken.metrics.extend(sim_apps::host::metric_names(&[]));
+    }
+    let base = sim_apps::host::metric_names(&[]).len();
+    let own = sim_apps::host::metric_names(std::slice::from_ref(new));
+    for m in own.into_iter().skip(base) {
+        if taken.metrics.contains(&m) {
             return Err(InputError::at(
                 format!("{path}.name"),
                 format!(
@@ -172,6 +202,13 @@ fn beside(
                 ),
             ));
         }
+        taken.metrics.insert(m);
+    }
+    taken.labels.insert(new.label().to_string(), i);
+    match new.app {
+        HostApp::Ping(_) => taken.ping = Some(i),
+        HostApp::DnsServer(_) => taken.dns = Some(i),
+        _ => {}
     }
     Ok(())
 }

@@ -16,10 +16,10 @@
 //! it, `dns`, `mitm`, `flood`, `ping`), and `check` holds the checks every
 //! section shares.
 
-use sim_core::{NodeId, SimDuration, SimTime, Topology};
+use sim_core::{Ecmp, NodeId, SimDuration, SimTime, Topology};
 
 use crate::error::InputError;
-use crate::format::{BatchExpectSpec, ReferenceSpec, ScenarioFile};
+use crate::format::{BatchExpectSpec, EcmpName, ReferenceSpec, ScenarioFile};
 use sim_apps::host::{HostAction, NamedApp};
 
 mod actions;
@@ -44,9 +44,11 @@ mod udp;
 pub use actions::LinkAction;
 pub use expect::{Expectation, Measure};
 pub use faults::{FaultRule, value_matches};
+pub(crate) use hosts::check_name;
 pub use metrics::{LINK_METRICS, as_number, link_metric};
 pub use snapshot::{MetricSelection, SIGNIFICANT_KINDS, SnapshotSelection};
 pub use topology::apply;
+pub(crate) use topology::check_queue;
 pub use trace::TraceFilter;
 
 /// A scenario checked and resolved, ready to run any number of times.
@@ -60,6 +62,8 @@ pub struct Plan {
     pub stop_at: SimTime,
     /// Nodes, links, routes.
     pub topology: Topology,
+    /// How routers choose among equally short paths.
+    pub ecmp: Ecmp,
     /// What each host runs, in node order.
     pub hosts: Vec<(NodeId, Vec<NamedApp>)>,
     /// Link changes, in time order (stable for equal times).
@@ -98,6 +102,16 @@ pub struct Plan {
 /// `swept` names the parameters the file's sweeps vary (none for a file
 /// without sweeps): a `reference` curve is drawn against one of them.
 pub fn plan(file: &ScenarioFile, swept: &[&str]) -> Result<Plan, InputError> {
+    if !file.topology.generate.is_empty() || !file.flows.is_empty() {
+        return Err(InputError::at(
+            if file.flows.is_empty() {
+                "topology.generate"
+            } else {
+                "flows"
+            },
+            "not expanded: read the file with scenarios::parse or parse_value, which expand it",
+        ));
+    }
     let topology = topology::topology(&file.topology)?;
     let hosts = hosts::hosts(&file.endpoints, &topology)?;
     let stop_at = stop_at(file)?;
@@ -121,6 +135,7 @@ pub fn plan(file: &ScenarioFile, swept: &[&str]) -> Result<Plan, InputError> {
         default_seed: file.seed,
         stop_at,
         topology,
+        ecmp: ecmp(file),
         hosts,
         actions,
         node_actions,
@@ -200,6 +215,15 @@ fn sample_every(file: &ScenarioFile, stop_at: SimTime) -> Result<Option<SimDurat
         ));
     }
     Ok(Some(every))
+}
+
+/// The scenario's equal-cost multipath mode (default per flow).
+fn ecmp(file: &ScenarioFile) -> Ecmp {
+    match file.routing.as_ref().and_then(|r| r.ecmp) {
+        None | Some(EcmpName::Flow) => Ecmp::Flow,
+        Some(EcmpName::Packet) => Ecmp::Packet,
+        Some(EcmpName::Off) => Ecmp::Off,
+    }
 }
 
 /// When the run stops at the latest (default one hour).

@@ -374,7 +374,7 @@ pub const MAX_QUEUE_BYTES: u64 = 100_000_000;
 
 /// A queue is limited in packets or in bytes, not both, within what a run
 /// can hold, and its discipline's parameters make sense.
-pub(super) fn check_queue(spec: &LinkParamsSpec, path: &str) -> Result<(), InputError> {
+pub(crate) fn check_queue(spec: &LinkParamsSpec, path: &str) -> Result<(), InputError> {
     if spec.queue_packets.is_some() && spec.queue_bytes.is_some() {
         return Err(InputError::at(
             path,

@@ -414,6 +414,7 @@ impl<S: RecordSink> Driver<'_, S> {
 /// their actions scheduled, crafted segments queued, fault rules hooked.
 fn simulator(plan: &Plan, seed: u64, trace: bool) -> Simulator<Wire> {
     let mut sim: Simulator<Wire> = Simulator::new(plan.topology.clone(), seed, trace);
+    sim.set_ecmp(plan.ecmp);
     // Each host's actions in file order, gathered in one pass (not one
     // pass per host: a large topology has many hosts).
     let mut actions: Vec<Vec<&(SimTime, NodeId, HostAction)>> =
