@@ -11,10 +11,25 @@ pub use crate::rtt::RtoFormula;
 /// Which congestion control a connection runs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum CongestionKind {
+    /// RFC 5681 alone: fast recovery ends on the first new ACK.
+    Reno,
     /// RFC 5681 with the RFC 6582 fast-recovery modification.
     NewReno,
     /// RFC 9438.
     Cubic,
+}
+
+/// How CUBIC's slow start may end before the first loss.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum HyStart {
+    /// Only a loss ends slow start (RFC 9438 §4.10 alone).
+    Off,
+    /// Linux's HyStart (`tcp_cubic.c`): ACK-train and delay-increase
+    /// detection, from a window of 16 segments, until a timeout re-arms it.
+    Linux,
+    /// HyStart++ (RFC 9406): delay increase between rounds, then
+    /// Conservative Slow Start; the initial slow start only.
+    PlusPlus,
 }
 
 /// The initial congestion window.
@@ -113,6 +128,9 @@ pub struct TcpConfig {
     pub rack_tlp: bool,
     /// Congestion control.
     pub congestion: CongestionKind,
+    /// How CUBIC leaves slow start before a loss (used only by CUBIC).
+    /// rfc: off; linux: Linux's HyStart (`tcp_cubic` `hystart` = 1).
+    pub hystart: HyStart,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
     pub syn_cookies: bool,
     /// Not TCP: a deliberately naive server that considers a connection
@@ -150,6 +168,7 @@ impl TcpConfig {
             prr: false,
             rack_tlp: false,
             congestion: CongestionKind::NewReno,
+            hystart: HyStart::Off,
             syn_cookies: false,
             two_way_handshake: false,
         };
@@ -171,6 +190,7 @@ impl TcpConfig {
                 timestamps: true,
                 prr: true,
                 rack_tlp: true,
+                hystart: HyStart::Linux,
                 ..rfc
             },
         }

@@ -40,6 +40,6 @@ pub mod seq;
 pub mod stack;
 pub mod state;
 
-pub use config::{CongestionKind, InitialWindow, Profile, RtoFormula, TcpConfig};
+pub use config::{CongestionKind, HyStart, InitialWindow, Profile, RtoFormula, TcpConfig};
 pub use segment::{Data, Flags, SackBlocks, Segment, Timestamps};
 pub use state::State;

@@ -30,8 +30,8 @@ mod values;
 
 pub use apps::{
     CertificateSpec, CloseWhen, CongestionName, DnsClientSpec, DnsServerSpec, EndpointSpec,
-    HttpSpec, IssuerName, MitmSpec, ObserverSpec, PingSpec, ProfileName, SynFloodSpec, TcpSpec,
-    TlsSpec, TlsVersionName, ZoneRecordSpec,
+    HttpSpec, HyStartName, IssuerName, MitmSpec, ObserverSpec, PingSpec, ProfileName, SynFloodSpec,
+    TcpSpec, TlsSpec, TlsVersionName, ZoneRecordSpec,
 };
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
 pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperName};

@@ -15,7 +15,9 @@ use super::check::{exactly_one, given, host_part, node_port, split_port};
 use super::dns::resolver_config;
 use super::stream;
 use crate::error::InputError;
-use crate::format::{CloseWhen, CongestionName, DnsClientSpec, Isns, ProfileName, TcpSpec};
+use crate::format::{
+    CloseWhen, CongestionName, DnsClientSpec, HyStartName, Isns, ProfileName, TcpSpec,
+};
 use sim_apps::tcp::{OnPeerClose, Role, Target, TcpApp};
 
 /// The TCP application of host `at` (named `name`; a TLS server's default
@@ -215,9 +217,23 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
     }
     if let Some(c) = t.congestion {
         cfg.congestion = match c {
+            CongestionName::Reno => sim_tcp::CongestionKind::Reno,
             CongestionName::Newreno => sim_tcp::CongestionKind::NewReno,
             CongestionName::Cubic => sim_tcp::CongestionKind::Cubic,
         };
+    }
+    if let Some(h) = t.hystart {
+        cfg.hystart = match h {
+            HyStartName::Off => sim_tcp::HyStart::Off,
+            HyStartName::Linux => sim_tcp::HyStart::Linux,
+            HyStartName::PlusPlus => sim_tcp::HyStart::PlusPlus,
+        };
+        if h != HyStartName::Off && cfg.congestion != sim_tcp::CongestionKind::Cubic {
+            return Err(InputError::at(
+                format!("{path}.hystart"),
+                "HyStart is part of CUBIC here: set \"congestion\": \"cubic\"",
+            ));
+        }
     }
     if let Some(n) = t.nagle {
         cfg.nagle = n;

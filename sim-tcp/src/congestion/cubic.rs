@@ -2,12 +2,17 @@
 //! time since it, concave up to the old maximum and convex beyond it, with a
 //! Reno-friendly floor so it never does worse than NewReno would.
 //!
+//! Slow start ends at the first loss, or earlier with HyStart (Linux's, the
+//! `linux` profile's default) or HyStart++ (RFC 9406): see `hystart.rs`.
+//!
 //! Arithmetic is in floating point as the RFC writes it; the cube root comes
 //! from `libm`, so the result is bit-identical on every platform.
 
 use sim_core::{SimDuration, SimTime};
 
-use super::CongestionControl;
+use super::hystart::{self, HyStartPlusPlus, LinuxHyStart, Step};
+use super::{AckInfo, CongestionControl};
+use crate::config::HyStart;
 
 /// RFC 9438 §5.1: C = 0.4 (segments / s^3).
 const C: f64 = 0.4;
@@ -32,12 +37,32 @@ pub struct Cubic {
     /// Reno-friendly estimate (W_est).
     w_est: f64,
     smss: f64,
+    /// How slow start may end before a loss.
+    exit: SlowStartExit,
+}
+
+/// The slow-start exit rule and its state.
+#[derive(Debug, Clone)]
+enum SlowStartExit {
+    /// Only a loss ends slow start.
+    Off,
+    /// Linux's HyStart, re-armed by every timeout.
+    Linux(LinuxHyStart),
+    /// HyStart++ for the initial slow start only (RFC 9406 §4.2: later slow
+    /// starts have the ssthresh a loss set); `None` once that has ended.
+    PlusPlus(Option<HyStartPlusPlus>),
 }
 
 impl Cubic {
-    /// Starts with `initial_window` bytes of `smss`-byte segments.
-    pub fn new(initial_window: u32, smss: u32) -> Self {
+    /// Starts with `initial_window` bytes of `smss`-byte segments, with
+    /// the slow-start exit rule `hystart`.
+    pub fn new(initial_window: u32, smss: u32, hystart: HyStart) -> Self {
         let smss = f64::from(smss.max(1));
+        let exit = match hystart {
+            HyStart::Off => SlowStartExit::Off,
+            HyStart::Linux => SlowStartExit::Linux(LinuxHyStart::new()),
+            HyStart::PlusPlus => SlowStartExit::PlusPlus(Some(HyStartPlusPlus::new())),
+        };
         Cubic {
             cwnd: f64::from(initial_window) / smss,
             ssthresh: f64::from(u32::MAX) / smss,
@@ -46,7 +71,63 @@ impl Cubic {
             k: 0.0,
             w_est: 0.0,
             smss,
+            exit,
         }
+    }
+
+    /// Which HyStart rule ended slow start (Linux's HyStart only), if one
+    /// did since the last timeout.
+    pub fn hystart_found(&self) -> Option<hystart::Found> {
+        match &self.exit {
+            SlowStartExit::Linux(h) => h.found(),
+            _ => None,
+        }
+    }
+
+    /// HyStart++ is in Conservative Slow Start.
+    pub fn in_css(&self) -> bool {
+        matches!(&self.exit, SlowStartExit::PlusPlus(Some(h)) if h.in_css())
+    }
+
+    /// Slow start for one ACK: RFC 5681's (cwnd += min(N, SMSS), which
+    /// RFC 9438 §4.10 keeps), or RFC 9406's in the initial slow start with
+    /// HyStart++. A HyStart rule may end it first (ssthresh = cwnd), and
+    /// the ACK then grows the window in congestion avoidance. Returns
+    /// whether slow start used the ACK.
+    fn slow_start(&mut self, ack: &AckInfo, acked_seg: f64) -> bool {
+        let settling = self
+            .epoch
+            .is_some_and(|e| ack.now.saturating_since(e) < SimDuration::from_secs(1));
+        let slow_start = self.cwnd < self.ssthresh;
+        match &mut self.exit {
+            SlowStartExit::Off => {}
+            SlowStartExit::Linux(h) => {
+                // Linux runs HyStart (`pkts_acked`) before the window grows
+                // (`cong_avoid`), so this ACK already grows in congestion
+                // avoidance.
+                if h.on_ack(ack, self.cwnd, slow_start, settling).is_some() {
+                    self.ssthresh = self.cwnd;
+                }
+            }
+            SlowStartExit::PlusPlus(Some(h)) if slow_start => match h.on_ack(ack) {
+                Step::Grow(divisor) => {
+                    // RFC 9406 §4.2: cwnd += min(N, L SMSS) / divisor.
+                    let limit = f64::from(hystart::PP_L);
+                    self.cwnd += acked_seg.min(limit) / f64::from(divisor);
+                    return true;
+                }
+                Step::Exit => {
+                    self.ssthresh = self.cwnd;
+                    self.exit = SlowStartExit::PlusPlus(None);
+                }
+            },
+            SlowStartExit::PlusPlus(_) => {}
+        }
+        if self.cwnd < self.ssthresh {
+            self.cwnd += acked_seg.min(1.0);
+            return true;
+        }
+        false
     }
 
     fn reduce(&mut self, smss: u32) {
@@ -59,6 +140,10 @@ impl Cubic {
         };
         self.ssthresh = (self.cwnd * BETA).max(2.0);
         self.epoch = None;
+        if let SlowStartExit::PlusPlus(h) = &mut self.exit {
+            // RFC 9406 §4.2: a loss ends HyStart++ for good.
+            *h = None;
+        }
     }
 
     fn bytes(&self, segments: f64) -> u32 {
@@ -77,12 +162,11 @@ impl CongestionControl for Cubic {
         self.bytes(self.ssthresh)
     }
 
-    fn on_ack(&mut self, acked: u32, smss: u32, now: SimTime, srtt: Option<SimDuration>) {
-        self.smss = f64::from(smss.max(1));
-        let acked_seg = f64::from(acked) / self.smss;
-        if self.cwnd < self.ssthresh {
-            // Slow start (RFC 9438 §4.10 keeps RFC 5681's).
-            self.cwnd += acked_seg.min(1.0);
+    fn on_ack(&mut self, ack: &AckInfo) {
+        let (now, srtt) = (ack.now, ack.srtt);
+        self.smss = f64::from(ack.smss.max(1));
+        let acked_seg = f64::from(ack.acked) / self.smss;
+        if self.slow_start(ack, acked_seg) {
             return;
         }
         let epoch = *self.epoch.get_or_insert_with(|| {
@@ -142,6 +226,10 @@ impl CongestionControl for Cubic {
         }
         self.cwnd = 1.0;
         self.epoch = None;
+        if let SlowStartExit::Linux(h) = &mut self.exit {
+            // Linux's `cubictcp_state` on entering Loss.
+            h.rearm();
+        }
     }
 }
 
@@ -155,9 +243,21 @@ mod tests {
         SimTime(n * 1_000_000)
     }
 
+    fn ack(now: SimTime, srtt: Option<SimDuration>) -> AckInfo {
+        AckInfo {
+            now,
+            acked: MSS,
+            smss: MSS,
+            srtt,
+            rtt: srtt,
+            snd_una: 0,
+            snd_nxt: 0,
+        }
+    }
+
     #[test]
     fn a_loss_cuts_the_window_by_beta() {
-        let mut c = Cubic::new(100 * MSS, MSS);
+        let mut c = Cubic::new(100 * MSS, MSS, HyStart::Off);
         c.ssthresh = 50.0; // in congestion avoidance
         c.on_fast_retransmit(100 * MSS, MSS);
         c.on_recovery_end(0, MSS);
@@ -167,7 +267,7 @@ mod tests {
 
     #[test]
     fn the_window_returns_to_w_max_after_k_seconds_then_grows_beyond() {
-        let mut c = Cubic::new(100 * MSS, MSS);
+        let mut c = Cubic::new(100 * MSS, MSS, HyStart::Off);
         c.ssthresh = 50.0;
         c.on_fast_retransmit(100 * MSS, MSS);
         c.on_recovery_end(0, MSS);
@@ -179,7 +279,7 @@ mod tests {
             // One window of ACKs per RTT.
             let acks = c.cwnd / 1.0;
             for _ in 0..(acks as u32) {
-                c.on_ack(MSS, MSS, ms(t), rtt);
+                c.on_ack(&ack(ms(t), rtt));
             }
             t += 100;
             if t == 4_200 {
@@ -203,7 +303,7 @@ mod tests {
 
     #[test]
     fn fast_convergence_lowers_w_max_when_losses_come_sooner() {
-        let mut c = Cubic::new(100 * MSS, MSS);
+        let mut c = Cubic::new(100 * MSS, MSS, HyStart::Off);
         c.ssthresh = 50.0;
         c.on_fast_retransmit(100 * MSS, MSS);
         c.on_recovery_end(0, MSS);
