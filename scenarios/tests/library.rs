@@ -134,6 +134,18 @@ fn library_expectations_fail_when_the_behaviour_changes() {
         // Equal delays: the faster-serialising path through r1 ties, and
         // the declared-first link wins.
         ("shortest-path", r#""delay": "30ms""#, r#""delay": "5ms""#),
+        // a without HyStart overshoots and loses packets too.
+        (
+            "hystart-exit",
+            r#""congestion": "cubic", "rcv_buf""#,
+            r#""congestion": "cubic", "hystart": "off", "rcv_buf""#,
+        ),
+        // a1 on NewReno: one fast retransmit repairs all three, no timeout.
+        (
+            "reno-vs-newreno",
+            r#""congestion": "reno""#,
+            r#""congestion": "newreno""#,
+        ),
     ];
     let lib = library();
     for (name, from, to) in cases {
