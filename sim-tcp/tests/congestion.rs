@@ -108,7 +108,7 @@ fn assert_exit_at_cwnd(cwnd: u32, ssthresh: u32) {
 }
 
 #[test]
-fn hystart_ack_train_leaves_slow_start_near_the_bdp_before_any_loss() {
+fn hystart_ack_train_leaves_slow_start_near_the_bdp_long_before_a_loss() {
     let p = bulk(cubic(HyStart::Linux), FAST);
     let (t, cwnd, ssthresh) = slow_start_end(&p);
     assert_exit_at_cwnd(cwnd, ssthresh);
@@ -119,14 +119,16 @@ fn hystart_ack_train_leaves_slow_start_near_the_bdp_before_any_loss() {
         (bdp / 3..=bdp).contains(&ssthresh),
         "ssthresh {ssthresh} near the BDP {bdp}, at {t:?}"
     );
-    assert_eq!(first_loss(&p), None);
-    assert_eq!(stats(&p).retransmissions, 0);
+    // Congestion avoidance (Linux's 5 % a round trip until a loss sets
+    // W_max) fills the queue only much later.
+    let loss = first_loss(&p).expect("congestion avoidance fills the queue");
+    assert!(loss > t + SimDuration::from_millis(400), "{loss:?}");
 }
 
 #[test]
 fn hystart_delay_rule_ends_slow_start_when_acks_are_too_sparse_for_a_train() {
     let p = bulk(cubic(HyStart::Linux), SLOW);
-    let (_, cwnd, ssthresh) = slow_start_end(&p);
+    let (t, cwnd, ssthresh) = slow_start_end(&p);
     assert_exit_at_cwnd(cwnd, ssthresh);
     // The round's smallest RTT exceeds the 42 ms minimum by more than
     // 5.3 ms (an eighth) once the standing queue holds some 5 packets at
@@ -138,7 +140,8 @@ fn hystart_delay_rule_ends_slow_start_when_acks_are_too_sparse_for_a_train() {
         (bdp..=bdp + QUEUE as u32 * 2 / 3).contains(&ssthresh),
         "ssthresh {ssthresh}, BDP {bdp}"
     );
-    assert_eq!(first_loss(&p), None);
+    let loss = first_loss(&p).expect("congestion avoidance fills the queue");
+    assert!(loss > t + SimDuration::from_secs(1), "{loss:?}");
     assert!(p.delivered(Side::B) > 3_000_000);
 }
 

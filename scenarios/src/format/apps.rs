@@ -236,7 +236,8 @@ pub struct TcpSpec {
     #[serde(default)]
     pub congestion: Option<CongestionName>,
     /// CUBIC's slow-start exit before a loss: `off`, `linux` (HyStart) or
-    /// `hystart++` (RFC 9406) (default `off` in `rfc`, `linux` in `linux`).
+    /// `hystart++` (RFC 9406) (default `off` in `rfc`, `linux` in `linux`;
+    /// used only by CUBIC).
     #[serde(default)]
     pub hystart: Option<HyStartName>,
     /// MSS to announce (default 1460).

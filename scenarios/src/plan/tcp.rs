@@ -228,12 +228,6 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
             HyStartName::Linux => sim_tcp::HyStart::Linux,
             HyStartName::PlusPlus => sim_tcp::HyStart::PlusPlus,
         };
-        if h != HyStartName::Off && cfg.congestion != sim_tcp::CongestionKind::Cubic {
-            return Err(InputError::at(
-                format!("{path}.hystart"),
-                "HyStart is part of CUBIC here: set \"congestion\": \"cubic\"",
-            ));
-        }
     }
     if let Some(n) = t.nagle {
         cfg.nagle = n;

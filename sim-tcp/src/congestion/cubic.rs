@@ -21,6 +21,10 @@ const BETA: f64 = 0.7;
 /// RFC 9438 §4.3: additive increase of the Reno-friendly estimate.
 const ALPHA: f64 = 3.0 * (1.0 - BETA) / (1.0 + BETA);
 
+/// Linux: while W_max is unknown the window grows by at least one segment
+/// per this many acknowledged (`bictcp_update`, `cnt` clamped to 20).
+const LINUX_CNT_CLAMP: f64 = 20.0;
+
 /// CUBIC's state; windows in segments, as the RFC keeps them.
 #[derive(Debug, Clone)]
 pub struct Cubic {
@@ -37,6 +41,8 @@ pub struct Cubic {
     /// Reno-friendly estimate (W_est).
     w_est: f64,
     smss: f64,
+    /// No loss has set W_max yet (Linux's `last_max_cwnd == 0`).
+    no_loss_yet: bool,
     /// How slow start may end before a loss.
     exit: SlowStartExit,
 }
@@ -71,6 +77,7 @@ impl Cubic {
             k: 0.0,
             w_est: 0.0,
             smss,
+            no_loss_yet: true,
             exit,
         }
     }
@@ -131,6 +138,7 @@ impl Cubic {
     }
 
     fn reduce(&mut self, smss: u32) {
+        self.no_loss_yet = false;
         self.smss = f64::from(smss.max(1));
         // RFC 9438 §4.7 fast convergence: release bandwidth to new flows.
         self.w_max = if self.cwnd < self.w_max {
@@ -188,7 +196,14 @@ impl CongestionControl for Cubic {
         let target = (C * dt * dt * dt + self.w_max).clamp(self.cwnd, 1.5 * self.cwnd);
         // §4.3: the Reno-friendly estimate.
         self.w_est += ALPHA * acked_seg / self.cwnd;
-        let cubic_increase = (target - self.cwnd) / self.cwnd * acked_seg;
+        let mut cubic_increase = (target - self.cwnd) / self.cwnd * acked_seg;
+        if self.no_loss_yet && matches!(self.exit, SlowStartExit::Linux(_)) {
+            // Linux's `bictcp_update` with HyStart: while no loss has
+            // measured W_max ("the available bandwidth is still unknown"),
+            // at least one segment per 20 acknowledged, 5 % a round trip.
+            // RFC 9438 §4.10 only sets W_max = cwnd and K = 0.
+            cubic_increase = cubic_increase.max(acked_seg / LINUX_CNT_CLAMP);
+        }
         if self.w_est > self.cwnd + cubic_increase {
             self.cwnd = self.w_est;
         } else {
@@ -299,6 +314,38 @@ mod tests {
             "on the cubic curve at 8 s: {w}"
         );
         assert!(c.k > 4.2 && c.k < 4.22, "K = {}", c.k);
+    }
+
+    #[test]
+    fn after_a_lossless_exit_linux_grows_5_percent_a_round_trip_until_a_loss() {
+        // Slow start ended without a loss at 100 segments (ssthresh = cwnd).
+        let mut rfc = Cubic::new(100 * MSS, MSS, HyStart::Off);
+        let mut linux = Cubic::new(100 * MSS, MSS, HyStart::Linux);
+        for c in [&mut rfc, &mut linux] {
+            c.ssthresh = 100.0;
+        }
+        let rtt = Some(SimDuration::from_millis(100));
+        // One round trip of 100 ACKs at t = 0: RFC 9438 §4.10 (W_max =
+        // cwnd, K = 0) adds about ALPHA = 0.53 segments from the
+        // Reno-friendly estimate; Linux at least 100 / 20 = 5.
+        for c in [&mut rfc, &mut linux] {
+            for _ in 0..100 {
+                c.on_ack(&ack(ms(0), rtt));
+            }
+        }
+        assert_eq!(rfc.cwnd() / MSS, 100);
+        assert!((linux.cwnd - 105.0).abs() < 1e-9, "{}", linux.cwnd);
+        // After a loss W_max is known and the clamp is gone: from the same
+        // reduction both grow alike.
+        for c in [&mut rfc, &mut linux] {
+            c.cwnd = 105.0;
+            c.on_fast_retransmit(105 * MSS, MSS);
+            c.on_recovery_end(0, MSS);
+            for i in 0..500 {
+                c.on_ack(&ack(ms(1000 + i), rtt));
+            }
+        }
+        assert_eq!(rfc.cwnd, linux.cwnd);
     }
 
     #[test]
