@@ -1708,7 +1708,7 @@ impl Connection {
         self.snd_wl2 = seg.ack;
         if ack_ok {
             self.snd_una = 1;
-            let _ = self.take_rtt_sample(now, 1);
+            self.take_rtt_sample(now, 1);
             self.rtx_deadline = None;
             self.retries = 0;
             if self.syn_timed_out {
@@ -2072,7 +2072,7 @@ impl Connection {
         let newly_sacked = news.bytes;
         if !advanced && let Some(sent) = news.first_sent {
             // An ACK that only SACKs times what it SACKs (Linux does).
-            let _ = self.record_rtt(now.saturating_since(sent));
+            self.record_rtt(now.saturating_since(sent));
         }
         // RFC 6937 §3: DeliveredData, the change in SND.UNA plus the change
         // in SACKed bytes.

@@ -348,6 +348,62 @@ mod tests {
         assert_eq!(rfc.cwnd, linux.cwnd);
     }
 
+    /// ACKs of one round trip at `t` ms: `n` ACKs 5 ms apart (no train)
+    /// with this RTT, SND.UNA from `una`.
+    fn round(c: &mut Cubic, t: u64, una: u64, n: u64, rtt_ms: u64) {
+        for i in 0..n {
+            c.on_ack(&AckInfo {
+                now: ms(t + 5 * i),
+                acked: MSS,
+                smss: MSS,
+                srtt: Some(SimDuration::from_millis(rtt_ms)),
+                rtt: Some(SimDuration::from_millis(rtt_ms)),
+                snd_una: una + u64::from(MSS) * i,
+                snd_nxt: una + u64::from(MSS) * (2 * n + 10),
+            });
+        }
+    }
+
+    #[test]
+    fn hystart_ends_slow_start_once_and_a_timeout_rearms_it() {
+        let mut c = Cubic::new(20 * MSS, MSS, HyStart::Linux);
+        round(&mut c, 0, 0, 20, 40);
+        assert_eq!(c.hystart_found(), None);
+        // The next round's RTT rose by 10 ms (> 40 / 8 = 5, within [4, 16]).
+        round(&mut c, 200, 100_000, 20, 50);
+        assert_eq!(c.hystart_found(), Some(hystart::Found::Delay));
+        // Round one grew cwnd to 40; round two's first 8 ACKs only
+        // gather samples (48), and the 9th finds the rise.
+        let exit = c.ssthresh();
+        assert_eq!(exit, 48 * MSS);
+        // A timeout: slow start again, towards 0.7 of that window, and
+        // HyStart may end it early once more.
+        c.on_timeout(exit, MSS, true);
+        assert_eq!(c.hystart_found(), None);
+        assert_eq!(c.cwnd(), MSS);
+        // With HyStart off, the same rounds leave slow start alone.
+        let mut off = Cubic::new(20 * MSS, MSS, HyStart::Off);
+        round(&mut off, 0, 0, 20, 40);
+        round(&mut off, 200, 100_000, 20, 50);
+        assert_eq!(off.cwnd(), 60 * MSS);
+        assert!(off.ssthresh() > 1 << 30);
+    }
+
+    #[test]
+    fn hystart_pp_css_grows_a_quarter_as_fast() {
+        let mut c = Cubic::new(20 * MSS, MSS, HyStart::PlusPlus);
+        round(&mut c, 0, 0, 20, 40);
+        round(&mut c, 200, 100_000, 20, 50);
+        assert!(c.in_css());
+        // 8 ACKs of slow start (+1 each), then 12 in CSS (+1/4 each), on
+        // top of round one's 20.
+        assert_eq!(c.cwnd(), (20 + 20 + 8 + 3) * MSS);
+        assert!(c.ssthresh() > 1 << 30, "still slow start, conservatively");
+        // A loss ends HyStart++ for good.
+        c.on_fast_retransmit(c.cwnd(), MSS);
+        assert!(!c.in_css());
+    }
+
     #[test]
     fn fast_convergence_lowers_w_max_when_losses_come_sooner() {
         let mut c = Cubic::new(100 * MSS, MSS, HyStart::Off);

@@ -214,7 +214,7 @@ pub struct HyStartPlusPlus {
     /// In CSS (cssBaselineMinRtt and the rounds so far), or in slow start.
     css: Option<Css>,
     /// Times CSS was entered (a spurious entry returns to slow start).
-    pub css_entries: u32,
+    css_entries: u32,
 }
 
 impl HyStartPlusPlus {
@@ -226,6 +226,11 @@ impl HyStartPlusPlus {
     /// In Conservative Slow Start.
     pub fn in_css(&self) -> bool {
         self.css.is_some()
+    }
+
+    /// Times CSS was entered (a spurious entry returns to slow start).
+    pub fn css_entries(&self) -> u32 {
+        self.css_entries
     }
 
     /// One ACK of new data during the initial slow start (RFC 9406 §4.2).
@@ -480,6 +485,6 @@ mod tests {
         let steps = pp_round(&mut h, 3, 10, 45);
         assert!(!h.in_css());
         assert_eq!(steps[9], Step::Grow(1));
-        assert_eq!(h.css_entries, 1);
+        assert_eq!(h.css_entries(), 1);
     }
 }
