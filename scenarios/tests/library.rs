@@ -147,6 +147,19 @@ fn library_expectations_fail_when_the_behaviour_changes() {
             "fat-tree-ecmp",
             &[(r#""ecmp": "flow""#, r#""ecmp": "off""#)][..],
         ),
+        // a without HyStart overshoots and loses packets too.
+        (
+            "hystart-exit",
+            &[(
+                r#""congestion": "cubic", "rcv_buf""#,
+                r#""congestion": "cubic", "hystart": "off", "rcv_buf""#,
+            )][..],
+        ),
+        // a1 on NewReno: one fast retransmit repairs all three, no timeout.
+        (
+            "reno-vs-newreno",
+            &[(r#""congestion": "reno""#, r#""congestion": "newreno""#)][..],
+        ),
     ];
     let lib = library();
     for (name, edits) in cases {

@@ -77,7 +77,13 @@ const MEASURED_SACK: [Measured; 2] = [
 
 /// The bulk scenario with `settings` merged into every endpoint's `tcp`.
 fn with_settings(settings: &str) -> String {
-    let mut v: serde_json::Value = serde_json::from_str(BULK).unwrap();
+    merged(BULK, settings)
+}
+
+/// `base` with `settings` merged into every endpoint's `tcp`, as
+/// tools/validation/netsim-side.sh merges them.
+fn merged(base: &str, settings: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(base).unwrap();
     let extra: serde_json::Value = serde_json::from_str(settings).unwrap();
     for e in v["endpoints"].as_array_mut().unwrap() {
         for (k, x) in extra.as_object().unwrap() {
@@ -201,4 +207,48 @@ fn low_loss_goodput_follows_mathis() {
         (0.9..=1.1).contains(&ratio),
         "{goodput} bps is {ratio} × Mathis ({mathis})"
     );
+}
+
+const DUMBBELL_CUBIC: &str = include_str!("../../docs/validation/dumbbell-cubic.json");
+
+/// The dumbbell with flow 1 CUBIC and flow 2 NewReno, SACK on, RACK-TLP on,
+/// with this `hystart` setting (docs/validation.md, "Dumbbell"). No
+/// randomness: one run is every seed's run. Returns each flow's goodput
+/// (Mbps over 30 s), flow 1's retransmissions and the bottleneck's drops.
+fn dumbbell_cubic(hystart: &str) -> (f64, f64, u64, u64) {
+    let settings = format!(
+        r#"{{"sack": true, "timestamps": true, "prr": true, "limited_transmit": true, "mss": 1460, "rack_tlp": true, "hystart": "{hystart}"}}"#
+    );
+    let plan = scenarios::plan_from_str(&merged(DUMBBELL_CUBIC, &settings)).unwrap();
+    let out = scenarios::run_with(&plan, 1, false);
+    let mbps = |m: &str| metric(&out, m) as f64 * 8.0 / 30.0 / 1e6;
+    for f in ["s0", "s1"] {
+        assert_eq!(metric(&out, &format!("{f}.tcp.timeouts")), 0, "{f}");
+    }
+    (
+        mbps("d0.tcp.bytes_delivered"),
+        mbps("d1.tcp.bytes_delivered"),
+        metric(&out, "s0.tcp.retransmissions"),
+        metric(&out, "link.r0->r1.dropped_queue_full"),
+    )
+}
+
+/// The rows measured for the document (2026-11-29): flow 1 and flow 2
+/// Mbps, flow 1's retransmissions, bottleneck drops.
+#[test]
+fn dumbbell_cubic_with_and_without_hystart_matches_the_measured_rows() {
+    let close = |got: f64, want: f64| (got - want).abs() < 0.01;
+    // HyStart (the linux profile's default): CUBIC leaves slow start at
+    // 57 segments, before the shared overshoot, and takes the larger share.
+    let (c, n, retx, drops) = dumbbell_cubic("linux");
+    assert!(close(c, 5.01) && close(n, 4.61), "{c:.2} / {n:.2}");
+    assert_eq!((retx, drops), (22, 76));
+    // HyStart++.
+    let (c, n, retx, drops) = dumbbell_cubic("hystart++");
+    assert!(close(c, 5.62) && close(n, 4.00), "{c:.2} / {n:.2}");
+    assert_eq!((retx, drops), (45, 84));
+    // Without: the row measured before HyStart existed.
+    let (c, n, retx, drops) = dumbbell_cubic("off");
+    assert!(close(c, 3.98) && close(n, 5.64), "{c:.2} / {n:.2}");
+    assert_eq!((retx, drops), (63, 115));
 }

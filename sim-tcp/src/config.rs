@@ -11,6 +11,8 @@ pub use crate::rtt::RtoFormula;
 /// Which congestion control a connection runs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum CongestionKind {
+    /// RFC 5681 alone: fast recovery ends on the first new ACK.
+    Reno,
     /// RFC 5681 with the RFC 6582 fast-recovery modification.
     NewReno,
     /// RFC 9438.
@@ -27,6 +29,19 @@ pub enum CwndUnit {
     /// segments of any size, and grows by the segments each ACK
     /// acknowledges. It differs from bytes when segments are small.
     Segments,
+}
+
+/// How CUBIC's slow start may end before the first loss.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum HyStart {
+    /// Only a loss ends slow start (RFC 9438 §4.10 alone).
+    Off,
+    /// Linux's HyStart (`tcp_cubic.c`): ACK-train and delay-increase
+    /// detection, from a window of 16 segments, until a timeout re-arms it.
+    Linux,
+    /// HyStart++ (RFC 9406): delay increase between rounds, then
+    /// Conservative Slow Start; the initial slow start only.
+    PlusPlus,
 }
 
 /// The initial congestion window.
@@ -136,6 +151,9 @@ pub struct TcpConfig {
     pub cwnd_unit: CwndUnit,
     /// Congestion control.
     pub congestion: CongestionKind,
+    /// How CUBIC leaves slow start before a loss (used only by CUBIC).
+    /// rfc: off; linux: Linux's HyStart (`tcp_cubic` `hystart` = 1).
+    pub hystart: HyStart,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
     pub syn_cookies: bool,
     /// Not TCP: a deliberately naive server that considers a connection
@@ -175,6 +193,7 @@ impl TcpConfig {
             quick_ack: false,
             cwnd_unit: CwndUnit::Bytes,
             congestion: CongestionKind::NewReno,
+            hystart: HyStart::Off,
             syn_cookies: false,
             two_way_handshake: false,
         };
@@ -198,6 +217,7 @@ impl TcpConfig {
                 rack_tlp: true,
                 quick_ack: true,
                 cwnd_unit: CwndUnit::Segments,
+                hystart: HyStart::Linux,
                 ..rfc
             },
         }

@@ -39,7 +39,7 @@ use std::sync::Arc;
 use sim_core::{SimDuration, SimTime};
 
 use crate::config::{CongestionKind, CwndUnit, InitialWindow, TcpConfig};
-use crate::congestion::{CongestionControl, Cubic, NewReno};
+use crate::congestion::{AckInfo, CongestionControl, Cubic, NewReno, Reno};
 use crate::reassembly::Reassembly;
 use crate::rtt::RttEstimator;
 use crate::scoreboard::{Acked, Scoreboard, rack_sent_after};
@@ -352,10 +352,11 @@ pub struct Connection {
     stats: ConnStats,
 }
 
-fn new_cc(kind: CongestionKind, initial_window: u32, smss: u32) -> Box<dyn CongestionControl> {
-    match kind {
+fn new_cc(cfg: &TcpConfig, initial_window: u32, smss: u32) -> Box<dyn CongestionControl> {
+    match cfg.congestion {
+        CongestionKind::Reno => Box::new(Reno::new(initial_window)),
         CongestionKind::NewReno => Box::new(NewReno::new(initial_window)),
-        CongestionKind::Cubic => Box::new(Cubic::new(initial_window, smss)),
+        CongestionKind::Cubic => Box::new(Cubic::new(initial_window, smss, cfg.hystart)),
     }
 }
 
@@ -377,7 +378,7 @@ impl Connection {
         )
         .with_formula(cfg.rto_formula);
         let eff_mss = u32::from(DEFAULT_MSS);
-        let cc = new_cc(cfg.congestion, eff_mss, eff_mss);
+        let cc = new_cc(&cfg, eff_mss, eff_mss);
         Connection {
             state: State::Closed,
             local_port,
@@ -602,7 +603,7 @@ impl Connection {
             },
             InitialWindow::Segments(n) => n.max(1) * self.eff_mss,
         };
-        self.cc = new_cc(self.cfg.congestion, iw, self.eff_mss);
+        self.cc = new_cc(&self.cfg, iw, self.eff_mss);
     }
 
     // ----- accessors -----
@@ -2031,14 +2032,16 @@ impl Connection {
         }
     }
 
-    /// Takes an RTT sample if the timed segment is now acknowledged.
-    fn take_rtt_sample(&mut self, now: SimTime, acked_to: u64) {
+    /// Takes an RTT sample if the timed segment is now acknowledged, and
+    /// returns it.
+    fn take_rtt_sample(&mut self, now: SimTime, acked_to: u64) -> Option<SimDuration> {
         if let Some((end, sent)) = self.timed
             && acked_to >= end
         {
             self.timed = None;
-            self.record_rtt(now.saturating_since(sent));
+            return Some(self.record_rtt(now.saturating_since(sent)));
         }
+        None
     }
 
     /// RTT measurement for an ACK of new data when the scoreboard times
@@ -2046,7 +2049,8 @@ impl Connection {
     /// segment it acknowledges, unless it acknowledges a retransmission
     /// (Karn, RFC 6298 §3); else from the oldest segment it newly SACKs;
     /// else, with timestamps, from TSecr (RFC 7323 §4.1, which times
-    /// retransmissions too); else the one timed segment.
+    /// retransmissions too); else the one timed segment. Returns the
+    /// sample taken, if any.
     fn measure_rtt(
         &mut self,
         now: SimTime,
@@ -2054,27 +2058,27 @@ impl Connection {
         acked: &Acked,
         sack_sent: Option<SimTime>,
         ts: Option<Timestamps>,
-    ) {
+    ) -> Option<SimDuration> {
         if let Some(sent) = acked.first_sent.filter(|_| !acked.any_retransmitted) {
             self.timed = None;
-            self.record_rtt(now.saturating_since(sent));
+            Some(self.record_rtt(now.saturating_since(sent)))
         } else if let Some(sent) = sack_sent {
             self.timed = None;
-            self.record_rtt(now.saturating_since(sent));
+            Some(self.record_rtt(now.saturating_since(sent)))
         } else if let Some(ts) = ts.filter(|_| self.ts_on && acked.any_retransmitted) {
             self.timed = None;
             // Millisecond ticks; a zero difference counts as one tick, as
             // Linux's `tcp_rtt_tsopt_us` does.
             let ticks = self.tsval().wrapping_sub(ts.ecr);
-            if ticks < 1 << 31 {
-                self.record_rtt(SimDuration::from_millis(u64::from(ticks.max(1))));
-            }
+            (ticks < 1 << 31)
+                .then(|| self.record_rtt(SimDuration::from_millis(u64::from(ticks.max(1)))))
         } else {
-            self.take_rtt_sample(now, acked_to);
+            self.take_rtt_sample(now, acked_to)
         }
     }
 
-    fn record_rtt(&mut self, r: SimDuration) {
+    /// Feeds a sample to the estimator and returns it.
+    fn record_rtt(&mut self, r: SimDuration) -> SimDuration {
         if self.board_on() || self.cfg.rto_formula == crate::RtoFormula::Linux {
             // One ACK per two segments: RFC 7323 Appendix G's
             // ExpectedSamples.
@@ -2091,6 +2095,7 @@ impl Connection {
             rttvar: self.rtt.rttvar(),
             rto: self.rtt.rto(),
         });
+        r
     }
 
     /// The fifth step for ESTABLISHED and later states. Returns false when
@@ -2307,16 +2312,18 @@ impl Connection {
         };
         let acked = acked.min(u64::from(u32::MAX)) as u32;
         let before = (self.cc.cwnd(), self.cc.ssthresh());
-        if self.board_on() {
-            self.measure_rtt(now, acked_to, board_acked, sack_sent, ts);
+        let rtt = if self.board_on() {
+            self.measure_rtt(now, acked_to, board_acked, sack_sent, ts)
         } else {
-            self.take_rtt_sample(now, acked_to);
-        }
+            self.take_rtt_sample(now, acked_to)
+        };
         self.retries = 0;
         let mss = self.eff_mss;
         let mut restart_timer = true;
         if self.in_recovery {
-            if acked_to > self.recover {
+            // Reno (RFC 5681 §3.2 step 6) leaves recovery on any new ACK;
+            // NewReno only on a full one.
+            if acked_to > self.recover || (!self.sack_on && !self.cc.recovery_spans_window()) {
                 // Full acknowledgment, "all of the data up to and including
                 // recover": recovery is over (RFC 6582 §3.2 step 3).
                 self.in_recovery = false;
@@ -2345,7 +2352,15 @@ impl Connection {
                 self.first_partial = false;
             }
         } else if acked > 0 {
-            self.cc.on_ack(acked, mss, now, self.rtt.srtt());
+            self.cc.on_ack(&AckInfo {
+                now,
+                acked,
+                smss: mss,
+                srtt: self.rtt.srtt(),
+                rtt,
+                snd_una: acked_to,
+                snd_nxt: self.snd_max,
+            });
         }
         if (self.cc.cwnd(), self.cc.ssthresh()) != before {
             self.cwnd_event();
@@ -2375,12 +2390,16 @@ impl Connection {
         } else if self.in_recovery {
             self.cc.on_dup_ack_in_recovery(mss);
             self.cwnd_event();
-        } else if self.dupacks == DUPTHRESH && self.snd_una > self.recover {
+        } else if self.dupacks == DUPTHRESH
+            && (self.snd_una > self.recover || !self.cc.recovery_spans_window())
+        {
             // Fast retransmit (RFC 5681 §3.2) only when the cumulative ACK
             // covers more than `recover`, which then becomes the highest
             // sequence number transmitted (RFC 6582 §3.2 step 2). The ACK
             // field is the next byte expected, so it covers byte `recover`
             // when it is greater.
+            // Reno has no such guard (RFC 5681 §3.2): a second loss in a
+            // window gets a second fast retransmit.
             self.enter_recovery(0);
         }
     }

@@ -41,6 +41,8 @@ pub mod spurious;
 pub mod stack;
 pub mod state;
 
-pub use config::{CongestionKind, CwndUnit, InitialWindow, Profile, RtoFormula, TcpConfig};
+pub use config::{
+    CongestionKind, CwndUnit, HyStart, InitialWindow, Profile, RtoFormula, TcpConfig,
+};
 pub use segment::{Data, Flags, SackBlocks, Segment, Timestamps};
 pub use state::State;

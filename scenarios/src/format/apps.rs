@@ -156,6 +156,8 @@ pub enum ProfileName {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CongestionName {
+    /// RFC 5681 alone: fast recovery ends on the first new ACK.
+    Reno,
     /// RFC 5681 with RFC 6582's fast recovery (the default).
     Newreno,
     /// RFC 9438.
@@ -170,6 +172,20 @@ pub enum CwndUnitName {
     Bytes,
     /// Segments of any size, as Linux (the `linux` profile).
     Segments,
+}
+
+/// How CUBIC may leave slow start before the first loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum HyStartName {
+    /// Only a loss ends slow start.
+    #[serde(rename = "off")]
+    Off,
+    /// Linux's HyStart: ACK-train and delay-increase detection.
+    #[serde(rename = "linux")]
+    Linux,
+    /// HyStart++ (RFC 9406): delay increase, then Conservative Slow Start.
+    #[serde(rename = "hystart++")]
+    PlusPlus,
 }
 
 /// When a TCP application closes its side.
@@ -240,6 +256,11 @@ pub struct TcpSpec {
     /// Congestion control (default `newreno`).
     #[serde(default)]
     pub congestion: Option<CongestionName>,
+    /// CUBIC's slow-start exit before a loss: `off`, `linux` (HyStart) or
+    /// `hystart++` (RFC 9406) (default `off` in `rfc`, `linux` in `linux`;
+    /// used only by CUBIC).
+    #[serde(default)]
+    pub hystart: Option<HyStartName>,
     /// MSS to announce (default 1460).
     #[serde(default)]
     pub mss: Option<u16>,

@@ -34,8 +34,9 @@ mod values;
 
 pub use apps::{
     CertificateSpec, CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, DnsServerSpec,
-    EndpointSpec, HttpSpec, IssuerName, MitmSpec, ObserverSpec, OnOffSpec, ParetoSpec, PeriodSpec,
-    PingSpec, ProfileName, SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName, UdpSpec, ZoneRecordSpec,
+    EndpointSpec, HttpSpec, HyStartName, IssuerName, MitmSpec, ObserverSpec, OnOffSpec, ParetoSpec,
+    PeriodSpec, PingSpec, ProfileName, SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName, UdpSpec,
+    ZoneRecordSpec,
 };
 pub use derived::DerivedSpec;
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};

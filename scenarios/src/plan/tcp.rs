@@ -16,7 +16,7 @@ use super::dns::resolver_config;
 use super::stream;
 use crate::error::InputError;
 use crate::format::{
-    CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, Isns, ProfileName, TcpSpec,
+    CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, HyStartName, Isns, ProfileName, TcpSpec,
 };
 use sim_apps::tcp::{OnPeerClose, Role, Target, TcpApp};
 
@@ -224,8 +224,16 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
     }
     if let Some(c) = t.congestion {
         cfg.congestion = match c {
+            CongestionName::Reno => sim_tcp::CongestionKind::Reno,
             CongestionName::Newreno => sim_tcp::CongestionKind::NewReno,
             CongestionName::Cubic => sim_tcp::CongestionKind::Cubic,
+        };
+    }
+    if let Some(h) = t.hystart {
+        cfg.hystart = match h {
+            HyStartName::Off => sim_tcp::HyStart::Off,
+            HyStartName::Linux => sim_tcp::HyStart::Linux,
+            HyStartName::PlusPlus => sim_tcp::HyStart::PlusPlus,
         };
     }
     if let Some(n) = t.nagle {

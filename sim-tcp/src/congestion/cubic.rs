@@ -2,12 +2,17 @@
 //! time since it, concave up to the old maximum and convex beyond it, with a
 //! Reno-friendly floor so it never does worse than NewReno would.
 //!
+//! Slow start ends at the first loss, or earlier with HyStart (Linux's, the
+//! `linux` profile's default) or HyStart++ (RFC 9406): see `hystart.rs`.
+//!
 //! Arithmetic is in floating point as the RFC writes it; the cube root comes
 //! from `libm`, so the result is bit-identical on every platform.
 
 use sim_core::{SimDuration, SimTime};
 
-use super::CongestionControl;
+use super::hystart::{self, HyStartPlusPlus, LinuxHyStart, Step};
+use super::{AckInfo, CongestionControl};
+use crate::config::HyStart;
 
 /// RFC 9438 §5.1: C = 0.4 (segments / s^3).
 const C: f64 = 0.4;
@@ -15,6 +20,10 @@ const C: f64 = 0.4;
 const BETA: f64 = 0.7;
 /// RFC 9438 §4.3: additive increase of the Reno-friendly estimate.
 const ALPHA: f64 = 3.0 * (1.0 - BETA) / (1.0 + BETA);
+
+/// Linux: while W_max is unknown the window grows by at least one segment
+/// per this many acknowledged (`bictcp_update`, `cnt` clamped to 20).
+const LINUX_CNT_CLAMP: f64 = 20.0;
 
 /// CUBIC's state; windows in segments, as the RFC keeps them.
 #[derive(Debug, Clone)]
@@ -32,12 +41,34 @@ pub struct Cubic {
     /// Reno-friendly estimate (W_est).
     w_est: f64,
     smss: f64,
+    /// No loss has set W_max yet (Linux's `last_max_cwnd == 0`).
+    no_loss_yet: bool,
+    /// How slow start may end before a loss.
+    exit: SlowStartExit,
+}
+
+/// The slow-start exit rule and its state.
+#[derive(Debug, Clone)]
+enum SlowStartExit {
+    /// Only a loss ends slow start.
+    Off,
+    /// Linux's HyStart, re-armed by every timeout.
+    Linux(LinuxHyStart),
+    /// HyStart++ for the initial slow start only (RFC 9406 §4.2: later slow
+    /// starts have the ssthresh a loss set); `None` once that has ended.
+    PlusPlus(Option<HyStartPlusPlus>),
 }
 
 impl Cubic {
-    /// Starts with `initial_window` bytes of `smss`-byte segments.
-    pub fn new(initial_window: u32, smss: u32) -> Self {
+    /// Starts with `initial_window` bytes of `smss`-byte segments, with
+    /// the slow-start exit rule `hystart`.
+    pub fn new(initial_window: u32, smss: u32, hystart: HyStart) -> Self {
         let smss = f64::from(smss.max(1));
+        let exit = match hystart {
+            HyStart::Off => SlowStartExit::Off,
+            HyStart::Linux => SlowStartExit::Linux(LinuxHyStart::new()),
+            HyStart::PlusPlus => SlowStartExit::PlusPlus(Some(HyStartPlusPlus::new())),
+        };
         Cubic {
             cwnd: f64::from(initial_window) / smss,
             ssthresh: f64::from(u32::MAX) / smss,
@@ -46,10 +77,68 @@ impl Cubic {
             k: 0.0,
             w_est: 0.0,
             smss,
+            no_loss_yet: true,
+            exit,
         }
     }
 
+    /// Which HyStart rule ended slow start (Linux's HyStart only), if one
+    /// did since the last timeout.
+    pub fn hystart_found(&self) -> Option<hystart::Found> {
+        match &self.exit {
+            SlowStartExit::Linux(h) => h.found(),
+            _ => None,
+        }
+    }
+
+    /// HyStart++ is in Conservative Slow Start.
+    pub fn in_css(&self) -> bool {
+        matches!(&self.exit, SlowStartExit::PlusPlus(Some(h)) if h.in_css())
+    }
+
+    /// Slow start for one ACK: RFC 5681's (cwnd += min(N, SMSS), which
+    /// RFC 9438 §4.10 keeps), or RFC 9406's in the initial slow start with
+    /// HyStart++. A HyStart rule may end it first (ssthresh = cwnd), and
+    /// the ACK then grows the window in congestion avoidance. Returns
+    /// whether slow start used the ACK.
+    fn slow_start(&mut self, ack: &AckInfo, acked_seg: f64) -> bool {
+        let settling = self
+            .epoch
+            .is_some_and(|e| ack.now.saturating_since(e) < SimDuration::from_secs(1));
+        let slow_start = self.cwnd < self.ssthresh;
+        match &mut self.exit {
+            SlowStartExit::Off => {}
+            SlowStartExit::Linux(h) => {
+                // Linux runs HyStart (`pkts_acked`) before the window grows
+                // (`cong_avoid`), so this ACK already grows in congestion
+                // avoidance.
+                if h.on_ack(ack, self.cwnd, slow_start, settling).is_some() {
+                    self.ssthresh = self.cwnd;
+                }
+            }
+            SlowStartExit::PlusPlus(Some(h)) if slow_start => match h.on_ack(ack) {
+                Step::Grow(divisor) => {
+                    // RFC 9406 §4.2: cwnd += min(N, L SMSS) / divisor.
+                    let limit = f64::from(hystart::PP_L);
+                    self.cwnd += acked_seg.min(limit) / f64::from(divisor);
+                    return true;
+                }
+                Step::Exit => {
+                    self.ssthresh = self.cwnd;
+                    self.exit = SlowStartExit::PlusPlus(None);
+                }
+            },
+            SlowStartExit::PlusPlus(_) => {}
+        }
+        if self.cwnd < self.ssthresh {
+            self.cwnd += acked_seg.min(1.0);
+            return true;
+        }
+        false
+    }
+
     fn reduce(&mut self, smss: u32) {
+        self.no_loss_yet = false;
         self.smss = f64::from(smss.max(1));
         // RFC 9438 §4.7 fast convergence: release bandwidth to new flows.
         self.w_max = if self.cwnd < self.w_max {
@@ -59,6 +148,10 @@ impl Cubic {
         };
         self.ssthresh = (self.cwnd * BETA).max(2.0);
         self.epoch = None;
+        if let SlowStartExit::PlusPlus(h) = &mut self.exit {
+            // RFC 9406 §4.2: a loss ends HyStart++ for good.
+            *h = None;
+        }
     }
 
     fn bytes(&self, segments: f64) -> u32 {
@@ -77,12 +170,11 @@ impl CongestionControl for Cubic {
         self.bytes(self.ssthresh)
     }
 
-    fn on_ack(&mut self, acked: u32, smss: u32, now: SimTime, srtt: Option<SimDuration>) {
-        self.smss = f64::from(smss.max(1));
-        let acked_seg = f64::from(acked) / self.smss;
-        if self.cwnd < self.ssthresh {
-            // Slow start (RFC 9438 §4.10 keeps RFC 5681's).
-            self.cwnd += acked_seg.min(1.0);
+    fn on_ack(&mut self, ack: &AckInfo) {
+        let (now, srtt) = (ack.now, ack.srtt);
+        self.smss = f64::from(ack.smss.max(1));
+        let acked_seg = f64::from(ack.acked) / self.smss;
+        if self.slow_start(ack, acked_seg) {
             return;
         }
         let epoch = *self.epoch.get_or_insert_with(|| {
@@ -104,7 +196,14 @@ impl CongestionControl for Cubic {
         let target = (C * dt * dt * dt + self.w_max).clamp(self.cwnd, 1.5 * self.cwnd);
         // §4.3: the Reno-friendly estimate.
         self.w_est += ALPHA * acked_seg / self.cwnd;
-        let cubic_increase = (target - self.cwnd) / self.cwnd * acked_seg;
+        let mut cubic_increase = (target - self.cwnd) / self.cwnd * acked_seg;
+        if self.no_loss_yet && matches!(self.exit, SlowStartExit::Linux(_)) {
+            // Linux's `bictcp_update` with HyStart: while no loss has
+            // measured W_max ("the available bandwidth is still unknown"),
+            // at least one segment per 20 acknowledged, 5 % a round trip.
+            // RFC 9438 §4.10 only sets W_max = cwnd and K = 0.
+            cubic_increase = cubic_increase.max(acked_seg / LINUX_CNT_CLAMP);
+        }
         if self.w_est > self.cwnd + cubic_increase {
             self.cwnd = self.w_est;
         } else {
@@ -142,6 +241,10 @@ impl CongestionControl for Cubic {
         }
         self.cwnd = 1.0;
         self.epoch = None;
+        if let SlowStartExit::Linux(h) = &mut self.exit {
+            // Linux's `cubictcp_state` on entering Loss.
+            h.rearm();
+        }
     }
 }
 
@@ -155,9 +258,21 @@ mod tests {
         SimTime(n * 1_000_000)
     }
 
+    fn ack(now: SimTime, srtt: Option<SimDuration>) -> AckInfo {
+        AckInfo {
+            now,
+            acked: MSS,
+            smss: MSS,
+            srtt,
+            rtt: srtt,
+            snd_una: 0,
+            snd_nxt: 0,
+        }
+    }
+
     #[test]
     fn a_loss_cuts_the_window_by_beta() {
-        let mut c = Cubic::new(100 * MSS, MSS);
+        let mut c = Cubic::new(100 * MSS, MSS, HyStart::Off);
         c.ssthresh = 50.0; // in congestion avoidance
         c.on_fast_retransmit(100 * MSS, MSS);
         c.on_recovery_end(0, MSS);
@@ -167,7 +282,7 @@ mod tests {
 
     #[test]
     fn the_window_returns_to_w_max_after_k_seconds_then_grows_beyond() {
-        let mut c = Cubic::new(100 * MSS, MSS);
+        let mut c = Cubic::new(100 * MSS, MSS, HyStart::Off);
         c.ssthresh = 50.0;
         c.on_fast_retransmit(100 * MSS, MSS);
         c.on_recovery_end(0, MSS);
@@ -179,7 +294,7 @@ mod tests {
             // One window of ACKs per RTT.
             let acks = c.cwnd / 1.0;
             for _ in 0..(acks as u32) {
-                c.on_ack(MSS, MSS, ms(t), rtt);
+                c.on_ack(&ack(ms(t), rtt));
             }
             t += 100;
             if t == 4_200 {
@@ -202,8 +317,96 @@ mod tests {
     }
 
     #[test]
+    fn after_a_lossless_exit_linux_grows_5_percent_a_round_trip_until_a_loss() {
+        // Slow start ended without a loss at 100 segments (ssthresh = cwnd).
+        let mut rfc = Cubic::new(100 * MSS, MSS, HyStart::Off);
+        let mut linux = Cubic::new(100 * MSS, MSS, HyStart::Linux);
+        for c in [&mut rfc, &mut linux] {
+            c.ssthresh = 100.0;
+        }
+        let rtt = Some(SimDuration::from_millis(100));
+        // One round trip of 100 ACKs at t = 0: RFC 9438 §4.10 (W_max =
+        // cwnd, K = 0) adds about ALPHA = 0.53 segments from the
+        // Reno-friendly estimate; Linux at least 100 / 20 = 5.
+        for c in [&mut rfc, &mut linux] {
+            for _ in 0..100 {
+                c.on_ack(&ack(ms(0), rtt));
+            }
+        }
+        assert_eq!(rfc.cwnd() / MSS, 100);
+        assert!((linux.cwnd - 105.0).abs() < 1e-9, "{}", linux.cwnd);
+        // After a loss W_max is known and the clamp is gone: from the same
+        // reduction both grow alike.
+        for c in [&mut rfc, &mut linux] {
+            c.cwnd = 105.0;
+            c.on_fast_retransmit(105 * MSS, MSS);
+            c.on_recovery_end(0, MSS);
+            for i in 0..500 {
+                c.on_ack(&ack(ms(1000 + i), rtt));
+            }
+        }
+        assert_eq!(rfc.cwnd, linux.cwnd);
+    }
+
+    /// ACKs of one round trip at `t` ms: `n` ACKs 5 ms apart (no train)
+    /// with this RTT, SND.UNA from `una`.
+    fn round(c: &mut Cubic, t: u64, una: u64, n: u64, rtt_ms: u64) {
+        for i in 0..n {
+            c.on_ack(&AckInfo {
+                now: ms(t + 5 * i),
+                acked: MSS,
+                smss: MSS,
+                srtt: Some(SimDuration::from_millis(rtt_ms)),
+                rtt: Some(SimDuration::from_millis(rtt_ms)),
+                snd_una: una + u64::from(MSS) * i,
+                snd_nxt: una + u64::from(MSS) * (2 * n + 10),
+            });
+        }
+    }
+
+    #[test]
+    fn hystart_ends_slow_start_once_and_a_timeout_rearms_it() {
+        let mut c = Cubic::new(20 * MSS, MSS, HyStart::Linux);
+        round(&mut c, 0, 0, 20, 40);
+        assert_eq!(c.hystart_found(), None);
+        // The next round's RTT rose by 10 ms (> 40 / 8 = 5, within [4, 16]).
+        round(&mut c, 200, 100_000, 20, 50);
+        assert_eq!(c.hystart_found(), Some(hystart::Found::Delay));
+        // Round one grew cwnd to 40; round two's first 8 ACKs only
+        // gather samples (48), and the 9th finds the rise.
+        let exit = c.ssthresh();
+        assert_eq!(exit, 48 * MSS);
+        // A timeout: slow start again, towards 0.7 of that window, and
+        // HyStart may end it early once more.
+        c.on_timeout(exit, MSS, true);
+        assert_eq!(c.hystart_found(), None);
+        assert_eq!(c.cwnd(), MSS);
+        // With HyStart off, the same rounds leave slow start alone.
+        let mut off = Cubic::new(20 * MSS, MSS, HyStart::Off);
+        round(&mut off, 0, 0, 20, 40);
+        round(&mut off, 200, 100_000, 20, 50);
+        assert_eq!(off.cwnd(), 60 * MSS);
+        assert!(off.ssthresh() > 1 << 30);
+    }
+
+    #[test]
+    fn hystart_pp_css_grows_a_quarter_as_fast() {
+        let mut c = Cubic::new(20 * MSS, MSS, HyStart::PlusPlus);
+        round(&mut c, 0, 0, 20, 40);
+        round(&mut c, 200, 100_000, 20, 50);
+        assert!(c.in_css());
+        // 8 ACKs of slow start (+1 each), then 12 in CSS (+1/4 each), on
+        // top of round one's 20.
+        assert_eq!(c.cwnd(), (20 + 20 + 8 + 3) * MSS);
+        assert!(c.ssthresh() > 1 << 30, "still slow start, conservatively");
+        // A loss ends HyStart++ for good.
+        c.on_fast_retransmit(c.cwnd(), MSS);
+        assert!(!c.in_css());
+    }
+
+    #[test]
     fn fast_convergence_lowers_w_max_when_losses_come_sooner() {
-        let mut c = Cubic::new(100 * MSS, MSS);
+        let mut c = Cubic::new(100 * MSS, MSS, HyStart::Off);
         c.ssthresh = 50.0;
         c.on_fast_retransmit(100 * MSS, MSS);
         c.on_recovery_end(0, MSS);

@@ -2,15 +2,43 @@
 //!
 //! The connection owns loss detection and recovery bookkeeping (duplicate
 //! ACK counting, the NewReno `recover` point, retransmission); an algorithm
-//! only decides the window in response to these events.
+//! only decides the window in response to these events, and says which of
+//! the two fast-recovery rules it follows
+//! ([`CongestionControl::recovery_spans_window`]).
 
 mod cubic;
+mod hystart;
 mod newreno;
+mod reno;
 
 pub use cubic::Cubic;
+pub use hystart::{HyStartPlusPlus, LinuxHyStart};
 pub use newreno::NewReno;
+pub use reno::Reno;
 
 use sim_core::{SimDuration, SimTime};
+
+/// What an ACK of new data, outside recovery, tells the algorithm.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AckInfo {
+    /// When the ACK arrived.
+    pub now: SimTime,
+    /// Data bytes it newly acknowledged.
+    pub acked: u32,
+    /// The sender's maximum segment size.
+    pub smss: u32,
+    /// The smoothed RTT after this ACK's sample (CUBIC's window is a
+    /// function of time).
+    pub srtt: Option<SimDuration>,
+    /// The RTT this ACK measured, if it measured one (with SACK or
+    /// timestamps nearly every ACK does; otherwise one per round trip).
+    pub rtt: Option<SimDuration>,
+    /// SND.UNA after this ACK, as a sequence index.
+    pub snd_una: u64,
+    /// SND.NXT, one past the highest index sent: where a round that starts
+    /// now ends.
+    pub snd_nxt: u64,
+}
 
 /// A congestion-control algorithm. Sizes are in bytes.
 pub trait CongestionControl: std::fmt::Debug {
@@ -20,9 +48,8 @@ pub trait CongestionControl: std::fmt::Debug {
     fn cwnd(&self) -> u32;
     /// The slow-start threshold.
     fn ssthresh(&self) -> u32;
-    /// New data was acknowledged outside recovery, at `now`, with the
-    /// current smoothed RTT (CUBIC's window is a function of time).
-    fn on_ack(&mut self, acked: u32, smss: u32, now: SimTime, srtt: Option<SimDuration>);
+    /// New data was acknowledged outside recovery.
+    fn on_ack(&mut self, ack: &AckInfo);
     /// Three duplicate ACKs: fast retransmit begins (RFC 5681 §3.2 steps 2-3).
     fn on_fast_retransmit(&mut self, flight_size: u32, smss: u32);
     /// Another duplicate ACK during fast recovery (RFC 5681 §3.2 step 4).
@@ -30,7 +57,8 @@ pub trait CongestionControl: std::fmt::Debug {
     /// A partial ACK during recovery acknowledged `acked` bytes (RFC 6582
     /// §3.2 step 3, partial acknowledgments).
     fn on_partial_ack(&mut self, acked: u32, smss: u32);
-    /// A full ACK ended recovery (RFC 6582 §3.2 step 3).
+    /// A full ACK ended recovery (RFC 6582 §3.2 step 3), or, for Reno, any
+    /// new ACK (RFC 5681 §3.2 step 6).
     fn on_recovery_end(&mut self, flight_size: u32, smss: u32);
     /// The retransmission timer expired. `first` is false for a repeated
     /// timeout of the same data, which must not halve ssthresh again
@@ -40,4 +68,13 @@ pub trait CongestionControl: std::fmt::Debug {
     /// (RFC 6675 §5: cwnd = ssthresh; RFC 6937: pipe + sndcnt) and when it
     /// ends (cwnd = ssthresh), as Linux's `tcp_cwnd_reduction` does.
     fn set_cwnd(&mut self, cwnd: u32, smss: u32);
+    /// Without SACK: does fast recovery last until everything outstanding
+    /// when it began is acknowledged, retransmitting a hole per partial ACK
+    /// and refusing another fast retransmit before then (RFC 6582, the
+    /// default)? Reno answers no: the first new ACK ends recovery, and a
+    /// further loss in the same window needs three more duplicate ACKs or
+    /// a timeout (RFC 5681 §3.2).
+    fn recovery_spans_window(&self) -> bool {
+        true
+    }
 }

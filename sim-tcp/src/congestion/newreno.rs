@@ -1,9 +1,7 @@
 //! NewReno: RFC 5681 slow start and congestion avoidance with the RFC 6582
 //! fast-recovery window rules.
 
-use sim_core::{SimDuration, SimTime};
-
-use super::CongestionControl;
+use super::{AckInfo, CongestionControl};
 
 /// NewReno's window state.
 #[derive(Debug, Clone)]
@@ -43,7 +41,8 @@ impl CongestionControl for NewReno {
         self.ssthresh
     }
 
-    fn on_ack(&mut self, acked: u32, smss: u32, _now: SimTime, _srtt: Option<SimDuration>) {
+    fn on_ack(&mut self, ack: &AckInfo) {
+        let (acked, smss) = (ack.acked, ack.smss);
         if self.cwnd < self.ssthresh {
             // Slow start, RFC 5681 equation (2): cwnd += min(N, SMSS).
             self.cwnd = self.cwnd.saturating_add(acked.min(smss));
@@ -105,26 +104,41 @@ impl CongestionControl for NewReno {
 mod tests {
     use super::*;
 
+    use sim_core::SimTime;
+
     const MSS: u32 = 1000;
+
+    /// An ACK of one MSS.
+    fn one() -> AckInfo {
+        AckInfo {
+            now: SimTime::ZERO,
+            acked: MSS,
+            smss: MSS,
+            srtt: None,
+            rtt: None,
+            snd_una: 0,
+            snd_nxt: 0,
+        }
+    }
 
     #[test]
     fn slow_start_grows_by_one_mss_per_ack_then_linearly() {
         let mut c = NewReno::new(2 * MSS);
-        c.on_ack(MSS, MSS, SimTime::ZERO, None);
-        c.on_ack(MSS, MSS, SimTime::ZERO, None);
+        c.on_ack(&one());
+        c.on_ack(&one());
         assert_eq!(c.cwnd(), 4 * MSS);
         c.on_timeout(8 * MSS, MSS, true);
         assert_eq!((c.cwnd(), c.ssthresh()), (MSS, 4 * MSS));
         for _ in 0..3 {
-            c.on_ack(MSS, MSS, SimTime::ZERO, None);
+            c.on_ack(&one());
         }
         assert_eq!(c.cwnd(), 4 * MSS, "slow start up to ssthresh");
         // Congestion avoidance: 4 ACKs of one MSS at cwnd 4 MSS add one MSS.
         for _ in 0..3 {
-            c.on_ack(MSS, MSS, SimTime::ZERO, None);
+            c.on_ack(&one());
         }
         assert_eq!(c.cwnd(), 4 * MSS);
-        c.on_ack(MSS, MSS, SimTime::ZERO, None);
+        c.on_ack(&one());
         assert_eq!(c.cwnd(), 5 * MSS);
     }
 

@@ -39,6 +39,41 @@ pub type DropRule = Box<dyn FnMut(Side, usize, &Segment) -> bool>;
 /// Decides how much later than the wire's delay a segment arrives.
 pub type DelayRule = Box<dyn FnMut(Side, usize, &Segment) -> SimDuration>;
 
+/// A rate-limited, drop-tail link in front of the wire from A to B: a
+/// segment waits its turn, then takes its serialisation time (40 bytes of
+/// headers plus its data); one that finds the queue full is lost.
+pub struct Bottleneck {
+    pub bytes_per_sec: u64,
+    /// Bytes that may wait (including the one being sent).
+    pub queue_bytes: u64,
+    /// When the link finishes what it holds.
+    free: SimTime,
+}
+
+impl Bottleneck {
+    pub fn new(mbit_per_sec: u64, queue_bytes: u64) -> Bottleneck {
+        Bottleneck {
+            bytes_per_sec: mbit_per_sec * 125_000,
+            queue_bytes,
+            free: SimTime::ZERO,
+        }
+    }
+
+    /// When a segment of `size` bytes offered at `now` has left the link,
+    /// or `None` if the queue is full.
+    fn offer(&mut self, now: SimTime, size: u64) -> Option<SimTime> {
+        let backlog = self.free.saturating_since(now).as_nanos();
+        let queued = (u128::from(backlog) * u128::from(self.bytes_per_sec) / 1_000_000_000) as u64;
+        if queued + size > self.queue_bytes {
+            return None;
+        }
+        let start = self.free.max(now);
+        let tx = SimDuration(size * 1_000_000_000 / self.bytes_per_sec);
+        self.free = start + tx;
+        Some(self.free)
+    }
+}
+
 pub struct Pair {
     pub a: Option<Connection>,
     pub b: Option<Connection>,
@@ -59,6 +94,8 @@ pub struct Pair {
     pub listen_b: Option<TcpConfig>,
     /// Close a side's connection as soon as the peer's FIN arrives [A, B].
     pub close_on_peer_fin: [bool; 2],
+    /// A bottleneck on A's way to B.
+    pub bottleneck: Option<Bottleneck>,
 }
 
 pub const ISS_A: SeqNum = SeqNum(1000);
@@ -105,6 +142,7 @@ impl Pair {
             sent: 0,
             listen_b,
             close_on_peer_fin: [false; 2],
+            bottleneck: None,
         };
         p.flush();
         p
@@ -150,7 +188,14 @@ impl Pair {
             for t in segs {
                 let n = self.sent;
                 self.sent += 1;
-                let dropped = (self.drop)(side, n, &t.seg);
+                let mut dropped = (self.drop)(side, n, &t.seg);
+                let mut departs = now;
+                if let (Side::A, Some(b), false) = (side, self.bottleneck.as_mut(), dropped) {
+                    match b.offer(now, 40 + u64::from(t.seg.data.len)) {
+                        Some(at) => departs = at,
+                        None => dropped = true,
+                    }
+                }
                 self.ladder.push(Line {
                     t: now,
                     from: side,
@@ -162,7 +207,7 @@ impl Pair {
                     let to = if side == Side::A { Side::B } else { Side::A };
                     let extra = (self.extra_delay)(side, n, &t.seg);
                     self.wire.push(Flight {
-                        arrive: now + self.delay + extra,
+                        arrive: departs + self.delay + extra,
                         to,
                         seg: t.seg,
                     });
