@@ -1376,6 +1376,18 @@ impl Connection {
         if len > 0 || fin {
             self.emit(from, len, false, fin);
         }
+        // Linux re-arms the retransmission timer when recovery resends the
+        // first unacknowledged segment (`tcp_xmit_retransmit_queue`), so a
+        // hole found late (RACK waits a round trip) is not also timed out
+        // before its retransmission can be acknowledged. RFC 6298 (5.1)
+        // only starts a timer that is not running: the `rfc` profile
+        // keeps that.
+        if from == self.snd_una
+            && self.cfg.rto_formula == crate::RtoFormula::Linux
+            && self.rtx_deadline.is_some()
+        {
+            self.rtx_deadline = Some(self.clock + self.rtt.rto());
+        }
     }
 
     // ----- application calls -----
@@ -2356,6 +2368,10 @@ impl Connection {
                 now,
                 acked,
                 smss: mss,
+                slow_start_limit: match self.cfg.cwnd_unit {
+                    CwndUnit::Bytes => mss,
+                    CwndUnit::Segments => u32::MAX,
+                },
                 srtt: self.rtt.srtt(),
                 rtt,
                 snd_una: acked_to,

@@ -108,21 +108,26 @@ fn assert_exit_at_cwnd(cwnd: u32, ssthresh: u32) {
 }
 
 #[test]
-fn hystart_ack_train_leaves_slow_start_near_the_bdp_long_before_a_loss() {
+fn hystart_ack_train_leaves_slow_start_near_the_bdp_before_a_loss() {
     let p = bulk(cubic(HyStart::Linux), FAST);
     let (t, cwnd, ssthresh) = slow_start_end(&p);
     assert_exit_at_cwnd(cwnd, ssthresh);
     // ACKs 0.5 ms apart form a train; it spans half the minimum RTT (plus
-    // Linux's 1 ms cushion, halved) when the window is about half the BDP.
+    // Linux's 1 ms cushion, halved) when the window is about half the BDP,
+    // and slow start counted in segments (the linux profile: the window
+    // doubles in a round trip) has grown it by up to half again within
+    // that round: below the path and its queue (400 000 bytes).
     let bdp = FAST.bdp();
     assert!(
-        (bdp / 3..=bdp).contains(&ssthresh),
+        (bdp / 3..=bdp * 3 / 2).contains(&ssthresh),
         "ssthresh {ssthresh} near the BDP {bdp}, at {t:?}"
     );
     // Congestion avoidance (Linux's 5 % a round trip until a loss sets
-    // W_max) fills the queue only much later.
+    // W_max) fills the rest of the queue later: the loss comes after slow
+    // start ended, not during it. (With RFC 5681's slower slow start the
+    // exit came at a smaller window and the loss 400 ms later.)
     let loss = first_loss(&p).expect("congestion avoidance fills the queue");
-    assert!(loss > t + SimDuration::from_millis(400), "{loss:?}");
+    assert!(loss > t + SimDuration::from_millis(50), "{loss:?}");
 }
 
 #[test]
@@ -132,16 +137,20 @@ fn hystart_delay_rule_ends_slow_start_when_acks_are_too_sparse_for_a_train() {
     assert_exit_at_cwnd(cwnd, ssthresh);
     // The round's smallest RTT exceeds the 42 ms minimum by more than
     // 5.3 ms (an eighth) once the standing queue holds some 5 packets at
-    // the start of a round; slow start's growth within that round takes
-    // the window to a little over twice the BDP, still short of the
-    // 100-packet queue.
+    // the start of a round; slow start's growth within that round (the
+    // window doubles in a round trip, counted in segments) takes the
+    // window to under three times the BDP, still short of the path and
+    // its 100-packet queue (200 000 bytes).
     let bdp = SLOW.bdp();
     assert!(
         (bdp..=bdp + QUEUE as u32 * 2 / 3).contains(&ssthresh),
         "ssthresh {ssthresh}, BDP {bdp}"
     );
     let loss = first_loss(&p).expect("congestion avoidance fills the queue");
-    assert!(loss > t + SimDuration::from_secs(1), "{loss:?}");
+    assert!(
+        loss > t + SimDuration::from_millis(800),
+        "{loss:?} t {t:?} ssthresh {ssthresh} bdp {bdp}"
+    );
     assert!(p.delivered(Side::B) > 3_000_000);
 }
 

@@ -54,10 +54,16 @@ fn ten_segments_of_a_hundred_bytes_fill_an_initial_window_of_ten() {
     assert_eq!(bytes, 60);
 }
 
+/// With every segment acknowledged on its own, both units grow one SMSS
+/// per ACK: full segments go out at the same times.
 #[test]
-fn full_segments_behave_the_same_in_either_unit() {
+fn full_segments_acked_one_by_one_behave_the_same_in_either_unit() {
     let run = |unit| {
-        let mut p = Pair::connect_with(cfg(unit), cfg(unit), 20);
+        let cfg = TcpConfig {
+            delayed_ack: None,
+            ..cfg(unit)
+        };
+        let mut p = Pair::connect_with(cfg.clone(), cfg, 20);
         p.run_ms(100);
         let now = p.now;
         p.conn(Side::A).send(now, 200 * 1448);
@@ -71,4 +77,43 @@ fn full_segments_behave_the_same_in_either_unit() {
             .collect::<Vec<_>>()
     };
     assert_eq!(run(CwndUnit::Segments), run(CwndUnit::Bytes));
+}
+
+/// Each of A's window changes, in order.
+fn cwnd_steps(p: &Pair) -> Vec<u32> {
+    p.events_a
+        .iter()
+        .filter_map(|(_, e)| match e {
+            sim_tcp::conn::Event::Cwnd { cwnd, .. } => Some(*cwnd),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn slow_start_counted_in_segments_grows_by_every_segment_acknowledged() {
+    let run = |unit| {
+        // Quick ACKs off: every ACK covers two segments.
+        let cfg = TcpConfig {
+            quick_ack: false,
+            ..cfg(unit)
+        };
+        let mut p = Pair::connect_with(cfg.clone(), cfg, 20);
+        p.run_ms(100);
+        let now = p.now;
+        p.conn(Side::A).send(now, 100 * 1448);
+        p.flush();
+        p.run_ms(5_000);
+        assert_eq!(p.delivered(Side::B), 100 * 1448);
+        cwnd_steps(&p)
+    };
+    // The first flight of 10 segments comes back as 5 ACKs of two: Linux
+    // adds both segments each time (the window doubles in a round trip),
+    // RFC 5681's min(N, SMSS) one (it grows by half).
+    let segments = run(CwndUnit::Segments);
+    let bytes = run(CwndUnit::Bytes);
+    // (The first change is the initial window, 10 segments.)
+    assert_eq!(segments[0], 10 * 1448);
+    assert_eq!(segments[5], 20 * 1448, "{segments:?}");
+    assert_eq!(bytes[5], 15 * 1448, "{bytes:?}");
 }

@@ -101,7 +101,9 @@ impl Cubic {
     /// HyStart++. A HyStart rule may end it first (ssthresh = cwnd), and
     /// the ACK then grows the window in congestion avoidance. Returns
     /// whether slow start used the ACK.
-    fn slow_start(&mut self, ack: &AckInfo, acked_seg: f64) -> bool {
+    /// Slow start's part of an ACK; what is left of `acked_seg` for
+    /// congestion avoidance (`None`: nothing).
+    fn slow_start(&mut self, ack: &AckInfo, acked_seg: f64) -> Option<f64> {
         let settling = self
             .epoch
             .is_some_and(|e| ack.now.saturating_since(e) < SimDuration::from_secs(1));
@@ -121,7 +123,7 @@ impl Cubic {
                     // RFC 9406 §4.2: cwnd += min(N, L SMSS) / divisor.
                     let limit = f64::from(hystart::PP_L);
                     self.cwnd += acked_seg.min(limit) / f64::from(divisor);
-                    return true;
+                    return None;
                 }
                 Step::Exit => {
                     self.ssthresh = self.cwnd;
@@ -130,11 +132,22 @@ impl Cubic {
             },
             SlowStartExit::PlusPlus(_) => {}
         }
-        if self.cwnd < self.ssthresh {
-            self.cwnd += acked_seg.min(1.0);
-            return true;
+        if self.cwnd >= self.ssthresh {
+            return Some(acked_seg);
         }
-        false
+        let limit = f64::from(ack.slow_start_limit) / self.smss;
+        if limit <= 1.0 {
+            // RFC 5681 equation (2), which RFC 9438 §4.10 keeps.
+            self.cwnd += acked_seg.min(1.0);
+            return None;
+        }
+        // Linux's `tcp_slow_start` (a window counted in segments):
+        // everything acknowledged, up to ssthresh; the rest goes to
+        // congestion avoidance.
+        let grown = acked_seg.min(limit).min(self.ssthresh - self.cwnd);
+        self.cwnd += grown;
+        let left = acked_seg - grown;
+        (left > 0.0).then_some(left)
     }
 
     fn reduce(&mut self, smss: u32) {
@@ -174,9 +187,9 @@ impl CongestionControl for Cubic {
         let (now, srtt) = (ack.now, ack.srtt);
         self.smss = f64::from(ack.smss.max(1));
         let acked_seg = f64::from(ack.acked) / self.smss;
-        if self.slow_start(ack, acked_seg) {
+        let Some(acked_seg) = self.slow_start(ack, acked_seg) else {
             return;
-        }
+        };
         let epoch = *self.epoch.get_or_insert_with(|| {
             // A new epoch: K from the distance to W_max (§4.2).
             self.k = if self.cwnd < self.w_max {
@@ -263,6 +276,7 @@ mod tests {
             now,
             acked: MSS,
             smss: MSS,
+            slow_start_limit: MSS,
             srtt,
             rtt: srtt,
             snd_una: 0,
@@ -356,6 +370,7 @@ mod tests {
                 now: ms(t + 5 * i),
                 acked: MSS,
                 smss: MSS,
+                slow_start_limit: MSS,
                 srtt: Some(SimDuration::from_millis(rtt_ms)),
                 rtt: Some(SimDuration::from_millis(rtt_ms)),
                 snd_una: una + u64::from(MSS) * i,

@@ -305,6 +305,7 @@ mod tests {
             now: SimTime(now_us * 1000),
             acked: MSS,
             smss: MSS,
+            slow_start_limit: MSS,
             srtt: Some(SimDuration::from_millis(100)),
             rtt: Some(SimDuration(rtt_us * 1000)),
             snd_una,

@@ -27,6 +27,11 @@ pub struct AckInfo {
     pub acked: u32,
     /// The sender's maximum segment size.
     pub smss: u32,
+    /// The most slow start may grow on this ACK, in bytes: SMSS (RFC 5681
+    /// equation (2), cwnd += min(N, SMSS)), or with a window counted in
+    /// segments everything acknowledged, up to ssthresh, the rest going to
+    /// congestion avoidance (Linux's `tcp_slow_start`).
+    pub slow_start_limit: u32,
     /// The smoothed RTT after this ACK's sample (CUBIC's window is a
     /// function of time).
     pub srtt: Option<SimDuration>,

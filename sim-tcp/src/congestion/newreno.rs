@@ -42,18 +42,30 @@ impl CongestionControl for NewReno {
     }
 
     fn on_ack(&mut self, ack: &AckInfo) {
-        let (acked, smss) = (ack.acked, ack.smss);
-        if self.cwnd < self.ssthresh {
+        let (mut acked, smss) = (ack.acked, ack.smss);
+        if self.cwnd < self.ssthresh && ack.slow_start_limit <= smss {
             // Slow start, RFC 5681 equation (2): cwnd += min(N, SMSS).
             self.cwnd = self.cwnd.saturating_add(acked.min(smss));
-        } else {
-            // Congestion avoidance: one SMSS per cwnd of acknowledged data
-            // (RFC 5681 §3.1, the byte-counting variant it recommends).
-            self.acked_in_ca = self.acked_in_ca.saturating_add(acked);
-            if self.acked_in_ca >= self.cwnd {
-                self.acked_in_ca -= self.cwnd;
-                self.cwnd = self.cwnd.saturating_add(smss);
+            return;
+        }
+        if self.cwnd < self.ssthresh {
+            // Linux's `tcp_slow_start`: everything acknowledged, up to
+            // ssthresh; the rest grows the window in congestion avoidance.
+            let grown = acked
+                .min(ack.slow_start_limit)
+                .min(self.ssthresh - self.cwnd);
+            self.cwnd += grown;
+            acked -= grown;
+            if acked == 0 {
+                return;
             }
+        }
+        // Congestion avoidance: one SMSS per cwnd of acknowledged data
+        // (RFC 5681 §3.1, the byte-counting variant it recommends).
+        self.acked_in_ca = self.acked_in_ca.saturating_add(acked);
+        if self.acked_in_ca >= self.cwnd {
+            self.acked_in_ca -= self.cwnd;
+            self.cwnd = self.cwnd.saturating_add(smss);
         }
     }
 
@@ -114,6 +126,7 @@ mod tests {
             now: SimTime::ZERO,
             acked: MSS,
             smss: MSS,
+            slow_start_limit: MSS,
             srtt: None,
             rtt: None,
             snd_una: 0,
@@ -140,6 +153,30 @@ mod tests {
         assert_eq!(c.cwnd(), 4 * MSS);
         c.on_ack(&one());
         assert_eq!(c.cwnd(), 5 * MSS);
+    }
+
+    #[test]
+    fn counted_in_segments_slow_start_takes_all_that_was_acked_up_to_ssthresh() {
+        let mut c = NewReno::new(4 * MSS);
+        let two = AckInfo {
+            acked: 2 * MSS,
+            slow_start_limit: u32::MAX,
+            ..one()
+        };
+        // A delayed ACK of two segments grows the window by two (RFC 5681
+        // would grow it by one).
+        c.on_ack(&two);
+        assert_eq!(c.cwnd(), 6 * MSS);
+        c.on_timeout(14 * MSS, MSS, true);
+        c.set_cwnd(6 * MSS, MSS);
+        // ssthresh 7 SMSS: one segment reaches it, the other counts
+        // towards congestion avoidance's next SMSS.
+        c.on_ack(&two);
+        assert_eq!((c.cwnd(), c.ssthresh()), (7 * MSS, 7 * MSS));
+        for _ in 0..3 {
+            c.on_ack(&two);
+        }
+        assert_eq!(c.cwnd(), 8 * MSS, "7 SMSS acknowledged in avoidance");
     }
 
     #[test]
