@@ -10,8 +10,11 @@ use crate::time::{Rate, SimDuration, SimTime};
 use crate::topology::QueueLimit;
 
 /// RED's parameters, in packets. The defaults are ns-3's `RedQueueDisc`
-/// (min 5, max 15, 1/50, w_q 0.002, gentle), which follow Floyd's
-/// recommendations (max_th at least twice min_th, w_q 0.002).
+/// thresholds and weights (min 5, max 15, 1/50, w_q 0.002, gentle), which
+/// follow Floyd's recommendations (max_th at least twice min_th, w_q
+/// 0.002). Drops are spaced as Floyd and Jacobson's p_a = p_b / (1 -
+/// count p_b); ns-3's default `Wait` option spaces them further apart
+/// (docs/validation.md, "Queue disciplines").
 #[derive(Clone, Debug, PartialEq)]
 pub struct RedConfig {
     /// Average queue below which nothing is dropped.
