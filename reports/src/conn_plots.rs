@@ -14,6 +14,7 @@
 use std::collections::VecDeque;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use sim_core::{Field, Kind, NodeId, SimTime, Topology, TraceRecord, Value};
 
@@ -630,6 +631,26 @@ impl ConnCollector {
     }
 }
 
+/// The grid, ticks and axis names of a plot against time (the sequence,
+/// window and time-series pictures share them).
+pub(crate) fn time_mesh<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<(), PlotError> {
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(&|x: &f64| tick(*x))
+        .y_label_formatter(&|y: &f64| tick(*y))
+        .light_line_style(RGBColor(235, 235, 235))
+        .label_style(canvas::sans(14.0))
+        .axis_desc_style(canvas::sans(16.0))
+        .draw()
+        .map_err(err)
+}
+
 /// A step function through `points` (each value holds until the next),
 /// carried on to `end`, in display units.
 fn steps(points: &[(u64, f64)], end: u64, tu: Unit, yu: Unit) -> Vec<(f64, f64)> {
@@ -699,17 +720,11 @@ impl Draw for SeqPicture {
             .y_label_area_size(80)
             .build_cartesian_2d((x0 - pad)..(x1 + pad), 0f64..y1)
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc(format!("time ({})", tu.name))
-            .y_desc(format!("relative sequence number ({})", yu.name))
-            .x_label_formatter(&|x: &f64| tick(*x))
-            .y_label_formatter(&|y: &f64| tick(*y))
-            .light_line_style(RGBColor(235, 235, 235))
-            .label_style(canvas::sans(14.0))
-            .axis_desc_style(canvas::sans(16.0))
-            .draw()
-            .map_err(err)?;
+        time_mesh(
+            &mut chart,
+            &format!("time ({})", tu.name),
+            &format!("relative sequence number ({})", yu.name),
+        )?;
         let at = |p: &(u64, f64)| (tu.of(p.0 as f64), yu.of(p.1));
         if !self.edge.is_empty() {
             chart
@@ -806,17 +821,11 @@ impl Draw for CwndPicture {
             .build_cartesian_2d(x0..x1, 0f64..y1)
             .map_err(err)?
             .set_secondary_coord(x0..x1, 0f64..r1);
-        chart
-            .configure_mesh()
-            .x_desc(format!("time ({})", tu.name))
-            .y_desc(format!("window ({})", wu.name))
-            .x_label_formatter(&|x: &f64| tick(*x))
-            .y_label_formatter(&|y: &f64| tick(*y))
-            .light_line_style(RGBColor(235, 235, 235))
-            .label_style(canvas::sans(14.0))
-            .axis_desc_style(canvas::sans(16.0))
-            .draw()
-            .map_err(err)?;
+        time_mesh(
+            &mut chart,
+            &format!("time ({})", tu.name),
+            &format!("window ({})", wu.name),
+        )?;
         chart
             .configure_secondary_axes()
             .y_desc(format!("RTT estimate ({})", ru.name))

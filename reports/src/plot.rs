@@ -54,7 +54,7 @@ pub(crate) fn fonts() {
 
 const W: u32 = 900;
 const H: u32 = 560;
-const COLOURS: [RGBColor; 6] = [
+pub(crate) const COLOURS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),

@@ -11,25 +11,15 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::canvas::{self, Draw, Format};
-use crate::plot::{PlotError, Unit, draw_legend, err, line_key, tick};
+use crate::conn_plots::time_mesh;
+use crate::plot::{COLOURS, PlotError, Unit, draw_legend, err, line_key};
 use crate::series::{Series, SeriesRow};
 use crate::thin::Thinned;
 
-/// Most flows drawn on the throughput plot.
-pub const MAX_FLOWS: usize = 8;
+/// Most flows drawn on the throughput plot (one colour each).
+pub const MAX_FLOWS: usize = COLOURS.len();
 /// Most link directions that get a queue plot.
 pub const MAX_QUEUES: usize = 8;
-
-const PALETTE: [RGBColor; 8] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(255, 127, 14),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-];
 
 /// The rows the pictures need.
 #[derive(Debug, Default, Clone)]
@@ -189,19 +179,13 @@ impl<U: YUnit> Draw for LinesPicture<U> {
             .y_label_area_size(80)
             .build_cartesian_2d(0f64..tu.of(t1.max(1) as f64), 0f64..y1)
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc(format!("time ({})", tu.name))
-            .y_desc(format!("{} ({yname})", self.y_desc))
-            .x_label_formatter(&|x: &f64| tick(*x))
-            .y_label_formatter(&|y: &f64| tick(*y))
-            .light_line_style(RGBColor(235, 235, 235))
-            .label_style(canvas::sans(14.0))
-            .axis_desc_style(canvas::sans(16.0))
-            .draw()
-            .map_err(err)?;
+        time_mesh(
+            &mut chart,
+            &format!("time ({})", tu.name),
+            &format!("{} ({yname})", self.y_desc),
+        )?;
         for (i, (label, points)) in self.lines.iter().enumerate() {
-            let colour = PALETTE[i % PALETTE.len()];
+            let colour = COLOURS[i % COLOURS.len()];
             chart
                 .draw_series(LineSeries::new(
                     points.iter().map(|p| (tu.of(p.0 as f64), p.1 / yscale)),

@@ -331,20 +331,14 @@ struct Flow {
     highest: Option<u32>,
     /// Distinct datagrams received.
     distinct: u64,
-    /// Which sequence numbers arrived, one bit each, grown as they come.
-    seen: Vec<u64>,
+    /// Which sequence numbers arrived.
+    seen: sim_core::datagram::SeqSet,
 }
 
 impl Flow {
     /// Marks `seq` received; true if it already was.
     fn mark(&mut self, seq: u32) -> bool {
-        let (word, bit) = ((seq / 64) as usize, seq % 64);
-        if self.seen.len() <= word {
-            self.seen.resize(word + 1, 0);
-        }
-        let dup = self.seen[word] & (1 << bit) != 0;
-        self.seen[word] |= 1 << bit;
-        dup
+        self.seen.mark(seq)
     }
 
     /// Datagrams missing below the highest received.

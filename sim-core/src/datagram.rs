@@ -66,21 +66,35 @@ struct PingStats {
     rtt_min: Option<u64>,
     rtt_max: u64,
     rtt_sum: u128,
-    /// Which requests have had a reply, one bit each, grown as replies
-    /// come (never sized by `count` up front: a count of 2^32 - 1 must not
-    /// reserve half a gigabyte before the first request).
-    seen: Vec<u64>,
+    /// Which requests have had a reply (never sized by `count` up front:
+    /// a count of 2^32 - 1 must not reserve half a gigabyte before the
+    /// first request).
+    seen: SeqSet,
 }
 
 impl PingStats {
     /// Marks request `seq` answered; true if it already was.
     fn mark(&mut self, seq: u32) -> bool {
+        self.seen.mark(seq)
+    }
+}
+
+/// Sequence numbers seen, one bit each, grown as they come: what tells a
+/// duplicate from a first arrival (ping replies, UDP datagrams).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SeqSet {
+    words: Vec<u64>,
+}
+
+impl SeqSet {
+    /// Marks `seq` seen; true if it already was.
+    pub fn mark(&mut self, seq: u32) -> bool {
         let (word, bit) = ((seq / 64) as usize, seq % 64);
-        if self.seen.len() <= word {
-            self.seen.resize(word + 1, 0);
+        if self.words.len() <= word {
+            self.words.resize(word + 1, 0);
         }
-        let dup = self.seen[word] & (1 << bit) != 0;
-        self.seen[word] |= 1 << bit;
+        let dup = self.words[word] & (1 << bit) != 0;
+        self.words[word] |= 1 << bit;
         dup
     }
 }
