@@ -42,10 +42,10 @@ fn rates_are_taken_over_the_window() {
         tcp, tcp_whole,
         "the whole run's rate includes slow start and the UDP-free seconds"
     );
-    // Counters and everything else are those of the whole run: the window
-    // changes no event.
+    // Counters and everything else but rates and means are those of the
+    // whole run: the window changes no event.
     for (a, b) in whole.metrics.iter().zip(&windowed.metrics) {
-        if !a.0.ends_with("goodput_bps") {
+        if !a.0.ends_with("goodput_bps") && !a.0.ends_with("_mean_ns") {
             assert_eq!(a, b);
         }
     }
@@ -100,4 +100,49 @@ fn bad_windows_are_refused_with_their_paths() {
             "missing field `from`",
         ),
     ]);
+}
+
+/// A ping every 100 ms across a link whose delay goes from 10 ms to 50 ms
+/// at 5 s, measured from `from` (or over the whole run).
+fn ping_through_a_delay_change(measure: &str) -> String {
+    format!(
+        r#"{{
+  "name": "m", "stop_at": "10s",
+  "topology": {{"nodes": ["a", "b"], "links": [{{"between": ["a", "b"], "delay": "10ms", "bandwidth": "100Mbps"}}]}},
+  "endpoints": [{{"node": "a", "ping": {{"target": "b", "count": 95, "interval": "100ms"}}}}],
+  "actions": [{{"at": "5s", "link": ["a", "b"], "set": {{"delay": "50ms"}}}}]
+  {measure}
+}}"#
+    )
+}
+
+#[test]
+fn means_are_taken_over_what_arrived_in_the_window() {
+    let whole = run_text(&ping_through_a_delay_change(""), 1).unwrap();
+    let late = run_text(
+        &ping_through_a_delay_change(r#", "measure": {"from": "6s"}"#),
+        1,
+    )
+    .unwrap();
+    let base = 2 * (84 * 8 * 10); // two 84-byte serialisations at 100 Mbps, in ns
+    // After 6 s every reply took 100 ms plus serialisation (the window's
+    // mean comes from whole-nanosecond means: within 1 ns).
+    let m = metric(&late, "a.ping.rtt_mean_ns");
+    assert!(m.abs_diff(100_000_000 + base) <= 1, "{m}");
+    // The whole run mixes 20 ms and 100 ms replies.
+    let m = metric(&whole, "a.ping.rtt_mean_ns");
+    assert!((55_000_000..65_000_000).contains(&m), "{m}");
+    // Min, max and counts stay whole-run.
+    assert_eq!(
+        metric(&late, "a.ping.rtt_min_ns"),
+        metric(&whole, "a.ping.rtt_min_ns")
+    );
+    assert_eq!(metric(&late, "a.ping.received"), 95);
+    // A window with no reply has no mean (never happened), not 0.
+    let none = run_text(
+        &ping_through_a_delay_change(r#", "measure": {"from": "9.6s", "to": "10s"}"#),
+        1,
+    )
+    .unwrap();
+    assert!(!none.metrics.iter().any(|(k, _)| k == "a.ping.rtt_mean_ns"));
 }

@@ -5,11 +5,13 @@ use serde::Deserialize;
 
 use super::Duration;
 
-/// Measure rates over `[from, to]` instead of the whole run, to leave out
-/// a warm-up (slow start) or a cool-down: every `goodput_bps` (TCP: bytes
-/// acknowledged; UDP sink: bytes received, in the window, over its length)
-/// and every derived `utilisation`. Counters, times and means (RTTs,
-/// delays, page times) stay over the whole run.
+/// Measure rates and means over `[from, to]` instead of the whole run, to
+/// leave out a warm-up (slow start) or a cool-down: every `goodput_bps`
+/// (TCP: bytes acknowledged; UDP sink: bytes received, in the window, over
+/// its length), every derived `utilisation`, and the ping's `rtt_mean_ns`
+/// and the UDP sink's `delay_mean_ns` (over what arrived in the window).
+/// Counters, times, minima, maxima, percentiles and TLS page times stay
+/// over the whole run.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]

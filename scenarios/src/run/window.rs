@@ -27,6 +27,18 @@ pub(super) struct Window {
 /// or a UDP sink's bytes received.
 const SOURCES: [&str; 2] = ["bytes_acked", "bytes_received"];
 
+/// Means taken over the window, each with the count it is a mean over:
+/// a ping's RTT over its replies, a UDP sink's one-way delay over its
+/// datagrams. Their sums are the mean times the count (the mean is whole
+/// nanoseconds, so a window's mean is off by under a nanosecond).
+const MEANS: [(&str, &str); 2] = [("rtt_mean_ns", "received"), ("delay_mean_ns", "received")];
+
+/// Whether an edge keeps metric `k`.
+fn kept(k: &str) -> bool {
+    SOURCES.iter().any(|s| k.ends_with(s))
+        || MEANS.iter().any(|(m, n)| k.ends_with(m) || k.ends_with(n))
+}
+
 impl Window {
     pub(super) fn new((from, to): (SimTime, SimTime)) -> Self {
         Window {
@@ -58,13 +70,15 @@ impl Window {
     }
 
     /// Replaces every `goodput_bps` that was observed with the rate of its
-    /// counter over the window. An edge the run did not reach (it stopped
-    /// at a limit) is read at the end.
+    /// counter over the window, and every ping RTT and UDP delay mean with
+    /// the mean over what arrived in the window (absent if nothing did). An
+    /// edge the run did not reach (it stopped at a limit) is read at the
+    /// end.
     pub(super) fn apply(
         &self,
         sim: &Simulator<Wire>,
         plan: &Plan,
-        metrics: &mut [(String, Value)],
+        metrics: &mut Vec<(String, Value)>,
     ) {
         let end = sim.now();
         let from = self.at_from.as_ref();
@@ -94,6 +108,30 @@ impl Window {
             let bits = u128::from(now.1.saturating_sub(before)) * 8 * 1_000_000_000;
             *v = Value::U64((bits / u128::from(ns.max(1))).min(u128::from(u64::MAX)) as u64);
         }
+        let sum = |e: Option<&Edge>, prefix: &str, (mean, count): (&str, &str)| {
+            let get = |k: &str| {
+                e.and_then(|e| e.counters.get(&format!("{prefix}{k}")))
+                    .copied()
+                    .unwrap_or(0)
+            };
+            let n = get(count);
+            (u128::from(get(mean)) * u128::from(n), n)
+        };
+        metrics.retain_mut(|(k, v)| {
+            let Some((prefix, pair)) = MEANS
+                .iter()
+                .find_map(|p| k.strip_suffix(p.0).map(|prefix| (prefix, *p)))
+            else {
+                return true;
+            };
+            let (s1, n1) = sum(Some(to), prefix, pair);
+            let (s0, n0) = sum(from, prefix, pair);
+            if n1 <= n0 {
+                return false;
+            }
+            *v = Value::U64((s1.saturating_sub(s0) / u128::from(n1 - n0)) as u64);
+            true
+        });
     }
 
     /// A link direction's bytes whose transmission began in the window, and
@@ -120,7 +158,7 @@ fn read_edge(sim: &Simulator<Wire>, plan: &Plan, at: SimTime) -> Edge {
         if let Some(ep) = sim.endpoint(*node) {
             for (k, v) in ep.metrics() {
                 if let Value::U64(c) = v
-                    && SOURCES.iter().any(|s| k.ends_with(s))
+                    && kept(&k)
                 {
                     counters.insert(format!("{}.{k}", topo.name(*node)), c);
                 }
