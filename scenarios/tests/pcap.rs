@@ -53,7 +53,29 @@ fn tshark_reads_every_library_capture_cleanly() {
             "_ws.malformed || _ws.expert.severity >= error || tcp.checksum.status == 0 || ip.checksum.status == 0 || icmp.checksum.status == 0 || udp.checksum.status == 0",
         ])
         .unwrap();
-        assert!(bad.trim().is_empty(), "{name}: tshark reports:\n{bad}");
+        // Wireshark 4.0's desegmentation reports "New fragment overlaps old
+        // data (retransmission?)" as an error for a segment it itself
+        // labels a retransmission (or out-of-order) when it overlaps data
+        // of an HTTP body it is reassembling, though the bytes are the same
+        // (a retransmission carries the pattern of its offset, as the
+        // original did: compared byte for byte with tshark's tcp.payload
+        // for every such segment of incast and web-beside-download when
+        // this filter was added). Those lines are not a fault of the
+        // capture.
+        let bad: Vec<&str> = bad
+            .lines()
+            .filter(|l| {
+                !(l.contains("overlaps old data (retransmission?)")
+                    && ["Retransmission]", "Out-Of-Order]"]
+                        .iter()
+                        .any(|t| l.contains(t)))
+            })
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "{name}: tshark reports:\n{}",
+            bad.join("\n")
+        );
         // One captured packet per packet that left a host.
         let sent: std::collections::BTreeSet<u64> = out
             .records
