@@ -94,3 +94,41 @@ fn aqm_keeps_the_ping_short_under_load() {
         "{mean_ms:?}"
     );
 }
+
+/// The library's sweep-aqm-vs-queue-size says what its name promises at
+/// every point, not only at point 0 (which the library test runs): with
+/// drop-tail the ping's RTT after slow start grows with the buffer, while
+/// CoDel and FQ-CoDel hold it near the 24 ms path at every size, and the
+/// link stays busy throughout. Points run queue fastest: drop_tail 50, 200,
+/// 1000, then codel, then fq_codel.
+#[test]
+fn aqm_holds_the_delay_whatever_the_buffer_and_drop_tail_does_not() {
+    let text = std::fs::read_to_string(common::library_file("sweep-aqm-vs-queue-size")).unwrap();
+    let sweep = scenarios::Sweep::parse(&text).unwrap();
+    assert_eq!(sweep.points(), 9);
+    let results: Vec<(u64, f64)> = (0..9)
+        .map(|i| {
+            let plan = scenarios::plan_point(&sweep, i).unwrap();
+            let out = scenarios::run_with(&plan, 1, false);
+            let util = match out.metrics.iter().find(|(k, _)| k == "derived.bottleneck") {
+                Some((_, sim_core::Value::F64(u))) => *u,
+                other => panic!("{other:?}"),
+            };
+            (metric(&out, "c.ping.rtt_mean_ns"), util)
+        })
+        .collect();
+    let rtt_ms = |i: usize| results[i].0 as f64 / 1e6;
+    // Drop-tail: each larger buffer holds a longer standing queue.
+    assert!(
+        rtt_ms(0) < rtt_ms(1) && rtt_ms(1) < rtt_ms(2),
+        "{results:?}"
+    );
+    assert!(rtt_ms(2) > 300.0, "{results:?}");
+    // CoDel and FQ-CoDel: within 6 ms of the 24.1 ms path at every size.
+    for i in 3..9 {
+        assert!(rtt_ms(i) < 30.0, "point {i}: {results:?}");
+    }
+    for (i, (_, u)) in results.iter().enumerate() {
+        assert!(*u > 0.85, "point {i}: {results:?}");
+    }
+}

@@ -1182,9 +1182,8 @@ impl Connection {
 
     /// Bytes in the network: SND.NXT - SND.UNA, or with SACK the
     /// scoreboard's `pipe` (RFC 6675 §4), which leaves out what was SACKed
-    /// or lost.
-    /// With `cwnd_unit` segments, each segment counts a full SMSS, as
-    /// Linux counts packets in flight against a window of packets.
+    /// or lost. With `cwnd_unit` segments, each segment counts a full
+    /// SMSS, as Linux counts packets in flight against a window of packets.
     fn in_flight(&self) -> u64 {
         let mss = u64::from(self.eff_mss);
         match (self.cfg.cwnd_unit, self.sack_on) {

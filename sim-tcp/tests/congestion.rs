@@ -251,13 +251,7 @@ fn reno_cfg(kind: CongestionKind) -> TcpConfig {
 fn three_losses(kind: CongestionKind) -> Pair {
     let cfg = reno_cfg(kind);
     let mut p = Pair::connect_with(cfg.clone(), cfg, 50);
-    let mut first_sent = std::collections::BTreeSet::new();
-    p.drop = Box::new(move |side, _, seg| {
-        if side != Side::A || seg.data.len == 0 || !first_sent.insert(seg.data.offset) {
-            return false;
-        }
-        [3, 7, 12].contains(&first_sent.len())
-    });
+    p.drop = support::lose_first_sends(&[3, 7, 12]);
     p.run_ms(200);
     let now = p.now;
     p.conn(Side::A).send(now, 40 * 1460);

@@ -24,13 +24,7 @@ fn cfg(sack: bool) -> TcpConfig {
 /// first transmissions of data segments 3, 7 and 12 (counted from 1).
 fn three_losses_in_one_window(a: TcpConfig, b: TcpConfig) -> Pair {
     let mut p = Pair::connect_with(a, b, 50);
-    let mut first_sent = std::collections::BTreeSet::new();
-    p.drop = Box::new(move |side, _, seg| {
-        if side != Side::A || seg.data.len == 0 || !first_sent.insert(seg.data.offset) {
-            return false;
-        }
-        [3, 7, 12].contains(&first_sent.len())
-    });
+    p.drop = support::lose_first_sends(&[3, 7, 12]);
     p.run_ms(200);
     let now = p.now;
     p.conn(Side::A).send(now, 20 * 1460);

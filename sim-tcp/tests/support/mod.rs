@@ -36,6 +36,19 @@ pub struct Line {
 /// Decides whether a segment is lost on the wire.
 pub type DropRule = Box<dyn FnMut(Side, usize, &Segment) -> bool>;
 
+/// Loses the first transmissions of A's data segments numbered `nth`
+/// (counted from 1, in the order their offsets are first sent);
+/// retransmissions get through.
+pub fn lose_first_sends(nth: &'static [usize]) -> DropRule {
+    let mut first_sent = std::collections::BTreeSet::new();
+    Box::new(move |side, _, seg| {
+        if side != Side::A || seg.data.len == 0 || !first_sent.insert(seg.data.offset) {
+            return false;
+        }
+        nth.contains(&first_sent.len())
+    })
+}
+
 /// Decides how much later than the wire's delay a segment arrives.
 pub type DelayRule = Box<dyn FnMut(Side, usize, &Segment) -> SimDuration>;
 
