@@ -74,6 +74,8 @@ fn flag_bits(flags: &str) -> u8 {
             "RST" => 0x04,
             "PSH" => 0x08,
             "ACK" => 0x10,
+            "ECE" => 0x40,
+            "CWR" => 0x80,
             _ => 0,
         }
     })
@@ -84,12 +86,14 @@ fn flag_bits(flags: &str) -> u8 {
 const HEAD: usize = 16 + 20;
 
 /// Writes the IPv4 header of the transport bytes `buf[at + 20..]` into
-/// `buf[at..at + 20]`.
-fn ipv4_header(buf: &mut [u8], at: usize, proto: u8, id: u64, src: NodeId, dst: NodeId) {
+/// `buf[at..at + 20]`; `ecn` is the low two bits of the traffic class
+/// byte (RFC 3168 §5).
+fn ipv4_header(buf: &mut [u8], at: usize, proto: u8, ecn: u8, id: u64, ends: (NodeId, NodeId)) {
+    let (src, dst) = ends;
     let total = (buf.len() - at) as u16;
     let h = &mut buf[at..at + 20];
     h[0] = 0x45;
-    h[1] = 0;
+    h[1] = ecn;
     h[2..4].copy_from_slice(&total.to_be_bytes());
     h[4..6].copy_from_slice(&(id as u16).to_be_bytes());
     h[6..8].copy_from_slice(&0x4000u16.to_be_bytes()); // don't fragment
@@ -104,7 +108,7 @@ fn ipv4_header(buf: &mut [u8], at: usize, proto: u8, id: u64, src: NodeId, dst: 
 fn ipv4(proto: u8, id: u64, src: NodeId, dst: NodeId, payload: &[u8]) -> Vec<u8> {
     let mut p = vec![0; 20];
     p.extend_from_slice(payload);
-    ipv4_header(&mut p, 0, proto, id, src, dst);
+    ipv4_header(&mut p, 0, proto, 0, id, (src, dst));
     p
 }
 
@@ -419,7 +423,11 @@ impl<W: Write> PcapWriter<W> {
             _ => return Ok(()),
         };
         let Some(id) = id else { return Ok(()) };
-        ipv4_header(buf, 16, proto, id, src, dst);
+        let ecn = r
+            .text(Field::Ecn)
+            .and_then(sim_core::Ecn::from_name)
+            .map_or(0, sim_core::Ecn::bits);
+        ipv4_header(buf, 16, proto, ecn, id, (src, dst));
         let len = ((buf.len() - 16) as u32).to_le_bytes();
         let t = r.t.as_nanos();
         buf[0..4].copy_from_slice(&((t / 1_000_000_000) as u32).to_le_bytes());
@@ -812,5 +820,32 @@ mod tests {
         // The sizes `sim_tcp::Segment::options_len` counts.
         let lens: Vec<usize> = records.iter().map(|r| tcp_options(r).1).collect();
         assert_eq!(lens, [20, 4, 4, 0, 40, 36, 40]);
+    }
+
+    /// The ECN field goes in the IPv4 header's second byte (RFC 3168 §5),
+    /// ECE and CWR in the TCP flags byte.
+    #[test]
+    fn ecn_codepoint_and_flags_reach_the_headers() {
+        let records = [
+            segment(1, "SYN,ECE,CWR", 0, vec![]),
+            segment(2, "PSH,ACK,CWR", 10, vec![(Field::Ecn, "ect0".into())]),
+            segment(3, "ACK,ECE", 0, vec![(Field::Ecn, "ce".into())]),
+        ];
+        let mut bytes = Vec::new();
+        let mut w = PcapWriter::new(&mut bytes);
+        for r in &records {
+            w.push(r).unwrap();
+        }
+        w.finish().unwrap();
+        let mut at = 24;
+        let mut seen = Vec::new();
+        while at < bytes.len() {
+            let caplen = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+            let ip = &bytes[at + 16..at + 16 + caplen];
+            assert_eq!(checksum(&ip[..20], 0), 0, "header checksum holds");
+            seen.push((ip[1], ip[20 + 13]));
+            at += 16 + caplen;
+        }
+        assert_eq!(seen, [(0, 0xc2), (2, 0x98), (3, 0x50)]);
     }
 }

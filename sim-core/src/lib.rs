@@ -56,6 +56,7 @@
 //! ```
 
 pub mod datagram;
+pub mod ecn;
 pub mod pattern;
 pub mod qdisc;
 pub mod queue;
@@ -67,6 +68,7 @@ pub mod time;
 pub mod topology;
 pub mod trace;
 
+pub use ecn::{Ecn, Marking};
 pub use queue::RadixQueue;
 pub use rng::RngStream;
 pub use routing::{Ecmp, Routes};

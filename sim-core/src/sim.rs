@@ -31,7 +31,8 @@
 
 use std::collections::VecDeque;
 
-use crate::qdisc::{self, DropCause, Drops, Entry, Qdisc};
+use crate::ecn::{Ecn, Marking};
+use crate::qdisc::{self, DropCause, Entry, Qdisc, Signals};
 use crate::rng::RngStream;
 use crate::routing::{Ecmp, Routes};
 use crate::sched::Scheduler;
@@ -83,6 +84,9 @@ pub struct Packet<P> {
     /// Bytes on the wire, headers included; decides serialisation time and
     /// queue occupancy.
     pub size: u32,
+    /// The IP header's ECN field: the sender sets ECT, a queue may turn it
+    /// into CE on the way (RFC 3168 §5).
+    pub ecn: Ecn,
     /// What the endpoint model put in it.
     pub payload: P,
 }
@@ -215,6 +219,9 @@ pub struct LinkStats {
     /// Packets the queue discipline dropped by its own rule (RED, CoDel,
     /// FQ-CoDel's overflow), apart from `dropped_queue_full`.
     pub dropped_aqm: u64,
+    /// ECN-capable packets marked CE instead of dropped, by the discipline
+    /// or the direction's own marker.
+    pub marked: u64,
     /// The longest any packet waited in the queue before its transmission
     /// began.
     pub max_queue_delay: SimDuration,
@@ -239,6 +246,9 @@ struct LinkState {
     /// Bytes whose transmission began, counted only under a discipline
     /// (drop-tail's follow from the accepted bytes and the backlog).
     tx_bytes: u64,
+    /// The direction's own marker's stream (`link/<a>-><b>/mark`): its
+    /// draws move no other.
+    mark_rng: RngStream,
 }
 
 /// Everything but the endpoints, so an endpoint can be called with a context
@@ -317,6 +327,10 @@ impl<P: Payload> Simulator<P> {
                 ),
                 tx_busy: false,
                 tx_bytes: 0,
+                mark_rng: RngStream::derive(
+                    seed,
+                    &format!("link/{}->{}/mark", topo.name(d.from), topo.name(d.to)),
+                ),
             })
             .collect();
         let node_rngs = topo
@@ -402,6 +416,7 @@ impl<P: Payload> Simulator<P> {
             src,
             dst,
             size,
+            ecn: Ecn::NotEct,
             payload,
         };
         let slot = self.core.injections.len() as u32;
@@ -899,6 +914,7 @@ impl<P: Payload> Core<P> {
             self.trace_at_sender(Kind::LinkDrop, packet, dir, "queue_full");
             return;
         }
+        let mark = mark_on_entry(params.marking, link, &packet, waiting_pkts, waiting_bytes);
         let start = link.busy_until.max(now);
         let tx = params
             .rate
@@ -938,14 +954,17 @@ impl<P: Payload> Core<P> {
             extra: SimDuration::ZERO,
             in_order: true,
         });
-        if tracing {
-            if self.tracer.wants(Kind::LinkEnqueue) {
-                let mut extra = vec![(Field::Queued, Value::U64(waiting_pkts))];
-                if is_copy {
-                    extra.push((Field::Duplicate, Value::Bool(true)));
-                }
-                self.trace_slot(Kind::LinkEnqueue, slot, &extra);
+        if tracing && self.tracer.wants(Kind::LinkEnqueue) {
+            let mut extra = vec![(Field::Queued, Value::U64(waiting_pkts))];
+            if is_copy {
+                extra.push((Field::Duplicate, Value::Bool(true)));
             }
+            self.trace_slot(Kind::LinkEnqueue, slot, &extra);
+        }
+        if let Some(cause) = mark {
+            self.mark(slot, cause);
+        }
+        if tracing {
             // Scheduled whatever the kinds wanted, so that a run counts the
             // same events whichever outputs it writes.
             if start > now {
@@ -985,11 +1004,15 @@ impl<P: Payload> Core<P> {
             extra = extra + SimDuration(link.rng.below(params.jitter.as_nanos() + 1));
         }
         let in_order = !params.reorder && !matches!(fault, FaultAction::Delay(_));
+        let qdisc = link.qdisc.as_ref().expect("a discipline");
+        let (waiting, waiting_bytes) = (qdisc.len() as u64, qdisc.bytes());
+        let mark = mark_on_entry(params.marking, link, &packet, waiting, waiting_bytes);
         let entry = Entry {
             slot: 0,
             size: packet.size,
             enqueued: now,
             flow: flow_hash(&packet),
+            ect: packet.ecn.is_capable(),
         };
         let copy = dup.then(|| packet.clone());
         let slot = self.alloc_flight(InFlight {
@@ -1001,11 +1024,16 @@ impl<P: Payload> Core<P> {
         });
         let link = &mut self.links[dir.0 as usize];
         let qdisc = link.qdisc.as_mut().expect("a discipline");
-        let waiting = qdisc.len() as u64;
-        let mut drops = Drops::new();
-        qdisc.enqueue(now, Entry { slot, ..entry }, &mut drops);
-        let refused = drops.iter().any(|(e, _)| e.slot == slot);
-        if !refused {
+        let mut out = Signals::default();
+        if let Some(cause) = mark {
+            // The link's own marker goes first; the discipline sees CE.
+            out.marks.push((Entry { slot, ..entry }, cause));
+        }
+        qdisc.enqueue(now, Entry { slot, ..entry }, &mut out);
+        let refused = out.drops.iter().any(|(e, _)| e.slot == slot);
+        if refused {
+            out.marks.retain(|(e, _)| e.slot != slot);
+        } else {
             link.stats.sent += 1;
             link.stats.bytes += u64::from(entry.size);
             if dup {
@@ -1019,7 +1047,7 @@ impl<P: Payload> Core<P> {
                 self.trace_slot(Kind::LinkEnqueue, slot, &extra);
             }
         }
-        self.drop_queued(drops);
+        self.apply_signals(out);
         if !self.links[dir.0 as usize].tx_busy {
             self.transmit_next(dir);
         }
@@ -1033,9 +1061,9 @@ impl<P: Payload> Core<P> {
     fn transmit_next(&mut self, dir: LinkDirId) {
         let now = self.sched.now();
         let link = &mut self.links[dir.0 as usize];
-        let mut drops = Drops::new();
+        let mut out = Signals::default();
         let qdisc = link.qdisc.as_mut().expect("a discipline");
-        let next = qdisc.dequeue(now, &mut drops);
+        let next = qdisc.dequeue(now, &mut out);
         // A shaper holding packets back says when to ask again; the
         // transmitter counts as busy till then, so arrivals do not ask
         // early.
@@ -1045,7 +1073,7 @@ impl<P: Payload> Core<P> {
             None
         };
         link.tx_busy = next.is_some() || wake.is_some();
-        self.drop_queued(drops);
+        self.apply_signals(out);
         if let Some(t) = wake {
             self.sched.schedule(t, Ev::TxDone { dir: dir.0 });
         }
@@ -1074,9 +1102,13 @@ impl<P: Payload> Core<P> {
         self.sched.schedule(arrive, Ev::Arrive { slot: e.slot });
     }
 
-    /// Traces and forgets the packets a discipline dropped.
-    fn drop_queued(&mut self, drops: Drops) {
-        for (e, cause) in drops {
+    /// Carries out a discipline's signals: marks CE on the packets it
+    /// marked, then traces and forgets the packets it dropped.
+    fn apply_signals(&mut self, out: Signals) {
+        for (e, cause) in out.marks {
+            self.mark(e.slot, cause);
+        }
+        for (e, cause) in out.drops {
             let f = self.flights[e.slot as usize].take().expect("live flight");
             self.free_flights.push(e.slot);
             let stats = &mut self.links[f.dir.0 as usize].stats;
@@ -1086,6 +1118,18 @@ impl<P: Payload> Core<P> {
                 stats.dropped_aqm += 1;
             }
             self.trace_at_sender(Kind::LinkDrop, f.packet, f.dir, cause.name());
+        }
+    }
+
+    /// Sets CE on the packet in flight slot `slot` (RFC 3168 §5), counts
+    /// and traces the mark.
+    fn mark(&mut self, slot: u32, cause: DropCause) {
+        let f = self.flights[slot as usize].as_mut().expect("live flight");
+        f.packet.ecn = Ecn::Ce;
+        self.links[f.dir.0 as usize].stats.marked += 1;
+        if self.tracer.enabled() {
+            let reason = [(Field::Reason, Value::from(cause.name()))];
+            self.trace_slot(Kind::LinkMark, slot, &reason);
         }
     }
 
@@ -1113,6 +1157,31 @@ fn flow_hash<P: Payload>(p: &Packet<P>) -> u64 {
     nodes.rotate_left(17) ^ p.payload.flow_key().wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
+/// The direction's own marker's decision for a packet joining the queue
+/// behind `waiting` packets of `waiting_bytes` bytes: the cause of a mark,
+/// if it gets one. Only ECN-capable packets are considered, so the marker
+/// draws nothing for the rest.
+fn mark_on_entry<P>(
+    marking: Option<Marking>,
+    link: &mut LinkState,
+    packet: &Packet<P>,
+    waiting: u64,
+    waiting_bytes: u64,
+) -> Option<DropCause> {
+    if !packet.ecn.is_capable() {
+        return None;
+    }
+    match marking? {
+        Marking::Threshold(QueueLimit::Packets(k)) => {
+            (waiting >= u64::from(k)).then_some(DropCause::MarkThreshold)
+        }
+        Marking::Threshold(QueueLimit::Bytes(k)) => {
+            (waiting_bytes >= k).then_some(DropCause::MarkThreshold)
+        }
+        Marking::Probability(p) => link.mark_rng.chance(p).then_some(DropCause::MarkRandom),
+    }
+}
+
 /// Records a link event: the link fields, then `extra`, then the payload's.
 fn trace_flight<P: Payload>(
     tracer: &mut Tracer,
@@ -1135,6 +1204,9 @@ fn trace_flight<P: Payload>(
         (Field::Dst, Value::Node(f.packet.dst)),
         (Field::Size, Value::U64(u64::from(f.packet.size))),
     ];
+    if f.packet.ecn.is_capable() {
+        fields.push((Field::Ecn, Value::from(f.packet.ecn.name())));
+    }
     fields.extend_from_slice(extra);
     f.packet.payload.trace_fields(&mut fields);
     tracer.record(now, at, kind, fields);
@@ -1177,6 +1249,19 @@ impl<P: Payload> Context<'_, P> {
     /// Sends a packet that claims to come from `src` (address spoofing, for
     /// attack scenarios); it still enters the network here.
     pub fn send_as(&mut self, src: NodeId, dst: NodeId, size: u32, payload: P) -> PacketId {
+        self.send_ip(src, dst, size, Ecn::NotEct, payload)
+    }
+
+    /// Sends a packet with its IP header's ECN field set (an ECN-capable
+    /// transport's ECT, RFC 3168 §6.1.2), claiming to come from `src`.
+    pub fn send_ip(
+        &mut self,
+        src: NodeId,
+        dst: NodeId,
+        size: u32,
+        ecn: Ecn,
+        payload: P,
+    ) -> PacketId {
         let id = PacketId(self.core.next_packet);
         self.core.next_packet += 1;
         let packet = Packet {
@@ -1184,6 +1269,7 @@ impl<P: Payload> Context<'_, P> {
             src,
             dst,
             size,
+            ecn,
             payload,
         };
         self.core.forward(self.node, packet);

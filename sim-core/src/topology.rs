@@ -88,6 +88,17 @@ pub struct LinkParams {
     /// `queue` is its limit. Fixed for the run: a link action that changes
     /// the parameters keeps the discipline built at the start.
     pub discipline: crate::qdisc::Discipline,
+    /// The direction's own ECN marker (none by default), applied to
+    /// ECN-capable packets as they join the queue.
+    pub marking: Option<crate::ecn::Marking>,
+}
+
+impl LinkParams {
+    /// Whether packets may be marked CE here: by the direction's own
+    /// marker or by its discipline.
+    pub fn can_mark(&self) -> bool {
+        self.marking.is_some() || self.discipline.marks_ecn()
+    }
 }
 
 impl Default for LinkParams {
@@ -103,6 +114,7 @@ impl Default for LinkParams {
             jitter: SimDuration::ZERO,
             reorder: false,
             discipline: crate::qdisc::Discipline::DropTail,
+            marking: None,
         }
     }
 }

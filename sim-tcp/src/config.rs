@@ -17,6 +17,24 @@ pub enum CongestionKind {
     NewReno,
     /// RFC 9438.
     Cubic,
+    /// Data Center TCP (RFC 8257): cwnd cut in proportion to the fraction
+    /// of bytes marked CE. Asks for ECN whatever `ecn` says, and falls
+    /// back to NewReno's reaction if the peer does not agree (as Linux's
+    /// `tcp_dctcp` does).
+    Dctcp,
+}
+
+/// Whether a connection uses Explicit Congestion Notification (RFC 3168),
+/// as Linux's `net.ipv4.tcp_ecn` chooses.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum EcnMode {
+    /// Neither ask for ECN nor agree to it (`tcp_ecn` = 0).
+    Off,
+    /// Agree when the peer's SYN asks; never ask (`tcp_ecn` = 2, Linux's
+    /// default).
+    Accept,
+    /// Ask in our SYN, and agree when asked (`tcp_ecn` = 1).
+    On,
 }
 
 /// What the congestion window counts.
@@ -154,6 +172,8 @@ pub struct TcpConfig {
     /// How CUBIC leaves slow start before a loss (used only by CUBIC).
     /// rfc: off; linux: Linux's HyStart (`tcp_cubic` `hystart` = 1).
     pub hystart: HyStart,
+    /// ECN (RFC 3168). rfc: off (ECN is optional); linux: accept.
+    pub ecn: EcnMode,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
     pub syn_cookies: bool,
     /// Not TCP: a deliberately naive server that considers a connection
@@ -194,6 +214,7 @@ impl TcpConfig {
             cwnd_unit: CwndUnit::Bytes,
             congestion: CongestionKind::NewReno,
             hystart: HyStart::Off,
+            ecn: EcnMode::Off,
             syn_cookies: false,
             two_way_handshake: false,
         };
@@ -218,6 +239,7 @@ impl TcpConfig {
                 quick_ack: true,
                 cwnd_unit: CwndUnit::Segments,
                 hystart: HyStart::Linux,
+                ecn: EcnMode::Accept,
                 ..rfc
             },
         }

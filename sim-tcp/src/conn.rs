@@ -36,10 +36,11 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use sim_core::{SimDuration, SimTime};
+use sim_core::{Ecn, SimDuration, SimTime};
 
 use crate::config::{CongestionKind, CwndUnit, InitialWindow, TcpConfig};
-use crate::congestion::{AckInfo, CongestionControl, Cubic, NewReno, Reno};
+use crate::congestion::{AckInfo, CongestionControl, Cubic, Dctcp, NewReno, Reno};
+use crate::ecn::{Arrival, EcnState};
 use crate::reassembly::Reassembly;
 use crate::rtt::RttEstimator;
 use crate::scoreboard::{Acked, Scoreboard, rack_sent_after};
@@ -198,6 +199,10 @@ pub struct ConnStats {
     pub bytes_delivered: u64,
     /// Segments received.
     pub segments_received: u64,
+    /// Data segments received marked CE (RFC 3168 §6.1.3).
+    pub ce_received: u64,
+    /// Window reductions for ECN-Echo (RFC 3168 §6.1.2).
+    pub ecn_reductions: u64,
 }
 
 /// What a SYN carried besides SYN: its text and whether it had a FIN.
@@ -347,6 +352,9 @@ pub struct Connection {
     /// retransmission (`TLP.is_retrans`).
     tlp_end: Option<(u64, bool)>,
 
+    /// ECN (RFC 3168, and DCTCP's receiver).
+    ecn: EcnState,
+
     out: VecDeque<Transmit>,
     events: VecDeque<Event>,
     stats: ConnStats,
@@ -357,6 +365,7 @@ fn new_cc(cfg: &TcpConfig, initial_window: u32, smss: u32) -> Box<dyn Congestion
         CongestionKind::Reno => Box::new(Reno::new(initial_window)),
         CongestionKind::NewReno => Box::new(NewReno::new(initial_window)),
         CongestionKind::Cubic => Box::new(Cubic::new(initial_window, smss, cfg.hystart)),
+        CongestionKind::Dctcp => Box::new(Dctcp::new(initial_window)),
     }
 }
 
@@ -448,6 +457,7 @@ impl Connection {
             tlp_deadline: None,
             tlp_rearm: false,
             tlp_end: None,
+            ecn: EcnState::default(),
             out: VecDeque::new(),
             events: VecDeque::new(),
             stats: ConnStats::default(),
@@ -604,6 +614,7 @@ impl Connection {
             InitialWindow::Segments(n) => n.max(1) * self.eff_mss,
         };
         self.cc = new_cc(&self.cfg, iw, self.eff_mss);
+        self.ecn.take_syn(&self.cfg, syn, self.cc.needs_ecn());
     }
 
     // ----- accessors -----
@@ -896,11 +907,19 @@ impl Connection {
             flags = flags | Flags::PSH;
         }
         let end = from + u64::from(len) + u64::from(syn) + u64::from(fin);
-        let retransmission =
-            from < self.snd_max && (len > 0 || syn || fin) && self.probed != Some(from);
-        if self.probed == Some(from) && len > 1 {
+        let probe = self.probed == Some(from);
+        let retransmission = from < self.snd_max && (len > 0 || syn || fin) && !probe;
+        if probe && len > 1 {
             self.probed = None;
         }
+        let (ecn, ecn_flags) = if syn {
+            // RFC 3168 §6.1.1: the set-up flags; a SYN is never ECT.
+            (Ecn::NotEct, self.ecn.syn_flags(&self.cfg, self.passive))
+        } else {
+            let new_data = len > 0 && !retransmission && !(probe && len == 1);
+            self.ecn.stamp(new_data)
+        };
+        flags = flags | ecn_flags;
         let seg = Segment {
             src_port: self.local_port,
             dst_port: self.remote_port,
@@ -929,6 +948,7 @@ impl Connection {
                 offset: from.saturating_sub(1),
                 len,
             },
+            ecn,
         };
         if synchronized {
             // Every segment carries the ACK: no separate one is owed. One
@@ -1680,6 +1700,7 @@ impl Connection {
                 // flight and raise ssthresh far above the window.
                 let first = self.retries == 1 && !(self.sack_on && self.in_recovery);
                 self.cc.on_timeout(flight, self.eff_mss, first);
+                self.ecn.reduced(self.snd_max);
                 if self.retries == 1 && !self.in_recovery {
                     // A new loss episode; a timeout in recovery or a
                     // backed-off one continues the current.
@@ -1733,8 +1754,8 @@ impl Connection {
         }
         // A one-byte probe beyond the closed window; SND.NXT stays, so the
         // byte is sent again normally once the window opens.
-        self.emit(from, 1, false, false);
         self.probed = Some(from);
+        self.emit(from, 1, false, false);
         self.persist_backoff += 1;
         self.persist_deadline = Some(now + self.persist_interval());
     }
@@ -2002,6 +2023,9 @@ impl Connection {
             return;
         }
 
+        if seg.data.len > 0 {
+            self.ecn_on_data(seg);
+        }
         self.text_and_fin(now, start, seg.data, seg.has(Flags::FIN));
         if self.state == State::FinWait1 && self.fin_acked() {
             // The FIN it carried was beyond a gap.
@@ -2187,7 +2211,30 @@ impl Connection {
         if self.sack_on && self.state.is_synchronized() {
             self.sack_recovery_step(delivered);
         }
+        self.ecn_on_ack(seg.has(Flags::ECE), delivered);
         true
+    }
+
+    /// An ACK's ECN-Echo, after its other news (a loss recovery it began
+    /// is the reduction for that window): DCTCP counts it, and outside
+    /// recovery, once per window of data, the window is reduced and CWR
+    /// queued (RFC 3168 §6.1.2).
+    fn ecn_on_ack(&mut self, ece: bool, delivered: u64) {
+        if !self.ecn.on || !self.state.is_synchronized() {
+            return;
+        }
+        if delivered > 0 {
+            let acked = delivered.min(u64::from(u32::MAX)) as u32;
+            self.cc
+                .on_ecn_feedback(acked, ece, self.snd_una, self.snd_max);
+        }
+        if self.ecn.should_reduce(ece, self.in_recovery, self.snd_una) {
+            let flight = (self.snd_max - self.snd_una).min(u64::from(u32::MAX)) as u32;
+            self.cc.on_ecn_echo(flight, self.eff_mss);
+            self.ecn.reduced(self.snd_max);
+            self.stats.ecn_reductions += 1;
+            self.cwnd_event();
+        }
     }
 
     /// Reads the SACK option of an arriving ACK into the scoreboard. A
@@ -2434,6 +2481,7 @@ impl Connection {
         let flight = flight.min(u64::from(u32::MAX)) as u32;
         self.limited_sent = 0;
         self.cc.on_fast_retransmit(flight, mss);
+        self.ecn.reduced(self.snd_max);
         self.stats.fast_retransmits += 1;
         self.episode = Some(Episode::begin(self.snd_una));
         if !self.sack_on {
@@ -2562,15 +2610,46 @@ impl Connection {
     /// last offered holds of the peer's segments, 2 if it holds none, at
     /// most 16 (`TCP_MAX_QUICKACKS`); never fewer than are left.
     fn add_quick_acks(&mut self) {
+        self.add_quick_acks_upto(16);
+    }
+
+    /// `add_quick_acks` with a lower cap (Linux's `max_quickacks`).
+    fn add_quick_acks_upto(&mut self, max: u32) {
         if !self.cfg.quick_ack {
             return;
         }
         let offered = self.rcv_adv.saturating_sub(self.last_ack_sent);
         let n = match offered / (2 * u64::from(self.rcv_mss.max(1))) {
             0 => 2,
-            n => n.min(16) as u32,
+            n => n.min(u64::from(max)) as u32,
         };
-        self.quick_acks = self.quick_acks.max(n);
+        self.quick_acks = self.quick_acks.max(n.min(max));
+    }
+
+    /// A data segment's ECN field and CWR flag, before its text is taken
+    /// (RFC 3168 §6.1.3; RFC 8257 §3.2 for DCTCP).
+    fn ecn_on_data(&mut self, seg: &Segment) {
+        if seg.ecn == Ecn::Ce {
+            self.stats.ce_received += 1;
+        }
+        let before = self.ecn.echo();
+        match self.ecn.on_data(seg) {
+            Arrival::Quiet => {}
+            // Linux's `tcp_ecn_check_ce`: two quick ACKs, so a sender with
+            // a small window hears soon.
+            Arrival::FirstCe => self.add_quick_acks_upto(2),
+            Arrival::Flipped => {
+                if self.delack_deadline.is_some() {
+                    // The delayed ACK covers data of the old state: it goes
+                    // first, with the old echo.
+                    let after = self.ecn.echo();
+                    self.ecn.set_echo(before);
+                    self.emit_ack();
+                    self.ecn.set_echo(after);
+                }
+                self.ack_now = true;
+            }
+        }
     }
 
     /// A duplicate segment to report in a D-SACK block (RFC 2883), if

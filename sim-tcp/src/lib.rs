@@ -32,6 +32,7 @@ pub mod config;
 pub mod congestion;
 pub mod conn;
 pub mod cookie;
+pub mod ecn;
 pub mod reassembly;
 pub mod rtt;
 pub mod scoreboard;
@@ -42,7 +43,7 @@ pub mod stack;
 pub mod state;
 
 pub use config::{
-    CongestionKind, CwndUnit, HyStart, InitialWindow, Profile, RtoFormula, TcpConfig,
+    CongestionKind, CwndUnit, EcnMode, HyStart, InitialWindow, Profile, RtoFormula, TcpConfig,
 };
 pub use segment::{Data, Flags, SackBlocks, Segment, Timestamps};
 pub use state::State;

@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+use sim_core::Ecn;
+
 use crate::seq::SeqNum;
 
 /// The control bits (RFC 9293 §3.1).
@@ -27,6 +29,12 @@ impl Flags {
     pub const PSH: Flags = Flags(0x08);
     /// Acknowledgment field is significant.
     pub const ACK: Flags = Flags(0x10);
+    /// ECN-Echo: on a SYN, "I support ECN"; afterwards, "a packet of yours
+    /// arrived marked CE" (RFC 3168 §6.1).
+    pub const ECE: Flags = Flags(0x40);
+    /// Congestion Window Reduced: the sender reduced its window for an
+    /// ECE; on a SYN, with ECE, the ECN set-up request (RFC 3168 §6.1).
+    pub const CWR: Flags = Flags(0x80);
 
     /// True if every bit of `other` is set.
     pub const fn contains(self, other: Flags) -> bool {
@@ -70,6 +78,8 @@ impl fmt::Display for Flags {
             (Flags::RST, "RST"),
             (Flags::PSH, "PSH"),
             (Flags::ACK, "ACK"),
+            (Flags::ECE, "ECE"),
+            (Flags::CWR, "CWR"),
         ];
         let mut first = true;
         for (flag, name) in names {
@@ -106,7 +116,7 @@ pub struct Data {
     pub len: u32,
 }
 
-/// A TCP segment.
+/// A TCP segment, with the ECN field of the IP header that carries it.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Segment {
     /// Sender's port.
@@ -135,6 +145,11 @@ pub struct Segment {
     pub sack: SackBlocks,
     /// Application data.
     pub data: Data,
+    /// The ECN field of the IP header around it (RFC 3168 §5): set by the
+    /// sender, possibly changed to CE on the way, read by the receiver.
+    /// Not part of the TCP header; the host copies it to and from the
+    /// packet.
+    pub ecn: Ecn,
 }
 
 /// The timestamps option's two fields (RFC 7323 §3.2).

@@ -25,7 +25,15 @@ fn pick<T: Copy>(r: &mut RngStream, xs: &[T]) -> T {
 fn hostile(r: &mut RngStream, last: Option<&Segment>) -> Segment {
     let u32s = [0, 1, 0x7fff_ffff, 0x8000_0000, u32::MAX - 1, u32::MAX];
     let mut flags = Flags::default();
-    for f in [Flags::SYN, Flags::ACK, Flags::FIN, Flags::RST, Flags::PSH] {
+    for f in [
+        Flags::SYN,
+        Flags::ACK,
+        Flags::FIN,
+        Flags::RST,
+        Flags::PSH,
+        Flags::ECE,
+        Flags::CWR,
+    ] {
         if r.chance(0.35) {
             flags = flags | f;
         }
@@ -56,6 +64,15 @@ fn hostile(r: &mut RngStream, last: Option<&Segment>) -> Segment {
             None
         },
         sack_permitted: r.chance(0.5),
+        ecn: pick(
+            r,
+            &[
+                sim_core::Ecn::NotEct,
+                sim_core::Ecn::Ect0,
+                sim_core::Ecn::Ect1,
+                sim_core::Ecn::Ce,
+            ],
+        ),
         timestamps: r.chance(0.5).then(|| sim_tcp::Timestamps {
             val: pick(r, &u32s),
             ecr: pick(r, &u32s),

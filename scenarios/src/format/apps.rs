@@ -162,6 +162,20 @@ pub enum CongestionName {
     Newreno,
     /// RFC 9438.
     Cubic,
+    /// Data Center TCP (RFC 8257); asks for ECN in its SYN.
+    Dctcp,
+}
+
+/// Whether a TCP endpoint uses ECN (RFC 3168), as Linux's `tcp_ecn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EcnName {
+    /// Never (the `rfc` profile).
+    Off,
+    /// Agree when the peer asks, never ask (the `linux` profile).
+    Accept,
+    /// Ask in the SYN, and agree when asked.
+    On,
 }
 
 /// What the congestion window counts.
@@ -261,6 +275,11 @@ pub struct TcpSpec {
     /// used only by CUBIC).
     #[serde(default)]
     pub hystart: Option<HyStartName>,
+    /// ECN (RFC 3168): `off`, `accept` (answer a peer that asks) or `on`
+    /// (ask too) (default `off` in `rfc`, `accept` in `linux`; `dctcp`
+    /// always asks).
+    #[serde(default)]
+    pub ecn: Option<EcnName>,
     /// MSS to announce (default 1460).
     #[serde(default)]
     pub mss: Option<u16>,

@@ -34,9 +34,9 @@ mod values;
 
 pub use apps::{
     CertificateSpec, CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, DnsServerSpec,
-    EndpointSpec, HttpSpec, HyStartName, IssuerName, MitmSpec, ObserverSpec, OnOffSpec, ParetoSpec,
-    PeriodSpec, PingSpec, ProfileName, SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName, UdpSpec,
-    ZoneRecordSpec,
+    EcnName, EndpointSpec, HttpSpec, HyStartName, IssuerName, MitmSpec, ObserverSpec, OnOffSpec,
+    ParetoSpec, PeriodSpec, PingSpec, ProfileName, SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName,
+    UdpSpec, ZoneRecordSpec,
 };
 pub use derived::DerivedSpec;
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
@@ -48,8 +48,8 @@ pub use measure::MeasureSpec;
 pub use series::TimeSeriesSpec;
 pub use snapshot::{AllWord, KindsChoice, MetricsChoice, SnapshotSpec};
 pub use topology::{
-    CodelSpec, DisciplineName, DisciplineSpec, FqCodelSpec, LinkParamsSpec, LinkSpec, OneWaySpec,
-    PieSpec, RedSpec, TokenBucketSpec, TopologySpec, TunedDiscipline,
+    CodelSpec, DisciplineName, DisciplineSpec, FqCodelSpec, LinkParamsSpec, LinkSpec, MarkSpec,
+    OneWaySpec, PieSpec, RedSpec, TokenBucketSpec, TopologySpec, TunedDiscipline,
 };
 pub use trace::TraceSpec;
 pub use values::{Bandwidth, Count, Duration, Isns, Probability, Quantity, StartSpec};

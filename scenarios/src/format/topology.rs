@@ -60,6 +60,13 @@ macro_rules! with_link_params {
             /// `{"token_bucket": {"rate": "2Mbps", "burst": 15000}}`.
             #[serde(default)]
             pub discipline: Option<DisciplineSpec>,
+            /// The direction's own ECN marker, whatever the discipline:
+            /// `{"threshold_packets": 20}` or `{"threshold_bytes": 30000}`
+            /// marks an ECN-capable packet CE when it finds at least that
+            /// much queued ahead (DCTCP's switch rule), `{"probability":
+            /// 0.01}` marks each with that chance. None by default.
+            #[serde(default)]
+            pub ecn_mark: Option<MarkSpec>,
             /// Probability that a packet is lost on the wire.
             #[serde(default)]
             pub loss: Option<Probability>,
@@ -84,6 +91,7 @@ macro_rules! with_link_params {
                     queue_packets: self.queue_packets,
                     queue_bytes: self.queue_bytes,
                     discipline: self.discipline.clone(),
+                    ecn_mark: self.ecn_mark,
                     loss: self.loss,
                     duplicate: self.duplicate,
                     jitter: self.jitter,
@@ -120,6 +128,18 @@ with_link_params!(
 );
 
 super::objects::objects_only!(TopologySpec, LinkParamsSpec, LinkSpec, OneWaySpec);
+
+/// A link direction's own ECN marker.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum MarkSpec {
+    /// Mark when at least this many packets wait ahead.
+    ThresholdPackets(Count),
+    /// Mark when at least this many bytes wait ahead.
+    ThresholdBytes(Count),
+    /// Mark each ECN-capable packet with this probability.
+    Probability(Probability),
+}
 
 /// A queue discipline by name, or with its parameters.
 #[derive(Debug, Clone, JsonSchema)]
@@ -183,6 +203,12 @@ pub struct RedSpec {
     /// Rise from `max_p` to 1 between `max_th` and twice it (true).
     #[serde(default)]
     pub gentle: Option<bool>,
+    /// Mark ECN-capable packets CE instead of dropping them early (false).
+    #[serde(default)]
+    pub ecn: Option<bool>,
+    /// With `ecn`, still drop beyond the early range (true).
+    #[serde(default)]
+    pub hard_drop: Option<bool>,
 }
 
 /// CoDel's parameters.
@@ -197,6 +223,9 @@ pub struct CodelSpec {
     /// (`"100ms"`).
     #[serde(default)]
     pub interval: Option<Duration>,
+    /// Mark ECN-capable packets CE instead of dropping them (false).
+    #[serde(default)]
+    pub ecn: Option<bool>,
 }
 
 /// FQ-CoDel's parameters.
@@ -216,6 +245,10 @@ pub struct FqCodelSpec {
     /// Each flow's CoDel interval (`"100ms"`).
     #[serde(default)]
     pub interval: Option<Duration>,
+    /// Mark ECN-capable packets CE instead of dropping them (true, as
+    /// Linux).
+    #[serde(default)]
+    pub ecn: Option<bool>,
 }
 
 /// PIE's parameters.
@@ -238,6 +271,10 @@ pub struct PieSpec {
     /// Burst a new busy period may queue undropped (`"150ms"`).
     #[serde(default)]
     pub max_burst: Option<Duration>,
+    /// Mark ECN-capable packets CE instead of dropping them while the
+    /// probability is at most 10 % (false).
+    #[serde(default)]
+    pub ecn: Option<bool>,
 }
 
 /// A token-bucket shaper's rate and bucket (both required).

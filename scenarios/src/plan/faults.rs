@@ -272,6 +272,7 @@ fn injection(inj: &InjectSpec, path: &str, topology: &Topology) -> Result<Inject
             ecr: ts.ecr,
         }),
         sack: Default::default(),
+        ecn: sim_core::Ecn::NotEct,
         data: sim_tcp::Data {
             offset: t.off.unwrap_or(0),
             len: t.len,

@@ -57,7 +57,8 @@ impl<'a> MetricNames<'a> {
         let Some((pair, what)) = m.strip_prefix("link.").and_then(|r| r.rsplit_once('.')) else {
             return false;
         };
-        LINK_METRICS.contains(&what)
+        let marks = what == LINK_MARKED;
+        (LINK_METRICS.contains(&what) || marks)
             && pair.match_indices("->").any(|(i, _)| {
                 let (Some(a), Some(b)) = (
                     self.topology.node(&pair[..i]),
@@ -65,7 +66,10 @@ impl<'a> MetricNames<'a> {
                 ) else {
                     return false;
                 };
-                !self.topology.dirs_between(a, b).is_empty()
+                let dirs = self.topology.dirs_between(a, b);
+                let links = self.topology.link_dirs();
+                dirs.iter()
+                    .any(|d| !marks || links[d.0 as usize].params.can_mark())
             })
     }
 
@@ -82,6 +86,9 @@ impl<'a> MetricNames<'a> {
         for d in self.topology.link_dirs() {
             for k in LINK_METRICS {
                 names.insert(link_metric(self.topology, d.from, d.to, k));
+            }
+            if d.params.can_mark() {
+                names.insert(link_metric(self.topology, d.from, d.to, LINK_MARKED));
             }
         }
         names
@@ -148,6 +155,10 @@ pub const LINK_METRICS: [&str; 8] = [
     "lost",
     "duplicated",
 ];
+
+/// ECN marks of a link direction, reported only where its marker or its
+/// discipline can mark (so runs without ECN report what they did before).
+pub const LINK_MARKED: &str = "marked";
 
 /// The metric name of a link direction's figure.
 pub fn link_metric(topology: &Topology, from: NodeId, to: NodeId, what: &str) -> String {

@@ -45,7 +45,7 @@ pub use actions::LinkAction;
 pub use expect::{Expectation, Measure};
 pub use faults::{FaultRule, value_matches};
 pub(crate) use hosts::check_name;
-pub use metrics::{LINK_METRICS, as_number, link_metric};
+pub use metrics::{LINK_MARKED, LINK_METRICS, as_number, link_metric};
 pub use snapshot::{MetricSelection, SIGNIFICANT_KINDS, SnapshotSelection};
 pub use topology::apply;
 pub(crate) use topology::check_queue;

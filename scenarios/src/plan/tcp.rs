@@ -16,7 +16,8 @@ use super::dns::resolver_config;
 use super::stream;
 use crate::error::InputError;
 use crate::format::{
-    CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, HyStartName, Isns, ProfileName, TcpSpec,
+    CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, EcnName, HyStartName, Isns,
+    ProfileName, TcpSpec,
 };
 use sim_apps::tcp::{OnPeerClose, Role, Target, TcpApp};
 
@@ -227,6 +228,14 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
             CongestionName::Reno => sim_tcp::CongestionKind::Reno,
             CongestionName::Newreno => sim_tcp::CongestionKind::NewReno,
             CongestionName::Cubic => sim_tcp::CongestionKind::Cubic,
+            CongestionName::Dctcp => sim_tcp::CongestionKind::Dctcp,
+        };
+    }
+    if let Some(e) = t.ecn {
+        cfg.ecn = match e {
+            EcnName::Off => sim_tcp::EcnMode::Off,
+            EcnName::Accept => sim_tcp::EcnMode::Accept,
+            EcnName::On => sim_tcp::EcnMode::On,
         };
     }
     if let Some(h) = t.hystart {

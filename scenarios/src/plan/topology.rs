@@ -6,11 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use sim_core::{LinkParams, NodeId, NodeKind, QueueLimit, Topology, TopologyBuilder};
+use sim_core::{LinkParams, Marking, NodeId, NodeKind, QueueLimit, Topology, TopologyBuilder};
 
 use crate::error::InputError;
 use crate::format::{
-    DisciplineName, DisciplineSpec, Duration, LinkParamsSpec, LinkSpec, TopologySpec,
+    DisciplineName, DisciplineSpec, Duration, LinkParamsSpec, LinkSpec, MarkSpec, TopologySpec,
     TunedDiscipline,
 };
 use crate::limits::{MAX_LINKS, MAX_NODES};
@@ -206,6 +206,15 @@ pub fn apply(spec: &LinkParamsSpec, base: &mut LinkParams) {
     if let Some(d) = &spec.discipline {
         base.discipline = discipline(d);
     }
+    if let Some(m) = spec.ecn_mark {
+        base.marking = Some(match m {
+            MarkSpec::ThresholdPackets(n) => {
+                Marking::Threshold(QueueLimit::Packets(u32::try_from(n.0).unwrap_or(u32::MAX)))
+            }
+            MarkSpec::ThresholdBytes(n) => Marking::Threshold(QueueLimit::Bytes(n.0)),
+            MarkSpec::Probability(p) => Marking::Probability(p.0),
+        });
+    }
 }
 
 /// The discipline a spec names, its parameters over the defaults.
@@ -222,14 +231,13 @@ fn discipline(spec: &DisciplineSpec) -> Discipline {
         DisciplineSpec::Named(DisciplineName::Pie) => return Discipline::Pie(PieConfig::default()),
         DisciplineSpec::Tuned(t) => t,
     };
-    let codel = |target: Option<Duration>, interval: Option<Duration>| {
-        let d = CodelConfig::default();
-        CodelConfig {
+    let codel =
+        |d: CodelConfig, target: Option<Duration>, interval: Option<Duration>, ecn| CodelConfig {
             target: target.map_or(d.target, |t| t.0),
             interval: interval.map_or(d.interval, |t| t.0),
+            ecn: Option::unwrap_or(ecn, d.ecn),
             ..d
-        }
-    };
+        };
     match tuned {
         TunedDiscipline::Red(r) => {
             let d = RedConfig::default();
@@ -239,9 +247,13 @@ fn discipline(spec: &DisciplineSpec) -> Discipline {
                 max_p: r.max_p.map_or(d.max_p, |p| p.0),
                 weight: r.weight.map_or(d.weight, |p| p.0),
                 gentle: r.gentle.unwrap_or(d.gentle),
+                ecn: r.ecn.unwrap_or(d.ecn),
+                hard_drop: r.hard_drop.unwrap_or(d.hard_drop),
             })
         }
-        TunedDiscipline::Codel(c) => Discipline::Codel(codel(c.target, c.interval)),
+        TunedDiscipline::Codel(c) => {
+            Discipline::Codel(codel(CodelConfig::default(), c.target, c.interval, c.ecn))
+        }
         TunedDiscipline::FqCodel(f) => {
             let d = FqCodelConfig::default();
             Discipline::FqCodel(FqCodelConfig {
@@ -251,7 +263,7 @@ fn discipline(spec: &DisciplineSpec) -> Discipline {
                 quantum: f
                     .quantum
                     .map_or(d.quantum, |n| u32::try_from(n.0).unwrap_or(u32::MAX)),
-                codel: codel(f.target, f.interval),
+                codel: codel(d.codel.clone(), f.target, f.interval, f.ecn),
             })
         }
         TunedDiscipline::Pie(p) => {
@@ -262,6 +274,7 @@ fn discipline(spec: &DisciplineSpec) -> Discipline {
                 alpha: p.alpha.unwrap_or(d.alpha),
                 beta: p.beta.unwrap_or(d.beta),
                 max_burst: p.max_burst.map_or(d.max_burst, |t| t.0),
+                ecn: p.ecn.unwrap_or(d.ecn),
             })
         }
         TunedDiscipline::TokenBucket(t) => Discipline::TokenBucket(TbfConfig {

@@ -14,7 +14,7 @@ use sim_core::{
     KindSet, LinkDirId, LinkParams, NodeId, SimTime, Simulator, Slice, TraceRecord, Value,
 };
 
-use crate::plan::{LINK_METRICS, Plan, apply, link_metric};
+use crate::plan::{LINK_MARKED, LINK_METRICS, Plan, apply, link_metric};
 use reports::sink::RecordSink;
 use sim_apps::host::{Host, HostAction};
 use sim_apps::payload::Wire;
@@ -511,6 +511,10 @@ fn collect_metrics(sim: &Simulator<Wire>, plan: &Plan) -> Vec<(String, Value)> {
         ];
         for (k, v) in LINK_METRICS.iter().zip(values) {
             m.push((link_metric(topo, d.from, d.to, k), Value::U64(v)));
+        }
+        if d.params.can_mark() {
+            let name = link_metric(topo, d.from, d.to, LINK_MARKED);
+            m.push((name, Value::U64(s.marked)));
         }
     }
     m

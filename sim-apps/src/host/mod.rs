@@ -459,10 +459,14 @@ impl Endpoint<Wire> for Host {
         }
     }
 
-    fn on_packet(&mut self, cx: &mut Context<'_, Wire>, packet: Packet<Wire>) {
+    fn on_packet(&mut self, cx: &mut Context<'_, Wire>, mut packet: Packet<Wire>) {
         if let Some(m) = self.mitm() {
             // Everything it gets is a connection it took over, or its own.
             return m.on_packet(cx, &packet);
+        }
+        if let Wire::Tcp { seg, .. } = &mut packet.payload {
+            // TCP reads the IP header's ECN field with the segment.
+            seg.ecn = packet.ecn;
         }
         match &packet.payload {
             Wire::Echo(_) => self.echo.on_packet(cx, packet),

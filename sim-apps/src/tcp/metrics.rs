@@ -32,6 +32,8 @@ pub(super) struct TcpTotals {
     pub(super) rack_losses: u64,
     pub(super) tlp_probes: u64,
     pub(super) spurious_recoveries: u64,
+    pub(super) ce_received: u64,
+    pub(super) ecn_reductions: u64,
     pub(super) resets: u64,
     pub(super) connect_failed: u64,
     pub(super) timed_out: u64,
@@ -58,6 +60,8 @@ impl TcpTotals {
         self.rack_losses += s.rack_losses;
         self.tlp_probes += s.tlp_probes;
         self.spurious_recoveries += s.spurious_recoveries;
+        self.ce_received += s.ce_received;
+        self.ecn_reductions += s.ecn_reductions;
     }
 }
 
@@ -153,11 +157,17 @@ pub(super) struct Snapshot {
 
 /// The metrics of `app` from `s`, in the order the summary lists them.
 ///
-/// Counters are always there (0 when nothing happened); an observation (a
+/// Counters are always there (0 when nothing happened; the ECN ones when
+/// the application may use ECN at all); an observation (a
 /// time, a phase, a rate) is `None` while what it observes never
 /// happened, and the host leaves it out of what it reports.
 pub(super) fn report(app: &TcpApp, s: &Snapshot) -> Vec<(String, Option<u64>)> {
     let mut m = tcp_report(s);
+    if sim_tcp::ecn::may_use(&app.cfg) {
+        let t = &s.tcp;
+        m.push(("tcp.ce_received".to_string(), Some(t.ce_received)));
+        m.push(("tcp.ecn_reductions".to_string(), Some(t.ecn_reductions)));
+    }
     if app.resolves() {
         m.extend(dns_report(s));
     }

@@ -360,15 +360,14 @@ impl TcpHost {
     fn transmit(&mut self, cx: &mut Context<'_, Wire>, dst: NodeId, t: sim_tcp::conn::Transmit) {
         let size = t.seg.wire_size();
         let bytes = self.stream_bytes(dst, &t.seg);
+        let ecn = t.seg.ecn;
         let wire = Wire::Tcp {
             seg: t.seg,
             retransmission: t.retransmission,
             bytes: bytes.clone(),
         };
-        let id = match self.spoof_src {
-            Some(src) => cx.send_as(src, dst, size, wire),
-            None => cx.send(dst, size, wire),
-        };
+        let src = self.spoof_src.unwrap_or(cx.node());
+        let id = cx.send_ip(src, dst, size, ecn, wire);
         if let Some(b) = bytes
             && cx.traces(Kind::TcpPayload)
         {

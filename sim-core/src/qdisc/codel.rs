@@ -3,7 +3,7 @@
 //! rate that grows with the square root of the drops so far.
 
 use super::fifo::Fifo;
-use super::{DropCause, Drops, Entry, Qdisc, has_room};
+use super::{DropCause, Entry, Qdisc, Signals, has_room};
 use crate::time::{SimDuration, SimTime};
 use crate::topology::QueueLimit;
 
@@ -18,6 +18,10 @@ pub struct CodelConfig {
     /// Largest packet: a queue holding no more than this is never dropped
     /// from (RFC 8289 §5.5's MAXPACKET; 1500 bytes).
     pub mtu: u32,
+    /// Mark ECN-capable packets CE instead of dropping them (RFC 8289
+    /// §5.1's note on ECN; Linux's `ecn`: off for `codel`, on for
+    /// `fq_codel`).
+    pub ecn: bool,
 }
 
 impl Default for CodelConfig {
@@ -26,6 +30,7 @@ impl Default for CodelConfig {
             target: SimDuration::from_millis(5),
             interval: SimDuration::from_millis(100),
             mtu: 1500,
+            ecn: false,
         }
     }
 }
@@ -74,13 +79,15 @@ impl CodelState {
     }
 
     /// RFC 8289 §5.6: the next packet to send from `q`, dropping on the way
-    /// as the control law says.
+    /// as the control law says. With ECN an ECN-capable packet due to be
+    /// dropped is marked and sent instead, and the drop schedule moves on
+    /// as if it had been dropped (as Linux's `codel_dequeue` does).
     pub(crate) fn dequeue(
         &mut self,
         cfg: &CodelConfig,
         now: SimTime,
         q: &mut Fifo,
-        drops: &mut Drops,
+        out: &mut Signals,
     ) -> Option<Entry> {
         let (mut head, mut ok_to_drop) = self.dodequeue(cfg, now, q);
         let Some(mut e) = head else {
@@ -93,8 +100,11 @@ impl CodelState {
                 self.dropping = false;
             }
             while self.dropping && now >= self.drop_next {
-                drops.push((e, DropCause::Codel));
                 self.count += 1;
+                if out.drop_or_mark(e, DropCause::Codel, cfg.ecn) {
+                    self.drop_next = control_law(cfg, self.drop_next, self.count);
+                    return Some(e);
+                }
                 (head, ok_to_drop) = self.dodequeue(cfg, now, q);
                 match head {
                     Some(next) if ok_to_drop => {
@@ -112,8 +122,10 @@ impl CodelState {
                 }
             }
         } else if ok_to_drop {
-            drops.push((e, DropCause::Codel));
-            (head, _) = self.dodequeue(cfg, now, q);
+            let marked = out.drop_or_mark(e, DropCause::Codel, cfg.ecn);
+            if !marked {
+                (head, _) = self.dodequeue(cfg, now, q);
+            }
             self.dropping = true;
             // If we were dropping recently, start from the drop rate that
             // controlled the queue then (§5.6).
@@ -128,7 +140,9 @@ impl CodelState {
             };
             self.drop_next = control_law(cfg, now, self.count);
             self.lastcount = self.count;
-            e = head?;
+            if !marked {
+                e = head?;
+            }
         }
         Some(e)
     }
@@ -162,16 +176,16 @@ impl Codel {
 }
 
 impl Qdisc for Codel {
-    fn enqueue(&mut self, _now: SimTime, e: Entry, drops: &mut Drops) {
+    fn enqueue(&mut self, _now: SimTime, e: Entry, out: &mut Signals) {
         if has_room(self.limit, self.q.len(), self.q.bytes(), e.size) {
             self.q.push(e);
         } else {
-            drops.push((e, DropCause::QueueFull));
+            out.drop(e, DropCause::QueueFull);
         }
     }
 
-    fn dequeue(&mut self, now: SimTime, drops: &mut Drops) -> Option<Entry> {
-        self.state.dequeue(&self.cfg, now, &mut self.q, drops)
+    fn dequeue(&mut self, now: SimTime, out: &mut Signals) -> Option<Entry> {
+        self.state.dequeue(&self.cfg, now, &mut self.q, out)
     }
 
     fn len(&self) -> usize {
@@ -197,6 +211,7 @@ mod tests {
             size: 1500,
             enqueued: t,
             flow: 0,
+            ect: false,
         }
     }
 
@@ -205,24 +220,24 @@ mod tests {
     #[test]
     fn a_standing_queue_is_dropped_from_at_the_control_law_spacing() {
         let mut c = Codel::new(CodelConfig::default(), QueueLimit::Packets(10_000));
-        let mut drops = Drops::new();
+        let mut out = Signals::default();
         let mut slot = 0;
         // One packet in and one out every millisecond, each waiting 50 ms.
         for t in 0..50 {
-            c.enqueue(at(t), entry(slot, at(t)), &mut drops);
+            c.enqueue(at(t), entry(slot, at(t)), &mut out);
             slot += 1;
         }
         let mut drop_times = Vec::new();
         for t in 50..600 {
-            c.enqueue(at(t), entry(slot, at(t)), &mut drops);
+            c.enqueue(at(t), entry(slot, at(t)), &mut out);
             slot += 1;
-            let before = drops.len();
-            c.dequeue(at(t), &mut drops);
-            if drops.len() > before {
+            let before = out.drops.len();
+            c.dequeue(at(t), &mut out);
+            if out.drops.len() > before {
                 drop_times.push(t);
             }
         }
-        assert!(drops.iter().all(|(_, c)| *c == DropCause::Codel));
+        assert!(out.drops.iter().all(|(_, c)| *c == DropCause::Codel));
         // Above target from 50 ms: first drop an interval later, at 150 ms,
         // with count 1 (next due 100/sqrt(1) = 100 ms later); then
         // 100/sqrt(2) = 70.7 ms and 100/sqrt(3) = 57.7 ms later, each at
@@ -230,30 +245,66 @@ mod tests {
         assert_eq!(&drop_times[..4], &[150, 250, 321, 379]);
     }
 
+    /// With ECN the same standing queue of ECN-capable packets is marked
+    /// on the same schedule, and nothing is dropped: every packet is sent.
+    #[test]
+    fn with_ecn_capable_packets_are_marked_on_the_drop_schedule() {
+        let cfg = CodelConfig {
+            ecn: true,
+            ..CodelConfig::default()
+        };
+        let mut c = Codel::new(cfg, QueueLimit::Packets(10_000));
+        let mut out = Signals::default();
+        let capable = |slot, t| Entry {
+            ect: true,
+            ..entry(slot, t)
+        };
+        let mut slot = 0;
+        for t in 0..50 {
+            c.enqueue(at(t), capable(slot, at(t)), &mut out);
+            slot += 1;
+        }
+        let mut mark_times = Vec::new();
+        let mut sent = Vec::new();
+        for t in 50..600 {
+            c.enqueue(at(t), capable(slot, at(t)), &mut out);
+            slot += 1;
+            let before = out.marks.len();
+            sent.push(c.dequeue(at(t), &mut out).unwrap().slot);
+            if out.marks.len() > before {
+                mark_times.push(t);
+                assert_eq!(out.marks.last().unwrap().0.slot, *sent.last().unwrap());
+            }
+        }
+        assert!(out.drops.is_empty());
+        assert_eq!(sent, (0..550).collect::<Vec<_>>());
+        assert_eq!(&mark_times[..4], &[150, 250, 321, 379]);
+    }
+
     /// Below target nothing is dropped, however long the queue stays.
     #[test]
     fn a_short_queue_is_never_dropped_from() {
         let mut c = Codel::new(CodelConfig::default(), QueueLimit::Packets(10_000));
-        let mut drops = Drops::new();
+        let mut out = Signals::default();
         for t in 0..1000 {
-            c.enqueue(at(t), entry(t as u32, at(t)), &mut drops);
+            c.enqueue(at(t), entry(t as u32, at(t)), &mut out);
             if t >= 4 {
                 // Each packet waits 4 ms < 5 ms.
-                let e = c.dequeue(at(t), &mut drops).unwrap();
+                let e = c.dequeue(at(t), &mut out).unwrap();
                 assert_eq!(e.slot as u64, t - 4);
             }
         }
-        assert!(drops.is_empty());
+        assert!(out.drops.is_empty());
     }
 
     #[test]
     fn the_limit_is_a_tail_drop_backstop() {
         let mut c = Codel::new(CodelConfig::default(), QueueLimit::Packets(2));
-        let mut drops = Drops::new();
+        let mut out = Signals::default();
         for s in 0..3 {
-            c.enqueue(at(0), entry(s, at(0)), &mut drops);
+            c.enqueue(at(0), entry(s, at(0)), &mut out);
         }
-        assert_eq!(drops, [(entry(2, at(0)), DropCause::QueueFull)]);
+        assert_eq!(out.drops, [(entry(2, at(0)), DropCause::QueueFull)]);
         assert_eq!(c.len(), 2);
     }
 }

@@ -7,14 +7,14 @@ use std::collections::VecDeque;
 
 use super::codel::{CodelConfig, CodelState};
 use super::fifo::Fifo;
-use super::{DropCause, Drops, Entry, Qdisc};
+use super::{DropCause, Entry, Qdisc, Signals};
 use crate::rng::RngStream;
 use crate::time::SimTime;
 use crate::topology::QueueLimit;
 
 /// FQ-CoDel's parameters; defaults from RFC 8290 §5.1 and Linux's
 /// `fq_codel` (1024 flows, quantum 1514 bytes: an MTU plus the Ethernet
-/// header).
+/// header, and ECN marking on, as RFC 8290 §5.2 and Linux have it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FqCodelConfig {
     /// Number of flow queues packets are hashed into.
@@ -30,7 +30,10 @@ impl Default for FqCodelConfig {
         FqCodelConfig {
             flows: 1024,
             quantum: 1514,
-            codel: CodelConfig::default(),
+            codel: CodelConfig {
+                ecn: true,
+                ..CodelConfig::default()
+            },
         }
     }
 }
@@ -107,20 +110,20 @@ impl FqCodel {
     /// RFC 8290 §4.1: over the limit, the flow with the most bytes queued
     /// loses its oldest packet. (Linux drops up to 64 at once from it; one
     /// at a time is the RFC's description.)
-    fn drop_from_fattest(&mut self, drops: &mut Drops) {
+    fn drop_from_fattest(&mut self, out: &mut Signals) {
         let fattest = (0..self.flows.len())
             .max_by_key(|&i| (self.flows[i].q.bytes(), std::cmp::Reverse(i)))
             .expect("at least one flow");
         if let Some(e) = self.flows[fattest].q.pop() {
             self.len -= 1;
             self.bytes -= u64::from(e.size);
-            drops.push((e, DropCause::FqOverflow));
+            out.drop(e, DropCause::FqOverflow);
         }
     }
 }
 
 impl Qdisc for FqCodel {
-    fn enqueue(&mut self, _now: SimTime, e: Entry, drops: &mut Drops) {
+    fn enqueue(&mut self, _now: SimTime, e: Entry, out: &mut Signals) {
         let i = self.bucket(e.flow);
         let quantum = i64::from(self.cfg.quantum);
         let f = &mut self.flows[i];
@@ -135,11 +138,11 @@ impl Qdisc for FqCodel {
             self.new_flows.push_back(i);
         }
         if self.over_limit() {
-            self.drop_from_fattest(drops);
+            self.drop_from_fattest(out);
         }
     }
 
-    fn dequeue(&mut self, now: SimTime, drops: &mut Drops) -> Option<Entry> {
+    fn dequeue(&mut self, now: SimTime, out: &mut Signals) -> Option<Entry> {
         let quantum = i64::from(self.cfg.quantum);
         loop {
             // RFC 8290 §4.2: new flows first, then old ones.
@@ -163,7 +166,7 @@ impl Qdisc for FqCodel {
                 continue;
             }
             let (len0, bytes0) = (f.q.len(), f.q.bytes());
-            let got = f.codel.dequeue(&self.cfg.codel, now, &mut f.q, drops);
+            let got = f.codel.dequeue(&self.cfg.codel, now, &mut f.q, out);
             self.len -= len0 - f.q.len();
             self.bytes -= bytes0 - f.q.bytes();
             match got {
@@ -215,6 +218,7 @@ mod tests {
             size,
             enqueued: SimTime::ZERO,
             flow,
+            ect: false,
         }
     }
 
@@ -223,23 +227,23 @@ mod tests {
     #[test]
     fn a_sparse_flow_overtakes_a_standing_queue() {
         let mut q = fq();
-        let mut drops = Drops::new();
+        let mut out = Signals::default();
         let bulk = 7;
         let ping = 9;
         assert_ne!(q.bucket(bulk), q.bucket(ping), "pick flows apart");
         for s in 0..100 {
-            q.enqueue(SimTime::ZERO, entry(s, bulk, 1500), &mut drops);
+            q.enqueue(SimTime::ZERO, entry(s, bulk, 1500), &mut out);
         }
         // The bulk flow has been served a while (it is an old flow now).
         for _ in 0..3 {
-            q.dequeue(SimTime::ZERO, &mut drops).unwrap();
+            q.dequeue(SimTime::ZERO, &mut out).unwrap();
         }
-        q.enqueue(SimTime::ZERO, entry(1000, ping, 84), &mut drops);
+        q.enqueue(SimTime::ZERO, entry(1000, ping, 84), &mut out);
         let next: Vec<u32> = (0..3)
-            .map(|_| q.dequeue(SimTime::ZERO, &mut drops).unwrap().slot)
+            .map(|_| q.dequeue(SimTime::ZERO, &mut out).unwrap().slot)
             .collect();
         assert!(next[..2].contains(&1000), "{next:?}");
-        assert!(drops.is_empty());
+        assert!(out.drops.is_empty());
     }
 
     /// Two bulk flows share the link byte for byte, whatever their packet
@@ -247,16 +251,16 @@ mod tests {
     #[test]
     fn two_backlogged_flows_get_equal_bytes() {
         let mut q = fq();
-        let mut drops = Drops::new();
+        let mut out = Signals::default();
         let (a, b) = (1, 2);
         assert_ne!(q.bucket(a), q.bucket(b));
         for s in 0..400 {
-            q.enqueue(SimTime::ZERO, entry(s, a, 1500), &mut drops);
-            q.enqueue(SimTime::ZERO, entry(10_000 + s, b, 500), &mut drops);
+            q.enqueue(SimTime::ZERO, entry(s, a, 1500), &mut out);
+            q.enqueue(SimTime::ZERO, entry(10_000 + s, b, 500), &mut out);
         }
         let (mut ba, mut bb) = (0u64, 0u64);
         for _ in 0..300 {
-            let e = q.dequeue(SimTime::ZERO, &mut drops).unwrap();
+            let e = q.dequeue(SimTime::ZERO, &mut out).unwrap();
             if e.flow == a {
                 ba += u64::from(e.size);
             } else {
@@ -276,12 +280,12 @@ mod tests {
             QueueLimit::Packets(10),
             RngStream::derive(1, "fq"),
         );
-        let mut drops = Drops::new();
+        let mut out = Signals::default();
         for s in 0..10 {
-            q.enqueue(SimTime::ZERO, entry(s, 1, 1500), &mut drops);
+            q.enqueue(SimTime::ZERO, entry(s, 1, 1500), &mut out);
         }
-        q.enqueue(SimTime::ZERO, entry(99, 2, 100), &mut drops);
-        assert_eq!(drops, [(entry(0, 1, 1500), DropCause::FqOverflow)]);
+        q.enqueue(SimTime::ZERO, entry(99, 2, 100), &mut out);
+        assert_eq!(out.drops, [(entry(0, 1, 1500), DropCause::FqOverflow)]);
         assert_eq!(q.len(), 10);
     }
 
@@ -290,7 +294,7 @@ mod tests {
     #[test]
     fn codel_acts_per_flow() {
         let mut q = fq();
-        let mut drops = Drops::new();
+        let mut out = Signals::default();
         let ms = |n: u64| SimTime::ZERO + SimDuration::from_millis(n);
         let mut slot = 0;
         for t in 0..1000u64 {
@@ -303,14 +307,15 @@ mod tests {
                         size: 1500,
                         enqueued: ms(t),
                         flow: 1,
+                        ect: false,
                     },
-                    &mut drops,
+                    &mut out,
                 );
                 slot += 1;
             }
-            q.dequeue(ms(t), &mut drops);
+            q.dequeue(ms(t), &mut out);
         }
-        assert!(drops.iter().any(|(_, c)| *c == DropCause::Codel));
-        assert!(drops.iter().all(|(e, _)| e.flow == 1));
+        assert!(out.drops.iter().any(|(_, c)| *c == DropCause::Codel));
+        assert!(out.drops.iter().all(|(e, _)| e.flow == 1));
     }
 }

@@ -12,9 +12,11 @@
 //! A discipline is a plain struct, given the current time with each call:
 //! it sees [`Entry`] values (a packet's handle, size, arrival time and
 //! flow), never the packets, and reports what it dropped and why. The
-//! marking hook of ECN (RFC 3168) hangs off the same calls: a discipline
-//! that would drop an ECN-capable packet marks it instead, once endpoints
-//! send ECT (not yet: see the README's model notes).
+//! marking hook of ECN (RFC 3168 §5) hangs off the same calls: a discipline
+//! configured for ECN that would drop an ECN-capable packet to signal
+//! congestion marks it CE instead ([`Signals::drop_or_mark`]), and the link
+//! sets the codepoint on the packet. The link's own marker
+//! ([`crate::ecn::Marking`]) is the other user of the hook.
 
 mod codel;
 mod fifo;
@@ -52,6 +54,17 @@ pub enum Discipline {
 }
 
 impl Discipline {
+    /// Whether it marks ECN-capable packets instead of dropping them.
+    pub fn marks_ecn(&self) -> bool {
+        match self {
+            Discipline::Red(c) => c.ecn,
+            Discipline::Codel(c) => c.ecn,
+            Discipline::FqCodel(c) => c.codel.ecn,
+            Discipline::Pie(c) => c.ecn,
+            Discipline::DropTail | Discipline::TokenBucket(_) => false,
+        }
+    }
+
     /// The name scenario files and the README use.
     pub fn name(&self) -> &'static str {
         match self {
@@ -76,10 +89,13 @@ pub struct Entry {
     pub enqueued: SimTime,
     /// Its flow (addresses, protocol and ports, hashed by the link).
     pub flow: u64,
+    /// It is ECN-capable (ECT, or CE already): a congestion signal may
+    /// mark it instead of dropping it.
+    pub ect: bool,
 }
 
-/// Why a discipline dropped a packet: the `reason` of its `link_drop`
-/// record and the counter it is added to.
+/// Why a discipline dropped or marked a packet: the `reason` of its
+/// `link_drop` or `link_mark` record and the counter it is added to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DropCause {
     /// The queue's limit (`queue_packets` or `queue_bytes`) was reached.
@@ -98,6 +114,12 @@ pub enum DropCause {
     Pie,
     /// A packet larger than a token bucket holds: it could never leave.
     Oversize,
+    /// The link's own marker: the queue ahead held at least its threshold
+    /// ([`crate::ecn::Marking::Threshold`]).
+    MarkThreshold,
+    /// The link's own marker drew a mark
+    /// ([`crate::ecn::Marking::Probability`]).
+    MarkRandom,
 }
 
 impl DropCause {
@@ -111,21 +133,51 @@ impl DropCause {
             DropCause::FqOverflow => "fq_overflow",
             DropCause::Pie => "pie",
             DropCause::Oversize => "oversize",
+            DropCause::MarkThreshold => "threshold",
+            DropCause::MarkRandom => "random",
         }
     }
 }
 
-/// Packets dropped by one call, with the cause of each.
-pub type Drops = Vec<(Entry, DropCause)>;
+/// The congestion signals of one call: packets dropped, and packets
+/// marked CE that stay queued (or are sent), each with its cause.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Signals {
+    /// Packets to forget.
+    pub drops: Vec<(Entry, DropCause)>,
+    /// Packets whose ECN field becomes CE.
+    pub marks: Vec<(Entry, DropCause)>,
+}
+
+impl Signals {
+    /// Drops `e`.
+    pub fn drop(&mut self, e: Entry, cause: DropCause) {
+        self.drops.push((e, cause));
+    }
+
+    /// Signals congestion on `e`: marks it CE if the discipline uses ECN
+    /// and the packet is ECN-capable (RFC 3168 §5: "instead of dropping"),
+    /// else drops it. Returns whether it was marked (it stays).
+    pub fn drop_or_mark(&mut self, e: Entry, cause: DropCause, ecn: bool) -> bool {
+        if ecn && e.ect {
+            self.marks.push((e, cause));
+            true
+        } else {
+            self.drops.push((e, cause));
+            false
+        }
+    }
+}
 
 /// A queue discipline that decides at dequeue time.
 pub trait Qdisc: std::fmt::Debug {
-    /// A packet arrives; it may be dropped at once (or another in its
-    /// place), each drop pushed to `drops`.
-    fn enqueue(&mut self, now: SimTime, e: Entry, drops: &mut Drops);
+    /// A packet arrives; it may be dropped or marked at once (or another
+    /// dropped in its place), each signal pushed to `out`.
+    fn enqueue(&mut self, now: SimTime, e: Entry, out: &mut Signals);
     /// The transmitter is free: the next packet to send, if any, after
-    /// any drops the discipline makes on the way.
-    fn dequeue(&mut self, now: SimTime, drops: &mut Drops) -> Option<Entry>;
+    /// any drops the discipline makes on the way (a packet it returns may
+    /// also be in `out.marks`).
+    fn dequeue(&mut self, now: SimTime, out: &mut Signals) -> Option<Entry>;
     /// When `dequeue` gave nothing though packets wait (a shaper out of
     /// tokens), when to ask again.
     fn wake_at(&self, _now: SimTime) -> Option<SimTime> {

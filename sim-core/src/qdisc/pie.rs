@@ -4,7 +4,7 @@
 //! trend.
 
 use super::fifo::Fifo;
-use super::{DropCause, Drops, Entry, Qdisc, has_room};
+use super::{DropCause, Entry, Qdisc, Signals, has_room};
 use crate::rng::RngStream;
 use crate::time::{SimDuration, SimTime};
 use crate::topology::QueueLimit;
@@ -24,6 +24,10 @@ pub struct PieConfig {
     /// Burst a new busy period may put in the queue undropped (MAX_BURST,
     /// 150 ms).
     pub max_burst: SimDuration,
+    /// Mark ECN-capable packets CE instead of dropping them while the
+    /// probability is at most 10 % (RFC 8033 §5.1, `mark_ecnth`); above
+    /// it, drop (Linux's `ecn` flag, off by default).
+    pub ecn: bool,
 }
 
 impl Default for PieConfig {
@@ -34,9 +38,14 @@ impl Default for PieConfig {
             alpha: 0.125,
             beta: 1.25,
             max_burst: SimDuration::from_millis(150),
+            ecn: false,
         }
     }
 }
+
+/// The drop probability up to which an ECN-capable packet is marked
+/// rather than dropped (RFC 8033 §5.1, `mark_ecnth`).
+const MARK_ECN_TH: f64 = 0.1;
 
 /// Updates caught up in one go after an idle spell: by then the drop
 /// probability has decayed to zero (0.98^40000 underflows) and nothing
@@ -153,18 +162,21 @@ impl Pie {
 }
 
 impl Qdisc for Pie {
-    fn enqueue(&mut self, now: SimTime, e: Entry, drops: &mut Drops) {
+    fn enqueue(&mut self, now: SimTime, e: Entry, out: &mut Signals) {
         self.catch_up(now);
         if !has_room(self.limit, self.q.len(), self.q.bytes(), e.size) {
-            drops.push((e, DropCause::QueueFull));
+            out.drop(e, DropCause::QueueFull);
         } else if self.drop_early() {
-            drops.push((e, DropCause::Pie));
+            let mark = self.cfg.ecn && self.drop_prob <= MARK_ECN_TH;
+            if out.drop_or_mark(e, DropCause::Pie, mark) {
+                self.q.push(e);
+            }
         } else {
             self.q.push(e);
         }
     }
 
-    fn dequeue(&mut self, now: SimTime, _drops: &mut Drops) -> Option<Entry> {
+    fn dequeue(&mut self, now: SimTime, _out: &mut Signals) -> Option<Entry> {
         self.catch_up(now);
         let e = self.q.pop()?;
         self.qdelay = if self.q.len() == 0 {
@@ -205,7 +217,7 @@ mod tests {
     #[test]
     fn a_standing_queue_raises_the_drop_probability_after_the_burst_allowance() {
         let mut p = pie();
-        let mut drops = Drops::new();
+        let mut out = Signals::default();
         let mut first_drop = None;
         // One arrival a millisecond; departures start once 100 wait.
         for t in 0..3000 {
@@ -214,20 +226,21 @@ mod tests {
                 size: 1500,
                 enqueued: at(t),
                 flow: 0,
+                ect: false,
             };
-            p.enqueue(at(t), e, &mut drops);
+            p.enqueue(at(t), e, &mut out);
             if t < 100 {
                 continue;
             }
-            p.dequeue(at(t), &mut drops);
-            if first_drop.is_none() && !drops.is_empty() {
+            p.dequeue(at(t), &mut out);
+            if first_drop.is_none() && !out.drops.is_empty() {
                 first_drop = Some(t);
             }
         }
         let first = first_drop.expect("PIE drops from a standing queue");
         assert!(first >= 150, "{first}");
         assert!(p.drop_prob > 0.0);
-        assert!(drops.iter().all(|(_, c)| *c == DropCause::Pie));
+        assert!(out.drops.iter().all(|(_, c)| *c == DropCause::Pie));
     }
 
     /// §4.3: starting from zero, one update moves the probability by the

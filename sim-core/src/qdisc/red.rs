@@ -4,7 +4,7 @@
 //! the average queue length, so senders back off before the queue fills.
 
 use super::fifo::Fifo;
-use super::{DropCause, Drops, Entry, Qdisc, has_room};
+use super::{DropCause, Entry, Qdisc, Signals, has_room};
 use crate::rng::RngStream;
 use crate::time::{Rate, SimDuration, SimTime};
 use crate::topology::QueueLimit;
@@ -28,6 +28,13 @@ pub struct RedConfig {
     /// Between max_th and twice it, the probability rises linearly from
     /// max_p to 1 instead of jumping to 1.
     pub gentle: bool,
+    /// Mark ECN-capable packets CE instead of dropping them early (RFC
+    /// 3168 §7; Linux's `ecn` flag, ns-3's `UseEcn`).
+    pub ecn: bool,
+    /// With `ecn`, still drop when the average is beyond the early range
+    /// (Linux's `harddrop`, ns-3's `UseHardDrop`, on by default there):
+    /// marking cannot hold a queue that is overflowing.
+    pub hard_drop: bool,
 }
 
 impl Default for RedConfig {
@@ -38,6 +45,8 @@ impl Default for RedConfig {
             max_p: 0.02,
             weight: 0.002,
             gentle: true,
+            ecn: false,
+            hard_drop: true,
         }
     }
 }
@@ -139,19 +148,25 @@ impl Red {
 }
 
 impl Qdisc for Red {
-    fn enqueue(&mut self, now: SimTime, e: Entry, drops: &mut Drops) {
+    fn enqueue(&mut self, now: SimTime, e: Entry, out: &mut Signals) {
         self.update_average(now);
         if let Some(cause) = self.decide() {
-            drops.push((e, cause));
-        } else if has_room(self.limit, self.q.len(), self.q.bytes(), e.size) {
+            let ecn = self.cfg.ecn && !(cause == DropCause::RedForced && self.cfg.hard_drop);
+            if !out.drop_or_mark(e, cause, ecn) {
+                return;
+            }
+        }
+        if has_room(self.limit, self.q.len(), self.q.bytes(), e.size) {
             self.idle_since = None;
             self.q.push(e);
         } else {
-            drops.push((e, DropCause::QueueFull));
+            // A packet marked above is dropped after all: no room.
+            out.marks.retain(|(m, _)| m.slot != e.slot);
+            out.drop(e, DropCause::QueueFull);
         }
     }
 
-    fn dequeue(&mut self, now: SimTime, _drops: &mut Drops) -> Option<Entry> {
+    fn dequeue(&mut self, now: SimTime, _out: &mut Signals) -> Option<Entry> {
         let e = self.q.pop();
         if self.q.len() == 0 && self.idle_since.is_none() {
             self.idle_since = Some(now);
@@ -178,6 +193,7 @@ mod tests {
             size: 1500,
             enqueued: SimTime::ZERO,
             flow: 0,
+            ect: false,
         }
     }
 
@@ -199,16 +215,16 @@ mod tests {
             weight: 0.2,
             ..RedConfig::default()
         });
-        let mut drops = Drops::new();
+        let mut out = Signals::default();
         let mut first_drop_avg = None;
         for s in 0..200 {
-            r.enqueue(SimTime::ZERO, entry(s), &mut drops);
-            if first_drop_avg.is_none() && !drops.is_empty() {
+            r.enqueue(SimTime::ZERO, entry(s), &mut out);
+            if first_drop_avg.is_none() && !out.drops.is_empty() {
                 first_drop_avg = Some(r.avg);
             }
         }
         assert!(first_drop_avg.unwrap() >= 5.0, "{first_drop_avg:?}");
-        assert!(drops.iter().all(|(_, c)| *c == DropCause::RedEarly));
+        assert!(out.drops.iter().all(|(_, c)| *c == DropCause::RedEarly));
         assert!((15..30).contains(&r.len()), "{}", r.len());
     }
 
@@ -219,12 +235,43 @@ mod tests {
             gentle: false,
             ..RedConfig::default()
         });
-        let mut drops = Drops::new();
+        let mut out = Signals::default();
         for s in 0..200 {
-            r.enqueue(SimTime::ZERO, entry(s), &mut drops);
+            r.enqueue(SimTime::ZERO, entry(s), &mut out);
         }
-        assert!(drops.iter().any(|(_, c)| *c == DropCause::RedForced));
+        assert!(out.drops.iter().any(|(_, c)| *c == DropCause::RedForced));
         assert!((15..20).contains(&r.len()), "{}", r.len());
+    }
+
+    /// With ECN, the early signals on ECN-capable packets are marks that
+    /// keep the packet; the forced ones stay drops (hard drop), and a
+    /// packet that is not ECN-capable is still dropped.
+    #[test]
+    fn with_ecn_early_signals_mark_capable_packets() {
+        let mut r = red(RedConfig {
+            weight: 0.2,
+            ecn: true,
+            ..RedConfig::default()
+        });
+        let mut out = Signals::default();
+        for s in 0..200 {
+            let ect = s % 2 == 0;
+            r.enqueue(SimTime::ZERO, Entry { ect, ..entry(s) }, &mut out);
+        }
+        assert!(!out.marks.is_empty());
+        assert!(
+            out.marks
+                .iter()
+                .all(|(e, c)| e.ect && *c == DropCause::RedEarly)
+        );
+        assert!(
+            out.drops
+                .iter()
+                .all(|(e, c)| !e.ect || *c == DropCause::RedForced)
+        );
+        // A marked packet stays queued.
+        let queued = r.q.len();
+        assert!(queued > 30, "marks keep the queue growing: {queued}");
     }
 
     /// An empty spell lets the average decay: (1 - w)^m with m the idle

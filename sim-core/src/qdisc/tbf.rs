@@ -3,7 +3,7 @@
 //! a FIFO (drop-tail at the link's limit).
 
 use super::fifo::Fifo;
-use super::{DropCause, Drops, Entry, Qdisc, has_room};
+use super::{DropCause, Entry, Qdisc, Signals, has_room};
 use crate::time::{Rate, SimDuration, SimTime};
 use crate::topology::QueueLimit;
 
@@ -56,18 +56,18 @@ impl Tbf {
 }
 
 impl Qdisc for Tbf {
-    fn enqueue(&mut self, _now: SimTime, e: Entry, drops: &mut Drops) {
+    fn enqueue(&mut self, _now: SimTime, e: Entry, out: &mut Signals) {
         if self.rate.transmit_time(e.size) > self.depth {
             // It could never gather enough tokens (Linux refuses it too).
-            drops.push((e, DropCause::Oversize));
+            out.drop(e, DropCause::Oversize);
         } else if has_room(self.limit, self.q.len(), self.q.bytes(), e.size) {
             self.q.push(e);
         } else {
-            drops.push((e, DropCause::QueueFull));
+            out.drop(e, DropCause::QueueFull);
         }
     }
 
-    fn dequeue(&mut self, now: SimTime, _drops: &mut Drops) -> Option<Entry> {
+    fn dequeue(&mut self, now: SimTime, _out: &mut Signals) -> Option<Entry> {
         self.refill(now);
         let need = self.rate.transmit_time(self.q.head_size()?);
         if self.tokens < need {
@@ -107,7 +107,7 @@ mod tests {
             },
             QueueLimit::Packets(100),
         );
-        let mut drops = Drops::new();
+        let mut out = Signals::default();
         for slot in 0..5 {
             t.enqueue(
                 SimTime::ZERO,
@@ -116,20 +116,21 @@ mod tests {
                     size: 1500,
                     enqueued: SimTime::ZERO,
                     flow: 0,
+                    ect: false,
                 },
-                &mut drops,
+                &mut out,
             );
         }
         let mut now = SimTime::ZERO;
         let mut sent = Vec::new();
         while t.len() > 0 {
-            match t.dequeue(now, &mut drops) {
+            match t.dequeue(now, &mut out) {
                 Some(_) => sent.push(now.as_nanos() / 1_000_000),
                 None => now = t.wake_at(now).unwrap(),
             }
         }
         assert_eq!(sent, [0, 0, 12, 24, 36]);
-        assert!(drops.is_empty());
+        assert!(out.drops.is_empty());
     }
 
     #[test]
@@ -141,14 +142,15 @@ mod tests {
             },
             QueueLimit::Packets(100),
         );
-        let mut drops = Drops::new();
+        let mut out = Signals::default();
         let e = Entry {
             slot: 0,
             size: 1500,
             enqueued: SimTime::ZERO,
             flow: 0,
+            ect: false,
         };
-        t.enqueue(SimTime::ZERO, e, &mut drops);
-        assert_eq!(drops, [(e, DropCause::Oversize)]);
+        t.enqueue(SimTime::ZERO, e, &mut out);
+        assert_eq!(out.drops, [(e, DropCause::Oversize)]);
     }
 }

@@ -61,6 +61,9 @@ names! {
         LinkDeliver = "link_deliver",
         /// A link dropped a packet (queue full, random loss, a fault, down).
         LinkDrop = "link_drop",
+        /// A link's queue marked an ECN-capable packet CE instead of
+        /// dropping it (RFC 3168 §5).
+        LinkMark = "link_mark",
         /// A fault changed a packet in flight.
         LinkTamper = "link_tamper",
         /// A link's parameters changed (a scenario action).
@@ -127,6 +130,9 @@ names! {
         Dst = "dst",
         /// Bytes on the wire.
         Size = "size",
+        /// The IP header's ECN field (`ect0`, `ect1`, `ce`), written only
+        /// for a packet whose sender takes part in ECN.
+        Ecn = "ecn",
         /// Bytes queued ahead, packets included.
         Queued = "queued",
         /// Why something happened.
@@ -286,8 +292,8 @@ const LINK_HEAD: &[Field] = &[Id, From, To, Src, Dst, Size];
 /// Fields a packet's payload may add to a link or injection record (TCP
 /// headers, DNS and ping messages).
 pub const PACKET_FIELDS: &[Field] = &[
-    Proto, Sport, Dport, Flags, Seq, Ack, Len, Off, Wnd, Mss, Wscale, SackOk, Tsval, Tsecr, Sack,
-    Rtx, Msg, DnsId, Name, Rcode, Addr, Ttl, Data, SentNs,
+    Ecn, Proto, Sport, Dport, Flags, Seq, Ack, Len, Off, Wnd, Mss, Wscale, SackOk, Tsval, Tsecr,
+    Sack, Rtx, Msg, DnsId, Name, Rcode, Addr, Ttl, Data, SentNs,
 ];
 
 /// Fields naming a TCP connection from one end.
@@ -301,7 +307,7 @@ impl Kind {
         match self {
             Kind::LinkEnqueue => (LINK_HEAD, &[Queued, Duplicate]),
             Kind::LinkTransmit | Kind::LinkDeliver => (LINK_HEAD, &[]),
-            Kind::LinkDrop | Kind::LinkTamper => (LINK_HEAD, &[Reason]),
+            Kind::LinkDrop | Kind::LinkMark | Kind::LinkTamper => (LINK_HEAD, &[Reason]),
             Kind::LinkChange => (
                 &[From, To, DelayNs, RateBps, Loss, Duplicate, JitterNs],
                 &[],
@@ -365,6 +371,7 @@ impl Kind {
                 | Kind::LinkTransmit
                 | Kind::LinkDeliver
                 | Kind::LinkDrop
+                | Kind::LinkMark
                 | Kind::LinkTamper
                 | Kind::PacketInjected
         )

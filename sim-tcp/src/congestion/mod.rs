@@ -7,11 +7,13 @@
 //! ([`CongestionControl::recovery_spans_window`]).
 
 mod cubic;
+mod dctcp;
 mod hystart;
 mod newreno;
 mod reno;
 
 pub use cubic::Cubic;
+pub use dctcp::Dctcp;
 pub use hystart::{HyStartPlusPlus, LinuxHyStart};
 pub use newreno::NewReno;
 pub use reno::Reno;
@@ -81,5 +83,26 @@ pub trait CongestionControl: std::fmt::Debug {
     /// a timeout (RFC 5681 §3.2).
     fn recovery_spans_window(&self) -> bool {
         true
+    }
+    /// Whether the algorithm needs ECN on every segment and ECN-Echo on
+    /// every ACK as the CE state of the data (DCTCP, RFC 8257 §3.2;
+    /// Linux's `tcp_ca_needs_ecn`) rather than classic ECN's latched echo
+    /// (RFC 3168 §6.1.3). Such a connection asks for ECN in its SYN
+    /// whatever the configuration says.
+    fn needs_ecn(&self) -> bool {
+        false
+    }
+    /// Every ACK of new data, with whether it carried ECN-Echo: bytes
+    /// acknowledged, and SND.UNA and SND.NXT after it (DCTCP's marked
+    /// fraction, RFC 8257 §3.3). Called only on connections that agreed
+    /// to ECN.
+    fn on_ecn_feedback(&mut self, _acked: u32, _ece: bool, _snd_una: u64, _snd_nxt: u64) {}
+    /// ECN-Echo arrived outside recovery, and cwnd was not reduced for
+    /// the window it echoes (RFC 3168 §6.1.2): reduce as for a loss, set
+    /// ssthresh and cwnd = ssthresh, without retransmitting anything.
+    fn on_ecn_echo(&mut self, flight_size: u32, smss: u32) {
+        self.on_fast_retransmit(flight_size, smss);
+        let ssthresh = self.ssthresh();
+        self.set_cwnd(ssthresh, smss);
     }
 }

@@ -25,6 +25,14 @@ impl NewReno {
     }
 }
 
+impl NewReno {
+    /// Sets both to `target` (DCTCP's ECN reaction, RFC 8257 §3.3).
+    pub(super) fn set_ssthresh_and_cwnd(&mut self, target: u32, smss: u32) {
+        self.ssthresh = target;
+        self.set_cwnd(target, smss);
+    }
+}
+
 /// RFC 5681 equation (4): ssthresh = max(FlightSize / 2, 2 * SMSS).
 pub fn half_flight(flight_size: u32, smss: u32) -> u32 {
     (flight_size / 2).max(2 * smss)
