@@ -83,7 +83,7 @@ fn trace_names_nothing_can_hold_are_refused_with_the_valid_names() {
             "faults",
             r#"[{"from": "a", "match": {"sequence": 3}, "drop": true}]"#,
         ),
-        "faults[0].match.sequence: packets have no field \"sequence\"; a fault can match: src, dst, size, proto, sport, dport, flags, seq, ack, len,",
+        "faults[0].match.sequence: packets have no field \"sequence\"; a fault can match: src, dst, size, ecn, proto, sport, dport, flags, seq, ack, len,",
     );
     let count = |c: &str| {
         BASE.replace(
@@ -456,7 +456,7 @@ fn tcp_mistakes_are_named_with_their_paths() {
     );
     assert_bad(
         &TCP.replace(r#""expect""#, r#""inject": [{"at": "1s", "from": "a", "to": "b", "tcp": {"sport": 1, "dport": 80, "flags": "SYN,BOGUS"}}], "expect""#),
-        r#"inject[0].tcp.flags: "SYN,BOGUS" is not a list of SYN, ACK, FIN, RST, PSH"#,
+        r#"inject[0].tcp.flags: "SYN,BOGUS" is not a list of SYN, ACK, FIN, RST, PSH, ECE, CWR"#,
     );
 }
 

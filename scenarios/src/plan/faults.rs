@@ -182,6 +182,8 @@ fn parse_flags(text: &str) -> Option<sim_tcp::Flags> {
             "FIN" => sim_tcp::Flags::FIN,
             "RST" => sim_tcp::Flags::RST,
             "PSH" => sim_tcp::Flags::PSH,
+            "ECE" => sim_tcp::Flags::ECE,
+            "CWR" => sim_tcp::Flags::CWR,
             _ => return None,
         };
     }
@@ -254,7 +256,10 @@ fn injection(inj: &InjectSpec, path: &str, topology: &Topology) -> Result<Inject
     let flags = parse_flags(&t.flags).ok_or_else(|| {
         InputError::at(
             format!("{path}.tcp.flags"),
-            format!("{:?} is not a list of SYN, ACK, FIN, RST, PSH", t.flags),
+            format!(
+                "{:?} is not a list of SYN, ACK, FIN, RST, PSH, ECE, CWR",
+                t.flags
+            ),
         )
     })?;
     let mut seg = sim_tcp::Segment {

@@ -109,6 +109,9 @@ pub struct Pair {
     pub close_on_peer_fin: [bool; 2],
     /// A bottleneck on A's way to B.
     pub bottleneck: Option<Bottleneck>,
+    /// Decides whether a segment (sent from `Side`, nth segment overall)
+    /// is marked CE on the way, if it is ECN-capable (RFC 3168 §5).
+    pub mark: DropRule,
 }
 
 pub const ISS_A: SeqNum = SeqNum(1000);
@@ -156,6 +159,7 @@ impl Pair {
             listen_b,
             close_on_peer_fin: [false; 2],
             bottleneck: None,
+            mark: Box::new(|_, _, _| false),
         };
         p.flush();
         p
@@ -219,10 +223,14 @@ impl Pair {
                 if !dropped {
                     let to = if side == Side::A { Side::B } else { Side::A };
                     let extra = (self.extra_delay)(side, n, &t.seg);
+                    let mut seg = t.seg;
+                    if seg.ecn.is_capable() && (self.mark)(side, n, &seg) {
+                        seg.ecn = sim_core::Ecn::Ce;
+                    }
                     self.wire.push(Flight {
                         arrive: departs + self.delay + extra,
                         to,
-                        seg: t.seg,
+                        seg,
                     });
                 }
             }
