@@ -37,6 +37,9 @@ pub enum Series {
     /// Packets the queue dropped over the last interval (full, or by its
     /// discipline's rule).
     Drops,
+    /// Packets marked CE over the last interval; only for a direction
+    /// that can mark (an ECN marker, or a discipline with ECN).
+    Marks,
 }
 
 impl Series {
@@ -52,6 +55,7 @@ impl Series {
             Series::QueueBytes => "queue_bytes",
             Series::SentBps => "sent_bps",
             Series::Drops => "drops",
+            Series::Marks => "marks",
         }
     }
 
@@ -61,7 +65,7 @@ impl Series {
     }
 
     /// Every series, flows' first.
-    pub const ALL: [Series; 9] = [
+    pub const ALL: [Series; 10] = [
         Series::AckedBps,
         Series::DeliveredBps,
         Series::Cwnd,
@@ -71,6 +75,7 @@ impl Series {
         Series::QueueBytes,
         Series::SentBps,
         Series::Drops,
+        Series::Marks,
     ];
 }
 

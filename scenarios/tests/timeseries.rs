@@ -94,6 +94,30 @@ fn samples_add_up_to_the_run_and_see_the_queue_build() {
     assert!(last.as_nanos() <= out.end_time.as_nanos() + 100_000_000);
 }
 
+/// A direction that can mark ECN has a `marks` series adding up to its
+/// `marked` count; one that cannot has none.
+#[test]
+fn marks_are_sampled_where_a_queue_can_mark() {
+    let text = upload("100ms")
+        .replace(
+            r#""queue_packets": 20}"#,
+            r#""queue_packets": 100, "ecn_mark": {"threshold_packets": 10}}"#,
+        )
+        .replace(
+            r#""profile": "linux", "rcv_buf""#,
+            r#""profile": "linux", "ecn": "on", "rcv_buf""#,
+        );
+    let out = run_text(&text, 1).unwrap();
+    let marks: u64 = rows(&out, Series::Marks, "r->b")
+        .iter()
+        .map(|r| r.value)
+        .sum();
+    assert!(marks > 0);
+    assert_eq!(marks, metric(&out, "link.r->b.marked"));
+    assert!(rows(&out, Series::Marks, "a->r").is_empty());
+    assert_eq!(metric(&out, "link.r->b.dropped_queue_full"), 0);
+}
+
 #[test]
 fn sampling_changes_no_other_output() {
     let tmp = tempfile::tempdir().unwrap();

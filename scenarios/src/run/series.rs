@@ -24,9 +24,9 @@ pub(super) struct Sampler {
     /// Each live flow end's (acknowledged, delivered) bytes at the last
     /// sample; ends gone since are dropped from it.
     flows: HashMap<FlowKey, (u64, u64)>,
-    /// Each link direction's (bytes whose transmission began, drops) at
-    /// the last sample.
-    links: Vec<(u64, u64)>,
+    /// Each link direction's (bytes whose transmission began, drops,
+    /// marks) at the last sample.
+    links: Vec<(u64, u64, u64)>,
     scratch: Vec<FlowSample>,
 }
 
@@ -112,15 +112,15 @@ impl Sampler {
         self.flows = seen;
         let topo = sim.topology();
         let dirs = topo.link_dirs();
-        self.links.resize(dirs.len(), (0, 0));
+        self.links.resize(dirs.len(), (0, 0, 0));
         for (i, d) in dirs.iter().enumerate() {
             let dir = LinkDirId(i as u32);
             let s = sim.link_stats(dir);
             let (pkts, bytes) = sim.queue_at(dir, t);
             let sent = sim.transmitted_at(dir, t);
             let drops = s.dropped_queue_full + s.dropped_aqm;
-            let (sent0, drops0) = self.links[i];
-            self.links[i] = (sent, drops);
+            let (sent0, drops0, marks0) = self.links[i];
+            self.links[i] = (sent, drops, s.marked);
             let name = format!("{}->{}", topo.name(d.from), topo.name(d.to));
             for (series, value) in [
                 (Series::QueuePackets, pkts),
@@ -133,6 +133,14 @@ impl Sampler {
                     series,
                     key: name.clone(),
                     value,
+                });
+            }
+            if d.params.can_mark() {
+                out(SeriesRow {
+                    t,
+                    series: Series::Marks,
+                    key: name,
+                    value: s.marked - marks0,
                 });
             }
         }
