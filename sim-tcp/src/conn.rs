@@ -354,6 +354,10 @@ pub struct Connection {
 
     /// ECN (RFC 3168, and DCTCP's receiver).
     ecn: EcnState,
+    /// In Linux's CWR state: an ECN-Echo set ssthresh and PRR brings cwnd
+    /// down to it over the round trip (`tcp_cwnd_reduction`), without
+    /// growth, until data beyond the reduced window is acknowledged.
+    cwr: bool,
 
     out: VecDeque<Transmit>,
     events: VecDeque<Event>,
@@ -458,6 +462,7 @@ impl Connection {
             tlp_rearm: false,
             tlp_end: None,
             ecn: EcnState::default(),
+            cwr: false,
             out: VecDeque::new(),
             events: VecDeque::new(),
             stats: ConnStats::default(),
@@ -964,7 +969,7 @@ impl Connection {
         }
         if self.board_kept() && !syn && end > from {
             self.board.sent(from, end, self.clock);
-            if self.in_recovery && self.sack_on {
+            if (self.in_recovery || self.cwr) && self.sack_on {
                 // RFC 6937: prr_out counts every byte sent in recovery.
                 self.prr.out += end - from;
                 self.prr.allowed = self.prr.allowed.saturating_sub(end - from);
@@ -1701,6 +1706,7 @@ impl Connection {
                 let first = self.retries == 1 && !(self.sack_on && self.in_recovery);
                 self.cc.on_timeout(flight, self.eff_mss, first);
                 self.ecn.reduced(self.snd_max);
+                self.cwr = false;
                 if self.retries == 1 && !self.in_recovery {
                     // A new loss episode; a timeout in recovery or a
                     // backed-off one continues the current.
@@ -2218,7 +2224,10 @@ impl Connection {
     /// An ACK's ECN-Echo, after its other news (a loss recovery it began
     /// is the reduction for that window): DCTCP counts it, and outside
     /// recovery, once per window of data, the window is reduced and CWR
-    /// queued (RFC 3168 §6.1.2).
+    /// queued (RFC 3168 §6.1.2). With PRR and SACK (the `linux` profile)
+    /// the reduction is Linux's CWR state: ssthresh is set now and PRR
+    /// brings cwnd down to it as ACKs arrive; otherwise cwnd = ssthresh
+    /// at once.
     fn ecn_on_ack(&mut self, ece: bool, delivered: u64) {
         if !self.ecn.on || !self.state.is_synchronized() {
             return;
@@ -2228,12 +2237,36 @@ impl Connection {
             self.cc
                 .on_ecn_feedback(acked, ece, self.snd_una, self.snd_max);
         }
+        if self.cwr && !self.ecn.should_reduce(true, self.in_recovery, self.snd_una) {
+            // Still reducing: PRR sizes what this ACK lets out.
+            self.prr_update(delivered);
+            return;
+        }
+        if self.cwr {
+            // Linux's `tcp_end_cwnd_reduction`: cwnd = ssthresh.
+            self.cwr = false;
+            let ssthresh = self.cc.ssthresh();
+            self.cc.set_cwnd(ssthresh, self.eff_mss);
+            self.cwnd_event();
+        }
         if self.ecn.should_reduce(ece, self.in_recovery, self.snd_una) {
+            let prior = self.cc.cwnd();
             let flight = (self.snd_max - self.snd_una).min(u64::from(u32::MAX)) as u32;
             self.cc.on_ecn_echo(flight, self.eff_mss);
             self.ecn.reduced(self.snd_max);
             self.stats.ecn_reductions += 1;
-            self.cwnd_event();
+            if self.cfg.prr && self.sack_on {
+                self.cc.set_cwnd(prior, self.eff_mss);
+                self.cwr = true;
+                self.prr = Prr {
+                    recover_fs: u64::from(prior),
+                    ..Prr::default()
+                };
+                self.cwnd_event();
+                self.prr_update(delivered);
+            } else {
+                self.cwnd_event();
+            }
         }
     }
 
@@ -2409,7 +2442,7 @@ impl Connection {
                 restart_timer = self.first_partial;
                 self.first_partial = false;
             }
-        } else if acked > 0 {
+        } else if acked > 0 && !self.cwr {
             self.cc.on_ack(&AckInfo {
                 now,
                 acked,
@@ -2480,7 +2513,14 @@ impl Connection {
         let flight = (self.snd_max - self.snd_una).saturating_sub(self.limited_sent);
         let flight = flight.min(u64::from(u32::MAX)) as u32;
         self.limited_sent = 0;
-        self.cc.on_fast_retransmit(flight, mss);
+        if self.cwr {
+            // Already reducing for an ECN-Echo: the loss is in the same
+            // window, and ssthresh stays (Linux's `tcp_enter_recovery`
+            // sets it only outside a reduction).
+            self.cwr = false;
+        } else {
+            self.cc.on_fast_retransmit(flight, mss);
+        }
         self.ecn.reduced(self.snd_max);
         self.stats.fast_retransmits += 1;
         self.episode = Some(Episode::begin(self.snd_una));

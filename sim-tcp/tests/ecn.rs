@@ -52,12 +52,12 @@ fn cwnds(p: &Pair) -> Vec<(u32, u32)> {
         .collect()
 }
 
-/// Each time A's ssthresh was set: (cwnd before, cwnd after).
+/// Each time A's ssthresh was set: (cwnd before, the new ssthresh).
 fn reductions(p: &Pair) -> Vec<(u32, u32)> {
     let c = cwnds(p);
     c.windows(2)
         .filter(|w| w[1].1 != w[0].1)
-        .map(|w| (w[0].0, w[1].0))
+        .map(|w| (w[0].0, w[1].1))
         .collect()
 }
 
@@ -118,11 +118,23 @@ fn a_mark_is_echoed_until_cwr_and_cuts_the_window_once() {
 
     let cuts = reductions(&p);
     assert_eq!(cuts.len(), 1, "{cuts:?}");
-    let (before, after) = cuts[0];
+    let (before, ssthresh) = cuts[0];
     assert!(
-        (after as f64 / before as f64 - 0.5).abs() < 0.1,
-        "halved: {before} -> {after}"
+        (ssthresh as f64 / before as f64 - 0.5).abs() < 0.1,
+        "halved: {before} -> {ssthresh}"
     );
+    // With PRR (the linux profile) cwnd comes down to ssthresh over the
+    // round trip, as Linux's CWR state does, then grows from there.
+    let c = cwnds(&p);
+    let at = c.iter().position(|&(_, ss)| ss == ssthresh).unwrap();
+    let during: Vec<u32> = c[at..]
+        .iter()
+        .take_while(|&&(w, _)| w > ssthresh)
+        .map(|&(w, _)| w)
+        .collect();
+    assert!(during.len() > 3, "a gradual descent: {during:?}");
+    assert!(during.windows(2).all(|w| w[1] <= w[0]), "{during:?}");
+    assert_eq!(c[at + during.len()].0, ssthresh, "ends at ssthresh");
 
     // One CWR, on new data, after the first ECE reached A.
     let cwr: Vec<_> = data(&p)
@@ -151,6 +163,29 @@ fn a_mark_is_echoed_until_cwr_and_cuts_the_window_once() {
         last_echo.seg.ack.0.wrapping_sub(cwr_end) as i32 <= 0,
         "no ECE acknowledges the CWR segment"
     );
+}
+
+/// Without PRR (the rfc profile's choice) the window is halved at once.
+#[test]
+fn without_prr_the_window_is_halved_at_once() {
+    let on = TcpConfig {
+        prr: false,
+        ..linux(EcnMode::On, CongestionKind::NewReno)
+    };
+    let p = transfer(on.clone(), on, 300_000, |p| {
+        let mut nth = 0;
+        p.mark = Box::new(move |side, _, seg| {
+            if side != Side::A || seg.data.len == 0 {
+                return false;
+            }
+            nth += 1;
+            nth == 30
+        });
+    });
+    let c = cwnds(&p);
+    let at = c.iter().position(|&(_, ss)| ss < u32::MAX).unwrap();
+    assert_eq!(c[at].0, c[at].1, "cwnd = ssthresh at once");
+    assert!((f64::from(c[at].1) / f64::from(c[at - 1].0) - 0.5).abs() < 0.1);
 }
 
 /// A retransmission is never ECT (RFC 3168 §6.1.5), so a queue cannot
@@ -218,7 +253,7 @@ fn dctcp_echoes_the_ce_state_of_each_segment() {
 
 /// With the same light marking (one segment in twenty), DCTCP cuts its
 /// window by a fraction that shrinks as alpha learns how little is
-/// marked (from 0.56 of the window to 0.95 here), where classic ECN halves
+/// marked (from about a half of the window to over three quarters), where classic ECN halves
 /// it every time.
 #[test]
 fn dctcp_cuts_in_proportion_to_the_marks_where_ecn_halves() {
