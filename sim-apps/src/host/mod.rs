@@ -291,6 +291,7 @@ impl Host {
     pub fn connections(&self) -> Vec<ConnFigures> {
         let mut all = Vec::new();
         for a in &self.apps {
+            let from = all.len();
             match &a.app {
                 App::Tcp(t) => all.extend(t.connections()),
                 App::Mitm(m) => all.extend(m.connections()),
@@ -301,6 +302,9 @@ impl Host {
                 | App::UdpSink(_)
                 | App::DnsServer(_)
                 | App::Observer(_) => {}
+            }
+            for e in &mut all[from..] {
+                e.app = a.spec.label().to_string();
             }
         }
         all

@@ -4,10 +4,12 @@
 //! still open, when the run does. Nothing here needs a trace record, so a
 //! run that only wants its summary builds none.
 
-use sim_core::{NodeId, SimTime};
-use sim_tcp::State;
+use std::collections::BTreeMap;
+
+use sim_core::{NodeId, SimDuration, SimTime};
 use sim_tcp::conn::ConnStats;
 use sim_tcp::stack::{ConnId, Quad, TcpStack};
+use sim_tcp::{CongestionKind, State};
 
 /// A host keeps the figures of its first this many connection ends and no
 /// more. The summary lists the first this many of the whole run, ordered
@@ -38,6 +40,64 @@ pub struct ConnFigures {
     /// Its counters: segments sent and retransmitted, data bytes sent and
     /// delivered, as TCP counted them.
     pub stats: ConnStats,
+    /// The application it belongs to, by its name on the host (filled in
+    /// by the host, which knows the names).
+    pub app: String,
+    /// The congestion control it ran.
+    pub congestion: CongestionKind,
+    /// When the peer last acknowledged new data: the end of the span its
+    /// goodput is taken over.
+    pub last_acked: Option<SimTime>,
+    /// Its RTT samples.
+    pub rtt: RttStats,
+}
+
+/// A connection end's RTT samples, kept in bounded memory: an exact count
+/// and sum for the mean, and a histogram for percentiles whose buckets
+/// keep a sample's eight most significant bits (so a percentile is read
+/// rounded down by less than 0.8 %, and a connection holds at most a few
+/// thousand buckets however many ACKs it takes; a bulk transfer takes
+/// one sample per ACK).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RttStats {
+    /// Samples taken.
+    pub count: u64,
+    /// Their sum, in nanoseconds.
+    pub sum_ns: u128,
+    buckets: BTreeMap<u64, u64>,
+}
+
+/// Significant bits a histogram bucket keeps.
+const RTT_BITS: u32 = 8;
+
+impl RttStats {
+    /// Adds a sample.
+    pub fn add(&mut self, r: SimDuration) {
+        let ns = r.as_nanos();
+        self.count += 1;
+        self.sum_ns += u128::from(ns);
+        let drop = (64 - ns.leading_zeros()).saturating_sub(RTT_BITS);
+        *self.buckets.entry(ns >> drop << drop).or_insert(0) += 1;
+    }
+
+    /// The mean sample in whole nanoseconds; `None` without a sample.
+    pub fn mean_ns(&self) -> Option<u64> {
+        (self.count > 0).then(|| (self.sum_ns / u128::from(self.count)) as u64)
+    }
+
+    /// The nearest-rank `p`th percentile (0 < p <= 100), rounded down to
+    /// its bucket; `None` without a sample.
+    pub fn percentile_ns(&self, p: u64) -> Option<u64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = (self.count * p).div_ceil(100).max(1);
+        let mut seen = 0;
+        self.buckets.iter().find_map(|(&v, &n)| {
+            seen += n;
+            (seen >= rank).then_some(v)
+        })
+    }
 }
 
 /// A live connection end's state when a time series samples it.
@@ -76,11 +136,14 @@ pub(super) struct Ledger {
 }
 
 impl Ledger {
-    /// Connection `id` (of 4-tuple `quad`, on `node`) changed state to
-    /// `to` at `now`; `stack` still holds it.
+    /// Connection `id` (of 4-tuple `quad`, on `node`, running
+    /// `congestion`) changed state to `to` at `now`; `stack` still holds
+    /// it.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn state_changed(
         &mut self,
         node: NodeId,
+        congestion: CongestionKind,
         now: SimTime,
         id: ConnId,
         quad: Quad,
@@ -100,6 +163,10 @@ impl Ledger {
                     ended: None,
                     final_state: to,
                     stats: ConnStats::default(),
+                    app: String::new(),
+                    congestion,
+                    last_acked: None,
+                    rtt: RttStats::default(),
                 });
                 self.live.push((id, self.ends.len() - 1));
                 self.ends.len() - 1
@@ -122,6 +189,28 @@ impl Ledger {
         }
     }
 
+    /// The kept end of connection `id` while it lives.
+    fn live_mut(&mut self, id: ConnId) -> Option<&mut ConnFigures> {
+        // Few connections live at once on a host that sends much; a
+        // linear search costs less than a map here.
+        let i = self.live.iter().find(|(c, _)| *c == id)?.1;
+        self.ends.get_mut(i)
+    }
+
+    /// Connection `id` took RTT sample `r`.
+    pub(super) fn rtt_sample(&mut self, id: ConnId, r: SimDuration) {
+        if let Some(e) = self.live_mut(id) {
+            e.rtt.add(r);
+        }
+    }
+
+    /// The peer acknowledged new data of connection `id` at `now`.
+    pub(super) fn acked(&mut self, id: ConnId, now: SimTime) {
+        if let Some(e) = self.live_mut(id) {
+            e.last_acked = Some(now);
+        }
+    }
+
     /// Every kept end, in the order they opened, those still open with
     /// their counters as they are now.
     pub(super) fn figures(&self, stack: Option<&TcpStack>) -> Vec<ConnFigures> {
@@ -134,5 +223,29 @@ impl Ledger {
             }
         }
         ends
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rtt_percentiles_are_nearest_rank_rounded_down_to_eight_bits() {
+        let mut r = RttStats::default();
+        assert_eq!((r.mean_ns(), r.percentile_ns(95)), (None, None));
+        // 1..=100 ms: exact below 256 ns, rounded down to 8 significant
+        // bits above.
+        for ms in 1..=100u64 {
+            r.add(SimDuration::from_millis(ms));
+        }
+        assert_eq!(r.count, 100);
+        assert_eq!(r.mean_ns(), Some(50_500_000));
+        let p95 = r.percentile_ns(95).unwrap();
+        assert!(p95 <= 95_000_000 && p95 > 95_000_000 * 255 / 256, "{p95}");
+        assert_eq!(r.percentile_ns(100), Some(100_000_000 >> 19 << 19));
+        let mut small = RttStats::default();
+        small.add(SimDuration::from_nanos(200));
+        assert_eq!(small.percentile_ns(50), Some(200));
     }
 }
