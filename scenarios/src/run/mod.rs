@@ -449,6 +449,9 @@ fn simulator(plan: &Plan, seed: u64, trace: bool) -> Simulator<Wire> {
         if plan.sample_every.is_some() {
             host.keep_ended_flows();
         }
+        if let Some((from, to)) = plan.measure {
+            host.measure_pages(from, to);
+        }
         sim.attach(*node, Box::new(host))
             .expect("plan gives each host one endpoint");
         for (i, (at, _, _)) in mine.iter().enumerate() {

@@ -55,9 +55,9 @@ use streams::Sessions;
 struct Figures {
     tcp: TcpTotals,
     stream: StreamTotals,
-    /// Client: each connection's page time, from its start to its last
-    /// response, in the order they finished.
-    pages: Vec<u64>,
+    /// Client: each connection's page load, when it started and how long
+    /// it took to its last response, in the order they finished.
+    pages: Vec<(SimTime, u64)>,
 }
 
 /// A node's TCP application: its stack, its connections and what rides on
@@ -98,6 +98,9 @@ pub(crate) struct TcpHost {
     label: String,
     /// Its `stop` time came: it opens no more connections.
     stopped: bool,
+    /// The run's measurement window: page-time statistics are taken over
+    /// the pages that started in it.
+    page_window: Option<(SimTime, SimTime)>,
 }
 
 /// What a time series reads of a connection.
@@ -140,6 +143,7 @@ impl TcpHost {
             keep_ended: false,
             label: "tcp".to_string(),
             stopped: false,
+            page_window: None,
         }
     }
 
@@ -394,6 +398,13 @@ impl TcpHost {
         self.ledger.figures(self.stack.as_ref())
     }
 
+    /// Takes page-time statistics over the pages that start in
+    /// `[from, to)` only (the scenario's `measure`): a page that starts in
+    /// the window counts whole, even if it ends after it.
+    pub(crate) fn measure_pages(&mut self, from: SimTime, to: SimTime) {
+        self.page_window = Some((from, to));
+    }
+
     /// From now on, keep each connection's final figures when it closes
     /// until [`Self::flow_samples`] takes them.
     pub(crate) fn keep_ended_flows(&mut self) {
@@ -432,7 +443,17 @@ impl TcpHost {
                 .unwrap_or_default(),
             dns_abandoned: self.dialer.abandoned,
             stream: self.figures.stream,
-            pages: self.figures.pages.clone(),
+            pages: self
+                .figures
+                .pages
+                .iter()
+                .filter(|(start, _)| {
+                    self.page_window
+                        .is_none_or(|(from, to)| *start >= from && *start < to)
+                })
+                .map(|&(_, ns)| ns)
+                .collect(),
+            page_count: self.figures.pages.len() as u64,
         };
         // Observations of what never happened are left out.
         metrics::report(&self.app, &snapshot)

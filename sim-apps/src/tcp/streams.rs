@@ -196,8 +196,10 @@ impl TcpHost {
         let started = self.conns.get(id).and_then(|c| c.started);
         self.sessions.remember(&step, now);
         let cost = app.costs.time(step.ops);
-        if let Some(page) = self.figures.stream.record(id, &step, started, now, cost.0) {
-            self.figures.pages.push(page);
+        if let Some(page) = self.figures.stream.record(id, &step, started, now, cost.0)
+            && let Some(start) = started
+        {
+            self.figures.pages.push((start, page));
         }
         self.relay_output(id, &mut step);
         self.figures.tcp.written += step.send;
