@@ -22,6 +22,7 @@
 //!
 //! `docs/ARCHITECTURE.md` draws the layers.
 
+pub mod dist;
 pub mod dns;
 pub mod flood;
 pub mod host;

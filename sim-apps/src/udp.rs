@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use sim_core::{Context, NodeId, Rate, RngStream, SimDuration, SimTime, TimerId, Value};
 
+use crate::dist::Dist;
 use crate::payload::Wire;
 use crate::start::Start;
 use crate::timer::Timer;
@@ -79,52 +80,10 @@ pub struct UdpSender {
 /// The lengths of on and off periods.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OnOff {
-    /// How long each on period lasts.
-    pub on: Period,
-    /// How long each off period lasts.
-    pub off: Period,
-}
-
-/// How a period's length is drawn.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Period {
-    /// Always this long.
-    Constant(SimDuration),
-    /// Exponential with this mean.
-    Exponential {
-        /// The mean.
-        mean: SimDuration,
-    },
-    /// Pareto with this mean and shape (greater than 1, or the mean is
-    /// infinite): scale `mean * (shape - 1) / shape`, as ns-3's
-    /// `ParetoRandomVariable` sets it from a mean.
-    Pareto {
-        /// The mean.
-        mean: SimDuration,
-        /// The shape (tail index).
-        shape: f64,
-    },
-}
-
-/// No drawn period is longer than this (about 146 years): far beyond any
-/// run, and clear of overflow when added to a time.
-const LONGEST_PERIOD_NS: f64 = 4.6e18;
-
-impl Period {
-    /// A length drawn from `rng` (nothing drawn for a constant). Uses
-    /// `libm`, so the value is the same on every platform.
-    pub fn draw(self, rng: &mut RngStream) -> SimDuration {
-        let ns = match self {
-            Period::Constant(d) => return d,
-            Period::Exponential { mean } => rng.exponential(mean.as_nanos() as f64),
-            Period::Pareto { mean, shape } => {
-                let scale = mean.as_nanos() as f64 * (shape - 1.0) / shape;
-                // Inverse transform; 1 - u is in (0, 1].
-                scale / libm::pow(1.0 - rng.uniform(), 1.0 / shape)
-            }
-        };
-        SimDuration(libm::round(ns.clamp(0.0, LONGEST_PERIOD_NS)) as u64)
-    }
+    /// How long each on period lasts, in nanoseconds.
+    pub on: Dist,
+    /// How long each off period lasts, in nanoseconds.
+    pub off: Dist,
 }
 
 /// A UDP sink.
@@ -237,8 +196,7 @@ impl Sender {
         let Some(on_off) = &self.spec.on_off else {
             return;
         };
-        let on = on_off.on;
-        let len = self.rng.as_mut().map_or(SimDuration::ZERO, |r| on.draw(r));
+        let len = SimDuration(self.rng.as_mut().map_or(0, |r| on_off.on.draw(r)));
         self.on_until = now + len;
         self.last = now;
         let first = now + self.gap(self.bits().saturating_sub(self.residual_bits));
@@ -281,9 +239,9 @@ impl Sender {
                     / 1_000_000_000;
                 let spent = u64::try_from(spent).unwrap_or(u64::MAX);
                 self.residual_bits = self.residual_bits.saturating_add(spent).min(self.bits());
-                let off = self.spec.on_off.as_ref().map(|o| o.off);
+                let off = self.spec.on_off.as_ref().map(|o| &o.off);
                 let len = match (off, self.rng.as_mut()) {
-                    (Some(off), Some(r)) => off.draw(r),
+                    (Some(off), Some(r)) => SimDuration(off.draw(r)),
                     _ => SimDuration::ZERO,
                 };
                 self.arm(cx, Next::OffEnds, now + len);
@@ -630,20 +588,20 @@ mod tests {
     fn periods_have_their_means_and_pareto_its_floor() {
         let mut rng = RngStream::derive(1, "test");
         let n = 100_000u64;
-        let mean = SimDuration::from_millis(100);
+        let mean = 100_000_000;
         let exp: u64 = (0..n)
-            .map(|_| Period::Exponential { mean }.draw(&mut rng).as_nanos())
+            .map(|_| Dist::Exponential { mean }.draw(&mut rng))
             .sum();
         let exp = exp / n;
         assert!((95_000_000..105_000_000).contains(&exp), "{exp}");
-        let pareto = Period::Pareto { mean, shape: 2.5 };
-        let draws: Vec<u64> = (0..n).map(|_| pareto.draw(&mut rng).as_nanos()).collect();
+        let pareto = Dist::Pareto { mean, shape: 2.5 };
+        let draws: Vec<u64> = (0..n).map(|_| pareto.draw(&mut rng)).collect();
         // Never below the scale, mean * (shape - 1) / shape = 60 ms.
         assert!(draws.iter().all(|&d| d >= 60_000_000));
         let m = draws.iter().sum::<u64>() / n;
         assert!((90_000_000..110_000_000).contains(&m), "{m}");
         assert_eq!(
-            Period::Constant(mean).draw(&mut rng),
+            Dist::Constant(mean).draw(&mut rng),
             mean,
             "a constant draws nothing"
         );

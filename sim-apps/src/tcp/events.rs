@@ -18,7 +18,7 @@ impl TcpHost {
         match ev {
             StackEvent::Accepted { conn, .. } => {
                 self.open(cx, conn, now);
-                self.accept_stream(conn);
+                self.accept_stream(cx.run_seed(), conn);
             }
             StackEvent::Unmatched { reason, from, port } => {
                 if cx.tracing() {

@@ -152,6 +152,8 @@ pub(super) struct Snapshot {
     pub(super) pages: Vec<u64>,
     /// Pages loaded in all, in the window or not.
     pub(super) page_count: u64,
+    /// The response times statistics are taken over (as `pages`).
+    pub(super) responses: Vec<u64>,
 }
 
 /// The metrics of `app` from `s`, in the order the summary lists them.
@@ -288,6 +290,7 @@ fn stream_report(side: &StreamSide, resolves: bool, s: &Snapshot) -> Vec<(String
     ]);
     if matches!(side, StreamSide::Client(_) | StreamSide::PlainClient) {
         m.extend(page_stats(&s.pages, s.page_count));
+        m.extend(response_stats(&s.responses));
     }
     let family = if tls { "tls" } else { "http" };
     m.into_iter()
@@ -315,6 +318,18 @@ fn page_stats(pages: &[u64], count: u64) -> [(&'static str, Option<u64>); 5] {
         ("page_ns_p50", q(50)),
         ("page_ns_p95", q(95)),
         ("page_ns_max", q(100)),
+    ]
+}
+
+/// Every request's response time: mean and nearest-rank percentiles, as
+/// for pages (the count is `responses`).
+fn response_stats(times: &[u64]) -> [(&'static str, Option<u64>); 4] {
+    let [_, mean, p50, p95, max] = page_stats(times, times.len() as u64);
+    [
+        ("response_ns_mean", mean.1),
+        ("response_ns_p50", p50.1),
+        ("response_ns_p95", p95.1),
+        ("response_ns_max", max.1),
     ]
 }
 

@@ -58,6 +58,10 @@ struct Figures {
     /// Client: each connection's page load, when it started and how long
     /// it took to its last response, in the order they finished.
     pages: Vec<(SimTime, u64)>,
+    /// Client: each request's response time, from when it was issued to
+    /// its response's last byte, with when it was issued, in the order
+    /// they were answered.
+    responses: Vec<(SimTime, u64)>,
 }
 
 /// A node's TCP application: its stack, its connections and what rides on
@@ -223,9 +227,14 @@ impl TcpHost {
         let isn = RngStream::derive(cx.run_seed(), &format!("tcp/{name}/isn"));
         let mut stack = TcpStack::new(self.app.cfg.clone(), isn, self.app.iss);
         stack.set_isns(self.app.isns.iter().copied());
-        if self.app.stream.is_some() {
+        if let Some(app) = &self.app.stream {
             self.sessions.rng = Some(RngStream::derive(cx.run_seed(), &format!("tls/{name}")));
+            if app.think.is_some() {
+                let think = format!("http/{name}/think");
+                self.sessions.think = Some(RngStream::derive(cx.run_seed(), &think));
+            }
         }
+        self.sessions.prefix.clone_from(&name);
         if let Role::Connect {
             remote: Target::Name { resolver, .. },
             ..
@@ -284,6 +293,8 @@ impl TcpHost {
                 }
             }
             TcpTimer::Cpu => self.release_held(cx, now),
+            TcpTimer::Think(id) => self.think_over(cx, id),
+            TcpTimer::ConnectOne => self.connect_next(cx),
             TcpTimer::Dns => self.on_dns_timer(cx),
             TcpTimer::Stop => {
                 self.stop_dialing();
@@ -454,6 +465,16 @@ impl TcpHost {
                 .map(|&(_, ns)| ns)
                 .collect(),
             page_count: self.figures.pages.len() as u64,
+            responses: self
+                .figures
+                .responses
+                .iter()
+                .filter(|(start, _)| {
+                    self.page_window
+                        .is_none_or(|(from, to)| *start >= from && *start < to)
+                })
+                .map(|&(_, ns)| ns)
+                .collect(),
         };
         // Observations of what never happened are left out.
         metrics::report(&self.app, &snapshot)
