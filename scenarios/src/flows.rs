@@ -135,9 +135,9 @@ fn line(out: &mut String, topo: &Topology, f: &Flow) {
         window,
         Some(s.retransmissions),
         Some(s.timeouts),
-        Some(c.rtt.count),
-        c.rtt.mean_ns(),
-        c.rtt.percentile_ns(95),
+        Some(c.rtt.count()),
+        c.rtt.mean(),
+        c.rtt.percentile(95),
     ] {
         out.push(',');
         num(out, v);

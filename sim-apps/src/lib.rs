@@ -25,6 +25,7 @@
 pub mod dist;
 pub mod dns;
 pub mod flood;
+pub mod histogram;
 pub mod host;
 pub mod http;
 pub mod mitm;

@@ -34,7 +34,11 @@ pub(super) fn period(p: &PeriodSpec, path: &str) -> Result<Dist, InputError> {
             Dist::Empirical(points.iter().map(|(d, p)| (ns(d), *p)).collect())
         }
     };
-    checked(d, path, "a period")
+    checked(
+        d,
+        path,
+        "a period of 0 is not a period: give a mean above 0",
+    )
 }
 
 /// A size in bytes, a constant at most `max` or a distribution (whose
@@ -58,13 +62,17 @@ pub(super) fn size(s: &SizeSpec, path: &str, max: u64) -> Result<Dist, InputErro
         },
         SizeSpec::Drawn(SizeDistSpec::Cdf(points)) => Dist::Empirical(points.clone().into()),
     };
-    checked(d, path, "a size")
+    checked(
+        d,
+        path,
+        "a size with a mean of 0 is always 0: give a mean above 0",
+    )
 }
 
 /// The checks every distribution gets: a range that does not end before
-/// it begins, a mean above 0, a Pareto shape above 1 (at or below 1 its
+/// it begins, a mean above 0 (`zero_mean` says why), a Pareto shape above 1 (at or below 1 its
 /// mean is infinite), and a CDF with points, ascending, ending at 1.
-fn checked(d: Dist, path: &str, what: &str) -> Result<Dist, InputError> {
+fn checked(d: Dist, path: &str, zero_mean: &str) -> Result<Dist, InputError> {
     match &d {
         Dist::Constant(_) => {}
         Dist::Uniform { lo, hi } => {
@@ -77,18 +85,12 @@ fn checked(d: Dist, path: &str, what: &str) -> Result<Dist, InputError> {
         }
         Dist::Exponential { mean } => {
             if *mean == 0 {
-                return Err(InputError::at(
-                    format!("{path}.exponential"),
-                    format!("{what} with a mean of 0 is always 0: give a mean above 0"),
-                ));
+                return Err(InputError::at(format!("{path}.exponential"), zero_mean));
             }
         }
         Dist::Pareto { mean, shape } => {
             if *mean == 0 {
-                return Err(InputError::at(
-                    format!("{path}.pareto.mean"),
-                    format!("{what} with a mean of 0 is always 0: give a mean above 0"),
-                ));
+                return Err(InputError::at(format!("{path}.pareto.mean"), zero_mean));
             }
             if !(shape.is_finite() && *shape > 1.0) {
                 return Err(InputError::at(

@@ -4,12 +4,12 @@
 //! still open, when the run does. Nothing here needs a trace record, so a
 //! run that only wants its summary builds none.
 
-use std::collections::BTreeMap;
-
 use sim_core::{NodeId, SimDuration, SimTime};
 use sim_tcp::conn::ConnStats;
 use sim_tcp::stack::{ConnId, Quad, TcpStack};
 use sim_tcp::{CongestionKind, State};
+
+use crate::histogram::Histogram;
 
 /// A host keeps the figures of its first this many connection ends and no
 /// more. The summary lists the first this many of the whole run, ordered
@@ -48,56 +48,8 @@ pub struct ConnFigures {
     /// When the peer last acknowledged new data: the end of the span its
     /// goodput is taken over.
     pub last_acked: Option<SimTime>,
-    /// Its RTT samples.
-    pub rtt: RttStats,
-}
-
-/// A connection end's RTT samples, kept in bounded memory: an exact count
-/// and sum for the mean, and a histogram for percentiles whose buckets
-/// keep a sample's eight most significant bits (so a percentile is read
-/// rounded down by less than 0.8 %, and a connection holds at most a few
-/// thousand buckets however many ACKs it takes; a bulk transfer takes
-/// one sample per ACK).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RttStats {
-    /// Samples taken.
-    pub count: u64,
-    /// Their sum, in nanoseconds.
-    pub sum_ns: u128,
-    buckets: BTreeMap<u64, u64>,
-}
-
-/// Significant bits a histogram bucket keeps.
-const RTT_BITS: u32 = 8;
-
-impl RttStats {
-    /// Adds a sample.
-    pub fn add(&mut self, r: SimDuration) {
-        let ns = r.as_nanos();
-        self.count += 1;
-        self.sum_ns += u128::from(ns);
-        let drop = (64 - ns.leading_zeros()).saturating_sub(RTT_BITS);
-        *self.buckets.entry(ns >> drop << drop).or_insert(0) += 1;
-    }
-
-    /// The mean sample in whole nanoseconds; `None` without a sample.
-    pub fn mean_ns(&self) -> Option<u64> {
-        (self.count > 0).then(|| (self.sum_ns / u128::from(self.count)) as u64)
-    }
-
-    /// The nearest-rank `p`th percentile (0 < p <= 100), rounded down to
-    /// its bucket; `None` without a sample.
-    pub fn percentile_ns(&self, p: u64) -> Option<u64> {
-        if self.count == 0 {
-            return None;
-        }
-        let rank = (self.count * p).div_ceil(100).max(1);
-        let mut seen = 0;
-        self.buckets.iter().find_map(|(&v, &n)| {
-            seen += n;
-            (seen >= rank).then_some(v)
-        })
-    }
+    /// Its RTT samples, in nanoseconds.
+    pub rtt: Histogram,
 }
 
 /// A live connection end's state when a time series samples it.
@@ -166,7 +118,7 @@ impl Ledger {
                     app: String::new(),
                     congestion,
                     last_acked: None,
-                    rtt: RttStats::default(),
+                    rtt: Histogram::default(),
                 });
                 self.live.push((id, self.ends.len() - 1));
                 self.ends.len() - 1
@@ -200,7 +152,7 @@ impl Ledger {
     /// Connection `id` took RTT sample `r`.
     pub(super) fn rtt_sample(&mut self, id: ConnId, r: SimDuration) {
         if let Some(e) = self.live_mut(id) {
-            e.rtt.add(r);
+            e.rtt.push(r.as_nanos());
         }
     }
 
@@ -223,29 +175,5 @@ impl Ledger {
             }
         }
         ends
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rtt_percentiles_are_nearest_rank_rounded_down_to_eight_bits() {
-        let mut r = RttStats::default();
-        assert_eq!((r.mean_ns(), r.percentile_ns(95)), (None, None));
-        // 1..=100 ms: exact below 256 ns, rounded down to 8 significant
-        // bits above.
-        for ms in 1..=100u64 {
-            r.add(SimDuration::from_millis(ms));
-        }
-        assert_eq!(r.count, 100);
-        assert_eq!(r.mean_ns(), Some(50_500_000));
-        let p95 = r.percentile_ns(95).unwrap();
-        assert!(p95 <= 95_000_000 && p95 > 95_000_000 * 255 / 256, "{p95}");
-        assert_eq!(r.percentile_ns(100), Some(100_000_000 >> 19 << 19));
-        let mut small = RttStats::default();
-        small.add(SimDuration::from_nanos(200));
-        assert_eq!(small.percentile_ns(50), Some(200));
     }
 }

@@ -42,7 +42,7 @@ use crate::timer::{Slot, TcpTimer, Timer};
 use conns::{ConnApp, ConnTable, ConnTimers};
 use cpu::CpuQueue;
 use ledger::Ledger;
-pub use ledger::{ConnFigures, FlowSample, KEPT_CONNECTIONS, RttStats};
+pub use ledger::{ConnFigures, FlowSample, KEPT_CONNECTIONS};
 pub(crate) use metrics::metric_names;
 use metrics::{Snapshot, StreamTotals, TcpTotals};
 pub(crate) use relay::{RelayQueue, Relayed};
