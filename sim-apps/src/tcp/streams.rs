@@ -130,13 +130,17 @@ impl TcpHost {
             return;
         };
         let now = cx.now();
+        match self.conns.get_mut(id) {
+            Some(c) if c.thinking => {
+                c.thinking = false;
+                c.request_at = Some(now);
+            }
+            _ => return,
+        }
         let Some(stream) = self.conns.stream_mut(id) else {
             return;
         };
         let step = stream.next_request(&app);
-        if let Some(c) = self.conns.get_mut(id) {
-            c.request_at = Some(now);
-        }
         self.apply_step(cx, now, id, step, &app);
     }
 
@@ -263,6 +267,9 @@ impl TcpHost {
             if step.think
                 && let Some(d) = self.draw_think(app)
             {
+                if let Some(c) = self.conns.get_mut(id) {
+                    c.thinking = true;
+                }
                 let t = cx.new_timer(Timer::Tcp(self.slot, TcpTimer::Think(id)).to_token());
                 cx.set_timer(t, now + d);
             }
