@@ -50,6 +50,7 @@
 mod batch;
 mod error;
 mod expand;
+mod flows;
 pub mod format;
 mod json;
 pub mod limits;
@@ -73,8 +74,8 @@ pub use plan::{Expectation, FaultRule, LinkAction, Measure, Plan, TraceFilter};
 /// The pictures' file format (of [`OutputOptions`] and [`BatchOptions`]).
 pub use reports::Format;
 pub use run::{
-    ExpectResult, Limits, NoSink, Observed, Outcome, Progress, RunOutput, Tracing, run, run_traced,
-    run_with,
+    ExpectResult, Flow, Limits, NoSink, Observed, Outcome, Progress, RunOutput, Tracing, run,
+    run_traced, run_with,
 };
 pub use staging::remove_temporaries_on_signal;
 pub use stats::Summary;

@@ -1,5 +1,6 @@
 //! Writing a run's files: `trace.jsonl`, `trace.txt`, `trace.pcap`,
-//! `summary.json` and the pictures, streamed while the run goes.
+//! `summary.json`, `timeseries.csv`, `flows.csv` and the pictures,
+//! streamed while the run goes.
 //!
 //! Every file is first written under a temporary name in the output folder and
 //! renamed into place only when all of them are complete, so a folder never
@@ -26,12 +27,13 @@ use crate::staging::{Staging, partial, werr, write_durable};
 use crate::threaded::Threaded;
 
 /// Names of the files a run writes, in the order they are written.
-pub const FILES: [&str; 5] = [
+pub const FILES: [&str; 6] = [
     "trace.jsonl",
     "trace.txt",
     "summary.json",
     "trace.pcap",
     "timeseries.csv",
+    "flows.csv",
 ];
 
 /// The folder name a scenario's `name` gives under `out/`: one path
@@ -233,17 +235,20 @@ pub enum OutputKind {
     Pictures,
     /// `timeseries.csv`, for a scenario with a `timeseries` section.
     TimeSeries,
+    /// `flows.csv`, for a scenario with a TCP application.
+    Flows,
 }
 
 impl OutputKind {
     /// Every kind, in the order the files are written.
-    pub const ALL: [OutputKind; 6] = [
+    pub const ALL: [OutputKind; 7] = [
         OutputKind::Trace,
         OutputKind::Text,
         OutputKind::Pcap,
         OutputKind::Summary,
         OutputKind::Pictures,
         OutputKind::TimeSeries,
+        OutputKind::Flows,
     ];
 
     /// The name used on the command line.
@@ -255,6 +260,7 @@ impl OutputKind {
             OutputKind::Summary => "summary",
             OutputKind::Pictures => "pictures",
             OutputKind::TimeSeries => "timeseries",
+            OutputKind::Flows => "flows",
         }
     }
 
@@ -369,7 +375,7 @@ fn wanted(opts: &OutputOptions) -> KindSet {
             OutputKind::Trace | OutputKind::Text | OutputKind::Pcap | OutputKind::Pictures => {
                 KindSet::ALL
             }
-            OutputKind::Summary | OutputKind::TimeSeries => KindSet::NONE,
+            OutputKind::Summary | OutputKind::TimeSeries | OutputKind::Flows => KindSet::NONE,
         });
     }
     set
@@ -484,7 +490,8 @@ impl FileSinks {
 }
 
 impl FileSinks {
-    /// Writes `summary.json` and the pictures under temporary names.
+    /// Writes `summary.json`, `flows.csv` and the pictures under temporary
+    /// names.
     fn write_summary_and_pictures(
         &mut self,
         dir: &Path,
@@ -498,6 +505,13 @@ impl FileSinks {
             let p = partial(dir, FILES[2]);
             write_durable(&p, text.as_bytes()).map_err(werr(&p))?;
             names.push(FILES[2].to_string());
+        }
+        // Like the summary, from the models' own figures: no record needed.
+        if opts.outputs.contains(&OutputKind::Flows) && crate::flows::has_tcp(plan) {
+            let text = crate::flows::csv(plan, out);
+            let p = partial(dir, FILES[5]);
+            write_durable(&p, text.as_bytes()).map_err(werr(&p))?;
+            names.push(FILES[5].to_string());
         }
         if let Some(p) = &self.pictures {
             for (name, bytes) in p.draw(opts.format) {

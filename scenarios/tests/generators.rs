@@ -301,3 +301,102 @@ fn the_readme_example_plans_as_described() {
         8
     );
 }
+
+/// Two UDP flows, on/off and constant, across the dumbbell beside its
+/// TCP flows.
+fn with_udp_flows(udp: &str) -> String {
+    DUMBBELL.replacen(
+        r#""tcp": {"send": 200000, "congestion": "cubic"}}],"#,
+        &format!(
+            r#""tcp": {{"send": 200000, "congestion": "cubic"}}}},
+            {{"name": "voice", "from": ["left0", "left1"], "to": ["right2"], "count": 2, "port": 7000, "udp": {udp}}}],"#
+        ),
+        1,
+    )
+}
+
+#[test]
+fn udp_flow_groups_expand_into_senders_and_sinks_and_run() {
+    let text = with_udp_flows(
+        r#"{"rate": "1Mbps", "size": 500, "on_off": {"on": {"exponential": "100ms"}, "off": {"uniform": ["50ms", "150ms"]}}}"#,
+    );
+    assert_ne!(text, DUMBBELL);
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "u.json", &text);
+    let o = netsim(&["check", "--expand", &file]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let eps = doc["endpoints"].as_array().unwrap();
+    assert_eq!(eps.len(), 1 + 6 + 4);
+    // Flow i: a sink on right2 at port 7000 + i, and a sender from the
+    // i-th host of `from` to it, with the group's settings.
+    let on_off =
+        serde_json::json!({"on": {"exponential": "100ms"}, "off": {"uniform": ["50ms", "150ms"]}});
+    for i in 0..2 {
+        assert_eq!(
+            eps[7 + 2 * i],
+            serde_json::json!({"node": "right2", "name": format!("voice{i}"),
+                "udp": {"listen": 7000 + i}})
+        );
+        assert_eq!(
+            eps[8 + 2 * i],
+            serde_json::json!({"node": format!("left{i}"), "name": format!("voice{i}"),
+                "udp": {"target": format!("right2:{}", 7000 + i), "rate": "1Mbps",
+                        "size": 500, "on_off": on_off}})
+        );
+    }
+    // It runs: each sink hears its sender, on and off (about half the
+    // time on: less than the rate's worth over the run).
+    let out = run_text(&text, 1).unwrap();
+    for i in 0..2 {
+        let sent = metric(&out, &format!("left{i}.voice{i}.sent"));
+        let got = metric(&out, &format!("right2.voice{i}.received"));
+        assert!(sent > 50, "{sent}");
+        assert!(got > 0 && got <= sent, "{got} of {sent}");
+        // 1 Mbps of 500-byte datagrams for 2 s is 500; on/off sends less.
+        assert!(sent < 450, "on and off: {sent}");
+    }
+    // A constant-rate group: exactly the rate's datagrams over the run,
+    // one every 4 ms from 0 s to 2 s, both included.
+    let cbr = run_text(&with_udp_flows(r#"{"rate": "1Mbps", "size": 500}"#), 1).unwrap();
+    assert_eq!(metric(&cbr, "left0.voice0.sent"), 501);
+}
+
+#[test]
+fn a_udp_flow_group_refuses_tcp_settings_and_its_own_fields() {
+    let cases = [
+        (
+            with_udp_flows(r#"{"rate": "1Mbps"}, "server": {}"#),
+            "flows[1].server",
+            "TCP or UDP",
+        ),
+        (
+            with_udp_flows(r#"{"rate": "1Mbps", "target": "right0:9"}"#),
+            "flows[1].udp.target",
+            "each flow sets its own",
+        ),
+        (
+            with_udp_flows(r#"{"rate": "1Mbps", "local_port": 9}"#),
+            "flows[1].udp.local_port",
+            "each flow sets its own",
+        ),
+        (
+            with_udp_flows(
+                r#"{"rate": "1Mbps", "on_off": {"on": {"cdf": []}, "off": {"constant": "1s"}}}"#,
+            ),
+            "endpoints[8].udp.on_off.on.cdf",
+            "empty CDF",
+        ),
+    ];
+    for (text, path, words) in cases {
+        let err = run_text(&text, 1)
+            .err()
+            .unwrap_or_else(|| panic!("{path}: accepted"));
+        assert!(err.contains(path) && err.contains(words), "{path}: {err}");
+    }
+}

@@ -146,3 +146,67 @@ fn means_are_taken_over_what_arrived_in_the_window() {
     .unwrap();
     assert!(!none.metrics.iter().any(|(k, _)| k == "a.ping.rtt_mean_ns"));
 }
+
+/// Twenty 20 kB HTTP pages one after another across a link whose delay
+/// goes from 10 ms to 50 ms at 1 s, measured as `measure` says.
+fn pages_through_a_delay_change(measure: &str) -> String {
+    format!(
+        r#"{{
+  "name": "p", "stop_at": "30s",
+  "topology": {{"nodes": ["a", "b"], "links": [{{"between": ["a", "b"], "delay": "10ms", "bandwidth": "100Mbps"}}]}},
+  "endpoints": [
+    {{"node": "b", "tcp": {{"listen": 80, "http": {{"response": 20000}}}}}},
+    {{"node": "a", "tcp": {{"connect": "b:80", "connections": 20, "concurrency": 1, "http": {{"request": 300}}}}}}
+  ],
+  "actions": [{{"at": "1s", "link": ["a", "b"], "set": {{"delay": "50ms"}}}}]
+  {measure}
+}}"#
+    )
+}
+
+#[test]
+fn page_times_are_taken_over_the_pages_that_started_in_the_window() {
+    let whole = run_text(&pages_through_a_delay_change(""), 1).unwrap();
+    let late = run_text(
+        &pages_through_a_delay_change(r#", "measure": {"from": "1s"}"#),
+        1,
+    )
+    .unwrap();
+    // Every page loaded in both, and the count stays whole-run.
+    assert_eq!(metric(&whole, "a.http.pages"), 20);
+    assert_eq!(metric(&late, "a.http.pages"), 20);
+    // The first page took five 20 ms round trips (handshake, request,
+    // slow start of 20 kB, close); after 1 s a round trip is 100 ms.
+    let fast = metric(&whole, "a.http.page_ns");
+    assert!((100_000_000..110_000_000).contains(&fast), "{fast}");
+    // Over the whole run the mean mixes fast and slow pages ...
+    let mean = metric(&whole, "a.http.page_ns_mean");
+    assert!(mean > 2 * fast && mean < 4 * fast, "{mean}");
+    // ... from 1 s on every page is a slow one, all alike.
+    let slow = metric(&late, "a.http.page_ns_mean");
+    assert!((500_000_000..510_000_000).contains(&slow), "{slow}");
+    for k in ["page_ns_p50", "page_ns_p95", "page_ns_max"] {
+        assert_eq!(metric(&late, &format!("a.http.{k}")), slow, "{k}");
+    }
+    // Before 1 s: the fast ones (a page that starts before the change and
+    // ends after it is the window's slowest).
+    let early = run_text(
+        &pages_through_a_delay_change(r#", "measure": {"from": "0s", "to": "1s"}"#),
+        1,
+    )
+    .unwrap();
+    let p50 = metric(&early, "a.http.page_ns_p50");
+    assert!(p50.abs_diff(fast) < 100_000, "{p50} {fast}");
+    assert!(metric(&early, "a.http.page_ns_max") < slow);
+    // A window no page started in has no page time (never happened).
+    let none = run_text(
+        &pages_through_a_delay_change(r#", "measure": {"from": "29s"}"#),
+        1,
+    )
+    .unwrap();
+    assert_eq!(metric(&none, "a.http.pages"), 20);
+    for k in ["page_ns_mean", "page_ns_p50", "page_ns_p95", "page_ns_max"] {
+        let name = format!("a.http.{k}");
+        assert!(!none.metrics.iter().any(|(m, _)| *m == name), "{name}");
+    }
+}

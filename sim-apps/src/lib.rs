@@ -22,8 +22,10 @@
 //!
 //! `docs/ARCHITECTURE.md` draws the layers.
 
+pub mod dist;
 pub mod dns;
 pub mod flood;
+pub mod histogram;
 pub mod host;
 pub mod http;
 pub mod mitm;

@@ -4,6 +4,8 @@
 
 use sim_core::{RngStream, SimDuration, SimTime};
 
+use crate::dist::Dist;
+
 /// An application's start time, as the scenario gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Start {
@@ -53,11 +55,13 @@ impl Start {
         match self {
             Start::At(t) => t,
             Start::Uniform { from, to } => {
-                let span = to.saturating_since(from).as_nanos();
                 let mut rng = RngStream::derive(seed, &Start::stream_name(node, app));
-                // Integer draw: the same on every platform.
-                let off = rng.below(span.saturating_add(1));
-                from + SimDuration(off)
+                // An integer draw: the same on every platform.
+                let span = Dist::Uniform {
+                    lo: 0,
+                    hi: to.saturating_since(from).as_nanos(),
+                };
+                from + SimDuration(span.draw(&mut rng))
             }
         }
     }

@@ -81,6 +81,12 @@ pub enum TcpTimer {
     Dns,
     /// The application's `stop` time.
     Stop,
+    /// A client's think time on a connection is over: its next request
+    /// goes.
+    Think(ConnId),
+    /// A client's think time between connections is over: the next one
+    /// opens.
+    ConnectOne,
 }
 
 const KIND_SHIFT: u32 = 56;
@@ -104,6 +110,8 @@ const KIND_CPU: u64 = 6;
 const KIND_DNS: u64 = 7;
 const KIND_UDP: u64 = 8;
 const KIND_STOP: u64 = 9;
+const KIND_THINK: u64 = 10;
+const KIND_CONNECT_ONE: u64 = 11;
 
 impl Timer {
     /// The token sim-core carries for this timer.
@@ -121,6 +129,8 @@ impl Timer {
                     TcpTimer::Cpu => (KIND_CPU, 0),
                     TcpTimer::Dns => (KIND_DNS, 0),
                     TcpTimer::Stop => (KIND_STOP, 0),
+                    TcpTimer::Think(id) => (KIND_THINK, u64::from(id.0)),
+                    TcpTimer::ConnectOne => (KIND_CONNECT_ONE, 0),
                 };
                 let second = if slot.upstream { SECOND } else { 0 };
                 let app = u64::from(slot.app & APP_MASK as u16) << APP_SHIFT;
@@ -152,6 +162,8 @@ impl Timer {
             KIND_DNS => tcp(TcpTimer::Dns),
             KIND_UDP => Some(Timer::Udp(app)),
             KIND_STOP => tcp(TcpTimer::Stop),
+            KIND_THINK => tcp(TcpTimer::Think(ConnId(value as u32))),
+            KIND_CONNECT_ONE => tcp(TcpTimer::ConnectOne),
             _ => None,
         }
     }
@@ -181,6 +193,9 @@ mod tests {
                 TcpTimer::Cpu,
                 TcpTimer::Dns,
                 TcpTimer::Stop,
+                TcpTimer::Think(ConnId(7)),
+                TcpTimer::Think(ConnId(u32::MAX)),
+                TcpTimer::ConnectOne,
             ] {
                 all.push(Timer::Tcp(slot, t));
             }
@@ -229,6 +244,10 @@ mod tests {
             (1 << 56) | (1 << 40) | 9
         );
         assert_eq!(Timer::Udp(2).to_token(), (8 << 56) | (2 << 40));
-        assert_eq!(Timer::from_token(10 << 56), None);
+        assert_eq!(
+            Timer::Tcp(Slot::FIRST, TcpTimer::Think(ConnId(3))).to_token(),
+            (10 << 56) | 3
+        );
+        assert_eq!(Timer::from_token(12 << 56), None);
     }
 }

@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 
 use sim_core::{Context, NodeId, Rate, RngStream, SimDuration, SimTime, TimerId, Value};
 
+use crate::dist::Dist;
+use crate::histogram::Histogram;
 use crate::payload::Wire;
 use crate::start::Start;
 use crate::timer::Timer;
@@ -79,52 +81,10 @@ pub struct UdpSender {
 /// The lengths of on and off periods.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OnOff {
-    /// How long each on period lasts.
-    pub on: Period,
-    /// How long each off period lasts.
-    pub off: Period,
-}
-
-/// How a period's length is drawn.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Period {
-    /// Always this long.
-    Constant(SimDuration),
-    /// Exponential with this mean.
-    Exponential {
-        /// The mean.
-        mean: SimDuration,
-    },
-    /// Pareto with this mean and shape (greater than 1, or the mean is
-    /// infinite): scale `mean * (shape - 1) / shape`, as ns-3's
-    /// `ParetoRandomVariable` sets it from a mean.
-    Pareto {
-        /// The mean.
-        mean: SimDuration,
-        /// The shape (tail index).
-        shape: f64,
-    },
-}
-
-/// No drawn period is longer than this (about 146 years): far beyond any
-/// run, and clear of overflow when added to a time.
-const LONGEST_PERIOD_NS: f64 = 4.6e18;
-
-impl Period {
-    /// A length drawn from `rng` (nothing drawn for a constant). Uses
-    /// `libm`, so the value is the same on every platform.
-    pub fn draw(self, rng: &mut RngStream) -> SimDuration {
-        let ns = match self {
-            Period::Constant(d) => return d,
-            Period::Exponential { mean } => rng.exponential(mean.as_nanos() as f64),
-            Period::Pareto { mean, shape } => {
-                let scale = mean.as_nanos() as f64 * (shape - 1.0) / shape;
-                // Inverse transform; 1 - u is in (0, 1].
-                scale / libm::pow(1.0 - rng.uniform(), 1.0 / shape)
-            }
-        };
-        SimDuration(libm::round(ns.clamp(0.0, LONGEST_PERIOD_NS)) as u64)
-    }
+    /// How long each on period lasts, in nanoseconds.
+    pub on: Dist,
+    /// How long each off period lasts, in nanoseconds.
+    pub off: Dist,
 }
 
 /// A UDP sink.
@@ -237,8 +197,7 @@ impl Sender {
         let Some(on_off) = &self.spec.on_off else {
             return;
         };
-        let on = on_off.on;
-        let len = self.rng.as_mut().map_or(SimDuration::ZERO, |r| on.draw(r));
+        let len = SimDuration(self.rng.as_mut().map_or(0, |r| on_off.on.draw(r)));
         self.on_until = now + len;
         self.last = now;
         let first = now + self.gap(self.bits().saturating_sub(self.residual_bits));
@@ -281,9 +240,9 @@ impl Sender {
                     / 1_000_000_000;
                 let spent = u64::try_from(spent).unwrap_or(u64::MAX);
                 self.residual_bits = self.residual_bits.saturating_add(spent).min(self.bits());
-                let off = self.spec.on_off.as_ref().map(|o| o.off);
+                let off = self.spec.on_off.as_ref().map(|o| &o.off);
                 let len = match (off, self.rng.as_mut()) {
-                    (Some(off), Some(r)) => off.draw(r),
+                    (Some(off), Some(r)) => SimDuration(off.draw(r)),
                     _ => SimDuration::ZERO,
                 };
                 self.arm(cx, Next::OffEnds, now + len);
@@ -347,69 +306,6 @@ impl Flow {
     }
 }
 
-/// Sub-buckets per power of two in [`Delays`]: 2^10, so a bucket spans at
-/// most 1/1024 of its values.
-const SUB_BITS: u32 = 10;
-
-/// One-way delays in memory that does not grow with the datagrams: a
-/// log-linear histogram (HDR-style: exact below 1024 ns, then 1024
-/// buckets for each power of two), each bucket with its count and sum,
-/// beside the exact count, sum, minimum and maximum. A percentile is the
-/// mean of the values in the bucket that holds its rank: exact when they
-/// are all equal (a path without queueing), and otherwise within 1/1024
-/// of the true value. A bucket exists only once a delay fell in it.
-#[derive(Debug, Default)]
-struct Delays {
-    buckets: BTreeMap<u32, (u64, u128)>,
-    n: u64,
-    sum: u128,
-    min: Option<u64>,
-    max: Option<u64>,
-}
-
-impl Delays {
-    /// The bucket of `v`: monotone in `v`.
-    fn bucket(v: u64) -> u32 {
-        if v < 1 << SUB_BITS {
-            return v as u32;
-        }
-        let e = 63 - v.leading_zeros();
-        let m = (v >> (e - SUB_BITS)) & ((1 << SUB_BITS) - 1);
-        ((e - SUB_BITS + 1) << SUB_BITS) | m as u32
-    }
-
-    fn push(&mut self, v: u64) {
-        let b = self.buckets.entry(Delays::bucket(v)).or_default();
-        b.0 += 1;
-        b.1 += u128::from(v);
-        self.n += 1;
-        self.sum += u128::from(v);
-        self.min = Some(self.min.map_or(v, |m| m.min(v)));
-        self.max = Some(self.max.map_or(v, |m| m.max(v)));
-    }
-
-    fn mean(&self) -> Option<u64> {
-        (self.n > 0).then(|| (self.sum / u128::from(self.n)) as u64)
-    }
-
-    /// The nearest-rank percentile `p` (as the page times), from the
-    /// bucket that holds it.
-    fn percentile(&self, p: u64) -> Option<u64> {
-        if self.n == 0 {
-            return None;
-        }
-        let rank = (self.n * p).div_ceil(100).max(1);
-        let mut seen = 0;
-        for &(count, sum) in self.buckets.values() {
-            seen += count;
-            if seen >= rank {
-                return Some((sum / u128::from(count)) as u64);
-            }
-        }
-        self.max
-    }
-}
-
 /// A running sink.
 #[derive(Debug)]
 pub(crate) struct Sink {
@@ -420,7 +316,7 @@ pub(crate) struct Sink {
     duplicates: u64,
     reordered: u64,
     /// One-way delays of the distinct datagrams, ns.
-    delays: Delays,
+    delays: Histogram,
     /// The earliest send time among the datagrams received.
     first_sent: Option<SimTime>,
     last_arrival: Option<SimTime>,
@@ -435,7 +331,7 @@ impl Sink {
             bytes: 0,
             duplicates: 0,
             reordered: 0,
-            delays: Delays::default(),
+            delays: Histogram::default(),
             first_sent: None,
             last_arrival: None,
         }
@@ -498,11 +394,11 @@ impl Sink {
             ("udp.lost", Some(lost)),
             ("udp.duplicates", Some(self.duplicates)),
             ("udp.reordered", Some(self.reordered)),
-            ("udp.delay_min_ns", d.min),
+            ("udp.delay_min_ns", d.min()),
             ("udp.delay_mean_ns", d.mean()),
             ("udp.delay_p50_ns", d.percentile(50)),
             ("udp.delay_p95_ns", d.percentile(95)),
-            ("udp.delay_max_ns", d.max),
+            ("udp.delay_max_ns", d.max()),
             ("udp.goodput_bps", goodput),
         ]
     }
@@ -590,60 +486,24 @@ mod tests {
         assert_eq!(metric(&s, "udp.delay_mean_ns"), Some(10));
     }
 
-    /// Buckets keep their order, and a percentile is within 1/1024 of the
-    /// exact nearest-rank value, however spread the delays; equal delays
-    /// give the exact value.
-    #[test]
-    fn delay_percentiles_are_close_in_bounded_memory() {
-        let mut values: Vec<u64> = (0..5_000u64)
-            .chain((10..64).flat_map(|k| [(1u64 << k) - 1, 1 << k, (1 << k) + 1]))
-            .chain([u64::MAX])
-            .collect();
-        values.sort_unstable();
-        for w in values.windows(2) {
-            assert!(Delays::bucket(w[0]) <= Delays::bucket(w[1]), "{w:?}");
-        }
-        let mut rng = RngStream::derive(9, "delays");
-        let mut d = Delays::default();
-        let mut exact = Vec::new();
-        for _ in 0..50_000 {
-            let v = 1_000_000 + rng.below(400_000_000);
-            d.push(v);
-            exact.push(v);
-        }
-        exact.sort_unstable();
-        for p in [1, 50, 95, 99] {
-            let want = exact[(exact.len() * p).div_ceil(100) - 1] as f64;
-            let got = d.percentile(p as u64).unwrap() as f64;
-            assert!((got - want).abs() <= want / 1024.0, "p{p}: {got} vs {want}");
-        }
-        assert!(d.buckets.len() < 8 * 1024, "{} buckets", d.buckets.len());
-        let mut same = Delays::default();
-        for _ in 0..10 {
-            same.push(123_456_789);
-        }
-        assert_eq!(same.percentile(50), Some(123_456_789));
-        assert_eq!(same.percentile(95), Some(123_456_789));
-    }
-
     #[test]
     fn periods_have_their_means_and_pareto_its_floor() {
         let mut rng = RngStream::derive(1, "test");
         let n = 100_000u64;
-        let mean = SimDuration::from_millis(100);
+        let mean = 100_000_000;
         let exp: u64 = (0..n)
-            .map(|_| Period::Exponential { mean }.draw(&mut rng).as_nanos())
+            .map(|_| Dist::Exponential { mean }.draw(&mut rng))
             .sum();
         let exp = exp / n;
         assert!((95_000_000..105_000_000).contains(&exp), "{exp}");
-        let pareto = Period::Pareto { mean, shape: 2.5 };
-        let draws: Vec<u64> = (0..n).map(|_| pareto.draw(&mut rng).as_nanos()).collect();
+        let pareto = Dist::Pareto { mean, shape: 2.5 };
+        let draws: Vec<u64> = (0..n).map(|_| pareto.draw(&mut rng)).collect();
         // Never below the scale, mean * (shape - 1) / shape = 60 ms.
         assert!(draws.iter().all(|&d| d >= 60_000_000));
         let m = draws.iter().sum::<u64>() / n;
         assert!((90_000_000..110_000_000).contains(&m), "{m}");
         assert_eq!(
-            Period::Constant(mean).draw(&mut rng),
+            Dist::Constant(mean).draw(&mut rng),
             mean,
             "a constant draws nothing"
         );

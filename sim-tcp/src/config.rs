@@ -24,6 +24,18 @@ pub enum CongestionKind {
     Dctcp,
 }
 
+impl CongestionKind {
+    /// The name scenario files and `flows.csv` use (`"newreno"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CongestionKind::Reno => "reno",
+            CongestionKind::NewReno => "newreno",
+            CongestionKind::Cubic => "cubic",
+            CongestionKind::Dctcp => "dctcp",
+        }
+    }
+}
+
 /// Whether a connection uses Explicit Congestion Notification (RFC 3168),
 /// as Linux's `net.ipv4.tcp_ecn` chooses.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -134,6 +134,9 @@ pub enum Event {
     Acked(u64),
     /// A new RTT sample changed the estimator.
     Rtt {
+        /// The sample itself, before smoothing (what a per-flow RTT mean
+        /// or percentile is taken over).
+        sample: SimDuration,
         /// Smoothed RTT.
         srtt: SimDuration,
         /// RTT variation.
@@ -2132,6 +2135,7 @@ impl Connection {
         }
         let srtt = self.rtt.srtt().unwrap_or_default();
         self.events.push_back(Event::Rtt {
+            sample: r,
             srtt,
             rttvar: self.rtt.rttvar(),
             rto: self.rtt.rto(),

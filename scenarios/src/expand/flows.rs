@@ -1,5 +1,5 @@
-//! `flows`: N TCP flows between two groups of hosts, as endpoint pairs
-//! (the pairing and names are documented on [`FlowsSpec`]).
+//! `flows`: N TCP or UDP flows between two groups of hosts, as endpoint
+//! pairs (the pairing and names are documented on [`FlowsSpec`]).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -55,8 +55,23 @@ pub(super) fn expand_flows(top: &mut Map<String, Value>) -> Result<(), InputErro
                 ),
             ));
         }
-        let client = settings(&raw[j], "tcp", &path)?;
-        let server = settings(&raw[j], "server", &path)?;
+        let udp = spec.udp.is_some();
+        if udp
+            && let Some(tcp) = ["tcp", "server"]
+                .into_iter()
+                .find(|f| raw[j].get(f).is_some())
+        {
+            return Err(InputError::at(
+                format!("{path}.{tcp}"),
+                "a group's flows are TCP or UDP: give \"udp\", or \"tcp\" and \"server\", not both",
+            ));
+        }
+        let client = if udp {
+            settings(&raw[j], "udp", &path, &["target", "listen", "local_port"])?
+        } else {
+            settings(&raw[j], "tcp", &path, &["connect", "listen"])?
+        };
+        let server = settings(&raw[j], "server", &path, &["connect", "listen"])?;
         for i in 0..count {
             let (a, b) = (
                 from[(i % from.len() as u64) as usize],
@@ -74,6 +89,13 @@ pub(super) fn expand_flows(top: &mut Map<String, Value>) -> Result<(), InputErro
             }
             let p = u64::from(port) + i;
             let app = format!("{name}{i}");
+            if udp {
+                new.push(json!({"node": b, "name": app, "udp": {"listen": p}}));
+                let mut send = client.clone();
+                send.insert("target".into(), json!(format!("{b}:{p}")));
+                new.push(json!({"node": a, "name": app, "udp": send}));
+                continue;
+            }
             let mut listen = server.clone();
             listen.insert("listen".into(), json!(p));
             new.push(json!({"node": b, "name": app, "tcp": listen}));
@@ -161,15 +183,20 @@ fn matches(pattern: &str, name: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
-/// A group's `tcp` or `server` settings as given (an object), refusing
-/// the fields the flow sets itself.
-fn settings(raw: &Value, field: &str, path: &str) -> Result<Map<String, Value>, InputError> {
+/// A group's `tcp`, `server` or `udp` settings as given (an object),
+/// refusing the fields `own` that each flow sets itself.
+fn settings(
+    raw: &Value,
+    field: &str,
+    path: &str,
+    own: &[&str],
+) -> Result<Map<String, Value>, InputError> {
     let given = raw
         .get(field)
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    for own in ["connect", "listen"] {
+    for &own in own {
         if given.contains_key(own) {
             return Err(InputError::at(
                 format!("{path}.{field}.{own}"),

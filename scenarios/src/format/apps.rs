@@ -390,13 +390,23 @@ pub struct HttpSpec {
     /// Client: request bytes (default 300).
     #[serde(default)]
     pub request: Option<u64>,
-    /// Server: response body bytes (default 10000).
+    /// Server: response body bytes (default 10000), or a distribution
+    /// each response's size is drawn from (`{"exponential": 20000}`,
+    /// `{"uniform": [1000, 9000]}`, `{"pareto": {"mean": 20000, "shape":
+    /// 1.5}}`, `{"cdf": [[1000, 0.5], [100000, 1]]}`), from a stream of
+    /// each connection (`http/<host>/response/<k>`, the k-th connection
+    /// accepted); a draw is cut at 64 MiB.
     #[serde(default)]
-    pub response: Option<u64>,
+    pub response: Option<SizeSpec>,
     /// Client: requests per connection, one after another (keep-alive;
     /// default 1).
     #[serde(default)]
     pub requests: Option<u64>,
+    /// Client: a pause after each response before the next request, on
+    /// the same connection or the next one (default none), drawn from the
+    /// stream `http/<host>/think`.
+    #[serde(default)]
+    pub think: Option<PeriodSpec>,
 }
 
 /// A TLS version by its number.
@@ -590,17 +600,105 @@ pub struct OnOffSpec {
     pub off: PeriodSpec,
 }
 
-/// How a period's length is drawn (from the stream
-/// `udp/<host>/<name>/on_off`).
+/// How a period's length is drawn (a UDP sender's on and off periods from
+/// the stream `udp/<host>/<name>/on_off`, an HTTP client's think times
+/// from `http/<host>/think`).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum PeriodSpec {
     /// Always this long.
     Constant(Duration),
+    /// Uniformly between the two, both included.
+    Uniform([Duration; 2]),
     /// Exponential with this mean.
     Exponential(Duration),
     /// Pareto with a mean and a shape greater than 1.
     Pareto(ParetoSpec),
+    /// An empirical distribution: `[duration, cumulative probability]`
+    /// points, both ascending, the last probability 1; interpolated
+    /// linearly between points.
+    Cdf(Vec<(Duration, f64)>),
+}
+
+/// How a size in bytes is drawn: a number of bytes, or a distribution.
+#[derive(Debug, Clone)]
+pub enum SizeSpec {
+    /// Always this many bytes.
+    Bytes(u64),
+    /// Drawn for each message.
+    Drawn(SizeDistSpec),
+}
+
+impl JsonSchema for SizeSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SizeSpec".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let d = g.subschema_for::<SizeDistSpec>();
+        schemars::json_schema!({
+            "description": "A size in bytes: a whole number, or a distribution to draw each one from.",
+            "anyOf": [{"type": "integer", "minimum": 0}, d]
+        })
+    }
+}
+
+/// By hand rather than `untagged`, so that a mistake says what it is (a
+/// negative size, an unknown distribution) at its own path.
+impl<'de> Deserialize<'de> for SizeSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = SizeSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number of bytes, or a distribution such as {\"exponential\": 20000}")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<SizeSpec, E> {
+                Ok(SizeSpec::Bytes(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<SizeSpec, E> {
+                u64::try_from(v).map(SizeSpec::Bytes).map_err(|_| {
+                    E::custom(format!("a size of {v} bytes: sizes cannot be negative"))
+                })
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<SizeSpec, E> {
+                Err(E::custom(format!("{v} is not a whole number of bytes")))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, m: A) -> Result<SizeSpec, A::Error> {
+                SizeDistSpec::deserialize(de::value::MapAccessDeserializer::new(m))
+                    .map(SizeSpec::Drawn)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A size distribution, in bytes.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SizeDistSpec {
+    /// Uniformly between the two, both included.
+    Uniform([u64; 2]),
+    /// Exponential with this mean.
+    Exponential(u64),
+    /// Pareto with a mean and a shape greater than 1.
+    Pareto(SizeParetoSpec),
+    /// An empirical distribution: `[bytes, cumulative probability]`
+    /// points, both ascending, the last probability 1; interpolated
+    /// linearly between points (the form data-centre workload CDFs come
+    /// in).
+    Cdf(Vec<(u64, f64)>),
+}
+
+/// A Pareto size distribution by its mean and shape.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct SizeParetoSpec {
+    /// The mean, bytes.
+    pub mean: u64,
+    /// The shape (tail index); greater than 1, or the mean is infinite.
+    pub shape: f64,
 }
 
 /// A Pareto distribution by its mean and shape.
@@ -630,6 +728,7 @@ super::objects::objects_only!(
     UdpSpec,
     OnOffSpec,
     ParetoSpec,
+    SizeParetoSpec,
     TcpSpec,
     HttpSpec,
     CertificateSpec,

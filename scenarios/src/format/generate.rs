@@ -9,7 +9,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::apps::TcpSpec;
+use super::apps::{TcpSpec, UdpSpec};
 use super::topology::LinkParamsSpec;
 use super::values::Count;
 
@@ -95,13 +95,14 @@ pub struct FatTreeSpec {
     pub core_link: Option<LinkParamsSpec>,
 }
 
-/// `count` TCP flows between two groups of hosts. Flow `i` goes from the
-/// (i mod F)-th host of `from` to the (i mod T)-th host of `to` (F and T
-/// the groups' sizes), each group's hosts in the order its entries list
-/// them, a pattern's matches in declaration order, each host once. It
-/// expands into two endpoints named `<name><i>`: a listener on port
-/// `port + i` at the receiver and a client connecting to it, so its
-/// metrics are `<receiver>.<name><i>.…` and `<sender>.<name><i>.…`.
+/// `count` TCP or UDP flows between two groups of hosts. Flow `i` goes
+/// from the (i mod F)-th host of `from` to the (i mod T)-th host of `to`
+/// (F and T the groups' sizes), each group's hosts in the order its
+/// entries list them, a pattern's matches in declaration order, each host
+/// once. It expands into two endpoints named `<name><i>`: a listener on
+/// port `port + i` at the receiver (a TCP listener, or a UDP sink) and a
+/// client connecting to it (or a UDP sender to it), so its metrics are
+/// `<receiver>.<name><i>.…` and `<sender>.<name><i>.…`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
@@ -129,6 +130,12 @@ pub struct FlowsSpec {
     /// The receivers' TCP settings, likewise (default `{}`).
     #[serde(default)]
     pub server: Option<TcpSpec>,
+    /// UDP flows instead of TCP: the senders' settings, as an endpoint's
+    /// `udp` without `target`, `listen` or `local_port` (`{"rate":
+    /// "2Mbps"}`, with `on_off` for on/off traffic); each receiver runs a
+    /// sink. Not with `tcp` or `server`.
+    #[serde(default)]
+    pub udp: Option<UdpSpec>,
 }
 
 /// How routes are chosen.

@@ -25,6 +25,7 @@ use sim_apps::host::{HostAction, NamedApp};
 mod actions;
 mod check;
 pub(crate) mod derived;
+mod dist;
 mod dns;
 mod expect;
 mod faults;

@@ -13,7 +13,11 @@ use sim_tls::suite::{Group, Suite, Version};
 
 use super::check::host_part;
 use crate::error::InputError;
-use crate::format::{CertificateSpec, HttpSpec, IssuerName, TcpSpec, TlsSpec, TlsVersionName};
+use sim_apps::dist::Dist;
+
+use crate::format::{
+    CertificateSpec, HttpSpec, IssuerName, SizeSpec, TcpSpec, TlsSpec, TlsVersionName,
+};
 use sim_apps::stream::{StreamApp, StreamSide};
 
 /// The demo CRL, known to every client: the serial a `"revoked": true`
@@ -66,21 +70,31 @@ fn http_app(t: &TcpSpec, h: &HttpSpec, path: &str, name: &str) -> Result<StreamA
     }
     let client = t.connect.is_some();
     let misplaced = if client {
-        h.response.is_some()
+        h.response.is_some().then_some(("response", "server"))
+    } else if h.request.is_some() {
+        Some(("request", "client"))
+    } else if h.requests.is_some() {
+        Some(("requests", "client"))
     } else {
-        h.request.is_some() || h.requests.is_some()
+        h.think.is_some().then_some(("think", "client"))
     };
-    if misplaced {
-        let (field, role) = if client {
-            ("response", "server")
-        } else {
-            ("request", "client")
-        };
+    if let Some((field, role)) = misplaced {
         return Err(InputError::at(
             format!("{path}.http.{field}"),
             format!("\"{field}\" is for the {role}"),
         ));
     }
+    let rpath = format!("{path}.http.response");
+    let response = match &h.response {
+        None => Dist::Constant(10_000),
+        Some(SizeSpec::Bytes(n)) => Dist::Constant(message_size(Some(*n), 0, &rpath)?),
+        Some(s) => super::dist::size(s, &rpath, MAX_MESSAGE_BYTES)?,
+    };
+    let think = h
+        .think
+        .as_ref()
+        .map(|p| super::dist::period(p, &format!("{path}.http.think")))
+        .transpose()?;
     Ok(StreamApp {
         side: if client {
             StreamSide::PlainClient
@@ -88,7 +102,8 @@ fn http_app(t: &TcpSpec, h: &HttpSpec, path: &str, name: &str) -> Result<StreamA
             StreamSide::PlainServer
         },
         request: message_size(h.request, 300, &format!("{path}.http.request"))?,
-        response: message_size(h.response, 10_000, &format!("{path}.http.response"))?,
+        response,
+        think,
         costs: sim_tls::cost::CpuCosts::default(),
         resume: false,
         requests: requests_per_connection(h.requests, &format!("{path}.http.requests"))?,
@@ -283,7 +298,8 @@ fn tls_client(
     Ok(StreamApp {
         side: StreamSide::Client(Box::new(cfg)),
         request: message_size(spec.request, 300, &format!("{path}.request"))?,
-        response: 0,
+        response: Dist::Constant(0),
+        think: None,
         costs: sim_tls::cost::CpuCosts::default(),
         resume: spec.resume.unwrap_or(false),
         requests: requests_per_connection(spec.requests, &format!("{path}.requests"))?,
@@ -356,7 +372,12 @@ fn tls_server(
     Ok(StreamApp {
         side: StreamSide::Server(Box::new(cfg)),
         request: 1,
-        response: message_size(spec.response, 10_000, &format!("{path}.response"))?,
+        response: Dist::Constant(message_size(
+            spec.response,
+            10_000,
+            &format!("{path}.response"),
+        )?),
+        think: None,
         costs: sim_tls::cost::CpuCosts::default(),
         resume: false,
         requests: 1,

@@ -1,13 +1,13 @@
 //! A `udp` endpoint: a sender at a constant bit rate or on/off, or a sink
 //! that counts what arrives on a port.
 
-use sim_core::{NodeId, SimDuration, Topology};
+use sim_core::{NodeId, Topology};
 
 use super::check::{exactly_one, given, node_port, start, stop};
 use crate::error::InputError;
-use crate::format::{PeriodSpec, UdpSpec};
+use crate::format::UdpSpec;
 use sim_apps::host::HostApp;
-use sim_apps::udp::{MAX_PAYLOAD, OnOff, Period, UdpApp, UdpSender, UdpSink};
+use sim_apps::udp::{MAX_PAYLOAD, OnOff, UdpApp, UdpSender, UdpSink};
 
 /// A sender's payload when `size` is left out: a 1500-byte MTU less the
 /// IPv4 and UDP headers.
@@ -76,8 +76,8 @@ pub(super) fn udp_app(
     let on_off = match &u.on_off {
         None => None,
         Some(o) => Some(OnOff {
-            on: period(&o.on, &format!("{path}.on_off.on"))?,
-            off: period(&o.off, &format!("{path}.on_off.off"))?,
+            on: super::dist::period(&o.on, &format!("{path}.on_off.on"))?,
+            off: super::dist::period(&o.off, &format!("{path}.on_off.off"))?,
         }),
     };
     let begin = start(u.at.as_ref(), &format!("{path}.at"))?;
@@ -118,41 +118,4 @@ fn sink(u: &UdpSpec, path: &str) -> Result<HostApp, InputError> {
         ));
     }
     Ok(HostApp::Udp(UdpApp::Sink(UdpSink { port })))
-}
-
-/// A period's distribution, checked: a mean above 0, and a Pareto shape
-/// above 1 (at or below 1 its mean is infinite).
-fn period(p: &PeriodSpec, path: &str) -> Result<Period, InputError> {
-    let positive = |d: SimDuration, at: String| {
-        if d == SimDuration::ZERO {
-            Err(InputError::at(
-                at,
-                "a period of 0 is not a period: give more than 0",
-            ))
-        } else {
-            Ok(d)
-        }
-    };
-    Ok(match p {
-        PeriodSpec::Constant(d) => Period::Constant(positive(d.0, format!("{path}.constant"))?),
-        PeriodSpec::Exponential(d) => Period::Exponential {
-            mean: positive(d.0, format!("{path}.exponential"))?,
-        },
-        PeriodSpec::Pareto(p) => {
-            let mean = positive(p.mean.0, format!("{path}.pareto.mean"))?;
-            if !(p.shape.is_finite() && p.shape > 1.0) {
-                return Err(InputError::at(
-                    format!("{path}.pareto.shape"),
-                    format!(
-                        "a Pareto shape of {} has no finite mean: give a shape above 1 (ns-3's default is 2)",
-                        p.shape
-                    ),
-                ));
-            }
-            Period::Pareto {
-                mean,
-                shape: p.shape,
-            }
-        }
-    })
 }

@@ -58,6 +58,9 @@ pub struct RunOutput {
     /// The TCP connection ends the summary lists, from the models
     /// themselves (see [`connections`]).
     pub connections: Vec<ConnFigures>,
+    /// Every connection end the hosts kept (`flows.csv`), in the
+    /// summary's order.
+    pub flows: Vec<Flow>,
     /// Each expectation's result.
     pub expectations: Vec<ExpectResult>,
     /// Simulated time when the run stopped.
@@ -69,6 +72,18 @@ pub struct RunOutput {
     /// What went wrong when the outcome is [`Outcome::Error`], or which
     /// limit stopped it when the outcome is [`Outcome::Stopped`].
     pub error: Option<String>,
+}
+
+/// One TCP connection end of `flows.csv`: its figures, and what the
+/// measurement window saw of it.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    /// As its host kept it.
+    pub conn: ConnFigures,
+    /// Data bytes its peer acknowledged inside the window, and the
+    /// window's length in nanoseconds; `None` without a window, or for an
+    /// end that did not live in it.
+    pub window_acked: Option<(u64, u64)>,
 }
 
 /// Limits a run stops at before its `stop_at`, with its outputs flushed.
@@ -195,7 +210,12 @@ pub fn run_traced<S: RecordSink + 'static>(
         Some(w) => w.transmitted(&sim, dir),
         None => (sim.transmitted_at(dir, end), end.as_nanos()),
     });
-    let connections = connections(&sim, plan);
+    let flows = flows(&sim, plan, window.as_ref());
+    let connections = flows
+        .iter()
+        .take(KEPT_CONNECTIONS)
+        .map(|f| f.conn.clone())
+        .collect();
     let events = sim.events_handled();
     drop(sim);
     let sink = std::rc::Rc::try_unwrap(shared)
@@ -218,6 +238,7 @@ pub fn run_traced<S: RecordSink + 'static>(
         series: sink.series,
         metrics,
         connections,
+        flows,
         end_time: end,
         events,
         expectations,
@@ -428,6 +449,9 @@ fn simulator(plan: &Plan, seed: u64, trace: bool) -> Simulator<Wire> {
         if plan.sample_every.is_some() {
             host.keep_ended_flows();
         }
+        if let Some((from, to)) = plan.measure {
+            host.measure_pages(from, to);
+        }
         sim.attach(*node, Box::new(host))
             .expect("plan gives each host one endpoint");
         for (i, (at, _, _)) in mine.iter().enumerate() {
@@ -459,12 +483,13 @@ fn end_time(sim: &Simulator<Wire>, plan: &Plan) -> SimTime {
     }
 }
 
-/// The first [`KEPT_CONNECTIONS`] TCP connection ends of the run, each
-/// with its figures as its host kept them, ordered by when they opened,
-/// then by node, then in the order their host had them (a man-in-the-middle
-/// lists the ends it answers as the server before its own). Every host
-/// keeps its first [`KEPT_CONNECTIONS`], so none of these is missing.
-fn connections(sim: &Simulator<Wire>, plan: &Plan) -> Vec<ConnFigures> {
+/// Every TCP connection end the hosts kept (each host its first
+/// [`KEPT_CONNECTIONS`]), ordered by when they opened, then by node, then
+/// in the order their host had them (a man-in-the-middle lists the ends it
+/// answers as the server before its own). The summary lists the first
+/// [`KEPT_CONNECTIONS`] of these; since every host keeps its first ones,
+/// none of those is missing.
+fn flows(sim: &Simulator<Wire>, plan: &Plan, window: Option<&window::Window>) -> Vec<Flow> {
     let mut all = Vec::new();
     for (node, _) in &plan.hosts {
         let host = sim.endpoint(*node).and_then(|ep| {
@@ -477,8 +502,12 @@ fn connections(sim: &Simulator<Wire>, plan: &Plan) -> Vec<ConnFigures> {
     }
     // A stable sort: a node's ends at one time keep their host's order.
     all.sort_by_key(|c| (c.opened, c.node));
-    all.truncate(KEPT_CONNECTIONS);
-    all
+    all.into_iter()
+        .map(|conn| Flow {
+            window_acked: window.and_then(|w| w.acked(sim, &conn).map(|b| (b, w.span_ns()))),
+            conn,
+        })
+        .collect()
 }
 
 fn collect_metrics(sim: &Simulator<Wire>, plan: &Plan) -> Vec<(String, Value)> {

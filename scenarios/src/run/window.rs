@@ -3,16 +3,29 @@
 
 use std::collections::HashMap;
 
+use sim_apps::host::Host;
 use sim_apps::payload::Wire;
-use sim_core::{LinkDirId, SimTime, Simulator, Value};
+use sim_apps::tcp::ConnFigures;
+use sim_core::{LinkDirId, NodeId, SimTime, Simulator, Value};
 
 use crate::plan::Plan;
 
-/// What is read at an edge: the counters rates come from, and each link
-/// direction's bytes whose transmission had begun.
+/// What is read at an edge: the counters rates come from, each link
+/// direction's bytes whose transmission had begun, and each kept TCP
+/// connection end's bytes acknowledged (for its goodput in `flows.csv`).
 struct Edge {
     counters: HashMap<String, u64>,
     transmitted: Vec<u64>,
+    acked: HashMap<EndKey, u64>,
+}
+
+/// A connection end, told apart from a later one on the same ports by
+/// when it opened.
+pub(super) type EndKey = (NodeId, u16, NodeId, u16, SimTime);
+
+/// The key of connection end `c`.
+pub(super) fn end_key(c: &ConnFigures) -> EndKey {
+    (c.node, c.lport, c.peer, c.pport, c.opened)
 }
 
 /// The window and what was read at its edges so far.
@@ -134,6 +147,31 @@ impl Window {
         });
     }
 
+    /// The data bytes of connection end `c` (as it is at the end of the
+    /// run) that its peer acknowledged inside the window; `None` when the
+    /// end did not exist in the window.
+    pub(super) fn acked(&self, sim: &Simulator<Wire>, c: &ConnFigures) -> Option<u64> {
+        let end = sim.now().min(self.to);
+        let alive = c.opened < end && c.ended.is_none_or(|e| e > self.from);
+        if !alive {
+            return None;
+        }
+        let key = end_key(c);
+        let at = |e: &Option<Edge>| e.as_ref().and_then(|e| e.acked.get(&key)).copied();
+        // An edge the run did not reach is the end of the run, where the
+        // end's counters are the ones given.
+        let to = match &self.at_to {
+            Some(_) => at(&self.at_to).unwrap_or(0),
+            None => c.stats.bytes_acked,
+        };
+        Some(to.saturating_sub(at(&self.at_from).unwrap_or(0)))
+    }
+
+    /// The window's length in nanoseconds.
+    pub(super) fn span_ns(&self) -> u64 {
+        self.to.saturating_since(self.from).as_nanos()
+    }
+
     /// A link direction's bytes whose transmission began in the window, and
     /// the window's length in nanoseconds.
     pub(super) fn transmitted(&self, sim: &Simulator<Wire>, dir: LinkDirId) -> (u64, u64) {
@@ -154,8 +192,19 @@ impl Window {
 fn read_edge(sim: &Simulator<Wire>, plan: &Plan, at: SimTime) -> Edge {
     let topo = sim.topology();
     let mut counters = HashMap::new();
+    let mut acked = HashMap::new();
     for (node, _) in &plan.hosts {
-        if let Some(ep) = sim.endpoint(*node) {
+        let ep = sim.endpoint(*node);
+        let host = ep.and_then(|ep| {
+            let ep: &dyn std::any::Any = ep;
+            ep.downcast_ref::<Host>()
+        });
+        if let Some(h) = host {
+            for c in h.connections() {
+                acked.insert(end_key(&c), c.stats.bytes_acked);
+            }
+        }
+        if let Some(ep) = ep {
             for (k, v) in ep.metrics() {
                 if let Value::U64(c) = v
                     && kept(&k)
@@ -171,5 +220,6 @@ fn read_edge(sim: &Simulator<Wire>, plan: &Plan, at: SimTime) -> Edge {
     Edge {
         counters,
         transmitted,
+        acked,
     }
 }

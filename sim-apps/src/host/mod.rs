@@ -16,7 +16,7 @@
 //! asked, and timers carry the application's index ([`Timer`]).
 
 use sim_core::datagram::{DatagramHost, PingJob};
-use sim_core::{Context, Endpoint, Field, Kind, NodeId, Packet, Value};
+use sim_core::{Context, Endpoint, Field, Kind, NodeId, Packet, SimTime, Value};
 
 use crate::dns::{DnsServer, Message, Zone};
 use crate::flood::{Flood, SynFlood};
@@ -291,6 +291,7 @@ impl Host {
     pub fn connections(&self) -> Vec<ConnFigures> {
         let mut all = Vec::new();
         for a in &self.apps {
+            let from = all.len();
             match &a.app {
                 App::Tcp(t) => all.extend(t.connections()),
                 App::Mitm(m) => all.extend(m.connections()),
@@ -302,8 +303,22 @@ impl Host {
                 | App::DnsServer(_)
                 | App::Observer(_) => {}
             }
+            for e in &mut all[from..] {
+                e.app = a.spec.label().to_string();
+            }
         }
         all
+    }
+
+    /// The run measures over `[from, to)` (the scenario's `measure`): each
+    /// web client's page-time statistics are taken over the pages that
+    /// started in it.
+    pub fn measure_pages(&mut self, from: SimTime, to: SimTime) {
+        for a in &mut self.apps {
+            if let App::Tcp(t) = &mut a.app {
+                t.measure_pages(from, to);
+            }
+        }
     }
 
     /// The run samples time series: from now on each TCP application

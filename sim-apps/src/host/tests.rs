@@ -34,7 +34,8 @@ fn tcp(role: Role, stream: Option<StreamSide>) -> TcpApp {
             Arc::new(StreamApp {
                 side,
                 request: 300,
-                response: 2000,
+                response: crate::dist::Dist::Constant(2000),
+                think: None,
                 costs: CpuCosts::default(),
                 resume: false,
                 requests: 1,

@@ -29,8 +29,10 @@ use sim_tls::conn::{ConnEvent, Connection, Status};
 use sim_tls::cost::{CpuCosts, PkOps};
 use sim_tls::handshake::{ClientConfig, ServerConfig};
 
+use crate::dist::Dist;
 use crate::http;
 use buffers::{RxBytes, TxLog};
+use sim_core::RngStream;
 pub use tamper::tamper;
 use trace::{content_name, handshake_event};
 use transport::Transport;
@@ -63,8 +65,14 @@ pub struct StreamApp {
     pub side: StreamSide,
     /// Bytes of application data the client sends.
     pub request: u64,
-    /// Bytes of application data the server answers with.
-    pub response: u64,
+    /// Bytes of application data the server answers with: a constant, or
+    /// drawn for each request (from the connection's own stream, see
+    /// [`Stream::draw_sizes_from`]), at most [`MAX_DRAWN_RESPONSE`].
+    pub response: Dist,
+    /// Client: the pause between a response and the next request, in
+    /// nanoseconds, drawn by the host (`None`: the next request goes at
+    /// once).
+    pub think: Option<Dist>,
     /// Prices of public-key operations (reported as `tls.cpu_ns`).
     pub costs: CpuCosts,
     /// Client: offer each connection's session on the next one.
@@ -79,6 +87,11 @@ pub struct StreamApp {
     /// the request it is given and hands back the whole response.
     pub relay: bool,
 }
+
+/// The largest response a drawn size gives (64 MiB): the stream holds a
+/// message's real bytes, so an unbounded distribution (exponential,
+/// Pareto) is cut here rather than exhaust memory.
+pub const MAX_DRAWN_RESPONSE: u64 = 64 << 20;
 
 impl PartialEq for StreamApp {
     /// Configurations hold trust stores and caches without equality; two
@@ -123,6 +136,8 @@ pub struct Stream {
     round_trips: u32,
     awaiting_reply: bool,
     app_started: bool,
+    /// Server: where drawn response sizes come from.
+    sizes: Option<RngStream>,
 }
 
 /// What a stream did, for the host's trace and totals.
@@ -161,6 +176,9 @@ pub struct Step {
     pub requests: Vec<Vec<u8>>,
     /// Relay client: the whole response, just completed.
     pub response: Option<Vec<u8>>,
+    /// Client: the next request waits for a think time; the host calls
+    /// [`Stream::next_request`] when it is over.
+    pub think: bool,
 }
 
 impl Stream {
@@ -240,7 +258,24 @@ impl Stream {
             round_trips: 0,
             awaiting_reply: false,
             app_started: false,
+            sizes: None,
         }
+    }
+
+    /// Server: draws each response's size from `rng` (the host names it
+    /// after the connection, so a connection's sizes do not depend on how
+    /// the others' requests interleave with its own).
+    pub fn draw_sizes_from(&mut self, rng: RngStream) {
+        self.sizes = Some(rng);
+    }
+
+    /// Client: the think time after a response is over; the next request
+    /// goes.
+    pub fn next_request(&mut self, app: &StreamApp) -> Step {
+        let last = self.requests_left == 1;
+        self.conn
+            .write_app(&http::request(app.request, last, &app.host));
+        self.step(app)
     }
 
     /// The bytes of stream range `offset .. offset + len`, as written.
@@ -413,7 +448,12 @@ impl Stream {
                 s.requests.push(request);
                 continue;
             }
-            self.conn.write_app(&http::response(app.response));
+            let n = match (&mut self.sizes, app.response.constant()) {
+                (_, Some(n)) => n,
+                (Some(rng), None) => app.response.draw(rng).min(MAX_DRAWN_RESPONSE),
+                (None, None) => 0,
+            };
+            self.conn.write_app(&http::response(n));
             self.drain_events(s);
         }
     }
@@ -429,9 +469,13 @@ impl Stream {
         if self.requests_left > 0 {
             self.page_base += self.expect.take().unwrap_or(0);
             self.head.clear();
-            let last = self.requests_left == 1;
-            self.conn
-                .write_app(&http::request(app.request, last, &app.host));
+            if app.think.is_some() {
+                s.think = true;
+            } else {
+                let last = self.requests_left == 1;
+                self.conn
+                    .write_app(&http::request(app.request, last, &app.host));
+            }
         } else {
             // The whole page is here: close_notify, then FIN.
             self.done = true;

@@ -23,6 +23,14 @@ pub(super) struct ConnApp {
     pub(super) opened: Option<SimTime>,
     /// When its page load began: the DNS lookup before it, or the open.
     pub(super) started: Option<SimTime>,
+    /// Client: when its current request was issued (its first: when the
+    /// page load began, `started`; the others: when the one before was
+    /// answered, or its think time ended).
+    pub(super) request_at: Option<SimTime>,
+    /// Client: its next request waits for a think timer. A timer that
+    /// finds this unset belongs to a connection that is gone (its id
+    /// may be another's by now) and does nothing.
+    pub(super) thinking: bool,
     /// A client connection that has counted as done.
     pub(super) finished: bool,
     /// A relay's upstream connection: the request to send once connected.

@@ -18,7 +18,7 @@ impl TcpHost {
         match ev {
             StackEvent::Accepted { conn, .. } => {
                 self.open(cx, conn, now);
-                self.accept_stream(conn);
+                self.accept_stream(cx.run_seed(), conn);
             }
             StackEvent::Unmatched { reason, from, port } => {
                 if cx.tracing() {
@@ -42,7 +42,14 @@ impl TcpHost {
             trace_conn_event(cx, q, &e);
         }
         if let (Event::StateChange { to, .. }, Some(q), Some(stack)) = (&e, quad, &self.stack) {
-            self.ledger.state_changed(cx.node(), now, id, q, *to, stack);
+            let cc = self.app.cfg.congestion;
+            self.ledger
+                .state_changed(cx.node(), cc, now, id, q, *to, stack);
+        }
+        match e {
+            Event::Rtt { sample, .. } => self.ledger.rtt_sample(id, sample),
+            Event::Acked(_) => self.ledger.acked(id, now),
+            _ => {}
         }
         // A client connection is finished once both directions are
         // closed (TIME_WAIT, or CLOSED however it got there): the next one
@@ -207,7 +214,9 @@ fn trace_conn_event(cx: &mut Context<'_, Wire>, q: Quad, e: &Event) {
             f.push((Field::Bytes, Value::from(d.len)));
             Kind::TcpDeliver
         }
-        Event::Rtt { srtt, rttvar, rto } => {
+        Event::Rtt {
+            srtt, rttvar, rto, ..
+        } => {
             f.push((Field::SrttNs, Value::U64(srtt.as_nanos())));
             f.push((Field::RttvarNs, Value::U64(rttvar.as_nanos())));
             f.push((Field::RtoNs, Value::U64(rto.as_nanos())));

@@ -4,10 +4,12 @@
 //! still open, when the run does. Nothing here needs a trace record, so a
 //! run that only wants its summary builds none.
 
-use sim_core::{NodeId, SimTime};
-use sim_tcp::State;
+use sim_core::{NodeId, SimDuration, SimTime};
 use sim_tcp::conn::ConnStats;
 use sim_tcp::stack::{ConnId, Quad, TcpStack};
+use sim_tcp::{CongestionKind, State};
+
+use crate::histogram::Histogram;
 
 /// A host keeps the figures of its first this many connection ends and no
 /// more. The summary lists the first this many of the whole run, ordered
@@ -38,6 +40,16 @@ pub struct ConnFigures {
     /// Its counters: segments sent and retransmitted, data bytes sent and
     /// delivered, as TCP counted them.
     pub stats: ConnStats,
+    /// The application it belongs to, by its name on the host (filled in
+    /// by the host, which knows the names).
+    pub app: String,
+    /// The congestion control it ran.
+    pub congestion: CongestionKind,
+    /// When the peer last acknowledged new data: the end of the span its
+    /// goodput is taken over.
+    pub last_acked: Option<SimTime>,
+    /// Its RTT samples, in nanoseconds.
+    pub rtt: Histogram,
 }
 
 /// A live connection end's state when a time series samples it.
@@ -76,11 +88,14 @@ pub(super) struct Ledger {
 }
 
 impl Ledger {
-    /// Connection `id` (of 4-tuple `quad`, on `node`) changed state to
-    /// `to` at `now`; `stack` still holds it.
+    /// Connection `id` (of 4-tuple `quad`, on `node`, running
+    /// `congestion`) changed state to `to` at `now`; `stack` still holds
+    /// it.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn state_changed(
         &mut self,
         node: NodeId,
+        congestion: CongestionKind,
         now: SimTime,
         id: ConnId,
         quad: Quad,
@@ -100,6 +115,10 @@ impl Ledger {
                     ended: None,
                     final_state: to,
                     stats: ConnStats::default(),
+                    app: String::new(),
+                    congestion,
+                    last_acked: None,
+                    rtt: Histogram::default(),
                 });
                 self.live.push((id, self.ends.len() - 1));
                 self.ends.len() - 1
@@ -119,6 +138,28 @@ impl Ledger {
                 end.stats = c.stats();
             }
             self.live.retain(|(c, _)| *c != id);
+        }
+    }
+
+    /// The kept end of connection `id` while it lives.
+    fn live_mut(&mut self, id: ConnId) -> Option<&mut ConnFigures> {
+        // Few connections live at once on a host that sends much; a
+        // linear search costs less than a map here.
+        let i = self.live.iter().find(|(c, _)| *c == id)?.1;
+        self.ends.get_mut(i)
+    }
+
+    /// Connection `id` took RTT sample `r`.
+    pub(super) fn rtt_sample(&mut self, id: ConnId, r: SimDuration) {
+        if let Some(e) = self.live_mut(id) {
+            e.rtt.push(r.as_nanos());
+        }
+    }
+
+    /// The peer acknowledged new data of connection `id` at `now`.
+    pub(super) fn acked(&mut self, id: ConnId, now: SimTime) {
+        if let Some(e) = self.live_mut(id) {
+            e.last_acked = Some(now);
         }
     }
 

@@ -151,8 +151,13 @@ pub(super) struct Snapshot {
     /// Connections given up because the name did not resolve.
     pub(super) dns_abandoned: u64,
     pub(super) stream: StreamTotals,
-    /// Each client connection's page time, in the order they finished.
+    /// The page times statistics are taken over: every client
+    /// connection's, or those that started in the measurement window.
     pub(super) pages: Vec<u64>,
+    /// Pages loaded in all, in the window or not.
+    pub(super) page_count: u64,
+    /// The response times statistics are taken over (as `pages`).
+    pub(super) responses: Vec<u64>,
 }
 
 /// The metrics of `app` from `s`, in the order the summary lists them.
@@ -294,7 +299,8 @@ fn stream_report(side: &StreamSide, resolves: bool, s: &Snapshot) -> Vec<(String
         ("closed_ns", t.closed_ns),
     ]);
     if matches!(side, StreamSide::Client(_) | StreamSide::PlainClient) {
-        m.extend(page_stats(&s.pages));
+        m.extend(page_stats(&s.pages, s.page_count));
+        m.extend(response_stats(&s.responses));
     }
     let family = if tls { "tls" } else { "http" };
     m.into_iter()
@@ -302,10 +308,10 @@ fn stream_report(side: &StreamSide, resolves: bool, s: &Snapshot) -> Vec<(String
         .collect()
 }
 
-/// Every connection's page, for capacity studies: count, mean and
-/// nearest-rank percentiles.
+/// Every connection's page, for capacity studies: the count of all
+/// (`count`), and the mean and nearest-rank percentiles of `pages`.
 /// Without a page there is no page time: the times are `None`.
-fn page_stats(pages: &[u64]) -> [(&'static str, Option<u64>); 5] {
+fn page_stats(pages: &[u64], count: u64) -> [(&'static str, Option<u64>); 5] {
     let mut pages = pages.to_vec();
     pages.sort_unstable();
     let q = |p: usize| match pages.len() {
@@ -317,11 +323,23 @@ fn page_stats(pages: &[u64]) -> [(&'static str, Option<u64>); 5] {
         n => Some(pages.iter().sum::<u64>() / n as u64),
     };
     [
-        ("pages", Some(pages.len() as u64)),
+        ("pages", Some(count)),
         ("page_ns_mean", mean),
         ("page_ns_p50", q(50)),
         ("page_ns_p95", q(95)),
         ("page_ns_max", q(100)),
+    ]
+}
+
+/// Every request's response time: mean and nearest-rank percentiles, as
+/// for pages (the count is `responses`).
+fn response_stats(times: &[u64]) -> [(&'static str, Option<u64>); 4] {
+    let [_, mean, p50, p95, max] = page_stats(times, times.len() as u64);
+    [
+        ("response_ns_mean", mean.1),
+        ("response_ns_p50", p50.1),
+        ("response_ns_p95", p95.1),
+        ("response_ns_max", max.1),
     ]
 }
 
@@ -332,15 +350,18 @@ mod tests {
     #[test]
     fn page_percentiles_are_nearest_rank() {
         let pages: Vec<u64> = (1..=20).rev().collect();
-        let s = page_stats(&pages);
+        let s = page_stats(&pages, 20);
         assert_eq!(s[0], ("pages", Some(20)));
         assert_eq!(s[1], ("page_ns_mean", Some(10)));
         assert_eq!(s[2], ("page_ns_p50", Some(10)));
         assert_eq!(s[3], ("page_ns_p95", Some(19)));
         assert_eq!(s[4], ("page_ns_max", Some(20)));
         // No page: a count of 0, and no page time at all.
-        assert_eq!(page_stats(&[])[0], ("pages", Some(0)));
-        assert_eq!(page_stats(&[])[2], ("page_ns_p50", None));
+        assert_eq!(page_stats(&[], 0)[0], ("pages", Some(0)));
+        assert_eq!(page_stats(&[], 0)[2], ("page_ns_p50", None));
+        // Pages loaded, none of them in the window: counted, not timed.
+        assert_eq!(page_stats(&[], 3)[0], ("pages", Some(3)));
+        assert_eq!(page_stats(&[], 3)[1], ("page_ns_mean", None));
     }
 
     #[test]

@@ -55,9 +55,13 @@ use streams::Sessions;
 struct Figures {
     tcp: TcpTotals,
     stream: StreamTotals,
-    /// Client: each connection's page time, from its start to its last
-    /// response, in the order they finished.
-    pages: Vec<u64>,
+    /// Client: each connection's page load, when it started and how long
+    /// it took to its last response, in the order they finished.
+    pages: Vec<(SimTime, u64)>,
+    /// Client: each request's response time, from when it was issued to
+    /// its response's last byte, with when it was issued, in the order
+    /// they were answered.
+    responses: Vec<(SimTime, u64)>,
 }
 
 /// A node's TCP application: its stack, its connections and what rides on
@@ -98,6 +102,9 @@ pub(crate) struct TcpHost {
     label: String,
     /// Its `stop` time came: it opens no more connections.
     stopped: bool,
+    /// The run's measurement window: page-time statistics are taken over
+    /// the pages that started in it.
+    page_window: Option<(SimTime, SimTime)>,
 }
 
 /// What a time series reads of a connection.
@@ -140,6 +147,7 @@ impl TcpHost {
             keep_ended: false,
             label: "tcp".to_string(),
             stopped: false,
+            page_window: None,
         }
     }
 
@@ -219,9 +227,14 @@ impl TcpHost {
         let isn = RngStream::derive(cx.run_seed(), &format!("tcp/{name}/isn"));
         let mut stack = TcpStack::new(self.app.cfg.clone(), isn, self.app.iss);
         stack.set_isns(self.app.isns.iter().copied());
-        if self.app.stream.is_some() {
+        if let Some(app) = &self.app.stream {
             self.sessions.rng = Some(RngStream::derive(cx.run_seed(), &format!("tls/{name}")));
+            if app.think.is_some() {
+                let think = format!("http/{name}/think");
+                self.sessions.think = Some(RngStream::derive(cx.run_seed(), &think));
+            }
         }
+        self.sessions.prefix.clone_from(&name);
         if let Role::Connect {
             remote: Target::Name { resolver, .. },
             ..
@@ -280,6 +293,8 @@ impl TcpHost {
                 }
             }
             TcpTimer::Cpu => self.release_held(cx, now),
+            TcpTimer::Think(id) => self.think_over(cx, id),
+            TcpTimer::ConnectOne => self.connect_next(cx),
             TcpTimer::Dns => self.on_dns_timer(cx),
             TcpTimer::Stop => {
                 self.stop_dialing();
@@ -393,6 +408,13 @@ impl TcpHost {
         self.ledger.figures(self.stack.as_ref())
     }
 
+    /// Takes page-time statistics over the pages that start in
+    /// `[from, to)` only (the scenario's `measure`): a page that starts in
+    /// the window counts whole, even if it ends after it.
+    pub(crate) fn measure_pages(&mut self, from: SimTime, to: SimTime) {
+        self.page_window = Some((from, to));
+    }
+
     /// From now on, keep each connection's final figures when it closes
     /// until [`Self::flow_samples`] takes them.
     pub(crate) fn keep_ended_flows(&mut self) {
@@ -431,7 +453,27 @@ impl TcpHost {
                 .unwrap_or_default(),
             dns_abandoned: self.dialer.abandoned,
             stream: self.figures.stream,
-            pages: self.figures.pages.clone(),
+            pages: self
+                .figures
+                .pages
+                .iter()
+                .filter(|(start, _)| {
+                    self.page_window
+                        .is_none_or(|(from, to)| *start >= from && *start < to)
+                })
+                .map(|&(_, ns)| ns)
+                .collect(),
+            page_count: self.figures.pages.len() as u64,
+            responses: self
+                .figures
+                .responses
+                .iter()
+                .filter(|(start, _)| {
+                    self.page_window
+                        .is_none_or(|(from, to)| *start >= from && *start < to)
+                })
+                .map(|&(_, ns)| ns)
+                .collect(),
         };
         // Observations of what never happened are left out.
         metrics::report(&self.app, &snapshot)

@@ -205,7 +205,19 @@ impl TcpHost {
     /// A client connection has finished: the next one may open.
     pub(super) fn finished(&mut self, cx: &mut Context<'_, Wire>) {
         self.dialer.active = self.dialer.active.saturating_sub(1);
-        self.connect_next(cx);
+        // A client that thinks between requests thinks before its next
+        // connection too.
+        let think = match self.app.stream.clone() {
+            Some(app) if self.dialer.opened < self.app.connections.max(1) => self.draw_think(&app),
+            _ => None,
+        };
+        match think {
+            Some(d) => {
+                let t = cx.new_timer(Timer::Tcp(self.slot, TcpTimer::ConnectOne).to_token());
+                cx.set_timer(t, cx.now() + d);
+            }
+            None => self.connect_next(cx),
+        }
     }
 
     /// A connection that never opened, because its name did not resolve.

@@ -7,7 +7,7 @@
 //! stream's real bytes into each segment it sends and files those of each
 //! segment that arrives (see `crate::stream`).
 
-use sim_core::{Context, Field, Kind, NodeId, RngStream, SimTime, Value};
+use sim_core::{Context, Field, Kind, NodeId, RngStream, SimDuration, SimTime, Value};
 use std::sync::Arc;
 
 use sim_tcp::State;
@@ -15,11 +15,12 @@ use sim_tcp::conn::Event;
 use sim_tcp::stack::{ConnId, Quad};
 use sim_tls::session::{ClientSession, Ticket13};
 
-use super::TcpHost;
 use super::cpu::Held;
 use super::events::quad_fields;
+use super::{Role, TcpHost};
 use crate::payload::Wire;
 use crate::stream::{Step, Stream, StreamApp, StreamSide};
+use crate::timer::{TcpTimer, Timer};
 
 /// What TLS carries from one connection to the next: randomness, and the
 /// session to resume.
@@ -31,6 +32,15 @@ pub(super) struct Sessions {
     session: Option<ClientSession>,
     /// The last TLS 1.3 ticket, and when it came.
     ticket13: Option<(Ticket13, SimTime)>,
+    /// The host and application its random streams are named after
+    /// (`<node>` for a host's first application, `<node>/<name>` for the
+    /// others).
+    pub(super) prefix: String,
+    /// Server: connections accepted so far (each draws its response
+    /// sizes from a stream of its own, by this number).
+    accepted: u64,
+    /// Client: draws think times (`http/<prefix>/think`).
+    pub(super) think: Option<RngStream>,
 }
 
 impl Sessions {
@@ -83,7 +93,7 @@ impl TcpHost {
 
     /// A server's new connection gets its stream at once (it waits for the
     /// client's first bytes).
-    pub(super) fn accept_stream(&mut self, conn: ConnId) {
+    pub(super) fn accept_stream(&mut self, seed: u64, conn: ConnId) {
         let Some(app) = self.app.stream.clone() else {
             return;
         };
@@ -95,9 +105,50 @@ impl TcpHost {
             StreamSide::PlainServer => Some(Stream::plain(false, &app)),
             _ => None,
         };
-        if let (Some(s), Some(c)) = (stream, self.conns.get_mut(conn)) {
+        let k = self.sessions.accepted;
+        self.sessions.accepted += 1;
+        if let (Some(mut s), Some(c)) = (stream, self.conns.get_mut(conn)) {
+            if app.response.constant().is_none() {
+                // One stream per accepted connection, numbered in accept
+                // order (README, "HTTP request/response traffic").
+                let name = format!("http/{}/response/{k}", self.sessions.prefix);
+                s.draw_sizes_from(RngStream::derive(seed, &name));
+            }
             c.stream = Some(Box::new(s));
         }
+    }
+
+    /// Whether it opens connections (a client).
+    fn client(&self) -> bool {
+        matches!(self.app.role, Role::Connect { .. })
+    }
+
+    /// Client: connection `id`'s think time is over; its next request
+    /// goes.
+    pub(super) fn think_over(&mut self, cx: &mut Context<'_, Wire>, id: ConnId) {
+        let Some(app) = self.app.stream.clone() else {
+            return;
+        };
+        let now = cx.now();
+        match self.conns.get_mut(id) {
+            Some(c) if c.thinking => {
+                c.thinking = false;
+                c.request_at = Some(now);
+            }
+            _ => return,
+        }
+        let Some(stream) = self.conns.stream_mut(id) else {
+            return;
+        };
+        let step = stream.next_request(&app);
+        self.apply_step(cx, now, id, step, &app);
+    }
+
+    /// Client: a think time drawn from the application's `think` stream.
+    pub(super) fn draw_think(&mut self, app: &StreamApp) -> Option<SimDuration> {
+        let d = app.think.as_ref()?;
+        let rng = self.sessions.think.as_mut()?;
+        Some(SimDuration(d.draw(rng)))
     }
 
     /// The stream's part in a connection event. Returns true when it took
@@ -196,8 +247,32 @@ impl TcpHost {
         let started = self.conns.get(id).and_then(|c| c.started);
         self.sessions.remember(&step, now);
         let cost = app.costs.time(step.ops);
-        if let Some(page) = self.figures.stream.record(id, &step, started, now, cost.0) {
-            self.figures.pages.push(page);
+        if let Some(page) = self.figures.stream.record(id, &step, started, now, cost.0)
+            && let Some(start) = started
+        {
+            self.figures.pages.push((start, page));
+        }
+        if step.response_complete && self.client() {
+            let asked = self.conns.get(id).and_then(|c| c.request_at.or(c.started));
+            if let Some(at) = asked {
+                let ns = now.saturating_since(at).as_nanos();
+                self.figures.responses.push((at, ns));
+            }
+            // The next request went with this step, unless it waits for
+            // a think time or the connection is done.
+            let next = (!step.close && !step.think).then_some(now);
+            if let Some(c) = self.conns.get_mut(id) {
+                c.request_at = next;
+            }
+            if step.think
+                && let Some(d) = self.draw_think(app)
+            {
+                if let Some(c) = self.conns.get_mut(id) {
+                    c.thinking = true;
+                }
+                let t = cx.new_timer(Timer::Tcp(self.slot, TcpTimer::Think(id)).to_token());
+                cx.set_timer(t, now + d);
+            }
         }
         self.relay_output(id, &mut step);
         self.figures.tcp.written += step.send;
