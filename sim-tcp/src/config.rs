@@ -17,6 +17,9 @@ pub enum CongestionKind {
     NewReno,
     /// RFC 9438.
     Cubic,
+    /// BBRv1 (Linux's `tcp_bbr.c`): paced at its own rate, whatever
+    /// `pacing` says.
+    Bbr,
 }
 
 /// What the congestion window counts.
@@ -154,6 +157,11 @@ pub struct TcpConfig {
     /// How CUBIC leaves slow start before a loss (used only by CUBIC).
     /// rfc: off; linux: Linux's HyStart (`tcp_cubic` `hystart` = 1).
     pub hystart: HyStart,
+    /// Pace data at Linux's `tcp_update_pacing_rate` (cwnd / SRTT, 200 %
+    /// in slow start, 120 % after) rather than sending bursts as ACKs
+    /// open the window. Off in both profiles: Linux paces CUBIC and Reno
+    /// only under the fq qdisc. BBR always paces, at its own rate.
+    pub pacing: bool,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
     pub syn_cookies: bool,
     /// Not TCP: a deliberately naive server that considers a connection
@@ -194,6 +202,7 @@ impl TcpConfig {
             cwnd_unit: CwndUnit::Bytes,
             congestion: CongestionKind::NewReno,
             hystart: HyStart::Off,
+            pacing: false,
             syn_cookies: false,
             two_way_handshake: false,
         };

@@ -32,6 +32,8 @@ pub mod config;
 pub mod congestion;
 pub mod conn;
 pub mod cookie;
+pub mod pacing;
+pub mod rate;
 pub mod reassembly;
 pub mod rtt;
 pub mod scoreboard;
