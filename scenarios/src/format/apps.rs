@@ -162,6 +162,8 @@ pub enum CongestionName {
     Newreno,
     /// RFC 9438.
     Cubic,
+    /// BBRv1 (Linux's `tcp_bbr.c`), always paced at its own rate.
+    Bbr,
 }
 
 /// What the congestion window counts.
@@ -261,6 +263,11 @@ pub struct TcpSpec {
     /// used only by CUBIC).
     #[serde(default)]
     pub hystart: Option<HyStartName>,
+    /// Pace data at Linux's rate, cwnd / SRTT times 200 % in slow start
+    /// and 120 % after, instead of sending in bursts (default off, as
+    /// Linux without the fq qdisc; BBR always paces at its own rate).
+    #[serde(default)]
+    pub pacing: Option<bool>,
     /// MSS to announce (default 1460).
     #[serde(default)]
     pub mss: Option<u16>,

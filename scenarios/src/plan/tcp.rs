@@ -227,6 +227,7 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
             CongestionName::Reno => sim_tcp::CongestionKind::Reno,
             CongestionName::Newreno => sim_tcp::CongestionKind::NewReno,
             CongestionName::Cubic => sim_tcp::CongestionKind::Cubic,
+            CongestionName::Bbr => sim_tcp::CongestionKind::Bbr,
         };
     }
     if let Some(h) = t.hystart {
@@ -235,6 +236,9 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
             HyStartName::Linux => sim_tcp::HyStart::Linux,
             HyStartName::PlusPlus => sim_tcp::HyStart::PlusPlus,
         };
+    }
+    if let Some(b) = t.pacing {
+        cfg.pacing = b;
     }
     if let Some(n) = t.nagle {
         cfg.nagle = n;
