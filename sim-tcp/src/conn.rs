@@ -2400,9 +2400,13 @@ impl Connection {
         };
         p.allowed = sndcnt;
         let cwnd = (pipe + sndcnt).clamp(mss, u64::from(u32::MAX)) as u32;
-        if cwnd != self.cc.cwnd() {
+        let before = self.cc.cwnd();
+        if cwnd != before {
             self.cc.set_cwnd(cwnd, self.eff_mss);
-            self.cwnd_event();
+            // (BBR keeps its own window: nothing changed, nothing to say.)
+            if self.cc.cwnd() != before {
+                self.cwnd_event();
+            }
         }
     }
 

@@ -327,3 +327,37 @@ fn bbr_recovers_from_losses_with_and_without_sack() {
         }
     }
 }
+
+#[test]
+fn bbr_window_events_in_recovery_are_changes() {
+    // Through a 10-packet queue BBR recovers from losses with SACK; the
+    // connection's PRR does not set BBR's window, so no window event
+    // repeats the one before it, but for the one that announces each
+    // recovery or timeout.
+    let mut p = Pair::connect_with(cfg(CongestionKind::Bbr), cfg(CongestionKind::Bbr), 20);
+    p.bottleneck = Some(Bottleneck::new(MBIT, 10 * 1500));
+    p.run_ms(100);
+    let now = p.now;
+    p.conn(Side::A).send(now, 3_000_000);
+    p.flush();
+    p.run_ms(5_000);
+    let st = p.conn(Side::A).stats();
+    assert!(st.fast_retransmits > 0);
+    let w: Vec<(SimTime, u32, u32)> = p
+        .events_a
+        .iter()
+        .filter_map(|(t, e)| match e {
+            Event::Cwnd { cwnd, ssthresh } => Some((*t, *cwnd, *ssthresh)),
+            _ => None,
+        })
+        .collect();
+    let repeats = w
+        .windows(2)
+        .filter(|e| e[0].1 == e[1].1 && e[0].2 == e[1].2)
+        .count() as u64;
+    assert!(
+        repeats <= st.fast_retransmits + st.timeouts,
+        "{repeats} repeated window events, {} recoveries",
+        st.fast_retransmits + st.timeouts
+    );
+}
