@@ -721,11 +721,6 @@ impl Connection {
         self.pacing_rate()
     }
 
-    /// The congestion control's name (`bbr`).
-    pub fn congestion_name(&self) -> &'static str {
-        self.cc.name()
-    }
-
     /// The smoothed round-trip time, once measured.
     pub fn srtt(&self) -> Option<SimDuration> {
         self.rtt.srtt()
@@ -1315,7 +1310,8 @@ impl Connection {
     }
 
     /// The scoreboard is kept when SACK or timestamps were agreed, and
-    /// always when the window counts segments (they are counted there).
+    /// always when the window counts segments (they are counted there) or
+    /// BBR runs (its segments carry the delivery-rate snapshots).
     fn board_kept(&self) -> bool {
         self.board_on()
             || self.cfg.cwnd_unit == CwndUnit::Segments

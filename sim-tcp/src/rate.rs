@@ -10,7 +10,7 @@
 use sim_core::{SimDuration, SimTime};
 
 /// What the connection had delivered when a segment was (re)sent (the
-/// draft's §3.2 per-packet state `P.delivered`, `P.delivered_time`,
+/// draft's per-packet state `P.delivered`, `P.delivered_time`,
 /// `P.first_sent_time`, `P.is_app_limited`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TxSnapshot {
@@ -45,14 +45,14 @@ impl Delivered {
     }
 }
 
-/// One ACK's rate sample (the draft's §3.3 `rs`).
+/// One ACK's rate sample (the draft's `rs`, "Upon receiving an ACK").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateSample {
     /// Bytes delivered between the newest delivered segment's send and
     /// this ACK.
     pub delivered: u64,
     /// The interval they were delivered over: the longer of the send and
-    /// the ACK intervals (§3.3, so ACK compression cannot inflate the rate).
+    /// the ACK intervals (so ACK compression cannot inflate the rate).
     /// `None` when no segment timed one, or when it came out shorter than
     /// the minimum RTT (Linux's `tcp_rate_gen` discards those: a segment
     /// delivered in less than a round trip was sent before its snapshot
@@ -63,7 +63,7 @@ pub struct RateSample {
     pub rtt: Option<SimDuration>,
     /// The newest delivered segment was sent while the application left
     /// the window unused: the rate may be below what the path carries
-    /// (§3.4).
+    /// ("Detecting application-limited phases").
     pub is_app_limited: bool,
     /// Bytes newly deemed lost while reading this ACK.
     pub losses: u64,
@@ -82,7 +82,7 @@ impl RateSample {
     }
 }
 
-/// The connection-wide state the draft keeps (§3.1: `C.delivered`,
+/// The connection-wide state the draft keeps (`C.delivered`,
 /// `C.delivered_time`, `C.first_sent_time`, `C.app_limited`).
 #[derive(Clone, Debug, Default)]
 pub struct RateEstimator {
@@ -101,7 +101,7 @@ pub struct RateEstimator {
 }
 
 impl RateEstimator {
-    /// A segment leaves: its snapshot (§3.2). With nothing outstanding the
+    /// A segment leaves: its snapshot ("Transmitting a data packet"). With nothing outstanding the
     /// clocks restart, so an idle period is not counted as delivery time.
     pub fn on_send(&mut self, now: SimTime, nothing_outstanding: bool) -> TxSnapshot {
         if nothing_outstanding {
@@ -118,7 +118,7 @@ impl RateEstimator {
 
     /// An ACK delivered `acked_sacked` bytes, `newest` among its segments;
     /// `lost_total` is every byte deemed lost so far. Returns the sample
-    /// (§3.3), also kept as [`Self::last`].
+    /// ("Upon receiving an ACK"), also kept as [`Self::last`].
     pub fn on_ack(
         &mut self,
         now: SimTime,
@@ -140,7 +140,7 @@ impl RateEstimator {
         if let Some(r) = rtt {
             self.min_rtt = Some(self.min_rtt.map_or(r, |m| m.min(r)));
         }
-        // §3.3: the next sample's send interval starts at this segment.
+        // The next sample's send interval starts at this segment.
         self.first_sent_time = p.sent_at;
         let send_elapsed = p.sent_at.saturating_since(p.tx.first_sent_time);
         let ack_elapsed = now.saturating_since(p.tx.delivered_time);
@@ -159,7 +159,7 @@ impl RateEstimator {
         Some(rs)
     }
 
-    /// §3.4: the sender has less than a segment left to send and the
+    /// "Detecting application-limited phases": the sender has less than a segment left to send and the
     /// window is not full, and nothing lost waits for retransmission: the
     /// samples of what is in flight now say what the application, not the
     /// path, allowed (Linux's `tcp_rate_check_app_limited`).

@@ -4,13 +4,13 @@
 //! round-trip propagation time (the smallest RTT of the last 10 s), sets a
 //! pacing rate and a window; losses and delay growth do not.
 //!
-//! Modes (draft §4.3): STARTUP paces at 2/ln 2 of the estimate until three
-//! rounds in a row fail to raise it by a quarter (the pipe is full); DRAIN
-//! paces at the inverse gain until what is in flight fits one BDP;
-//! PROBE_BW then cycles its pacing gain through 1.25, 0.75 and six rounds
-//! of 1; PROBE_RTT, when the minimum RTT is 10 s old, holds the window at
-//! 4 segments for 200 ms and a round so the queue empties and the minimum
-//! can be measured again.
+//! Modes (the draft's "State Machine"): STARTUP paces at 2/ln 2 of the
+//! estimate until three rounds in a row fail to raise it by a quarter (the
+//! pipe is full); DRAIN paces at the inverse gain until what is in flight
+//! fits one BDP; PROBE_BW then cycles its pacing gain through 1.25, 0.75
+//! and six rounds of 1; PROBE_RTT, when the minimum RTT is 10 s old, holds
+//! the window at 4 segments for 200 ms and a round so the queue empties
+//! and the minimum can be measured again.
 //!
 //! Sizes are bytes (Linux counts packets): the window is a whole number of
 //! SMSS. Not modelled: the long-term (policer) bandwidth estimate
@@ -27,13 +27,13 @@ use super::{AckInfo, CongestionControl, RateInfo};
 /// Gains are in 1/256 (Linux's `BBR_UNIT`).
 const UNIT: u64 = 256;
 /// 2/ln 2, the smallest gain that doubles the delivery rate every round
-/// (draft §4.3.1.1; Linux's `bbr_high_gain`).
+/// (the draft's "Startup"; Linux's `bbr_high_gain`).
 const HIGH_GAIN: u64 = UNIT * 2885 / 1000 + 1;
-/// Its inverse, to drain the queue STARTUP built in one round (§4.3.2).
+/// Its inverse, to drain the queue STARTUP built in one round ("Drain").
 const DRAIN_GAIN: u64 = UNIT * 1000 / 2885;
 /// PROBE_BW's window gain: room for ACKs that come late or in bursts.
 const CWND_GAIN: u64 = UNIT * 2;
-/// PROBE_BW's pacing gains (§4.3.3): probe up, drain what the probe
+/// PROBE_BW's pacing gains ("ProbeBW"): probe up, drain what the probe
 /// queued, cruise.
 const CYCLE: [u64; 8] = [
     UNIT * 5 / 4,
@@ -54,7 +54,8 @@ const PROBE_RTT_TIME: SimDuration = SimDuration::from_millis(200);
 /// The smallest window, segments (`bbr_cwnd_min_target`): enough for
 /// delayed ACKs to keep the ACK clock going.
 const MIN_CWND_SEGS: u64 = 4;
-/// Full-pipe detection: growth under 25 % for three rounds (§4.3.1.2).
+/// Full-pipe detection: growth under 25 % for three rounds (the draft's
+/// "Startup").
 const FULL_BW_THRESH: u64 = UNIT * 5 / 4;
 const FULL_BW_ROUNDS: u32 = 3;
 /// The window before the minimum RTT is known, segments (Linux's
@@ -276,7 +277,7 @@ impl Bbr {
             self.conservation = false;
         }
         // An app-limited sample says what the application sent, not what
-        // the path carries, unless it beats the estimate (draft §4.1.1.5).
+        // the path carries, unless it beats the estimate (the draft's "BBR.BtlBw").
         if !rs.is_app_limited || bw >= self.max_bw() {
             self.add_bw_sample(bw);
         }
@@ -284,7 +285,7 @@ impl Bbr {
 
     /// PROBE_BW's phase ends after a min RTT, or for the probing phase
     /// once it put a BDP×1.25 in flight (or lost), and for the draining
-    /// phase as soon as in flight is down to one BDP (§4.3.3.5).
+    /// phase as soon as in flight is down to one BDP ("ProbeBW").
     fn update_cycle(&mut self, r: &RateInfo) {
         if self.mode != BbrMode::ProbeBw {
             return;
@@ -334,7 +335,7 @@ impl Bbr {
         }
     }
 
-    /// Min-RTT filter and PROBE_RTT (draft §4.3.4, Linux's
+    /// Min-RTT filter and PROBE_RTT (the draft's "ProbeRTT", Linux's
     /// `bbr_update_min_rtt`).
     /// (Linux also marks the samples of PROBE_RTT app-limited; here they
     /// only reach the max filter, where a low one changes nothing.)
