@@ -574,6 +574,32 @@ mod tests {
     }
 
     #[test]
+    fn an_ack_reports_the_newest_segment_it_delivered_once() {
+        let mut b = Scoreboard::default();
+        for k in 0..4u64 {
+            let tx = TxSnapshot {
+                delivered: k * 100,
+                ..TxSnapshot::default()
+            };
+            b.sent_tx(1 + k * 100, 1 + (k + 1) * 100, SimTime(k), tx);
+        }
+        // A SACK of the third segment, then a cumulative ACK of the first
+        // two: each reports the newest it delivered, the SACKed one is not
+        // reported again when the cumulative ACK passes it.
+        b.sack(201, 301);
+        assert_eq!(b.take_delivered().map(|d| d.tx.delivered), Some(200));
+        assert_eq!(b.take_delivered(), None);
+        b.ack(301);
+        let d = b.take_delivered().unwrap();
+        assert_eq!((d.tx.delivered, d.sent_at, d.end), (100, SimTime(1), 201));
+        // Everything deemed lost counts once in `marked_lost`, whichever
+        // rule marked it.
+        b.mark_front_lost();
+        b.mark_all_lost();
+        assert_eq!(b.marked_lost(), 100);
+    }
+
+    #[test]
     fn sack_blocks_mark_segments_and_count_new_bytes_once() {
         let mut b = board(5);
         assert_eq!(b.sack(101, 301), (200, Some(SimTime(1))));
