@@ -210,6 +210,7 @@ fn low_loss_goodput_follows_mathis() {
 }
 
 const DUMBBELL_CUBIC: &str = include_str!("../../docs/validation/dumbbell-cubic.json");
+const DUMBBELL: &str = include_str!("../../docs/validation/dumbbell.json");
 
 /// The dumbbell with flow 1 CUBIC and flow 2 NewReno, SACK on, RACK-TLP on,
 /// with this `hystart` setting (docs/validation.md, "Dumbbell"). No
@@ -251,6 +252,47 @@ fn dumbbell_cubic_with_and_without_hystart_matches_the_measured_rows() {
     let (c, n, retx, drops) = dumbbell_cubic("off");
     assert!(close(c, 3.98) && close(n, 5.64), "{c:.2} / {n:.2}");
     assert_eq!((retx, drops), (63, 115));
+}
+
+/// Two BBR flows through the dumbbell, SACK on (docs/validation.md,
+/// "BBR"): the bytes each delivered on seeds 1 to 4, as measured for the
+/// document with tools/validation/netsim-side.sh (2026-11-29). The seed
+/// moves the ISS and with it the phase each flow's probe_bw starts in.
+const MEASURED_BBR: [(u64, u64, u64); 4] = [
+    (1, 17_839_360, 17_745_240),
+    (2, 17_099_432, 18_506_888),
+    (3, 17_373_104, 18_169_504),
+    (4, 18_425_800, 17_144_320),
+];
+
+#[test]
+fn dumbbell_bbr_matches_the_measured_runs_and_ns3s_mean() {
+    let settings = r#"{"sack": true, "timestamps": true, "prr": true, "limited_transmit": true, "mss": 1460, "congestion": "bbr"}"#;
+    let plan = scenarios::plan_from_str(&merged(DUMBBELL, settings)).unwrap();
+    let mut total = 0.0;
+    for (seed, d0, d1) in MEASURED_BBR {
+        let out = scenarios::run_with(&plan, seed, false);
+        assert_eq!(
+            (
+                metric(&out, "d0.tcp.bytes_delivered"),
+                metric(&out, "d1.tcp.bytes_delivered")
+            ),
+            (d0, d1),
+            "seed {seed}"
+        );
+        for m in [
+            "s0.tcp.retransmissions",
+            "s1.tcp.retransmissions",
+            "link.r0->r1.dropped_queue_full",
+        ] {
+            assert_eq!(metric(&out, m), 0, "seed {seed}: {m}");
+        }
+        total += (d0 + d1) as f64 * 8.0 / 30.0 / 1e6;
+    }
+    // ns-3's TcpBbr: 4.76 + 4.71 Mbps over 20 runs; netsim's 4-seed mean
+    // within 2 % of it.
+    let mean = total / MEASURED_BBR.len() as f64;
+    assert!((mean / 9.47 - 1.0).abs() < 0.02, "{mean:.3} Mbps");
 }
 
 /// The bufferbloat set-up (scenarios/library/bufferbloat.json: a 25 MB

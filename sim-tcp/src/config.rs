@@ -22,6 +22,9 @@ pub enum CongestionKind {
     /// back to NewReno's reaction if the peer does not agree (as Linux's
     /// `tcp_dctcp` does).
     Dctcp,
+    /// BBRv1 (Linux's `tcp_bbr.c`): paced at its own rate, whatever
+    /// `pacing` says.
+    Bbr,
 }
 
 impl CongestionKind {
@@ -32,6 +35,7 @@ impl CongestionKind {
             CongestionKind::NewReno => "newreno",
             CongestionKind::Cubic => "cubic",
             CongestionKind::Dctcp => "dctcp",
+            CongestionKind::Bbr => "bbr",
         }
     }
 }
@@ -186,6 +190,11 @@ pub struct TcpConfig {
     pub hystart: HyStart,
     /// ECN (RFC 3168). rfc: off (ECN is optional); linux: accept.
     pub ecn: EcnMode,
+    /// Pace data at Linux's `tcp_update_pacing_rate` (cwnd / SRTT, 200 %
+    /// in slow start, 120 % after) rather than sending bursts as ACKs
+    /// open the window. Off in both profiles: Linux paces CUBIC and Reno
+    /// only under the fq qdisc. BBR always paces, at its own rate.
+    pub pacing: bool,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
     pub syn_cookies: bool,
     /// Not TCP: a deliberately naive server that considers a connection
@@ -227,6 +236,7 @@ impl TcpConfig {
             congestion: CongestionKind::NewReno,
             hystart: HyStart::Off,
             ecn: EcnMode::Off,
+            pacing: false,
             syn_cookies: false,
             two_way_handshake: false,
         };

@@ -39,8 +39,10 @@ use std::sync::Arc;
 use sim_core::{Ecn, SimDuration, SimTime};
 
 use crate::config::{CongestionKind, CwndUnit, InitialWindow, TcpConfig};
-use crate::congestion::{AckInfo, CongestionControl, Cubic, Dctcp, NewReno, Reno};
+use crate::congestion::{AckInfo, Bbr, CongestionControl, Cubic, Dctcp, NewReno, RateInfo, Reno};
 use crate::ecn::{Arrival, EcnState};
+use crate::pacing::{self, Pacer};
+use crate::rate::{RateEstimator, RateSample};
 use crate::reassembly::Reassembly;
 use crate::rtt::RttEstimator;
 use crate::scoreboard::{Acked, Scoreboard, rack_sent_after};
@@ -361,14 +363,25 @@ pub struct Connection {
     /// down to it over the round trip (`tcp_cwnd_reduction`), without
     /// growth, until data beyond the reduced window is acknowledged.
     cwr: bool,
+    // Pacing and delivery-rate sampling (`pacing.rs`, `rate.rs`).
+    rate: RateEstimator,
+    pacer: Pacer,
+    /// Data waits for the pacer's release time.
+    pace_deadline: Option<SimTime>,
 
     out: VecDeque<Transmit>,
     events: VecDeque<Event>,
     stats: ConnStats,
 }
 
-fn new_cc(cfg: &TcpConfig, initial_window: u32, smss: u32) -> Box<dyn CongestionControl> {
+fn new_cc(
+    cfg: &TcpConfig,
+    initial_window: u32,
+    smss: u32,
+    iss: SeqNum,
+) -> Box<dyn CongestionControl> {
     match cfg.congestion {
+        CongestionKind::Bbr => Box::new(Bbr::new(initial_window, smss, u64::from(iss.0))),
         CongestionKind::Reno => Box::new(Reno::new(initial_window)),
         CongestionKind::NewReno => Box::new(NewReno::new(initial_window)),
         CongestionKind::Cubic => Box::new(Cubic::new(initial_window, smss, cfg.hystart)),
@@ -394,7 +407,7 @@ impl Connection {
         )
         .with_formula(cfg.rto_formula);
         let eff_mss = u32::from(DEFAULT_MSS);
-        let cc = new_cc(&cfg, eff_mss, eff_mss);
+        let cc = new_cc(&cfg, eff_mss, eff_mss, iss);
         Connection {
             state: State::Closed,
             local_port,
@@ -466,6 +479,9 @@ impl Connection {
             tlp_end: None,
             ecn: EcnState::default(),
             cwr: false,
+            rate: RateEstimator::default(),
+            pacer: Pacer::default(),
+            pace_deadline: None,
             out: VecDeque::new(),
             events: VecDeque::new(),
             stats: ConnStats::default(),
@@ -621,7 +637,7 @@ impl Connection {
             },
             InitialWindow::Segments(n) => n.max(1) * self.eff_mss,
         };
-        self.cc = new_cc(&self.cfg, iw, self.eff_mss);
+        self.cc = new_cc(&self.cfg, iw, self.eff_mss, self.iss);
         self.ecn.take_syn(&self.cfg, syn, self.cc.needs_ecn());
     }
 
@@ -712,6 +728,17 @@ impl Connection {
     pub fn cwnd(&self) -> (u32, u32) {
         (self.cc.cwnd(), self.cc.ssthresh())
     }
+    /// The latest delivery-rate sample (`rate.rs`), when the scoreboard
+    /// is kept.
+    pub fn rate_sample(&self) -> Option<RateSample> {
+        self.rate.last()
+    }
+
+    /// The rate data is paced at, bytes per second, if it is paced.
+    pub fn current_pacing_rate(&self) -> Option<u64> {
+        self.pacing_rate()
+    }
+
     /// The smoothed round-trip time, once measured.
     pub fn srtt(&self) -> Option<SimDuration> {
         self.rtt.srtt()
@@ -829,6 +856,7 @@ impl Connection {
             self.finwait2_deadline,
             self.reo_deadline,
             self.tlp_deadline,
+            self.pace_deadline,
         ]
         .into_iter()
         .flatten()
@@ -865,6 +893,7 @@ impl Connection {
         self.finwait2_deadline = None;
         self.reo_deadline = None;
         self.tlp_deadline = None;
+        self.pace_deadline = None;
     }
 
     fn enter_time_wait(&mut self, now: SimTime, cause: &'static str) {
@@ -971,7 +1000,8 @@ impl Connection {
             self.last_ack_sent = self.rcv_nxt;
         }
         if self.board_kept() && !syn && end > from {
-            self.board.sent(from, end, self.clock);
+            let tx = self.rate.on_send(self.clock, self.board.is_empty());
+            self.board.sent_tx(from, end, self.clock, tx);
             if (self.in_recovery || self.cwr) && self.sack_on {
                 // RFC 6937: prr_out counts every byte sent in recovery.
                 self.prr.out += end - from;
@@ -980,6 +1010,11 @@ impl Connection {
         }
         self.stats.segments_sent += 1;
         self.stats.bytes_sent += u64::from(len);
+        if len > 0
+            && let Some(rate) = self.pacing_rate()
+        {
+            self.pacer.sent(self.clock, u64::from(len), rate);
+        }
         if retransmission {
             self.stats.retransmissions += 1;
             if synchronized
@@ -1178,6 +1213,9 @@ impl Connection {
                 let in_flight = self.in_flight();
                 let cwnd = self.cwnd_limit();
                 let room = (cwnd + self.limited_transmit_allowance()).saturating_sub(in_flight);
+                if room > 0 && 1 + self.written > self.snd_nxt && self.paced(now) {
+                    break;
+                }
                 // After a timeout, a retransmission RACK deems lost again
                 // is resent before the rest (as Linux's
                 // `tcp_xmit_retransmit_queue` in the Loss state).
@@ -1198,13 +1236,75 @@ impl Connection {
         // allow a segment. The persist timer probes a zero window (RFC 9293
         // §3.8.6.1) and is the SWS override timeout otherwise (§3.8.6.2.1).
         let waiting = 1 + self.written > self.snd_nxt;
-        if waiting && self.snd_nxt == self.snd_una {
+        self.check_app_limited();
+        if waiting && self.snd_nxt == self.snd_una && self.pace_deadline.is_none() {
             if self.persist_deadline.is_none() {
                 self.persist_deadline = Some(now + self.persist_interval());
             }
         } else {
             self.persist_deadline = None;
             self.persist_backoff = 0;
+        }
+    }
+
+    /// The pacer holds data back: wake at its release time (the sans-IO
+    /// contract: `next_timeout` includes it).
+    fn paced(&mut self, now: SimTime) -> bool {
+        self.pace_deadline = self.pacing_rate().and_then(|_| self.pacer.hold(now));
+        self.pace_deadline.is_some()
+    }
+
+    /// The pacing rate, bytes per second: the algorithm's own, or with
+    /// `pacing` Linux's from cwnd and SRTT.
+    fn pacing_rate(&self) -> Option<u64> {
+        let srtt = self.rtt.srtt();
+        self.cc.pacing_rate(srtt).or_else(|| {
+            let cwnd = u64::from(self.cc.cwnd());
+            let ssthresh = u64::from(self.cc.ssthresh());
+            self.cfg
+                .pacing
+                .then(|| pacing::cwnd_rate(cwnd, self.in_flight(), ssthresh, srtt))
+                .flatten()
+        })
+    }
+
+    /// Less than a segment left to send, room in the window and no loss
+    /// waiting: what is in flight now was limited by the application
+    /// (`rate.rs`).
+    fn check_app_limited(&mut self) {
+        let left = (1 + self.written).saturating_sub(self.snd_nxt);
+        let in_flight = self.in_flight();
+        if self.board_kept()
+            && left < u64::from(self.eff_mss)
+            && in_flight < self.cwnd_limit()
+            && self.board.lost_bytes() == 0
+        {
+            self.rate.mark_app_limited(in_flight);
+        }
+    }
+
+    /// After an ACK: its delivery-rate sample, given to the congestion
+    /// control.
+    fn rate_step(&mut self, now: SimTime, delivered: u64, prior_in_flight: u64) {
+        let newest = self.board.take_delivered();
+        let lost = self.board.marked_lost();
+        let Some(sample) = self.rate.on_ack(now, newest, delivered, lost) else {
+            return;
+        };
+        let before = (self.cc.cwnd(), self.cc.ssthresh());
+        self.cc.on_rate_sample(&RateInfo {
+            now,
+            sample,
+            delivered: self.rate.delivered(),
+            prior_in_flight,
+            in_flight: self.in_flight(),
+            smss: self.eff_mss,
+            srtt: self.rtt.srtt(),
+            in_recovery: self.in_recovery,
+            in_loss: !self.in_recovery && self.snd_una <= self.recover && self.recover > 0,
+        });
+        if (self.cc.cwnd(), self.cc.ssthresh()) != before {
+            self.cwnd_event();
         }
     }
 
@@ -1237,9 +1337,12 @@ impl Connection {
     }
 
     /// The scoreboard is kept when SACK or timestamps were agreed, and
-    /// always when the window counts segments (they are counted there).
+    /// always when the window counts segments (they are counted there) or
+    /// BBR runs (its segments carry the delivery-rate snapshots).
     fn board_kept(&self) -> bool {
-        self.board_on() || self.cfg.cwnd_unit == CwndUnit::Segments
+        self.board_on()
+            || self.cfg.cwnd_unit == CwndUnit::Segments
+            || self.cfg.congestion == CongestionKind::Bbr
     }
 
     /// Sends one segment from SND.NXT if the peer's window, `room` (what
@@ -1314,7 +1417,7 @@ impl Connection {
                 let room = self.cwnd_limit().saturating_sub(self.in_flight());
                 if room < mss { 0 } else { room }
             };
-            if budget == 0 {
+            if budget == 0 || self.paced(now) {
                 break;
             }
             let rack = self.rack_on();
@@ -1533,6 +1636,9 @@ impl Connection {
         if due(self.persist_deadline) {
             self.persist_deadline = None;
             self.on_persist_timeout(now);
+        }
+        if due(self.pace_deadline) {
+            self.pace_deadline = None;
         }
         self.transmit(now);
     }
@@ -2174,6 +2280,7 @@ impl Connection {
             self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
         }
         let advanced = acked_to > self.snd_una;
+        let prior_in_flight = self.in_flight();
         let rack = self.rack_on();
         if rack {
             let cut = self.rack_cut(now, seg.timestamps);
@@ -2222,6 +2329,9 @@ impl Connection {
             self.sack_recovery_step(delivered);
         }
         self.ecn_on_ack(seg.has(Flags::ECE), delivered);
+        if self.board_kept() && delivered > 0 {
+            self.rate_step(now, delivered, prior_in_flight);
+        }
         true
     }
 
@@ -2369,9 +2479,13 @@ impl Connection {
         };
         p.allowed = sndcnt;
         let cwnd = (pipe + sndcnt).clamp(mss, u64::from(u32::MAX)) as u32;
-        if cwnd != self.cc.cwnd() {
+        let before = self.cc.cwnd();
+        if cwnd != before {
             self.cc.set_cwnd(cwnd, self.eff_mss);
-            self.cwnd_event();
+            // (BBR keeps its own window: nothing changed, nothing to say.)
+            if self.cc.cwnd() != before {
+                self.cwnd_event();
+            }
         }
     }
 

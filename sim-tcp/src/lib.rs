@@ -33,6 +33,8 @@ pub mod congestion;
 pub mod conn;
 pub mod cookie;
 pub mod ecn;
+pub mod pacing;
+pub mod rate;
 pub mod reassembly;
 pub mod rtt;
 pub mod scoreboard;

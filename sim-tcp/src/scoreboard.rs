@@ -11,6 +11,8 @@ use std::collections::VecDeque;
 
 use sim_core::SimTime;
 
+use crate::rate::{Delivered, TxSnapshot};
+
 /// One run of sent sequence space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Sent {
@@ -27,6 +29,8 @@ struct Sent {
     rtx_in_flight: bool,
     /// Ever retransmitted: its acknowledgment times nothing (Karn).
     retransmitted: bool,
+    /// Delivery-rate state when it was last sent (`rate.rs`).
+    tx: TxSnapshot,
 }
 
 impl Sent {
@@ -83,6 +87,11 @@ pub struct Scoreboard {
     /// RFC 8985 §6.2 step 1: a segment never retransmitted was delivered
     /// below the highest SACKed one (`RACK.reordering_seen`).
     reordering_seen: bool,
+    /// The newest segment the ACK being read delivered, for its rate
+    /// sample (`rate.rs`).
+    rate_latest: Option<Delivered>,
+    /// Bytes ever deemed lost (a rate sample's losses).
+    marked_lost: u64,
 }
 
 /// What RACK's loss detection found (RFC 8985 §6.2 step 5).
@@ -101,6 +110,11 @@ impl Scoreboard {
     /// Records a transmission of `[start, end)` at `now`: new data is
     /// appended, a retransmission marks what it covers.
     pub fn sent(&mut self, start: u64, end: u64, now: SimTime) {
+        self.sent_tx(start, end, now, TxSnapshot::default());
+    }
+
+    /// [`Self::sent`] with the segment's delivery-rate snapshot.
+    pub fn sent_tx(&mut self, start: u64, end: u64, now: SimTime, tx: TxSnapshot) {
         if start >= end {
             return;
         }
@@ -116,6 +130,7 @@ impl Scoreboard {
                 lost: false,
                 rtx_in_flight: false,
                 retransmitted: false,
+                tx,
             });
             return;
         }
@@ -127,6 +142,7 @@ impl Scoreboard {
                 break;
             }
             s.sent_at = now;
+            s.tx = tx;
             s.retransmitted = true;
             if !s.rtx_in_flight && !s.sacked {
                 s.rtx_in_flight = true;
@@ -135,7 +151,7 @@ impl Scoreboard {
             }
         }
         if end > top {
-            self.sent(top, end, now);
+            self.sent_tx(top, end, now, tx);
         }
     }
 
@@ -149,6 +165,7 @@ impl Scoreboard {
             let whole = front.end <= to;
             if !front.sacked {
                 let seg = *front;
+                Self::rate_note(&mut self.rate_latest, &seg);
                 Self::rack_note(
                     &mut self.rack_latest,
                     &mut self.reordering_seen,
@@ -216,6 +233,7 @@ impl Scoreboard {
                 break;
             }
             if !s.sacked {
+                Self::rate_note(&mut self.rate_latest, s);
                 Self::rack_note(
                     &mut self.rack_latest,
                     &mut self.reordering_seen,
@@ -256,6 +274,29 @@ impl Scoreboard {
     /// After an ACK is read: the most recently sent segment it delivered.
     pub fn rack_take(&mut self) -> Option<(SimTime, u64)> {
         self.rack_latest.take()
+    }
+
+    /// After an ACK is read: the newest segment it delivered (cumulatively
+    /// or by SACK), for the rate sample.
+    pub fn take_delivered(&mut self) -> Option<Delivered> {
+        self.rate_latest.take()
+    }
+
+    /// Bytes ever deemed lost, by any rule.
+    pub fn marked_lost(&self) -> u64 {
+        self.marked_lost
+    }
+
+    fn rate_note(latest: &mut Option<Delivered>, s: &Sent) {
+        let d = Delivered {
+            tx: s.tx,
+            sent_at: s.sent_at,
+            end: s.end,
+            retransmitted: s.retransmitted,
+        };
+        if d.newer_than(latest) {
+            *latest = Some(d);
+        }
     }
 
     /// RFC 8985 §6.2 step 1, `RACK.reordering_seen`.
@@ -324,6 +365,7 @@ impl Scoreboard {
                     s.lost = true;
                     self.lost_bytes += s.len();
                     self.lost_pkts += 1;
+                    self.marked_lost += s.len();
                 }
             } else {
                 let left = deadline.saturating_since(now);
@@ -374,6 +416,7 @@ impl Scoreboard {
                 s.lost = true;
                 self.lost_bytes += s.len();
                 self.lost_pkts += 1;
+                self.marked_lost += s.len();
             }
         }
     }
@@ -389,6 +432,7 @@ impl Scoreboard {
             s.lost = true;
             self.lost_bytes += s.end - s.start;
             self.lost_pkts += 1;
+            self.marked_lost += s.end - s.start;
         }
     }
 
@@ -401,6 +445,7 @@ impl Scoreboard {
         }
         self.rtx_bytes = 0;
         self.rtx_pkts = 0;
+        self.marked_lost += self.total_bytes - self.sacked_bytes - self.lost_bytes;
         self.lost_bytes = self.total_bytes - self.sacked_bytes;
         self.lost_pkts = self.total_pkts - self.sacked_pkts;
     }
@@ -526,6 +571,32 @@ mod tests {
             b.sent(1 + k * 100, 1 + (k + 1) * 100, SimTime(k));
         }
         b
+    }
+
+    #[test]
+    fn an_ack_reports_the_newest_segment_it_delivered_once() {
+        let mut b = Scoreboard::default();
+        for k in 0..4u64 {
+            let tx = TxSnapshot {
+                delivered: k * 100,
+                ..TxSnapshot::default()
+            };
+            b.sent_tx(1 + k * 100, 1 + (k + 1) * 100, SimTime(k), tx);
+        }
+        // A SACK of the third segment, then a cumulative ACK of the first
+        // two: each reports the newest it delivered, the SACKed one is not
+        // reported again when the cumulative ACK passes it.
+        b.sack(201, 301);
+        assert_eq!(b.take_delivered().map(|d| d.tx.delivered), Some(200));
+        assert_eq!(b.take_delivered(), None);
+        b.ack(301);
+        let d = b.take_delivered().unwrap();
+        assert_eq!((d.tx.delivered, d.sent_at, d.end), (100, SimTime(1), 201));
+        // Everything deemed lost counts once in `marked_lost`, whichever
+        // rule marked it.
+        b.mark_front_lost();
+        b.mark_all_lost();
+        assert_eq!(b.marked_lost(), 100);
     }
 
     #[test]

@@ -13,12 +13,14 @@
 #          the 12 timestamp bytes on top of its 1448-byte segments; netsim takes them out
 #          of the MSS, so 1460 keeps 1448 payload bytes). Give the names the scenario
 #          format has for SACK, timestamps, PRR and limited transmit.
+#        dumbbell-bbr-sack-on: docs/validation/dumbbell.json with TCP_SETTINGS that name
+#          BBR too ('{..., "congestion": "bbr"}'), against ns3-side.sh's two TcpBbr flows.
 #   TCP_SETTINGS may also be given for the -sack-off sets (default {}).
 #   OUTDIR (default out/validation/netsim): the batch folders are kept there.
 # Environment: NETSIM (the netsim binary; default: built with cargo --release into
 # CARGO_TARGET_DIR or target/), SEEDS (default 1..=20), JOBS (default 2).
 set -euo pipefail
-[ $# -ge 1 ] || { sed -n 2,20p "$0" >&2; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,22p "$0" >&2; exit 2; }
 SET=$1; SETTINGS=${2:-'{}'}; OUT=${3:-out/validation/netsim}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)

@@ -16,6 +16,7 @@
 //
 // --tcp2 lets the dumbbell's second flow run another congestion control than the first (set
 // on its sender node's TcpL4Protocol); the second sender's attributes print as sender1:.
+// --tcp=Bbr runs ns-3's TcpBbr, which needs --ns3::TcpSocketState::EnablePacing=true.
 // tools/validation/ns3-build.sh copies this file into ns-3's scratch/ under the same name.
 
 #include "ns3/applications-module.h"
@@ -32,6 +33,20 @@ using namespace ns3;
 
 namespace
 {
+
+TypeId
+CcType(const std::string& name)
+{
+    if (name == "Cubic")
+    {
+        return TcpCubic::GetTypeId();
+    }
+    if (name == "Bbr")
+    {
+        return TcpBbr::GetTypeId();
+    }
+    return TcpNewReno::GetTypeId();
+}
 
 struct Flow
 {
@@ -246,8 +261,8 @@ main(int argc, char* argv[])
     cmd.AddValue("accRate", "dumbbell access links DataRate", accRate);
     cmd.AddValue("accDelay", "dumbbell access links Delay", accDelay);
     cmd.AddValue("queue", "device DropTail queue, packets", queue);
-    cmd.AddValue("tcp", "NewReno or Cubic", tcp);
-    cmd.AddValue("tcp2", "dumbbell: flow 1's NewReno or Cubic (default: --tcp)", tcp2);
+    cmd.AddValue("tcp", "NewReno, Cubic or Bbr", tcp);
+    cmd.AddValue("tcp2", "dumbbell: flow 1's NewReno, Cubic or Bbr (default: --tcp)", tcp2);
     cmd.AddValue("duration", "dumbbell: seconds", duration);
     cmd.AddValue("start2", "dumbbell: start of flow 1 (s)", start2);
     cmd.AddValue("seed", "RngSeedManager seed", seed);
@@ -258,7 +273,7 @@ main(int argc, char* argv[])
     RngSeedManager::SetRun(run);
 
     Config::SetDefault("ns3::TcpL4Protocol::SocketType",
-                       TypeIdValue(tcp == "Cubic" ? TcpCubic::GetTypeId() : TcpNewReno::GetTypeId()));
+                       TypeIdValue(CcType(tcp)));
     Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(segSize));
     Config::SetDefault("ns3::TcpSocket::SndBufSize", UintegerValue(sndBuf));
     Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(rcvBuf));
@@ -359,7 +374,7 @@ main(int argc, char* argv[])
         {
             s.Get(1)->GetObject<TcpL4Protocol>()->SetAttribute(
                 "SocketType",
-                TypeIdValue(tcp2 == "Cubic" ? TcpCubic::GetTypeId() : TcpNewReno::GetTypeId()));
+                TypeIdValue(CcType(tcp2)));
         }
         for (int i = 0; i < 2; ++i)
         {

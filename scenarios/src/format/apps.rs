@@ -164,6 +164,8 @@ pub enum CongestionName {
     Cubic,
     /// Data Center TCP (RFC 8257); asks for ECN in its SYN.
     Dctcp,
+    /// BBRv1 (Linux's `tcp_bbr.c`), always paced at its own rate.
+    Bbr,
 }
 
 /// Whether a TCP endpoint uses ECN (RFC 3168), as Linux's `tcp_ecn`.
@@ -280,6 +282,11 @@ pub struct TcpSpec {
     /// always asks).
     #[serde(default)]
     pub ecn: Option<EcnName>,
+    /// Pace data at Linux's rate, cwnd / SRTT times 200 % in slow start
+    /// and 120 % after, instead of sending in bursts (default off, as
+    /// Linux without the fq qdisc; BBR always paces at its own rate).
+    #[serde(default)]
+    pub pacing: Option<bool>,
     /// MSS to announce (default 1460).
     #[serde(default)]
     pub mss: Option<u16>,

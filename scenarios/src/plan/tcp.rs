@@ -229,6 +229,7 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
             CongestionName::Newreno => sim_tcp::CongestionKind::NewReno,
             CongestionName::Cubic => sim_tcp::CongestionKind::Cubic,
             CongestionName::Dctcp => sim_tcp::CongestionKind::Dctcp,
+            CongestionName::Bbr => sim_tcp::CongestionKind::Bbr,
         };
     }
     if let Some(e) = t.ecn {
@@ -244,6 +245,9 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
             HyStartName::Linux => sim_tcp::HyStart::Linux,
             HyStartName::PlusPlus => sim_tcp::HyStart::PlusPlus,
         };
+    }
+    if let Some(b) = t.pacing {
+        cfg.pacing = b;
     }
     if let Some(n) = t.nagle {
         cfg.nagle = n;

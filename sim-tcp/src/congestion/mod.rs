@@ -6,12 +6,14 @@
 //! the two fast-recovery rules it follows
 //! ([`CongestionControl::recovery_spans_window`]).
 
+mod bbr;
 mod cubic;
 mod dctcp;
 mod hystart;
 mod newreno;
 mod reno;
 
+pub use bbr::{Bbr, BbrMode};
 pub use cubic::Cubic;
 pub use dctcp::Dctcp;
 pub use hystart::{HyStartPlusPlus, LinuxHyStart};
@@ -19,6 +21,8 @@ pub use newreno::NewReno;
 pub use reno::Reno;
 
 use sim_core::{SimDuration, SimTime};
+
+pub use crate::rate::RateSample;
 
 /// What an ACK of new data, outside recovery, tells the algorithm.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -105,4 +109,37 @@ pub trait CongestionControl: std::fmt::Debug {
         let ssthresh = self.ssthresh();
         self.set_cwnd(ssthresh, smss);
     }
+    /// Every ACK that delivered data, in or out of recovery, with its
+    /// delivery-rate sample (`sim-tcp/src/rate.rs`): what a model-based
+    /// algorithm (BBR) steers by. Window-based ones ignore it.
+    fn on_rate_sample(&mut self, _info: &RateInfo) {}
+    /// The rate this algorithm paces at, bytes per second, given the
+    /// SRTT; `None` leaves pacing to the `pacing` setting.
+    fn pacing_rate(&self, _srtt: Option<SimDuration>) -> Option<u64> {
+        None
+    }
+}
+
+/// One ACK as a model-based algorithm sees it: its rate sample and the
+/// connection around it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateInfo {
+    /// When the ACK arrived.
+    pub now: SimTime,
+    /// Its delivery-rate sample.
+    pub sample: RateSample,
+    /// Bytes delivered over the connection so far, this ACK included.
+    pub delivered: u64,
+    /// Bytes in flight before this ACK was read, and after.
+    pub prior_in_flight: u64,
+    pub in_flight: u64,
+    /// The sender's maximum segment size.
+    pub smss: u32,
+    /// The SRTT after this ACK.
+    pub srtt: Option<SimDuration>,
+    /// Fast recovery is under way (entered on this ACK or before).
+    pub in_recovery: bool,
+    /// The connection is recovering from a retransmission timeout: data
+    /// sent before it is not yet all acknowledged.
+    pub in_loss: bool,
 }
