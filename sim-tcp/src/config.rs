@@ -17,6 +17,8 @@ pub enum CongestionKind {
     NewReno,
     /// RFC 9438.
     Cubic,
+    /// TCP Vegas (Brakmo and Peterson 1995, Linux's constants).
+    Vegas,
 }
 
 /// What the congestion window counts.

@@ -39,7 +39,7 @@ use std::sync::Arc;
 use sim_core::{SimDuration, SimTime};
 
 use crate::config::{CongestionKind, CwndUnit, InitialWindow, TcpConfig};
-use crate::congestion::{AckInfo, CongestionControl, Cubic, NewReno, Reno};
+use crate::congestion::{AckInfo, CongestionControl, Cubic, NewReno, Reno, Vegas};
 use crate::reassembly::Reassembly;
 use crate::rtt::RttEstimator;
 use crate::scoreboard::{Acked, Scoreboard, rack_sent_after};
@@ -357,6 +357,7 @@ fn new_cc(cfg: &TcpConfig, initial_window: u32, smss: u32) -> Box<dyn Congestion
         CongestionKind::Reno => Box::new(Reno::new(initial_window)),
         CongestionKind::NewReno => Box::new(NewReno::new(initial_window)),
         CongestionKind::Cubic => Box::new(Cubic::new(initial_window, smss, cfg.hystart)),
+        CongestionKind::Vegas => Box::new(Vegas::new(initial_window)),
     }
 }
 

@@ -162,6 +162,10 @@ pub enum CongestionName {
     Newreno,
     /// RFC 9438.
     Cubic,
+    /// TCP Vegas (Brakmo and Peterson 1995; Linux's alpha 2, beta 4,
+    /// gamma 1): keeps 2 to 4 segments queued. Needs an RTT sample on
+    /// most ACKs (timestamps or SACK), else it behaves as Reno.
+    Vegas,
 }
 
 /// What the congestion window counts.

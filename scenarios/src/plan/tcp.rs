@@ -227,6 +227,7 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
             CongestionName::Reno => sim_tcp::CongestionKind::Reno,
             CongestionName::Newreno => sim_tcp::CongestionKind::NewReno,
             CongestionName::Cubic => sim_tcp::CongestionKind::Cubic,
+            CongestionName::Vegas => sim_tcp::CongestionKind::Vegas,
         };
     }
     if let Some(h) = t.hystart {

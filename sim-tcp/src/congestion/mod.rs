@@ -10,11 +10,13 @@ mod cubic;
 mod hystart;
 mod newreno;
 mod reno;
+mod vegas;
 
 pub use cubic::Cubic;
 pub use hystart::{HyStartPlusPlus, LinuxHyStart};
 pub use newreno::NewReno;
 pub use reno::Reno;
+pub use vegas::Vegas;
 
 use sim_core::{SimDuration, SimTime};
 
