@@ -38,6 +38,7 @@ use std::sync::Arc;
 
 use sim_core::{SimDuration, SimTime};
 
+use crate::autotune::RcvAutotune;
 use crate::config::{CongestionKind, CwndUnit, InitialWindow, TcpConfig};
 use crate::congestion::{AckInfo, CongestionControl, Cubic, NewReno, Reno, Vegas};
 use crate::reassembly::Reassembly;
@@ -248,6 +249,13 @@ pub struct Connection {
     /// Bytes delivered but not yet read by the application.
     unread: u64,
     auto_read: bool,
+    /// The receive buffer: the largest window we advertise now
+    /// (`cfg.rcv_buf`, grown by `autotune`).
+    rcv_buf: u32,
+    /// Receive-buffer autotuning, if on (`cfg.rcv_buf_max`).
+    autotune: Option<RcvAutotune>,
+    /// TSecr of the segment being processed, for the receiver's RTT.
+    rcv_tsecr: Option<u32>,
     fin_received: bool,
     ooo: Reassembly,
     /// Index of a FIN seen beyond a gap.
@@ -405,6 +413,9 @@ impl Connection {
             rcv_adv: 0,
             unread: 0,
             auto_read: true,
+            rcv_buf: cfg.rcv_buf,
+            autotune: cfg.rcv_buf_max.map(RcvAutotune::new),
+            rcv_tsecr: None,
             fin_received: false,
             ooo: Reassembly::new(),
             ooo_fin: None,
@@ -467,7 +478,7 @@ impl Connection {
         let mut c = Connection::blank(cfg.into(), local_port, remote_port, iss);
         c.clock = now;
         c.rcv_wscale = if c.cfg.window_scaling {
-            wscale_for(c.cfg.rcv_buf)
+            wscale_for(c.cfg.wscale_space())
         } else {
             0
         };
@@ -587,14 +598,14 @@ impl Connection {
         match (syn.wscale, self.cfg.window_scaling) {
             (Some(s), true) => {
                 self.snd_wscale = s.min(MAX_WSCALE);
-                self.rcv_wscale = wscale_for(self.cfg.rcv_buf);
+                self.rcv_wscale = wscale_for(self.cfg.wscale_space());
             }
             _ => {
                 self.snd_wscale = 0;
                 self.rcv_wscale = 0;
             }
         }
-        self.rcv_adv = self.rcv_nxt + u64::from(self.cfg.rcv_buf.min(65_535));
+        self.rcv_adv = self.rcv_nxt + u64::from(self.rcv_buf.min(65_535));
         let iw = match self.cfg.initial_window {
             // RFC 5681 §3.1.
             InitialWindow::Rfc5681 => match self.eff_mss {
@@ -742,17 +753,17 @@ impl Connection {
                     self.rcv_adv, self.rcv_nxt
                 ));
             }
-            if self.rcv_adv.saturating_sub(self.rcv_nxt) > u64::from(self.cfg.rcv_buf) {
+            if self.rcv_adv.saturating_sub(self.rcv_nxt) > u64::from(self.rcv_buf) {
                 return Err("advertised window larger than the buffer".to_string());
             }
         }
-        if self.unread > u64::from(self.cfg.rcv_buf) {
+        if self.unread > u64::from(self.rcv_buf) {
             return Err(format!(
                 "{} unread bytes exceed the {}-byte buffer",
-                self.unread, self.cfg.rcv_buf
+                self.unread, self.rcv_buf
             ));
         }
-        if self.ooo.bytes() > u64::from(self.cfg.rcv_buf) {
+        if self.ooo.bytes() > u64::from(self.rcv_buf) {
             return Err("out-of-order data exceeds the buffer".to_string());
         }
         if self.cc.cwnd() == 0 {
@@ -835,6 +846,7 @@ impl Connection {
             State::TimeWait => {
                 self.clear_timers();
             }
+            State::Established => self.autotune_start(),
             _ => {}
         }
     }
@@ -864,7 +876,7 @@ impl Connection {
     /// only by useful amounts (receiver SWS avoidance, RFC 9293 §3.8.6.2.2)
     /// and never moves it back (§3.8.6: do not shrink the window).
     fn window_field(&mut self, syn: bool) -> u16 {
-        let buf = u64::from(self.cfg.rcv_buf);
+        let buf = u64::from(self.rcv_buf);
         let free = buf.saturating_sub(self.unread);
         let wnd = self.rcv_adv.saturating_sub(self.rcv_nxt);
         let threshold = (buf / 2).min(u64::from(self.eff_mss));
@@ -1414,7 +1426,8 @@ impl Connection {
         self.clock = now;
         let before = self.rcv_adv.saturating_sub(self.rcv_nxt);
         self.unread = self.unread.saturating_sub(bytes);
-        let buf = u64::from(self.cfg.rcv_buf);
+        self.autotune_adjust();
+        let buf = u64::from(self.rcv_buf);
         let free = buf.saturating_sub(self.unread);
         let threshold = (buf / 2).min(u64::from(self.eff_mss));
         if self.state.is_synchronized() && free > before && free - before >= threshold {
@@ -1906,6 +1919,7 @@ impl Connection {
             }
         }
 
+        self.rcv_tsecr = seg.timestamps.filter(|_| self.ts_on).map(|ts| ts.ecr);
         // RFC 7323 §4.3 (and §5.3 R3): an acceptable segment that starts
         // at or before Last.ACK.sent updates TS.Recent.
         if self.ts_on
@@ -2534,6 +2548,7 @@ impl Connection {
             self.add_quick_acks();
         }
         self.last_data_at = Some(now);
+        self.autotune_measure(now, d.len);
         let filled_hole = !self.ooo.is_empty();
         self.deliver(d);
         self.ooo.discard_before(self.rcv_nxt);
@@ -2589,6 +2604,54 @@ impl Connection {
         }
         self.stats.bytes_delivered += u64::from(d.len);
         self.events.push_back(Event::Delivered(d));
+        if self.auto_read {
+            self.autotune_adjust();
+        }
+    }
+
+    // ----- receive-buffer autotuning (`autotune.rs`) -----
+
+    /// The receive buffer now: the largest window it may advertise
+    /// (autotuning grows it).
+    pub fn rcv_buf(&self) -> u32 {
+        self.rcv_buf
+    }
+
+    /// Bytes the application has consumed.
+    fn copied(&self) -> u64 {
+        self.stats.bytes_delivered - self.unread
+    }
+
+    fn autotune_start(&mut self) {
+        let (copied, now, wnd, mss) = (self.copied(), self.clock, self.rcv_buf, self.eff_mss);
+        if let Some(a) = self.autotune.as_mut() {
+            a.start(now, copied, wnd, mss);
+        }
+    }
+
+    /// In-order data arrived: the receiver's RTT sample, if any.
+    fn autotune_measure(&mut self, now: SimTime, len: u32) {
+        let ts = self.rcv_tsecr.and_then(|ecr| {
+            let ticks = self.tsval().wrapping_sub(ecr);
+            (ticks < 1 << 31).then(|| (ecr, SimDuration::from_millis(u64::from(ticks.max(1)))))
+        });
+        let (nxt, wnd) = (self.rcv_nxt, self.rcv_adv.saturating_sub(self.rcv_nxt));
+        let mss = self.rcv_mss;
+        if let Some(a) = self.autotune.as_mut() {
+            a.on_data(now, len, mss, ts, nxt, wnd);
+        }
+    }
+
+    /// The application consumed data: the buffer may grow.
+    fn autotune_adjust(&mut self) {
+        let (copied, now, buf, mss) = (self.copied(), self.clock, self.rcv_buf, self.eff_mss);
+        if let Some(grown) = self
+            .autotune
+            .as_mut()
+            .and_then(|a| a.on_copied(now, copied, buf, mss))
+        {
+            self.rcv_buf = grown;
+        }
     }
 
     /// The eighth step: the peer's FIN, in order.
