@@ -10,6 +10,7 @@
 #                       limited transmit)
 #        dumbbell-sack-off | dumbbell-sack-on   two NewReno flows, 10 Mbps / 20 ms, 30 s
 #        dumbbell-cubic-sack-off | dumbbell-cubic-sack-on   flow 1 CUBIC, flow 2 NewReno
+#        dumbbell-vegas-sack-on   both flows Vegas (ns-3's TcpVegas)
 #   OUTDIR (default out/validation/ns3): raw outputs of every run are kept there.
 # Environment: RUNS (default 20: ns-3 runs 1..RUNS of seed 1), LOSSES (default
 # "0 0.001 0.005 0.01 0.02"), NS3_ARGS (more ns-3 attributes, appended last, e.g.
@@ -62,7 +63,10 @@ case "$SET" in
     awk -f "$HERE/summarise.awk" "$tsv" ;;
   dumbbell-*)
     tcp=(--tcp=NewReno)
-    case "$SET" in dumbbell-cubic-*) tcp=(--tcp=Cubic --tcp2=NewReno) ;; esac
+    case "$SET" in
+      dumbbell-cubic-*) tcp=(--tcp=Cubic --tcp2=NewReno) ;;
+      dumbbell-vegas-*) tcp=(--tcp=Vegas) ;;
+    esac
     for run in $(seq 1 "$RUNS"); do
       f="$dir/run-$run.txt"
       "$bin" --mode=dumbbell --rate=10Mbps --delay=20ms --queue=100 --duration=30 \

@@ -215,6 +215,21 @@ Hook(Ptr<Application> app, Flow* f, int i)
 
 } // namespace
 
+/// The congestion control named on the command line (NewReno otherwise).
+TypeId
+CcType(const std::string& name)
+{
+    if (name == "Cubic")
+    {
+        return TcpCubic::GetTypeId();
+    }
+    if (name == "Vegas")
+    {
+        return TcpVegas::GetTypeId();
+    }
+    return TcpNewReno::GetTypeId();
+}
+
 int
 main(int argc, char* argv[])
 {
@@ -246,8 +261,8 @@ main(int argc, char* argv[])
     cmd.AddValue("accRate", "dumbbell access links DataRate", accRate);
     cmd.AddValue("accDelay", "dumbbell access links Delay", accDelay);
     cmd.AddValue("queue", "device DropTail queue, packets", queue);
-    cmd.AddValue("tcp", "NewReno or Cubic", tcp);
-    cmd.AddValue("tcp2", "dumbbell: flow 1's NewReno or Cubic (default: --tcp)", tcp2);
+    cmd.AddValue("tcp", "NewReno, Cubic or Vegas", tcp);
+    cmd.AddValue("tcp2", "dumbbell: flow 1's NewReno, Cubic or Vegas (default: --tcp)", tcp2);
     cmd.AddValue("duration", "dumbbell: seconds", duration);
     cmd.AddValue("start2", "dumbbell: start of flow 1 (s)", start2);
     cmd.AddValue("seed", "RngSeedManager seed", seed);
@@ -258,7 +273,7 @@ main(int argc, char* argv[])
     RngSeedManager::SetRun(run);
 
     Config::SetDefault("ns3::TcpL4Protocol::SocketType",
-                       TypeIdValue(tcp == "Cubic" ? TcpCubic::GetTypeId() : TcpNewReno::GetTypeId()));
+                       TypeIdValue(CcType(tcp)));
     Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(segSize));
     Config::SetDefault("ns3::TcpSocket::SndBufSize", UintegerValue(sndBuf));
     Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(rcvBuf));
@@ -359,7 +374,7 @@ main(int argc, char* argv[])
         {
             s.Get(1)->GetObject<TcpL4Protocol>()->SetAttribute(
                 "SocketType",
-                TypeIdValue(tcp2 == "Cubic" ? TcpCubic::GetTypeId() : TcpNewReno::GetTypeId()));
+                TypeIdValue(CcType(tcp2)));
         }
         for (int i = 0; i < 2; ++i)
         {
