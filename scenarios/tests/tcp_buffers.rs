@@ -1,11 +1,17 @@
-//! How a scenario's `profile`, `rcv_buf` and `rcv_buf_max` decide the
-//! receive buffer and its autotuning.
+//! How a scenario's `profile`, `rcv_buf`, `rcv_buf_max` and `snd_buf`
+//! decide the buffers and the receive buffer's autotuning.
 
 use sim_apps::HostApp;
 
 /// The `rcv_buf` and `rcv_buf_max` the connecting endpoint gets from `tcp`
 /// (its JSON fields beyond `connect`).
 fn buffers(tcp: &str) -> (u32, Option<u32>) {
+    let cfg = client(tcp);
+    (cfg.rcv_buf, cfg.rcv_buf_max)
+}
+
+/// The connecting endpoint's TCP settings.
+fn client(tcp: &str) -> sim_tcp::TcpConfig {
     let text = format!(
         r#"{{"name": "b", "topology": {{"nodes": ["a", "b"], "links": [{{"between": ["a", "b"]}}]}},
         "endpoints": [{{"node": "b", "tcp": {{"listen": 80}}}},
@@ -17,7 +23,7 @@ fn buffers(tcp: &str) -> (u32, Option<u32>) {
             if let HostApp::Tcp(t) = &a.app
                 && t.connections > 0
             {
-                return (t.cfg.rcv_buf, t.cfg.rcv_buf_max);
+                return t.cfg.clone();
             }
         }
     }
@@ -47,4 +53,11 @@ fn linux_autotunes_unless_the_buffer_is_set_rfc_never_does() {
         buffers(r#", "rcv_buf_max": 500000"#),
         (65_535, Some(500_000))
     );
+}
+
+#[test]
+fn the_send_buffer_is_unlimited_unless_set() {
+    assert_eq!(client("").snd_buf, None);
+    assert_eq!(client(r#", "profile": "linux""#).snd_buf, None);
+    assert_eq!(client(r#", "snd_buf": 65536"#).snd_buf, Some(65_536));
 }

@@ -78,6 +78,12 @@ pub struct TcpConfig {
     /// the window Linux's largest buffer (`tcp_rmem[2]` = 6 MiB) allows
     /// with half of it counted as overhead (`tcp_adv_win_scale` = 1).
     pub rcv_buf_max: Option<u32>,
+    /// A fixed send buffer in bytes: data written and not yet acknowledged
+    /// never exceeds it, the rest waiting in the application (a blocked
+    /// write). `None` (both profiles): unlimited, which Linux's growing
+    /// buffer (`tcp_sndbuf_expand`: about twice cwnd, up to `tcp_wmem[2]`
+    /// = 4 MiB) amounts to for a bulk sender, since cwnd binds first.
+    pub snd_buf: Option<u32>,
     /// Announce and accept window scaling (RFC 7323).
     pub window_scaling: bool,
     /// RTO before any RTT sample (RFC 6298 §2.1: 1 s).
@@ -178,6 +184,7 @@ impl TcpConfig {
             mss: 1460,
             rcv_buf: 65_535,
             rcv_buf_max: None,
+            snd_buf: None,
             window_scaling: true,
             initial_rto: SimDuration::from_secs(1),
             min_rto: SimDuration::from_secs(1),

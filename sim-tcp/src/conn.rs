@@ -781,6 +781,17 @@ impl Connection {
     fn fin_index(&self) -> u64 {
         1 + self.written
     }
+    /// One past the last data byte that may be sent: what the application
+    /// wrote, or with a fixed send buffer (`cfg.snd_buf`) what of it fits
+    /// beside the data not yet acknowledged; the rest waits in the
+    /// application, as a blocked write().
+    fn sendable_end(&self) -> u64 {
+        let end = 1 + self.written;
+        match self.cfg.snd_buf {
+            Some(buf) => end.min(self.snd_una.max(1) + u64::from(buf)),
+            None => end,
+        }
+    }
     fn fin_sent(&self) -> bool {
         self.fin_queued && self.snd_max > self.fin_index()
     }
@@ -1231,7 +1242,7 @@ impl Connection {
     /// cwnd leaves), sender SWS avoidance and Nagle allow; true if it did.
     fn send_next(&mut self, now: SimTime, room: u64, in_flight: u64) -> bool {
         let data_end = 1 + self.written;
-        let avail = data_end.saturating_sub(self.snd_nxt);
+        let avail = self.sendable_end().saturating_sub(self.snd_nxt);
         let rwnd_room = (self.snd_una + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
         let usable = rwnd_room.min(room);
         let mss = u64::from(self.eff_mss);
@@ -1733,7 +1744,7 @@ impl Connection {
         let from = self.snd_nxt;
         if self.snd_wnd > 0 {
             // SWS override: send what the small window allows.
-            let avail = (1 + self.written) - self.snd_nxt;
+            let avail = self.sendable_end() - self.snd_nxt;
             let len = avail
                 .min(u64::from(self.snd_wnd))
                 .min(u64::from(self.eff_mss));

@@ -126,3 +126,39 @@ fn a_fixed_64_kb_buffer_holds_the_transfer_to_64_kb_a_round_trip() {
     );
     assert!(steady * 15 < link_bytes(5));
 }
+
+#[test]
+fn a_fixed_64_kb_send_buffer_caps_the_transfer_as_a_fixed_receive_buffer_does() {
+    // The receiver autotunes (linux profile); the sender's buffer holds
+    // 65,536 bytes written and not yet acknowledged.
+    let b = TcpConfig::profile(Profile::Linux);
+    let a = TcpConfig {
+        snd_buf: Some(65_536),
+        ..b.clone()
+    };
+    let mut p = Pair::connect_with(a, b, ONE_WAY_MS);
+    p.bottleneck = Some(Bottleneck::new(MBIT, 1_250_000));
+    p.run_ms(300);
+    let now = p.now;
+    p.conn(Side::A).send(now, 200 << 20);
+    p.flush();
+    // Every 10 ms: never more than the buffer in flight, and the buffer,
+    // not cwnd, is what binds once slow start has passed it.
+    let mut largest = 0;
+    for _ in 0..1_000 {
+        p.run_ms(10);
+        let in_flight = p.conn(Side::A).bytes_in_flight();
+        assert!(in_flight <= 65_536, "{in_flight}");
+        largest = largest.max(in_flight);
+    }
+    assert!(largest > 60_000, "{largest}");
+    assert!(p.conn(Side::A).cwnd().0 > 65_536);
+    // The window B offers grows past 1 MB all the same.
+    assert!(windows(&p, 7).iter().any(|&(_, w)| w > 1 << 20));
+    // 65,536 bytes a round trip of just over 100 ms.
+    let steady = delivered_between(&p, 5, 10);
+    assert!(
+        (65_536 * 50 * 95 / 100..=65_536 * 50).contains(&steady),
+        "{steady}"
+    );
+}

@@ -280,6 +280,11 @@ pub struct TcpSpec {
     /// of 6 MiB less its overhead) in `linux`, off when `rcv_buf` is set.
     #[serde(default)]
     pub rcv_buf_max: Option<u32>,
+    /// A fixed send buffer, bytes: data written and not yet acknowledged
+    /// never exceeds it, as with `SO_SNDBUF` (default: unlimited, in both
+    /// profiles).
+    #[serde(default)]
+    pub snd_buf: Option<u32>,
     /// Nagle's algorithm (default on).
     #[serde(default)]
     pub nagle: Option<bool>,

@@ -240,6 +240,15 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
         Some(m) => cfg.rcv_buf_max = Some(m),
         None => {}
     }
+    if let Some(b) = t.snd_buf {
+        if b == 0 {
+            return Err(InputError::at(
+                format!("{path}.snd_buf"),
+                "must be at least 1 byte",
+            ));
+        }
+        cfg.snd_buf = Some(b);
+    }
     if let Some(c) = t.congestion {
         cfg.congestion = match c {
             CongestionName::Reno => sim_tcp::CongestionKind::Reno,
