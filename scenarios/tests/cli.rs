@@ -436,6 +436,13 @@ fn tcp_mistakes_are_named_with_their_paths() {
     assert_bad(
         &TCP.replace(
             r#"{"connect": "b:80"}"#,
+            r#"{"connect": "b:80", "rcv_buf": 100000, "rcv_buf_max": 50000}"#,
+        ),
+        "endpoints[1].tcp.rcv_buf_max: 50000 bytes: the largest window must be at least rcv_buf (100000)",
+    );
+    assert_bad(
+        &TCP.replace(
+            r#"{"connect": "b:80"}"#,
             r#"{"connect": "b:80", "connections": 2, "iss": [1]}"#,
         ),
         "endpoints[1].tcp.iss: 1 ISN for 2 connections: give one per connection (or one number for all)",

@@ -295,6 +295,29 @@ fn dumbbell_bbr_matches_the_measured_runs_and_ns3s_mean() {
     assert!((mean / 9.47 - 1.0).abs() < 0.02, "{mean:.3} Mbps");
 }
 
+/// Both dumbbell flows Vegas, SACK on (docs/validation.md, "Vegas"): the
+/// netsim row, one run for every seed. Neither flow fills the queue, and
+/// they settle a segment apart.
+#[test]
+fn dumbbell_vegas_matches_the_measured_row() {
+    let settings = r#"{"sack": true, "timestamps": true, "prr": true, "limited_transmit": true, "mss": 1460, "congestion": "vegas"}"#;
+    let plan = scenarios::plan_from_str(&merged(DUMBBELL, settings)).unwrap();
+    let out = scenarios::run_with(&plan, 1, false);
+    let mbps = |m: &str| metric(&out, m) as f64 * 8.0 / 30.0 / 1e6;
+    let (a, b) = (
+        mbps("d0.tcp.bytes_delivered"),
+        mbps("d1.tcp.bytes_delivered"),
+    );
+    assert!(
+        (a - 5.02).abs() < 0.01 && (b - 4.60).abs() < 0.01,
+        "{a:.2} / {b:.2}"
+    );
+    assert_eq!(metric(&out, "link.r0->r1.dropped_queue_full"), 0);
+    for f in ["s0", "s1"] {
+        assert_eq!(metric(&out, &format!("{f}.tcp.retransmissions")), 0, "{f}");
+    }
+}
+
 /// The bufferbloat set-up (scenarios/library/bufferbloat.json: a 25 MB
 /// NewReno upload, rfc profile, and 84-byte pings every 100 ms across a
 /// 10 Mbps / 10 ms bottleneck with a 1000-packet queue), compared with

@@ -25,6 +25,8 @@ pub enum CongestionKind {
     /// BBRv1 (Linux's `tcp_bbr.c`): paced at its own rate, whatever
     /// `pacing` says.
     Bbr,
+    /// TCP Vegas (Brakmo and Peterson 1995, Linux's constants).
+    Vegas,
 }
 
 impl CongestionKind {
@@ -36,6 +38,7 @@ impl CongestionKind {
             CongestionKind::Cubic => "cubic",
             CongestionKind::Dctcp => "dctcp",
             CongestionKind::Bbr => "bbr",
+            CongestionKind::Vegas => "vegas",
         }
     }
 }
@@ -101,8 +104,21 @@ pub enum Profile {
 pub struct TcpConfig {
     /// MSS we announce: the largest segment we can receive (RFC 9293 §3.7.1).
     pub mss: u16,
-    /// Receive buffer in bytes: the largest window we advertise.
+    /// Receive buffer in bytes: the largest window we advertise, or with
+    /// `rcv_buf_max` the window we start with.
     pub rcv_buf: u32,
+    /// Receive-buffer autotuning (Linux's dynamic right-sizing,
+    /// `sim-tcp/src/autotune.rs`): the largest window it may grow the
+    /// buffer to; `None` keeps `rcv_buf` fixed. rfc: off; linux: 3 MiB,
+    /// the window Linux's largest buffer (`tcp_rmem[2]` = 6 MiB) allows
+    /// with half of it counted as overhead (`tcp_adv_win_scale` = 1).
+    pub rcv_buf_max: Option<u32>,
+    /// A fixed send buffer in bytes: data written and not yet acknowledged
+    /// never exceeds it, the rest waiting in the application (a blocked
+    /// write). `None` (both profiles): unlimited, which Linux's growing
+    /// buffer (`tcp_sndbuf_expand`: about twice cwnd, up to `tcp_wmem[2]`
+    /// = 4 MiB) amounts to for a bulk sender, since cwnd binds first.
+    pub snd_buf: Option<u32>,
     /// Announce and accept window scaling (RFC 7323).
     pub window_scaling: bool,
     /// RTO before any RTT sample (RFC 6298 §2.1: 1 s).
@@ -209,6 +225,8 @@ impl TcpConfig {
         let rfc = TcpConfig {
             mss: 1460,
             rcv_buf: 65_535,
+            rcv_buf_max: None,
+            snd_buf: None,
             window_scaling: true,
             initial_rto: SimDuration::from_secs(1),
             min_rto: SimDuration::from_secs(1),
@@ -262,8 +280,25 @@ impl TcpConfig {
                 cwnd_unit: CwndUnit::Segments,
                 hystart: HyStart::Linux,
                 ecn: EcnMode::Accept,
+                rcv_buf_max: Some(LINUX_RCV_BUF_MAX),
                 ..rfc
             },
+        }
+    }
+}
+
+/// The `linux` profile's largest autotuned window: half of `tcp_rmem[2]`.
+pub const LINUX_RCV_BUF_MAX: u32 = 3 << 20;
+
+impl TcpConfig {
+    /// The buffer the window-scale shift must cover. With autotuning it is
+    /// the largest buffer, overhead included (twice the largest window), as
+    /// Linux's `tcp_select_initial_window` chooses from `tcp_rmem[2]`: the
+    /// shift is fixed at SYN time (RFC 7323 §2.2), before the buffer grows.
+    pub fn wscale_space(&self) -> u32 {
+        match self.rcv_buf_max {
+            Some(max) => self.rcv_buf.max(max.saturating_mul(2)),
+            None => self.rcv_buf,
         }
     }
 }

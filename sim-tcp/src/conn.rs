@@ -38,8 +38,11 @@ use std::sync::Arc;
 
 use sim_core::{Ecn, SimDuration, SimTime};
 
+use crate::autotune::RcvAutotune;
 use crate::config::{CongestionKind, CwndUnit, InitialWindow, TcpConfig};
-use crate::congestion::{AckInfo, Bbr, CongestionControl, Cubic, Dctcp, NewReno, RateInfo, Reno};
+use crate::congestion::{
+    AckInfo, Bbr, CongestionControl, Cubic, Dctcp, NewReno, RateInfo, Reno, Vegas,
+};
 use crate::ecn::{Arrival, EcnState};
 use crate::pacing::{self, Pacer};
 use crate::rate::{RateEstimator, RateSample};
@@ -258,6 +261,13 @@ pub struct Connection {
     /// Bytes delivered but not yet read by the application.
     unread: u64,
     auto_read: bool,
+    /// The receive buffer: the largest window we advertise now
+    /// (`cfg.rcv_buf`, grown by `autotune`).
+    rcv_buf: u32,
+    /// Receive-buffer autotuning, if on (`cfg.rcv_buf_max`).
+    autotune: Option<RcvAutotune>,
+    /// TSecr of the segment being processed, for the receiver's RTT.
+    rcv_tsecr: Option<u32>,
     fin_received: bool,
     ooo: Reassembly,
     /// Index of a FIN seen beyond a gap.
@@ -386,6 +396,7 @@ fn new_cc(
         CongestionKind::NewReno => Box::new(NewReno::new(initial_window)),
         CongestionKind::Cubic => Box::new(Cubic::new(initial_window, smss, cfg.hystart)),
         CongestionKind::Dctcp => Box::new(Dctcp::new(initial_window)),
+        CongestionKind::Vegas => Box::new(Vegas::new(initial_window)),
     }
 }
 
@@ -433,6 +444,9 @@ impl Connection {
             rcv_adv: 0,
             unread: 0,
             auto_read: true,
+            rcv_buf: cfg.rcv_buf,
+            autotune: cfg.rcv_buf_max.map(RcvAutotune::new),
+            rcv_tsecr: None,
             fin_received: false,
             ooo: Reassembly::new(),
             ooo_fin: None,
@@ -500,7 +514,7 @@ impl Connection {
         let mut c = Connection::blank(cfg.into(), local_port, remote_port, iss);
         c.clock = now;
         c.rcv_wscale = if c.cfg.window_scaling {
-            wscale_for(c.cfg.rcv_buf)
+            wscale_for(c.cfg.wscale_space())
         } else {
             0
         };
@@ -620,14 +634,14 @@ impl Connection {
         match (syn.wscale, self.cfg.window_scaling) {
             (Some(s), true) => {
                 self.snd_wscale = s.min(MAX_WSCALE);
-                self.rcv_wscale = wscale_for(self.cfg.rcv_buf);
+                self.rcv_wscale = wscale_for(self.cfg.wscale_space());
             }
             _ => {
                 self.snd_wscale = 0;
                 self.rcv_wscale = 0;
             }
         }
-        self.rcv_adv = self.rcv_nxt + u64::from(self.cfg.rcv_buf.min(65_535));
+        self.rcv_adv = self.rcv_nxt + u64::from(self.rcv_buf.min(65_535));
         let iw = match self.cfg.initial_window {
             // RFC 5681 §3.1.
             InitialWindow::Rfc5681 => match self.eff_mss {
@@ -787,17 +801,17 @@ impl Connection {
                     self.rcv_adv, self.rcv_nxt
                 ));
             }
-            if self.rcv_adv.saturating_sub(self.rcv_nxt) > u64::from(self.cfg.rcv_buf) {
+            if self.rcv_adv.saturating_sub(self.rcv_nxt) > u64::from(self.rcv_buf) {
                 return Err("advertised window larger than the buffer".to_string());
             }
         }
-        if self.unread > u64::from(self.cfg.rcv_buf) {
+        if self.unread > u64::from(self.rcv_buf) {
             return Err(format!(
                 "{} unread bytes exceed the {}-byte buffer",
-                self.unread, self.cfg.rcv_buf
+                self.unread, self.rcv_buf
             ));
         }
-        if self.ooo.bytes() > u64::from(self.cfg.rcv_buf) {
+        if self.ooo.bytes() > u64::from(self.rcv_buf) {
             return Err("out-of-order data exceeds the buffer".to_string());
         }
         if self.cc.cwnd() == 0 {
@@ -814,6 +828,17 @@ impl Connection {
     }
     fn fin_index(&self) -> u64 {
         1 + self.written
+    }
+    /// One past the last data byte that may be sent: what the application
+    /// wrote, or with a fixed send buffer (`cfg.snd_buf`) what of it fits
+    /// beside the data not yet acknowledged; the rest waits in the
+    /// application, as a blocked write().
+    fn sendable_end(&self) -> u64 {
+        let end = 1 + self.written;
+        match self.cfg.snd_buf {
+            Some(buf) => end.min(self.snd_una.max(1) + u64::from(buf)),
+            None => end,
+        }
     }
     fn fin_sent(&self) -> bool {
         self.fin_queued && self.snd_max > self.fin_index()
@@ -881,6 +906,7 @@ impl Connection {
             State::TimeWait => {
                 self.clear_timers();
             }
+            State::Established => self.autotune_start(),
             _ => {}
         }
     }
@@ -911,7 +937,7 @@ impl Connection {
     /// only by useful amounts (receiver SWS avoidance, RFC 9293 §3.8.6.2.2)
     /// and never moves it back (§3.8.6: do not shrink the window).
     fn window_field(&mut self, syn: bool) -> u16 {
-        let buf = u64::from(self.cfg.rcv_buf);
+        let buf = u64::from(self.rcv_buf);
         let free = buf.saturating_sub(self.unread);
         let wnd = self.rcv_adv.saturating_sub(self.rcv_nxt);
         let threshold = (buf / 2).min(u64::from(self.eff_mss));
@@ -1349,7 +1375,7 @@ impl Connection {
     /// cwnd leaves), sender SWS avoidance and Nagle allow; true if it did.
     fn send_next(&mut self, now: SimTime, room: u64, in_flight: u64) -> bool {
         let data_end = 1 + self.written;
-        let avail = data_end.saturating_sub(self.snd_nxt);
+        let avail = self.sendable_end().saturating_sub(self.snd_nxt);
         let rwnd_room = (self.snd_una + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
         let usable = rwnd_room.min(room);
         let mss = u64::from(self.eff_mss);
@@ -1544,7 +1570,8 @@ impl Connection {
         self.clock = now;
         let before = self.rcv_adv.saturating_sub(self.rcv_nxt);
         self.unread = self.unread.saturating_sub(bytes);
-        let buf = u64::from(self.cfg.rcv_buf);
+        self.autotune_adjust();
+        let buf = u64::from(self.rcv_buf);
         let free = buf.saturating_sub(self.unread);
         let threshold = (buf / 2).min(u64::from(self.eff_mss));
         if self.state.is_synchronized() && free > before && free - before >= threshold {
@@ -1855,7 +1882,7 @@ impl Connection {
         let from = self.snd_nxt;
         if self.snd_wnd > 0 {
             // SWS override: send what the small window allows.
-            let avail = (1 + self.written) - self.snd_nxt;
+            let avail = self.sendable_end() - self.snd_nxt;
             let len = avail
                 .min(u64::from(self.snd_wnd))
                 .min(u64::from(self.eff_mss));
@@ -2041,6 +2068,7 @@ impl Connection {
             }
         }
 
+        self.rcv_tsecr = seg.timestamps.filter(|_| self.ts_on).map(|ts| ts.ecr);
         // RFC 7323 §4.3 (and §5.3 R3): an acceptable segment that starts
         // at or before Last.ACK.sent updates TS.Recent.
         if self.ts_on
@@ -2739,6 +2767,7 @@ impl Connection {
             self.add_quick_acks();
         }
         self.last_data_at = Some(now);
+        self.autotune_measure(now, d.len);
         let filled_hole = !self.ooo.is_empty();
         self.deliver(d);
         self.ooo.discard_before(self.rcv_nxt);
@@ -2825,6 +2854,54 @@ impl Connection {
         }
         self.stats.bytes_delivered += u64::from(d.len);
         self.events.push_back(Event::Delivered(d));
+        if self.auto_read {
+            self.autotune_adjust();
+        }
+    }
+
+    // ----- receive-buffer autotuning (`autotune.rs`) -----
+
+    /// The receive buffer now: the largest window it may advertise
+    /// (autotuning grows it).
+    pub fn rcv_buf(&self) -> u32 {
+        self.rcv_buf
+    }
+
+    /// Bytes the application has consumed.
+    fn copied(&self) -> u64 {
+        self.stats.bytes_delivered - self.unread
+    }
+
+    fn autotune_start(&mut self) {
+        let (copied, now, wnd, mss) = (self.copied(), self.clock, self.rcv_buf, self.eff_mss);
+        if let Some(a) = self.autotune.as_mut() {
+            a.start(now, copied, wnd, mss);
+        }
+    }
+
+    /// In-order data arrived: the receiver's RTT sample, if any.
+    fn autotune_measure(&mut self, now: SimTime, len: u32) {
+        let ts = self.rcv_tsecr.and_then(|ecr| {
+            let ticks = self.tsval().wrapping_sub(ecr);
+            (ticks < 1 << 31).then(|| (ecr, SimDuration::from_millis(u64::from(ticks.max(1)))))
+        });
+        let (nxt, wnd) = (self.rcv_nxt, self.rcv_adv.saturating_sub(self.rcv_nxt));
+        let mss = self.rcv_mss;
+        if let Some(a) = self.autotune.as_mut() {
+            a.on_data(now, len, mss, ts, nxt, wnd);
+        }
+    }
+
+    /// The application consumed data: the buffer may grow.
+    fn autotune_adjust(&mut self) {
+        let (copied, now, buf, mss) = (self.copied(), self.clock, self.rcv_buf, self.eff_mss);
+        if let Some(grown) = self
+            .autotune
+            .as_mut()
+            .and_then(|a| a.on_copied(now, copied, buf, mss))
+        {
+            self.rcv_buf = grown;
+        }
     }
 
     /// The eighth step: the peer's FIN, in order.

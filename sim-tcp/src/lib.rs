@@ -28,6 +28,7 @@
 //! assert_eq!(server.state(), State::Established);
 //! ```
 
+pub mod autotune;
 pub mod config;
 pub mod congestion;
 pub mod conn;

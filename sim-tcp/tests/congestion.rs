@@ -310,3 +310,93 @@ fn newreno_repairs_three_losses_in_one_recovery_where_reno_needs_more() {
 fn stats(p: &Pair) -> sim_tcp::conn::ConnStats {
     p.a.as_ref().expect("A exists").stats()
 }
+
+fn vegas_or(kind: CongestionKind) -> TcpConfig {
+    TcpConfig {
+        congestion: kind,
+        rcv_buf: 8 << 20,
+        ..TcpConfig::profile(Profile::Linux)
+    }
+}
+
+/// Queue seen by arrivals at the bottleneck after `from`, in segments of
+/// 1488 bytes on the wire: (max, mean).
+fn queue_after(p: &Pair, from: SimTime) -> (f64, f64) {
+    let b = p.bottleneck.as_ref().expect("a bottleneck");
+    let q: Vec<f64> = b
+        .backlog
+        .iter()
+        .filter(|(t, _)| *t >= from)
+        .map(|(_, q)| *q as f64 / 1488.0)
+        .collect();
+    let max = q.iter().cloned().fold(0.0, f64::max);
+    (max, q.iter().sum::<f64>() / q.len() as f64)
+}
+
+/// A sends 64 MB for 8 s over SLOW's path (10 Mbit/s, 40 ms, a queue of
+/// 100 packets) with the linux profile (timestamps: an RTT sample on
+/// every ACK) and congestion control `kind`.
+fn long_bulk(kind: CongestionKind) -> Pair {
+    let cfg = vegas_or(kind);
+    let mut p = Pair::connect_with(cfg.clone(), cfg, 20);
+    p.bottleneck = Some(Bottleneck::new(SLOW.mbit, SLOW.queue));
+    p.run_ms(100);
+    let now = p.now;
+    p.conn(Side::A).send(now, 64 << 20);
+    p.flush();
+    p.run_ms(8_000);
+    p
+}
+
+#[test]
+fn vegas_keeps_a_few_segments_queued_where_newreno_and_cubic_fill_the_buffer() {
+    let settled = SimTime::ZERO + SimDuration::from_millis(4_000);
+    // The path holds 10 Mbit/s x 40 ms / 1488 bytes a segment on the wire
+    // = 33.6 segments.
+    let path_segs = 33.6;
+
+    let v = long_bulk(CongestionKind::Vegas);
+    // Never a drop: Vegas left slow start on delay (more than gamma = 1
+    // segment queued) and then stopped growing.
+    assert_eq!(first_loss(&v), None);
+    assert_eq!(stats(&v).retransmissions, 0);
+    let (t, cwnd, ssthresh) = slow_start_end(&v);
+    assert!(t < SimTime::ZERO + SimDuration::from_millis(400), "{t:?}");
+    // Slow start doubles the window within the round that shows the queue,
+    // so the exit window (the rate seen, + 1) overshoots the path; below
+    // the path and its queue (133 segments).
+    assert!((40..100).contains(&(cwnd / 1448)), "exit cwnd {cwnd}");
+    assert_eq!(ssthresh, cwnd - 1448);
+    // Then one segment less a round until 2 to 4 are queued: once settled,
+    // arrivals find at most beta + 1 segments waiting (a delayed ACK's
+    // two-segment burst on top), a standing queue of about alpha, and a
+    // window of the path plus that queue.
+    let (max, mean) = queue_after(&v, settled);
+    assert!(max <= 5.0, "Vegas queue max {max}");
+    assert!((1.0..=4.0).contains(&mean), "Vegas queue mean {mean}");
+    // The window in force at 4 s and every later one.
+    let all = cwnds(&v);
+    let from = all.iter().rposition(|(t, _, _)| *t < settled).unwrap();
+    let late: Vec<u32> = all[from..].iter().map(|(_, c, _)| c / 1448).collect();
+    for c in &late {
+        assert!(
+            (path_segs as u32..=path_segs as u32 + 6).contains(c),
+            "Vegas cwnd {c} segments after 4 s: {late:?}"
+        );
+    }
+
+    for kind in [CongestionKind::NewReno, CongestionKind::Cubic] {
+        let p = long_bulk(kind);
+        // Loss-based: the window grows until the 100-packet queue
+        // overflows, again and again.
+        assert!(first_loss(&p).is_some(), "{kind:?}");
+        assert!(stats(&p).retransmissions > 10, "{kind:?}");
+        let (max, mean) = queue_after(&p, settled);
+        assert!(max > 85.0, "{kind:?} queue max {max}");
+        assert!(mean > 50.0, "{kind:?} queue mean {mean}");
+        // The same bottleneck, kept as busy: all three deliver the same
+        // bytes in 8 s (the link's rate, less the first round trips).
+        assert_eq!(p.delivered(Side::B), v.delivered(Side::B), "{kind:?}");
+    }
+    assert!(v.delivered(Side::B) > 9_500_000);
+}

@@ -7,6 +7,8 @@
 #   SET: bulk-sack-off              docs/validation/bulk-sack-off.json (loss 0 .. 2 %)
 #        dumbbell-sack-off          docs/validation/dumbbell.json (two NewReno flows)
 #        dumbbell-cubic-sack-off    docs/validation/dumbbell-cubic.json (CUBIC + NewReno)
+#        dumbbell-vegas-sack-on     docs/validation/dumbbell.json with TCP_SETTINGS, which
+#          name "congestion": "vegas" (both flows Vegas)
 #        bulk-sack-on | dumbbell-sack-on | dumbbell-cubic-sack-on: the same scenarios with
 #          TCP_SETTINGS merged into every endpoint's "tcp" object, e.g. once netsim has
 #          its SACK knobs: '{"sack": true, "timestamps": true, "mss": 1460}' (ns-3 puts

@@ -11,6 +11,7 @@
 #        dumbbell-sack-off | dumbbell-sack-on   two NewReno flows, 10 Mbps / 20 ms, 30 s
 #        dumbbell-cubic-sack-off | dumbbell-cubic-sack-on   flow 1 CUBIC, flow 2 NewReno
 #        dumbbell-bbr-sack-on   two TcpBbr flows (pacing on, as TcpBbr requires)
+#        dumbbell-vegas-sack-on   both flows Vegas (ns-3's TcpVegas)
 #   OUTDIR (default out/validation/ns3): raw outputs of every run are kept there.
 # Environment: RUNS (default 20: ns-3 runs 1..RUNS of seed 1), LOSSES (default
 # "0 0.001 0.005 0.01 0.02"), NS3_ARGS (more ns-3 attributes, appended last, e.g.
@@ -66,6 +67,7 @@ case "$SET" in
     case "$SET" in
       dumbbell-cubic-*) tcp=(--tcp=Cubic --tcp2=NewReno) ;;
       dumbbell-bbr-*) tcp=(--tcp=Bbr --ns3::TcpSocketState::EnablePacing=true) ;;
+      dumbbell-vegas-*) tcp=(--tcp=Vegas) ;;
     esac
     for run in $(seq 1 "$RUNS"); do
       f="$dir/run-$run.txt"

@@ -45,6 +45,10 @@ CcType(const std::string& name)
     {
         return TcpBbr::GetTypeId();
     }
+    if (name == "Vegas")
+    {
+        return TcpVegas::GetTypeId();
+    }
     return TcpNewReno::GetTypeId();
 }
 
@@ -261,8 +265,8 @@ main(int argc, char* argv[])
     cmd.AddValue("accRate", "dumbbell access links DataRate", accRate);
     cmd.AddValue("accDelay", "dumbbell access links Delay", accDelay);
     cmd.AddValue("queue", "device DropTail queue, packets", queue);
-    cmd.AddValue("tcp", "NewReno, Cubic or Bbr", tcp);
-    cmd.AddValue("tcp2", "dumbbell: flow 1's NewReno, Cubic or Bbr (default: --tcp)", tcp2);
+    cmd.AddValue("tcp", "NewReno, Cubic, Bbr or Vegas", tcp);
+    cmd.AddValue("tcp2", "dumbbell: flow 1's NewReno, Cubic, Bbr or Vegas (default: --tcp)", tcp2);
     cmd.AddValue("duration", "dumbbell: seconds", duration);
     cmd.AddValue("start2", "dumbbell: start of flow 1 (s)", start2);
     cmd.AddValue("seed", "RngSeedManager seed", seed);

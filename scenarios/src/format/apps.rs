@@ -166,6 +166,10 @@ pub enum CongestionName {
     Dctcp,
     /// BBRv1 (Linux's `tcp_bbr.c`), always paced at its own rate.
     Bbr,
+    /// TCP Vegas (Brakmo and Peterson 1995; Linux's alpha 2, beta 4,
+    /// gamma 1): keeps 2 to 4 segments queued. Needs an RTT sample on
+    /// most ACKs (timestamps or SACK), else it behaves as Reno.
+    Vegas,
 }
 
 /// Whether a TCP endpoint uses ECN (RFC 3168), as Linux's `tcp_ecn`.
@@ -290,9 +294,23 @@ pub struct TcpSpec {
     /// MSS to announce (default 1460).
     #[serde(default)]
     pub mss: Option<u16>,
-    /// Receive buffer, bytes (default 65535).
+    /// Receive buffer, bytes (default 65535): the largest window
+    /// advertised, or with autotuning the window it starts from. Setting it
+    /// without `rcv_buf_max` turns autotuning off, as `SO_RCVBUF` does in
+    /// Linux.
     #[serde(default)]
     pub rcv_buf: Option<u32>,
+    /// Receive-buffer autotuning (Linux's dynamic right-sizing): the
+    /// largest window it may grow the buffer to, in bytes; `0` turns it
+    /// off. Default: off in `rfc`, 3145728 (3 MiB, Linux's `tcp_rmem[2]`
+    /// of 6 MiB less its overhead) in `linux`, off when `rcv_buf` is set.
+    #[serde(default)]
+    pub rcv_buf_max: Option<u32>,
+    /// A fixed send buffer, bytes: data written and not yet acknowledged
+    /// never exceeds it, as with `SO_SNDBUF` (default: unlimited, in both
+    /// profiles).
+    #[serde(default)]
+    pub snd_buf: Option<u32>,
     /// Nagle's algorithm (default on).
     #[serde(default)]
     pub nagle: Option<bool>,

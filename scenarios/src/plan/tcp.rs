@@ -222,6 +222,33 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
             ));
         }
         cfg.rcv_buf = b;
+        // A buffer the application sized itself is not autotuned (Linux's
+        // SOCK_RCVBUF_LOCK), unless a maximum is given too.
+        cfg.rcv_buf_max = None;
+    }
+    match t.rcv_buf_max {
+        Some(0) => cfg.rcv_buf_max = None,
+        Some(m) if m < cfg.rcv_buf || m > 65_535 << 14 => {
+            return Err(InputError::at(
+                format!("{path}.rcv_buf_max"),
+                format!(
+                    "{m} bytes: the largest window must be at least rcv_buf ({}) and \
+                     at most 65535 x 2^14",
+                    cfg.rcv_buf
+                ),
+            ));
+        }
+        Some(m) => cfg.rcv_buf_max = Some(m),
+        None => {}
+    }
+    if let Some(b) = t.snd_buf {
+        if b == 0 {
+            return Err(InputError::at(
+                format!("{path}.snd_buf"),
+                "must be at least 1 byte",
+            ));
+        }
+        cfg.snd_buf = Some(b);
     }
     if let Some(c) = t.congestion {
         cfg.congestion = match c {
@@ -230,6 +257,7 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
             CongestionName::Cubic => sim_tcp::CongestionKind::Cubic,
             CongestionName::Dctcp => sim_tcp::CongestionKind::Dctcp,
             CongestionName::Bbr => sim_tcp::CongestionKind::Bbr,
+            CongestionName::Vegas => sim_tcp::CongestionKind::Vegas,
         };
     }
     if let Some(e) = t.ecn {

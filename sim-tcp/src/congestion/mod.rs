@@ -12,6 +12,7 @@ mod dctcp;
 mod hystart;
 mod newreno;
 mod reno;
+mod vegas;
 
 pub use bbr::{Bbr, BbrMode};
 pub use cubic::Cubic;
@@ -19,6 +20,7 @@ pub use dctcp::Dctcp;
 pub use hystart::{HyStartPlusPlus, LinuxHyStart};
 pub use newreno::NewReno;
 pub use reno::Reno;
+pub use vegas::Vegas;
 
 use sim_core::{SimDuration, SimTime};
 

@@ -23,6 +23,12 @@ impl NewReno {
             acked_in_ca: 0,
         }
     }
+
+    /// Lets a delay-based algorithm built on these rules (Vegas) lower
+    /// ssthresh without a loss.
+    pub(crate) fn set_ssthresh(&mut self, ssthresh: u32) {
+        self.ssthresh = ssthresh;
+    }
 }
 
 impl NewReno {

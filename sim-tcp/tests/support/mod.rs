@@ -61,6 +61,9 @@ pub struct Bottleneck {
     pub queue_bytes: u64,
     /// When the link finishes what it holds.
     free: SimTime,
+    /// Bytes waiting (the one being sent included) when each segment that
+    /// got in arrived, with the time: the queue as arrivals see it.
+    pub backlog: Vec<(SimTime, u64)>,
 }
 
 impl Bottleneck {
@@ -69,6 +72,7 @@ impl Bottleneck {
             bytes_per_sec: mbit_per_sec * 125_000,
             queue_bytes,
             free: SimTime::ZERO,
+            backlog: Vec::new(),
         }
     }
 
@@ -80,6 +84,7 @@ impl Bottleneck {
         if queued + size > self.queue_bytes {
             return None;
         }
+        self.backlog.push((now, queued));
         let start = self.free.max(now);
         let tx = SimDuration(size * 1_000_000_000 / self.bytes_per_sec);
         self.free = start + tx;
