@@ -32,6 +32,19 @@ fn transfer(a: TcpConfig, b: TcpConfig, bytes: u64, setup: impl FnOnce(&mut Pair
     p
 }
 
+/// Marks A's data segments (the nth sent, from 1, retransmissions
+/// included) for which `which(n)` holds.
+fn mark_data(which: impl Fn(usize) -> bool + 'static) -> support::DropRule {
+    let mut nth = 0;
+    Box::new(move |side, _, seg| {
+        if side != Side::A || seg.data.len == 0 {
+            return false;
+        }
+        nth += 1;
+        which(nth)
+    })
+}
+
 fn from(p: &Pair, side: Side) -> impl Iterator<Item = &Line> {
     p.ladder.iter().filter(move |l| l.from == side)
 }
@@ -101,14 +114,7 @@ fn ecn_is_used_only_when_asked_and_agreed() {
 fn a_mark_is_echoed_until_cwr_and_cuts_the_window_once() {
     let on = linux(EcnMode::On, CongestionKind::NewReno);
     let p = transfer(on.clone(), on, 300_000, |p| {
-        let mut nth = 0;
-        p.mark = Box::new(move |side, _, seg| {
-            if side != Side::A || seg.data.len == 0 {
-                return false;
-            }
-            nth += 1;
-            nth == 30 || nth == 33
-        });
+        p.mark = mark_data(|n| n == 30 || n == 33);
     });
     assert_eq!(p.delivered(Side::B), 300_000);
     assert!(from(&p, Side::A).all(|l| !l.retransmission));
@@ -173,14 +179,7 @@ fn without_prr_the_window_is_halved_at_once() {
         ..linux(EcnMode::On, CongestionKind::NewReno)
     };
     let p = transfer(on.clone(), on, 300_000, |p| {
-        let mut nth = 0;
-        p.mark = Box::new(move |side, _, seg| {
-            if side != Side::A || seg.data.len == 0 {
-                return false;
-            }
-            nth += 1;
-            nth == 30
-        });
+        p.mark = mark_data(|n| n == 30);
     });
     let c = cwnds(&p);
     let at = c.iter().position(|&(_, ss)| ss < u32::MAX).unwrap();
@@ -209,14 +208,7 @@ fn retransmissions_are_not_ecn_capable() {
 fn dctcp_echoes_the_ce_state_of_each_segment() {
     let d = linux(EcnMode::Off, CongestionKind::Dctcp);
     let p = transfer(d.clone(), d, 200_000, |p| {
-        let mut nth = 0;
-        p.mark = Box::new(move |side, _, seg| {
-            if side != Side::A || seg.data.len == 0 {
-                return false;
-            }
-            nth += 1;
-            (40..44).contains(&nth)
-        });
+        p.mark = mark_data(|n| (40..44).contains(&n));
     });
     assert_eq!(p.delivered(Side::B), 200_000);
     assert!(from(&p, Side::B).skip(1).all(|l| l.seg.ecn == Ecn::Ect0));
@@ -258,14 +250,7 @@ fn dctcp_echoes_the_ce_state_of_each_segment() {
 #[test]
 fn dctcp_cuts_in_proportion_to_the_marks_where_ecn_halves() {
     let every_20th = |p: &mut Pair| {
-        let mut nth = 0;
-        p.mark = Box::new(move |side, _, seg| {
-            if side != Side::A || seg.data.len == 0 {
-                return false;
-            }
-            nth += 1;
-            nth % 20 == 0
-        });
+        p.mark = mark_data(|n| n % 20 == 0);
     };
     let classic = linux(EcnMode::On, CongestionKind::NewReno);
     let p = transfer(classic.clone(), classic, 4_000_000, every_20th);

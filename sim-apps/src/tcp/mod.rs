@@ -453,27 +453,9 @@ impl TcpHost {
                 .unwrap_or_default(),
             dns_abandoned: self.dialer.abandoned,
             stream: self.figures.stream,
-            pages: self
-                .figures
-                .pages
-                .iter()
-                .filter(|(start, _)| {
-                    self.page_window
-                        .is_none_or(|(from, to)| *start >= from && *start < to)
-                })
-                .map(|&(_, ns)| ns)
-                .collect(),
+            pages: in_window(&self.figures.pages, self.page_window),
             page_count: self.figures.pages.len() as u64,
-            responses: self
-                .figures
-                .responses
-                .iter()
-                .filter(|(start, _)| {
-                    self.page_window
-                        .is_none_or(|(from, to)| *start >= from && *start < to)
-                })
-                .map(|&(_, ns)| ns)
-                .collect(),
+            responses: in_window(&self.figures.responses, self.page_window),
         };
         // Observations of what never happened are left out.
         metrics::report(&self.app, &snapshot)
@@ -481,4 +463,14 @@ impl TcpHost {
             .filter_map(|(k, v)| Some((k, Value::U64(v?))))
             .collect()
     }
+}
+
+/// The times (ns) of the exchanges that started inside `window` (all of
+/// them without one): page and response times over the measure window.
+fn in_window(starts_and_times: &[(SimTime, u64)], window: Option<(SimTime, SimTime)>) -> Vec<u64> {
+    starts_and_times
+        .iter()
+        .filter(|(start, _)| window.is_none_or(|(from, to)| *start >= from && *start < to))
+        .map(|&(_, ns)| ns)
+        .collect()
 }
