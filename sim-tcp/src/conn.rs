@@ -45,7 +45,7 @@ use crate::congestion::{
 };
 use crate::ecn::{Arrival, EcnState};
 use crate::pacing::{self, Pacer};
-use crate::rate::{RateEstimator, RateSample};
+use crate::rate::{RateEstimator, RateSample, TxSnapshot};
 use crate::reassembly::Reassembly;
 use crate::rtt::RttEstimator;
 use crate::scoreboard::{Acked, Scoreboard, rack_sent_after};
@@ -374,6 +374,11 @@ pub struct Connection {
     /// growth, until data beyond the reduced window is acknowledged.
     cwr: bool,
     // Pacing and delivery-rate sampling (`pacing.rs`, `rate.rs`).
+    /// The congestion control is model-based (BBR): the delivery rate is
+    /// sampled. Set with `cc`, so the per-segment paths test a flag.
+    model_based: bool,
+    /// Data is paced: the algorithm's own rate, or `pacing` on.
+    paces: bool,
     rate: RateEstimator,
     pacer: Pacer,
     /// Data waits for the pacer's release time.
@@ -419,6 +424,7 @@ impl Connection {
         .with_formula(cfg.rto_formula);
         let eff_mss = u32::from(DEFAULT_MSS);
         let cc = new_cc(&cfg, eff_mss, eff_mss, iss);
+        let model_based = cc.model_based();
         Connection {
             state: State::Closed,
             local_port,
@@ -493,6 +499,8 @@ impl Connection {
             tlp_end: None,
             ecn: EcnState::default(),
             cwr: false,
+            model_based,
+            paces: model_based || cfg.pacing,
             rate: RateEstimator::default(),
             pacer: Pacer::default(),
             pace_deadline: None,
@@ -652,6 +660,8 @@ impl Connection {
             InitialWindow::Segments(n) => n.max(1) * self.eff_mss,
         };
         self.cc = new_cc(&self.cfg, iw, self.eff_mss, self.iss);
+        self.model_based = self.cc.model_based();
+        self.paces = self.model_based || self.cfg.pacing;
         self.ecn.take_syn(&self.cfg, syn, self.cc.needs_ecn());
     }
 
@@ -742,8 +752,8 @@ impl Connection {
     pub fn cwnd(&self) -> (u32, u32) {
         (self.cc.cwnd(), self.cc.ssthresh())
     }
-    /// The latest delivery-rate sample (`rate.rs`), when the scoreboard
-    /// is kept.
+    /// The latest delivery-rate sample (`rate.rs`), when the congestion
+    /// control is model-based (BBR): only it steers by the samples.
     pub fn rate_sample(&self) -> Option<RateSample> {
         self.rate.last()
     }
@@ -859,6 +869,7 @@ impl Connection {
     /// A pure ACK that is owed is built only here, when nothing else is
     /// queued: anything the application does between an input and this call
     /// (close on the peer's FIN, answer a request) carries the ACK instead.
+    #[inline]
     pub fn poll_transmit_full(&mut self) -> Option<Transmit> {
         if self.out.is_empty() && self.ack_now && self.state.is_synchronized() {
             self.emit_ack();
@@ -1026,7 +1037,11 @@ impl Connection {
             self.last_ack_sent = self.rcv_nxt;
         }
         if self.board_kept() && !syn && end > from {
-            let tx = self.rate.on_send(self.clock, self.board.is_empty());
+            let tx = if self.model_based {
+                self.rate.on_send(self.clock, self.board.is_empty())
+            } else {
+                TxSnapshot::default()
+            };
             self.board.sent_tx(from, end, self.clock, tx);
             if (self.in_recovery || self.cwr) && self.sack_on {
                 // RFC 6937: prr_out counts every byte sent in recovery.
@@ -1037,6 +1052,7 @@ impl Connection {
         self.stats.segments_sent += 1;
         self.stats.bytes_sent += u64::from(len);
         if len > 0
+            && self.paces
             && let Some(rate) = self.pacing_rate()
         {
             self.pacer.sent(self.clock, u64::from(len), rate);
@@ -1276,6 +1292,9 @@ impl Connection {
     /// The pacer holds data back: wake at its release time (the sans-IO
     /// contract: `next_timeout` includes it).
     fn paced(&mut self, now: SimTime) -> bool {
+        if !self.paces {
+            return false;
+        }
         self.pace_deadline = self.pacing_rate().and_then(|_| self.pacer.hold(now));
         self.pace_deadline.is_some()
     }
@@ -1283,6 +1302,9 @@ impl Connection {
     /// The pacing rate, bytes per second: the algorithm's own, or with
     /// `pacing` Linux's from cwnd and SRTT.
     fn pacing_rate(&self) -> Option<u64> {
+        if !self.paces {
+            return None;
+        }
         let srtt = self.rtt.srtt();
         self.cc.pacing_rate(srtt).or_else(|| {
             let cwnd = u64::from(self.cc.cwnd());
@@ -1298,6 +1320,9 @@ impl Connection {
     /// waiting: what is in flight now was limited by the application
     /// (`rate.rs`).
     fn check_app_limited(&mut self) {
+        if !self.model_based {
+            return;
+        }
         let left = (1 + self.written).saturating_sub(self.snd_nxt);
         let in_flight = self.in_flight();
         if self.board_kept()
@@ -1366,9 +1391,7 @@ impl Connection {
     /// always when the window counts segments (they are counted there) or
     /// BBR runs (its segments carry the delivery-rate snapshots).
     fn board_kept(&self) -> bool {
-        self.board_on()
-            || self.cfg.cwnd_unit == CwndUnit::Segments
-            || self.cfg.congestion == CongestionKind::Bbr
+        self.board_on() || self.cfg.cwnd_unit == CwndUnit::Segments || self.model_based
     }
 
     /// Sends one segment from SND.NXT if the peer's window, `room` (what
@@ -2166,7 +2189,8 @@ impl Connection {
             return;
         }
 
-        if seg.data.len > 0 {
+        // Only a connection using ECN, or a CE mark (counted), has work here.
+        if seg.data.len > 0 && (self.ecn.on || seg.ecn == Ecn::Ce) {
             self.ecn_on_data(seg);
         }
         self.text_and_fin(now, start, seg.data, seg.has(Flags::FIN));
@@ -2308,7 +2332,12 @@ impl Connection {
             self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
         }
         let advanced = acked_to > self.snd_una;
-        let prior_in_flight = self.in_flight();
+        // Only a model-based algorithm's rate sample needs it.
+        let prior_in_flight = if self.model_based {
+            self.in_flight()
+        } else {
+            0
+        };
         let rack = self.rack_on();
         if rack {
             let cut = self.rack_cut(now, seg.timestamps);
@@ -2357,7 +2386,7 @@ impl Connection {
             self.sack_recovery_step(delivered);
         }
         self.ecn_on_ack(seg.has(Flags::ECE), delivered);
-        if self.board_kept() && delivered > 0 {
+        if self.model_based && delivered > 0 {
             self.rate_step(now, delivered, prior_in_flight);
         }
         true
@@ -2847,6 +2876,7 @@ impl Connection {
         }
     }
 
+    #[inline]
     fn deliver(&mut self, d: Data) {
         self.rcv_nxt += u64::from(d.len);
         if !self.auto_read {
@@ -2854,7 +2884,7 @@ impl Connection {
         }
         self.stats.bytes_delivered += u64::from(d.len);
         self.events.push_back(Event::Delivered(d));
-        if self.auto_read {
+        if self.auto_read && self.autotune.is_some() {
             self.autotune_adjust();
         }
     }

@@ -586,6 +586,7 @@ impl TcpStack {
     }
 
     /// The next segment to send and its destination node.
+    #[inline]
     pub fn poll_transmit(&mut self) -> Option<(NodeId, Transmit)> {
         if let Some(t) = self.stray.pop_front() {
             return Some(t);

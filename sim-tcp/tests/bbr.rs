@@ -178,10 +178,14 @@ fn bbr_starts_up_drains_cycles_and_probes_rtt() {
 
 #[test]
 fn rate_samples_read_the_bottleneck_rate() {
-    let (_, snaps) = run(cfg(CongestionKind::Cubic), 1 << 40, 6);
-    // Once the first loss episode is over, every sample not app-limited
-    // reads the bottleneck within 3 %: the delivery interval is the
-    // bottleneck's, however bursty the sender.
+    // The delivery rate is sampled for the model-based algorithm that
+    // steers by it (window-based ones pay nothing for it).
+    let (_, snaps) = run(cfg(CongestionKind::Bbr), 1 << 40, 6);
+    // After startup, no sample that is not app-limited reads more than
+    // 3 % above the bottleneck: the delivery interval is the
+    // bottleneck's, however the gain cycle bunches the sends. The median
+    // is within 2 %: in ProbeBW's 0.75 phase (one in eight) the queue
+    // drains, and samples then may read a little below.
     let rates: Vec<u64> = snaps
         .iter()
         .filter(|s| secs(s.t) > 1.0 && !s.app_limited)
@@ -192,7 +196,7 @@ fn rate_samples_read_the_bottleneck_rate() {
     sorted.sort_unstable();
     let median = sorted[sorted.len() / 2];
     let near = |r: u64, tol: f64| (r as f64 / PAYLOAD_RATE as f64 - 1.0).abs() < tol;
-    assert!(near(median, 0.01), "median {median} vs {PAYLOAD_RATE}");
+    assert!(near(median, 0.02), "median {median} vs {PAYLOAD_RATE}");
     assert!(
         *sorted.last().unwrap() as f64 <= PAYLOAD_RATE as f64 * 1.03,
         "max {} over the bottleneck {PAYLOAD_RATE}",

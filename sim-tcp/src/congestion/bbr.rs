@@ -483,6 +483,10 @@ impl CongestionControl for Bbr {
     /// of window-based algorithms; BBR keeps its own, so this is ignored.
     fn set_cwnd(&mut self, _cwnd: u32, _smss: u32) {}
 
+    fn model_based(&self) -> bool {
+        true
+    }
+
     fn on_rate_sample(&mut self, r: &RateInfo) {
         self.smss = u64::from(r.smss.max(1));
         self.update_bw(r);

@@ -111,9 +111,16 @@ pub trait CongestionControl: std::fmt::Debug {
         let ssthresh = self.ssthresh();
         self.set_cwnd(ssthresh, smss);
     }
+    /// Whether the algorithm steers by delivery-rate samples and paces at
+    /// its own rate (BBR). The connection samples the delivery rate and
+    /// asks [`Self::pacing_rate`] only when this says so, or when the
+    /// `pacing` setting asks: window-based algorithms pay for neither.
+    fn model_based(&self) -> bool {
+        false
+    }
     /// Every ACK that delivered data, in or out of recovery, with its
     /// delivery-rate sample (`sim-tcp/src/rate.rs`): what a model-based
-    /// algorithm (BBR) steers by. Window-based ones ignore it.
+    /// algorithm (BBR) steers by. Called only when [`Self::model_based`].
     fn on_rate_sample(&mut self, _info: &RateInfo) {}
     /// The rate this algorithm paces at, bytes per second, given the
     /// SRTT; `None` leaves pacing to the `pacing` setting.
