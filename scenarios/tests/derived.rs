@@ -1,6 +1,6 @@
 //! Derived figures (the scenario's `derived` section): Jain's fairness
-//! index, sums, ratios and link utilisation, computed from the metrics
-//! after the run and usable in expectations.
+//! index, sums, ratios, link utilisation and statistics of a time series,
+//! computed after the run and usable in expectations.
 
 mod common;
 
@@ -77,6 +77,46 @@ fn fairness_sums_ratios_and_utilisation_follow_from_the_metrics() {
     assert_eq!(out.expectations[1].passed, jain >= 0.99);
 }
 
+/// `with_derived`, sampled every 100 ms and measured from 5 s to 15 s.
+fn sampled(derived: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(&with_derived(derived)).unwrap();
+    v["timeseries"] = serde_json::json!({"interval": "100ms"});
+    v["measure"] = serde_json::json!({"from": "5s", "to": "15s"});
+    v.to_string()
+}
+
+#[test]
+fn a_series_statistic_reads_the_samples_in_the_measure_window() {
+    let text = sampled(
+        r#"[{"name": "q_mean", "series": {"name": "queue_packets", "key": "r1->r2", "stat": "mean"}},
+            {"name": "q_max", "series": {"name": "queue_packets", "key": "r1->r2", "stat": "max"}},
+            {"name": "q_p90", "series": {"name": "queue_packets", "key": "r1->r2", "stat": "p90"}},
+            {"name": "never", "series": {"name": "marks", "key": "r1->r2", "stat": "mean"}}]"#,
+    );
+    let out = run_text(&text, 1).unwrap();
+    // The same figures from the rows timeseries.csv holds: samples at
+    // 5.1 s .. 15 s (each covers the 100 ms before it).
+    let mut q: Vec<f64> = out
+        .series
+        .iter()
+        .filter(|r| r.series.name() == "queue_packets" && r.key == "r1->r2")
+        .filter(|r| r.t.as_nanos() > 5_000_000_000 && r.t.as_nanos() <= 15_000_000_000)
+        .map(|r| r.value as f64)
+        .collect();
+    assert_eq!(q.len(), 100);
+    q.sort_by(f64::total_cmp);
+    let mean = q.iter().sum::<f64>() / q.len() as f64;
+    assert!(
+        mean > 1.0,
+        "two bulk flows keep a queue at the bottleneck: {mean}"
+    );
+    assert_eq!(value(&out, "derived.q_mean"), Some(mean));
+    assert_eq!(value(&out, "derived.q_max"), Some(q[99]));
+    assert_eq!(value(&out, "derived.q_p90"), Some(q[89]));
+    // A drop-tail direction cannot mark: no marks series, no figure.
+    assert_eq!(value(&out, "derived.never"), None);
+}
+
 #[test]
 fn bad_derived_entries_are_refused_with_their_paths() {
     let d = |s: &str| with_derived(s);
@@ -123,5 +163,33 @@ fn bad_derived_entries_are_refused_with_their_paths() {
             "not a link direction",
         ),
         (d(r#"{"name": "u"}"#), "derived", "expected a sequence"),
+        (
+            d(
+                r#"[{"name": "q", "series": {"name": "queue_packets", "key": "r1->r2", "stat": "mean"}}]"#,
+            ),
+            "derived[0].series",
+            "needs a \"timeseries\" section",
+        ),
+        (
+            sampled(
+                r#"[{"name": "q", "series": {"name": "queue", "key": "r1->r2", "stat": "mean"}}]"#,
+            ),
+            "derived[0].series.name",
+            "one of acked_bps",
+        ),
+        (
+            sampled(
+                r#"[{"name": "q", "series": {"name": "queue_packets", "key": "a1->b1", "stat": "mean"}}]"#,
+            ),
+            "derived[0].series.key",
+            "not a link direction",
+        ),
+        (
+            sampled(
+                r#"[{"name": "q", "series": {"name": "queue_packets", "key": "r1->r2", "stat": "p42"}}]"#,
+            ),
+            "derived[0].series.stat",
+            "unknown variant",
+        ),
     ]);
 }

@@ -38,7 +38,7 @@ pub use apps::{
     ParetoSpec, PeriodSpec, PingSpec, ProfileName, SizeDistSpec, SizeParetoSpec, SizeSpec,
     SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName, UdpSpec, ZoneRecordSpec,
 };
-pub use derived::DerivedSpec;
+pub use derived::{DerivedSpec, SeriesStatSpec};
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
 pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperName};
 pub use generate::{
@@ -118,7 +118,8 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub timeseries: Option<TimeSeriesSpec>,
     /// Figures computed from the metrics after the run (Jain's fairness
-    /// index, sums, ratios, link utilisation), named `derived.<name>`.
+    /// index, sums, ratios, link utilisation, a statistic of a time
+    /// series), named `derived.<name>`.
     #[serde(default)]
     pub derived: Vec<DerivedSpec>,
     /// The window rates are measured over (default: the whole run).

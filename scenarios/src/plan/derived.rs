@@ -1,12 +1,14 @@
 //! The `derived` section checked, and its figures computed after a run.
 
-use sim_core::{LinkDirId, Value};
+use reports::series::Series;
+use sim_core::{LinkDirId, SimTime, Value};
 
 use super::actions::LinkAction;
 use super::check::{exactly_one, given};
 use super::metrics::{MetricNames, as_number, unknown_metric};
 use crate::error::InputError;
-use crate::format::DerivedSpec;
+use crate::format::{DerivedSpec, SeriesStatSpec, Stat};
+use crate::stats::Summary;
 
 /// One derived figure, its inputs checked.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +25,61 @@ enum Op {
     Ratio(String, String),
     /// The direction and its bandwidth in bits per second.
     Utilisation(LinkDirId, u64),
+    Series(SeriesStat),
+}
+
+/// A statistic of one time series, over its samples in the measure window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesStat {
+    series: Series,
+    key: String,
+    stat: Stat,
+}
+
+impl Derived {
+    /// The time series this figure reads, if any.
+    pub fn series(&self) -> Option<&SeriesStat> {
+        match &self.op {
+            Op::Series(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// The samples of one series that a [`SeriesStat`] reads, collected while
+/// the run goes. Every sample is kept, so percentiles are exact: 8 bytes
+/// each, at most [`MAX_SAMPLES`](crate::limits::MAX_SAMPLES) of them (one
+/// per sampling time, which the `timeseries` check bounds).
+#[derive(Clone, Debug, Default)]
+pub struct SeriesSamples {
+    values: Vec<f64>,
+}
+
+impl SeriesStat {
+    /// Whether a sample of `series` for `key`, taken at `t`, counts: a
+    /// sample covers the interval before it, so the window `(from, to]`.
+    pub fn reads(
+        &self,
+        series: Series,
+        key: &str,
+        t: SimTime,
+        window: Option<(SimTime, SimTime)>,
+    ) -> bool {
+        series == self.series
+            && key == self.key
+            && window.is_none_or(|(from, to)| t > from && t <= to)
+    }
+}
+
+impl SeriesSamples {
+    /// One sample's value.
+    pub fn push(&mut self, v: u64) {
+        self.values.push(v as f64);
+    }
+
+    fn stat(&self, stat: Stat) -> Option<f64> {
+        Summary::of(&self.values).map(|s| s.get(stat))
+    }
 }
 
 /// Checks each entry's name and inputs (metrics the run reports, or derived
@@ -31,6 +88,7 @@ pub(super) fn derived(
     specs: &[DerivedSpec],
     known: &mut MetricNames,
     actions: &[LinkAction],
+    sampled: bool,
 ) -> Result<Vec<Derived>, InputError> {
     let mut out = Vec::with_capacity(specs.len());
     for (i, d) in specs.iter().enumerate() {
@@ -61,6 +119,7 @@ pub(super) fn derived(
                 ("\"sum\"", given(&d.sum)),
                 ("\"ratio\"", given(&d.ratio)),
                 ("\"utilisation\"", given(&d.utilisation)),
+                ("\"series\"", given(&d.series)),
             ],
         )?;
         let inputs = |field: &str, list: &[String], at_least: usize| {
@@ -94,12 +153,13 @@ pub(super) fn derived(
                 let r = inputs("ratio", r, 2)?;
                 Op::Ratio(r[0].clone(), r[1].clone())
             }
-            _ => utilisation(
+            3 => utilisation(
                 &path,
                 d.utilisation.as_deref().unwrap_or_default(),
                 known,
                 actions,
             )?,
+            _ => series_stat(&path, d.series.as_ref().expect("given"), known, sampled)?,
         };
         known.insert(name.clone());
         out.push(Derived { name, op });
@@ -146,16 +206,71 @@ fn utilisation(
     Ok(Op::Utilisation(dir, rate.bits_per_sec()))
 }
 
+fn series_stat(
+    path: &str,
+    spec: &SeriesStatSpec,
+    known: &MetricNames,
+    sampled: bool,
+) -> Result<Op, InputError> {
+    let path = format!("{path}.series");
+    if !sampled {
+        return Err(InputError::at(
+            path,
+            "reads a time series: the scenario needs a \"timeseries\" section",
+        ));
+    }
+    let Some(series) = Series::from_name(&spec.name) else {
+        let names: Vec<&str> = Series::ALL.iter().map(|s| s.name()).collect();
+        return Err(InputError::at(
+            format!("{path}.name"),
+            format!(
+                "{:?} is not a time series; one of {}",
+                spec.name,
+                names.join(", ")
+            ),
+        ));
+    };
+    let link_series = matches!(
+        series,
+        Series::QueuePackets | Series::QueueBytes | Series::SentBps | Series::Drops | Series::Marks
+    );
+    if link_series {
+        let topo = known.topology();
+        let is_dir = spec.key.match_indices("->").any(|(i, _)| {
+            topo.node(&spec.key[..i])
+                .zip(topo.node(&spec.key[i + 2..]))
+                .is_some_and(|(a, b)| !topo.dirs_between(a, b).is_empty())
+        });
+        if !is_dir {
+            return Err(InputError::at(
+                format!("{path}.key"),
+                format!(
+                    "{:?} is not a link direction \"from->to\" of the topology ({} is a link series)",
+                    spec.key, spec.name
+                ),
+            ));
+        }
+    }
+    Ok(Op::Series(SeriesStat {
+        series,
+        key: spec.key.clone(),
+        stat: spec.stat,
+    }))
+}
+
 /// Appends every derived figure that can be computed to `metrics`, in
 /// order (each may read those before it); `transmitted` gives a link
 /// direction's bytes whose transmission began in the measured span (the
-/// run, or its `measure` window) and that span's length in nanoseconds.
+/// run, or its `measure` window) and that span's length in nanoseconds;
+/// `samples` holds, for each entry in order, the samples its series
+/// figure read (empty for the others).
 pub fn compute(
     derived: &[Derived],
     metrics: &mut Vec<(String, Value)>,
     transmitted: &dyn Fn(LinkDirId) -> (u64, u64),
+    samples: &[SeriesSamples],
 ) {
-    for d in derived {
+    for (i, d) in derived.iter().enumerate() {
         let get = |m: &str, metrics: &[(String, Value)]| {
             metrics
                 .iter()
@@ -197,6 +312,7 @@ pub fn compute(
                 )),
                 _ => None,
             },
+            Op::Series(s) => samples.get(i).and_then(|x| x.stat(s.stat)).map(Value::F64),
         };
         if let Some(v) = value {
             metrics.push((d.name.clone(), v));

@@ -118,7 +118,8 @@ pub fn plan(file: &ScenarioFile, swept: &[&str]) -> Result<Plan, InputError> {
     let stop_at = stop_at(file)?;
     let (actions, node_actions) = actions::actions(&file.actions, &topology, &hosts)?;
     let mut known = metrics::MetricNames::new(&topology, &hosts);
-    let derived = derived::derived(&file.derived, &mut known, &actions)?;
+    let sampled = file.timeseries.is_some();
+    let derived = derived::derived(&file.derived, &mut known, &actions, sampled)?;
     let expectations = expect::expectations(&file.expect, &topology, &hosts, &known)?;
     let batch_metrics = metrics::batch_metrics(&file.metrics, &known)?;
     expect::check_batch_expect(&file.batch_expect, &batch_metrics, &known)?;

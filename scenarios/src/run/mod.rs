@@ -14,6 +14,7 @@ use sim_core::{
     KindSet, LinkDirId, LinkParams, NodeId, SimTime, Simulator, Slice, TraceRecord, Value,
 };
 
+use crate::plan::derived::SeriesSamples;
 use crate::plan::{LINK_MARKED, LINK_METRICS, Plan, apply, link_metric};
 use reports::sink::RecordSink;
 use sim_apps::host::{Host, HostAction};
@@ -184,6 +185,7 @@ pub fn run_traced<S: RecordSink + 'static>(
         progress,
         sink: &shared,
         sampler: plan.sample_every.map(series::Sampler::new),
+        series_samples: vec![SeriesSamples::default(); plan.derived.len()],
         window: plan.measure.map(window::Window::new),
         idle: false,
     };
@@ -206,10 +208,15 @@ pub fn run_traced<S: RecordSink + 'static>(
     if let Some(w) = &window {
         w.apply(&sim, plan, &mut metrics);
     }
-    crate::plan::derived::compute(&plan.derived, &mut metrics, &|dir| match &window {
-        Some(w) => w.transmitted(&sim, dir),
-        None => (sim.transmitted_at(dir, end), end.as_nanos()),
-    });
+    crate::plan::derived::compute(
+        &plan.derived,
+        &mut metrics,
+        &|dir| match &window {
+            Some(w) => w.transmitted(&sim, dir),
+            None => (sim.transmitted_at(dir, end), end.as_nanos()),
+        },
+        &driver.series_samples,
+    );
     let flows = flows(&sim, plan, window.as_ref());
     let connections = flows
         .iter()
@@ -297,6 +304,9 @@ struct Driver<'a, S> {
     progress: &'a mut dyn FnMut(Progress),
     sink: &'a std::rc::Rc<std::cell::RefCell<RunSink<S>>>,
     sampler: Option<series::Sampler>,
+    /// For each `derived` entry in order, the samples its series figure
+    /// reads (empty for the others).
+    series_samples: Vec<SeriesSamples>,
     /// The measurement window, its edges read as the run passes them.
     window: Option<window::Window>,
     /// Nothing was left to happen at the last stop.
@@ -380,7 +390,15 @@ impl<S: RecordSink> Driver<'_, S> {
             error,
             ..
         } = &mut *sink;
+        let samples = &mut self.series_samples;
         sampler.sample(sim, plan, &mut |row| {
+            for (d, acc) in plan.derived.iter().zip(samples.iter_mut()) {
+                if d.series()
+                    .is_some_and(|s| s.reads(row.series, &row.key, row.t, plan.measure))
+                {
+                    acc.push(row.value);
+                }
+            }
             if keep.is_some() {
                 series.push(row);
             } else if let Some(o) = out
