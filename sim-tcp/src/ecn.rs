@@ -18,15 +18,11 @@ pub(crate) fn asks(cfg: &TcpConfig) -> bool {
     cfg.ecn == EcnMode::On || cfg.congestion == CongestionKind::Dctcp
 }
 
-/// Whether we agree when the peer's SYN asks.
-pub(crate) fn accepts(cfg: &TcpConfig) -> bool {
-    cfg.ecn != EcnMode::Off || cfg.congestion == CongestionKind::Dctcp
-}
-
-/// Whether a connection with this configuration may end up using ECN,
-/// asking or answering: what decides whether its ECN figures are reported.
+/// Whether we agree when the peer's SYN asks. Whoever asks also agrees,
+/// so this is whether a connection with this configuration may use ECN at
+/// all: what decides whether its ECN figures are reported.
 pub fn may_use(cfg: &TcpConfig) -> bool {
-    accepts(cfg)
+    cfg.ecn != EcnMode::Off || cfg.congestion == CongestionKind::Dctcp
 }
 
 /// A connection's ECN state.
@@ -73,7 +69,7 @@ impl EcnState {
         self.on = if answer {
             asks(cfg) && syn.has(Flags::ECE) && !syn.has(Flags::CWR)
         } else {
-            accepts(cfg) && syn.has(Flags::ECE) && syn.has(Flags::CWR)
+            may_use(cfg) && syn.has(Flags::ECE) && syn.has(Flags::CWR)
         };
         self.per_segment = self.on && per_segment;
     }
