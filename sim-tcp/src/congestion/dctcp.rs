@@ -61,34 +61,18 @@ impl CongestionControl for Dctcp {
     fn name(&self) -> &'static str {
         "dctcp"
     }
-    fn cwnd(&self) -> u32 {
-        self.reno.cwnd()
-    }
-    fn ssthresh(&self) -> u32 {
-        self.reno.ssthresh()
-    }
-    fn on_ack(&mut self, ack: &AckInfo) {
-        self.reno.on_ack(ack);
-    }
-    fn on_fast_retransmit(&mut self, flight_size: u32, smss: u32) {
-        // RFC 8257 §3.5: a loss is answered as conventional TCP does.
-        self.reno.on_fast_retransmit(flight_size, smss);
-    }
-    fn on_dup_ack_in_recovery(&mut self, smss: u32) {
-        self.reno.on_dup_ack_in_recovery(smss);
-    }
-    fn on_partial_ack(&mut self, acked: u32, smss: u32) {
-        self.reno.on_partial_ack(acked, smss);
-    }
-    fn on_recovery_end(&mut self, flight_size: u32, smss: u32) {
-        self.reno.on_recovery_end(flight_size, smss);
-    }
-    fn on_timeout(&mut self, flight_size: u32, smss: u32, first: bool) {
-        self.reno.on_timeout(flight_size, smss, first);
-    }
-    fn set_cwnd(&mut self, cwnd: u32, smss: u32) {
-        self.reno.set_cwnd(cwnd, smss);
-    }
+    // RFC 8257 §3.5: growth, loss and recovery as conventional TCP.
+    forward!(reno =>
+        fn cwnd(&self) -> u32;
+        fn ssthresh(&self) -> u32;
+        fn on_ack(&mut self, ack: &AckInfo);
+        fn on_fast_retransmit(&mut self, flight_size: u32, smss: u32);
+        fn on_dup_ack_in_recovery(&mut self, smss: u32);
+        fn on_partial_ack(&mut self, acked: u32, smss: u32);
+        fn on_recovery_end(&mut self, flight_size: u32, smss: u32);
+        fn on_timeout(&mut self, flight_size: u32, smss: u32, first: bool);
+        fn set_cwnd(&mut self, cwnd: u32, smss: u32);
+    );
 
     fn needs_ecn(&self) -> bool {
         true

@@ -6,6 +6,25 @@
 //! the two fast-recovery rules it follows
 //! ([`CongestionControl::recovery_spans_window`]).
 
+/// Inside an `impl CongestionControl`: the listed methods, forwarded
+/// unchanged to `self.<field>`, the algorithm this one builds on (DCTCP
+/// and Vegas answer losses and recovery as NewReno does).
+macro_rules! forward {
+    ($field:ident =>) => {};
+    ($field:ident => fn $name:ident(&self) -> $ret:ty; $($rest:tt)*) => {
+        fn $name(&self) -> $ret {
+            self.$field.$name()
+        }
+        forward!($field => $($rest)*);
+    };
+    ($field:ident => fn $name:ident(&mut self $(, $arg:ident: $ty:ty)*); $($rest:tt)*) => {
+        fn $name(&mut self $(, $arg: $ty)*) {
+            self.$field.$name($($arg),*)
+        }
+        forward!($field => $($rest)*);
+    };
+}
+
 mod bbr;
 mod cubic;
 mod dctcp;

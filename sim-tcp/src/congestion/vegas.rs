@@ -117,12 +117,13 @@ impl CongestionControl for Vegas {
     fn name(&self) -> &'static str {
         "vegas"
     }
-    fn cwnd(&self) -> u32 {
-        self.reno.cwnd()
-    }
-    fn ssthresh(&self) -> u32 {
-        self.reno.ssthresh()
-    }
+    forward!(reno =>
+        fn cwnd(&self) -> u32;
+        fn ssthresh(&self) -> u32;
+        fn on_dup_ack_in_recovery(&mut self, smss: u32);
+        fn on_partial_ack(&mut self, acked: u32, smss: u32);
+        fn set_cwnd(&mut self, cwnd: u32, smss: u32);
+    );
 
     fn on_ack(&mut self, ack: &AckInfo) {
         if let Some(rtt) = ack.rtt {
@@ -161,14 +162,6 @@ impl CongestionControl for Vegas {
         self.reno.on_fast_retransmit(flight_size, smss);
     }
 
-    fn on_dup_ack_in_recovery(&mut self, smss: u32) {
-        self.reno.on_dup_ack_in_recovery(smss);
-    }
-
-    fn on_partial_ack(&mut self, acked: u32, smss: u32) {
-        self.reno.on_partial_ack(acked, smss);
-    }
-
     fn on_recovery_end(&mut self, flight_size: u32, smss: u32) {
         self.round_end = None;
         self.reno.on_recovery_end(flight_size, smss);
@@ -177,10 +170,6 @@ impl CongestionControl for Vegas {
     fn on_timeout(&mut self, flight_size: u32, smss: u32, first: bool) {
         self.round_end = None;
         self.reno.on_timeout(flight_size, smss, first);
-    }
-
-    fn set_cwnd(&mut self, cwnd: u32, smss: u32) {
-        self.reno.set_cwnd(cwnd, smss);
     }
 }
 
