@@ -20,6 +20,12 @@ pub const REMOTE_ISN: u32 = 0x2000_0000;
 pub struct FlowMap {
     /// The model's ISN for this connection.
     pub local_iss: u32,
+    /// The sequence numbers the script wrote in the model's SYN and in
+    /// its own: packetdrill reads SYNs' numbers (and the ACK of a SYN) as
+    /// absolute in script space, all others as relative to the ISNs.
+    pub script_local_isn: u32,
+    /// See `script_local_isn`.
+    pub script_remote_isn: u32,
     /// Script TSval → live TSval, learned from matched outbound packets.
     ts_map: HashMap<u32, u32>,
     /// The first (script, live) TSval pair: the baseline of the mapping.
@@ -31,9 +37,24 @@ impl FlowMap {
     pub fn new(local_iss: u32) -> Self {
         FlowMap {
             local_iss,
+            script_local_isn: 0,
+            script_remote_isn: 0,
             ts_map: HashMap::new(),
             first_ts: None,
         }
+    }
+
+    /// A live sequence number of the model's in script space.
+    pub fn script_seq(&self, live: u32, syn: bool) -> u32 {
+        let base = if syn { self.script_local_isn } else { 0 };
+        live.wrapping_sub(self.local_iss).wrapping_add(base)
+    }
+
+    /// A live ACK of the model's (acknowledging the script's side) in
+    /// script space.
+    pub fn script_ack(&self, live: u32, syn: bool) -> u32 {
+        let base = if syn { self.script_remote_isn } else { 0 };
+        live.wrapping_sub(REMOTE_ISN).wrapping_add(base)
     }
 
     /// The live TSecr for a TSecr the script wrote in an inbound packet:
@@ -109,11 +130,12 @@ pub fn script_text(seg: &Segment, map: &FlowMap) -> String {
     if seg.has(Flags::ACK) {
         flags.push('.');
     }
-    let seq = seg.seq.0.wrapping_sub(map.local_iss);
+    let syn = seg.has(Flags::SYN);
+    let seq = map.script_seq(seg.seq.0, syn);
     let len = seg.data.len;
     let _ = write!(s, "{flags} {seq}:{}({len})", seq.wrapping_add(len));
     if seg.has(Flags::ACK) {
-        let _ = write!(s, " ack {}", seg.ack.0.wrapping_sub(REMOTE_ISN));
+        let _ = write!(s, " ack {}", map.script_ack(seg.ack.0, syn));
     }
     let _ = write!(s, " win {}", seg.wnd);
     let opts = linux_options(seg);
@@ -171,12 +193,13 @@ pub fn check(
             return Err(field(name, e.into(), a.into()));
         }
     }
-    let seq = seg.seq.0.wrapping_sub(map.local_iss);
+    let syn = seg.has(Flags::SYN);
+    let seq = map.script_seq(seg.seq.0, syn);
     if seq != want.seq {
         return Err(field("tcp_seq", want.seq, seq));
     }
     if seg.has(Flags::ACK) {
-        let ack = seg.ack.0.wrapping_sub(REMOTE_ISN);
+        let ack = map.script_ack(seg.ack.0, syn);
         let e = want.ack.unwrap_or(0);
         if ack != e {
             return Err(field("tcp_ack_seq", e, ack));

@@ -419,7 +419,9 @@ impl Runner {
             let seg = t.seg;
             if seg.has(Flags::SYN) && !t.retransmission {
                 self.flows
-                    .insert((seg.src_port, seg.dst_port), FlowMap::new(seg.seq.0));
+                    .entry((seg.src_port, seg.dst_port))
+                    .or_insert_with(|| FlowMap::new(seg.seq.0))
+                    .local_iss = seg.seq.0;
             }
             self.outq.push_back((self.now, seg));
         }
@@ -464,13 +466,22 @@ impl Runner {
             (None, _) => (LOCAL_PORT, FIRST_REMOTE_PORT),
         };
         self.current = Some(key);
-        let iss = self.flow_of(key).local_iss;
+        let syn = p.has('S');
+        if syn {
+            self.flow_of(key).script_remote_isn = p.seq;
+        }
+        let f = self.flow_of(key);
+        let iss = f.local_iss;
+        // SYNs' numbers (and a SYN's ACK) are absolute in script space,
+        // the others relative to the ISNs.
+        let seq_base = if syn { f.script_remote_isn } else { 0 };
+        let ack_base = if syn { f.script_local_isn } else { 0 };
         let mut seg = Segment {
             src_port: key.1,
             dst_port: key.0,
-            seq: sim_tcp::seq::SeqNum(REMOTE_ISN.wrapping_add(p.seq)),
+            seq: sim_tcp::seq::SeqNum(REMOTE_ISN.wrapping_add(p.seq.wrapping_sub(seq_base))),
             ack: sim_tcp::seq::SeqNum(if p.has('.') {
-                iss.wrapping_add(p.ack.unwrap_or(0))
+                iss.wrapping_add(p.ack.unwrap_or(0).wrapping_sub(ack_base))
             } else {
                 0
             }),
@@ -530,6 +541,9 @@ impl Runner {
                         *ecr
                     };
                     seg.timestamps = Some(Timestamps { val: *val, ecr });
+                }
+                TcpOpt::Other(name) if name.starts_with("FO") => {
+                    return skip(format!("TCP Fast Open not modelled (option {name})"));
                 }
                 TcpOpt::Other(name) => return skip(format!("TCP option {name} not modelled")),
             }
@@ -598,7 +612,9 @@ impl Runner {
         if seg.has(Flags::SYN) {
             // packetdrill learns the kernel's ISN from the first SYN it
             // sends: the script's sequence number for it is taken as given.
-            self.flow_of(key).local_iss = seg.seq.0.wrapping_sub(p.seq);
+            let f = self.flow_of(key);
+            f.local_iss = seg.seq.0;
+            f.script_local_isn = p.seq;
         }
         let tick = self.ts_tick_us;
         let tol_ticks = tick.map(|k| (tol / k.max(1)) as u64);

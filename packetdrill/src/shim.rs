@@ -251,6 +251,14 @@ impl Runner {
             }
             "setsockopt" => self.setsockopt(call),
             "getsockopt" => self.getsockopt(call),
+            "sendto"
+                if call
+                    .args
+                    .iter()
+                    .any(|a| format!("{a:?}").contains("MSG_FASTOPEN")) =>
+            {
+                skip("TCP Fast Open not modelled (sendto MSG_FASTOPEN)")
+            }
             other => skip(format!("system call {other}() not modelled")),
         }
     }
@@ -275,6 +283,9 @@ impl Runner {
                 skip(format!(
                     "setsockopt {opt} on an open connection (the model's options are per stack)"
                 ))
+            }
+            _ if opt.starts_with("TCP_FASTOPEN") => {
+                skip(format!("TCP Fast Open not modelled ({opt})"))
             }
             _ => skip(format!("setsockopt {opt} not modelled")),
         }
