@@ -31,14 +31,24 @@ pub mod suite;
 pub use runner::{RunOptions, Verdict, run_file, run_script};
 
 /// A script that cannot be read: its line and what is wrong.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("line {line}: {msg}")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ScriptError {
-    /// 1-based line number.
+    /// 1-based line number (0: not about a line, e.g. an unreadable file).
     pub line: usize,
     /// What is wrong.
     pub msg: String,
 }
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            0 => f.write_str(&self.msg),
+            n => write!(f, "line {n}: {}", self.msg),
+        }
+    }
+}
+
+impl std::error::Error for ScriptError {}
 
 impl ScriptError {
     /// An error at `line`.

@@ -204,7 +204,7 @@ impl Runner {
     }
 
     fn at_us(us: i64) -> SimTime {
-        SimTime(us.max(0) as u64 * 1000)
+        SimTime((us.max(0) as u64).saturating_mul(1000))
     }
 
     /// The stack, made with the configuration the script's sysctls and
