@@ -748,6 +748,70 @@ impl Connection {
     pub fn recv_next(&self) -> SeqNum {
         self.rcv_seq(self.rcv_nxt)
     }
+    /// The connection as Linux's `tcp_info` shows it (`info.rs`).
+    pub fn tcp_info(&self) -> crate::info::TcpInfo {
+        use crate::info::{CaState, INFINITE_SSTHRESH, TcpInfo};
+        let mss = self.eff_mss.max(1);
+        let segs = |bytes: u64| bytes.div_ceil(u64::from(mss)) as u32;
+        let (cwnd, ssthresh) = self.cwnd();
+        let sacked = segs(self.board.sacked_bytes());
+        let ca_state = if self.retries > 0 && self.state.is_synchronized() {
+            CaState::Loss
+        } else if self.in_recovery {
+            CaState::Recovery
+        } else if self.cwr {
+            CaState::Cwr
+        } else if self.dupacks > 0 || sacked > 0 {
+            CaState::Disorder
+        } else {
+            CaState::Open
+        };
+        let state = match self.state {
+            State::Established => 1,
+            State::SynSent => 2,
+            State::SynRcvd => 3,
+            State::FinWait1 => 4,
+            State::FinWait2 => 5,
+            State::TimeWait => 6,
+            State::Closed => 7,
+            State::CloseWait => 8,
+            State::LastAck => 9,
+            State::Listen => 10,
+            State::Closing => 11,
+        };
+        let options = u8::from(self.ts_on)
+            | (u8::from(self.sack_on) << 1)
+            | (u8::from(self.peer_wscale) << 2)
+            | (u8::from(self.ecn.on) << 3);
+        TcpInfo {
+            state,
+            ca_state,
+            retransmits: self.retries,
+            rto_us: self.rtt.rto().as_nanos() / 1000,
+            snd_mss: self.eff_mss,
+            rcv_mss: self.rcv_mss,
+            unacked: segs(self.snd_max.saturating_sub(self.snd_una.max(1))),
+            sacked,
+            lost: segs(self.board.lost_bytes()),
+            rtt_us: self.rtt.srtt().map_or(0, |d| d.as_nanos() / 1000),
+            rttvar_us: self.rtt.rttvar().as_nanos() / 1000,
+            snd_ssthresh: if ssthresh >= u32::MAX / 2 {
+                INFINITE_SSTHRESH
+            } else {
+                ssthresh / mss
+            },
+            snd_cwnd: cwnd / mss,
+            total_retrans: self.stats.retransmissions,
+            options,
+            snd_wscale: self.snd_wscale,
+            rcv_wscale: self.rcv_wscale,
+            bytes_acked: self.stats.bytes_acked,
+            bytes_received: self.stats.bytes_delivered,
+            segs_out: self.stats.segments_sent,
+            segs_in: self.stats.segments_received,
+            snd_wnd: self.snd_wnd,
+        }
+    }
     /// Congestion window and slow-start threshold.
     pub fn cwnd(&self) -> (u32, u32) {
         (self.cc.cwnd(), self.cc.ssthresh())

@@ -34,6 +34,7 @@ pub mod congestion;
 pub mod conn;
 pub mod cookie;
 pub mod ecn;
+pub mod info;
 pub mod pacing;
 pub mod rate;
 pub mod reassembly;

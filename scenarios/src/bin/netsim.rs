@@ -26,6 +26,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run packetdrill scripts against the TCP model: the model plays the
+    /// kernel under test, each script the remote peer, on one simulated
+    /// clock. One line per script (PASS, FAIL with the first mismatch,
+    /// SKIP with the reason), then totals; exit 1 if any failed, 2 if any
+    /// could not be parsed.
+    Packetdrill {
+        /// Scripts, or folders searched for `*.pkt`.
+        #[arg(required = true)]
+        scripts: Vec<PathBuf>,
+        /// The TCP profile that plays the kernel: linux or rfc.
+        #[arg(long, default_value = "linux", value_parser = parse_profile)]
+        profile: sim_tcp::Profile,
+        /// Timing tolerance in microseconds unless a script sets its own
+        /// (packetdrill's default: 4000).
+        #[arg(long, default_value_t = packetdrill::runner::DEFAULT_TOLERANCE_US)]
+        tolerance_us: i64,
+    },
     /// Run a scenario once and write its trace and summary.
     Run {
         /// The scenario file (JSON).
@@ -344,6 +361,11 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { scenario, expand } => check(&scenario, expand),
+        Command::Packetdrill {
+            scripts,
+            profile,
+            tolerance_us,
+        } => packetdrill_run(&scripts, profile, tolerance_us),
         Command::Test {
             paths,
             jobs,
@@ -700,5 +722,37 @@ fn test(
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+fn parse_profile(s: &str) -> Result<sim_tcp::Profile, String> {
+    match s {
+        "linux" => Ok(sim_tcp::Profile::Linux),
+        "rfc" => Ok(sim_tcp::Profile::Rfc),
+        _ => Err(format!("{s:?} is not a TCP profile (linux or rfc)")),
+    }
+}
+
+/// `netsim packetdrill`: a line per script, the SKIP reasons counted and
+/// the totals; exit 2 when a script could not be parsed, else 1 when any
+/// failed.
+fn packetdrill_run(
+    scripts: &[PathBuf],
+    profile: sim_tcp::Profile,
+    tolerance_us: i64,
+) -> Result<ExitCode, Error> {
+    let opts = packetdrill::RunOptions {
+        profile,
+        tolerance_us,
+    };
+    let report = packetdrill::suite::run_paths(scripts, &opts)
+        .map_err(|e| Error::Usage(format!("cannot read the scripts: {e}")))?;
+    print!("{}", report.text());
+    Ok(if report.errors() > 0 {
+        ExitCode::from(2)
+    } else if report.failed() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
 }

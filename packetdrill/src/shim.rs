@@ -1,0 +1,737 @@
+//! The socket calls of a script over the sans-IO stack: file descriptors,
+//! the accept queue, blocking and non-blocking calls and their errno
+//! results, as Linux's socket layer gives them (`run_system_call.c` lists
+//! what packetdrill can call). Calls and options the model has no
+//! counterpart for end the script as SKIP.
+
+use std::collections::BTreeMap;
+
+use sim_core::{SimDuration, SimTime};
+use sim_tcp::stack::ConnId;
+use sim_tcp::{CongestionKind, EcnMode, State, TcpConfig};
+
+use crate::parser::{Expr, Syscall};
+use crate::runner::{LOCAL_PORT, PEER, Runner, Step, skip};
+
+/// What a call did.
+pub(crate) enum Call {
+    /// It returned this value, with this errno when negative.
+    Done(i64, Option<&'static str>),
+    /// It blocks; it may give up at this deadline (a poll's timeout).
+    Block(Option<SimTime>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    Fresh,
+    Listener(u16),
+    Conn(ConnId),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Sock {
+    kind: Kind,
+    nonblock: bool,
+}
+
+/// The script's file descriptors.
+#[derive(Default, Debug)]
+pub struct Sockets {
+    fds: BTreeMap<i64, Sock>,
+    last_conn: Option<ConnId>,
+}
+
+impl Sockets {
+    /// The connection behind the descriptor used last (what `tcp_info`
+    /// in a `%{ }%` block reads).
+    pub fn last_conn(&self) -> Option<ConnId> {
+        self.last_conn
+    }
+
+    /// The port of a listening socket, if any.
+    pub fn listener_port(&self) -> Option<u16> {
+        self.fds.values().find_map(|s| match s.kind {
+            Kind::Listener(p) => Some(p),
+            _ => None,
+        })
+    }
+
+    /// The descriptor the script expects if it is free (packetdrill maps
+    /// script descriptors onto live ones), else the lowest free one from
+    /// 3, as Linux gives them.
+    fn alloc(&mut self, want: Option<i64>, kind: Kind, nonblock: bool) -> i64 {
+        let fd = want
+            .filter(|f| *f >= 0 && !self.fds.contains_key(f))
+            .or_else(|| (3..).find(|f| !self.fds.contains_key(f)))
+            .unwrap_or(3);
+        self.fds.insert(fd, Sock { kind, nonblock });
+        fd
+    }
+}
+
+const O_RDWR: i64 = 2;
+const O_NONBLOCK: i64 = 0x800;
+const POLLIN: i64 = 0x1;
+const POLLOUT: i64 = 0x4;
+const POLLERR: i64 = 0x8;
+const POLLHUP: i64 = 0x10;
+const POLLRDHUP: i64 = 0x2000;
+
+fn symbol(w: &str) -> Option<i64> {
+    Some(match w {
+        "O_RDWR" => O_RDWR,
+        "O_NONBLOCK" => O_NONBLOCK,
+        "POLLIN" => POLLIN,
+        "POLLOUT" => POLLOUT,
+        "POLLERR" => POLLERR,
+        "POLLHUP" => POLLHUP,
+        "POLLRDHUP" => POLLRDHUP,
+        "SHUT_RD" => 0,
+        "SHUT_WR" => 1,
+        "SHUT_RDWR" => 2,
+        "ECONNREFUSED" => 111,
+        "ECONNRESET" => 104,
+        "ETIMEDOUT" => 110,
+        "EPIPE" => 32,
+        "MSG_DONTWAIT" => 0x40,
+        _ => return None,
+    })
+}
+
+/// The integer an expression stands for; `None` for `...`.
+pub(crate) fn expected_int(e: &Expr) -> Result<Option<i64>, String> {
+    Ok(match e {
+        Expr::Ellipsis => None,
+        Expr::Int(v) => Some(*v),
+        Expr::Neg(x) => expected_int(x)?.map(|v| -v),
+        Expr::Word(w) => Some(symbol(w).ok_or_else(|| format!("symbol {w} not modelled"))?),
+        Expr::Or(parts) => {
+            let mut v = 0;
+            for p in parts {
+                v |= expected_int(p)?.unwrap_or(0);
+            }
+            Some(v)
+        }
+        Expr::List(items) if items.len() == 1 => expected_int(&items[0])?,
+        other => return Err(format!("value {other:?} not modelled")),
+    })
+}
+
+fn arg(call: &Syscall, i: usize) -> Result<Option<i64>, crate::runner::Stop> {
+    match call.args.get(i) {
+        Some(e) => expected_int(e).map_err(crate::runner::Stop::Skip),
+        None => Err(crate::runner::Stop::Skip(format!(
+            "{}() with {} arguments",
+            call.name,
+            call.args.len()
+        ))),
+    }
+}
+
+fn word(call: &Syscall, i: usize) -> &str {
+    match call.args.get(i) {
+        Some(Expr::Word(w)) => w,
+        Some(Expr::Ellipsis) => "...",
+        _ => "",
+    }
+}
+
+impl Runner {
+    fn sock(&self, fd: i64) -> Option<Sock> {
+        self.sockets.fds.get(&fd).copied()
+    }
+
+    fn fd_arg(&self, call: &Syscall) -> Step<(i64, Option<Sock>)> {
+        let fd = arg(call, 0)?.unwrap_or(-1);
+        Ok((fd, self.sock(fd)))
+    }
+
+    /// Makes a call for the first time.
+    pub(crate) fn call(&mut self, call: &Syscall) -> Step<Call> {
+        let name = call.name.as_str();
+        if call.errno.as_deref() == Some("EFAULT") {
+            return skip("invalid buffer pointers (EFAULT) not modelled");
+        }
+        match name {
+            "socket" => {
+                let domain = word(call, 0);
+                if domain == "AF_INET6" {
+                    return skip("IPv6");
+                }
+                if !matches!(domain, "..." | "AF_INET") {
+                    return skip(format!("socket domain {domain} not modelled"));
+                }
+                let ty = match call.args.get(1) {
+                    Some(Expr::Or(p)) => p
+                        .iter()
+                        .map(|e| match e {
+                            Expr::Word(w) => w.clone(),
+                            _ => String::new(),
+                        })
+                        .collect(),
+                    Some(Expr::Word(w)) => vec![w.clone()],
+                    _ => vec![],
+                };
+                if !ty.iter().any(|t| t == "SOCK_STREAM") {
+                    return skip(format!("socket type {ty:?} not modelled"));
+                }
+                let nonblock = ty.iter().any(|t| t == "SOCK_NONBLOCK");
+                let want = expected_int(&call.ret).ok().flatten();
+                let fd = self.sockets.alloc(want, Kind::Fresh, nonblock);
+                Ok(Call::Done(fd, None))
+            }
+            "bind" => Ok(Call::Done(0, None)),
+            "listen" => {
+                let (fd, s) = self.fd_arg(call)?;
+                let Some(s) = s else {
+                    return Ok(Call::Done(-1, Some("EBADF")));
+                };
+                let backlog = arg(call, 1)?.unwrap_or(1).max(1) as u32;
+                self.stack().listen(LOCAL_PORT, backlog.max(1) * 2 + 1);
+                self.sockets.fds.insert(
+                    fd,
+                    Sock {
+                        kind: Kind::Listener(LOCAL_PORT),
+                        ..s
+                    },
+                );
+                self.accept_q.entry(LOCAL_PORT).or_default();
+                Ok(Call::Done(0, None))
+            }
+            "connect" => {
+                let (fd, s) = self.fd_arg(call)?;
+                let Some(s) = s else {
+                    return Ok(Call::Done(-1, Some("EBADF")));
+                };
+                match s.kind {
+                    Kind::Fresh => {
+                        let now = self.now;
+                        let stack = self.stack();
+                        let id = stack.connect(now, PEER, LOCAL_PORT, None);
+                        stack.set_auto_read(id, false);
+                        let port = stack.quad(id).map_or(0, |q| q.local_port);
+                        self.drain()?;
+                        self.sockets.fds.insert(
+                            fd,
+                            Sock {
+                                kind: Kind::Conn(id),
+                                ..s
+                            },
+                        );
+                        self.sockets.last_conn = Some(id);
+                        self.current = Some((port, LOCAL_PORT));
+                        if s.nonblock {
+                            return Ok(Call::Done(-1, Some("EINPROGRESS")));
+                        }
+                        self.retry(call, false)
+                    }
+                    _ => self.retry(call, false),
+                }
+            }
+            "accept" | "accept4" | "write" | "send" | "read" | "recv" | "poll" | "close"
+            | "shutdown" => self.retry(call, false),
+            "fcntl" => {
+                let (fd, s) = self.fd_arg(call)?;
+                let Some(mut s) = s else {
+                    return Ok(Call::Done(-1, Some("EBADF")));
+                };
+                match word(call, 1) {
+                    "F_GETFL" => Ok(Call::Done(
+                        O_RDWR | if s.nonblock { O_NONBLOCK } else { 0 },
+                        None,
+                    )),
+                    "F_SETFL" => {
+                        let flags = arg(call, 2)?.unwrap_or(0);
+                        s.nonblock = flags & O_NONBLOCK != 0;
+                        self.sockets.fds.insert(fd, s);
+                        Ok(Call::Done(0, None))
+                    }
+                    other => skip(format!("fcntl {other} not modelled")),
+                }
+            }
+            "setsockopt" => self.setsockopt(call),
+            "getsockopt" => self.getsockopt(call),
+            "sendto"
+                if call
+                    .args
+                    .iter()
+                    .any(|a| format!("{a:?}").contains("MSG_FASTOPEN")) =>
+            {
+                skip("TCP Fast Open not modelled (sendto MSG_FASTOPEN)")
+            }
+            other => skip(format!("system call {other}() not modelled")),
+        }
+    }
+
+    fn setsockopt(&mut self, call: &Syscall) -> Step<Call> {
+        let opt = word(call, 2).to_string();
+        let val = match call.args.get(3) {
+            Some(e) => expected_int(e).ok().flatten(),
+            None => None,
+        };
+        match (opt.as_str(), val) {
+            ("SO_REUSEADDR" | "SO_REUSEPORT", _) => Ok(Call::Done(0, None)),
+            ("TCP_NODELAY", Some(v)) if self.stack.is_none() => {
+                self.cfg.nagle = v == 0;
+                Ok(Call::Done(0, None))
+            }
+            ("TCP_MAXSEG", Some(v)) if self.stack.is_none() => {
+                self.cfg.mss = v.clamp(88, 65_535) as u16;
+                Ok(Call::Done(0, None))
+            }
+            _ if self.stack.is_some() && matches!(opt.as_str(), "TCP_NODELAY" | "TCP_MAXSEG") => {
+                skip(format!(
+                    "setsockopt {opt} on an open connection (the model's options are per stack)"
+                ))
+            }
+            _ if opt.starts_with("TCP_FASTOPEN") => {
+                skip(format!("TCP Fast Open not modelled ({opt})"))
+            }
+            _ => skip(format!("setsockopt {opt} not modelled")),
+        }
+    }
+
+    fn getsockopt(&mut self, call: &Syscall) -> Step<Call> {
+        let (_, s) = self.fd_arg(call)?;
+        let opt = word(call, 2).to_string();
+        let want = call
+            .args
+            .get(3)
+            .and_then(|e| expected_int(e).ok().flatten());
+        let got = match (opt.as_str(), s.map(|s| s.kind)) {
+            ("SO_ERROR", Some(Kind::Conn(id))) => {
+                let st = self.conns.entry(id).or_default();
+                let e = st.error.take();
+                e.and_then(symbol).unwrap_or(0)
+            }
+            ("SO_ERROR", _) => 0,
+            ("TCP_MAXSEG", Some(Kind::Conn(id))) => self
+                .stack
+                .as_ref()
+                .and_then(|st| st.conn(id))
+                .map_or(0, |c| i64::from(c.mss())),
+            _ => return skip(format!("getsockopt {opt} not modelled")),
+        };
+        if let Some(w) = want
+            && w != got
+        {
+            return crate::runner::fail(format!(
+                "getsockopt {opt}: expected value {w} vs actual {got}"
+            ));
+        }
+        Ok(Call::Done(0, None))
+    }
+
+    /// Makes (or makes again) a call that may block.
+    pub(crate) fn retry(&mut self, call: &Syscall, timed_out: bool) -> Step<Call> {
+        if call.name == "poll" {
+            return self.poll(call, timed_out);
+        }
+        let (fd, s) = self.fd_arg(call)?;
+        let Some(s) = s else {
+            return Ok(Call::Done(-1, Some("EBADF")));
+        };
+        let would_block = |s: Sock| {
+            Ok(if s.nonblock {
+                Call::Done(-1, Some("EAGAIN"))
+            } else {
+                Call::Block(None)
+            })
+        };
+        match (call.name.as_str(), s.kind) {
+            ("accept" | "accept4", Kind::Listener(port)) => {
+                match self.accept_q.get_mut(&port).and_then(|q| q.pop_front()) {
+                    Some(id) => {
+                        if let Some(st) = self.conns.get_mut(&id) {
+                            st.from_listener = None;
+                        }
+                        let want = expected_int(&call.ret).ok().flatten();
+                        let new = self.sockets.alloc(want, Kind::Conn(id), false);
+                        self.sockets.last_conn = Some(id);
+                        if let Some(q) = self.stack.as_ref().and_then(|st| st.quad(id)) {
+                            self.current = Some((q.local_port, q.remote_port));
+                        }
+                        Ok(Call::Done(new, None))
+                    }
+                    None => would_block(s),
+                }
+            }
+            ("connect", Kind::Conn(id)) => {
+                let st = self.conns.entry(id).or_default();
+                if let Some(e) = st.error.take() {
+                    return Ok(Call::Done(-1, Some(e)));
+                }
+                if st.established {
+                    return Ok(Call::Done(0, None));
+                }
+                if s.nonblock {
+                    return Ok(Call::Done(-1, Some("EALREADY")));
+                }
+                Ok(Call::Block(None))
+            }
+            ("write" | "send", Kind::Conn(id)) => {
+                let len = arg(call, 2)?.unwrap_or(0);
+                if call.name == "send" && arg(call, 3)?.unwrap_or(0) != 0 {
+                    return skip("send() flags not modelled");
+                }
+                self.sockets.last_conn = Some(id);
+                let st = self.conns.entry(id).or_default();
+                if let Some(e) = st.error.take() {
+                    return Ok(Call::Done(-1, Some(e)));
+                }
+                if st.write_shut || st.gone {
+                    return Ok(Call::Done(-1, Some("EPIPE")));
+                }
+                if !st.established {
+                    return would_block(s);
+                }
+                let now = self.now;
+                self.stack().send(now, id, len as u64);
+                self.drain()?;
+                Ok(Call::Done(len, None))
+            }
+            ("read" | "recv", Kind::Conn(id)) => {
+                let len = arg(call, 2)?.unwrap_or(0);
+                let mut nonblock = s.nonblock;
+                if call.name == "recv" {
+                    match arg(call, 3)?.unwrap_or(0) {
+                        0 => {}
+                        0x40 => nonblock = true,
+                        _ => return skip("recv() flags not modelled"),
+                    }
+                }
+                self.sockets.last_conn = Some(id);
+                let st = self.conns.entry(id).or_default();
+                if st.readable > 0 {
+                    let n = st.readable.min(len.max(0) as u64);
+                    st.readable -= n;
+                    let now = self.now;
+                    self.stack().read(now, id, n);
+                    self.drain()?;
+                    return Ok(Call::Done(n as i64, None));
+                }
+                if let Some(e) = st.error.take() {
+                    return Ok(Call::Done(-1, Some(e)));
+                }
+                // After shutdown(SHUT_RD), Linux still queues and returns
+                // data, but a read of nothing returns 0 at once.
+                if st.eof || st.gone || st.read_shut {
+                    return Ok(Call::Done(0, None));
+                }
+                if nonblock {
+                    Ok(Call::Done(-1, Some("EAGAIN")))
+                } else {
+                    Ok(Call::Block(None))
+                }
+            }
+            ("close", kind) => {
+                self.sockets.fds.remove(&fd);
+                if let Kind::Conn(id) = kind {
+                    let now = self.now;
+                    let st = self.conns.entry(id).or_default();
+                    // Linux's tcp_close: unread data is lost, so the peer
+                    // is told with a RST instead of a FIN (RFC 2525 §2.17).
+                    let unread = st.readable > 0;
+                    st.write_shut = true;
+                    if unread {
+                        self.stack().abort(now, id);
+                    } else {
+                        self.stack().close(now, id);
+                    }
+                    self.drain()?;
+                } else if let Kind::Listener(_) = kind {
+                    return skip("closing a listener not modelled");
+                }
+                Ok(Call::Done(0, None))
+            }
+            ("shutdown", Kind::Conn(id)) => {
+                let how = arg(call, 1)?.unwrap_or(0);
+                if how != 1 {
+                    self.conns.entry(id).or_default().read_shut = true;
+                }
+                if how >= 1 {
+                    let now = self.now;
+                    self.conns.entry(id).or_default().write_shut = true;
+                    self.stack().close(now, id);
+                    self.drain()?;
+                }
+                Ok(Call::Done(0, None))
+            }
+            (name, kind) => skip(format!("{name}() on a {kind:?} socket not modelled")),
+        }
+    }
+
+    fn revents(&self, fd: i64, events: i64) -> i64 {
+        let Some(s) = self.sock(fd) else {
+            return 0x20; // POLLNVAL
+        };
+        let mut r = 0;
+        match s.kind {
+            Kind::Fresh => r |= POLLOUT | POLLHUP,
+            Kind::Listener(p) => {
+                if self.accept_q.get(&p).is_some_and(|q| !q.is_empty()) {
+                    r |= POLLIN;
+                }
+            }
+            Kind::Conn(id) => {
+                let st = self.conns.get(&id).cloned().unwrap_or_default();
+                let state = self
+                    .stack
+                    .as_ref()
+                    .and_then(|x| x.conn(id))
+                    .map(|c| c.state());
+                if st.readable > 0 || st.eof {
+                    r |= POLLIN;
+                }
+                if st.eof {
+                    r |= POLLRDHUP;
+                }
+                if st.error.is_some() {
+                    r |= POLLERR;
+                }
+                if st.error.is_some() || (st.eof && st.write_shut) || st.gone {
+                    r |= POLLHUP | POLLIN | POLLRDHUP;
+                }
+                let writable = st.established
+                    && !st.write_shut
+                    && matches!(state, Some(State::Established | State::CloseWait));
+                if writable {
+                    r |= POLLOUT;
+                }
+            }
+        }
+        r & (events | POLLERR | POLLHUP)
+    }
+
+    fn poll(&mut self, call: &Syscall, timed_out: bool) -> Step<Call> {
+        let Some(Expr::List(items)) = call.args.first() else {
+            return skip("poll() without a pollfd list");
+        };
+        let mut ready = 0;
+        let mut mismatch = None;
+        for item in items {
+            let Expr::Struct(fields) = item else {
+                return skip("poll() entry not modelled");
+            };
+            let mut fd = -1;
+            let mut events = 0;
+            let mut want = None;
+            for f in fields {
+                if let Expr::Field(n, v) = f {
+                    let v = expected_int(v).map_err(crate::runner::Stop::Skip)?;
+                    match n.as_str() {
+                        "fd" => fd = v.unwrap_or(-1),
+                        "events" => events = v.unwrap_or(0),
+                        "revents" => want = v,
+                        _ => {}
+                    }
+                }
+            }
+            let got = self.revents(fd, events);
+            if got != 0 {
+                ready += 1;
+            }
+            if let Some(w) = want
+                && w != got
+            {
+                mismatch = Some((fd, w, got));
+            }
+        }
+        let timeout = arg(call, 2)?.unwrap_or(0);
+        if ready == 0 && timeout != 0 && !timed_out {
+            let deadline =
+                (timeout > 0).then(|| self.now + SimDuration::from_millis(timeout as u64));
+            return Ok(Call::Block(deadline));
+        }
+        if let Some((fd, w, got)) = mismatch {
+            return crate::runner::fail(format!(
+                "poll(): fd {fd} revents expected {w:#x} vs actual {got:#x}"
+            ));
+        }
+        Ok(Call::Done(ready, None))
+    }
+}
+
+/// Applies one shell line of a script (`defaults.sh`, `sysctl`,
+/// `set_sysctls.py`) to the profile's knobs; true if it changed
+/// settings. Lines the model has nothing for skip the script.
+pub(crate) fn apply_shell_line(cfg: &mut TcpConfig, line: &str) -> Step<bool> {
+    let l = line.trim();
+    if l.contains("defaults.sh") {
+        for (k, v) in DEFAULTS {
+            sysctl(cfg, k, v)?;
+        }
+        return Ok(true);
+    }
+    if l.contains("sysctl_restore") || l.starts_with("ip tcp_metrics flush") {
+        return Ok(false);
+    }
+    if l.starts_with("tc qdisc") && l.contains("pfifo") {
+        return Ok(false);
+    }
+    if let Some(rest) = l.strip_prefix("sysctl") {
+        let mut changed = false;
+        for part in split_assignments(rest) {
+            if let Some((k, v)) = part.split_once('=') {
+                sysctl(cfg, k.trim(), v.trim().trim_matches('"'))?;
+                changed = true;
+            }
+        }
+        return Ok(changed);
+    }
+    if l.contains("set_sysctls.py") {
+        let mut changed = false;
+        for part in l.split_whitespace().skip(1) {
+            if let Some((k, v)) = part.split_once('=') {
+                let k = k.trim_start_matches("/proc/sys/").replace('/', ".");
+                sysctl(cfg, &k, v.trim_matches('"'))?;
+                changed = true;
+            }
+        }
+        return Ok(changed);
+    }
+    skip(format!("shell command `{l}` not modelled"))
+}
+
+/// `-q a=b c="d e"` into `a=b`, `c=d e`.
+fn split_assignments(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in s.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() && !cur.starts_with('-') {
+                    out.push(std::mem::take(&mut cur));
+                }
+                cur.clear();
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() && !cur.starts_with('-') {
+        out.push(cur);
+    }
+    out
+}
+
+/// What google/packetdrill's `gtests/net/tcp/common/defaults.sh` sets, by
+/// name and value (facts about the suite's set-up; the file is not copied).
+const DEFAULTS: [(&str, &str); 20] = [
+    ("net.ipv4.tcp_rmem", "4096 540000 15728640"),
+    ("net.ipv4.tcp_wmem", "4096 262144 4194304"),
+    ("net.ipv4.tcp_timestamps", "1"),
+    ("net.ipv4.tcp_syn_retries", "5"),
+    ("net.ipv4.tcp_synack_retries", "5"),
+    ("net.ipv4.tcp_frto", "2"),
+    ("net.ipv4.tcp_sack", "1"),
+    ("net.ipv4.tcp_dsack", "1"),
+    ("net.ipv4.tcp_fack", "0"),
+    ("net.ipv4.tcp_reordering", "3"),
+    ("net.ipv4.tcp_congestion_control", "cubic"),
+    ("net.ipv4.tcp_slow_start_after_idle", "0"),
+    ("net.ipv4.tcp_early_retrans", "4"),
+    ("net.ipv4.tcp_recovery", "1"),
+    ("net.ipv4.tcp_tso_win_divisor", "3"),
+    ("net.ipv4.tcp_ecn", "0"),
+    ("net.ipv4.tcp_ecn_option", "2"),
+    ("net.ipv4.tcp_notsent_lowat", "4294967295"),
+    ("net.ipv4.tcp_fastopen", "0x70403"),
+    ("net.ipv4.tcp_syncookies", "1"),
+];
+
+/// One sysctl onto the profile's knobs.
+fn sysctl(cfg: &mut TcpConfig, key: &str, v: &str) -> Step {
+    let name = key.trim().trim_start_matches("net.ipv4.");
+    let n = || -> Step<i64> {
+        let v = v.trim();
+        let parsed = match v.strip_prefix("0x") {
+            Some(h) => i64::from_str_radix(h, 16).ok(),
+            None => v.parse().ok(),
+        };
+        parsed.ok_or_else(|| crate::runner::Stop::Skip(format!("sysctl {key}={v} not understood")))
+    };
+    let unmodelled = || skip(format!("sysctl {key}={v} not modelled"));
+    match name {
+        "tcp_rmem" => {
+            // The largest buffer fixes the window scale Linux announces
+            // (`tcp_select_initial_window`); autotuning may grow the
+            // window to half of it.
+            let max: u32 = v
+                .split_whitespace()
+                .nth(2)
+                .and_then(|m| m.parse().ok())
+                .ok_or_else(|| crate::runner::Stop::Skip(format!("sysctl {key}={v}")))?;
+            cfg.rcv_buf_max = Some(max / 2);
+        }
+        "tcp_timestamps" => cfg.timestamps = n()? != 0,
+        "tcp_syn_retries" | "tcp_synack_retries" => cfg.syn_retries = n()? as u32,
+        "tcp_sack" => cfg.sack = n()? != 0,
+        "tcp_dsack" => cfg.dsack = n()? != 0,
+        "tcp_recovery" => cfg.rack_tlp = n()? & 1 != 0,
+        "tcp_early_retrans" => {
+            if !matches!(n()?, 3 | 4) {
+                return unmodelled();
+            }
+        }
+        "tcp_frto" => {
+            if n()? != 2 {
+                return unmodelled();
+            }
+        }
+        "tcp_reordering" => {
+            if n()? != 3 {
+                return unmodelled();
+            }
+        }
+        "tcp_slow_start_after_idle" => {
+            if n()? != 0 {
+                return unmodelled();
+            }
+        }
+        "tcp_congestion_control" => {
+            cfg.congestion = match v.trim() {
+                "cubic" => CongestionKind::Cubic,
+                "reno" => CongestionKind::NewReno,
+                "bbr" => CongestionKind::Bbr,
+                "dctcp" => CongestionKind::Dctcp,
+                "vegas" => CongestionKind::Vegas,
+                _ => return unmodelled(),
+            }
+        }
+        "tcp_ecn" => {
+            cfg.ecn = match n()? {
+                0 => EcnMode::Off,
+                1 => EcnMode::On,
+                2 => EcnMode::Accept,
+                _ => return unmodelled(),
+            }
+        }
+        "tcp_syncookies" => match n()? {
+            0 => cfg.syn_cookies = false,
+            1 => cfg.syn_cookies = true,
+            _ => return unmodelled(),
+        },
+        "tcp_notsent_lowat" => {
+            if n()? != 4_294_967_295 {
+                return unmodelled();
+            }
+        }
+        // Settings with no effect on what the model does: the send buffer
+        // is unlimited, there is no TSO, FACK is gone from Linux, AccECN
+        // is not negotiated (its option is only sent when agreed), Fast
+        // Open scripts are skipped by their options, pacing is off.
+        "tcp_wmem"
+        | "tcp_fack"
+        | "tcp_tso_win_divisor"
+        | "tcp_min_tso_segs"
+        | "tcp_ecn_option"
+        | "tcp_fastopen"
+        | "tcp_fastopen_key"
+        | "tcp_pacing_ss_ratio"
+        | "tcp_pacing_ca_ratio" => {}
+        _ => return unmodelled(),
+    }
+    Ok(())
+}
