@@ -100,6 +100,10 @@ pub const HTTP_1_1: &str = "http/1.1";
 pub struct DecodeError;
 
 /// A decoded handshake message.
+// A ClientHello with its extension lists is the large variant; a message
+// lives only while it is handled (and is boxed where it waits, in the
+// handshake's `Taken`), so its size costs nothing worth an indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Message {
     /// The client's offer.
