@@ -82,6 +82,7 @@ fn tshark_reads_every_library_capture_cleanly() {
             "{name}: tshark reports:\n{}",
             bad.join("\n")
         );
+        check_hellos(&name, p, &out);
         // One captured packet per packet that left a host.
         let sent: std::collections::BTreeSet<u64> = out
             .records
@@ -126,4 +127,81 @@ fn tshark_reads_every_library_capture_cleanly() {
         retransmitting >= 3,
         "only {retransmitting} scenarios retransmit data"
     );
+}
+
+/// Hellos as real peers send them: tshark finds every ClientHello the
+/// trace says was sent, each with signature_algorithms (13; but in the
+/// scenario whose client leaves it out), supported_groups (10) and ALPN
+/// (16) (RFC 8446 §9.2, RFC 7301); and a ServerHello carries
+/// supported_versions exactly when it picks a TLS 1.3 suite (RFC 8446
+/// §4.2.1: never in TLS 1.2).
+fn check_hellos(name: &str, pcap: &str, out: &scenarios::RunOutput) {
+    let str_is = |r: &sim_core::TraceRecord, f: Field, v: &str| matches!(r.field(f), Some(sim_core::Value::Str(s)) if s == v);
+    let sent = out
+        .records
+        .iter()
+        .filter(|r| r.kind == Kind::TlsRecord)
+        .filter(|r| str_is(r, Field::Dir, "send") && str_is(r, Field::What, "ClientHello"))
+        .count();
+    let hellos = tshark(&[
+        "-n",
+        "-r",
+        pcap,
+        "-Y",
+        "tls.handshake.type == 1",
+        "-T",
+        "fields",
+        "-e",
+        "tls.handshake.extension.type",
+    ])
+    .unwrap();
+    // A segment holds one ClientHello at most; a hello split over two
+    // segments is shown once, reassembled.
+    let hellos: Vec<Vec<u16>> = hellos
+        .lines()
+        .map(|l| l.split(',').filter_map(|t| t.parse().ok()).collect())
+        .collect();
+    assert_eq!(hellos.len(), sent, "{name}: ClientHellos tshark finds");
+    for types in &hellos {
+        let wanted: &[u16] = if name == "tls-missing-extension" {
+            &[10, 16]
+        } else {
+            &[13, 10, 16]
+        };
+        for t in wanted {
+            assert!(
+                types.contains(t),
+                "{name}: a ClientHello without {t}: {types:?}"
+            );
+        }
+        if name == "tls-missing-extension" {
+            assert!(
+                !types.contains(&13),
+                "{name}: signature_algorithms left out"
+            );
+        }
+    }
+    let servers = tshark(&[
+        "-n",
+        "-r",
+        pcap,
+        "-Y",
+        "tls.handshake.type == 2",
+        "-T",
+        "fields",
+        "-e",
+        "tls.handshake.ciphersuite",
+        "-e",
+        "tls.handshake.extensions.supported_version",
+    ])
+    .unwrap();
+    for l in servers.lines() {
+        let (suite, versions) = l.split_once('\t').unwrap_or((l, ""));
+        let tls13 = suite.starts_with("0x13");
+        assert_eq!(
+            !versions.is_empty(),
+            tls13,
+            "{name}: ServerHello with suite {suite}: supported_versions {versions:?}"
+        );
+    }
 }

@@ -463,3 +463,134 @@ fn a_dns_named_https_page_loads_with_default_certificate_names() {
         );
     }
 }
+
+#[test]
+fn bad_extension_settings_name_the_field() {
+    let cases = [
+        (
+            scenario("", r#""extensions": {"signature_algorithms": false}"#, ""),
+            "endpoints[0].tcp.tls.extensions.signature_algorithms",
+            "only a client sends",
+        ),
+        (
+            scenario("", "", r#""extensions": {"alpn": "yes"}"#),
+            "extensions",
+            "",
+        ),
+        (
+            scenario("", "", r#""extensions": {"npn": false}"#),
+            "npn",
+            "",
+        ),
+    ];
+    assert_refused(&cases);
+}
+
+/// The nodes of [`scenario`], in its order.
+const CLIENT: sim_core::NodeId = sim_core::NodeId(0);
+const WWW: sim_core::NodeId = sim_core::NodeId(1);
+
+/// Each TCP state change of `node`'s connection: (from, to).
+fn states(out: &RunOutput, node: sim_core::NodeId) -> Vec<(String, String)> {
+    out.records
+        .iter()
+        .filter(|r| r.kind == Kind::TcpState && r.node == node)
+        .map(|r| {
+            let s = |f| match r.field(f) {
+                Some(sim_core::Value::Str(s)) => s.to_string(),
+                v => format!("{v:?}"),
+            };
+            (s(Field::From), s(Field::To))
+        })
+        .collect()
+}
+
+/// The client closes with close_notify and FIN, back to back (in two
+/// segments, or in one when the close_notify is retransmitted with the
+/// FIN). The server answers with its own close_notify, takes the FIN and
+/// closes from CLOSE_WAIT through LAST_ACK; the client goes from
+/// FIN_WAIT_1 to TIME_WAIT: neither end passes through CLOSING (RFC 9293
+/// §3.6's simultaneous close is for FINs that cross).
+#[test]
+fn close_notify_and_fin_leave_the_server_in_close_wait_then_last_ack() {
+    let lose_close_notify = r#",
+  "faults": [{"from": "client", "match": {"proto": "tcp", "len": 24}, "nth": 1, "drop": true}]"#;
+    for faults in ["", lose_close_notify] {
+        let text = scenario("", r#""versions": ["1.3"]"#, r#""versions": ["1.3"]"#).replacen(
+            "\n}",
+            &format!("{faults}\n}}"),
+            1,
+        );
+        let out = run_text(&text, 1).unwrap();
+        assert_eq!(metric(&out, "client.tls.responses"), 1, "{faults}");
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            states(&out, WWW)[2..],
+            pairs(&[
+                ("ESTABLISHED", "CLOSE_WAIT"),
+                ("CLOSE_WAIT", "LAST_ACK"),
+                ("LAST_ACK", "CLOSED")
+            ]),
+            "{faults}"
+        );
+        let client = states(&out, CLIENT);
+        assert!(
+            !client.iter().any(|(_, to)| to == "CLOSING"),
+            "{faults}: {client:?}"
+        );
+        assert_eq!(client.last().unwrap().1, "TIME_WAIT");
+        // The server heard the close_notify before its TCP closed.
+        let heard = out.records.iter().position(|r| {
+            r.kind == Kind::TlsState
+                && r.node == WWW
+                && r.field(Field::Event) == Some(&sim_core::Value::from("close_notify_received"))
+        });
+        let last_ack = out.records.iter().position(|r| {
+            r.kind == Kind::TcpState
+                && r.node == WWW
+                && r.field(Field::To) == Some(&sim_core::Value::from("LAST_ACK"))
+        });
+        assert!(heard.unwrap() < last_ack.unwrap(), "{faults}");
+    }
+}
+
+/// A TLS 1.3 client told to leave out signature_algorithms: the server's
+/// missing_extension alert (RFC 8446 §9.2) is the only thing it sends.
+#[test]
+fn a_client_without_signature_algorithms_hears_missing_extension() {
+    let text = scenario(
+        "",
+        r#""versions": ["1.3"]"#,
+        r#""versions": ["1.3"], "extensions": {"signature_algorithms": false}"#,
+    );
+    let out = run_text(&text, 1).unwrap();
+    assert_eq!(metric(&out, "client.tls.handshakes"), 0);
+    let alerts: Vec<(String, Option<String>)> = out
+        .records
+        .iter()
+        .filter(|r| r.kind == Kind::TlsState)
+        .map(|r| {
+            let s = |f| match r.field(f) {
+                Some(sim_core::Value::Str(s)) => Some(s.to_string()),
+                _ => None,
+            };
+            let who = if r.node == WWW { "www" } else { "client" };
+            (
+                format!("{who}:{}", s(Field::Event).unwrap()),
+                s(Field::Alert),
+            )
+        })
+        .collect();
+    let missing = Some("missing_extension".to_string());
+    assert_eq!(
+        alerts,
+        [
+            ("www:alert_sent".to_string(), missing.clone()),
+            ("client:alert_received".to_string(), missing)
+        ]
+    );
+}

@@ -144,6 +144,11 @@ pub struct Connection {
     early_in: bool,
     /// Server: bytes of refused early data still to skip.
     skip: usize,
+    /// Server: the early data to skip follows a HelloRetryRequest, before
+    /// any read keys: skip by outer content type.
+    skip_in_clear: bool,
+    /// Records received are protected (read keys are set).
+    read_protected: bool,
     /// Server: application data may go before the handshake ends.
     write_open: bool,
 }
@@ -182,6 +187,8 @@ impl Connection {
             early_sent: Vec::new(),
             early_in: false,
             skip: 0,
+            skip_in_clear: false,
+            read_protected: false,
             write_open: false,
         }
     }
@@ -270,9 +277,22 @@ impl Connection {
                 Err(a) => return self.fatal(a, "malformed record header"),
             };
             let wire = record.wire_len();
+            // RFC 8446 §4.2.10: after a HelloRetryRequest the server has no
+            // keys for the early data that follows the first ClientHello;
+            // it skips the records whose outer type is application_data,
+            // up to max_early_data.
+            if self.skip_in_clear
+                && record.outer_type == ContentType::ApplicationData.code()
+                && wire <= self.skip
+            {
+                self.skip -= wire;
+                self.events.push_back(ConnEvent::RecordSkipped { wire });
+                continue;
+            }
             let (content, plain) = match self.opener.open_owned(record) {
                 Ok(x) => {
                     self.skip = 0;
+                    self.skip_in_clear = false;
                     x
                 }
                 Err(_) if wire <= self.skip => {
@@ -391,6 +411,10 @@ impl Connection {
                         self.early_budget = None;
                     } else {
                         self.opener = Opener::new(suite, k);
+                        // With keys, refused early data is told by trial
+                        // decryption (RFC 8446 §4.2.10).
+                        self.read_protected = true;
+                        self.skip_in_clear = false;
                     }
                 }
                 Output::Early(Early::Send { suite, keys, max }) => {
@@ -401,7 +425,10 @@ impl Connection {
                         self.write_app(&waiting);
                     }
                 }
-                Output::Early(Early::Rejected) => {
+                Output::Early(e @ (Early::Rejected | Early::Retry)) => {
+                    if e == Early::Retry {
+                        self.sealer = Sealer::plaintext();
+                    }
                     self.early_budget = None;
                     let mut again = std::mem::take(&mut self.early_sent);
                     again.append(&mut self.app_waiting);
@@ -409,7 +436,10 @@ impl Connection {
                 }
                 Output::Early(Early::Accept) => self.early_in = true,
                 Output::Early(Early::End) => self.early_in = false,
-                Output::Early(Early::Skip { max }) => self.skip = max as usize,
+                Output::Early(Early::Skip { max }) => {
+                    self.skip = max as usize;
+                    self.skip_in_clear = !self.read_protected;
+                }
                 Output::WriteOpen => self.write_open = true,
             }
         }

@@ -40,6 +40,12 @@ pub mod kind {
 /// Extension types used here.
 mod ext {
     pub const SERVER_NAME: u16 = 0;
+    pub const STATUS_REQUEST: u16 = 5;
+    pub const EC_POINT_FORMATS: u16 = 11;
+    pub const SIGNATURE_ALGORITHMS: u16 = 13;
+    pub const ALPN: u16 = 16;
+    pub const SIGNATURE_ALGORITHMS_CERT: u16 = 50;
+    pub const RENEGOTIATION_INFO: u16 = 0xff01;
     pub const SUPPORTED_VERSIONS: u16 = 43;
     pub const KEY_SHARE: u16 = 51;
     pub const SUPPORTED_GROUPS: u16 = 10;
@@ -64,11 +70,40 @@ pub const HRR_RANDOM: [u8; 32] = [
 /// The x25519 group.
 pub const X25519: u16 = 0x001d;
 
+/// rsa_pss_rsae_sha256 (RFC 8446 §4.2.3): what this model's TLS 1.3
+/// servers sign CertificateVerify with.
+pub const RSA_PSS_RSAE_SHA256: u16 = 0x0804;
+
+/// rsa_pkcs1_sha256: what this model's TLS 1.2 servers sign
+/// ServerKeyExchange with (RFC 5246 §7.4.1.4.1).
+pub const RSA_PKCS1_SHA256: u16 = 0x0401;
+
+/// The signature schemes a client offers in signature_algorithms and
+/// signature_algorithms_cert, in a browser's order (ECDSA P-256, then
+/// RSA-PSS and PKCS#1 v1.5 at SHA-256, SHA-384 and SHA-512).
+pub const SIGNATURE_SCHEMES: [u16; 8] = [
+    0x0403,
+    RSA_PSS_RSAE_SHA256,
+    RSA_PKCS1_SHA256,
+    0x0503,
+    0x0805,
+    0x0501,
+    0x0806,
+    0x0601,
+];
+
+/// The one ALPN protocol this model speaks (RFC 7301 §3.1).
+pub const HTTP_1_1: &str = "http/1.1";
+
 /// A message was truncated or malformed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct DecodeError;
 
 /// A decoded handshake message.
+// A ClientHello with its extension lists is the large variant; a message
+// lives only while it is handled (and is boxed where it waits, in the
+// handshake's `Taken`), so its size costs nothing worth an indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Message {
     /// The client's offer.
@@ -87,6 +122,8 @@ pub enum Message {
     EncryptedExtensions {
         /// The server accepts the client's early data (RFC 8446 §4.2.10).
         early_data: bool,
+        /// The ALPN protocol chosen (RFC 7301 §3.1).
+        alpn: Option<String>,
     },
     /// The server's chain, leaf first.
     Certificate(Vec<Certificate>),
@@ -171,6 +208,21 @@ pub struct ClientHello {
     pub early_data: bool,
     /// The pre_shared_key extension, always the last (RFC 8446 §4.2.11).
     pub psk: Option<PskOffer>,
+    /// signature_algorithms (RFC 8446 §4.2.3, RFC 5246 §7.4.1.4.1), by
+    /// code; empty: absent.
+    pub sig_algs: Vec<u16>,
+    /// signature_algorithms_cert (RFC 8446 §4.2.3); empty: absent.
+    pub sig_algs_cert: Vec<u16>,
+    /// ec_point_formats (RFC 8422 §5.1.2); empty: absent.
+    pub point_formats: Vec<u8>,
+    /// An empty renegotiation_info: a first handshake from a client that
+    /// knows secure renegotiation (RFC 5746 §3.4).
+    pub reneg: bool,
+    /// ALPN protocol names (RFC 7301 §3.1); empty: absent.
+    pub alpn: Vec<String>,
+    /// status_request for an OCSP response (RFC 6066 §8), with no
+    /// responder ids and no extensions.
+    pub status_request: bool,
 }
 
 impl ClientHello {
@@ -200,6 +252,15 @@ pub struct ServerHello {
     pub ems: bool,
     /// The PSK the server selected, by its index in the offer (TLS 1.3).
     pub psk: Option<u16>,
+    /// An empty renegotiation_info, in answer to the client's (TLS 1.2,
+    /// RFC 5746 §3.6).
+    pub reneg: bool,
+    /// ec_point_formats, uncompressed only (TLS 1.2 with an ECDHE suite,
+    /// RFC 8422 §5.2).
+    pub point_formats: bool,
+    /// The ALPN protocol chosen (TLS 1.2; in TLS 1.3 it goes in
+    /// EncryptedExtensions, RFC 8446 §4.2).
+    pub alpn: Option<String>,
 }
 
 struct W(Vec<u8>);
@@ -291,6 +352,32 @@ fn version_of(code: u16) -> Option<Version> {
     }
 }
 
+/// A list of two-byte codes with a two-byte length.
+fn u16_list(e: &mut R<'_>) -> Result<Vec<u16>, DecodeError> {
+    let mut l = e.vec(2)?;
+    let mut out = Vec::new();
+    while !l.b.is_empty() {
+        out.push(l.u16()?);
+    }
+    Ok(out)
+}
+
+/// The server's ALPN answer: a list of exactly one name (RFC 7301 §3.1).
+fn encode_alpn_choice(w: &mut W, p: &str) {
+    w.u16(ext::ALPN);
+    w.vec(2, |w| w.vec(2, |w| w.vec(1, |w| w.bytes(p.as_bytes()))));
+}
+
+fn decode_alpn_choice(e: &mut R<'_>) -> Result<String, DecodeError> {
+    let mut l = e.vec(2)?;
+    let p = l.vec(1)?.b.to_vec();
+    l.end()?;
+    if p.is_empty() {
+        return Err(DecodeError);
+    }
+    String::from_utf8(p).map_err(|_| DecodeError)
+}
+
 /// A certificate as X.509 DER (see [`crate::der`]).
 fn encode_cert(w: &mut W, c: &Certificate) {
     w.bytes(&crate::der::encode(c));
@@ -353,6 +440,8 @@ impl Message {
                 w.vec(2, |w| ch.suites.iter().for_each(|s| w.u16(*s)));
                 w.vec(1, |w| w.u8(0)); // compression: null
                 w.vec(2, |w| {
+                    // A browser's order (RFC 8446 §4.2 leaves it free but
+                    // for pre_shared_key, last).
                     if let Some(name) = &ch.server_name {
                         w.u16(ext::SERVER_NAME);
                         w.vec(2, |w| {
@@ -362,25 +451,55 @@ impl Message {
                             })
                         });
                     }
-                    w.u16(ext::SUPPORTED_VERSIONS);
-                    w.vec(2, |w| {
-                        w.vec(1, |w| {
-                            ch.versions.iter().for_each(|v| w.u16(version_code(*v)))
-                        })
-                    });
-                    if let Some(t) = &ch.ticket {
-                        w.u16(ext::SESSION_TICKET);
-                        w.vec(2, |w| w.bytes(t));
-                    }
                     if ch.ems {
                         w.u16(ext::EXTENDED_MASTER_SECRET);
                         w.vec(2, |_| {});
+                    }
+                    if ch.reneg {
+                        w.u16(ext::RENEGOTIATION_INFO);
+                        w.vec(2, |w| w.vec(1, |_| {}));
                     }
                     if !ch.groups.is_empty() {
                         w.u16(ext::SUPPORTED_GROUPS);
                         w.vec(2, |w| {
                             w.vec(2, |w| ch.groups.iter().for_each(|g| w.u16(*g)))
                         });
+                    }
+                    if !ch.point_formats.is_empty() {
+                        w.u16(ext::EC_POINT_FORMATS);
+                        w.vec(2, |w| w.vec(1, |w| w.bytes(&ch.point_formats)));
+                    }
+                    if let Some(t) = &ch.ticket {
+                        w.u16(ext::SESSION_TICKET);
+                        w.vec(2, |w| w.bytes(t));
+                    }
+                    if !ch.alpn.is_empty() {
+                        w.u16(ext::ALPN);
+                        w.vec(2, |w| {
+                            w.vec(2, |w| {
+                                for p in &ch.alpn {
+                                    w.vec(1, |w| w.bytes(p.as_bytes()));
+                                }
+                            })
+                        });
+                    }
+                    if ch.status_request {
+                        // ocsp, no responder ids, no request extensions.
+                        w.u16(ext::STATUS_REQUEST);
+                        w.vec(2, |w| {
+                            w.u8(1);
+                            w.vec(2, |_| {});
+                            w.vec(2, |_| {});
+                        });
+                    }
+                    for (code, list) in [
+                        (ext::SIGNATURE_ALGORITHMS, &ch.sig_algs),
+                        (ext::SIGNATURE_ALGORITHMS_CERT, &ch.sig_algs_cert),
+                    ] {
+                        if !list.is_empty() {
+                            w.u16(code);
+                            w.vec(2, |w| w.vec(2, |w| list.iter().for_each(|s| w.u16(*s))));
+                        }
                     }
                     if let Some((group, share)) = &ch.key_share {
                         w.u16(ext::KEY_SHARE);
@@ -394,6 +513,14 @@ impl Message {
                     if !ch.psk_modes.is_empty() {
                         w.u16(ext::PSK_KEY_EXCHANGE_MODES);
                         w.vec(2, |w| w.vec(1, |w| w.bytes(&ch.psk_modes)));
+                    }
+                    if !ch.versions.is_empty() {
+                        w.u16(ext::SUPPORTED_VERSIONS);
+                        w.vec(2, |w| {
+                            w.vec(1, |w| {
+                                ch.versions.iter().for_each(|v| w.u16(version_code(*v)))
+                            })
+                        });
                     }
                     if ch.early_data {
                         w.u16(ext::EARLY_DATA);
@@ -419,16 +546,32 @@ impl Message {
                 w.u16(sh.suite);
                 w.u8(0);
                 w.vec(2, |w| {
+                    if sh.reneg {
+                        w.u16(ext::RENEGOTIATION_INFO);
+                        w.vec(2, |w| w.vec(1, |_| {}));
+                    }
+                    if sh.point_formats {
+                        w.u16(ext::EC_POINT_FORMATS);
+                        w.vec(2, |w| w.vec(1, |w| w.u8(0)));
+                    }
                     if sh.ticket_ack {
                         w.u16(ext::SESSION_TICKET);
                         w.vec(2, |_| {});
+                    }
+                    if let Some(p) = &sh.alpn {
+                        encode_alpn_choice(w, p);
                     }
                     if sh.ems {
                         w.u16(ext::EXTENDED_MASTER_SECRET);
                         w.vec(2, |_| {});
                     }
-                    w.u16(ext::SUPPORTED_VERSIONS);
-                    w.vec(2, |w| w.u16(version_code(sh.version)));
+                    // RFC 8446 §4.2.1: only a TLS 1.3 ServerHello carries
+                    // supported_versions; a TLS 1.2 one says its version in
+                    // legacy_version alone.
+                    if sh.version == Version::Tls13 {
+                        w.u16(ext::SUPPORTED_VERSIONS);
+                        w.vec(2, |w| w.u16(version_code(sh.version)));
+                    }
                     if let Some(i) = sh.psk {
                         w.u16(ext::PRE_SHARED_KEY);
                         w.vec(2, |w| w.u16(i));
@@ -455,7 +598,10 @@ impl Message {
                     w.vec(2, |w| w.u16(*group));
                 });
             }
-            Message::EncryptedExtensions { early_data } => w.vec(2, |w| {
+            Message::EncryptedExtensions { early_data, alpn } => w.vec(2, |w| {
+                if let Some(p) = alpn {
+                    encode_alpn_choice(w, p);
+                }
                 if *early_data {
                     w.u16(ext::EARLY_DATA);
                     w.vec(2, |_| {});
@@ -478,12 +624,12 @@ impl Message {
                 w.u8(3); // named_curve
                 w.u16(X25519);
                 w.vec(1, |w| w.bytes(share));
-                w.u16(0x0401); // rsa_pkcs1_sha256
+                w.u16(RSA_PKCS1_SHA256);
                 w.vec(2, |w| w.bytes(signature));
             }
             Message::ServerHelloDone => {}
             Message::CertificateVerify(sig) => {
-                w.u16(0x0804); // rsa_pss_rsae_sha256
+                w.u16(RSA_PSS_RSAE_SHA256);
                 w.vec(2, |w| w.bytes(sig));
             }
             Message::ClientKeyExchange(v) => w.vec(2, |w| w.bytes(v)),
@@ -541,6 +687,9 @@ impl Message {
                 let mut groups = Vec::new();
                 let (mut ticket, mut ems) = (None, false);
                 let (mut psk_modes, mut early_data, mut psk) = (Vec::new(), false, None);
+                let (mut sig_algs, mut sig_algs_cert) = (Vec::new(), Vec::new());
+                let (mut point_formats, mut reneg) = (Vec::new(), false);
+                let (mut alpn, mut status_request) = (Vec::new(), false);
                 while let Some((et, mut e)) = exts.extension()? {
                     // RFC 8446 §4.2.11: pre_shared_key comes last. (The RFC
                     // answers a misplaced one with illegal_parameter; here
@@ -585,6 +734,21 @@ impl Message {
                         }
                         ext::SESSION_TICKET => ticket = Some(e.b.to_vec()),
                         ext::EXTENDED_MASTER_SECRET => ems = true,
+                        ext::SIGNATURE_ALGORITHMS => sig_algs = u16_list(&mut e)?,
+                        ext::SIGNATURE_ALGORITHMS_CERT => sig_algs_cert = u16_list(&mut e)?,
+                        ext::EC_POINT_FORMATS => point_formats = e.vec(1)?.b.to_vec(),
+                        ext::RENEGOTIATION_INFO => {
+                            e.vec(1)?;
+                            reneg = true;
+                        }
+                        ext::ALPN => {
+                            let mut l = e.vec(2)?;
+                            while !l.b.is_empty() {
+                                let p = l.vec(1)?.b.to_vec();
+                                alpn.push(String::from_utf8(p).map_err(|_| DecodeError)?);
+                            }
+                        }
+                        ext::STATUS_REQUEST => status_request = true,
                         ext::SUPPORTED_GROUPS => {
                             let mut l = e.vec(2)?;
                             while !l.b.is_empty() {
@@ -617,10 +781,16 @@ impl Message {
                     psk_modes,
                     early_data,
                     psk,
+                    sig_algs,
+                    sig_algs_cert,
+                    point_formats,
+                    reneg,
+                    alpn,
+                    status_request,
                 })
             }
             kind::SERVER_HELLO => {
-                b.u16()?;
+                let legacy_version = b.u16()?;
                 let random: [u8; 32] = b.take(32)?.try_into().map_err(|_| DecodeError)?;
                 let session_id = b.vec(1)?.b.to_vec();
                 if session_id.len() > 32 {
@@ -632,8 +802,15 @@ impl Message {
                 let hrr = random == HRR_RANDOM;
                 let (mut version, mut key_share, mut hrr_group) = (None, None, None);
                 let (mut ticket_ack, mut ems, mut psk) = (false, false, None);
+                let (mut reneg, mut point_formats, mut alpn) = (false, false, None);
                 while let Some((et, mut e)) = exts.extension()? {
                     match et {
+                        ext::RENEGOTIATION_INFO => {
+                            e.vec(1)?;
+                            reneg = true;
+                        }
+                        ext::EC_POINT_FORMATS => point_formats = true,
+                        ext::ALPN => alpn = Some(decode_alpn_choice(&mut e)?),
                         ext::PRE_SHARED_KEY => psk = Some(e.u16()?),
                         ext::SUPPORTED_VERSIONS => version = version_of(e.u16()?),
                         ext::KEY_SHARE if hrr => hrr_group = Some(e.u16()?),
@@ -656,28 +833,43 @@ impl Message {
                         group: hrr_group.ok_or(DecodeError)?,
                     });
                 }
+                // RFC 8446 §4.1.3: without supported_versions the
+                // version is legacy_version's (TLS 1.2 here).
+                let version = match version {
+                    Some(v) => v,
+                    None => version_of(legacy_version)
+                        .filter(|v| *v == Version::Tls12)
+                        .ok_or(DecodeError)?,
+                };
                 Message::ServerHello(ServerHello {
                     random,
                     suite,
-                    version: version.ok_or(DecodeError)?,
+                    version,
                     key_share,
                     session_id,
                     ticket_ack,
                     ems,
                     psk,
+                    reneg,
+                    point_formats,
+                    alpn,
                 })
             }
             kind::ENCRYPTED_EXTENSIONS => {
                 let mut exts = b.vec(2)?;
                 b.end()?;
-                let mut early_data = false;
-                while let Some((et, e)) = exts.extension()? {
-                    if et == ext::EARLY_DATA {
-                        e.end()?;
-                        early_data = true;
+                let (mut early_data, mut alpn) = (false, None);
+                while let Some((et, mut e)) = exts.extension()? {
+                    match et {
+                        ext::EARLY_DATA => {
+                            e.end()?;
+                            early_data = true;
+                        }
+                        ext::ALPN => alpn = Some(decode_alpn_choice(&mut e)?),
+                        _ => {}
                     }
                 }
-                Message::EncryptedExtensions { early_data }
+                Message::EncryptedExtensions { early_data, alpn }
             }
             kind::CERTIFICATE => {
                 if version == Version::Tls13 {
@@ -791,6 +983,12 @@ mod tests {
                 obfuscated_age: 0xdead_beef,
                 binder: vec![5; 32],
             }),
+            sig_algs: SIGNATURE_SCHEMES.to_vec(),
+            sig_algs_cert: SIGNATURE_SCHEMES.to_vec(),
+            point_formats: vec![0],
+            reneg: true,
+            alpn: vec![HTTP_1_1.into(), "h2".into()],
+            status_request: true,
         })
     }
 
@@ -820,6 +1018,9 @@ mod tests {
                     ticket_ack: true,
                     ems: true,
                     psk: Some(0),
+                    reneg: v == Version::Tls12,
+                    point_formats: v == Version::Tls12,
+                    alpn: Some(HTTP_1_1.into()),
                 }),
                 Message::NewSessionTicket {
                     lifetime: 7200,
@@ -829,8 +1030,14 @@ mod tests {
                     suite: 0x1301,
                     group: 0x0017,
                 },
-                Message::EncryptedExtensions { early_data: true },
-                Message::EncryptedExtensions { early_data: false },
+                Message::EncryptedExtensions {
+                    early_data: true,
+                    alpn: Some(HTTP_1_1.into()),
+                },
+                Message::EncryptedExtensions {
+                    early_data: false,
+                    alpn: None,
+                },
                 Message::EndOfEarlyData,
                 Message::Certificate(vec![cert.clone(), cert.clone()]),
                 Message::ServerKeyExchange {

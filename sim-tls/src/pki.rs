@@ -95,6 +95,7 @@ impl DemoPki {
             resume13: None,
             early_data: false,
             ticket_age_ms: 0,
+            extensions: Default::default(),
         }
     }
 
@@ -111,6 +112,7 @@ impl DemoPki {
             certificate_cache: Default::default(),
             max_early_data: 0,
             accept_early_data: false,
+            extensions: Default::default(),
         }
     }
 }

@@ -549,6 +549,45 @@ pub struct TlsSpec {
     /// 1700000000, November 2023): what validity is checked against.
     #[serde(default)]
     pub date: Option<i64>,
+    /// The hello extensions a browser sends (client) or answers (server),
+    /// each on by default; `false` leaves one out.
+    #[serde(default)]
+    pub extensions: Option<ExtensionsSpec>,
+}
+
+/// Hello extensions to send or answer (each default true). A client
+/// takes all of them; a server answers `renegotiation_info`,
+/// `ec_point_formats` and `alpn` when the client sent them.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionsSpec {
+    /// Client: signature_algorithms (RFC 8446 §4.2.3); a TLS 1.3 server
+    /// answers a hello without it (and without a PSK) with
+    /// missing_extension.
+    #[serde(default)]
+    pub signature_algorithms: Option<bool>,
+    /// Client: signature_algorithms_cert (RFC 8446 §4.2.3).
+    #[serde(default)]
+    pub signature_algorithms_cert: Option<bool>,
+    /// Client: supported_groups (RFC 8446 §4.2.7, RFC 8422); a TLS 1.3
+    /// server answers a hello with a key share but without it with
+    /// missing_extension.
+    #[serde(default)]
+    pub supported_groups: Option<bool>,
+    /// ec_point_formats, uncompressed (RFC 8422 §5.1.2; TLS 1.2).
+    #[serde(default)]
+    pub ec_point_formats: Option<bool>,
+    /// An empty renegotiation_info (RFC 5746; TLS 1.2).
+    #[serde(default)]
+    pub renegotiation_info: Option<bool>,
+    /// ALPN with `http/1.1` (RFC 7301).
+    #[serde(default)]
+    pub alpn: Option<bool>,
+    /// Client: status_request, asking for a stapled OCSP response (RFC
+    /// 6066 §8; servers here never staple).
+    #[serde(default)]
+    pub status_request: Option<bool>,
 }
 
 /// A ping: `count` echo requests, one every `interval`.
@@ -758,5 +797,6 @@ super::objects::objects_only!(
     HttpSpec,
     CertificateSpec,
     TlsSpec,
+    ExtensionsSpec,
     PingSpec
 );

@@ -34,9 +34,10 @@ mod values;
 
 pub use apps::{
     CertificateSpec, CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, DnsServerSpec,
-    EcnName, EndpointSpec, HttpSpec, HyStartName, IssuerName, MitmSpec, ObserverSpec, OnOffSpec,
-    ParetoSpec, PeriodSpec, PingSpec, ProfileName, SizeDistSpec, SizeParetoSpec, SizeSpec,
-    SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName, UdpSpec, ZoneRecordSpec,
+    EcnName, EndpointSpec, ExtensionsSpec, HttpSpec, HyStartName, IssuerName, MitmSpec,
+    ObserverSpec, OnOffSpec, ParetoSpec, PeriodSpec, PingSpec, ProfileName, SizeDistSpec,
+    SizeParetoSpec, SizeSpec, SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName, UdpSpec,
+    ZoneRecordSpec,
 };
 pub use derived::{DerivedSpec, SeriesStatSpec};
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};

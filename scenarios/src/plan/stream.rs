@@ -16,7 +16,8 @@ use crate::error::InputError;
 use sim_apps::dist::Dist;
 
 use crate::format::{
-    CertificateSpec, HttpSpec, IssuerName, SizeSpec, TcpSpec, TlsSpec, TlsVersionName,
+    CertificateSpec, ExtensionsSpec, HttpSpec, IssuerName, SizeSpec, TcpSpec, TlsSpec,
+    TlsVersionName,
 };
 use sim_apps::stream::{StreamApp, StreamSide};
 
@@ -293,8 +294,10 @@ fn tls_client(
             return misplaced(path, field, "server");
         }
     }
-    cfg.tickets = spec.tickets.unwrap_or(false);
+    // A browser's hello asks for tickets (an empty session_ticket).
+    cfg.tickets = spec.tickets.unwrap_or(true);
     cfg.early_data = spec.early_data.unwrap_or(false);
+    cfg.extensions = extensions(spec.extensions.as_ref(), path, true)?;
     Ok(StreamApp {
         side: StreamSide::Client(Box::new(cfg)),
         request: message_size(spec.request, 300, &format!("{path}.request"))?,
@@ -369,6 +372,7 @@ fn tls_server(
         ));
     }
     cfg.accept_early_data = spec.accept_early_data.unwrap_or(true);
+    cfg.extensions = extensions(spec.extensions.as_ref(), path, false)?;
     Ok(StreamApp {
         side: StreamSide::Server(Box::new(cfg)),
         request: 1,
@@ -384,6 +388,51 @@ fn tls_server(
         host: String::new(),
         relay: false,
     })
+}
+
+/// The hello extensions of a client (`client`) or a server, each on
+/// unless set false; the ones only a client sends are refused on a server
+/// by name.
+fn extensions(
+    spec: Option<&ExtensionsSpec>,
+    path: &str,
+    client: bool,
+) -> Result<sim_tls::handshake::Extensions, InputError> {
+    let mut x = sim_tls::handshake::Extensions::default();
+    let Some(e) = spec else {
+        return Ok(x);
+    };
+    let path = format!("{path}.extensions");
+    for (field, value, slot) in [
+        (
+            "signature_algorithms",
+            e.signature_algorithms,
+            &mut x.signature_algorithms,
+        ),
+        (
+            "signature_algorithms_cert",
+            e.signature_algorithms_cert,
+            &mut x.signature_algorithms_cert,
+        ),
+        (
+            "supported_groups",
+            e.supported_groups,
+            &mut x.supported_groups,
+        ),
+        ("status_request", e.status_request, &mut x.status_request),
+    ] {
+        if !client && value.is_some() {
+            return Err(InputError::at(
+                format!("{path}.{field}"),
+                format!("\"{field}\" is an extension only a client sends"),
+            ));
+        }
+        *slot = value.unwrap_or(true);
+    }
+    x.ec_point_formats = e.ec_point_formats.unwrap_or(true);
+    x.renegotiation_info = e.renegotiation_info.unwrap_or(true);
+    x.alpn = e.alpn.unwrap_or(true);
+    Ok(x)
 }
 
 /// The chain a server shows: its leaf (holding `names`; expired, revoked

@@ -127,6 +127,9 @@ pub struct Stream {
     /// Relay client: the response so far.
     response: Vec<u8>,
     done: bool,
+    /// We answered the peer's close_notify and close our side of TCP when
+    /// its FIN, sent right behind it, is in.
+    close_on_fin: bool,
     ops_seen: PkOps,
     /// The negotiated suite has been reported.
     negotiated: bool,
@@ -253,6 +256,7 @@ impl Stream {
             page_base: 0,
             response: Vec::new(),
             done: false,
+            close_on_fin: false,
             ops_seen: PkOps::default(),
             negotiated: false,
             round_trips: 0,
@@ -310,8 +314,9 @@ impl Stream {
     /// The peer closed its direction of TCP.
     pub fn peer_closed(&mut self, app: &StreamApp) -> Step {
         let mut s = self.step(app);
-        if !self.done {
+        if !self.done || self.close_on_fin {
             self.done = true;
+            self.close_on_fin = false;
             s.close = true;
         }
         s
@@ -417,10 +422,16 @@ impl Stream {
             self.response_complete(app, &mut s);
         }
         if closed_by_peer && !self.done {
-            // RFC 8446 §6.1: answer close_notify with our own.
+            // RFC 8446 §6.1: answer close_notify with our own. Our FIN
+            // waits for the peer's, which left right behind its
+            // close_notify: a real application, woken after the kernel
+            // took both segments, finds the connection in CLOSE_WAIT and
+            // goes to LAST_ACK; closing on the close_notify alone would
+            // cross the peer's FIN and take both ends through CLOSING
+            // (README, "TLS close": the model waits for that FIN).
             self.done = true;
+            self.close_on_fin = true;
             self.conn.close();
-            s.close = true;
             self.drain_events(&mut s);
         }
         if matches!(self.conn.status(), Status::Failed(_)) && !self.done {

@@ -13,7 +13,9 @@ use crate::cert::{CertError, Certificate, KeyId, validate};
 use crate::cost::PkOps;
 use crate::crypto::{Hash, derive_secret};
 use crate::keys::key_share;
-use crate::msg::{ClientHello, Message, PSK_DHE_KE, PskOffer, ServerHello};
+use crate::msg::{
+    ClientHello, HTTP_1_1, Message, PSK_DHE_KE, PskOffer, SIGNATURE_SCHEMES, ServerHello,
+};
 use crate::record::TrafficKeys;
 use crate::session::{ClientSession, Ticket13};
 use crate::suite::{Group, Suite, Version};
@@ -144,7 +146,15 @@ fn first_hello(
     early: bool,
     share13: Option<&(Group, Vec<u8>)>,
 ) -> ClientHello {
-    let offer13 = cfg.versions.contains(&Version::Tls13);
+    let offer12 = cfg.versions.contains(&Version::Tls12);
+    let x = &cfg.extensions;
+    let schemes = |on: bool| {
+        if on {
+            SIGNATURE_SCHEMES.to_vec()
+        } else {
+            Vec::new()
+        }
+    };
     ClientHello {
         random,
         suites: cfg
@@ -156,7 +166,9 @@ fn first_hello(
             .collect(),
         versions: cfg.versions.clone(),
         server_name: Some(cfg.server_name.clone()),
-        groups: if offer13 {
+        // RFC 8446 §9.2 and RFC 8422 §5.1.1: the groups go with a TLS 1.3
+        // key share and with TLS 1.2's ECDHE alike.
+        groups: if x.supported_groups {
             cfg.groups.iter().map(|g| g.code()).collect()
         } else {
             Vec::new()
@@ -170,7 +182,9 @@ fn first_hello(
             Some(ClientSession {
                 ticket: Some(t), ..
             }) => Some(t.clone()),
-            _ => cfg.tickets.then(Vec::new),
+            // RFC 5077 §3.1: an empty session_ticket asks for one (a
+            // TLS 1.2 matter).
+            _ => (cfg.tickets && offer12).then(Vec::new),
         },
         ems: cfg.ems && cfg.versions.contains(&Version::Tls12),
         key_share: share13.map(|(g, k)| (g.code(), k.clone())),
@@ -187,6 +201,21 @@ fn first_hello(
             obfuscated_age: cfg.ticket_age_ms.wrapping_add(t.age_add),
             binder: vec![0; 32],
         }),
+        sig_algs: schemes(x.signature_algorithms),
+        sig_algs_cert: schemes(x.signature_algorithms_cert),
+        // Uncompressed points only (RFC 8422 §5.1.2).
+        point_formats: if x.ec_point_formats && offer12 {
+            vec![0]
+        } else {
+            Vec::new()
+        },
+        reneg: x.renegotiation_info && offer12,
+        alpn: if x.alpn {
+            vec![HTTP_1_1.to_string()]
+        } else {
+            Vec::new()
+        },
+        status_request: x.status_request,
     }
 }
 
@@ -422,7 +451,7 @@ impl End for Client {
                     s_hs,
                     resumed,
                 },
-                Message::EncryptedExtensions { early_data },
+                Message::EncryptedExtensions { early_data, .. },
             ) => self.encrypted_extensions(bytes, c_hs, s_hs, resumed, early_data),
             (S::ExpectCertificate13 { c_hs, s_hs }, Message::Certificate(chain)) => {
                 self.certificate13(bytes, c_hs, s_hs, chain)

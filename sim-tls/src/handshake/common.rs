@@ -58,6 +58,11 @@ pub enum Early {
     /// Client: the server refused the early data; send it again once the
     /// handshake is done.
     Rejected,
+    /// Client: a HelloRetryRequest came; the early data is refused as
+    /// with [`Early::Rejected`], and the early keys end: the second
+    /// ClientHello goes in the clear, as a handshake record (RFC 8446
+    /// §4.1.4, §5: no keys are in use before ServerHello).
+    Retry,
     /// Server: application data under the current read keys (the early
     /// keys) is accepted, until EndOfEarlyData.
     Accept,

@@ -54,6 +54,50 @@ pub struct ClientConfig {
     pub early_data: bool,
     /// How old `resume13` is, milliseconds (the host knows the clock).
     pub ticket_age_ms: u32,
+    /// The hello extensions a browser sends, each of which can be left
+    /// out to see what a server makes of it.
+    pub extensions: Extensions,
+}
+
+/// The hello extensions real peers send beside the ones the handshake
+/// needs (RFC 8446 §9.2 for TLS 1.3; RFC 5246 §7.4.1.4.1, RFC 8422,
+/// RFC 5746 and RFC 7301 for TLS 1.2), each on by default. A client
+/// sends those set; a server answers those set (renegotiation_info,
+/// ec_point_formats, ALPN) when the client sent them. session_ticket is
+/// the client's [`ClientConfig::tickets`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Extensions {
+    /// signature_algorithms (RFC 8446 §4.2.3).
+    pub signature_algorithms: bool,
+    /// signature_algorithms_cert (RFC 8446 §4.2.3).
+    pub signature_algorithms_cert: bool,
+    /// supported_groups (RFC 8446 §4.2.7, RFC 8422 §5.1.1).
+    pub supported_groups: bool,
+    /// ec_point_formats, uncompressed (RFC 8422 §5.1.2), with TLS 1.2 on
+    /// offer.
+    pub ec_point_formats: bool,
+    /// An empty renegotiation_info (RFC 5746 §3.4), with TLS 1.2 on
+    /// offer.
+    pub renegotiation_info: bool,
+    /// ALPN offering `http/1.1` (RFC 7301).
+    pub alpn: bool,
+    /// status_request for OCSP stapling (RFC 6066 §8; this model's
+    /// servers never staple, so it costs the client 9 bytes only).
+    pub status_request: bool,
+}
+
+impl Default for Extensions {
+    fn default() -> Self {
+        Extensions {
+            signature_algorithms: true,
+            signature_algorithms_cert: true,
+            supported_groups: true,
+            ec_point_formats: true,
+            renegotiation_info: true,
+            alpn: true,
+            status_request: true,
+        }
+    }
 }
 
 /// A server's settings.
@@ -84,6 +128,10 @@ pub struct ServerConfig {
     /// Take early data offered with such a ticket; false refuses it (as a
     /// server does whose anti-replay check fails, RFC 8446 §8).
     pub accept_early_data: bool,
+    /// The extensions it answers with when the client sent them
+    /// (renegotiation_info, ec_point_formats, ALPN; the rest are the
+    /// client's).
+    pub extensions: Extensions,
 }
 
 /// See [`ServerConfig::certificate_cache`].

@@ -64,5 +64,5 @@ mod tests;
 
 pub use client::Client;
 pub use common::{DOWNGRADE_SENTINEL_12, Early, FALLBACK_SCSV, HandshakeEvent, Input, Output};
-pub use config::{CertificateCache, ClientConfig, ServerConfig};
+pub use config::{CertificateCache, ClientConfig, Extensions, ServerConfig};
 pub use server::Server;

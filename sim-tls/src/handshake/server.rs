@@ -11,7 +11,7 @@
 use crate::alert::Alert;
 use crate::cost::PkOps;
 use crate::crypto::Hash;
-use crate::msg::{ClientHello, Message};
+use crate::msg::{ClientHello, HTTP_1_1, Message};
 use crate::record::TrafficKeys;
 use crate::session::ServerSession;
 use crate::suite::{Group, Suite, Version};
@@ -259,6 +259,12 @@ impl Server {
             .events
             .push_back(HandshakeEvent::EarlyData { accepted: false });
     }
+}
+
+/// `http/1.1` if we answer ALPN (`on`) and the client offered it (RFC
+/// 7301 §3.1).
+pub(super) fn alpn_choice(on: bool, ch: &ClientHello) -> Option<String> {
+    (on && ch.alpn.iter().any(|p| p == HTTP_1_1)).then(|| HTTP_1_1.to_string())
 }
 
 impl End for Server {

@@ -461,11 +461,15 @@ fn a_bad_hello_retry_request_is_refused() {
         if from_client && name == "ClientHello" {
             seen += 1;
             if seen == 2 {
-                // The last extension is key_share: group, length, and
-                // a 65-byte P-256 share. Name P-384 instead.
-                let at = bytes.len() - 65 - 4;
-                assert_eq!(bytes[at..at + 2], [0x00, 0x17]);
-                bytes[at + 1] = 0x18;
+                // The share is P-256's; name P-384 instead.
+                let Ok(Message::ClientHello(mut ch)) = Message::decode(bytes, Version::Tls12)
+                else {
+                    panic!("the second ClientHello does not decode")
+                };
+                let share = ch.key_share.as_mut().expect("a key share");
+                assert_eq!(share.0, 0x0017);
+                share.0 = 0x0018;
+                *bytes = Message::ClientHello(ch).encode(Version::Tls12);
             }
         }
     });
@@ -1023,4 +1027,170 @@ fn random_mutations_never_panic_or_agree_silently() {
     }
     // Most rounds really changed a message (a test of nothing otherwise).
     assert!(mutated > 400, "only {mutated} rounds changed anything");
+}
+
+/// The first ClientHello a client with `c` sends, decoded.
+fn first_hello(c: ClientConfig) -> crate::msg::ClientHello {
+    let mut client = Client::new(c, [7; 32], [8; 32]);
+    let Some(Output::Handshake("ClientHello", bytes)) = client.poll_output() else {
+        panic!("no ClientHello first")
+    };
+    let Ok(Message::ClientHello(ch)) = Message::decode(&bytes, Version::Tls12) else {
+        panic!("the ClientHello does not decode")
+    };
+    ch
+}
+
+/// RFC 8446 §9.2 and the TLS 1.2 RFCs: a browser's hello carries
+/// signature_algorithms(_cert), supported_groups, ec_point_formats,
+/// renegotiation_info, session_ticket, ALPN and status_request; a TLS
+/// 1.3-only one leaves out what only TLS 1.2 reads.
+#[test]
+fn client_hellos_carry_what_real_peers_send() {
+    let both = [Version::Tls13, Version::Tls12];
+    let (mut c, _) = configs(&both, &[Suite::TLS_AES_128_GCM_SHA256]);
+    c.tickets = true; // a scenario client's default
+    let ch = first_hello(c);
+    assert_eq!(ch.sig_algs, crate::msg::SIGNATURE_SCHEMES);
+    assert_eq!(ch.sig_algs_cert, crate::msg::SIGNATURE_SCHEMES);
+    assert_eq!(ch.groups, [0x001d, 0x0017]);
+    assert_eq!(ch.point_formats, [0]);
+    assert!(ch.reneg && ch.status_request);
+    assert_eq!(ch.alpn, ["http/1.1"]);
+    assert_eq!(ch.ticket, Some(Vec::new()), "an empty session_ticket");
+    let (c, _) = configs(&[Version::Tls13], &[Suite::TLS_AES_128_GCM_SHA256]);
+    let ch = first_hello(c);
+    assert!(ch.point_formats.is_empty() && !ch.reneg && ch.ticket.is_none());
+    assert!(!ch.sig_algs.is_empty() && !ch.groups.is_empty() && ch.key_share.is_some());
+}
+
+/// RFC 8446 §9.2: without a PSK a TLS 1.3 ClientHello must carry
+/// signature_algorithms and supported_groups, and supported_groups and
+/// key_share come together; the server says missing_extension, the
+/// client hears it.
+#[test]
+fn a_tls13_hello_missing_a_mandatory_extension_gets_missing_extension() {
+    let changes: [Change; 2] = [
+        |c, _| c.extensions.signature_algorithms = false,
+        |c, _| c.extensions.supported_groups = false,
+    ];
+    for change in changes {
+        let (mut c, mut s) = configs(&[Version::Tls13], &[Suite::TLS_AES_128_GCM_SHA256]);
+        change(&mut c, &mut s);
+        let r = run(c, s, no_tamper);
+        assert_eq!(r.wire, ["C>ClientHello", "S>alert:missing_extension"]);
+        assert_eq!(alert_sent(&r.server), Some(Alert::MissingExtension));
+        assert!(
+            r.client
+                .contains(&HandshakeEvent::AlertReceived(Alert::MissingExtension))
+        );
+    }
+    // TLS 1.2 has no such rule: its server goes on (RFC 5246 §7.4.1.4.1
+    // lets it assume SHA-1 signatures).
+    let (mut c, s) = configs(
+        &[Version::Tls12],
+        &[Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256],
+    );
+    c.extensions.signature_algorithms = false;
+    c.extensions.supported_groups = false;
+    let r = run(c, s, no_tamper);
+    assert!(r.client_up && r.server_up);
+}
+
+/// RFC 8446 §4.2.1: a TLS 1.2 ServerHello carries no supported_versions;
+/// it answers renegotiation_info, ec_point_formats (ECDHE) and ALPN
+/// (RFC 5746 §3.6, RFC 8422 §5.2, RFC 7301 §3.1). A TLS 1.3 ServerHello
+/// has supported_versions, and ALPN goes in EncryptedExtensions.
+#[test]
+fn server_hellos_answer_as_their_version_requires() {
+    let sv = [0x00, 0x2b]; // supported_versions
+    let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    let mut seen = Vec::new();
+    for (v, suite) in [
+        (Version::Tls12, Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
+        (Version::Tls13, Suite::TLS_AES_128_GCM_SHA256),
+    ] {
+        let (c, s) = configs(&[v], &[suite]);
+        let r = run(c, s, |from_client, name, bytes| {
+            if !from_client && (name == "ServerHello" || name == "EncryptedExtensions") {
+                seen.push((v, name.to_string(), bytes.clone()));
+            }
+        });
+        assert!(r.client_up && r.server_up, "{v}");
+    }
+    let (_, _, sh12) = &seen[0];
+    let Ok(Message::ServerHello(sh)) = Message::decode(sh12, Version::Tls12) else {
+        panic!()
+    };
+    assert_eq!(sh.version, Version::Tls12);
+    assert!(sh.reneg && sh.point_formats);
+    assert_eq!(sh.alpn.as_deref(), Some("http/1.1"));
+    // The extensions block of a TLS 1.2 ServerHello: no 0x002b type.
+    let exts = &sh12[4 + 2 + 32 + 1 + sh12[38] as usize + 3 + 2..];
+    let mut types = Vec::new();
+    let mut i = 0;
+    while i + 4 <= exts.len() {
+        types.push(u16::from_be_bytes([exts[i], exts[i + 1]]));
+        i += 4 + usize::from(u16::from_be_bytes([exts[i + 2], exts[i + 3]]));
+    }
+    assert_eq!(types, [0xff01, 11, 16, 23], "reneg, points, ALPN, EMS");
+    let (_, _, sh13) = &seen[1];
+    assert!(has(sh13, &sv), "TLS 1.3 ServerHello says its version");
+    let Ok(Message::EncryptedExtensions { alpn, .. }) = Message::decode(&seen[2].2, Version::Tls13)
+    else {
+        panic!()
+    };
+    assert_eq!(alpn.as_deref(), Some("http/1.1"));
+}
+
+/// A HelloRetryRequest after a 0-RTT offer (RFC 8446 §4.1.4, §4.2.10):
+/// the server skips the early data, the client's second hello drops
+/// early_data, and the handshake completes with the data refused.
+#[test]
+fn a_hello_retry_after_a_0rtt_offer_completes_with_the_early_data_refused() {
+    let (mut c, mut s) = resumable13(true, true);
+    c.groups = vec![Group::Secp384r1, Group::X25519];
+    s.groups = vec![Group::X25519];
+    let mut client = Client::new(c, [7; 32], [8; 32]);
+    let mut server = Server::new(s, [100; 32], [200; 32]);
+    let mut outs = Vec::new();
+    let mut early_outputs = Vec::new();
+    for _ in 0..20 {
+        let mut moved = false;
+        while let Some(o) = client.poll_output() {
+            moved = true;
+            if let Output::Early(e) = &o {
+                early_outputs.push(("C", e.clone()));
+            }
+            deliver(true, o, &mut outs, &mut no_tamper, |i| server.handle(i));
+        }
+        while let Some(o) = server.poll_output() {
+            moved = true;
+            if let Output::Early(e) = &o {
+                early_outputs.push(("S", e.clone()));
+            }
+            deliver(false, o, &mut outs, &mut no_tamper, |i| client.handle(i));
+        }
+        if !moved {
+            break;
+        }
+    }
+    assert!(client.is_established() && server.is_established());
+    assert_eq!(
+        outs[..3],
+        ["C>ClientHello", "S>HelloRetryRequest", "C>ClientHello"]
+    );
+    let kinds: Vec<(&str, &str)> = early_outputs
+        .iter()
+        .map(|(who, e)| {
+            let k = match e {
+                Early::Send { .. } => "send",
+                Early::Skip { .. } => "skip",
+                Early::Retry => "retry",
+                _ => "other",
+            };
+            (*who, k)
+        })
+        .collect();
+    assert_eq!(kinds, [("C", "send"), ("S", "skip"), ("C", "retry")]);
 }

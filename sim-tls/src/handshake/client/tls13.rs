@@ -67,7 +67,7 @@ impl Client {
         self.hello.early_data = false;
         if self.early == EarlyState::Offered {
             self.early = EarlyState::Rejected;
-            self.io.out.push_back(Output::Early(Early::Rejected));
+            self.io.out.push_back(Output::Early(Early::Retry));
             self.io
                 .events
                 .push_back(HandshakeEvent::EarlyData { accepted: false });

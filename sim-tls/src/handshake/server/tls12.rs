@@ -13,7 +13,7 @@ use crate::record::TrafficKeys;
 use crate::session::{ServerSession, open_ticket, seal_ticket};
 use crate::suite::{KeyExchange, Suite, Version};
 
-use super::{Server, ServerState};
+use super::{Server, ServerState, alpn_choice};
 use crate::handshake::common::HandshakeEvent;
 use crate::handshake::schedule::{extended_master12, master12};
 
@@ -37,6 +37,7 @@ impl Server {
         if self.cfg.sessions.is_some() {
             self.s12.id = sha256(&[&random[..], b"session id"].concat()).to_vec();
         }
+        let (reneg, point_formats, alpn) = self.hello_extensions12(&ch, suite);
         let sh = ServerHello {
             random,
             suite: suite.code(),
@@ -46,6 +47,9 @@ impl Server {
             ems: self.s12.ems,
             psk: None,
             key_share: None,
+            reneg,
+            point_formats,
+            alpn,
         };
         self.io.send(&Message::ServerHello(sh), version);
         self.flight12(&ch, suite, random)
@@ -64,6 +68,7 @@ impl Server {
         self.s12.resumed = true;
         self.s12.ems = session.ems;
         self.io.events.push_back(HandshakeEvent::Resumed);
+        let (reneg, point_formats, alpn) = self.hello_extensions12(ch, session.suite);
         let sh = ServerHello {
             random,
             suite: session.suite.code(),
@@ -73,6 +78,9 @@ impl Server {
             ticket_ack: false,
             ems: session.ems,
             psk: None,
+            reneg,
+            point_formats,
+            alpn,
         };
         self.io.send(&Message::ServerHello(sh), version);
         let (cw, sw) = TrafficKeys::tls12(&session.master, &ch.random, &random);
@@ -84,6 +92,24 @@ impl Server {
         Some(ServerState::ExpectChangeCipherSpec {
             master: session.master,
         })
+    }
+
+    /// The answers a TLS 1.2 ServerHello gives to the client's extensions,
+    /// those we are set to give: renegotiation_info to its own (RFC 5746
+    /// §3.6), ec_point_formats to its own with an ECDHE suite (RFC 8422
+    /// §5.2), and `http/1.1` if its ALPN list has it (RFC 7301 §3.1; a
+    /// list without it is answered without ALPN, not with
+    /// no_application_protocol, since this model's clients always offer
+    /// it).
+    fn hello_extensions12(&self, ch: &ClientHello, suite: Suite) -> (bool, bool, Option<String>) {
+        let x = &self.cfg.extensions;
+        (
+            x.renegotiation_info && ch.reneg,
+            x.ec_point_formats
+                && !ch.point_formats.is_empty()
+                && suite.key_exchange() == KeyExchange::EcdheRsa,
+            alpn_choice(x.alpn, ch),
+        )
     }
 
     /// The rest of a full handshake's first flight: Certificate,

@@ -5,12 +5,12 @@
 use crate::alert::Alert;
 use crate::crypto::{Hash, derive_secret, finished13, sha256};
 use crate::keys::{dh_shared, key_share, sign};
-use crate::msg::{ClientHello, Message, PSK_DHE_KE, ServerHello};
+use crate::msg::{ClientHello, Message, PSK_DHE_KE, RSA_PSS_RSAE_SHA256, ServerHello};
 use crate::record::TrafficKeys;
 use crate::session::{ServerSession, open_ticket, seal_ticket};
 use crate::suite::{Group, Suite, Version};
 
-use super::{Server, ServerState};
+use super::{Server, ServerState, alpn_choice};
 use crate::handshake::common::{Early, Output};
 use crate::handshake::schedule::{
     application_keys13, cert_verify_content, early_secret13, handshake_secrets13, psk_binder,
@@ -27,6 +27,7 @@ impl Server {
         ch: ClientHello,
         suite: Suite,
     ) -> Option<ServerState> {
+        self.check_extensions13(&ch)?;
         let Some((group, theirs)) = self.usable_share13(&ch) else {
             return self.hello_retry(bytes, &ch, suite);
         };
@@ -44,15 +45,48 @@ impl Server {
             ems: self.s12.ems,
             psk: resumed13.as_ref().map(|_| 0),
             key_share: Some((group.code(), key_share(&self.ephemeral, group))),
+            reneg: false,
+            point_formats: false,
+            alpn: None,
         };
+        let alpn = alpn_choice(self.cfg.extensions.alpn, &ch);
         self.io.send(&Message::ServerHello(sh), Version::Tls13);
         self.flight13(
             group,
             &theirs,
             resumed13.is_none(),
-            accept_early,
+            (accept_early, alpn),
             &hello_hash,
         )
+    }
+
+    /// What RFC 8446 §9.2 requires of a TLS 1.3 ClientHello, answered
+    /// with missing_extension: without a PSK, signature_algorithms and
+    /// supported_groups; supported_groups and key_share together or not
+    /// at all. Then a signature scheme we can sign with (§4.2.3:
+    /// handshake_failure if none).
+    fn check_extensions13(&mut self, ch: &ClientHello) -> Option<()> {
+        let missing = if ch.psk.is_none() && ch.sig_algs.is_empty() {
+            Some("a TLS 1.3 ClientHello without a PSK lacks signature_algorithms")
+        } else if ch.psk.is_none() && ch.groups.is_empty() {
+            Some("a TLS 1.3 ClientHello without a PSK lacks supported_groups")
+        } else if ch.groups.is_empty() != ch.key_share.is_none() {
+            Some(
+                "a TLS 1.3 ClientHello has one of supported_groups and key_share without the other",
+            )
+        } else {
+            None
+        };
+        if let Some(why) = missing {
+            return self.io.fail(Alert::MissingExtension, why);
+        }
+        if !ch.sig_algs.is_empty() && !ch.sig_algs.contains(&RSA_PSS_RSAE_SHA256) {
+            return self.io.fail(
+                Alert::HandshakeFailure,
+                "no signature scheme in common (we sign with rsa_pss_rsae_sha256)",
+            );
+        }
+        Some(())
     }
 
     /// A second ClientHello, after our HelloRetryRequest.
@@ -120,7 +154,7 @@ impl Server {
         group: Group,
         theirs: &[u8],
         full: bool,
-        accept_early: bool,
+        (accept_early, alpn): (bool, Option<String>),
         hello_hash: &Hash,
     ) -> Option<ServerState> {
         let version = Version::Tls13;
@@ -133,8 +167,10 @@ impl Server {
         self.io
             .out
             .push_back(Output::WriteKeys(TrafficKeys::tls13(&s_hs)));
+        // RFC 8446 §4.2: ALPN's answer goes in EncryptedExtensions.
         let ee = Message::EncryptedExtensions {
             early_data: accept_early,
+            alpn,
         };
         self.io.send(&ee, version);
         // A PSK authenticates the server: no certificate (RFC 8446
