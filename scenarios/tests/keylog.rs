@@ -65,7 +65,7 @@ fn completed_clients(out: &scenarios::RunOutput) -> BTreeSet<(u32, u64)> {
         Some(Value::U64(p)) => Some((r.node.0, *p)),
         _ => None,
     };
-    let with = |kind: Kind, f: Field, v: &str| -> BTreeSet<(u32, u64)> {
+    let with = |kind: Kind, f: Field, v: &'static str| -> BTreeSet<(u32, u64)> {
         out.records
             .iter()
             .filter(|r| r.kind == kind && r.field(f) == Some(&Value::from(v)))
