@@ -27,7 +27,13 @@ fn tshark(args: &[&str]) -> String {
 fn decrypted_exchanges(pcap: &Path, keylog: Option<&Path>) -> BTreeSet<u64> {
     let p = pcap.to_str().unwrap();
     let opt = keylog.map(|k| format!("tls.keylog_file:{}", k.to_str().unwrap()));
-    let mut args = vec!["-n", "-r", p];
+    // A segment lost on its way is in the capture only as its later
+    // retransmission; by default Wireshark's TCP reassembly does not put
+    // out-of-order segments back in order, and the TLS dissector then
+    // misses the handshake messages they carry (tls-handshake-loss loses
+    // the ServerHello's first segment). This preference has it reassemble
+    // them, as it would a capture taken at the receiver.
+    let mut args = vec!["-n", "-r", p, "-o", "tcp.reassemble_out_of_order:TRUE"];
     if let Some(o) = &opt {
         args.extend(["-o", o]);
     }
@@ -58,9 +64,9 @@ fn decrypted_exchanges(pcap: &Path, keylog: Option<&Path>) -> BTreeSet<u64> {
 }
 
 /// The TLS client connection ends (node, local port) whose handshake
-/// completed and that received application data: a client is the end
-/// that traces `first_app_data`.
-fn completed_clients(out: &scenarios::RunOutput) -> BTreeSet<(u32, u64)> {
+/// completed, and those of them that received application data: a client
+/// is the end that traces `first_app_data`.
+fn completed_clients(out: &scenarios::RunOutput) -> (BTreeSet<(u32, u64)>, BTreeSet<(u32, u64)>) {
     let key = |r: &sim_core::TraceRecord| match r.field(Field::Lport) {
         Some(Value::U64(p)) => Some((r.node.0, *p)),
         _ => None,
@@ -84,11 +90,13 @@ fn completed_clients(out: &scenarios::RunOutput) -> BTreeSet<(u32, u64)> {
         })
         .filter_map(key)
         .collect();
-    established
-        .intersection(&clients)
+    let completed: BTreeSet<(u32, u64)> = established.intersection(&clients).copied().collect();
+    let answered = completed
+        .iter()
         .filter(|c| got_data.contains(c))
         .copied()
-        .collect()
+        .collect();
+    (completed, answered)
 }
 
 #[test]
@@ -110,9 +118,9 @@ fn tshark_decrypts_every_library_tls_capture_with_its_key_log() {
         let d = tmp.path().join(&name);
         scenarios::write_outputs(&d, &plan, &out).unwrap();
         let keylog = d.join("keylog.txt");
-        let clients = completed_clients(&out);
+        let (completed, answered) = completed_clients(&out);
         if !keylog.exists() {
-            assert!(clients.is_empty(), "{name}: TLS but no keylog.txt");
+            assert!(completed.is_empty(), "{name}: TLS but no keylog.txt");
             continue;
         }
         with_tls += 1;
@@ -122,11 +130,14 @@ fn tshark_decrypts_every_library_tls_capture_with_its_key_log() {
             "{name}: HTTP readable over TLS without the key log"
         );
         let shown = decrypted_exchanges(&pcap, Some(&keylog));
-        assert_eq!(
-            shown.len(),
-            clients.len(),
+        // Every connection that completed its handshake and got its
+        // response shows both decrypted; none but those that completed
+        // can (a response tampered with on the way, as in
+        // tls-record-tamper, is captured as sent and still decrypts).
+        assert!(
+            answered.len() <= shown.len() && shown.len() <= completed.len(),
             "{name}: tshark shows a decrypted request and response in TCP streams {shown:?}; \
-             completed TLS clients (node, port): {clients:?}\n{}",
+             completed TLS clients (node, port): {completed:?}, answered: {answered:?}\n{}",
             std::fs::read_to_string(&keylog).unwrap()
         );
     }

@@ -94,11 +94,14 @@ pub struct TrafficKeys(Source);
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Source {
-    /// TLS 1.2: the key block of the connection, and which half is ours.
+    /// TLS 1.2: what the key block is computed from (when a sealer or
+    /// opener is made: kept small, the handshake's outputs carry it), and
+    /// which half is ours.
     Tls12 {
-        block: [u8; KEY_BLOCK],
-        client_write: bool,
         master: [u8; 48],
+        client_random: [u8; 32],
+        server_random: [u8; 32],
+        client_write: bool,
     },
     /// TLS 1.3: the traffic secret (RFC 8446 §7.3 derives key and iv).
     Tls13 { secret: Hash },
@@ -121,19 +124,16 @@ impl TrafficKeys {
         client_random: &[u8; 32],
         server_random: &[u8; 32],
     ) -> (Self, Self) {
-        let mut seed = server_random.to_vec();
-        seed.extend_from_slice(client_random);
-        let block: [u8; KEY_BLOCK] = prf12(master, "key expansion", &seed, KEY_BLOCK)
-            .try_into()
-            .expect("KEY_BLOCK bytes");
+        // RFC 5246 §8.1: the master secret is 48 bytes.
         let mut m = [0u8; 48];
         let n = master.len().min(48);
         m[..n].copy_from_slice(&master[..n]);
         let side = |client_write| {
             TrafficKeys(Source::Tls12 {
-                block,
-                client_write,
                 master: m,
+                client_random: *client_random,
+                server_random: *server_random,
+                client_write,
             })
         };
         (side(true), side(false))
@@ -160,10 +160,14 @@ impl TrafficKeys {
         let (mac, key, iv) = lengths(suite);
         match &self.0 {
             Source::Tls12 {
-                block,
+                master,
+                client_random,
+                server_random,
                 client_write,
-                ..
             } => {
+                let mut seed = server_random.to_vec();
+                seed.extend_from_slice(client_random);
+                let block = prf12(master, "key expansion", &seed, KEY_BLOCK);
                 let mut at = 0;
                 let mut take = |n: usize| {
                     let s = block[at..at + n].to_vec();
