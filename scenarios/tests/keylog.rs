@@ -63,10 +63,13 @@ fn decrypted_exchanges(pcap: &Path, keylog: Option<&Path>) -> BTreeSet<u64> {
         .collect()
 }
 
+/// Connection ends as (node, local port).
+type Ends = BTreeSet<(u32, u64)>;
+
 /// The TLS client connection ends (node, local port) whose handshake
 /// completed, and those of them that received application data: a client
 /// is the end that traces `first_app_data`.
-fn completed_clients(out: &scenarios::RunOutput) -> (BTreeSet<(u32, u64)>, BTreeSet<(u32, u64)>) {
+fn completed_clients(out: &scenarios::RunOutput) -> (Ends, Ends) {
     let key = |r: &sim_core::TraceRecord| match r.field(Field::Lport) {
         Some(Value::U64(p)) => Some((r.node.0, *p)),
         _ => None,
