@@ -53,6 +53,18 @@ pub(crate) fn has_tcp(plan: &Plan) -> bool {
     })
 }
 
+/// Whether the scenario runs TLS: a TLS client or server, or a man in
+/// the middle (it then writes `keylog.txt`).
+pub(crate) fn has_tls(plan: &Plan) -> bool {
+    plan.hosts.iter().any(|(_, apps)| {
+        apps.iter().any(|a| match &a.app {
+            sim_apps::HostApp::Tcp(t) => t.stream.as_ref().is_some_and(|s| !s.side.is_plain()),
+            sim_apps::HostApp::Mitm(_) => true,
+            _ => false,
+        })
+    })
+}
+
 /// A cell: the text itself, or quoted (RFC 4180) if it holds a comma, a
 /// quote or a line break. Scenario names may hold any of these.
 fn cell(out: &mut String, text: &str) {

@@ -1,6 +1,6 @@
 //! Writing a run's files: `trace.jsonl`, `trace.txt`, `trace.pcap`,
-//! `summary.json`, `timeseries.csv`, `flows.csv` and the pictures,
-//! streamed while the run goes.
+//! `summary.json`, `timeseries.csv`, `flows.csv`, `keylog.txt` and the
+//! pictures, streamed while the run goes.
 //!
 //! Every file is first written under a temporary name in the output folder and
 //! renamed into place only when all of them are complete, so a folder never
@@ -27,13 +27,14 @@ use crate::staging::{Staging, partial, werr, write_durable};
 use crate::threaded::Threaded;
 
 /// Names of the files a run writes, in the order they are written.
-pub const FILES: [&str; 6] = [
+pub const FILES: [&str; 7] = [
     "trace.jsonl",
     "trace.txt",
     "summary.json",
     "trace.pcap",
     "timeseries.csv",
     "flows.csv",
+    "keylog.txt",
 ];
 
 /// The folder name a scenario's `name` gives under `out/`: one path
@@ -237,11 +238,14 @@ pub enum OutputKind {
     TimeSeries,
     /// `flows.csv`, for a scenario with a TCP application.
     Flows,
+    /// `keylog.txt`, for a scenario with TLS: the NSS key log that lets
+    /// Wireshark decrypt `trace.pcap`.
+    KeyLog,
 }
 
 impl OutputKind {
     /// Every kind, in the order the files are written.
-    pub const ALL: [OutputKind; 7] = [
+    pub const ALL: [OutputKind; 8] = [
         OutputKind::Trace,
         OutputKind::Text,
         OutputKind::Pcap,
@@ -249,6 +253,7 @@ impl OutputKind {
         OutputKind::Pictures,
         OutputKind::TimeSeries,
         OutputKind::Flows,
+        OutputKind::KeyLog,
     ];
 
     /// The name used on the command line.
@@ -261,6 +266,7 @@ impl OutputKind {
             OutputKind::Pictures => "pictures",
             OutputKind::TimeSeries => "timeseries",
             OutputKind::Flows => "flows",
+            OutputKind::KeyLog => "keylog",
         }
     }
 
@@ -375,7 +381,10 @@ fn wanted(opts: &OutputOptions) -> KindSet {
             OutputKind::Trace | OutputKind::Text | OutputKind::Pcap | OutputKind::Pictures => {
                 KindSet::ALL
             }
-            OutputKind::Summary | OutputKind::TimeSeries | OutputKind::Flows => KindSet::NONE,
+            OutputKind::Summary
+            | OutputKind::TimeSeries
+            | OutputKind::Flows
+            | OutputKind::KeyLog => KindSet::NONE,
         });
     }
     set
@@ -490,7 +499,7 @@ impl FileSinks {
 }
 
 impl FileSinks {
-    /// Writes `summary.json`, `flows.csv` and the pictures under temporary
+    /// Writes `summary.json`, `flows.csv`, `keylog.txt` and the pictures under temporary
     /// names.
     fn write_summary_and_pictures(
         &mut self,
@@ -513,6 +522,13 @@ impl FileSinks {
             write_durable(&p, text.as_bytes()).map_err(werr(&p))?;
             names.push(FILES[5].to_string());
         }
+        // From the TLS state, not the trace: a trace filter leaves it whole.
+        if opts.outputs.contains(&OutputKind::KeyLog) && crate::flows::has_tls(plan) {
+            let text = key_log_text(out);
+            let p = partial(dir, FILES[6]);
+            write_durable(&p, text.as_bytes()).map_err(werr(&p))?;
+            names.push(FILES[6].to_string());
+        }
         if let Some(p) = &self.pictures {
             for (name, bytes) in p.draw(opts.format) {
                 let p = partial(dir, &name);
@@ -522,6 +538,17 @@ impl FileSinks {
         }
         Ok(names)
     }
+}
+
+/// The `keylog.txt` text of a run: one NSS key log line per secret (see
+/// `sim_tls::keylog`).
+pub fn key_log_text(out: &RunOutput) -> String {
+    let mut text = String::with_capacity(out.key_log.len() * 180);
+    for line in &out.key_log {
+        text.push_str(&line.to_string());
+        text.push('\n');
+    }
+    text
 }
 
 /// Runs `plan` with `seed` and writes its outputs into `dir` while it runs

@@ -194,6 +194,15 @@ impl Mitm {
 
     /// Its connection ends: the clients' (which it answers as the
     /// server), then its own to the server, each in the order they opened.
+    /// Key log lines: its upstream half's (it is the client there); the
+    /// half facing the client is a server, whose connections the real
+    /// client logs.
+    pub(crate) fn key_log(&self) -> Vec<sim_tls::keylog::KeyLogLine> {
+        let mut all = self.front.key_log().to_vec();
+        all.extend_from_slice(self.back.key_log());
+        all
+    }
+
     pub(crate) fn connections(&self) -> Vec<ConnFigures> {
         let mut c = self.front.connections();
         c.extend(self.back.connections());

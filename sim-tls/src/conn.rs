@@ -24,6 +24,7 @@ use crate::cost::PkOps;
 use crate::handshake::{
     Client, ClientConfig, Early, HandshakeEvent, Input, Output, Server, ServerConfig,
 };
+use crate::keylog::{KeyLog, KeyLogLine};
 use crate::record::{ContentType, Deframer, HandshakeJoiner, Opener, Sealer};
 use crate::suite::{MAX_FRAGMENT, Suite};
 
@@ -151,6 +152,8 @@ pub struct Connection {
     read_protected: bool,
     /// Server: application data may go before the handshake ends.
     write_open: bool,
+    /// The secrets of the keys installed, for `keylog.txt`.
+    key_log: KeyLog,
 }
 
 impl Connection {
@@ -159,6 +162,7 @@ impl Connection {
         let mut c = Self::with(Handshake::Client(Box::new(Client::new(
             cfg, random, ephemeral,
         ))));
+        c.key_log = KeyLog::client(random);
         c.drain_handshake();
         c
     }
@@ -190,6 +194,7 @@ impl Connection {
             skip_in_clear: false,
             read_protected: false,
             write_open: false,
+            key_log: KeyLog::server(),
         }
     }
 
@@ -208,6 +213,12 @@ impl Connection {
     /// after each [`read_tls`](Self::read_tls) before sending what it made.
     pub fn pk_ops(&self) -> PkOps {
         self.hs.pk_ops()
+    }
+
+    /// The key log lines of the keys installed since the last call, in
+    /// NSS key log format (see [`crate::keylog`]; a client's only).
+    pub fn take_key_log(&mut self) -> Vec<KeyLogLine> {
+        self.key_log.take()
     }
 
     /// Bytes to hand to the transport.
@@ -405,7 +416,9 @@ impl Connection {
                     let Some(suite) = self.hs.suite() else {
                         continue;
                     };
-                    if matches!(out, Output::WriteKeys(_)) {
+                    let write = matches!(out, Output::WriteKeys(_));
+                    self.key_log.installed(write, &k);
+                    if write {
                         self.sealer = Sealer::new(suite, k);
                         // New write keys end the early data.
                         self.early_budget = None;
@@ -418,6 +431,7 @@ impl Connection {
                     }
                 }
                 Output::Early(Early::Send { suite, keys, max }) => {
+                    self.key_log.early(&keys);
                     self.sealer = Sealer::new(suite, keys);
                     self.early_budget = Some(max as usize);
                     let waiting = std::mem::take(&mut self.app_waiting);

@@ -48,6 +48,7 @@ pub mod cost;
 pub mod crypto;
 pub mod der;
 pub mod handshake;
+pub mod keylog;
 pub mod keys;
 pub mod msg;
 pub mod pki;

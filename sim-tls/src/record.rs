@@ -1,28 +1,45 @@
-//! The record layer: framing, fragmentation and protection, byte-exact in
-//! size.
-//!
-//! # What is real and what is a model
+//! The record layer: framing, fragmentation and protection, as real
+//! stacks put records on the wire.
 //!
 //! Framing is the RFC's: a 5-byte header (type, legacy version, length),
 //! plaintext fragments of at most 2^14 bytes (RFC 8446 §5.1, RFC 5246
-//! §6.2.1), and per suite the bytes protection adds: an explicit IV and
-//! padding for CBC, the MAC for stream and CBC suites, an explicit nonce
-//! and tag for TLS 1.2 GCM, the inner content type and tag for TLS 1.3
-//! (RFC 5246 §6.2.3, RFC 8446 §5.2). So a record's size on the wire is
-//! exactly [`Suite::record_size`].
+//! §6.2.1). A record's size on the wire is exactly [`Suite::record_size`].
 //!
-//! The cipher is a model: a keystream seeded per record by HMAC-SHA256
-//! over the key, the sequence number and any explicit nonce stands in for
-//! AES or ChaCha20, and a keyed multiply-xor hash over header, ciphertext
-//! and length stands in for the MAC or AEAD tag (it always catches a change
-//! within one 8-byte word; it is not a cryptographic MAC, which a simulator
-//! does not need and would pay for on every byte). That keeps what matters to a simulation: an
-//! on-path node without the keys sees sizes and noise, never the
-//! plaintext; changing, dropping, replaying or reordering a record makes
-//! the receiver fail with `bad_record_mac`, because the sequence number is
-//! implicit (RFC 5246 §6.2.3.1, RFC 8446 §5.3). Every protection failure,
-//! padding included, is the same `bad_record_mac`, as RFC 5246 §6.2.3.2
-//! asks so that there is no padding oracle.
+//! Protection is real, with the RustCrypto ciphers, so a capture decrypts
+//! in Wireshark with the run's `keylog.txt`:
+//!
+//! - TLS 1.3 (RFC 8446 §5.2–5.3): the AEAD over TLSInnerPlaintext (the
+//!   data, then the real content type; no padding), nonce = iv XOR the
+//!   64-bit sequence number, additional data = the record header.
+//! - TLS 1.2 AEAD: AES-GCM (RFC 5288) with a 4-byte implicit salt and an
+//!   8-byte explicit nonce carried in the record (the sequence number, as
+//!   most stacks choose); ChaCha20-Poly1305 (RFC 7905 §2) with the nonce
+//!   formed as in TLS 1.3 and nothing explicit. Additional data =
+//!   seq ‖ type ‖ version ‖ plaintext length (RFC 5246 §6.2.3.3).
+//! - TLS 1.2 CBC (RFC 5246 §6.2.3.2): MAC-then-encrypt, HMAC over
+//!   seq ‖ type ‖ version ‖ length ‖ data, padding to a whole block, and an
+//!   explicit IV per record (derived from the key and the sequence number
+//!   rather than drawn at random, so runs stay deterministic; a real
+//!   stack draws it at random, which no receiver can tell apart).
+//! - RC4 (RFC 5246 §6.2.3.1): one keystream per direction across records,
+//!   HMAC before it.
+//!
+//! Changing, dropping, replaying or reordering a record makes the receiver
+//! fail with `bad_record_mac`, because the sequence number is implicit
+//! (RFC 5246 §6.2.3.1, RFC 8446 §5.3). Every protection failure, padding
+//! included, is the same `bad_record_mac`, as RFC 5246 §6.2.3.2 asks so
+//! that there is no padding oracle.
+//!
+//! Model note (README, "TLS"): the key schedule (`crate::crypto`) hashes
+//! with SHA-256 for every suite, so the two `_SHA384` suites derive their
+//! keys with the wrong hash and a capture of them does not decrypt with
+//! the key log; the library's scenarios use SHA-256 suites.
+
+use aes_gcm::aead::{AeadInOut, KeyInit, Nonce, Tag};
+use aes_gcm::{Aes128Gcm, Aes256Gcm};
+use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, StreamCipher};
+use chacha20poly1305::ChaCha20Poly1305;
+use hmac::{Hmac, Mac};
 
 use crate::alert::Alert;
 use crate::crypto::{Hash, hkdf_expand_label, hmac_sha256, prf12};
@@ -64,11 +81,38 @@ impl ContentType {
     }
 }
 
-/// The secret material of one direction.
+/// Bytes of the TLS 1.2 key block kept: enough for the largest suite
+/// (AES-256-CBC-SHA: two 20-byte MAC keys, two 32-byte keys, two 16-byte
+/// IVs = 136). The PRF's output is a stream, so a longer block begins with
+/// the shorter one (RFC 5246 §5).
+const KEY_BLOCK: usize = 160;
+
+/// The secret material of one direction: what the handshake derived, from
+/// which the record layer cuts the suite's keys.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct TrafficKeys {
-    key: Hash,
-    iv: Hash,
+pub struct TrafficKeys(Source);
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Source {
+    /// TLS 1.2: what the key block is computed from (when a sealer or
+    /// opener is made: kept small, the handshake's outputs carry it), and
+    /// which half is ours.
+    Tls12 {
+        master: [u8; 48],
+        client_random: [u8; 32],
+        server_random: [u8; 32],
+        client_write: bool,
+    },
+    /// TLS 1.3: the traffic secret (RFC 8446 §7.3 derives key and iv).
+    Tls13 { secret: Hash },
+}
+
+/// What a key log needs of one direction's keys (see `crate::keylog`).
+pub(crate) enum KeySecret<'a> {
+    /// TLS 1.2: the master secret.
+    Master(&'a [u8; 48]),
+    /// TLS 1.3: the traffic secret.
+    Traffic(&'a Hash),
 }
 
 impl TrafficKeys {
@@ -80,91 +124,337 @@ impl TrafficKeys {
         client_random: &[u8; 32],
         server_random: &[u8; 32],
     ) -> (Self, Self) {
-        let mut seed = server_random.to_vec();
-        seed.extend_from_slice(client_random);
-        let block = prf12(master, "key expansion", &seed, 128);
-        let part = |i: usize| -> Hash { block[i * 32..(i + 1) * 32].try_into().expect("32 bytes") };
-        (
-            TrafficKeys {
-                key: part(0),
-                iv: part(2),
-            },
-            TrafficKeys {
-                key: part(1),
-                iv: part(3),
-            },
-        )
+        // RFC 5246 §8.1: the master secret is 48 bytes.
+        let mut m = [0u8; 48];
+        let n = master.len().min(48);
+        m[..n].copy_from_slice(&master[..n]);
+        let side = |client_write| {
+            TrafficKeys(Source::Tls12 {
+                master: m,
+                client_random: *client_random,
+                server_random: *server_random,
+                client_write,
+            })
+        };
+        (side(true), side(false))
     }
 
     /// TLS 1.3 keys from a traffic secret (RFC 8446 §7.3).
     pub fn tls13(secret: &Hash) -> Self {
-        let get = |label| -> Hash {
-            hkdf_expand_label(secret, label, &[], 32)
-                .try_into()
-                .expect("32 bytes")
-        };
-        TrafficKeys {
-            key: get("key"),
-            iv: get("iv"),
+        TrafficKeys(Source::Tls13 { secret: *secret })
+    }
+
+    /// The secret a key log records for these keys.
+    pub(crate) fn secret(&self) -> KeySecret<'_> {
+        match &self.0 {
+            Source::Tls12 { master, .. } => KeySecret::Master(master),
+            Source::Tls13 { secret } => KeySecret::Traffic(secret),
         }
     }
 
-    /// XORs the keystream for record `seq` with per-record `nonce` (the
-    /// explicit IV or nonce when the suite carries one) into `data`. One
-    /// HMAC seeds the record; a SplitMix64 stream does the bytes, so bulk
-    /// protection costs a few nanoseconds per 8 bytes.
-    fn keystream(&self, seq: u64, nonce: &[u8], data: &mut [u8]) {
-        let seed = hmac_sha256(&self.key, &[&self.iv, &seq.to_be_bytes(), nonce]);
-        let mut state = u64::from_le_bytes(seed[..8].try_into().expect("8 bytes"));
-        for chunk in data.chunks_mut(8) {
-            let k = splitmix64(&mut state).to_le_bytes();
-            chunk.iter_mut().zip(k).for_each(|(b, k)| *b ^= k);
-        }
-    }
-
-    /// The record's tag: four multiply-xor lanes keyed per record by one
-    /// HMAC, over header, body and length. Each lane's step is a bijection
-    /// in both the running value and the input word, so a change confined
-    /// to one 8-byte word is always caught; wider changes escape with
-    /// probability about 2^-128.
-    fn tag(&self, seq: u64, header: &[u8], body: &[u8], len: usize) -> Vec<u8> {
-        let k = hmac_sha256(&self.iv, &[&self.key, &seq.to_be_bytes()]);
-        let word = |i: usize| u64::from_le_bytes(k[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-        let mut lanes = [word(0), word(1), word(2), word(3)];
-        let mults = lanes.map(|h| h.rotate_left(29) | 1);
-        let mut feed = |w: u64| {
-            for (h, m) in lanes.iter_mut().zip(mults) {
-                *h = (*h ^ w).wrapping_mul(m);
+    /// The (MAC key, encryption key, fixed IV) of `suite` for this
+    /// direction: cut from the TLS 1.2 key block in the order RFC 5246
+    /// §6.3 gives (client MAC, server MAC, client key, server key, client
+    /// IV, server IV), or expanded from the TLS 1.3 secret (RFC 8446 §7.3).
+    fn material(&self, suite: Suite) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        let (mac, key, iv) = lengths(suite);
+        match &self.0 {
+            Source::Tls12 {
+                master,
+                client_random,
+                server_random,
+                client_write,
+            } => {
+                let mut seed = server_random.to_vec();
+                seed.extend_from_slice(client_random);
+                let block = prf12(master, "key expansion", &seed, KEY_BLOCK);
+                let mut at = 0;
+                let mut take = |n: usize| {
+                    let s = block[at..at + n].to_vec();
+                    at += n;
+                    s
+                };
+                let (cm, sm) = (take(mac), take(mac));
+                let (ck, sk) = (take(key), take(key));
+                let (ci, si) = (take(iv), take(iv));
+                if *client_write {
+                    (cm, ck, ci)
+                } else {
+                    (sm, sk, si)
+                }
             }
-        };
-        for part in [header, body] {
-            for chunk in part.chunks(8) {
-                let mut w = [0u8; 8];
-                w[..chunk.len()].copy_from_slice(chunk);
-                feed(u64::from_le_bytes(w));
-            }
-            feed(part.len() as u64);
+            Source::Tls13 { secret } => (
+                Vec::new(),
+                hkdf_expand_label(secret, "key", &[], key as u16),
+                hkdf_expand_label(secret, "iv", &[], iv as u16),
+            ),
         }
-        let mut out: Vec<u8> = lanes
-            .iter()
-            .flat_map(|&h| {
-                let mut s = h;
-                splitmix64(&mut s).to_le_bytes()
-            })
-            .collect();
-        out.truncate(len);
-        out
     }
 }
 
-/// One step of SplitMix64 (Steele, Lea, Flood 2014): a bijective mix of a
-/// Weyl sequence.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+/// (MAC key, encryption key, fixed IV) lengths of a suite (RFC 5246
+/// Appendix C, RFC 5288 §3, RFC 7905 §2, RFC 8446 §5.3).
+fn lengths(suite: Suite) -> (usize, usize, usize) {
+    use Suite::*;
+    match suite {
+        TLS_RSA_WITH_RC4_128_MD5 => (16, 16, 0),
+        TLS_RSA_WITH_RC4_128_SHA => (20, 16, 0),
+        TLS_RSA_WITH_3DES_EDE_CBC_SHA => (20, 24, 8),
+        TLS_RSA_WITH_AES_128_CBC_SHA | TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA => (20, 16, 16),
+        TLS_RSA_WITH_AES_256_CBC_SHA => (20, 32, 16),
+        TLS_RSA_WITH_AES_128_CBC_SHA256 => (32, 16, 16),
+        TLS_RSA_WITH_AES_128_GCM_SHA256 | TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => (0, 16, 4),
+        TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => (0, 32, 4),
+        TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => (0, 32, 12),
+        TLS_AES_128_GCM_SHA256 => (0, 16, 12),
+        TLS_AES_256_GCM_SHA384 | TLS_CHACHA20_POLY1305_SHA256 => (0, 32, 12),
+    }
+}
+
+/// A keyed HMAC, cloned per record (the key is hashed once).
+#[derive(Clone)]
+enum RecordMac {
+    Md5(Hmac<md5::Md5>),
+    Sha1(Hmac<sha1::Sha1>),
+    Sha256(Hmac<sha2::Sha256>),
+}
+
+impl RecordMac {
+    fn new(key: &[u8]) -> Self {
+        let bad = "HMAC takes any key length";
+        match key.len() {
+            16 => RecordMac::Md5(KeyInit::new_from_slice(key).expect(bad)),
+            20 => RecordMac::Sha1(KeyInit::new_from_slice(key).expect(bad)),
+            _ => RecordMac::Sha256(KeyInit::new_from_slice(key).expect(bad)),
+        }
+    }
+
+    /// HMAC(seq ‖ type ‖ version ‖ length ‖ data) (RFC 5246 §6.2.3.1).
+    fn compute(&self, seq: u64, ty: u8, data: &[u8]) -> Vec<u8> {
+        let h = aad12(seq, ty, data.len());
+        fn run<M: Mac + Clone>(m: &M, h: &[u8], data: &[u8]) -> Vec<u8> {
+            let mut m = m.clone();
+            m.update(h);
+            m.update(data);
+            m.finalize().into_bytes().to_vec()
+        }
+        match self {
+            RecordMac::Md5(m) => run(m, &h, data),
+            RecordMac::Sha1(m) => run(m, &h, data),
+            RecordMac::Sha256(m) => run(m, &h, data),
+        }
+    }
+}
+
+/// The TLS 1.2 pseudo-header MACs and AEADs cover: seq ‖ type ‖ version ‖
+/// length (RFC 5246 §6.2.3.1, §6.2.3.3).
+fn aad12(seq: u64, ty: u8, len: usize) -> [u8; 13] {
+    let mut a = [0u8; 13];
+    a[..8].copy_from_slice(&seq.to_be_bytes());
+    a[8] = ty;
+    a[9..11].copy_from_slice(&RECORD_VERSION);
+    a[11..].copy_from_slice(&(len as u16).to_be_bytes());
+    a
+}
+
+/// The cipher of one direction, keyed.
+enum Cipher {
+    Aes128Gcm(Box<Aes128Gcm>),
+    Aes256Gcm(Box<Aes256Gcm>),
+    ChaCha(Box<ChaCha20Poly1305>),
+    Aes128Cbc(Box<aes::Aes128>),
+    Aes256Cbc(Box<aes::Aes256>),
+    TdesCbc(Box<des::TdesEde3>),
+    Rc4(Box<rc4::Rc4>),
+}
+
+impl std::fmt::Debug for Cipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        f.write_str(match self {
+            Cipher::Aes128Gcm(_) => "AES-128-GCM",
+            Cipher::Aes256Gcm(_) => "AES-256-GCM",
+            Cipher::ChaCha(_) => "ChaCha20-Poly1305",
+            Cipher::Aes128Cbc(_) => "AES-128-CBC",
+            Cipher::Aes256Cbc(_) => "AES-256-CBC",
+            Cipher::TdesCbc(_) => "3DES-EDE-CBC",
+            Cipher::Rc4(_) => "RC4",
+        })
+    }
+}
+
+/// AEAD seal in place; the tag is returned.
+fn aead_seal<A: AeadInOut>(a: &A, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8]) -> Vec<u8> {
+    let n = Nonce::<A>::try_from(&nonce[..]).expect("12-byte nonce");
+    a.encrypt_inout_detached(&n, aad, buf.into())
+        .expect("records are far below the AEAD's length limit")
+        .to_vec()
+}
+
+/// AEAD open in place; false if the tag does not verify.
+fn aead_open<A: AeadInOut>(
+    a: &A,
+    nonce: &[u8; 12],
+    aad: &[u8],
+    buf: &mut [u8],
+    tag: &[u8],
+) -> bool {
+    let n = Nonce::<A>::try_from(&nonce[..]).expect("12-byte nonce");
+    let Ok(t) = Tag::<A>::try_from(tag) else {
+        return false;
+    };
+    a.decrypt_inout_detached(&n, aad, buf.into(), &t).is_ok()
+}
+
+/// CBC encryption of whole blocks in place under `iv`.
+fn cbc_encrypt<C>(c: &C, iv: &[u8], buf: &mut [u8])
+where
+    C: cbc::cipher::BlockCipherEncrypt + Clone,
+{
+    let mut e = cbc::Encryptor::<C>::inner_iv_slice_init(c.clone(), iv).expect("one block of IV");
+    let (blocks, rest) = cbc::cipher::Block::<C>::slice_as_chunks_mut(buf);
+    debug_assert!(rest.is_empty());
+    e.encrypt_blocks(blocks);
+}
+
+/// CBC decryption of whole blocks in place under `iv`.
+fn cbc_decrypt<C>(c: &C, iv: &[u8], buf: &mut [u8])
+where
+    C: cbc::cipher::BlockCipherDecrypt + cbc::cipher::BlockCipherEncrypt + Clone,
+{
+    let mut d = cbc::Decryptor::<C>::inner_iv_slice_init(c.clone(), iv).expect("one block of IV");
+    let (blocks, rest) = cbc::cipher::Block::<C>::slice_as_chunks_mut(buf);
+    debug_assert!(rest.is_empty());
+    d.decrypt_blocks(blocks);
+}
+
+/// One direction's protection: suite, keyed cipher and MAC, fixed IV.
+#[derive(Debug)]
+struct Protector {
+    suite: Suite,
+    cipher: Cipher,
+    mac: Option<RecordMac>,
+    /// The AEAD's fixed IV (TLS 1.3, ChaCha20 in 1.2: 12 bytes; GCM in
+    /// 1.2: the 4-byte salt), zero-padded.
+    iv: [u8; 12],
+    /// Seeds the explicit CBC IVs.
+    iv_seed: Hash,
+}
+
+impl std::fmt::Debug for RecordMac {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RecordMac::Md5(_) => "HMAC-MD5",
+            RecordMac::Sha1(_) => "HMAC-SHA1",
+            RecordMac::Sha256(_) => "HMAC-SHA256",
+        })
+    }
+}
+
+impl Protector {
+    fn new(suite: Suite, keys: &TrafficKeys) -> Self {
+        use Suite::*;
+        let (mac_key, key, fixed) = keys.material(suite);
+        let bad = "key lengths are the suite's";
+        let cipher = match suite {
+            TLS_RSA_WITH_RC4_128_MD5 | TLS_RSA_WITH_RC4_128_SHA => {
+                Cipher::Rc4(Box::new(rc4::Rc4::new_from_slice(&key).expect(bad)))
+            }
+            TLS_RSA_WITH_3DES_EDE_CBC_SHA => {
+                Cipher::TdesCbc(Box::new(des::TdesEde3::new_from_slice(&key).expect(bad)))
+            }
+            TLS_RSA_WITH_AES_128_CBC_SHA
+            | TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
+            | TLS_RSA_WITH_AES_128_CBC_SHA256 => {
+                Cipher::Aes128Cbc(Box::new(aes::Aes128::new_from_slice(&key).expect(bad)))
+            }
+            TLS_RSA_WITH_AES_256_CBC_SHA => {
+                Cipher::Aes256Cbc(Box::new(aes::Aes256::new_from_slice(&key).expect(bad)))
+            }
+            TLS_RSA_WITH_AES_128_GCM_SHA256
+            | TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+            | TLS_AES_128_GCM_SHA256 => {
+                Cipher::Aes128Gcm(Box::new(Aes128Gcm::new_from_slice(&key).expect(bad)))
+            }
+            TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 | TLS_AES_256_GCM_SHA384 => {
+                Cipher::Aes256Gcm(Box::new(Aes256Gcm::new_from_slice(&key).expect(bad)))
+            }
+            TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 | TLS_CHACHA20_POLY1305_SHA256 => {
+                Cipher::ChaCha(Box::new(ChaCha20Poly1305::new_from_slice(&key).expect(bad)))
+            }
+        };
+        let mut iv = [0u8; 12];
+        let aead_iv = matches!(suite.protection(), Protection::Aead { .. });
+        if aead_iv {
+            iv[..fixed.len()].copy_from_slice(&fixed);
+        }
+        Protector {
+            suite,
+            cipher,
+            mac: (!mac_key.is_empty()).then(|| RecordMac::new(&mac_key)),
+            iv,
+            iv_seed: hmac_sha256(&key, &[b"netsim explicit cbc iv"]),
+        }
+    }
+
+    /// The per-record nonce: fixed IV XOR the padded sequence number (RFC
+    /// 8446 §5.3, RFC 7905 §2), or for TLS 1.2 GCM salt ‖ explicit part
+    /// (RFC 5288 §3).
+    fn nonce(&self, seq: u64, explicit: Option<&[u8]>) -> [u8; 12] {
+        let mut n = self.iv;
+        match explicit {
+            Some(e) => n[4..].copy_from_slice(e),
+            None => n[4..]
+                .iter_mut()
+                .zip(seq.to_be_bytes())
+                .for_each(|(b, s)| *b ^= s),
+        }
+        n
+    }
+
+    fn aead_seal(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8]) -> Vec<u8> {
+        match &self.cipher {
+            Cipher::Aes128Gcm(a) => aead_seal(&**a, nonce, aad, buf),
+            Cipher::Aes256Gcm(a) => aead_seal(&**a, nonce, aad, buf),
+            Cipher::ChaCha(a) => aead_seal(&**a, nonce, aad, buf),
+            _ => unreachable!("an AEAD suite has an AEAD cipher"),
+        }
+    }
+
+    fn aead_open(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: &[u8]) -> bool {
+        match &self.cipher {
+            Cipher::Aes128Gcm(a) => aead_open(&**a, nonce, aad, buf, tag),
+            Cipher::Aes256Gcm(a) => aead_open(&**a, nonce, aad, buf, tag),
+            Cipher::ChaCha(a) => aead_open(&**a, nonce, aad, buf, tag),
+            _ => unreachable!("an AEAD suite has an AEAD cipher"),
+        }
+    }
+
+    fn cbc(&self, encrypt: bool, iv: &[u8], buf: &mut [u8]) {
+        match (&self.cipher, encrypt) {
+            (Cipher::Aes128Cbc(c), true) => cbc_encrypt(&**c, iv, buf),
+            (Cipher::Aes128Cbc(c), false) => cbc_decrypt(&**c, iv, buf),
+            (Cipher::Aes256Cbc(c), true) => cbc_encrypt(&**c, iv, buf),
+            (Cipher::Aes256Cbc(c), false) => cbc_decrypt(&**c, iv, buf),
+            (Cipher::TdesCbc(c), true) => cbc_encrypt(&**c, iv, buf),
+            (Cipher::TdesCbc(c), false) => cbc_decrypt(&**c, iv, buf),
+            _ => unreachable!("a CBC suite has a block cipher"),
+        }
+    }
+
+    fn rc4(&mut self, buf: &mut [u8]) {
+        match &mut self.cipher {
+            Cipher::Rc4(c) => c.apply_keystream(buf),
+            _ => unreachable!("a stream suite has RC4"),
+        }
+    }
+
+    fn mac(&self, seq: u64, ty: u8, data: &[u8]) -> Vec<u8> {
+        self.mac
+            .as_ref()
+            .expect("MAC suites have a MAC key")
+            .compute(seq, ty, data)
+    }
 }
 
 /// The legacy_record_version every record carries (RFC 8446 §5.1).
@@ -179,9 +469,9 @@ fn header(ty: u8, len: usize) -> [u8; 5] {
 }
 
 /// The sending half of one direction: turns messages into records.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Sealer {
-    protect: Option<(Suite, TrafficKeys)>,
+    protect: Option<Protector>,
     seq: u64,
 }
 
@@ -199,7 +489,7 @@ impl Sealer {
     /// zero (each key change resets it, RFC 8446 §5.3).
     pub fn new(suite: Suite, keys: TrafficKeys) -> Self {
         Sealer {
-            protect: Some((suite, keys)),
+            protect: Some(Protector::new(suite, &keys)),
             seq: 0,
         }
     }
@@ -226,13 +516,14 @@ impl Sealer {
 
     /// One record, built in place at the end of `wire`.
     fn seal_one(&mut self, ty: ContentType, data: &[u8], wire: &mut Vec<u8>) {
-        let Some((suite, keys)) = &self.protect else {
+        let Some(p) = &mut self.protect else {
             wire.extend_from_slice(&header(ty.code(), data.len()));
             wire.extend_from_slice(data);
             return;
         };
         let seq = self.seq;
         self.seq += 1;
+        let suite = p.suite;
         let len = suite.record_size(data.len()) - 5;
         let tls13 = suite.version() == Version::Tls13;
         let outer = if tls13 {
@@ -245,41 +536,42 @@ impl Sealer {
         wire.extend_from_slice(&hdr);
         let at = wire.len();
         match suite.protection() {
-            Protection::Aead {
-                explicit_nonce,
-                tag,
-            } => {
+            Protection::Aead { explicit_nonce, .. } => {
                 let n = usize::from(explicit_nonce);
-                wire.extend_from_slice(&seq.to_be_bytes()[8 - n..]);
+                // RFC 5288 §3: the explicit part is ours to choose; the
+                // sequence number never repeats under one key.
+                let explicit = seq.to_be_bytes();
+                wire.extend_from_slice(&explicit[8 - n..]);
                 wire.extend_from_slice(data);
-                if tls13 {
+                let aad: Vec<u8> = if tls13 {
                     wire.push(ty.code()); // TLSInnerPlaintext.type
-                }
-                let (nonce, ct) = wire[at..].split_at_mut(n);
-                keys.keystream(seq, nonce, ct);
-                let t = keys.tag(seq, &hdr, &wire[at..], usize::from(tag));
-                wire.extend_from_slice(&t);
+                    hdr.to_vec()
+                } else {
+                    aad12(seq, ty.code(), data.len()).to_vec()
+                };
+                let nonce = p.nonce(seq, (n > 0).then_some(&explicit[..]));
+                let tag = p.aead_seal(&nonce, &aad, &mut wire[at + n..]);
+                wire.extend_from_slice(&tag);
             }
-            Protection::Stream { mac } => {
+            Protection::Stream { .. } => {
                 // MAC-then-encrypt (RFC 5246 §6.2.3.1).
-                let m = keys.tag(seq, &header(ty.code(), data.len()), data, usize::from(mac));
+                let m = p.mac(seq, ty.code(), data);
                 wire.extend_from_slice(data);
                 wire.extend_from_slice(&m);
-                keys.keystream(seq, &[], &mut wire[at..]);
+                p.rc4(&mut wire[at..]);
             }
-            Protection::Cbc { block, mac } => {
+            Protection::Cbc { block, .. } => {
                 let block = usize::from(block);
-                let m = keys.tag(seq, &header(ty.code(), data.len()), data, usize::from(mac));
-                wire.extend_from_slice(
-                    &hmac_sha256(&keys.iv, &[b"iv", &seq.to_be_bytes()])[..block],
-                );
+                let m = p.mac(seq, ty.code(), data);
+                let iv = hmac_sha256(&p.iv_seed, &[&seq.to_be_bytes()]);
+                wire.extend_from_slice(&iv[..block]);
                 wire.extend_from_slice(data);
                 wire.extend_from_slice(&m);
                 // Padding: pad_len + 1 bytes each worth pad_len (§6.2.3.2).
                 let pad = len - (wire.len() - at);
                 wire.extend(std::iter::repeat_n((pad - 1) as u8, pad));
                 let (iv, ct) = wire[at..].split_at_mut(block);
-                keys.keystream(seq, iv, ct);
+                p.cbc(true, iv, ct);
             }
         }
         debug_assert_eq!(wire.len() - at, len);
@@ -287,9 +579,9 @@ impl Sealer {
 }
 
 /// The receiving half of one direction: checks and unwraps records.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Opener {
-    protect: Option<(Suite, TrafficKeys)>,
+    protect: Option<Protector>,
     seq: u64,
 }
 
@@ -305,7 +597,7 @@ impl Opener {
     /// An opener for records protected with `suite` under `keys`.
     pub fn new(suite: Suite, keys: TrafficKeys) -> Self {
         Opener {
-            protect: Some((suite, keys)),
+            protect: Some(Protector::new(suite, &keys)),
             seq: 0,
         }
     }
@@ -319,15 +611,16 @@ impl Opener {
 
     /// As [`open`](Self::open), decrypting in the record's own buffer.
     pub fn open_owned(&mut self, record: Record) -> Result<(ContentType, Vec<u8>), Alert> {
-        let opened = self.open_at(self.seq, record);
+        let seq = self.seq;
+        let opened = self.open_at(seq, record);
         if opened.is_ok() && self.protect.is_some() {
             self.seq += 1;
         }
         opened
     }
 
-    fn open_at(&self, seq: u64, record: Record) -> Result<(ContentType, Vec<u8>), Alert> {
-        let Some((suite, keys)) = &self.protect else {
+    fn open_at(&mut self, seq: u64, record: Record) -> Result<(ContentType, Vec<u8>), Alert> {
+        let Some(p) = &mut self.protect else {
             let ty = ContentType::from_code(record.outer_type).ok_or(Alert::UnexpectedMessage)?;
             if record.body.len() > MAX_FRAGMENT {
                 return Err(Alert::RecordOverflow);
@@ -335,8 +628,8 @@ impl Opener {
             return Ok((ty, record.body));
         };
         let mut body = record.body;
-        let hdr = header(record.outer_type, body.len());
         let bad = Err(Alert::BadRecordMac);
+        let suite = p.suite;
         let tls13 = suite.version() == Version::Tls13;
         let (ty, plain) = match suite.protection() {
             Protection::Aead {
@@ -347,17 +640,25 @@ impl Opener {
                 if body.len() < n + t {
                     return bad;
                 }
-                let (sealed, got) = body.split_at(body.len() - t);
-                if keys.tag(seq, &hdr, sealed, t) != got {
+                let hdr = header(record.outer_type, body.len());
+                let plain_len = body.len() - n - t;
+                let explicit: [u8; 8] = if n == 8 {
+                    body[..8].try_into().expect("8 bytes")
+                } else {
+                    [0; 8]
+                };
+                let aad: Vec<u8> = if tls13 {
+                    hdr.to_vec()
+                } else {
+                    aad12(seq, record.outer_type, plain_len).to_vec()
+                };
+                let nonce = p.nonce(seq, (n > 0).then_some(&explicit[..]));
+                let got = body.split_off(body.len() - t);
+                if !p.aead_open(&nonce, &aad, &mut body[n..], &got) {
                     return bad;
                 }
-                let mut nonce = [0u8; 16];
-                let nonce = &mut nonce[..n.min(16)];
-                nonce.copy_from_slice(&body[..nonce.len()]);
-                body.truncate(body.len() - t);
                 body.drain(..n);
                 let mut plain = body;
-                keys.keystream(seq, nonce, &mut plain);
                 if tls13 {
                     // RFC 8446 §5.4: the type is the last non-zero byte.
                     while plain.last() == Some(&0) {
@@ -379,12 +680,12 @@ impl Opener {
                 let ty =
                     ContentType::from_code(record.outer_type).ok_or(Alert::UnexpectedMessage)?;
                 let mut plain = body;
-                keys.keystream(seq, &[], &mut plain);
+                p.rc4(&mut plain);
                 if plain.len() < m {
                     return bad;
                 }
                 let got = plain.split_off(plain.len() - m);
-                if keys.tag(seq, &header(ty.code(), plain.len()), &plain, m) != got {
+                if p.mac(seq, ty.code(), &plain) != got {
                     return bad;
                 }
                 (ty, plain)
@@ -399,18 +700,18 @@ impl Opener {
                 let iv = body[..b].to_vec();
                 body.drain(..b);
                 let mut plain = body;
-                keys.keystream(seq, &iv, &mut plain);
+                p.cbc(false, &iv, &mut plain);
                 let pad = usize::from(*plain.last().expect("non-empty")) + 1;
                 if pad + m > plain.len()
                     || plain[plain.len() - pad..]
                         .iter()
-                        .any(|&p| usize::from(p) != pad - 1)
+                        .any(|&x| usize::from(x) != pad - 1)
                 {
                     return bad;
                 }
                 plain.truncate(plain.len() - pad);
                 let got = plain.split_off(plain.len() - m);
-                if keys.tag(seq, &header(ty.code(), plain.len()), &plain, m) != got {
+                if p.mac(seq, ty.code(), &plain) != got {
                     return bad;
                 }
                 (ty, plain)

@@ -62,6 +62,10 @@ pub struct RunOutput {
     /// Every connection end the hosts kept (`flows.csv`), in the
     /// summary's order.
     pub flows: Vec<Flow>,
+    /// The NSS key log of every TLS connection (`keylog.txt`), from the
+    /// TLS state of the hosts: each host's in node order, each in the order
+    /// its keys were installed.
+    pub key_log: Vec<sim_tls::keylog::KeyLogLine>,
     /// Each expectation's result.
     pub expectations: Vec<ExpectResult>,
     /// Simulated time when the run stopped.
@@ -218,6 +222,7 @@ pub fn run_traced<S: RecordSink + 'static>(
         &driver.series_samples,
     );
     let flows = flows(&sim, plan, window.as_ref());
+    let key_log = key_log(&sim, plan);
     let connections = flows
         .iter()
         .take(KEPT_CONNECTIONS)
@@ -246,6 +251,7 @@ pub fn run_traced<S: RecordSink + 'static>(
         metrics,
         connections,
         flows,
+        key_log,
         end_time: end,
         events,
         expectations,
@@ -526,6 +532,22 @@ fn flows(sim: &Simulator<Wire>, plan: &Plan, window: Option<&window::Window>) ->
             conn,
         })
         .collect()
+}
+
+/// The key log lines of every host, in node order (see
+/// [`RunOutput::key_log`]).
+fn key_log(sim: &Simulator<Wire>, plan: &Plan) -> Vec<sim_tls::keylog::KeyLogLine> {
+    let mut all = Vec::new();
+    for (node, _) in &plan.hosts {
+        let host = sim.endpoint(*node).and_then(|ep| {
+            let ep: &dyn std::any::Any = ep;
+            ep.downcast_ref::<Host>()
+        });
+        if let Some(h) = host {
+            all.extend(h.key_log());
+        }
+    }
+    all
 }
 
 fn collect_metrics(sim: &Simulator<Wire>, plan: &Plan) -> Vec<(String, Value)> {

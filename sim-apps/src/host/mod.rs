@@ -310,6 +310,26 @@ impl Host {
         all
     }
 
+    /// The NSS key log lines of its TLS connections (`keylog.txt`), each
+    /// application's in the order the keys were installed.
+    pub fn key_log(&self) -> Vec<sim_tls::keylog::KeyLogLine> {
+        let mut all = Vec::new();
+        for a in &self.apps {
+            match &a.app {
+                App::Tcp(t) => all.extend_from_slice(t.key_log()),
+                App::Mitm(m) => all.extend(m.key_log()),
+                App::Echo
+                | App::Ping
+                | App::Flood(_)
+                | App::UdpSend(_)
+                | App::UdpSink(_)
+                | App::DnsServer(_)
+                | App::Observer(_) => {}
+            }
+        }
+        all
+    }
+
     /// The run measures over `[from, to)` (the scenario's `measure`): each
     /// web client's page-time statistics are taken over the pages that
     /// started in it.

@@ -152,6 +152,8 @@ pub struct Step {
     pub close: bool,
     /// Trace records: kind and fields.
     pub traces: Vec<(Kind, sim_core::Fields)>,
+    /// Key log lines of the keys installed now (`keylog.txt`).
+    pub key_log: Vec<sim_tls::keylog::KeyLogLine>,
     /// Handshake completed now.
     pub established: bool,
     /// The session was resumed.
@@ -377,6 +379,7 @@ impl Stream {
                 ConnEvent::Handshake(h) => handshake_event(h, s),
             }
         }
+        s.key_log.append(&mut self.conn.take_key_log());
         if !self.negotiated
             && let Some(suite) = self.conn.suite()
         {

@@ -72,6 +72,12 @@ impl Transport {
             Transport::Plain { .. } => None,
         }
     }
+    pub(super) fn take_key_log(&mut self) -> Vec<sim_tls::keylog::KeyLogLine> {
+        match self {
+            Transport::Tls(c) => c.take_key_log(),
+            Transport::Plain { .. } => Vec::new(),
+        }
+    }
     pub(super) fn take_tls(&mut self) -> Vec<u8> {
         match self {
             Transport::Tls(c) => c.take_tls(),

@@ -408,6 +408,11 @@ impl TcpHost {
         self.ledger.figures(self.stack.as_ref())
     }
 
+    /// The key log lines of its TLS client connections (`keylog.txt`).
+    pub(crate) fn key_log(&self) -> &[sim_tls::keylog::KeyLogLine] {
+        &self.sessions.key_log
+    }
+
     /// Takes page-time statistics over the pages that start in
     /// `[from, to)` only (the scenario's `measure`): a page that starts in
     /// the window counts whole, even if it ends after it.

@@ -41,6 +41,9 @@ pub(super) struct Sessions {
     accepted: u64,
     /// Client: draws think times (`http/<prefix>/think`).
     pub(super) think: Option<RngStream>,
+    /// The key log lines of every connection so far, in the order their
+    /// keys were installed.
+    pub(super) key_log: Vec<sim_tls::keylog::KeyLogLine>,
 }
 
 impl Sessions {
@@ -246,6 +249,7 @@ impl TcpHost {
         }
         let started = self.conns.get(id).and_then(|c| c.started);
         self.sessions.remember(&step, now);
+        self.sessions.key_log.append(&mut step.key_log);
         let cost = app.costs.time(step.ops);
         if let Some(page) = self.figures.stream.record(id, &step, started, now, cost.0)
             && let Some(start) = started
