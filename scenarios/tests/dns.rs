@@ -50,7 +50,9 @@ fn answers_are_cached_for_their_ttl() {
     assert_eq!(metric(&zero, "client.dns.cache_hits"), 0);
     assert_eq!(metric(&zero, "dns.dns.queries_answered"), 3);
     // Cached lookups cost nothing: the third connection opens two lookups
-    // (10 ms round trips to the server) sooner.
+    // (10 ms round trips to the server) sooner, give or take microseconds
+    // of link queueing around the previous connection's close (16 us less
+    // since that close goes CLOSE_WAIT -> LAST_ACK).
     let third_open = |out: &scenarios::RunOutput| {
         out.records
             .iter()
@@ -60,7 +62,7 @@ fn answers_are_cached_for_their_ttl() {
             .unwrap()
     };
     let saved = third_open(&zero) - third_open(&long);
-    assert!((20_000_000..20_100_000).contains(&saved), "{saved}");
+    assert!((19_950_000..20_100_000).contains(&saved), "{saved}");
 }
 
 #[test]
