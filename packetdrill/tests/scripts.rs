@@ -88,7 +88,7 @@ fn the_rfc_profile_differs_where_linux_defaults_matter() {
 /// verdict and the totals. Not run by default: the scripts are GPL-2.0
 /// and not part of this repository.
 #[test]
-#[ignore]
+#[ignore = "needs a fetched packetdrill suite (GPL-2.0, not in this repository): PACKETDRILL_SUITE=<folder of .pkt scripts>"]
 fn public_suite() {
     let Ok(dir) = std::env::var("PACKETDRILL_SUITE") else {
         panic!("set PACKETDRILL_SUITE to a folder of .pkt scripts");

@@ -7,20 +7,10 @@
 
 mod common;
 
+use common::tshark;
 use sim_core::{Field, Kind, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
-
-fn tshark(args: &[&str]) -> String {
-    let o = Command::new("tshark").args(args).output().unwrap();
-    assert!(
-        o.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
 
 /// The TCP streams (tshark's `tcp.stream`) in which tshark shows, over
 /// TLS, both an HTTP request and an HTTP response.
@@ -104,12 +94,7 @@ fn completed_clients(out: &scenarios::RunOutput) -> (Ends, Ends) {
 
 #[test]
 fn tshark_decrypts_every_library_tls_capture_with_its_key_log() {
-    if Command::new("tshark").arg("--version").output().is_err() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "tshark is missing: .ci/run must install it (apt-get install tshark)"
-        );
-        eprintln!("tshark not installed: skipping (run .ci/run or apt-get install tshark)");
+    if !common::tshark_available() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -6,27 +6,12 @@
 
 mod common;
 
+use common::tshark;
 use sim_core::{Field, Kind};
-use std::process::Command;
-
-fn tshark(args: &[&str]) -> Option<String> {
-    let o = Command::new("tshark").args(args).output().ok()?;
-    assert!(
-        o.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    Some(String::from_utf8(o.stdout).unwrap())
-}
 
 #[test]
 fn tshark_reads_every_library_capture_cleanly() {
-    if Command::new("tshark").arg("--version").output().is_err() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "tshark is missing: .ci/run must install it (apt-get install tshark)"
-        );
-        eprintln!("tshark not installed: skipping (run .ci/run or apt-get install tshark)");
+    if !common::tshark_available() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -57,8 +42,7 @@ fn tshark_reads_every_library_capture_cleanly() {
             "udp.check_checksum:TRUE",
             "-Y",
             "_ws.malformed || _ws.expert.severity >= error || tcp.checksum.status == 0 || ip.checksum.status == 0 || icmp.checksum.status == 0 || udp.checksum.status == 0",
-        ])
-        .unwrap();
+        ]);
         // Wireshark 4.0's desegmentation reports "New fragment overlaps old
         // data (retransmission?)" as an error for a segment it itself
         // labels a retransmission (or out-of-order) when it overlaps data
@@ -93,7 +77,7 @@ fn tshark_reads_every_library_capture_cleanly() {
                 _ => None,
             })
             .collect();
-        let count = tshark(&["-n", "-r", p, "-T", "fields", "-e", "frame.number"]).unwrap();
+        let count = tshark(&["-n", "-r", p, "-T", "fields", "-e", "frame.number"]);
         assert_eq!(count.lines().count(), sent.len(), "{name}");
         // Data retransmissions in our trace are retransmissions to tshark.
         let ours = out
@@ -114,8 +98,7 @@ fn tshark_reads_every_library_capture_cleanly() {
                 "fields",
                 "-e",
                 "frame.number",
-            ])
-            .unwrap();
+            ]);
             assert!(
                 flagged.lines().count() > 0,
                 "{name}: {ours} retransmissions, none flagged by tshark"
@@ -153,8 +136,7 @@ fn check_hellos(name: &str, pcap: &str, out: &scenarios::RunOutput) {
         "fields",
         "-e",
         "tls.handshake.extension.type",
-    ])
-    .unwrap();
+    ]);
     // A segment holds one ClientHello at most; a hello split over two
     // segments is shown once, reassembled.
     let hellos: Vec<Vec<u16>> = hellos
@@ -193,8 +175,7 @@ fn check_hellos(name: &str, pcap: &str, out: &scenarios::RunOutput) {
         "tls.handshake.ciphersuite",
         "-e",
         "tls.handshake.extensions.supported_version",
-    ])
-    .unwrap();
+    ]);
     for l in servers.lines() {
         let (suite, versions) = l.split_once('\t').unwrap_or((l, ""));
         let tls13 = suite.starts_with("0x13");

@@ -514,16 +514,7 @@ fn end_time(sim: &Simulator<Wire>, plan: &Plan) -> SimTime {
 /// [`KEPT_CONNECTIONS`] of these; since every host keeps its first ones,
 /// none of those is missing.
 fn flows(sim: &Simulator<Wire>, plan: &Plan, window: Option<&window::Window>) -> Vec<Flow> {
-    let mut all = Vec::new();
-    for (node, _) in &plan.hosts {
-        let host = sim.endpoint(*node).and_then(|ep| {
-            let ep: &dyn std::any::Any = ep;
-            ep.downcast_ref::<Host>()
-        });
-        if let Some(h) = host {
-            all.extend(h.connections());
-        }
-    }
+    let mut all: Vec<ConnFigures> = hosts(sim, plan).flat_map(Host::connections).collect();
     // A stable sort: a node's ends at one time keep their host's order.
     all.sort_by_key(|c| (c.opened, c.node));
     all.into_iter()
@@ -534,20 +525,18 @@ fn flows(sim: &Simulator<Wire>, plan: &Plan, window: Option<&window::Window>) ->
         .collect()
 }
 
+/// The plan's hosts, in node order.
+fn hosts<'a>(sim: &'a Simulator<Wire>, plan: &'a Plan) -> impl Iterator<Item = &'a Host> {
+    plan.hosts.iter().filter_map(|(node, _)| {
+        let ep: &dyn std::any::Any = sim.endpoint(*node)?;
+        ep.downcast_ref::<Host>()
+    })
+}
+
 /// The key log lines of every host, in node order (see
 /// [`RunOutput::key_log`]).
 fn key_log(sim: &Simulator<Wire>, plan: &Plan) -> Vec<sim_tls::keylog::KeyLogLine> {
-    let mut all = Vec::new();
-    for (node, _) in &plan.hosts {
-        let host = sim.endpoint(*node).and_then(|ep| {
-            let ep: &dyn std::any::Any = ep;
-            ep.downcast_ref::<Host>()
-        });
-        if let Some(h) = host {
-            all.extend(h.key_log());
-        }
-    }
-    all
+    hosts(sim, plan).flat_map(Host::key_log).collect()
 }
 
 fn collect_metrics(sim: &Simulator<Wire>, plan: &Plan) -> Vec<(String, Value)> {

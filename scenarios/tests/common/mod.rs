@@ -86,3 +86,37 @@ pub fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     v.sort();
     v
 }
+
+/// Whether tshark is installed. Without it a test that reads captures is
+/// skipped locally, but fails under `CI`: `.ci/run` installs it.
+#[allow(dead_code)]
+pub fn tshark_available() -> bool {
+    if std::process::Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").is_err(),
+        "tshark is missing: .ci/run must install it (apt-get install tshark)"
+    );
+    eprintln!("tshark not installed: skipping (run .ci/run or apt-get install tshark)");
+    false
+}
+
+/// tshark's standard output for `args`; a failing tshark fails the test.
+#[allow(dead_code)]
+pub fn tshark(args: &[&str]) -> String {
+    let o = std::process::Command::new("tshark")
+        .args(args)
+        .output()
+        .expect("tshark runs");
+    assert!(
+        o.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).expect("tshark writes UTF-8")
+}
