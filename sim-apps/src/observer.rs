@@ -10,8 +10,10 @@
 //! records), or plain HTTP heads (request line, Host, Cookie). Each thing
 //! read is an `observed` trace record.
 
+use std::collections::BTreeMap;
+
+use sim_core::hash::FastMap;
 use sim_core::{Context, Field, Kind, NodeId, Packet, Value};
-use std::collections::{BTreeMap, HashMap};
 
 use sim_tls::msg::Message;
 use sim_tls::record::{ContentType, Deframer, HandshakeJoiner};
@@ -99,7 +101,7 @@ struct Seen {
 /// The running observer.
 #[derive(Debug, Default)]
 pub(crate) struct Observer {
-    streams: HashMap<Flow, Stream>,
+    streams: FastMap<Flow, Stream>,
     seen: Seen,
 }
 

@@ -57,6 +57,7 @@
 
 pub mod datagram;
 pub mod ecn;
+pub mod hash;
 pub mod pattern;
 pub mod qdisc;
 pub mod queue;

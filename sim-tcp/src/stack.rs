@@ -16,9 +16,10 @@
 //! [`poll_transmit`]: TcpStack::poll_transmit
 //! [`poll_timer`]: TcpStack::poll_timer
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+use sim_core::hash::FastMap;
 use sim_core::{NodeId, RngStream, SimTime};
 
 use crate::config::TcpConfig;
@@ -93,7 +94,8 @@ pub struct TcpStack {
     listeners: BTreeMap<u16, Listener>,
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
-    by_quad: HashMap<Quad, ConnId>,
+    /// Looked up per segment and never iterated (`sim_core::hash`).
+    by_quad: FastMap<Quad, ConnId>,
     /// Connections touched since outputs were last drained, in order.
     dirty: Vec<ConnId>,
     stray: VecDeque<(NodeId, Transmit)>,
@@ -134,7 +136,7 @@ impl TcpStack {
             listeners: BTreeMap::new(),
             slots: Vec::new(),
             free: Vec::new(),
-            by_quad: HashMap::new(),
+            by_quad: FastMap::default(),
             dirty: Vec::new(),
             stray: VecDeque::new(),
             events: VecDeque::new(),
