@@ -81,6 +81,19 @@ pub enum HyStart {
     PlusPlus,
 }
 
+/// Which data segments carry PSH.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PushRule {
+    /// Every segment with data. RFC 1122 §4.2.2.2 requires PSH on the last
+    /// buffered segment when SEND has no PUSH flag, and allows it on more.
+    EveryData,
+    /// Linux: the segment that carries the last byte of each write
+    /// (`tcp_push`), and, within a long write, the next segment once half
+    /// the peer's largest window has been sent since the last PSH
+    /// (`forced_push`). A retransmission keeps its original's flag.
+    Writes,
+}
+
 /// The initial congestion window.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum InitialWindow {
@@ -211,6 +224,9 @@ pub struct TcpConfig {
     /// open the window. Off in both profiles: Linux paces CUBIC and Reno
     /// only under the fq qdisc. BBR always paces, at its own rate.
     pub pacing: bool,
+    /// Which data segments carry PSH. rfc: every one; linux: the last of
+    /// each write, as Linux.
+    pub push: PushRule,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
     pub syn_cookies: bool,
     /// Not TCP: a deliberately naive server that considers a connection
@@ -255,6 +271,7 @@ impl TcpConfig {
             hystart: HyStart::Off,
             ecn: EcnMode::Off,
             pacing: false,
+            push: PushRule::EveryData,
             syn_cookies: false,
             two_way_handshake: false,
         };
@@ -281,6 +298,7 @@ impl TcpConfig {
                 hystart: HyStart::Linux,
                 ecn: EcnMode::Accept,
                 rcv_buf_max: Some(LINUX_RCV_BUF_MAX),
+                push: PushRule::Writes,
                 ..rfc
             },
         }

@@ -39,7 +39,7 @@ use std::sync::Arc;
 use sim_core::{Ecn, SimDuration, SimTime};
 
 use crate::autotune::RcvAutotune;
-use crate::config::{CongestionKind, CwndUnit, InitialWindow, TcpConfig};
+use crate::config::{CongestionKind, CwndUnit, InitialWindow, PushRule, TcpConfig};
 use crate::congestion::{
     AckInfo, Bbr, CongestionControl, Cubic, Dctcp, NewReno, RateInfo, Reno, Vegas,
 };
@@ -250,6 +250,8 @@ pub struct Connection {
     peer_wscale: bool,
     /// Bytes the application has written.
     written: u64,
+    /// Where the writes ended, for PSH under [`PushRule::Writes`].
+    push: crate::push::PushMarks,
     fin_queued: bool,
     eff_mss: u32,
 
@@ -443,6 +445,7 @@ impl Connection {
             rcv_wscale: 0,
             peer_wscale: false,
             written: 0,
+            push: crate::push::PushMarks::default(),
             fin_queued: false,
             eff_mss,
             irs: SeqNum(0),
@@ -1041,12 +1044,12 @@ impl Connection {
         if synchronized {
             flags = flags | Flags::ACK;
         }
-        if len > 0 {
-            flags = flags | Flags::PSH;
-        }
         let end = from + u64::from(len) + u64::from(syn) + u64::from(fin);
         let probe = self.probed == Some(from);
         let retransmission = from < self.snd_max && (len > 0 || syn || fin) && !probe;
+        if len > 0 && self.pushes(from + u64::from(syn), len, retransmission) {
+            flags = flags | Flags::PSH;
+        }
         if probe && len > 1 {
             self.probed = None;
         }
@@ -1139,6 +1142,21 @@ impl Connection {
             seg,
             retransmission,
         });
+    }
+
+    /// Whether the segment carrying `len` bytes of data from `start` has
+    /// PSH ([`PushRule`]).
+    fn pushes(&mut self, start: u64, len: u32, retransmission: bool) -> bool {
+        match self.cfg.push {
+            PushRule::EveryData => true,
+            PushRule::Writes => self.push.segment(
+                start,
+                start + u64::from(len),
+                !retransmission,
+                self.snd_una,
+                u64::from(self.max_snd_wnd / 2),
+            ),
+        }
     }
 
     /// The scoreboard records what is sent: for SACK recovery and for an
@@ -1647,6 +1665,9 @@ impl Connection {
             return false;
         }
         self.written += bytes;
+        if bytes > 0 && self.cfg.push == PushRule::Writes {
+            self.push.wrote(1 + self.written);
+        }
         self.transmit(now);
         true
     }

@@ -36,6 +36,7 @@ pub mod cookie;
 pub mod ecn;
 pub mod info;
 pub mod pacing;
+mod push;
 pub mod rate;
 pub mod reassembly;
 pub mod rtt;
@@ -47,7 +48,8 @@ pub mod stack;
 pub mod state;
 
 pub use config::{
-    CongestionKind, CwndUnit, EcnMode, HyStart, InitialWindow, Profile, RtoFormula, TcpConfig,
+    CongestionKind, CwndUnit, EcnMode, HyStart, InitialWindow, Profile, PushRule, RtoFormula,
+    TcpConfig,
 };
 pub use segment::{Data, Flags, SackBlocks, Segment, Timestamps};
 pub use state::State;

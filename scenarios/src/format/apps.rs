@@ -208,6 +208,16 @@ pub enum HyStartName {
     PlusPlus,
 }
 
+/// Which data segments carry PSH.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PushName {
+    /// Every segment with data.
+    Every,
+    /// The last segment of each write, as Linux.
+    Writes,
+}
+
 /// When a TCP application closes its side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -291,6 +301,12 @@ pub struct TcpSpec {
     /// Linux without the fq qdisc; BBR always paces at its own rate).
     #[serde(default)]
     pub pacing: Option<bool>,
+    /// Which data segments carry PSH: `every` (each one; default in
+    /// `rfc`) or `writes` (the last of each write, and one every half the
+    /// peer's largest window within a long write, as Linux; default in
+    /// `linux`).
+    #[serde(default)]
+    pub push: Option<PushName>,
     /// MSS to announce (default 1460).
     #[serde(default)]
     pub mss: Option<u16>,

@@ -35,7 +35,7 @@ mod values;
 pub use apps::{
     CertificateSpec, CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, DnsServerSpec,
     EcnName, EndpointSpec, ExtensionsSpec, HttpSpec, HyStartName, IssuerName, MitmSpec,
-    ObserverSpec, OnOffSpec, ParetoSpec, PeriodSpec, PingSpec, ProfileName, SizeDistSpec,
+    ObserverSpec, OnOffSpec, ParetoSpec, PeriodSpec, PingSpec, ProfileName, PushName, SizeDistSpec,
     SizeParetoSpec, SizeSpec, SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName, UdpSpec,
     ZoneRecordSpec,
 };

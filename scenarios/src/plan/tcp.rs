@@ -17,7 +17,7 @@ use super::stream;
 use crate::error::InputError;
 use crate::format::{
     CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, EcnName, HyStartName, Isns,
-    ProfileName, TcpSpec,
+    ProfileName, PushName, TcpSpec,
 };
 use sim_apps::tcp::{OnPeerClose, Role, Target, TcpApp};
 
@@ -276,6 +276,12 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
     }
     if let Some(b) = t.pacing {
         cfg.pacing = b;
+    }
+    if let Some(p) = t.push {
+        cfg.push = match p {
+            PushName::Every => sim_tcp::PushRule::EveryData,
+            PushName::Writes => sim_tcp::PushRule::Writes,
+        };
     }
     if let Some(n) = t.nagle {
         cfg.nagle = n;
