@@ -227,6 +227,11 @@ pub struct TcpConfig {
     /// Which data segments carry PSH. rfc: every one; linux: the last of
     /// each write, as Linux.
     pub push: PushRule,
+    /// Grow cwnd on an ACK only while the window limits the sender (in
+    /// slow start: while it is under twice the most that was outstanding),
+    /// as Linux's `tcp_is_cwnd_limited`; RFC 9438 §5.8 asks it of CUBIC.
+    /// rfc: off (RFC 5681 grows on every ACK); linux: on.
+    pub cwnd_limited_growth: bool,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
     pub syn_cookies: bool,
     /// Not TCP: a deliberately naive server that considers a connection
@@ -272,6 +277,7 @@ impl TcpConfig {
             ecn: EcnMode::Off,
             pacing: false,
             push: PushRule::EveryData,
+            cwnd_limited_growth: false,
             syn_cookies: false,
             two_way_handshake: false,
         };
@@ -299,6 +305,7 @@ impl TcpConfig {
                 ecn: EcnMode::Accept,
                 rcv_buf_max: Some(LINUX_RCV_BUF_MAX),
                 push: PushRule::Writes,
+                cwnd_limited_growth: true,
                 ..rfc
             },
         }

@@ -252,6 +252,8 @@ pub struct Connection {
     written: u64,
     /// Where the writes ended, for PSH under [`PushRule::Writes`].
     push: crate::push::PushMarks,
+    /// How much of its window the sender used (`cwnd_limited_growth`).
+    cwnd_use: crate::cwnd_use::CwndUse,
     fin_queued: bool,
     eff_mss: u32,
 
@@ -446,6 +448,7 @@ impl Connection {
             peer_wscale: false,
             written: 0,
             push: crate::push::PushMarks::default(),
+            cwnd_use: crate::cwnd_use::CwndUse::default(),
             fin_queued: false,
             eff_mss,
             irs: SeqNum(0),
@@ -1322,6 +1325,39 @@ impl Connection {
     }
 
     fn transmit_data(&mut self, now: SimTime) {
+        let sent_before = self.stats.segments_sent;
+        self.transmit_data_inner(now);
+        if self.cfg.cwnd_limited_growth {
+            self.note_cwnd_use(self.stats.segments_sent != sent_before);
+        }
+    }
+
+    /// Linux's `tcp_cwnd_validate`, after a send attempt: whether cwnd
+    /// stopped it (no room for what waits, or nothing left of the
+    /// window), and how much is outstanding.
+    fn note_cwnd_use(&mut self, sent: bool) {
+        let in_flight = self.in_flight();
+        let cwnd = self.cwnd_limit();
+        let room = cwnd.saturating_sub(in_flight);
+        let left = (1 + self.written).saturating_sub(self.snd_nxt);
+        let limited = room == 0 || (left > 0 && room < left.min(u64::from(self.eff_mss)));
+        if sent || limited {
+            let outstanding = self.snd_max.saturating_sub(self.snd_una);
+            self.cwnd_use
+                .sent(limited, outstanding, self.snd_una, self.snd_max);
+        }
+    }
+
+    /// Whether an ACK may grow the window (`cwnd_use.rs`).
+    fn cwnd_limited(&self) -> bool {
+        !self.cfg.cwnd_limited_growth
+            || self.cwnd_use.cwnd_limited(
+                u64::from(self.cc.cwnd()),
+                self.cc.cwnd() < self.cc.ssthresh(),
+            )
+    }
+
+    fn transmit_data_inner(&mut self, now: SimTime) {
         if self.in_recovery && self.sack_on {
             self.transmit_sack_recovery(now);
         } else {
@@ -2715,6 +2751,7 @@ impl Connection {
                 rtt,
                 snd_una: acked_to,
                 snd_nxt: self.snd_max,
+                cwnd_limited: self.cwnd_limited(),
             });
         }
         if (self.cc.cwnd(), self.cc.ssthresh()) != before {

@@ -33,6 +33,7 @@ pub mod config;
 pub mod congestion;
 pub mod conn;
 pub mod cookie;
+mod cwnd_use;
 pub mod ecn;
 pub mod info;
 pub mod pacing;

@@ -307,6 +307,10 @@ pub struct TcpSpec {
     /// `linux`).
     #[serde(default)]
     pub push: Option<PushName>,
+    /// Grow cwnd only while the window limits the sender, as Linux and
+    /// RFC 9438 §5.8 (default off in `rfc`, on in `linux`).
+    #[serde(default)]
+    pub cwnd_limited_growth: Option<bool>,
     /// MSS to announce (default 1460).
     #[serde(default)]
     pub mss: Option<u16>,

@@ -277,6 +277,9 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
     if let Some(b) = t.pacing {
         cfg.pacing = b;
     }
+    if let Some(b) = t.cwnd_limited_growth {
+        cfg.cwnd_limited_growth = b;
+    }
     if let Some(p) = t.push {
         cfg.push = match p {
             PushName::Every => sim_tcp::PushRule::EveryData,

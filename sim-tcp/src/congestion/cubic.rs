@@ -121,8 +121,10 @@ impl Cubic {
             SlowStartExit::PlusPlus(Some(h)) if slow_start => match h.on_ack(ack) {
                 Step::Grow(divisor) => {
                     // RFC 9406 §4.2: cwnd += min(N, L SMSS) / divisor.
-                    let limit = f64::from(hystart::PP_L);
-                    self.cwnd += acked_seg.min(limit) / f64::from(divisor);
+                    if ack.cwnd_limited {
+                        let limit = f64::from(hystart::PP_L);
+                        self.cwnd += acked_seg.min(limit) / f64::from(divisor);
+                    }
                     return None;
                 }
                 Step::Exit => {
@@ -131,6 +133,12 @@ impl Cubic {
                 }
             },
             SlowStartExit::PlusPlus(_) => {}
+        }
+        if !ack.cwnd_limited {
+            // RFC 9438 §5.8 (Linux's `cubictcp_cong_avoid`): no growth
+            // while the window does not limit the sender; HyStart above
+            // still samples, as Linux's `pkts_acked` does.
+            return None;
         }
         if self.cwnd >= self.ssthresh {
             return Some(acked_seg);
@@ -281,6 +289,7 @@ mod tests {
             rtt: srtt,
             snd_una: 0,
             snd_nxt: 0,
+            cwnd_limited: true,
         }
     }
 
@@ -375,6 +384,7 @@ mod tests {
                 rtt: Some(SimDuration::from_millis(rtt_ms)),
                 snd_una: una + u64::from(MSS) * i,
                 snd_nxt: una + u64::from(MSS) * (2 * n + 10),
+                cwnd_limited: true,
             });
         }
     }

@@ -310,6 +310,7 @@ mod tests {
             rtt: Some(SimDuration(rtt_us * 1000)),
             snd_una,
             snd_nxt,
+            cwnd_limited: true,
         }
     }
 

@@ -70,6 +70,10 @@ pub struct AckInfo {
     /// SND.NXT, one past the highest index sent: where a round that starts
     /// now ends.
     pub snd_nxt: u64,
+    /// The window limited the sender lately (`cwnd_use.rs`): a
+    /// window-based algorithm grows only then. Always true without
+    /// `cwnd_limited_growth`.
+    pub cwnd_limited: bool,
 }
 
 /// A congestion-control algorithm. Sizes are in bytes.

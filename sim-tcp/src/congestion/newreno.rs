@@ -56,6 +56,11 @@ impl CongestionControl for NewReno {
     }
 
     fn on_ack(&mut self, ack: &AckInfo) {
+        if !ack.cwnd_limited {
+            // Linux's `tcp_reno_cong_avoid`: no growth unless the window
+            // limited the sender.
+            return;
+        }
         let (mut acked, smss) = (ack.acked, ack.smss);
         if self.cwnd < self.ssthresh && ack.slow_start_limit <= smss {
             // Slow start, RFC 5681 equation (2): cwnd += min(N, SMSS).
@@ -145,6 +150,7 @@ mod tests {
             rtt: None,
             snd_una: 0,
             snd_nxt: 0,
+            cwnd_limited: true,
         }
     }
 

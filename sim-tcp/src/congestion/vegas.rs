@@ -196,6 +196,7 @@ mod tests {
             rtt,
             snd_una: una,
             snd_nxt: nxt,
+            cwnd_limited: true,
         }
     }
 
