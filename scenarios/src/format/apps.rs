@@ -553,6 +553,31 @@ pub struct TlsSpec {
     /// each on by default; `false` leaves one out.
     #[serde(default)]
     pub extensions: Option<ExtensionsSpec>,
+    /// Deliberate faults in what this end sends, for negative tests (the
+    /// peer's alert is what is under test).
+    #[serde(default)]
+    pub misbehave: Option<MisbehaveSpec>,
+}
+
+/// Faults a TLS end commits on purpose in its handshake messages; each
+/// is traced as a `tls_state` event `misbehaved`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct MisbehaveSpec {
+    /// Send a Finished whose verify_data is wrong (one bit flipped): the
+    /// peer answers decrypt_error (RFC 8446 §4.4.4, RFC 5246 §7.4.9).
+    #[serde(default)]
+    pub bad_verify_data: Option<bool>,
+    /// Never send the handshake message of this name (`Certificate`,
+    /// `ServerKeyExchange`, ...): the peer gets the next one while it
+    /// waits for this one, unexpected_message.
+    #[serde(default)]
+    pub skip: Option<String>,
+    /// Send the handshake message of this name before the one sent just
+    /// before it (the two swap places): unexpected_message at the peer.
+    #[serde(default)]
+    pub out_of_order: Option<String>,
 }
 
 /// Hello extensions to send or answer (each default true). A client
@@ -798,5 +823,6 @@ super::objects::objects_only!(
     CertificateSpec,
     TlsSpec,
     ExtensionsSpec,
+    MisbehaveSpec,
     PingSpec
 );

@@ -34,8 +34,8 @@ mod values;
 
 pub use apps::{
     CertificateSpec, CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, DnsServerSpec,
-    EcnName, EndpointSpec, ExtensionsSpec, HttpSpec, HyStartName, IssuerName, MitmSpec,
-    ObserverSpec, OnOffSpec, ParetoSpec, PeriodSpec, PingSpec, ProfileName, SizeDistSpec,
+    EcnName, EndpointSpec, ExtensionsSpec, HttpSpec, HyStartName, IssuerName, MisbehaveSpec,
+    MitmSpec, ObserverSpec, OnOffSpec, ParetoSpec, PeriodSpec, PingSpec, ProfileName, SizeDistSpec,
     SizeParetoSpec, SizeSpec, SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName, UdpSpec,
     ZoneRecordSpec,
 };

@@ -16,8 +16,8 @@ use crate::error::InputError;
 use sim_apps::dist::Dist;
 
 use crate::format::{
-    CertificateSpec, ExtensionsSpec, HttpSpec, IssuerName, SizeSpec, TcpSpec, TlsSpec,
-    TlsVersionName,
+    CertificateSpec, ExtensionsSpec, HttpSpec, IssuerName, MisbehaveSpec, SizeSpec, TcpSpec,
+    TlsSpec, TlsVersionName,
 };
 use sim_apps::stream::{StreamApp, StreamSide};
 
@@ -298,6 +298,7 @@ fn tls_client(
     cfg.tickets = spec.tickets.unwrap_or(true);
     cfg.early_data = spec.early_data.unwrap_or(false);
     cfg.extensions = extensions(spec.extensions.as_ref(), path, true)?;
+    cfg.misbehave = misbehave(spec.misbehave.as_ref(), path, true)?;
     Ok(StreamApp {
         side: StreamSide::Client(Box::new(cfg)),
         request: message_size(spec.request, 300, &format!("{path}.request"))?,
@@ -373,6 +374,7 @@ fn tls_server(
     }
     cfg.accept_early_data = spec.accept_early_data.unwrap_or(true);
     cfg.extensions = extensions(spec.extensions.as_ref(), path, false)?;
+    cfg.misbehave = misbehave(spec.misbehave.as_ref(), path, false)?;
     Ok(StreamApp {
         side: StreamSide::Server(Box::new(cfg)),
         request: 1,
@@ -433,6 +435,43 @@ fn extensions(
     x.renegotiation_info = e.renegotiation_info.unwrap_or(true);
     x.alpn = e.alpn.unwrap_or(true);
     Ok(x)
+}
+
+/// The faults a client (`client`) or a server commits on purpose; a
+/// message it never sends is refused by name, with the ones it does send.
+fn misbehave(
+    spec: Option<&MisbehaveSpec>,
+    path: &str,
+    client: bool,
+) -> Result<sim_tls::handshake::Misbehave, InputError> {
+    let Some(m) = spec else {
+        return Ok(Default::default());
+    };
+    let (sent, role) = if client {
+        (sim_tls::handshake::CLIENT_MESSAGES, "client")
+    } else {
+        (sim_tls::handshake::SERVER_MESSAGES, "server")
+    };
+    let message = |name: &Option<String>, field: &str| -> Result<_, InputError> {
+        let Some(name) = name else {
+            return Ok(None);
+        };
+        match sent.iter().find(|m| **m == name.as_str()) {
+            Some(m) => Ok(Some(*m)),
+            None => Err(InputError::at(
+                format!("{path}.misbehave.{field}"),
+                format!(
+                    "{name:?} is not a handshake message a TLS {role} sends (one of {})",
+                    sent.join(", ")
+                ),
+            )),
+        }
+    };
+    Ok(sim_tls::handshake::Misbehave {
+        bad_verify_data: m.bad_verify_data.unwrap_or(false),
+        skip: message(&m.skip, "skip")?,
+        out_of_order: message(&m.out_of_order, "out_of_order")?,
+    })
 }
 
 /// The chain a server shows: its leaf (holding `names`; expired, revoked
