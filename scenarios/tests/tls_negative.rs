@@ -147,3 +147,114 @@ fn netsim_check_refuses_an_unknown_message_with_exit_2() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// [`scenario`] with a router `mallory` between the two and one fault
+/// rule on what it forwards to the server, `tamper` being its action.
+fn tampered(tamper: &str, server: &str, client: &str) -> String {
+    format!(
+        r#"{{
+  "name": "t",
+  "stop_at": "10s",
+  "topology": {{"nodes": ["client", "www"], "routers": ["mallory"], "links": [
+    {{"between": ["client", "mallory"], "delay": "5ms", "bandwidth": "20Mbps"}},
+    {{"between": ["mallory", "www"], "delay": "5ms", "bandwidth": "20Mbps"}}]}},
+  "endpoints": [
+    {{"node": "www", "tcp": {{"listen": 443, "tls": {{{server}}}}}}},
+    {{"node": "client", "tcp": {{"connect": "www:443", "tls": {{{client}}}}}}}
+  ],
+  "faults": [{{"from": "mallory", "to": "www", "match": {{"proto": "tcp", "flags": "PSH,ACK"}}, "tamper": {tamper}}}]
+}}"#
+    )
+}
+
+#[test]
+fn bad_tamper_actions_name_the_field() {
+    let cases = [
+        (
+            tampered(r#"{"strip": "keyshare"}"#, "", ""),
+            "faults[0].tamper.strip",
+            "unknown extension \"keyshare\" (one of server_name,",
+        ),
+        (
+            tampered(r#"{"rewrite": "ServerHello.randm", "value": "00"}"#, "", ""),
+            "faults[0].tamper.rewrite",
+            "unknown field \"ServerHello.randm\" (one of ClientHello.legacy_version,",
+        ),
+        (
+            tampered(
+                r#"{"rewrite": "ServerHello.cipher_suite", "value": "13"}"#,
+                "",
+                "",
+            ),
+            "faults[0].tamper.value",
+            "1 bytes, but ServerHello.cipher_suite has 2",
+        ),
+        (
+            tampered(
+                r#"{"rewrite": "ServerHello.random", "value": "xyz"}"#,
+                "",
+                "",
+            ),
+            "faults[0].tamper.value",
+            "is not hex",
+        ),
+        (
+            tampered(r#"{"rewrite": "ServerHello.random"}"#, "", ""),
+            "faults[0].tamper.value",
+            "in hex (32 bytes)",
+        ),
+        (
+            tampered(
+                r#"{"strip": "key_share", "rewrite": "ClientHello.random"}"#,
+                "",
+                "",
+            ),
+            "faults[0].tamper",
+            "give exactly one of",
+        ),
+        (
+            tampered(r#"{"strip": "key_share", "value": "00"}"#, "", ""),
+            "faults[0].tamper.value",
+            "goes with \"rewrite\"",
+        ),
+        (
+            tampered(r#""scramble""#, "", ""),
+            "faults[0].tamper",
+            "unknown variant",
+        ),
+        (
+            tampered(r#"{"drop": "Certificate"}"#, "", ""),
+            "faults[0].tamper",
+            "drop",
+        ),
+    ];
+    assert_refused(&cases);
+}
+
+/// RFC 8446 §4.1.3: a TLS 1.2 ServerHello to a client that offered TLS
+/// 1.3 whose random ends in the downgrade sentinel is illegal_parameter;
+/// an attacker who rewrites the random to carry it (here on a server that
+/// only speaks TLS 1.2) has the client abort.
+#[test]
+fn a_rewritten_server_random_with_the_sentinel_is_illegal_parameter() {
+    let random = format!("{}{}", "00".repeat(24), "444f574e47524401");
+    let text = tampered(
+        &format!(r#"{{"rewrite": "ServerHello.random", "value": "{random}"}}"#),
+        r#""versions": ["1.2"]"#,
+        "",
+    )
+    .replace(
+        r#""from": "mallory", "to": "www""#,
+        r#""from": "mallory", "to": "client""#,
+    );
+    let out = run_text(&text, 1).unwrap();
+    let events = tls_events(&out);
+    assert!(
+        events.contains(&(CLIENT, "alert_sent".into(), "illegal_parameter".into())),
+        "{events:?}"
+    );
+    assert!(
+        events.contains(&(WWW, "alert_received".into(), "illegal_parameter".into())),
+        "{events:?}"
+    );
+}

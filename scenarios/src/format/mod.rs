@@ -41,7 +41,10 @@ pub use apps::{
 };
 pub use derived::{DerivedSpec, SeriesStatSpec};
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
-pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperName};
+pub use faults::{
+    ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperActionSpec, TamperName,
+    TamperSpec,
+};
 pub use generate::{
     DumbbellSpec, EcmpName, FatTreeSpec, FlowsSpec, GeneratorSpec, ParkingLotSpec, RoutingSpec,
 };

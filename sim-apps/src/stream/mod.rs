@@ -33,7 +33,7 @@ use crate::dist::Dist;
 use crate::http;
 use buffers::{RxBytes, TxLog};
 use sim_core::RngStream;
-pub use tamper::tamper;
+pub use tamper::{EXTENSIONS, Extension, FIELDS, HelloField, Tamper, tamper};
 use trace::{content_name, handshake_event};
 use transport::Transport;
 
