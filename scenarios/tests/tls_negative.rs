@@ -258,3 +258,69 @@ fn a_rewritten_server_random_with_the_sentinel_is_illegal_parameter() {
         "{events:?}"
     );
 }
+
+/// A client told to fall back, whose TLS 1.3 handshake fails (here the
+/// server answers its hello without signature_algorithms with
+/// missing_extension), retries once with TLS 1.2 and TLS_FALLBACK_SCSV;
+/// a server that speaks only TLS 1.2 has nothing better to offer (RFC
+/// 7507 §3) and the retry's handshake completes.
+#[test]
+fn a_fallback_retry_completes_with_a_server_that_has_nothing_better() {
+    let text = scenario(
+        r#""versions": ["1.3", "1.2"]"#,
+        r#""versions": ["1.3", "1.2"], "fallback": true, "extensions": {"signature_algorithms": false}"#,
+    );
+    let out = run_text(&text, 1).unwrap();
+    let events = tls_events(&out);
+    assert!(
+        events.contains(&(WWW, "alert_sent".into(), "missing_extension".into())),
+        "{events:?}"
+    );
+    assert_eq!(
+        events.iter().filter(|e| e.1 == "fallback").count(),
+        1,
+        "{events:?}"
+    );
+    // The server takes TLS 1.3 and 1.2: the retry is refused.
+    assert!(
+        events.contains(&(WWW, "alert_sent".into(), "inappropriate_fallback".into())),
+        "{events:?}"
+    );
+
+    // A TLS 1.2-only server, and a first hello whose random mallory
+    // rewrote: the transcripts differ and the first Finished fails; the
+    // retry is left alone, carries the SCSV, and completes, since the
+    // server has no higher version to offer (RFC 7507 §3).
+    let text = tampered(
+        &format!(
+            r#"{{"rewrite": "ClientHello.random", "value": "{}"}}"#,
+            "11".repeat(32)
+        ),
+        r#""versions": ["1.2"]"#,
+        r#""versions": ["1.3", "1.2"], "fallback": true"#,
+    );
+    let out = run_text(&text, 1).unwrap();
+    let events = tls_events(&out);
+    let fallbacks: Vec<_> = events.iter().filter(|e| e.1 == "fallback").collect();
+    assert_eq!(fallbacks.len(), 1, "{events:?}");
+    assert_eq!(
+        events.iter().filter(|e| e.1 == "established").count(),
+        2,
+        "the retry completes on both ends: {events:?}"
+    );
+    assert!(
+        !events.iter().any(|e| e.2 == "inappropriate_fallback"),
+        "{events:?}"
+    );
+    assert_eq!(common::metric(&out, "client.tls.responses"), 1);
+}
+
+#[test]
+fn fallback_is_for_the_client() {
+    let cases = [(
+        scenario(r#""fallback": true"#, ""),
+        "endpoints[0].tcp.tls.fallback",
+        "is for the client",
+    )];
+    assert_refused(&cases);
+}

@@ -518,6 +518,11 @@ pub struct TlsSpec {
     /// Client: refuse RC4, 3DES and MD5 suites.
     #[serde(default)]
     pub refuse_weak: Option<bool>,
+    /// Client: after a connection whose handshake fails, open one more
+    /// that offers only the versions below the highest one offered, with
+    /// TLS_FALLBACK_SCSV (a browser's version fallback; RFC 7507).
+    #[serde(default)]
+    pub fallback: Option<bool>,
     /// Client: keep each connection's session and offer it on the next
     /// connection (TLS 1.2: by ticket if it has one, else by session id;
     /// TLS 1.3: the last ticket, as a PSK).

@@ -110,6 +110,7 @@ fn http_app(t: &TcpSpec, h: &HttpSpec, path: &str, name: &str) -> Result<StreamA
         requests: requests_per_connection(h.requests, &format!("{path}.http.requests"))?,
         host: t.connect.as_deref().map_or(name, host_part).to_string(),
         relay: false,
+        fallback: false,
     })
 }
 
@@ -309,6 +310,7 @@ fn tls_client(
         requests: requests_per_connection(spec.requests, &format!("{path}.requests"))?,
         host,
         relay: false,
+        fallback: spec.fallback.unwrap_or(false),
     })
 }
 
@@ -330,6 +332,7 @@ fn tls_server(
         ("resume", spec.resume.is_some()),
         ("early_data", spec.early_data.is_some()),
         ("requests", spec.requests.is_some()),
+        ("fallback", spec.fallback.is_some()),
     ] {
         if set {
             return misplaced(path, field, "client");
@@ -389,6 +392,7 @@ fn tls_server(
         requests: 1,
         host: String::new(),
         relay: false,
+        fallback: false,
     })
 }
 
