@@ -324,3 +324,68 @@ fn fallback_is_for_the_client() {
     )];
     assert_refused(&cases);
 }
+
+/// tls-downgrade-tamper with the extended master secret turned off on
+/// the server (`"ems": false`, RFC 7627 off): the keys no longer depend
+/// on the transcript, so the client's Finished record opens, and the
+/// Finished value is what catches the rewritten ClientHello:
+/// decrypt_error (RFC 5246 §7.4.9) instead of bad_record_mac.
+#[test]
+fn without_ems_the_downgrade_is_caught_by_the_finished_value() {
+    let file = std::fs::read_to_string(library_file("tls-downgrade-tamper")).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&file).unwrap();
+    doc.as_object_mut().unwrap().remove("expect");
+    let alerts = |doc: &serde_json::Value| {
+        let out = run_text(&doc.to_string(), 1).unwrap();
+        tls_events(&out)
+            .into_iter()
+            .filter(|e| e.1 == "alert_sent")
+            .map(|e| e.2)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(alerts(&doc), ["bad_record_mac"]);
+    // The server is endpoints[0].
+    doc["endpoints"][0]["tcp"]["tls"]["ems"] = serde_json::Value::Bool(false);
+    assert_eq!(alerts(&doc), ["decrypt_error"]);
+}
+
+/// RFC 6125 §6.4.4: a certificate whose CN is the host but whose DNS
+/// names are not fails the name check (bad_certificate); without DNS
+/// names the CN is the name checked.
+#[test]
+fn the_subject_cn_counts_only_without_dns_names() {
+    let run = |certificate: &str| {
+        let text = scenario(
+            &format!(r#""certificate": {certificate}"#),
+            r#""server_name": "www.example.com""#,
+        );
+        tls_events(&run_text(&text, 1).unwrap())
+    };
+    let events = run(r#"{"names": ["other.example.com"], "subject_cn": "www.example.com"}"#);
+    assert!(
+        events.contains(&(CLIENT, "alert_sent".into(), "bad_certificate".into())),
+        "{events:?}"
+    );
+    let events = run(r#"{"names": [], "subject_cn": "www.example.com"}"#);
+    assert!(
+        events.iter().any(|e| e.0 == CLIENT && e.1 == "established"),
+        "{events:?}"
+    );
+    let events = run(r#"{"names": [], "subject_cn": "other.example.com"}"#);
+    assert!(
+        events.contains(&(CLIENT, "alert_sent".into(), "bad_certificate".into())),
+        "{events:?}"
+    );
+    assert_refused(&[
+        (
+            scenario(r#""certificate": {"names": []}"#, ""),
+            "endpoints[0].tcp.tls.certificate.names",
+            "at least one host",
+        ),
+        (
+            scenario(r#""certificate": {"subject_cn": ""}"#, ""),
+            "endpoints[0].tcp.tls.certificate.subject_cn",
+            "not empty",
+        ),
+    ]);
+}

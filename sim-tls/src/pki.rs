@@ -115,6 +115,7 @@ impl DemoPki {
             accept_early_data: false,
             extensions: Default::default(),
             misbehave: Default::default(),
+            ems: true,
         }
     }
 }

@@ -466,6 +466,11 @@ pub struct CertificateSpec {
     /// name a `dns_server` zone or a client's `hosts` table maps to it).
     #[serde(default)]
     pub names: Option<Vec<String>>,
+    /// Its subject's common name (default: the first of `names`). A
+    /// client checks it only when `names` is empty (`[]`): beside DNS
+    /// names the CN is ignored (RFC 6125 §6.4.4).
+    #[serde(default)]
+    pub subject_cn: Option<String>,
     /// Who issued it (default `trusted`).
     #[serde(default)]
     pub issuer: Option<IssuerName>,
@@ -518,6 +523,11 @@ pub struct TlsSpec {
     /// Client: refuse RC4, 3DES and MD5 suites.
     #[serde(default)]
     pub refuse_weak: Option<bool>,
+    /// Offer (client) or take (server) the extended master secret in TLS
+    /// 1.2 (RFC 7627; default true): false behaves as an end from before
+    /// it, whose master secret does not cover the handshake transcript.
+    #[serde(default)]
+    pub ems: Option<bool>,
     /// Client: after a connection whose handshake fails, open one more
     /// that offers only the versions below the highest one offered, with
     /// TLS_FALLBACK_SCSV (a browser's version fallback; RFC 7507).

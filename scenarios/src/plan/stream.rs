@@ -300,6 +300,7 @@ fn tls_client(
     cfg.early_data = spec.early_data.unwrap_or(false);
     cfg.extensions = extensions(spec.extensions.as_ref(), path, true)?;
     cfg.misbehave = misbehave(spec.misbehave.as_ref(), path, true)?;
+    cfg.ems = spec.ems.unwrap_or(true);
     Ok(StreamApp {
         side: StreamSide::Client(Box::new(cfg)),
         request: message_size(spec.request, 300, &format!("{path}.request"))?,
@@ -340,10 +341,17 @@ fn tls_server(
     }
     let c = spec.certificate.clone().unwrap_or_default();
     let names = c.names.clone().unwrap_or_else(|| default_names.to_vec());
-    let Some(first) = names.first() else {
+    if c.subject_cn.as_deref() == Some("") {
+        return Err(InputError::at(
+            format!("{path}.certificate.subject_cn"),
+            "a common name is not empty (leave \"subject_cn\" out for the first of \"names\")",
+        ));
+    }
+    let Some(first) = names.first().or(c.subject_cn.as_ref()) else {
         return Err(InputError::at(
             format!("{path}.certificate.names"),
-            "a certificate names at least one host",
+            "a certificate names at least one host (in \"names\", or with none there, \
+             in \"subject_cn\")",
         ));
     };
     let pki = sim_tls::pki::DemoPki::new(first, date);
@@ -378,6 +386,7 @@ fn tls_server(
     cfg.accept_early_data = spec.accept_early_data.unwrap_or(true);
     cfg.extensions = extensions(spec.extensions.as_ref(), path, false)?;
     cfg.misbehave = misbehave(spec.misbehave.as_ref(), path, false)?;
+    cfg.ems = spec.ems.unwrap_or(true);
     Ok(StreamApp {
         side: StreamSide::Server(Box::new(cfg)),
         request: 1,
@@ -489,6 +498,9 @@ fn server_chain(
 ) -> Result<Vec<sim_tls::cert::Certificate>, InputError> {
     let mut leaf = pki.leaf.clone();
     leaf.san = names;
+    if let Some(cn) = &c.subject_cn {
+        leaf.subject = cn.clone();
+    }
     if let Some(size) = c.size {
         if !(200..=16_000).contains(&size) {
             return Err(InputError::at(

@@ -183,6 +183,9 @@ pub struct ServerConfig {
     pub extensions: Extensions,
     /// Deliberate faults in what this end sends (negative tests).
     pub misbehave: Misbehave,
+    /// Take the extended master secret when a client offers it (RFC
+    /// 7627); false answers as a server from before it.
+    pub ems: bool,
 }
 
 /// See [`ServerConfig::certificate_cache`].

@@ -146,3 +146,59 @@ fn out_of_order_first_message_changes_nothing() {
     assert!(r.client_up && r.server_up, "{:?}", r.wire);
     assert!(misbehaved(&r.client).is_empty());
 }
+
+/// RFC 7627 §5.1: either end turning the extended master secret off
+/// leaves the handshake without it, and both ends agree.
+#[test]
+fn ems_off_on_either_side_means_no_ems() {
+    // A session id makes the client report its session, and whether it
+    // has EMS.
+    let sessions = |c: ClientConfig, mut s: ServerConfig| {
+        s.sessions = Some(SessionCache::new());
+        let r = run(c, s, no_tamper);
+        assert!(r.client_up && r.server_up, "{:?}", r.wire);
+        r.client
+            .iter()
+            .find_map(|e| match e {
+                HandshakeEvent::NewSession(s) => Some(s.ems),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let (c, s) = configs(&[Version::Tls12], &[ECDHE12]);
+    assert!(sessions(c.clone(), s.clone()));
+    let mut off = s.clone();
+    off.ems = false;
+    assert!(!sessions(c.clone(), off));
+    let mut off = c;
+    off.ems = false;
+    assert!(!sessions(off, s));
+}
+
+/// Without EMS the Finished check is what catches a ClientHello changed
+/// in flight (RFC 5246 §7.4.9): a suite list rewritten to its weakest
+/// suite leaves the randoms and so the keys alone, but the transcripts
+/// differ, and the server answers the client's Finished with
+/// decrypt_error. (With EMS the master secrets already differ, and a
+/// record layer would fail the Finished record itself: bad_record_mac.)
+#[test]
+fn without_ems_a_downgraded_hello_is_decrypt_error() {
+    let (mut c, mut s) = configs(&[Version::Tls12], &[ECDHE12, RSA12]);
+    c.ems = false;
+    s.ems = false;
+    let r = run(c, s, |from_client, name, bytes| {
+        if from_client && name == "ClientHello" {
+            // Header (4), version (2), random (32), session id.
+            let at = 4 + 2 + 32 + 1 + usize::from(bytes[38]);
+            let len = usize::from(u16::from_be_bytes([bytes[at], bytes[at + 1]]));
+            let list = at + 2;
+            let last = [bytes[list + len - 2], bytes[list + len - 1]];
+            for i in (list..list + len).step_by(2) {
+                bytes[i..i + 2].copy_from_slice(&last);
+            }
+        }
+    });
+    assert!(r.wire.contains(&"C>Finished".to_string()), "{:?}", r.wire);
+    assert_eq!(alert_sent(&r.server), Some(Alert::DecryptError));
+    assert!(!r.server_up);
+}
