@@ -389,3 +389,37 @@ fn the_subject_cn_counts_only_without_dns_names() {
         ),
     ]);
 }
+
+/// The library's negative scenarios check what their names promise:
+/// without the fault (or the fallback) their expectations fail.
+#[test]
+fn the_negative_library_scenarios_fail_without_their_fault() {
+    let cases = [
+        (
+            "tls-bad-finished",
+            r#""bad_verify_data": true"#,
+            r#""bad_verify_data": false"#,
+        ),
+        (
+            "tls-tamper-strip-extension",
+            r#""strip": "key_share""#,
+            r#""strip": "pre_shared_key""#,
+        ),
+        (
+            "tls-version-fallback-scsv",
+            r#""fallback": true"#,
+            r#""fallback": false"#,
+        ),
+    ];
+    for (name, from, to) in cases {
+        let text = std::fs::read_to_string(library_file(name)).unwrap();
+        assert!(text.contains(from), "{name} has {from}");
+        let plan = scenarios::plan_from_str(&text.replace(from, to)).unwrap();
+        let out = scenarios::run(&plan, plan.default_seed);
+        assert_eq!(
+            out.outcome,
+            scenarios::Outcome::Failed,
+            "{name} with {to} should fail"
+        );
+    }
+}
