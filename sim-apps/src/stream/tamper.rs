@@ -7,9 +7,9 @@
 //! (doing that takes a TCP-terminating proxy: the scenario's `mitm`).
 //! So stripping an extension renames it to padding (RFC 7685) and zeroes
 //! its body: the receiver no longer finds it, and every length stays
-//! right. Only what travels in the clear can be changed this way: the
-//! hellos (and TLS 1.2's certificate flight); TLS 1.3's encrypted
-//! messages cannot be read, so they are left alone.
+//! right. `strip` and `rewrite` reach the hellos only, in records that
+//! start and end within the segment; TLS 1.3's later messages are
+//! encrypted and cannot be read.
 
 /// A change an on-path attacker makes to a TLS segment.
 #[derive(Clone, Debug, PartialEq, Eq)]
