@@ -266,10 +266,18 @@ pub fn validate(
             }
         }
     }
-    if !leaf.san.iter().any(|n| name_matches(n, host)) {
+    // RFC 6125 §6.4.4: the subject's CN is a name only when the
+    // certificate has no DNS names (subjectAltName); with them it is
+    // ignored.
+    let names = if leaf.san.is_empty() {
+        std::slice::from_ref(&leaf.subject)
+    } else {
+        &leaf.san[..]
+    };
+    if !names.iter().any(|n| name_matches(n, host)) {
         return Err(CertError::NameMismatch {
             host: host.to_string(),
-            names: leaf.san.clone(),
+            names: names.to_vec(),
         });
     }
     Ok(())
@@ -317,6 +325,33 @@ mod tests {
         let (chain, trust) = pki();
         assert_eq!(check(&chain, "www.example.com", &trust), Ok(()));
         assert_eq!(check(&chain, "img.cdn.example.com", &trust), Ok(()));
+    }
+
+    /// RFC 6125 §6.4.4: the CN names the host only when the certificate
+    /// has no DNS names; beside them it is ignored (bad_certificate).
+    #[test]
+    fn the_subject_cn_counts_only_without_dns_names() {
+        let (mut chain, trust) = pki();
+        chain[0].subject = "cn.example.com".into();
+        let e = check(&chain, "cn.example.com", &trust).unwrap_err();
+        assert_eq!(
+            e,
+            CertError::NameMismatch {
+                host: "cn.example.com".into(),
+                names: vec!["www.example.com".into(), "*.cdn.example.com".into()],
+            }
+        );
+        assert_eq!(e.alert(), Alert::BadCertificate);
+        chain[0].san.clear();
+        assert_eq!(check(&chain, "cn.example.com", &trust), Ok(()));
+        let e = check(&chain, "www.example.com", &trust).unwrap_err();
+        assert_eq!(
+            e,
+            CertError::NameMismatch {
+                host: "www.example.com".into(),
+                names: vec!["cn.example.com".into()],
+            }
+        );
     }
 
     #[test]

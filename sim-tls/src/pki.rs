@@ -96,6 +96,7 @@ impl DemoPki {
             early_data: false,
             ticket_age_ms: 0,
             extensions: Default::default(),
+            misbehave: Default::default(),
         }
     }
 
@@ -113,6 +114,8 @@ impl DemoPki {
             max_early_data: 0,
             accept_early_data: false,
             extensions: Default::default(),
+            misbehave: Default::default(),
+            ems: true,
         }
     }
 }

@@ -486,6 +486,11 @@ pub struct CertificateSpec {
     /// name a `dns_server` zone or a client's `hosts` table maps to it).
     #[serde(default)]
     pub names: Option<Vec<String>>,
+    /// Its subject's common name (default: the first of `names`). A
+    /// client checks it only when `names` is empty (`[]`): beside DNS
+    /// names the CN is ignored (RFC 6125 §6.4.4).
+    #[serde(default)]
+    pub subject_cn: Option<String>,
     /// Who issued it (default `trusted`).
     #[serde(default)]
     pub issuer: Option<IssuerName>,
@@ -538,6 +543,16 @@ pub struct TlsSpec {
     /// Client: refuse RC4, 3DES and MD5 suites.
     #[serde(default)]
     pub refuse_weak: Option<bool>,
+    /// Offer (client) or take (server) the extended master secret in TLS
+    /// 1.2 (RFC 7627; default true): false behaves as an end from before
+    /// it, whose master secret does not cover the handshake transcript.
+    #[serde(default)]
+    pub ems: Option<bool>,
+    /// Client: after a connection whose handshake fails, open one more
+    /// that offers only the versions below the highest one offered, with
+    /// TLS_FALLBACK_SCSV (a browser's version fallback; RFC 7507).
+    #[serde(default)]
+    pub fallback: Option<bool>,
     /// Client: keep each connection's session and offer it on the next
     /// connection (TLS 1.2: by ticket if it has one, else by session id;
     /// TLS 1.3: the last ticket, as a PSK).
@@ -573,6 +588,31 @@ pub struct TlsSpec {
     /// each on by default; `false` leaves one out.
     #[serde(default)]
     pub extensions: Option<ExtensionsSpec>,
+    /// Deliberate faults in what this end sends, for negative tests (the
+    /// peer's alert is what is under test).
+    #[serde(default)]
+    pub misbehave: Option<MisbehaveSpec>,
+}
+
+/// Faults a TLS end commits on purpose in its handshake messages; each
+/// is traced as a `tls_state` event `misbehaved`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct MisbehaveSpec {
+    /// Send a Finished whose verify_data is wrong (one bit flipped): the
+    /// peer answers decrypt_error (RFC 8446 §4.4.4, RFC 5246 §7.4.9).
+    #[serde(default)]
+    pub bad_verify_data: Option<bool>,
+    /// Never send the handshake message of this name (`Certificate`,
+    /// `ServerKeyExchange`, ...): the peer gets the next one while it
+    /// waits for this one, unexpected_message.
+    #[serde(default)]
+    pub skip: Option<String>,
+    /// Send the handshake message of this name before the one sent just
+    /// before it (the two swap places): unexpected_message at the peer.
+    #[serde(default)]
+    pub out_of_order: Option<String>,
 }
 
 /// Hello extensions to send or answer (each default true). A client
@@ -818,5 +858,6 @@ super::objects::objects_only!(
     CertificateSpec,
     TlsSpec,
     ExtensionsSpec,
+    MisbehaveSpec,
     PingSpec
 );

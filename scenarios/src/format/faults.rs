@@ -166,7 +166,80 @@ pub struct FaultSpec {
     pub delay: Option<Duration>,
     /// Change the packet in flight, as an on-path attacker would.
     #[serde(default)]
-    pub tamper: Option<TamperName>,
+    pub tamper: Option<TamperSpec>,
+}
+
+/// What an on-path attacker does: a named change, or a change to a
+/// named part of the hellos.
+#[derive(Debug, Clone)]
+pub enum TamperSpec {
+    /// `"corrupt"` or `"downgrade"`.
+    Name(TamperName),
+    /// `{"strip": extension}` or `{"rewrite": field, "value": hex}`.
+    Action(TamperActionSpec),
+}
+
+impl JsonSchema for TamperSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TamperSpec".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let name = g.subschema_for::<TamperName>();
+        let action = g.subschema_for::<TamperActionSpec>();
+        schemars::json_schema!({
+            "description": "A named change (\"corrupt\", \"downgrade\"), or {\"strip\": extension} or {\"rewrite\": field, \"value\": hex}.",
+            "anyOf": [name, action]
+        })
+    }
+}
+
+/// By hand rather than `untagged`, so that a mistake says what it is at
+/// its own path.
+impl<'de> Deserialize<'de> for TamperSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, IntoDeserializer, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TamperSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "\"corrupt\", \"downgrade\", {\"strip\": extension} or \
+                     {\"rewrite\": field, \"value\": hex}",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TamperSpec, E> {
+                TamperName::deserialize(v.into_deserializer()).map(TamperSpec::Name)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, m: A) -> Result<TamperSpec, A::Error> {
+                TamperActionSpec::deserialize(de::value::MapAccessDeserializer::new(m))
+                    .map(TamperSpec::Action)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A change to a named part of the plaintext hellos, made without
+/// changing any length (TCP's sequence numbers stay right). Give one of
+/// `strip` and `rewrite`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct TamperActionSpec {
+    /// Take this extension out of every hello in the segment (it becomes
+    /// padding, RFC 7685): `key_share`, `signature_algorithms`,
+    /// `supported_groups`, `supported_versions`, `extended_master_secret`,
+    /// ... (IANA names; `alpn` for application_layer_protocol_negotiation).
+    #[serde(default)]
+    pub strip: Option<String>,
+    /// Overwrite this field of a hello: `ClientHello.random`,
+    /// `ServerHello.random`, `ClientHello.legacy_version`,
+    /// `ServerHello.legacy_version`, `ServerHello.cipher_suite`.
+    #[serde(default)]
+    pub rewrite: Option<String>,
+    /// With `rewrite`: the new bytes in hex, as many as the field has.
+    #[serde(default)]
+    pub value: Option<String>,
 }
 
 /// What an on-path attacker does to a TLS segment.
@@ -186,5 +259,6 @@ super::objects::objects_only!(
     InjectSpec,
     InjectTcp,
     InjectTimestamps,
-    FaultSpec
+    FaultSpec,
+    TamperActionSpec
 );

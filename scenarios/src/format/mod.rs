@@ -34,14 +34,17 @@ mod values;
 
 pub use apps::{
     CertificateSpec, CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, DnsServerSpec,
-    EcnName, EndpointSpec, ExtensionsSpec, HttpSpec, HyStartName, IssuerName, MitmSpec,
-    ObserverSpec, OnOffSpec, ParetoSpec, PeriodSpec, PingSpec, ProfileName, PushName, SizeDistSpec,
-    SizeParetoSpec, SizeSpec, SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName, UdpSpec,
-    ZoneRecordSpec,
+    EcnName, EndpointSpec, ExtensionsSpec, HttpSpec, HyStartName, IssuerName, MisbehaveSpec,
+    MitmSpec, ObserverSpec, OnOffSpec, ParetoSpec, PeriodSpec, PingSpec, ProfileName, PushName,
+    SizeDistSpec, SizeParetoSpec, SizeSpec, SynFloodSpec, TcpSpec, TlsSpec, TlsVersionName,
+    UdpSpec, ZoneRecordSpec,
 };
 pub use derived::{DerivedSpec, SeriesStatSpec};
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
-pub use faults::{ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperName};
+pub use faults::{
+    ActionSpec, FaultSpec, InjectSpec, InjectTcp, InjectTimestamps, TamperActionSpec, TamperName,
+    TamperSpec,
+};
 pub use generate::{
     DumbbellSpec, EcmpName, FatTreeSpec, FlowsSpec, GeneratorSpec, ParkingLotSpec, RoutingSpec,
 };

@@ -10,7 +10,8 @@ use sim_core::{FaultAction, LinkDirId, NodeId, SimDuration, SimTime, Topology, V
 use super::check::{exactly_one, given, node};
 use super::metrics::as_number;
 use crate::error::InputError;
-use crate::format::{FaultSpec, InjectSpec, TamperName};
+use crate::format::{FaultSpec, InjectSpec, TamperActionSpec, TamperName, TamperSpec};
+use sim_apps::stream::{EXTENSIONS, FIELDS, Tamper};
 
 /// A checked fault rule.
 #[derive(Debug, Clone)]
@@ -29,6 +30,8 @@ pub struct FaultRule {
     pub before: SimTime,
     /// What happens.
     pub action: FaultAction,
+    /// With [`FaultAction::Modified`]: the change to the segment's bytes.
+    pub tamper: Option<Tamper>,
 }
 
 /// A crafted segment: (time, entry node, claimed source, destination,
@@ -81,7 +84,7 @@ pub(super) fn injections(
 
 fn fault_rule(f: &FaultSpec, path: &str, topology: &Topology) -> Result<FaultRule, InputError> {
     let dirs = watched_dirs(f, path, topology)?;
-    let action = fault_action(f, path)?;
+    let (action, tamper) = fault_action(f, path)?;
     let first = f.nth.unwrap_or(1);
     if first == 0 {
         return Err(InputError::at(
@@ -108,6 +111,7 @@ fn fault_rule(f: &FaultSpec, path: &str, topology: &Topology) -> Result<FaultRul
         after: SimTime::ZERO + f.after.map_or(SimDuration::ZERO, |d| d.0),
         before: f.before.map_or(SimTime::MAX, |d| SimTime::ZERO + d.0),
         action,
+        tamper,
     })
 }
 
@@ -152,7 +156,7 @@ fn watched_dirs(
     Ok(dirs)
 }
 
-fn fault_action(f: &FaultSpec, path: &str) -> Result<FaultAction, InputError> {
+fn fault_action(f: &FaultSpec, path: &str) -> Result<(FaultAction, Option<Tamper>), InputError> {
     let which = exactly_one(
         path,
         "give exactly one action:",
@@ -160,16 +164,101 @@ fn fault_action(f: &FaultSpec, path: &str) -> Result<FaultAction, InputError> {
             ("\"drop\": true", f.drop),
             ("\"duplicate\": true", f.duplicate),
             ("\"delay\": duration", given(&f.delay)),
-            ("\"tamper\": \"corrupt\" | \"downgrade\"", given(&f.tamper)),
+            ("\"tamper\": ...", given(&f.tamper)),
         ],
     )?;
-    Ok(match (which, f.delay, f.tamper) {
-        (0, ..) => FaultAction::Drop,
-        (1, ..) => FaultAction::Duplicate,
-        (2, Some(d), _) => FaultAction::Delay(d.0),
-        (_, _, Some(TamperName::Corrupt)) => FaultAction::Modified("corrupt"),
-        _ => FaultAction::Modified("downgrade"),
+    Ok(match (which, f.delay, &f.tamper) {
+        (0, ..) => (FaultAction::Drop, None),
+        (1, ..) => (FaultAction::Duplicate, None),
+        (2, Some(d), _) => (FaultAction::Delay(d.0), None),
+        (_, _, Some(t)) => {
+            let t = tamper(t, &format!("{path}.tamper"))?;
+            (FaultAction::Modified(t.reason()), Some(t))
+        }
+        _ => unreachable!("exactly_one found one of the four"),
     })
+}
+
+/// The change a `tamper` action names, its extension or field checked
+/// against those the attacker knows.
+fn tamper(t: &TamperSpec, path: &str) -> Result<Tamper, InputError> {
+    let a = match t {
+        TamperSpec::Name(TamperName::Corrupt) => return Ok(Tamper::Corrupt),
+        TamperSpec::Name(TamperName::Downgrade) => return Ok(Tamper::Downgrade),
+        TamperSpec::Action(a) => a,
+    };
+    let TamperActionSpec {
+        strip,
+        rewrite,
+        value,
+    } = a;
+    match (strip, rewrite) {
+        (Some(name), None) => {
+            if value.is_some() {
+                return Err(InputError::at(
+                    format!("{path}.value"),
+                    "\"value\" goes with \"rewrite\", not \"strip\"",
+                ));
+            }
+            EXTENSIONS
+                .iter()
+                .find(|x| x.name == name)
+                .map(Tamper::Strip)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = EXTENSIONS.iter().map(|x| x.name).collect();
+                    InputError::at(
+                        format!("{path}.strip"),
+                        format!("unknown extension {name:?} (one of {})", names.join(", ")),
+                    )
+                })
+        }
+        (None, Some(name)) => {
+            let Some(field) = FIELDS.iter().find(|f| f.name == name) else {
+                let names: Vec<&str> = FIELDS.iter().map(|f| f.name).collect();
+                return Err(InputError::at(
+                    format!("{path}.rewrite"),
+                    format!("unknown field {name:?} (one of {})", names.join(", ")),
+                ));
+            };
+            let vpath = format!("{path}.value");
+            let Some(hex) = value else {
+                return Err(InputError::at(
+                    vpath,
+                    format!("give the new {name} in hex ({} bytes)", field.len),
+                ));
+            };
+            let bytes = parse_hex(hex).ok_or_else(|| {
+                InputError::at(&vpath, format!("{hex:?} is not hex (two digits a byte)"))
+            })?;
+            if bytes.len() != field.len {
+                return Err(InputError::at(
+                    vpath,
+                    format!(
+                        "{} bytes, but {name} has {} (lengths never change in flight)",
+                        bytes.len(),
+                        field.len
+                    ),
+                ));
+            }
+            Ok(Tamper::Rewrite(field, bytes))
+        }
+        _ => Err(InputError::at(
+            path,
+            "give exactly one of {\"strip\": extension} and {\"rewrite\": field, \"value\": hex}",
+        )),
+    }
+}
+
+/// Bytes written as hex digits, two a byte.
+fn parse_hex(text: &str) -> Option<Vec<u8>> {
+    let digits: Vec<u8> = text
+        .chars()
+        .map(|c| c.to_digit(16).and_then(|d| u8::try_from(d).ok()))
+        .collect::<Option<_>>()?;
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    Some(digits.chunks(2).map(|p| p[0] << 4 | p[1]).collect())
 }
 
 /// Reads control bits written as `"SYN,ACK"`.

@@ -16,8 +16,8 @@ use crate::error::InputError;
 use sim_apps::dist::Dist;
 
 use crate::format::{
-    CertificateSpec, ExtensionsSpec, HttpSpec, IssuerName, SizeSpec, TcpSpec, TlsSpec,
-    TlsVersionName,
+    CertificateSpec, ExtensionsSpec, HttpSpec, IssuerName, MisbehaveSpec, SizeSpec, TcpSpec,
+    TlsSpec, TlsVersionName,
 };
 use sim_apps::stream::{StreamApp, StreamSide};
 
@@ -110,6 +110,7 @@ fn http_app(t: &TcpSpec, h: &HttpSpec, path: &str, name: &str) -> Result<StreamA
         requests: requests_per_connection(h.requests, &format!("{path}.http.requests"))?,
         host: t.connect.as_deref().map_or(name, host_part).to_string(),
         relay: false,
+        fallback: false,
     })
 }
 
@@ -298,6 +299,8 @@ fn tls_client(
     cfg.tickets = spec.tickets.unwrap_or(true);
     cfg.early_data = spec.early_data.unwrap_or(false);
     cfg.extensions = extensions(spec.extensions.as_ref(), path, true)?;
+    cfg.misbehave = misbehave(spec.misbehave.as_ref(), path, true)?;
+    cfg.ems = spec.ems.unwrap_or(true);
     Ok(StreamApp {
         side: StreamSide::Client(Box::new(cfg)),
         request: message_size(spec.request, 300, &format!("{path}.request"))?,
@@ -308,6 +311,7 @@ fn tls_client(
         requests: requests_per_connection(spec.requests, &format!("{path}.requests"))?,
         host,
         relay: false,
+        fallback: spec.fallback.unwrap_or(false),
     })
 }
 
@@ -329,6 +333,7 @@ fn tls_server(
         ("resume", spec.resume.is_some()),
         ("early_data", spec.early_data.is_some()),
         ("requests", spec.requests.is_some()),
+        ("fallback", spec.fallback.is_some()),
     ] {
         if set {
             return misplaced(path, field, "client");
@@ -336,10 +341,17 @@ fn tls_server(
     }
     let c = spec.certificate.clone().unwrap_or_default();
     let names = c.names.clone().unwrap_or_else(|| default_names.to_vec());
-    let Some(first) = names.first() else {
+    if c.subject_cn.as_deref() == Some("") {
+        return Err(InputError::at(
+            format!("{path}.certificate.subject_cn"),
+            "a common name is not empty (leave \"subject_cn\" out for the first of \"names\")",
+        ));
+    }
+    let Some(first) = names.first().or(c.subject_cn.as_ref()) else {
         return Err(InputError::at(
             format!("{path}.certificate.names"),
-            "a certificate names at least one host",
+            "a certificate names at least one host (in \"names\", or with none there, \
+             in \"subject_cn\")",
         ));
     };
     let pki = sim_tls::pki::DemoPki::new(first, date);
@@ -373,6 +385,8 @@ fn tls_server(
     }
     cfg.accept_early_data = spec.accept_early_data.unwrap_or(true);
     cfg.extensions = extensions(spec.extensions.as_ref(), path, false)?;
+    cfg.misbehave = misbehave(spec.misbehave.as_ref(), path, false)?;
+    cfg.ems = spec.ems.unwrap_or(true);
     Ok(StreamApp {
         side: StreamSide::Server(Box::new(cfg)),
         request: 1,
@@ -387,6 +401,7 @@ fn tls_server(
         requests: 1,
         host: String::new(),
         relay: false,
+        fallback: false,
     })
 }
 
@@ -435,6 +450,43 @@ fn extensions(
     Ok(x)
 }
 
+/// The faults a client (`client`) or a server commits on purpose; a
+/// message it never sends is refused by name, with the ones it does send.
+fn misbehave(
+    spec: Option<&MisbehaveSpec>,
+    path: &str,
+    client: bool,
+) -> Result<sim_tls::handshake::Misbehave, InputError> {
+    let Some(m) = spec else {
+        return Ok(Default::default());
+    };
+    let (sent, role) = if client {
+        (sim_tls::handshake::CLIENT_MESSAGES, "client")
+    } else {
+        (sim_tls::handshake::SERVER_MESSAGES, "server")
+    };
+    let message = |name: &Option<String>, field: &str| -> Result<_, InputError> {
+        let Some(name) = name else {
+            return Ok(None);
+        };
+        match sent.iter().find(|m| **m == name.as_str()) {
+            Some(m) => Ok(Some(*m)),
+            None => Err(InputError::at(
+                format!("{path}.misbehave.{field}"),
+                format!(
+                    "{name:?} is not a handshake message a TLS {role} sends (one of {})",
+                    sent.join(", ")
+                ),
+            )),
+        }
+    };
+    Ok(sim_tls::handshake::Misbehave {
+        bad_verify_data: m.bad_verify_data.unwrap_or(false),
+        skip: message(&m.skip, "skip")?,
+        out_of_order: message(&m.out_of_order, "out_of_order")?,
+    })
+}
+
 /// The chain a server shows: its leaf (holding `names`; expired, revoked
 /// or resized as asked) and whoever issued it.
 fn server_chain(
@@ -446,6 +498,9 @@ fn server_chain(
 ) -> Result<Vec<sim_tls::cert::Certificate>, InputError> {
     let mut leaf = pki.leaf.clone();
     leaf.san = names;
+    if let Some(cn) = &c.subject_cn {
+        leaf.subject = cn.clone();
+    }
     if let Some(size) = c.size {
         if !(200..=16_000).contains(&size) {
             return Err(InputError::at(

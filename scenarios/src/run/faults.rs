@@ -39,12 +39,12 @@ pub(super) fn fault_hook(plan: &Plan) -> sim_core::FaultHook<Wire> {
             *count += 1;
             let n = *count;
             if n >= rule.first && (rule.times == 0 || n < rule.first + rule.times) {
-                if let sim_core::FaultAction::Modified(how) = rule.action {
+                if let Some(how) = &rule.tamper {
                     // Only a segment with real (TLS) bytes can be changed.
                     let changed = match &mut packet.payload {
                         Wire::Tcp { bytes: Some(b), .. } => {
                             let mut v = b.to_vec();
-                            let done = sim_apps::stream::tamper(how, &mut v);
+                            let done = how.apply(&mut v);
                             *b = std::sync::Arc::from(v);
                             done
                         }

@@ -41,6 +41,7 @@ fn tcp(role: Role, stream: Option<StreamSide>) -> TcpApp {
                 requests: 1,
                 host: "www.example.com".into(),
                 relay: false,
+                fallback: false,
             })
         }),
     }

@@ -33,7 +33,7 @@ use crate::dist::Dist;
 use crate::http;
 use buffers::{RxBytes, TxLog};
 use sim_core::RngStream;
-pub use tamper::tamper;
+pub use tamper::{EXTENSIONS, Extension, FIELDS, HelloField, Tamper, tamper};
 use trace::{content_name, handshake_event};
 use transport::Transport;
 
@@ -86,6 +86,11 @@ pub struct StreamApp {
     /// request it reads to the host instead of answering, a client sends
     /// the request it is given and hands back the whole response.
     pub relay: bool,
+    /// Client: after a connection whose handshake fails, open one more,
+    /// offering only the versions below the highest one the failed
+    /// connection offered and TLS_FALLBACK_SCSV (a browser's version
+    /// fallback, RFC 7507 §1).
+    pub fallback: bool,
 }
 
 /// The largest response a drawn size gives (64 MiB): the stream holds a

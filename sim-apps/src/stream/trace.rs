@@ -56,6 +56,10 @@ pub(super) fn handshake_event(h: TlsEvent, s: &mut Step) {
             }
             .into(),
         )],
+        TlsEvent::Misbehaved(what) => vec![
+            (Field::Event, "misbehaved".into()),
+            (Field::Reason, Value::from(what)),
+        ],
         TlsEvent::NewSession(session) => {
             let ticket = session.ticket.is_some();
             s.new_session = Some(session);

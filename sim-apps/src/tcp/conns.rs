@@ -33,6 +33,8 @@ pub(super) struct ConnApp {
     pub(super) thinking: bool,
     /// A client connection that has counted as done.
     pub(super) finished: bool,
+    /// Its TLS handshake completed.
+    pub(super) tls_up: bool,
     /// A relay's upstream connection: the request to send once connected.
     pub(super) relay_request: Option<Vec<u8>>,
     /// A relay's upstream connection still owes its response.

@@ -20,6 +20,9 @@ use crate::timer::{Slot, TcpTimer, Timer};
 pub(super) struct Dialer {
     /// Connections opened so far.
     pub(super) opened: u64,
+    /// Fallback retries owed beyond the application's `connections`
+    /// (`StreamApp::fallback`).
+    pub(super) retries: u64,
     /// Connections not yet finished.
     pub(super) active: u32,
     /// Looks the target's name up, if it has one.
@@ -61,7 +64,7 @@ impl TcpHost {
         let Role::Connect { remote, .. } = &self.app.role else {
             return;
         };
-        if self.dialer.opened >= self.app.connections.max(1) || self.stopped {
+        if self.dialer.opened >= self.app.connections.max(1) + self.dialer.retries || self.stopped {
             return;
         }
         self.dialer.opened += 1;
@@ -208,7 +211,9 @@ impl TcpHost {
         // A client that thinks between requests thinks before its next
         // connection too.
         let think = match self.app.stream.clone() {
-            Some(app) if self.dialer.opened < self.app.connections.max(1) => self.draw_think(&app),
+            Some(app) if self.dialer.opened < self.app.connections.max(1) + self.dialer.retries => {
+                self.draw_think(&app)
+            }
             _ => None,
         };
         match think {

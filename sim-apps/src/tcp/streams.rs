@@ -44,6 +44,9 @@ pub(super) struct Sessions {
     /// The key log lines of every connection so far, in the order their
     /// keys were installed.
     pub(super) key_log: Vec<sim_tls::keylog::KeyLogLine>,
+    /// Client with `fallback`: the versions the next connection offers
+    /// after a failed handshake (highest first), once one failed.
+    fallback: Option<Vec<sim_tls::suite::Version>>,
 }
 
 impl Sessions {
@@ -83,6 +86,11 @@ impl TcpHost {
             return Stream::client_sending(cfg, random, eph, &request);
         }
         let mut cfg = cfg.clone();
+        if let Some(versions) = &self.sessions.fallback {
+            // RFC 7507 §4: a fallback retry carries TLS_FALLBACK_SCSV.
+            cfg.versions = versions.clone();
+            cfg.fallback = true;
+        }
         if app.resume {
             cfg.resume = self.sessions.session.clone();
             if let Some((t, at)) = &self.sessions.ticket13 {
@@ -92,6 +100,47 @@ impl TcpHost {
             }
         }
         Stream::client(&cfg, random, eph, app)
+    }
+
+    /// Client with `fallback`: a handshake that ended in an alert before
+    /// it completed has the next connection offer the versions below the
+    /// highest this one offered, with TLS_FALLBACK_SCSV (RFC 7507 §1: what
+    /// browsers did with servers intolerant of a new version), as one
+    /// connection more than `connections`. Traced as a `tls_state` event
+    /// `fallback` with the version the retry offers at most.
+    fn fall_back(&mut self, cx: &mut Context<'_, Wire>, id: ConnId, step: &Step) {
+        let Some(c) = self.conns.get_mut(id) else {
+            return;
+        };
+        c.tls_up |= step.established;
+        let failed = step.alert_sent.is_some() || step.alert_received.is_some();
+        if c.tls_up || !failed || !self.client() {
+            return;
+        }
+        let Some(StreamSide::Client(cfg)) = self.app.stream.as_ref().map(|a| &a.side) else {
+            return;
+        };
+        let mut offered = self
+            .sessions
+            .fallback
+            .clone()
+            .unwrap_or_else(|| cfg.versions.clone());
+        offered.sort_unstable_by(|a, b| b.cmp(a));
+        if offered.len() < 2 {
+            return;
+        }
+        offered.remove(0);
+        let top = offered[0];
+        self.sessions.fallback = Some(offered);
+        self.dialer.retries += 1;
+        if cx.tracing()
+            && let Some(q) = self.stack().quad(id)
+        {
+            let mut f = quad_fields(q);
+            f.push((Field::Event, "fallback".into()));
+            f.push((Field::Version, Value::from(top.to_string())));
+            cx.trace(Kind::TlsState, f);
+        }
     }
 
     /// A server's new connection gets its stream at once (it waits for the
@@ -249,6 +298,9 @@ impl TcpHost {
         }
         let started = self.conns.get(id).and_then(|c| c.started);
         self.sessions.remember(&step, now);
+        if app.fallback {
+            self.fall_back(cx, id, &step);
+        }
         self.sessions.key_log.append(&mut step.key_log);
         let cost = app.costs.time(step.ops);
         if let Some(page) = self.figures.stream.record(id, &step, started, now, cost.0)

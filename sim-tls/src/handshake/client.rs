@@ -260,6 +260,7 @@ impl Client {
             state: ClientState::ExpectServerHello,
             io: Io::default(),
         };
+        c.io.misbehave = c.cfg.misbehave;
         if c.share13.is_some() {
             c.io.ops.ecdhe_keygen += 1;
         }

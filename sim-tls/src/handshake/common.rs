@@ -19,6 +19,8 @@ use crate::record::TrafficKeys;
 use crate::session::{ClientSession, Ticket13};
 use crate::suite::{Suite, Version};
 
+use super::config::Misbehave;
+
 /// What to send.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Output {
@@ -116,6 +118,9 @@ pub enum HandshakeEvent {
         /// The server took it.
         accepted: bool,
     },
+    /// This end committed a fault it was told to
+    /// ([`Misbehave`](super::Misbehave)): what it did.
+    Misbehaved(String),
 }
 
 /// TLS_FALLBACK_SCSV, a signalling value in the suite list (RFC 7507 §2).
@@ -152,6 +157,8 @@ pub(super) struct Io {
     pub(super) write_at_ccs: Option<TrafficKeys>,
     /// Public-key operations performed so far.
     pub(super) ops: PkOps,
+    /// Faults to commit in what we send.
+    pub(super) misbehave: Misbehave,
 }
 
 impl Io {
@@ -204,10 +211,47 @@ impl Io {
         self.send_encoded(m.name(), m.encode(version));
     }
 
-    /// Sends a message already encoded, hashing it into the transcript.
-    pub(super) fn send_encoded(&mut self, name: &'static str, bytes: Vec<u8>) {
+    /// Sends a message already encoded, hashing it into the transcript,
+    /// and commits on it the faults [`Io::misbehave`] asks for.
+    pub(super) fn send_encoded(&mut self, name: &'static str, mut bytes: Vec<u8>) {
+        // What we believe we sent goes into our transcript (a broken
+        // implementation's own view); the peer sees the fault.
         self.transcript.add(&bytes);
+        let m = self.misbehave;
+        if name == "Finished" && m.bad_verify_data {
+            // verify_data ends the message (RFC 8446 §4.4.4, RFC 5246
+            // §7.4.9): flip a bit of its last byte.
+            if let Some(b) = bytes.last_mut() {
+                *b ^= 0x01;
+            }
+            self.misbehaved("sent Finished with a wrong verify_data".into());
+        }
+        if m.skip == Some(name) {
+            self.misbehaved(format!("skipped {name}"));
+            return;
+        }
+        if m.out_of_order == Some(name) {
+            // Swap with the handshake message sent just before, if it
+            // has not left yet (the same flight).
+            let before = self
+                .out
+                .iter()
+                .rposition(|o| matches!(o, Output::Handshake(..)));
+            if let Some(i) = before {
+                let Output::Handshake(prev, _) = self.out[i] else {
+                    unreachable!("rposition found a handshake message")
+                };
+                self.misbehaved(format!("sent {name} before {prev}"));
+                self.out.insert(i, Output::Handshake(name, bytes));
+                return;
+            }
+        }
         self.out.push_back(Output::Handshake(name, bytes));
+    }
+
+    /// Reports a fault committed on purpose.
+    fn misbehaved(&mut self, what: String) {
+        self.events.push_back(HandshakeEvent::Misbehaved(what));
     }
 
     /// Sends a fatal alert and says why; `None`, so a state function can

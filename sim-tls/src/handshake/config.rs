@@ -57,6 +57,8 @@ pub struct ClientConfig {
     /// The hello extensions a browser sends, each of which can be left
     /// out to see what a server makes of it.
     pub extensions: Extensions,
+    /// Deliberate faults in what this end sends (negative tests).
+    pub misbehave: Misbehave,
 }
 
 /// The hello extensions real peers send beside the ones the handshake
@@ -100,6 +102,53 @@ impl Default for Extensions {
     }
 }
 
+/// Deliberate faults an end commits in what it sends, for negative
+/// tests: the peer's answer is what is under test (each fault has the
+/// alert the RFCs name for it). Nothing is changed by default.
+///
+/// Every fault is applied to the message as it is sent, each time that
+/// message is sent, and reported as
+/// [`HandshakeEvent::Misbehaved`](super::HandshakeEvent::Misbehaved). The end's own transcript hashes
+/// what it believes it sent (the message unchanged and in its place), as
+/// a broken implementation's would.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Misbehave {
+    /// Flip a bit of our Finished's verify_data: the peer's check fails
+    /// and it answers decrypt_error (RFC 8446 §4.4.4, RFC 5246 §7.4.9).
+    pub bad_verify_data: bool,
+    /// Never send the handshake message of this name (a
+    /// [`Message::name`]); the peer, expecting it, gets the next one
+    /// instead: unexpected_message (RFC 8446 §6.2, RFC 5246 §7.3).
+    pub skip: Option<&'static str>,
+    /// Send the handshake message of this name before the one we sent
+    /// just before it (the two swap places in the flight, each under the
+    /// keys the earlier one had): unexpected_message at the peer.
+    pub out_of_order: Option<&'static str>,
+}
+
+/// The handshake messages a client sends, by [`Message::name`]: what
+/// [`Misbehave::skip`] and [`Misbehave::out_of_order`] may name on a
+/// client.
+pub const CLIENT_MESSAGES: &[&str] = &[
+    "ClientHello",
+    "ClientKeyExchange",
+    "EndOfEarlyData",
+    "Finished",
+];
+
+/// The handshake messages a server sends, by [`Message::name`].
+pub const SERVER_MESSAGES: &[&str] = &[
+    "ServerHello",
+    "HelloRetryRequest",
+    "EncryptedExtensions",
+    "Certificate",
+    "ServerKeyExchange",
+    "CertificateVerify",
+    "ServerHelloDone",
+    "Finished",
+    "NewSessionTicket",
+];
+
 /// A server's settings.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -132,6 +181,11 @@ pub struct ServerConfig {
     /// (renegotiation_info, ec_point_formats, ALPN; the rest are the
     /// client's).
     pub extensions: Extensions,
+    /// Deliberate faults in what this end sends (negative tests).
+    pub misbehave: Misbehave,
+    /// Take the extended master secret when a client offers it (RFC
+    /// 7627); false answers as a server from before it.
+    pub ems: bool,
 }
 
 /// See [`ServerConfig::certificate_cache`].

@@ -64,5 +64,8 @@ mod tests;
 
 pub use client::Client;
 pub use common::{DOWNGRADE_SENTINEL_12, Early, FALLBACK_SCSV, HandshakeEvent, Input, Output};
-pub use config::{CertificateCache, ClientConfig, Extensions, ServerConfig};
+pub use config::{
+    CLIENT_MESSAGES, CertificateCache, ClientConfig, Extensions, Misbehave, SERVER_MESSAGES,
+    ServerConfig,
+};
 pub use server::Server;

@@ -93,6 +93,10 @@ impl Server {
     /// A server waiting for a ClientHello; `random` and `ephemeral` come
     /// from the host's RNG stream.
     pub fn new(cfg: ServerConfig, random: [u8; 32], ephemeral: [u8; 32]) -> Self {
+        let io = Io {
+            misbehave: cfg.misbehave,
+            ..Io::default()
+        };
         Server {
             cfg,
             random,
@@ -102,7 +106,7 @@ impl Server {
             share: ephemeral.to_vec(),
             suite: None,
             state: ServerState::ExpectClientHello,
-            io: Io::default(),
+            io,
         }
     }
 

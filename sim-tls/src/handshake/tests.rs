@@ -1194,3 +1194,5 @@ fn a_hello_retry_after_a_0rtt_offer_completes_with_the_early_data_refused() {
         .collect();
     assert_eq!(kinds, [("C", "send"), ("S", "skip"), ("C", "retry")]);
 }
+
+mod negative;

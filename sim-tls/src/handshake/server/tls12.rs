@@ -32,7 +32,8 @@ impl Server {
         if let Some(session) = self.resumable(&ch) {
             return self.resume12(&ch, session, random);
         }
-        self.s12.ems = ch.ems;
+        // RFC 7627 §5.1: EMS when the client offers it and we take it.
+        self.s12.ems = ch.ems && self.cfg.ems;
         self.s12.ticket = ch.ticket.is_some() && self.cfg.ticket_key.is_some();
         if self.cfg.sessions.is_some() {
             self.s12.id = sha256(&[&random[..], b"session id"].concat()).to_vec();
@@ -158,7 +159,7 @@ impl Server {
         from_ticket
             .or_else(from_id)
             .filter(|s| ch.suites.contains(&s.suite.code()) && self.cfg.suites.contains(&s.suite))
-            .filter(|s| s.ems == ch.ems)
+            .filter(|s| s.ems == (ch.ems && self.cfg.ems))
     }
 
     /// ClientKeyExchange: the premaster secret, the master secret, and the
