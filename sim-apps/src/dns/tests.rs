@@ -8,7 +8,10 @@ const WWW: NodeId = NodeId(2);
 fn zone(ttl: u32) -> Zone {
     let mut records = BTreeMap::new();
     records.insert("www.example.com".into(), (WWW, ttl));
-    Zone { records }
+    Zone {
+        records,
+        ..Zone::default()
+    }
 }
 
 fn resolver(hosts: &[(&str, NodeId)]) -> Resolver {
@@ -36,6 +39,7 @@ fn a_query_encodes_as_rfc_1035_lays_it_out() {
         src_port: 50_000,
         dst_port: PORT,
         name: name("www.example.com"),
+        recursion_desired: true,
         answer: None,
     };
     let b = q.encode();
