@@ -196,3 +196,199 @@ fn bad_dns_settings_name_the_field() {
     ];
     assert_refused(&cases);
 }
+
+/// A client resolving `name` through a recursive resolver, with a root
+/// server delegating `example.com` straight to an authority whose zone
+/// entries are `zone` (JSON), and the resolver's settings `resolver`.
+fn recursive(name: &str, zone: &str, resolver: &str, link: &str) -> String {
+    format!(
+        r#"{{
+  "name": "t",
+  "stop_at": "30s",
+  "topology": {{
+    "nodes": ["client", "resolver", "root", "auth", "www"],
+    "links": [
+      {{"between": ["client", "resolver"], "delay": "1ms"}},
+      {{"between": ["client", "www"], "delay": "1ms"}},
+      {{"between": ["resolver", "root"], "delay": "10ms"}},
+      {{"between": ["resolver", "auth"], "delay": "10ms"{link}}}
+    ]
+  }},
+  "endpoints": [
+    {{"node": "root", "dns_server": {{"origin": ".",
+      "delegations": {{"example.com": {{"ns": {{"ns1.example.com": "auth"}}}}}}}}}},
+    {{"node": "auth", "dns_server": {{"origin": "example.com", "zone": {zone}}}}},
+    {{"node": "resolver", "dns_resolver": {{"roots": {{"a.root-servers.net": "root"}}{resolver}}}}},
+    {{"node": "www", "tcp": {{"listen": 80, "http": {{}}}}}},
+    {{"node": "client", "tcp": {{"connect": "{name}:80", "dns": {{"server": "resolver"}}, "http": {{}}}}}}
+  ]
+}}"#
+    )
+}
+
+/// The reasons of `node`'s `dns` records of `event` (nodes in the order
+/// of [`recursive`]'s topology: client, resolver, ...).
+fn dns_events(out: &scenarios::RunOutput, node: &str, event: &'static str) -> Vec<String> {
+    let at = ["client", "resolver"]
+        .iter()
+        .position(|n| *n == node)
+        .unwrap() as u32;
+    out.records
+        .iter()
+        .filter(|r| {
+            r.kind == Kind::Dns
+                && r.field(Field::Event) == Some(&event.into())
+                && r.node == sim_core::NodeId(at)
+        })
+        .map(|r| format!("{:?}", r.field(Field::Reason)))
+        .collect()
+}
+
+#[test]
+fn a_recursive_lookup_follows_the_referral_and_the_cname() {
+    let zone = r#"{"www.example.com": {"cname": "web.example.com"}, "web.example.com": {"address": "www", "ttl": "60s"}}"#;
+    let out = run_text(&recursive("www.example.com", zone, "", ""), 1).unwrap();
+    assert_eq!(metric(&out, "client.http.responses"), 1);
+    assert_eq!(metric(&out, "resolver.dns.upstream_queries"), 2);
+    assert_eq!(metric(&out, "resolver.dns.referrals"), 1);
+    assert_eq!(metric(&out, "resolver.dns.cnames"), 1);
+    assert_eq!(
+        dns_events(&out, "resolver", "referral"),
+        [r#"Some(Str("zone example.com"))"#]
+    );
+    // Resolved in two round trips upstream and one to the resolver.
+    let dns_ns = metric(&out, "client.http.dns_ns");
+    assert!((42_000_000..43_000_000).contains(&dns_ns), "{dns_ns}");
+}
+
+#[test]
+fn a_cname_loop_ends_in_servfail_and_the_client_gives_up() {
+    let zone = r#"{"a.example.com": {"cname": "b.example.com"}, "b.example.com": {"cname": "a.example.com"}}"#;
+    let out = run_text(&recursive("a.example.com", zone, "", ""), 1).unwrap();
+    assert_eq!(
+        dns_events(&out, "resolver", "failed"),
+        [r#"Some(Str("servfail: CNAME loop"))"#]
+    );
+    assert_eq!(metric(&out, "resolver.dns.servfail_sent"), 1);
+    assert_eq!(
+        dns_events(&out, "client", "failed"),
+        [r#"Some(Str("servfail"))"#]
+    );
+    assert_eq!(metric(&out, "client.dns.connections_abandoned"), 1);
+    // A chain longer than max_depth ends the same way.
+    let chain: Vec<String> = (0..6)
+        .map(|i| {
+            format!(
+                r#""c{i}.example.com": {{"cname": "c{}.example.com"}}"#,
+                i + 1
+            )
+        })
+        .collect();
+    let zone = format!("{{{}}}", chain.join(", "));
+    let out = run_text(
+        &recursive("c0.example.com", &zone, r#", "max_depth": 3"#, ""),
+        1,
+    )
+    .unwrap();
+    assert_eq!(
+        dns_events(&out, "resolver", "failed"),
+        [r#"Some(Str("servfail: chain too long"))"#]
+    );
+}
+
+#[test]
+fn a_silent_authority_makes_the_resolver_answer_servfail() {
+    let zone = r#"{"www.example.com": {"address": "www"}}"#;
+    let out = run_text(
+        &recursive(
+            "www.example.com",
+            zone,
+            r#", "timeout": "2s", "attempts": 3"#,
+            r#", "loss": 1.0"#,
+        ),
+        1,
+    )
+    .unwrap();
+    // The resolver gives up after three 2 s attempts (about 6.02 s); the
+    // stub, whose own 5 s timeout came first, asked again at 5 s with the
+    // same id, and takes the first SERVFAIL: the lookup fails with
+    // servfail, not timeout. The resolver does not merge the repeated
+    // query with the one in flight: it walks again, times out three more
+    // times, and its second SERVFAIL finds no lookup waiting.
+    assert_eq!(metric(&out, "resolver.dns.queries_received"), 2);
+    assert_eq!(metric(&out, "resolver.dns.timeouts"), 6);
+    assert_eq!(metric(&out, "resolver.dns.servfail_sent"), 2);
+    assert_eq!(metric(&out, "client.dns.failures"), 1);
+    assert_eq!(metric(&out, "client.dns.unmatched"), 1);
+    assert_eq!(
+        dns_events(&out, "client", "failed"),
+        [r#"Some(Str("servfail"))"#]
+    );
+}
+
+#[test]
+fn bad_recursive_settings_name_the_field() {
+    let zone = r#"{"www.example.com": {"address": "www"}}"#;
+    let ok = recursive("www.example.com", zone, "", "");
+    let cases = [
+        (
+            ok.replace(r#""origin": "example.com""#, r#""origin": "example_com""#),
+            "endpoints[1].dns_server.origin",
+            "not a DNS name",
+        ),
+        (
+            ok.replace(r#""www.example.com": {"address""#, r#""www.example.org": {"address""#),
+            "endpoints[1].dns_server.zone.www.example.org",
+            "not in the zone's origin",
+        ),
+        (
+            ok.replace(r#"{"address": "www"}"#, r#"{"address": "www", "cname": "x.example.com"}"#),
+            "endpoints[1].dns_server.zone.www.example.com",
+            "exactly one of",
+        ),
+        (
+            ok.replace(r#""origin": ".","#, r#""origin": "net","#),
+            "endpoints[0].dns_server.delegations.example.com",
+            "strictly below the origin",
+        ),
+        (
+            ok.replace(r#"{"ns1.example.com": "auth"}"#, "{}"),
+            "endpoints[0].dns_server.delegations.example.com.ns",
+            "at least one name server",
+        ),
+        (
+            ok.replace(r#"{"ns1.example.com": "auth"}"#, r#"{"ns1.example.com": "nowhere"}"#),
+            "endpoints[0].dns_server.delegations.example.com.ns.ns1.example.com",
+            "unknown node",
+        ),
+        (
+            ok.replace(r#"{"a.root-servers.net": "root"}"#, "{}"),
+            "endpoints[2].dns_resolver.roots",
+            "at least one root server",
+        ),
+        (
+            ok.replace(r#""root"}}"#, r#""root"}, "attempts": 0}"#),
+            "endpoints[2].dns_resolver.attempts",
+            "from 1 to 100",
+        ),
+        (
+            ok.replace(r#""root"}}"#, r#""root"}, "timeout": "0s"}"#),
+            "endpoints[2].dns_resolver.timeout",
+            "longer than 0s",
+        ),
+        (
+            ok.replace(r#""root"}}"#, r#""root"}, "max_depth": 1000}"#),
+            "endpoints[2].dns_resolver.max_depth",
+            "at most 64",
+        ),
+        (
+            ok.replace(
+                r#"{"node": "www", "tcp""#,
+                r#"{"node": "www", "dns_server": {"zone": {"a.example.com": {"cname": "b.example.com"}}}}, {"node": "www", "name": "web", "tcp""#,
+            ),
+            "endpoints[3].dns_server.zone.a.example.com.cname",
+            "needs the zone's \"origin\"",
+        ),
+    ];
+    assert_refused(&cases);
+}

@@ -117,9 +117,11 @@ impl Mitm {
             Timer::Tcp(Slot { upstream: true, .. }, t) => self.back.on_timer(cx, t),
             // Not the halves' business (the scenario gives a router no
             // actions); the client half is polled all the same.
-            Timer::Action(_) | Timer::Ping(_) | Timer::Flood(_) | Timer::Udp(_) => {
-                self.front.on_action(cx, None)
-            }
+            Timer::Action(_)
+            | Timer::Ping(_)
+            | Timer::Flood(_)
+            | Timer::Udp(_)
+            | Timer::DnsResolver(_) => self.front.on_action(cx, None),
         }
         self.relay(cx);
     }

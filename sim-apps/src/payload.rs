@@ -104,13 +104,22 @@ impl Payload for Wire {
                 out.push((Field::Msg, msg.into()));
                 out.push((Field::DnsId, Value::from(u32::from(m.id))));
                 out.push((Field::Name, Value::from(m.name.to_string())));
-                match m.answer {
+                match &m.answer {
                     Some(Answer::Address { addr, ttl }) => {
                         out.push((Field::Rcode, "NOERROR".into()));
-                        out.push((Field::Addr, Value::Node(addr)));
-                        out.push((Field::Ttl, Value::from(ttl)));
+                        out.push((Field::Addr, Value::Node(*addr)));
+                        out.push((Field::Ttl, Value::from(*ttl)));
                     }
                     Some(Answer::NxDomain) => out.push((Field::Rcode, "NXDOMAIN".into())),
+                    Some(Answer::Reply(r)) => {
+                        out.push((Field::Rcode, r.rcode.name().into()));
+                        // The address the answer leads to, through its
+                        // CNAMEs, and the chain's smallest TTL.
+                        if let Some((addr, ttl)) = r.address_of(&crate::dns::canonical(&m.name)) {
+                            out.push((Field::Addr, Value::Node(addr)));
+                            out.push((Field::Ttl, Value::from(ttl)));
+                        }
+                    }
                     None => {}
                 }
                 // The message's bytes, for the pcap.

@@ -30,6 +30,9 @@ pub enum Timer {
     /// The UDP sender that is application `.0` of its host sends, or
     /// switches on or off.
     Udp(u16),
+    /// The recursive DNS resolver that is application `.0` of its host
+    /// reaches its next deadline.
+    DnsResolver(u16),
 }
 
 /// Which of a node's TCP applications a timer belongs to: the host's
@@ -112,6 +115,7 @@ const KIND_UDP: u64 = 8;
 const KIND_STOP: u64 = 9;
 const KIND_THINK: u64 = 10;
 const KIND_CONNECT_ONE: u64 = 11;
+const KIND_DNS_RESOLVER: u64 = 12;
 
 impl Timer {
     /// The token sim-core carries for this timer.
@@ -121,6 +125,7 @@ impl Timer {
             Timer::Action(i) => (KIND_ACTION, i as u64),
             Timer::Flood(app) => (KIND_FLOOD, u64::from(app) << APP_SHIFT),
             Timer::Udp(app) => (KIND_UDP, u64::from(app) << APP_SHIFT),
+            Timer::DnsResolver(app) => (KIND_DNS_RESOLVER, u64::from(app) << APP_SHIFT),
             Timer::Tcp(slot, t) => {
                 let (kind, value) = match t {
                     TcpTimer::Conn(id) => (KIND_CONN, u64::from(id.0)),
@@ -164,6 +169,7 @@ impl Timer {
             KIND_STOP => tcp(TcpTimer::Stop),
             KIND_THINK => tcp(TcpTimer::Think(ConnId(value as u32))),
             KIND_CONNECT_ONE => tcp(TcpTimer::ConnectOne),
+            KIND_DNS_RESOLVER => Some(Timer::DnsResolver(app)),
             _ => None,
         }
     }
@@ -183,6 +189,8 @@ mod tests {
             Timer::Flood(3),
             Timer::Udp(0),
             Timer::Udp(5),
+            Timer::DnsResolver(0),
+            Timer::DnsResolver(4),
         ];
         for slot in [Slot::FIRST, Slot::SECOND, Slot::app(1), Slot::app(32_767)] {
             for t in [
@@ -248,6 +256,7 @@ mod tests {
             Timer::Tcp(Slot::FIRST, TcpTimer::Think(ConnId(3))).to_token(),
             (10 << 56) | 3
         );
-        assert_eq!(Timer::from_token(12 << 56), None);
+        assert_eq!(Timer::DnsResolver(3).to_token(), (12 << 56) | (3 << 40));
+        assert_eq!(Timer::from_token(13 << 56), None);
     }
 }

@@ -40,6 +40,9 @@ pub struct EndpointSpec {
     /// Answer DNS queries from a zone.
     #[serde(default)]
     pub dns_server: Option<DnsServerSpec>,
+    /// Answer stubs' DNS queries by recursion from the root servers.
+    #[serde(default)]
+    pub dns_resolver: Option<DnsResolverSpec>,
     /// On a router: take over TLS connections to a server and relay them
     /// under a forged certificate.
     #[serde(default)]
@@ -80,20 +83,88 @@ pub struct MitmSpec {
 #[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct DnsServerSpec {
-    /// Names and their A records; other names get NXDOMAIN.
+    /// Names and their A records (or CNAMEs); other names get NXDOMAIN.
+    #[serde(default)]
     pub zone: std::collections::BTreeMap<String, ZoneRecordSpec>,
+    /// The zone's apex (`"."` for the root): the server is then the
+    /// authority for this zone only, refers queries below its
+    /// `delegations`, and answers NXDOMAIN with its SOA. Without it, it
+    /// answers every name from `zone` alone.
+    #[serde(default)]
+    pub origin: Option<String>,
+    /// With `origin`: the zone's SOA (default TTL `"3600s"`, minimum
+    /// `"300s"`).
+    #[serde(default)]
+    pub soa: Option<SoaSpec>,
+    /// With `origin`: child zones and their servers.
+    #[serde(default)]
+    pub delegations: std::collections::BTreeMap<String, DelegationSpec>,
 }
 
-/// One A record.
+/// One A record, or an alias.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(remote = "Self")]
 #[serde(deny_unknown_fields)]
 pub struct ZoneRecordSpec {
     /// The node the name points at.
-    pub address: String,
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Instead of `address`: the name this one is an alias of (a CNAME).
+    #[serde(default)]
+    pub cname: Option<String>,
     /// How long resolvers may cache it (default `"300s"`; whole seconds).
     #[serde(default)]
     pub ttl: Option<Duration>,
+}
+
+/// A zone's SOA record (RFC 1035 §3.3.13).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct SoaSpec {
+    /// The SOA record's own TTL (default `"3600s"`).
+    #[serde(default)]
+    pub ttl: Option<Duration>,
+    /// The MINIMUM field: how long a negative answer may be cached, at
+    /// most the SOA's TTL (RFC 2308 §5; default `"300s"`).
+    #[serde(default)]
+    pub minimum: Option<Duration>,
+}
+
+/// A child zone: its name servers and the nodes their glue names.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct DelegationSpec {
+    /// Name server name to the node running it (its glue A record).
+    pub ns: std::collections::BTreeMap<String, String>,
+    /// TTL of the NS and glue records (default `"172800s"`, two days, as
+    /// the root zone gives).
+    #[serde(default)]
+    pub ttl: Option<Duration>,
+}
+
+/// A recursive resolver on UDP port 53 (RFC 1034 §5.3.3).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
+#[serde(deny_unknown_fields)]
+pub struct DnsResolverSpec {
+    /// Its root hints: root server name to the node running it.
+    pub roots: std::collections::BTreeMap<String, String>,
+    /// Cache entries at most (default 10000); when full, the entry
+    /// expiring soonest leaves.
+    #[serde(default)]
+    pub cache_size: Option<u64>,
+    /// Referrals plus CNAMEs one query may follow before SERVFAIL
+    /// (default 16).
+    #[serde(default)]
+    pub max_depth: Option<u32>,
+    /// How long to wait for each upstream answer (default `"1s"`).
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+    /// Queries to each server, the first included (default 2).
+    #[serde(default)]
+    pub attempts: Option<u32>,
 }
 
 /// A client's resolver: `connect` then names a DNS name, looked up first.
@@ -847,6 +918,9 @@ super::objects::objects_only!(
     MitmSpec,
     DnsServerSpec,
     ZoneRecordSpec,
+    SoaSpec,
+    DelegationSpec,
+    DnsResolverSpec,
     DnsClientSpec,
     SynFloodSpec,
     UdpSpec,

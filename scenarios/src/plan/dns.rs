@@ -10,8 +10,9 @@ use sim_core::{NodeId, SimDuration, Topology};
 
 use super::check::node;
 use crate::error::InputError;
-use crate::format::{DnsClientSpec, DnsServerSpec, EndpointSpec};
-use sim_apps::dns::{ResolverConfig, Zone, canonical, check_name};
+use crate::format::{DnsClientSpec, DnsResolverSpec, DnsServerSpec, EndpointSpec};
+use sim_apps::dns::recursive::RecursiveConfig;
+use sim_apps::dns::{Delegation, ResolverConfig, Soa, Zone, canonical, check_name, in_zone};
 
 /// The DNS names that lead to each node, by node name: the names of every
 /// `dns_server` zone's records and of every client's `hosts` table, in
@@ -23,10 +24,12 @@ pub(super) fn names_by_node(endpoints: &[EndpointSpec]) -> BTreeMap<&str, BTreeS
     for e in endpoints {
         if let Some(d) = &e.dns_server {
             for (name, r) in &d.zone {
-                by_node
-                    .entry(r.address.as_str())
-                    .or_default()
-                    .insert(canonical(name));
+                if let Some(a) = &r.address {
+                    by_node
+                        .entry(a.as_str())
+                        .or_default()
+                        .insert(canonical(name));
+                }
             }
         }
         if let Some(d) = e.tcp.as_ref().and_then(|t| t.dns.as_ref()) {
@@ -61,22 +64,191 @@ pub(super) fn dns_zone(
     topology: &Topology,
 ) -> Result<Zone, InputError> {
     let mut zone = Zone::default();
+    if let Some(o) = &d.origin {
+        let opath = format!("{path}.origin");
+        if o != "." {
+            check_name(o).map_err(|m| InputError::at(&opath, m))?;
+        }
+        zone.origin = Some(canonical(o.strip_suffix('.').unwrap_or(o)));
+    }
+    let origin = zone.origin.clone();
+    let needs_origin = |what: &str, at: String| -> Result<(), InputError> {
+        if origin.is_none() {
+            return Err(InputError::at(
+                at,
+                format!("{what} needs the zone's \"origin\""),
+            ));
+        }
+        Ok(())
+    };
     for (name, r) in &d.zone {
         let rpath = format!("{path}.zone.{name}");
         check_name(name).map_err(|m| InputError::at(&rpath, m))?;
-        let addr = node(topology, &format!("{rpath}.address"), &r.address)?;
+        let key = canonical(name);
+        if let Some(o) = &origin
+            && !in_zone(&key, o)
+        {
+            return Err(InputError::at(
+                rpath,
+                format!("not in the zone's origin {o:?}"),
+            ));
+        }
         let ttl = match r.ttl {
             None => 300,
             Some(d) => ttl_seconds(d.0, &format!("{rpath}.ttl"))?,
         };
-        if zone.records.insert(canonical(name), (addr, ttl)).is_some() {
+        let fresh = match (&r.address, &r.cname) {
+            (Some(a), None) => {
+                let addr = node(topology, &format!("{rpath}.address"), a)?;
+                !zone.cnames.contains_key(&key) && zone.records.insert(key, (addr, ttl)).is_none()
+            }
+            (None, Some(c)) => {
+                let cpath = format!("{rpath}.cname");
+                needs_origin("a \"cname\"", cpath.clone())?;
+                check_name(c).map_err(|m| InputError::at(&cpath, m))?;
+                !zone.records.contains_key(&key)
+                    && zone.cnames.insert(key, (canonical(c), ttl)).is_none()
+            }
+            _ => {
+                return Err(InputError::at(
+                    rpath,
+                    "give exactly one of \"address\" and \"cname\"",
+                ));
+            }
+        };
+        if !fresh {
             return Err(InputError::at(
                 rpath,
                 "the same name twice (names ignore case and a final dot)",
             ));
         }
     }
+    if let Some(soa) = &d.soa {
+        needs_origin("\"soa\"", format!("{path}.soa"))?;
+        let ttl = soa
+            .ttl
+            .map_or(Ok(3600), |t| ttl_seconds(t.0, &format!("{path}.soa.ttl")))?;
+        let minimum = soa.minimum.map_or(Ok(300), |t| {
+            ttl_seconds(t.0, &format!("{path}.soa.minimum"))
+        })?;
+        zone.soa = Some((default_soa(origin.as_deref().unwrap_or(""), minimum), ttl));
+    } else if let Some(o) = &origin {
+        zone.soa = Some((default_soa(o, 300), 3600));
+    }
+    for (cut, dl) in &d.delegations {
+        let dpath = format!("{path}.delegations.{cut}");
+        needs_origin("a delegation", dpath.clone())?;
+        check_name(cut).map_err(|m| InputError::at(&dpath, m))?;
+        let key = canonical(cut);
+        let o = origin.as_deref().unwrap_or("");
+        if key == o || !in_zone(&key, o) {
+            return Err(InputError::at(
+                dpath,
+                format!("a delegation is strictly below the origin {o:?}"),
+            ));
+        }
+        if dl.ns.is_empty() {
+            return Err(InputError::at(
+                format!("{dpath}.ns"),
+                "at least one name server",
+            ));
+        }
+        let mut servers = Vec::new();
+        for (ns, at) in &dl.ns {
+            let npath = format!("{dpath}.ns.{ns}");
+            check_name(ns).map_err(|m| InputError::at(&npath, m))?;
+            servers.push((canonical(ns), node(topology, &npath, at)?));
+        }
+        let ttl = dl
+            .ttl
+            .map_or(Ok(172_800), |t| ttl_seconds(t.0, &format!("{dpath}.ttl")))?;
+        zone.delegations.insert(key, Delegation { servers, ttl });
+    }
     Ok(zone)
+}
+
+/// The SOA the model writes for `origin`: `ns.<origin>` as primary,
+/// `hostmaster.<origin>` as mailbox, serial 1 and BIND's example timers;
+/// only MINIMUM (and the record's TTL) changes what resolvers do.
+fn default_soa(origin: &str, minimum: u32) -> Soa {
+    let under = |l: &str| {
+        if origin.is_empty() {
+            l.to_string()
+        } else {
+            format!("{l}.{origin}")
+        }
+    };
+    Soa {
+        mname: under("ns"),
+        rname: under("hostmaster"),
+        serial: 1,
+        refresh: 3600,
+        retry: 600,
+        expire: 86_400,
+        minimum,
+    }
+}
+
+/// A recursive resolver's settings.
+pub(super) fn recursive_config(
+    d: &DnsResolverSpec,
+    path: &str,
+    at: NodeId,
+    topology: &Topology,
+) -> Result<RecursiveConfig, InputError> {
+    if d.roots.is_empty() {
+        return Err(InputError::at(
+            format!("{path}.roots"),
+            "at least one root server",
+        ));
+    }
+    let mut roots = Vec::new();
+    for (name, n) in &d.roots {
+        let rpath = format!("{path}.roots.{name}");
+        check_name(name).map_err(|m| InputError::at(&rpath, m))?;
+        let node = node(topology, &rpath, n)?;
+        if node == at || !topology.reachable(at, node) {
+            return Err(InputError::at(
+                rpath,
+                format!("{n:?} cannot be reached from here"),
+            ));
+        }
+        roots.push((canonical(name), node));
+    }
+    let cache_size = d
+        .cache_size
+        .unwrap_or(RecursiveConfig::DEFAULT_CACHE_SIZE as u64);
+    if cache_size > 1 << 24 {
+        return Err(InputError::at(
+            format!("{path}.cache_size"),
+            "at most 16777216 entries",
+        ));
+    }
+    let max_depth = d.max_depth.unwrap_or(RecursiveConfig::DEFAULT_MAX_DEPTH);
+    if max_depth > 64 {
+        return Err(InputError::at(format!("{path}.max_depth"), "at most 64"));
+    }
+    let timeout = d.timeout.map_or(RecursiveConfig::DEFAULT_TIMEOUT, |t| t.0);
+    if timeout == SimDuration::ZERO {
+        return Err(InputError::at(
+            format!("{path}.timeout"),
+            "must be longer than 0s",
+        ));
+    }
+    let attempts = d.attempts.unwrap_or(RecursiveConfig::DEFAULT_ATTEMPTS);
+    if attempts == 0 || attempts > 100 {
+        return Err(InputError::at(
+            format!("{path}.attempts"),
+            "from 1 to 100 queries per server",
+        ));
+    }
+    Ok(RecursiveConfig {
+        roots,
+        cache_size: cache_size as usize,
+        max_depth,
+        timeout,
+        attempts,
+    })
 }
 
 /// A TTL: whole seconds that fit its 32 bits (RFC 2181 §8: up to 2^31 - 1).

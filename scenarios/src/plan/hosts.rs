@@ -147,7 +147,7 @@ fn beside(
     let label = taken.labels.get(new.label()).copied();
     let kind = match new.app {
         HostApp::Ping(_) => taken.ping,
-        HostApp::DnsServer(_) => taken.dns,
+        HostApp::DnsServer(_) | HostApp::DnsResolver(_) => taken.dns,
         _ => None,
     };
     match (label, kind) {
@@ -175,8 +175,13 @@ fn beside(
             ));
         }
         (_, Some(j)) => {
+            let field = if matches!(new.app, HostApp::DnsResolver(_)) {
+                "dns_resolver"
+            } else {
+                "dns_server"
+            };
             return Err(InputError::at(
-                format!("{path}.dns_server"),
+                format!("{path}.{field}"),
                 format!(
                     "host {node:?} already serves DNS on port 53 (endpoints[{j}]); two applications on one port"
                 ),
@@ -207,7 +212,7 @@ fn beside(
     taken.labels.insert(new.label().to_string(), i);
     match new.app {
         HostApp::Ping(_) => taken.ping = Some(i),
-        HostApp::DnsServer(_) => taken.dns = Some(i),
+        HostApp::DnsServer(_) | HostApp::DnsResolver(_) => taken.dns = Some(i),
         _ => {}
     }
     Ok(())
@@ -281,6 +286,7 @@ fn udp_ports(
             HostApp::Udp(UdpApp::Sink(s)) => (s.port, "udp.listen"),
             HostApp::Udp(UdpApp::Send(s)) if s.local_port != 0 => (s.local_port, "udp.local_port"),
             HostApp::DnsServer(_) => (sim_apps::dns::PORT, "dns_server"),
+            HostApp::DnsResolver(_) => (sim_apps::dns::PORT, "dns_resolver"),
             _ => continue,
         };
         if let Some(j) = taken.insert(port, i) {
@@ -353,12 +359,17 @@ fn application(
             ("\"syn_flood\"", given(&e.syn_flood)),
             ("\"udp\"", given(&e.udp)),
             ("\"dns_server\"", given(&e.dns_server)),
+            ("\"dns_resolver\"", given(&e.dns_resolver)),
             ("\"mitm\"", given(&e.mitm)),
             ("\"observer\"", given(&e.observer)),
         ],
     )?;
     if let Some(u) = &e.udp {
         return udp::udp_app(u, &format!("{path}.udp"), at, &e.node, topology);
+    }
+    if let Some(r) = &e.dns_resolver {
+        let cfg = dns::recursive_config(r, &format!("{path}.dns_resolver"), at, topology)?;
+        return Ok(HostApp::DnsResolver(std::sync::Arc::new(cfg)));
     }
     let app = match (&e.ping, &e.tcp, &e.syn_flood, &e.dns_server, &e.mitm) {
         (Some(p), ..) => ping::ping_app(p, &format!("{path}.ping"), at, &e.node, topology)?,
@@ -402,13 +413,13 @@ fn check_resolver_servers(
                 hosts[k]
                     .1
                     .iter()
-                    .any(|a| matches!(a.app, HostApp::DnsServer(_)))
+                    .any(|a| matches!(a.app, HostApp::DnsServer(_) | HostApp::DnsResolver(_)))
             })
         });
         if !runs_dns {
             return Err(InputError::at(
                 format!("endpoints[{i}].tcp.dns.server"),
-                format!("{server:?} runs no \"dns_server\""),
+                format!("{server:?} runs no \"dns_server\" or \"dns_resolver\""),
             ));
         }
     }

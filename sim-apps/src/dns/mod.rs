@@ -1,18 +1,27 @@
 //! DNS over UDP (RFC 1035): a stub resolver with a hosts table and a cache
-//! that honours TTLs, and a server answering A queries from its zone.
+//! that honours TTLs, an authoritative server answering A queries from its
+//! zone, and a recursive resolver ([`recursive`]) that walks the
+//! delegations from the root.
 //!
-//! Both are sans-IO: the resolver is told the time and the messages that
+//! All are sans-IO: a resolver is told the time and the messages that
 //! arrive, and hands back the messages to send, the next deadline and what
 //! it resolved. Messages travel as typed values; [`Message::encode`] gives
 //! their exact RFC 1035 bytes, which set their size on the wire and fill the
-//! pcap. An address is a node: A records hold the node's IPv4 address
-//! ([`NodeId::ipv4`]).
+//! pcap, and [`wire::decode`] reads them back (the recursive resolver reads
+//! every response that way). An address is a node: A records hold the
+//! node's IPv4 address ([`NodeId::ipv4`]).
+//!
+//! Where to read: this file (messages, the stub), [`wire`] (sections,
+//! records, the decoder), [`authority`] (how a zone with an origin
+//! answers: referrals, CNAMEs, NXDOMAIN with its SOA), [`recursive`] (the
+//! recursive resolver and its cache).
 //!
 //! Simplifications (also in the README's model notes): one question per
-//! message, A records only, no CNAMEs, no recursion (the server is
-//! authoritative for every name it holds and answers NXDOMAIN for the rest),
-//! negative answers are not cached (RFC 2308 would cache them for the SOA
-//! minimum), and no TCP fallback (answers are far below 512 bytes).
+//! message, A records only (NS, CNAME and SOA only as the sections of a
+//! response), a server without an origin is authoritative for every name
+//! it holds and answers NXDOMAIN for the rest, the stub does not cache
+//! negative answers (the recursive resolver does, RFC 2308 §5), and no TCP
+//! fallback (answers are far below 512 bytes).
 //!
 //! ```
 //! use sim_apps::dns::{Lookup, Resolver, ResolverConfig, Zone, serve};
@@ -23,7 +32,7 @@
 //! let www = NodeId(2);
 //! let mut records = BTreeMap::new();
 //! records.insert("www.example.com".to_string(), (www, 300));
-//! let zone = Zone { records };
+//! let zone = Zone { records, ..Zone::default() };
 //! let cfg = ResolverConfig {
 //!     server: Some(NodeId(1)),
 //!     hosts: BTreeMap::new(),
@@ -47,8 +56,14 @@ use std::sync::Arc;
 
 use sim_core::{NodeId, RngStream, SimDuration, SimTime};
 
+pub mod authority;
+pub mod recursive;
+mod resolver_app;
 mod server;
+pub mod wire;
+pub(crate) use resolver_app::DnsResolver;
 pub(crate) use server::DnsServer;
+pub use wire::{RData, Rcode, Record, Reply, Soa};
 
 /// The DNS port (RFC 1035 §4.2.1).
 pub const PORT: u16 = 53;
@@ -57,7 +72,7 @@ pub const PORT: u16 = 53;
 const IP_UDP_HEADERS: u32 = 20 + 8;
 
 /// What a response says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
     /// The name's A record.
     Address {
@@ -68,6 +83,11 @@ pub enum Answer {
     },
     /// No such name (RCODE 3).
     NxDomain,
+    /// A full response with its sections: a referral, a CNAME chain, a
+    /// negative answer with its SOA, or a recursive resolver's answer.
+    /// Servers of zones with an `origin` and the recursive resolver send
+    /// these; the other two forms stay as they always were.
+    Reply(Arc<Reply>),
 }
 
 /// A DNS message with one question.
@@ -81,6 +101,9 @@ pub struct Message {
     pub dst_port: u16,
     /// The name asked about.
     pub name: Arc<str>,
+    /// RD: a stub asks for recursion; a recursive resolver's iterative
+    /// queries do not (RFC 1034 §5.3.3); a response copies its query's.
+    pub recursion_desired: bool,
     /// `None` for a query.
     pub answer: Option<Answer>,
 }
@@ -90,25 +113,41 @@ impl Message {
     pub fn encode(&self) -> Vec<u8> {
         let mut b = Vec::with_capacity(64);
         b.extend(self.id.to_be_bytes());
-        // Flags: RD on every message (a stub asks for recursion); a
-        // response also has QR and AA (the server is authoritative).
-        let flags: u16 = match self.answer {
-            None => 0x0100,
-            Some(Answer::Address { .. }) => 0x8500,
-            Some(Answer::NxDomain) => 0x8503,
+        // Flags: RD as asked; a response also has QR and, in its two
+        // simple forms, AA (the server is authoritative).
+        let rd: u16 = if self.recursion_desired { 0x0100 } else { 0 };
+        let flags: u16 = match &self.answer {
+            None => rd,
+            Some(Answer::Address { .. }) => 0x8400 | rd,
+            Some(Answer::NxDomain) => 0x8403 | rd,
+            Some(Answer::Reply(r)) => {
+                let aa = if r.authoritative { 0x0400 } else { 0 };
+                let ra = if r.recursion_available { 0x0080 } else { 0 };
+                0x8000 | aa | rd | ra | u16::from(r.rcode.code())
+            }
         };
         b.extend(flags.to_be_bytes());
-        let ancount = u16::from(matches!(self.answer, Some(Answer::Address { .. })));
-        for n in [1, ancount, 0, 0] {
-            b.extend(u16::to_be_bytes(n));
+        let counts = match &self.answer {
+            Some(Answer::Address { .. }) => [1, 0, 0],
+            Some(Answer::Reply(r)) => [r.answers.len(), r.authority.len(), r.additional.len()]
+                .map(|n| n.min(usize::from(u16::MAX)) as u16),
+            None | Some(Answer::NxDomain) => [0, 0, 0],
+        };
+        b.extend(1u16.to_be_bytes());
+        for n in counts {
+            b.extend(n.to_be_bytes());
         }
-        for label in self.name.split('.').filter(|l| !l.is_empty()) {
-            b.push(label.len() as u8);
-            b.extend(label.as_bytes());
-        }
-        b.push(0);
+        // The name as asked, case kept (RFC 4343); records name it by a
+        // pointer when they own the question's name.
+        wire::put_name(&mut b, &self.name);
+        let qname = canonical(&self.name);
         b.extend([0, 1, 0, 1]); // QTYPE A, QCLASS IN
-        if let Some(Answer::Address { addr, ttl }) = self.answer {
+        if let Some(Answer::Reply(r)) = &self.answer {
+            for rec in r.answers.iter().chain(&r.authority).chain(&r.additional) {
+                wire::put_record(&mut b, rec, &qname);
+            }
+        }
+        if let Some(&Answer::Address { addr, ttl }) = self.answer.as_ref() {
             b.extend([0xc0, 12]); // the name, by pointer to the question
             b.extend([0, 1, 0, 1]);
             b.extend(ttl.to_be_bytes());
@@ -155,25 +194,63 @@ pub fn canonical(name: &str) -> String {
 }
 
 /// An authoritative server's records: name to (node, TTL in seconds).
+///
+/// With an `origin`, the server is the authority for that zone alone and
+/// answers as RFC 1034 §4.3.2 says (see [`authority`]): referrals to the
+/// `delegations` below it with NS records and glue, CNAMEs, and NXDOMAIN
+/// with the zone's SOA. Without one it answers as it always has: the A
+/// record or a bare NXDOMAIN for any name.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Zone {
     /// Canonical names and their A records.
     pub records: BTreeMap<String, (NodeId, u32)>,
+    /// The zone's apex, canonical ("" for the root).
+    pub origin: Option<String>,
+    /// Aliases: canonical name to (target, TTL).
+    pub cnames: BTreeMap<String, (String, u32)>,
+    /// Child zones: canonical apex to their servers.
+    pub delegations: BTreeMap<String, Delegation>,
+    /// The SOA, its owner the origin, and the TTL of the SOA record.
+    pub soa: Option<(Soa, u32)>,
+}
+
+/// A child zone's servers: each name server and the node its glue A record
+/// names, with the TTL of the NS and glue records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delegation {
+    /// Name server names (canonical) and their addresses.
+    pub servers: Vec<(String, NodeId)>,
+    /// TTL of the NS and glue records, seconds.
+    pub ttl: u32,
 }
 
 /// The server's answer to `query`: the A record, or NXDOMAIN.
 pub fn serve(zone: &Zone, query: &Message) -> Message {
-    let answer = match zone.records.get(&canonical(&query.name)) {
-        Some(&(addr, ttl)) => Answer::Address { addr, ttl },
-        None => Answer::NxDomain,
+    let answer = if zone.origin.is_some() {
+        Answer::Reply(Arc::new(authority::answer(zone, &canonical(&query.name))))
+    } else {
+        match zone.records.get(&canonical(&query.name)) {
+            Some(&(addr, ttl)) => Answer::Address { addr, ttl },
+            None => Answer::NxDomain,
+        }
     };
     Message {
         id: query.id,
         src_port: query.dst_port,
         dst_port: query.src_port,
         name: query.name.clone(),
+        recursion_desired: query.recursion_desired,
         answer: Some(answer),
     }
+}
+
+/// Whether `name` is `zone` or below it (canonical names; "" is the root).
+pub fn in_zone(name: &str, zone: &str) -> bool {
+    zone.is_empty()
+        || name == zone
+        || (name.len() > zone.len()
+            && name.ends_with(zone)
+            && name.as_bytes()[name.len() - zone.len() - 1] == b'.')
 }
 
 /// A client's resolver settings.
@@ -227,6 +304,9 @@ pub enum Failure {
     Timeout,
     /// The name is not in the hosts table and there is no server to ask.
     NoServer,
+    /// The server could not answer (SERVFAIL, REFUSED, or an answer with
+    /// no address).
+    ServFail,
 }
 
 impl Failure {
@@ -236,6 +316,7 @@ impl Failure {
             Failure::NxDomain => "nxdomain",
             Failure::Timeout => "timeout",
             Failure::NoServer => "no_server",
+            Failure::ServFail => "servfail",
         }
     }
 }
@@ -382,6 +463,7 @@ impl Resolver {
             src_port: port,
             dst_port: PORT,
             name: name.clone(),
+            recursion_desired: true,
             answer: None,
         };
         self.send(now, key, msg, 1);
@@ -416,7 +498,7 @@ impl Resolver {
     /// from the server asked, to the port asked from, with the id and name
     /// asked (RFC 5452 §4); anything else is ignored.
     pub fn handle_message(&mut self, now: SimTime, from: NodeId, msg: &Message) {
-        let Some(answer) = msg.answer else {
+        let Some(answer) = &msg.answer else {
             return;
         };
         let key = canonical(&msg.name);
@@ -431,6 +513,23 @@ impl Resolver {
             return;
         };
         let p = self.pending.swap_remove(i);
+        // A full response: the address at the end of its CNAME chain, kept
+        // for the chain's smallest TTL (RFC 2181 §5.2 as a stub applies it).
+        let answer = match answer {
+            Answer::Reply(r) => match (r.rcode, r.address_of(&key)) {
+                (Rcode::NoError, Some((addr, ttl))) => Answer::Address { addr, ttl },
+                (Rcode::NxDomain, _) => Answer::NxDomain,
+                _ => {
+                    self.stats.failures += 1;
+                    self.events.push_back(Event {
+                        name: p.msg.name,
+                        outcome: LookupResult::Failed(Failure::ServFail),
+                    });
+                    return;
+                }
+            },
+            a => a.clone(),
+        };
         let outcome = match answer {
             Answer::Address { addr, ttl } => {
                 self.stats.answers += 1;
@@ -441,7 +540,7 @@ impl Resolver {
                     source: Source::Server,
                 }
             }
-            Answer::NxDomain => {
+            Answer::NxDomain | Answer::Reply(_) => {
                 self.stats.nxdomain += 1;
                 self.stats.failures += 1;
                 LookupResult::Failed(Failure::NxDomain)

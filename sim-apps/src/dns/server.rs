@@ -4,7 +4,7 @@
 
 use sim_core::Value;
 
-use super::{Answer, Message, PORT, Zone, serve};
+use super::{Answer, Message, PORT, Rcode, Zone, serve};
 
 /// What it answered.
 #[derive(Debug, Default, Clone, Copy)]
@@ -37,7 +37,9 @@ impl DnsServer {
     pub(crate) fn on_query(&mut self, m: &Message) -> Message {
         let reply = serve(&self.zone, m);
         self.served.answered += 1;
-        if reply.answer == Some(Answer::NxDomain) {
+        if matches!(&reply.answer, Some(Answer::NxDomain))
+            || matches!(&reply.answer, Some(Answer::Reply(r)) if r.rcode == Rcode::NxDomain)
+        {
             self.served.nxdomain += 1;
         }
         reply

@@ -8,7 +8,10 @@ const WWW: NodeId = NodeId(2);
 fn zone(ttl: u32) -> Zone {
     let mut records = BTreeMap::new();
     records.insert("www.example.com".into(), (WWW, ttl));
-    Zone { records }
+    Zone {
+        records,
+        ..Zone::default()
+    }
 }
 
 fn resolver(hosts: &[(&str, NodeId)]) -> Resolver {
@@ -36,6 +39,7 @@ fn a_query_encodes_as_rfc_1035_lays_it_out() {
         src_port: 50_000,
         dst_port: PORT,
         name: name("www.example.com"),
+        recursion_desired: true,
         answer: None,
     };
     let b = q.encode();
@@ -152,4 +156,55 @@ fn names_are_checked() {
     assert!(check_name("under_score.com").is_err());
     assert!(check_name(&"a".repeat(64)).is_err());
     assert!(check_name("").is_err());
+}
+
+/// RFC 1034 §4.3.2 for a zone with an origin: a referral below a cut
+/// (not authoritative, NS and glue), an alias followed through the zone,
+/// NXDOMAIN with the SOA (RFC 2308 §3), REFUSED outside the zone.
+#[test]
+fn an_authority_refers_aliases_and_denies_with_its_soa() {
+    let mut z = Zone {
+        origin: Some("example.com".into()),
+        soa: Some((
+            Soa {
+                mname: "ns.example.com".into(),
+                rname: "hostmaster.example.com".into(),
+                serial: 1,
+                refresh: 3600,
+                retry: 600,
+                expire: 86_400,
+                minimum: 30,
+            },
+            3600,
+        )),
+        ..Zone::default()
+    };
+    z.records.insert("web.example.com".into(), (WWW, 60));
+    z.cnames
+        .insert("www.example.com".into(), ("web.example.com".into(), 300));
+    z.delegations.insert(
+        "sub.example.com".into(),
+        Delegation {
+            servers: vec![("ns.sub.example.com".into(), SERVER)],
+            ttl: 100,
+        },
+    );
+    let r = authority::answer(&z, "a.b.sub.example.com");
+    assert_eq!((r.rcode, r.authoritative), (Rcode::NoError, false));
+    assert!(r.answers.is_empty());
+    assert_eq!(r.authority[0].data, RData::Ns("ns.sub.example.com".into()));
+    assert_eq!(r.authority[0].name, "sub.example.com");
+    assert_eq!(r.additional[0].data, RData::A(SERVER));
+    let r = authority::answer(&z, "www.example.com");
+    assert!(r.authoritative);
+    assert_eq!(r.address_of("www.example.com"), Some((WWW, 60)));
+    assert_eq!(r.answers.len(), 2);
+    let r = authority::answer(&z, "nope.example.com");
+    assert_eq!(r.rcode, Rcode::NxDomain);
+    assert!(matches!(
+        r.authority[0].data,
+        RData::Soa(Soa { minimum: 30, .. })
+    ));
+    assert_eq!(r.authority[0].name, "example.com");
+    assert_eq!(authority::answer(&z, "example.org").rcode, Rcode::Refused);
 }

@@ -18,7 +18,8 @@
 use sim_core::datagram::{DatagramHost, PingJob};
 use sim_core::{Context, Endpoint, Field, Kind, NodeId, Packet, SimTime, Value};
 
-use crate::dns::{DnsServer, Message, Zone};
+use crate::dns::recursive::RecursiveConfig;
+use crate::dns::{DnsResolver, DnsServer, Message, Zone};
 use crate::flood::{Flood, SynFlood};
 use crate::mitm::{Mitm, MitmApp};
 use crate::observer::Observer;
@@ -28,6 +29,7 @@ use crate::start::Start;
 use crate::tcp::{self, ConnFigures, TcpApp, TcpHost};
 use crate::timer::Timer;
 use crate::udp::{Sender, Sink, UdpApp};
+use std::sync::Arc;
 
 pub use crate::tcp::HostAction;
 
@@ -46,6 +48,8 @@ pub enum HostApp {
     Udp(UdpApp),
     /// Answers DNS queries from its zone.
     DnsServer(Zone),
+    /// Answers stubs' DNS queries by recursion (RFC 1034 §5.3.3).
+    DnsResolver(Arc<RecursiveConfig>),
     /// A TLS-terminating man-in-the-middle (on a router).
     Mitm(Box<MitmApp>),
     /// A passive observer (on a router).
@@ -70,6 +74,7 @@ impl HostApp {
             HostApp::SynFlood(_) => "syn_flood",
             HostApp::Udp(_) => "udp",
             HostApp::DnsServer(_) => "dns_server",
+            HostApp::DnsResolver(_) => "dns_resolver",
             HostApp::Mitm(_) => "mitm",
             HostApp::Observer => "observer",
         }
@@ -84,7 +89,7 @@ impl HostApp {
             HostApp::Tcp(_) => "tcp",
             HostApp::SynFlood(_) => "flood",
             HostApp::Udp(_) => "udp",
-            HostApp::DnsServer(_) => "dns",
+            HostApp::DnsServer(_) | HostApp::DnsResolver(_) => "dns",
             HostApp::Mitm(_) => "mitm",
             HostApp::Observer => "observer",
         }
@@ -103,6 +108,7 @@ impl HostApp {
             HostApp::Udp(UdpApp::Send(_)) => Sender::metric_names(),
             HostApp::Udp(UdpApp::Sink(_)) => Sink::metric_names(),
             HostApp::DnsServer(_) => DnsServer::metric_names(),
+            HostApp::DnsResolver(_) => DnsResolver::metric_names(),
             HostApp::Mitm(_) => Mitm::metric_names(),
             HostApp::Observer => Observer::metric_names(),
         }
@@ -173,6 +179,7 @@ enum App {
     UdpSend(Sender),
     UdpSink(Sink),
     DnsServer(DnsServer),
+    DnsResolver(Box<DnsResolver>),
     Mitm(Box<Mitm>),
     Observer(Observer),
 }
@@ -269,6 +276,9 @@ impl Host {
                 HostApp::Udp(UdpApp::Send(u)) => App::UdpSend(Sender::new(u, index, a.label())),
                 HostApp::Udp(UdpApp::Sink(u)) => App::UdpSink(Sink::new(u)),
                 HostApp::DnsServer(z) => App::DnsServer(DnsServer::new(z)),
+                HostApp::DnsResolver(c) => {
+                    App::DnsResolver(Box::new(DnsResolver::new(c, index, a.label())))
+                }
                 HostApp::Mitm(m) => App::Mitm(Box::new(Mitm::new(m))),
                 HostApp::Observer => App::Observer(Observer::default()),
             };
@@ -301,6 +311,7 @@ impl Host {
                 | App::UdpSend(_)
                 | App::UdpSink(_)
                 | App::DnsServer(_)
+                | App::DnsResolver(_)
                 | App::Observer(_) => {}
             }
             for e in &mut all[from..] {
@@ -324,6 +335,7 @@ impl Host {
                 | App::UdpSend(_)
                 | App::UdpSink(_)
                 | App::DnsServer(_)
+                | App::DnsResolver(_)
                 | App::Observer(_) => {}
             }
         }
@@ -419,12 +431,16 @@ impl Host {
     /// that asked (or the first, which counts it unmatched).
     fn on_dns(&mut self, cx: &mut Context<'_, Wire>, from: NodeId, m: &Message) {
         for a in &mut self.apps {
-            if let App::DnsServer(s) = &mut a.app
-                && s.serves(m)
-            {
-                let reply = s.on_query(m);
-                cx.send(from, reply.wire_size(), Wire::Dns(reply));
-                return;
+            match &mut a.app {
+                App::DnsServer(s) if s.serves(m) => {
+                    let reply = s.on_query(m);
+                    cx.send(from, reply.wire_size(), Wire::Dns(reply));
+                    return;
+                }
+                App::DnsResolver(r) if r.serves(m) || r.awaits(from, m) => {
+                    return r.on_message(cx, from, m);
+                }
+                _ => {}
             }
         }
         if m.answer.is_some() {
@@ -474,6 +490,7 @@ impl Endpoint<Wire> for Host {
                 App::Mitm(m) => m.start(cx),
                 App::Flood(f) => f.start(cx),
                 App::UdpSend(u) => u.start(cx),
+                App::DnsResolver(r) => r.start(cx),
                 App::Echo | App::Ping | App::UdpSink(_) | App::DnsServer(_) | App::Observer(_) => {}
             }
         }
@@ -542,6 +559,13 @@ impl Endpoint<Wire> for Host {
                     u.on_timer(cx);
                 }
             }
+            Timer::DnsResolver(i) => {
+                if let Some(App::DnsResolver(r)) =
+                    self.apps.get_mut(usize::from(i)).map(|a| &mut a.app)
+                {
+                    r.on_timer(cx);
+                }
+            }
             Timer::Action(k) => {
                 // An action acts on every TCP application of the host.
                 let action = self.actions.get(k).copied();
@@ -578,6 +602,7 @@ impl Endpoint<Wire> for Host {
                 App::UdpSend(u) => u.metrics(),
                 App::UdpSink(u) => u.metrics(),
                 App::DnsServer(s) => s.metrics(),
+                App::DnsResolver(r) => r.metrics(),
                 App::Mitm(mitm) => mitm.metrics(),
                 App::Observer(o) => o.metrics(),
             };
