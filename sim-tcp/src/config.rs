@@ -94,6 +94,18 @@ pub enum PushRule {
     Writes,
 }
 
+/// When a read that frees receive buffer sends a window update at once.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WindowUpdate {
+    /// As soon as the window can move right by min(half the buffer, MSS):
+    /// RFC 1122 §4.2.3.3's receiver SWS rule.
+    Rfc1122,
+    /// Linux's `tcp_cleanup_rbuf`: only when the window now offered is at
+    /// most half the largest and the new one is at least twice it (a
+    /// window "raised significantly"); else the next ACK carries it.
+    Linux,
+}
+
 /// The initial congestion window.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum InitialWindow {
@@ -232,6 +244,9 @@ pub struct TcpConfig {
     /// as Linux's `tcp_is_cwnd_limited`; RFC 9438 §5.8 asks it of CUBIC.
     /// rfc: off (RFC 5681 grows on every ACK); linux: on.
     pub cwnd_limited_growth: bool,
+    /// When a read sends a window update at once. rfc: RFC 1122's rule;
+    /// linux: Linux's.
+    pub window_update: WindowUpdate,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
     pub syn_cookies: bool,
     /// Not TCP: a deliberately naive server that considers a connection
@@ -278,6 +293,7 @@ impl TcpConfig {
             pacing: false,
             push: PushRule::EveryData,
             cwnd_limited_growth: false,
+            window_update: WindowUpdate::Rfc1122,
             syn_cookies: false,
             two_way_handshake: false,
         };
@@ -306,6 +322,7 @@ impl TcpConfig {
                 rcv_buf_max: Some(LINUX_RCV_BUF_MAX),
                 push: PushRule::Writes,
                 cwnd_limited_growth: true,
+                window_update: WindowUpdate::Linux,
                 ..rfc
             },
         }

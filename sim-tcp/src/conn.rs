@@ -39,7 +39,7 @@ use std::sync::Arc;
 use sim_core::{Ecn, SimDuration, SimTime};
 
 use crate::autotune::RcvAutotune;
-use crate::config::{CongestionKind, CwndUnit, InitialWindow, PushRule, TcpConfig};
+use crate::config::{CongestionKind, CwndUnit, InitialWindow, PushRule, TcpConfig, WindowUpdate};
 use crate::congestion::{
     AckInfo, Bbr, CongestionControl, Cubic, Dctcp, NewReno, RateInfo, Reno, Vegas,
 };
@@ -1718,7 +1718,21 @@ impl Connection {
         let buf = u64::from(self.rcv_buf);
         let free = buf.saturating_sub(self.unread);
         let threshold = (buf / 2).min(u64::from(self.eff_mss));
-        if self.state.is_synchronized() && free > before && free - before >= threshold {
+        let opened = match self.cfg.window_update {
+            // RFC 1122 §4.2.3.3: the window may move right by at least
+            // min(half the buffer, MSS).
+            WindowUpdate::Rfc1122 => free > before && free - before >= threshold,
+            WindowUpdate::Linux => {
+                // `tcp_cleanup_rbuf`: a window "raised significantly",
+                // at least doubled from at most half the largest; the
+                // receiver's SWS rule still holds a window under the
+                // threshold at zero (`__tcp_select_window`).
+                let largest = u64::from(self.cfg.rcv_buf_max.unwrap_or(0)).max(buf);
+                let new = if free >= threshold { free } else { 0 };
+                2 * before <= largest && new > 0 && new >= 2 * before
+            }
+        };
+        if self.state.is_synchronized() && opened {
             // Tell the sender the window opened.
             self.ack_now = true;
         }

@@ -279,6 +279,16 @@ pub enum HyStartName {
     PlusPlus,
 }
 
+/// When a read sends a window update at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowUpdateName {
+    /// RFC 1122 §4.2.3.3: once the window can move right by an MSS.
+    Rfc1122,
+    /// Linux's `tcp_cleanup_rbuf`.
+    Linux,
+}
+
 /// Which data segments carry PSH.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -382,6 +392,11 @@ pub struct TcpSpec {
     /// RFC 9438 §5.8 (default off in `rfc`, on in `linux`).
     #[serde(default)]
     pub cwnd_limited_growth: Option<bool>,
+    /// When a read sends a window update at once: `rfc1122` (the window
+    /// can move right by an MSS; default in `rfc`) or `linux` (a window at
+    /// least doubled from half the largest or less; default in `linux`).
+    #[serde(default)]
+    pub window_update: Option<WindowUpdateName>,
     /// MSS to announce (default 1460).
     #[serde(default)]
     pub mss: Option<u16>,

@@ -37,7 +37,7 @@ pub use apps::{
     DnsResolverSpec, DnsServerSpec, EcnName, EndpointSpec, ExtensionsSpec, HttpSpec, HyStartName,
     IssuerName, MisbehaveSpec, MitmSpec, ObserverSpec, OnOffSpec, ParetoSpec, PeriodSpec, PingSpec,
     ProfileName, PushName, SizeDistSpec, SizeParetoSpec, SizeSpec, SoaSpec, SynFloodSpec, TcpSpec,
-    TlsSpec, TlsVersionName, UdpSpec, ZoneRecordSpec,
+    TlsSpec, TlsVersionName, UdpSpec, WindowUpdateName, ZoneRecordSpec,
 };
 pub use derived::{DerivedSpec, SeriesStatSpec};
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};

@@ -17,7 +17,7 @@ use super::stream;
 use crate::error::InputError;
 use crate::format::{
     CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, EcnName, HyStartName, Isns,
-    ProfileName, PushName, TcpSpec,
+    ProfileName, PushName, TcpSpec, WindowUpdateName,
 };
 use sim_apps::tcp::{OnPeerClose, Role, Target, TcpApp};
 
@@ -276,6 +276,12 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
     }
     if let Some(b) = t.pacing {
         cfg.pacing = b;
+    }
+    if let Some(w) = t.window_update {
+        cfg.window_update = match w {
+            WindowUpdateName::Rfc1122 => sim_tcp::WindowUpdate::Rfc1122,
+            WindowUpdateName::Linux => sim_tcp::WindowUpdate::Linux,
+        };
     }
     if let Some(b) = t.cwnd_limited_growth {
         cfg.cwnd_limited_growth = b;
