@@ -188,7 +188,12 @@ impl Server {
         let master = if self.s12.ems {
             extended_master12(&premaster, &self.io.transcript.hash())
         } else {
-            master12(&premaster, &client_random, &server_random)
+            master12(
+                self.io.transcript.alg(),
+                &premaster,
+                &client_random,
+                &server_random,
+            )
         };
         let (cw, sw) = TrafficKeys::tls12(&master, &client_random, &server_random);
         self.io.read_at_ccs = Some(cw);
