@@ -1330,3 +1330,28 @@ fn after_a_retry_for_a_suite_of_another_hash_the_psk_is_left_out() {
     assert!(r.wire.contains(&"S>HelloRetryRequest".to_string()));
     assert!(r.client_up && r.server.contains(&HandshakeEvent::Resumed));
 }
+
+#[test]
+fn a_tls12_sha384_session_resumes_under_a_server_that_prefers_sha256() {
+    // The session was made with the SHA-384 suite; negotiation now would
+    // pick a SHA-256 one, but resumption keeps the session's suite (RFC
+    // 5246 §7.4.1.3) and so its PRF hash for the Finished (RFC 5289 §3).
+    let cache = SessionCache::new();
+    let gcm384 = Suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384;
+    let gcm256 = Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    let (c, mut s) = configs(&[Version::Tls12], &[gcm384, gcm256]);
+    s.sessions = Some(cache.clone());
+    let first = run_seeded(1, c.clone(), s.clone(), no_tamper);
+    let session = new_session(&first.client).expect("a session to keep");
+    assert_eq!(session.suite, gcm384);
+    s.suites = vec![gcm256, gcm384];
+    let mut c2 = c;
+    c2.resume = Some(session);
+    let r = run_seeded(2, c2, s, no_tamper);
+    assert!(r.client_up && r.server_up, "{:?} {:?}", r.wire, r.client);
+    assert!(r.server.contains(&HandshakeEvent::Resumed));
+    assert!(r.client.contains(&HandshakeEvent::Established {
+        version: Version::Tls12,
+        suite: gcm384
+    }));
+}
