@@ -7,6 +7,9 @@
 //! `CLIENT_EARLY_TRAFFIC_SECRET` (when the client sends 0-RTT data),
 //! `CLIENT_HANDSHAKE_TRAFFIC_SECRET`, `SERVER_HANDSHAKE_TRAFFIC_SECRET`,
 //! `CLIENT_TRAFFIC_SECRET_0` and `SERVER_TRAFFIC_SECRET_0`.
+//! A traffic secret is Hash.length bytes of the suite's hash (RFC 8446
+//! §7.1): 32 (64 hex digits), or 48 for TLS_AES_256_GCM_SHA384; the
+//! TLS 1.2 master secret is always 48 (RFC 5246 §8.1).
 //!
 //! The client end writes the log: it alone knows every secret of its
 //! connection together with the ClientHello.random that names it (a

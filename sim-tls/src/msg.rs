@@ -913,8 +913,12 @@ impl Message {
                 Message::ClientKeyExchange(v)
             }
             kind::FINISHED => {
+                // verify_data: 12 bytes in TLS 1.2 (RFC 5246 §7.4.9),
+                // Hash.length in TLS 1.3 (RFC 8446 §4.4.4: 32 or 48 with
+                // this model's suites). A length wrong for the suite fails
+                // the Finished check itself.
                 let n = b.b.len();
-                if n != 12 && n != 32 {
+                if ![12, 32, 48].contains(&n) {
                     return Err(DecodeError);
                 }
                 Message::Finished(b.take(n)?.to_vec())

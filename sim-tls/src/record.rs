@@ -42,7 +42,7 @@ use chacha20poly1305::ChaCha20Poly1305;
 use hmac::{Hmac, Mac};
 
 use crate::alert::Alert;
-use crate::crypto::{Hash, hkdf_expand_label, hmac_sha256, prf12};
+use crate::crypto::{Hash, HashAlg, Secret, hkdf_expand_label, hmac_sha256, prf12};
 use crate::suite::{MAX_FRAGMENT, Protection, Suite, Version};
 
 /// The record content types (RFC 8446 §5.1).
@@ -104,7 +104,7 @@ enum Source {
         client_write: bool,
     },
     /// TLS 1.3: the traffic secret (RFC 8446 §7.3 derives key and iv).
-    Tls13 { secret: Hash },
+    Tls13 { secret: Secret },
 }
 
 /// What a key log needs of one direction's keys (see `crate::keylog`).
@@ -112,7 +112,7 @@ pub(crate) enum KeySecret<'a> {
     /// TLS 1.2: the master secret.
     Master(&'a [u8; 48]),
     /// TLS 1.3: the traffic secret.
-    Traffic(&'a Hash),
+    Traffic(&'a Secret),
 }
 
 impl TrafficKeys {
@@ -139,9 +139,21 @@ impl TrafficKeys {
         (side(true), side(false))
     }
 
-    /// TLS 1.3 keys from a traffic secret (RFC 8446 §7.3).
-    pub fn tls13(secret: &Hash) -> Self {
-        TrafficKeys(Source::Tls13 { secret: *secret })
+    /// TLS 1.3 keys from a traffic secret (RFC 8446 §7.3): Hash.length
+    /// bytes, 32 for the SHA-256 suites, 48 for TLS_AES_256_GCM_SHA384.
+    ///
+    /// # Panics
+    ///
+    /// If `secret` is neither 32 nor 48 bytes long (no suite's secret).
+    pub fn tls13(secret: &[u8]) -> Self {
+        let alg = if secret.len() == HashAlg::Sha384.size() {
+            HashAlg::Sha384
+        } else {
+            HashAlg::Sha256
+        };
+        TrafficKeys(Source::Tls13 {
+            secret: Secret::new(alg, secret),
+        })
     }
 
     /// The secret a key log records for these keys.
@@ -167,7 +179,8 @@ impl TrafficKeys {
             } => {
                 let mut seed = server_random.to_vec();
                 seed.extend_from_slice(client_random);
-                let block = prf12(master, "key expansion", &seed, KEY_BLOCK);
+                // RFC 5289 §3: the _SHA384 suites' PRF is P_SHA384.
+                let block = prf12(suite.hash(), master, "key expansion", &seed, KEY_BLOCK);
                 let mut at = 0;
                 let mut take = |n: usize| {
                     let s = block[at..at + n].to_vec();
@@ -185,8 +198,8 @@ impl TrafficKeys {
             }
             Source::Tls13 { secret } => (
                 Vec::new(),
-                hkdf_expand_label(secret, "key", &[], key as u16),
-                hkdf_expand_label(secret, "iv", &[], iv as u16),
+                hkdf_expand_label(secret.alg(), secret, "key", &[], key as u16),
+                hkdf_expand_label(secret.alg(), secret, "iv", &[], iv as u16),
             ),
         }
     }
@@ -868,7 +881,8 @@ mod tests {
 
     fn pair(suite: Suite) -> (Sealer, Opener) {
         let k = if suite.version() == Version::Tls13 {
-            TrafficKeys::tls13(&[5; 32])
+            let alg = suite.hash();
+            TrafficKeys::tls13(&[5; 48][..alg.size()])
         } else {
             keys().0
         };

@@ -31,8 +31,9 @@ pub struct Ticket13 {
     /// The ticket, offered as the PSK identity.
     pub ticket: Vec<u8>,
     /// The PSK: HKDF-Expand-Label(resumption_master_secret, "resumption",
-    /// ticket_nonce, 32) (RFC 8446 §4.6.1).
-    pub psk: [u8; 32],
+    /// ticket_nonce, Hash.length) with the suite's hash: 32 or 48 bytes
+    /// (RFC 8446 §4.6.1).
+    pub psk: Vec<u8>,
     /// The suite of the connection that issued it.
     pub suite: Suite,
     /// Hides the ticket's age on the wire.
@@ -46,7 +47,8 @@ pub struct Ticket13 {
 /// What a server keeps of a session (in its cache, or inside a ticket).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct ServerSession {
-    /// The master secret (TLS 1.2), or the 32-byte PSK (TLS 1.3 suites).
+    /// The master secret (TLS 1.2), or the PSK (TLS 1.3 suites: Hash.length
+    /// bytes, 32 or 48).
     pub master: Vec<u8>,
     /// The suite.
     pub suite: Suite,
@@ -93,7 +95,7 @@ impl SessionCache {
 }
 
 /// Bytes of a sealed session: suite, flags (EMS, early data), 48-byte
-/// master (a TLS 1.3 PSK takes its first 32).
+/// master (a TLS 1.3 PSK takes its first Hash.length: 32 or 48).
 const STATE_LEN: usize = 2 + 1 + 48;
 
 fn stream(key: &Hash, nonce: &[u8], data: &mut [u8]) {
@@ -133,7 +135,7 @@ pub fn open_ticket(key: &Hash, t: &[u8]) -> Option<ServerSession> {
     let code = u16::from_be_bytes([state[0], state[1]]);
     let suite = Suite::ALL.into_iter().find(|s| s.code() == code)?;
     let secret = match suite.version() {
-        crate::suite::Version::Tls13 => 32,
+        crate::suite::Version::Tls13 => suite.hash().size(),
         crate::suite::Version::Tls12 => 48,
     };
     Some(ServerSession {

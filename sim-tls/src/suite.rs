@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::crypto::HashAlg;
+
 /// TLS versions.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum Version {
@@ -212,6 +214,19 @@ impl Suite {
             | Suite::TLS_AES_256_GCM_SHA384
             | Suite::TLS_CHACHA20_POLY1305_SHA256 => KeyExchange::Tls13,
             _ => KeyExchange::Rsa,
+        }
+    }
+
+    /// The hash its handshake runs on: the TLS 1.2 PRF's, SHA-256 for
+    /// every suite of RFC 5246 (§5) and SHA-384 for the `_SHA384` ones (RFC
+    /// 5289 §3); the TLS 1.3 transcript and HKDF hash the suite names (RFC
+    /// 8446 §7.1, Appendix B.4).
+    pub const fn hash(self) -> HashAlg {
+        match self {
+            Suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 | Suite::TLS_AES_256_GCM_SHA384 => {
+                HashAlg::Sha384
+            }
+            _ => HashAlg::Sha256,
         }
     }
 

@@ -11,7 +11,7 @@
 use crate::alert::Alert;
 use crate::cert::{CertError, Certificate, KeyId, validate};
 use crate::cost::PkOps;
-use crate::crypto::{Hash, derive_secret};
+use crate::crypto::{Secret, derive_secret};
 use crate::keys::key_share;
 use crate::msg::{
     ClientHello, HTTP_1_1, Message, PSK_DHE_KE, PskOffer, SIGNATURE_SCHEMES, ServerHello,
@@ -37,23 +37,23 @@ pub(super) enum ClientState {
     ExpectServerHello,
     // TLS 1.3
     ExpectEncryptedExtensions {
-        c_hs: Hash,
-        s_hs: Hash,
+        c_hs: Secret,
+        s_hs: Secret,
         /// A PSK was accepted: no certificate follows.
         resumed: bool,
     },
     ExpectCertificate13 {
-        c_hs: Hash,
-        s_hs: Hash,
+        c_hs: Secret,
+        s_hs: Secret,
     },
     ExpectCertificateVerify {
-        c_hs: Hash,
-        s_hs: Hash,
+        c_hs: Secret,
+        s_hs: Secret,
         leaf: KeyId,
     },
     ExpectFinished13 {
-        c_hs: Hash,
-        s_hs: Hash,
+        c_hs: Secret,
+        s_hs: Secret,
     },
     // TLS 1.2
     ExpectCertificate12 {
@@ -120,7 +120,7 @@ pub struct Client {
     /// sending early data when ServerHello came).
     hs_keys_deferred: bool,
     /// resumption_master_secret, for the tickets that follow.
-    res_master: Option<Hash>,
+    res_master: Option<Secret>,
     suite: Option<Suite>,
     state: ClientState,
     io: Io,
@@ -199,7 +199,8 @@ fn first_hello(
             identity: t.ticket.clone(),
             // RFC 8446 §4.2.11.1.
             obfuscated_age: cfg.ticket_age_ms.wrapping_add(t.age_add),
-            binder: vec![0; 32],
+            // Hash.length bytes (RFC 8446 §4.2.11).
+            binder: vec![0; t.suite.hash().size()],
         }),
         sig_algs: schemes(x.signature_algorithms),
         sig_algs_cert: schemes(x.signature_algorithms_cert),
@@ -309,12 +310,15 @@ impl Client {
     fn send_hello(&mut self) {
         let mut bytes = Message::ClientHello(self.hello.clone()).encode(Version::Tls12);
         if let Some(t) = &self.ticket {
-            self.io.early13 = early_secret13(Some(&t.psk));
+            // RFC 8446 §4.2.11.2: the binder (and the early secret) use
+            // the hash of the ticket's suite.
+            let alg = t.suite.hash();
+            self.io.early13 = early_secret13(alg, Some(&t.psk));
             let mut partial = self.io.transcript.clone();
             partial.add(&bytes[..bytes.len() - self.hello.binders_len()]);
-            let binder = psk_binder(&self.io.early13, &partial.hash());
+            let binder = psk_binder(&self.io.early13, &partial.hash_with(alg));
             let n = bytes.len();
-            bytes[n - 32..].copy_from_slice(&binder);
+            bytes[n - binder.len()..].copy_from_slice(&binder);
             if let Some(p) = self.hello.psk.as_mut() {
                 p.binder = binder.to_vec();
             }
@@ -322,7 +326,8 @@ impl Client {
         self.io.send_encoded("ClientHello", bytes);
         if let (EarlyState::Offered, Some(t)) = (self.early, &self.ticket) {
             // RFC 8446 §7.1: client_early_traffic_secret over the hello.
-            let secret = derive_secret(&self.io.early13, "c e traffic", &self.io.transcript.hash());
+            let hello_hash = self.io.transcript.hash_with(t.suite.hash());
+            let secret = derive_secret(&self.io.early13, "c e traffic", &hello_hash);
             self.io.out.push_back(Output::Early(Early::Send {
                 suite: t.suite,
                 keys: TrafficKeys::tls13(&secret),
@@ -367,6 +372,7 @@ impl Client {
         let suite = self.check_server_hello(&sh)?;
         self.io.version = Some(sh.version);
         self.suite = Some(suite);
+        self.io.transcript.set_alg(suite.hash());
         self.io.transcript.add(bytes);
         match sh.version {
             Version::Tls13 => self.server_hello13(sh, suite),

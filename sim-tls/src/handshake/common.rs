@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use crate::alert::Alert;
 use crate::cert::CertError;
 use crate::cost::PkOps;
-use crate::crypto::{Hash, Transcript};
+use crate::crypto::{Secret, Transcript};
 use crate::msg::Message;
 use crate::record::TrafficKeys;
 use crate::session::{ClientSession, Ticket13};
@@ -148,9 +148,9 @@ pub(super) struct Io {
     pub(super) events: VecDeque<HandshakeEvent>,
     pub(super) version: Option<Version>,
     /// TLS 1.3 early secret (from the PSK, or zeros), once known.
-    pub(super) early13: Hash,
+    pub(super) early13: Secret,
     /// TLS 1.3 master secret, once known.
-    pub(super) master13: Hash,
+    pub(super) master13: Secret,
     /// Keys to switch to at the next ChangeCipherSpec (TLS 1.2): read keys
     /// when one arrives, write keys when we send one.
     pub(super) read_at_ccs: Option<TrafficKeys>,

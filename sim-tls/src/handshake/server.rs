@@ -10,7 +10,7 @@
 
 use crate::alert::Alert;
 use crate::cost::PkOps;
-use crate::crypto::Hash;
+use crate::crypto::Secret;
 use crate::msg::{ClientHello, HTTP_1_1, Message};
 use crate::record::TrafficKeys;
 use crate::session::ServerSession;
@@ -36,11 +36,11 @@ pub(super) enum ServerState {
         group: Group,
     },
     ExpectEndOfEarlyData {
-        c_hs: Hash,
+        c_hs: Secret,
         c_ap: TrafficKeys,
     },
     ExpectFinished13 {
-        c_hs: Hash,
+        c_hs: Secret,
         c_ap: TrafficKeys,
     },
     ExpectClientKeyExchange {
@@ -218,11 +218,11 @@ impl Server {
         version: Version,
         suite: Suite,
         resumed13: Option<&ServerSession>,
-    ) -> (bool, Hash, [u8; 32]) {
+    ) -> (bool, Secret, [u8; 32]) {
         if resumed13.is_some() {
             self.io.events.push_back(HandshakeEvent::Resumed);
         } else {
-            self.io.early13 = early_secret13(None);
+            self.io.early13 = early_secret13(suite.hash(), None);
         }
         // RFC 8446 §4.2.10: early data only with the first PSK, the
         // ticket's suite and a ticket that allows it, and only if we want
@@ -241,6 +241,7 @@ impl Server {
         }
         self.io.version = Some(version);
         self.suite = Some(suite);
+        self.io.transcript.set_alg(suite.hash());
         self.io.transcript.add(bytes);
         let hello_hash = self.io.transcript.hash();
         let mut random = self.random;

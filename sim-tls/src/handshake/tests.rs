@@ -5,7 +5,6 @@ use super::*;
 use crate::alert::Alert;
 use crate::cert::{CertError, Certificate, TrustStore};
 use crate::cost::PkOps;
-use crate::crypto::Hash;
 use crate::msg::Message;
 use crate::pki::DemoPki;
 use crate::session::ClientSession;
@@ -751,14 +750,15 @@ fn resumable13(early: bool, accept: bool) -> (ClientConfig, ServerConfig) {
 fn the_ticket_psk_matches_rfc_8448() {
     // RFC 8448 §3: resumption master secret, ticket nonce 00 00, and
     // the PSK §4 resumes with.
-    let res: Hash = (0..32)
-        .map(|i| {
-            let h = "7df235f2031d2a051287d02b0241b0bfdaf86cc856231f2d5aba46c434ec196c";
-            u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap()
-        })
-        .collect::<Vec<u8>>()
-        .try_into()
-        .unwrap();
+    let res = crate::crypto::Secret::new(
+        crate::crypto::HashAlg::Sha256,
+        &(0..32)
+            .map(|i| {
+                let h = "7df235f2031d2a051287d02b0241b0bfdaf86cc856231f2d5aba46c434ec196c";
+                u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap()
+            })
+            .collect::<Vec<u8>>(),
+    );
     assert_eq!(
         crate::crypto::hex(&ticket_psk(&res, &[0, 0])),
         "4ecd0eb6ec3b4d87f5d6028f922ca4c5851a277fd41311c9e62d2c9492e1c4f3"
@@ -1196,3 +1196,162 @@ fn a_hello_retry_after_a_0rtt_offer_completes_with_the_early_data_refused() {
 }
 
 mod negative;
+
+/// The verify_data lengths of the Finished messages of a run, (client,
+/// server), as they crossed the wire (body after the 4-byte header).
+fn finished_lengths(c: ClientConfig, s: ServerConfig) -> (Run, Vec<usize>, Vec<usize>) {
+    let (mut client, mut server) = (Vec::new(), Vec::new());
+    let r = run(c, s, |from_client, name, bytes| {
+        if name == "Finished" {
+            let n = bytes.len() - 4;
+            if from_client {
+                &mut client
+            } else {
+                &mut server
+            }
+            .push(n);
+        }
+    });
+    (r, client, server)
+}
+
+#[test]
+fn the_sha384_suites_run_their_handshake_on_sha384() {
+    // TLS 1.3 (RFC 8446 §4.4.4): verify_data is Hash.length, 48 bytes.
+    let (c, s) = configs(&[Version::Tls13], &[Suite::TLS_AES_256_GCM_SHA384]);
+    let (r, client, server) = finished_lengths(c, s);
+    assert!(r.client_up && r.server_up, "{:?}", r.wire);
+    assert_eq!((client, server), (vec![48], vec![48]));
+    // The SHA-256 suites keep 32.
+    let (c, s) = configs(&[Version::Tls13], &[Suite::TLS_AES_128_GCM_SHA256]);
+    let (_, client, server) = finished_lengths(c, s);
+    assert_eq!((client, server), (vec![32], vec![32]));
+    // TLS 1.2 (RFC 5246 §7.4.9, RFC 5289 §3): 12 bytes whatever the PRF,
+    // with and without the extended master secret (RFC 7627 §3: the
+    // session hash is the PRF's hash).
+    for ems in [true, false] {
+        let (mut c, mut s) = configs(
+            &[Version::Tls12],
+            &[Suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384],
+        );
+        (c.ems, s.ems) = (ems, ems);
+        let (r, client, server) = finished_lengths(c, s);
+        assert!(r.client_up && r.server_up, "ems {ems}: {:?}", r.wire);
+        assert_eq!((client, server), (vec![12], vec![12]));
+    }
+}
+
+#[test]
+fn a_sha384_finished_computed_with_sha256_is_refused() {
+    // Ends that agreed on the suite but not on its hash cannot finish: a
+    // server Finished replaced by one of SHA-256's length fails the
+    // client's check (RFC 8446 §4.4.4: decrypt_error).
+    let (c, s) = configs(&[Version::Tls13], &[Suite::TLS_AES_256_GCM_SHA384]);
+    let r = run(c, s, |from_client, name, bytes| {
+        if !from_client && name == "Finished" {
+            bytes.truncate(4 + 32);
+            bytes[3] = 32;
+        }
+    });
+    assert_eq!(alert_sent(&r.client), Some(Alert::DecryptError));
+    assert!(!r.client_up);
+}
+
+/// A TLS 1.3 client config holding a ticket of `suite`, and its server.
+fn resumable_with(suite: Suite) -> (ClientConfig, ServerConfig, crate::session::Ticket13) {
+    let (mut c, mut s) = configs(
+        &[Version::Tls13],
+        &[Suite::TLS_AES_256_GCM_SHA384, Suite::TLS_AES_128_GCM_SHA256],
+    );
+    s.suites = vec![suite];
+    s.ticket_key = Some([42; 32]);
+    let first = run_seeded(1, c.clone(), s.clone(), no_tamper);
+    let ticket = first
+        .client
+        .iter()
+        .find_map(|e| match e {
+            HandshakeEvent::NewTicket(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("a ticket");
+    c.resume13 = Some(ticket.clone());
+    (c, s, ticket)
+}
+
+#[test]
+fn a_sha384_ticket_resumes_with_a_48_byte_psk_and_binder() {
+    let (c, s, ticket) = resumable_with(Suite::TLS_AES_256_GCM_SHA384);
+    // RFC 8446 §4.6.1: the PSK is Hash.length bytes.
+    assert_eq!(
+        (ticket.suite, ticket.psk.len()),
+        (Suite::TLS_AES_256_GCM_SHA384, 48)
+    );
+    let mut binder = 0;
+    let r = run(c, s, |from_client, name, bytes| {
+        if from_client && name == "ClientHello" {
+            let Ok(Message::ClientHello(h)) = Message::decode(bytes, Version::Tls12) else {
+                panic!("decodes")
+            };
+            binder = h.psk.map_or(0, |p| p.binder.len());
+        }
+    });
+    // §4.2.11.2: the binder is a Finished with the PSK's hash.
+    assert_eq!(binder, 48);
+    assert!(r.client_up && r.server.contains(&HandshakeEvent::Resumed));
+    assert!(!r.wire.contains(&"S>Certificate".to_string()));
+}
+
+#[test]
+fn after_a_retry_for_a_suite_of_another_hash_the_psk_is_left_out() {
+    // The ticket is SHA-384's; the server now takes only a SHA-256 suite
+    // and asks for another share. RFC 8446 §4.1.4, §4.2.11: the PSK
+    // cannot go with that suite, so the second hello leaves it out and
+    // the handshake is a full one.
+    let (mut c, mut s, _) = resumable_with(Suite::TLS_AES_256_GCM_SHA384);
+    s.suites = vec![Suite::TLS_AES_128_GCM_SHA256];
+    s.groups = vec![Group::Secp256r1];
+    c.groups = vec![Group::X25519, Group::Secp256r1];
+    let mut offered = Vec::new();
+    let r = run(c.clone(), s.clone(), |from_client, name, bytes| {
+        if from_client && name == "ClientHello" {
+            let Ok(Message::ClientHello(h)) = Message::decode(bytes, Version::Tls12) else {
+                panic!("decodes")
+            };
+            offered.push(h.psk.is_some());
+        }
+    });
+    assert!(r.wire.contains(&"S>HelloRetryRequest".to_string()));
+    assert_eq!(offered, [true, false]);
+    assert!(r.client_up && r.server_up, "{:?}", r.wire);
+    assert!(!r.server.contains(&HandshakeEvent::Resumed));
+    // With a SHA-384 suite in the retry, the PSK stays and resumes.
+    s.suites = vec![Suite::TLS_AES_256_GCM_SHA384];
+    let r = run(c, s, no_tamper);
+    assert!(r.wire.contains(&"S>HelloRetryRequest".to_string()));
+    assert!(r.client_up && r.server.contains(&HandshakeEvent::Resumed));
+}
+
+#[test]
+fn a_tls12_sha384_session_resumes_under_a_server_that_prefers_sha256() {
+    // The session was made with the SHA-384 suite; negotiation now would
+    // pick a SHA-256 one, but resumption keeps the session's suite (RFC
+    // 5246 §7.4.1.3) and so its PRF hash for the Finished (RFC 5289 §3).
+    let cache = SessionCache::new();
+    let gcm384 = Suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384;
+    let gcm256 = Suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    let (c, mut s) = configs(&[Version::Tls12], &[gcm384, gcm256]);
+    s.sessions = Some(cache.clone());
+    let first = run_seeded(1, c.clone(), s.clone(), no_tamper);
+    let session = new_session(&first.client).expect("a session to keep");
+    assert_eq!(session.suite, gcm384);
+    s.suites = vec![gcm256, gcm384];
+    let mut c2 = c;
+    c2.resume = Some(session);
+    let r = run_seeded(2, c2, s, no_tamper);
+    assert!(r.client_up && r.server_up, "{:?} {:?}", r.wire, r.client);
+    assert!(r.server.contains(&HandshakeEvent::Resumed));
+    assert!(r.client.contains(&HandshakeEvent::Established {
+        version: Version::Tls12,
+        suite: gcm384
+    }));
+}

@@ -153,7 +153,12 @@ impl Client {
         let master = if self.s12.ems {
             extended_master12(&premaster, &self.io.transcript.hash())
         } else {
-            master12(&premaster, &self.random, &server_random)
+            master12(
+                self.io.transcript.alg(),
+                &premaster,
+                &self.random,
+                &server_random,
+            )
         };
         let (cw, sw) = TrafficKeys::tls12(&master, &self.random, &server_random);
         self.io.write_at_ccs = Some(cw);

@@ -4,7 +4,7 @@
 
 use crate::alert::Alert;
 use crate::cert::{Certificate, KeyId};
-use crate::crypto::{Hash, derive_secret, finished13};
+use crate::crypto::{Secret, derive_secret, finished13};
 use crate::keys::{dh_shared, key_share, verify};
 use crate::msg::{Message, ServerHello};
 use crate::record::TrafficKeys;
@@ -55,7 +55,20 @@ impl Client {
             );
         };
         self.retry_suite = Some(suite);
+        // RFC 8446 §4.4.1: message_hash is computed with the hash of the
+        // suite the HelloRetryRequest names.
+        let alg = Suite::ALL
+            .into_iter()
+            .find(|s| s.code() == suite)
+            .map_or_else(Default::default, Suite::hash);
+        self.io.transcript.set_alg(alg);
         self.io.transcript.replace_with_message_hash();
+        // RFC 8446 §4.1.4, §4.2.11: a PSK whose hash is not the suite's
+        // cannot be used with it; the second hello leaves it out.
+        if self.ticket.as_ref().is_some_and(|t| t.suite.hash() != alg) {
+            self.ticket = None;
+            self.hello.psk = None;
+        }
         self.io.transcript.add(bytes);
         let share = key_share(&self.ephemeral, wanted);
         self.io.ops.ecdhe_keygen += 1;
@@ -105,7 +118,7 @@ impl Client {
             }
         };
         if !resumed {
-            self.io.early13 = early_secret13(None);
+            self.io.early13 = early_secret13(suite.hash(), None);
         } else {
             self.io.events.push_back(HandshakeEvent::Resumed);
         }
@@ -139,8 +152,8 @@ impl Client {
     pub(super) fn encrypted_extensions(
         &mut self,
         bytes: &[u8],
-        c_hs: Hash,
-        s_hs: Hash,
+        c_hs: Secret,
+        s_hs: Secret,
         resumed: bool,
         early_data: bool,
     ) -> Option<ClientState> {
@@ -179,8 +192,8 @@ impl Client {
     pub(super) fn certificate13(
         &mut self,
         bytes: &[u8],
-        c_hs: Hash,
-        s_hs: Hash,
+        c_hs: Secret,
+        s_hs: Secret,
         chain: Vec<Certificate>,
     ) -> Option<ClientState> {
         self.io.transcript.add(bytes);
@@ -193,8 +206,8 @@ impl Client {
     pub(super) fn certificate_verify(
         &mut self,
         bytes: &[u8],
-        c_hs: Hash,
-        s_hs: Hash,
+        c_hs: Secret,
+        s_hs: Secret,
         leaf: KeyId,
         sig: Vec<u8>,
     ) -> Option<ClientState> {
@@ -214,11 +227,11 @@ impl Client {
     pub(super) fn finished13(
         &mut self,
         bytes: &[u8],
-        c_hs: Hash,
-        s_hs: Hash,
+        c_hs: Secret,
+        s_hs: Secret,
         vd: Vec<u8>,
     ) -> Option<ClientState> {
-        if vd != finished13(&s_hs, &self.io.transcript.hash()) {
+        if vd[..] != *finished13(&s_hs, &self.io.transcript.hash()) {
             return self.io.fail(
                 Alert::DecryptError,
                 "the server's Finished does not match our transcript",

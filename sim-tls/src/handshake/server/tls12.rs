@@ -66,6 +66,9 @@ impl Server {
     ) -> Option<ServerState> {
         let version = Version::Tls12;
         self.suite = Some(session.suite);
+        // The session's suite, and so its PRF hash, may differ from the
+        // one negotiation picked (RFC 5246 §7.4.1.3, RFC 5289 §3).
+        self.io.transcript.set_alg(session.suite.hash());
         self.s12.resumed = true;
         self.s12.ems = session.ems;
         self.io.events.push_back(HandshakeEvent::Resumed);
@@ -188,7 +191,12 @@ impl Server {
         let master = if self.s12.ems {
             extended_master12(&premaster, &self.io.transcript.hash())
         } else {
-            master12(&premaster, &client_random, &server_random)
+            master12(
+                self.io.transcript.alg(),
+                &premaster,
+                &client_random,
+                &server_random,
+            )
         };
         let (cw, sw) = TrafficKeys::tls12(&master, &client_random, &server_random);
         self.io.read_at_ccs = Some(cw);

@@ -3,7 +3,7 @@
 //! Finished, early data, the client's Finished and a ticket after it.
 
 use crate::alert::Alert;
-use crate::crypto::{Hash, derive_secret, finished13, sha256};
+use crate::crypto::{Secret, derive_secret, finished13, sha256};
 use crate::keys::{dh_shared, key_share, sign};
 use crate::msg::{ClientHello, Message, PSK_DHE_KE, RSA_PSS_RSAE_SHA256, ServerHello};
 use crate::record::TrafficKeys;
@@ -31,7 +31,7 @@ impl Server {
         let Some((group, theirs)) = self.usable_share13(&ch) else {
             return self.hello_retry(bytes, &ch, suite);
         };
-        let resumed13 = self.accept_psk(bytes, &ch).ok()?;
+        let resumed13 = self.accept_psk(bytes, &ch, suite).ok()?;
         let suite = resumed13.as_ref().map_or(suite, |s| s.suite);
         let (accept_early, hello_hash, random) =
             self.take_hello(bytes, &ch, Version::Tls13, suite, resumed13.as_ref());
@@ -131,6 +131,8 @@ impl Server {
                     self.skip_early_data();
                 }
                 self.io.transcript.add(bytes);
+                // RFC 8446 §4.4.1: with the hash of the suite named.
+                self.io.transcript.set_alg(suite.hash());
                 self.io.transcript.replace_with_message_hash();
                 let hrr = Message::HelloRetryRequest {
                     suite: suite.code(),
@@ -155,7 +157,7 @@ impl Server {
         theirs: &[u8],
         full: bool,
         (accept_early, alpn): (bool, Option<String>),
-        hello_hash: &Hash,
+        hello_hash: &Secret,
     ) -> Option<ServerState> {
         let version = Version::Tls13;
         self.io.ops.ecdhe_keygen += 1;
@@ -210,7 +212,12 @@ impl Server {
     /// opens under our key and its suite is one we take; `Err` after
     /// failing the handshake (a PSK without psk_key_exchange_modes, a
     /// binder that does not verify: RFC 8446 §4.2.9, §4.2.11).
-    fn accept_psk(&mut self, bytes: &[u8], ch: &ClientHello) -> Result<Option<ServerSession>, ()> {
+    fn accept_psk(
+        &mut self,
+        bytes: &[u8],
+        ch: &ClientHello,
+        suite: Suite,
+    ) -> Result<Option<ServerSession>, ()> {
         let Some(offer) = &ch.psk else {
             return Ok(None);
         };
@@ -227,19 +234,26 @@ impl Server {
         };
         // A ticket we cannot open, or for a suite we would not use now,
         // means a full handshake (RFC 8446 §4.2.11: the server may ignore
-        // the PSK).
+        // the PSK). After a HelloRetryRequest the suite is fixed (§4.1.4),
+        // and a PSK is only usable with a suite of its hash (§4.2.11).
         let Some(session) = session.filter(|s| {
             s.suite.version() == Version::Tls13
+                && (!self.retried || s.suite == suite)
                 && self.cfg.suites.contains(&s.suite)
                 && ch.suites.contains(&s.suite.code())
         }) else {
             return Ok(None);
         };
-        let psk: [u8; 32] = session.master[..].try_into().map_err(|_| ())?;
-        let early = early_secret13(Some(&psk));
+        // RFC 8446 §4.6.1: the PSK is Hash.length bytes; the binder uses
+        // the hash of the ticket's suite (§4.2.11.2).
+        let alg = session.suite.hash();
+        if session.master.len() != alg.size() {
+            return Ok(None);
+        }
+        let early = early_secret13(alg, Some(&session.master));
         let mut partial = self.io.transcript.clone();
         partial.add(&bytes[..bytes.len() - ch.binders_len()]);
-        if psk_binder(&early, &partial.hash()).as_slice() != offer.binder {
+        if *psk_binder(&early, &partial.hash_with(alg)) != offer.binder[..] {
             self.io
                 .fail::<()>(Alert::DecryptError, "the PSK binder does not verify");
             return Err(());
@@ -253,7 +267,7 @@ impl Server {
     pub(super) fn end_of_early_data(
         &mut self,
         bytes: &[u8],
-        c_hs: Hash,
+        c_hs: Secret,
         c_ap: TrafficKeys,
     ) -> Option<ServerState> {
         self.io.transcript.add(bytes);
@@ -269,11 +283,11 @@ impl Server {
     pub(super) fn finished13(
         &mut self,
         bytes: &[u8],
-        c_hs: Hash,
+        c_hs: Secret,
         c_ap: TrafficKeys,
         vd: Vec<u8>,
     ) -> Option<ServerState> {
-        if vd != finished13(&c_hs, &self.io.transcript.hash()) {
+        if vd[..] != *finished13(&c_hs, &self.io.transcript.hash()) {
             return self.io.fail(
                 Alert::DecryptError,
                 "the client's Finished does not match our transcript",
@@ -295,7 +309,7 @@ impl Server {
         let res = derive_secret(&self.io.master13, "res master", &self.io.transcript.hash());
         let nonce = vec![0];
         let session = ServerSession {
-            master: ticket_psk(&res, &nonce).to_vec(),
+            master: ticket_psk(&res, &nonce),
             suite,
             ems: false,
             early_data: self.cfg.max_early_data > 0,
