@@ -20,7 +20,7 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
 use crate::error::Error;
 
@@ -32,6 +32,18 @@ static OPEN: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 fn open_folders() -> std::sync::MutexGuard<'static, BTreeSet<PathBuf>> {
     // A panic elsewhere while holding the lock leaves the set usable.
     OPEN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Shared by a batch worker while it writes a run's kept trace folder
+/// (which creates its parents, the batch's `.traces.partial`), taken
+/// whole by the signal handler before it removes the temporaries: a worker
+/// cannot re-create a folder the handler has just removed. Taken before
+/// [`open_folders`] by both, so neither waits on the other in turn.
+static WRITING: RwLock<()> = RwLock::new(());
+
+/// Holds off the signal handler's clean-up while a short write runs.
+pub(crate) fn writing() -> RwLockReadGuard<'static, ()> {
+    WRITING.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The temporary name of an output while it is written.
@@ -215,6 +227,8 @@ pub fn remove_temporaries_on_signal() -> std::io::Result<()> {
         .name("netsim-signals".into())
         .spawn(move || {
             if let Some(sig) = signals.forever().next() {
+                // Held until the process exits: no worker starts a write.
+                let _no_writes = WRITING.write().unwrap_or_else(|e| e.into_inner());
                 let open = open_folders();
                 // Twice: a worker may have opened a temporary between the
                 // first listing and its removal.

@@ -39,6 +39,7 @@ impl Batch {
         let out = run_with(plan, job.seed, needs_trace);
         if let Some(dir) = traces {
             let d = dir.join(format!("p{}-s{}", job.point, job.seed));
+            let _writing = crate::staging::writing();
             crate::output::write_outputs(&d, plan, &out)?;
         }
         let metrics: Vec<f64> = self
