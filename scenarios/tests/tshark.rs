@@ -90,7 +90,7 @@ fn check(name: &str, text: &str, tmp: &Path) -> Found {
     let pcap = d.join("trace.pcap");
     Found {
         retransmits: check_capture(name, &pcap, &out),
-        tls: check_key_log(name, &d, &out),
+        tls: check_key_log(name, &d, &pcap, &out),
     }
 }
 
@@ -183,19 +183,18 @@ fn check_capture(name: &str, pcap: &Path, out: &scenarios::RunOutput) -> bool {
 
 /// With a key log, tshark decrypts what completed; without, nothing.
 /// Whether the scenario runs TLS.
-fn check_key_log(name: &str, d: &Path, out: &scenarios::RunOutput) -> bool {
+fn check_key_log(name: &str, d: &Path, pcap: &Path, out: &scenarios::RunOutput) -> bool {
     let keylog = d.join("keylog.txt");
     let (completed, answered) = completed_clients(out);
     if !keylog.exists() {
         assert!(completed.is_empty(), "{name}: TLS but no keylog.txt");
         return false;
     }
-    let pcap = d.join("trace.pcap");
     assert!(
-        decrypted_exchanges(&pcap, None).is_empty(),
+        decrypted_exchanges(pcap, None).is_empty(),
         "{name}: HTTP readable over TLS without the key log"
     );
-    let shown = decrypted_exchanges(&pcap, Some(&keylog));
+    let shown = decrypted_exchanges(pcap, Some(&keylog));
     // Every connection that completed its handshake and got its
     // response shows both decrypted; none but those that completed
     // can (a response tampered with on the way, as in

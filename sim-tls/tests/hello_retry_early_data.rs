@@ -4,25 +4,14 @@
 //! plaintext handshake record, and the request arrives once, after the
 //! handshake.
 
+mod support;
+
 use sim_tls::conn::{ConnEvent, Connection, Status};
 use sim_tls::handshake::HandshakeEvent;
 use sim_tls::pki::DemoPki;
 use sim_tls::record::ContentType;
 use sim_tls::suite::{Group, Suite, Version};
-
-const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n";
-
-/// Moves bytes both ways until nothing moves.
-fn pump(c: &mut Connection, s: &mut Connection) {
-    loop {
-        let (a, b) = (c.take_tls(), s.take_tls());
-        if a.is_empty() && b.is_empty() {
-            return;
-        }
-        s.read_tls(&a);
-        c.read_tls(&b);
-    }
-}
+use support::{GET, pump};
 
 /// The records in `wire`: (content type byte, length).
 fn records(wire: &[u8]) -> Vec<(u8, usize)> {

@@ -3,23 +3,14 @@
 //! 8446 §7.1: Hash.length; RFC 5246 §8.1: a 48-byte master secret), the
 //! lengths a capture tool expects for these suites.
 
+mod support;
+
 use sim_tls::conn::{Connection, Status};
 use sim_tls::pki::DemoPki;
 use sim_tls::suite::Suite;
+use support::{GET, pump};
 
-const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n";
 const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
-
-fn pump(c: &mut Connection, s: &mut Connection) {
-    loop {
-        let (a, b) = (c.take_tls(), s.take_tls());
-        if a.is_empty() && b.is_empty() {
-            return;
-        }
-        s.read_tls(&a);
-        c.read_tls(&b);
-    }
-}
 
 /// A connection of `suite` that carries a request and a response; the
 /// client's key log lines as (label, secret length).
