@@ -430,6 +430,7 @@ impl Connection {
                         self.skip_in_clear = false;
                     }
                 }
+                Output::Exporter(e) => self.key_log.exporter(&e),
                 Output::Early(Early::Send { suite, keys, max }) => {
                     self.key_log.early(&keys);
                     self.sealer = Sealer::new(suite, keys);
@@ -714,6 +715,39 @@ mod tests {
             sent,
             ["ClientHello", "EarlyData", "EndOfEarlyData", "Finished"]
         );
+    }
+
+    /// A 0-RTT client logs every secret of its connection, the two
+    /// exporter secrets included, in the order it uses them: with early
+    /// data its handshake write keys come after the server's flight
+    /// (EndOfEarlyData goes first under the early keys, RFC 8446 §4.5).
+    #[test]
+    fn a_resuming_client_logs_early_and_exporter_secrets_in_order() {
+        let (mut c, mut s) = resuming(true);
+        c.write_app(GET);
+        pump(&mut c, &mut s, usize::MAX);
+        assert_eq!(c.status(), Status::Established);
+        let log = c.take_key_log();
+        let labels: Vec<&str> = log.iter().map(|l| l.label).collect();
+        assert_eq!(
+            labels,
+            [
+                "CLIENT_EARLY_TRAFFIC_SECRET",
+                "EARLY_EXPORTER_SECRET",
+                "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                "SERVER_TRAFFIC_SECRET_0",
+                "EXPORTER_SECRET",
+                "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                "CLIENT_TRAFFIC_SECRET_0",
+            ]
+        );
+        // Each is its own 32-byte secret, all for this connection.
+        let mut secrets: Vec<&[u8]> = log.iter().map(|l| &l.secret[..]).collect();
+        assert!(secrets.iter().all(|s| s.len() == 32));
+        secrets.sort();
+        secrets.dedup();
+        assert_eq!(secrets.len(), 7);
+        assert!(log.iter().all(|l| l.client_random == [6; 32]));
     }
 
     #[test]

@@ -3,10 +3,14 @@
 //! both in hex), in the format NSS, OpenSSL and Wireshark share.
 //!
 //! A TLS 1.2 connection has one line, `CLIENT_RANDOM` with the master
-//! secret. A TLS 1.3 connection has one per traffic secret:
-//! `CLIENT_EARLY_TRAFFIC_SECRET` (when the client sends 0-RTT data),
+//! secret. A TLS 1.3 connection has one per traffic secret and one per
+//! exporter secret: `CLIENT_EARLY_TRAFFIC_SECRET` and
+//! `EARLY_EXPORTER_SECRET` (when the client offers 0-RTT data),
 //! `CLIENT_HANDSHAKE_TRAFFIC_SECRET`, `SERVER_HANDSHAKE_TRAFFIC_SECRET`,
-//! `CLIENT_TRAFFIC_SECRET_0` and `SERVER_TRAFFIC_SECRET_0`.
+//! `CLIENT_TRAFFIC_SECRET_0`, `SERVER_TRAFFIC_SECRET_0` and
+//! `EXPORTER_SECRET`, the labels OpenSSL's key log callback writes. The
+//! exporter secrets protect no record: they are there for a tool that
+//! checks keying material exported from the connection (RFC 8446 §7.5).
 //! A traffic secret is Hash.length bytes of the suite's hash (RFC 8446
 //! §7.1): 32 (64 hex digits), or 48 for TLS_AES_256_GCM_SHA384; the
 //! TLS 1.2 master secret is always 48 (RFC 5246 §8.1).
@@ -18,13 +22,11 @@
 //! man in the middle's upstream half included. The lines come from the
 //! keys the handshake installs, in the order it installs them, so they
 //! are the secrets the records were really protected with.
-//!
-//! Model note: `EXPORTER_SECRET` is not written (the handshake does not
-//! derive the exporter secret; Wireshark does not need it to decrypt).
 
 use std::fmt;
 
 use crate::crypto::hex;
+use crate::handshake::Exporter;
 use crate::record::{KeySecret, TrafficKeys};
 
 /// One line of the key log.
@@ -131,6 +133,14 @@ impl KeyLog {
                     self.push(label, s);
                 }
             }
+        }
+    }
+
+    /// A TLS 1.3 exporter secret was derived.
+    pub(crate) fn exporter(&mut self, e: &Exporter) {
+        match e {
+            Exporter::Early(s) => self.push("EARLY_EXPORTER_SECRET", s),
+            Exporter::Main(s) => self.push("EXPORTER_SECRET", s),
         }
     }
 

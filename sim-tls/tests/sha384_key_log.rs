@@ -45,6 +45,7 @@ fn tls13_aes_256_gcm_sha384_logs_48_byte_traffic_secrets() {
             ("SERVER_HANDSHAKE_TRAFFIC_SECRET", 48),
             ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", 48),
             ("SERVER_TRAFFIC_SECRET_0", 48),
+            ("EXPORTER_SECRET", 48),
             ("CLIENT_TRAFFIC_SECRET_0", 48),
         ]
     );

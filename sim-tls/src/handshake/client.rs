@@ -21,8 +21,8 @@ use crate::session::{ClientSession, Ticket13};
 use crate::suite::{Group, Suite, Version};
 
 use super::common::{
-    DOWNGRADE_SENTINEL_12, Early, End, EndState, FALLBACK_SCSV, HandshakeEvent, Input, Io, Output,
-    Session12,
+    DOWNGRADE_SENTINEL_12, Early, End, EndState, Exporter, FALLBACK_SCSV, HandshakeEvent, Input,
+    Io, Output, Session12,
 };
 use super::config::ClientConfig;
 use super::schedule::{early_secret13, psk_binder};
@@ -333,6 +333,12 @@ impl Client {
                 keys: TrafficKeys::tls13(&secret),
                 max: t.max_early_data,
             }));
+            // RFC 8446 §7.1: early_exporter_master_secret over the same
+            // hello, logged for exporters as real clients log it.
+            let exporter = derive_secret(&self.io.early13, "e exp master", &hello_hash);
+            self.io
+                .out
+                .push_back(Output::Exporter(Exporter::Early(exporter)));
         }
     }
 

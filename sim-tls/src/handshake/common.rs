@@ -41,6 +41,19 @@ pub enum Output {
     /// Everything received from the next record on is protected with these
     /// keys.
     ReadKeys(TrafficKeys),
+    /// A TLS 1.3 exporter secret was derived (RFC 8446 §7.5): protects
+    /// nothing, but belongs in the key log.
+    Exporter(Exporter),
+}
+
+/// The two TLS 1.3 exporter secrets (RFC 8446 §7.1).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Exporter {
+    /// early_exporter_master_secret, over the ClientHello (0-RTT offered).
+    Early(Secret),
+    /// exporter_master_secret, over the transcript through the server's
+    /// Finished.
+    Main(Secret),
 }
 
 /// Early data (0-RTT, RFC 8446 §2.3 and §4.2.10) as the record layer

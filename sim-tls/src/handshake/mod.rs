@@ -63,7 +63,9 @@ mod server;
 mod tests;
 
 pub use client::Client;
-pub use common::{DOWNGRADE_SENTINEL_12, Early, FALLBACK_SCSV, HandshakeEvent, Input, Output};
+pub use common::{
+    DOWNGRADE_SENTINEL_12, Early, Exporter, FALLBACK_SCSV, HandshakeEvent, Input, Output,
+};
 pub use config::{
     CLIENT_MESSAGES, CertificateCache, ClientConfig, Extensions, Misbehave, SERVER_MESSAGES,
     ServerConfig,

@@ -97,7 +97,11 @@ fn deliver(
             wire.push(format!("{who}>alert:{}", a.name()));
             to(Input::Alert(a));
         }
-        Output::WriteKeys(_) | Output::ReadKeys(_) | Output::Early(_) | Output::WriteOpen => {}
+        Output::WriteKeys(_)
+        | Output::ReadKeys(_)
+        | Output::Early(_)
+        | Output::WriteOpen
+        | Output::Exporter(_) => {}
     }
 }
 

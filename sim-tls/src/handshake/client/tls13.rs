@@ -12,7 +12,7 @@ use crate::session::Ticket13;
 use crate::suite::{Group, Suite, Version};
 
 use super::{Client, ClientState, EarlyState};
-use crate::handshake::common::{Early, HandshakeEvent, Output};
+use crate::handshake::common::{Early, Exporter, HandshakeEvent, Output};
 use crate::handshake::schedule::{
     application_keys13, cert_verify_content, early_secret13, handshake_secrets13, ticket_psk,
 };
@@ -238,8 +238,17 @@ impl Client {
             );
         }
         self.io.transcript.add(bytes);
-        let (c_ap, s_ap) = application_keys13(&self.io.master13, &self.io.transcript.hash());
+        let through_server_finished = self.io.transcript.hash();
+        let (c_ap, s_ap) = application_keys13(&self.io.master13, &through_server_finished);
         self.io.out.push_back(Output::ReadKeys(s_ap));
+        // RFC 8446 §7.1: exporter_master_secret, over the same transcript.
+        self.io
+            .out
+            .push_back(Output::Exporter(Exporter::Main(derive_secret(
+                &self.io.master13,
+                "exp master",
+                &through_server_finished,
+            ))));
         // RFC 8446 §4.5: accepted early data ends with
         // EndOfEarlyData under the early keys; then the handshake
         // keys carry our Finished.
