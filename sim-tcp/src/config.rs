@@ -94,6 +94,22 @@ pub enum PushRule {
     Writes,
 }
 
+/// How the stack answers where RFC 9293 and Linux part ways on the
+/// segments it sends in reply or on an abort.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Answers {
+    /// RFC 9293: an ACK of data not yet sent is answered with an ACK and
+    /// dropped (§3.10.7.4, fifth step; RFC 5961 §5.2), after it updated
+    /// TS.Recent (RFC 7323 §4.3); an abort sends `<SEQ=SND.NXT><CTL=RST>`
+    /// alone (§3.10.5).
+    Rfc9293,
+    /// Linux: an ACK of data not yet sent is dropped without a word and
+    /// without touching TS.Recent (`tcp_ack` fails before
+    /// `tcp_replace_ts_recent`); an abort sends RST,ACK acknowledging
+    /// RCV.NXT, with the timestamps option (`tcp_send_active_reset`).
+    Linux,
+}
+
 /// When a read that frees receive buffer sends a window update at once.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum WindowUpdate {
@@ -247,6 +263,9 @@ pub struct TcpConfig {
     /// When a read sends a window update at once. rfc: RFC 1122's rule;
     /// linux: Linux's.
     pub window_update: WindowUpdate,
+    /// An ACK of unsent data and the abort's RST. rfc: RFC 9293's;
+    /// linux: Linux's.
+    pub answers: Answers,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
     pub syn_cookies: bool,
     /// Not TCP: a deliberately naive server that considers a connection
@@ -294,6 +313,7 @@ impl TcpConfig {
             push: PushRule::EveryData,
             cwnd_limited_growth: false,
             window_update: WindowUpdate::Rfc1122,
+            answers: Answers::Rfc9293,
             syn_cookies: false,
             two_way_handshake: false,
         };
@@ -323,6 +343,7 @@ impl TcpConfig {
                 push: PushRule::Writes,
                 cwnd_limited_growth: true,
                 window_update: WindowUpdate::Linux,
+                answers: Answers::Linux,
                 ..rfc
             },
         }

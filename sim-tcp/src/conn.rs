@@ -39,7 +39,9 @@ use std::sync::Arc;
 use sim_core::{Ecn, SimDuration, SimTime};
 
 use crate::autotune::RcvAutotune;
-use crate::config::{CongestionKind, CwndUnit, InitialWindow, PushRule, TcpConfig, WindowUpdate};
+use crate::config::{
+    Answers, CongestionKind, CwndUnit, InitialWindow, PushRule, TcpConfig, WindowUpdate,
+};
 use crate::congestion::{
     AckInfo, Bbr, CongestionControl, Cubic, Dctcp, NewReno, RateInfo, Reno, Vegas,
 };
@@ -1762,7 +1764,8 @@ impl Connection {
     }
 
     /// Resets the connection (RFC 9293 §3.10.5).
-    pub fn abort(&mut self, _now: SimTime) {
+    pub fn abort(&mut self, now: SimTime) {
+        self.clock = now;
         if matches!(
             self.state,
             State::SynRcvd
@@ -1771,8 +1774,21 @@ impl Connection {
                 | State::FinWait2
                 | State::CloseWait
         ) {
-            let seq = self.seq(self.snd_nxt);
-            self.emit_rst(seq);
+            match self.cfg.answers {
+                Answers::Rfc9293 => {
+                    let seq = self.seq(self.snd_nxt);
+                    self.emit_rst(seq);
+                }
+                // Linux's `tcp_send_active_reset`: RST,ACK at SND.NXT
+                // acknowledging RCV.NXT, options and window as any segment.
+                Answers::Linux => {
+                    let from = self.snd_nxt;
+                    self.emit(from, 0, false, false);
+                    if let Some(t) = self.out.back_mut() {
+                        t.seg.flags = t.seg.flags | Flags::RST;
+                    }
+                }
+            }
         }
         self.set_state(State::Closed, "abort");
     }
@@ -2227,6 +2243,21 @@ impl Connection {
         }
 
         self.rcv_tsecr = seg.timestamps.filter(|_| self.ts_on).map(|ts| ts.ecr);
+        // Linux drops an ACK of unsent data once the sequence, RST and SYN
+        // checks pass, before TS.Recent, data or FIN (`tcp_ack` fails in
+        // `tcp_rcv_established`'s slow path and `tcp_rcv_state_process`).
+        if self.cfg.answers == Answers::Linux
+            && seg.has(Flags::ACK)
+            && !seg.has(Flags::RST)
+            && !seg.has(Flags::SYN)
+            && self.state.is_synchronized()
+            && self.state != State::SynRcvd
+            && seg.ack > self.seq(self.snd_max)
+        {
+            self.events
+                .push_back(Event::Dropped("ACK of data not yet sent"));
+            return;
+        }
         // RFC 7323 §4.3 (and §5.3 R3): an acceptable segment that starts
         // at or before Last.ACK.sent updates TS.Recent.
         if self.ts_on

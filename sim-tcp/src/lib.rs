@@ -49,8 +49,8 @@ pub mod stack;
 pub mod state;
 
 pub use config::{
-    CongestionKind, CwndUnit, EcnMode, HyStart, InitialWindow, Profile, PushRule, RtoFormula,
-    TcpConfig, WindowUpdate,
+    Answers, CongestionKind, CwndUnit, EcnMode, HyStart, InitialWindow, Profile, PushRule,
+    RtoFormula, TcpConfig, WindowUpdate,
 };
 pub use segment::{Data, Flags, SackBlocks, Segment, Timestamps};
 pub use state::State;

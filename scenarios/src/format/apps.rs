@@ -289,6 +289,16 @@ pub enum WindowUpdateName {
     Linux,
 }
 
+/// How the stack answers an ACK of unsent data, and what an abort sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswersName {
+    /// RFC 9293: ACK and drop; a bare RST.
+    Rfc9293,
+    /// Linux: drop silently; RST,ACK with timestamps.
+    Linux,
+}
+
 /// Which data segments carry PSH.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -397,6 +407,12 @@ pub struct TcpSpec {
     /// least doubled from half the largest or less; default in `linux`).
     #[serde(default)]
     pub window_update: Option<WindowUpdateName>,
+    /// `rfc9293` (default in `rfc`): an ACK of data not yet sent is
+    /// answered with an ACK, and an abort sends a bare RST; `linux`
+    /// (default in `linux`): the ACK is dropped silently, TS.Recent
+    /// untouched, and an abort sends RST,ACK with timestamps.
+    #[serde(default)]
+    pub answers: Option<AnswersName>,
     /// MSS to announce (default 1460).
     #[serde(default)]
     pub mss: Option<u16>,

@@ -16,8 +16,8 @@ use super::dns::resolver_config;
 use super::stream;
 use crate::error::InputError;
 use crate::format::{
-    CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, EcnName, HyStartName, Isns,
-    ProfileName, PushName, TcpSpec, WindowUpdateName,
+    AnswersName, CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, EcnName, HyStartName,
+    Isns, ProfileName, PushName, TcpSpec, WindowUpdateName,
 };
 use sim_apps::tcp::{OnPeerClose, Role, Target, TcpApp};
 
@@ -281,6 +281,12 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
         cfg.window_update = match w {
             WindowUpdateName::Rfc1122 => sim_tcp::WindowUpdate::Rfc1122,
             WindowUpdateName::Linux => sim_tcp::WindowUpdate::Linux,
+        };
+    }
+    if let Some(a) = t.answers {
+        cfg.answers = match a {
+            AnswersName::Rfc9293 => sim_tcp::Answers::Rfc9293,
+            AnswersName::Linux => sim_tcp::Answers::Linux,
         };
     }
     if let Some(b) = t.cwnd_limited_growth {
