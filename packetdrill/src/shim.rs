@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use sim_core::{SimDuration, SimTime};
 use sim_tcp::stack::ConnId;
-use sim_tcp::{CongestionKind, EcnMode, State, TcpConfig};
+use sim_tcp::{CongestionKind, EcnMode, SockOpt, State, TcpConfig};
 
 use crate::parser::{Expr, Syscall};
 use crate::runner::{LOCAL_PORT, PEER, Runner, Step, skip};
@@ -269,21 +269,44 @@ impl Runner {
             Some(e) => expected_int(e).ok().flatten(),
             None => None,
         };
+        let kind = self.fd_arg(call)?.1.map(|s| s.kind);
         match (opt.as_str(), val) {
             ("SO_REUSEADDR" | "SO_REUSEPORT", _) => Ok(Call::Done(0, None)),
-            ("TCP_NODELAY", Some(v)) if self.stack.is_none() => {
-                self.cfg.nagle = v == 0;
+            ("TCP_NODELAY" | "SO_SNDBUF", Some(v)) => {
+                let o = if opt == "TCP_NODELAY" {
+                    SockOpt::NoDelay(v != 0)
+                } else {
+                    // Linux doubles the size asked (for its bookkeeping)
+                    // and caps it at wmem_max (212,992) first
+                    // (`sk_setsockopt`). The model counts bytes of data
+                    // where Linux counts buffer memory.
+                    SockOpt::SendBuffer(Some((v.clamp(2_304, 212_992) * 2) as u32))
+                };
+                match kind {
+                    Some(Kind::Conn(id)) => {
+                        let now = self.now;
+                        self.stack().set_option(now, id, o);
+                        self.drain()?;
+                    }
+                    _ if self.stack.is_none() => match o {
+                        SockOpt::NoDelay(on) => self.cfg.nagle = !on,
+                        SockOpt::SendBuffer(b) => self.cfg.snd_buf = b,
+                    },
+                    _ => {
+                        return skip(format!(
+                            "setsockopt {opt} on a listener (the model's listener options are per stack)"
+                        ));
+                    }
+                }
                 Ok(Call::Done(0, None))
             }
             ("TCP_MAXSEG", Some(v)) if self.stack.is_none() => {
                 self.cfg.mss = v.clamp(88, 65_535) as u16;
                 Ok(Call::Done(0, None))
             }
-            _ if self.stack.is_some() && matches!(opt.as_str(), "TCP_NODELAY" | "TCP_MAXSEG") => {
-                skip(format!(
-                    "setsockopt {opt} on an open connection (the model's options are per stack)"
-                ))
-            }
+            ("TCP_MAXSEG", _) if self.stack.is_some() => skip(
+                "setsockopt TCP_MAXSEG on an open connection (the model's MSS is set per stack)",
+            ),
             _ if opt.starts_with("TCP_FASTOPEN") => {
                 skip(format!("TCP Fast Open not modelled ({opt})"))
             }

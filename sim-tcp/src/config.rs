@@ -110,6 +110,16 @@ pub enum Answers {
     Linux,
 }
 
+/// A socket option an application sets on an open connection.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SockOpt {
+    /// `TCP_NODELAY`: true turns Nagle's algorithm off (RFC 9293 §3.7.4).
+    NoDelay(bool),
+    /// A fixed send buffer in bytes of data, or `None` for unlimited
+    /// ([`TcpConfig::snd_buf`]).
+    SendBuffer(Option<u32>),
+}
+
 /// When a read that frees receive buffer sends a window update at once.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum WindowUpdate {

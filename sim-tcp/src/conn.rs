@@ -40,7 +40,7 @@ use sim_core::{Ecn, SimDuration, SimTime};
 
 use crate::autotune::RcvAutotune;
 use crate::config::{
-    Answers, CongestionKind, CwndUnit, InitialWindow, PushRule, TcpConfig, WindowUpdate,
+    Answers, CongestionKind, CwndUnit, InitialWindow, PushRule, SockOpt, TcpConfig, WindowUpdate,
 };
 use crate::congestion::{
     AckInfo, Bbr, CongestionControl, Cubic, Dctcp, NewReno, RateInfo, Reno, Vegas,
@@ -1708,6 +1708,20 @@ impl Connection {
         }
         self.transmit(now);
         true
+    }
+
+    /// Sets a socket option on the open connection (`setsockopt`). Turning
+    /// Nagle off sends what it held back at once, as Linux's
+    /// `tcp_push_pending_frames` in `TCP_NODELAY`.
+    pub fn set_option(&mut self, now: SimTime, opt: SockOpt) {
+        self.clock = now;
+        match opt {
+            SockOpt::NoDelay(on) => Arc::make_mut(&mut self.cfg).nagle = !on,
+            SockOpt::SendBuffer(bytes) => Arc::make_mut(&mut self.cfg).snd_buf = bytes,
+        }
+        if self.state.is_synchronized() {
+            self.transmit(now);
+        }
     }
 
     /// The application consumed `bytes` of delivered data; the window may

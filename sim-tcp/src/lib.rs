@@ -50,7 +50,7 @@ pub mod state;
 
 pub use config::{
     Answers, CongestionKind, CwndUnit, EcnMode, HyStart, InitialWindow, Profile, PushRule,
-    RtoFormula, TcpConfig, WindowUpdate,
+    RtoFormula, SockOpt, TcpConfig, WindowUpdate,
 };
 pub use segment::{Data, Flags, SackBlocks, Segment, Timestamps};
 pub use state::State;

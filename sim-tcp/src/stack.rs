@@ -334,6 +334,11 @@ impl TcpStack {
         self.with_conn(id, |c| c.read(now, bytes));
     }
 
+    /// Sets a socket option on a connection.
+    pub fn set_option(&mut self, now: SimTime, id: ConnId, opt: crate::SockOpt) {
+        self.with_conn(id, |c| c.set_option(now, opt));
+    }
+
     /// Hold delivered data until read (`false`), or read it at once.
     pub fn set_auto_read(&mut self, id: ConnId, on: bool) {
         self.with_conn(id, |c| c.set_auto_read(on));
