@@ -1563,6 +1563,12 @@ impl Connection {
         }
         if avail == 0 && fin_here {
             let from = self.snd_nxt;
+            if from >= self.snd_max && !self.in_recovery {
+                // A new FIN is new data in sequence space: it restarts
+                // the probe timer too (RFC 8985 §7.2; Linux schedules the
+                // probe after every transmission of new data).
+                self.tlp_rearm = true;
+            }
             self.emit(from, 0, false, true);
             self.snd_nxt += 1;
             return true;

@@ -146,3 +146,37 @@ fn reordering_within_the_window_is_not_taken_for_a_loss() {
         "{s:?}"
     );
 }
+
+/// A FIN sent after the data is new data too: the probe timer restarts
+/// from it (RFC 8985 §7.2), so the probe goes two round trips after the
+/// FIN, not after the data before it.
+#[test]
+fn a_fin_restarts_the_probe_timer() {
+    let mut p = Pair::connect_with(cfg(true), cfg(true), 50);
+    p.run_ms(200);
+    // Nothing of what A sends from now on arrives.
+    p.drop = Box::new(|side, _, seg| {
+        side == Side::A && (seg.data.len > 0 || seg.has(sim_tcp::Flags::FIN))
+    });
+    let now = p.now;
+    p.conn(Side::A).send(now, 5 * 1460);
+    p.flush();
+    p.run_ms(10);
+    let now = p.now;
+    p.conn(Side::A).close(now);
+    p.flush();
+    p.run_ms(1_000);
+    let a: Vec<_> = p.ladder.iter().filter(|l| l.from == Side::A).collect();
+    let fin = a
+        .iter()
+        .find(|l| l.seg.has(sim_tcp::Flags::FIN) && !l.retransmission)
+        .expect("a FIN")
+        .t;
+    let probe = a.iter().find(|l| l.retransmission).expect("a probe").t;
+    let after_fin = probe.saturating_since(fin);
+    // 2 SRTT = 200 ms (a few ms more for Linux's minimum added to it).
+    assert!(
+        after_fin >= SimDuration::from_millis(200) && after_fin < SimDuration::from_millis(250),
+        "probe {after_fin:?} after the FIN"
+    );
+}
