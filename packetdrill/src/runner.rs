@@ -606,7 +606,10 @@ impl Runner {
         {
             let (_, next) = self.outq.pop_front().expect("front");
             seg.data.len += next.data.len;
-            seg.flags = seg.flags | Flags(next.flags.0 & (Flags::PSH.0 | Flags::FIN.0));
+            // packetdrill's `aggregate_packets` keeps the last packet's
+            // header: its PSH and FIN, whatever the earlier ones had.
+            let tail = Flags::PSH.0 | Flags::FIN.0;
+            seg.flags = Flags((seg.flags.0 & !tail) | (next.flags.0 & tail));
         }
         let key = (seg.src_port, seg.dst_port);
         if seg.has(Flags::SYN) {

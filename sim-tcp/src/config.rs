@@ -110,6 +110,18 @@ pub enum Answers {
     Linux,
 }
 
+/// What Nagle's algorithm holds back while data is unacknowledged.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum NagleRule {
+    /// RFC 896 (RFC 9293 §3.7.4): any segment shorter than an MSS.
+    Rfc896,
+    /// Minshall's variant (draft-minshall-nagle), as Linux: a segment
+    /// shorter than an MSS only while an earlier short segment is
+    /// unacknowledged, so the short tail of a write goes at once behind
+    /// its full segments.
+    Minshall,
+}
+
 /// A socket option an application sets on an open connection.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SockOpt {
@@ -193,6 +205,8 @@ pub struct TcpConfig {
     pub delayed_ack: Option<SimDuration>,
     /// Nagle's algorithm (RFC 896; RFC 9293 §3.7.4), on by default.
     pub nagle: bool,
+    /// Which segments Nagle holds back. rfc: RFC 896's; linux: Minshall's.
+    pub nagle_rule: NagleRule,
     /// Initial congestion window.
     pub initial_window: InitialWindow,
     /// SYN (and SYN-ACK) retransmissions before giving up. RFC 1122
@@ -302,6 +316,7 @@ impl TcpConfig {
             fin_wait_2_timeout: None,
             delayed_ack: Some(SimDuration::from_millis(200)),
             nagle: true,
+            nagle_rule: NagleRule::Rfc896,
             initial_window: InitialWindow::Rfc5681,
             syn_retries: 7,
             data_retries: 15,
@@ -354,6 +369,7 @@ impl TcpConfig {
                 cwnd_limited_growth: true,
                 window_update: WindowUpdate::Linux,
                 answers: Answers::Linux,
+                nagle_rule: NagleRule::Minshall,
                 ..rfc
             },
         }

@@ -40,7 +40,8 @@ use sim_core::{Ecn, SimDuration, SimTime};
 
 use crate::autotune::RcvAutotune;
 use crate::config::{
-    Answers, CongestionKind, CwndUnit, InitialWindow, PushRule, SockOpt, TcpConfig, WindowUpdate,
+    Answers, CongestionKind, CwndUnit, InitialWindow, NagleRule, PushRule, SockOpt, TcpConfig,
+    WindowUpdate,
 };
 use crate::congestion::{
     AckInfo, Bbr, CongestionControl, Cubic, Dctcp, NewReno, RateInfo, Reno, Vegas,
@@ -242,6 +243,9 @@ pub struct Connection {
     snd_nxt: u64,
     /// One past the highest index ever sent.
     snd_max: u64,
+    /// One past the last segment shorter than an MSS sent as new data
+    /// (Linux's `snd_sml`, for Minshall's Nagle rule).
+    snd_sml: u64,
     snd_wnd: u32,
     snd_wl1: SeqNum,
     snd_wl2: SeqNum,
@@ -254,6 +258,8 @@ pub struct Connection {
     written: u64,
     /// Where the writes ended, for PSH under [`PushRule::Writes`].
     push: crate::push::PushMarks,
+    /// The TSO chunk new data is being sent in (`tso.rs`).
+    chunk: crate::tso::Chunk,
     /// How much of its window the sender used (`cwnd_limited_growth`).
     cwnd_use: crate::cwnd_use::CwndUse,
     fin_queued: bool,
@@ -441,6 +447,7 @@ impl Connection {
             snd_una: 0,
             snd_nxt: 0,
             snd_max: 0,
+            snd_sml: 0,
             snd_wnd: 0,
             snd_wl1: SeqNum(0),
             snd_wl2: SeqNum(0),
@@ -450,6 +457,7 @@ impl Connection {
             peer_wscale: false,
             written: 0,
             push: crate::push::PushMarks::default(),
+            chunk: crate::tso::Chunk::default(),
             cwnd_use: crate::cwnd_use::CwndUse::default(),
             fin_queued: false,
             eff_mss,
@@ -1154,14 +1162,50 @@ impl Connection {
     fn pushes(&mut self, start: u64, len: u32, retransmission: bool) -> bool {
         match self.cfg.push {
             PushRule::EveryData => true,
-            PushRule::Writes => self.push.segment(
-                start,
-                start + u64::from(len),
-                !retransmission,
-                self.snd_una,
-                u64::from(self.max_snd_wnd / 2),
-            ),
+            PushRule::Writes => {
+                let stored = self.push.segment(
+                    start,
+                    start + u64::from(len),
+                    !retransmission,
+                    self.snd_una,
+                    u64::from(self.max_snd_wnd / 2),
+                );
+                let chunk_end = !retransmission && self.chunk.sent(u64::from(len));
+                stored || chunk_end
+            }
         }
+    }
+
+    /// Opens the TSO chunk the next new data goes in, under Linux's PSH
+    /// rule (`tso.rs`): `room` bytes are what cwnd (or PRR) allows now.
+    fn start_chunk(&mut self, room: u64) {
+        if self.cfg.push != PushRule::Writes || self.chunk.is_open() || self.snd_nxt < self.snd_max
+        {
+            return;
+        }
+        let mss = u64::from(self.eff_mss);
+        let srtt = self.rtt.srtt();
+        let cwnd_segs = (self.cwnd_limit() / mss).max(1);
+        let auto = match pacing::cwnd_rate(
+            u64::from(self.cc.cwnd()),
+            self.in_flight(),
+            u64::from(self.cc.ssthresh()),
+            srtt,
+        ) {
+            Some(rate) => crate::tso::autosize(rate, self.rack.min_rtt.or(srtt), mss),
+            // No RTT yet: Linux's rate is unbounded, the chunk the largest.
+            None => u64::MAX,
+        };
+        let room_segs = room.div_ceil(mss);
+        let segs = crate::tso::quota(cwnd_segs, cwnd_segs.saturating_sub(room_segs), auto);
+        let rwnd_room = (self.snd_una + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
+        let mut bytes = (segs * mss)
+            .min(self.sendable_end().saturating_sub(self.snd_nxt))
+            .min(rwnd_room);
+        if let Some(end) = self.push.next_after(self.snd_nxt) {
+            bytes = bytes.min(end - self.snd_nxt);
+        }
+        self.chunk.start(bytes, mss);
     }
 
     /// The scoreboard records what is sent: for SACK recovery and for an
@@ -1388,11 +1432,15 @@ impl Connection {
                     self.retransmit_range(from, end);
                     continue;
                 }
+                // Linux counts duplicate ACKs as SACKed segments: what
+                // limited transmit allows is what cwnd leaves (`tcp_cwnd_test`).
+                self.start_chunk(cwnd.saturating_sub(in_flight));
                 if !self.send_next(now, room, in_flight) {
                     break;
                 }
             }
         }
+        self.chunk.clear();
         // Data waits, nothing is in flight, yet nothing could be sent: the
         // peer's window is zero, or too small for sender SWS avoidance to
         // allow a segment. The persist timer probes a zero window (RFC 9293
@@ -1528,21 +1576,28 @@ impl Connection {
         let fin_here = self.fin_queued && self.snd_nxt + len == data_end && self.snd_wnd > 0;
         if len > 0 {
             // Sender SWS avoidance and Nagle (RFC 9293 §3.8.6.2.1, §3.7.4):
-            // a full segment; or all that is queued when nothing is
-            // unacknowledged (or Nagle is off); or at least half the
-            // largest window the peer has offered.
+            // a full segment; or all that is queued when Nagle does not
+            // hold it back; or at least half the largest window the peer
+            // has offered.
             let full = len == mss;
             let all = len == avail;
             let half_window = self.max_snd_wnd > 0 && len >= u64::from(self.max_snd_wnd / 2);
             let retransmitting = self.snd_nxt < self.snd_max;
-            if !(full
-                || (all && (!self.cfg.nagle || in_flight == 0))
-                || half_window
-                || retransmitting)
-            {
+            let nagle_holds = self.cfg.nagle
+                && in_flight > 0
+                && match self.cfg.nagle_rule {
+                    NagleRule::Rfc896 => true,
+                    // Minshall's variant (Linux's `tcp_minshall_check`):
+                    // only while an earlier short segment is unacknowledged.
+                    NagleRule::Minshall => self.snd_sml > self.snd_una,
+                };
+            if !(full || (all && !nagle_holds) || half_window || retransmitting) {
                 return false;
             }
             let from = self.snd_nxt;
+            if from >= self.snd_max && len < mss {
+                self.snd_sml = from + len;
+            }
             if from >= self.snd_max && self.timed.is_none() {
                 self.timed = Some((from + len, now));
             }
@@ -1607,6 +1662,7 @@ impl Connection {
                 continue;
             }
             let pipe = self.in_flight();
+            self.start_chunk(budget);
             if self.snd_nxt == self.snd_max && self.send_next(now, budget, pipe) {
                 continue;
             }

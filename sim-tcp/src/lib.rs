@@ -47,10 +47,11 @@ pub mod seq;
 pub mod spurious;
 pub mod stack;
 pub mod state;
+mod tso;
 
 pub use config::{
-    Answers, CongestionKind, CwndUnit, EcnMode, HyStart, InitialWindow, Profile, PushRule,
-    RtoFormula, SockOpt, TcpConfig, WindowUpdate,
+    Answers, CongestionKind, CwndUnit, EcnMode, HyStart, InitialWindow, NagleRule, Profile,
+    PushRule, RtoFormula, SockOpt, TcpConfig, WindowUpdate,
 };
 pub use segment::{Data, Flags, SackBlocks, Segment, Timestamps};
 pub use state::State;

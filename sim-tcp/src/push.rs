@@ -32,6 +32,13 @@ impl PushMarks {
         }
     }
 
+    /// The first marked position past `start`: where the queued data's
+    /// buffer ends, which a TSO chunk does not cross.
+    pub(crate) fn next_after(&self, start: u64) -> Option<u64> {
+        let i = self.marks.partition_point(|&m| m <= start);
+        self.marks.get(i).copied()
+    }
+
     /// Whether the segment carrying data `[start, end)` has PSH. `new`:
     /// first transmission, which may be forced once more than
     /// `half_window` bytes have left since the last PSH (0: not yet known).

@@ -1,8 +1,9 @@
 //! Which data segments carry PSH on the wire: every one in the `rfc`
 //! profile (RFC 1122 §4.2.2.2 asks for it on the last buffered segment and
 //! allows more); in the `linux` profile the last segment of each write,
-//! one every half of the peer's largest window within a long write, and a
-//! retransmission as its original.
+//! one every half of the peer's largest window within a long write, a
+//! retransmission as its original, and the last segment of every TSO chunk
+//! of two segments or more (`tso.rs`).
 
 mod support;
 
@@ -51,32 +52,35 @@ fn the_rfc_profile_pushes_every_data_segment() {
 }
 
 #[test]
-fn linux_pushes_the_last_segment_of_each_write() {
-    // MSS 1448 with timestamps: 3,000 bytes go as 1448 + 1448 + 104, but
-    // Nagle holds the 104 while data is outstanding, and the second write
-    // (500 bytes, a millisecond later) joins it: that segment holds both
-    // writes' ends.
+fn linux_pushes_the_last_segment_of_each_write_and_of_each_tso_chunk() {
+    // MSS 1448 with timestamps, 20 ms round trip: chunks of two segments
+    // (the autosize minimum), so 3,000 bytes go as a chunk of 1448 + 1448,
+    // pushed at its end, and the 104-byte tail, pushed as the write's end.
+    // Minshall's Nagle lets that tail go at once and holds the second
+    // write (500 bytes, a millisecond later) while the short tail is
+    // unacknowledged.
     let segs = data_segments(TcpConfig::profile(Profile::Linux), &[3000, 500], None);
-    let pushed: Vec<(u64, u32, bool)> = segs.iter().map(|s| (s.0, s.1, s.2)).collect();
-    assert_eq!(
-        pushed,
-        [(0, 1448, false), (1448, 1448, false), (2896, 604, true)]
-    );
-    // Without Nagle the first write's tail leaves at once, pushed.
-    let no_nagle = TcpConfig {
-        nagle: false,
-        ..TcpConfig::profile(Profile::Linux)
-    };
-    let segs = data_segments(no_nagle, &[3000, 500], None);
     let pushed: Vec<(u64, u32, bool)> = segs.iter().map(|s| (s.0, s.1, s.2)).collect();
     assert_eq!(
         pushed,
         [
             (0, 1448, false),
-            (1448, 1448, false),
+            (1448, 1448, true),
             (2896, 104, true),
             (3000, 500, true)
         ]
+    );
+    // RFC 896's Nagle holds the tail until the ACK; the second write joins
+    // it, and that segment holds both writes' ends.
+    let rfc896 = TcpConfig {
+        nagle_rule: sim_tcp::NagleRule::Rfc896,
+        ..TcpConfig::profile(Profile::Linux)
+    };
+    let segs = data_segments(rfc896, &[3000, 500], None);
+    let pushed: Vec<(u64, u32, bool)> = segs.iter().map(|s| (s.0, s.1, s.2)).collect();
+    assert_eq!(
+        pushed,
+        [(0, 1448, false), (1448, 1448, true), (2896, 604, true)]
     );
 }
 
@@ -91,23 +95,28 @@ fn linux_forces_a_push_every_half_window_and_a_retransmission_keeps_its_flag() {
         ..TcpConfig::profile(Profile::Linux)
     };
     let segs = data_segments(fixed, &[200_000], Some(&[5, 23]));
-    let first: Vec<(u64, u32)> = segs
+    // The first flight, ten segments in chunks of two: each chunk's second
+    // segment is pushed.
+    let first_flight: Vec<bool> = segs.iter().take(10).map(|s| s.2).collect();
+    assert_eq!(
+        first_flight,
+        [
+            false, true, false, true, false, true, false, true, false, true
+        ]
+    );
+    let ends: Vec<u64> = segs
         .iter()
         .filter(|s| s.2 && !s.3)
-        .map(|s| (s.0, s.1))
+        .map(|s| s.0 + u64::from(s.1))
         .collect();
-    // 32,768 / 1,448 = 22.6: the 23rd segment ends past half the window,
-    // then every 23rd after it.
-    let ends: Vec<u64> = first.iter().map(|(o, l)| o + u64::from(*l)).collect();
-    assert_eq!(ends[0], 23 * 1448, "{first:?}");
-    assert!(ends.len() >= 6, "{ends:?}");
-    assert!(
-        ends.windows(2).all(|w| w[1] - w[0] <= 23 * 1448),
-        "{ends:?}"
-    );
+    // 32,768 / 1,448 = 22.6: the 23rd segment ends past half the window
+    // and is pushed though it starts a chunk; and the write's end.
+    assert!(ends.contains(&(23 * 1448)), "{ends:?}");
     assert_eq!(*ends.last().unwrap(), 200_000);
     // The 23rd was pushed and lost: its retransmission is pushed; the
-    // 5th was not pushed, nor is its retransmission.
+    // 5th was not pushed, nor is its retransmission. (A chunk's PSH is not
+    // kept: a retransmission sent alone has none unless it was a write's
+    // end or a forced push.)
     let rtx: Vec<(u64, bool)> = segs.iter().filter(|s| s.3).map(|s| (s.0, s.2)).collect();
     assert!(rtx.contains(&(4 * 1448, false)), "{rtx:?}");
     assert!(rtx.contains(&(22 * 1448, true)), "{rtx:?}");

@@ -289,6 +289,17 @@ pub enum WindowUpdateName {
     Linux,
 }
 
+/// What Nagle's algorithm holds back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NagleRuleName {
+    /// RFC 896: any short segment while data is unacknowledged.
+    Rfc896,
+    /// Minshall's variant, as Linux: only while an earlier short segment
+    /// is unacknowledged.
+    Minshall,
+}
+
 /// How the stack answers an ACK of unsent data, and what an abort sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -436,6 +447,11 @@ pub struct TcpSpec {
     /// Nagle's algorithm (default on).
     #[serde(default)]
     pub nagle: Option<bool>,
+    /// What Nagle holds back: `rfc896` (any segment shorter than an MSS
+    /// while data is unacknowledged; default in `rfc`) or `minshall` (only
+    /// while an earlier short segment is; default in `linux`, as Linux).
+    #[serde(default)]
+    pub nagle_rule: Option<NagleRuleName>,
     /// Delayed-ACK timeout; `"0s"` acknowledges every segment at once.
     #[serde(default)]
     pub delayed_ack: Option<Duration>,

@@ -17,7 +17,7 @@ use super::stream;
 use crate::error::InputError;
 use crate::format::{
     AnswersName, CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, EcnName, HyStartName,
-    Isns, ProfileName, PushName, TcpSpec, WindowUpdateName,
+    Isns, NagleRuleName, ProfileName, PushName, TcpSpec, WindowUpdateName,
 };
 use sim_apps::tcp::{OnPeerClose, Role, Target, TcpApp};
 
@@ -296,6 +296,12 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
         cfg.push = match p {
             PushName::Every => sim_tcp::PushRule::EveryData,
             PushName::Writes => sim_tcp::PushRule::Writes,
+        };
+    }
+    if let Some(r) = t.nagle_rule {
+        cfg.nagle_rule = match r {
+            NagleRuleName::Rfc896 => sim_tcp::NagleRule::Rfc896,
+            NagleRuleName::Minshall => sim_tcp::NagleRule::Minshall,
         };
     }
     if let Some(n) = t.nagle {
