@@ -90,7 +90,10 @@ pub enum PushRule {
     /// Linux: the segment that carries the last byte of each write
     /// (`tcp_push`), and, within a long write, the next segment once half
     /// the peer's largest window has been sent since the last PSH
-    /// (`forced_push`). A retransmission keeps its original's flag.
+    /// (`forced_push`). A retransmission keeps its original's flag. And
+    /// the last segment of each TSO chunk of two segments or more, where
+    /// Linux forces PSH on the GSO packet (`tso.rs`; not kept for a
+    /// retransmission).
     Writes,
 }
 
