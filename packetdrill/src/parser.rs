@@ -381,6 +381,20 @@ impl Parser {
                     flags.push('.');
                     self.pos += 1;
                 }
+                // AccECN's ACE counter written after the flags (`.5`,
+                // `P.5`, `P5`, `S.6`): the model has no AccECN.
+                Some(Tok::Float(_)) => {
+                    self.skip_line();
+                    return Ok(Packet::unsupported(dir, "AccECN (ACE field)".to_string()));
+                }
+                Some(Tok::Word(w))
+                    if w.len() > 1
+                        && w.ends_with(|c: char| c.is_ascii_digit())
+                        && w[..w.len() - 1].chars().all(|c| "SPFRUEWA.".contains(c)) =>
+                {
+                    self.skip_line();
+                    return Ok(Packet::unsupported(dir, "AccECN (ACE field)".to_string()));
+                }
                 Some(Tok::Punct("-")) if flags.is_empty() => {
                     self.pos += 1;
                 }

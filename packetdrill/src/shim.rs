@@ -741,16 +741,28 @@ fn sysctl(cfg: &mut TcpConfig, key: &str, v: &str) -> Step {
                 return unmodelled();
             }
         }
+        // 0x200: listeners take data on a SYN without the socket option,
+        // so a script may send SYN data with no Fast Open option to tell.
+        "tcp_fastopen" => {
+            if n()? & 0x200 != 0 {
+                return unmodelled();
+            }
+        }
+        // The model's TSO chunks start from Linux's default minimum.
+        "tcp_min_tso_segs" => {
+            if n()? != 2 {
+                return unmodelled();
+            }
+        }
         // Settings with no effect on what the model does: the send buffer
-        // is unlimited, there is no TSO, FACK is gone from Linux, AccECN
-        // is not negotiated (its option is only sent when agreed), Fast
-        // Open scripts are skipped by their options, pacing is off.
+        // is unlimited, the model sends whole chunks at once (no TSO
+        // deferral), FACK is gone from Linux, AccECN is not negotiated (its
+        // option is only sent when agreed), Fast Open scripts are skipped
+        // by their options, pacing is off.
         "tcp_wmem"
         | "tcp_fack"
         | "tcp_tso_win_divisor"
-        | "tcp_min_tso_segs"
         | "tcp_ecn_option"
-        | "tcp_fastopen"
         | "tcp_fastopen_key"
         | "tcp_pacing_ss_ratio"
         | "tcp_pacing_ca_ratio" => {}

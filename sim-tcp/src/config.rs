@@ -109,7 +109,9 @@ pub enum Answers {
     /// Linux: an ACK of data not yet sent is dropped without a word and
     /// without touching TS.Recent (`tcp_ack` fails before
     /// `tcp_replace_ts_recent`); an abort sends RST,ACK acknowledging
-    /// RCV.NXT, with the timestamps option (`tcp_send_active_reset`).
+    /// RCV.NXT, with the timestamps option (`tcp_send_active_reset`); a
+    /// FIN cancels a D-SACK owed for data that came again with it
+    /// (`tcp_fin` resets the SACK state).
     Linux,
 }
 

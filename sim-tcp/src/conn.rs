@@ -3181,6 +3181,11 @@ impl Connection {
     fn process_fin(&mut self, now: SimTime) {
         self.rcv_nxt += 1;
         self.fin_received = true;
+        if self.cfg.answers == Answers::Linux {
+            // Linux's `tcp_fin` resets the SACK state: a D-SACK owed for
+            // data that came again with the FIN is not sent.
+            self.dsack = None;
+        }
         self.ack_now = true;
         self.events.push_back(Event::PeerClosed);
         match self.state {

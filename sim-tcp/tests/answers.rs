@@ -119,3 +119,46 @@ fn linux_aborts_with_rst_ack_and_a_current_timestamp() {
     let ts = rst.timestamps.expect("timestamps on the RST");
     assert!((1_100..1_110).contains(&ts.val), "{ts:?}");
 }
+
+/// A's 1,000 bytes reach B, then come again with A's FIN. The SACK blocks
+/// of B's answer.
+fn repeat_with_fin(answers: Answers) -> usize {
+    let cfg = TcpConfig {
+        sack: true,
+        ..cfg(answers)
+    };
+    let mut p = Pair::connect(cfg, 10);
+    p.run_ms(100);
+    let now = p.now;
+    p.conn(Side::A).send(now, 1_000);
+    p.flush();
+    p.run_ms(100);
+    let now = p.now;
+    let b = p.conn(Side::B);
+    let (una, _, _) = b.send_pointers();
+    let again = Segment {
+        src_port: b.remote_port(),
+        dst_port: b.local_port(),
+        seq: SeqNum(b.recv_next().0.wrapping_sub(1_000)),
+        ack: una,
+        flags: Flags::ACK | Flags::FIN,
+        wnd: 1_000,
+        data: sim_tcp::Data {
+            offset: 0,
+            len: 1_000,
+        },
+        ..Segment::default()
+    };
+    b.handle_segment(now, &again);
+    let answer = b.poll_transmit().expect("B acknowledges the FIN");
+    assert_eq!(answer.ack.0, again.seq.0.wrapping_add(1_001));
+    answer.sack.len()
+}
+
+#[test]
+fn rfc_reports_data_repeated_with_a_fin_as_a_dsack_and_linux_does_not() {
+    // RFC 2883 §4.1: the duplicate is reported.
+    assert_eq!(repeat_with_fin(Answers::Rfc9293), 1);
+    // Linux's `tcp_fin` resets the SACK state first.
+    assert_eq!(repeat_with_fin(Answers::Linux), 0);
+}
