@@ -3042,7 +3042,13 @@ impl Connection {
         self.autotune_measure(now, d.len);
         let filled_hole = !self.ooo.is_empty();
         self.deliver(d);
-        self.ooo.discard_before(self.rcv_nxt);
+        if let Some((from, to)) = self.ooo.discard_before(self.rcv_nxt)
+            && self.dsack.is_none()
+        {
+            // Data held out of order came again in order: the first such
+            // run is reported (RFC 2883 §4.1.2; Linux's `tcp_ofo_queue`).
+            self.note_duplicate(from, to);
+        }
         while let Some(next) = self.ooo.take_at(self.rcv_nxt) {
             self.deliver(next);
         }

@@ -108,8 +108,12 @@ impl Reassembly {
         Some(d)
     }
 
-    /// Drops everything before `index` (already delivered by other means).
-    pub fn discard_before(&mut self, index: u64) {
+    /// Drops everything before `index` (already delivered by other means);
+    /// returns the first run of held bytes it dropped, contiguous pieces
+    /// joined: data that arrived twice, for a D-SACK (RFC 2883 §4.1.2).
+    pub fn discard_before(&mut self, index: u64) -> Option<(u64, u64)> {
+        let mut first: Option<(u64, u64)> = None;
+        let mut joined = true;
         while let Some((&s, &d)) = self.pieces.first_key_value() {
             if s >= index {
                 break;
@@ -117,6 +121,12 @@ impl Reassembly {
             self.pieces.remove(&s);
             self.bytes -= u64::from(d.len);
             let e = s + u64::from(d.len);
+            let dup_end = e.min(index);
+            match first {
+                None => first = Some((s, dup_end)),
+                Some((a, b)) if joined && s == b => first = Some((a, dup_end)),
+                Some(_) => joined = false,
+            }
             if e > index {
                 let cut = index - s;
                 let rest = Data {
@@ -128,6 +138,7 @@ impl Reassembly {
                 break;
             }
         }
+        first
     }
 }
 
