@@ -404,3 +404,38 @@ fn tls_takes_the_same_close_and_list_with_their_paths() {
         .collect();
     assert!(sizes.len() > 2, "{sizes:?}");
 }
+
+#[test]
+fn a_man_in_the_middle_passes_the_servers_close_on() {
+    let lib = std::fs::read_to_string(library_file("tls-mitm-accepted")).unwrap();
+    let mut j: serde_json::Value = serde_json::from_str(&lib).unwrap();
+    j.as_object_mut().unwrap().remove("expect");
+    for e in j["endpoints"].as_array_mut().unwrap() {
+        let tcp = &mut e["tcp"];
+        if tcp.get("tls").is_none() {
+            continue;
+        }
+        if tcp.get("listen").is_some() {
+            tcp["tls"]["close"] = serde_json::json!({"after": 1});
+        } else {
+            tcp["tls"]["requests"] = serde_json::json!(2);
+        }
+    }
+    let out = run_text(&j.to_string(), 1).unwrap();
+    // The relay closes its side toward the client after the closing
+    // response, so the client goes on with a new connection.
+    assert_eq!(metric(&out, "client.tcp.connections"), 2);
+    assert_eq!(metric(&out, "client.tls.responses"), 2);
+    assert_eq!(metric(&out, "client.tls.pages"), 1);
+    let router_fin_wait = out
+        .records
+        .iter()
+        .filter(|r| {
+            r.kind == Kind::TcpState
+                && r.text(Field::To) == Some("FIN_WAIT_1")
+                && r.u64(Field::Lport) == Some(443)
+                && r.node != B
+        })
+        .count();
+    assert!(router_fin_wait >= 2, "{router_fin_wait}");
+}

@@ -243,8 +243,19 @@ impl Stream {
     }
 
     /// A relay server answers a request it handed on.
+    /// A response that says `Connection: close` is passed on with the
+    /// close: the relay closes its side after it, as the server did
+    /// (RFC 9112 §9.6), or its client would wait for a close that never
+    /// comes.
     pub fn respond(&mut self, response: &[u8], app: &StreamApp) -> Step {
         self.conn.write_app(response);
+        if http::says_close(response) && !self.done {
+            self.done = true;
+            self.conn.close();
+            let mut s = self.step(app);
+            s.close = true;
+            return s;
+        }
         self.step(app)
     }
 
