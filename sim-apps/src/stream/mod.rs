@@ -213,6 +213,7 @@ pub struct Step {
 
 impl Stream {
     /// A client connection: the ClientHello is ready to go.
+    ///
     /// It makes `requests` requests (the application's `requests`, or
     /// what an earlier connection left undone).
     pub fn client(
@@ -243,6 +244,7 @@ impl Stream {
     }
 
     /// A relay server answers a request it handed on.
+    ///
     /// A response that says `Connection: close` is passed on with the
     /// close: the relay closes its side after it, as the server did
     /// (RFC 9112 §9.6), or its client would wait for a close that never
@@ -465,6 +467,7 @@ impl Stream {
         if matches!(self.conn.status(), Status::Established | Status::Closed)
             && self.client
             && !self.done
+            && !self.told_to_close
             && self.expect.is_some_and(|n| self.got - self.page_base >= n)
         {
             self.response_complete(app, &mut s);
@@ -562,7 +565,6 @@ impl Stream {
             s.last_response = true;
             s.leftover = self.requests_left;
             self.requests_left = 0;
-            self.expect = Some(u64::MAX);
             let reason = format!("{} requests left", s.leftover);
             s.traces.push((
                 Kind::TcpApp,
