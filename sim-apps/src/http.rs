@@ -25,9 +25,27 @@ pub fn request(n: u64, last: bool, host: &str) -> Vec<u8> {
 
 /// A 200 response whose body is `n` bytes, announced by Content-Length.
 pub fn response(n: u64) -> Vec<u8> {
-    let mut r = format!("HTTP/1.1 200 OK\r\nContent-Length: {n}\r\n\r\n").into_bytes();
+    response_closing(n, false)
+}
+
+/// A 200 response of `n` body bytes; with `close`, it says `Connection:
+/// close`: the server closes the connection after it (RFC 9112 §9.6).
+pub fn response_closing(n: u64, close: bool) -> Vec<u8> {
+    let close = if close { "Connection: close\r\n" } else { "" };
+    let mut r = format!("HTTP/1.1 200 OK\r\nContent-Length: {n}\r\n{close}\r\n").into_bytes();
     r.resize(r.len() + n as usize, b'x');
     r
+}
+
+/// Whether a message head says `Connection: close` (RFC 9112 §9.6; the
+/// field is a list of case-insensitive options, RFC 9110 §7.6.1).
+pub fn says_close(head: &[u8]) -> bool {
+    let Some(n) = head_len(head) else {
+        return false;
+    };
+    Head::parse(&head[..n])
+        .get("connection")
+        .is_some_and(|v| v.split(',').any(|o| o.trim().eq_ignore_ascii_case("close")))
 }
 
 /// What a proxy answers when it cannot reach the server.
@@ -101,6 +119,15 @@ mod tests {
             r.len(),
             20_000 + "HTTP/1.1 200 OK\r\nContent-Length: 20000\r\n\r\n".len()
         );
+    }
+
+    #[test]
+    fn a_closing_response_says_so_and_keeps_its_body_length() {
+        let r = response_closing(1000, true);
+        assert!(says_close(&r));
+        assert!(!says_close(&response(1000)));
+        assert_eq!(response_length(&r), Some(r.len() as u64));
+        assert!(r.ends_with(&[b'x'; 1000]));
     }
 
     #[test]

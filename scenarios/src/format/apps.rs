@@ -363,9 +363,15 @@ pub struct TcpSpec {
     /// another as earlier ones finish (default 1).
     #[serde(default)]
     pub connections: Option<u64>,
-    /// With `connect`: how many may be open at once (default 1).
+    /// With `connect`: how many may be open at once (default 1; a
+    /// browser keeps up to 6 per host).
     #[serde(default)]
     pub concurrency: Option<u32>,
+    /// With `connect` and `http` or `tls`: when the next connection opens
+    /// (default `after_close`: once the one before is closed both ways;
+    /// `after_response`: as soon as its last response is in).
+    #[serde(default)]
+    pub reconnect: Option<ReconnectName>,
     /// Bytes to send on each connection once it is established.
     #[serde(default)]
     pub send: Option<u64>,
@@ -558,9 +564,18 @@ pub struct HttpSpec {
     /// `{"uniform": [1000, 9000]}`, `{"pareto": {"mean": 20000, "shape":
     /// 1.5}}`, `{"cdf": [[1000, 0.5], [100000, 1]]}`), from a stream of
     /// each connection (`http/<host>/response/<k>`, the k-th connection
-    /// accepted); a draw is cut at 64 MiB.
+    /// accepted); a draw is cut at 64 MiB. A list (`[5000, 20000, 1000]`)
+    /// sizes the responses on each connection in turn: the k-th request
+    /// on a connection gets the k-th size, and every request past the end
+    /// of the list the last one.
     #[serde(default)]
-    pub response: Option<SizeSpec>,
+    pub response: Option<ResponseSpec>,
+    /// Server: close each connection first, its last response saying
+    /// `Connection: close` (`"every"`: after each response; `{"after":
+    /// N}`: after the N-th on the connection; default `"never"`: the
+    /// client closes).
+    #[serde(default)]
+    pub close: Option<ServerCloseSpec>,
     /// Client: requests per connection, one after another (keep-alive;
     /// default 1).
     #[serde(default)]
@@ -648,9 +663,15 @@ pub struct TlsSpec {
     /// Client: request bytes (default 300).
     #[serde(default)]
     pub request: Option<u64>,
-    /// Server: response bytes (default 10000).
+    /// Server: response body bytes (default 10000), a distribution, or a
+    /// list by request on each connection, as `http`'s `response`.
     #[serde(default)]
-    pub response: Option<u64>,
+    pub response: Option<ResponseSpec>,
+    /// Server: close each connection first after a response saying
+    /// `Connection: close` (close_notify, then FIN), as `http`'s `close`
+    /// (default `"never"`).
+    #[serde(default)]
+    pub close: Option<ServerCloseSpec>,
     /// Client: requests per connection, one after another (HTTP/1.1
     /// keep-alive; the last says `Connection: close`; default 1).
     #[serde(default)]
@@ -860,6 +881,92 @@ pub enum PeriodSpec {
     /// points, both ascending, the last probability 1; interpolated
     /// linearly between points.
     Cdf(Vec<(Duration, f64)>),
+}
+
+/// When a client opens its next connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReconnectName {
+    /// Once the one before is closed in both directions (TIME_WAIT or
+    /// CLOSED).
+    AfterClose,
+    /// As soon as the one before has its last response.
+    AfterResponse,
+}
+
+/// When an HTTP server closes a connection first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ServerCloseSpec {
+    /// Never: the client closes (the default).
+    Never,
+    /// After every response (`{"after": 1}`).
+    Every,
+    /// After this many responses on a connection.
+    After(u64),
+}
+
+/// A server's response sizes: one size or distribution for all, or a
+/// list by request on each connection.
+#[derive(Debug, Clone)]
+pub enum ResponseSpec {
+    /// A number of bytes or a distribution, for every response.
+    Size(SizeSpec),
+    /// The k-th request on a connection gets the k-th size; those past
+    /// the end, the last.
+    List(Vec<u64>),
+}
+
+impl JsonSchema for ResponseSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ResponseSpec".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let s = g.subschema_for::<SizeSpec>();
+        schemars::json_schema!({
+            "description": "Response body bytes: a whole number, a distribution to draw each from, or a list, one per request on a connection (the last repeats).",
+            "anyOf": [s, {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1}]
+        })
+    }
+}
+
+/// By hand, as [`SizeSpec`]'s, with a list as one more form.
+impl<'de> Deserialize<'de> for ResponseSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ResponseSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a number of bytes, a list of them (one per request), or a distribution \
+                     such as {\"exponential\": 20000}",
+                )
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ResponseSpec, E> {
+                Ok(ResponseSpec::Size(SizeSpec::Bytes(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ResponseSpec, E> {
+                u64::try_from(v)
+                    .map(|n| ResponseSpec::Size(SizeSpec::Bytes(n)))
+                    .map_err(|_| {
+                        E::custom(format!("a size of {v} bytes: sizes cannot be negative"))
+                    })
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ResponseSpec, E> {
+                Err(E::custom(format!("{v} is not a whole number of bytes")))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, m: A) -> Result<ResponseSpec, A::Error> {
+                SizeDistSpec::deserialize(de::value::MapAccessDeserializer::new(m))
+                    .map(|d| ResponseSpec::Size(SizeSpec::Drawn(d)))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, s: A) -> Result<ResponseSpec, A::Error> {
+                Vec::<u64>::deserialize(de::value::SeqAccessDeserializer::new(s))
+                    .map(ResponseSpec::List)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// How a size in bytes is drawn: a number of bytes, or a distribution.

@@ -71,6 +71,7 @@ pub(super) fn mitm_app(
         stop: None,
         connections: 1,
         concurrency: 1,
+        reconnect: sim_apps::tcp::Reconnect::AfterClose,
         cfg: TcpConfig {
             nagle: false,
             ..TcpConfig::profile(Profile::Rfc)

@@ -16,8 +16,8 @@ use crate::error::InputError;
 use sim_apps::dist::Dist;
 
 use crate::format::{
-    CertificateSpec, ExtensionsSpec, HttpSpec, IssuerName, MisbehaveSpec, SizeSpec, TcpSpec,
-    TlsSpec, TlsVersionName,
+    CertificateSpec, ExtensionsSpec, HttpSpec, IssuerName, MisbehaveSpec, ResponseSpec,
+    ServerCloseSpec, SizeSpec, TcpSpec, TlsSpec, TlsVersionName,
 };
 use sim_apps::stream::{StreamApp, StreamSide};
 
@@ -71,7 +71,11 @@ fn http_app(t: &TcpSpec, h: &HttpSpec, path: &str, name: &str) -> Result<StreamA
     }
     let client = t.connect.is_some();
     let misplaced = if client {
-        h.response.is_some().then_some(("response", "server"))
+        if h.response.is_some() {
+            Some(("response", "server"))
+        } else {
+            h.close.is_some().then_some(("close", "server"))
+        }
     } else if h.request.is_some() {
         Some(("request", "client"))
     } else if h.requests.is_some() {
@@ -85,12 +89,8 @@ fn http_app(t: &TcpSpec, h: &HttpSpec, path: &str, name: &str) -> Result<StreamA
             format!("\"{field}\" is for the {role}"),
         ));
     }
-    let rpath = format!("{path}.http.response");
-    let response = match &h.response {
-        None => Dist::Constant(10_000),
-        Some(SizeSpec::Bytes(n)) => Dist::Constant(message_size(Some(*n), 0, &rpath)?),
-        Some(s) => super::dist::size(s, &rpath, MAX_MESSAGE_BYTES)?,
-    };
+    let (response, response_sizes) =
+        responses(h.response.as_ref(), &format!("{path}.http.response"))?;
     let think = h
         .think
         .as_ref()
@@ -104,6 +104,8 @@ fn http_app(t: &TcpSpec, h: &HttpSpec, path: &str, name: &str) -> Result<StreamA
         },
         request: message_size(h.request, 300, &format!("{path}.http.request"))?,
         response,
+        response_sizes,
+        close_after: close_after(h.close, &format!("{path}.http.close"))?,
         think,
         costs: sim_tls::cost::CpuCosts::default(),
         resume: false,
@@ -135,6 +137,72 @@ fn message_size(n: Option<u64>, default: u64, path: &str) -> Result<u64, InputEr
         ));
     }
     Ok(n)
+}
+
+/// The most sizes a `response` list may give (each response on a
+/// connection past the end takes the last).
+pub const MAX_RESPONSE_SIZES: usize = 10_000;
+
+/// The most requests a server may answer on a connection before it
+/// closes (`"close": {"after": N}`).
+pub const MAX_CLOSE_AFTER: u64 = 1_000_000;
+
+/// A server's response sizes (default 10000 bytes): a constant or a
+/// distribution, and the list by request on a connection (empty unless
+/// given).
+fn responses(spec: Option<&ResponseSpec>, path: &str) -> Result<(Dist, Vec<u64>), InputError> {
+    Ok(match spec {
+        None => (Dist::Constant(10_000), Vec::new()),
+        Some(ResponseSpec::Size(SizeSpec::Bytes(n))) => {
+            (Dist::Constant(message_size(Some(*n), 0, path)?), Vec::new())
+        }
+        Some(ResponseSpec::Size(s)) => (super::dist::size(s, path, MAX_MESSAGE_BYTES)?, Vec::new()),
+        Some(ResponseSpec::List(sizes)) => {
+            if sizes.is_empty() {
+                return Err(InputError::at(
+                    path,
+                    "a list of response sizes gives at least one (the k-th request on a \
+                     connection gets the k-th size, those past the end the last)",
+                ));
+            }
+            if sizes.len() > MAX_RESPONSE_SIZES {
+                return Err(InputError::at(
+                    path,
+                    format!(
+                        "{} response sizes is more than a list may give (at most \
+                         {MAX_RESPONSE_SIZES}; requests past the end take the last)",
+                        sizes.len()
+                    ),
+                ));
+            }
+            for (i, &n) in sizes.iter().enumerate() {
+                message_size(Some(n), 0, &format!("{path}[{i}]"))?;
+            }
+            (Dist::Constant(sizes[0]), sizes.clone())
+        }
+    })
+}
+
+/// A server's close policy: after how many responses on a connection it
+/// closes first (`None`: never).
+fn close_after(spec: Option<ServerCloseSpec>, path: &str) -> Result<Option<u64>, InputError> {
+    match spec {
+        None | Some(ServerCloseSpec::Never) => Ok(None),
+        Some(ServerCloseSpec::Every) => Ok(Some(1)),
+        Some(ServerCloseSpec::After(0)) => Err(InputError::at(
+            format!("{path}.after"),
+            "a server closes after at least one response (\"every\" is after 1)",
+        )),
+        Some(ServerCloseSpec::After(n)) if n > MAX_CLOSE_AFTER => Err(InputError::at(
+            format!("{path}.after"),
+            format!(
+                "{n} responses on one connection is more than this model counts \
+                 (at most {MAX_CLOSE_AFTER}; leave \"close\" out for a server that never \
+                 closes first)"
+            ),
+        )),
+        Some(ServerCloseSpec::After(n)) => Ok(Some(n)),
+    }
 }
 
 /// Requests per connection: at least one.
@@ -273,6 +341,9 @@ fn tls_client(
     if spec.response.is_some() {
         return misplaced(path, "response", "server");
     }
+    if spec.close.is_some() {
+        return misplaced(path, "close", "server");
+    }
     let host = spec
         .server_name
         .clone()
@@ -305,6 +376,8 @@ fn tls_client(
         side: StreamSide::Client(Box::new(cfg)),
         request: message_size(spec.request, 300, &format!("{path}.request"))?,
         response: Dist::Constant(0),
+        response_sizes: Vec::new(),
+        close_after: None,
         think: None,
         costs: sim_tls::cost::CpuCosts::default(),
         resume: spec.resume.unwrap_or(false),
@@ -387,14 +460,14 @@ fn tls_server(
     cfg.extensions = extensions(spec.extensions.as_ref(), path, false)?;
     cfg.misbehave = misbehave(spec.misbehave.as_ref(), path, false)?;
     cfg.ems = spec.ems.unwrap_or(true);
+    let (response, response_sizes) =
+        responses(spec.response.as_ref(), &format!("{path}.response"))?;
     Ok(StreamApp {
         side: StreamSide::Server(Box::new(cfg)),
         request: 1,
-        response: Dist::Constant(message_size(
-            spec.response,
-            10_000,
-            &format!("{path}.response"),
-        )?),
+        response,
+        response_sizes,
+        close_after: close_after(spec.close, &format!("{path}.close"))?,
         think: None,
         costs: sim_tls::cost::CpuCosts::default(),
         resume: false,

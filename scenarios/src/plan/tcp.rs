@@ -17,9 +17,9 @@ use super::stream;
 use crate::error::InputError;
 use crate::format::{
     AnswersName, CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, EcnName, HyStartName,
-    Isns, NagleRuleName, ProfileName, PushName, TcpSpec, WindowUpdateName,
+    Isns, NagleRuleName, ProfileName, PushName, ReconnectName, TcpSpec, WindowUpdateName,
 };
-use sim_apps::tcp::{OnPeerClose, Role, Target, TcpApp};
+use sim_apps::tcp::{OnPeerClose, Reconnect, Role, Target, TcpApp};
 
 /// The TCP application of host `at` (named `name`; a TLS server's default
 /// certificate carries `certificate_names`).
@@ -72,6 +72,7 @@ pub(super) fn tcp_app(
         stop,
         connections,
         concurrency,
+        reconnect: reconnect(t, path)?,
         cfg,
         iss: match &t.iss {
             Some(Isns::One(n)) => Some(*n),
@@ -443,6 +444,30 @@ fn isn_list(t: &TcpSpec, path: &str, connections: u64) -> Result<Vec<u32>, Input
         ));
     }
     Ok(list.clone())
+}
+
+/// When a client's next connection opens (default: once the one before is
+/// closed).
+fn reconnect(t: &TcpSpec, path: &str) -> Result<Reconnect, InputError> {
+    let Some(r) = t.reconnect else {
+        return Ok(Reconnect::AfterClose);
+    };
+    if t.connect.is_none() {
+        return Err(InputError::at(
+            format!("{path}.reconnect"),
+            "\"reconnect\" goes with \"connect\" (a client's next connection)",
+        ));
+    }
+    if t.http.is_none() && t.tls.is_none() {
+        return Err(InputError::at(
+            format!("{path}.reconnect"),
+            "\"reconnect\" goes with \"http\" or \"tls\" (it waits for a response)",
+        ));
+    }
+    Ok(match r {
+        ReconnectName::AfterClose => Reconnect::AfterClose,
+        ReconnectName::AfterResponse => Reconnect::AfterResponse,
+    })
 }
 
 /// A client's connections in all, and how many at once.

@@ -69,6 +69,15 @@ pub struct StreamApp {
     /// drawn for each request (from the connection's own stream, see
     /// [`Stream::draw_sizes_from`]), at most [`MAX_DRAWN_RESPONSE`].
     pub response: Dist,
+    /// Server: the sizes of the responses on each connection, by request:
+    /// the k-th request on a connection gets the k-th size, and every one
+    /// past the end of the list the last (README, "HTTP request/response
+    /// traffic"). Empty: every response is sized by `response`.
+    pub response_sizes: Vec<u64>,
+    /// Server: close each connection after answering this many requests
+    /// on it, the last response saying `Connection: close` (RFC 9112
+    /// §9.6); `None`: never close first (the client closes).
+    pub close_after: Option<u64>,
     /// Client: the pause between a response and the next request, in
     /// nanoseconds, drawn by the host (`None`: the next request goes at
     /// once).
@@ -146,6 +155,11 @@ pub struct Stream {
     app_started: bool,
     /// Server: where drawn response sizes come from.
     sizes: Option<RngStream>,
+    /// Server: requests answered on this connection.
+    answered: u64,
+    /// Client: a response said `Connection: close`: no more requests on
+    /// this connection; the server closes it.
+    told_to_close: bool,
 }
 
 /// What a stream did, for the host's trace and totals.
@@ -189,19 +203,29 @@ pub struct Step {
     /// Client: the next request waits for a think time; the host calls
     /// [`Stream::next_request`] when it is over.
     pub think: bool,
+    /// Client: the response just completed was the last this connection
+    /// gets (its page, or its share of it, is done).
+    pub last_response: bool,
+    /// Client: requests this connection was to make that a server's
+    /// `Connection: close` left undone (they go on a new connection).
+    pub leftover: u64,
 }
 
 impl Stream {
     /// A client connection: the ClientHello is ready to go.
+    ///
+    /// It makes `requests` requests (the application's `requests`, or
+    /// what an earlier connection left undone).
     pub fn client(
         cfg: &ClientConfig,
         random: [u8; 32],
         ephemeral: [u8; 32],
         app: &StreamApp,
+        requests: u64,
     ) -> Self {
-        let request = http::request(app.request, app.requests <= 1, &app.host);
+        let request = http::request(app.request, requests <= 1, &app.host);
         let mut c = Self::client_sending(cfg, random, ephemeral, &request);
-        c.requests_left = app.requests.max(1);
+        c.requests_left = requests.max(1);
         c
     }
 
@@ -220,8 +244,20 @@ impl Stream {
     }
 
     /// A relay server answers a request it handed on.
+    ///
+    /// A response that says `Connection: close` is passed on with the
+    /// close: the relay closes its side after it, as the server did
+    /// (RFC 9112 §9.6), or its client would wait for a close that never
+    /// comes.
     pub fn respond(&mut self, response: &[u8], app: &StreamApp) -> Step {
         self.conn.write_app(response);
+        if http::says_close(response) && !self.done {
+            self.done = true;
+            self.conn.close();
+            let mut s = self.step(app);
+            s.close = true;
+            return s;
+        }
         self.step(app)
     }
 
@@ -233,18 +269,19 @@ impl Stream {
         )
     }
 
-    /// A plain-HTTP client (the request goes at once) or server.
-    pub fn plain(client: bool, app: &StreamApp) -> Self {
+    /// A plain-HTTP client (the request goes at once; `requests` of them,
+    /// as [`Stream::client`]) or server.
+    pub fn plain(client: bool, app: &StreamApp, requests: u64) -> Self {
         let mut conn = Transport::Plain {
             out: Vec::new(),
             app_in: Vec::new(),
             closed: false,
         };
         if client {
-            conn.write_app(&http::request(app.request, app.requests <= 1, &app.host));
+            conn.write_app(&http::request(app.request, requests <= 1, &app.host));
         }
         let mut c = Self::with(conn, client);
-        c.requests_left = app.requests.max(1);
+        c.requests_left = requests.max(1);
         c
     }
 
@@ -270,6 +307,8 @@ impl Stream {
             awaiting_reply: false,
             app_started: false,
             sizes: None,
+            answered: 0,
+            told_to_close: false,
         }
     }
 
@@ -422,9 +461,13 @@ impl Stream {
         if !self.client {
             self.answer_requests(app, &mut s);
         }
-        if self.conn.status() == Status::Established
+        // A response is whole once its bytes are in, also when the
+        // server's close_notify came right behind them (a server that
+        // closes first, RFC 9112 §9.6).
+        if matches!(self.conn.status(), Status::Established | Status::Closed)
             && self.client
             && !self.done
+            && !self.told_to_close
             && self.expect.is_some_and(|n| self.got - self.page_base >= n)
         {
             self.response_complete(app, &mut s);
@@ -460,6 +503,7 @@ impl Stream {
     /// early data at once (0.5-RTT). A relay hands the requests on instead.
     fn answer_requests(&mut self, app: &StreamApp, s: &mut Step) {
         while self.conn.can_write()
+            && !self.done
             && let Some(end) = http::head_len(&self.pending)
         {
             let request: Vec<u8> = self.pending.drain(..end).collect();
@@ -467,12 +511,39 @@ impl Stream {
                 s.requests.push(request);
                 continue;
             }
+            let k = self.answered as usize;
+            self.answered += 1;
             let n = match (&mut self.sizes, app.response.constant()) {
+                _ if !app.response_sizes.is_empty() => {
+                    app.response_sizes[k.min(app.response_sizes.len() - 1)]
+                }
                 (_, Some(n)) => n,
                 (Some(rng), None) => app.response.draw(rng).min(MAX_DRAWN_RESPONSE),
                 (None, None) => 0,
             };
-            self.conn.write_app(&http::response(n));
+            let close = app.close_after.is_some_and(|m| self.answered >= m);
+            self.conn.write_app(&http::response_closing(n, close));
+            if close {
+                // RFC 9112 §9.6: a server that sends "close" closes the
+                // connection after that response and reads no further
+                // request; under TLS its close_notify goes first, then the
+                // FIN (RFC 8446 §6.1). The server closes first: its end
+                // goes through FIN_WAIT to TIME_WAIT.
+                self.done = true;
+                self.pending.clear();
+                self.conn.close();
+                s.close = true;
+                s.traces.push((
+                    Kind::TcpApp,
+                    vec![
+                        (
+                            Field::Reason,
+                            Value::from(format!("after {} requests", self.answered)),
+                        ),
+                        (Field::Event, "http_close_sent".into()),
+                    ],
+                ));
+            }
             self.drain_events(s);
         }
     }
@@ -485,6 +556,25 @@ impl Stream {
             s.response = Some(std::mem::take(&mut self.response));
         }
         self.requests_left -= 1;
+        if !app.relay && http::says_close(&self.head) {
+            // RFC 9112 §9.6: a client that receives "close" sends no
+            // further request on the connection. The server closes it;
+            // the client answers that close (close_notify, FIN) as any
+            // peer's, and the requests left go on a new connection.
+            self.told_to_close = true;
+            s.last_response = true;
+            s.leftover = self.requests_left;
+            self.requests_left = 0;
+            let reason = format!("{} requests left", s.leftover);
+            s.traces.push((
+                Kind::TcpApp,
+                vec![
+                    (Field::Reason, Value::from(reason)),
+                    (Field::Event, "http_close_received".into()),
+                ],
+            ));
+            return;
+        }
         if self.requests_left > 0 {
             self.page_base += self.expect.take().unwrap_or(0);
             self.head.clear();
@@ -497,6 +587,7 @@ impl Stream {
             }
         } else {
             // The whole page is here: close_notify, then FIN.
+            s.last_response = true;
             self.done = true;
             self.conn.close();
             s.close = true;

@@ -33,6 +33,9 @@ pub(super) struct ConnApp {
     pub(super) thinking: bool,
     /// A client connection that has counted as done.
     pub(super) finished: bool,
+    /// Client: the requests it makes, when not the application's
+    /// `requests` (it takes up what a server's close left undone).
+    pub(super) requests: Option<u64>,
     /// Its TLS handshake completed.
     pub(super) tls_up: bool,
     /// A relay's upstream connection: the request to send once connected.

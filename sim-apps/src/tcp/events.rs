@@ -17,7 +17,7 @@ impl TcpHost {
         let now = cx.now();
         match ev {
             StackEvent::Accepted { conn, .. } => {
-                self.open(cx, conn, now);
+                self.open(cx, conn, now, None);
                 self.accept_stream(cx.run_seed(), conn);
             }
             StackEvent::Unmatched { reason, from, port } => {

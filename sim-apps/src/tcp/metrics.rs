@@ -135,8 +135,14 @@ impl StreamTotals {
         if self.page_ns.is_none() {
             self.page_ns = since_start;
         }
-        // The connection's last response: its page is complete.
-        if step.close { since_start } else { None }
+        // The connection's last response: its page is complete, unless a
+        // server's close left requests for another connection (which
+        // keeps the page's start).
+        if step.last_response && step.leftover == 0 {
+            since_start
+        } else {
+            None
+        }
     }
 }
 
@@ -380,6 +386,7 @@ mod tests {
         let last = Step {
             response_complete: true,
             close: true,
+            last_response: true,
             ..Step::default()
         };
         assert_eq!(

@@ -47,7 +47,7 @@ pub(crate) use metrics::metric_names;
 use metrics::{Snapshot, StreamTotals, TcpTotals};
 pub(crate) use relay::{RelayQueue, Relayed};
 use resolve::Dialer;
-pub use spec::{HostAction, OnPeerClose, Role, Target, TcpApp};
+pub use spec::{HostAction, OnPeerClose, Reconnect, Role, Target, TcpApp};
 use streams::Sessions;
 
 /// What the application has counted so far.
@@ -333,14 +333,25 @@ impl TcpHost {
     }
 
     /// Starts the application's state for a connection just opened
-    /// (connected or accepted), whose page load began at `started`.
-    fn open(&mut self, cx: &mut Context<'_, Wire>, id: sim_tcp::stack::ConnId, started: SimTime) {
+    /// (connected or accepted), whose page load began at `started`, and
+    /// which makes `requests` requests when not the application's number
+    /// (it takes up what a server's close left undone: its first request
+    /// is issued now, not when the page began).
+    fn open(
+        &mut self,
+        cx: &mut Context<'_, Wire>,
+        id: sim_tcp::stack::ConnId,
+        started: SimTime,
+        requests: Option<u64>,
+    ) {
         self.conns.insert(
             id,
             ConnApp {
                 expected: 0,
                 opened: Some(cx.now()),
                 started: Some(started),
+                request_at: requests.map(|_| cx.now()),
+                requests,
                 ..ConnApp::default()
             },
         );

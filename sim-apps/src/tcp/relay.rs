@@ -61,7 +61,7 @@ impl TcpHost {
     ) -> ConnId {
         let now = cx.now();
         let id = self.stack().connect(now, remote, port, None);
-        self.open(cx, id, now);
+        self.open(cx, id, now, None);
         if let Some(c) = self.conns.get_mut(id) {
             c.relay_request = Some(request);
             c.relay_pending = true;

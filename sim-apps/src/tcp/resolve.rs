@@ -28,14 +28,20 @@ pub(super) struct Dialer {
     /// Looks the target's name up, if it has one.
     pub(super) resolver: Option<Resolver>,
     timer: Option<TimerId>,
-    /// Start times of connections waiting for the name.
-    waiting: Vec<SimTime>,
+    /// Connections waiting for the name: when their page load began, and
+    /// the requests they take up (see `carry`).
+    waiting: Vec<(SimTime, Option<u64>)>,
+    /// Requests a server's `Connection: close` left undone on a
+    /// connection, with when that page load began: each opens a
+    /// connection of its own beyond `connections`, before the next of
+    /// those, which makes them (README, "HTTP request/response traffic").
+    pub(super) carry: std::collections::VecDeque<(u64, SimTime)>,
     /// Connections given up because the name did not resolve.
     pub(super) abandoned: u64,
     /// Connections waiting for a free ephemeral port (every one to the
     /// server is held, TIME_WAIT included): where to and when they were
     /// due, in order.
-    port_wait: std::collections::VecDeque<(NodeId, SimTime)>,
+    port_wait: std::collections::VecDeque<(NodeId, SimTime, Option<u64>)>,
     /// The stack's [`freed`](sim_tcp::stack::TcpStack::freed) count when
     /// a port was last found wanting.
     port_wait_freed: u64,
@@ -64,16 +70,25 @@ impl TcpHost {
         let Role::Connect { remote, .. } = &self.app.role else {
             return;
         };
-        if self.dialer.opened >= self.app.connections.max(1) + self.dialer.retries || self.stopped {
+        if self.stopped {
             return;
         }
-        self.dialer.opened += 1;
-        self.dialer.active += 1;
         let now = cx.now();
+        let (started, requests) = match self.dialer.carry.pop_front() {
+            Some((n, started)) => (started, Some(n)),
+            None if self.dialer.opened >= self.app.connections.max(1) + self.dialer.retries => {
+                return;
+            }
+            None => {
+                self.dialer.opened += 1;
+                (now, None)
+            }
+        };
+        self.dialer.active += 1;
         let name: Arc<str> = match remote {
             Target::Node(node) => {
                 let node = *node;
-                return self.connect_to(cx, node, now);
+                return self.connect_to(cx, node, started, requests);
             }
             Target::Name { name, .. } => name.clone(),
         };
@@ -86,10 +101,10 @@ impl TcpHost {
             Lookup::Ready(addr, source) => {
                 let result = LookupResult::Resolved { addr, source };
                 self.dns_event(cx, now, &name, result);
-                self.connect_to(cx, addr, now);
+                self.connect_to(cx, addr, started, requests);
             }
             Lookup::Pending => {
-                self.dialer.waiting.push(now);
+                self.dialer.waiting.push((started, requests));
                 self.pump_dns(cx);
             }
             Lookup::Failed(f) => {
@@ -108,7 +123,15 @@ impl TcpHost {
         self.dialer.port_wait.clear();
     }
 
-    fn connect_to(&mut self, cx: &mut Context<'_, Wire>, remote: NodeId, started: SimTime) {
+    /// Opens a connection to `remote` whose page load began at `started`,
+    /// making `requests` requests if not the application's number.
+    fn connect_to(
+        &mut self,
+        cx: &mut Context<'_, Wire>,
+        remote: NodeId,
+        started: SimTime,
+        requests: Option<u64>,
+    ) {
         if self.stopped {
             return;
         }
@@ -121,7 +144,7 @@ impl TcpHost {
         let now = cx.now();
         if !self.dialer.port_wait.is_empty() {
             // Earlier connections are still waiting for a port: keep order.
-            self.dialer.port_wait.push_back((remote, started));
+            self.dialer.port_wait.push_back((remote, started, requests));
             return;
         }
         let conn = match self.local_port(local_port, remote, port) {
@@ -129,10 +152,10 @@ impl TcpHost {
             None => None,
         };
         match conn {
-            Some(id) => self.open(cx, id, started),
+            Some(id) => self.open(cx, id, started, requests),
             None => {
                 self.dialer.port_wait_freed = self.stack().freed();
-                self.dialer.port_wait.push_back((remote, started));
+                self.dialer.port_wait.push_back((remote, started, requests));
             }
         }
     }
@@ -185,7 +208,7 @@ impl TcpHost {
         }
         let now = cx.now();
         let mut any = false;
-        while let Some(&(remote, started)) = self.dialer.port_wait.front() {
+        while let Some(&(remote, started, requests)) = self.dialer.port_wait.front() {
             let conn = match self.local_port(local_port, remote, port) {
                 Some(local_port) => self.stack().try_connect(now, remote, port, local_port),
                 None => None,
@@ -193,7 +216,7 @@ impl TcpHost {
             match conn {
                 Some(id) => {
                     self.dialer.port_wait.pop_front();
-                    self.open(cx, id, started);
+                    self.open(cx, id, started, requests);
                     any = true;
                 }
                 None => {
@@ -211,7 +234,10 @@ impl TcpHost {
         // A client that thinks between requests thinks before its next
         // connection too.
         let think = match self.app.stream.clone() {
-            Some(app) if self.dialer.opened < self.app.connections.max(1) + self.dialer.retries => {
+            Some(app)
+                if self.dialer.opened < self.app.connections.max(1) + self.dialer.retries
+                    || !self.dialer.carry.is_empty() =>
+            {
                 self.draw_think(&app)
             }
             _ => None,
@@ -290,12 +316,16 @@ impl TcpHost {
                 return;
             };
             // One name per application: every waiting connection wants it.
-            let first = self.dialer.waiting.first().copied().unwrap_or(cx.now());
+            let first = self
+                .dialer
+                .waiting
+                .first()
+                .map_or(cx.now(), |&(started, _)| started);
             self.dns_event(cx, first, &e.name, e.outcome);
             match e.outcome {
                 LookupResult::Resolved { addr, .. } => {
-                    for started in std::mem::take(&mut self.dialer.waiting) {
-                        self.connect_to(cx, addr, started);
+                    for (started, requests) in std::mem::take(&mut self.dialer.waiting) {
+                        self.connect_to(cx, addr, started, requests);
                     }
                 }
                 LookupResult::Failed(_) => {

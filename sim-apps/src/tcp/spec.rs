@@ -60,6 +60,19 @@ pub enum OnPeerClose {
     Ignore,
 }
 
+/// When a client opens its next connection (one of `connections`, or one
+/// that takes up the requests a server's `Connection: close` left undone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reconnect {
+    /// Once the one before is closed in both directions (TIME_WAIT or
+    /// CLOSED): what netsim always did.
+    #[default]
+    AfterClose,
+    /// As soon as the one before has its last response, while it is
+    /// still closing (a browser does not wait for the close).
+    AfterResponse,
+}
+
 /// A TCP application: open, send, close, as the scenario says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TcpApp {
@@ -84,6 +97,8 @@ pub struct TcpApp {
     pub connections: u64,
     /// How many of them may be open at once.
     pub concurrency: u32,
+    /// When the next one opens.
+    pub reconnect: Reconnect,
     /// Protocol settings.
     pub cfg: TcpConfig,
     /// Fixed initial sequence number, for readable traces.

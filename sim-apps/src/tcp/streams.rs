@@ -17,7 +17,7 @@ use sim_tls::session::{ClientSession, Ticket13};
 
 use super::cpu::Held;
 use super::events::quad_fields;
-use super::{Role, TcpHost};
+use super::{Reconnect, Role, TcpHost};
 use crate::payload::Wire;
 use crate::stream::{Step, Stream, StreamApp, StreamSide};
 use crate::timer::{TcpTimer, Timer};
@@ -78,8 +78,13 @@ impl TcpHost {
     /// The stream a client connection runs once TCP is up: plain HTTP, a
     /// relay's request, or TLS offering the last session (with `resume`).
     fn client_stream(&mut self, id: ConnId, now: SimTime, app: &StreamApp) -> Stream {
+        let requests = self
+            .conns
+            .get(id)
+            .and_then(|c| c.requests)
+            .unwrap_or(app.requests);
         let StreamSide::Client(cfg) = &app.side else {
-            return Stream::plain(true, app);
+            return Stream::plain(true, app, requests);
         };
         let (random, eph) = self.sessions.random();
         if let Some(request) = self.take_relay_request(id) {
@@ -99,7 +104,7 @@ impl TcpHost {
                 cfg.ticket_age_ms = u32::try_from(age).unwrap_or(u32::MAX);
             }
         }
-        Stream::client(&cfg, random, eph, app)
+        Stream::client(&cfg, random, eph, app, requests)
     }
 
     /// Client with `fallback`: a handshake that ended in an alert before
@@ -154,7 +159,7 @@ impl TcpHost {
                 let (random, eph) = self.sessions.random();
                 Some(Stream::server(cfg, random, eph))
             }
-            StreamSide::PlainServer => Some(Stream::plain(false, &app)),
+            StreamSide::PlainServer => Some(Stream::plain(false, &app, 1)),
             _ => None,
         };
         let k = self.sessions.accepted;
@@ -316,7 +321,7 @@ impl TcpHost {
             }
             // The next request went with this step, unless it waits for
             // a think time or the connection is done.
-            let next = (!step.close && !step.think).then_some(now);
+            let next = (!step.last_response && !step.think).then_some(now);
             if let Some(c) = self.conns.get_mut(id) {
                 c.request_at = next;
             }
@@ -329,6 +334,7 @@ impl TcpHost {
                 let t = cx.new_timer(Timer::Tcp(self.slot, TcpTimer::Think(id)).to_token());
                 cx.set_timer(t, now + d);
             }
+            self.after_last_response(cx, id, &step, started);
         }
         self.relay_output(id, &mut step);
         self.figures.tcp.written += step.send;
@@ -370,6 +376,34 @@ impl TcpHost {
             return;
         }
         self.emit(now, id, step.send, step.close);
+    }
+
+    /// Client: what its connection's last response means for the next
+    /// connection. Requests a server's `Connection: close` left undone
+    /// wait for a connection of their own (same page, same start); with
+    /// `reconnect: after_response` the next connection opens now rather
+    /// than once this one is closed.
+    fn after_last_response(
+        &mut self,
+        cx: &mut Context<'_, Wire>,
+        id: ConnId,
+        step: &Step,
+        started: Option<SimTime>,
+    ) {
+        if !step.last_response {
+            return;
+        }
+        if step.leftover > 0 {
+            let started = started.unwrap_or(cx.now());
+            self.dialer.carry.push_back((step.leftover, started));
+        }
+        if self.app.reconnect == Reconnect::AfterResponse
+            && let Some(c) = self.conns.get_mut(id)
+            && !c.finished
+        {
+            c.finished = true;
+            self.finished(cx);
+        }
     }
 
     fn emit(&mut self, now: SimTime, id: ConnId, send: u64, close: bool) {
