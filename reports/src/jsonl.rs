@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use sim_core::{Field, Kind, NodeId, SimTime, Topology, TraceRecord, Value};
 
-use crate::num::{Piece, put_piece};
+use crate::num::{DigitCache, Piece, put_piece};
 use crate::sink::{NodeNames, RecordSink};
 
 /// Writes one value as JSON.
@@ -103,15 +103,34 @@ fn put_record(
     name: &impl Fn(NodeId, &mut Vec<u8>) -> io::Result<()>,
     r: &TraceRecord,
 ) -> io::Result<()> {
+    put_time(out, r.t.as_nanos());
+    put_after_time(out, name, &mut DigitCache::new(0), r)
+}
+
+/// `{"t_ns":<t>` (the start of a record's line).
+fn put_time(out: &mut Vec<u8>, t: u64) {
     out.extend_from_slice(b"{\"t_ns\":");
-    crate::num::put_u64(out, r.t.as_nanos());
+    crate::num::put_u64(out, t);
+}
+
+/// [`put_record`] after [`put_time`]; a field's number goes through its
+/// slot of `cache`.
+fn put_after_time(
+    out: &mut Vec<u8>,
+    name: &impl Fn(NodeId, &mut Vec<u8>) -> io::Result<()>,
+    cache: &mut DigitCache,
+    r: &TraceRecord,
+) -> io::Result<()> {
     out.extend_from_slice(b",\"node\":");
     name(r.node, out)?;
     put_piece(out, &kinds()[r.kind as usize]);
     let keys = keys();
     for (k, v) in &r.fields {
         put_piece(out, &keys[*k as usize]);
-        put_value(out, name, v)?;
+        match v {
+            Value::U64(n) => cache.put_u64(out, *k as usize, *n),
+            v => put_value(out, name, v)?,
+        }
     }
     out.extend_from_slice(b"}\n");
     Ok(())
@@ -139,6 +158,11 @@ pub struct JsonlWriter<W: Write> {
     /// Each node's name as a JSON string, by [`NodeId`].
     quoted: Vec<Piece>,
     line: Vec<u8>,
+    /// The last record's time and the start of its line ([`put_time`]):
+    /// records come in bursts at the same instant.
+    time: (Option<u64>, Vec<u8>),
+    /// The digits of each field's last number.
+    digits: DigitCache,
 }
 
 impl<W: Write> JsonlWriter<W> {
@@ -158,6 +182,8 @@ impl<W: Write> JsonlWriter<W> {
             names,
             quoted,
             line: Vec::with_capacity(256),
+            time: (None, Vec::new()),
+            digits: DigitCache::new(Field::ALL.len()),
         }
     }
 
@@ -178,7 +204,15 @@ impl<W: Write> RecordSink for JsonlWriter<W> {
             }
             Ok(())
         };
-        put_record(&mut self.line, &name, r)?;
+        let t = r.t.as_nanos();
+        let (last, text) = &mut self.time;
+        if *last != Some(t) {
+            text.clear();
+            put_time(text, t);
+            *last = Some(t);
+        }
+        self.line.extend_from_slice(text);
+        put_after_time(&mut self.line, &name, &mut self.digits, r)?;
         self.out.write_all(&self.line)
     }
 

@@ -12,31 +12,113 @@ const PAIRS: &[u8; 200] = b"\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// Appends the decimal digits of `n`, at least `width` of them
-/// (zero-padded; `width` is at most 20).
-fn put_padded(out: &mut Vec<u8>, mut n: u64, width: usize) {
-    // Twenty zeros appended with one fixed-size store, the digits written
-    // over them from the right, and the line cut back: no copy of variable
-    // length (a `memcpy` call) and no reading back of bytes just written.
-    let len = (n.checked_ilog10().unwrap_or(0) as usize + 1).max(width);
-    let start = out.len();
-    out.extend_from_slice(&[b'0'; 20]);
-    let buf = &mut out[start..start + len];
-    let mut i = len;
-    while n >= 100 {
-        let d = (n % 100) as usize * 2;
+/// The decimal digits of `n`, at least `width` of them (zero-padded;
+/// `width` is at most 20), at the front of twenty bytes, and their count.
+#[inline]
+fn digits(mut n: u64, width: usize) -> ([u8; 20], usize) {
+    // The digits are written from the right into the first half of a
+    // buffer of zeros, four at a time (one division by 10 000, two pairs
+    // from the table) while the number is large; the twenty bytes ending
+    // with the last digit are the answer. No count of the digits
+    // beforehand, no copy of variable length (a `memcpy` call).
+    let mut buf = [b'0'; 40];
+    let mut i = 20;
+    while n >= 10_000 {
+        let r = (n % 10_000) as usize;
+        n /= 10_000;
+        let (hi, lo) = (r / 100 * 2, r % 100 * 2);
+        buf[i - 4..i - 2].copy_from_slice(&PAIRS[hi..hi + 2]);
+        buf[i - 2..i].copy_from_slice(&PAIRS[lo..lo + 2]);
+        i -= 4;
+    }
+    let mut n = n as usize;
+    if n >= 100 {
+        let d = n % 100 * 2;
         n /= 100;
+        buf[i - 2..i].copy_from_slice(&PAIRS[d..d + 2]);
         i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
     }
     if n >= 10 {
-        let d = n as usize * 2;
+        let d = n * 2;
+        buf[i - 2..i].copy_from_slice(&PAIRS[d..d + 2]);
         i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
     } else {
         buf[i - 1] = b'0' + n as u8;
+        i -= 1;
     }
+    let len = (20 - i).max(width.min(20));
+    let from = 20 - len;
+    let digits: [u8; 20] = buf[from..from + 20]
+        .try_into()
+        .expect("twenty bytes of a forty-byte buffer");
+    (digits, len)
+}
+
+/// Appends the first `len` of twenty bytes with one fixed-size copy and
+/// cuts the line back.
+#[inline]
+fn put_front(out: &mut Vec<u8>, bytes: &[u8; 20], len: usize) {
+    let start = out.len();
+    out.extend_from_slice(bytes);
     out.truncate(start + len);
+}
+
+/// Appends the decimal digits of `n`, at least `width` of them
+/// (zero-padded; `width` is at most 20).
+fn put_padded(out: &mut Vec<u8>, n: u64, width: usize) {
+    let (d, len) = digits(n, width);
+    put_front(out, &d, len);
+}
+
+/// The digits of the last number written for each of a few slots (a
+/// writer's slot is a [`sim_core::Field`]): a field often holds the same
+/// number in record after record (ports, sizes, a packet's id and sequence
+/// number on its enqueue and its transmission), and then its digits are
+/// copied instead of computed again.
+#[derive(Debug, Clone)]
+pub(crate) struct DigitCache {
+    slots: Vec<Slot>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    n: u64,
+    len: u8,
+    digits: [u8; 20],
+}
+
+impl DigitCache {
+    /// A cache of `slots` slots.
+    pub(crate) fn new(slots: usize) -> Self {
+        let (digits, len) = digits(0, 0);
+        DigitCache {
+            slots: vec![
+                Slot {
+                    n: 0,
+                    len: len as u8,
+                    digits
+                };
+                slots
+            ],
+        }
+    }
+
+    /// Appends `n` as [`put_u64`] does, through slot `slot`.
+    #[inline]
+    pub(crate) fn put_u64(&mut self, out: &mut Vec<u8>, slot: usize, n: u64) {
+        let Some(s) = self.slots.get_mut(slot) else {
+            return put_u64(out, n);
+        };
+        if s.n != n {
+            let (d, len) = digits(n, 0);
+            *s = Slot {
+                n,
+                len: len as u8,
+                digits: d,
+            };
+        }
+        put_front(out, &s.digits, usize::from(s.len));
+    }
 }
 
 /// A short, fixed piece of text (a key, a kind, a node name) written with
@@ -169,6 +251,17 @@ mod tests {
             assert_eq!(text(|o| put_i64(o, i)), format!("x{i}"));
         }
         assert_eq!(text(|o| put_i64(o, i64::MIN)), format!("x{}", i64::MIN));
+    }
+
+    #[test]
+    fn cached_digits_read_as_display_writes_them() {
+        let mut cache = DigitCache::new(3);
+        for (i, n) in samples().into_iter().enumerate() {
+            // Repeats and changes, in every slot and one past the last.
+            for slot in [i % 3, (i / 2) % 3, 3] {
+                assert_eq!(text(|o| cache.put_u64(o, slot, n)), format!("x{n}"));
+            }
+        }
     }
 
     #[test]

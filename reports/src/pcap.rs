@@ -141,12 +141,75 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// A record with its fields indexed: one pass over them, then each field
+/// read without a search (a packet's bytes read about twenty of them).
+/// Reads as [`TraceRecord`] does.
+struct Rec<'a> {
+    r: &'a TraceRecord,
+    /// Each field's position in `r.fields`, `u8::MAX` where absent.
+    at: [u8; FIELDS],
+}
+
+/// How many fields the vocabulary has.
+const FIELDS: usize = Field::ALL.len();
+
+impl<'a> Rec<'a> {
+    fn new(r: &'a TraceRecord) -> Self {
+        let mut at = [u8::MAX; FIELDS];
+        // A later copy of a field does not hide the first, as with
+        // `TraceRecord::field`.
+        for (i, (f, _)) in r.fields.iter().enumerate().take(usize::from(u8::MAX)).rev() {
+            at[*f as usize] = i as u8;
+        }
+        Rec { r, at }
+    }
+
+    fn field(&self, name: Field) -> Option<&'a Value> {
+        let r: &'a TraceRecord = self.r;
+        match self.at[name as usize] {
+            // Not among the first 255 fields: search the rest.
+            u8::MAX if r.fields.len() > usize::from(u8::MAX) => r.field(name),
+            u8::MAX => None,
+            i => Some(&r.fields[usize::from(i)].1),
+        }
+    }
+
+    fn u64(&self, name: Field) -> Option<u64> {
+        match self.field(name)? {
+            Value::U64(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    fn text(&self, name: Field) -> Option<&'a str> {
+        match self.field(name)? {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn node_field(&self, name: Field) -> Option<NodeId> {
+        match self.field(name)? {
+            Value::Node(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+impl std::ops::Deref for Rec<'_> {
+    type Target = TraceRecord;
+
+    fn deref(&self) -> &TraceRecord {
+        self.r
+    }
+}
+
 /// Most bytes of TCP options: the data offset counts at most 15 words
 /// (RFC 9293 §3.1).
 pub const MAX_OPTIONS: usize = 40;
 
 /// The SACK blocks of a record (`[[left, right], ...]`).
-fn sack_blocks(r: &TraceRecord) -> Vec<(u32, u32)> {
+fn sack_blocks(r: &Rec) -> Vec<(u32, u32)> {
     let Some(Value::List(blocks)) = r.field(Field::Sack) else {
         return Vec::new();
     };
@@ -170,6 +233,11 @@ fn sack_blocks(r: &TraceRecord) -> Vec<(u32, u32)> {
 /// `sim_tcp::Segment::options_len`. Blocks that would not fit in the 40
 /// bytes are left out (no sender makes them; a hand-written trace might).
 pub fn tcp_options(r: &TraceRecord) -> ([u8; MAX_OPTIONS], usize) {
+    options(&Rec::new(r))
+}
+
+/// [`tcp_options`] of an indexed record.
+fn options(r: &Rec) -> ([u8; MAX_OPTIONS], usize) {
     let mut o = [1u8; MAX_OPTIONS]; // NOPs
     let mut n = 0;
     let mut put = |n: &mut usize, bytes: &[u8]| {
@@ -216,12 +284,12 @@ pub fn tcp_options(r: &TraceRecord) -> ([u8; MAX_OPTIONS], usize) {
 /// before it) and returns the packet id.
 fn tcp(
     out: &mut Vec<u8>,
-    r: &TraceRecord,
+    r: &Rec,
     src: NodeId,
     dst: NodeId,
     data: Option<&Vec<u8>>,
 ) -> Option<u64> {
-    let (opts, n) = tcp_options(r);
+    let (opts, n) = options(r);
     let opts = &opts[..n];
     let len = r.u64(Field::Len)? as usize;
     let sport = r.u64(Field::Sport)? as u16;
@@ -365,6 +433,8 @@ pub struct PcapWriter<W: Write> {
     /// A first transmission of a data segment, held until the next record
     /// shows whether its `tcp_payload` follows.
     held: Option<TraceRecord>,
+    /// The last held record, written: its memory is reused for the next.
+    spare: Option<TraceRecord>,
     /// Packets refused at their first hop at time `gone.0`.
     gone: (SimTime, Vec<u64>),
     /// The packet being written, with its pcap record header (reused: one
@@ -382,6 +452,7 @@ impl<W: Write> PcapWriter<W> {
             hops: FirstHops::default(),
             payloads: IdMap::default(),
             held: None,
+            spare: None,
             gone: (SimTime::ZERO, Vec::new()),
             buf: Vec::new(),
         }
@@ -409,6 +480,7 @@ impl<W: Write> PcapWriter<W> {
 
     /// Writes the packet of a first `link_transmit` record.
     fn packet(&mut self, r: &TraceRecord, data: Option<&Vec<u8>>) -> io::Result<()> {
+        let r = &Rec::new(r);
         let (Some(src), Some(dst)) = (r.node_field(Field::Src), r.node_field(Field::Dst)) else {
             return Ok(());
         };
@@ -440,6 +512,7 @@ impl<W: Write> PcapWriter<W> {
     fn release_held(&mut self, payload: Option<&Vec<u8>>) -> io::Result<()> {
         if let Some(h) = self.held.take() {
             self.packet(&h, payload)?;
+            self.spare = Some(h);
         }
         Ok(())
     }
@@ -466,7 +539,16 @@ impl<W: Write> RecordSink for PcapWriter<W> {
                     return self.packet(r, Some(&data));
                 }
                 if r.text(Field::Proto) == Some("tcp") && r.u64(Field::Len).unwrap_or(0) > 0 {
-                    self.held = Some(r.clone());
+                    self.held = Some(match self.spare.take() {
+                        Some(mut h) => {
+                            h.t = r.t;
+                            h.node = r.node;
+                            h.kind = r.kind;
+                            h.fields.clone_from(&r.fields);
+                            h
+                        }
+                        None => r.clone(),
+                    });
                     return Ok(());
                 }
                 self.packet(r, None)?;

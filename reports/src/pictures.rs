@@ -64,10 +64,28 @@ impl Pictures {
     pub fn draw(&self, format: Format) -> Vec<(String, Vec<u8>)> {
         let ext = format.extension();
         let title = &self.title;
+        // The ladder, the biggest picture, is drawn on a thread of its own
+        // while the others are drawn here; the list keeps its order.
+        let (ladder, mut rest) = std::thread::scope(|s| {
+            let ladder = s.spawn(|| self.ladder.draw(title, &self.names, format));
+            let rest = self.draw_all_but_the_ladder(format);
+            (ladder.join(), rest)
+        });
         let mut v = Vec::new();
-        if let Ok(Some(b)) = self.ladder.draw(title, &self.names, format) {
-            v.push((format!("ladder.{ext}"), b));
+        match ladder {
+            Ok(Ok(Some(b))) => v.push((format!("ladder.{ext}"), b)),
+            Ok(_) => {}
+            Err(panic) => std::panic::resume_unwind(panic),
         }
+        v.append(&mut rest);
+        v
+    }
+
+    /// What [`Pictures::draw`] draws after the ladder.
+    fn draw_all_but_the_ladder(&self, format: Format) -> Vec<(String, Vec<u8>)> {
+        let ext = format.extension();
+        let title = &self.title;
+        let mut v = Vec::new();
         if let Ok(Some(b)) = self
             .states
             .draw(&format!("{title}: TCP states"), &self.names, format)

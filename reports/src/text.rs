@@ -9,7 +9,7 @@ use sim_core::{Field, Kind, NodeId, Topology, TraceRecord, Value};
 use std::io::Write as _;
 use std::sync::OnceLock;
 
-use crate::num::{self, Piece};
+use crate::num::{self, DigitCache, Piece};
 use crate::sink::{NodeNames, RecordSink};
 
 // Lines are built as bytes (names and values are UTF-8, so a line is),
@@ -111,6 +111,17 @@ const SPACES: &[u8; 8] = b"        ";
 
 fn line_into(s: &mut Vec<u8>, names: &impl Fn(NodeId, &mut Vec<u8>), r: &TraceRecord) {
     num::put_duration_right(s, r.t.as_nanos(), 12);
+    line_after_time(s, names, &mut DigitCache::new(0), r);
+}
+
+/// [`line_into`] after the time; a field's number goes through its slot of
+/// `cache`.
+fn line_after_time(
+    s: &mut Vec<u8>,
+    names: &impl Fn(NodeId, &mut Vec<u8>),
+    cache: &mut DigitCache,
+    r: &TraceRecord,
+) {
     s.push(b' ');
     let start = s.len();
     names(r.node, s);
@@ -149,6 +160,10 @@ fn line_into(s: &mut Vec<u8>, names: &impl Fn(NodeId, &mut Vec<u8>), r: &TraceRe
             (Some(short), Value::U64(ns)) => {
                 num::put_piece(s, short);
                 num::put_duration(s, *ns);
+            }
+            (None, Value::U64(n)) => {
+                num::put_piece(s, &key.full);
+                cache.put_u64(s, *k as usize, *n);
             }
             (_, v) => {
                 num::put_piece(s, &key.full);
@@ -192,6 +207,11 @@ pub struct TextWriter<W: std::io::Write> {
     /// Each node's name, by [`NodeId`].
     pieces: Vec<Piece>,
     line: Vec<u8>,
+    /// The last record's time and its text: records come in bursts at the
+    /// same instant, and its text is written once for the burst.
+    time: (Option<u64>, Vec<u8>),
+    /// The digits of each field's last number.
+    digits: DigitCache,
 }
 
 impl<W: std::io::Write> TextWriter<W> {
@@ -207,6 +227,8 @@ impl<W: std::io::Write> TextWriter<W> {
             names,
             pieces,
             line: Vec::with_capacity(256),
+            time: (None, Vec::new()),
+            digits: DigitCache::new(Field::ALL.len()),
         }
     }
 
@@ -224,7 +246,15 @@ impl<W: std::io::Write> RecordSink for TextWriter<W> {
             Some(p) => num::put_piece(out, p),
             None => out.extend_from_slice(names.name(n).as_bytes()),
         };
-        line_into(&mut self.line, &name, r);
+        let t = r.t.as_nanos();
+        let (last, text) = &mut self.time;
+        if *last != Some(t) {
+            text.clear();
+            num::put_duration_right(text, t, 12);
+            *last = Some(t);
+        }
+        self.line.extend_from_slice(text);
+        line_after_time(&mut self.line, &name, &mut self.digits, r);
         self.line.push(b'\n');
         self.out.write_all(&self.line)
     }

@@ -323,7 +323,7 @@ struct FileSinks {
 
 impl RecordSink for FileSinks {
     fn push(&mut self, r: &TraceRecord) -> std::io::Result<()> {
-        if self.filter.keeps(r) {
+        if (self.jsonl.is_some() || self.text.is_some()) && self.filter.keeps(r) {
             if let Some(w) = &mut self.jsonl {
                 w.push(r)?;
             }
@@ -391,6 +391,85 @@ fn wanted(opts: &OutputOptions) -> KindSet {
 }
 
 impl FileSinks {
+    /// The outputs in groups of about equal work, each to be fed on a
+    /// thread of its own (`crate::threaded`): the two text traces, and the
+    /// capture with the pictures and the time series. Groups with nothing
+    /// to write are left out; [`FileSinks::merge`] puts them back together.
+    fn split(self) -> Vec<FileSinks> {
+        let FileSinks {
+            jsonl,
+            text,
+            pcap,
+            pictures,
+            series,
+            filter,
+        } = self;
+        let traces = FileSinks {
+            jsonl,
+            text,
+            pcap: None,
+            pictures: None,
+            series: None,
+            filter: filter.clone(),
+        };
+        let rest = FileSinks {
+            jsonl: None,
+            text: None,
+            pcap,
+            pictures,
+            series,
+            filter,
+        };
+        let groups: Vec<FileSinks> = [traces, rest]
+            .into_iter()
+            .filter(|g| !g.is_empty())
+            .collect();
+        if groups.is_empty() {
+            // Nothing to write: one idle group still gives the filter back.
+            vec![FileSinks {
+                jsonl: None,
+                text: None,
+                pcap: None,
+                pictures: None,
+                series: None,
+                filter: TraceFilter::default(),
+            }]
+        } else {
+            groups
+        }
+    }
+
+    /// Whether the group writes nothing.
+    fn is_empty(&self) -> bool {
+        self.jsonl.is_none()
+            && self.text.is_none()
+            && self.pcap.is_none()
+            && self.pictures.is_none()
+            && self.series.is_none()
+    }
+
+    /// The groups of [`FileSinks::split`] as one again.
+    fn merge(groups: Vec<FileSinks>, filter: TraceFilter) -> FileSinks {
+        groups.into_iter().fold(
+            FileSinks {
+                jsonl: None,
+                text: None,
+                pcap: None,
+                pictures: None,
+                series: None,
+                filter,
+            },
+            |a, g| FileSinks {
+                jsonl: a.jsonl.or(g.jsonl),
+                text: a.text.or(g.text),
+                pcap: a.pcap.or(g.pcap),
+                pictures: a.pictures.or(g.pictures),
+                series: a.series.or(g.series),
+                filter: a.filter,
+            },
+        )
+    }
+
     /// Opens the temporary files of the chosen outputs in `dir`.
     fn open(dir: &Path, plan: &Plan, seed: u64, opts: &OutputOptions) -> Result<Self, Error> {
         let wants = |k| opts.outputs.contains(&k);
@@ -566,7 +645,8 @@ pub fn run_to_dir(
 ) -> Result<(RunOutput, Vec<PathBuf>), Error> {
     let staging = Staging::open(dir)?;
     let result = (|| {
-        let sinks = Threaded::new(FileSinks::open(dir, plan, seed, opts)?).map_err(werr(dir))?;
+        let groups = FileSinks::open(dir, plan, seed, opts)?.split();
+        let sinks = Threaded::new(groups).map_err(werr(dir))?;
         let (out, sinks, failed) = run_traced(
             plan,
             seed,
@@ -581,9 +661,11 @@ pub fn run_to_dir(
                 source,
             });
         }
-        let names = sinks
-            .expect("the writer gave its sink back")
-            .close(dir, plan, &out, opts)?;
+        let sinks = FileSinks::merge(
+            sinks.expect("the writers gave their sinks back"),
+            opts.filter.clone(),
+        );
+        let names = sinks.close(dir, plan, &out, opts)?;
         Ok((out, names))
     })();
     staging.finish(result, &is_run_output)

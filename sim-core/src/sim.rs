@@ -1183,6 +1183,9 @@ fn mark_on_entry<P>(
 }
 
 /// Records a link event: the link fields, then `extra`, then the payload's.
+/// Fields a packet record is built with room for (see [`trace_flight`]).
+const FLIGHT_FIELDS: usize = 24;
+
 fn trace_flight<P: Payload>(
     tracer: &mut Tracer,
     topo: &Topology,
@@ -1196,14 +1199,18 @@ fn trace_flight<P: Payload>(
         return;
     }
     let d = &topo.link_dirs()[f.dir.0 as usize];
-    let mut fields = vec![
+    // Room for every field a packet record usually has (a TCP segment with
+    // options holds about twenty), so building one allocates once instead
+    // of growing the vector field by field.
+    let mut fields = Vec::with_capacity(FLIGHT_FIELDS);
+    fields.extend([
         (Field::Id, Value::U64(f.packet.id.0)),
         (Field::From, Value::Node(d.from)),
         (Field::To, Value::Node(d.to)),
         (Field::Src, Value::Node(f.packet.src)),
         (Field::Dst, Value::Node(f.packet.dst)),
         (Field::Size, Value::U64(u64::from(f.packet.size))),
-    ];
+    ]);
     if f.packet.ecn.is_capable() {
         fields.push((Field::Ecn, Value::from(f.packet.ecn.name())));
     }
