@@ -1196,8 +1196,7 @@ impl Connection {
             // No RTT yet: Linux's rate is unbounded, the chunk the largest.
             None => u64::MAX,
         };
-        let room_segs = room.div_ceil(mss);
-        let segs = crate::tso::quota(cwnd_segs, cwnd_segs.saturating_sub(room_segs), auto);
+        let segs = crate::tso::quota(cwnd_segs, room.div_ceil(mss), auto);
         let rwnd_room = (self.snd_una + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
         let mut bytes = (segs * mss)
             .min(self.sendable_end().saturating_sub(self.snd_nxt))
@@ -1562,6 +1561,15 @@ impl Connection {
         self.board_on() || self.cfg.cwnd_unit == CwndUnit::Segments || self.model_based
     }
 
+    /// RFC 8985 §7.2: (re)start the probe timer after sending new data
+    /// from `from`, a lone FIN included (new in sequence space; Linux
+    /// schedules a probe after every transmission of new data).
+    fn rearm_probe_if_new(&mut self, from: u64) {
+        if from >= self.snd_max && !self.in_recovery {
+            self.tlp_rearm = true;
+        }
+    }
+
     /// Sends one segment from SND.NXT if the peer's window, `room` (what
     /// cwnd leaves), sender SWS avoidance and Nagle allow; true if it did.
     fn send_next(&mut self, now: SimTime, room: u64, in_flight: u64) -> bool {
@@ -1601,10 +1609,7 @@ impl Connection {
             if from >= self.snd_max && self.timed.is_none() {
                 self.timed = Some((from + len, now));
             }
-            if from >= self.snd_max && !self.in_recovery {
-                // RFC 8985 §7.2: (re)start the probe timer after new data.
-                self.tlp_rearm = true;
-            }
+            self.rearm_probe_if_new(from);
             // What goes beyond cwnd was allowed by limited transmit.
             let cwnd = self.cwnd_limit();
             let charge = match self.cfg.cwnd_unit {
@@ -1618,12 +1623,7 @@ impl Connection {
         }
         if avail == 0 && fin_here {
             let from = self.snd_nxt;
-            if from >= self.snd_max && !self.in_recovery {
-                // A new FIN is new data in sequence space: it restarts
-                // the probe timer too (RFC 8985 §7.2; Linux schedules the
-                // probe after every transmission of new data).
-                self.tlp_rearm = true;
-            }
+            self.rearm_probe_if_new(from);
             self.emit(from, 0, false, true);
             self.snd_nxt += 1;
             return true;

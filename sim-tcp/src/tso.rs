@@ -78,10 +78,10 @@ pub(crate) fn autosize(pacing_rate: u64, min_rtt: Option<SimDuration>, mss: u64)
 }
 
 /// `tcp_cwnd_test` with the autosize cap: segments the next chunk may
-/// hold with `cwnd` and `in_flight` in segments.
-pub(crate) fn quota(cwnd: u64, in_flight: u64, autosize: u64) -> u64 {
+/// hold with `cwnd` segments, of which `room` are free now.
+pub(crate) fn quota(cwnd: u64, room: u64, autosize: u64) -> u64 {
     let half = (cwnd / 2).max(1);
-    half.min(cwnd.saturating_sub(in_flight)).min(autosize)
+    half.min(room).min(autosize)
 }
 
 #[cfg(test)]
@@ -113,8 +113,8 @@ mod tests {
             32
         );
         // Half of cwnd at most, and what cwnd leaves.
-        assert_eq!(quota(10, 0, 50), 5);
-        assert_eq!(quota(10, 9, 50), 1);
-        assert_eq!(quota(1, 0, 2), 1);
+        assert_eq!(quota(10, 10, 50), 5);
+        assert_eq!(quota(10, 1, 50), 1);
+        assert_eq!(quota(1, 1, 2), 1);
     }
 }
