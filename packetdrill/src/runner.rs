@@ -46,6 +46,9 @@ pub struct RunOptions {
     pub profile: Profile,
     /// Timing tolerance unless the script sets `--tolerance_usecs`.
     pub tolerance_us: i64,
+    /// Print every segment exchanged, with its time, to standard error:
+    /// what a script author reads to see why a later line failed.
+    pub verbose: bool,
 }
 
 impl Default for RunOptions {
@@ -53,6 +56,7 @@ impl Default for RunOptions {
         RunOptions {
             profile: Profile::Linux,
             tolerance_us: DEFAULT_TOLERANCE_US,
+            verbose: false,
         }
     }
 }
@@ -174,6 +178,7 @@ pub(crate) struct Runner {
     /// Script time of the previous event and whether it was inbound.
     last_us: i64,
     last_inbound: bool,
+    verbose: bool,
 }
 
 impl Runner {
@@ -192,6 +197,7 @@ impl Runner {
             next_remote_port: FIRST_REMOTE_PORT,
             pending: None,
             tolerance_us: opts.tolerance_us,
+            verbose: opts.verbose,
             ts_tick_us: None,
             env: Env::default(),
             last_us: 0,
@@ -423,6 +429,17 @@ impl Runner {
                     .or_insert_with(|| FlowMap::new(seg.seq.0))
                     .local_iss = seg.seq.0;
             }
+            if self.verbose {
+                let map = self
+                    .flows
+                    .entry((seg.src_port, seg.dst_port))
+                    .or_insert_with(|| FlowMap::new(LOCAL_ISN));
+                eprintln!(
+                    "{:.6} > {}",
+                    self.now.as_nanos() as f64 / 1e9,
+                    script_text(&seg, map)
+                );
+            }
             self.outq.push_back((self.now, seg));
         }
         while let Some((id, deadline)) = stack.poll_timer() {
@@ -550,6 +567,14 @@ impl Runner {
         }
         seg.sack = sack;
         let now = self.now;
+        if self.verbose {
+            eprintln!(
+                "{:.6} < {}{} (line {line})",
+                now.as_nanos() as f64 / 1e9,
+                p.flags,
+                seq_text(p)
+            );
+        }
         self.stack().handle_segment(now, PEER, &seg);
         self.drain()?;
         self.check_pending()

@@ -127,6 +127,21 @@ pub enum NagleRule {
     Minshall,
 }
 
+/// Which delivered segment an ACK's RACK.rtt is measured from, when one
+/// ACK delivers segments sent at different times.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RackRtt {
+    /// RFC 8985 §6.2 step 2: the most recently sent one.
+    MostRecentlySent,
+    /// Linux (`tcp_rack_advance`, called as `tcp_sacktag_write_queue`
+    /// and then `tcp_clean_rtx_queue` walk the segments in sequence
+    /// order): the last one walked, the highest cumulatively acknowledged
+    /// segment not SACKed before, else the highest newly SACKed one. An
+    /// old original acknowledged with a newer retransmission gives a
+    /// longer RTT, so RACK waits longer before it deems others lost.
+    LastInSequence,
+}
+
 /// A socket option an application sets on an open connection.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SockOpt {
@@ -249,15 +264,19 @@ pub struct TcpConfig {
     /// a random offset). A [`TcpStack`](crate::stack::TcpStack) sets one
     /// per host.
     pub ts_offset: u32,
-    /// Proportional Rate Reduction (RFC 6937, the slow-start reduction
-    /// bound) paces what SACK recovery sends; without it RFC 6675 sends
-    /// whatever cwnd = ssthresh allows. Linux: on.
+    /// Proportional Rate Reduction (RFC 9937, which obsoletes RFC 6937:
+    /// the conservative bound, with the slow-start bound's extra segment
+    /// only on a SafeACK) paces what SACK recovery sends; without it RFC
+    /// 6675 sends whatever cwnd = ssthresh allows. Linux: on.
     pub prr: bool,
     /// RACK-TLP loss detection (RFC 8985), used only once SACK is agreed:
     /// time-based loss marking that also finds lost retransmissions, and
     /// a tail loss probe before the RTO. rfc: off; linux: on
     /// (`net.ipv4.tcp_recovery` = 1).
     pub rack_tlp: bool,
+    /// Which segment RACK.rtt comes from. rfc: RFC 8985's most recently
+    /// sent; linux: the last in sequence order, as Linux.
+    pub rack_rtt: RackRtt,
     /// Linux's quick ACKs: on the first data of a connection, after the
     /// peer was silent for longer than the RTO, and after data arrived
     /// twice or beyond the window, ACK each of the next segments at once,
@@ -322,6 +341,7 @@ impl TcpConfig {
             delayed_ack: Some(SimDuration::from_millis(200)),
             nagle: true,
             nagle_rule: NagleRule::Rfc896,
+            rack_rtt: RackRtt::MostRecentlySent,
             initial_window: InitialWindow::Rfc5681,
             syn_retries: 7,
             data_retries: 15,
@@ -375,6 +395,7 @@ impl TcpConfig {
                 window_update: WindowUpdate::Linux,
                 answers: Answers::Linux,
                 nagle_rule: NagleRule::Minshall,
+                rack_rtt: RackRtt::LastInSequence,
                 ..rfc
             },
         }

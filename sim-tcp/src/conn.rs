@@ -40,8 +40,8 @@ use sim_core::{Ecn, SimDuration, SimTime};
 
 use crate::autotune::RcvAutotune;
 use crate::config::{
-    Answers, CongestionKind, CwndUnit, InitialWindow, NagleRule, PushRule, SockOpt, TcpConfig,
-    WindowUpdate,
+    Answers, CongestionKind, CwndUnit, InitialWindow, NagleRule, PushRule, RackRtt, SockOpt,
+    TcpConfig, WindowUpdate,
 };
 use crate::congestion::{
     AckInfo, Bbr, CongestionControl, Cubic, Dctcp, NewReno, RateInfo, Reno, Vegas,
@@ -99,7 +99,7 @@ struct SackNews {
     dsack: bool,
 }
 
-/// Proportional Rate Reduction's state during one recovery (RFC 6937 §3).
+/// Proportional Rate Reduction's state during one recovery (RFC 9937).
 #[derive(Clone, Copy, Debug, Default)]
 struct Prr {
     /// Bytes delivered to the peer since recovery began.
@@ -1124,7 +1124,7 @@ impl Connection {
             };
             self.board.sent_tx(from, end, self.clock, tx);
             if (self.in_recovery || self.cwr) && self.sack_on {
-                // RFC 6937: prr_out counts every byte sent in recovery.
+                // RFC 9937: prr_out counts every byte sent in recovery.
                 self.prr.out += end - from;
                 self.prr.allowed = self.prr.allowed.saturating_sub(end - from);
             }
@@ -1662,7 +1662,13 @@ impl Connection {
                 continue;
             }
             let pipe = self.in_flight();
-            self.start_chunk(budget);
+            // The chunk takes all PRR lets out now: Linux sets cwnd to
+            // pipe + sndcnt and `tcp_write_xmit` sizes its chunk by it.
+            self.start_chunk(if self.cfg.prr {
+                self.prr.allowed
+            } else {
+                budget
+            });
             if self.snd_nxt == self.snd_max && self.send_next(now, budget, pipe) {
                 continue;
             }
@@ -1697,9 +1703,15 @@ impl Connection {
 
     /// How far beyond cwnd limited transmit lets new data go: one SMSS per
     /// duplicate ACK for the first two, outside recovery, and only for data
-    /// never sent (RFC 5681 §3.2 step 1; RFC 3042 §2).
+    /// never sent (RFC 5681 §3.2 step 1; RFC 3042 §2). With SACK none: the
+    /// window is then compared with the pipe, from which each duplicate
+    /// ACK's SACKed segment has already gone, and that freed segment is the
+    /// one limited transmit sends (RFC 6675 §5; Linux's `tcp_cwnd_test`
+    /// against `tcp_packets_in_flight`). Granting both sent two segments
+    /// per duplicate ACK.
     fn limited_transmit_allowance(&self) -> u64 {
         if self.cfg.limited_transmit
+            && !self.sack_on
             && !self.in_recovery
             && (1..=2).contains(&self.dupacks)
             && self.snd_nxt == self.snd_max
@@ -1928,7 +1940,8 @@ impl Connection {
         }
         self.rack_detect_loss(now);
         if !self.in_recovery && self.snd_una > self.recover && self.board.lost_bytes() > 0 {
-            self.enter_recovery(0);
+            // Linux's `tcp_rack_reo_timeout` counts one segment delivered.
+            self.enter_recovery(u64::from(self.eff_mss), false);
         }
     }
 
@@ -2020,7 +2033,11 @@ impl Connection {
         let Some((ts, end)) = self.board.rack_take() else {
             return;
         };
-        let rtt = now.saturating_since(ts);
+        let from = match self.cfg.rack_rtt {
+            RackRtt::MostRecentlySent => ts,
+            RackRtt::LastInSequence => self.board.rack_linux_rtt_from().unwrap_or(ts),
+        };
+        let rtt = now.saturating_since(from);
         self.rack.rtt = rtt;
         self.rack.min_rtt = Some(self.rack.min_rtt.map_or(rtt, |m| m.min(rtt)));
         if self
@@ -2562,7 +2579,12 @@ impl Connection {
                     .push_back(Event::Dropped("ACK older than the send window"));
                 return false;
             }
-            return true; // an old duplicate: ignore the ACK field
+            // An old duplicate: the ACK field is ignored (RFC 9293
+            // §3.10.7.4), its SACK blocks are not.
+            if self.sack_on && !seg.sack.as_slice().is_empty() {
+                self.old_ack_sack(now, seg);
+            }
+            return true;
         }
         let acked_to = self.snd_una + u64::from(seg.ack - una_seq);
         let old_wnd = self.snd_wnd;
@@ -2600,7 +2622,7 @@ impl Connection {
             // An ACK that only SACKs times what it SACKs (Linux does).
             self.record_rtt(now.saturating_since(sent));
         }
-        // RFC 6937 §3: DeliveredData, the change in SND.UNA plus the change
+        // RFC 9937: DeliveredData, the change in SND.UNA plus the change
         // in SACKed bytes.
         let delivered = (acked_to - self.snd_una + newly_sacked).saturating_sub(acked.were_sacked);
         if rack {
@@ -2624,14 +2646,42 @@ impl Connection {
             // blocks cover new data (RFC 6675 §2, DupAck).
             self.on_dup_ack();
         }
+        // RFC 9937: a SafeACK advances SND.UNA and shows no new loss;
+        // only then may PRR send one segment more than was delivered.
+        let mut safe = advanced;
         if self.sack_on && self.state.is_synchronized() {
-            self.sack_recovery_step(delivered);
+            safe &= !self.sack_recovery_step(delivered, advanced);
         }
-        self.ecn_on_ack(seg.has(Flags::ECE), delivered);
+        self.ecn_on_ack(seg.has(Flags::ECE), delivered, safe);
         if self.model_based && delivered > 0 {
             self.rate_step(now, delivered, prior_in_flight);
         }
         true
+    }
+
+    /// The SACK blocks of an ACK below SND.UNA (a reordered ACK): news of
+    /// what the peer holds, which may show losses and free room in the
+    /// pipe (RFC 6675 counts every SACK). As Linux's `tcp_ack` does for an
+    /// old ACK, congestion control and PRR do not run: what may be sent is
+    /// what the window left by the last ACK now allows.
+    fn old_ack_sack(&mut self, now: SimTime, seg: &Segment) {
+        let rack = self.rack_on();
+        if rack {
+            let cut = self.rack_cut(now, seg.timestamps);
+            self.board.rack_begin(cut);
+        }
+        if self.take_sack_blocks(seg).bytes == 0 {
+            return;
+        }
+        if rack {
+            self.rack_update(now);
+            self.rack_detect_loss(now);
+        } else {
+            self.board.mark_lost(DUPTHRESH, self.eff_mss);
+        }
+        if self.in_recovery && self.cfg.prr {
+            self.prr.allowed = self.cwnd_limit().saturating_sub(self.in_flight());
+        }
     }
 
     /// An ACK's ECN-Echo, after its other news (a loss recovery it began
@@ -2641,7 +2691,7 @@ impl Connection {
     /// the reduction is Linux's CWR state: ssthresh is set now and PRR
     /// brings cwnd down to it as ACKs arrive; otherwise cwnd = ssthresh
     /// at once.
-    fn ecn_on_ack(&mut self, ece: bool, delivered: u64) {
+    fn ecn_on_ack(&mut self, ece: bool, delivered: u64, safe: bool) {
         if !self.ecn.on || !self.state.is_synchronized() {
             return;
         }
@@ -2652,7 +2702,7 @@ impl Connection {
         }
         if self.cwr && !self.ecn.should_reduce(true, self.in_recovery, self.snd_una) {
             // Still reducing: PRR sizes what this ACK lets out.
-            self.prr_update(delivered);
+            self.prr_update(delivered, safe);
             return;
         }
         if self.cwr {
@@ -2676,7 +2726,7 @@ impl Connection {
                     ..Prr::default()
                 };
                 self.cwnd_event();
-                self.prr_update(delivered);
+                self.prr_update(delivered, safe);
             } else {
                 self.cwnd_event();
             }
@@ -2729,11 +2779,12 @@ impl Connection {
     /// After an ACK, with SACK agreed: deem segments lost (RFC 6675
     /// `IsLost`), enter recovery on the third duplicate ACK or a lost first
     /// segment (§5), or within recovery let PRR size what this ACK may send
-    /// (RFC 6937).
-    fn sack_recovery_step(&mut self, delivered: u64) {
+    /// (RFC 9937). True when this ACK showed a new loss.
+    fn sack_recovery_step(&mut self, delivered: u64, advanced: bool) -> bool {
         if matches!(self.state, State::SynRcvd | State::TimeWait) {
-            return;
+            return false;
         }
+        let lost_before = self.board.lost_bytes();
         let rack = self.rack_on();
         if rack {
             // RACK replaces RFC 6675's DupThresh marking (RFC 8985 §6.2;
@@ -2744,9 +2795,11 @@ impl Connection {
         } else {
             self.board.mark_lost(DUPTHRESH, self.eff_mss);
         }
+        let newly_lost = self.board.lost_bytes() > lost_before;
+        let safe = advanced && !newly_lost;
         if self.in_recovery {
             if self.cfg.prr {
-                self.prr_update(delivered);
+                self.prr_update(delivered, safe);
             }
         } else if self.snd_una > self.recover
             && !self.board.is_empty()
@@ -2756,26 +2809,56 @@ impl Connection {
                 self.dupacks >= DUPTHRESH || self.board.front_lost()
             }
         {
-            self.enter_recovery(delivered);
+            self.enter_recovery(delivered, safe);
         }
+        newly_lost
     }
 
-    /// RFC 6937 §3 with the slow-start reduction bound (Linux's choice):
-    /// what this ACK lets recovery send, and cwnd = pipe + sndcnt.
-    fn prr_update(&mut self, delivered: u64) {
+    /// RFC 9937: what this ACK lets recovery send, and cwnd = pipe +
+    /// sndcnt. Above ssthresh the proportional part; at or below it the
+    /// conservative bound (what was delivered), plus one segment only on a
+    /// SafeACK (SND.UNA advanced, no new loss), as Linux's
+    /// `tcp_cwnd_reduction`. The first call of a reduction lets at least
+    /// one segment out: the fast retransmission.
+    fn prr_update(&mut self, delivered: u64, safe: bool) {
+        if delivered == 0 {
+            // Nothing delivered, nothing to pace by: the window stays
+            // (Linux's `tcp_cwnd_reduction` returns).
+            return;
+        }
         let mss = u64::from(self.eff_mss);
         let pipe = self.in_flight();
         let ssthresh = u64::from(self.cc.ssthresh());
+        // With a window of segments the arithmetic is in segments, as
+        // Linux counts packets: its rounding, not a byte count's.
+        let unit = match self.cfg.cwnd_unit {
+            CwndUnit::Bytes => 1,
+            CwndUnit::Segments => mss,
+        };
         let p = &mut self.prr;
         p.delivered += delivered;
+        let (pd, out, now_delivered) = (
+            p.delivered.div_ceil(unit),
+            p.out.div_ceil(unit),
+            delivered.div_ceil(unit),
+        );
+        let (ssthresh, pipe, recover_fs, one) = (
+            ssthresh / unit,
+            pipe / unit,
+            p.recover_fs / unit,
+            mss / unit,
+        );
         let sndcnt = if pipe > ssthresh {
-            (p.delivered * ssthresh)
-                .div_ceil(p.recover_fs.max(1))
-                .saturating_sub(p.out)
+            (pd * ssthresh)
+                .div_ceil(recover_fs.max(1))
+                .saturating_sub(out)
         } else {
-            let limit = p.delivered.saturating_sub(p.out).max(delivered) + mss;
+            let bonus = if safe { one } else { 0 };
+            let limit = pd.saturating_sub(out).max(now_delivered) + bonus;
             (ssthresh - pipe).min(limit)
         };
+        let sndcnt = if p.out == 0 { sndcnt.max(one) } else { sndcnt } * unit;
+        let pipe = pipe * unit;
         p.allowed = sndcnt;
         let cwnd = (pipe + sndcnt).clamp(mss, u64::from(u32::MAX)) as u32;
         let before = self.cc.cwnd();
@@ -2836,7 +2919,7 @@ impl Connection {
                 // recover": recovery is over (RFC 6582 §3.2 step 3).
                 self.in_recovery = false;
                 if self.sack_on {
-                    // RFC 6937 §3 (and Linux's `tcp_end_cwnd_reduction`):
+                    // RFC 9937 (and Linux's `tcp_end_cwnd_reduction`):
                     // cwnd = ssthresh.
                     let ssthresh = self.cc.ssthresh();
                     self.cc.set_cwnd(ssthresh, mss);
@@ -2913,13 +2996,13 @@ impl Connection {
             // when it is greater.
             // Reno has no such guard (RFC 5681 §3.2): a second loss in a
             // window gets a second fast retransmit.
-            self.enter_recovery(0);
+            self.enter_recovery(0, false);
         }
     }
 
     /// Fast retransmit and fast recovery begin: NewReno's (RFC 5681 §3.2,
     /// RFC 6582 §3.2) or, with SACK, RFC 6675 §5 step (4).
-    fn enter_recovery(&mut self, delivered: u64) {
+    fn enter_recovery(&mut self, delivered: u64, safe: bool) {
         let mss = self.eff_mss;
         self.in_recovery = true;
         self.first_partial = true;
@@ -2965,6 +3048,12 @@ impl Connection {
             recover_fs: self.snd_max - self.snd_una,
             ..Prr::default()
         };
+        // PRR sizes this ACK's sending before the first retransmission,
+        // which is part of it (RFC 9937; Linux's `tcp_cwnd_reduction`
+        // runs before `tcp_xmit_recovery`).
+        if self.cfg.prr {
+            self.prr_update(delivered, safe);
+        }
         // (4.3) The first segment goes whatever pipe says; HighRxt and
         // RescueRxt become its highest sequence number.
         let first = if rack {
@@ -2976,9 +3065,6 @@ impl Connection {
             self.retransmit_range(from, end);
             self.high_rxt = end;
             self.rescue_rxt = Some(end - 1);
-        }
-        if self.cfg.prr {
-            self.prr_update(delivered);
         }
         self.cwnd_event();
     }

@@ -51,7 +51,7 @@ mod tso;
 
 pub use config::{
     Answers, CongestionKind, CwndUnit, EcnMode, HyStart, InitialWindow, NagleRule, Profile,
-    PushRule, RtoFormula, SockOpt, TcpConfig, WindowUpdate,
+    PushRule, RackRtt, RtoFormula, SockOpt, TcpConfig, WindowUpdate,
 };
 pub use segment::{Data, Flags, SackBlocks, Segment, Timestamps};
 pub use state::State;

@@ -84,6 +84,10 @@ pub struct Scoreboard {
     /// The most recently sent segment the ACK being processed delivered,
     /// as (send time, end), past the step 2 filter.
     rack_latest: Option<(SimTime, u64)>,
+    /// Send times of the last segment, in sequence order, that the ACK's
+    /// cumulative part and its SACK blocks delivered past the step 2
+    /// filter: Linux takes RACK.rtt from the last one it walks.
+    rack_last: [Option<SimTime>; 2],
     /// RFC 8985 §6.2 step 1: a segment never retransmitted was delivered
     /// below the highest SACKed one (`RACK.reordering_seen`).
     reordering_seen: bool,
@@ -168,6 +172,7 @@ impl Scoreboard {
                 Self::rate_note(&mut self.rate_latest, &seg);
                 Self::rack_note(
                     &mut self.rack_latest,
+                    &mut self.rack_last[0],
                     &mut self.reordering_seen,
                     self.rack_cut,
                     self.high_sacked,
@@ -236,6 +241,7 @@ impl Scoreboard {
                 Self::rate_note(&mut self.rate_latest, s);
                 Self::rack_note(
                     &mut self.rack_latest,
+                    &mut self.rack_last[1],
                     &mut self.reordering_seen,
                     self.rack_cut,
                     self.high_sacked,
@@ -269,11 +275,21 @@ impl Scoreboard {
     pub fn rack_begin(&mut self, cut: SimTime) {
         self.rack_cut = cut;
         self.rack_latest = None;
+        self.rack_last = [None; 2];
     }
 
     /// After an ACK is read: the most recently sent segment it delivered.
     pub fn rack_take(&mut self) -> Option<(SimTime, u64)> {
         self.rack_latest.take()
+    }
+
+    /// After an ACK is read: the send time Linux measures RACK.rtt from.
+    /// Linux walks the SACK blocks, then the cumulatively acknowledged
+    /// segments, each in sequence order, and keeps the last segment's RTT
+    /// (`tcp_rack_advance`), where RFC 8985 §6.2 step 2 walks in send
+    /// order and so keeps the most recently sent one's.
+    pub fn rack_linux_rtt_from(&self) -> Option<SimTime> {
+        self.rack_last[0].or(self.rack_last[1])
     }
 
     /// After an ACK is read: the newest segment it delivered (cumulatively
@@ -306,6 +322,7 @@ impl Scoreboard {
 
     fn rack_note(
         latest: &mut Option<(SimTime, u64)>,
+        last: &mut Option<SimTime>,
         reordering_seen: &mut bool,
         cut: SimTime,
         high_sacked: u64,
@@ -320,6 +337,7 @@ impl Scoreboard {
         if s.retransmitted && s.sent_at > cut {
             return;
         }
+        *last = Some(s.sent_at);
         if latest.is_none_or(|l| rack_sent_after(s.sent_at, s.end, l.0, l.1)) {
             *latest = Some((s.sent_at, s.end));
         }
@@ -694,6 +712,29 @@ mod tests {
         b.ack(101);
         assert_eq!(b.rack_take(), None);
         assert!(!b.reordering_seen());
+    }
+
+    #[test]
+    fn linux_takes_rack_rtt_from_the_last_segment_in_sequence_order() {
+        use sim_core::SimDuration;
+        let ms = SimDuration::from_millis;
+        let mut b = board(4); // sent at 0..3 ns, [1, 401)
+        // The first segment is sent again at 10 ms; one ACK then delivers
+        // it and, cumulatively, the original second segment (sent at 1 ns),
+        // and SACKs the fourth.
+        b.sent(1, 101, SimTime(0) + ms(10));
+        b.rack_begin(SimTime(0) + ms(10));
+        b.ack(201);
+        b.sack(301, 401);
+        // RFC 8985: the most recently sent delivered segment.
+        assert_eq!(b.rack_take(), Some((SimTime(0) + ms(10), 101)));
+        // Linux: SACK blocks first, then the cumulative ACK in sequence
+        // order; the last walked is the original second segment.
+        assert_eq!(b.rack_linux_rtt_from(), Some(SimTime(1)));
+        // An ACK that only SACKs: the highest newly SACKed segment.
+        b.rack_begin(SimTime(0) + ms(10));
+        b.sack(201, 301);
+        assert_eq!(b.rack_linux_rtt_from(), Some(SimTime(2)));
     }
 
     #[test]

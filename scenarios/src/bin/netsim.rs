@@ -42,6 +42,9 @@ enum Command {
         /// (packetdrill's default: 4000).
         #[arg(long, default_value_t = packetdrill::runner::DEFAULT_TOLERANCE_US)]
         tolerance_us: i64,
+        /// Print every segment exchanged, with its time, to standard error.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Run a scenario once and write its trace and summary.
     Run {
@@ -365,7 +368,8 @@ fn execute(command: Command) -> Result<ExitCode, Error> {
             scripts,
             profile,
             tolerance_us,
-        } => packetdrill_run(&scripts, profile, tolerance_us),
+            verbose,
+        } => packetdrill_run(&scripts, profile, tolerance_us, verbose),
         Command::Test {
             paths,
             jobs,
@@ -740,10 +744,12 @@ fn packetdrill_run(
     scripts: &[PathBuf],
     profile: sim_tcp::Profile,
     tolerance_us: i64,
+    verbose: bool,
 ) -> Result<ExitCode, Error> {
     let opts = packetdrill::RunOptions {
         profile,
         tolerance_us,
+        verbose,
     };
     let report = packetdrill::suite::run_paths(scripts, &opts)
         .map_err(|e| Error::Usage(format!("cannot read the scripts: {e}")))?;

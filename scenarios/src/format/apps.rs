@@ -310,6 +310,16 @@ pub enum AnswersName {
     Linux,
 }
 
+/// Which delivered segment RACK.rtt is measured from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RackRttName {
+    /// RFC 8985: the most recently sent.
+    MostRecentlySent,
+    /// Linux: the last in sequence order.
+    LastInSequence,
+}
+
 /// Which data segments carry PSH.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -430,6 +440,12 @@ pub struct TcpSpec {
     /// untouched, and an abort sends RST,ACK with timestamps.
     #[serde(default)]
     pub answers: Option<AnswersName>,
+    /// `most_recently_sent` (default in `rfc`, RFC 8985): an ACK that
+    /// delivers segments sent at different times gives RACK the RTT of
+    /// the most recently sent; `last_in_sequence` (default in `linux`):
+    /// of the last one in sequence order, as Linux.
+    #[serde(default)]
+    pub rack_rtt: Option<RackRttName>,
     /// MSS to announce (default 1460).
     #[serde(default)]
     pub mss: Option<u16>,

@@ -17,7 +17,8 @@ use super::stream;
 use crate::error::InputError;
 use crate::format::{
     AnswersName, CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, EcnName, HyStartName,
-    Isns, NagleRuleName, ProfileName, PushName, ReconnectName, TcpSpec, WindowUpdateName,
+    Isns, NagleRuleName, ProfileName, PushName, RackRttName, ReconnectName, TcpSpec,
+    WindowUpdateName,
 };
 use sim_apps::tcp::{OnPeerClose, Reconnect, Role, Target, TcpApp};
 
@@ -282,6 +283,12 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
         cfg.window_update = match w {
             WindowUpdateName::Rfc1122 => sim_tcp::WindowUpdate::Rfc1122,
             WindowUpdateName::Linux => sim_tcp::WindowUpdate::Linux,
+        };
+    }
+    if let Some(r) = t.rack_rtt {
+        cfg.rack_rtt = match r {
+            RackRttName::MostRecentlySent => sim_tcp::RackRtt::MostRecentlySent,
+            RackRttName::LastInSequence => sim_tcp::RackRtt::LastInSequence,
         };
     }
     if let Some(a) = t.answers {
