@@ -2899,6 +2899,14 @@ impl Connection {
         let acked = match self.cfg.cwnd_unit {
             CwndUnit::Bytes => data_acked,
             CwndUnit::Segments if data_acked == 0 => 0,
+            // Without SACK, Linux counts each duplicate ACK as a segment
+            // delivered (`tcp_add_reno_sack`); the ACK that then covers
+            // them counts only the rest, at least one
+            // (`tcp_remove_reno_sacks`).
+            CwndUnit::Segments if !self.sack_on => {
+                let segs = board_acked.segments.saturating_sub(u64::from(self.dupacks));
+                segs.max(1) * u64::from(self.eff_mss)
+            }
             CwndUnit::Segments => board_acked.segments.max(1) * u64::from(self.eff_mss),
         };
         let acked = acked.min(u64::from(u32::MAX)) as u32;
