@@ -135,6 +135,25 @@ pub enum SockOpt {
     /// A fixed send buffer in bytes of data, or `None` for unlimited
     /// ([`TcpConfig::snd_buf`]).
     SendBuffer(Option<u32>),
+    /// `TCP_USER_TIMEOUT` (RFC 5482): how long sent data may stay
+    /// unacknowledged before the connection is aborted, `None` for the
+    /// default ([`TcpConfig::user_timeout`]).
+    UserTimeout(Option<SimDuration>),
+}
+
+/// What the congestion window becomes when the sender starts again after
+/// sending no data for longer than an RTO (`idle.rs`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum IdleRestart {
+    /// Keep the window (Linux with `tcp_slow_start_after_idle` = 0).
+    Off,
+    /// RFC 5681 §4.1: cwnd = RW = min(IW, cwnd); ssthresh untouched.
+    Rfc5681,
+    /// Linux's `tcp_cwnd_restart` (`tcp_slow_start_after_idle` = 1, the
+    /// default; RFC 2861's decay): cwnd halved once per RTO of idle time,
+    /// down to min(IW, cwnd), after ssthresh is raised to at least 3/4 of
+    /// the old cwnd. Not for BBR, which steers its own window.
+    Linux,
 }
 
 /// When a read that frees receive buffer sends a window update at once.
@@ -297,6 +316,18 @@ pub struct TcpConfig {
     pub answers: Answers,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
     pub syn_cookies: bool,
+    /// The window after an idle period longer than an RTO (RFC 5681
+    /// §4.1, a SHOULD). rfc: RFC 5681's; linux: Linux's.
+    pub idle_restart: IdleRestart,
+    /// Abort a connection whose data stays unacknowledged this long, or
+    /// whose zero-window probes go on this long (RFC 5482's
+    /// `TCP_USER_TIMEOUT`, with Linux's semantics); `None` (both
+    /// profiles): only `data_retries` gives up.
+    pub user_timeout: Option<SimDuration>,
+    /// The fewest segments a TSO chunk is sized for (Linux's
+    /// `tcp_min_tso_segs`, 2 by default): only the PSH rule
+    /// [`PushRule::Writes`] and the chunks it marks depend on it.
+    pub min_tso_segs: u32,
     /// Not TCP: a deliberately naive server that considers a connection
     /// established as soon as a SYN arrives (a two-way handshake). Only for
     /// showing what the three-way handshake prevents (RFC 9293 §3.5).
@@ -345,6 +376,10 @@ impl TcpConfig {
             window_update: WindowUpdate::Rfc1122,
             answers: Answers::Rfc9293,
             syn_cookies: false,
+            // RFC 5681 §4.1 SHOULD reduce the window after idle.
+            idle_restart: IdleRestart::Rfc5681,
+            user_timeout: None,
+            min_tso_segs: 2,
             two_way_handshake: false,
         };
         match p {
@@ -375,6 +410,8 @@ impl TcpConfig {
                 window_update: WindowUpdate::Linux,
                 answers: Answers::Linux,
                 nagle_rule: NagleRule::Minshall,
+                // net.ipv4.tcp_slow_start_after_idle = 1.
+                idle_restart: IdleRestart::Linux,
                 ..rfc
             },
         }

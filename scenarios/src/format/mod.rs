@@ -35,10 +35,10 @@ mod values;
 pub use apps::{
     AnswersName, CertificateSpec, CloseWhen, CongestionName, CwndUnitName, DelegationSpec,
     DnsClientSpec, DnsResolverSpec, DnsServerSpec, EcnName, EndpointSpec, ExtensionsSpec, HttpSpec,
-    HyStartName, IssuerName, MisbehaveSpec, MitmSpec, NagleRuleName, ObserverSpec, OnOffSpec,
-    ParetoSpec, PeriodSpec, PingSpec, ProfileName, PushName, ReconnectName, ResponseSpec,
-    ServerCloseSpec, SizeDistSpec, SizeParetoSpec, SizeSpec, SoaSpec, SynFloodSpec, TcpSpec,
-    TlsSpec, TlsVersionName, UdpSpec, WindowUpdateName, ZoneRecordSpec,
+    HyStartName, IdleRestartName, IssuerName, MisbehaveSpec, MitmSpec, NagleRuleName, ObserverSpec,
+    OnOffSpec, ParetoSpec, PeriodSpec, PingSpec, ProfileName, PushName, ReconnectName,
+    ResponseSpec, ServerCloseSpec, SizeDistSpec, SizeParetoSpec, SizeSpec, SoaSpec, SynFloodSpec,
+    TcpSpec, TlsSpec, TlsVersionName, UdpSpec, WindowUpdateName, ZoneRecordSpec,
 };
 pub use derived::{DerivedSpec, SeriesStatSpec};
 pub use expect::{BatchExpectSpec, Bounds, CountSpec, ExpectSpec, MathisSpec, ReferenceSpec, Stat};
