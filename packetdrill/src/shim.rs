@@ -464,6 +464,7 @@ impl Runner {
                     if unread {
                         self.stack().abort(now, id);
                     } else {
+                        self.stack().shut_read(id);
                         self.stack().close(now, id);
                     }
                     self.drain()?;
@@ -476,6 +477,7 @@ impl Runner {
                 let how = arg(call, 1)?.unwrap_or(0);
                 if how != 1 {
                     self.conns.entry(id).or_default().read_shut = true;
+                    self.stack().shut_read(id);
                 }
                 if how >= 1 {
                     let now = self.now;

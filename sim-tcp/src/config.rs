@@ -98,20 +98,23 @@ pub enum PushRule {
 }
 
 /// How the stack answers where RFC 9293 and Linux part ways on the
-/// segments it sends in reply or on an abort.
+/// segments it sends in reply, on an abort, or to probe a zero window.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Answers {
     /// RFC 9293: an ACK of data not yet sent is answered with an ACK and
     /// dropped (§3.10.7.4, fifth step; RFC 5961 §5.2), after it updated
     /// TS.Recent (RFC 7323 §4.3); an abort sends `<SEQ=SND.NXT><CTL=RST>`
-    /// alone (§3.10.5).
+    /// alone (§3.10.5); a zero window is probed with the next octet of
+    /// data (§3.8.6.1).
     Rfc9293,
     /// Linux: an ACK of data not yet sent is dropped without a word and
     /// without touching TS.Recent (`tcp_ack` fails before
     /// `tcp_replace_ts_recent`); an abort sends RST,ACK acknowledging
     /// RCV.NXT, with the timestamps option (`tcp_send_active_reset`); a
     /// FIN cancels a D-SACK owed for data that came again with it
-    /// (`tcp_fin` resets the SACK state).
+    /// (`tcp_fin` resets the SACK state); a zero window is probed with
+    /// a segment of no data at SND.UNA − 1, which the peer answers with an
+    /// ACK (`tcp_xmit_probe_skb`).
     Linux,
 }
 

@@ -236,6 +236,8 @@ pub struct Connection {
     passive: bool,
     /// The application closed while in SYN_RCVD; FIN follows ESTABLISHED.
     close_after_open: bool,
+    /// The application will read no more ([`Connection::shut_read`]).
+    read_shut: bool,
 
     // Send sequence space (indices from ISS).
     iss: SeqNum,
@@ -453,6 +455,7 @@ impl Connection {
             remote_port,
             passive: false,
             close_after_open: false,
+            read_shut: false,
             iss,
             snd_una: 0,
             snd_nxt: 0,
@@ -1920,6 +1923,18 @@ impl Connection {
         self.transmit(now);
     }
 
+    /// The application will read no more: it closed the socket, or shut
+    /// its reading side. New data that arrives once our FIN is sent is
+    /// then answered with a RST (RFC 1122 §4.2.2.13: "if new data is
+    /// received after CLOSE is called, its TCP SHOULD send a RST to show
+    /// that data was lost"), as Linux does in FIN_WAIT_1 and FIN_WAIT_2
+    /// (`tcp_rcv_state_process`); before that the data is still taken, as
+    /// Linux's after `shutdown(SHUT_RD)`. [`Connection::close`] alone is a
+    /// half close and keeps reading.
+    pub fn shut_read(&mut self) {
+        self.read_shut = true;
+    }
+
     /// Resets the connection (RFC 9293 §3.10.5).
     pub fn abort(&mut self, now: SimTime) {
         self.clock = now;
@@ -2260,10 +2275,18 @@ impl Connection {
             self.set_state(State::Closed, "user timeout");
             return;
         }
-        // A one-byte probe beyond the closed window; SND.NXT stays, so the
-        // byte is sent again normally once the window opens.
-        self.probed = Some(from);
-        self.emit(from, 1, false, false);
+        match self.cfg.answers {
+            Answers::Rfc9293 => {
+                // A one-byte probe beyond the closed window (RFC 9293
+                // §3.8.6.1); SND.NXT stays, so the byte is sent again
+                // normally once the window opens.
+                self.probed = Some(from);
+                self.emit(from, 1, false, false);
+            }
+            // Linux's `tcp_xmit_probe_skb`: no data, at SND.UNA - 1, which
+            // the peer must answer with an ACK carrying its window.
+            Answers::Linux => self.emit(self.snd_una.saturating_sub(1), 0, false, false),
+        }
         self.persist_backoff += 1;
         let mut at = now + self.persist_interval();
         if let Some(ut) = self.cfg.user_timeout {
@@ -2552,6 +2575,20 @@ impl Connection {
             return;
         }
 
+        if self.read_shut
+            && matches!(self.state, State::FinWait1 | State::FinWait2)
+            && seg.data.len > 0
+            && start + i64::from(seg.data.len) > self.rcv_nxt as i64
+        {
+            // RFC 1122 §4.2.2.13 (`shut_read`): the reset a segment gets
+            // in reply (RFC 9293 §3.10.7.1, `<SEQ=SEG.ACK><CTL=RST>`), and
+            // the connection is gone.
+            self.emit_rst(seg.ack);
+            self.events
+                .push_back(Event::Dropped("data after the application closed"));
+            self.set_state(State::Closed, "rcv data after close");
+            return;
+        }
         // Only a connection using ECN, or a CE mark (counted), has work here.
         if seg.data.len > 0 && (self.ecn.on || seg.ecn == Ecn::Ce) {
             self.ecn_on_data(seg);

@@ -318,9 +318,10 @@ pub enum NagleRuleName {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AnswersName {
-    /// RFC 9293: ACK and drop; a bare RST.
+    /// RFC 9293: ACK and drop; a bare RST; one-byte zero-window probes.
     Rfc9293,
-    /// Linux: drop silently; RST,ACK with timestamps.
+    /// Linux: drop silently; RST,ACK with timestamps; zero-window probes
+    /// without data.
     Linux,
 }
 
