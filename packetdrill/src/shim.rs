@@ -599,6 +599,17 @@ pub(crate) fn apply_shell_line(cfg: &mut TcpConfig, line: &str) -> Step<bool> {
     if l.starts_with("tc qdisc") && l.contains("pfifo") {
         return Ok(false);
     }
+    // 3 (ACK train and delay) is Linux's default, which the profile's
+    // `hystart` already models; the other values are not.
+    if let Some(v) = l
+        .strip_prefix("echo ")
+        .and_then(|r| r.strip_suffix("> /sys/module/tcp_cubic/parameters/hystart_detect"))
+    {
+        return match v.trim() {
+            "3" if cfg.hystart == sim_tcp::HyStart::Linux => Ok(false),
+            _ => skip(format!("shell command `{l}` not modelled")),
+        };
+    }
     if let Some(rest) = l.strip_prefix("sysctl") {
         let mut changed = false;
         for part in split_assignments(rest) {
