@@ -1064,7 +1064,11 @@ impl Connection {
             State::TimeWait => {
                 self.clear_timers();
             }
-            State::Established => self.autotune_start(),
+            State::Established => {
+                self.autotune_start();
+                // The SYN's stamp (`rtx_stamp`) ends with the handshake.
+                self.rtx_stamp = None;
+            }
             _ => {}
         }
     }
@@ -1201,8 +1205,13 @@ impl Connection {
         if len > 0 && !(probe && len == 1) {
             self.last_data_sent = Some(self.clock);
         }
-        if retransmission && synchronized && self.rtx_stamp.is_none() {
+        if retransmission && synchronized && !syn && self.rtx_stamp.is_none() {
             self.rtx_stamp = Some((self.clock, self.snd_max));
+        }
+        if syn && !self.passive && self.snd_max == 0 {
+            // Linux's `tcp_connect` stamps the first SYN: in SYN_SENT the
+            // user timeout runs from it.
+            self.rtx_stamp = Some((self.clock, 1));
         }
         if len > 0
             && self.paces
@@ -2159,7 +2168,10 @@ impl Connection {
         self.timed = None;
         match self.state {
             State::SynSent | State::SynRcvd => {
-                if self.retries > self.cfg.syn_retries {
+                // The user timeout in SYN_SENT only: Linux's listener
+                // answers SYNs from request socks, which have none.
+                let user = self.state == State::SynSent && self.user_timed_out(now);
+                if self.retries > self.cfg.syn_retries || user {
                     if self.state == State::SynSent || !self.passive {
                         self.events.push_back(Event::ConnectFailed("timeout"));
                     }
@@ -2234,7 +2246,7 @@ impl Connection {
 
     /// RFC 5482 with Linux's `retransmits_timed_out`: data has been
     /// retransmitted, and the first retransmission of what is outstanding
-    /// went `user_timeout` ago or more. (Linux measures the default limit,
+    /// (in SYN_SENT: the first SYN) went `user_timeout` ago or more. (Linux measures the default limit,
     /// `data_retries`, the same way; the model counts timeouts for it.)
     fn user_timed_out(&self, now: SimTime) -> bool {
         match (self.cfg.user_timeout, self.rtx_stamp) {

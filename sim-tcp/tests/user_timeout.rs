@@ -127,3 +127,35 @@ fn a_closed_window_probed_for_longer_than_the_user_timeout_aborts() {
         "the persist timer is clamped to the user timeout: {at:?}"
     );
 }
+
+#[test]
+fn a_connect_gives_up_at_the_user_timeout_from_the_first_syn() {
+    let run = |user_timeout: Option<SimDuration>| {
+        let cfg = TcpConfig {
+            user_timeout,
+            ..TcpConfig::profile(Profile::Linux)
+        };
+        let mut p = Pair::connect(cfg, 50);
+        // Nobody listens, nobody answers.
+        p.listen_b = None;
+        p.run_ms(20_000);
+        p
+    };
+    // SYNs at 0, 1, 3, 7 and 15 s (initial RTO 1 s, doubled): a 2.5 s
+    // user timeout ends the attempt at 2.5 s, not at the SYN of 3 s.
+    let p = run(Some(SimDuration::from_millis(2_500)));
+    let syns = p.ladder.iter().filter(|l| l.from == Side::A).count();
+    assert_eq!(syns, 2, "the first SYN and one retransmission");
+    assert_eq!(
+        closed_at(&p),
+        Some((SimTime::ZERO + SimDuration::from_millis(2_500), "timeout"))
+    );
+    assert!(
+        p.events_a
+            .iter()
+            .any(|(_, e)| *e == Event::ConnectFailed("timeout"))
+    );
+    // Without it, still trying at 20 s.
+    let p = run(None);
+    assert_eq!(p.state(Side::A), State::SynSent);
+}
