@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use sim_core::{SimDuration, SimTime};
 use sim_tcp::stack::ConnId;
-use sim_tcp::{CongestionKind, EcnMode, SockOpt, State, TcpConfig};
+use sim_tcp::{CongestionKind, EcnMode, IdleRestart, SockOpt, State, TcpConfig};
 
 use crate::parser::{Expr, Syscall};
 use crate::runner::{LOCAL_PORT, PEER, Runner, Step, skip};
@@ -272,9 +272,13 @@ impl Runner {
         let kind = self.fd_arg(call)?.1.map(|s| s.kind);
         match (opt.as_str(), val) {
             ("SO_REUSEADDR" | "SO_REUSEPORT", _) => Ok(Call::Done(0, None)),
-            ("TCP_NODELAY" | "SO_SNDBUF", Some(v)) => {
+            ("TCP_USER_TIMEOUT", Some(v)) if v < 0 => Ok(Call::Done(-1, Some("EINVAL"))),
+            ("TCP_NODELAY" | "SO_SNDBUF" | "TCP_USER_TIMEOUT", Some(v)) => {
                 let o = if opt == "TCP_NODELAY" {
                     SockOpt::NoDelay(v != 0)
+                } else if opt == "TCP_USER_TIMEOUT" {
+                    // Milliseconds; 0 restores the default.
+                    SockOpt::UserTimeout((v > 0).then(|| SimDuration::from_millis(v as u64)))
                 } else {
                     // Linux doubles the size asked (for its bookkeeping)
                     // and caps it at wmem_max (212,992) first
@@ -291,6 +295,7 @@ impl Runner {
                     _ if self.stack.is_none() => match o {
                         SockOpt::NoDelay(on) => self.cfg.nagle = !on,
                         SockOpt::SendBuffer(b) => self.cfg.snd_buf = b,
+                        SockOpt::UserTimeout(t) => self.cfg.user_timeout = t,
                     },
                     _ => {
                         return skip(format!(
@@ -459,6 +464,7 @@ impl Runner {
                     if unread {
                         self.stack().abort(now, id);
                     } else {
+                        self.stack().shut_read(id);
                         self.stack().close(now, id);
                     }
                     self.drain()?;
@@ -471,6 +477,7 @@ impl Runner {
                 let how = arg(call, 1)?.unwrap_or(0);
                 if how != 1 {
                     self.conns.entry(id).or_default().read_shut = true;
+                    self.stack().shut_read(id);
                 }
                 if how >= 1 {
                     let now = self.now;
@@ -592,6 +599,17 @@ pub(crate) fn apply_shell_line(cfg: &mut TcpConfig, line: &str) -> Step<bool> {
     if l.starts_with("tc qdisc") && l.contains("pfifo") {
         return Ok(false);
     }
+    // 3 (ACK train and delay) is Linux's default, which the profile's
+    // `hystart` already models; the other values are not.
+    if let Some(v) = l
+        .strip_prefix("echo ")
+        .and_then(|r| r.strip_suffix("> /sys/module/tcp_cubic/parameters/hystart_detect"))
+    {
+        return match v.trim() {
+            "3" if cfg.hystart == sim_tcp::HyStart::Linux => Ok(false),
+            _ => skip(format!("shell command `{l}` not modelled")),
+        };
+    }
     if let Some(rest) = l.strip_prefix("sysctl") {
         let mut changed = false;
         for part in split_assignments(rest) {
@@ -709,8 +727,10 @@ fn sysctl(cfg: &mut TcpConfig, key: &str, v: &str) -> Step {
             }
         }
         "tcp_slow_start_after_idle" => {
-            if n()? != 0 {
-                return unmodelled();
+            cfg.idle_restart = match n()? {
+                0 => IdleRestart::Off,
+                1 => IdleRestart::Linux,
+                _ => return unmodelled(),
             }
         }
         "tcp_congestion_control" => {
@@ -748,12 +768,10 @@ fn sysctl(cfg: &mut TcpConfig, key: &str, v: &str) -> Step {
                 return unmodelled();
             }
         }
-        // The model's TSO chunks start from Linux's default minimum.
-        "tcp_min_tso_segs" => {
-            if n()? != 2 {
-                return unmodelled();
-            }
-        }
+        "tcp_min_tso_segs" => match n()? {
+            v @ 1..=255 => cfg.min_tso_segs = v as u32,
+            _ => return unmodelled(),
+        },
         // Settings with no effect on what the model does: the send buffer
         // is unlimited, the model sends whole chunks at once (no TSO
         // deferral), FACK is gone from Linux, AccECN is not negotiated (its

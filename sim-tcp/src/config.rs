@@ -98,20 +98,23 @@ pub enum PushRule {
 }
 
 /// How the stack answers where RFC 9293 and Linux part ways on the
-/// segments it sends in reply or on an abort.
+/// segments it sends in reply, on an abort, or to probe a zero window.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Answers {
     /// RFC 9293: an ACK of data not yet sent is answered with an ACK and
     /// dropped (§3.10.7.4, fifth step; RFC 5961 §5.2), after it updated
     /// TS.Recent (RFC 7323 §4.3); an abort sends `<SEQ=SND.NXT><CTL=RST>`
-    /// alone (§3.10.5).
+    /// alone (§3.10.5); a zero window is probed with the next octet of
+    /// data (§3.8.6.1).
     Rfc9293,
     /// Linux: an ACK of data not yet sent is dropped without a word and
     /// without touching TS.Recent (`tcp_ack` fails before
     /// `tcp_replace_ts_recent`); an abort sends RST,ACK acknowledging
     /// RCV.NXT, with the timestamps option (`tcp_send_active_reset`); a
     /// FIN cancels a D-SACK owed for data that came again with it
-    /// (`tcp_fin` resets the SACK state).
+    /// (`tcp_fin` resets the SACK state); a zero window is probed with
+    /// a segment of no data at SND.UNA − 1, which the peer answers with an
+    /// ACK (`tcp_xmit_probe_skb`).
     Linux,
 }
 
@@ -150,6 +153,25 @@ pub enum SockOpt {
     /// A fixed send buffer in bytes of data, or `None` for unlimited
     /// ([`TcpConfig::snd_buf`]).
     SendBuffer(Option<u32>),
+    /// `TCP_USER_TIMEOUT` (RFC 5482): how long sent data may stay
+    /// unacknowledged before the connection is aborted, `None` for the
+    /// default ([`TcpConfig::user_timeout`]).
+    UserTimeout(Option<SimDuration>),
+}
+
+/// What the congestion window becomes when the sender starts again after
+/// sending no data for longer than an RTO (`idle.rs`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum IdleRestart {
+    /// Keep the window (Linux with `tcp_slow_start_after_idle` = 0).
+    Off,
+    /// RFC 5681 §4.1: cwnd = RW = min(IW, cwnd); ssthresh untouched.
+    Rfc5681,
+    /// Linux's `tcp_cwnd_restart` (`tcp_slow_start_after_idle` = 1, the
+    /// default; RFC 2861's decay): cwnd halved once per RTO of idle time,
+    /// down to min(IW, cwnd), after ssthresh is raised to at least 3/4 of
+    /// the old cwnd. Not for BBR, which steers its own window.
+    Linux,
 }
 
 /// When a read that frees receive buffer sends a window update at once.
@@ -316,6 +338,18 @@ pub struct TcpConfig {
     pub answers: Answers,
     /// Answer SYNs with SYN cookies when the SYN queue is full (RFC 4987).
     pub syn_cookies: bool,
+    /// The window after an idle period longer than an RTO (RFC 5681
+    /// §4.1, a SHOULD). rfc: RFC 5681's; linux: Linux's.
+    pub idle_restart: IdleRestart,
+    /// Abort a connection whose data stays unacknowledged this long, or
+    /// whose zero-window probes go on this long (RFC 5482's
+    /// `TCP_USER_TIMEOUT`, with Linux's semantics); `None` (both
+    /// profiles): only `data_retries` gives up.
+    pub user_timeout: Option<SimDuration>,
+    /// The fewest segments a TSO chunk is sized for (Linux's
+    /// `tcp_min_tso_segs`, 2 by default): only the PSH rule
+    /// [`PushRule::Writes`] and the chunks it marks depend on it.
+    pub min_tso_segs: u32,
     /// Not TCP: a deliberately naive server that considers a connection
     /// established as soon as a SYN arrives (a two-way handshake). Only for
     /// showing what the three-way handshake prevents (RFC 9293 §3.5).
@@ -365,6 +399,10 @@ impl TcpConfig {
             window_update: WindowUpdate::Rfc1122,
             answers: Answers::Rfc9293,
             syn_cookies: false,
+            // RFC 5681 §4.1 SHOULD reduce the window after idle.
+            idle_restart: IdleRestart::Rfc5681,
+            user_timeout: None,
+            min_tso_segs: 2,
             two_way_handshake: false,
         };
         match p {
@@ -396,6 +434,8 @@ impl TcpConfig {
                 answers: Answers::Linux,
                 nagle_rule: NagleRule::Minshall,
                 rack_rtt: RackRtt::LastInSequence,
+                // net.ipv4.tcp_slow_start_after_idle = 1.
+                idle_restart: IdleRestart::Linux,
                 ..rfc
             },
         }

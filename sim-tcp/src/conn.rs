@@ -40,8 +40,8 @@ use sim_core::{Ecn, SimDuration, SimTime};
 
 use crate::autotune::RcvAutotune;
 use crate::config::{
-    Answers, CongestionKind, CwndUnit, InitialWindow, NagleRule, PushRule, RackRtt, SockOpt,
-    TcpConfig, WindowUpdate,
+    Answers, CongestionKind, CwndUnit, IdleRestart, InitialWindow, NagleRule, PushRule, RackRtt,
+    SockOpt, TcpConfig, WindowUpdate,
 };
 use crate::congestion::{
     AckInfo, Bbr, CongestionControl, Cubic, Dctcp, NewReno, RateInfo, Reno, Vegas,
@@ -236,6 +236,8 @@ pub struct Connection {
     passive: bool,
     /// The application closed while in SYN_RCVD; FIN follows ESTABLISHED.
     close_after_open: bool,
+    /// The application will read no more ([`Connection::shut_read`]).
+    read_shut: bool,
 
     // Send sequence space (indices from ISS).
     iss: SeqNum,
@@ -301,6 +303,16 @@ pub struct Connection {
     finwait2_deadline: Option<SimTime>,
     /// Consecutive retransmission timeouts without progress.
     retries: u32,
+    /// When data was last sent (Linux's `lsndtime`), for the restart
+    /// after idle (`idle.rs`).
+    last_data_sent: Option<SimTime>,
+    /// When the first retransmission of the data now outstanding was
+    /// sent, and SND.MAX then (Linux's `retrans_stamp`): the user timeout
+    /// runs from it.
+    rtx_stamp: Option<(SimTime, u64)>,
+    /// When the persist timer first fired on the zero window now probed
+    /// (Linux's `icsk_probes_tstamp`): the user timeout runs from it.
+    probe_stamp: Option<SimTime>,
     syn_timed_out: bool,
 
     // RTT and congestion.
@@ -443,6 +455,7 @@ impl Connection {
             remote_port,
             passive: false,
             close_after_open: false,
+            read_shut: false,
             iss,
             snd_una: 0,
             snd_nxt: 0,
@@ -481,6 +494,9 @@ impl Connection {
             timewait_deadline: None,
             finwait2_deadline: None,
             retries: 0,
+            last_data_sent: None,
+            rtx_stamp: None,
+            probe_stamp: None,
             syn_timed_out: false,
             rtt,
             timed: None,
@@ -666,7 +682,16 @@ impl Connection {
             }
         }
         self.rcv_adv = self.rcv_nxt + u64::from(self.rcv_buf.min(65_535));
-        let iw = match self.cfg.initial_window {
+        let iw = self.initial_window();
+        self.cc = new_cc(&self.cfg, iw, self.eff_mss, self.iss);
+        self.model_based = self.cc.model_based();
+        self.paces = self.model_based || self.cfg.pacing;
+        self.ecn.take_syn(&self.cfg, syn, self.cc.needs_ecn());
+    }
+
+    /// IW in bytes.
+    fn initial_window(&self) -> u32 {
+        match self.cfg.initial_window {
             // RFC 5681 §3.1.
             InitialWindow::Rfc5681 => match self.eff_mss {
                 m if m > 2190 => 2 * m,
@@ -674,11 +699,53 @@ impl Connection {
                 m => 4 * m,
             },
             InitialWindow::Segments(n) => n.max(1) * self.eff_mss,
+        }
+    }
+
+    /// RFC 5681 §4.1: before sending after more than an RTO without
+    /// sending data, the window restarts (`idle.rs`, [`IdleRestart`]).
+    /// Only with nothing in flight (a lone zero-window probe byte is not:
+    /// Linux's probe carries no data), and not for BBR, as Linux's
+    /// `tcp_slow_start_after_idle_check`.
+    fn restart_if_idle(&mut self, now: SimTime) {
+        if self.cfg.idle_restart == IdleRestart::Off || self.model_based {
+            return;
+        }
+        let probe = u64::from(self.probed == Some(self.snd_una));
+        let Some(last) = self.last_data_sent else {
+            return;
         };
-        self.cc = new_cc(&self.cfg, iw, self.eff_mss, self.iss);
-        self.model_based = self.cc.model_based();
-        self.paces = self.model_based || self.cfg.pacing;
-        self.ecn.take_syn(&self.cfg, syn, self.cc.needs_ecn());
+        if self.snd_max > self.snd_una + probe {
+            return;
+        }
+        let unit = match self.cfg.cwnd_unit {
+            CwndUnit::Bytes => 1,
+            CwndUnit::Segments => self.eff_mss.max(1),
+        };
+        let (cwnd, ssthresh) = (self.cc.cwnd(), self.cc.ssthresh());
+        let Some(r) = crate::idle::restart(
+            self.cfg.idle_restart,
+            cwnd / unit,
+            self.initial_window() / unit,
+            ssthresh / unit,
+            self.in_recovery || self.cwr,
+            now.saturating_since(last),
+            self.rtt.rto(),
+        ) else {
+            return;
+        };
+        let ssthresh = if r.ssthresh == ssthresh / unit {
+            ssthresh
+        } else {
+            r.ssthresh.saturating_mul(unit)
+        };
+        self.cc
+            .on_idle_restart(r.cwnd.saturating_mul(unit), ssthresh, self.eff_mss);
+        // Linux's `snd_cwnd_used` = 0: the window's use is measured anew.
+        self.cwnd_use = crate::cwnd_use::CwndUse::default();
+        if (self.cc.cwnd(), self.cc.ssthresh()) != (cwnd, ssthresh) {
+            self.cwnd_event();
+        }
     }
 
     // ----- accessors -----
@@ -997,7 +1064,11 @@ impl Connection {
             State::TimeWait => {
                 self.clear_timers();
             }
-            State::Established => self.autotune_start(),
+            State::Established => {
+                self.autotune_start();
+                // The SYN's stamp (`rtx_stamp`) ends with the handshake.
+                self.rtx_stamp = None;
+            }
             _ => {}
         }
     }
@@ -1131,6 +1202,17 @@ impl Connection {
         }
         self.stats.segments_sent += 1;
         self.stats.bytes_sent += u64::from(len);
+        if len > 0 && !(probe && len == 1) {
+            self.last_data_sent = Some(self.clock);
+        }
+        if retransmission && synchronized && !syn && self.rtx_stamp.is_none() {
+            self.rtx_stamp = Some((self.clock, self.snd_max));
+        }
+        if syn && !self.passive && self.snd_max == 0 {
+            // Linux's `tcp_connect` stamps the first SYN: in SYN_SENT the
+            // user timeout runs from it.
+            self.rtx_stamp = Some((self.clock, 1));
+        }
         if len > 0
             && self.paces
             && let Some(rate) = self.pacing_rate()
@@ -1192,7 +1274,12 @@ impl Connection {
             u64::from(self.cc.ssthresh()),
             srtt,
         ) {
-            Some(rate) => crate::tso::autosize(rate, self.rack.min_rtt.or(srtt), mss),
+            Some(rate) => crate::tso::autosize(
+                rate,
+                self.rack.min_rtt.or(srtt),
+                mss,
+                u64::from(self.cfg.min_tso_segs),
+            ),
             // No RTT yet: Linux's rate is unbounded, the chunk the largest.
             None => u64::MAX,
         };
@@ -1453,6 +1540,7 @@ impl Connection {
         } else {
             self.persist_deadline = None;
             self.persist_backoff = 0;
+            self.probe_stamp = None;
         }
     }
 
@@ -1776,6 +1864,10 @@ impl Connection {
         if !open || self.fin_queued {
             return false;
         }
+        if bytes > 0 && self.state.is_synchronized() {
+            // Linux checks as a write queues new data (`tcp_skb_entail`).
+            self.restart_if_idle(now);
+        }
         self.written += bytes;
         if bytes > 0 && self.cfg.push == PushRule::Writes {
             self.push.wrote(1 + self.written);
@@ -1792,6 +1884,7 @@ impl Connection {
         match opt {
             SockOpt::NoDelay(on) => Arc::make_mut(&mut self.cfg).nagle = !on,
             SockOpt::SendBuffer(bytes) => Arc::make_mut(&mut self.cfg).snd_buf = bytes,
+            SockOpt::UserTimeout(t) => Arc::make_mut(&mut self.cfg).user_timeout = t,
         }
         if self.state.is_synchronized() {
             self.transmit(now);
@@ -1849,6 +1942,18 @@ impl Connection {
             _ => {}
         }
         self.transmit(now);
+    }
+
+    /// The application will read no more: it closed the socket, or shut
+    /// its reading side. New data that arrives once our FIN is sent is
+    /// then answered with a RST (RFC 1122 §4.2.2.13: "if new data is
+    /// received after CLOSE is called, its TCP SHOULD send a RST to show
+    /// that data was lost"), as Linux does in FIN_WAIT_1 and FIN_WAIT_2
+    /// (`tcp_rcv_state_process`); before that the data is still taken, as
+    /// Linux's after `shutdown(SHUT_RD)`. [`Connection::close`] alone is a
+    /// half close and keeps reading.
+    pub fn shut_read(&mut self) {
+        self.read_shut = true;
     }
 
     /// Resets the connection (RFC 9293 §3.10.5).
@@ -2080,7 +2185,10 @@ impl Connection {
         self.timed = None;
         match self.state {
             State::SynSent | State::SynRcvd => {
-                if self.retries > self.cfg.syn_retries {
+                // The user timeout in SYN_SENT only: Linux's listener
+                // answers SYNs from request socks, which have none.
+                let user = self.state == State::SynSent && self.user_timed_out(now);
+                if self.retries > self.cfg.syn_retries || user {
                     if self.state == State::SynSent || !self.passive {
                         self.events.push_back(Event::ConnectFailed("timeout"));
                     }
@@ -2092,6 +2200,12 @@ impl Connection {
                 self.snd_nxt = 0;
             }
             _ => {
+                if self.user_timed_out(now) {
+                    // Linux's `tcp_write_err`: the error and CLOSED, no RST.
+                    self.events.push_back(Event::TimedOut);
+                    self.set_state(State::Closed, "user timeout");
+                    return;
+                }
                 if self.retries > self.cfg.data_retries {
                     self.events.push_back(Event::TimedOut);
                     let seq = self.seq(self.snd_nxt);
@@ -2138,7 +2252,24 @@ impl Connection {
                 self.reo_deadline = None;
             }
         }
-        self.rtx_deadline = Some(now + self.rtt.rto());
+        let mut at = now + self.rtt.rto();
+        if let (Some(ut), Some((stamp, _))) = (self.cfg.user_timeout, self.rtx_stamp) {
+            // Linux's `tcp_clamp_rto_to_user_timeout`: fire when the user
+            // timeout ends rather than a backed-off RTO later.
+            at = at.min(stamp + ut).max(now);
+        }
+        self.rtx_deadline = Some(at);
+    }
+
+    /// RFC 5482 with Linux's `retransmits_timed_out`: data has been
+    /// retransmitted, and the first retransmission of what is outstanding
+    /// (in SYN_SENT: the first SYN) went `user_timeout` ago or more. (Linux measures the default limit,
+    /// `data_retries`, the same way; the model counts timeouts for it.)
+    fn user_timed_out(&self, now: SimTime) -> bool {
+        match (self.cfg.user_timeout, self.rtx_stamp) {
+            (Some(ut), Some((stamp, _))) => self.retries > 0 && now.saturating_since(stamp) >= ut,
+            _ => false,
+        }
     }
 
     fn on_persist_timeout(&mut self, now: SimTime) {
@@ -2161,12 +2292,37 @@ impl Connection {
             self.rtx_deadline = Some(now + self.rtt.rto());
             return;
         }
-        // A one-byte probe beyond the closed window; SND.NXT stays, so the
-        // byte is sent again normally once the window opens.
-        self.probed = Some(from);
-        self.emit(from, 1, false, false);
+        // RFC 5482 as Linux's `tcp_probe_timer`: the user timeout runs
+        // from the first expiry of the persist timer, whatever the probes'
+        // ACKs say (RFC 1122 §4.2.2.17 keeps probing a zero window
+        // forever otherwise).
+        let stamp = *self.probe_stamp.get_or_insert(now);
+        if let Some(ut) = self.cfg.user_timeout
+            && now.saturating_since(stamp) >= ut
+        {
+            self.events.push_back(Event::TimedOut);
+            self.set_state(State::Closed, "user timeout");
+            return;
+        }
+        match self.cfg.answers {
+            Answers::Rfc9293 => {
+                // A one-byte probe beyond the closed window (RFC 9293
+                // §3.8.6.1); SND.NXT stays, so the byte is sent again
+                // normally once the window opens.
+                self.probed = Some(from);
+                self.emit(from, 1, false, false);
+            }
+            // Linux's `tcp_xmit_probe_skb`: no data, at SND.UNA - 1, which
+            // the peer must answer with an ACK carrying its window.
+            Answers::Linux => self.emit(self.snd_una.saturating_sub(1), 0, false, false),
+        }
         self.persist_backoff += 1;
-        self.persist_deadline = Some(now + self.persist_interval());
+        let mut at = now + self.persist_interval();
+        if let Some(ut) = self.cfg.user_timeout {
+            // Linux's `tcp_clamp_probe0_to_user_timeout`.
+            at = at.min(stamp + ut);
+        }
+        self.persist_deadline = Some(at);
     }
 
     // ----- segment arrival (RFC 9293 §3.10.7) -----
@@ -2448,6 +2604,20 @@ impl Connection {
             return;
         }
 
+        if self.read_shut
+            && matches!(self.state, State::FinWait1 | State::FinWait2)
+            && seg.data.len > 0
+            && start + i64::from(seg.data.len) > self.rcv_nxt as i64
+        {
+            // RFC 1122 §4.2.2.13 (`shut_read`): the reset a segment gets
+            // in reply (RFC 9293 §3.10.7.1, `<SEQ=SEG.ACK><CTL=RST>`), and
+            // the connection is gone.
+            self.emit_rst(seg.ack);
+            self.events
+                .push_back(Event::Dropped("data after the application closed"));
+            self.set_state(State::Closed, "rcv data after close");
+            return;
+        }
         // Only a connection using ECN, or a CE mark (counted), has work here.
         if seg.data.len > 0 && (self.ecn.on || seg.ecn == Ecn::Ce) {
             self.ecn_on_data(seg);
@@ -2594,6 +2764,15 @@ impl Connection {
             self.snd_wl1 = seg.seq;
             self.snd_wl2 = seg.ack;
             self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
+        }
+        if self.snd_wnd != old_wnd && 1 + self.written > self.snd_max {
+            // Linux checks for idle also when the window changes with data
+            // waiting (`tcp_ack_update_window`), before this ACK's data
+            // leaves the flight.
+            self.restart_if_idle(now);
+        }
+        if self.rtx_stamp.is_some_and(|(_, end)| acked_to >= end) {
+            self.rtx_stamp = None;
         }
         let advanced = acked_to > self.snd_una;
         // Only a model-based algorithm's rate sample needs it.

@@ -35,6 +35,7 @@ pub mod conn;
 pub mod cookie;
 mod cwnd_use;
 pub mod ecn;
+mod idle;
 pub mod info;
 pub mod pacing;
 mod push;
@@ -50,8 +51,8 @@ pub mod state;
 mod tso;
 
 pub use config::{
-    Answers, CongestionKind, CwndUnit, EcnMode, HyStart, InitialWindow, NagleRule, Profile,
-    PushRule, RackRtt, RtoFormula, SockOpt, TcpConfig, WindowUpdate,
+    Answers, CongestionKind, CwndUnit, EcnMode, HyStart, IdleRestart, InitialWindow, NagleRule,
+    Profile, PushRule, RackRtt, RtoFormula, SockOpt, TcpConfig, WindowUpdate,
 };
 pub use segment::{Data, Flags, SackBlocks, Segment, Timestamps};
 pub use state::State;

@@ -349,6 +349,11 @@ impl TcpStack {
         self.with_conn(id, |c| c.close(now));
     }
 
+    /// The application will read no more (`Connection::shut_read`).
+    pub fn shut_read(&mut self, id: ConnId) {
+        self.with_conn(id, |c| c.shut_read());
+    }
+
     /// Resets the connection.
     pub fn abort(&mut self, now: SimTime, id: ConnId) {
         self.with_conn(id, |c| c.abort(now));

@@ -162,3 +162,54 @@ fn rfc_reports_data_repeated_with_a_fin_as_a_dsack_and_linux_does_not() {
     // Linux's `tcp_fin` resets the SACK state first.
     assert_eq!(repeat_with_fin(Answers::Linux), 0);
 }
+
+/// B's window closes with data still to come from A; B reads it all at
+/// 8 s. A's probes of the closed window, as (sequence number relative to
+/// A's ISS, data bytes), and whether all the data arrived in the end.
+fn zero_window_probes(answers: Answers) -> (Vec<(u32, u32)>, bool) {
+    let c = TcpConfig {
+        rcv_buf: 4_000,
+        ..cfg(answers)
+    };
+    let mut p = Pair::connect(c, 10);
+    p.run_ms(100);
+    p.conn(Side::B).set_auto_read(false);
+    let now = p.now;
+    p.conn(Side::A).send(now, 10_000);
+    p.flush();
+    p.run_until(SimTime::ZERO + SimDuration::from_secs(8));
+    let now = p.now;
+    p.conn(Side::B).read(now, 4_000);
+    p.conn(Side::B).set_auto_read(true);
+    p.flush();
+    p.run_ms(2_000);
+    let iss = support::ISS_A;
+    // Probes: what A sends while B's last word was a zero window.
+    let mut closed = false;
+    let mut probes = Vec::new();
+    for l in &p.ladder {
+        match l.from {
+            Side::B => closed = l.seg.wnd == 0,
+            Side::A if closed => probes.push((l.seg.seq - iss, l.seg.data.len)),
+            Side::A => {}
+        }
+    }
+    (probes, p.delivered(Side::B) == 10_000)
+}
+
+#[test]
+fn rfc_probes_a_zero_window_with_the_next_byte() {
+    let (probes, done) = zero_window_probes(Answers::Rfc9293);
+    assert!(probes.len() >= 2, "{probes:?}");
+    // The byte after the 4,000 the window took.
+    assert!(probes.iter().all(|&p| p == (4_001, 1)), "{probes:?}");
+    assert!(done);
+}
+
+#[test]
+fn linux_probes_a_zero_window_with_no_data_below_snd_una() {
+    let (probes, done) = zero_window_probes(Answers::Linux);
+    assert!(probes.len() >= 2, "{probes:?}");
+    assert!(probes.iter().all(|&p| p == (4_000, 0)), "{probes:?}");
+    assert!(done);
+}

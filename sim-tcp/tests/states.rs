@@ -539,3 +539,38 @@ mod stack {
         assert_eq!(s.live_connections(), 2);
     }
 }
+
+/// RFC 1122 §4.2.2.13: once the application has closed for good
+/// (`shut_read`), new data in FIN_WAIT_1 or FIN_WAIT_2 is answered with a
+/// RST at SEG.ACK and the connection is gone; a half close (`close` alone)
+/// still takes it.
+#[test]
+fn data_after_a_full_close_is_answered_with_a_reset() {
+    for state in [State::FinWait1, State::FinWait2] {
+        let (mut c, rcv_nxt, snd_nxt) = in_state(state);
+        c.shut_read();
+        let ack = if state == State::FinWait1 {
+            snd_nxt - 1
+        } else {
+            snd_nxt
+        };
+        let out = feed(&mut c, seg(ACK, rcv_nxt, ack, 10));
+        assert_eq!(out.len(), 1, "{state:?}: {out:?}");
+        assert_eq!(out[0].flags, Flags::RST, "{state:?}");
+        assert_eq!(out[0].seq, SeqNum(ack), "{state:?}");
+        assert_eq!(c.state(), State::Closed, "{state:?}");
+
+        let (mut c, rcv_nxt, _) = in_state(state);
+        let out = feed(&mut c, seg(ACK, rcv_nxt, ack, 10));
+        assert!(out.iter().all(|s| !s.has(Flags::RST)), "{state:?}: {out:?}");
+        assert_eq!(c.state(), state, "half close: {state:?}");
+        assert_eq!(c.recv_next(), SeqNum(rcv_nxt + 10));
+    }
+    // Before our FIN (ESTABLISHED), data is still taken, as Linux's after
+    // shutdown(SHUT_RD).
+    let (mut c, rcv_nxt, snd_nxt) = in_state(State::Established);
+    c.shut_read();
+    let out = feed(&mut c, seg(ACK, rcv_nxt, snd_nxt, 10));
+    assert!(out.iter().all(|s| !s.has(Flags::RST)), "{out:?}");
+    assert_eq!(c.state(), State::Established);
+}

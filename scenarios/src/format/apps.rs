@@ -279,6 +279,20 @@ pub enum HyStartName {
     PlusPlus,
 }
 
+/// What the congestion window becomes after an idle period longer than
+/// an RTO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IdleRestartName {
+    /// Keep it (Linux with `tcp_slow_start_after_idle` = 0).
+    Off,
+    /// RFC 5681 §4.1: min(IW, cwnd) at once.
+    Rfc5681,
+    /// Linux's `tcp_cwnd_restart`: halved per RTO idle, down to
+    /// min(IW, cwnd); ssthresh raised to 3/4 of the old window.
+    Linux,
+}
+
 /// When a read sends a window update at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -304,9 +318,10 @@ pub enum NagleRuleName {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AnswersName {
-    /// RFC 9293: ACK and drop; a bare RST.
+    /// RFC 9293: ACK and drop; a bare RST; one-byte zero-window probes.
     Rfc9293,
-    /// Linux: drop silently; RST,ACK with timestamps.
+    /// Linux: drop silently; RST,ACK with timestamps; zero-window probes
+    /// without data.
     Linux,
 }
 
@@ -514,6 +529,16 @@ pub struct TcpSpec {
     /// ACKs (RFC 5681 §3.2, RFC 3042; default on).
     #[serde(default)]
     pub limited_transmit: Option<bool>,
+    /// The window after more than an RTO without sending data (RFC 5681
+    /// §4.1): `off`, `rfc5681` or `linux` (default `rfc5681` in `rfc`,
+    /// `linux` in `linux`; BBR never restarts).
+    #[serde(default)]
+    pub idle_restart: Option<IdleRestartName>,
+    /// `TCP_USER_TIMEOUT` (RFC 5482): abort a connection whose data stays
+    /// unacknowledged, or whose zero window stays closed, this long
+    /// (default none; `"0s"`: none).
+    #[serde(default)]
+    pub user_timeout: Option<Duration>,
     /// SACK (RFC 2018) and SACK-based loss recovery (RFC 6675; default off
     /// in `rfc`, on in `linux`).
     #[serde(default)]

@@ -35,8 +35,8 @@ mod values;
 pub use apps::{
     AnswersName, CertificateSpec, CloseWhen, CongestionName, CwndUnitName, DelegationSpec,
     DnsClientSpec, DnsResolverSpec, DnsServerSpec, EcnName, EndpointSpec, ExtensionsSpec, HttpSpec,
-    HyStartName, IssuerName, MisbehaveSpec, MitmSpec, NagleRuleName, ObserverSpec, OnOffSpec,
-    ParetoSpec, PeriodSpec, PingSpec, ProfileName, PushName, RackRttName, ReconnectName,
+    HyStartName, IdleRestartName, IssuerName, MisbehaveSpec, MitmSpec, NagleRuleName, ObserverSpec,
+    OnOffSpec, ParetoSpec, PeriodSpec, PingSpec, ProfileName, PushName, RackRttName, ReconnectName,
     ResponseSpec, ServerCloseSpec, SizeDistSpec, SizeParetoSpec, SizeSpec, SoaSpec, SynFloodSpec,
     TcpSpec, TlsSpec, TlsVersionName, UdpSpec, WindowUpdateName, ZoneRecordSpec,
 };

@@ -17,8 +17,8 @@ use super::stream;
 use crate::error::InputError;
 use crate::format::{
     AnswersName, CloseWhen, CongestionName, CwndUnitName, DnsClientSpec, EcnName, HyStartName,
-    Isns, NagleRuleName, ProfileName, PushName, RackRttName, ReconnectName, TcpSpec,
-    WindowUpdateName,
+    IdleRestartName, Isns, NagleRuleName, ProfileName, PushName, RackRttName, ReconnectName,
+    TcpSpec, WindowUpdateName,
 };
 use sim_apps::tcp::{OnPeerClose, Reconnect, Role, Target, TcpApp};
 
@@ -317,6 +317,16 @@ fn segment_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(), 
     }
     if let Some(b) = t.limited_transmit {
         cfg.limited_transmit = b;
+    }
+    if let Some(r) = t.idle_restart {
+        cfg.idle_restart = match r {
+            IdleRestartName::Off => sim_tcp::IdleRestart::Off,
+            IdleRestartName::Rfc5681 => sim_tcp::IdleRestart::Rfc5681,
+            IdleRestartName::Linux => sim_tcp::IdleRestart::Linux,
+        };
+    }
+    if let Some(d) = t.user_timeout {
+        cfg.user_timeout = (d.0 > SimDuration::ZERO).then_some(d.0);
     }
     if let Some(b) = t.sack {
         cfg.sack = b;

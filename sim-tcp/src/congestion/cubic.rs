@@ -256,6 +256,13 @@ impl CongestionControl for Cubic {
         self.cwnd = (f64::from(cwnd) / self.smss).max(1.0);
     }
 
+    /// Only the window and threshold: Linux's CUBIC has nothing for
+    /// `CA_EVENT_CWND_RESTART`.
+    fn on_idle_restart(&mut self, cwnd: u32, ssthresh: u32, _smss: u32) {
+        self.cwnd = (f64::from(cwnd) / self.smss).max(1.0);
+        self.ssthresh = f64::from(ssthresh) / self.smss;
+    }
+
     fn on_timeout(&mut self, _flight_size: u32, smss: u32, first: bool) {
         if first {
             self.reduce(smss);

@@ -72,6 +72,7 @@ impl CongestionControl for Dctcp {
         fn on_recovery_end(&mut self, flight_size: u32, smss: u32);
         fn on_timeout(&mut self, flight_size: u32, smss: u32, first: bool);
         fn set_cwnd(&mut self, cwnd: u32, smss: u32);
+        fn on_idle_restart(&mut self, cwnd: u32, ssthresh: u32, smss: u32);
     );
 
     fn needs_ecn(&self) -> bool {

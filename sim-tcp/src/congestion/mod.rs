@@ -104,6 +104,15 @@ pub trait CongestionControl: std::fmt::Debug {
     /// (RFC 6675 §5: cwnd = ssthresh; RFC 6937: pipe + sndcnt) and when it
     /// ends (cwnd = ssthresh), as Linux's `tcp_cwnd_reduction` does.
     fn set_cwnd(&mut self, cwnd: u32, smss: u32);
+    /// The sender restarts after an idle period (RFC 5681 §4.1,
+    /// `crate::idle`): the window and threshold become these. The default
+    /// sets the window alone; algorithms that keep ssthresh override it.
+    /// Not called for model-based algorithms (BBR), which Linux leaves out
+    /// of the restart (`tcp_slow_start_after_idle_check` skips a
+    /// congestion control with its own `cong_control`).
+    fn on_idle_restart(&mut self, cwnd: u32, _ssthresh: u32, smss: u32) {
+        self.set_cwnd(cwnd, smss);
+    }
     /// Without SACK: does fast recovery last until everything outstanding
     /// when it began is acknowledged, retransmitting a hole per partial ACK
     /// and refusing another fast retransmit before then (RFC 6582, the

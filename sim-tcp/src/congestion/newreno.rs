@@ -121,6 +121,12 @@ impl CongestionControl for NewReno {
         self.acked_in_ca = 0;
     }
 
+    fn on_idle_restart(&mut self, cwnd: u32, ssthresh: u32, smss: u32) {
+        self.cwnd = cwnd.max(smss);
+        self.ssthresh = ssthresh;
+        self.acked_in_ca = 0;
+    }
+
     fn on_timeout(&mut self, flight_size: u32, smss: u32, first: bool) {
         if first {
             self.ssthresh = half_flight(flight_size, smss);

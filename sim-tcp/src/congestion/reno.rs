@@ -66,6 +66,9 @@ impl CongestionControl for Reno {
     fn set_cwnd(&mut self, cwnd: u32, smss: u32) {
         self.inner.set_cwnd(cwnd, smss);
     }
+    fn on_idle_restart(&mut self, cwnd: u32, ssthresh: u32, smss: u32) {
+        self.inner.on_idle_restart(cwnd, ssthresh, smss);
+    }
     fn recovery_spans_window(&self) -> bool {
         false
     }

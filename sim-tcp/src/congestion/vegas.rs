@@ -167,6 +167,17 @@ impl CongestionControl for Vegas {
         self.reno.on_recovery_end(flight_size, smss);
     }
 
+    /// As Linux's `tcp_vegas_cwnd_event` on `CA_EVENT_CWND_RESTART`
+    /// (`tcp_vegas_init`): the base RTT is measured afresh, the path may
+    /// have changed during the pause.
+    fn on_idle_restart(&mut self, cwnd: u32, ssthresh: u32, smss: u32) {
+        self.base_rtt = None;
+        self.round_min_rtt = None;
+        self.round_samples = 0;
+        self.round_end = None;
+        self.reno.on_idle_restart(cwnd, ssthresh, smss);
+    }
+
     fn on_timeout(&mut self, flight_size: u32, smss: u32, first: bool) {
         self.round_end = None;
         self.reno.on_timeout(flight_size, smss, first);
