@@ -39,6 +39,10 @@ struct Sock {
 pub struct Sockets {
     fds: BTreeMap<i64, Sock>,
     last_conn: Option<ConnId>,
+    /// `TCP_FASTOPEN` queue lengths set before `listen`, by descriptor.
+    fo_qlen: BTreeMap<i64, u32>,
+    /// A blocking `sendto(MSG_FASTOPEN)` waiting for its handshake.
+    fo_sendto: Option<ConnId>,
 }
 
 impl Sockets {
@@ -70,6 +74,8 @@ impl Sockets {
 }
 
 const O_RDWR: i64 = 2;
+/// Linux's `MSG_FASTOPEN` flag.
+const MSG_FASTOPEN: i64 = 0x2000_0000;
 const O_NONBLOCK: i64 = 0x800;
 const POLLIN: i64 = 0x1;
 const POLLOUT: i64 = 0x4;
@@ -188,6 +194,9 @@ impl Runner {
                 };
                 let backlog = arg(call, 1)?.unwrap_or(1).max(1) as u32;
                 self.stack().listen(LOCAL_PORT, backlog.max(1) * 2 + 1);
+                if let Some(q) = self.sockets.fo_qlen.get(&fd).copied() {
+                    self.stack().set_fast_open_queue(LOCAL_PORT, q);
+                }
                 self.sockets.fds.insert(
                     fd,
                     Sock {
@@ -255,9 +264,14 @@ impl Runner {
                 if call
                     .args
                     .iter()
-                    .any(|a| format!("{a:?}").contains("MSG_FASTOPEN")) =>
+                    .any(|a| format!("{a:?}").contains("MSG_FASTOPEN"))
+                    || call
+                        .args
+                        .get(3)
+                        .and_then(|e| expected_int(e).ok().flatten())
+                        .is_some_and(|f| f & MSG_FASTOPEN != 0) =>
             {
-                skip("TCP Fast Open not modelled (sendto MSG_FASTOPEN)")
+                self.sendto_fastopen(call)
             }
             other => skip(format!("system call {other}() not modelled")),
         }
@@ -307,11 +321,73 @@ impl Runner {
             ("TCP_MAXSEG", _) if self.stack.is_some() => skip(
                 "setsockopt TCP_MAXSEG on an open connection (the model's MSS is set per stack)",
             ),
+            ("TCP_FASTOPEN", Some(v)) => {
+                // The queue of Fast Open connections not yet accepted
+                // (Linux's `fastopenq.max_qlen`); a listener only.
+                let (fd, _) = self.fd_arg(call)?;
+                let q = v.max(0) as u32;
+                self.sockets.fo_qlen.insert(fd, q);
+                if let Some(Kind::Listener(port)) = kind {
+                    self.stack().set_fast_open_queue(port, q);
+                }
+                Ok(Call::Done(0, None))
+            }
             _ if opt.starts_with("TCP_FASTOPEN") => {
                 skip(format!("TCP Fast Open not modelled ({opt})"))
             }
             _ => skip(format!("setsockopt {opt} not modelled")),
         }
+    }
+
+    /// `sendto(..., MSG_FASTOPEN, ...)`: connect and write at once (RFC
+    /// 7413 §4.2.1). Non-blocking, it returns what the SYN carries, or
+    /// EINPROGRESS when that is nothing (no cookie yet); blocking, it
+    /// returns once the handshake is done, everything written.
+    fn sendto_fastopen(&mut self, call: &Syscall) -> Step<Call> {
+        let (fd, s) = self.fd_arg(call)?;
+        let Some(s) = s else {
+            return Ok(Call::Done(-1, Some("EBADF")));
+        };
+        if s.kind != Kind::Fresh {
+            return self.retry(call, false);
+        }
+        if !self.cfg.fast_open.client {
+            return Ok(Call::Done(-1, Some("EOPNOTSUPP")));
+        }
+        let len = arg(call, 2)?.unwrap_or(0).max(0) as u64;
+        let nonblock = s.nonblock
+            || call
+                .args
+                .iter()
+                .any(|a| format!("{a:?}").contains("MSG_DONTWAIT"));
+        let now = self.now;
+        let stack = self.stack();
+        let Some((id, syn_data)) =
+            stack.connect_fast_open(now, PEER, LOCAL_PORT, None, len, !nonblock)
+        else {
+            return Ok(Call::Done(-1, Some("EADDRNOTAVAIL")));
+        };
+        stack.set_auto_read(id, false);
+        let port = stack.quad(id).map_or(0, |q| q.local_port);
+        self.drain()?;
+        self.sockets.fds.insert(
+            fd,
+            Sock {
+                kind: Kind::Conn(id),
+                ..s
+            },
+        );
+        self.sockets.last_conn = Some(id);
+        self.current = Some((port, LOCAL_PORT));
+        if nonblock {
+            return Ok(if syn_data > 0 {
+                Call::Done(i64::from(syn_data), None)
+            } else {
+                Call::Done(-1, Some("EINPROGRESS"))
+            });
+        }
+        self.sockets.fo_sendto = Some(id);
+        self.retry(call, false)
     }
 
     fn getsockopt(&mut self, call: &Syscall) -> Step<Call> {
@@ -378,6 +454,31 @@ impl Runner {
                     }
                     None => would_block(s),
                 }
+            }
+            ("sendto", Kind::Conn(id)) => {
+                let len = arg(call, 2)?.unwrap_or(0);
+                let waiting = self.sockets.fo_sendto == Some(id);
+                let st = self.conns.entry(id).or_default();
+                if let Some(e) = st.error.take() {
+                    self.sockets.fo_sendto = None;
+                    return Ok(Call::Done(-1, Some(e)));
+                }
+                if waiting {
+                    if st.established {
+                        self.sockets.fo_sendto = None;
+                        return Ok(Call::Done(len, None));
+                    }
+                    return Ok(Call::Block(None));
+                }
+                if !st.established {
+                    // Linux's `tcp_sendmsg_fastopen`: a connection is
+                    // already being made.
+                    return Ok(Call::Done(-1, Some("EALREADY")));
+                }
+                let now = self.now;
+                self.stack().send(now, id, len as u64);
+                self.drain()?;
+                Ok(Call::Done(len, None))
             }
             ("connect", Kind::Conn(id)) => {
                 let st = self.conns.entry(id).or_default();
@@ -641,7 +742,7 @@ fn split_assignments(s: &str) -> Vec<String> {
 
 /// What google/packetdrill's `gtests/net/tcp/common/defaults.sh` sets, by
 /// name and value (facts about the suite's set-up; the file is not copied).
-const DEFAULTS: [(&str, &str); 20] = [
+const DEFAULTS: [(&str, &str); 21] = [
     ("net.ipv4.tcp_rmem", "4096 540000 15728640"),
     ("net.ipv4.tcp_wmem", "4096 262144 4194304"),
     ("net.ipv4.tcp_timestamps", "1"),
@@ -661,6 +762,10 @@ const DEFAULTS: [(&str, &str); 20] = [
     ("net.ipv4.tcp_ecn_option", "2"),
     ("net.ipv4.tcp_notsent_lowat", "4294967295"),
     ("net.ipv4.tcp_fastopen", "0x70403"),
+    (
+        "net.ipv4.tcp_fastopen_key",
+        "a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4",
+    ),
     ("net.ipv4.tcp_syncookies", "1"),
 ];
 
@@ -741,10 +846,16 @@ fn sysctl(cfg: &mut TcpConfig, key: &str, v: &str) -> Step {
                 return unmodelled();
             }
         }
-        // 0x200: listeners take data on a SYN without the socket option,
-        // so a script may send SYN data with no Fast Open option to tell.
-        "tcp_fastopen" => {
-            if n()? & 0x200 != 0 {
+        "tcp_fastopen" => cfg.fast_open = sim_tcp::fastopen::FastOpen::from_sysctl(n()? as u64),
+        "tcp_fastopen_key" => {
+            cfg.fast_open_key = Some(
+                sim_tcp::fastopen::Key::parse(v)
+                    .map_err(|e| crate::runner::Stop::Skip(e.to_string()))?,
+            );
+        }
+        // The model has no Fast Open blackhole detection: 0 turns it off.
+        "tcp_fastopen_blackhole_timeout_sec" => {
+            if n()? != 0 {
                 return unmodelled();
             }
         }
@@ -763,7 +874,6 @@ fn sysctl(cfg: &mut TcpConfig, key: &str, v: &str) -> Step {
         | "tcp_fack"
         | "tcp_tso_win_divisor"
         | "tcp_ecn_option"
-        | "tcp_fastopen_key"
         | "tcp_pacing_ss_ratio"
         | "tcp_pacing_ca_ratio" => {}
         _ => return unmodelled(),

@@ -301,6 +301,12 @@ pub struct TcpConfig {
     /// established as soon as a SYN arrives (a two-way handshake). Only for
     /// showing what the three-way handshake prevents (RFC 9293 §3.5).
     pub two_way_handshake: bool,
+    /// TCP Fast Open (RFC 7413), Linux's `tcp_fastopen` bits. Off in both
+    /// profiles: Linux's default (client only) changes nothing until an
+    /// application asks for it and a server gave a cookie.
+    pub fast_open: crate::fastopen::FastOpen,
+    /// The server's Fast Open key; `None`: drawn from the stack's seed.
+    pub fast_open_key: Option<crate::fastopen::Key>,
 }
 
 impl TcpConfig {
@@ -346,6 +352,14 @@ impl TcpConfig {
             answers: Answers::Rfc9293,
             syn_cookies: false,
             two_way_handshake: false,
+            fast_open: crate::fastopen::FastOpen {
+                client: false,
+                server: false,
+                client_no_cookie: false,
+                server_no_cookie: false,
+                all_listeners: false,
+            },
+            fast_open_key: None,
         };
         match p {
             Profile::Rfc => rfc,

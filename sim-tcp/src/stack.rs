@@ -73,6 +73,9 @@ struct Listener {
     backlog: u32,
     half_open: u32,
     cfg: Arc<TcpConfig>,
+    /// The `TCP_FASTOPEN` queue length; 0: no Fast Open on this listener
+    /// unless every listener has it.
+    fastopen_qlen: u32,
 }
 
 #[derive(Debug)]
@@ -106,6 +109,8 @@ pub struct TcpStack {
     /// Connections ever opened.
     opened: u64,
     cookies: CookieJar,
+    /// TCP Fast Open: key, addresses, cookie cache (`fastopen.rs`).
+    fo: crate::fastopen::StackFo,
 }
 
 const FIRST_EPHEMERAL: u16 = 49_152;
@@ -116,6 +121,10 @@ impl TcpStack {
     pub fn new(mut cfg: TcpConfig, mut isn: RngStream, pinned_iss: Option<u32>) -> Self {
         let secret = isn.next_u64();
         let cookies = CookieJar::new(secret);
+        let mut fo = crate::fastopen::StackFo::new(secret);
+        if let Some(k) = cfg.fast_open_key {
+            fo.key = k;
+        }
         // One timestamp offset for the host, as Linux keeps one per address
         // pair (`secure_tcp_ts_off`): TSvals rise across incarnations of a
         // 4-tuple, so a reopening SYN is not refused by PAWS. Taken from
@@ -129,6 +138,7 @@ impl TcpStack {
         };
         TcpStack {
             cookies,
+            fo,
             cfg: Arc::new(cfg),
             isn,
             pinned_iss,
@@ -172,8 +182,90 @@ impl TcpStack {
                 backlog: backlog.max(1),
                 half_open: 0,
                 cfg,
+                fastopen_qlen: 0,
             },
         );
+    }
+
+    /// Gives the listener on `port` a Fast Open queue of `qlen` (the
+    /// `TCP_FASTOPEN` socket option); 0 turns Fast Open off for it.
+    pub fn set_fast_open_queue(&mut self, port: u16, qlen: u32) {
+        if let Some(l) = self.listeners.get_mut(&port) {
+            l.fastopen_qlen = qlen;
+        }
+    }
+
+    /// Changes the Fast Open settings of the whole stack (a
+    /// `net.ipv4.tcp_fastopen` write).
+    pub fn set_fast_open(&mut self, fo: crate::fastopen::FastOpen) {
+        Arc::make_mut(&mut self.cfg).fast_open = fo;
+    }
+
+    /// Forgets the Fast Open cookies learnt (`ip tcp_metrics flush`).
+    pub fn flush_fast_open_cache(&mut self) {
+        self.fo.cache.clear();
+    }
+
+    /// Sets the Fast Open server key (`TCP_FASTOPEN_KEY`,
+    /// `tcp_fastopen_key`).
+    pub fn set_fast_open_key(&mut self, key: crate::fastopen::Key) {
+        self.fo.key = key;
+    }
+
+    /// The addresses Fast Open cookies are made from: ours, and a peer's.
+    pub fn set_fast_open_addrs(&mut self, local: [u8; 4], peer: NodeId, peer_addr: [u8; 4]) {
+        self.fo.local_addr = local;
+        self.fo.peer_addrs.insert(peer, peer_addr);
+    }
+
+    /// Opens a connection like [`try_connect`](Self::try_connect) with
+    /// `bytes` written before the SYN (`sendto(MSG_FASTOPEN)`,
+    /// `TCP_FASTOPEN_CONNECT`; all of them if `whole`, else only what the
+    /// SYN can carry): the SYN carries a cookie and data if the
+    /// stack holds a cookie for `remote` and client Fast Open is on
+    /// (RFC 7413 §4.2.1), else asks for a cookie. Returns the connection
+    /// and how many bytes its SYN carries.
+    pub fn connect_fast_open(
+        &mut self,
+        now: SimTime,
+        remote: NodeId,
+        remote_port: u16,
+        local_port: Option<u16>,
+        bytes: u64,
+        whole: bool,
+    ) -> Option<(ConnId, u32)> {
+        let local_port = match local_port {
+            Some(p) => p,
+            None => self.ephemeral_port(remote, remote_port)?,
+        };
+        let quad = Quad {
+            local_port,
+            remote,
+            remote_port,
+        };
+        if self.by_quad.contains_key(&quad) {
+            return None;
+        }
+        let iss = self.iss();
+        let fo = self.fo.client_syn(self.cfg.fast_open, remote, self.cfg.mss);
+        // A non-blocking sender queues only what the SYN carries (Linux's
+        // `tcp_sendmsg_fastopen` returns that count).
+        let bytes = if whole {
+            bytes
+        } else {
+            bytes.min(u64::from(fo.syn_data))
+        };
+        let conn = Connection::connect_fast_open(
+            self.cfg.clone(),
+            now,
+            local_port,
+            remote_port,
+            iss,
+            fo,
+            bytes,
+        );
+        let syn_data = conn.fast_open_syn_data();
+        Some((self.insert(quad, conn, None), syn_data))
     }
 
     /// Opens a connection to `remote:remote_port` from `local_port` (an
@@ -372,6 +464,17 @@ impl TcpStack {
             remote_port: seg.src_port,
         };
         if let Some(&id) = self.by_quad.get(&quad) {
+            if seg.has(Flags::SYN)
+                && seg.has(Flags::ACK)
+                && self
+                    .conn(id)
+                    .is_some_and(|c| c.state() == State::SynSent && c.used_fast_open())
+            {
+                // RFC 7413 §4.1.3: the client keeps the server's cookie
+                // (and MSS) for its next connections.
+                let asked = self.conn(id).and_then(|c| c.fast_open_request());
+                self.fo.cache.learn(from, seg.mss, seg.fast_open, asked);
+            }
             let reopen = self.conn(id).and_then(|c| c.reopen_iss(seg));
             match reopen {
                 Some(iss) if self.listeners.contains_key(&seg.dst_port) => {
@@ -468,8 +571,13 @@ impl TcpStack {
             return;
         }
         let cfg = l.cfg.clone();
+        let fo_cfg = self.cfg.fast_open;
+        let fo_queue = l.fastopen_qlen > 0 || fo_cfg.all_listeners;
+        let fo = self.fo.answer_syn(fo_cfg, fo_queue, from, seg);
         let iss = iss.unwrap_or_else(|| self.iss());
-        let Some(conn) = Connection::accept(cfg, now, seg.dst_port, seg.src_port, iss, seg) else {
+        let Some(conn) =
+            Connection::accept_fast_open(cfg, now, seg.dst_port, seg.src_port, iss, seg, fo)
+        else {
             return;
         };
         if let Some(l) = self.listeners.get_mut(&seg.dst_port) {
