@@ -43,6 +43,10 @@ pub struct Sockets {
     fo_qlen: BTreeMap<i64, u32>,
     /// A blocking `sendto(MSG_FASTOPEN)` waiting for its handshake.
     fo_sendto: Option<ConnId>,
+    /// Descriptors with `TCP_FASTOPEN_CONNECT` set.
+    fo_connect: std::collections::BTreeSet<i64>,
+    /// Descriptors whose `connect()` was deferred to their first write.
+    fo_deferred: std::collections::BTreeSet<i64>,
 }
 
 impl Sockets {
@@ -213,6 +217,45 @@ impl Runner {
                     return Ok(Call::Done(-1, Some("EBADF")));
                 };
                 match s.kind {
+                    Kind::Fresh if self.sockets.fo_deferred.contains(&fd) => {
+                        Ok(Call::Done(-1, Some("EISCONN")))
+                    }
+                    Kind::Fresh
+                        if self.sockets.fo_connect.contains(&fd) && self.cfg.fast_open.client =>
+                    {
+                        // Linux's `tcp_fastopen_defer_connect`: with a cookie
+                        // the SYN waits for the first write and its data;
+                        // without, the SYN asks for one.
+                        let now = self.now;
+                        if self.stack().fast_open_ready(PEER) {
+                            self.sockets.fo_deferred.insert(fd);
+                            return Ok(Call::Done(0, None));
+                        }
+                        self.drain()?;
+                        let stack = self.stack();
+                        let Some((id, _)) =
+                            stack.connect_fast_open(now, PEER, LOCAL_PORT, None, 0, true)
+                        else {
+                            return Ok(Call::Done(-1, Some("EADDRNOTAVAIL")));
+                        };
+                        stack.set_auto_read(id, false);
+                        let port = stack.quad(id).map_or(0, |q| q.local_port);
+                        self.conns.remove(&id);
+                        self.drain()?;
+                        self.sockets.fds.insert(
+                            fd,
+                            Sock {
+                                kind: Kind::Conn(id),
+                                ..s
+                            },
+                        );
+                        self.sockets.last_conn = Some(id);
+                        self.current = Some((port, LOCAL_PORT));
+                        if s.nonblock {
+                            return Ok(Call::Done(-1, Some("EINPROGRESS")));
+                        }
+                        self.retry(call, false)
+                    }
                     Kind::Fresh => {
                         let now = self.now;
                         let stack = self.stack();
@@ -236,6 +279,15 @@ impl Runner {
                     }
                     _ => self.retry(call, false),
                 }
+            }
+            // The first write after a deferred connect opens with it.
+            "write" | "send" | "sendto"
+                if self
+                    .sockets
+                    .fo_deferred
+                    .contains(&arg(call, 0)?.unwrap_or(-1)) =>
+            {
+                self.sendto_fastopen(call)
             }
             "accept" | "accept4" | "write" | "send" | "read" | "recv" | "poll" | "close"
             | "shutdown" => self.retry(call, false),
@@ -272,6 +324,13 @@ impl Runner {
                         .is_some_and(|f| f & MSG_FASTOPEN != 0) =>
             {
                 self.sendto_fastopen(call)
+            }
+            // A plain sendto() on a connected socket is a write.
+            "sendto"
+                if arg(call, 3)? == Some(0)
+                    && matches!(self.fd_arg(call)?.1.map(|s| s.kind), Some(Kind::Conn(_))) =>
+            {
+                self.retry(call, false)
             }
             other => skip(format!("system call {other}() not modelled")),
         }
@@ -321,6 +380,18 @@ impl Runner {
             ("TCP_MAXSEG", _) if self.stack.is_some() => skip(
                 "setsockopt TCP_MAXSEG on an open connection (the model's MSS is set per stack)",
             ),
+            ("TCP_FASTOPEN_CONNECT", Some(v)) => {
+                let (fd, _) = self.fd_arg(call)?;
+                if kind != Some(Kind::Fresh) {
+                    return skip("TCP_FASTOPEN_CONNECT on an open socket");
+                }
+                if v != 0 {
+                    self.sockets.fo_connect.insert(fd);
+                } else {
+                    self.sockets.fo_connect.remove(&fd);
+                }
+                Ok(Call::Done(0, None))
+            }
             ("TCP_FASTOPEN", Some(v)) => {
                 // The queue of Fast Open connections not yet accepted
                 // (Linux's `fastopenq.max_qlen`); a listener only.
@@ -351,15 +422,21 @@ impl Runner {
         if s.kind != Kind::Fresh {
             return self.retry(call, false);
         }
-        if !self.cfg.fast_open.client {
+        // Linux's `tcp_sendmsg_fastopen`: client Fast Open off, or an
+        // AF_UNSPEC address (a disconnect, not a connect).
+        if !self.cfg.fast_open.client || word(call, 4) == "AF_UNSPEC" {
             return Ok(Call::Done(-1, Some("EOPNOTSUPP")));
         }
+        self.sockets.fo_deferred.remove(&fd);
         let len = arg(call, 2)?.unwrap_or(0).max(0) as u64;
         let nonblock = s.nonblock
             || call
                 .args
                 .iter()
                 .any(|a| format!("{a:?}").contains("MSG_DONTWAIT"));
+        // Events of earlier connections first: a handle they free may be
+        // the new connection's.
+        self.drain()?;
         let now = self.now;
         let stack = self.stack();
         let Some((id, syn_data)) =
@@ -550,6 +627,9 @@ impl Runner {
             }
             ("close", kind) => {
                 self.sockets.fds.remove(&fd);
+                self.sockets.fo_connect.remove(&fd);
+                self.sockets.fo_deferred.remove(&fd);
+                self.sockets.fo_qlen.remove(&fd);
                 if let Kind::Conn(id) = kind {
                     let now = self.now;
                     let st = self.conns.entry(id).or_default();
@@ -620,6 +700,11 @@ impl Runner {
                     && !st.write_shut
                     && matches!(state, Some(State::Established | State::CloseWait));
                 if writable {
+                    r |= POLLOUT;
+                }
+                // Linux's `tcp_poll`: a socket shut both ways by a reset or
+                // a refusal polls writable (the write fails at once).
+                if st.error.is_some() {
                     r |= POLLOUT;
                 }
             }

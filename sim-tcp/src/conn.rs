@@ -2327,9 +2327,7 @@ impl Connection {
             let acked = u64::from(seg.ack.0.wrapping_sub(self.iss.0)).min(self.snd_max);
             self.snd_una = acked.max(1);
             self.fo.syn_data_acked = self.fo.syn_data > 0 && acked == self.snd_max;
-            if self.snd_nxt > self.snd_una {
-                self.snd_nxt = self.snd_una;
-            }
+            self.snd_nxt = self.snd_una;
             self.take_rtt_sample(now, 1);
             self.rtx_deadline = None;
             self.retries = 0;

@@ -201,6 +201,14 @@ impl TcpStack {
         Arc::make_mut(&mut self.cfg).fast_open = fo;
     }
 
+    /// Whether a connection to `remote` would send data on its SYN now
+    /// (client Fast Open on, and a cookie cached or none needed): Linux's
+    /// `tcp_fastopen_defer_connect` then lets `connect()` return at once.
+    pub fn fast_open_ready(&self, remote: NodeId) -> bool {
+        let fo = self.cfg.fast_open;
+        fo.client && (fo.client_no_cookie || self.fo.cache.get(remote).cookie.is_some())
+    }
+
     /// Forgets the Fast Open cookies learnt (`ip tcp_metrics flush`).
     pub fn flush_fast_open_cache(&mut self) {
         self.fo.cache.clear();
