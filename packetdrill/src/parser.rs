@@ -738,6 +738,29 @@ mod tests {
     }
 
     #[test]
+    fn fast_open_cookies_keep_their_leading_zeros() {
+        let s = parse("0 < S 0:0(0) win 1 <FO 00ab01,nop,FOEXP,FO,FO TFO_COOKIE>").unwrap();
+        let Action::Packet(p) = &s.events[0].action else {
+            panic!("not a packet")
+        };
+        let fo = |exp, cookie: &[u8]| TcpOpt::FastOpen {
+            exp,
+            cookie: cookie.to_vec(),
+        };
+        assert_eq!(
+            p.options.as_deref().unwrap(),
+            &[
+                fo(false, &[0x00, 0xab, 0x01]),
+                TcpOpt::Nop,
+                fo(true, &[]),
+                fo(false, &[]),
+                fo(false, &[0x30, 0x21, 0xb9, 0xd8, 0x89, 0x01, 0x7e, 0xeb]),
+            ]
+        );
+        assert!(parse("0 < S 0:0(0) win 1 <FO abc>").is_err(), "odd digits");
+    }
+
+    #[test]
     fn syscall_with_errno_and_end_time() {
         let s = parse("+0...0.2 read(4, ..., 10) = -1 EAGAIN (Resource temporarily unavailable)")
             .unwrap();
