@@ -201,6 +201,11 @@ impl TcpStack {
         Arc::make_mut(&mut self.cfg).fast_open = fo;
     }
 
+    /// Client Fast Open is on (`tcp_fastopen` & 1).
+    pub fn fast_open_client(&self) -> bool {
+        self.cfg.fast_open.client
+    }
+
     /// Whether a connection to `remote` would send data on its SYN now
     /// (client Fast Open on, and a cookie cached or none needed): Linux's
     /// `tcp_fastopen_defer_connect` then lets `connect()` return at once.
