@@ -68,6 +68,19 @@ impl Sockets {
     /// script descriptors onto live ones), else the lowest free one from
     /// 3, as Linux gives them.
     fn alloc(&mut self, want: Option<i64>, kind: Kind, nonblock: bool) -> i64 {
+        // An accepted socket takes the number the script gives it even if
+        // an earlier one still holds it: packetdrill maps script numbers
+        // onto live ones, so the earlier socket stays open, unnamed.
+        if let (Some(f), Kind::Conn(_)) = (want, kind)
+            && f >= 0
+            && self
+                .fds
+                .get(&f)
+                .is_some_and(|s| matches!(s.kind, Kind::Conn(_)))
+        {
+            self.fds.insert(f, Sock { kind, nonblock });
+            return f;
+        }
         let fd = want
             .filter(|f| *f >= 0 && !self.fds.contains_key(f))
             .or_else(|| (3..).find(|f| !self.fds.contains_key(f)))
@@ -643,8 +656,17 @@ impl Runner {
                         self.stack().close(now, id);
                     }
                     self.drain()?;
-                } else if let Kind::Listener(_) = kind {
-                    return skip("closing a listener not modelled");
+                } else if let Kind::Listener(port) = kind {
+                    // Linux's `inet_csk_listen_stop`: connections waiting
+                    // in the accept queue are reset, those still in the
+                    // handshake dropped.
+                    let now = self.now;
+                    let queued = self.accept_q.remove(&port).unwrap_or_default();
+                    for id in queued {
+                        self.stack().abort(now, id);
+                    }
+                    self.stack().close_listener(port);
+                    self.drain()?;
                 }
                 Ok(Call::Done(0, None))
             }

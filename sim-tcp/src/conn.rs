@@ -1300,7 +1300,10 @@ impl Connection {
             None => u64::MAX,
         };
         let segs = crate::tso::quota(cwnd_segs, room.div_ceil(mss), auto);
-        let rwnd_room = (self.snd_una + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
+        // `max(1)`: a Fast Open child's unacknowledged SYN does not count
+        // against the peer's window (Linux starts its `snd_una` past it).
+        let rwnd_room =
+            (self.snd_una.max(1) + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
         let mut bytes = (segs * mss)
             .min(self.sendable_end().saturating_sub(self.snd_nxt))
             .min(rwnd_room);
@@ -1690,7 +1693,10 @@ impl Connection {
     fn send_next(&mut self, now: SimTime, room: u64, in_flight: u64) -> bool {
         let data_end = 1 + self.written;
         let avail = self.sendable_end().saturating_sub(self.snd_nxt);
-        let rwnd_room = (self.snd_una + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
+        // `max(1)`: a Fast Open child's unacknowledged SYN does not count
+        // against the peer's window (Linux starts its `snd_una` past it).
+        let rwnd_room =
+            (self.snd_una.max(1) + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
         let usable = rwnd_room.min(room);
         let mss = u64::from(self.eff_mss);
         let len = avail.min(usable).min(mss);

@@ -187,6 +187,25 @@ impl TcpStack {
         );
     }
 
+    /// Stops listening on `port` (the listening socket is closed). Its
+    /// connections still in the handshake are dropped without a word, as
+    /// Linux drops its request sockets (`inet_csk_listen_stop`); Fast Open
+    /// children, which already hold data, are left to the caller, which
+    /// knows which were accepted.
+    pub fn close_listener(&mut self, port: u16) {
+        self.listeners.remove(&port);
+        for i in 0..self.slots.len() {
+            let drop = self.slots[i].as_ref().is_some_and(|s| {
+                s.half_open_of == Some(port)
+                    && s.conn.state() == State::SynRcvd
+                    && !s.conn.is_fast_open_child()
+            });
+            if drop {
+                self.forget(ConnId(i as u32));
+            }
+        }
+    }
+
     /// Gives the listener on `port` a Fast Open queue of `qlen` (the
     /// `TCP_FASTOPEN` socket option); 0 turns Fast Open off for it.
     pub fn set_fast_open_queue(&mut self, port: u16, qlen: u32) {
