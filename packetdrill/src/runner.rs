@@ -148,6 +148,9 @@ struct Pending {
 pub(crate) struct ConnState {
     /// Bytes delivered and not yet read.
     pub readable: u64,
+    /// Its `tcp_info` when it closed: a closed socket still answers
+    /// `TCP_INFO` in Linux, after the model forgot the connection.
+    pub last_info: Option<sim_tcp::info::TcpInfo>,
     /// The peer's FIN arrived.
     pub eof: bool,
     /// The handshake completed.
@@ -327,6 +330,7 @@ impl Runner {
                         .as_ref()
                         .and_then(|s| s.conn(id))
                         .map(|c| c.tcp_info())
+                        .or_else(|| self.conns.get(&id).and_then(|st| st.last_info))
                 });
                 match self.env.run(code, info.as_ref()) {
                     Ok(()) => {}
@@ -409,7 +413,20 @@ impl Runner {
                     }
                 }
                 StackEvent::Conn(id, e) => {
+                    let closing = matches!(
+                        e,
+                        ConnEvent::Closed
+                            | ConnEvent::Reset
+                            | ConnEvent::ConnectFailed(_)
+                            | ConnEvent::TimedOut
+                    );
+                    let info = closing
+                        .then(|| stack.conn(id).map(|c| c.tcp_info()))
+                        .flatten();
                     let st = self.conns.entry(id).or_default();
+                    if info.is_some() {
+                        st.last_info = info;
+                    }
                     match e {
                         ConnEvent::Connected => {
                             st.established = true;

@@ -43,6 +43,8 @@ pub struct Sockets {
     fo_qlen: BTreeMap<i64, u32>,
     /// A blocking `sendto(MSG_FASTOPEN)` waiting for its handshake.
     fo_sendto: Option<ConnId>,
+    /// `TCP_SYNCNT` of descriptors not yet connected.
+    syn_cnt: BTreeMap<i64, u32>,
     /// Descriptors with `TCP_FASTOPEN_CONNECT` set.
     fo_connect: std::collections::BTreeSet<i64>,
     /// Descriptors whose `connect()` was deferred to their first write.
@@ -245,10 +247,14 @@ impl Runner {
                             return Ok(Call::Done(0, None));
                         }
                         self.drain()?;
+                        let syn_cnt = self.sockets.syn_cnt.remove(&fd);
                         let stack = self.stack();
-                        let Some((id, _)) =
-                            stack.connect_fast_open(now, PEER, LOCAL_PORT, None, 0, true)
-                        else {
+                        let old = syn_cnt.map(|n| stack.set_syn_retries(n));
+                        let made = stack.connect_fast_open(now, PEER, LOCAL_PORT, None, 0, true);
+                        if let Some(o) = old {
+                            stack.set_syn_retries(o);
+                        }
+                        let Some((id, _)) = made else {
                             return Ok(Call::Done(-1, Some("EADDRNOTAVAIL")));
                         };
                         stack.set_auto_read(id, false);
@@ -393,6 +399,18 @@ impl Runner {
             ("TCP_MAXSEG", _) if self.stack.is_some() => skip(
                 "setsockopt TCP_MAXSEG on an open connection (the model's MSS is set per stack)",
             ),
+            ("TCP_SYNCNT", Some(v)) if kind == Some(Kind::Fresh) => {
+                // Linux's range is 1 to 127 (`MAX_TCP_SYNCNT`).
+                if !(1..=127).contains(&v) {
+                    return Ok(Call::Done(-1, Some("EINVAL")));
+                }
+                let (fd, _) = self.fd_arg(call)?;
+                self.sockets.syn_cnt.insert(fd, v as u32);
+                Ok(Call::Done(0, None))
+            }
+            ("TCP_SYNCNT", _) => skip(
+                "setsockopt TCP_SYNCNT after connect (the model takes the SYN count at connect)",
+            ),
             ("TCP_FASTOPEN_CONNECT", Some(v)) => {
                 let (fd, _) = self.fd_arg(call)?;
                 if kind != Some(Kind::Fresh) {
@@ -451,14 +469,20 @@ impl Runner {
         // the new connection's.
         self.drain()?;
         let now = self.now;
+        let syn_cnt = self.sockets.syn_cnt.remove(&fd);
         let stack = self.stack();
-        let Some((id, syn_data)) =
-            stack.connect_fast_open(now, PEER, LOCAL_PORT, None, len, !nonblock)
-        else {
+        let old = syn_cnt.map(|n| stack.set_syn_retries(n));
+        let made = stack.connect_fast_open(now, PEER, LOCAL_PORT, None, len, !nonblock);
+        if let Some(o) = old {
+            stack.set_syn_retries(o);
+        }
+        let Some((id, syn_data)) = made else {
             return Ok(Call::Done(-1, Some("EADDRNOTAVAIL")));
         };
         stack.set_auto_read(id, false);
         let port = stack.quad(id).map_or(0, |q| q.local_port);
+        // The handle may be a forgotten connection's.
+        self.conns.remove(&id);
         self.drain()?;
         self.sockets.fds.insert(
             fd,
@@ -643,6 +667,7 @@ impl Runner {
                 self.sockets.fo_connect.remove(&fd);
                 self.sockets.fo_deferred.remove(&fd);
                 self.sockets.fo_qlen.remove(&fd);
+                self.sockets.syn_cnt.remove(&fd);
                 if let Kind::Conn(id) = kind {
                     let now = self.now;
                     let st = self.conns.entry(id).or_default();

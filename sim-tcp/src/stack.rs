@@ -220,6 +220,14 @@ impl TcpStack {
         Arc::make_mut(&mut self.cfg).fast_open = fo;
     }
 
+    /// Sets how many times the next connections opened retransmit their
+    /// SYN (a socket's `TCP_SYNCNT` is set by setting this around its
+    /// `connect`: a connection keeps the settings it was made with).
+    /// Returns the previous count.
+    pub fn set_syn_retries(&mut self, n: u32) -> u32 {
+        std::mem::replace(&mut Arc::make_mut(&mut self.cfg).syn_retries, n)
+    }
+
     /// Client Fast Open is on (`tcp_fastopen` & 1).
     pub fn fast_open_client(&self) -> bool {
         self.cfg.fast_open.client
