@@ -43,6 +43,8 @@ pub struct Sockets {
     fo_qlen: BTreeMap<i64, u32>,
     /// A blocking `sendto(MSG_FASTOPEN)` waiting for its handshake.
     fo_sendto: Option<ConnId>,
+    /// `TCP_FASTOPEN_KEY` set before `listen`, by descriptor.
+    fo_key: BTreeMap<i64, sim_tcp::fastopen::Key>,
     /// `TCP_SYNCNT` of descriptors not yet connected.
     syn_cnt: BTreeMap<i64, u32>,
     /// Descriptors with `TCP_FASTOPEN_CONNECT` set.
@@ -142,6 +144,45 @@ pub(crate) fn expected_int(e: &Expr) -> Result<Option<i64>, String> {
     })
 }
 
+/// The bytes of a C string literal as a script writes it (`\xf7`, `\n`,
+/// `\\`, plain characters).
+fn c_string_bytes(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            match b[i + 1] {
+                b'x' => {
+                    let hex: String = s[i + 2..]
+                        .chars()
+                        .take_while(char::is_ascii_hexdigit)
+                        .take(2)
+                        .collect();
+                    out.push(u8::from_str_radix(&hex, 16).unwrap_or(0));
+                    i += 2 + hex.len();
+                }
+                b'n' => {
+                    out.push(b'\n');
+                    i += 2;
+                }
+                b'0' => {
+                    out.push(0);
+                    i += 2;
+                }
+                c => {
+                    out.push(c);
+                    i += 2;
+                }
+            }
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 fn arg(call: &Syscall, i: usize) -> Result<Option<i64>, crate::runner::Stop> {
     match call.args.get(i) {
         Some(e) => expected_int(e).map_err(crate::runner::Stop::Skip),
@@ -215,6 +256,9 @@ impl Runner {
                 self.stack().listen(LOCAL_PORT, backlog.max(1) * 2 + 1);
                 if let Some(q) = self.sockets.fo_qlen.get(&fd).copied() {
                     self.stack().set_fast_open_queue(LOCAL_PORT, q);
+                }
+                if let Some(k) = self.sockets.fo_key.get(&fd).copied() {
+                    self.stack().set_listener_fast_open_key(LOCAL_PORT, k);
                 }
                 self.sockets.fds.insert(
                     fd,
@@ -411,6 +455,30 @@ impl Runner {
             ("TCP_SYNCNT", _) => skip(
                 "setsockopt TCP_SYNCNT after connect (the model takes the SYN count at connect)",
             ),
+            ("TCP_FASTOPEN_KEY", _) => {
+                // The key's 16 bytes as given (Linux's `do_tcp_setsockopt`
+                // takes 16, or 32 with a backup key, which is not modelled).
+                let (fd, _) = self.fd_arg(call)?;
+                let bytes = match call.args.get(3) {
+                    Some(Expr::Str(s)) => c_string_bytes(s),
+                    _ => return skip("TCP_FASTOPEN_KEY with a value that is not a string"),
+                };
+                let len = arg(call, 4)?.unwrap_or(0);
+                if len != 16 || bytes.len() < 16 {
+                    return Ok(Call::Done(-1, Some("EINVAL")));
+                }
+                let mut k = [0u8; 16];
+                k.copy_from_slice(&bytes[..16]);
+                let key = sim_tcp::fastopen::Key(k);
+                self.sockets.fo_key.insert(fd, key);
+                if let Some(Kind::Listener(port)) = kind {
+                    self.stack().set_listener_fast_open_key(port, key);
+                }
+                Ok(Call::Done(0, None))
+            }
+            ("TCP_FASTOPEN_CONNECT", _) if !self.cfg.fast_open.client => {
+                Ok(Call::Done(-1, Some("EOPNOTSUPP")))
+            }
             ("TCP_FASTOPEN_CONNECT", Some(v)) => {
                 let (fd, _) = self.fd_arg(call)?;
                 if kind != Some(Kind::Fresh) {
@@ -607,6 +675,21 @@ impl Runner {
                 }
                 Ok(Call::Block(None))
             }
+            // A first write that opened a deferred Fast Open connect
+            // returns once the handshake is done, as sendto() does.
+            ("write" | "send", Kind::Conn(id)) if self.sockets.fo_sendto == Some(id) => {
+                let len = arg(call, 2)?.unwrap_or(0);
+                let st = self.conns.entry(id).or_default();
+                if let Some(e) = st.error.take() {
+                    self.sockets.fo_sendto = None;
+                    return Ok(Call::Done(-1, Some(e)));
+                }
+                if st.established {
+                    self.sockets.fo_sendto = None;
+                    return Ok(Call::Done(len, None));
+                }
+                Ok(Call::Block(None))
+            }
             ("write" | "send", Kind::Conn(id)) => {
                 let len = arg(call, 2)?.unwrap_or(0);
                 if call.name == "send" && arg(call, 3)?.unwrap_or(0) != 0 {
@@ -668,6 +751,7 @@ impl Runner {
                 self.sockets.fo_deferred.remove(&fd);
                 self.sockets.fo_qlen.remove(&fd);
                 self.sockets.syn_cnt.remove(&fd);
+                self.sockets.fo_key.remove(&fd);
                 if let Kind::Conn(id) = kind {
                     let now = self.now;
                     let st = self.conns.entry(id).or_default();

@@ -389,7 +389,15 @@ impl StackFo {
     /// A listener's answer to `syn` from `peer` (Linux's `tcp_try_fastopen`,
     /// RFC 7413 §4.2.2). `queue` says the listener takes Fast Open at all
     /// (a `TCP_FASTOPEN` queue, or `all_listeners`).
-    pub fn answer_syn(&self, cfg: FastOpen, queue: bool, peer: NodeId, syn: &Segment) -> FoConn {
+    /// `key` is the listener's own (`TCP_FASTOPEN_KEY`), else the stack's.
+    pub fn answer_syn(
+        &self,
+        cfg: FastOpen,
+        queue: bool,
+        key: Option<Key>,
+        peer: NodeId,
+        syn: &Segment,
+    ) -> FoConn {
         let meaning = syn.fast_open.and_then(|o| o.meaning());
         let syn_data = syn.data.len > 0;
         if !(cfg.server && queue && (syn_data || meaning.is_some())) {
@@ -402,7 +410,9 @@ impl StackFo {
         if syn_data && cfg.server_no_cookie {
             return child;
         }
-        let valid = self.key.cookie(self.peer_addr(peer), self.local_addr);
+        let valid = key
+            .unwrap_or(self.key)
+            .cookie(self.peer_addr(peer), self.local_addr);
         match (meaning, syn.fast_open) {
             (Some(FoMeaning::Cookie(c)), _) if c.bytes() == valid => child,
             // A request or a wrong cookie: the SYN,ACK acknowledges only

@@ -76,6 +76,8 @@ struct Listener {
     /// The `TCP_FASTOPEN` queue length; 0: no Fast Open on this listener
     /// unless every listener has it.
     fastopen_qlen: u32,
+    /// Its own Fast Open key (`TCP_FASTOPEN_KEY`), else the stack's.
+    fastopen_key: Option<crate::fastopen::Key>,
 }
 
 #[derive(Debug)]
@@ -183,6 +185,7 @@ impl TcpStack {
                 half_open: 0,
                 cfg,
                 fastopen_qlen: 0,
+                fastopen_key: None,
             },
         );
     }
@@ -246,8 +249,15 @@ impl TcpStack {
         self.fo.cache.clear();
     }
 
-    /// Sets the Fast Open server key (`TCP_FASTOPEN_KEY`,
-    /// `tcp_fastopen_key`).
+    /// Gives the listener on `port` its own Fast Open key (the
+    /// `TCP_FASTOPEN_KEY` socket option).
+    pub fn set_listener_fast_open_key(&mut self, port: u16, key: crate::fastopen::Key) {
+        if let Some(l) = self.listeners.get_mut(&port) {
+            l.fastopen_key = Some(key);
+        }
+    }
+
+    /// Sets the Fast Open server key (`tcp_fastopen_key`).
     pub fn set_fast_open_key(&mut self, key: crate::fastopen::Key) {
         self.fo.key = key;
     }
@@ -613,7 +623,9 @@ impl TcpStack {
         let cfg = l.cfg.clone();
         let fo_cfg = self.cfg.fast_open;
         let fo_queue = l.fastopen_qlen > 0 || fo_cfg.all_listeners;
-        let fo = self.fo.answer_syn(fo_cfg, fo_queue, from, seg);
+        let fo = self
+            .fo
+            .answer_syn(fo_cfg, fo_queue, l.fastopen_key, from, seg);
         let iss = iss.unwrap_or_else(|| self.iss());
         let Some(conn) =
             Connection::accept_fast_open(cfg, now, seg.dst_port, seg.src_port, iss, seg, fo)
