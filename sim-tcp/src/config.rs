@@ -307,6 +307,9 @@ pub struct TcpConfig {
     pub fast_open: crate::fastopen::FastOpen,
     /// The server's Fast Open key; `None`: drawn from the stack's seed.
     pub fast_open_key: Option<crate::fastopen::Key>,
+    /// Data on a SYN that Fast Open did not take: rfc queues it, linux
+    /// drops it.
+    pub syn_data: crate::fastopen::SynData,
 }
 
 impl TcpConfig {
@@ -360,6 +363,7 @@ impl TcpConfig {
                 all_listeners: false,
             },
             fast_open_key: None,
+            syn_data: crate::fastopen::SynData::Queue,
         };
         match p {
             Profile::Rfc => rfc,
@@ -389,6 +393,7 @@ impl TcpConfig {
                 window_update: WindowUpdate::Linux,
                 answers: Answers::Linux,
                 nagle_rule: NagleRule::Minshall,
+                syn_data: crate::fastopen::SynData::Discard,
                 ..rfc
             },
         }

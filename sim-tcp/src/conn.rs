@@ -644,8 +644,8 @@ impl Connection {
         c.snd_wl1 = syn.seq;
         // RFC 9293 §3.10.7.2: "any other control or text should be queued
         // for processing later"; the SYN,ACK acknowledges only the SYN.
-        c.queue_syn_rest(syn);
         c.fo = fo;
+        c.queue_syn_rest(syn);
         if fo.child {
             // RFC 7413 §4.2.2: a valid cookie lets the server take the
             // SYN's data now and acknowledge it on the SYN,ACK (Linux's
@@ -711,11 +711,13 @@ impl Connection {
     /// Holds what the peer's SYN carried besides the SYN.
     fn queue_syn_rest(&mut self, syn: &Segment) {
         let fin = syn.has(Flags::FIN);
-        if syn.data.len > 0 || fin {
-            self.syn_rest = Some(SynRest {
-                data: syn.data,
-                fin,
-            });
+        let mut data = syn.data;
+        if self.cfg.syn_data == crate::fastopen::SynData::Discard && !self.fo.child {
+            // As Linux: only Fast Open takes data on a SYN.
+            data.len = 0;
+        }
+        if data.len > 0 || fin {
+            self.syn_rest = Some(SynRest { data, fin });
         }
     }
 

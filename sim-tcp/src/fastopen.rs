@@ -114,6 +114,18 @@ impl FoOption {
     }
 }
 
+/// What becomes of data on a SYN that Fast Open did not take.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum SynData {
+    /// Held and delivered once ESTABLISHED (RFC 9293 §3.10.7.2).
+    #[default]
+    Queue,
+    /// Dropped: the SYN,ACK acknowledges the SYN alone and the peer sends
+    /// the data again (Linux's `tcp_conn_request` keeps no SYN data outside
+    /// Fast Open).
+    Discard,
+}
+
 /// The Fast Open settings of a stack, Linux's `net.ipv4.tcp_fastopen`
 /// bits that the model acts on.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
