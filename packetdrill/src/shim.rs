@@ -325,6 +325,8 @@ impl Runner {
                         let id = stack.connect(now, PEER, LOCAL_PORT, None);
                         stack.set_auto_read(id, false);
                         let port = stack.quad(id).map_or(0, |q| q.local_port);
+                        // The handle may be a forgotten connection's.
+                        self.conns.remove(&id);
                         self.drain()?;
                         self.sockets.fds.insert(
                             fd,
