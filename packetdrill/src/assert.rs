@@ -65,6 +65,7 @@ fn constant(name: &str) -> Option<i64> {
         "TCPI_OPT_SACK" => 2,
         "TCPI_OPT_WSCALE" => 4,
         "TCPI_OPT_ECN" => 8,
+        "TCPI_OPT_SYN_DATA" => i64::from(sim_tcp::fastopen::TCPI_OPT_SYN_DATA),
         "True" => 1,
         "False" => 0,
         "TCP_ESTABLISHED" => 1,

@@ -144,8 +144,26 @@ pub fn lex(src: &str) -> Result<Vec<Token>, ScriptError> {
                 .bytes()
                 .take_while(|d| d.is_ascii_alphanumeric() || *d == b'_')
                 .count();
-            push(&mut out, Tok::Word(rest[..len].to_string()));
+            let word = &rest[..len];
+            push(&mut out, Tok::Word(word.to_string()));
             i += len;
+            if matches!(word, "FO" | "FOEXP") {
+                // A Fast Open cookie is hex digits kept as written
+                // (`00ab...` would lose its zeros as a number).
+                let gap = rest[len..]
+                    .bytes()
+                    .take_while(|d| *d == b' ' || *d == b'\t')
+                    .count();
+                let after = &rest[len + gap..];
+                let n = after
+                    .bytes()
+                    .take_while(|d| d.is_ascii_alphanumeric() || *d == b'_')
+                    .count();
+                if n > 0 {
+                    push(&mut out, Tok::Word(after[..n].to_string()));
+                    i += gap + n;
+                }
+            }
             continue;
         }
         if let Some(p) = PUNCTS.iter().find(|p| rest.starts_with(**p)) {

@@ -108,6 +108,18 @@ pub fn linux_options(seg: &Segment) -> Vec<TcpOpt> {
                 .collect(),
         ));
     }
+    if let Some(fo) = seg.fast_open {
+        // Last, padded to four bytes with two NOPs when it ends short.
+        let exp = fo.kind == sim_tcp::fastopen::FoKind::Exp;
+        v.push(TcpOpt::FastOpen {
+            exp,
+            cookie: fo.bytes().to_vec(),
+        });
+        let len = if exp { 4 } else { 2 } + usize::from(fo.len);
+        if len % 4 == 2 {
+            v.extend([TcpOpt::Nop, TcpOpt::Nop]);
+        }
+    }
     v
 }
 
@@ -162,6 +174,15 @@ pub fn script_text(seg: &Segment, map: &FlowMap) -> String {
                     format!("sack {}", blocks.join(" "))
                 }
                 TcpOpt::Ts { val, ecr } => format!("TS val {val} ecr {ecr}"),
+                TcpOpt::FastOpen { exp, cookie } => {
+                    let hex: String = cookie.iter().map(|b| format!("{b:02x}")).collect();
+                    let name = if *exp { "FOEXP" } else { "FO" };
+                    if hex.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{name} {hex}")
+                    }
+                }
                 TcpOpt::Other(o) => o.clone(),
             })
             .collect();

@@ -131,6 +131,14 @@ pub enum TcpOpt {
         /// TSecr.
         ecr: u32,
     },
+    /// `FO [cookie]` (kind 34) or `FOEXP [cookie]` (kind 254, magic
+    /// 0xF989): TCP Fast Open, RFC 7413.
+    FastOpen {
+        /// The experimental encoding.
+        exp: bool,
+        /// Cookie bytes; empty for a cookie request.
+        cookie: Vec<u8>,
+    },
     /// An option the model does not have (`FO`, `md5`, `mpcapable`...).
     Other(String),
 }
@@ -495,6 +503,33 @@ impl Parser {
                 }
                 TcpOpt::Sack(blocks)
             }
+            "FO" | "FOEXP" => {
+                let exp = w == "FOEXP";
+                let mut cookie = Vec::new();
+                if let Some(Tok::Word(hex)) = self.peek_kind().cloned() {
+                    self.pos += 1;
+                    // packetdrill's run_all.py defines TFO_COOKIE as the
+                    // cookie Linux makes for its default key and IPv4
+                    // addresses.
+                    let hex = if hex == "TFO_COOKIE" {
+                        "3021b9d889017eeb".to_string()
+                    } else {
+                        hex
+                    };
+                    if hex.len() % 2 == 1 {
+                        return Err(self.err("TCP fast open cookie has an odd number of digits"));
+                    }
+                    for i in (0..hex.len()).step_by(2) {
+                        let b = u8::from_str_radix(&hex[i..i + 2], 16)
+                            .map_err(|_| self.err(format!("bad Fast Open cookie `{hex}`")))?;
+                        cookie.push(b);
+                    }
+                    if cookie.len() > if exp { 36 } else { 38 } {
+                        return Err(self.err("TCP fast open cookie too long"));
+                    }
+                }
+                TcpOpt::FastOpen { exp, cookie }
+            }
             "TS" => {
                 if !self.is_word("val") {
                     return Err(self.err("expected `val` after `TS`"));
@@ -700,6 +735,29 @@ mod tests {
                 TcpOpt::Wscale(7)
             ]
         );
+    }
+
+    #[test]
+    fn fast_open_cookies_keep_their_leading_zeros() {
+        let s = parse("0 < S 0:0(0) win 1 <FO 00ab01,nop,FOEXP,FO,FO TFO_COOKIE>").unwrap();
+        let Action::Packet(p) = &s.events[0].action else {
+            panic!("not a packet")
+        };
+        let fo = |exp, cookie: &[u8]| TcpOpt::FastOpen {
+            exp,
+            cookie: cookie.to_vec(),
+        };
+        assert_eq!(
+            p.options.as_deref().unwrap(),
+            &[
+                fo(false, &[0x00, 0xab, 0x01]),
+                TcpOpt::Nop,
+                fo(true, &[]),
+                fo(false, &[]),
+                fo(false, &[0x30, 0x21, 0xb9, 0xd8, 0x89, 0x01, 0x7e, 0xeb]),
+            ]
+        );
+        assert!(parse("0 < S 0:0(0) win 1 <FO abc>").is_err(), "odd digits");
     }
 
     #[test]

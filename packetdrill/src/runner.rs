@@ -111,6 +111,16 @@ pub fn run_script(src: &str, opts: &RunOptions) -> Result<Verdict, ScriptError> 
                 r.ts_tick_us = v.parse().ok().filter(|t: &i64| *t > 0);
             }
             ("ip_version", Some("ipv4")) => {}
+            ("local_ip" | "remote_ip", Some(v)) => {
+                let Ok(a) = v.parse::<std::net::Ipv4Addr>() else {
+                    return Ok(Verdict::Skip(format!("address --{name}={v}")));
+                };
+                if name == "local_ip" {
+                    r.fo_addrs.0 = a.octets();
+                } else {
+                    r.fo_addrs.1 = a.octets();
+                }
+            }
             ("ip_version", Some(v)) => return Ok(Verdict::Skip(format!("IP version {v}"))),
             ("mtu" | "init_scripts" | "bind_port" | "connect_port", _) => {
                 return Ok(Verdict::Skip(format!("option --{name} not modelled")));
@@ -142,6 +152,9 @@ struct Pending {
 pub(crate) struct ConnState {
     /// Bytes delivered and not yet read.
     pub readable: u64,
+    /// Its `tcp_info` when it closed: a closed socket still answers
+    /// `TCP_INFO` in Linux, after the model forgot the connection.
+    pub last_info: Option<sim_tcp::info::TcpInfo>,
     /// The peer's FIN arrived.
     pub eof: bool,
     /// The handshake completed.
@@ -179,6 +192,9 @@ pub(crate) struct Runner {
     last_us: i64,
     last_inbound: bool,
     verbose: bool,
+    /// Our address and the peer's (`--local_ip`, `--remote_ip`): Fast
+    /// Open cookies are made from them.
+    pub fo_addrs: ([u8; 4], [u8; 4]),
 }
 
 impl Runner {
@@ -202,6 +218,7 @@ impl Runner {
             env: Env::default(),
             last_us: 0,
             last_inbound: false,
+            fo_addrs: ([192, 168, 0, 1], [192, 0, 2, 1]),
         }
     }
 
@@ -217,12 +234,15 @@ impl Runner {
     /// socket options built so far.
     pub(crate) fn stack(&mut self) -> &mut TcpStack {
         let cfg = &self.cfg;
+        let (local, remote) = self.fo_addrs;
         self.stack.get_or_insert_with(|| {
-            TcpStack::new(
+            let mut s = TcpStack::new(
                 cfg.clone(),
                 RngStream::derive(0, "packetdrill"),
                 Some(LOCAL_ISN),
-            )
+            );
+            s.set_fast_open_addrs(local, PEER, remote);
+            s
         })
     }
 
@@ -316,6 +336,7 @@ impl Runner {
                         .as_ref()
                         .and_then(|s| s.conn(id))
                         .map(|c| c.tcp_info())
+                        .or_else(|| self.conns.get(&id).and_then(|st| st.last_info))
                 });
                 match self.env.run(code, info.as_ref()) {
                     Ok(()) => {}
@@ -386,10 +407,32 @@ impl Runner {
             match ev {
                 StackEvent::Accepted { port, conn } => {
                     stack.set_auto_read(conn, false);
-                    self.conns.entry(conn).or_default().from_listener = Some(port);
+                    if stack.conn(conn).is_some_and(|c| c.is_fast_open_child()) {
+                        // RFC 7413 §4.2.2: a Fast Open child can be
+                        // accepted, read and written at once (Linux queues
+                        // it on the listener before the handshake ends).
+                        let st = self.conns.entry(conn).or_default();
+                        st.established = true;
+                        self.accept_q.entry(port).or_default().push_back(conn);
+                    } else {
+                        self.conns.entry(conn).or_default().from_listener = Some(port);
+                    }
                 }
                 StackEvent::Conn(id, e) => {
+                    let closing = matches!(
+                        e,
+                        ConnEvent::Closed
+                            | ConnEvent::Reset
+                            | ConnEvent::ConnectFailed(_)
+                            | ConnEvent::TimedOut
+                    );
+                    let info = closing
+                        .then(|| stack.conn(id).map(|c| c.tcp_info()))
+                        .flatten();
                     let st = self.conns.entry(id).or_default();
+                    if info.is_some() {
+                        st.last_info = info;
+                    }
                     match e {
                         ConnEvent::Connected => {
                             st.established = true;
@@ -559,8 +602,13 @@ impl Runner {
                     };
                     seg.timestamps = Some(Timestamps { val: *val, ecr });
                 }
-                TcpOpt::Other(name) if name.starts_with("FO") => {
-                    return skip(format!("TCP Fast Open not modelled (option {name})"));
+                TcpOpt::FastOpen { exp, cookie } => {
+                    let kind = if *exp {
+                        sim_tcp::fastopen::FoKind::Exp
+                    } else {
+                        sim_tcp::fastopen::FoKind::Rfc
+                    };
+                    seg.fast_open = Some(sim_tcp::fastopen::FoOption::with_cookie(kind, cookie));
                 }
                 TcpOpt::Other(name) => return skip(format!("TCP option {name} not modelled")),
             }
@@ -605,15 +653,28 @@ impl Runner {
             }
             None => (self.now_us() + ANY_TIME_HORIZON_US, 0),
         };
-        while self.outq.is_empty() {
-            if !self.step(Self::at_us(deadline))? {
-                let what = format!("{}{}", p.flags, seq_text(p));
-                return fail(format!(
-                    "line {line}: expected outbound packet `{what}` by {:.6} s; none sent",
-                    deadline as f64 / 1e6
-                ));
+        loop {
+            while self.outq.is_empty() {
+                if !self.step(Self::at_us(deadline))? {
+                    let what = format!("{}{}", p.flags, seq_text(p));
+                    return fail(format!(
+                        "line {line}: expected outbound packet `{what}` by {:.6} s; none sent",
+                        deadline as f64 / 1e6
+                    ));
+                }
+                self.check_pending()?;
             }
-            self.check_pending()?;
+            // packetdrill sniffs only the socket under test: a segment of
+            // an earlier connection (a FIN after close(), the ACK of its
+            // peer's FIN) is passed over (`sniff_outbound_live_packet`).
+            let (_, front) = self.outq.front().expect("queued");
+            let key = (front.src_port, front.dst_port);
+            let new_syn = front.has(Flags::SYN) && !front.has(Flags::ACK);
+            if self.current.is_some_and(|c| c != key) && !new_syn {
+                self.outq.pop_front();
+                continue;
+            }
+            break;
         }
         let (t, mut seg) = self.outq.pop_front().expect("queued");
         // TSO: the model sends MSS-sized segments where Linux hands the
@@ -764,7 +825,22 @@ impl Runner {
             if l.is_empty() || l.starts_with('#') {
                 continue;
             }
+            if l.starts_with("ip tcp_metrics flush")
+                && let Some(s) = self.stack.as_mut()
+            {
+                s.flush_fast_open_cache();
+            }
             let configured = crate::shim::apply_shell_line(&mut self.cfg, l)?;
+            let only_fast_open = l.matches('=').count() == l.matches("tcp_fastopen=").count();
+            if configured
+                && only_fast_open
+                && let Some(s) = self.stack.as_mut()
+            {
+                // The Fast Open mode is read per call, so it may change
+                // between connections as in Linux.
+                s.set_fast_open(self.cfg.fast_open);
+                continue;
+            }
             if configured && self.stack.is_some() {
                 return skip(format!(
                     "`{l}` after the first connection (settings are per stack)"

@@ -39,6 +39,18 @@ struct Sock {
 pub struct Sockets {
     fds: BTreeMap<i64, Sock>,
     last_conn: Option<ConnId>,
+    /// `TCP_FASTOPEN` queue lengths set before `listen`, by descriptor.
+    fo_qlen: BTreeMap<i64, u32>,
+    /// A blocking `sendto(MSG_FASTOPEN)` waiting for its handshake.
+    fo_sendto: Option<ConnId>,
+    /// `TCP_FASTOPEN_KEY` set before `listen`, by descriptor.
+    fo_key: BTreeMap<i64, sim_tcp::fastopen::Key>,
+    /// `TCP_SYNCNT` of descriptors not yet connected.
+    syn_cnt: BTreeMap<i64, u32>,
+    /// Descriptors with `TCP_FASTOPEN_CONNECT` set.
+    fo_connect: std::collections::BTreeSet<i64>,
+    /// Descriptors whose `connect()` was deferred to their first write.
+    fo_deferred: std::collections::BTreeSet<i64>,
 }
 
 impl Sockets {
@@ -60,6 +72,19 @@ impl Sockets {
     /// script descriptors onto live ones), else the lowest free one from
     /// 3, as Linux gives them.
     fn alloc(&mut self, want: Option<i64>, kind: Kind, nonblock: bool) -> i64 {
+        // An accepted socket takes the number the script gives it even if
+        // an earlier one still holds it: packetdrill maps script numbers
+        // onto live ones, so the earlier socket stays open, unnamed.
+        if let (Some(f), Kind::Conn(_)) = (want, kind)
+            && f >= 0
+            && self
+                .fds
+                .get(&f)
+                .is_some_and(|s| matches!(s.kind, Kind::Conn(_)))
+        {
+            self.fds.insert(f, Sock { kind, nonblock });
+            return f;
+        }
         let fd = want
             .filter(|f| *f >= 0 && !self.fds.contains_key(f))
             .or_else(|| (3..).find(|f| !self.fds.contains_key(f)))
@@ -70,6 +95,8 @@ impl Sockets {
 }
 
 const O_RDWR: i64 = 2;
+/// Linux's `MSG_FASTOPEN` flag.
+const MSG_FASTOPEN: i64 = 0x2000_0000;
 const O_NONBLOCK: i64 = 0x800;
 const POLLIN: i64 = 0x1;
 const POLLOUT: i64 = 0x4;
@@ -115,6 +142,45 @@ pub(crate) fn expected_int(e: &Expr) -> Result<Option<i64>, String> {
         Expr::List(items) if items.len() == 1 => expected_int(&items[0])?,
         other => return Err(format!("value {other:?} not modelled")),
     })
+}
+
+/// The bytes of a C string literal as a script writes it (`\xf7`, `\n`,
+/// `\\`, plain characters).
+fn c_string_bytes(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            match b[i + 1] {
+                b'x' => {
+                    let hex: String = s[i + 2..]
+                        .chars()
+                        .take_while(char::is_ascii_hexdigit)
+                        .take(2)
+                        .collect();
+                    out.push(u8::from_str_radix(&hex, 16).unwrap_or(0));
+                    i += 2 + hex.len();
+                }
+                b'n' => {
+                    out.push(b'\n');
+                    i += 2;
+                }
+                b'0' => {
+                    out.push(0);
+                    i += 2;
+                }
+                c => {
+                    out.push(c);
+                    i += 2;
+                }
+            }
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 fn arg(call: &Syscall, i: usize) -> Result<Option<i64>, crate::runner::Stop> {
@@ -188,6 +254,12 @@ impl Runner {
                 };
                 let backlog = arg(call, 1)?.unwrap_or(1).max(1) as u32;
                 self.stack().listen(LOCAL_PORT, backlog.max(1) * 2 + 1);
+                if let Some(q) = self.sockets.fo_qlen.get(&fd).copied() {
+                    self.stack().set_fast_open_queue(LOCAL_PORT, q);
+                }
+                if let Some(k) = self.sockets.fo_key.get(&fd).copied() {
+                    self.stack().set_listener_fast_open_key(LOCAL_PORT, k);
+                }
                 self.sockets.fds.insert(
                     fd,
                     Sock {
@@ -204,12 +276,57 @@ impl Runner {
                     return Ok(Call::Done(-1, Some("EBADF")));
                 };
                 match s.kind {
+                    Kind::Fresh if self.sockets.fo_deferred.contains(&fd) => {
+                        Ok(Call::Done(-1, Some("EISCONN")))
+                    }
+                    Kind::Fresh
+                        if self.sockets.fo_connect.contains(&fd) && self.cfg.fast_open.client =>
+                    {
+                        // Linux's `tcp_fastopen_defer_connect`: with a cookie
+                        // the SYN waits for the first write and its data;
+                        // without, the SYN asks for one.
+                        let now = self.now;
+                        if self.stack().fast_open_ready(PEER) {
+                            self.sockets.fo_deferred.insert(fd);
+                            return Ok(Call::Done(0, None));
+                        }
+                        self.drain()?;
+                        let syn_cnt = self.sockets.syn_cnt.remove(&fd);
+                        let stack = self.stack();
+                        let old = syn_cnt.map(|n| stack.set_syn_retries(n));
+                        let made = stack.connect_fast_open(now, PEER, LOCAL_PORT, None, 0, true);
+                        if let Some(o) = old {
+                            stack.set_syn_retries(o);
+                        }
+                        let Some((id, _)) = made else {
+                            return Ok(Call::Done(-1, Some("EADDRNOTAVAIL")));
+                        };
+                        stack.set_auto_read(id, false);
+                        let port = stack.quad(id).map_or(0, |q| q.local_port);
+                        self.conns.remove(&id);
+                        self.drain()?;
+                        self.sockets.fds.insert(
+                            fd,
+                            Sock {
+                                kind: Kind::Conn(id),
+                                ..s
+                            },
+                        );
+                        self.sockets.last_conn = Some(id);
+                        self.current = Some((port, LOCAL_PORT));
+                        if s.nonblock {
+                            return Ok(Call::Done(-1, Some("EINPROGRESS")));
+                        }
+                        self.retry(call, false)
+                    }
                     Kind::Fresh => {
                         let now = self.now;
                         let stack = self.stack();
                         let id = stack.connect(now, PEER, LOCAL_PORT, None);
                         stack.set_auto_read(id, false);
                         let port = stack.quad(id).map_or(0, |q| q.local_port);
+                        // The handle may be a forgotten connection's.
+                        self.conns.remove(&id);
                         self.drain()?;
                         self.sockets.fds.insert(
                             fd,
@@ -227,6 +344,15 @@ impl Runner {
                     }
                     _ => self.retry(call, false),
                 }
+            }
+            // The first write after a deferred connect opens with it.
+            "write" | "send" | "sendto"
+                if self
+                    .sockets
+                    .fo_deferred
+                    .contains(&arg(call, 0)?.unwrap_or(-1)) =>
+            {
+                self.sendto_fastopen(call)
             }
             "accept" | "accept4" | "write" | "send" | "read" | "recv" | "poll" | "close"
             | "shutdown" => self.retry(call, false),
@@ -255,9 +381,21 @@ impl Runner {
                 if call
                     .args
                     .iter()
-                    .any(|a| format!("{a:?}").contains("MSG_FASTOPEN")) =>
+                    .any(|a| format!("{a:?}").contains("MSG_FASTOPEN"))
+                    || call
+                        .args
+                        .get(3)
+                        .and_then(|e| expected_int(e).ok().flatten())
+                        .is_some_and(|f| f & MSG_FASTOPEN != 0) =>
             {
-                skip("TCP Fast Open not modelled (sendto MSG_FASTOPEN)")
+                self.sendto_fastopen(call)
+            }
+            // A plain sendto() on a connected socket is a write.
+            "sendto"
+                if arg(call, 3)? == Some(0)
+                    && matches!(self.fd_arg(call)?.1.map(|s| s.kind), Some(Kind::Conn(_))) =>
+            {
+                self.retry(call, false)
             }
             other => skip(format!("system call {other}() not modelled")),
         }
@@ -312,11 +450,133 @@ impl Runner {
             ("TCP_MAXSEG", _) if self.stack.is_some() => skip(
                 "setsockopt TCP_MAXSEG on an open connection (the model's MSS is set per stack)",
             ),
+            ("TCP_SYNCNT", Some(v)) if kind == Some(Kind::Fresh) => {
+                // Linux's range is 1 to 127 (`MAX_TCP_SYNCNT`).
+                if !(1..=127).contains(&v) {
+                    return Ok(Call::Done(-1, Some("EINVAL")));
+                }
+                let (fd, _) = self.fd_arg(call)?;
+                self.sockets.syn_cnt.insert(fd, v as u32);
+                Ok(Call::Done(0, None))
+            }
+            ("TCP_SYNCNT", _) => skip(
+                "setsockopt TCP_SYNCNT after connect (the model takes the SYN count at connect)",
+            ),
+            ("TCP_FASTOPEN_KEY", _) => {
+                // The key's 16 bytes as given (Linux's `do_tcp_setsockopt`
+                // takes 16, or 32 with a backup key, which is not modelled).
+                let (fd, _) = self.fd_arg(call)?;
+                let bytes = match call.args.get(3) {
+                    Some(Expr::Str(s)) => c_string_bytes(s),
+                    _ => return skip("TCP_FASTOPEN_KEY with a value that is not a string"),
+                };
+                let len = arg(call, 4)?.unwrap_or(0);
+                if len != 16 || bytes.len() < 16 {
+                    return Ok(Call::Done(-1, Some("EINVAL")));
+                }
+                let mut k = [0u8; 16];
+                k.copy_from_slice(&bytes[..16]);
+                let key = sim_tcp::fastopen::Key(k);
+                self.sockets.fo_key.insert(fd, key);
+                if let Some(Kind::Listener(port)) = kind {
+                    self.stack().set_listener_fast_open_key(port, key);
+                }
+                Ok(Call::Done(0, None))
+            }
+            ("TCP_FASTOPEN_CONNECT", _) if !self.cfg.fast_open.client => {
+                Ok(Call::Done(-1, Some("EOPNOTSUPP")))
+            }
+            ("TCP_FASTOPEN_CONNECT", Some(v)) => {
+                let (fd, _) = self.fd_arg(call)?;
+                if kind != Some(Kind::Fresh) {
+                    return skip("TCP_FASTOPEN_CONNECT on an open socket");
+                }
+                if v != 0 {
+                    self.sockets.fo_connect.insert(fd);
+                } else {
+                    self.sockets.fo_connect.remove(&fd);
+                }
+                Ok(Call::Done(0, None))
+            }
+            ("TCP_FASTOPEN", Some(v)) => {
+                // The queue of Fast Open connections not yet accepted
+                // (Linux's `fastopenq.max_qlen`); a listener only.
+                let (fd, _) = self.fd_arg(call)?;
+                let q = v.max(0) as u32;
+                self.sockets.fo_qlen.insert(fd, q);
+                if let Some(Kind::Listener(port)) = kind {
+                    self.stack().set_fast_open_queue(port, q);
+                }
+                Ok(Call::Done(0, None))
+            }
             _ if opt.starts_with("TCP_FASTOPEN") => {
                 skip(format!("TCP Fast Open not modelled ({opt})"))
             }
             _ => skip(format!("setsockopt {opt} not modelled")),
         }
+    }
+
+    /// `sendto(..., MSG_FASTOPEN, ...)`: connect and write at once (RFC
+    /// 7413 §4.2.1). Non-blocking, it returns what the SYN carries, or
+    /// EINPROGRESS when that is nothing (no cookie yet); blocking, it
+    /// returns once the handshake is done, everything written.
+    fn sendto_fastopen(&mut self, call: &Syscall) -> Step<Call> {
+        let (fd, s) = self.fd_arg(call)?;
+        let Some(s) = s else {
+            return Ok(Call::Done(-1, Some("EBADF")));
+        };
+        if s.kind != Kind::Fresh {
+            return self.retry(call, false);
+        }
+        // Linux's `tcp_sendmsg_fastopen`: client Fast Open off, or an
+        // AF_UNSPEC address (a disconnect, not a connect).
+        if !self.cfg.fast_open.client || word(call, 4) == "AF_UNSPEC" {
+            return Ok(Call::Done(-1, Some("EOPNOTSUPP")));
+        }
+        self.sockets.fo_deferred.remove(&fd);
+        let len = arg(call, 2)?.unwrap_or(0).max(0) as u64;
+        let nonblock = s.nonblock
+            || call
+                .args
+                .iter()
+                .any(|a| format!("{a:?}").contains("MSG_DONTWAIT"));
+        // Events of earlier connections first: a handle they free may be
+        // the new connection's.
+        self.drain()?;
+        let now = self.now;
+        let syn_cnt = self.sockets.syn_cnt.remove(&fd);
+        let stack = self.stack();
+        let old = syn_cnt.map(|n| stack.set_syn_retries(n));
+        let made = stack.connect_fast_open(now, PEER, LOCAL_PORT, None, len, !nonblock);
+        if let Some(o) = old {
+            stack.set_syn_retries(o);
+        }
+        let Some((id, syn_data)) = made else {
+            return Ok(Call::Done(-1, Some("EADDRNOTAVAIL")));
+        };
+        stack.set_auto_read(id, false);
+        let port = stack.quad(id).map_or(0, |q| q.local_port);
+        // The handle may be a forgotten connection's.
+        self.conns.remove(&id);
+        self.drain()?;
+        self.sockets.fds.insert(
+            fd,
+            Sock {
+                kind: Kind::Conn(id),
+                ..s
+            },
+        );
+        self.sockets.last_conn = Some(id);
+        self.current = Some((port, LOCAL_PORT));
+        if nonblock {
+            return Ok(if syn_data > 0 {
+                Call::Done(i64::from(syn_data), None)
+            } else {
+                Call::Done(-1, Some("EINPROGRESS"))
+            });
+        }
+        self.sockets.fo_sendto = Some(id);
+        self.retry(call, false)
     }
 
     fn getsockopt(&mut self, call: &Syscall) -> Step<Call> {
@@ -384,6 +644,31 @@ impl Runner {
                     None => would_block(s),
                 }
             }
+            ("sendto", Kind::Conn(id)) => {
+                let len = arg(call, 2)?.unwrap_or(0);
+                let waiting = self.sockets.fo_sendto == Some(id);
+                let st = self.conns.entry(id).or_default();
+                if let Some(e) = st.error.take() {
+                    self.sockets.fo_sendto = None;
+                    return Ok(Call::Done(-1, Some(e)));
+                }
+                if waiting {
+                    if st.established {
+                        self.sockets.fo_sendto = None;
+                        return Ok(Call::Done(len, None));
+                    }
+                    return Ok(Call::Block(None));
+                }
+                if !st.established {
+                    // Linux's `tcp_sendmsg_fastopen`: a connection is
+                    // already being made.
+                    return Ok(Call::Done(-1, Some("EALREADY")));
+                }
+                let now = self.now;
+                self.stack().send(now, id, len as u64);
+                self.drain()?;
+                Ok(Call::Done(len, None))
+            }
             ("connect", Kind::Conn(id)) => {
                 let st = self.conns.entry(id).or_default();
                 if let Some(e) = st.error.take() {
@@ -394,6 +679,21 @@ impl Runner {
                 }
                 if s.nonblock {
                     return Ok(Call::Done(-1, Some("EALREADY")));
+                }
+                Ok(Call::Block(None))
+            }
+            // A first write that opened a deferred Fast Open connect
+            // returns once the handshake is done, as sendto() does.
+            ("write" | "send", Kind::Conn(id)) if self.sockets.fo_sendto == Some(id) => {
+                let len = arg(call, 2)?.unwrap_or(0);
+                let st = self.conns.entry(id).or_default();
+                if let Some(e) = st.error.take() {
+                    self.sockets.fo_sendto = None;
+                    return Ok(Call::Done(-1, Some(e)));
+                }
+                if st.established {
+                    self.sockets.fo_sendto = None;
+                    return Ok(Call::Done(len, None));
                 }
                 Ok(Call::Block(None))
             }
@@ -454,6 +754,11 @@ impl Runner {
             }
             ("close", kind) => {
                 self.sockets.fds.remove(&fd);
+                self.sockets.fo_connect.remove(&fd);
+                self.sockets.fo_deferred.remove(&fd);
+                self.sockets.fo_qlen.remove(&fd);
+                self.sockets.syn_cnt.remove(&fd);
+                self.sockets.fo_key.remove(&fd);
                 if let Kind::Conn(id) = kind {
                     let now = self.now;
                     let st = self.conns.entry(id).or_default();
@@ -468,8 +773,17 @@ impl Runner {
                         self.stack().close(now, id);
                     }
                     self.drain()?;
-                } else if let Kind::Listener(_) = kind {
-                    return skip("closing a listener not modelled");
+                } else if let Kind::Listener(port) = kind {
+                    // Linux's `inet_csk_listen_stop`: connections waiting
+                    // in the accept queue are reset, those still in the
+                    // handshake dropped.
+                    let now = self.now;
+                    let queued = self.accept_q.remove(&port).unwrap_or_default();
+                    for id in queued {
+                        self.stack().abort(now, id);
+                    }
+                    self.stack().close_listener(port);
+                    self.drain()?;
                 }
                 Ok(Call::Done(0, None))
             }
@@ -526,6 +840,11 @@ impl Runner {
                     && !st.write_shut
                     && matches!(state, Some(State::Established | State::CloseWait));
                 if writable {
+                    r |= POLLOUT;
+                }
+                // Linux's `tcp_poll`: a socket shut both ways by a reset or
+                // a refusal polls writable (the write fails at once).
+                if st.error.is_some() {
                     r |= POLLOUT;
                 }
             }
@@ -659,7 +978,7 @@ fn split_assignments(s: &str) -> Vec<String> {
 
 /// What google/packetdrill's `gtests/net/tcp/common/defaults.sh` sets, by
 /// name and value (facts about the suite's set-up; the file is not copied).
-const DEFAULTS: [(&str, &str); 20] = [
+const DEFAULTS: [(&str, &str); 21] = [
     ("net.ipv4.tcp_rmem", "4096 540000 15728640"),
     ("net.ipv4.tcp_wmem", "4096 262144 4194304"),
     ("net.ipv4.tcp_timestamps", "1"),
@@ -679,6 +998,10 @@ const DEFAULTS: [(&str, &str); 20] = [
     ("net.ipv4.tcp_ecn_option", "2"),
     ("net.ipv4.tcp_notsent_lowat", "4294967295"),
     ("net.ipv4.tcp_fastopen", "0x70403"),
+    (
+        "net.ipv4.tcp_fastopen_key",
+        "a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4",
+    ),
     ("net.ipv4.tcp_syncookies", "1"),
 ];
 
@@ -761,10 +1084,16 @@ fn sysctl(cfg: &mut TcpConfig, key: &str, v: &str) -> Step {
                 return unmodelled();
             }
         }
-        // 0x200: listeners take data on a SYN without the socket option,
-        // so a script may send SYN data with no Fast Open option to tell.
-        "tcp_fastopen" => {
-            if n()? & 0x200 != 0 {
+        "tcp_fastopen" => cfg.fast_open = sim_tcp::fastopen::FastOpen::from_sysctl(n()? as u64),
+        "tcp_fastopen_key" => {
+            cfg.fast_open_key = Some(
+                sim_tcp::fastopen::Key::parse(v)
+                    .map_err(|e| crate::runner::Stop::Skip(e.to_string()))?,
+            );
+        }
+        // The model has no Fast Open blackhole detection: 0 turns it off.
+        "tcp_fastopen_blackhole_timeout_sec" => {
+            if n()? != 0 {
                 return unmodelled();
             }
         }
@@ -781,7 +1110,6 @@ fn sysctl(cfg: &mut TcpConfig, key: &str, v: &str) -> Step {
         | "tcp_fack"
         | "tcp_tso_win_divisor"
         | "tcp_ecn_option"
-        | "tcp_fastopen_key"
         | "tcp_pacing_ss_ratio"
         | "tcp_pacing_ca_ratio" => {}
         _ => return unmodelled(),

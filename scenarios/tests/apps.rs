@@ -123,6 +123,11 @@ fn applications_that_cannot_share_a_host_are_refused() {
             "endpoints[1].name",
             "the metric \"b.tls.handshake_ns\" would be reported by two applications",
         ),
+        (
+            scenario(r#"{"node": "b", "tcp": {"listen": 443, "tls": {}, "fast_open": true}}"#),
+            "endpoints[0].tcp.fast_open",
+            "a plain TCP application only",
+        ),
     ];
     let cases: Vec<(String, &str, &str)> = cases.into_iter().collect();
     assert_refused(&cases);

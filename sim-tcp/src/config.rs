@@ -354,6 +354,15 @@ pub struct TcpConfig {
     /// established as soon as a SYN arrives (a two-way handshake). Only for
     /// showing what the three-way handshake prevents (RFC 9293 §3.5).
     pub two_way_handshake: bool,
+    /// TCP Fast Open (RFC 7413), Linux's `tcp_fastopen` bits. Off in both
+    /// profiles: Linux's default (client only) changes nothing until an
+    /// application asks for it and a server gave a cookie.
+    pub fast_open: crate::fastopen::FastOpen,
+    /// The server's Fast Open key; `None`: drawn from the stack's seed.
+    pub fast_open_key: Option<crate::fastopen::Key>,
+    /// Data on a SYN that Fast Open did not take: rfc queues it, linux
+    /// drops it.
+    pub syn_data: crate::fastopen::SynData,
 }
 
 impl TcpConfig {
@@ -404,6 +413,15 @@ impl TcpConfig {
             user_timeout: None,
             min_tso_segs: 2,
             two_way_handshake: false,
+            fast_open: crate::fastopen::FastOpen {
+                client: false,
+                server: false,
+                client_no_cookie: false,
+                server_no_cookie: false,
+                all_listeners: false,
+            },
+            fast_open_key: None,
+            syn_data: crate::fastopen::SynData::Queue,
         };
         match p {
             Profile::Rfc => rfc,
@@ -436,6 +454,7 @@ impl TcpConfig {
                 rack_rtt: RackRtt::LastInSequence,
                 // net.ipv4.tcp_slow_start_after_idle = 1.
                 idle_restart: IdleRestart::Linux,
+                syn_data: crate::fastopen::SynData::Discard,
                 ..rfc
             },
         }

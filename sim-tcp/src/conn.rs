@@ -290,6 +290,8 @@ pub struct Connection {
     /// (RFC 9293 §3.10.7.2 and §3.10.7.3: "queue them for processing after
     /// the ESTABLISHED state has been reached").
     syn_rest: Option<SynRest>,
+    /// TCP Fast Open (RFC 7413): the option our SYN carries, SYN data.
+    fo: crate::fastopen::FoConn,
 
     // Timers.
     rtx_deadline: Option<SimTime>,
@@ -486,6 +488,7 @@ impl Connection {
             ooo: Reassembly::new(),
             ooo_fin: None,
             syn_rest: None,
+            fo: crate::fastopen::FoConn::default(),
             rtx_deadline: None,
             persist_deadline: None,
             persist_backoff: 0,
@@ -563,6 +566,60 @@ impl Connection {
         c
     }
 
+    /// Active open with TCP Fast Open (RFC 7413 §4.2.1): `bytes` written
+    /// before the SYN, of which the SYN carries up to `fo.syn_data` with
+    /// `fo.syn_option` (a cookie, or an empty option asking for one).
+    pub fn connect_fast_open(
+        cfg: impl Into<Arc<TcpConfig>>,
+        now: SimTime,
+        local_port: u16,
+        remote_port: u16,
+        iss: SeqNum,
+        fo: crate::fastopen::FoConn,
+        bytes: u64,
+    ) -> Self {
+        let mut c = Connection::blank(cfg.into(), local_port, remote_port, iss);
+        c.clock = now;
+        c.rcv_wscale = if c.cfg.window_scaling {
+            wscale_for(c.cfg.wscale_space())
+        } else {
+            0
+        };
+        c.fo = fo;
+        c.fo.syn_data = fo.syn_data.min(bytes.min(u64::from(u32::MAX)) as u32);
+        c.written = bytes;
+        if bytes > 0 && c.cfg.push == PushRule::Writes {
+            c.push.wrote(1 + bytes);
+        }
+        c.set_state(State::SynSent, "connect (Fast Open)");
+        c.transmit(now);
+        c
+    }
+
+    /// Whether this is a server connection made by a Fast Open SYN (it
+    /// can be accepted before the handshake ends, Linux's
+    /// `tcp_fastopen_create_child`).
+    pub fn is_fast_open_child(&self) -> bool {
+        self.fo.child
+    }
+
+    /// Bytes of data our SYN carries (Fast Open client).
+    pub fn fast_open_syn_data(&self) -> u32 {
+        self.fo.syn_data
+    }
+
+    /// The encoding of the cookie request our SYN made, if it was a bare
+    /// request (no data) sent once.
+    pub fn fast_open_request(&self) -> Option<crate::fastopen::FoKind> {
+        let o = self.fo.syn_option?;
+        (o.len == 0 && self.fo.syn_data == 0 && !self.syn_timed_out).then_some(o.kind)
+    }
+
+    /// Our SYN used Fast Open: asked for a cookie, or carried one or data.
+    pub fn used_fast_open(&self) -> bool {
+        self.fo.syn_option.is_some() || self.fo.syn_data > 0
+    }
+
     /// Passive open: a listener received `syn` (RFC 9293 §3.10.7.2, third
     /// check) and answers with a SYN,ACK from `iss`. Returns `None` if
     /// `syn` is not a bare SYN, which a listener must not accept.
@@ -573,6 +630,22 @@ impl Connection {
         remote_port: u16,
         iss: SeqNum,
         syn: &Segment,
+    ) -> Option<Self> {
+        let fo = crate::fastopen::FoConn::default();
+        Self::accept_fast_open(cfg, now, local_port, remote_port, iss, syn, fo)
+    }
+
+    /// Passive open as [`accept`](Self::accept), with the listener's Fast
+    /// Open answer `fo` (`stack.rs` decides it): the option for the
+    /// SYN,ACK, and whether the SYN's data is taken now (`fo.child`).
+    pub fn accept_fast_open(
+        cfg: impl Into<Arc<TcpConfig>>,
+        now: SimTime,
+        local_port: u16,
+        remote_port: u16,
+        iss: SeqNum,
+        syn: &Segment,
+        fo: crate::fastopen::FoConn,
     ) -> Option<Self> {
         if !syn.has(Flags::SYN) || syn.has(Flags::ACK) || syn.has(Flags::RST) {
             return None;
@@ -587,7 +660,24 @@ impl Connection {
         c.snd_wl1 = syn.seq;
         // RFC 9293 §3.10.7.2: "any other control or text should be queued
         // for processing later"; the SYN,ACK acknowledges only the SYN.
+        c.fo = fo;
         c.queue_syn_rest(syn);
+        if fo.child {
+            // RFC 7413 §4.2.2: a valid cookie lets the server take the
+            // SYN's data now and acknowledge it on the SYN,ACK (Linux's
+            // `tcp_fastopen_create_child`); a FIN on it waits.
+            c.set_state(State::SynRcvd, "rcv SYN with Fast Open cookie");
+            if let Some(rest) = c.syn_rest.as_mut()
+                && rest.data.len > 0
+            {
+                let data = rest.data;
+                rest.data.len = 0;
+                c.receive_data(now, 1, data);
+                c.fo.syn_data_acked = true;
+            }
+            c.transmit(now);
+            return Some(c);
+        }
         if c.cfg.two_way_handshake {
             // The teaching contrast: established on the SYN alone. Its
             // SYN,ACK expects no acknowledgment.
@@ -637,11 +727,13 @@ impl Connection {
     /// Holds what the peer's SYN carried besides the SYN.
     fn queue_syn_rest(&mut self, syn: &Segment) {
         let fin = syn.has(Flags::FIN);
-        if syn.data.len > 0 || fin {
-            self.syn_rest = Some(SynRest {
-                data: syn.data,
-                fin,
-            });
+        let mut data = syn.data;
+        if self.cfg.syn_data == crate::fastopen::SynData::Discard && !self.fo.child {
+            // As Linux: only Fast Open takes data on a SYN.
+            data.len = 0;
+        }
+        if data.len > 0 || fin {
+            self.syn_rest = Some(SynRest { data, fin });
         }
     }
 
@@ -865,7 +957,12 @@ impl Connection {
         let options = u8::from(self.ts_on)
             | (u8::from(self.sack_on) << 1)
             | (u8::from(self.peer_wscale) << 2)
-            | (u8::from(self.ecn.on) << 3);
+            | (u8::from(self.ecn.on) << 3)
+            | if self.fo.syn_data_acked {
+                crate::fastopen::TCPI_OPT_SYN_DATA
+            } else {
+                0
+            };
         TcpInfo {
             state,
             ca_state,
@@ -1131,7 +1228,7 @@ impl Connection {
         let end = from + u64::from(len) + u64::from(syn) + u64::from(fin);
         let probe = self.probed == Some(from);
         let retransmission = from < self.snd_max && (len > 0 || syn || fin) && !probe;
-        if len > 0 && self.pushes(from + u64::from(syn), len, retransmission) {
+        if len > 0 && !syn && self.pushes(from + u64::from(syn), len, retransmission) {
             flags = flags | Flags::PSH;
         }
         if probe && len > 1 {
@@ -1164,6 +1261,14 @@ impl Connection {
             // the SYN offered.
             sack_permitted: syn && self.cfg.sack && (!self.passive || self.peer_sack_ok),
             timestamps: self.timestamps_option(syn, synchronized),
+            // Linux drops the option from retransmitted SYNs and SYN,ACKs
+            // (`tcp_send_syn_data` clears the cookie; `tcp_rtx_synack`
+            // passes none).
+            fast_open: if syn && !retransmission {
+                self.fo.syn_option
+            } else {
+                None
+            },
             sack: if synchronized && self.sack_on {
                 self.sack_blocks()
             } else {
@@ -1284,7 +1389,10 @@ impl Connection {
             None => u64::MAX,
         };
         let segs = crate::tso::quota(cwnd_segs, room.div_ceil(mss), auto);
-        let rwnd_room = (self.snd_una + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
+        // `max(1)`: a Fast Open child's unacknowledged SYN does not count
+        // against the peer's window (Linux starts its `snd_una` past it).
+        let rwnd_room =
+            (self.snd_una.max(1) + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
         let mut bytes = (segs * mss)
             .min(self.sendable_end().saturating_sub(self.snd_nxt))
             .min(rwnd_room);
@@ -1388,11 +1496,23 @@ impl Connection {
     fn transmit(&mut self, now: SimTime) {
         match self.state {
             State::Closed | State::Listen | State::TimeWait => {}
+            // RFC 7413 §4.2.2: a Fast Open server may send data before
+            // the handshake completes (Linux lets a child write in
+            // SYN_RCVD).
+            State::SynRcvd if self.fo.child && self.snd_nxt > 0 => self.transmit_data(now),
             State::SynSent | State::SynRcvd => {
                 if self.snd_nxt == 0 {
                     let timed = self.snd_max == 0;
-                    self.emit(0, 0, true, false);
-                    self.snd_nxt = 1;
+                    // RFC 7413 §4.2.1: the first SYN may carry data; a
+                    // retransmitted one does not (Linux resends the bare
+                    // SYN, its data queued behind).
+                    let data = if timed && self.state == State::SynSent {
+                        self.fo.syn_data
+                    } else {
+                        0
+                    };
+                    self.emit(0, data, true, false);
+                    self.snd_nxt = 1 + u64::from(data);
                     if timed {
                         self.timed = Some((1, now));
                     }
@@ -1663,7 +1783,10 @@ impl Connection {
     fn send_next(&mut self, now: SimTime, room: u64, in_flight: u64) -> bool {
         let data_end = 1 + self.written;
         let avail = self.sendable_end().saturating_sub(self.snd_nxt);
-        let rwnd_room = (self.snd_una + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
+        // `max(1)`: a Fast Open child's unacknowledged SYN does not count
+        // against the peer's window (Linux starts its `snd_una` past it).
+        let rwnd_room =
+            (self.snd_una.max(1) + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
         let usable = rwnd_room.min(room);
         let mss = u64::from(self.eff_mss);
         let len = avail.min(usable).min(mss);
@@ -2379,7 +2502,13 @@ impl Connection {
         self.snd_wl1 = seg.seq;
         self.snd_wl2 = seg.ack;
         if ack_ok {
-            self.snd_una = 1;
+            // RFC 7413 §4.2.1: the SYN,ACK may acknowledge all, some or
+            // none of the SYN's data; what it leaves is sent again after
+            // the handshake, as Linux's `tcp_rcv_fastopen_synack` does.
+            let acked = u64::from(seg.ack.0.wrapping_sub(self.iss.0)).min(self.snd_max);
+            self.snd_una = acked.max(1);
+            self.fo.syn_data_acked = self.fo.syn_data > 0 && acked == self.snd_max;
+            self.snd_nxt = self.snd_una;
             self.take_rtt_sample(now, 1);
             self.rtx_deadline = None;
             self.retries = 0;
@@ -2524,6 +2653,12 @@ impl Connection {
                 return;
             }
             match self.state {
+                // A Fast Open child may already be accepted and read: it
+                // is reset like an established connection (Linux).
+                State::SynRcvd if self.fo.child => {
+                    self.events.push_back(Event::Reset);
+                    self.set_state(State::Closed, "rcv RST");
+                }
                 State::SynRcvd if self.passive => self.set_state(State::Listen, "rcv RST"),
                 State::SynRcvd => {
                     self.events.push_back(Event::ConnectFailed("refused"));

@@ -35,6 +35,7 @@ pub mod conn;
 pub mod cookie;
 mod cwnd_use;
 pub mod ecn;
+pub mod fastopen;
 mod idle;
 pub mod info;
 pub mod pacing;

@@ -143,6 +143,8 @@ pub struct Segment {
     /// SACK option blocks (RFC 2018 §3; the first may be a D-SACK block,
     /// RFC 2883 §4).
     pub sack: SackBlocks,
+    /// Fast Open option (RFC 7413 §4.1.1; SYN and SYN,ACK only).
+    pub fast_open: Option<crate::fastopen::FoOption>,
     /// Application data.
     pub data: Data,
     /// The ECN field of the IP header around it (RFC 3168 §5): set by the
@@ -245,7 +247,8 @@ impl Segment {
         } else {
             4 + 8 * self.sack.len() as u32
         };
-        mss + ts_sack_ok + wscale + sack
+        let fo = self.fast_open.map_or(0, |o| o.wire_len());
+        mss + ts_sack_ok + wscale + sack + fo
     }
 
     /// Size on the wire: IPv4 and TCP headers, options and data.

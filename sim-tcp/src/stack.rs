@@ -73,6 +73,11 @@ struct Listener {
     backlog: u32,
     half_open: u32,
     cfg: Arc<TcpConfig>,
+    /// The `TCP_FASTOPEN` queue length; 0: no Fast Open on this listener
+    /// unless every listener has it.
+    fastopen_qlen: u32,
+    /// Its own Fast Open key (`TCP_FASTOPEN_KEY`), else the stack's.
+    fastopen_key: Option<crate::fastopen::Key>,
 }
 
 #[derive(Debug)]
@@ -106,6 +111,8 @@ pub struct TcpStack {
     /// Connections ever opened.
     opened: u64,
     cookies: CookieJar,
+    /// TCP Fast Open: key, addresses, cookie cache (`fastopen.rs`).
+    fo: crate::fastopen::StackFo,
 }
 
 const FIRST_EPHEMERAL: u16 = 49_152;
@@ -116,6 +123,10 @@ impl TcpStack {
     pub fn new(mut cfg: TcpConfig, mut isn: RngStream, pinned_iss: Option<u32>) -> Self {
         let secret = isn.next_u64();
         let cookies = CookieJar::new(secret);
+        let mut fo = crate::fastopen::StackFo::new(secret);
+        if let Some(k) = cfg.fast_open_key {
+            fo.key = k;
+        }
         // One timestamp offset for the host, as Linux keeps one per address
         // pair (`secure_tcp_ts_off`): TSvals rise across incarnations of a
         // 4-tuple, so a reopening SYN is not refused by PAWS. Taken from
@@ -129,6 +140,7 @@ impl TcpStack {
         };
         TcpStack {
             cookies,
+            fo,
             cfg: Arc::new(cfg),
             isn,
             pinned_iss,
@@ -172,8 +184,138 @@ impl TcpStack {
                 backlog: backlog.max(1),
                 half_open: 0,
                 cfg,
+                fastopen_qlen: 0,
+                fastopen_key: None,
             },
         );
+    }
+
+    /// Stops listening on `port` (the listening socket is closed). Its
+    /// connections still in the handshake are dropped without a word, as
+    /// Linux drops its request sockets (`inet_csk_listen_stop`); Fast Open
+    /// children, which already hold data, are left to the caller, which
+    /// knows which were accepted.
+    pub fn close_listener(&mut self, port: u16) {
+        self.listeners.remove(&port);
+        for i in 0..self.slots.len() {
+            let drop = self.slots[i].as_ref().is_some_and(|s| {
+                s.half_open_of == Some(port)
+                    && s.conn.state() == State::SynRcvd
+                    && !s.conn.is_fast_open_child()
+            });
+            if drop {
+                self.forget(ConnId(i as u32));
+            }
+        }
+    }
+
+    /// Gives the listener on `port` a Fast Open queue of `qlen` (the
+    /// `TCP_FASTOPEN` socket option); 0 turns Fast Open off for it.
+    pub fn set_fast_open_queue(&mut self, port: u16, qlen: u32) {
+        if let Some(l) = self.listeners.get_mut(&port) {
+            l.fastopen_qlen = qlen;
+        }
+    }
+
+    /// Changes the Fast Open settings of the whole stack (a
+    /// `net.ipv4.tcp_fastopen` write).
+    pub fn set_fast_open(&mut self, fo: crate::fastopen::FastOpen) {
+        Arc::make_mut(&mut self.cfg).fast_open = fo;
+    }
+
+    /// Sets how many times the next connections opened retransmit their
+    /// SYN (a socket's `TCP_SYNCNT` is set by setting this around its
+    /// `connect`: a connection keeps the settings it was made with).
+    /// Returns the previous count.
+    pub fn set_syn_retries(&mut self, n: u32) -> u32 {
+        std::mem::replace(&mut Arc::make_mut(&mut self.cfg).syn_retries, n)
+    }
+
+    /// Client Fast Open is on (`tcp_fastopen` & 1).
+    pub fn fast_open_client(&self) -> bool {
+        self.cfg.fast_open.client
+    }
+
+    /// Whether a connection to `remote` would send data on its SYN now
+    /// (client Fast Open on, and a cookie cached or none needed): Linux's
+    /// `tcp_fastopen_defer_connect` then lets `connect()` return at once.
+    pub fn fast_open_ready(&self, remote: NodeId) -> bool {
+        let fo = self.cfg.fast_open;
+        fo.client && (fo.client_no_cookie || self.fo.cache.get(remote).cookie.is_some())
+    }
+
+    /// Forgets the Fast Open cookies learnt (`ip tcp_metrics flush`).
+    pub fn flush_fast_open_cache(&mut self) {
+        self.fo.cache.clear();
+    }
+
+    /// Gives the listener on `port` its own Fast Open key (the
+    /// `TCP_FASTOPEN_KEY` socket option).
+    pub fn set_listener_fast_open_key(&mut self, port: u16, key: crate::fastopen::Key) {
+        if let Some(l) = self.listeners.get_mut(&port) {
+            l.fastopen_key = Some(key);
+        }
+    }
+
+    /// Sets the Fast Open server key (`tcp_fastopen_key`).
+    pub fn set_fast_open_key(&mut self, key: crate::fastopen::Key) {
+        self.fo.key = key;
+    }
+
+    /// The addresses Fast Open cookies are made from: ours, and a peer's.
+    pub fn set_fast_open_addrs(&mut self, local: [u8; 4], peer: NodeId, peer_addr: [u8; 4]) {
+        self.fo.local_addr = local;
+        self.fo.peer_addrs.insert(peer, peer_addr);
+    }
+
+    /// Opens a connection like [`try_connect`](Self::try_connect) with
+    /// `bytes` written before the SYN (`sendto(MSG_FASTOPEN)`,
+    /// `TCP_FASTOPEN_CONNECT`; all of them if `whole`, else only what the
+    /// SYN can carry): the SYN carries a cookie and data if the
+    /// stack holds a cookie for `remote` and client Fast Open is on
+    /// (RFC 7413 §4.2.1), else asks for a cookie. Returns the connection
+    /// and how many bytes its SYN carries.
+    pub fn connect_fast_open(
+        &mut self,
+        now: SimTime,
+        remote: NodeId,
+        remote_port: u16,
+        local_port: Option<u16>,
+        bytes: u64,
+        whole: bool,
+    ) -> Option<(ConnId, u32)> {
+        let local_port = match local_port {
+            Some(p) => p,
+            None => self.ephemeral_port(remote, remote_port)?,
+        };
+        let quad = Quad {
+            local_port,
+            remote,
+            remote_port,
+        };
+        if self.by_quad.contains_key(&quad) {
+            return None;
+        }
+        let iss = self.iss();
+        let fo = self.fo.client_syn(self.cfg.fast_open, remote, self.cfg.mss);
+        // A non-blocking sender queues only what the SYN carries (Linux's
+        // `tcp_sendmsg_fastopen` returns that count).
+        let bytes = if whole {
+            bytes
+        } else {
+            bytes.min(u64::from(fo.syn_data))
+        };
+        let conn = Connection::connect_fast_open(
+            self.cfg.clone(),
+            now,
+            local_port,
+            remote_port,
+            iss,
+            fo,
+            bytes,
+        );
+        let syn_data = conn.fast_open_syn_data();
+        Some((self.insert(quad, conn, None), syn_data))
     }
 
     /// Opens a connection to `remote:remote_port` from `local_port` (an
@@ -377,6 +519,17 @@ impl TcpStack {
             remote_port: seg.src_port,
         };
         if let Some(&id) = self.by_quad.get(&quad) {
+            if seg.has(Flags::SYN)
+                && seg.has(Flags::ACK)
+                && self
+                    .conn(id)
+                    .is_some_and(|c| c.state() == State::SynSent && c.used_fast_open())
+            {
+                // RFC 7413 §4.1.3: the client keeps the server's cookie
+                // (and MSS) for its next connections.
+                let asked = self.conn(id).and_then(|c| c.fast_open_request());
+                self.fo.cache.learn(from, seg.mss, seg.fast_open, asked);
+            }
             let reopen = self.conn(id).and_then(|c| c.reopen_iss(seg));
             match reopen {
                 Some(iss) if self.listeners.contains_key(&seg.dst_port) => {
@@ -473,8 +626,15 @@ impl TcpStack {
             return;
         }
         let cfg = l.cfg.clone();
+        let fo_cfg = self.cfg.fast_open;
+        let fo_queue = l.fastopen_qlen > 0 || fo_cfg.all_listeners;
+        let fo = self
+            .fo
+            .answer_syn(fo_cfg, fo_queue, l.fastopen_key, from, seg);
         let iss = iss.unwrap_or_else(|| self.iss());
-        let Some(conn) = Connection::accept(cfg, now, seg.dst_port, seg.src_port, iss, seg) else {
+        let Some(conn) =
+            Connection::accept_fast_open(cfg, now, seg.dst_port, seg.src_port, iss, seg, fo)
+        else {
             return;
         };
         if let Some(l) = self.listeners.get_mut(&seg.dst_port) {

@@ -64,6 +64,7 @@ fn hostile(r: &mut RngStream, last: Option<&Segment>) -> Segment {
             None
         },
         sack_permitted: r.chance(0.5),
+        fast_open: None,
         ecn: pick(
             r,
             &[
@@ -99,6 +100,17 @@ fn hostile(r: &mut RngStream, last: Option<&Segment>) -> Segment {
             len: pick(r, &[0, 0, 1, 1460, 65_535, u32::MAX - 1, u32::MAX]),
         },
     };
+    // Fast Open options of every length, valid or not (RFC 7413 §4.1.1).
+    if r.chance(0.3) {
+        let len = pick(r, &[0, 2, 3, 4, 8, 9, 16, 18, 36]);
+        let cookie: Vec<u8> = (0..len).map(|_| r.next_u32() as u8).collect();
+        let kind = if r.chance(0.5) {
+            sim_tcp::fastopen::FoKind::Rfc
+        } else {
+            sim_tcp::fastopen::FoKind::Exp
+        };
+        s.fast_open = Some(sim_tcp::fastopen::FoOption::with_cookie(kind, &cookie));
+    }
     // Answer what the stack said, so established states are reached too.
     if let Some(l) = last
         && r.chance(0.5)
@@ -116,15 +128,23 @@ fn hostile(r: &mut RngStream, last: Option<&Segment>) -> Segment {
 }
 
 fn fuzz(cases: u64, seed: u64) {
+    fuzz_with(TcpConfig::default(), cases, seed);
+}
+
+fn fuzz_with(cfg: TcpConfig, cases: u64, seed: u64) {
     let mut r = RngStream::derive(seed, "fuzz-segments");
     let mut now = SimTime::ZERO;
-    let mut stack = TcpStack::new(TcpConfig::default(), RngStream::derive(seed, "isn"), None);
+    let mut stack = TcpStack::new(cfg.clone(), RngStream::derive(seed, "isn"), None);
     stack.listen(80, 4);
     let mut last: Option<Segment> = None;
     let mut timers = Vec::new();
     for case in 0..cases {
         now += SimDuration::from_micros(r.below(500_000));
         match r.below(10) {
+            0 if cfg.fast_open.client && r.chance(0.5) => {
+                let bytes = pick(&mut r, &[0, 1, 1460, 100_000]);
+                let _ = stack.connect_fast_open(now, PEER, 4000, None, bytes, r.chance(0.5));
+            }
             0 => {
                 let _ = stack.try_connect(now, PEER, 4000, None);
             }
@@ -166,7 +186,7 @@ fn fuzz(cases: u64, seed: u64) {
         }
         if case % 5_000 == 4_999 {
             // A fresh stack now and then, so early states come round again.
-            stack = TcpStack::new(TcpConfig::default(), RngStream::derive(case, "isn"), None);
+            stack = TcpStack::new(cfg.clone(), RngStream::derive(case, "isn"), None);
             stack.listen(80, 4);
             timers.clear();
             last = None;
@@ -177,6 +197,14 @@ fn fuzz(cases: u64, seed: u64) {
 #[test]
 fn hostile_segments_never_panic_the_stack() {
     fuzz(20_000, 13);
+}
+
+#[test]
+fn hostile_fast_open_segments_never_panic_the_stack() {
+    let mut cfg = TcpConfig::profile(sim_tcp::Profile::Linux);
+    // Client, server, cookie-less server and every listener.
+    cfg.fast_open = sim_tcp::fastopen::FastOpen::from_sysctl(0x603);
+    fuzz_with(cfg, 20_000, 7);
 }
 
 #[test]

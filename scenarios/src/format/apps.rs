@@ -580,6 +580,12 @@ pub struct TcpSpec {
     /// prevents.
     #[serde(default)]
     pub two_way_handshake: Option<bool>,
+    /// TCP Fast Open (RFC 7413; default off): a client sends its `send`
+    /// bytes on the SYN once a server gave it a cookie (its first
+    /// connection asks for one); a listener takes data on SYNs that carry
+    /// its cookie. Cookies persist across the application's connections.
+    #[serde(default)]
+    pub fast_open: Option<bool>,
     /// Run TLS over every connection: the client sends a request and the
     /// server answers, both encrypted (`send` must then be absent).
     #[serde(default)]

@@ -366,6 +366,7 @@ fn injection(inj: &InjectSpec, path: &str, topology: &Topology) -> Result<Inject
             ecr: ts.ecr,
         }),
         sack: Default::default(),
+        fast_open: None,
         ecn: sim_core::Ecn::NotEct,
         data: sim_tcp::Data {
             offset: t.off.unwrap_or(0),

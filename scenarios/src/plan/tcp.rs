@@ -422,6 +422,22 @@ fn listener_settings(t: &TcpSpec, path: &str, cfg: &mut TcpConfig) -> Result<(),
         }
         cfg.syn_cookies = b;
     }
+    if t.fast_open == Some(true) {
+        // A client uses it on connect (`MSG_FASTOPEN`), a listener on
+        // every SYN (as if it set `TCP_FASTOPEN` with its backlog).
+        cfg.fast_open = sim_tcp::fastopen::FastOpen {
+            client: t.connect.is_some(),
+            server: t.listen.is_some(),
+            all_listeners: t.listen.is_some(),
+            ..sim_tcp::fastopen::FastOpen::default()
+        };
+        if t.tls.is_some() || t.http.is_some() {
+            return Err(InputError::at(
+                format!("{path}.fast_open"),
+                "Fast Open carries `send` bytes on the SYN: a plain TCP application only",
+            ));
+        }
+    }
     if let Some(b) = t.two_way_handshake {
         if t.listen.is_none() {
             return Err(InputError::at(

@@ -42,6 +42,9 @@ pub(super) struct ConnApp {
     pub(super) relay_request: Option<Vec<u8>>,
     /// A relay's upstream connection still owes its response.
     pub(super) relay_pending: bool,
+    /// Client: its `send` bytes were written before the SYN (TCP Fast
+    /// Open), not on `Connected`.
+    pub(super) sent_on_syn: bool,
 }
 
 /// Per-connection application state, indexed by connection id.

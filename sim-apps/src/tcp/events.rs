@@ -111,7 +111,11 @@ impl TcpHost {
                 if self.app.send > 0 {
                     totals.written += self.app.send;
                     let n = self.app.send;
-                    self.stack().send(now, id, n);
+                    // With Fast Open the bytes were written before the SYN.
+                    let on_syn = self.conns.get(id).is_some_and(|c| c.sent_on_syn);
+                    if !on_syn {
+                        self.stack().send(now, id, n);
+                    }
                 }
                 if self.app.close_after_send {
                     self.stack().close(now, id);

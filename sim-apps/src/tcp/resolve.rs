@@ -148,15 +148,53 @@ impl TcpHost {
             return;
         }
         let conn = match self.local_port(local_port, remote, port) {
-            Some(local_port) => self.stack().try_connect(now, remote, port, local_port),
+            Some(local_port) => self.dial(now, remote, port, local_port),
             None => None,
         };
         match conn {
-            Some(id) => self.open(cx, id, started, requests),
+            Some((id, on_syn)) => self.open_dialed(cx, id, on_syn, started, requests),
             None => {
                 self.dialer.port_wait_freed = self.stack().freed();
                 self.dialer.port_wait.push_back((remote, started, requests));
             }
+        }
+    }
+
+    /// Opens a connection; with client Fast Open (RFC 7413 §4.2.1) the
+    /// application's `send` bytes are written before the SYN, which
+    /// carries them if the stack holds a cookie for `remote`. True in the
+    /// second place if they were.
+    fn dial(
+        &mut self,
+        now: SimTime,
+        remote: NodeId,
+        port: u16,
+        local_port: Option<u16>,
+    ) -> Option<(sim_tcp::stack::ConnId, bool)> {
+        let n = self.app.send;
+        if n > 0 && self.stack().fast_open_client() {
+            return self
+                .stack()
+                .connect_fast_open(now, remote, port, local_port, n, true)
+                .map(|(id, _)| (id, true));
+        }
+        self.stack()
+            .try_connect(now, remote, port, local_port)
+            .map(|id| (id, false))
+    }
+
+    /// [`open`](Self::open) for a connection [`dial`](Self::dial) made.
+    fn open_dialed(
+        &mut self,
+        cx: &mut Context<'_, Wire>,
+        id: sim_tcp::stack::ConnId,
+        on_syn: bool,
+        started: SimTime,
+        requests: Option<u64>,
+    ) {
+        self.open(cx, id, started, requests);
+        if let Some(c) = self.conns.get_mut(id) {
+            c.sent_on_syn = on_syn;
         }
     }
 
@@ -210,13 +248,13 @@ impl TcpHost {
         let mut any = false;
         while let Some(&(remote, started, requests)) = self.dialer.port_wait.front() {
             let conn = match self.local_port(local_port, remote, port) {
-                Some(local_port) => self.stack().try_connect(now, remote, port, local_port),
+                Some(local_port) => self.dial(now, remote, port, local_port),
                 None => None,
             };
             match conn {
-                Some(id) => {
+                Some((id, on_syn)) => {
                     self.dialer.port_wait.pop_front();
-                    self.open(cx, id, started, requests);
+                    self.open_dialed(cx, id, on_syn, started, requests);
                     any = true;
                 }
                 None => {
