@@ -76,6 +76,7 @@ const POLLOUT: i64 = 0x4;
 const POLLERR: i64 = 0x8;
 const POLLHUP: i64 = 0x10;
 const POLLRDHUP: i64 = 0x2000;
+const MSG_EOR: i64 = 0x80;
 
 fn symbol(w: &str) -> Option<i64> {
     Some(match w {
@@ -94,6 +95,7 @@ fn symbol(w: &str) -> Option<i64> {
         "ETIMEDOUT" => 110,
         "EPIPE" => 32,
         "MSG_DONTWAIT" => 0x40,
+        "MSG_EOR" => MSG_EOR,
         _ => return None,
     })
 }
@@ -394,7 +396,12 @@ impl Runner {
             }
             ("write" | "send", Kind::Conn(id)) => {
                 let len = arg(call, 2)?.unwrap_or(0);
-                if call.name == "send" && arg(call, 3)?.unwrap_or(0) != 0 {
+                let flags = if call.name == "send" {
+                    arg(call, 3)?.unwrap_or(0)
+                } else {
+                    0
+                };
+                if flags & !MSG_EOR != 0 {
                     return skip("send() flags not modelled");
                 }
                 self.sockets.last_conn = Some(id);
@@ -409,7 +416,11 @@ impl Runner {
                     return would_block(s);
                 }
                 let now = self.now;
-                self.stack().send(now, id, len as u64);
+                if flags & MSG_EOR != 0 {
+                    self.stack().send_record(now, id, len as u64);
+                } else {
+                    self.stack().send(now, id, len as u64);
+                }
                 self.drain()?;
                 Ok(Call::Done(len, None))
             }

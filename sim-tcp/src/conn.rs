@@ -258,6 +258,8 @@ pub struct Connection {
     written: u64,
     /// Where the writes ended, for PSH under [`PushRule::Writes`].
     push: crate::push::PushMarks,
+    /// Where `MSG_EOR` writes ended: no segment crosses one (`records.rs`).
+    records: crate::records::Records,
     /// The TSO chunk new data is being sent in (`tso.rs`).
     chunk: crate::tso::Chunk,
     /// How much of its window the sender used (`cwnd_limited_growth`).
@@ -457,6 +459,7 @@ impl Connection {
             peer_wscale: false,
             written: 0,
             push: crate::push::PushMarks::default(),
+            records: crate::records::Records::default(),
             chunk: crate::tso::Chunk::default(),
             cwnd_use: crate::cwnd_use::CwndUse::default(),
             fin_queued: false,
@@ -1578,7 +1581,12 @@ impl Connection {
         let rwnd_room = (self.snd_una + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
         let usable = rwnd_room.min(room);
         let mss = u64::from(self.eff_mss);
-        let len = avail.min(usable).min(mss);
+        let uncut = avail.min(usable).min(mss);
+        let len = self.records.cut(self.snd_nxt, uncut);
+        // A segment cut short by a record's end is a whole buffer that is
+        // not the queue's tail: Linux sends it without Nagle's test
+        // (`records.rs`).
+        let record_end = len < uncut;
         // The FIN rides on the segment that reaches its index (again, after
         // a timeout rewinds SND.NXT), if the peer's window is open.
         let fin_here = self.fin_queued && self.snd_nxt + len == data_end && self.snd_wnd > 0;
@@ -1599,7 +1607,7 @@ impl Connection {
                     // only while an earlier short segment is unacknowledged.
                     NagleRule::Minshall => self.snd_sml > self.snd_una,
                 };
-            if !(full || (all && !nagle_holds) || half_window || retransmitting) {
+            if !(full || (all && !nagle_holds) || half_window || retransmitting || record_end) {
                 return false;
             }
             let from = self.snd_nxt;
@@ -1730,7 +1738,10 @@ impl Connection {
         let len = end
             .min(data_end)
             .saturating_sub(from)
-            .min(u64::from(self.eff_mss)) as u32;
+            .min(u64::from(self.eff_mss));
+        // Linux never merges buffers across a record's end for a
+        // retransmission (`tcp_collapse_retrans`).
+        let len = self.records.cut(from, len) as u32;
         let fin = self.fin_sent()
             && from + u64::from(len) == self.fin_index()
             && end > from + u64::from(len);
@@ -1756,6 +1767,17 @@ impl Connection {
     /// Queues `bytes` more application bytes (RFC 9293 §3.10.2). Returns
     /// false, queuing nothing, if the connection can no longer send.
     pub fn send(&mut self, now: SimTime, bytes: u64) -> bool {
+        self.write(now, bytes, false)
+    }
+
+    /// Queues `bytes` as [`send`](Self::send) does, ending a record after
+    /// them (`send(..., MSG_EOR)`): later data never shares a segment
+    /// with this write's last byte (`records.rs`).
+    pub fn send_record(&mut self, now: SimTime, bytes: u64) -> bool {
+        self.write(now, bytes, true)
+    }
+
+    fn write(&mut self, now: SimTime, bytes: u64, eor: bool) -> bool {
         self.clock = now;
         let open = matches!(
             self.state,
@@ -1767,6 +1789,10 @@ impl Connection {
         self.written += bytes;
         if bytes > 0 && self.cfg.push == PushRule::Writes {
             self.push.wrote(1 + self.written);
+        }
+        if eor {
+            self.records.acked(self.snd_una);
+            self.records.end_at(1 + self.written);
         }
         self.transmit(now);
         true
@@ -2136,6 +2162,7 @@ impl Connection {
             let len = avail
                 .min(u64::from(self.snd_wnd))
                 .min(u64::from(self.eff_mss));
+            let len = self.records.cut(from, len);
             if self.timed.is_none() && from >= self.snd_max {
                 self.timed = Some((from + len, now));
             }

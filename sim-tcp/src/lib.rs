@@ -40,6 +40,7 @@ pub mod pacing;
 mod push;
 pub mod rate;
 pub mod reassembly;
+mod records;
 pub mod rtt;
 pub mod scoreboard;
 pub mod segment;

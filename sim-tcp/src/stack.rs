@@ -329,6 +329,13 @@ impl TcpStack {
         });
     }
 
+    /// The application wrote `bytes` ending a record (`MSG_EOR`).
+    pub fn send_record(&mut self, now: SimTime, id: ConnId, bytes: u64) {
+        self.with_conn(id, |c| {
+            c.send_record(now, bytes);
+        });
+    }
+
     /// The application read `bytes`.
     pub fn read(&mut self, now: SimTime, id: ConnId, bytes: u64) {
         self.with_conn(id, |c| c.read(now, bytes));
