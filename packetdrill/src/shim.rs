@@ -759,12 +759,11 @@ fn sysctl(cfg: &mut TcpConfig, key: &str, v: &str) -> Step {
                 return unmodelled();
             }
         }
-        // The model's TSO chunks start from Linux's default minimum.
-        "tcp_min_tso_segs" => {
-            if n()? != 2 {
-                return unmodelled();
-            }
-        }
+        // Linux takes 1 to 255 (a u8 with a minimum of 1).
+        "tcp_min_tso_segs" => match n()? {
+            v @ 1..=255 => cfg.min_tso_segs = v as u32,
+            _ => return unmodelled(),
+        },
         // Settings with no effect on what the model does: the send buffer
         // is unlimited, the model sends whole chunks at once (no TSO
         // deferral), FACK is gone from Linux, AccECN is not negotiated (its

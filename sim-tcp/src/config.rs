@@ -187,6 +187,11 @@ pub struct TcpConfig {
     /// buffer (`tcp_sndbuf_expand`: about twice cwnd, up to `tcp_wmem[2]`
     /// = 4 MiB) amounts to for a bulk sender, since cwnd binds first.
     pub snd_buf: Option<u32>,
+    /// The fewest segments a TSO chunk is autosized to (Linux's
+    /// `tcp_min_tso_segs`, default 2; `tso.rs`). The model sends
+    /// segments one by one: the chunk only decides which segment ends it
+    /// with PSH under [`PushRule::Writes`].
+    pub min_tso_segs: u32,
     /// Announce and accept window scaling (RFC 7323).
     pub window_scaling: bool,
     /// RTO before any RTT sample (RFC 6298 §2.1: 1 s).
@@ -311,6 +316,7 @@ impl TcpConfig {
             rcv_buf: 65_535,
             rcv_buf_max: None,
             snd_buf: None,
+            min_tso_segs: 2,
             window_scaling: true,
             initial_rto: SimDuration::from_secs(1),
             min_rto: SimDuration::from_secs(1),

@@ -1195,7 +1195,12 @@ impl Connection {
             u64::from(self.cc.ssthresh()),
             srtt,
         ) {
-            Some(rate) => crate::tso::autosize(rate, self.rack.min_rtt.or(srtt), mss),
+            Some(rate) => crate::tso::autosize(
+                rate,
+                self.rack.min_rtt.or(srtt),
+                mss,
+                u64::from(self.cfg.min_tso_segs.max(1)),
+            ),
             // No RTT yet: Linux's rate is unbounded, the chunk the largest.
             None => u64::MAX,
         };

@@ -16,8 +16,6 @@ use sim_core::SimDuration;
 
 /// Linux's `sk_gso_max_size`: the largest chunk in bytes.
 const GSO_MAX_SIZE: u64 = 65_536;
-/// `tcp_min_tso_segs`.
-const MIN_TSO_SEGS: u64 = 2;
 /// `sk_pacing_shift`: a chunk holds about 1 ms (2^-10 s) at the pacing
 /// rate.
 const PACING_SHIFT: u32 = 10;
@@ -65,8 +63,14 @@ impl Chunk {
 
 /// `tcp_tso_autosize`: the segments of one chunk at `pacing_rate` bytes/s
 /// (Linux computes the rate whether or not it paces), more on a path
-/// whose minimum RTT is a few milliseconds or less.
-pub(crate) fn autosize(pacing_rate: u64, min_rtt: Option<SimDuration>, mss: u64) -> u64 {
+/// whose minimum RTT is a few milliseconds or less, and never fewer than
+/// `min_segs` (`tcp_min_tso_segs`).
+pub(crate) fn autosize(
+    pacing_rate: u64,
+    min_rtt: Option<SimDuration>,
+    mss: u64,
+    min_segs: u64,
+) -> u64 {
     let mut bytes = pacing_rate >> PACING_SHIFT;
     if let Some(rtt) = min_rtt {
         let r = (rtt.as_nanos() / 1_000) >> TSO_RTT_LOG;
@@ -74,7 +78,7 @@ pub(crate) fn autosize(pacing_rate: u64, min_rtt: Option<SimDuration>, mss: u64)
             bytes += GSO_MAX_SIZE >> r;
         }
     }
-    (bytes.min(GSO_MAX_SIZE) / mss.max(1)).max(MIN_TSO_SEGS)
+    (bytes.min(GSO_MAX_SIZE) / mss.max(1)).max(min_segs)
 }
 
 /// `tcp_cwnd_test` with the autosize cap: segments the next chunk may
@@ -104,12 +108,17 @@ mod tests {
         // 10 segments of 1,000 bytes over 100 ms at twice the rate in slow
         // start: 200 kB/s, 195 bytes a millisecond: the minimum, 2.
         assert_eq!(
-            autosize(200_000, Some(SimDuration::from_millis(100)), 1_000),
+            autosize(200_000, Some(SimDuration::from_millis(100)), 1_000, 2),
             2
+        );
+        // A larger minimum (`tcp_min_tso_segs` = 10) binds instead.
+        assert_eq!(
+            autosize(200_000, Some(SimDuration::from_millis(100)), 1_000, 10),
+            10
         );
         // 1 ms of minimum RTT adds 64 KiB >> 1.
         assert_eq!(
-            autosize(200_000, Some(SimDuration::from_millis(1)), 1_000),
+            autosize(200_000, Some(SimDuration::from_millis(1)), 1_000, 2),
             32
         );
         // Half of cwnd at most, and what cwnd leaves.
