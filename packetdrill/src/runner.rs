@@ -152,6 +152,10 @@ pub(crate) struct ConnState {
     pub read_shut: bool,
     /// The stack forgot it.
     pub gone: bool,
+    /// `TCP_NOTSENT_LOWAT` as set on the socket (0: the sysctl's).
+    pub notsent_lowat: u32,
+    /// Bytes a blocked write() has had taken so far.
+    pub write_taken: Option<u64>,
 }
 
 pub(crate) struct Runner {

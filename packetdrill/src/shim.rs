@@ -293,6 +293,7 @@ impl Runner {
                     _ if self.stack.is_none() => match o {
                         SockOpt::NoDelay(on) => self.cfg.nagle = !on,
                         SockOpt::SendBuffer(b) => self.cfg.snd_buf = b,
+                        SockOpt::NotSentLowat(b) => self.cfg.notsent_lowat = b,
                     },
                     _ => {
                         return skip(format!(
@@ -300,6 +301,27 @@ impl Runner {
                         ));
                     }
                 }
+                Ok(Call::Done(0, None))
+            }
+            ("TCP_NOTSENT_LOWAT", Some(v)) => {
+                let Some(Kind::Conn(id)) = kind else {
+                    return skip(
+                        "setsockopt TCP_NOTSENT_LOWAT before a connection (the model's options are per connection)",
+                    );
+                };
+                // Linux keeps the int as a u32; 0 means the sysctl's value
+                // (`tcp_notsent_lowat`).
+                let raw = v as i32 as u32;
+                let lowat = if raw == 0 {
+                    self.cfg.notsent_lowat
+                } else {
+                    Some(raw)
+                };
+                self.conns.entry(id).or_default().notsent_lowat = raw;
+                let now = self.now;
+                self.stack()
+                    .set_option(now, id, SockOpt::NotSentLowat(lowat));
+                self.drain()?;
                 Ok(Call::Done(0, None))
             }
             ("TCP_MAXSEG", Some(v)) if self.stack.is_none() => {
@@ -330,6 +352,24 @@ impl Runner {
                 e.and_then(symbol).unwrap_or(0)
             }
             ("SO_ERROR", _) => 0,
+            ("TCP_NOTSENT_LOWAT", Some(Kind::Conn(id))) => {
+                i64::from(self.conns.get(&id).map_or(0, |st| st.notsent_lowat))
+            }
+            // What setsockopt set (already doubled); Linux's own size,
+            // grown with cwnd (`tcp_sndbuf_expand`), is not modelled.
+            ("SO_SNDBUF", Some(Kind::Conn(id))) => match self
+                .stack
+                .as_ref()
+                .and_then(|st| st.conn(id))
+                .and_then(|c| c.config().snd_buf)
+            {
+                Some(b) => i64::from(b),
+                None => {
+                    return skip(
+                        "getsockopt SO_SNDBUF of a buffer Linux sizes itself (tcp_sndbuf_expand) not modelled",
+                    );
+                }
+            },
             ("TCP_MAXSEG", Some(Kind::Conn(id))) => self
                 .stack
                 .as_ref()
@@ -407,22 +447,50 @@ impl Runner {
                 self.sockets.last_conn = Some(id);
                 let st = self.conns.entry(id).or_default();
                 if let Some(e) = st.error.take() {
+                    st.write_taken = None;
                     return Ok(Call::Done(-1, Some(e)));
                 }
                 if st.write_shut || st.gone {
+                    st.write_taken = None;
                     return Ok(Call::Done(-1, Some("EPIPE")));
                 }
                 if !st.established {
                     return would_block(s);
                 }
-                let now = self.now;
-                if flags & MSG_EOR != 0 {
-                    self.stack().send_record(now, id, len as u64);
-                } else {
-                    self.stack().send(now, id, len as u64);
+                let resumed = st.write_taken;
+                let conn = self.stack.as_ref().and_then(|x| x.conn(id));
+                if let Some(c) = conn
+                    && let Some(buf) = c.config().snd_buf
+                    && c.unacked_bytes() + len.max(0) as u64 > u64::from(buf)
+                {
+                    return skip(
+                        "write() beyond a fixed send buffer (Linux counts buffer memory, truesize; the model counts data bytes)",
+                    );
                 }
+                // A blocked writer is woken by `sk_stream_write_space`,
+                // once the unsent bytes are under half the low-water mark.
+                if resumed.is_some() && !conn.is_some_and(|c| c.notsent_below_lowat(true)) {
+                    return Ok(Call::Block(None));
+                }
+                let taken = resumed.unwrap_or(0);
+                let now = self.now;
+                let want = (len.max(0) as u64).saturating_sub(taken);
+                let took = self
+                    .stack()
+                    .send_limited(now, id, want, flags & MSG_EOR != 0);
                 self.drain()?;
-                Ok(Call::Done(len, None))
+                let total = taken + took;
+                let st = self.conns.entry(id).or_default();
+                if total >= len.max(0) as u64 || (s.nonblock && total > 0) {
+                    st.write_taken = None;
+                    Ok(Call::Done(total as i64, None))
+                } else if s.nonblock {
+                    st.write_taken = None;
+                    Ok(Call::Done(-1, Some("EAGAIN")))
+                } else {
+                    st.write_taken = Some(total);
+                    Ok(Call::Block(None))
+                }
             }
             ("read" | "recv", Kind::Conn(id)) => {
                 let len = arg(call, 2)?.unwrap_or(0);
@@ -526,8 +594,16 @@ impl Runner {
                 if st.error.is_some() || (st.eof && st.write_shut) || st.gone {
                     r |= POLLHUP | POLLIN | POLLRDHUP;
                 }
+                // `tcp_poll`: writable while the unsent bytes are under
+                // half the low-water mark (`__sk_stream_is_writeable`).
+                let lowat_ok = self
+                    .stack
+                    .as_ref()
+                    .and_then(|x| x.conn(id))
+                    .is_none_or(|c| c.notsent_below_lowat(true));
                 let writable = st.established
                     && !st.write_shut
+                    && lowat_ok
                     && matches!(state, Some(State::Established | State::CloseWait));
                 if writable {
                     r |= POLLOUT;
@@ -747,11 +823,12 @@ fn sysctl(cfg: &mut TcpConfig, key: &str, v: &str) -> Step {
             1 => cfg.syn_cookies = true,
             _ => return unmodelled(),
         },
-        "tcp_notsent_lowat" => {
-            if n()? != 4_294_967_295 {
-                return unmodelled();
-            }
-        }
+        // A u32 in Linux; its largest value, the default, is no limit.
+        "tcp_notsent_lowat" => match u32::try_from(n()?) {
+            Ok(u32::MAX) => cfg.notsent_lowat = None,
+            Ok(v) => cfg.notsent_lowat = Some(v),
+            Err(_) => return unmodelled(),
+        },
         // 0x200: listeners take data on a SYN without the socket option,
         // so a script may send SYN data with no Fast Open option to tell.
         "tcp_fastopen" => {
@@ -764,13 +841,21 @@ fn sysctl(cfg: &mut TcpConfig, key: &str, v: &str) -> Step {
             v @ 1..=255 => cfg.min_tso_segs = v as u32,
             _ => return unmodelled(),
         },
-        // Settings with no effect on what the model does: the send buffer
-        // is unlimited, the model sends whole chunks at once (no TSO
-        // deferral), FACK is gone from Linux, AccECN is not negotiated (its
-        // option is only sent when agreed), Fast Open scripts are skipped
-        // by their options, pacing is off.
-        "tcp_wmem"
-        | "tcp_fack"
+        // The send buffer is unlimited: the suite's default (a 256 KB
+        // start that grows with cwnd) never binds the scripts' writes, a
+        // smaller one would, counted in buffer memory (truesize).
+        "tcp_wmem" => {
+            if v.split_whitespace().nth(1) != Some("262144") {
+                return skip(format!(
+                    "sysctl {key}={v}: send buffer sizes not modelled (Linux counts buffer memory, truesize)"
+                ));
+            }
+        }
+        // Settings with no effect on what the model does: the model sends
+        // whole chunks at once (no TSO deferral), FACK is gone from Linux,
+        // AccECN is not negotiated (its option is only sent when agreed),
+        // Fast Open scripts are skipped by their options, pacing is off.
+        "tcp_fack"
         | "tcp_tso_win_divisor"
         | "tcp_ecn_option"
         | "tcp_fastopen_key"

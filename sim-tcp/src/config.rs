@@ -135,6 +135,8 @@ pub enum SockOpt {
     /// A fixed send buffer in bytes of data, or `None` for unlimited
     /// ([`TcpConfig::snd_buf`]).
     SendBuffer(Option<u32>),
+    /// `TCP_NOTSENT_LOWAT` ([`TcpConfig::notsent_lowat`]).
+    NotSentLowat(Option<u32>),
 }
 
 /// When a read that frees receive buffer sends a window update at once.
@@ -192,6 +194,12 @@ pub struct TcpConfig {
     /// segments one by one: the chunk only decides which segment ends it
     /// with PSH under [`PushRule::Writes`].
     pub min_tso_segs: u32,
+    /// `TCP_NOTSENT_LOWAT`: a write stops taking data, and the socket is
+    /// not writable, while this many bytes written wait unsent
+    /// ([`Connection::send_limited`](crate::conn::Connection::send_limited)).
+    /// `None` (both profiles, Linux's default `tcp_notsent_lowat` =
+    /// 4294967295): no limit.
+    pub notsent_lowat: Option<u32>,
     /// Announce and accept window scaling (RFC 7323).
     pub window_scaling: bool,
     /// RTO before any RTT sample (RFC 6298 §2.1: 1 s).
@@ -317,6 +325,7 @@ impl TcpConfig {
             rcv_buf_max: None,
             snd_buf: None,
             min_tso_segs: 2,
+            notsent_lowat: None,
             window_scaling: true,
             initial_rto: SimDuration::from_secs(1),
             min_rto: SimDuration::from_secs(1),

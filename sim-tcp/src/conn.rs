@@ -260,6 +260,9 @@ pub struct Connection {
     push: crate::push::PushMarks,
     /// Where `MSG_EOR` writes ended: no segment crosses one (`records.rs`).
     records: crate::records::Records,
+    /// Where the last buffer of Linux's send queue starts, for
+    /// [`Connection::send_limited`].
+    sendq_tail: u64,
     /// The TSO chunk new data is being sent in (`tso.rs`).
     chunk: crate::tso::Chunk,
     /// How much of its window the sender used (`cwnd_limited_growth`).
@@ -460,6 +463,7 @@ impl Connection {
             written: 0,
             push: crate::push::PushMarks::default(),
             records: crate::records::Records::default(),
+            sendq_tail: 0,
             chunk: crate::tso::Chunk::default(),
             cwnd_use: crate::cwnd_use::CwndUse::default(),
             fin_queued: false,
@@ -849,6 +853,10 @@ impl Connection {
     /// The smoothed round-trip time, once measured.
     pub fn srtt(&self) -> Option<SimDuration> {
         self.rtt.srtt()
+    }
+    /// The configuration, with the socket options set on this connection.
+    pub fn config(&self) -> &TcpConfig {
+        &self.cfg
     }
     /// Bytes written by the application and not yet acknowledged.
     pub fn unacked_bytes(&self) -> u64 {
@@ -1782,17 +1790,119 @@ impl Connection {
         self.write(now, bytes, true)
     }
 
+    /// Queues what of `bytes` Linux's `tcp_sendmsg_locked` would take
+    /// under `TCP_NOTSENT_LOWAT` ([`TcpConfig::notsent_lowat`]), ending
+    /// a record after them if `eor` and all were taken; returns the bytes
+    /// taken. Linux copies a write into the last buffer of its send queue
+    /// until that holds `size_goal` bytes, and starts a new buffer only
+    /// while fewer than `notsent_lowat` bytes wait unsent
+    /// (`sk_stream_memory_free`, `tcp_stream_memory_free`); a buffer
+    /// filled is sent at once (`tcp_push_one`), the data taken is pushed
+    /// at the end (`tcp_push`). Without a limit every byte is taken, as
+    /// [`send`](Self::send). The send buffer's own limit (`snd_buf`) is
+    /// not a memory limit here and is not consulted.
+    pub fn send_limited(&mut self, now: SimTime, bytes: u64, eor: bool) -> u64 {
+        let Some(lowat) = self.cfg.notsent_lowat else {
+            return if self.write(now, bytes, eor) {
+                bytes
+            } else {
+                0
+            };
+        };
+        self.clock = now;
+        if !self.takes_writes() {
+            return 0;
+        }
+        let goal = self.size_goal();
+        let mut copied = 0;
+        while copied < bytes {
+            let end = 1 + self.written;
+            // The sent part of a buffer was split off when it left
+            // (`tso_fragment`): the tail buffer is what of it is unsent.
+            let tail = end.saturating_sub(self.sendq_tail.max(self.snd_max.max(1)));
+            let mut room = if tail > 0 {
+                goal.saturating_sub(tail)
+            } else {
+                0
+            };
+            if room == 0 {
+                if self.unsent() >= u64::from(lowat) {
+                    break;
+                }
+                self.sendq_tail = end;
+                room = goal;
+            }
+            let n = room.min(bytes - copied);
+            copied += n;
+            self.written += n;
+            if n == room && copied < bytes {
+                self.transmit(now);
+            }
+        }
+        if copied > 0 {
+            self.end_write(now, true, eor && copied == bytes);
+        }
+        copied
+    }
+
+    /// Bytes written and not yet sent (Linux's `write_seq - snd_nxt`; a
+    /// retransmission does not count).
+    pub fn unsent(&self) -> u64 {
+        (1 + self.written).saturating_sub(self.snd_max.max(self.snd_nxt).max(1))
+    }
+
+    /// Linux's `tcp_stream_memory_free` with its wake-up margin: fewer than
+    /// `notsent_lowat` bytes wait unsent, or with `wake` fewer than half
+    /// of it (what `poll` and a waiting writer see: `tcp_poll`,
+    /// `sk_stream_write_space`). Always true without a limit.
+    pub fn notsent_below_lowat(&self, wake: bool) -> bool {
+        self.cfg
+            .notsent_lowat
+            .is_none_or(|l| self.unsent() << u32::from(wake) < u64::from(l))
+    }
+
+    /// Linux's `tcp_xmit_size_goal`: the bytes one buffer of the send
+    /// queue holds, whole segments up to the GSO maximum, at most half the
+    /// largest window the peer offered (`tcp_bound_to_half_wnd`).
+    fn size_goal(&self) -> u64 {
+        let mss = u64::from(self.eff_mss).max(1);
+        let max_wnd = u64::from(self.max_snd_wnd);
+        let cutoff = if max_wnd > u64::from(DEFAULT_MSS) {
+            max_wnd / 2
+        } else {
+            max_wnd
+        };
+        let mut goal = crate::tso::GSO_MAX_SIZE;
+        if cutoff > 0 && goal > cutoff {
+            goal = cutoff;
+        }
+        (goal / mss * mss).max(mss)
+    }
+
     fn write(&mut self, now: SimTime, bytes: u64, eor: bool) -> bool {
         self.clock = now;
+        if !self.takes_writes() {
+            return false;
+        }
+        self.written += bytes;
+        self.end_write(now, bytes > 0, eor);
+        true
+    }
+
+    /// The application may still write: the connection is open and not
+    /// closed for sending.
+    fn takes_writes(&self) -> bool {
         let open = matches!(
             self.state,
             State::SynSent | State::SynRcvd | State::Established | State::CloseWait
         );
-        if !open || self.fin_queued {
-            return false;
-        }
-        self.written += bytes;
-        if bytes > 0 && self.cfg.push == PushRule::Writes {
+        open && !self.fin_queued
+    }
+
+    /// A write ended with what it queued: its last byte is pushed, a
+    /// record ends there if `eor`, and what may be sent is.
+    fn end_write(&mut self, now: SimTime, wrote: bool, eor: bool) {
+        if wrote && self.cfg.push == PushRule::Writes {
             self.push.wrote(1 + self.written);
         }
         if eor {
@@ -1800,7 +1910,6 @@ impl Connection {
             self.records.end_at(1 + self.written);
         }
         self.transmit(now);
-        true
     }
 
     /// Sets a socket option on the open connection (`setsockopt`). Turning
@@ -1811,6 +1920,7 @@ impl Connection {
         match opt {
             SockOpt::NoDelay(on) => Arc::make_mut(&mut self.cfg).nagle = !on,
             SockOpt::SendBuffer(bytes) => Arc::make_mut(&mut self.cfg).snd_buf = bytes,
+            SockOpt::NotSentLowat(bytes) => Arc::make_mut(&mut self.cfg).notsent_lowat = bytes,
         }
         if self.state.is_synchronized() {
             self.transmit(now);

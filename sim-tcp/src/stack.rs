@@ -329,6 +329,15 @@ impl TcpStack {
         });
     }
 
+    /// Queues what of `bytes` the connection takes under its
+    /// `notsent_lowat` ([`Connection::send_limited`]); 0 if there is no
+    /// such connection.
+    pub fn send_limited(&mut self, now: SimTime, id: ConnId, bytes: u64, eor: bool) -> u64 {
+        let mut took = 0;
+        self.with_conn(id, |c| took = c.send_limited(now, bytes, eor));
+        took
+    }
+
     /// The application wrote `bytes` ending a record (`MSG_EOR`).
     pub fn send_record(&mut self, now: SimTime, id: ConnId, bytes: u64) {
         self.with_conn(id, |c| {

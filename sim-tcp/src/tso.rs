@@ -15,7 +15,7 @@
 use sim_core::SimDuration;
 
 /// Linux's `sk_gso_max_size`: the largest chunk in bytes.
-const GSO_MAX_SIZE: u64 = 65_536;
+pub(crate) const GSO_MAX_SIZE: u64 = 65_536;
 /// `sk_pacing_shift`: a chunk holds about 1 ms (2^-10 s) at the pacing
 /// rate.
 const PACING_SHIFT: u32 = 10;
