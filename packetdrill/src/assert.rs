@@ -49,6 +49,9 @@ pub fn tcpi_field(info: &TcpInfo, name: &str) -> Option<i64> {
         "segs_out" => info.segs_out as i64,
         "segs_in" => info.segs_in as i64,
         "snd_wnd" => i64::from(info.snd_wnd),
+        "retrans" => i64::from(info.retrans),
+        "reordering" => i64::from(info.reordering),
+        "reord_seen" => i64::from(info.reord_seen),
         _ => return None,
     })
 }
@@ -465,6 +468,9 @@ mod tests {
             segs_out: 0,
             segs_in: 0,
             snd_wnd: 0,
+            retrans: 1,
+            reordering: 3,
+            reord_seen: 0,
         }
     }
 

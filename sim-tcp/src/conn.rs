@@ -833,6 +833,9 @@ impl Connection {
             segs_out: self.stats.segments_sent,
             segs_in: self.stats.segments_received,
             snd_wnd: self.snd_wnd,
+            retrans: segs(self.board.rtx_bytes()),
+            reordering: self.board.reordering().0,
+            reord_seen: self.board.reordering().1,
         }
     }
     /// Congestion window and slow-start threshold.
@@ -2231,6 +2234,10 @@ impl Connection {
                 // would count every SACKed byte of the episode as in
                 // flight and raise ssthresh far above the window.
                 let first = self.retries == 1 && !(self.sack_on && self.in_recovery);
+                if self.retries == 1 && !self.in_recovery && !self.cwr {
+                    // Linux's `tcp_enter_loss` in the Open or Disorder state.
+                    self.board.reordering_on_timeout();
+                }
                 self.cc.on_timeout(flight, self.eff_mss, first);
                 self.ecn.reduced(self.snd_max);
                 self.cwr = false;
@@ -2727,6 +2734,7 @@ impl Connection {
             let cut = self.rack_cut(now, seg.timestamps);
             self.board.rack_begin(cut);
         }
+        self.board.reordering_begin(self.snd_una);
         let acked = if advanced && self.board_kept() {
             self.board.ack(acked_to)
         } else {
@@ -2737,6 +2745,7 @@ impl Connection {
         } else {
             SackNews::default()
         };
+        self.board.reordering_end(acked_to, self.eff_mss);
         let newly_sacked = news.bytes;
         if !advanced && let Some(sent) = news.first_sent {
             // An ACK that only SACKs times what it SACKs (Linux does).

@@ -69,6 +69,15 @@ pub struct TcpInfo {
     pub segs_in: u64,
     /// `tcpi_snd_wnd`: the peer's window, bytes.
     pub snd_wnd: u32,
+    /// `tcpi_retrans`: segments retransmitted and not yet acknowledged or
+    /// SACKed.
+    pub retrans: u32,
+    /// `tcpi_reordering`: Linux's degree of reordering in segments, from
+    /// SACKs of data never retransmitted below the highest SACK
+    /// (`reordering.rs`; 3 to start with).
+    pub reordering: u32,
+    /// `tcpi_reord_seen`: ACKs that showed such reordering.
+    pub reord_seen: u32,
 }
 
 /// Linux's `TCP_INFINITE_SSTHRESH`.

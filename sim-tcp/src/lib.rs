@@ -41,6 +41,7 @@ mod push;
 pub mod rate;
 pub mod reassembly;
 mod records;
+mod reordering;
 pub mod rtt;
 pub mod scoreboard;
 pub mod segment;
