@@ -313,7 +313,7 @@ impl Runner {
                     self.stack
                         .as_ref()
                         .and_then(|s| s.conn(id))
-                        .map(|c| c.tcp_info())
+                        .map(|c| c.tcp_info_at(self.now))
                 });
                 match self.env.run(code, info.as_ref()) {
                     Ok(()) => {}

@@ -263,6 +263,11 @@ pub struct Connection {
     /// Where the last buffer of Linux's send queue starts, for
     /// [`Connection::send_limited`].
     sendq_tail: u64,
+    /// Busy and window-limited time, for `tcp_info` (`chrono.rs`).
+    chrono: crate::chrono::Chrono,
+    /// When the connection reached ESTABLISHED: Linux's `lrcvtime`
+    /// before any data arrived.
+    established_at: Option<SimTime>,
     /// The TSO chunk new data is being sent in (`tso.rs`).
     chunk: crate::tso::Chunk,
     /// How much of its window the sender used (`cwnd_limited_growth`).
@@ -464,6 +469,8 @@ impl Connection {
             push: crate::push::PushMarks::default(),
             records: crate::records::Records::default(),
             sendq_tail: 0,
+            chrono: crate::chrono::Chrono::default(),
+            established_at: None,
             chunk: crate::tso::Chunk::default(),
             cwnd_use: crate::cwnd_use::CwndUse::default(),
             fin_queued: false,
@@ -836,7 +843,27 @@ impl Connection {
             retrans: segs(self.board.rtx_bytes()),
             reordering: self.board.reordering().0,
             reord_seen: self.board.reordering().1,
+            advmss: u32::from(self.cfg.mss),
+            last_data_recv_ms: 0,
+            busy_time_us: 0,
+            rwnd_limited_us: 0,
         }
+    }
+    /// [`tcp_info`](Self::tcp_info) with the fields that count time up to
+    /// `now`: `tcpi_last_data_recv` (since in-order data last arrived, or
+    /// since ESTABLISHED before any did: Linux's `lrcvtime`),
+    /// `tcpi_busy_time` and `tcpi_rwnd_limited` (`chrono.rs`).
+    pub fn tcp_info_at(&self, now: SimTime) -> crate::info::TcpInfo {
+        let mut info = self.tcp_info();
+        let ms = |d: SimDuration| (d.as_nanos() / 1_000_000) as u32;
+        info.last_data_recv_ms = self
+            .last_data_at
+            .or(self.established_at)
+            .map_or(0, |t| ms(now.saturating_since(t)));
+        let (busy, rwnd) = self.chrono.totals(now);
+        info.busy_time_us = busy.as_nanos() / 1_000;
+        info.rwnd_limited_us = rwnd.as_nanos() / 1_000;
+        info
     }
     /// Congestion window and slow-start threshold.
     pub fn cwnd(&self) -> (u32, u32) {
@@ -1011,7 +1038,10 @@ impl Connection {
             State::TimeWait => {
                 self.clear_timers();
             }
-            State::Established => self.autotune_start(),
+            State::Established => {
+                self.established_at.get_or_insert(self.clock);
+                self.autotune_start();
+            }
             _ => {}
         }
     }
@@ -1391,9 +1421,38 @@ impl Connection {
     fn transmit_data(&mut self, now: SimTime) {
         let sent_before = self.stats.segments_sent;
         self.transmit_data_inner(now);
+        self.note_rwnd_limited(now);
         if self.cfg.cwnd_limited_growth {
             self.note_cwnd_use(self.stats.segments_sent != sent_before);
         }
+    }
+
+    /// After a send attempt, as the end of Linux's `tcp_write_xmit`: the
+    /// window-limited timer runs while data waits that the peer's window
+    /// has no room for and cwnd does (`chrono.rs`).
+    fn note_rwnd_limited(&mut self, now: SimTime) {
+        use crate::chrono::Kind;
+        let avail = self.sendable_end().saturating_sub(self.snd_nxt);
+        let next = avail.min(u64::from(self.eff_mss));
+        let window_end = self.snd_una + u64::from(self.snd_wnd);
+        let cwnd_room = self.cwnd_limit() > self.in_flight();
+        if next > 0 && self.snd_nxt + next > window_end && cwnd_room {
+            self.chrono.start(now, Kind::RwndLimited);
+        } else {
+            let empty = self.queues_empty();
+            self.chrono.stop(now, Kind::RwndLimited, empty);
+        }
+    }
+
+    /// Nothing written is unacknowledged, the FIN included.
+    fn queues_empty(&self) -> bool {
+        self.queues_empty_after(self.snd_una)
+    }
+
+    /// [`Self::queues_empty`] once SND.UNA reaches `una`.
+    fn queues_empty_after(&self, una: u64) -> bool {
+        let end = 1 + self.written + u64::from(self.fin_queued);
+        una >= end
     }
 
     /// Linux's `tcp_cwnd_validate`, after a send attempt: whether cwnd
@@ -1905,6 +1964,9 @@ impl Connection {
     /// A write ended with what it queued: its last byte is pushed, a
     /// record ends there if `eor`, and what may be sent is.
     fn end_write(&mut self, now: SimTime, wrote: bool, eor: bool) {
+        if wrote {
+            self.chrono.start(now, crate::chrono::Kind::Busy);
+        }
         if wrote && self.cfg.push == PushRule::Writes {
             self.push.wrote(1 + self.written);
         }
@@ -2746,6 +2808,11 @@ impl Connection {
             SackNews::default()
         };
         self.board.reordering_end(acked_to, self.eff_mss);
+        if advanced && acked_to >= self.snd_max {
+            // Linux's `tcp_clean_rtx_queue` with nothing left in flight.
+            let empty = self.queues_empty_after(acked_to);
+            self.chrono.stop(now, crate::chrono::Kind::Busy, empty);
+        }
         let newly_sacked = news.bytes;
         if !advanced && let Some(sent) = news.first_sent {
             // An ACK that only SACKs times what it SACKs (Linux does).

@@ -78,6 +78,16 @@ pub struct TcpInfo {
     pub reordering: u32,
     /// `tcpi_reord_seen`: ACKs that showed such reordering.
     pub reord_seen: u32,
+    /// `tcpi_advmss`: the MSS we announce.
+    pub advmss: u32,
+    /// `tcpi_last_data_recv`, milliseconds; only
+    /// [`tcp_info_at`](crate::conn::Connection::tcp_info_at) fills it (0
+    /// otherwise).
+    pub last_data_recv_ms: u32,
+    /// `tcpi_busy_time`, microseconds; only `tcp_info_at` fills it.
+    pub busy_time_us: u64,
+    /// `tcpi_rwnd_limited`, microseconds; only `tcp_info_at` fills it.
+    pub rwnd_limited_us: u64,
 }
 
 /// Linux's `TCP_INFINITE_SSTHRESH`.

@@ -29,6 +29,7 @@
 //! ```
 
 pub mod autotune;
+mod chrono;
 pub mod config;
 pub mod congestion;
 pub mod conn;
