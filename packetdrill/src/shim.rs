@@ -32,6 +32,8 @@ enum Kind {
 struct Sock {
     kind: Kind,
     nonblock: bool,
+    /// TCP_MAXSEG set before the connection (Linux's `user_mss`).
+    user_mss: Option<u16>,
 }
 
 /// The script's file descriptors.
@@ -64,7 +66,14 @@ impl Sockets {
             .filter(|f| *f >= 0 && !self.fds.contains_key(f))
             .or_else(|| (3..).find(|f| !self.fds.contains_key(f)))
             .unwrap_or(3);
-        self.fds.insert(fd, Sock { kind, nonblock });
+        self.fds.insert(
+            fd,
+            Sock {
+                kind,
+                nonblock,
+                user_mss: None,
+            },
+        );
         fd
     }
 }
@@ -251,6 +260,7 @@ impl Runner {
                     other => skip(format!("fcntl {other} not modelled")),
                 }
             }
+            "ioctl" => self.ioctl(call),
             "setsockopt" => self.setsockopt(call),
             "getsockopt" => self.getsockopt(call),
             "sendto"
@@ -290,16 +300,13 @@ impl Runner {
                         self.stack().set_option(now, id, o);
                         self.drain()?;
                     }
-                    _ if self.stack.is_none() => match o {
-                        SockOpt::NoDelay(on) => self.cfg.nagle = !on,
-                        SockOpt::SendBuffer(b) => self.cfg.snd_buf = b,
-                        SockOpt::NotSentLowat(b) => self.cfg.notsent_lowat = b,
-                    },
-                    _ => {
-                        return skip(format!(
-                            "setsockopt {opt} on a listener (the model's listener options are per stack)"
-                        ));
+                    Some(Kind::Listener(port)) if self.stack.is_some() => {
+                        if let Some(cfg) = self.stack().listener_config_mut(port) {
+                            configure(cfg, o);
+                        }
                     }
+                    _ if self.stack.is_none() => configure(&mut self.cfg, o),
+                    _ => return skip(LATE_SOCKET),
                 }
                 Ok(Call::Done(0, None))
             }
@@ -324,18 +331,80 @@ impl Runner {
                 self.drain()?;
                 Ok(Call::Done(0, None))
             }
-            ("TCP_MAXSEG", Some(v)) if self.stack.is_none() => {
-                self.cfg.mss = v.clamp(88, 65_535) as u16;
+            ("TCP_MAXSEG", Some(v)) if !matches!(kind, Some(Kind::Conn(_))) => {
+                let mss = v.clamp(88, 65_535) as u16;
+                match kind {
+                    // Linux's `user_mss`, copied to each new connection.
+                    Some(Kind::Listener(port)) if self.stack.is_some() => {
+                        if let Some(cfg) = self.stack().listener_config_mut(port) {
+                            cfg.mss = mss;
+                        }
+                    }
+                    _ if self.stack.is_none() => self.cfg.mss = mss,
+                    _ => return skip(LATE_SOCKET),
+                }
+                let (fd, s) = self.fd_arg(call)?;
+                if let Some(s) = s {
+                    self.sockets.fds.insert(
+                        fd,
+                        Sock {
+                            user_mss: Some(mss),
+                            ..s
+                        },
+                    );
+                }
                 Ok(Call::Done(0, None))
             }
-            ("TCP_MAXSEG", _) if self.stack.is_some() => skip(
-                "setsockopt TCP_MAXSEG on an open connection (the model's MSS is set per stack)",
+            ("TCP_MAXSEG", _) => skip(
+                "setsockopt TCP_MAXSEG on an open connection (the model's MSS is fixed at the handshake)",
             ),
             _ if opt.starts_with("TCP_FASTOPEN") => {
                 skip(format!("TCP Fast Open not modelled ({opt})"))
             }
             _ => skip(format!("setsockopt {opt} not modelled")),
         }
+    }
+
+    /// `tcp_ioctl`: bytes queued to read (SIOCINQ: in order, unread, the
+    /// FIN left out) or written and not yet acknowledged (SIOCOUTQ, the
+    /// FIN counted as Linux's `write_seq` does; SIOCOUTQNSD: not yet
+    /// sent); EINVAL on a listener, 0 during the handshake.
+    fn ioctl(&mut self, call: &Syscall) -> Step<Call> {
+        let (_, s) = self.fd_arg(call)?;
+        let Some(s) = s else {
+            return Ok(Call::Done(-1, Some("EBADF")));
+        };
+        let req = word(call, 1).to_string();
+        if !matches!(
+            req.as_str(),
+            "SIOCINQ" | "FIONREAD" | "SIOCOUTQ" | "SIOCOUTQNSD"
+        ) {
+            return skip(format!("ioctl {req} not modelled"));
+        }
+        let id = match s.kind {
+            Kind::Conn(id) => id,
+            Kind::Listener(_) => return Ok(Call::Done(-1, Some("EINVAL"))),
+            Kind::Fresh => return skip(format!("ioctl {req} on an unconnected socket")),
+        };
+        let conn = self.stack.as_ref().and_then(|st| st.conn(id));
+        let handshaking = conn.is_none_or(|c| matches!(c.state(), State::SynSent | State::SynRcvd));
+        let got = match (req.as_str(), conn) {
+            _ if handshaking => 0,
+            ("SIOCINQ" | "FIONREAD", _) => self.conns.get(&id).map_or(0, |st| st.readable),
+            (_, None) => 0,
+            ("SIOCOUTQ", Some(c)) => c.unacked_bytes() + u64::from(c.fin_unacked()),
+            (_, Some(c)) => c.unsent() + u64::from(c.fin_unsent()),
+        };
+        let want = call
+            .args
+            .get(2)
+            .and_then(|e| expected_int(e).ok().flatten());
+        if let Some(w) = want
+            && w != got as i64
+        {
+            return crate::runner::fail(format!("ioctl {req}: expected value {w} vs actual {got}"));
+        }
+        Ok(Call::Done(0, None))
     }
 
     fn getsockopt(&mut self, call: &Syscall) -> Step<Call> {
@@ -370,6 +439,11 @@ impl Runner {
                     );
                 }
             },
+            // Before the connection: what setsockopt set, else Linux's
+            // starting `mss_cache` (536).
+            ("TCP_MAXSEG", Some(Kind::Fresh | Kind::Listener(_))) => {
+                i64::from(s.and_then(|s| s.user_mss).unwrap_or(536))
+            }
             ("TCP_MAXSEG", Some(Kind::Conn(id))) => self
                 .stack
                 .as_ref()
@@ -659,6 +733,19 @@ impl Runner {
             ));
         }
         Ok(Call::Done(ready, None))
+    }
+}
+
+/// Why an option on a socket opened after the stack was made is skipped.
+const LATE_SOCKET: &str =
+    "setsockopt on a socket opened after the first connection (the model's settings are per stack)";
+
+/// A socket option into the settings new connections start with.
+fn configure(cfg: &mut TcpConfig, o: SockOpt) {
+    match o {
+        SockOpt::NoDelay(on) => cfg.nagle = !on,
+        SockOpt::SendBuffer(b) => cfg.snd_buf = b,
+        SockOpt::NotSentLowat(b) => cfg.notsent_lowat = b,
     }
 }
 

@@ -1907,6 +1907,16 @@ impl Connection {
         copied
     }
 
+    /// The application closed and the FIN is not yet acknowledged.
+    pub fn fin_unacked(&self) -> bool {
+        self.fin_queued && !self.fin_acked()
+    }
+
+    /// The application closed and the FIN has not been sent.
+    pub fn fin_unsent(&self) -> bool {
+        self.fin_queued && !self.fin_sent()
+    }
+
     /// Bytes written and not yet sent (Linux's `write_seq - snd_nxt`; a
     /// retransmission does not count).
     pub fn unsent(&self) -> u64 {

@@ -176,6 +176,15 @@ impl TcpStack {
         );
     }
 
+    /// The settings of the listener on `port`, which the connections it
+    /// accepts from now on start with: a socket option set on a listening
+    /// socket, which Linux copies to each new connection.
+    pub fn listener_config_mut(&mut self, port: u16) -> Option<&mut TcpConfig> {
+        self.listeners
+            .get_mut(&port)
+            .map(|l| Arc::make_mut(&mut l.cfg))
+    }
+
     /// Opens a connection to `remote:remote_port` from `local_port` (an
     /// ephemeral port if `None`).
     ///
