@@ -156,6 +156,8 @@ pub(crate) struct ConnState {
     pub notsent_lowat: u32,
     /// Bytes a blocked write() has had taken so far.
     pub write_taken: Option<u64>,
+    /// TCP_INQ is set: recvmsg() reports what is left to read.
+    pub inq: bool,
 }
 
 pub(crate) struct Runner {

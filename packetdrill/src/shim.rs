@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use sim_core::{SimDuration, SimTime};
+use sim_tcp::conn::WriteFlags;
 use sim_tcp::stack::ConnId;
 use sim_tcp::{CongestionKind, EcnMode, SockOpt, State, TcpConfig};
 
@@ -86,6 +87,7 @@ const POLLERR: i64 = 0x8;
 const POLLHUP: i64 = 0x10;
 const POLLRDHUP: i64 = 0x2000;
 const MSG_EOR: i64 = 0x80;
+const MSG_MORE: i64 = 0x8000;
 
 fn symbol(w: &str) -> Option<i64> {
     Some(match w {
@@ -105,6 +107,7 @@ fn symbol(w: &str) -> Option<i64> {
         "EPIPE" => 32,
         "MSG_DONTWAIT" => 0x40,
         "MSG_EOR" => MSG_EOR,
+        "MSG_MORE" => MSG_MORE,
         _ => return None,
     })
 }
@@ -137,6 +140,108 @@ fn arg(call: &Syscall, i: usize) -> Result<Option<i64>, crate::runner::Stop> {
             call.args.len()
         ))),
     }
+}
+
+/// A read's length, flags and the TCP_CM_INQ value its control message
+/// should carry: `read(fd, buf, len)`, `recv(fd, buf, len, flags)`, or
+/// `recvmsg(fd, {msg_iov(n)=[...], msg_control=[...]}, flags)`.
+fn read_args(call: &Syscall) -> Step<(i64, i64, Option<i64>)> {
+    match call.name.as_str() {
+        "read" => Ok((arg(call, 2)?.unwrap_or(0), 0, None)),
+        "recv" => Ok((arg(call, 2)?.unwrap_or(0), arg(call, 3)?.unwrap_or(0), None)),
+        _ => {
+            let flags = arg(call, 2)?.unwrap_or(0);
+            let fields = msghdr(call)?;
+            let mut inq = None;
+            for f in fields {
+                let Expr::Field(name, v) = f else { continue };
+                if name != "msg_control" || matches!(v.as_ref(), Expr::Ellipsis) {
+                    continue;
+                }
+                let Expr::List(cmsgs) = v.as_ref() else {
+                    return skip("recvmsg() msg_control not modelled");
+                };
+                for c in cmsgs {
+                    let Expr::Struct(parts) = c else {
+                        return skip("recvmsg() control message not modelled");
+                    };
+                    let mut ty = String::new();
+                    let mut data = None;
+                    for p in parts {
+                        match p {
+                            Expr::Field(n, v) if n == "cmsg_type" => {
+                                if let Expr::Word(w) = v.as_ref() {
+                                    ty = w.clone();
+                                }
+                            }
+                            Expr::Field(n, v) if n == "cmsg_data" => {
+                                data = expected_int(v).map_err(crate::runner::Stop::Skip)?;
+                            }
+                            _ => {}
+                        }
+                    }
+                    if ty != "TCP_CM_INQ" {
+                        return skip(format!("recvmsg() control message {ty} not modelled"));
+                    }
+                    inq = data;
+                }
+            }
+            Ok((iov_len(call, fields)?, flags, inq))
+        }
+    }
+}
+
+/// A write's length and flags: `write(fd, buf, len)`, `send(fd, buf,
+/// len, flags)`, or `sendmsg(fd, {msg_iov(n)=[{..., len}...], ...},
+/// flags)`.
+fn write_args(call: &Syscall) -> Step<(i64, i64)> {
+    match call.name.as_str() {
+        "write" => Ok((arg(call, 2)?.unwrap_or(0), 0)),
+        "send" => Ok((arg(call, 2)?.unwrap_or(0), arg(call, 3)?.unwrap_or(0))),
+        _ => {
+            let fields = msghdr(call)?;
+            let control = fields.iter().any(|f| {
+                matches!(f, Expr::Field(n, v) if n == "msg_control" && !matches!(v.as_ref(), Expr::Ellipsis))
+            });
+            if control {
+                return skip("sendmsg() control messages not modelled");
+            }
+            Ok((iov_len(call, fields)?, arg(call, 2)?.unwrap_or(0)))
+        }
+    }
+}
+
+/// The fields of a `sendmsg`/`recvmsg` message header.
+fn msghdr(call: &Syscall) -> Step<&[Expr]> {
+    match call.args.get(1) {
+        Some(Expr::Struct(fields)) => Ok(fields),
+        _ => skip(format!("{}() without a msghdr", call.name)),
+    }
+}
+
+/// The lengths of a message header's buffers (`msg_iov`) added up.
+fn iov_len(call: &Syscall, fields: &[Expr]) -> Step<i64> {
+    let mut len = 0;
+    for f in fields {
+        let Expr::Field(name, v) = f else { continue };
+        if name != "msg_iov" {
+            continue;
+        }
+        let Expr::List(iovs) = v.as_ref() else {
+            return skip(format!("{}() msg_iov not a list", call.name));
+        };
+        for iov in iovs {
+            match iov {
+                Expr::Struct(parts) if parts.len() == 2 => {
+                    len += expected_int(&parts[1])
+                        .map_err(crate::runner::Stop::Skip)?
+                        .unwrap_or(0);
+                }
+                _ => return skip(format!("{}() iovec not modelled", call.name)),
+            }
+        }
+    }
+    Ok(len)
 }
 
 fn word(call: &Syscall, i: usize) -> &str {
@@ -239,8 +344,8 @@ impl Runner {
                     _ => self.retry(call, false),
                 }
             }
-            "accept" | "accept4" | "write" | "send" | "read" | "recv" | "poll" | "close"
-            | "shutdown" => self.retry(call, false),
+            "accept" | "accept4" | "write" | "send" | "sendmsg" | "read" | "recv" | "recvmsg"
+            | "poll" | "close" | "shutdown" => self.retry(call, false),
             "fcntl" => {
                 let (fd, s) = self.fd_arg(call)?;
                 let Some(mut s) = s else {
@@ -308,6 +413,24 @@ impl Runner {
                     _ if self.stack.is_none() => configure(&mut self.cfg, o),
                     _ => return skip(LATE_SOCKET),
                 }
+                Ok(Call::Done(0, None))
+            }
+            ("TCP_INQ", Some(v)) => {
+                let Some(Kind::Conn(id)) = kind else {
+                    return skip("setsockopt TCP_INQ before a connection");
+                };
+                self.conns.entry(id).or_default().inq = v != 0;
+                Ok(Call::Done(0, None))
+            }
+            ("TCP_CORK", Some(v)) => {
+                let Some(Kind::Conn(id)) = kind else {
+                    return skip(
+                        "setsockopt TCP_CORK before a connection (the model's cork is per connection)",
+                    );
+                };
+                let now = self.now;
+                self.stack().set_option(now, id, SockOpt::Cork(v != 0));
+                self.drain()?;
                 Ok(Call::Done(0, None))
             }
             ("TCP_NOTSENT_LOWAT", Some(v)) => {
@@ -508,15 +631,10 @@ impl Runner {
                 }
                 Ok(Call::Block(None))
             }
-            ("write" | "send", Kind::Conn(id)) => {
-                let len = arg(call, 2)?.unwrap_or(0);
-                let flags = if call.name == "send" {
-                    arg(call, 3)?.unwrap_or(0)
-                } else {
-                    0
-                };
-                if flags & !MSG_EOR != 0 {
-                    return skip("send() flags not modelled");
+            ("write" | "send" | "sendmsg", Kind::Conn(id)) => {
+                let (len, flags) = write_args(call)?;
+                if flags & !(MSG_EOR | MSG_MORE) != 0 {
+                    return skip(format!("{}() flags {flags:#x} not modelled", call.name));
                 }
                 self.sockets.last_conn = Some(id);
                 let st = self.conns.entry(id).or_default();
@@ -549,9 +667,11 @@ impl Runner {
                 let taken = resumed.unwrap_or(0);
                 let now = self.now;
                 let want = (len.max(0) as u64).saturating_sub(taken);
-                let took = self
-                    .stack()
-                    .send_limited(now, id, want, flags & MSG_EOR != 0);
+                let write_flags = WriteFlags {
+                    eor: flags & MSG_EOR != 0,
+                    more: flags & MSG_MORE != 0,
+                };
+                let took = self.stack().send_limited(now, id, want, write_flags);
                 self.drain()?;
                 let total = taken + took;
                 let st = self.conns.entry(id).or_default();
@@ -566,24 +686,35 @@ impl Runner {
                     Ok(Call::Block(None))
                 }
             }
-            ("read" | "recv", Kind::Conn(id)) => {
-                let len = arg(call, 2)?.unwrap_or(0);
+            ("read" | "recv" | "recvmsg", Kind::Conn(id)) => {
+                let (len, flags, inq_want) = read_args(call)?;
                 let mut nonblock = s.nonblock;
-                if call.name == "recv" {
-                    match arg(call, 3)?.unwrap_or(0) {
-                        0 => {}
-                        0x40 => nonblock = true,
-                        _ => return skip("recv() flags not modelled"),
-                    }
+                match flags {
+                    0 => {}
+                    0x40 => nonblock = true,
+                    _ => return skip(format!("{}() flags not modelled", call.name)),
                 }
                 self.sockets.last_conn = Some(id);
                 let st = self.conns.entry(id).or_default();
+                if inq_want.is_some() && !st.inq {
+                    return skip("a TCP_CM_INQ control message without TCP_INQ set");
+                }
                 if st.readable > 0 {
                     let n = st.readable.min(len.max(0) as u64);
                     st.readable -= n;
+                    // `tcp_inq_hint`: what is left to read, the FIN
+                    // counting one so that a reader goes on to see it.
+                    let inq = st.readable + u64::from(st.eof);
                     let now = self.now;
                     self.stack().read(now, id, n);
                     self.drain()?;
+                    if let Some(w) = inq_want
+                        && w != inq as i64
+                    {
+                        return crate::runner::fail(format!(
+                            "recvmsg(): TCP_CM_INQ expected {w} vs actual {inq}"
+                        ));
+                    }
                     return Ok(Call::Done(n as i64, None));
                 }
                 if let Some(e) = st.error.take() {
@@ -746,6 +877,8 @@ fn configure(cfg: &mut TcpConfig, o: SockOpt) {
         SockOpt::NoDelay(on) => cfg.nagle = !on,
         SockOpt::SendBuffer(b) => cfg.snd_buf = b,
         SockOpt::NotSentLowat(b) => cfg.notsent_lowat = b,
+        // Only set on a connection.
+        SockOpt::Cork(_) => {}
     }
 }
 

@@ -137,6 +137,10 @@ pub enum SockOpt {
     SendBuffer(Option<u32>),
     /// `TCP_NOTSENT_LOWAT` ([`TcpConfig::notsent_lowat`]).
     NotSentLowat(Option<u32>),
+    /// `TCP_CORK`: while on, segments shorter than an MSS wait (until the
+    /// cork is removed, a full segment's worth is written, or the persist
+    /// timer sends them, as Linux's 200 ms ceiling).
+    Cork(bool),
 }
 
 /// When a read that frees receive buffer sends a window update at once.

@@ -174,6 +174,17 @@ pub struct Transmit {
     pub retransmission: bool,
 }
 
+/// How a write is to be sent (the flags of `send`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteFlags {
+    /// `MSG_EOR`: the write ends a record (`records.rs`).
+    pub eor: bool,
+    /// `MSG_MORE`: more follows. As Linux's `tcp_push`, the write's end is
+    /// not pushed (no PSH) and a short segment it leaves is held as under
+    /// `TCP_CORK`, until a later write, an ACK or a timeout sends it.
+    pub more: bool,
+}
+
 /// Counters for the run summary.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ConnStats {
@@ -263,6 +274,14 @@ pub struct Connection {
     /// Where the last buffer of Linux's send queue starts, for
     /// [`Connection::send_limited`].
     sendq_tail: u64,
+    /// `TCP_CORK`: short segments wait (Linux's `TCP_NAGLE_CORK`).
+    cork: bool,
+    /// The write being sent had `MSG_MORE`: short segments wait.
+    more: bool,
+    /// Send a short segment whatever Nagle or the cork say, for the send
+    /// attempt in progress (Linux's `TCP_NAGLE_PUSH` on setting
+    /// `TCP_NODELAY`, or removing the cork with it set).
+    push_once: bool,
     /// Busy and window-limited time, for `tcp_info` (`chrono.rs`).
     chrono: crate::chrono::Chrono,
     /// When the connection reached ESTABLISHED: Linux's `lrcvtime`
@@ -470,6 +489,9 @@ impl Connection {
             records: crate::records::Records::default(),
             sendq_tail: 0,
             chrono: crate::chrono::Chrono::default(),
+            cork: false,
+            more: false,
+            push_once: false,
             established_at: None,
             chunk: crate::tso::Chunk::default(),
             cwnd_use: crate::cwnd_use::CwndUse::default(),
@@ -1674,7 +1696,7 @@ impl Connection {
             let all = len == avail;
             let half_window = self.max_snd_wnd > 0 && len >= u64::from(self.max_snd_wnd / 2);
             let retransmitting = self.snd_nxt < self.snd_max;
-            let nagle_holds = self.cfg.nagle
+            let nagle = self.cfg.nagle
                 && in_flight > 0
                 && match self.cfg.nagle_rule {
                     NagleRule::Rfc896 => true,
@@ -1682,6 +1704,10 @@ impl Connection {
                     // only while an earlier short segment is unacknowledged.
                     NagleRule::Minshall => self.snd_sml > self.snd_una,
                 };
+            // Linux's `tcp_nagle_check`: the cork (`TCP_CORK`, or this
+            // write's `MSG_MORE`) holds a short segment whatever is in
+            // flight; a push (`TCP_NAGLE_PUSH`) overrides both.
+            let nagle_holds = !self.push_once && (self.cork || self.more || nagle);
             if !(full || (all && !nagle_holds) || half_window || retransmitting || record_end) {
                 return false;
             }
@@ -1842,19 +1868,23 @@ impl Connection {
     /// Queues `bytes` more application bytes (RFC 9293 §3.10.2). Returns
     /// false, queuing nothing, if the connection can no longer send.
     pub fn send(&mut self, now: SimTime, bytes: u64) -> bool {
-        self.write(now, bytes, false)
+        self.write(now, bytes, WriteFlags::default())
     }
 
     /// Queues `bytes` as [`send`](Self::send) does, ending a record after
     /// them (`send(..., MSG_EOR)`): later data never shares a segment
     /// with this write's last byte (`records.rs`).
     pub fn send_record(&mut self, now: SimTime, bytes: u64) -> bool {
-        self.write(now, bytes, true)
+        let flags = WriteFlags {
+            eor: true,
+            ..WriteFlags::default()
+        };
+        self.write(now, bytes, flags)
     }
 
     /// Queues what of `bytes` Linux's `tcp_sendmsg_locked` would take
-    /// under `TCP_NOTSENT_LOWAT` ([`TcpConfig::notsent_lowat`]), ending
-    /// a record after them if `eor` and all were taken; returns the bytes
+    /// under `TCP_NOTSENT_LOWAT` ([`TcpConfig::notsent_lowat`]), with the
+    /// write's `flags` (a record ends only if all were taken); returns the bytes
     /// taken. Linux copies a write into the last buffer of its send queue
     /// until that holds `size_goal` bytes, and starts a new buffer only
     /// while fewer than `notsent_lowat` bytes wait unsent
@@ -1863,9 +1893,9 @@ impl Connection {
     /// at the end (`tcp_push`). Without a limit every byte is taken, as
     /// [`send`](Self::send). The send buffer's own limit (`snd_buf`) is
     /// not a memory limit here and is not consulted.
-    pub fn send_limited(&mut self, now: SimTime, bytes: u64, eor: bool) -> u64 {
+    pub fn send_limited(&mut self, now: SimTime, bytes: u64, flags: WriteFlags) -> u64 {
         let Some(lowat) = self.cfg.notsent_lowat else {
-            return if self.write(now, bytes, eor) {
+            return if self.write(now, bytes, flags) {
                 bytes
             } else {
                 0
@@ -1902,7 +1932,11 @@ impl Connection {
             }
         }
         if copied > 0 {
-            self.end_write(now, true, eor && copied == bytes);
+            let flags = WriteFlags {
+                eor: flags.eor && copied == bytes,
+                ..flags
+            };
+            self.end_write(now, true, flags);
         }
         copied
     }
@@ -1951,13 +1985,13 @@ impl Connection {
         (goal / mss * mss).max(mss)
     }
 
-    fn write(&mut self, now: SimTime, bytes: u64, eor: bool) -> bool {
+    fn write(&mut self, now: SimTime, bytes: u64, flags: WriteFlags) -> bool {
         self.clock = now;
         if !self.takes_writes() {
             return false;
         }
         self.written += bytes;
-        self.end_write(now, bytes > 0, eor);
+        self.end_write(now, bytes > 0, flags);
         true
     }
 
@@ -1971,20 +2005,23 @@ impl Connection {
         open && !self.fin_queued
     }
 
-    /// A write ended with what it queued: its last byte is pushed, a
-    /// record ends there if `eor`, and what may be sent is.
-    fn end_write(&mut self, now: SimTime, wrote: bool, eor: bool) {
+    /// A write ended with what it queued: its last byte is pushed unless
+    /// more follows, a record ends there if asked, and what may be sent
+    /// is.
+    fn end_write(&mut self, now: SimTime, wrote: bool, flags: WriteFlags) {
         if wrote {
             self.chrono.start(now, crate::chrono::Kind::Busy);
         }
-        if wrote && self.cfg.push == PushRule::Writes {
+        if wrote && !flags.more && self.cfg.push == PushRule::Writes {
             self.push.wrote(1 + self.written);
         }
-        if eor {
+        if flags.eor {
             self.records.acked(self.snd_una);
             self.records.end_at(1 + self.written);
         }
+        self.more = flags.more;
         self.transmit(now);
+        self.more = false;
     }
 
     /// Sets a socket option on the open connection (`setsockopt`). Turning
@@ -1993,13 +2030,25 @@ impl Connection {
     pub fn set_option(&mut self, now: SimTime, opt: SockOpt) {
         self.clock = now;
         match opt {
-            SockOpt::NoDelay(on) => Arc::make_mut(&mut self.cfg).nagle = !on,
+            SockOpt::NoDelay(on) => {
+                Arc::make_mut(&mut self.cfg).nagle = !on;
+                // Linux's `__tcp_sock_set_nodelay`: what waits is pushed,
+                // corked or not.
+                self.push_once = on;
+            }
             SockOpt::SendBuffer(bytes) => Arc::make_mut(&mut self.cfg).snd_buf = bytes,
             SockOpt::NotSentLowat(bytes) => Arc::make_mut(&mut self.cfg).notsent_lowat = bytes,
+            SockOpt::Cork(on) => {
+                self.cork = on;
+                // `__tcp_sock_set_cork`: uncorking pushes with TCP_NODELAY
+                // set, and leaves the rest to Nagle.
+                self.push_once = !on && !self.cfg.nagle;
+            }
         }
         if self.state.is_synchronized() {
             self.transmit(now);
         }
+        self.push_once = false;
     }
 
     /// The application consumed `bytes` of delivered data; the window may
@@ -2359,6 +2408,10 @@ impl Connection {
             let len = self.records.cut(from, len);
             if self.timed.is_none() && from >= self.snd_max {
                 self.timed = Some((from + len, now));
+            }
+            if self.cfg.push == PushRule::Writes {
+                // Linux's `tcp_write_wakeup` sets PSH on what it sends.
+                self.push.force(from + len);
             }
             self.emit(from, len as u32, false, false);
             self.snd_nxt += len;

@@ -341,9 +341,15 @@ impl TcpStack {
     /// Queues what of `bytes` the connection takes under its
     /// `notsent_lowat` ([`Connection::send_limited`]); 0 if there is no
     /// such connection.
-    pub fn send_limited(&mut self, now: SimTime, id: ConnId, bytes: u64, eor: bool) -> u64 {
+    pub fn send_limited(
+        &mut self,
+        now: SimTime,
+        id: ConnId,
+        bytes: u64,
+        flags: crate::conn::WriteFlags,
+    ) -> u64 {
         let mut took = 0;
-        self.with_conn(id, |c| took = c.send_limited(now, bytes, eor));
+        self.with_conn(id, |c| took = c.send_limited(now, bytes, flags));
         took
     }
 

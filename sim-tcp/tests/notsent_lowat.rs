@@ -5,6 +5,7 @@
 
 mod support;
 
+use sim_tcp::conn::WriteFlags;
 use sim_tcp::{Profile, TcpConfig};
 use support::{Pair, Side};
 
@@ -22,7 +23,11 @@ fn pair(notsent_lowat: Option<u32>) -> Pair {
 fn without_a_limit_a_write_is_taken_whole() {
     let mut p = pair(None);
     let now = p.now;
-    assert_eq!(p.conn(Side::A).send_limited(now, 200_000, false), 200_000);
+    assert_eq!(
+        p.conn(Side::A)
+            .send_limited(now, 200_000, WriteFlags::default()),
+        200_000
+    );
     assert!(p.conn(Side::A).notsent_below_lowat(true));
     p.flush();
     p.run_ms(2_000);
@@ -34,7 +39,7 @@ fn a_write_stops_at_the_first_new_buffer_once_the_limit_is_reached() {
     let mut p = pair(Some(4_000));
     let now = p.now;
     let a = p.conn(Side::A);
-    let took = a.send_limited(now, 200_000, false);
+    let took = a.send_limited(now, 200_000, WriteFlags::default());
     // The first buffer fills, leaves as far as the initial window allows
     // (10 segments of 1,448 bytes); the rest of it, unsent, is topped up
     // to a whole buffer (`size_goal`: half the peer's 64 KB window, in
@@ -52,7 +57,9 @@ fn a_write_stops_at_the_first_new_buffer_once_the_limit_is_reached() {
     let a = p.conn(Side::A);
     assert!(a.notsent_below_lowat(true), "unsent {}", a.unsent());
     let now = p.now;
-    let more = p.conn(Side::A).send_limited(now, 200_000 - took, false);
+    let more = p
+        .conn(Side::A)
+        .send_limited(now, 200_000 - took, WriteFlags::default());
     assert!(more > 0 && more < 200_000 - took, "{more}");
     p.flush();
     p.run_ms(2_000);
@@ -65,6 +72,10 @@ fn a_limit_of_zero_takes_nothing() {
     // so no buffer can be started.
     let mut p = pair(Some(0));
     let now = p.now;
-    assert_eq!(p.conn(Side::A).send_limited(now, 5_000, false), 0);
+    assert_eq!(
+        p.conn(Side::A)
+            .send_limited(now, 5_000, WriteFlags::default()),
+        0
+    );
     assert_eq!(p.conn(Side::A).unsent(), 0);
 }
