@@ -899,6 +899,19 @@ pub(crate) fn apply_shell_line(cfg: &mut TcpConfig, line: &str) -> Step<bool> {
     if l.starts_with("tc qdisc") && l.contains("pfifo") {
         return Ok(false);
     }
+    // Segmentation offload off on the tunnel: Linux then segments each
+    // GSO packet in software before the device, which leaves on the wire
+    // what the model sends anyway (MSS-sized segments, the PSH of a
+    // multi-segment packet on its last segment).
+    if let Some(rest) = l.strip_prefix("ethtool -K tun0 ")
+        && rest
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .chunks(2)
+            .all(|kv| matches!(kv, ["tso" | "gso", "off"]))
+    {
+        return Ok(false);
+    }
     if let Some(rest) = l.strip_prefix("sysctl") {
         let mut changed = false;
         for part in split_assignments(rest) {
