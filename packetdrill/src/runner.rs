@@ -21,6 +21,7 @@ use sim_tcp::{Data, Flags, Profile, SackBlocks, Segment, TcpConfig, Timestamps};
 
 use crate::ScriptError;
 use crate::assert::{BlockError, Env};
+use crate::epoll::Wake;
 use crate::matcher::{FlowMap, REMOTE_ISN, check, script_text};
 use crate::parser::{Action, Dir, Event, IpEcn, Packet, Syscall, TcpOpt, Time, parse};
 use crate::shim::{Call, Sockets};
@@ -382,6 +383,8 @@ impl Runner {
         let Some(stack) = self.stack.as_mut() else {
             return Ok(());
         };
+        // Sockets whose waiters a stack event wakes (`epoll.rs`).
+        let mut wakes = Vec::new();
         while let Some(ev) = stack.poll_event() {
             match ev {
                 StackEvent::Accepted { port, conn } => {
@@ -390,6 +393,21 @@ impl Runner {
                 }
                 StackEvent::Conn(id, e) => {
                     let st = self.conns.entry(id).or_default();
+                    match &e {
+                        ConnEvent::Delivered(_) => wakes.push((Some(id), None, Wake::Readable)),
+                        ConnEvent::Connected => {
+                            wakes.push((Some(id), None, Wake::All));
+                            if let Some(port) = st.from_listener {
+                                wakes.push((None, Some(port), Wake::Readable));
+                            }
+                        }
+                        ConnEvent::PeerClosed
+                        | ConnEvent::Reset
+                        | ConnEvent::ConnectFailed(_)
+                        | ConnEvent::TimedOut
+                        | ConnEvent::Closed => wakes.push((Some(id), None, Wake::All)),
+                        _ => {}
+                    }
                     match e {
                         ConnEvent::Connected => {
                             st.established = true;
@@ -440,6 +458,9 @@ impl Runner {
                     self.timers.remove(&id);
                 }
             }
+        }
+        for (conn, port, why) in wakes {
+            self.epoll_wake(conn, port, why);
         }
         Ok(())
     }

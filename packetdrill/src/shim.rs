@@ -23,15 +23,17 @@ pub(crate) enum Call {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Kind {
+pub(crate) enum Kind {
     Fresh,
     Listener(u16),
     Conn(ConnId),
+    /// An epoll instance (`epoll.rs`).
+    Epoll,
 }
 
 #[derive(Clone, Copy, Debug)]
-struct Sock {
-    kind: Kind,
+pub(crate) struct Sock {
+    pub(crate) kind: Kind,
     nonblock: bool,
     /// TCP_MAXSEG set before the connection (Linux's `user_mss`).
     user_mss: Option<u16>,
@@ -42,6 +44,8 @@ struct Sock {
 pub struct Sockets {
     fds: BTreeMap<i64, Sock>,
     last_conn: Option<ConnId>,
+    /// The epoll instances, by descriptor.
+    pub(crate) epolls: BTreeMap<i64, crate::epoll::Epoll>,
 }
 
 impl Sockets {
@@ -57,6 +61,26 @@ impl Sockets {
             Kind::Listener(p) => Some(p),
             _ => None,
         })
+    }
+
+    /// The descriptors of a connection, or of a listener on `port`.
+    pub(crate) fn fds_of(&self, conn: Option<ConnId>, port: Option<u16>) -> Vec<i64> {
+        self.fds
+            .iter()
+            .filter(|(_, s)| match s.kind {
+                Kind::Conn(id) => Some(id) == conn,
+                Kind::Listener(p) => Some(p) == port,
+                _ => false,
+            })
+            .map(|(fd, _)| *fd)
+            .collect()
+    }
+
+    /// A new descriptor for an epoll instance.
+    pub(crate) fn alloc_epoll(&mut self, want: Option<i64>) -> i64 {
+        let fd = self.alloc(want, Kind::Epoll, false);
+        self.epolls.insert(fd, crate::epoll::Epoll::default());
+        fd
     }
 
     /// The descriptor the script expects if it is free (packetdrill maps
@@ -114,6 +138,11 @@ fn symbol(w: &str) -> Option<i64> {
 
 /// The integer an expression stands for; `None` for `...`.
 pub(crate) fn expected_int(e: &Expr) -> Result<Option<i64>, String> {
+    if let Expr::Word(w) = e
+        && let Some(v) = crate::epoll::symbol(w)
+    {
+        return Ok(Some(v));
+    }
     Ok(match e {
         Expr::Ellipsis => None,
         Expr::Int(v) => Some(*v),
@@ -131,7 +160,7 @@ pub(crate) fn expected_int(e: &Expr) -> Result<Option<i64>, String> {
     })
 }
 
-fn arg(call: &Syscall, i: usize) -> Result<Option<i64>, crate::runner::Stop> {
+pub(crate) fn arg(call: &Syscall, i: usize) -> Result<Option<i64>, crate::runner::Stop> {
     match call.args.get(i) {
         Some(e) => expected_int(e).map_err(crate::runner::Stop::Skip),
         None => Err(crate::runner::Stop::Skip(format!(
@@ -253,7 +282,7 @@ fn word(call: &Syscall, i: usize) -> &str {
 }
 
 impl Runner {
-    fn sock(&self, fd: i64) -> Option<Sock> {
+    pub(crate) fn sock(&self, fd: i64) -> Option<Sock> {
         self.sockets.fds.get(&fd).copied()
     }
 
@@ -345,7 +374,7 @@ impl Runner {
                 }
             }
             "accept" | "accept4" | "write" | "send" | "sendmsg" | "read" | "recv" | "recvmsg"
-            | "poll" | "close" | "shutdown" => self.retry(call, false),
+            | "poll" | "epoll_wait" | "close" | "shutdown" => self.retry(call, false),
             "fcntl" => {
                 let (fd, s) = self.fd_arg(call)?;
                 let Some(mut s) = s else {
@@ -366,6 +395,7 @@ impl Runner {
                 }
             }
             "ioctl" => self.ioctl(call),
+            "epoll_create" | "epoll_create1" | "epoll_ctl" => self.epoll_call(call),
             "setsockopt" => self.setsockopt(call),
             "getsockopt" => self.getsockopt(call),
             "sendto"
@@ -507,7 +537,9 @@ impl Runner {
         let id = match s.kind {
             Kind::Conn(id) => id,
             Kind::Listener(_) => return Ok(Call::Done(-1, Some("EINVAL"))),
-            Kind::Fresh => return skip(format!("ioctl {req} on an unconnected socket")),
+            Kind::Fresh | Kind::Epoll => {
+                return skip(format!("ioctl {req} on an unconnected socket"));
+            }
         };
         let conn = self.stack.as_ref().and_then(|st| st.conn(id));
         let handshaking = conn.is_none_or(|c| matches!(c.state(), State::SynSent | State::SynRcvd));
@@ -588,6 +620,9 @@ impl Runner {
     pub(crate) fn retry(&mut self, call: &Syscall, timed_out: bool) -> Step<Call> {
         if call.name == "poll" {
             return self.poll(call, timed_out);
+        }
+        if call.name == "epoll_wait" {
+            return self.epoll_wait(call, timed_out);
         }
         let (fd, s) = self.fd_arg(call)?;
         let Some(s) = s else {
@@ -748,6 +783,11 @@ impl Runner {
                     self.drain()?;
                 } else if let Kind::Listener(_) = kind {
                     return skip("closing a listener not modelled");
+                } else if kind == Kind::Epoll {
+                    self.sockets.epolls.remove(&fd);
+                }
+                for e in self.sockets.epolls.values_mut() {
+                    e.remove(fd);
                 }
                 Ok(Call::Done(0, None))
             }
@@ -768,13 +808,18 @@ impl Runner {
         }
     }
 
-    fn revents(&self, fd: i64, events: i64) -> i64 {
+    pub(crate) fn revents(&self, fd: i64, events: i64) -> i64 {
         let Some(s) = self.sock(fd) else {
             return 0x20; // POLLNVAL
         };
         let mut r = 0;
         match s.kind {
             Kind::Fresh => r |= POLLOUT | POLLHUP,
+            Kind::Epoll => {
+                if self.epoll_ready(fd) {
+                    r |= POLLIN;
+                }
+            }
             Kind::Listener(p) => {
                 if self.accept_q.get(&p).is_some_and(|q| !q.is_empty()) {
                     r |= POLLIN;
@@ -924,7 +969,9 @@ pub(crate) fn apply_shell_line(cfg: &mut TcpConfig, line: &str) -> Step<bool> {
     }
     if l.contains("set_sysctls.py") {
         let mut changed = false;
-        for part in l.split_whitespace().skip(1) {
+        // Values may be quoted lists (`tcp_wmem="4096 50000 4194304"`).
+        let args = l.split_once("set_sysctls.py").map_or("", |(_, a)| a);
+        for part in split_assignments(args) {
             if let Some((k, v)) = part.split_once('=') {
                 let k = k.trim_start_matches("/proc/sys/").replace('/', ".");
                 sysctl(cfg, &k, v.trim_matches('"'))?;
