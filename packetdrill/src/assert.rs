@@ -49,6 +49,13 @@ pub fn tcpi_field(info: &TcpInfo, name: &str) -> Option<i64> {
         "segs_out" => info.segs_out as i64,
         "segs_in" => info.segs_in as i64,
         "snd_wnd" => i64::from(info.snd_wnd),
+        "retrans" => i64::from(info.retrans),
+        "reordering" => i64::from(info.reordering),
+        "reord_seen" => i64::from(info.reord_seen),
+        "advmss" => i64::from(info.advmss),
+        "last_data_recv" => i64::from(info.last_data_recv_ms),
+        "busy_time" => info.busy_time_us as i64,
+        "rwnd_limited" => info.rwnd_limited_us as i64,
         _ => return None,
     })
 }
@@ -87,6 +94,9 @@ impl Env {
     /// Runs a block against a `tcp_info` snapshot (`None`: no socket to
     /// read it from).
     pub fn run(&mut self, code: &str, info: Option<&TcpInfo>) -> Result<(), BlockError> {
+        // A backslash at a line's end joins it to the next (Python's
+        // explicit line joining).
+        let code = code.replace("\\\n", " ");
         for stmt in code.split(['\n', ';']) {
             let stmt = stmt.trim();
             if stmt.is_empty() || stmt.starts_with('#') || stmt.starts_with("print(") {
@@ -466,6 +476,13 @@ mod tests {
             segs_out: 0,
             segs_in: 0,
             snd_wnd: 0,
+            retrans: 1,
+            reordering: 3,
+            reord_seen: 0,
+            advmss: 1460,
+            last_data_recv_ms: 0,
+            busy_time_us: 0,
+            rwnd_limited_us: 0,
         }
     }
 
@@ -502,6 +519,11 @@ mod tests {
     fn variables_carry_over_and_unknowns_are_unsupported() {
         let mut env = Env::default();
         let i = info();
+        env.run(
+            "assert tcpi_snd_cwnd == 10;\\\n  assert tcpi_lost == 2;\\\n",
+            Some(&i),
+        )
+        .unwrap();
         env.run("cwnd = tcpi_snd_cwnd", Some(&i)).unwrap();
         env.run(
             "print(tcpi_snd_cwnd); cwnd += 1; assert cwnd == 11",

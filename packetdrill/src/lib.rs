@@ -14,6 +14,7 @@
 //!   accept queue, blocking and non-blocking calls, errno results).
 //! - [`matcher`]: packetdrill's rules for outbound packets.
 //! - [`assert`]: the `%{ assert tcpi_... }%` form of the Python blocks.
+//! - `epoll`: epoll instances over the shim's sockets.
 //! - [`runner`]: the clock, the event loop, and the verdict.
 //!
 //! A script that needs what the model lacks (IPv6, Fast Open, a sysctl
@@ -21,6 +22,7 @@
 //! reason, never as a pass.
 
 pub mod assert;
+mod epoll;
 pub mod lexer;
 pub mod matcher;
 pub mod parser;

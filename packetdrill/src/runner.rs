@@ -21,6 +21,7 @@ use sim_tcp::{Data, Flags, Profile, SackBlocks, Segment, TcpConfig, Timestamps};
 
 use crate::ScriptError;
 use crate::assert::{BlockError, Env};
+use crate::epoll::Wake;
 use crate::matcher::{FlowMap, REMOTE_ISN, check, script_text};
 use crate::parser::{Action, Dir, Event, IpEcn, Packet, Syscall, TcpOpt, Time, parse};
 use crate::shim::{Call, Sockets};
@@ -169,6 +170,12 @@ pub(crate) struct ConnState {
     pub read_shut: bool,
     /// The stack forgot it.
     pub gone: bool,
+    /// `TCP_NOTSENT_LOWAT` as set on the socket (0: the sysctl's).
+    pub notsent_lowat: u32,
+    /// Bytes a blocked write() has had taken so far.
+    pub write_taken: Option<u64>,
+    /// TCP_INQ is set: recvmsg() reports what is left to read.
+    pub inq: bool,
 }
 
 pub(crate) struct Runner {
@@ -335,7 +342,7 @@ impl Runner {
                     self.stack
                         .as_ref()
                         .and_then(|s| s.conn(id))
-                        .map(|c| c.tcp_info())
+                        .map(|c| c.tcp_info_at(self.now))
                         .or_else(|| self.conns.get(&id).and_then(|st| st.last_info))
                 });
                 match self.env.run(code, info.as_ref()) {
@@ -403,6 +410,8 @@ impl Runner {
         let Some(stack) = self.stack.as_mut() else {
             return Ok(());
         };
+        // Sockets whose waiters a stack event wakes (`epoll.rs`).
+        let mut wakes = Vec::new();
         while let Some(ev) = stack.poll_event() {
             match ev {
                 StackEvent::Accepted { port, conn } => {
@@ -432,6 +441,21 @@ impl Runner {
                     let st = self.conns.entry(id).or_default();
                     if info.is_some() {
                         st.last_info = info;
+                    }
+                    match &e {
+                        ConnEvent::Delivered(_) => wakes.push((Some(id), None, Wake::Readable)),
+                        ConnEvent::Connected => {
+                            wakes.push((Some(id), None, Wake::All));
+                            if let Some(port) = st.from_listener {
+                                wakes.push((None, Some(port), Wake::Readable));
+                            }
+                        }
+                        ConnEvent::PeerClosed
+                        | ConnEvent::Reset
+                        | ConnEvent::ConnectFailed(_)
+                        | ConnEvent::TimedOut
+                        | ConnEvent::Closed => wakes.push((Some(id), None, Wake::All)),
+                        _ => {}
                     }
                     match e {
                         ConnEvent::Connected => {
@@ -494,6 +518,9 @@ impl Runner {
                     self.timers.remove(&id);
                 }
             }
+        }
+        for (conn, port, why) in wakes {
+            self.epoll_wake(conn, port, why);
         }
         Ok(())
     }

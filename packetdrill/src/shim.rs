@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use sim_core::{SimDuration, SimTime};
+use sim_tcp::conn::WriteFlags;
 use sim_tcp::stack::ConnId;
 use sim_tcp::{CongestionKind, EcnMode, IdleRestart, SockOpt, State, TcpConfig};
 
@@ -22,16 +23,20 @@ pub(crate) enum Call {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Kind {
+pub(crate) enum Kind {
     Fresh,
     Listener(u16),
     Conn(ConnId),
+    /// An epoll instance (`epoll.rs`).
+    Epoll,
 }
 
 #[derive(Clone, Copy, Debug)]
-struct Sock {
-    kind: Kind,
+pub(crate) struct Sock {
+    pub(crate) kind: Kind,
     nonblock: bool,
+    /// TCP_MAXSEG set before the connection (Linux's `user_mss`).
+    user_mss: Option<u16>,
 }
 
 /// The script's file descriptors.
@@ -51,6 +56,8 @@ pub struct Sockets {
     fo_connect: std::collections::BTreeSet<i64>,
     /// Descriptors whose `connect()` was deferred to their first write.
     fo_deferred: std::collections::BTreeSet<i64>,
+    /// The epoll instances, by descriptor.
+    pub(crate) epolls: BTreeMap<i64, crate::epoll::Epoll>,
 }
 
 impl Sockets {
@@ -68,6 +75,26 @@ impl Sockets {
         })
     }
 
+    /// The descriptors of a connection, or of a listener on `port`.
+    pub(crate) fn fds_of(&self, conn: Option<ConnId>, port: Option<u16>) -> Vec<i64> {
+        self.fds
+            .iter()
+            .filter(|(_, s)| match s.kind {
+                Kind::Conn(id) => Some(id) == conn,
+                Kind::Listener(p) => Some(p) == port,
+                _ => false,
+            })
+            .map(|(fd, _)| *fd)
+            .collect()
+    }
+
+    /// A new descriptor for an epoll instance.
+    pub(crate) fn alloc_epoll(&mut self, want: Option<i64>) -> i64 {
+        let fd = self.alloc(want, Kind::Epoll, false);
+        self.epolls.insert(fd, crate::epoll::Epoll::default());
+        fd
+    }
+
     /// The descriptor the script expects if it is free (packetdrill maps
     /// script descriptors onto live ones), else the lowest free one from
     /// 3, as Linux gives them.
@@ -82,14 +109,28 @@ impl Sockets {
                 .get(&f)
                 .is_some_and(|s| matches!(s.kind, Kind::Conn(_)))
         {
-            self.fds.insert(f, Sock { kind, nonblock });
+            self.fds.insert(
+                f,
+                Sock {
+                    kind,
+                    nonblock,
+                    user_mss: None,
+                },
+            );
             return f;
         }
         let fd = want
             .filter(|f| *f >= 0 && !self.fds.contains_key(f))
             .or_else(|| (3..).find(|f| !self.fds.contains_key(f)))
             .unwrap_or(3);
-        self.fds.insert(fd, Sock { kind, nonblock });
+        self.fds.insert(
+            fd,
+            Sock {
+                kind,
+                nonblock,
+                user_mss: None,
+            },
+        );
         fd
     }
 }
@@ -103,6 +144,8 @@ const POLLOUT: i64 = 0x4;
 const POLLERR: i64 = 0x8;
 const POLLHUP: i64 = 0x10;
 const POLLRDHUP: i64 = 0x2000;
+const MSG_EOR: i64 = 0x80;
+const MSG_MORE: i64 = 0x8000;
 
 fn symbol(w: &str) -> Option<i64> {
     Some(match w {
@@ -121,12 +164,19 @@ fn symbol(w: &str) -> Option<i64> {
         "ETIMEDOUT" => 110,
         "EPIPE" => 32,
         "MSG_DONTWAIT" => 0x40,
+        "MSG_EOR" => MSG_EOR,
+        "MSG_MORE" => MSG_MORE,
         _ => return None,
     })
 }
 
 /// The integer an expression stands for; `None` for `...`.
 pub(crate) fn expected_int(e: &Expr) -> Result<Option<i64>, String> {
+    if let Expr::Word(w) = e
+        && let Some(v) = crate::epoll::symbol(w)
+    {
+        return Ok(Some(v));
+    }
     Ok(match e {
         Expr::Ellipsis => None,
         Expr::Int(v) => Some(*v),
@@ -183,7 +233,7 @@ fn c_string_bytes(s: &str) -> Vec<u8> {
     out
 }
 
-fn arg(call: &Syscall, i: usize) -> Result<Option<i64>, crate::runner::Stop> {
+pub(crate) fn arg(call: &Syscall, i: usize) -> Result<Option<i64>, crate::runner::Stop> {
     match call.args.get(i) {
         Some(e) => expected_int(e).map_err(crate::runner::Stop::Skip),
         None => Err(crate::runner::Stop::Skip(format!(
@@ -192,6 +242,108 @@ fn arg(call: &Syscall, i: usize) -> Result<Option<i64>, crate::runner::Stop> {
             call.args.len()
         ))),
     }
+}
+
+/// A read's length, flags and the TCP_CM_INQ value its control message
+/// should carry: `read(fd, buf, len)`, `recv(fd, buf, len, flags)`, or
+/// `recvmsg(fd, {msg_iov(n)=[...], msg_control=[...]}, flags)`.
+fn read_args(call: &Syscall) -> Step<(i64, i64, Option<i64>)> {
+    match call.name.as_str() {
+        "read" => Ok((arg(call, 2)?.unwrap_or(0), 0, None)),
+        "recv" => Ok((arg(call, 2)?.unwrap_or(0), arg(call, 3)?.unwrap_or(0), None)),
+        _ => {
+            let flags = arg(call, 2)?.unwrap_or(0);
+            let fields = msghdr(call)?;
+            let mut inq = None;
+            for f in fields {
+                let Expr::Field(name, v) = f else { continue };
+                if name != "msg_control" || matches!(v.as_ref(), Expr::Ellipsis) {
+                    continue;
+                }
+                let Expr::List(cmsgs) = v.as_ref() else {
+                    return skip("recvmsg() msg_control not modelled");
+                };
+                for c in cmsgs {
+                    let Expr::Struct(parts) = c else {
+                        return skip("recvmsg() control message not modelled");
+                    };
+                    let mut ty = String::new();
+                    let mut data = None;
+                    for p in parts {
+                        match p {
+                            Expr::Field(n, v) if n == "cmsg_type" => {
+                                if let Expr::Word(w) = v.as_ref() {
+                                    ty = w.clone();
+                                }
+                            }
+                            Expr::Field(n, v) if n == "cmsg_data" => {
+                                data = expected_int(v).map_err(crate::runner::Stop::Skip)?;
+                            }
+                            _ => {}
+                        }
+                    }
+                    if ty != "TCP_CM_INQ" {
+                        return skip(format!("recvmsg() control message {ty} not modelled"));
+                    }
+                    inq = data;
+                }
+            }
+            Ok((iov_len(call, fields)?, flags, inq))
+        }
+    }
+}
+
+/// A write's length and flags: `write(fd, buf, len)`, `send(fd, buf,
+/// len, flags)`, or `sendmsg(fd, {msg_iov(n)=[{..., len}...], ...},
+/// flags)`.
+fn write_args(call: &Syscall) -> Step<(i64, i64)> {
+    match call.name.as_str() {
+        "write" => Ok((arg(call, 2)?.unwrap_or(0), 0)),
+        "send" => Ok((arg(call, 2)?.unwrap_or(0), arg(call, 3)?.unwrap_or(0))),
+        _ => {
+            let fields = msghdr(call)?;
+            let control = fields.iter().any(|f| {
+                matches!(f, Expr::Field(n, v) if n == "msg_control" && !matches!(v.as_ref(), Expr::Ellipsis))
+            });
+            if control {
+                return skip("sendmsg() control messages not modelled");
+            }
+            Ok((iov_len(call, fields)?, arg(call, 2)?.unwrap_or(0)))
+        }
+    }
+}
+
+/// The fields of a `sendmsg`/`recvmsg` message header.
+fn msghdr(call: &Syscall) -> Step<&[Expr]> {
+    match call.args.get(1) {
+        Some(Expr::Struct(fields)) => Ok(fields),
+        _ => skip(format!("{}() without a msghdr", call.name)),
+    }
+}
+
+/// The lengths of a message header's buffers (`msg_iov`) added up.
+fn iov_len(call: &Syscall, fields: &[Expr]) -> Step<i64> {
+    let mut len = 0;
+    for f in fields {
+        let Expr::Field(name, v) = f else { continue };
+        if name != "msg_iov" {
+            continue;
+        }
+        let Expr::List(iovs) = v.as_ref() else {
+            return skip(format!("{}() msg_iov not a list", call.name));
+        };
+        for iov in iovs {
+            match iov {
+                Expr::Struct(parts) if parts.len() == 2 => {
+                    len += expected_int(&parts[1])
+                        .map_err(crate::runner::Stop::Skip)?
+                        .unwrap_or(0);
+                }
+                _ => return skip(format!("{}() iovec not modelled", call.name)),
+            }
+        }
+    }
+    Ok(len)
 }
 
 fn word(call: &Syscall, i: usize) -> &str {
@@ -203,7 +355,7 @@ fn word(call: &Syscall, i: usize) -> &str {
 }
 
 impl Runner {
-    fn sock(&self, fd: i64) -> Option<Sock> {
+    pub(crate) fn sock(&self, fd: i64) -> Option<Sock> {
         self.sockets.fds.get(&fd).copied()
     }
 
@@ -354,8 +506,8 @@ impl Runner {
             {
                 self.sendto_fastopen(call)
             }
-            "accept" | "accept4" | "write" | "send" | "read" | "recv" | "poll" | "close"
-            | "shutdown" => self.retry(call, false),
+            "accept" | "accept4" | "write" | "send" | "sendmsg" | "read" | "recv" | "recvmsg"
+            | "poll" | "epoll_wait" | "close" | "shutdown" => self.retry(call, false),
             "fcntl" => {
                 let (fd, s) = self.fd_arg(call)?;
                 let Some(mut s) = s else {
@@ -375,6 +527,8 @@ impl Runner {
                     other => skip(format!("fcntl {other} not modelled")),
                 }
             }
+            "ioctl" => self.ioctl(call),
+            "epoll_create" | "epoll_create1" | "epoll_ctl" => self.epoll_call(call),
             "setsockopt" => self.setsockopt(call),
             "getsockopt" => self.getsockopt(call),
             "sendto"
@@ -430,25 +584,81 @@ impl Runner {
                         self.stack().set_option(now, id, o);
                         self.drain()?;
                     }
-                    _ if self.stack.is_none() => match o {
-                        SockOpt::NoDelay(on) => self.cfg.nagle = !on,
-                        SockOpt::SendBuffer(b) => self.cfg.snd_buf = b,
-                        SockOpt::UserTimeout(t) => self.cfg.user_timeout = t,
-                    },
-                    _ => {
-                        return skip(format!(
-                            "setsockopt {opt} on a listener (the model's listener options are per stack)"
-                        ));
+                    Some(Kind::Listener(port)) if self.stack.is_some() => {
+                        if let Some(cfg) = self.stack().listener_config_mut(port) {
+                            configure(cfg, o);
+                        }
                     }
+                    _ if self.stack.is_none() => configure(&mut self.cfg, o),
+                    _ => return skip(LATE_SOCKET),
                 }
                 Ok(Call::Done(0, None))
             }
-            ("TCP_MAXSEG", Some(v)) if self.stack.is_none() => {
-                self.cfg.mss = v.clamp(88, 65_535) as u16;
+            ("TCP_INQ", Some(v)) => {
+                let Some(Kind::Conn(id)) = kind else {
+                    return skip("setsockopt TCP_INQ before a connection");
+                };
+                self.conns.entry(id).or_default().inq = v != 0;
                 Ok(Call::Done(0, None))
             }
-            ("TCP_MAXSEG", _) if self.stack.is_some() => skip(
-                "setsockopt TCP_MAXSEG on an open connection (the model's MSS is set per stack)",
+            ("TCP_CORK", Some(v)) => {
+                let Some(Kind::Conn(id)) = kind else {
+                    return skip(
+                        "setsockopt TCP_CORK before a connection (the model's cork is per connection)",
+                    );
+                };
+                let now = self.now;
+                self.stack().set_option(now, id, SockOpt::Cork(v != 0));
+                self.drain()?;
+                Ok(Call::Done(0, None))
+            }
+            ("TCP_NOTSENT_LOWAT", Some(v)) => {
+                let Some(Kind::Conn(id)) = kind else {
+                    return skip(
+                        "setsockopt TCP_NOTSENT_LOWAT before a connection (the model's options are per connection)",
+                    );
+                };
+                // Linux keeps the int as a u32; 0 means the sysctl's value
+                // (`tcp_notsent_lowat`).
+                let raw = v as i32 as u32;
+                let lowat = if raw == 0 {
+                    self.cfg.notsent_lowat
+                } else {
+                    Some(raw)
+                };
+                self.conns.entry(id).or_default().notsent_lowat = raw;
+                let now = self.now;
+                self.stack()
+                    .set_option(now, id, SockOpt::NotSentLowat(lowat));
+                self.drain()?;
+                Ok(Call::Done(0, None))
+            }
+            ("TCP_MAXSEG", Some(v)) if !matches!(kind, Some(Kind::Conn(_))) => {
+                let mss = v.clamp(88, 65_535) as u16;
+                match kind {
+                    // Linux's `user_mss`, copied to each new connection.
+                    Some(Kind::Listener(port)) if self.stack.is_some() => {
+                        if let Some(cfg) = self.stack().listener_config_mut(port) {
+                            cfg.mss = mss;
+                        }
+                    }
+                    _ if self.stack.is_none() => self.cfg.mss = mss,
+                    _ => return skip(LATE_SOCKET),
+                }
+                let (fd, s) = self.fd_arg(call)?;
+                if let Some(s) = s {
+                    self.sockets.fds.insert(
+                        fd,
+                        Sock {
+                            user_mss: Some(mss),
+                            ..s
+                        },
+                    );
+                }
+                Ok(Call::Done(0, None))
+            }
+            ("TCP_MAXSEG", _) => skip(
+                "setsockopt TCP_MAXSEG on an open connection (the model's MSS is fixed at the handshake)",
             ),
             ("TCP_SYNCNT", Some(v)) if kind == Some(Kind::Fresh) => {
                 // Linux's range is 1 to 127 (`MAX_TCP_SYNCNT`).
@@ -579,6 +789,50 @@ impl Runner {
         self.retry(call, false)
     }
 
+    /// `tcp_ioctl`: bytes queued to read (SIOCINQ: in order, unread, the
+    /// FIN left out) or written and not yet acknowledged (SIOCOUTQ, the
+    /// FIN counted as Linux's `write_seq` does; SIOCOUTQNSD: not yet
+    /// sent); EINVAL on a listener, 0 during the handshake.
+    fn ioctl(&mut self, call: &Syscall) -> Step<Call> {
+        let (_, s) = self.fd_arg(call)?;
+        let Some(s) = s else {
+            return Ok(Call::Done(-1, Some("EBADF")));
+        };
+        let req = word(call, 1).to_string();
+        if !matches!(
+            req.as_str(),
+            "SIOCINQ" | "FIONREAD" | "SIOCOUTQ" | "SIOCOUTQNSD"
+        ) {
+            return skip(format!("ioctl {req} not modelled"));
+        }
+        let id = match s.kind {
+            Kind::Conn(id) => id,
+            Kind::Listener(_) => return Ok(Call::Done(-1, Some("EINVAL"))),
+            Kind::Fresh | Kind::Epoll => {
+                return skip(format!("ioctl {req} on an unconnected socket"));
+            }
+        };
+        let conn = self.stack.as_ref().and_then(|st| st.conn(id));
+        let handshaking = conn.is_none_or(|c| matches!(c.state(), State::SynSent | State::SynRcvd));
+        let got = match (req.as_str(), conn) {
+            _ if handshaking => 0,
+            ("SIOCINQ" | "FIONREAD", _) => self.conns.get(&id).map_or(0, |st| st.readable),
+            (_, None) => 0,
+            ("SIOCOUTQ", Some(c)) => c.unacked_bytes() + u64::from(c.fin_unacked()),
+            (_, Some(c)) => c.unsent() + u64::from(c.fin_unsent()),
+        };
+        let want = call
+            .args
+            .get(2)
+            .and_then(|e| expected_int(e).ok().flatten());
+        if let Some(w) = want
+            && w != got as i64
+        {
+            return crate::runner::fail(format!("ioctl {req}: expected value {w} vs actual {got}"));
+        }
+        Ok(Call::Done(0, None))
+    }
+
     fn getsockopt(&mut self, call: &Syscall) -> Step<Call> {
         let (_, s) = self.fd_arg(call)?;
         let opt = word(call, 2).to_string();
@@ -593,6 +847,29 @@ impl Runner {
                 e.and_then(symbol).unwrap_or(0)
             }
             ("SO_ERROR", _) => 0,
+            ("TCP_NOTSENT_LOWAT", Some(Kind::Conn(id))) => {
+                i64::from(self.conns.get(&id).map_or(0, |st| st.notsent_lowat))
+            }
+            // What setsockopt set (already doubled); Linux's own size,
+            // grown with cwnd (`tcp_sndbuf_expand`), is not modelled.
+            ("SO_SNDBUF", Some(Kind::Conn(id))) => match self
+                .stack
+                .as_ref()
+                .and_then(|st| st.conn(id))
+                .and_then(|c| c.config().snd_buf)
+            {
+                Some(b) => i64::from(b),
+                None => {
+                    return skip(
+                        "getsockopt SO_SNDBUF of a buffer Linux sizes itself (tcp_sndbuf_expand) not modelled",
+                    );
+                }
+            },
+            // Before the connection: what setsockopt set, else Linux's
+            // starting `mss_cache` (536).
+            ("TCP_MAXSEG", Some(Kind::Fresh | Kind::Listener(_))) => {
+                i64::from(s.and_then(|s| s.user_mss).unwrap_or(536))
+            }
             ("TCP_MAXSEG", Some(Kind::Conn(id))) => self
                 .stack
                 .as_ref()
@@ -614,6 +891,9 @@ impl Runner {
     pub(crate) fn retry(&mut self, call: &Syscall, timed_out: bool) -> Step<Call> {
         if call.name == "poll" {
             return self.poll(call, timed_out);
+        }
+        if call.name == "epoll_wait" {
+            return self.epoll_wait(call, timed_out);
         }
         let (fd, s) = self.fd_arg(call)?;
         let Some(s) = s else {
@@ -697,45 +977,90 @@ impl Runner {
                 }
                 Ok(Call::Block(None))
             }
-            ("write" | "send", Kind::Conn(id)) => {
-                let len = arg(call, 2)?.unwrap_or(0);
-                if call.name == "send" && arg(call, 3)?.unwrap_or(0) != 0 {
-                    return skip("send() flags not modelled");
+            ("write" | "send" | "sendmsg", Kind::Conn(id)) => {
+                let (len, flags) = write_args(call)?;
+                if flags & !(MSG_EOR | MSG_MORE) != 0 {
+                    return skip(format!("{}() flags {flags:#x} not modelled", call.name));
                 }
                 self.sockets.last_conn = Some(id);
                 let st = self.conns.entry(id).or_default();
                 if let Some(e) = st.error.take() {
+                    st.write_taken = None;
                     return Ok(Call::Done(-1, Some(e)));
                 }
                 if st.write_shut || st.gone {
+                    st.write_taken = None;
                     return Ok(Call::Done(-1, Some("EPIPE")));
                 }
                 if !st.established {
                     return would_block(s);
                 }
+                let resumed = st.write_taken;
+                let conn = self.stack.as_ref().and_then(|x| x.conn(id));
+                if let Some(c) = conn
+                    && let Some(buf) = c.config().snd_buf
+                    && c.unacked_bytes() + len.max(0) as u64 > u64::from(buf)
+                {
+                    return skip(
+                        "write() beyond a fixed send buffer (Linux counts buffer memory, truesize; the model counts data bytes)",
+                    );
+                }
+                // A blocked writer is woken by `sk_stream_write_space`,
+                // once the unsent bytes are under half the low-water mark.
+                if resumed.is_some() && !conn.is_some_and(|c| c.notsent_below_lowat(true)) {
+                    return Ok(Call::Block(None));
+                }
+                let taken = resumed.unwrap_or(0);
                 let now = self.now;
-                self.stack().send(now, id, len as u64);
+                let want = (len.max(0) as u64).saturating_sub(taken);
+                let write_flags = WriteFlags {
+                    eor: flags & MSG_EOR != 0,
+                    more: flags & MSG_MORE != 0,
+                };
+                let took = self.stack().send_limited(now, id, want, write_flags);
                 self.drain()?;
-                Ok(Call::Done(len, None))
+                let total = taken + took;
+                let st = self.conns.entry(id).or_default();
+                if total >= len.max(0) as u64 || (s.nonblock && total > 0) {
+                    st.write_taken = None;
+                    Ok(Call::Done(total as i64, None))
+                } else if s.nonblock {
+                    st.write_taken = None;
+                    Ok(Call::Done(-1, Some("EAGAIN")))
+                } else {
+                    st.write_taken = Some(total);
+                    Ok(Call::Block(None))
+                }
             }
-            ("read" | "recv", Kind::Conn(id)) => {
-                let len = arg(call, 2)?.unwrap_or(0);
+            ("read" | "recv" | "recvmsg", Kind::Conn(id)) => {
+                let (len, flags, inq_want) = read_args(call)?;
                 let mut nonblock = s.nonblock;
-                if call.name == "recv" {
-                    match arg(call, 3)?.unwrap_or(0) {
-                        0 => {}
-                        0x40 => nonblock = true,
-                        _ => return skip("recv() flags not modelled"),
-                    }
+                match flags {
+                    0 => {}
+                    0x40 => nonblock = true,
+                    _ => return skip(format!("{}() flags not modelled", call.name)),
                 }
                 self.sockets.last_conn = Some(id);
                 let st = self.conns.entry(id).or_default();
+                if inq_want.is_some() && !st.inq {
+                    return skip("a TCP_CM_INQ control message without TCP_INQ set");
+                }
                 if st.readable > 0 {
                     let n = st.readable.min(len.max(0) as u64);
                     st.readable -= n;
+                    // `tcp_inq_hint`: what is left to read, the FIN
+                    // counting one so that a reader goes on to see it.
+                    let inq = st.readable + u64::from(st.eof);
                     let now = self.now;
                     self.stack().read(now, id, n);
                     self.drain()?;
+                    if let Some(w) = inq_want
+                        && w != inq as i64
+                    {
+                        return crate::runner::fail(format!(
+                            "recvmsg(): TCP_CM_INQ expected {w} vs actual {inq}"
+                        ));
+                    }
                     return Ok(Call::Done(n as i64, None));
                 }
                 if let Some(e) = st.error.take() {
@@ -784,6 +1109,11 @@ impl Runner {
                     }
                     self.stack().close_listener(port);
                     self.drain()?;
+                } else if kind == Kind::Epoll {
+                    self.sockets.epolls.remove(&fd);
+                }
+                for e in self.sockets.epolls.values_mut() {
+                    e.remove(fd);
                 }
                 Ok(Call::Done(0, None))
             }
@@ -805,13 +1135,18 @@ impl Runner {
         }
     }
 
-    fn revents(&self, fd: i64, events: i64) -> i64 {
+    pub(crate) fn revents(&self, fd: i64, events: i64) -> i64 {
         let Some(s) = self.sock(fd) else {
             return 0x20; // POLLNVAL
         };
         let mut r = 0;
         match s.kind {
             Kind::Fresh => r |= POLLOUT | POLLHUP,
+            Kind::Epoll => {
+                if self.epoll_ready(fd) {
+                    r |= POLLIN;
+                }
+            }
             Kind::Listener(p) => {
                 if self.accept_q.get(&p).is_some_and(|q| !q.is_empty()) {
                     r |= POLLIN;
@@ -836,8 +1171,16 @@ impl Runner {
                 if st.error.is_some() || (st.eof && st.write_shut) || st.gone {
                     r |= POLLHUP | POLLIN | POLLRDHUP;
                 }
+                // `tcp_poll`: writable while the unsent bytes are under
+                // half the low-water mark (`__sk_stream_is_writeable`).
+                let lowat_ok = self
+                    .stack
+                    .as_ref()
+                    .and_then(|x| x.conn(id))
+                    .is_none_or(|c| c.notsent_below_lowat(true));
                 let writable = st.established
                     && !st.write_shut
+                    && lowat_ok
                     && matches!(state, Some(State::Established | State::CloseWait));
                 if writable {
                     r |= POLLOUT;
@@ -901,6 +1244,22 @@ impl Runner {
     }
 }
 
+/// Why an option on a socket opened after the stack was made is skipped.
+const LATE_SOCKET: &str =
+    "setsockopt on a socket opened after the first connection (the model's settings are per stack)";
+
+/// A socket option into the settings new connections start with.
+fn configure(cfg: &mut TcpConfig, o: SockOpt) {
+    match o {
+        SockOpt::NoDelay(on) => cfg.nagle = !on,
+        SockOpt::SendBuffer(b) => cfg.snd_buf = b,
+        SockOpt::NotSentLowat(b) => cfg.notsent_lowat = b,
+        SockOpt::UserTimeout(t) => cfg.user_timeout = t,
+        // Only set on a connection.
+        SockOpt::Cork(_) => {}
+    }
+}
+
 /// Applies one shell line of a script (`defaults.sh`, `sysctl`,
 /// `set_sysctls.py`) to the profile's knobs; true if it changed
 /// settings. Lines the model has nothing for skip the script.
@@ -929,6 +1288,19 @@ pub(crate) fn apply_shell_line(cfg: &mut TcpConfig, line: &str) -> Step<bool> {
             _ => skip(format!("shell command `{l}` not modelled")),
         };
     }
+    // Segmentation offload off on the tunnel: Linux then segments each
+    // GSO packet in software before the device, which leaves on the wire
+    // what the model sends anyway (MSS-sized segments, the PSH of a
+    // multi-segment packet on its last segment).
+    if let Some(rest) = l.strip_prefix("ethtool -K tun0 ")
+        && rest
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .chunks(2)
+            .all(|kv| matches!(kv, ["tso" | "gso", "off"]))
+    {
+        return Ok(false);
+    }
     if let Some(rest) = l.strip_prefix("sysctl") {
         let mut changed = false;
         for part in split_assignments(rest) {
@@ -941,7 +1313,9 @@ pub(crate) fn apply_shell_line(cfg: &mut TcpConfig, line: &str) -> Step<bool> {
     }
     if l.contains("set_sysctls.py") {
         let mut changed = false;
-        for part in l.split_whitespace().skip(1) {
+        // Values may be quoted lists (`tcp_wmem="4096 50000 4194304"`).
+        let args = l.split_once("set_sysctls.py").map_or("", |(_, a)| a);
+        for part in split_assignments(args) {
             if let Some((k, v)) = part.split_once('=') {
                 let k = k.trim_start_matches("/proc/sys/").replace('/', ".");
                 sysctl(cfg, &k, v.trim_matches('"'))?;
@@ -1079,11 +1453,12 @@ fn sysctl(cfg: &mut TcpConfig, key: &str, v: &str) -> Step {
             1 => cfg.syn_cookies = true,
             _ => return unmodelled(),
         },
-        "tcp_notsent_lowat" => {
-            if n()? != 4_294_967_295 {
-                return unmodelled();
-            }
-        }
+        // A u32 in Linux; its largest value, the default, is no limit.
+        "tcp_notsent_lowat" => match u32::try_from(n()?) {
+            Ok(u32::MAX) => cfg.notsent_lowat = None,
+            Ok(v) => cfg.notsent_lowat = Some(v),
+            Err(_) => return unmodelled(),
+        },
         "tcp_fastopen" => cfg.fast_open = sim_tcp::fastopen::FastOpen::from_sysctl(n()? as u64),
         "tcp_fastopen_key" => {
             cfg.fast_open_key = Some(
@@ -1097,17 +1472,26 @@ fn sysctl(cfg: &mut TcpConfig, key: &str, v: &str) -> Step {
                 return unmodelled();
             }
         }
+        // Linux takes 1 to 255 (a u8 with a minimum of 1).
         "tcp_min_tso_segs" => match n()? {
             v @ 1..=255 => cfg.min_tso_segs = v as u32,
             _ => return unmodelled(),
         },
-        // Settings with no effect on what the model does: the send buffer
-        // is unlimited, the model sends whole chunks at once (no TSO
-        // deferral), FACK is gone from Linux, AccECN is not negotiated (its
-        // option is only sent when agreed), Fast Open scripts are skipped
-        // by their options, pacing is off.
-        "tcp_wmem"
-        | "tcp_fack"
+        // The send buffer is unlimited: the suite's default (a 256 KB
+        // start that grows with cwnd) never binds the scripts' writes, a
+        // smaller one would, counted in buffer memory (truesize).
+        "tcp_wmem" => {
+            if v.split_whitespace().nth(1) != Some("262144") {
+                return skip(format!(
+                    "sysctl {key}={v}: send buffer sizes not modelled (Linux counts buffer memory, truesize)"
+                ));
+            }
+        }
+        // Settings with no effect on what the model does: the model sends
+        // whole chunks at once (no TSO deferral), FACK is gone from Linux,
+        // AccECN is not negotiated (its option is only sent when agreed),
+        // pacing is off.
+        "tcp_fack"
         | "tcp_tso_win_divisor"
         | "tcp_ecn_option"
         | "tcp_pacing_ss_ratio"

@@ -153,6 +153,12 @@ pub enum SockOpt {
     /// A fixed send buffer in bytes of data, or `None` for unlimited
     /// ([`TcpConfig::snd_buf`]).
     SendBuffer(Option<u32>),
+    /// `TCP_NOTSENT_LOWAT` ([`TcpConfig::notsent_lowat`]).
+    NotSentLowat(Option<u32>),
+    /// `TCP_CORK`: while on, segments shorter than an MSS wait (until the
+    /// cork is removed, a full segment's worth is written, or the persist
+    /// timer sends them, as Linux's 200 ms ceiling).
+    Cork(bool),
     /// `TCP_USER_TIMEOUT` (RFC 5482): how long sent data may stay
     /// unacknowledged before the connection is aborted, `None` for the
     /// default ([`TcpConfig::user_timeout`]).
@@ -224,6 +230,17 @@ pub struct TcpConfig {
     /// buffer (`tcp_sndbuf_expand`: about twice cwnd, up to `tcp_wmem[2]`
     /// = 4 MiB) amounts to for a bulk sender, since cwnd binds first.
     pub snd_buf: Option<u32>,
+    /// The fewest segments a TSO chunk is autosized to (Linux's
+    /// `tcp_min_tso_segs`, default 2; `tso.rs`). The model sends
+    /// segments one by one: the chunk only decides which segment ends it
+    /// with PSH under [`PushRule::Writes`].
+    pub min_tso_segs: u32,
+    /// `TCP_NOTSENT_LOWAT`: a write stops taking data, and the socket is
+    /// not writable, while this many bytes written wait unsent
+    /// ([`Connection::send_limited`](crate::conn::Connection::send_limited)).
+    /// `None` (both profiles, Linux's default `tcp_notsent_lowat` =
+    /// 4294967295): no limit.
+    pub notsent_lowat: Option<u32>,
     /// Announce and accept window scaling (RFC 7323).
     pub window_scaling: bool,
     /// RTO before any RTT sample (RFC 6298 §2.1: 1 s).
@@ -346,10 +363,6 @@ pub struct TcpConfig {
     /// `TCP_USER_TIMEOUT`, with Linux's semantics); `None` (both
     /// profiles): only `data_retries` gives up.
     pub user_timeout: Option<SimDuration>,
-    /// The fewest segments a TSO chunk is sized for (Linux's
-    /// `tcp_min_tso_segs`, 2 by default): only the PSH rule
-    /// [`PushRule::Writes`] and the chunks it marks depend on it.
-    pub min_tso_segs: u32,
     /// Not TCP: a deliberately naive server that considers a connection
     /// established as soon as a SYN arrives (a two-way handshake). Only for
     /// showing what the three-way handshake prevents (RFC 9293 §3.5).
@@ -373,6 +386,8 @@ impl TcpConfig {
             rcv_buf: 65_535,
             rcv_buf_max: None,
             snd_buf: None,
+            min_tso_segs: 2,
+            notsent_lowat: None,
             window_scaling: true,
             initial_rto: SimDuration::from_secs(1),
             min_rto: SimDuration::from_secs(1),
@@ -411,7 +426,6 @@ impl TcpConfig {
             // RFC 5681 §4.1 SHOULD reduce the window after idle.
             idle_restart: IdleRestart::Rfc5681,
             user_timeout: None,
-            min_tso_segs: 2,
             two_way_handshake: false,
             fast_open: crate::fastopen::FastOpen {
                 client: false,

@@ -174,6 +174,17 @@ pub struct Transmit {
     pub retransmission: bool,
 }
 
+/// How a write is to be sent (the flags of `send`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteFlags {
+    /// `MSG_EOR`: the write ends a record (`records.rs`).
+    pub eor: bool,
+    /// `MSG_MORE`: more follows. As Linux's `tcp_push`, the write's end is
+    /// not pushed (no PSH) and a short segment it leaves is held as under
+    /// `TCP_CORK`, until a later write, an ACK or a timeout sends it.
+    pub more: bool,
+}
+
 /// Counters for the run summary.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ConnStats {
@@ -260,6 +271,24 @@ pub struct Connection {
     written: u64,
     /// Where the writes ended, for PSH under [`PushRule::Writes`].
     push: crate::push::PushMarks,
+    /// Where `MSG_EOR` writes ended: no segment crosses one (`records.rs`).
+    records: crate::records::Records,
+    /// Where the last buffer of Linux's send queue starts, for
+    /// [`Connection::send_limited`].
+    sendq_tail: u64,
+    /// `TCP_CORK`: short segments wait (Linux's `TCP_NAGLE_CORK`).
+    cork: bool,
+    /// The write being sent had `MSG_MORE`: short segments wait.
+    more: bool,
+    /// Send a short segment whatever Nagle or the cork say, for the send
+    /// attempt in progress (Linux's `TCP_NAGLE_PUSH` on setting
+    /// `TCP_NODELAY`, or removing the cork with it set).
+    push_once: bool,
+    /// Busy and window-limited time, for `tcp_info` (`chrono.rs`).
+    chrono: crate::chrono::Chrono,
+    /// When the connection reached ESTABLISHED: Linux's `lrcvtime`
+    /// before any data arrived.
+    established_at: Option<SimTime>,
     /// The TSO chunk new data is being sent in (`tso.rs`).
     chunk: crate::tso::Chunk,
     /// How much of its window the sender used (`cwnd_limited_growth`).
@@ -472,6 +501,13 @@ impl Connection {
             peer_wscale: false,
             written: 0,
             push: crate::push::PushMarks::default(),
+            records: crate::records::Records::default(),
+            sendq_tail: 0,
+            chrono: crate::chrono::Chrono::default(),
+            cork: false,
+            more: false,
+            push_once: false,
+            established_at: None,
             chunk: crate::tso::Chunk::default(),
             cwnd_use: crate::cwnd_use::CwndUse::default(),
             fin_queued: false,
@@ -990,7 +1026,30 @@ impl Connection {
             segs_out: self.stats.segments_sent,
             segs_in: self.stats.segments_received,
             snd_wnd: self.snd_wnd,
+            retrans: segs(self.board.rtx_bytes()),
+            reordering: self.board.reordering().0,
+            reord_seen: self.board.reordering().1,
+            advmss: u32::from(self.cfg.mss),
+            last_data_recv_ms: 0,
+            busy_time_us: 0,
+            rwnd_limited_us: 0,
         }
+    }
+    /// [`tcp_info`](Self::tcp_info) with the fields that count time up to
+    /// `now`: `tcpi_last_data_recv` (since in-order data last arrived, or
+    /// since ESTABLISHED before any did: Linux's `lrcvtime`),
+    /// `tcpi_busy_time` and `tcpi_rwnd_limited` (`chrono.rs`).
+    pub fn tcp_info_at(&self, now: SimTime) -> crate::info::TcpInfo {
+        let mut info = self.tcp_info();
+        let ms = |d: SimDuration| (d.as_nanos() / 1_000_000) as u32;
+        info.last_data_recv_ms = self
+            .last_data_at
+            .or(self.established_at)
+            .map_or(0, |t| ms(now.saturating_since(t)));
+        let (busy, rwnd) = self.chrono.totals(now);
+        info.busy_time_us = busy.as_nanos() / 1_000;
+        info.rwnd_limited_us = rwnd.as_nanos() / 1_000;
+        info
     }
     /// Congestion window and slow-start threshold.
     pub fn cwnd(&self) -> (u32, u32) {
@@ -1010,6 +1069,10 @@ impl Connection {
     /// The smoothed round-trip time, once measured.
     pub fn srtt(&self) -> Option<SimDuration> {
         self.rtt.srtt()
+    }
+    /// The configuration, with the socket options set on this connection.
+    pub fn config(&self) -> &TcpConfig {
+        &self.cfg
     }
     /// Bytes written by the application and not yet acknowledged.
     pub fn unacked_bytes(&self) -> u64 {
@@ -1162,6 +1225,7 @@ impl Connection {
                 self.clear_timers();
             }
             State::Established => {
+                self.established_at.get_or_insert(self.clock);
                 self.autotune_start();
                 // The SYN's stamp (`rtx_stamp`) ends with the handshake.
                 self.rtx_stamp = None;
@@ -1383,7 +1447,7 @@ impl Connection {
                 rate,
                 self.rack.min_rtt.or(srtt),
                 mss,
-                u64::from(self.cfg.min_tso_segs),
+                u64::from(self.cfg.min_tso_segs.max(1)),
             ),
             // No RTT yet: Linux's rate is unbounded, the chunk the largest.
             None => u64::MAX,
@@ -1579,9 +1643,38 @@ impl Connection {
     fn transmit_data(&mut self, now: SimTime) {
         let sent_before = self.stats.segments_sent;
         self.transmit_data_inner(now);
+        self.note_rwnd_limited(now);
         if self.cfg.cwnd_limited_growth {
             self.note_cwnd_use(self.stats.segments_sent != sent_before);
         }
+    }
+
+    /// After a send attempt, as the end of Linux's `tcp_write_xmit`: the
+    /// window-limited timer runs while data waits that the peer's window
+    /// has no room for and cwnd does (`chrono.rs`).
+    fn note_rwnd_limited(&mut self, now: SimTime) {
+        use crate::chrono::Kind;
+        let avail = self.sendable_end().saturating_sub(self.snd_nxt);
+        let next = avail.min(u64::from(self.eff_mss));
+        let window_end = self.snd_una + u64::from(self.snd_wnd);
+        let cwnd_room = self.cwnd_limit() > self.in_flight();
+        if next > 0 && self.snd_nxt + next > window_end && cwnd_room {
+            self.chrono.start(now, Kind::RwndLimited);
+        } else {
+            let empty = self.queues_empty();
+            self.chrono.stop(now, Kind::RwndLimited, empty);
+        }
+    }
+
+    /// Nothing written is unacknowledged, the FIN included.
+    fn queues_empty(&self) -> bool {
+        self.queues_empty_after(self.snd_una)
+    }
+
+    /// [`Self::queues_empty`] once SND.UNA reaches `una`.
+    fn queues_empty_after(&self, una: u64) -> bool {
+        let end = 1 + self.written + u64::from(self.fin_queued);
+        una >= end
     }
 
     /// Linux's `tcp_cwnd_validate`, after a send attempt: whether cwnd
@@ -1789,7 +1882,12 @@ impl Connection {
             (self.snd_una.max(1) + u64::from(self.snd_wnd)).saturating_sub(self.snd_nxt);
         let usable = rwnd_room.min(room);
         let mss = u64::from(self.eff_mss);
-        let len = avail.min(usable).min(mss);
+        let uncut = avail.min(usable).min(mss);
+        let len = self.records.cut(self.snd_nxt, uncut);
+        // A segment cut short by a record's end is a whole buffer that is
+        // not the queue's tail: Linux sends it without Nagle's test
+        // (`records.rs`).
+        let record_end = len < uncut;
         // The FIN rides on the segment that reaches its index (again, after
         // a timeout rewinds SND.NXT), if the peer's window is open.
         let fin_here = self.fin_queued && self.snd_nxt + len == data_end && self.snd_wnd > 0;
@@ -1802,7 +1900,7 @@ impl Connection {
             let all = len == avail;
             let half_window = self.max_snd_wnd > 0 && len >= u64::from(self.max_snd_wnd / 2);
             let retransmitting = self.snd_nxt < self.snd_max;
-            let nagle_holds = self.cfg.nagle
+            let nagle = self.cfg.nagle
                 && in_flight > 0
                 && match self.cfg.nagle_rule {
                     NagleRule::Rfc896 => true,
@@ -1810,7 +1908,11 @@ impl Connection {
                     // only while an earlier short segment is unacknowledged.
                     NagleRule::Minshall => self.snd_sml > self.snd_una,
                 };
-            if !(full || (all && !nagle_holds) || half_window || retransmitting) {
+            // Linux's `tcp_nagle_check`: the cork (`TCP_CORK`, or this
+            // write's `MSG_MORE`) holds a short segment whatever is in
+            // flight; a push (`TCP_NAGLE_PUSH`) overrides both.
+            let nagle_holds = !self.push_once && (self.cork || self.more || nagle);
+            if !(full || (all && !nagle_holds) || half_window || retransmitting || record_end) {
                 return false;
             }
             let from = self.snd_nxt;
@@ -1953,7 +2055,10 @@ impl Connection {
         let len = end
             .min(data_end)
             .saturating_sub(from)
-            .min(u64::from(self.eff_mss)) as u32;
+            .min(u64::from(self.eff_mss));
+        // Linux never merges buffers across a record's end for a
+        // retransmission (`tcp_collapse_retrans`).
+        let len = self.records.cut(from, len) as u32;
         let fin = self.fin_sent()
             && from + u64::from(len) == self.fin_index()
             && end > from + u64::from(len);
@@ -1979,24 +2084,164 @@ impl Connection {
     /// Queues `bytes` more application bytes (RFC 9293 §3.10.2). Returns
     /// false, queuing nothing, if the connection can no longer send.
     pub fn send(&mut self, now: SimTime, bytes: u64) -> bool {
+        self.write(now, bytes, WriteFlags::default())
+    }
+
+    /// Queues `bytes` as [`send`](Self::send) does, ending a record after
+    /// them (`send(..., MSG_EOR)`): later data never shares a segment
+    /// with this write's last byte (`records.rs`).
+    pub fn send_record(&mut self, now: SimTime, bytes: u64) -> bool {
+        let flags = WriteFlags {
+            eor: true,
+            ..WriteFlags::default()
+        };
+        self.write(now, bytes, flags)
+    }
+
+    /// Queues what of `bytes` Linux's `tcp_sendmsg_locked` would take
+    /// under `TCP_NOTSENT_LOWAT` ([`TcpConfig::notsent_lowat`]), with the
+    /// write's `flags` (a record ends only if all were taken); returns the bytes
+    /// taken. Linux copies a write into the last buffer of its send queue
+    /// until that holds `size_goal` bytes, and starts a new buffer only
+    /// while fewer than `notsent_lowat` bytes wait unsent
+    /// (`sk_stream_memory_free`, `tcp_stream_memory_free`); a buffer
+    /// filled is sent at once (`tcp_push_one`), the data taken is pushed
+    /// at the end (`tcp_push`). Without a limit every byte is taken, as
+    /// [`send`](Self::send). The send buffer's own limit (`snd_buf`) is
+    /// not a memory limit here and is not consulted.
+    pub fn send_limited(&mut self, now: SimTime, bytes: u64, flags: WriteFlags) -> u64 {
+        let Some(lowat) = self.cfg.notsent_lowat else {
+            return if self.write(now, bytes, flags) {
+                bytes
+            } else {
+                0
+            };
+        };
         self.clock = now;
+        if !self.takes_writes() {
+            return 0;
+        }
+        let goal = self.size_goal();
+        let mut copied = 0;
+        while copied < bytes {
+            let end = 1 + self.written;
+            // The sent part of a buffer was split off when it left
+            // (`tso_fragment`): the tail buffer is what of it is unsent.
+            let tail = end.saturating_sub(self.sendq_tail.max(self.snd_max.max(1)));
+            let mut room = if tail > 0 {
+                goal.saturating_sub(tail)
+            } else {
+                0
+            };
+            if room == 0 {
+                if self.unsent() >= u64::from(lowat) {
+                    break;
+                }
+                self.sendq_tail = end;
+                room = goal;
+            }
+            let n = room.min(bytes - copied);
+            copied += n;
+            self.written += n;
+            if n == room && copied < bytes {
+                self.transmit(now);
+            }
+        }
+        if copied > 0 {
+            let flags = WriteFlags {
+                eor: flags.eor && copied == bytes,
+                ..flags
+            };
+            self.end_write(now, true, flags);
+        }
+        copied
+    }
+
+    /// The application closed and the FIN is not yet acknowledged.
+    pub fn fin_unacked(&self) -> bool {
+        self.fin_queued && !self.fin_acked()
+    }
+
+    /// The application closed and the FIN has not been sent.
+    pub fn fin_unsent(&self) -> bool {
+        self.fin_queued && !self.fin_sent()
+    }
+
+    /// Bytes written and not yet sent (Linux's `write_seq - snd_nxt`; a
+    /// retransmission does not count).
+    pub fn unsent(&self) -> u64 {
+        (1 + self.written).saturating_sub(self.snd_max.max(self.snd_nxt).max(1))
+    }
+
+    /// Linux's `tcp_stream_memory_free` with its wake-up margin: fewer than
+    /// `notsent_lowat` bytes wait unsent, or with `wake` fewer than half
+    /// of it (what `poll` and a waiting writer see: `tcp_poll`,
+    /// `sk_stream_write_space`). Always true without a limit.
+    pub fn notsent_below_lowat(&self, wake: bool) -> bool {
+        self.cfg
+            .notsent_lowat
+            .is_none_or(|l| self.unsent() << u32::from(wake) < u64::from(l))
+    }
+
+    /// Linux's `tcp_xmit_size_goal`: the bytes one buffer of the send
+    /// queue holds, whole segments up to the GSO maximum, at most half the
+    /// largest window the peer offered (`tcp_bound_to_half_wnd`).
+    fn size_goal(&self) -> u64 {
+        let mss = u64::from(self.eff_mss).max(1);
+        let max_wnd = u64::from(self.max_snd_wnd);
+        let cutoff = if max_wnd > u64::from(DEFAULT_MSS) {
+            max_wnd / 2
+        } else {
+            max_wnd
+        };
+        let mut goal = crate::tso::GSO_MAX_SIZE;
+        if cutoff > 0 && goal > cutoff {
+            goal = cutoff;
+        }
+        (goal / mss * mss).max(mss)
+    }
+
+    fn write(&mut self, now: SimTime, bytes: u64, flags: WriteFlags) -> bool {
+        self.clock = now;
+        if !self.takes_writes() {
+            return false;
+        }
+        self.written += bytes;
+        self.end_write(now, bytes > 0, flags);
+        true
+    }
+
+    /// The application may still write: the connection is open and not
+    /// closed for sending.
+    fn takes_writes(&self) -> bool {
         let open = matches!(
             self.state,
             State::SynSent | State::SynRcvd | State::Established | State::CloseWait
         );
-        if !open || self.fin_queued {
-            return false;
+        open && !self.fin_queued
+    }
+
+    /// A write ended with what it queued: its last byte is pushed unless
+    /// more follows, a record ends there if asked, and what may be sent
+    /// is.
+    fn end_write(&mut self, now: SimTime, wrote: bool, flags: WriteFlags) {
+        if wrote {
+            self.chrono.start(now, crate::chrono::Kind::Busy);
         }
-        if bytes > 0 && self.state.is_synchronized() {
+        if wrote && self.state.is_synchronized() {
             // Linux checks as a write queues new data (`tcp_skb_entail`).
             self.restart_if_idle(now);
         }
-        self.written += bytes;
-        if bytes > 0 && self.cfg.push == PushRule::Writes {
+        if wrote && !flags.more && self.cfg.push == PushRule::Writes {
             self.push.wrote(1 + self.written);
         }
+        if flags.eor {
+            self.records.acked(self.snd_una);
+            self.records.end_at(1 + self.written);
+        }
+        self.more = flags.more;
         self.transmit(now);
-        true
+        self.more = false;
     }
 
     /// Sets a socket option on the open connection (`setsockopt`). Turning
@@ -2005,13 +2250,26 @@ impl Connection {
     pub fn set_option(&mut self, now: SimTime, opt: SockOpt) {
         self.clock = now;
         match opt {
-            SockOpt::NoDelay(on) => Arc::make_mut(&mut self.cfg).nagle = !on,
+            SockOpt::NoDelay(on) => {
+                Arc::make_mut(&mut self.cfg).nagle = !on;
+                // Linux's `__tcp_sock_set_nodelay`: what waits is pushed,
+                // corked or not.
+                self.push_once = on;
+            }
             SockOpt::SendBuffer(bytes) => Arc::make_mut(&mut self.cfg).snd_buf = bytes,
             SockOpt::UserTimeout(t) => Arc::make_mut(&mut self.cfg).user_timeout = t,
+            SockOpt::NotSentLowat(bytes) => Arc::make_mut(&mut self.cfg).notsent_lowat = bytes,
+            SockOpt::Cork(on) => {
+                self.cork = on;
+                // `__tcp_sock_set_cork`: uncorking pushes with TCP_NODELAY
+                // set, and leaves the rest to Nagle.
+                self.push_once = !on && !self.cfg.nagle;
+            }
         }
         if self.state.is_synchronized() {
             self.transmit(now);
         }
+        self.push_once = false;
     }
 
     /// The application consumed `bytes` of delivered data; the window may
@@ -2344,6 +2602,10 @@ impl Connection {
                 // would count every SACKed byte of the episode as in
                 // flight and raise ssthresh far above the window.
                 let first = self.retries == 1 && !(self.sack_on && self.in_recovery);
+                if self.retries == 1 && !self.in_recovery && !self.cwr {
+                    // Linux's `tcp_enter_loss` in the Open or Disorder state.
+                    self.board.reordering_on_timeout();
+                }
                 self.cc.on_timeout(flight, self.eff_mss, first);
                 self.ecn.reduced(self.snd_max);
                 self.cwr = false;
@@ -2407,8 +2669,13 @@ impl Connection {
             let len = avail
                 .min(u64::from(self.snd_wnd))
                 .min(u64::from(self.eff_mss));
+            let len = self.records.cut(from, len);
             if self.timed.is_none() && from >= self.snd_max {
                 self.timed = Some((from + len, now));
+            }
+            if self.cfg.push == PushRule::Writes {
+                // Linux's `tcp_write_wakeup` sets PSH on what it sends.
+                self.push.force(from + len);
             }
             self.emit(from, len as u32, false, false);
             self.snd_nxt += len;
@@ -2921,6 +3188,7 @@ impl Connection {
             let cut = self.rack_cut(now, seg.timestamps);
             self.board.rack_begin(cut);
         }
+        self.board.reordering_begin(self.snd_una);
         let acked = if advanced && self.board_kept() {
             self.board.ack(acked_to)
         } else {
@@ -2931,6 +3199,12 @@ impl Connection {
         } else {
             SackNews::default()
         };
+        self.board.reordering_end(acked_to, self.eff_mss);
+        if advanced && acked_to >= self.snd_max {
+            // Linux's `tcp_clean_rtx_queue` with nothing left in flight.
+            let empty = self.queues_empty_after(acked_to);
+            self.chrono.stop(now, crate::chrono::Kind::Busy, empty);
+        }
         let newly_sacked = news.bytes;
         if !advanced && let Some(sent) = news.first_sent {
             // An ACK that only SACKs times what it SACKs (Linux does).

@@ -69,6 +69,25 @@ pub struct TcpInfo {
     pub segs_in: u64,
     /// `tcpi_snd_wnd`: the peer's window, bytes.
     pub snd_wnd: u32,
+    /// `tcpi_retrans`: segments retransmitted and not yet acknowledged or
+    /// SACKed.
+    pub retrans: u32,
+    /// `tcpi_reordering`: Linux's degree of reordering in segments, from
+    /// SACKs of data never retransmitted below the highest SACK
+    /// (`reordering.rs`; 3 to start with).
+    pub reordering: u32,
+    /// `tcpi_reord_seen`: ACKs that showed such reordering.
+    pub reord_seen: u32,
+    /// `tcpi_advmss`: the MSS we announce.
+    pub advmss: u32,
+    /// `tcpi_last_data_recv`, milliseconds; only
+    /// [`tcp_info_at`](crate::conn::Connection::tcp_info_at) fills it (0
+    /// otherwise).
+    pub last_data_recv_ms: u32,
+    /// `tcpi_busy_time`, microseconds; only `tcp_info_at` fills it.
+    pub busy_time_us: u64,
+    /// `tcpi_rwnd_limited`, microseconds; only `tcp_info_at` fills it.
+    pub rwnd_limited_us: u64,
 }
 
 /// Linux's `TCP_INFINITE_SSTHRESH`.

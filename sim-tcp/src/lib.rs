@@ -29,6 +29,7 @@
 //! ```
 
 pub mod autotune;
+mod chrono;
 pub mod config;
 pub mod congestion;
 pub mod conn;
@@ -42,6 +43,8 @@ pub mod pacing;
 mod push;
 pub mod rate;
 pub mod reassembly;
+mod records;
+mod reordering;
 pub mod rtt;
 pub mod scoreboard;
 pub mod segment;

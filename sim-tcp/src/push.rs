@@ -32,6 +32,15 @@ impl PushMarks {
         }
     }
 
+    /// The segment ending at `end` carries PSH, whatever the writes were
+    /// (a segment the persist timer sends, as Linux's `tcp_write_wakeup`).
+    pub(crate) fn force(&mut self, end: u64) {
+        let i = self.marks.partition_point(|&m| m < end);
+        if self.marks.get(i) != Some(&end) {
+            self.marks.insert(i, end);
+        }
+    }
+
     /// The first marked position past `start`: where the queued data's
     /// buffer ends, which a TSO chunk does not cross.
     pub(crate) fn next_after(&self, start: u64) -> Option<u64> {

@@ -96,6 +96,8 @@ pub struct Scoreboard {
     rate_latest: Option<Delivered>,
     /// Bytes ever deemed lost (a rate sample's losses).
     marked_lost: u64,
+    /// Linux's measure of reordering, for `tcp_info` (`reordering.rs`).
+    reordering: crate::reordering::Reordering,
 }
 
 /// What RACK's loss detection found (RFC 8985 §6.2 step 5).
@@ -181,8 +183,11 @@ impl Scoreboard {
             }
             if front.retransmitted {
                 out.any_retransmitted = true;
-            } else if !front.sacked && out.first_sent.is_none() {
-                out.first_sent = Some(front.sent_at);
+            } else if !front.sacked {
+                self.reordering.delivered(front.start);
+                if out.first_sent.is_none() {
+                    out.first_sent = Some(front.sent_at);
+                }
             }
             let gone = front.end.min(to) - front.start;
             self.total_bytes -= gone;
@@ -260,8 +265,11 @@ impl Scoreboard {
                     self.rtx_pkts -= 1;
                 }
                 newly += s.len();
-                if !s.retransmitted && first_sent.is_none() {
-                    first_sent = Some(s.sent_at);
+                if !s.retransmitted {
+                    self.reordering.delivered(s.start);
+                    if first_sent.is_none() {
+                        first_sent = Some(s.sent_at);
+                    }
                 }
             }
         }
@@ -313,6 +321,39 @@ impl Scoreboard {
         if d.newer_than(latest) {
             *latest = Some(d);
         }
+    }
+
+    /// The highest SACKed index, or `una` with nothing SACKed (Linux's
+    /// `tcp_highest_sack_seq`).
+    fn fack(&self, una: u64) -> u64 {
+        if self.sacked_bytes > 0 {
+            self.high_sacked
+        } else {
+            una
+        }
+    }
+
+    /// Before an ACK is read (cumulative part and SACK blocks), with
+    /// SND.UNA `una`: Linux's reordering measure starts from here.
+    pub fn reordering_begin(&mut self, una: u64) {
+        let fack = self.fack(una);
+        self.reordering.begin(fack);
+    }
+
+    /// After an ACK is read, with SND.UNA now `una`.
+    pub fn reordering_end(&mut self, una: u64, mss: u32) {
+        let fack = self.fack(una);
+        self.reordering.end(fack, u64::from(mss));
+    }
+
+    /// A retransmission timeout outside recovery (`reordering.rs`).
+    pub fn reordering_on_timeout(&mut self) {
+        self.reordering.on_timeout(self.sacked_pkts);
+    }
+
+    /// Linux's `tp->reordering` and `tp->reord_seen` (`reordering.rs`).
+    pub fn reordering(&self) -> (u32, u32) {
+        (self.reordering.degree(), self.reordering.seen())
     }
 
     /// RFC 8985 §6.2 step 1, `RACK.reordering_seen`.
@@ -409,6 +450,12 @@ impl Scoreboard {
     /// Bytes deemed lost and not retransmitted since.
     pub fn lost_bytes(&self) -> u64 {
         self.lost_bytes
+    }
+
+    /// Bytes retransmitted and neither acknowledged nor SACKed since
+    /// (Linux's `retrans_out`, in bytes).
+    pub fn rtx_bytes(&self) -> u64 {
+        self.rtx_bytes
     }
 
     /// The last segment sent (highest sequence), for a loss probe.

@@ -318,6 +318,15 @@ impl TcpStack {
         Some((self.insert(quad, conn, None), syn_data))
     }
 
+    /// The settings of the listener on `port`, which the connections it
+    /// accepts from now on start with: a socket option set on a listening
+    /// socket, which Linux copies to each new connection.
+    pub fn listener_config_mut(&mut self, port: u16) -> Option<&mut TcpConfig> {
+        self.listeners
+            .get_mut(&port)
+            .map(|l| Arc::make_mut(&mut l.cfg))
+    }
+
     /// Opens a connection to `remote:remote_port` from `local_port` (an
     /// ephemeral port if `None`).
     ///
@@ -468,6 +477,28 @@ impl TcpStack {
     pub fn send(&mut self, now: SimTime, id: ConnId, bytes: u64) {
         self.with_conn(id, |c| {
             c.send(now, bytes);
+        });
+    }
+
+    /// Queues what of `bytes` the connection takes under its
+    /// `notsent_lowat` ([`Connection::send_limited`]); 0 if there is no
+    /// such connection.
+    pub fn send_limited(
+        &mut self,
+        now: SimTime,
+        id: ConnId,
+        bytes: u64,
+        flags: crate::conn::WriteFlags,
+    ) -> u64 {
+        let mut took = 0;
+        self.with_conn(id, |c| took = c.send_limited(now, bytes, flags));
+        took
+    }
+
+    /// The application wrote `bytes` ending a record (`MSG_EOR`).
+    pub fn send_record(&mut self, now: SimTime, id: ConnId, bytes: u64) {
+        self.with_conn(id, |c| {
+            c.send_record(now, bytes);
         });
     }
 

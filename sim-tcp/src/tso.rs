@@ -15,7 +15,7 @@
 use sim_core::SimDuration;
 
 /// Linux's `sk_gso_max_size`: the largest chunk in bytes.
-const GSO_MAX_SIZE: u64 = 65_536;
+pub(crate) const GSO_MAX_SIZE: u64 = 65_536;
 /// `sk_pacing_shift`: a chunk holds about 1 ms (2^-10 s) at the pacing
 /// rate.
 const PACING_SHIFT: u32 = 10;
@@ -63,8 +63,8 @@ impl Chunk {
 
 /// `tcp_tso_autosize`: the segments of one chunk at `pacing_rate` bytes/s
 /// (Linux computes the rate whether or not it paces), more on a path
-/// whose minimum RTT is a few milliseconds or less; at least `min_segs`
-/// (`tcp_min_tso_segs`).
+/// whose minimum RTT is a few milliseconds or less, and never fewer than
+/// `min_segs` (`tcp_min_tso_segs`).
 pub(crate) fn autosize(
     pacing_rate: u64,
     min_rtt: Option<SimDuration>,
@@ -110,6 +110,11 @@ mod tests {
         assert_eq!(
             autosize(200_000, Some(SimDuration::from_millis(100)), 1_000, 2),
             2
+        );
+        // A larger minimum (`tcp_min_tso_segs` = 10) binds instead.
+        assert_eq!(
+            autosize(200_000, Some(SimDuration::from_millis(100)), 1_000, 10),
+            10
         );
         // 1 ms of minimum RTT adds 64 KiB >> 1.
         assert_eq!(

@@ -121,3 +121,31 @@ fn linux_forces_a_push_every_half_window_and_a_retransmission_keeps_its_flag() {
     assert!(rtx.contains(&(4 * 1448, false)), "{rtx:?}");
     assert!(rtx.contains(&(22 * 1448, true)), "{rtx:?}");
 }
+
+#[test]
+fn a_larger_minimum_tso_size_makes_longer_chunks_with_fewer_pushes() {
+    // The first flight of a 200 kB write (10 segments, 20 ms round trip):
+    // the rate-based size is under two segments, so the minimum decides.
+    // With `tcp_min_tso_segs` = 2, chunks of two; with 5, chunks of five
+    // (half cwnd allows five).
+    let first_flight = |min_tso_segs: u32| -> Vec<bool> {
+        let cfg = TcpConfig {
+            min_tso_segs,
+            ..TcpConfig::profile(Profile::Linux)
+        };
+        let segs = data_segments(cfg, &[200_000], None);
+        segs.iter().take(10).map(|s| s.2).collect()
+    };
+    assert_eq!(
+        first_flight(2),
+        [
+            false, true, false, true, false, true, false, true, false, true
+        ]
+    );
+    assert_eq!(
+        first_flight(5),
+        [
+            false, false, false, false, true, false, false, false, false, true
+        ]
+    );
+}
