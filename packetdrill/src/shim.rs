@@ -367,7 +367,10 @@ impl Runner {
     /// Makes a call for the first time.
     pub(crate) fn call(&mut self, call: &Syscall) -> Step<Call> {
         let name = call.name.as_str();
-        if call.errno.as_deref() == Some("EFAULT") {
+        // A NULL buffer is an EFAULT in Linux, errno written or not.
+        let null_buffer = matches!(name, "write" | "send" | "sendto" | "read" | "recv")
+            && word(call, 1) == "NULL";
+        if call.errno.as_deref() == Some("EFAULT") || null_buffer {
             return skip("invalid buffer pointers (EFAULT) not modelled");
         }
         match name {
@@ -1131,6 +1134,11 @@ impl Runner {
                 }
                 Ok(Call::Done(0, None))
             }
+            // A deferred Fast Open connect has nothing to read yet: the
+            // SYN has not left (Linux's socket is in SYN_SENT).
+            ("read" | "recv", Kind::Fresh) if self.sockets.fo_deferred.contains(&fd) => {
+                would_block(s)
+            }
             (name, kind) => skip(format!("{name}() on a {kind:?} socket not modelled")),
         }
     }
@@ -1141,6 +1149,10 @@ impl Runner {
         };
         let mut r = 0;
         match s.kind {
+            // A deferred Fast Open connect is in SYN_SENT with nothing
+            // sent: writable, so the first write can carry the SYN
+            // (`tcp_poll`'s defer_connect case).
+            Kind::Fresh if self.sockets.fo_deferred.contains(&fd) => r |= POLLOUT,
             Kind::Fresh => r |= POLLOUT | POLLHUP,
             Kind::Epoll => {
                 if self.epoll_ready(fd) {

@@ -2775,6 +2775,14 @@ impl Connection {
             let acked = u64::from(seg.ack.0.wrapping_sub(self.iss.0)).min(self.snd_max);
             self.snd_una = acked.max(1);
             self.fo.syn_data_acked = self.fo.syn_data > 0 && acked == self.snd_max;
+            if self.snd_max > self.snd_una && self.board_kept() {
+                // The SYN's data left unacknowledged is lost, and goes
+                // again as retransmissions (Linux's
+                // `tcp_rcv_fastopen_synack` marks it lost).
+                let (from, to) = (self.snd_una, self.snd_max);
+                self.board.sent(from, to, now);
+                self.board.mark_all_lost();
+            }
             self.snd_nxt = self.snd_una;
             self.take_rtt_sample(now, 1);
             self.rtx_deadline = None;

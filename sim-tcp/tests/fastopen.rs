@@ -176,6 +176,9 @@ fn syn_data_the_syn_ack_leaves_unacknowledged_is_sent_again() {
         .map(|s| (s.seq, s.data.len))
         .collect();
     assert_eq!(data, vec![(syn[0].seq + 401, 600)]);
+    // Sent again, as retransmissions (Linux marks them lost).
+    let info = c.conn(cid).unwrap().tcp_info();
+    assert_eq!((info.retrans, info.total_retrans), (1, 1));
     assert_eq!(
         c.conn(cid).unwrap().tcp_info().options & TCPI_OPT_SYN_DATA,
         0,
