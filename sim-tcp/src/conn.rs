@@ -1372,6 +1372,15 @@ impl Connection {
         self.stats.segments_sent += 1;
         self.stats.bytes_sent += u64::from(len);
         if len > 0 && !(probe && len == 1) {
+            if synchronized
+                && self.snd_una >= self.snd_max
+                && let Some(last) = self.last_data_sent
+            {
+                // Data leaves with nothing in flight: Linux's
+                // `CA_EVENT_TX_START`, after this long without sending.
+                let now = self.clock;
+                self.cc.on_tx_start(now, now.saturating_since(last));
+            }
             self.last_data_sent = Some(self.clock);
         }
         if retransmission && synchronized && !syn && self.rtx_stamp.is_none() {

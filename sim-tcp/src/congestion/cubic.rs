@@ -263,6 +263,16 @@ impl CongestionControl for Cubic {
         self.ssthresh = f64::from(ssthresh) / self.smss;
     }
 
+    /// The time the sender had nothing to send does not count on the
+    /// cubic curve: the epoch moves forward by it, never past now, as
+    /// Linux's `bictcp_cwnd_event` does (RFC 9438 §5.8 leaves an
+    /// application-limited period's growth to the implementation).
+    fn on_tx_start(&mut self, now: SimTime, idle: SimDuration) {
+        if let Some(e) = self.epoch.as_mut() {
+            *e = (*e + idle).min(now);
+        }
+    }
+
     fn on_timeout(&mut self, _flight_size: u32, smss: u32, first: bool) {
         if first {
             self.reduce(smss);
@@ -344,6 +354,31 @@ mod tests {
             "on the cubic curve at 8 s: {w}"
         );
         assert!(c.k > 4.2 && c.k < 4.22, "K = {}", c.k);
+    }
+
+    #[test]
+    fn time_with_nothing_to_send_does_not_count_on_the_curve() {
+        let rtt = Some(SimDuration::from_millis(100));
+        let mut busy = Cubic::new(100 * MSS, MSS, HyStart::Off);
+        let mut idle = Cubic::new(100 * MSS, MSS, HyStart::Off);
+        for c in [&mut busy, &mut idle] {
+            c.ssthresh = 50.0;
+            c.on_fast_retransmit(100 * MSS, MSS);
+            c.on_recovery_end(0, MSS);
+            c.on_ack(&ack(ms(0), rtt)); // the epoch starts at 0
+        }
+        // Both resume at 3 s; one had nothing to send from 1 s.
+        idle.on_tx_start(ms(3_000), SimDuration::from_millis(2_000));
+        for c in [&mut busy, &mut idle] {
+            c.on_ack(&ack(ms(3_000), rtt));
+        }
+        // The busy one's target is W_cubic(3.1 s), the idle one's
+        // W_cubic(1.1 s): further below W_max, so it grows less.
+        assert!(idle.cwnd() < busy.cwnd(), "{} {}", idle.cwnd(), busy.cwnd());
+        assert_eq!(idle.epoch, Some(ms(2_000)));
+        // Never past now.
+        idle.on_tx_start(ms(3_000), SimDuration::from_secs(60));
+        assert_eq!(idle.epoch, Some(ms(3_000)));
     }
 
     #[test]

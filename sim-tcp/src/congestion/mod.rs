@@ -113,6 +113,9 @@ pub trait CongestionControl: std::fmt::Debug {
     fn on_idle_restart(&mut self, cwnd: u32, _ssthresh: u32, smss: u32) {
         self.set_cwnd(cwnd, smss);
     }
+    /// Data leaves with nothing in flight, `idle` after data last left
+    /// (Linux's `CA_EVENT_TX_START`). Nothing by default.
+    fn on_tx_start(&mut self, _now: SimTime, _idle: SimDuration) {}
     /// Without SACK: does fast recovery last until everything outstanding
     /// when it began is acknowledged, retransmitting a hole per partial ACK
     /// and refusing another fast retransmit before then (RFC 6582, the
