@@ -2424,6 +2424,11 @@ impl Connection {
         if due(self.pace_deadline) {
             self.pace_deadline = None;
         }
+        if self.state == State::Closed {
+            // A timer gave up on the connection: nothing more is sent, and
+            // no timer may be armed again by sending.
+            return;
+        }
         self.transmit(now);
     }
 
@@ -2598,8 +2603,13 @@ impl Connection {
                 }
                 if self.retries > self.cfg.data_retries {
                     self.events.push_back(Event::TimedOut);
-                    let seq = self.seq(self.snd_nxt);
-                    self.emit_rst(seq);
+                    // RFC 1122 §4.2.3.5 closes the connection; the model
+                    // tells the peer with a RST, Linux (`tcp_write_err`)
+                    // sends nothing.
+                    if self.cfg.answers == Answers::Rfc9293 {
+                        let seq = self.seq(self.snd_nxt);
+                        self.emit_rst(seq);
+                    }
                     self.set_state(State::Closed, "timeout");
                     return;
                 }

@@ -213,3 +213,41 @@ fn linux_probes_a_zero_window_with_no_data_below_snd_una() {
     assert!(probes.iter().all(|&p| p == (4_000, 0)), "{probes:?}");
     assert!(done);
 }
+
+/// A sends data into a silent path until `data_retries` timeouts have
+/// passed; returns what A sent after its last data segment.
+fn retries_exhausted(answers: Answers) -> Vec<Segment> {
+    let cfg = TcpConfig {
+        data_retries: 2,
+        ..cfg(answers)
+    };
+    let mut p = Pair::connect(cfg, 10);
+    p.run_ms(100);
+    p.drop = Box::new(|_, _, _| true);
+    let now = p.now;
+    p.conn(Side::A).send(now, 1_000);
+    p.flush();
+    p.run_ms(60_000);
+    assert_eq!(p.state(Side::A), sim_tcp::State::Closed);
+    let last_data = p
+        .ladder
+        .iter()
+        .rposition(|l| l.from == Side::A && l.seg.data.len > 0)
+        .expect("A sent data");
+    p.ladder[last_data + 1..]
+        .iter()
+        .filter(|l| l.from == Side::A)
+        .map(|l| l.seg.clone())
+        .collect()
+}
+
+#[test]
+fn rfc_resets_the_peer_when_the_retransmissions_run_out_and_linux_does_not() {
+    // The model's RFC side tells the peer with a RST (RFC 1122 §4.2.3.5
+    // only closes); Linux's `tcp_write_err` closes without a segment.
+    // Once: a closed connection arms no timer again.
+    let rfc = retries_exhausted(Answers::Rfc9293);
+    assert_eq!(rfc.len(), 1, "{rfc:?}");
+    assert!(rfc[0].has(Flags::RST));
+    assert!(retries_exhausted(Answers::Linux).is_empty());
+}
