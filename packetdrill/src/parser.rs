@@ -508,13 +508,15 @@ impl Parser {
                 let mut cookie = Vec::new();
                 if let Some(Tok::Word(hex)) = self.peek_kind().cloned() {
                     self.pos += 1;
-                    // packetdrill's run_all.py defines TFO_COOKIE as the
-                    // cookie Linux makes for its default key and IPv4
-                    // addresses.
-                    let hex = if hex == "TFO_COOKIE" {
-                        "3021b9d889017eeb".to_string()
-                    } else {
-                        hex
+                    // packetdrill's run_all.py and the kernel's
+                    // ksft_runner.sh define TFO_COOKIE as the cookie Linux
+                    // makes for its default key and the IPv4 addresses,
+                    // and the kernel's runner TFO_COOKIE_ZERO for the
+                    // all-zero key.
+                    let hex = match hex.as_str() {
+                        "TFO_COOKIE" => "3021b9d889017eeb".to_string(),
+                        "TFO_COOKIE_ZERO" => "b7c12350a90dc8f5".to_string(),
+                        _ => hex,
                     };
                     if hex.len() % 2 == 1 {
                         return Err(self.err("TCP fast open cookie has an odd number of digits"));

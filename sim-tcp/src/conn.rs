@@ -710,6 +710,10 @@ impl Connection {
                 rest.data.len = 0;
                 c.receive_data(now, 1, data);
                 c.fo.syn_data_acked = true;
+                // The SYN,ACK offers the whole initial window beyond the
+                // data it acknowledges (Linux's `rsk_rcv_wnd`, counted from
+                // the child's RCV.NXT): the data does not shrink it.
+                c.rcv_adv = c.rcv_adv.max(c.rcv_nxt + u64::from(c.rcv_buf));
             }
             c.transmit(now);
             return Some(c);

@@ -129,6 +129,8 @@ fn a_cookie_asked_for_once_carries_data_on_the_next_syn() {
         "the SYN,ACK acks the data"
     );
     assert_eq!(syn_ack[0].fast_open, None);
+    // The whole initial window beyond the data, as Linux's `rsk_rcv_wnd`.
+    assert_eq!(syn_ack[0].wnd, 65_535);
     assert_ne!(
         s.conn(child).unwrap().tcp_info().options & TCPI_OPT_SYN_DATA,
         0
