@@ -59,19 +59,20 @@ const SACK_ON: &str =
     r#"{"sack": true, "timestamps": true, "prr": true, "limited_transmit": true, "mss": 1460}"#;
 
 /// The same measurement with `SACK_ON` (docs/validation.md, "Bulk
-/// transfer, SACK on"), at 1 and 2 %.
+/// transfer, SACK on"), at 1 and 2 %; re-measured 2026-11-30 at fa4cff6,
+/// after PRR became RFC 9937's.
 const MEASURED_SACK: [Measured; 2] = [
     Measured {
         loss: 0.01,
-        completion_s: (66.166, 2.857),
-        retransmissions: (719.0, 25.8),
-        timeouts: (7.80, 2.50),
+        completion_s: (64.025, 2.493),
+        retransmissions: (718.1, 25.5),
+        timeouts: (6.50, 2.33),
     },
     Measured {
         loss: 0.02,
-        completion_s: (112.746, 5.671),
-        retransmissions: (1436.0, 29.5),
-        timeouts: (28.50, 5.29),
+        completion_s: (110.215, 5.128),
+        retransmissions: (1435.1, 29.2),
+        timeouts: (27.00, 4.34),
     },
 ];
 
