@@ -440,35 +440,13 @@ impl Runner {
                         // Linux's `tcp_fastopen_defer_connect`: with a cookie
                         // the SYN waits for the first write and its data;
                         // without, the SYN asks for one.
-                        let now = self.now;
                         if self.stack().fast_open_ready(PEER) {
                             self.sockets.fo_deferred.insert(fd);
                             return Ok(Call::Done(0, None));
                         }
-                        self.drain()?;
-                        let syn_cnt = self.sockets.syn_cnt.remove(&fd);
-                        let stack = self.stack();
-                        let old = syn_cnt.map(|n| stack.set_syn_retries(n));
-                        let made = stack.connect_fast_open(now, PEER, LOCAL_PORT, None, 0, true);
-                        if let Some(o) = old {
-                            stack.set_syn_retries(o);
-                        }
-                        let Some((id, _)) = made else {
+                        if self.open_fast_open(fd, s, 0, true)?.is_none() {
                             return Ok(Call::Done(-1, Some("EADDRNOTAVAIL")));
-                        };
-                        stack.set_auto_read(id, false);
-                        let port = stack.quad(id).map_or(0, |q| q.local_port);
-                        self.conns.remove(&id);
-                        self.drain()?;
-                        self.sockets.fds.insert(
-                            fd,
-                            Sock {
-                                kind: Kind::Conn(id),
-                                ..s
-                            },
-                        );
-                        self.sockets.last_conn = Some(id);
-                        self.current = Some((port, LOCAL_PORT));
+                        }
                         if s.nonblock {
                             return Ok(Call::Done(-1, Some("EINPROGRESS")));
                         }
@@ -729,6 +707,48 @@ impl Runner {
         }
     }
 
+    /// Opens descriptor `fd`'s connection with `len` bytes written before
+    /// its SYN (all of them if `whole`): the socket's `TCP_SYNCNT`, the
+    /// stack's Fast Open cookie, and the descriptor now naming the
+    /// connection. None when no local port is free.
+    fn open_fast_open(
+        &mut self,
+        fd: i64,
+        s: Sock,
+        len: u64,
+        whole: bool,
+    ) -> Step<Option<(ConnId, u32)>> {
+        // Events of earlier connections first: a handle they free may be
+        // the new connection's.
+        self.drain()?;
+        let now = self.now;
+        let syn_cnt = self.sockets.syn_cnt.remove(&fd);
+        let stack = self.stack();
+        let old = syn_cnt.map(|n| stack.set_syn_retries(n));
+        let made = stack.connect_fast_open(now, PEER, LOCAL_PORT, None, len, whole);
+        if let Some(o) = old {
+            stack.set_syn_retries(o);
+        }
+        let Some((id, syn_data)) = made else {
+            return Ok(None);
+        };
+        stack.set_auto_read(id, false);
+        let port = stack.quad(id).map_or(0, |q| q.local_port);
+        // The handle may be a forgotten connection's.
+        self.conns.remove(&id);
+        self.drain()?;
+        self.sockets.fds.insert(
+            fd,
+            Sock {
+                kind: Kind::Conn(id),
+                ..s
+            },
+        );
+        self.sockets.last_conn = Some(id);
+        self.current = Some((port, LOCAL_PORT));
+        Ok(Some((id, syn_data)))
+    }
+
     /// `sendto(..., MSG_FASTOPEN, ...)`: connect and write at once (RFC
     /// 7413 §4.2.1). Non-blocking, it returns what the SYN carries, or
     /// EINPROGRESS when that is nothing (no cookie yet); blocking, it
@@ -753,34 +773,9 @@ impl Runner {
                 .args
                 .iter()
                 .any(|a| format!("{a:?}").contains("MSG_DONTWAIT"));
-        // Events of earlier connections first: a handle they free may be
-        // the new connection's.
-        self.drain()?;
-        let now = self.now;
-        let syn_cnt = self.sockets.syn_cnt.remove(&fd);
-        let stack = self.stack();
-        let old = syn_cnt.map(|n| stack.set_syn_retries(n));
-        let made = stack.connect_fast_open(now, PEER, LOCAL_PORT, None, len, !nonblock);
-        if let Some(o) = old {
-            stack.set_syn_retries(o);
-        }
-        let Some((id, syn_data)) = made else {
+        let Some((id, syn_data)) = self.open_fast_open(fd, s, len, !nonblock)? else {
             return Ok(Call::Done(-1, Some("EADDRNOTAVAIL")));
         };
-        stack.set_auto_read(id, false);
-        let port = stack.quad(id).map_or(0, |q| q.local_port);
-        // The handle may be a forgotten connection's.
-        self.conns.remove(&id);
-        self.drain()?;
-        self.sockets.fds.insert(
-            fd,
-            Sock {
-                kind: Kind::Conn(id),
-                ..s
-            },
-        );
-        self.sockets.last_conn = Some(id);
-        self.current = Some((port, LOCAL_PORT));
         if nonblock {
             return Ok(if syn_data > 0 {
                 Call::Done(i64::from(syn_data), None)

@@ -590,15 +590,28 @@ impl Connection {
         remote_port: u16,
         iss: SeqNum,
     ) -> Self {
-        let mut c = Connection::blank(cfg.into(), local_port, remote_port, iss);
+        let mut c = Connection::opening(cfg.into(), now, local_port, remote_port, iss);
+        c.set_state(State::SynSent, "connect");
+        c.transmit(now);
+        c
+    }
+
+    /// A connection about to send its SYN: the clock and the window scale
+    /// it will offer.
+    fn opening(
+        cfg: Arc<TcpConfig>,
+        now: SimTime,
+        local_port: u16,
+        remote_port: u16,
+        iss: SeqNum,
+    ) -> Self {
+        let mut c = Connection::blank(cfg, local_port, remote_port, iss);
         c.clock = now;
         c.rcv_wscale = if c.cfg.window_scaling {
             wscale_for(c.cfg.wscale_space())
         } else {
             0
         };
-        c.set_state(State::SynSent, "connect");
-        c.transmit(now);
         c
     }
 
@@ -614,13 +627,7 @@ impl Connection {
         fo: crate::fastopen::FoConn,
         bytes: u64,
     ) -> Self {
-        let mut c = Connection::blank(cfg.into(), local_port, remote_port, iss);
-        c.clock = now;
-        c.rcv_wscale = if c.cfg.window_scaling {
-            wscale_for(c.cfg.wscale_space())
-        } else {
-            0
-        };
+        let mut c = Connection::opening(cfg.into(), now, local_port, remote_port, iss);
         c.fo = fo;
         c.fo.syn_data = fo.syn_data.min(bytes.min(u64::from(u32::MAX)) as u32);
         c.written = bytes;
