@@ -1677,8 +1677,7 @@ impl Connection {
         let avail = self.sendable_end().saturating_sub(self.snd_nxt);
         let next = avail.min(u64::from(self.eff_mss));
         let window_end = self.snd_una + u64::from(self.snd_wnd);
-        let cwnd_room = self.cwnd_limit() > self.in_flight();
-        if next > 0 && self.snd_nxt + next > window_end && cwnd_room {
+        if next > 0 && self.snd_nxt + next > window_end && self.cwnd_limit() > self.in_flight() {
             self.chrono.start(now, Kind::RwndLimited);
         } else {
             let empty = self.queues_empty();
