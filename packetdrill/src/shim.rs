@@ -456,20 +456,7 @@ impl Runner {
                         let now = self.now;
                         let stack = self.stack();
                         let id = stack.connect(now, PEER, LOCAL_PORT, None);
-                        stack.set_auto_read(id, false);
-                        let port = stack.quad(id).map_or(0, |q| q.local_port);
-                        // The handle may be a forgotten connection's.
-                        self.conns.remove(&id);
-                        self.drain()?;
-                        self.sockets.fds.insert(
-                            fd,
-                            Sock {
-                                kind: Kind::Conn(id),
-                                ..s
-                            },
-                        );
-                        self.sockets.last_conn = Some(id);
-                        self.current = Some((port, LOCAL_PORT));
+                        self.bind_conn(fd, s, id)?;
                         if s.nonblock {
                             return Ok(Call::Done(-1, Some("EINPROGRESS")));
                         }
@@ -732,6 +719,14 @@ impl Runner {
         let Some((id, syn_data)) = made else {
             return Ok(None);
         };
+        self.bind_conn(fd, s, id)?;
+        Ok(Some((id, syn_data)))
+    }
+
+    /// Descriptor `fd` now names connection `id`, just opened: the script
+    /// reads it, and its segments are the ones matched.
+    fn bind_conn(&mut self, fd: i64, s: Sock, id: ConnId) -> Step {
+        let stack = self.stack();
         stack.set_auto_read(id, false);
         let port = stack.quad(id).map_or(0, |q| q.local_port);
         // The handle may be a forgotten connection's.
@@ -746,7 +741,7 @@ impl Runner {
         );
         self.sockets.last_conn = Some(id);
         self.current = Some((port, LOCAL_PORT));
-        Ok(Some((id, syn_data)))
+        Ok(())
     }
 
     /// `sendto(..., MSG_FASTOPEN, ...)`: connect and write at once (RFC
